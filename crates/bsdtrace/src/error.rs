@@ -1,0 +1,112 @@
+//! Errors carry FreeBSD's errno (with the host's numeric values, DESIGN decision 5).
+//!
+//! Every request returns `Result<T, Error>`; the C face turns an `Error` into
+//! `errno` unchanged. Linux answers that mean something else on FreeBSD (ESRCH
+//! for "not stopped") are translated where the engine knows the state, never
+//! here.
+
+use std::fmt;
+
+/// An errno value as FreeBSD's kernel would return it, in host numbering.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub const EPERM: Errno = Errno(libc::EPERM);
+    pub const ENOENT: Errno = Errno(libc::ENOENT);
+    pub const ESRCH: Errno = Errno(libc::ESRCH);
+    pub const EINTR: Errno = Errno(libc::EINTR);
+    pub const EIO: Errno = Errno(libc::EIO);
+    pub const ECHILD: Errno = Errno(libc::ECHILD);
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    pub const EACCES: Errno = Errno(libc::EACCES);
+    pub const EFAULT: Errno = Errno(libc::EFAULT);
+    pub const EBUSY: Errno = Errno(libc::EBUSY);
+    pub const EINVAL: Errno = Errno(libc::EINVAL);
+    pub const ENAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
+    pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    pub const EBADF: Errno = Errno(libc::EBADF);
+    pub const EPIPE: Errno = Errno(libc::EPIPE);
+    pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+
+    /// The calling thread's current `errno`.
+    pub fn last() -> Errno {
+        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    }
+
+    /// Symbolic name (`"EBUSY"`), or `"E?"` for values this crate never produces.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            libc::EPERM => "EPERM",
+            libc::ENOENT => "ENOENT",
+            libc::ESRCH => "ESRCH",
+            libc::EINTR => "EINTR",
+            libc::EIO => "EIO",
+            libc::ECHILD => "ECHILD",
+            libc::EAGAIN => "EAGAIN",
+            libc::ENOMEM => "ENOMEM",
+            libc::EACCES => "EACCES",
+            libc::EFAULT => "EFAULT",
+            libc::EBUSY => "EBUSY",
+            libc::EINVAL => "EINVAL",
+            libc::ENAMETOOLONG => "ENAMETOOLONG",
+            libc::ENOSYS => "ENOSYS",
+            libc::EBADF => "EBADF",
+            libc::EPIPE => "EPIPE",
+            libc::ENOTSUP => "ENOTSUP",
+            _ => "E?",
+        }
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.name(), self.0)
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name(), std::io::Error::from_raw_os_error(self.0))
+    }
+}
+
+impl std::error::Error for Errno {}
+
+impl From<std::io::Error> for Errno {
+    fn from(e: std::io::Error) -> Errno {
+        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
+/// The error type of every request: FreeBSD's errno, plus for memory
+/// transfers the number of bytes that moved before the fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The request failed as FreeBSD's kernel would fail it.
+    #[error("{0}")]
+    Errno(Errno),
+    /// A memory transfer ran into unmapped memory after moving `done` bytes
+    /// (FreeBSD reports only `errno`; debuggers need the count).
+    #[error("memory fault after {done} bytes: {errno}")]
+    Fault { errno: Errno, done: usize },
+}
+
+impl Error {
+    /// The errno the C face sets.
+    pub fn errno(&self) -> Errno {
+        match *self {
+            Error::Errno(e) => e,
+            Error::Fault { errno, .. } => errno,
+        }
+    }
+}
+
+impl From<Errno> for Error {
+    fn from(e: Errno) -> Error {
+        Error::Errno(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,501 @@
+//! Raw system calls: the only module that touches `libc` or says `unsafe`.
+//!
+//! Each function is one Linux call with its errno turned into [`Errno`].
+//! ptrace and the wait family go through `syscall(2)` directly, never through
+//! glibc's `ptrace()`/`waitpid()`: the C face exports FreeBSD versions of
+//! those symbols, and a call from here must not land in them.
+//! Nothing here knows FreeBSD semantics.
+
+#![allow(clippy::missing_safety_doc)]
+
+use crate::error::Errno;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+pub mod procfs;
+
+pub type Tid = i32;
+
+// Linux ptrace requests and options (uapi/linux/ptrace.h).
+pub const PTRACE_TRACEME: u32 = 0;
+pub const PTRACE_PEEKUSER: u32 = 3;
+pub const PTRACE_POKEUSER: u32 = 6;
+pub const PTRACE_CONT: u32 = 7;
+pub const PTRACE_KILL: u32 = 8;
+pub const PTRACE_SINGLESTEP: u32 = 9;
+pub const PTRACE_GETREGS: u32 = 12;
+pub const PTRACE_SETREGS: u32 = 13;
+pub const PTRACE_GETFPREGS: u32 = 14;
+pub const PTRACE_SETFPREGS: u32 = 15;
+pub const PTRACE_DETACH: u32 = 17;
+pub const PTRACE_SYSCALL: u32 = 24;
+pub const PTRACE_ARCH_PRCTL: u32 = 30;
+pub const PTRACE_SETOPTIONS: u32 = 0x4200;
+pub const PTRACE_GETEVENTMSG: u32 = 0x4201;
+pub const PTRACE_GETSIGINFO: u32 = 0x4202;
+pub const PTRACE_SETSIGINFO: u32 = 0x4203;
+pub const PTRACE_GETREGSET: u32 = 0x4204;
+pub const PTRACE_SETREGSET: u32 = 0x4205;
+pub const PTRACE_SEIZE: u32 = 0x4206;
+pub const PTRACE_INTERRUPT: u32 = 0x4207;
+pub const PTRACE_LISTEN: u32 = 0x4208;
+pub const PTRACE_GETSIGMASK: u32 = 0x420a;
+pub const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
+
+pub const PTRACE_O_TRACESYSGOOD: u32 = 1;
+pub const PTRACE_O_TRACEFORK: u32 = 1 << 1;
+pub const PTRACE_O_TRACEVFORK: u32 = 1 << 2;
+pub const PTRACE_O_TRACECLONE: u32 = 1 << 3;
+pub const PTRACE_O_TRACEEXEC: u32 = 1 << 4;
+pub const PTRACE_O_TRACEVFORKDONE: u32 = 1 << 5;
+pub const PTRACE_O_TRACEEXIT: u32 = 1 << 6;
+pub const PTRACE_O_EXITKILL: u32 = 1 << 20;
+
+pub const PTRACE_EVENT_FORK: i32 = 1;
+pub const PTRACE_EVENT_VFORK: i32 = 2;
+pub const PTRACE_EVENT_CLONE: i32 = 3;
+pub const PTRACE_EVENT_EXEC: i32 = 4;
+pub const PTRACE_EVENT_VFORK_DONE: i32 = 5;
+pub const PTRACE_EVENT_EXIT: i32 = 6;
+pub const PTRACE_EVENT_STOP: i32 = 128;
+
+pub const PTRACE_SYSCALL_INFO_NONE: u8 = 0;
+pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = 1;
+pub const PTRACE_SYSCALL_INFO_EXIT: u8 = 2;
+
+pub const WALL: i32 = 0x4000_0000;
+pub const WNOHANG: i32 = libc::WNOHANG;
+pub const WUNTRACED: i32 = libc::WUNTRACED;
+
+/// Byte offset of `u_debugreg[0]` in `struct user` (x86_64).
+pub const DEBUGREG_OFFSET: usize = 848;
+
+pub const NT_PRSTATUS: u32 = 1;
+pub const NT_X86_XSTATE: u32 = 0x202;
+
+pub const ARCH_SET_GS: u64 = 0x1001;
+pub const ARCH_SET_FS: u64 = 0x1002;
+pub const ARCH_GET_FS: u64 = 0x1003;
+pub const ARCH_GET_GS: u64 = 0x1004;
+
+pub use libc::{siginfo_t, user_fpregs_struct, user_regs_struct};
+
+/// `struct ptrace_syscall_info` (the 0x58-byte kernel layout).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyscallInfo {
+    pub op: u8,
+    pub pad: [u8; 3],
+    pub arch: u32,
+    pub instruction_pointer: u64,
+    pub stack_pointer: u64,
+    /// entry: nr, args[6]; exit: rval (i64), is_error (u8); seccomp: nr, args, ret_data.
+    pub data: [u64; 8],
+}
+
+#[inline]
+fn check(ret: libc::c_long) -> Result<libc::c_long, Errno> {
+    if ret == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
+
+#[inline]
+unsafe fn raw_ptrace(req: u32, tid: Tid, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
+    check(unsafe { libc::syscall(libc::SYS_ptrace, req as libc::c_long, tid as libc::c_long, addr, data) })
+}
+
+pub fn seize(tid: Tid, options: u32) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_SEIZE, tid, 0, options as usize).map(drop) }
+}
+
+pub fn interrupt(tid: Tid) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_INTERRUPT, tid, 0, 0).map(drop) }
+}
+
+pub fn set_options(tid: Tid, options: u32) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_SETOPTIONS, tid, 0, options as usize).map(drop) }
+}
+
+/// Resume with `PTRACE_CONT`, `PTRACE_SYSCALL`, `PTRACE_SINGLESTEP` or `PTRACE_LISTEN`.
+pub fn resume(req: u32, tid: Tid, sig: i32) -> Result<(), Errno> {
+    unsafe { raw_ptrace(req, tid, 0, sig as usize).map(drop) }
+}
+
+pub fn detach(tid: Tid, sig: i32) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_DETACH, tid, 0, sig as usize).map(drop) }
+}
+
+pub fn traceme() -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_TRACEME, 0, 0, 0).map(drop) }
+}
+
+pub fn event_msg(tid: Tid) -> Result<u64, Errno> {
+    let mut msg: libc::c_ulong = 0;
+    unsafe { raw_ptrace(PTRACE_GETEVENTMSG, tid, 0, &mut msg as *mut _ as usize)? };
+    Ok(msg as u64)
+}
+
+pub fn siginfo(tid: Tid) -> Result<siginfo_t, Errno> {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    unsafe { raw_ptrace(PTRACE_GETSIGINFO, tid, 0, &mut si as *mut _ as usize)? };
+    Ok(si)
+}
+
+pub fn set_siginfo(tid: Tid, si: &siginfo_t) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_SETSIGINFO, tid, 0, si as *const _ as usize).map(drop) }
+}
+
+/// The thread's blocked-signal mask (bit n-1 = signal n).
+pub fn sigmask(tid: Tid) -> Result<u64, Errno> {
+    let mut mask: u64 = 0;
+    unsafe { raw_ptrace(PTRACE_GETSIGMASK, tid, 8, &mut mask as *mut _ as usize)? };
+    Ok(mask)
+}
+
+pub fn getregs(tid: Tid) -> Result<user_regs_struct, Errno> {
+    let mut r: user_regs_struct = unsafe { std::mem::zeroed() };
+    unsafe { raw_ptrace(PTRACE_GETREGS, tid, 0, &mut r as *mut _ as usize)? };
+    Ok(r)
+}
+
+pub fn setregs(tid: Tid, r: &user_regs_struct) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_SETREGS, tid, 0, r as *const _ as usize).map(drop) }
+}
+
+pub fn getfpregs(tid: Tid) -> Result<user_fpregs_struct, Errno> {
+    let mut r: user_fpregs_struct = unsafe { std::mem::zeroed() };
+    unsafe { raw_ptrace(PTRACE_GETFPREGS, tid, 0, &mut r as *mut _ as usize)? };
+    Ok(r)
+}
+
+pub fn setfpregs(tid: Tid, r: &user_fpregs_struct) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_SETFPREGS, tid, 0, r as *const _ as usize).map(drop) }
+}
+
+/// `PTRACE_GETREGSET`: fills `buf`, returns the length the kernel wrote.
+pub fn getregset(tid: Tid, nt: u32, buf: &mut [u8]) -> Result<usize, Errno> {
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    unsafe { raw_ptrace(PTRACE_GETREGSET, tid, nt as usize, &mut iov as *mut _ as usize)? };
+    Ok(iov.iov_len)
+}
+
+pub fn setregset(tid: Tid, nt: u32, buf: &[u8]) -> Result<(), Errno> {
+    let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() };
+    unsafe { raw_ptrace(PTRACE_SETREGSET, tid, nt as usize, &mut iov as *mut _ as usize).map(drop) }
+}
+
+pub fn peekuser(tid: Tid, offset: usize) -> Result<u64, Errno> {
+    let mut v: u64 = 0;
+    unsafe { raw_ptrace(PTRACE_PEEKUSER, tid, offset, &mut v as *mut _ as usize)? };
+    Ok(v)
+}
+
+pub fn pokeuser(tid: Tid, offset: usize, value: u64) -> Result<(), Errno> {
+    unsafe { raw_ptrace(PTRACE_POKEUSER, tid, offset, value as usize).map(drop) }
+}
+
+/// `PTRACE_ARCH_PRCTL` (ARCH_GET_FS & co.).
+pub fn arch_prctl(tid: Tid, code: u64, value: u64) -> Result<u64, Errno> {
+    let mut v: u64 = value;
+    let data = if code == ARCH_GET_FS || code == ARCH_GET_GS { &mut v as *mut _ as usize } else { value as usize };
+    unsafe { raw_ptrace(PTRACE_ARCH_PRCTL, tid, data, code as usize)? };
+    Ok(v)
+}
+
+pub fn syscall_info(tid: Tid) -> Result<SyscallInfo, Errno> {
+    let mut info = SyscallInfo::default();
+    unsafe {
+        raw_ptrace(
+            PTRACE_GET_SYSCALL_INFO,
+            tid,
+            std::mem::size_of::<SyscallInfo>(),
+            &mut info as *mut _ as usize,
+        )?
+    };
+    Ok(info)
+}
+
+/// `wait4(pid, options | __WALL)`; `Ok(None)` when WNOHANG found nothing.
+pub fn wait4(pid: i32, options: i32) -> Result<Option<(Tid, i32)>, Errno> {
+    let mut status: libc::c_int = 0;
+    loop {
+        let r = unsafe {
+            libc::syscall(libc::SYS_wait4, pid, &mut status as *mut libc::c_int, options, 0usize)
+        };
+        match check(r) {
+            Ok(0) => return Ok(None),
+            Ok(tid) => return Ok(Some((tid as Tid, status))),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `waitid(P_ALL, 0, WNOWAIT|...)`: peek at the next status without reaping it.
+pub fn waitid_peek(options: i32) -> Result<Option<Tid>, Errno> {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_waitid,
+                libc::P_ALL,
+                0,
+                &mut si as *mut siginfo_t,
+                options | libc::WNOWAIT,
+                0usize,
+            )
+        };
+        match check(r) {
+            Ok(_) => {
+                let pid = unsafe { si.si_pid() };
+                return Ok(if pid == 0 { None } else { Some(pid) });
+            }
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+pub fn tgkill(tgid: i32, tid: Tid, sig: i32) -> Result<(), Errno> {
+    check(unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) }).map(drop)
+}
+
+pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
+    check(unsafe { libc::kill(pid, sig) } as libc::c_long).map(drop)
+}
+
+pub fn getpid() -> i32 {
+    unsafe { libc::getpid() }
+}
+
+pub fn gettid() -> Tid {
+    unsafe { libc::syscall(libc::SYS_gettid) as Tid }
+}
+
+pub fn geteuid() -> u32 {
+    unsafe { libc::geteuid() }
+}
+
+/// `process_vm_readv` of one remote range into `buf`; returns bytes read.
+pub fn vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    let remote = libc::iovec { iov_base: addr as *mut _, iov_len: buf.len() };
+    let r = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    check(r as libc::c_long).map(|n| n as usize)
+}
+
+/// Read `len` bytes at `src` in *our own* address space without faulting:
+/// the C face's copyin. EFAULT for a bad pointer.
+pub fn self_read(src: usize, dst: &mut [u8]) -> Result<(), Errno> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    let n = vm_read(getpid(), src as u64, dst)?;
+    if n != dst.len() {
+        return Err(Errno::EFAULT);
+    }
+    Ok(())
+}
+
+/// Write `src` to `dst` in our own address space without faulting: the C
+/// face's copyout. EFAULT for a bad pointer.
+pub fn self_write(dst: usize, src: &[u8]) -> Result<(), Errno> {
+    if src.is_empty() {
+        return Ok(());
+    }
+    let local = libc::iovec { iov_base: src.as_ptr() as *mut _, iov_len: src.len() };
+    let remote = libc::iovec { iov_base: dst as *mut _, iov_len: src.len() };
+    let r = unsafe { libc::process_vm_writev(getpid(), &local, 1, &remote, 1, 0) };
+    match check(r as libc::c_long) {
+        Ok(n) if n as usize == src.len() => Ok(()),
+        Ok(_) => Err(Errno::EFAULT),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn open(path: &str, flags: i32) -> Result<OwnedFd, Errno> {
+    let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
+    let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+pub fn pread(fd: &OwnedFd, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+    loop {
+        let r = unsafe { libc::pread64(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off as i64) };
+        match check(r as libc::c_long) {
+            Err(Errno::EINTR) => continue,
+            other => return other.map(|n| n as usize),
+        }
+    }
+}
+
+pub fn pwrite(fd: &OwnedFd, buf: &[u8], off: u64) -> Result<usize, Errno> {
+    loop {
+        let r = unsafe { libc::pwrite64(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), off as i64) };
+        match check(r as libc::c_long) {
+            Err(Errno::EINTR) => continue,
+            other => return other.map(|n| n as usize),
+        }
+    }
+}
+
+/// The blocked signals of the calling thread.
+pub fn own_sigmask() -> u64 {
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut set) };
+    sigset_to_bits(&set)
+}
+
+pub fn sigset_to_bits(set: &libc::sigset_t) -> u64 {
+    let mut bits = 0u64;
+    for sig in 1..=64 {
+        if unsafe { libc::sigismember(set, sig) } == 1 {
+            bits |= 1 << (sig - 1);
+        }
+    }
+    bits
+}
+
+pub fn bits_to_sigset(bits: u64) -> libc::sigset_t {
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::sigemptyset(&mut set) };
+    for sig in 1..=64 {
+        if bits & (1 << (sig - 1)) != 0 {
+            unsafe { libc::sigaddset(&mut set, sig) };
+        }
+    }
+    set
+}
+
+pub fn zeroed_siginfo() -> siginfo_t {
+    unsafe { std::mem::zeroed() }
+}
+
+/// A view of the fields of `siginfo_t` the engine reads and writes.
+/// glibc's `siginfo_t` is a union; these offsets are the kernel's.
+pub mod si {
+    use super::siginfo_t;
+    #[repr(C)]
+    struct Raw {
+        signo: i32,
+        errno: i32,
+        code: i32,
+        pad: i32,
+        a: i32,   // pid / timerid
+        b: u32,   // uid / overrun
+        c: u64,   // status / value / addr
+    }
+    fn raw(si: &siginfo_t) -> &Raw {
+        unsafe { &*(si as *const siginfo_t as *const Raw) }
+    }
+    fn raw_mut(si: &mut siginfo_t) -> &mut Raw {
+        unsafe { &mut *(si as *mut siginfo_t as *mut Raw) }
+    }
+    pub fn signo(si: &siginfo_t) -> i32 {
+        raw(si).signo
+    }
+    pub fn code(si: &siginfo_t) -> i32 {
+        raw(si).code
+    }
+    pub fn errno(si: &siginfo_t) -> i32 {
+        raw(si).errno
+    }
+    pub fn pid(si: &siginfo_t) -> i32 {
+        raw(si).a
+    }
+    pub fn uid(si: &siginfo_t) -> u32 {
+        raw(si).b
+    }
+    /// `si_addr` for fault signals; `si_status` (low 32 bits) for SIGCHLD.
+    pub fn addr(si: &siginfo_t) -> u64 {
+        let r = raw(si);
+        // si_addr sits where pid/uid are for kill-type signals.
+        (r.a as u32 as u64) | ((r.b as u64) << 32)
+    }
+    pub fn status(si: &siginfo_t) -> i32 {
+        raw(si).c as i32
+    }
+    pub fn set(si: &mut siginfo_t, signo: i32, code: i32, pid: i32, uid: u32) {
+        let r = raw_mut(si);
+        r.signo = signo;
+        r.code = code;
+        r.a = pid;
+        r.b = uid;
+    }
+    pub fn set_code(si: &mut siginfo_t, code: i32) {
+        raw_mut(si).code = code;
+    }
+}
+
+/// Fork a child that waits on a pipe before `execvp(argv)`; the parent gets
+/// the pid and the write end (closing it releases the child). Everything the
+/// child touches is prepared before `fork()`, so this is safe in a
+/// multithreaded parent.
+pub fn fork_exec_gated(argv: &[CString], env: Option<&[CString]>) -> Result<(i32, OwnedFd), Errno> {
+    let mut fds = [0i32; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(Errno::last());
+    }
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    let envp: Option<Vec<*const libc::c_char>> = env.map(|e| {
+        let mut v: Vec<*const libc::c_char> = e.iter().map(|a| a.as_ptr()).collect();
+        v.push(std::ptr::null());
+        v
+    });
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        let e = Errno::last();
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+        return Err(e);
+    }
+    if pid == 0 {
+        unsafe {
+            libc::close(fds[1]);
+            let mut b = 0u8;
+            while libc::read(fds[0], (&mut b as *mut u8).cast(), 1) < 0 {}
+            match &envp {
+                Some(e) => {
+                    libc::execvpe(ptrs[0], ptrs.as_ptr(), e.as_ptr());
+                }
+                None => {
+                    libc::execvp(ptrs[0], ptrs.as_ptr());
+                }
+            }
+            let code = if Errno::last() == Errno::ENOENT { 127 } else { 126 };
+            libc::_exit(code);
+        }
+    }
+    unsafe { libc::close(fds[0]) };
+    Ok((pid, unsafe { OwnedFd::from_raw_fd(fds[1]) }))
+}
+
+/// Release a child made by [`fork_exec_gated`].
+pub fn release_gate(gate: OwnedFd) {
+    let b = [0u8; 1];
+    unsafe { libc::write(gate.as_raw_fd(), b.as_ptr().cast(), 1) };
+}
+
+/// Signal disposition of `sig` in process `pid` from /proc: (ignored, caught).
+pub fn sig_bits_from_status(pid: i32) -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let mut ign = None;
+    let mut cgt = None;
+    for line in s.lines() {
+        if let Some(v) = line.strip_prefix("SigIgn:") {
+            ign = u64::from_str_radix(v.trim(), 16).ok();
+        } else if let Some(v) = line.strip_prefix("SigCgt:") {
+            cgt = u64::from_str_radix(v.trim(), 16).ok();
+        }
+    }
+    Some((ign?, cgt?))
+}

@@ -1,0 +1,197 @@
+//! Lazy /proc readers. Nothing on a stop/resume hot path calls these; every
+//! read may race with an exiting thread and then yields `ESRCH`.
+
+use crate::error::Errno;
+
+fn read(path: &str) -> Result<String, Errno> {
+    std::fs::read_to_string(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) | Some(libc::ESRCH) => Errno::ESRCH,
+        Some(n) => Errno(n),
+        None => Errno::EIO,
+    })
+}
+
+/// Selected fields of /proc/PID/status.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub name: String,
+    pub state: char,
+    pub tgid: i32,
+    pub ppid: i32,
+    pub tracer_pid: i32,
+    pub uid: [u32; 4],
+    pub gid: [u32; 4],
+    pub threads: u32,
+    pub sig_pnd: u64,
+    pub shd_pnd: u64,
+    pub sig_blk: u64,
+    pub sig_ign: u64,
+    pub sig_cgt: u64,
+    pub no_new_privs: bool,
+}
+
+fn ids(v: &str) -> [u32; 4] {
+    let mut out = [0u32; 4];
+    for (i, f) in v.split_whitespace().take(4).enumerate() {
+        out[i] = f.parse().unwrap_or(0);
+    }
+    out
+}
+
+fn hex(v: &str) -> u64 {
+    u64::from_str_radix(v.trim(), 16).unwrap_or(0)
+}
+
+pub fn status_path(path: &str) -> Result<Status, Errno> {
+    let text = read(path)?;
+    let mut s = Status::default();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let v = v.trim();
+        match k {
+            "Name" => s.name = v.to_string(),
+            "State" => s.state = v.chars().next().unwrap_or('?'),
+            "Tgid" => s.tgid = v.parse().unwrap_or(0),
+            "PPid" => s.ppid = v.parse().unwrap_or(0),
+            "TracerPid" => s.tracer_pid = v.parse().unwrap_or(0),
+            "Uid" => s.uid = ids(v),
+            "Gid" => s.gid = ids(v),
+            "Threads" => s.threads = v.parse().unwrap_or(0),
+            "SigPnd" => s.sig_pnd = hex(v),
+            "ShdPnd" => s.shd_pnd = hex(v),
+            "SigBlk" => s.sig_blk = hex(v),
+            "SigIgn" => s.sig_ign = hex(v),
+            "SigCgt" => s.sig_cgt = hex(v),
+            "NoNewPrivs" => s.no_new_privs = v == "1",
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+pub fn status(pid: i32) -> Result<Status, Errno> {
+    status_path(&format!("/proc/{pid}/status"))
+}
+
+pub fn task_status(pid: i32, tid: i32) -> Result<Status, Errno> {
+    status_path(&format!("/proc/{pid}/task/{tid}/status"))
+}
+
+/// Thread ids of a process, in /proc order (ascending).
+pub fn tasks(pid: i32) -> Result<Vec<i32>, Errno> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/task")).map_err(|_| Errno::ESRCH)?;
+    let mut v: Vec<i32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+pub fn comm(pid: i32, tid: i32) -> Result<String, Errno> {
+    Ok(read(&format!("/proc/{pid}/task/{tid}/comm"))?.trim_end_matches('\n').to_string())
+}
+
+/// Kernel thread? (PF_KTHREAD in /proc/PID/stat's flags field.)
+pub fn is_kernel_thread(pid: i32) -> Result<bool, Errno> {
+    let text = read(&format!("/proc/{pid}/stat"))?;
+    let rest = text.rsplit_once(')').map(|(_, r)| r).ok_or(Errno::ESRCH)?;
+    // fields after comm: state(3) ppid(4) pgrp sess tty tpgid flags(9)
+    let flags: u64 = rest.split_whitespace().nth(6).and_then(|f| f.parse().ok()).unwrap_or(0);
+    Ok(flags & 0x0020_0000 != 0)
+}
+
+/// One line of /proc/PID/maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapEntry {
+    pub start: u64,
+    pub end: u64,
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+    pub shared: bool,
+    pub offset: u64,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub inode: u64,
+    /// The path column: a file path, `[heap]`-style pseudo name, or empty.
+    pub path: String,
+}
+
+/// The raw text of /proc/PID/maps.
+pub fn maps_text(pid: i32) -> Result<Vec<u8>, Errno> {
+    std::fs::read(format!("/proc/{pid}/maps")).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) | Some(libc::ESRCH) => Errno::ESRCH,
+        Some(n) => Errno(n),
+        None => Errno::EIO,
+    })
+}
+
+fn hexu(s: &[u8]) -> u64 {
+    let mut v = 0u64;
+    for &c in s {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => break,
+        };
+        v = v << 4 | d as u64;
+    }
+    v
+}
+
+/// Parse maps text in one linear pass.
+pub fn parse_maps(text: &[u8]) -> Vec<MapEntry> {
+    let mut out = Vec::with_capacity(text.len() / 80);
+    for line in text.split(|&c| c == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let mut it = line.splitn(6, |&c| c == b' ');
+        let (Some(range), Some(perms), Some(off), Some(dev), Some(inode)) =
+            (it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
+            continue;
+        };
+        let path = it.next().map(|p| {
+            let p = p.iter().position(|&c| c != b' ').map(|i| &p[i..]).unwrap_or(&[]);
+            String::from_utf8_lossy(p).into_owned()
+        });
+        let dash = range.iter().position(|&c| c == b'-').unwrap_or(range.len());
+        let colon = dev.iter().position(|&c| c == b':').unwrap_or(dev.len());
+        out.push(MapEntry {
+            start: hexu(&range[..dash]),
+            end: hexu(&range[(dash + 1).min(range.len())..]),
+            read: perms.first() == Some(&b'r'),
+            write: perms.get(1) == Some(&b'w'),
+            exec: perms.get(2) == Some(&b'x'),
+            shared: perms.get(3) == Some(&b's'),
+            offset: hexu(off),
+            dev_major: hexu(&dev[..colon]) as u32,
+            dev_minor: hexu(&dev[(colon + 1).min(dev.len())..]) as u32,
+            inode: std::str::from_utf8(inode).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+            path: path.unwrap_or_default(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn parses_maps_lines() {
+        let t = b"55d0c0a00000-55d0c0a02000 r-xp 00001000 fd:01 1234   /usr/bin/cat\n\
+7ffd1000-7ffd2000 rw-p 00000000 00:00 0                          [stack]\n\
+7f00-8f00 rw-s 00000010 00:05 99 /dev/zero (deleted)\n";
+        let m = parse_maps(t);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[0].start, 0x55d0c0a00000);
+        assert_eq!(m[0].end, 0x55d0c0a02000);
+        assert!(m[0].read && !m[0].write && m[0].exec && !m[0].shared);
+        assert_eq!(m[0].offset, 0x1000);
+        assert_eq!((m[0].dev_major, m[0].dev_minor, m[0].inode), (0xfd, 1, 1234));
+        assert_eq!(m[0].path, "/usr/bin/cat");
+        assert_eq!(m[1].path, "[stack]");
+        assert!(m[2].shared);
+        assert_eq!(m[2].path, "/dev/zero (deleted)");
+    }
+}
