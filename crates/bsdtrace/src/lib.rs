@@ -2,7 +2,12 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod abi;
+pub mod engine;
 pub mod error;
+pub mod request;
 pub mod sys;
 
+pub use engine::{Event, Lwpid, Pid, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
+pub use request::control::trace_me;
+pub use request::{LwpInfo, Resume, ScArgs, VmEntry};

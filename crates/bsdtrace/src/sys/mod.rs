@@ -499,3 +499,40 @@ pub fn sig_bits_from_status(pid: i32) -> Option<(u64, u64)> {
     }
     Some((ign?, cgt?))
 }
+
+pub fn getpgid(pid: i32) -> Result<i32, Errno> {
+    let r = unsafe { libc::getpgid(pid) };
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Is `pid` a child (or tracee) this process may wait for?
+pub fn is_child(pid: i32) -> bool {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_waitid,
+            libc::P_PID,
+            pid,
+            &mut si as *mut siginfo_t,
+            libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOHANG | libc::WNOWAIT | WALL,
+            0usize,
+        )
+    };
+    !(r == -1 && Errno::last() == Errno::ECHILD)
+}
+
+pub fn getppid() -> i32 {
+    unsafe { libc::getppid() }
+}
+
+pub fn getegid() -> u32 {
+    unsafe { libc::getegid() }
+}
+
+pub fn zeroed_fpregs() -> user_fpregs_struct {
+    unsafe { std::mem::zeroed() }
+}

@@ -1,0 +1,919 @@
+//! The stop engine: FreeBSD's whole-process stop on top of Linux's per-thread
+//! ptrace.
+//!
+//! Every traced thread is PTRACE_SEIZEd. When one LWP stops with something
+//! FreeBSD would report (a [`Event`]), every other running LWP of that process
+//! is PTRACE_INTERRUPTed, and the stop is reported by [`Tracer::wait`] only
+//! once all of them are stopped. Events that other LWPs hit meanwhile are kept
+//! on the LWP and reported one per wait, without resuming anything in between.
+//! Linux stops that FreeBSD would not report (the unwanted half of a syscall,
+//! an ignored signal, a clone, a stale interrupt) are resumed at once while the
+//! process runs, or left stopped while it is stopping.
+//!
+//! The engine reaps with `wait4(-1, __WALL)` and nothing else: a per-pid wait
+//! hangs on a non-leader exec or a leader that exits first. Statuses of
+//! children it does not trace are kept and handed out by its own wait.
+//!
+//! It must never: sleep and re-poll, touch /proc on the stop/resume path, or
+//! resume a thread the caller did not ask to resume.
+
+use crate::error::{Errno, Result};
+use crate::sys::{self, Tid};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::os::fd::OwnedFd;
+
+mod wait;
+pub use wait::{WaitOptions, WaitStatus};
+
+/// A process id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pid(pub i32);
+
+/// A thread (LWP) id: the Linux tid. The C face adds
+/// [`crate::abi::LWPID_BASE`] to keep it apart from pids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Lwpid(pub i32);
+
+/// What a request names: a whole process (its reporting thread is selected,
+/// as FreeBSD selects `p_xthread`) or one LWP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Proc(Pid),
+    Lwp(Lwpid),
+}
+
+impl From<Pid> for Target {
+    fn from(p: Pid) -> Target {
+        Target::Proc(p)
+    }
+}
+
+impl From<Lwpid> for Target {
+    fn from(l: Lwpid) -> Target {
+        Target::Lwp(l)
+    }
+}
+
+/// Why an LWP stopped, in FreeBSD's terms. Each maps to one `pl_flags` set
+/// and one `WSTOPSIG`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A signal is being delivered (`PL_FLAG_SI`); `WSTOPSIG` is the signal.
+    Signal { sig: i32 },
+    /// The SIGSTOP FreeBSD reports first after PT_ATTACH.
+    Attach,
+    /// Syscall entry (`PL_FLAG_SCE`).
+    SyscallEntry,
+    /// Syscall exit (`PL_FLAG_SCX`).
+    SyscallExit,
+    /// execve succeeded (`PL_FLAG_EXEC | PL_FLAG_SCX`). `old_tid` is the id
+    /// the execing thread had before it took over the process id.
+    Exec { old_tid: Lwpid },
+    /// This LWP created a traced child (`PL_FLAG_FORKED | PL_FLAG_SCX`,
+    /// plus `PL_FLAG_VFORKED` for vfork).
+    Forked { child: Pid, vfork: bool },
+    /// First stop of an auto-attached child (`PL_FLAG_CHILD | PL_FLAG_SCX`), SIGSTOP.
+    Child,
+    /// The vfork child released its parent (`PL_FLAG_VFORK_DONE`).
+    VforkDone,
+    /// First stop of a new thread (`PL_FLAG_BORN | PL_FLAG_SCX`).
+    Born,
+    /// The thread is about to exit (`PL_FLAG_EXITED`).
+    Exited,
+    /// A PT_TRACE_ME child's first stop came from `raise(SIGSTOP)` & co: a
+    /// signal stop like any other, kept apart only for the adoption path.
+    TraceMe { sig: i32 },
+}
+
+impl Event {
+    /// The signal `wait()` reports for this stop (`WSTOPSIG`).
+    pub fn stop_signal(&self) -> i32 {
+        match *self {
+            Event::Signal { sig } | Event::TraceMe { sig } => sig,
+            Event::Attach | Event::Child => libc::SIGSTOP,
+            _ => libc::SIGTRAP,
+        }
+    }
+}
+
+/// Syscall state tracked from the PTRACE_SYSCALL stops, so telling entry
+/// from exit costs no system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScState {
+    /// In user mode: the next syscall stop is an entry.
+    Out,
+    /// Inside a syscall: the next syscall stop is its exit.
+    In,
+    /// Not known (just attached): ask PTRACE_GET_SYSCALL_INFO once.
+    Unknown,
+}
+
+/// The Linux-level state of one traced thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinuxState {
+    /// Running (or about to report a stop we have not reaped yet).
+    Running,
+    /// In a ptrace-stop of the given kind.
+    Stopped(LinuxStop),
+    /// Created by clone/fork; its first (PTRACE_EVENT_STOP) stop is on its way.
+    New,
+    /// Past PTRACE_EVENT_EXIT: it will never stop again, only be reaped.
+    Exiting,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinuxStop {
+    /// Signal-delivery-stop: resuming with the signal delivers it.
+    Signal,
+    /// Syscall-entry or -exit stop.
+    Syscall,
+    /// Any PTRACE_EVENT_* stop other than the ones below.
+    Event,
+    /// PTRACE_EVENT_EXIT: resuming lets the thread die.
+    Exit,
+    /// Group-stop (job control) seen through PTRACE_EVENT_STOP.
+    Group,
+}
+
+#[derive(Debug)]
+pub(crate) struct Lwp {
+    pub tid: Tid,
+    pub linux: LinuxState,
+    /// A FreeBSD event this LWP holds (current or pending report).
+    pub event: Option<Event>,
+    /// siginfo of a signal event (also for TraceMe).
+    pub siginfo: Option<sys::siginfo_t>,
+    /// Signal to hand to Linux when this LWP is resumed.
+    pub resume_sig: i32,
+    /// PT_SUSPEND: stays stopped across continue.
+    pub suspended: bool,
+    /// PT_SETSTEP / PT_STEP: resume with PTRACE_SINGLESTEP.
+    pub step: bool,
+    /// A PTRACE_INTERRUPT was sent and its PTRACE_EVENT_STOP not yet seen.
+    pub interrupt_pending: bool,
+    pub sc: ScState,
+    /// The next syscall-exit stop belongs to an event already reported with
+    /// SCX (exec, fork): swallow it, as FreeBSD reports them as one stop.
+    pub skip_scx: bool,
+    /// Set while stopped if the debug registers were written (cleared on detach).
+    pub dbregs_dirty: bool,
+    /// Cached Linux registers for this stop (cleared on resume).
+    pub regs: Option<sys::user_regs_struct>,
+}
+
+impl Lwp {
+    pub(crate) fn new(tid: Tid, linux: LinuxState) -> Lwp {
+        Lwp {
+            tid,
+            linux,
+            event: None,
+            siginfo: None,
+            resume_sig: 0,
+            suspended: false,
+            step: false,
+            interrupt_pending: false,
+            sc: ScState::Out,
+            skip_scx: false,
+            dbregs_dirty: false,
+            regs: None,
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        matches!(self.linux, LinuxState::Stopped(_))
+    }
+
+    /// Counts as an LWP of the process (FreeBSD's thread list).
+    pub(crate) fn is_live(&self) -> bool {
+        !matches!(self.linux, LinuxState::Exiting)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProcState {
+    /// Running: nothing to report.
+    Running,
+    /// An event arrived; waiting for the other LWPs to stop.
+    Stopping,
+    /// Every LWP is stopped; `waited` once the tracer collected it (P_WAITED).
+    Stopped { waited: bool },
+    /// The process exited; the status waits to be collected.
+    Exited { status: i32 },
+}
+
+/// A snapshot of the memory map, valid while the process stays stopped.
+#[derive(Debug)]
+pub(crate) struct MapSnapshot {
+    pub timestamp: i32,
+    pub entries: Vec<sys::procfs::MapEntry>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Proc {
+    #[allow(dead_code)]
+    pub pid: Pid,
+    /// LWPs in creation order (FreeBSD's thread list order).
+    pub lwps: Vec<Lwp>,
+    pub state: ProcState,
+    /// The LWP whose event is reported now (`p_xthread`).
+    pub xthread: Option<Tid>,
+    /// LWPs holding unreported events, oldest first.
+    pub pending: VecDeque<Tid>,
+    /// PTRACE_* event mask.
+    pub mask: i32,
+    /// Linux ptrace options currently set on its threads.
+    pub options: u32,
+    /// PT_KILL was issued: report nothing but the exit.
+    pub killed: bool,
+    /// An event to give the leader once the first all-stop completes
+    /// (PT_ATTACH's SIGSTOP, an auto-attached child's CHILD stop).
+    pub initial: Option<Event>,
+    /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
+    /// at a non-signal stop): their delivery must not stop it again.
+    pub injected: u64,
+    /// `/proc/PID/mem`, opened on first write (reopened after exec).
+    pub mem: Option<OwnedFd>,
+    pub maps: Option<MapSnapshot>,
+    /// The pid of the process that forked it, when we followed the fork.
+    pub parent: Option<Pid>,
+    /// A job-control stop is in effect (SIGSTOP & co. delivered).
+    pub job_stopped: Option<i32>,
+    /// The job-control stop has not been reported to a WUNTRACED wait yet.
+    pub job_report: bool,
+}
+
+impl Proc {
+    pub(crate) fn new(pid: Pid, mask: i32) -> Proc {
+        Proc {
+            pid,
+            lwps: Vec::new(),
+            state: ProcState::Running,
+            xthread: None,
+            pending: VecDeque::new(),
+            mask,
+            options: 0,
+            killed: false,
+            initial: None,
+            injected: 0,
+            mem: None,
+            maps: None,
+            parent: None,
+            job_stopped: None,
+            job_report: false,
+        }
+    }
+
+    pub(crate) fn lwp(&self, tid: Tid) -> Option<&Lwp> {
+        self.lwps.iter().find(|l| l.tid == tid)
+    }
+
+    pub(crate) fn lwp_mut(&mut self, tid: Tid) -> Option<&mut Lwp> {
+        self.lwps.iter_mut().find(|l| l.tid == tid)
+    }
+
+    pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
+        self.lwps.iter().filter(|l| l.is_live())
+    }
+}
+
+/// How a stop of a child we did not expect should be treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// A thread of this process (seen through PTRACE_EVENT_CLONE).
+    Thread(Pid),
+    /// A followed fork child of this process.
+    Child(Pid),
+}
+
+/// The tracer: every process it traces, and its wait.
+///
+/// A `Tracer` belongs to the thread that created it: Linux accepts ptrace
+/// requests only from the thread that attached, so the type is not `Send`.
+/// Programs that issue requests from several threads use
+/// [`crate::server::SharedTracer`], which runs a `Tracer` on its own thread.
+pub struct Tracer {
+    pub(crate) procs: BTreeMap<Pid, Proc>,
+    /// tid -> owning process.
+    pub(crate) tids: HashMap<Tid, Pid>,
+    /// Processes with a stop or an exit to report, oldest first.
+    pub(crate) ready: VecDeque<Pid>,
+    /// Statuses of children we do not trace, kept for [`Tracer::wait`].
+    pub(crate) foreign: VecDeque<(i32, i32)>,
+    /// Stops of tids we have not been told about yet (a new thread's first
+    /// stop can overtake its parent's PTRACE_EVENT_CLONE).
+    early: HashMap<Tid, i32>,
+    /// New tids announced by clone/fork events whose first stop has not come.
+    expected: HashMap<Tid, Expect>,
+    /// PT_TRACE_ME children not yet adopted.
+    traceme: Vec<i32>,
+    /// Our own process id (to recognise signals we sent).
+    pub(crate) self_pid: i32,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Default for Tracer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Ptrace options every seized thread gets, before the event mask adds
+/// fork/vfork following.
+pub(crate) const BASE_OPTIONS: u32 = sys::PTRACE_O_TRACESYSGOOD
+    | sys::PTRACE_O_TRACECLONE
+    | sys::PTRACE_O_TRACEEXEC
+    | sys::PTRACE_O_TRACEEXIT
+    | sys::PTRACE_O_EXITKILL;
+
+pub(crate) fn options_for(mask: i32) -> u32 {
+    let mut o = BASE_OPTIONS;
+    if mask & crate::abi::PTRACE_FORK != 0 {
+        o |= sys::PTRACE_O_TRACEFORK | sys::PTRACE_O_TRACEVFORK;
+    }
+    if mask & crate::abi::PTRACE_VFORK != 0 {
+        o |= sys::PTRACE_O_TRACEVFORKDONE;
+    }
+    o
+}
+
+/// Signals whose default action is to be ignored (FreeBSD discards them when
+/// sent, so a debugger never sees them while their disposition is SIG_DFL).
+const DEFAULT_IGNORED: u64 = (1 << (libc::SIGCHLD - 1)) | (1 << (libc::SIGURG - 1)) | (1 << (libc::SIGWINCH - 1));
+
+impl Tracer {
+    pub fn new() -> Tracer {
+        Tracer {
+            procs: BTreeMap::new(),
+            tids: HashMap::new(),
+            ready: VecDeque::new(),
+            foreign: VecDeque::new(),
+            early: HashMap::new(),
+            expected: HashMap::new(),
+            traceme: Vec::new(),
+            self_pid: sys::getpid(),
+            _not_send: std::marker::PhantomData,
+        }
+    }
+
+    /// Processes currently traced.
+    pub fn traced(&self) -> Vec<Pid> {
+        self.procs.keys().copied().collect()
+    }
+
+    /// Is `pid` traced by this tracer?
+    pub fn is_traced(&self, pid: Pid) -> bool {
+        self.procs.contains_key(&pid)
+    }
+
+    /// Run `argv` under trace (fork, seize, exec). The first stop is the
+    /// exec: SIGTRAP with `PL_FLAG_EXEC | PL_FLAG_SCX`, as after FreeBSD's
+    /// PT_TRACE_ME + execve. A program that cannot be executed exits 127
+    /// (not found) or 126.
+    pub fn spawn<S: AsRef<str>>(&mut self, argv: &[S]) -> Result<Pid> {
+        self.spawn_env(argv, None::<&[&str]>)
+    }
+
+    /// [`Tracer::spawn`] with an explicit environment.
+    pub fn spawn_env<S: AsRef<str>, E: AsRef<str>>(&mut self, argv: &[S], env: Option<&[E]>) -> Result<Pid> {
+        let cargv: Vec<std::ffi::CString> = argv
+            .iter()
+            .map(|a| std::ffi::CString::new(a.as_ref()).map_err(|_| Errno::EINVAL))
+            .collect::<std::result::Result<_, _>>()?;
+        if cargv.is_empty() {
+            return Err(Errno::EINVAL.into());
+        }
+        let cenv: Option<Vec<std::ffi::CString>> = match env {
+            Some(e) => Some(
+                e.iter()
+                    .map(|a| std::ffi::CString::new(a.as_ref()).map_err(|_| Errno::EINVAL))
+                    .collect::<std::result::Result<_, _>>()?,
+            ),
+            None => None,
+        };
+        let (pid, gate) = sys::fork_exec_gated(&cargv, cenv.as_deref())?;
+        let mask = crate::abi::PTRACE_DEFAULT;
+        if let Err(e) = sys::seize(pid, options_for(mask)) {
+            let _ = sys::kill(pid, libc::SIGKILL);
+            let _ = sys::wait4(pid, 0);
+            return Err(e.into());
+        }
+        let mut p = Proc::new(Pid(pid), mask);
+        p.options = options_for(mask);
+        p.lwps.push(Lwp::new(pid, LinuxState::Running));
+        self.procs.insert(Pid(pid), p);
+        self.tids.insert(pid, Pid(pid));
+        sys::release_gate(gate);
+        Ok(Pid(pid))
+    }
+
+    /// Find the process and LWP a target names. Only traced ones.
+    pub(crate) fn resolve(&self, t: Target) -> Option<(Pid, Tid)> {
+        match t {
+            Target::Proc(pid) => {
+                let p = self.procs.get(&pid)?;
+                let tid = p
+                    .xthread
+                    .filter(|x| p.lwp(*x).is_some_and(|l| l.is_live()))
+                    .or_else(|| p.live_lwps().next().map(|l| l.tid))?;
+                Some((pid, tid))
+            }
+            Target::Lwp(Lwpid(tid)) => {
+                let pid = *self.tids.get(&tid)?;
+                let p = self.procs.get(&pid)?;
+                if !p.lwp(tid)?.is_live() {
+                    return None;
+                }
+                Some((pid, tid))
+            }
+        }
+    }
+
+    // ---- the stop machinery -------------------------------------------------
+
+    /// Handle one status from `wait4(-1, __WALL)`.
+    pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
+        let Some(&pid) = self.tids.get(&tid) else {
+            return self.dispatch_unknown(tid, status);
+        };
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            return self.on_lwp_gone(pid, tid, status);
+        }
+        if !libc::WIFSTOPPED(status) {
+            return; // WCONTINUED of a tracee: nothing FreeBSD reports.
+        }
+        self.on_stop(pid, tid, status);
+    }
+
+    fn dispatch_unknown(&mut self, tid: Tid, status: i32) {
+        if let Some(exp) = self.expected.remove(&tid) {
+            match exp {
+                Expect::Thread(pid) => {
+                    if self.procs.contains_key(&pid) {
+                        self.add_new_lwp(pid, tid);
+                        return self.dispatch(tid, status);
+                    }
+                }
+                Expect::Child(parent) => {
+                    self.add_child_proc(parent, tid);
+                    return self.dispatch(tid, status);
+                }
+            }
+            // Its process vanished: a stopped orphan thread of a dead process.
+            return;
+        }
+        if libc::WIFSTOPPED(status) {
+            if self.traceme.contains(&tid) || self.adoptable(tid) {
+                return self.adopt_traceme(tid, status);
+            }
+            // A new thread or child whose creator's event has not arrived.
+            self.early.insert(tid, status);
+            return;
+        }
+        // The exit of a child we do not trace (or of an early tid).
+        if self.early.remove(&tid).is_some() {
+            return;
+        }
+        self.foreign.push_back((tid, status));
+    }
+
+    /// A stopped child we never seized: a PT_TRACE_ME child (ptrace-stopped
+    /// with us as tracer).
+    fn adoptable(&self, tid: Tid) -> bool {
+        sys::procfs::status(tid).is_ok_and(|s| s.tracer_pid == self.self_pid && s.tgid == tid)
+    }
+
+    pub(crate) fn add_new_lwp(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live proc");
+        if p.lwp(tid).is_none() {
+            p.lwps.push(Lwp::new(tid, LinuxState::New));
+        }
+        self.tids.insert(tid, pid);
+    }
+
+    fn add_child_proc(&mut self, parent: Pid, child: Tid) {
+        let mask = crate::abi::PTRACE_DEFAULT;
+        let mut p = Proc::new(Pid(child), mask);
+        // Linux copies the parent's options; they are fixed at the first stop.
+        p.options = self.procs.get(&parent).map(|pp| pp.options).unwrap_or(BASE_OPTIONS);
+        p.lwps.push(Lwp::new(child, LinuxState::New));
+        p.initial = Some(Event::Child);
+        p.parent = Some(parent);
+        p.state = ProcState::Stopping;
+        self.procs.insert(Pid(child), p);
+        self.tids.insert(child, Pid(child));
+    }
+
+    fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
+        let is_leader = tid == pid.0;
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        if is_leader {
+            // The leader is reported last (Linux delays it until the group is
+            // empty): the process is gone.
+            for l in &p.lwps {
+                self.tids.remove(&l.tid);
+            }
+            p.lwps.clear();
+            p.pending.clear();
+            p.xthread = None;
+            p.state = ProcState::Exited { status };
+            p.mem = None;
+            p.maps = None;
+            self.ready.retain(|x| *x != pid);
+            self.ready.push_back(pid);
+            return;
+        }
+        p.lwps.retain(|l| l.tid != tid);
+        p.pending.retain(|t| *t != tid);
+        if p.xthread == Some(tid) {
+            p.xthread = None;
+        }
+        self.tids.remove(&tid);
+        self.check_all_stopped(pid);
+    }
+
+    /// A ptrace-stop of a known LWP.
+    fn on_stop(&mut self, pid: Pid, tid: Tid, status: i32) {
+        let sig = libc::WSTOPSIG(status);
+        let ev = (status >> 16) & 0xff;
+        let self_pid = self.self_pid;
+        let p = self.procs.get_mut(&pid).expect("tid index is consistent");
+        let mask = p.mask;
+        let killed = p.killed;
+        let nlive = p.live_lwps().count();
+        let lwp = p.lwp_mut(tid).expect("tid index is consistent");
+        let was_new = lwp.linux == LinuxState::New;
+        lwp.regs = None;
+
+        // Classify the Linux stop into (how to resume, FreeBSD event if any).
+        let (kind, event): (LinuxStop, Option<Event>) = if sig == (libc::SIGTRAP | 0x80) {
+            let entry = match lwp.sc {
+                ScState::Out => true,
+                ScState::In => false,
+                ScState::Unknown => sys::syscall_info(tid)
+                    .map(|i| i.op == sys::PTRACE_SYSCALL_INFO_ENTRY)
+                    .unwrap_or(true),
+            };
+            lwp.sc = if entry { ScState::In } else { ScState::Out };
+            let e = if entry {
+                lwp.skip_scx = false;
+                (mask & crate::abi::PTRACE_SCE != 0).then_some(Event::SyscallEntry)
+            } else if std::mem::take(&mut lwp.skip_scx) {
+                None
+            } else {
+                (mask & crate::abi::PTRACE_SCX != 0).then_some(Event::SyscallExit)
+            };
+            (LinuxStop::Syscall, e)
+        } else if ev == 0 {
+            // Signal-delivery-stop.
+            lwp.sc = ScState::Out;
+            let si = sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo());
+            let ours = sys::si::pid(&si) == self_pid
+                && p.injected & (1u64 << ((sig - 1) & 63)) != 0
+                && matches!(sys::si::code(&si), libc::SI_TKILL | libc::SI_USER);
+            let p_injected = &mut p.injected;
+            let lwp = p.lwps.iter_mut().find(|l| l.tid == tid).unwrap();
+            lwp.resume_sig = sig;
+            if ours {
+                *p_injected &= !(1u64 << ((sig - 1) & 63));
+                (LinuxStop::Signal, None)
+            } else if killed || signal_ignored(pid.0, sig) {
+                (LinuxStop::Signal, None)
+            } else {
+                lwp.siginfo = Some(si);
+                (LinuxStop::Signal, Some(Event::Signal { sig }))
+            }
+        } else {
+            match ev {
+                sys::PTRACE_EVENT_STOP => {
+                    lwp.sc = ScState::Out;
+                    let group = matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU);
+                    let interrupted = std::mem::take(&mut lwp.interrupt_pending);
+                    if was_new {
+                        let initial = p.initial.is_some() && tid == pid.0;
+                        let e = if initial {
+                            None // handed out by check_all_stopped
+                        } else if mask & crate::abi::PTRACE_LWP != 0 {
+                            Some(Event::Born)
+                        } else {
+                            None
+                        };
+                        (LinuxStop::Event, e)
+                    } else if group && !interrupted {
+                        (LinuxStop::Group, None)
+                    } else {
+                        (LinuxStop::Event, None)
+                    }
+                }
+                sys::PTRACE_EVENT_CLONE => {
+                    lwp.sc = ScState::In;
+                    if let Ok(new) = sys::event_msg(tid) {
+                        let new = new as Tid;
+                        self.expected.insert(new, Expect::Thread(pid));
+                        if let Some(st) = self.early.remove(&new) {
+                            self.expected.remove(&new);
+                            self.add_new_lwp(pid, new);
+                            self.dispatch(new, st);
+                        }
+                    }
+                    // Re-borrow after the nested dispatch.
+                    let p = self.procs.get_mut(&pid).expect("live");
+                    let l = p.lwp_mut(tid).expect("live");
+                    l.linux = LinuxState::Stopped(LinuxStop::Event);
+                    return self.after_stop(pid, tid, LinuxStop::Event, None);
+                }
+                sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK => {
+                    lwp.sc = ScState::In;
+                    let vfork = ev == sys::PTRACE_EVENT_VFORK;
+                    let child = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(0);
+                    let follow = mask & crate::abi::PTRACE_FORK != 0 && child > 0;
+                    if follow {
+                        lwp.skip_scx = true;
+                    }
+                    if child > 0 {
+                        self.expected.insert(child, Expect::Child(pid));
+                        if let Some(st) = self.early.remove(&child) {
+                            self.expected.remove(&child);
+                            self.add_child_proc(pid, child);
+                            self.dispatch(child, st);
+                        }
+                    }
+                    let e = follow.then_some(Event::Forked { child: Pid(child), vfork });
+                    let p = self.procs.get_mut(&pid).expect("live");
+                    p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(LinuxStop::Event);
+                    return self.after_stop(pid, tid, LinuxStop::Event, e);
+                }
+                sys::PTRACE_EVENT_EXEC => {
+                    let old = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(tid);
+                    return self.on_exec(pid, tid, old);
+                }
+                sys::PTRACE_EVENT_VFORK_DONE => {
+                    lwp.sc = ScState::In;
+                    let e = (mask & crate::abi::PTRACE_VFORK != 0).then_some(Event::VforkDone);
+                    (LinuxStop::Event, e)
+                }
+                sys::PTRACE_EVENT_EXIT => {
+                    // FreeBSD reports EXITED only for a thread leaving on its
+                    // own (thr_exit), never for the last one or for threads
+                    // taken down by exit_group or a fatal signal.
+                    let e = if mask & crate::abi::PTRACE_LWP != 0 && nlive > 1 && !killed {
+                        let r = sys::getregs(tid).ok();
+                        lwp.regs = r;
+                        r.filter(|r| r.orig_rax == libc::SYS_exit as u64).map(|_| Event::Exited)
+                    } else {
+                        None
+                    };
+                    (LinuxStop::Exit, e)
+                }
+                _ => (LinuxStop::Event, None),
+            }
+        };
+        let p = self.procs.get_mut(&pid).expect("live");
+        p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
+        self.after_stop(pid, tid, kind, event);
+    }
+
+    fn on_exec(&mut self, pid: Pid, tid: Tid, old: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        // Every other thread is gone; a non-leader exec took over the pid.
+        if old != tid {
+            let mut moved = p.lwps.iter().position(|l| l.tid == old).map(|i| p.lwps.remove(i));
+            p.lwps.retain(|l| l.tid != tid);
+            if let Some(l) = moved.as_mut() {
+                l.tid = tid;
+            }
+            let l = moved.unwrap_or_else(|| Lwp::new(tid, LinuxState::Running));
+            p.lwps.insert(0, l);
+        }
+        let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
+        p.lwps.retain(|l| l.tid == tid);
+        p.pending.clear();
+        p.mem = None;
+        p.maps = None;
+        for g in gone {
+            if g != tid {
+                self.tids.remove(&g);
+            }
+        }
+        self.tids.remove(&old);
+        self.tids.insert(tid, pid);
+        let p = self.procs.get_mut(&pid).expect("live");
+        let mask = p.mask;
+        let l = p.lwp_mut(tid).expect("just inserted");
+        l.sc = ScState::In;
+        l.skip_scx = true;
+        l.interrupt_pending = false;
+        l.linux = LinuxState::Stopped(LinuxStop::Event);
+        let e = (mask & crate::abi::PTRACE_EXEC != 0).then_some(Event::Exec { old_tid: Lwpid(old) });
+        self.after_stop(pid, tid, LinuxStop::Event, e);
+    }
+
+    /// Common tail of every stop: report, queue or resume.
+    fn after_stop(&mut self, pid: Pid, tid: Tid, kind: LinuxStop, event: Option<Event>) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        match event {
+            Some(e) if !p.killed => {
+                let l = p.lwp_mut(tid).expect("live");
+                l.event = Some(e);
+                l.step = false;
+                p.pending.push_back(tid);
+                if p.state == ProcState::Running {
+                    p.state = ProcState::Stopping;
+                    self.interrupt_others(pid, tid);
+                }
+                self.check_all_stopped(pid);
+            }
+            _ => {
+                if kind == LinuxStop::Group && !p.killed {
+                    return self.on_group_stop(pid, tid);
+                }
+                if p.state == ProcState::Running || p.killed {
+                    self.resume_lwp(pid, tid);
+                } else {
+                    self.check_all_stopped(pid);
+                }
+            }
+        }
+    }
+
+    /// Job control: a SIGSTOP-class signal was delivered and the thread
+    /// entered group-stop. The process stays stopped (PTRACE_LISTEN) until
+    /// SIGCONT, as on FreeBSD; a WUNTRACED wait reports it once.
+    fn on_group_stop(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        if p.state != ProcState::Running {
+            // We are stopping it anyway; resuming will restart the group stop.
+            return self.check_all_stopped(pid);
+        }
+        let sig = sys::siginfo(tid).map(|s| sys::si::signo(&s)).unwrap_or(libc::SIGSTOP);
+        if p.job_stopped.is_none() {
+            p.job_stopped = Some(if sig > 0 { sig } else { libc::SIGSTOP });
+            p.job_report = true;
+            self.ready.push_back(pid);
+        }
+        let _ = sys::resume(sys::PTRACE_LISTEN, tid, 0);
+        let p = self.procs.get_mut(&pid).expect("live");
+        if let Some(l) = p.lwp_mut(tid) {
+            l.linux = LinuxState::Running;
+        }
+    }
+
+    fn interrupt_others(&mut self, pid: Pid, except: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        for l in p.lwps.iter_mut() {
+            if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
+                match sys::interrupt(l.tid) {
+                    Ok(()) => l.interrupt_pending = true,
+                    // Gone already: its exit status is on its way.
+                    Err(_) => l.linux = LinuxState::Exiting,
+                }
+            }
+        }
+    }
+
+    /// If the process is stopping and every LWP has stopped, make the stop
+    /// reportable.
+    pub(crate) fn check_all_stopped(&mut self, pid: Pid) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        if p.state != ProcState::Stopping {
+            return;
+        }
+        if p.lwps.iter().any(|l| matches!(l.linux, LinuxState::Running | LinuxState::New)) {
+            return;
+        }
+        if let Some(init) = p.initial.take() {
+            let leader = p.lwps.iter().find(|l| l.is_live()).map(|l| l.tid);
+            if let Some(t) = leader {
+                let l = p.lwp_mut(t).expect("live");
+                if init == Event::Attach {
+                    let mut si = sys::zeroed_siginfo();
+                    sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::geteuid());
+                    l.siginfo = Some(si);
+                }
+                l.event = Some(init);
+                p.pending.retain(|x| *x != t);
+                p.pending.push_front(t);
+            }
+        }
+        // The first pending event of a thread that may run gets reported.
+        let next = p
+            .pending
+            .iter()
+            .position(|t| p.lwps.iter().any(|l| l.tid == *t && !l.suspended && l.event.is_some()));
+        match next {
+            Some(i) => {
+                let t = p.pending.remove(i).expect("index valid");
+                p.xthread = Some(t);
+                p.state = ProcState::Stopped { waited: false };
+                self.ready.push_back(pid);
+            }
+            None => {
+                // Nothing to report after all (the event's thread died).
+                self.resume_all(pid);
+            }
+        }
+    }
+
+    /// Resume one LWP with the Linux request its process's mask asks for.
+    pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        let syscall = p.mask & crate::abi::PTRACE_SYSCALL != 0;
+        let l = p.lwp_mut(tid).expect("live");
+        let LinuxState::Stopped(kind) = l.linux else { return };
+        let sig = std::mem::take(&mut l.resume_sig);
+        let req = if l.step {
+            sys::PTRACE_SINGLESTEP
+        } else if syscall {
+            sys::PTRACE_SYSCALL
+        } else {
+            sys::PTRACE_CONT
+        };
+        l.regs = None;
+        l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
+        if sys::resume(req, tid, sig).is_err() {
+            // Killed meanwhile: its exit is on its way.
+            l.linux = LinuxState::Exiting;
+        }
+    }
+
+    /// Resume every stopped, not suspended LWP (the continue of FreeBSD).
+    pub(crate) fn resume_all(&mut self, pid: Pid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        p.state = ProcState::Running;
+        p.xthread = None;
+        p.maps = None;
+        let tids: Vec<Tid> = p.lwps.iter().filter(|l| l.is_stopped() && !l.suspended).map(|l| l.tid).collect();
+        for t in tids {
+            self.resume_lwp(pid, t);
+        }
+    }
+
+    /// PT_TRACE_ME child: convert the legacy attach into a seized one so it
+    /// gets the same engine as everything else, keeping its first stop.
+    fn adopt_traceme(&mut self, tid: Tid, status: i32) {
+        self.traceme.retain(|t| *t != tid);
+        let sig = libc::WSTOPSIG(status);
+        let si = sys::siginfo(tid).ok();
+        // A legacy exec stop is a plain SIGTRAP sent by the kernel (si_pid 0).
+        let is_exec = sig == libc::SIGTRAP
+            && (status >> 16) == 0
+            && si.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && sys::si::pid(&s) == 0);
+        let is_exec = is_exec || (status >> 16) == sys::PTRACE_EVENT_EXEC;
+        let mask = crate::abi::PTRACE_DEFAULT;
+        // Detach into a job-control stop, reap that notification, seize.
+        let seized = sys::detach(tid, libc::SIGSTOP)
+            .and_then(|_| sys::wait4(tid, sys::WUNTRACED | sys::WALL))
+            .and_then(|_| sys::seize(tid, options_for(mask)));
+        if seized.is_err() {
+            return;
+        }
+        // Seizing a job-stopped task makes it trap (PTRACE_EVENT_STOP); then
+        // end the job-control stop so it does not linger as SIGNAL_STOP_STOPPED.
+        let _ = sys::wait4(tid, sys::WALL);
+        let _ = sys::kill(tid, libc::SIGCONT);
+        let mut p = Proc::new(Pid(tid), mask);
+        p.options = options_for(mask);
+        p.injected |= 1 << (libc::SIGCONT - 1);
+        let mut l = Lwp::new(tid, LinuxState::Stopped(LinuxStop::Event));
+        if is_exec {
+            l.event = Some(Event::Exec { old_tid: Lwpid(tid) });
+        } else {
+            l.event = Some(Event::TraceMe { sig });
+            l.siginfo = si;
+        }
+        p.lwps.push(l);
+        p.pending.push_back(tid);
+        p.state = ProcState::Stopping;
+        self.procs.insert(Pid(tid), p);
+        self.tids.insert(tid, Pid(tid));
+        self.check_all_stopped(Pid(tid));
+    }
+
+    /// Forget a process (after detach or once its exit was collected).
+    pub(crate) fn forget(&mut self, pid: Pid) {
+        if let Some(p) = self.procs.remove(&pid) {
+            for l in p.lwps {
+                self.tids.remove(&l.tid);
+            }
+        }
+        self.ready.retain(|x| *x != pid);
+    }
+
+    /// Note a child that called PT_TRACE_ME (optional: unknown stopped
+    /// children traced by us are recognised anyway).
+    pub fn expect_traceme(&mut self, pid: Pid) {
+        self.traceme.push(pid.0);
+    }
+}
+
+/// Would FreeBSD discard `sig` for this process (SIG_IGN, or SIG_DFL with an
+/// ignore default)? Reads /proc only for signal stops, never on the syscall path.
+fn signal_ignored(pid: i32, sig: i32) -> bool {
+    if sig == libc::SIGKILL || sig == libc::SIGSTOP || !(1..=64).contains(&sig) {
+        return false;
+    }
+    let bit = 1u64 << (sig - 1);
+    match sys::sig_bits_from_status(pid) {
+        Some((ign, cgt)) => ign & bit != 0 || (DEFAULT_IGNORED & bit != 0 && cgt & bit == 0),
+        None => false,
+    }
+}

@@ -1,0 +1,170 @@
+//! The engine's wait: FreeBSD's `wait4()` as a tracer sees it.
+//!
+//! Debugger stops are reported without WUNTRACED, one whole-process stop per
+//! call; job-control stops of traced processes only with WUNTRACED; exits of
+//! traced processes once. Everything about children we do not trace passes
+//! through unchanged (their statuses are kept until asked for).
+
+use super::{Pid, ProcState, Tracer};
+use crate::error::{Errno, Result};
+use crate::sys;
+
+/// Options of [`Tracer::wait`] (FreeBSD's `wait4` options that matter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// WNOHANG: return `None` instead of blocking.
+    pub nohang: bool,
+    /// WUNTRACED: also report job-control stops.
+    pub untraced: bool,
+    /// WCONTINUED: also report continued children we do not trace.
+    pub continued: bool,
+}
+
+impl WaitOptions {
+    pub const BLOCK: WaitOptions = WaitOptions { nohang: false, untraced: false, continued: false };
+    pub const NOHANG: WaitOptions = WaitOptions { nohang: true, untraced: false, continued: false };
+}
+
+/// A status as `wait()` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitStatus {
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by a signal.
+    Signaled { sig: i32, core: bool },
+    /// Stopped for the debugger (`WIFSTOPPED`, `WSTOPSIG == sig`).
+    Stopped(i32),
+    /// Stopped by job control (reported only with WUNTRACED).
+    JobStopped(i32),
+    /// Continued (a child we do not trace, with WCONTINUED).
+    Continued,
+}
+
+impl WaitStatus {
+    /// Decode a Linux wait status (stop signals without ptrace-event bits).
+    pub fn from_raw(st: i32) -> WaitStatus {
+        if libc::WIFEXITED(st) {
+            WaitStatus::Exited(libc::WEXITSTATUS(st))
+        } else if libc::WIFSIGNALED(st) {
+            WaitStatus::Signaled { sig: libc::WTERMSIG(st), core: libc::WCOREDUMP(st) }
+        } else if libc::WIFCONTINUED(st) {
+            WaitStatus::Continued
+        } else {
+            WaitStatus::JobStopped(libc::WSTOPSIG(st) & 0x7f)
+        }
+    }
+
+    /// The status word the host's `W*` macros decode.
+    pub fn raw(&self) -> i32 {
+        match *self {
+            WaitStatus::Exited(c) => (c & 0xff) << 8,
+            WaitStatus::Signaled { sig, core } => sig | if core { 0x80 } else { 0 },
+            WaitStatus::Stopped(sig) | WaitStatus::JobStopped(sig) => (sig << 8) | 0x7f,
+            WaitStatus::Continued => 0xffff,
+        }
+    }
+}
+
+/// Which children a wait is for (FreeBSD/POSIX `pid` argument of wait4).
+fn matches(want: i32, pid: i32) -> bool {
+    match want {
+        -1 => true,
+        w if w > 0 => w == pid,
+        0 => unsafe_free_getpgid(pid) == unsafe_free_getpgid(0),
+        w => unsafe_free_getpgid(pid) == -w,
+    }
+}
+
+fn unsafe_free_getpgid(pid: i32) -> i32 {
+    sys::getpgid(pid).unwrap_or(-1)
+}
+
+impl Tracer {
+    /// Wait for a child: a traced process's whole-process stop or exit, or
+    /// any status of a child we do not trace. `pid` follows wait4: -1 any,
+    /// >0 that one, 0 our process group, < -1 that process group.
+    /// `Ok(None)` only with `nohang`.
+    pub fn wait(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        loop {
+            if let Some(r) = self.take_ready(pid, opts) {
+                return Ok(Some(r));
+            }
+            if pid > 0 && !self.procs.contains_key(&Pid(pid)) && !self.foreign.iter().any(|f| f.0 == pid) {
+                // Not traced by us: it must be our child, or wait has nothing to wait for.
+                if !sys::is_child(pid) {
+                    return Err(Errno::ECHILD.into());
+                }
+            }
+            let mut flags = sys::WALL;
+            if opts.nohang {
+                flags |= sys::WNOHANG;
+            }
+            if opts.untraced {
+                flags |= sys::WUNTRACED;
+            }
+            if opts.continued {
+                flags |= libc::WCONTINUED;
+            }
+            match sys::wait4(-1, flags) {
+                Ok(None) => return Ok(None),
+                Ok(Some((tid, st))) => self.dispatch(tid, st),
+                Err(Errno::ECHILD) => {
+                    if let Some(r) = self.take_ready(pid, opts) {
+                        return Ok(Some(r));
+                    }
+                    return Err(Errno::ECHILD.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// A reportable status for `pid`, if one is ready.
+    fn take_ready(&mut self, want: i32, opts: WaitOptions) -> Option<(Pid, WaitStatus)> {
+        let mut i = 0;
+        while i < self.ready.len() {
+            let pid = self.ready[i];
+            if !matches(want, pid.0) {
+                i += 1;
+                continue;
+            }
+            let Some(p) = self.procs.get_mut(&pid) else {
+                self.ready.remove(i);
+                continue;
+            };
+            match p.state {
+                ProcState::Stopped { waited: false } => {
+                    p.state = ProcState::Stopped { waited: true };
+                    let x = p.xthread.and_then(|t| p.lwp(t)).and_then(|l| l.event);
+                    self.ready.remove(i);
+                    let sig = x.map(|e| e.stop_signal()).unwrap_or(libc::SIGSTOP);
+                    return Some((pid, WaitStatus::Stopped(sig)));
+                }
+                ProcState::Exited { status } => {
+                    self.ready.remove(i);
+                    self.forget(pid);
+                    return Some((pid, WaitStatus::from_raw(status)));
+                }
+                _ if p.job_report && opts.untraced => {
+                    p.job_report = false;
+                    let sig = p.job_stopped.unwrap_or(libc::SIGSTOP);
+                    self.ready.remove(i);
+                    return Some((pid, WaitStatus::JobStopped(sig)));
+                }
+                _ if p.job_report => i += 1,
+                _ => {
+                    self.ready.remove(i);
+                }
+            }
+        }
+        let pos = self.foreign.iter().position(|&(p, st)| {
+            matches(want, p)
+                && (libc::WIFEXITED(st)
+                    || libc::WIFSIGNALED(st)
+                    || (libc::WIFSTOPPED(st) && opts.untraced)
+                    || (libc::WIFCONTINUED(st) && opts.continued))
+        })?;
+        let (p, st) = self.foreign.remove(pos)?;
+        Some((Pid(p), WaitStatus::from_raw(st)))
+    }
+}

@@ -1,0 +1,364 @@
+//! PT_ATTACH, PT_DETACH, PT_TRACE_ME, the continue family (PT_CONTINUE,
+//! PT_STEP, PT_TO_SCE, PT_TO_SCX, PT_SYSCALL, PT_KILL), PT_SUSPEND/PT_RESUME,
+//! PT_SETSTEP/PT_CLEARSTEP and the event mask.
+
+use super::candebug;
+use crate::abi;
+use crate::engine::{options_for, Event, LinuxState, LinuxStop, Lwp, Pid, Proc, ProcState, Target, Tracer};
+use crate::error::{Errno, Result};
+use crate::sys::{self, procfs, Tid};
+
+/// How PT_CONTINUE & co. resume the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// PT_CONTINUE.
+    Continue,
+    /// PT_STEP: single-step the selected LWP.
+    Step,
+    /// PT_TO_SCE: also stop at every syscall entry from now on.
+    ToSce,
+    /// PT_TO_SCX: also stop at every syscall exit from now on.
+    ToScx,
+    /// PT_SYSCALL: both.
+    Syscall,
+}
+
+/// PT_TRACE_ME, for a child about to be traced by its parent: declare the
+/// parent the tracer. Like FreeBSD's it does not stop; the child usually
+/// raises SIGSTOP or execs next. The parent's [`Tracer::wait`] adopts the
+/// child at its first stop.
+pub fn trace_me() -> Result<()> {
+    if procfs::status(sys::getpid()).is_ok_and(|s| s.tracer_pid != 0) {
+        return Err(Errno::EBUSY.into());
+    }
+    if sys::getppid() == 1 {
+        return Err(Errno::EPERM.into());
+    }
+    sys::traceme().map_err(Into::into)
+}
+
+impl Tracer {
+    /// PT_ATTACH: stop tracing nothing, start tracing `pid`, all its threads.
+    /// The first stop reported is SIGSTOP (with `PL_FLAG_SI`).
+    pub fn attach(&mut self, t: Target) -> Result<Pid> {
+        let (pid, st) = self.lookup(t)?;
+        candebug(&st)?;
+        if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
+            return Err(Errno::EINVAL.into());
+        }
+        if pid.0 == self.self_pid {
+            return Err(Errno::EINVAL.into());
+        }
+        if st.tracer_pid != 0 || self.procs.contains_key(&pid) {
+            return Err(Errno::EBUSY.into());
+        }
+        // A traced tracer may not attach to its own ancestors.
+        if procfs::status(self.self_pid).is_ok_and(|me| me.tracer_pid != 0) && is_ancestor(pid.0, self.self_pid) {
+            return Err(Errno::EINVAL.into());
+        }
+        let mask = abi::PTRACE_DEFAULT;
+        let opts = options_for(mask);
+        let mut p = Proc::new(pid, mask);
+        p.options = opts;
+        // Seize every thread; threads created meanwhile are caught by
+        // TRACECLONE from seized ones, so loop until /proc shows no new tid.
+        let mut first = true;
+        loop {
+            let tasks = procfs::tasks(pid.0).unwrap_or_default();
+            let mut added = false;
+            for tid in tasks {
+                if p.lwp(tid).is_some() || self.tids.contains_key(&tid) {
+                    continue;
+                }
+                match sys::seize(tid, opts) {
+                    Ok(()) => {
+                        p.lwps.push(Lwp::new(tid, LinuxState::Running));
+                        self.tids.insert(tid, pid);
+                        added = true;
+                    }
+                    Err(e) if first && tid == pid.0 => {
+                        return Err(match e {
+                            Errno::EPERM | Errno::EACCES => Errno::EPERM,
+                            other => other,
+                        }
+                        .into())
+                    }
+                    Err(_) => {} // a thread that just exited
+                }
+            }
+            first = false;
+            if !added {
+                break;
+            }
+        }
+        if p.lwps.is_empty() {
+            return Err(Errno::ESRCH.into());
+        }
+        p.initial = Some(Event::Attach);
+        p.state = ProcState::Stopping;
+        for l in p.lwps.iter_mut() {
+            // The attach stop is ours: interrupt everything.
+            if sys::interrupt(l.tid).is_ok() {
+                l.interrupt_pending = true;
+            } else {
+                l.linux = LinuxState::Exiting;
+            }
+            l.sc = crate::engine::ScState::Unknown;
+        }
+        self.procs.insert(pid, p);
+        Ok(pid)
+    }
+
+    /// PT_CONTINUE / PT_STEP / PT_TO_SCE / PT_TO_SCX / PT_SYSCALL.
+    /// `addr`: `None` resumes where stopped (FreeBSD's `(caddr_t)1`), else the
+    /// new PC of the selected LWP (ignored by PT_STEP). `sig`: 0..=128.
+    pub fn resume(&mut self, t: Target, how: Resume, addr: Option<u64>, sig: i32) -> Result<()> {
+        if !(0..=abi::SIG_MAXSIG).contains(&sig) {
+            // FreeBSD validates data before looking at the target's state.
+            self.stopped(t)?;
+            return Err(Errno::EINVAL.into());
+        }
+        let (pid, tid) = self.stopped(t)?;
+        if sig > 64 {
+            // No such host signal: the closest answer to FreeBSD's
+            // "valid number, no handler" is refusing it.
+            return Err(Errno::EINVAL.into());
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
+        match how {
+            Resume::ToSce => p.mask |= abi::PTRACE_SCE,
+            Resume::ToScx => p.mask |= abi::PTRACE_SCX,
+            Resume::Syscall => p.mask |= abi::PTRACE_SYSCALL,
+            Resume::Continue | Resume::Step => {}
+        }
+        if let (Some(pc), true) = (addr, how != Resume::Step) {
+            self.set_pc(tid, pid, pc)?;
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
+        if how == Resume::Step {
+            p.lwp_mut(tid).expect("live").step = true;
+        }
+        self.consume_event(pid, sig)?;
+        self.continue_process(pid);
+        Ok(())
+    }
+
+    /// PT_KILL: the process dies with SIGKILL; the next wait reports it.
+    pub fn kill(&mut self, t: Target) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        let p = self.procs.get_mut(&pid).expect("checked");
+        p.killed = true;
+        p.mask = 0;
+        p.pending.clear();
+        for l in p.lwps.iter_mut() {
+            l.event = None;
+            l.suspended = false;
+            l.resume_sig = 0;
+            l.step = false;
+        }
+        let _ = sys::kill(pid.0, libc::SIGKILL);
+        self.resume_all(pid);
+        Ok(())
+    }
+
+    /// PT_DETACH: stop tracing; `sig` (0..=128) is delivered as with
+    /// PT_CONTINUE. Nothing is left stopped; debug registers we set are
+    /// cleared.
+    pub fn detach(&mut self, t: Target, sig: i32) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        if !(0..=abi::SIG_MAXSIG).contains(&sig) || sig > 64 {
+            return Err(Errno::EINVAL.into());
+        }
+        self.consume_event(pid, sig)?;
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
+        for tid in tids {
+            let p = self.procs.get_mut(&pid).expect("checked");
+            let l = p.lwp_mut(tid).expect("listed");
+            if l.linux == LinuxState::New {
+                // Its first stop is on its way: collect it, then detach.
+                let _ = sys::wait4(tid, sys::WALL);
+                l.linux = LinuxState::Stopped(LinuxStop::Event);
+            }
+            if !l.is_stopped() {
+                continue;
+            }
+            if l.dbregs_dirty {
+                let _ = sys::pokeuser(tid, sys::DEBUGREG_OFFSET + 7 * 8, 0);
+            }
+            // A pending signal event of another thread keeps its signal.
+            let s = match l.event {
+                Some(Event::Signal { sig }) | Some(Event::TraceMe { sig }) => sig,
+                _ => l.resume_sig,
+            };
+            let _ = sys::detach(tid, s);
+        }
+        self.forget(pid);
+        Ok(())
+    }
+
+    /// PT_SUSPEND: the LWP stays stopped when the process is continued.
+    pub fn suspend(&mut self, t: Target) -> Result<()> {
+        self.lwp_flag(t, |l| l.suspended = true)
+    }
+
+    /// PT_RESUME: undo PT_SUSPEND.
+    pub fn unsuspend(&mut self, t: Target) -> Result<()> {
+        self.lwp_flag(t, |l| l.suspended = false)
+    }
+
+    /// PT_SETSTEP: single-step the LWP when the process is next continued.
+    pub fn set_step(&mut self, t: Target) -> Result<()> {
+        self.lwp_flag(t, |l| l.step = true)
+    }
+
+    /// PT_CLEARSTEP.
+    pub fn clear_step(&mut self, t: Target) -> Result<()> {
+        self.lwp_flag(t, |l| l.step = false)
+    }
+
+    fn lwp_flag(&mut self, t: Target, f: impl FnOnce(&mut Lwp)) -> Result<()> {
+        let (pid, tid) = self.stopped(t)?;
+        f(self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live"));
+        Ok(())
+    }
+
+    /// PT_GET_EVENT_MASK.
+    pub fn event_mask(&self, t: Target) -> Result<i32> {
+        let (pid, _) = self.stopped(t)?;
+        Ok(self.procs[&pid].mask)
+    }
+
+    /// PT_SET_EVENT_MASK: EINVAL for bits FreeBSD does not define.
+    pub fn set_event_mask(&mut self, t: Target, mask: i32) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        let all = abi::PTRACE_EXEC | abi::PTRACE_SCE | abi::PTRACE_SCX | abi::PTRACE_FORK | abi::PTRACE_LWP | abi::PTRACE_VFORK;
+        if mask & !all != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        self.procs.get_mut(&pid).expect("checked").mask = mask;
+        self.sync_options(pid)
+    }
+
+    /// PT_FOLLOW_FORK: set or clear PTRACE_FORK.
+    pub fn follow_fork(&mut self, t: Target, on: bool) -> Result<()> {
+        let m = self.event_mask(t)?;
+        self.set_event_mask(t, if on { m | abi::PTRACE_FORK } else { m & !abi::PTRACE_FORK })
+    }
+
+    /// PT_LWP_EVENTS: set or clear PTRACE_LWP.
+    pub fn lwp_events(&mut self, t: Target, on: bool) -> Result<()> {
+        let m = self.event_mask(t)?;
+        self.set_event_mask(t, if on { m | abi::PTRACE_LWP } else { m & !abi::PTRACE_LWP })
+    }
+
+    /// Apply the Linux options the event mask needs to every stopped thread.
+    pub(crate) fn sync_options(&mut self, pid: Pid) -> Result<()> {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let want = options_for(p.mask);
+        if want == p.options {
+            return Ok(());
+        }
+        for l in p.lwps.iter().filter(|l| l.is_stopped()) {
+            let _ = sys::set_options(l.tid, want);
+        }
+        p.options = want;
+        Ok(())
+    }
+
+    /// Settle the signal of the current stop (FreeBSD's `p_xsig` handling):
+    /// the same signal is delivered with its siginfo, 0 discards it, another
+    /// one replaces it and goes to a thread that does not block it, without
+    /// a second debugger stop. At a non-signal stop a signal is queued to be
+    /// delivered after the syscall, also without a further stop.
+    fn consume_event(&mut self, pid: Pid, sig: i32) -> Result<()> {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let Some(x) = p.xthread else { return Ok(()) };
+        let Some(l) = p.lwp_mut(x) else { return Ok(()) };
+        let ev = l.event.take();
+        l.siginfo = None;
+        let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
+        match ev {
+            Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {
+                if sig == orig || sig == 0 {
+                    l.resume_sig = sig;
+                    return Ok(());
+                }
+                l.resume_sig = 0;
+                let blocked = sys::sigmask(x).unwrap_or(0) & (1 << (sig - 1)) != 0;
+                if !blocked {
+                    // Linux delivers a replaced signal at once, with SI_USER
+                    // siginfo naming the tracer, and no second stop.
+                    l.resume_sig = sig;
+                    return Ok(());
+                }
+                self.inject(pid, x, sig);
+            }
+            _ => {
+                l.resume_sig = 0;
+                if sig != 0 {
+                    self.inject(pid, x, sig);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queue `sig` to a thread of `pid` that does not block it (else to
+    /// `prefer`), marked as ours so its delivery passes without a stop.
+    fn inject(&mut self, pid: Pid, prefer: Tid, sig: i32) {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let bit = 1u64 << (sig - 1);
+        let mut target = prefer;
+        if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
+            if let Some(l) = p
+                .live_lwps()
+                .find(|l| l.is_stopped() && sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0))
+            {
+                target = l.tid;
+            }
+        }
+        p.injected |= bit;
+        let _ = sys::tgkill(pid.0, target, sig);
+    }
+
+    /// After the current event is settled: report the next pending event
+    /// (without resuming anything), or resume every LWP not suspended.
+    pub(crate) fn continue_process(&mut self, pid: Pid) {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        p.xthread = None;
+        p.maps = None;
+        for l in p.lwps.iter_mut() {
+            l.regs = None;
+        }
+        if p.job_stopped.take().is_some() {
+            p.job_report = false;
+        }
+        let next = p
+            .pending
+            .iter()
+            .position(|t| p.lwps.iter().any(|l| l.tid == *t && !l.suspended && l.event.is_some()));
+        if let Some(i) = next {
+            let t = p.pending.remove(i).expect("valid");
+            p.xthread = Some(t);
+            p.state = ProcState::Stopped { waited: false };
+            self.ready.push_back(pid);
+            return;
+        }
+        self.resume_all(pid);
+    }
+}
+
+fn is_ancestor(candidate: i32, mut pid: i32) -> bool {
+    for _ in 0..4096 {
+        let Ok(st) = procfs::status(pid) else { return false };
+        if st.ppid == candidate {
+            return true;
+        }
+        if st.ppid <= 1 {
+            return false;
+        }
+        pid = st.ppid;
+    }
+    false
+}

@@ -1,0 +1,211 @@
+//! PT_LWPINFO, PT_GET_SC_ARGS and PT_GET_SC_RET.
+
+use crate::abi;
+use crate::engine::{Event, Lwpid, Pid, ScState, Target, Tracer};
+use crate::error::{Errno, Result};
+use crate::sys::{self, procfs, Tid};
+
+/// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
+#[derive(Clone, Copy)]
+pub struct LwpInfo {
+    pub lwpid: Lwpid,
+    /// `PL_EVENT_SIGNAL` when the LWP has a debugger stop, else `PL_EVENT_NONE`.
+    pub event: i32,
+    /// `PL_FLAG_*`.
+    pub flags: i32,
+    /// The stop, if the LWP has one to report.
+    pub stop: Option<Event>,
+    /// Blocked signals (bit n-1 = signal n).
+    pub sigmask: u64,
+    /// Signals pending on the thread itself.
+    pub siglist: u64,
+    /// Valid when `flags & PL_FLAG_SI`.
+    pub siginfo: sys::siginfo_t,
+    pub tdname: [u8; abi::TDNAMLEN],
+    pub child_pid: i32,
+    pub syscall_code: u32,
+    pub syscall_narg: u32,
+}
+
+impl std::fmt::Debug for LwpInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LwpInfo")
+            .field("lwpid", &self.lwpid)
+            .field("event", &self.event)
+            .field("flags", &format_args!("{:#x}", self.flags))
+            .field("stop", &self.stop)
+            .field("signo", &sys::si::signo(&self.siginfo))
+            .field("code", &sys::si::code(&self.siginfo))
+            .field("tdname", &self.tdname_str())
+            .field("child_pid", &self.child_pid)
+            .field("syscall_code", &self.syscall_code)
+            .field("syscall_narg", &self.syscall_narg)
+            .finish()
+    }
+}
+
+impl LwpInfo {
+    pub fn tdname_str(&self) -> &str {
+        let n = self.tdname.iter().position(|&b| b == 0).unwrap_or(self.tdname.len());
+        std::str::from_utf8(&self.tdname[..n]).unwrap_or("")
+    }
+}
+
+/// The `PL_FLAG_*` set an event reports.
+pub fn event_flags(e: Event) -> i32 {
+    match e {
+        Event::Signal { .. } | Event::Attach | Event::TraceMe { .. } => abi::PL_FLAG_SI,
+        Event::SyscallEntry => abi::PL_FLAG_SCE,
+        Event::SyscallExit => abi::PL_FLAG_SCX,
+        Event::Exec { .. } => abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX,
+        Event::Forked { vfork, .. } => {
+            abi::PL_FLAG_FORKED | abi::PL_FLAG_SCX | if vfork { abi::PL_FLAG_VFORKED } else { 0 }
+        }
+        Event::Child => abi::PL_FLAG_CHILD | abi::PL_FLAG_SCX,
+        Event::VforkDone => abi::PL_FLAG_VFORK_DONE,
+        Event::Born => abi::PL_FLAG_BORN | abi::PL_FLAG_SCX,
+        Event::Exited => abi::PL_FLAG_EXITED,
+    }
+}
+
+/// Syscall arguments (PT_GET_SC_ARGS): `narg` valid entries, the rest zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScArgs {
+    pub code: u32,
+    pub narg: u32,
+    pub args: [u64; 8],
+}
+
+impl Tracer {
+    /// The stop event of an LWP, cheaply (no /proc, no extra syscall): the
+    /// part of PT_LWPINFO a syscall tracer needs on every stop.
+    pub fn stop_event(&self, t: Target) -> Result<(Lwpid, Option<Event>)> {
+        let (pid, tid) = self.stopped(t)?;
+        Ok((Lwpid(tid), self.procs[&pid].lwp(tid).and_then(|l| l.event)))
+    }
+
+    /// The siginfo of a signal stop (translated as FreeBSD reports it).
+    pub fn stop_siginfo(&self, t: Target) -> Result<Option<sys::siginfo_t>> {
+        let (pid, tid) = self.stopped(t)?;
+        Ok(self.procs[&pid].lwp(tid).and_then(|l| l.siginfo).map(freebsd_siginfo))
+    }
+
+    /// PT_LWPINFO.
+    pub fn lwpinfo(&mut self, t: Target) -> Result<LwpInfo> {
+        let (pid, tid) = self.stopped(t)?;
+        let l = self.procs[&pid].lwp(tid).expect("live");
+        let stop = l.event;
+        let siginfo_raw = l.siginfo;
+        let mut flags = stop.map(event_flags).unwrap_or(0);
+        let mut siginfo = sys::zeroed_siginfo();
+        if flags & abi::PL_FLAG_SI != 0 {
+            match siginfo_raw {
+                Some(si) => siginfo = freebsd_siginfo(si),
+                None => flags &= !abi::PL_FLAG_SI,
+            }
+        }
+        let child_pid = match stop {
+            Some(Event::Forked { child, .. }) => child.0,
+            _ => 0,
+        };
+        let (syscall_code, syscall_narg) = if flags & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) != 0 {
+            let code = self.syscall_code(pid, tid, stop)?;
+            (code, nargs(code))
+        } else {
+            (0, 0)
+        };
+        let sigmask = sys::sigmask(tid).map_err(|_| Errno::ESRCH)?;
+        let st = procfs::task_status(pid.0, tid).map_err(|_| Errno::ESRCH)?;
+        let mut tdname = [0u8; abi::TDNAMLEN];
+        let name = st.name.as_bytes();
+        let n = name.len().min(abi::TDNAMLEN - 1);
+        tdname[..n].copy_from_slice(&name[..n]);
+        Ok(LwpInfo {
+            lwpid: Lwpid(tid),
+            event: if stop.is_some() { abi::PL_EVENT_SIGNAL } else { abi::PL_EVENT_NONE },
+            flags,
+            stop,
+            sigmask,
+            siglist: st.sig_pnd,
+            siginfo,
+            tdname,
+            child_pid,
+            syscall_code,
+            syscall_narg,
+        })
+    }
+
+    fn syscall_code(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<u32> {
+        let r = self.linux_regs(pid, tid)?;
+        let _ = stop;
+        Ok(r.orig_rax as u32)
+    }
+
+    /// PT_GET_SC_ARGS: only at a stop with `PL_FLAG_SCE` or `PL_FLAG_SCX`.
+    pub fn sc_args(&mut self, t: Target) -> Result<ScArgs> {
+        let (pid, tid) = self.stopped(t)?;
+        let stop = self.procs[&pid].lwp(tid).and_then(|l| l.event);
+        if stop.map(event_flags).unwrap_or(0) & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let r = self.linux_regs(pid, tid)?;
+        let code = r.orig_rax as u32;
+        let narg = nargs(code);
+        let all = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, 0, 0];
+        let mut args = [0u64; 8];
+        args[..narg as usize].copy_from_slice(&all[..narg as usize]);
+        Ok(ScArgs { code, narg, args })
+    }
+
+    /// PT_GET_SC_RET: only at a stop with `PL_FLAG_SCX`. `sr_error` is the
+    /// errno, ERESTART (-1) for Linux's restart codes.
+    pub fn sc_ret(&mut self, t: Target) -> Result<abi::ptrace_sc_ret> {
+        let (pid, tid) = self.stopped(t)?;
+        let l = self.procs[&pid].lwp(tid).expect("live");
+        let stop = l.event;
+        let in_syscall = l.sc;
+        if stop.map(event_flags).unwrap_or(0) & abi::PL_FLAG_SCX == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let r = self.linux_regs(pid, tid)?;
+        let mut ret = abi::ptrace_sc_ret::default();
+        // Events reported "at SCX" stop Linux before the syscall returns:
+        // give the value the syscall is about to return.
+        match stop {
+            Some(Event::Forked { child, .. }) => ret.sr_retval[0] = child.0 as i64,
+            Some(Event::Exec { .. }) | Some(Event::Child) | Some(Event::Born) => {}
+            _ => {
+                debug_assert!(in_syscall == ScState::Out);
+                let rax = r.rax as i64;
+                if (-4095..0).contains(&rax) {
+                    let e = (-rax) as i32;
+                    ret.sr_error = match e {
+                        512 | 513 | 514 | 516 => -1, // ERESTARTSYS & co.: ERESTART
+                        _ => e,
+                    };
+                } else {
+                    ret.sr_retval = [rax, r.rdx as i64];
+                }
+            }
+        }
+        Ok(ret)
+    }
+}
+
+/// Linux reports int3 with si_code SI_KERNEL and a debug-register hit with
+/// TRAP_HWBKPT; FreeBSD says TRAP_BRKPT and TRAP_TRACE.
+pub(crate) fn freebsd_siginfo(mut si: sys::siginfo_t) -> sys::siginfo_t {
+    if sys::si::signo(&si) == libc::SIGTRAP {
+        match sys::si::code(&si) {
+            libc::SI_KERNEL => sys::si::set_code(&mut si, 1),
+            4 => sys::si::set_code(&mut si, 2),
+            _ => {}
+        }
+    }
+    si
+}
+
+/// Argument count of a syscall (merge point: replaced by the sysent table).
+fn nargs(_code: u32) -> u32 {
+    6
+}

@@ -1,0 +1,88 @@
+//! PT_IO, PT_READ_I/D and PT_WRITE_I/D.
+//!
+//! Reads use `process_vm_readv` (one call for the whole range); only when it
+//! comes up short does `/proc/PID/mem` find the exact byte where the mapping
+//! ends. Writes go through `/proc/PID/mem`, which (like FreeBSD's
+//! `proc_rwmem`) writes through page protection, so breakpoints can be
+//! planted in read-only text.
+
+use crate::engine::{Target, Tracer};
+use crate::error::{Errno, Error, Result};
+use crate::sys;
+
+impl Tracer {
+    /// Read tracee memory at `addr` into `buf` (PT_IO with PIOD_READ_D/I).
+    /// A range that runs into unmapped memory fails with EFAULT and tells how
+    /// many bytes were read before the fault ([`Error::Fault`]).
+    pub fn read_memory(&mut self, t: Target, addr: u64, buf: &mut [u8]) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let done = sys::vm_read(pid.0, addr, buf).unwrap_or(0);
+        if done == buf.len() {
+            return Ok(());
+        }
+        // Short: find the exact end through /proc/PID/mem (also reads pages
+        // process_vm_readv refuses, as FreeBSD's forced access does).
+        let mut done = done;
+        let fd = self.mem_fd(pid)?;
+        while done < buf.len() {
+            match sys::pread(fd, &mut buf[done..], addr.wrapping_add(done as u64)) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => done += n,
+            }
+        }
+        if done == buf.len() {
+            Ok(())
+        } else {
+            Err(Error::Fault { errno: Errno::EFAULT, done })
+        }
+    }
+
+    /// Write `data` into tracee memory at `addr` (PT_IO with PIOD_WRITE_D/I),
+    /// read-only text included. Partial writes report [`Error::Fault`].
+    pub fn write_memory(&mut self, t: Target, addr: u64, data: &[u8]) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        let fd = self.mem_fd(pid)?;
+        let mut done = 0;
+        while done < data.len() {
+            match sys::pwrite(fd, &data[done..], addr.wrapping_add(done as u64)) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => done += n,
+            }
+        }
+        if done == data.len() {
+            Ok(())
+        } else {
+            Err(Error::Fault { errno: Errno::EFAULT, done })
+        }
+    }
+
+    /// PT_READ_I / PT_READ_D: one `int`. Any failure is ENOMEM (modern FreeBSD).
+    pub fn peek(&mut self, t: Target, addr: u64) -> Result<i32> {
+        let mut b = [0u8; 4];
+        match self.read_memory(t, addr, &mut b) {
+            Ok(()) => Ok(i32::from_ne_bytes(b)),
+            Err(Error::Fault { .. }) => Err(Errno::ENOMEM.into()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// PT_WRITE_I / PT_WRITE_D: one `int`. Any failure is ENOMEM.
+    pub fn poke(&mut self, t: Target, addr: u64, value: i32) -> Result<()> {
+        match self.write_memory(t, addr, &value.to_ne_bytes()) {
+            Ok(()) => Ok(()),
+            Err(Error::Fault { .. }) => Err(Errno::ENOMEM.into()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn mem_fd(&mut self, pid: crate::engine::Pid) -> Result<&std::os::fd::OwnedFd> {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        if p.mem.is_none() {
+            p.mem = Some(sys::open(&format!("/proc/{}/mem", pid.0), libc::O_RDWR)?);
+        }
+        Ok(p.mem.as_ref().expect("just opened"))
+    }
+}

@@ -1,0 +1,117 @@
+//! FreeBSD's ptrace requests on a [`Tracer`].
+//!
+//! The checks sit here, in FreeBSD's order (`kern_ptrace()`): find the target
+//! (ESRCH), exiting (ESRCH), permission (EPERM), system process (EINVAL), then
+//! per request: not traced (EPERM), traced by another (EBUSY), not stopped or
+//! not yet waited for (EBUSY). The actions live in the submodules, one per
+//! request family. The answers for processes we do not trace come from
+//! /proc, off every hot path.
+
+use crate::engine::{Lwpid, Pid, ProcState, Target, Tracer};
+use crate::error::{Errno, Result};
+use crate::sys::{self, procfs, Tid};
+
+pub(crate) mod control;
+mod lwp;
+mod memory;
+mod regs;
+mod vm;
+
+pub use control::Resume;
+pub use lwp::{LwpInfo, ScArgs};
+pub use vm::VmEntry;
+
+/// Why a process may not be debugged by us: FreeBSD's `p_candebug()`, with
+/// Linux's credentials. Root may debug anything; others only processes whose
+/// real, effective and saved uids and gids all equal their own.
+pub(crate) fn candebug(st: &procfs::Status) -> Result<(), Errno> {
+    let euid = sys::geteuid();
+    if euid == 0 {
+        return Ok(());
+    }
+    let egid = sys::getegid();
+    if st.uid[..3].iter().any(|u| *u != euid) || st.gid[..3].iter().any(|g| *g != egid) {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+impl Tracer {
+    /// The common preamble for every request on a traced, stopped process:
+    /// returns the process and the selected LWP.
+    pub(crate) fn stopped(&self, t: Target) -> Result<(Pid, Tid)> {
+        match self.resolve(t) {
+            Some((pid, tid)) => match self.procs[&pid].state {
+                ProcState::Stopped { waited: true } => Ok((pid, tid)),
+                ProcState::Exited { .. } => Err(Errno::ESRCH.into()),
+                _ => Err(Errno::EBUSY.into()),
+            },
+            None => Err(self.untraced_error(t).into()),
+        }
+    }
+
+    /// The error FreeBSD gives for a request on a process we do not trace
+    /// (or an LWP we do not know), in its order of checks.
+    pub(crate) fn untraced_error(&self, t: Target) -> Errno {
+        let (pid, st) = match self.lookup(t) {
+            Ok(x) => x,
+            Err(e) => return e,
+        };
+        if let Some(p) = self.procs.get(&pid) {
+            // Traced by us but the LWP is gone or exiting.
+            let _ = p;
+            return Errno::ESRCH;
+        }
+        if let Err(e) = candebug(&st) {
+            return e;
+        }
+        if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
+            return Errno::EINVAL;
+        }
+        if st.tracer_pid != 0 {
+            Errno::EBUSY
+        } else {
+            Errno::EPERM
+        }
+    }
+
+    /// Find a process (by pid or by one of its LWPs) in /proc: ESRCH if it
+    /// does not exist or is exiting.
+    pub(crate) fn lookup(&self, t: Target) -> Result<(Pid, procfs::Status), Errno> {
+        let id = match t {
+            Target::Proc(Pid(p)) => p,
+            Target::Lwp(Lwpid(l)) => l,
+        };
+        if id <= 0 {
+            return Err(Errno::ESRCH);
+        }
+        let st = procfs::status(id)?;
+        if matches!(t, Target::Proc(_)) && st.tgid != id {
+            // A thread id given as a process id.
+            return Err(Errno::ESRCH);
+        }
+        if matches!(st.state, 'Z' | 'X') {
+            return Err(Errno::ESRCH);
+        }
+        Ok((Pid(st.tgid), st))
+    }
+
+    /// PT_GETNUMLWPS.
+    pub fn num_lwps(&self, t: Target) -> Result<usize> {
+        let (pid, _) = self.stopped(t)?;
+        Ok(self.procs[&pid].live_lwps().count())
+    }
+
+    /// PT_GETLWPLIST: the LWPs in creation order.
+    pub fn lwp_list(&self, t: Target) -> Result<Vec<Lwpid>> {
+        let (pid, _) = self.stopped(t)?;
+        Ok(self.procs[&pid].live_lwps().map(|l| Lwpid(l.tid)).collect())
+    }
+
+    /// The LWP a process-wide request would act on (`p_xthread`, else the
+    /// first thread).
+    pub fn selected_lwp(&self, t: Target) -> Result<Lwpid> {
+        let (_, tid) = self.stopped(t)?;
+        Ok(Lwpid(tid))
+    }
+}
