@@ -308,6 +308,11 @@ pub struct Tracer {
     traceme: Vec<i32>,
     /// Our own process id (to recognise signals we sent).
     pub(crate) self_pid: i32,
+    /// Wait only for children and tracees of the creating thread
+    /// (`__WNOTHREAD`), so several tracers, or a tracer and
+    /// `std::process::Child::wait` in another thread, never steal each
+    /// other's statuses. [`Tracer::process_wide`] clears it.
+    pub(crate) wait_flags: i32,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -351,8 +356,17 @@ impl Tracer {
             expected: HashMap::new(),
             traceme: Vec::new(),
             self_pid: sys::getpid(),
+            wait_flags: sys::WALL | sys::WNOTHREAD,
             _not_send: std::marker::PhantomData,
         }
+    }
+
+    /// A tracer whose wait also reports children forked by other threads of
+    /// this process (FreeBSD's process-wide `wait()`); the C face uses it.
+    pub fn process_wide() -> Tracer {
+        let mut t = Tracer::new();
+        t.wait_flags = sys::WALL;
+        t
     }
 
     /// Processes currently traced.
@@ -432,6 +446,10 @@ impl Tracer {
 
     /// Handle one status from `wait4(-1, __WALL)`.
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
+        tracing::trace!(tid, status = format_args!("{status:#x}"), "wait4");
+        if std::env::var_os("BSDTRACE_DEBUG").is_some() {
+            eprintln!("[bsdtrace] wait4 tid={tid} status={status:#x} known={:?}", self.tids.get(&tid));
+        }
         let Some(&pid) = self.tids.get(&tid) else {
             return self.dispatch_unknown(tid, status);
         };
@@ -543,6 +561,9 @@ impl Tracer {
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
+        // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel
+        // clears JOBCTL_TRAP_STOP on every trap).
+        let interrupted = std::mem::take(&mut lwp.interrupt_pending);
 
         // Classify the Linux stop into (how to resume, FreeBSD event if any).
         let (kind, event): (LinuxStop, Option<Event>) = if sig == (libc::SIGTRAP | 0x80) {
@@ -587,7 +608,6 @@ impl Tracer {
                 sys::PTRACE_EVENT_STOP => {
                     lwp.sc = ScState::Out;
                     let group = matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU);
-                    let interrupted = std::mem::take(&mut lwp.interrupt_pending);
                     if was_new {
                         let initial = p.initial.is_some() && tid == pid.0;
                         let e = if initial {
@@ -761,6 +781,9 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("live");
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
+                if std::env::var_os("BSDTRACE_DEBUG").is_some() {
+                    eprintln!("[bsdtrace] interrupt tid={}", l.tid);
+                }
                 match sys::interrupt(l.tid) {
                     Ok(()) => l.interrupt_pending = true,
                     // Gone already: its exit status is on its way.
@@ -828,6 +851,9 @@ impl Tracer {
             sys::PTRACE_CONT
         };
         l.regs = None;
+        if std::env::var_os("BSDTRACE_DEBUG").is_some() {
+            eprintln!("[bsdtrace] resume tid={tid} req={req:#x} sig={sig} kind={kind:?}");
+        }
         l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
         if sys::resume(req, tid, sig).is_err() {
             // Killed meanwhile: its exit is on its way.

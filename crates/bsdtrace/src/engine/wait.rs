@@ -91,11 +91,11 @@ impl Tracer {
             }
             if pid > 0 && !self.procs.contains_key(&Pid(pid)) && !self.foreign.iter().any(|f| f.0 == pid) {
                 // Not traced by us: it must be our child, or wait has nothing to wait for.
-                if !sys::is_child(pid) {
+                if !sys::is_child(pid, self.wait_flags) {
                     return Err(Errno::ECHILD.into());
                 }
             }
-            let mut flags = sys::WALL;
+            let mut flags = self.wait_flags;
             if opts.nohang {
                 flags |= sys::WNOHANG;
             }

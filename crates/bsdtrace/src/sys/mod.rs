@@ -64,6 +64,7 @@ pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = 1;
 pub const PTRACE_SYSCALL_INFO_EXIT: u8 = 2;
 
 pub const WALL: i32 = 0x4000_0000;
+pub const WNOTHREAD: i32 = 0x2000_0000;
 pub const WNOHANG: i32 = libc::WNOHANG;
 pub const WUNTRACED: i32 = libc::WUNTRACED;
 
@@ -510,7 +511,7 @@ pub fn getpgid(pid: i32) -> Result<i32, Errno> {
 }
 
 /// Is `pid` a child (or tracee) this process may wait for?
-pub fn is_child(pid: i32) -> bool {
+pub fn is_child(pid: i32, scope: i32) -> bool {
     let mut si: siginfo_t = unsafe { std::mem::zeroed() };
     let r = unsafe {
         libc::syscall(
@@ -518,7 +519,7 @@ pub fn is_child(pid: i32) -> bool {
             libc::P_PID,
             pid,
             &mut si as *mut siginfo_t,
-            libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOHANG | libc::WNOWAIT | WALL,
+            libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOHANG | libc::WNOWAIT | scope,
             0usize,
         )
     };

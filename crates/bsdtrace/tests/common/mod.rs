@@ -1,0 +1,151 @@
+//! Shared helpers for the integration tests: the tracee program, waits with
+//! assertions, and running code as `nobody`.
+#![allow(dead_code)]
+
+use bsdtrace::*;
+use std::io::{BufRead, BufReader};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+/// Path of the compiled tracee (built once per test binary).
+pub fn tracee() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tracees/tracee.c");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let out = dir.join("bsdtrace-tracee");
+        let tmp = dir.join(format!("bsdtrace-tracee.{}", std::process::id()));
+        let st = Command::new("cc")
+            .args(["-O1", "-g", "-pthread", "-o"])
+            .arg(&tmp)
+            .arg(&src)
+            .status()
+            .expect("cc runs");
+        assert!(st.success(), "compiling tracee.c failed");
+        std::fs::rename(&tmp, &out).expect("rename tracee");
+        out.to_string_lossy().into_owned()
+    })
+}
+
+/// A spawned, traced tracee stopped at its exec.
+pub fn spawn(t: &mut Tracer, args: &[&str]) -> Pid {
+    let mut argv = vec![tracee()];
+    argv.extend_from_slice(args);
+    let pid = t.spawn(&argv).expect("spawn");
+    let (p, st) = wait(t);
+    assert_eq!(p, pid);
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+    assert!(matches!(t.stop_event(pid.into()).unwrap().1, Some(Event::Exec { .. })));
+    pid
+}
+
+pub fn wait(t: &mut Tracer) -> (Pid, WaitStatus) {
+    t.wait(-1, WaitOptions::BLOCK).expect("wait").expect("blocking wait returns")
+}
+
+pub fn wait_pid(t: &mut Tracer, pid: Pid) -> WaitStatus {
+    t.wait(pid.0, WaitOptions::BLOCK).expect("wait").expect("blocking wait returns").1
+}
+
+/// Continue and expect the next stop of `pid` to be `event`.
+pub fn cont_until(t: &mut Tracer, pid: Pid, how: Resume, sig: i32) -> (WaitStatus, Option<Event>) {
+    t.resume(pid.into(), how, None, sig).expect("resume");
+    let st = wait_pid(t, pid);
+    let ev = if matches!(st, WaitStatus::Stopped(_)) { t.stop_event(pid.into()).unwrap().1 } else { None };
+    (st, ev)
+}
+
+/// Continue until the process exits; returns its status.
+pub fn run_to_exit(t: &mut Tracer, pid: Pid) -> WaitStatus {
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).expect("continue");
+        let st = wait_pid(t, pid);
+        if !matches!(st, WaitStatus::Stopped(_)) {
+            return st;
+        }
+    }
+}
+
+/// An untraced tracee started with READY_FD; returns once it printed "ready".
+pub struct Untraced {
+    pub child: Child,
+}
+
+impl Untraced {
+    pub fn start(args: &[&str]) -> Untraced {
+        let mut fds = [0; 2];
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let child = Command::new(tracee())
+            .args(args)
+            .env("READY_FD", w.as_raw_fd().to_string())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn tracee");
+        drop(w);
+        let mut line = String::new();
+        BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        Untraced { child }
+    }
+
+    pub fn pid(&self) -> Pid {
+        Pid(self.child.id() as i32)
+    }
+}
+
+impl Drop for Untraced {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// /proc state letter of a process.
+pub fn proc_state(pid: i32) -> char {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    s.rsplit_once(')').and_then(|(_, r)| r.trim().chars().next()).unwrap_or('?')
+}
+
+/// Run `f` in a forked child that dropped to uid/gid 65534 (`nobody`); the
+/// child's exit code is `f`'s return value.
+pub fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        unsafe {
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                libc::_exit(120);
+            }
+        }
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(121);
+        unsafe { libc::_exit(code) };
+    }
+    let mut st = 0;
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+    assert!(libc::WIFEXITED(st), "nobody child died: {st:#x}");
+    libc::WEXITSTATUS(st)
+}
+
+/// A temp file path unique to this test process and name.
+pub fn tmpfile(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    dir.join(format!("{name}.{}.{:?}", std::process::id(), std::thread::current().id()))
+        .to_string_lossy()
+        .replace(['(', ')'], "")
+}
+
+/// Parse hex addresses written by the tracee.
+pub fn read_addrs(path: &str) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .split_whitespace()
+        .map(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap())
+        .collect()
+}
+
+pub fn errno(r: Result<impl std::fmt::Debug>) -> Errno {
+    r.expect_err("request must fail").errno()
+}

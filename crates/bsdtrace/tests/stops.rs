@@ -1,0 +1,214 @@
+//! The whole-process stop model: every LWP is stopped before a stop is
+//! reported; concurrent events stay pending and are reported one per wait.
+
+mod common;
+use bsdtrace::*;
+use common::*;
+
+fn all_threads_stopped(pid: Pid) -> bool {
+    let tasks: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    tasks.iter().all(|t| {
+        let s = std::fs::read_to_string(format!("/proc/{}/task/{t}/stat", pid.0)).unwrap_or_default();
+        matches!(s.rsplit_once(')').and_then(|(_, r)| r.trim().chars().next()), Some('t') | Some('T') | None)
+    })
+}
+
+#[test]
+fn attach_stops_every_thread_and_reports_sigstop() {
+    let u = Untraced::start(&["threads", "7"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    assert!(all_threads_stopped(pid));
+    assert_eq!(t.num_lwps(pid.into()).unwrap(), 8);
+    let list = t.lwp_list(pid.into()).unwrap();
+    assert_eq!(list.len(), 8);
+    assert_eq!(list[0], Lwpid(pid.0), "the main thread comes first");
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.event, abi::PL_EVENT_SIGNAL);
+    assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
+    assert_eq!(bsdtrace::sys::si::signo(&info.siginfo), libc::SIGSTOP);
+    // Other threads have no event.
+    let other = t.lwpinfo(list[1].into()).unwrap();
+    assert_eq!(other.event, abi::PL_EVENT_NONE);
+    assert_eq!(other.tdname_str(), "blocker");
+    t.detach(pid.into(), 0).unwrap();
+    assert_ne!(proc_state(pid.0), 't');
+}
+
+#[test]
+fn attach_to_spinning_threads_and_continue_many_times() {
+    let u = Untraced::start(&["spinners", "4"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    for _ in 0..20 {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        unsafe { libc::kill(pid.0, libc::SIGUSR2) };
+        let st = wait_pid(&mut t, pid);
+        assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR2));
+        assert!(all_threads_stopped(pid));
+        assert_eq!(t.num_lwps(pid.into()).unwrap(), 5);
+    }
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn simultaneous_breakpoints_are_reported_one_per_wait() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["two_traps", "8"]);
+    let mut traps = 0;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(sig) => {
+                assert_eq!(sig, libc::SIGTRAP);
+                let info = t.lwpinfo(pid.into()).unwrap();
+                assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
+                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
+                assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
+                assert!(all_threads_stopped(pid));
+                traps += 1;
+            }
+            WaitStatus::Exited(0) => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(traps, 8);
+}
+
+#[test]
+fn lwp_events_report_birth_and_exit() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["thread_create_join", "5"]);
+    t.lwp_events(pid.into(), true).unwrap();
+    assert_eq!(t.event_mask(pid.into()).unwrap(), abi::PTRACE_EXEC | abi::PTRACE_LWP);
+    let (mut born, mut exited) = (0, 0);
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).unwrap();
+                if info.flags & abi::PL_FLAG_BORN != 0 {
+                    assert_eq!(info.flags, abi::PL_FLAG_BORN | abi::PL_FLAG_SCX);
+                    assert_ne!(info.lwpid.0, pid.0);
+                    born += 1;
+                } else if info.flags & abi::PL_FLAG_EXITED != 0 {
+                    assert_ne!(info.lwpid.0, pid.0);
+                    exited += 1;
+                } else {
+                    panic!("unexpected stop {info:?}");
+                }
+            }
+            WaitStatus::Exited(0) => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((born, exited), (5, 5));
+}
+
+#[test]
+fn threads_are_invisible_without_lwp_events() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["thread_create_join", "20"]);
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn exec_from_a_non_leader_thread() {
+    let mut t = Tracer::new();
+    let tr = tracee();
+    let pid = spawn(&mut t, &["thread_exec", tr, "exit", "5"]);
+    t.lwp_events(pid.into(), true).unwrap();
+    let mut execs = 0;
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).unwrap();
+                if info.flags & abi::PL_FLAG_EXEC != 0 {
+                    execs += 1;
+                    assert_eq!(info.lwpid.0, pid.0, "after exec the thread has the pid");
+                    assert!(matches!(info.stop, Some(Event::Exec { old_tid }) if old_tid.0 != pid.0));
+                    assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
+                }
+            }
+            WaitStatus::Exited(c) => {
+                assert_eq!(c, 5);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(execs, 1);
+}
+
+#[test]
+fn leader_exits_first_and_the_process_still_reports_its_exit() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["leader_exit", "33"]);
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_SYSCALL).unwrap();
+    // Trace every syscall: stops keep coming from the surviving thread
+    // after the leader is gone.
+    let mut stops = 0;
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(_) => {
+                stops += 1;
+                // Requests still work on the process.
+                t.get_regs(pid.into()).unwrap();
+            }
+            WaitStatus::Exited(c) => {
+                assert_eq!(c, 33);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(stops > 4);
+}
+
+#[test]
+fn suspended_lwp_stays_stopped_across_continue() {
+    let u = Untraced::start(&["spinners", "2"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let list = t.lwp_list(pid.into()).unwrap();
+    let victim = list[1];
+    t.suspend(victim.into()).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // The suspended thread is still in a ptrace stop while the rest run.
+    let st = std::fs::read_to_string(format!("/proc/{}/task/{}/stat", pid.0, victim.0)).unwrap();
+    assert!(st.rsplit_once(')').unwrap().1.trim().starts_with('t'));
+    unsafe { libc::kill(pid.0, libc::SIGUSR1) };
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1));
+    t.unsuspend(victim.into()).unwrap();
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn group_stop_is_a_job_control_stop() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    unsafe { libc::kill(pid.0, libc::SIGTSTP) };
+    // The debugger sees the signal first...
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTSTP));
+    // ...passing it on stops the process by job control, reported only to WUNTRACED.
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGTSTP).unwrap();
+    let st = t.wait(pid.0, WaitOptions { untraced: true, ..WaitOptions::BLOCK }).unwrap().unwrap().1;
+    assert_eq!(st, WaitStatus::JobStopped(libc::SIGTSTP));
+    assert_eq!(proc_state(pid.0), 't');
+    // SIGCONT wakes it; the debugger sees SIGCONT.
+    unsafe { libc::kill(pid.0, libc::SIGCONT) };
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGCONT));
+    t.detach(pid.into(), 0).unwrap();
+}

@@ -1,0 +1,277 @@
+/* One tracee program, many behaviours: argv[1] names the mode.
+ * Every mode is deterministic: it synchronises through stops, pipes and
+ * barriers, never through sleeps. "ready" lines go to fd given by $READY_FD
+ * when set (attach tests wait for them). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+volatile int counter;
+volatile int handled;
+const int readonly_value = 0x11223344;
+
+__attribute__((noinline)) void bp_target(void) {
+    __asm__ volatile("nop");
+    counter++;
+}
+
+static void ready(const char *what) {
+    const char *fd = getenv("READY_FD");
+    if (fd) {
+        dprintf(atoi(fd), "%s\n", what);
+    }
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+    handled++;
+}
+
+static pthread_barrier_t barrier;
+
+static void *blocker(void *arg) {
+    (void)arg;
+    prctl(PR_SET_NAME, "blocker");
+    pthread_barrier_wait(&barrier);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *spinner(void *arg) {
+    (void)arg;
+    pthread_barrier_wait(&barrier);
+    for (;;)
+        counter++;
+    return NULL;
+}
+
+static void *quick(void *arg) {
+    (void)arg;
+    return NULL;
+}
+
+static void *trapper(void *arg) {
+    (void)arg;
+    pthread_barrier_wait(&barrier);
+    __asm__ volatile("int3");
+    return NULL;
+}
+
+static char **exec_argv;
+static void *execer(void *arg) {
+    (void)arg;
+    execv(exec_argv[0], exec_argv);
+    _exit(99);
+}
+
+static int leader_exit_code;
+static void *late_exit(void *arg) {
+    (void)arg;
+    pthread_barrier_wait(&barrier);
+    syscall(SYS_getppid);
+    exit(leader_exit_code);
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(100);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: tracee MODE [ARGS]\n");
+        return 2;
+    }
+    const char *m = argv[1];
+    int n = argc > 2 ? atoi(argv[2]) : 0;
+
+    if (!strcmp(m, "exit")) {
+        return n;
+    } else if (!strcmp(m, "getppid")) {
+        for (int i = 0; i < n; i++)
+            syscall(SYS_getppid);
+        return 0;
+    } else if (!strcmp(m, "pause")) {
+        /* Wait for a signal forever; attach tests use this. */
+        ready("ready");
+        for (;;)
+            pause();
+    } else if (!strcmp(m, "spin")) {
+        ready("ready");
+        for (;;)
+            counter++;
+    } else if (!strcmp(m, "threads")) {
+        /* n extra threads blocked in pause(), then main pauses too. */
+        pthread_t t;
+        pthread_barrier_init(&barrier, NULL, n + 1);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t, NULL, blocker, NULL);
+        pthread_barrier_wait(&barrier);
+        ready("ready");
+        for (;;)
+            pause();
+    } else if (!strcmp(m, "spinners")) {
+        pthread_t t;
+        pthread_barrier_init(&barrier, NULL, n + 1);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t, NULL, spinner, NULL);
+        pthread_barrier_wait(&barrier);
+        ready("ready");
+        for (;;)
+            counter++;
+    } else if (!strcmp(m, "thread_create_join")) {
+        /* Create and join n threads one after another, then exit 0. */
+        for (int i = 0; i < n; i++) {
+            pthread_t t;
+            pthread_create(&t, NULL, quick, NULL);
+            pthread_join(t, NULL);
+        }
+        return 0;
+    } else if (!strcmp(m, "two_traps")) {
+        /* n threads hit int3 at (nearly) the same time, then exit. */
+        pthread_t t[64];
+        pthread_barrier_init(&barrier, NULL, n);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t[i], NULL, trapper, NULL);
+        for (int i = 0; i < n; i++)
+            pthread_join(t[i], NULL);
+        return 0;
+    } else if (!strcmp(m, "raise")) {
+        raise(n);
+        return 0;
+    } else if (!strcmp(m, "sigstop_then_exit")) {
+        raise(SIGSTOP);
+        return n;
+    } else if (!strcmp(m, "ignored")) {
+        /* Ignored signals never stop a traced FreeBSD process. */
+        signal(SIGUSR1, SIG_IGN);
+        raise(SIGUSR1);
+        raise(SIGCHLD);
+        raise(SIGWINCH);
+        raise(SIGURG);
+        raise(SIGUSR2);
+        return 0;
+    } else if (!strcmp(m, "handler")) {
+        /* SIGUSR1 handler; stop with SIGUSR2 (tracer injects), exit with handled count. */
+        signal(SIGUSR1, on_usr1);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
+        return handled;
+    } else if (!strcmp(m, "blocked_usr1")) {
+        /* Main blocks SIGUSR1; a helper thread does not. Stop with SIGUSR2. */
+        sigset_t s;
+        signal(SIGUSR1, on_usr1);
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        pthread_barrier_init(&barrier, NULL, 2);
+        pthread_t t;
+        pthread_create(&t, NULL, blocker, NULL);
+        pthread_barrier_wait(&barrier);
+        pthread_sigmask(SIG_BLOCK, &s, NULL);
+        raise(SIGUSR2);
+        /* The helper thread must have run the handler. */
+        while (!handled)
+            sched_yield();
+        return 42;
+    } else if (!strcmp(m, "bp")) {
+        /* Write addresses to argv[3], stop, call bp_target n times, exit counter. */
+        char buf[256];
+        snprintf(buf, sizeof buf, "%p %p %p\n", (void *)bp_target, (void *)&counter, (void *)&readonly_value);
+        write_file(argv[3], buf);
+        raise(SIGSTOP);
+        for (int i = 0; i < n; i++)
+            bp_target();
+        return counter & 0xff;
+    } else if (!strcmp(m, "readonly")) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%p\n", (void *)&readonly_value);
+        write_file(argv[3], buf);
+        raise(SIGSTOP);
+        return readonly_value == 0x55667788 ? 0 : 1;
+    } else if (!strcmp(m, "fork")) {
+        pid_t c = fork();
+        if (c == 0)
+            _exit(7);
+        int st;
+        waitpid(c, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    } else if (!strcmp(m, "vfork")) {
+        pid_t c = vfork();
+        if (c == 0)
+            _exit(9);
+        int st;
+        waitpid(c, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    } else if (!strcmp(m, "exec")) {
+        execv(argv[2], argv + 2);
+        return 99;
+    } else if (!strcmp(m, "thread_exec")) {
+        /* A non-leader thread execs argv[2...]. */
+        exec_argv = argv + 2;
+        pthread_t t;
+        pthread_create(&t, NULL, execer, NULL);
+        for (;;)
+            pause();
+    } else if (!strcmp(m, "leader_exit")) {
+        /* The main thread leaves first; the other thread exits the process with n. */
+        leader_exit_code = n;
+        pthread_barrier_init(&barrier, NULL, 2);
+        pthread_t t;
+        pthread_create(&t, NULL, late_exit, NULL);
+        pthread_barrier_wait(&barrier);
+        pthread_exit(NULL);
+    } else if (!strcmp(m, "maps")) {
+        /* n VMAs of alternating protection, then stop. */
+        long pg = sysconf(_SC_PAGESIZE);
+        char *p = mmap(NULL, pg * 2 * n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return 100;
+        for (int i = 0; i < n; i++)
+            mprotect(p + (2 * i + 1) * pg, pg, PROT_READ);
+        raise(SIGSTOP);
+        munmap(p, pg * 2 * n);
+        raise(SIGSTOP);
+        return 0;
+    } else if (!strcmp(m, "fail")) {
+        int fd = open("/nonexistent/bsdtrace", O_RDONLY);
+        return fd < 0 && errno == ENOENT ? 0 : 1;
+    } else if (!strcmp(m, "nanosleep_getpid")) {
+        /* Stop, then one getpid (its result is rewritten by the tracer). */
+        raise(SIGSTOP);
+        long r = syscall(SYS_getpid);
+        return r == 4242 ? 0 : (r == getpid() ? 1 : 2);
+    } else if (!strcmp(m, "getpid_errno")) {
+        raise(SIGSTOP);
+        long r = syscall(SYS_getpid);
+        return r == -1 && errno == EACCES ? 0 : 1;
+    } else if (!strcmp(m, "watch")) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%p %p\n", (void *)bp_target, (void *)&counter);
+        write_file(argv[3], buf);
+        raise(SIGSTOP);
+        for (int i = 0; i < n; i++)
+            counter++;
+        bp_target();
+        return 0;
+    }
+    fprintf(stderr, "tracee: unknown mode %s\n", m);
+    return 2;
+}
