@@ -5,14 +5,11 @@ mod common;
 use bsdtrace::*;
 use common::*;
 
-fn all_threads_stopped(pid: Pid) -> bool {
-    let tasks: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    tasks.iter().all(|t| {
-        let s = std::fs::read_to_string(format!("/proc/{}/task/{t}/stat", pid.0)).unwrap_or_default();
-        matches!(s.rsplit_once(')').and_then(|(_, r)| r.trim().chars().next()), Some('t') | Some('T') | None)
+/// Every LWP of the process (FreeBSD's thread list) is in a ptrace stop.
+fn all_threads_stopped(t: &Tracer, pid: Pid) -> bool {
+    t.lwp_list(pid.into()).unwrap().iter().all(|l| {
+        let s = std::fs::read_to_string(format!("/proc/{}/task/{}/stat", pid.0, l.0)).unwrap_or_default();
+        matches!(s.rsplit_once(')').and_then(|(_, r)| r.trim().chars().next()), Some('t'))
     })
 }
 
@@ -22,7 +19,7 @@ fn attach_stops_every_thread_and_reports_sigstop() {
     let mut t = Tracer::new();
     let pid = t.attach(u.pid().into()).unwrap();
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
-    assert!(all_threads_stopped(pid));
+    assert!(all_threads_stopped(&t, pid));
     assert_eq!(t.num_lwps(pid.into()).unwrap(), 8);
     let list = t.lwp_list(pid.into()).unwrap();
     assert_eq!(list.len(), 8);
@@ -50,7 +47,7 @@ fn attach_to_spinning_threads_and_continue_many_times() {
         unsafe { libc::kill(pid.0, libc::SIGUSR2) };
         let st = wait_pid(&mut t, pid);
         assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR2));
-        assert!(all_threads_stopped(pid));
+        assert!(all_threads_stopped(&t, pid));
         assert_eq!(t.num_lwps(pid.into()).unwrap(), 5);
     }
     t.detach(pid.into(), 0).unwrap();
@@ -71,7 +68,7 @@ fn simultaneous_breakpoints_are_reported_one_per_wait() {
                 assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
                 assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
                 assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
-                assert!(all_threads_stopped(pid));
+                assert!(all_threads_stopped(&t, pid));
                 traps += 1;
             }
             WaitStatus::Exited(0) => break,

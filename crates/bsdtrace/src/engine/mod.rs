@@ -446,10 +446,7 @@ impl Tracer {
 
     /// Handle one status from `wait4(-1, __WALL)`.
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
-        tracing::trace!(tid, status = format_args!("{status:#x}"), "wait4");
-        if std::env::var_os("BSDTRACE_DEBUG").is_some() {
-            eprintln!("[bsdtrace] wait4 tid={tid} status={status:#x} known={:?}", self.tids.get(&tid));
-        }
+        tracing::trace!(tid, status = format_args!("{status:#x}"), known = ?self.tids.get(&tid), "wait4");
         let Some(&pid) = self.tids.get(&tid) else {
             return self.dispatch_unknown(tid, status);
         };
@@ -674,14 +671,21 @@ impl Tracer {
                 sys::PTRACE_EVENT_EXIT => {
                     // FreeBSD reports EXITED only for a thread leaving on its
                     // own (thr_exit), never for the last one or for threads
-                    // taken down by exit_group or a fatal signal.
-                    let e = if mask & crate::abi::PTRACE_LWP != 0 && nlive > 1 && !killed {
-                        let r = sys::getregs(tid).ok();
-                        lwp.regs = r;
-                        r.filter(|r| r.orig_rax == libc::SYS_exit as u64).map(|_| Event::Exited)
-                    } else {
-                        None
-                    };
+                    // taken down by exit_group or a fatal signal. Those mean
+                    // the whole process is exiting: from now on it reports
+                    // nothing but its exit (FreeBSD's P_WEXIT).
+                    let r = sys::getregs(tid).ok();
+                    lwp.regs = r;
+                    let own_exit = r.is_some_and(|r| r.orig_rax == libc::SYS_exit as u64);
+                    let e = (own_exit && mask & crate::abi::PTRACE_LWP != 0 && nlive > 1 && !killed)
+                        .then_some(Event::Exited);
+                    // A thread killed by another thread's execve (de_thread)
+                    // also dies of SIGKILL, but the process lives on.
+                    // (Linux gives those exit code 0, as exit_group(0) does.)
+                    let code = sys::event_msg(tid).unwrap_or(0) as i32;
+                    if !own_exit && !(code == 0 && sys::procfs::exec_in_progress(pid.0)) {
+                        p.killed = true;
+                    }
                     (LinuxStop::Exit, e)
                 }
                 _ => (LinuxStop::Event, None),
@@ -730,8 +734,25 @@ impl Tracer {
     /// Common tail of every stop: report, queue or resume.
     fn after_stop(&mut self, pid: Pid, tid: Tid, kind: LinuxStop, event: Option<Event>) {
         let p = self.procs.get_mut(&pid).expect("live");
+        if p.killed {
+            // Exiting: nothing more is reported; let every thread die.
+            p.pending.clear();
+            for l in p.lwps.iter_mut() {
+                l.event = None;
+                l.suspended = false;
+            }
+            if p.state == ProcState::Running {
+                return self.resume_lwp(pid, tid);
+            }
+            if matches!(p.state, ProcState::Stopping | ProcState::Stopped { waited: false }) {
+                self.ready.retain(|x| *x != pid);
+                return self.resume_all(pid);
+            }
+            // Stopped and collected by the tracer: it resumes when told to.
+            return;
+        }
         match event {
-            Some(e) if !p.killed => {
+            Some(e) => {
                 let l = p.lwp_mut(tid).expect("live");
                 l.event = Some(e);
                 l.step = false;
@@ -742,11 +763,11 @@ impl Tracer {
                 }
                 self.check_all_stopped(pid);
             }
-            _ => {
-                if kind == LinuxStop::Group && !p.killed {
+            None => {
+                if kind == LinuxStop::Group {
                     return self.on_group_stop(pid, tid);
                 }
-                if p.state == ProcState::Running || p.killed {
+                if p.state == ProcState::Running {
                     self.resume_lwp(pid, tid);
                 } else {
                     self.check_all_stopped(pid);
@@ -781,9 +802,7 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("live");
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
-                if std::env::var_os("BSDTRACE_DEBUG").is_some() {
-                    eprintln!("[bsdtrace] interrupt tid={}", l.tid);
-                }
+                tracing::trace!(tid = l.tid, "interrupt");
                 match sys::interrupt(l.tid) {
                     Ok(()) => l.interrupt_pending = true,
                     // Gone already: its exit status is on its way.
@@ -851,9 +870,7 @@ impl Tracer {
             sys::PTRACE_CONT
         };
         l.regs = None;
-        if std::env::var_os("BSDTRACE_DEBUG").is_some() {
-            eprintln!("[bsdtrace] resume tid={tid} req={req:#x} sig={sig} kind={kind:?}");
-        }
+        tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
         l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
         if sys::resume(req, tid, sig).is_err() {
             // Killed meanwhile: its exit is on its way.

@@ -89,6 +89,18 @@ pub fn comm(pid: i32, tid: i32) -> Result<String, Errno> {
     Ok(read(&format!("/proc/{pid}/task/{tid}/comm"))?.trim_end_matches('\n').to_string())
 }
 
+/// Is a thread of `pid` inside execve/execveat right now? (Read only when a
+/// thread dies of SIGKILL, to tell exec's de_thread from a kill.)
+pub fn exec_in_progress(pid: i32) -> bool {
+    let Ok(tasks) = tasks(pid) else { return false };
+    tasks.iter().any(|t| {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{t}/syscall"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<i64>().ok()))
+            .is_some_and(|n| n == libc::SYS_execve || n == libc::SYS_execveat)
+    })
+}
+
 /// Kernel thread? (PF_KTHREAD in /proc/PID/stat's flags field.)
 pub fn is_kernel_thread(pid: i32) -> Result<bool, Errno> {
     let text = read(&format!("/proc/{pid}/stat"))?;
