@@ -4,5 +4,6 @@
 pub mod abi;
 pub mod error;
 pub mod sys;
+pub mod sysent;
 
 pub use error::{Errno, Error, Result};
