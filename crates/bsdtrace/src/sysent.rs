@@ -9,7 +9,10 @@
 //!
 //! `nargs` is the real number of arguments the kernel reads, which is what
 //! FreeBSD reports as `pl_syscall_narg` and what a tracer copies out for
-//! `PT_GET_SC_ARGS`. It is always `args.len()`.
+//! `PT_GET_SC_ARGS`. It is always `args.len()`, and it is the count in the
+//! kernel's own syscall metadata (`/sys/kernel/tracing/events/syscalls`),
+//! which a test checks where tracefs is mounted: so preadv and pwritev take
+//! 5 (their `pos_h` is read, and ignored, on 64-bit), where strace says 4.
 //!
 //! The numbers are those of the x86-64 ABI (not x32, not ia32). Numbers the
 //! kernel has never assigned (335..=423 apart from the uprobe calls) have no
@@ -616,8 +619,8 @@ pub static TABLE: &[Syscall] = &[
     r(292, "dup3", RFd, D, &[Fd, Fd, FdFlags]),
     r(293, "pipe2", RInt, D, &[FdPairOut, FdFlags]),
     r(294, "inotify_init1", RFd, D, &[FdFlags]),
-    r(295, "preadv", RInt, D, &[Fd, IovecOut(2), Int, Off]),
-    r(296, "pwritev", RInt, D, &[Fd, IovecIn(2), Int, Off]),
+    r(295, "preadv", RInt, D, &[Fd, IovecOut(2), Int, Off, Hex]),
+    r(296, "pwritev", RInt, D, &[Fd, IovecIn(2), Int, Off, Hex]),
     r(297, "rt_tgsigqueueinfo", RInt, S | P, &[Int, Int, Signal, Ptr]),
     r(298, "perf_event_open", RFd, D, &[Ptr, Int, Int, Fd, Hex]),
     r(299, "recvmmsg", RInt, N, &[Fd, Ptr, Uint, MsgFlags, TimespecIn]),
@@ -880,6 +883,42 @@ mod tests {
             assert_eq!(nargs(s.number), n as u32, "{name}");
         }
         assert_eq!(nargs(400), 6);
+    }
+
+    /// The running kernel describes each syscall's arguments in tracefs
+    /// (`sys_enter_NAME/format`); where it is mounted, every row must agree.
+    #[test]
+    fn nargs_agree_with_the_running_kernel() {
+        // BSDTRACE_TRACEFS names a tracefs mounted elsewhere.
+        let custom = std::env::var("BSDTRACE_TRACEFS").map(|t| format!("{t}/events/syscalls"));
+        let base = custom
+            .into_iter()
+            .chain(
+                ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+                    .map(|t| format!("{t}/events/syscalls")),
+            )
+            .find(|p| std::path::Path::new(p).is_dir());
+        let Some(base) = base else {
+            eprintln!("tracefs not mounted: kernel cross-check skipped");
+            return;
+        };
+        let mut checked = 0;
+        for s in TABLE {
+            // The kernel's metadata names a few calls after their handler.
+            let kname = match s.name {
+                "sendfile" => "sendfile64",
+                "umount2" => "umount",
+                n => n,
+            };
+            let Ok(fmt) = std::fs::read_to_string(format!("{base}/sys_enter_{kname}/format")) else {
+                continue; // not built into this kernel
+            };
+            let fields = fmt.lines().filter(|l| l.trim_start().starts_with("field:")).count();
+            // common_type, common_flags, common_preempt_count, common_pid, __syscall_nr
+            assert_eq!(s.nargs as usize, fields - 5, "{}", s.name);
+            checked += 1;
+        }
+        assert!(checked > 300, "only {checked} syscalls found in tracefs");
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //!   returns a [`Completed`] call whose [`Completed::line`] is truss's line:
 //!
 //! ```text
-//! openat(AT_FDCWD,"/etc/passwd",O_RDONLY|O_CLOEXEC,00)	 = 3 (0x3)
+//! openat(AT_FDCWD,"/etc/passwd",O_RDONLY|O_CLOEXEC,00) = 3 (0x3)
+//! close(3)                                  = 0 (0x0)   (tabs to column 48)
 //! ```
 //!
 //! A call that never returns (exit, exit_group, or a thread killed in the
