@@ -112,6 +112,8 @@ pub enum Arg {
     MsyncFlags,
     /// `MADV_*` advice.
     Madvise,
+    /// `POSIX_FADV_*` advice of fadvise64.
+    Fadvise,
     /// `CLONE_*` flags (clone, unshare, setns), low byte the exit signal.
     CloneFlags,
     /// A signal number.
@@ -545,7 +547,7 @@ pub static TABLE: &[Syscall] = &[
     r(218, "set_tid_address", RInt, 0, &[Ptr]),
     r(219, "restart_syscall", RInt, 0, &[]),
     r(220, "semtimedop", RInt, I, &[Int, Ptr, Uint, TimespecIn]),
-    r(221, "fadvise64", RInt, D, &[Fd, Off, Uint, Int]),
+    r(221, "fadvise64", RInt, D, &[Fd, Off, Uint, Fadvise]),
     r(222, "timer_create", RInt, 0, &[ClockId, Ptr, Ptr]),
     r(223, "timer_settime", RInt, 0, &[Int, Hex, Ptr, Ptr]),
     r(224, "timer_gettime", RInt, 0, &[Int, Ptr]),

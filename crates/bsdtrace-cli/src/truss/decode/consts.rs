@@ -106,6 +106,15 @@ pub const MADVISE: EnumTable = &[
     (101, "MADV_SOFT_OFFLINE"),
 ];
 
+pub const FADVISE: EnumTable = &[
+    (0, "POSIX_FADV_NORMAL"),
+    (1, "POSIX_FADV_RANDOM"),
+    (2, "POSIX_FADV_SEQUENTIAL"),
+    (3, "POSIX_FADV_WILLNEED"),
+    (4, "POSIX_FADV_DONTNEED"),
+    (5, "POSIX_FADV_NOREUSE"),
+];
+
 pub const CLONE_FLAGS: FlagTable = &[
     (0x80, "CLONE_NEWTIME"),
     (0x100, "CLONE_VM"),

@@ -79,6 +79,26 @@ pub trait Memory {
     }
 }
 
+/// A process's memory read with `process_vm_readv` (the library's
+/// `sys::vm_read`): what a truss driver that has the tracee stopped needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessMemory {
+    /// The process (any thread id of it works).
+    pub pid: i32,
+}
+
+impl Memory for ProcessMemory {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match bsdtrace::sys::vm_read(self.pid, addr, buf)? {
+            0 => Err(Errno::EFAULT),
+            n => Ok(n),
+        }
+    }
+}
+
 /// A string read from the tracee.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TracedStr {
@@ -347,3 +367,6 @@ pub fn thread_exited_line(tid: i32) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod live_tests;

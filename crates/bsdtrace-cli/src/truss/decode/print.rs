@@ -235,6 +235,7 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         MremapFlags => flags(u64::from(v as u32), MREMAP_FLAGS, "0"),
         MsyncFlags => flags(u64::from(v as u32), MSYNC_FLAGS, "0"),
         Madvise => enum_or_int(i64::from(v as i32), MADVISE),
+        Fadvise => enum_or_int(i64::from(v as i32), FADVISE),
         CloneFlags => clone_flags(v),
         Signal => signal(v as u32),
         SigHow => enum_or_int(i64::from(v as i32), SIG_HOW),
