@@ -325,6 +325,7 @@ const H4: &[Arg] = &[Hex, Hex, Hex, Hex];
 const H5: &[Arg] = &[Hex, Hex, Hex, Hex, Hex];
 
 /// Every x86-64 syscall, sorted by number.
+#[rustfmt::skip]
 pub static TABLE: &[Syscall] = &[
     r(0, "read", RInt, D, &[Fd, BufOut(2), Uint]),
     r(1, "write", RInt, D, &[Fd, BufIn(2), Uint]),
@@ -758,7 +759,9 @@ pub struct SyscallSet {
 impl SyscallSet {
     /// No syscall.
     pub const fn empty() -> Self {
-        SyscallSet { bits: [0; (MAX_NUMBER / 64) as usize] }
+        SyscallSet {
+            bits: [0; (MAX_NUMBER / 64) as usize],
+        }
     }
 
     /// Every syscall in [`TABLE`].
@@ -835,7 +838,12 @@ mod tests {
     #[test]
     fn table_is_sorted_and_unique() {
         for w in TABLE.windows(2) {
-            assert!(w[0].number < w[1].number, "{} then {}", w[0].name, w[1].name);
+            assert!(
+                w[0].number < w[1].number,
+                "{} then {}",
+                w[0].name,
+                w[1].name
+            );
         }
         let mut names: Vec<_> = TABLE.iter().map(|s| s.name).collect();
         names.sort();
@@ -853,7 +861,10 @@ mod tests {
             let row = by_number(sysno.id() as u32)
                 .unwrap_or_else(|| panic!("no row for {} ({})", sysno.name(), sysno.id()));
             assert_eq!(row.name, sysno.name());
-            assert_eq!(by_name(sysno.name()).map(|s| s.number), Some(sysno.id() as u32));
+            assert_eq!(
+                by_name(sysno.name()).map(|s| s.number),
+                Some(sysno.id() as u32)
+            );
         }
         assert_eq!(TABLE.len(), Sysno::count());
     }
@@ -912,10 +923,14 @@ mod tests {
                 "umount2" => "umount",
                 n => n,
             };
-            let Ok(fmt) = std::fs::read_to_string(format!("{base}/sys_enter_{kname}/format")) else {
+            let Ok(fmt) = std::fs::read_to_string(format!("{base}/sys_enter_{kname}/format"))
+            else {
                 continue; // not built into this kernel
             };
-            let fields = fmt.lines().filter(|l| l.trim_start().starts_with("field:")).count();
+            let fields = fmt
+                .lines()
+                .filter(|l| l.trim_start().starts_with("field:"))
+                .count();
             // common_type, common_flags, common_preempt_count, common_pid, __syscall_nr
             assert_eq!(s.nargs as usize, fields - 5, "{}", s.name);
             checked += 1;
@@ -929,8 +944,8 @@ mod tests {
             assert_eq!(s.nargs as usize, s.args.len());
             assert!(s.nargs <= 6, "{}", s.name);
             for a in s.args {
-                if let BufIn(i) | BufOut(i) | IovecIn(i) | IovecOut(i) | Pollfd(i)
-                | SockaddrIn(i) | SockaddrOut(i) = *a
+                if let BufIn(i) | BufOut(i) | IovecIn(i) | IovecOut(i) | Pollfd(i) | SockaddrIn(i)
+                | SockaddrOut(i) = *a
                 {
                     assert!((i as usize) < s.args.len(), "{}", s.name);
                 }
@@ -941,14 +956,25 @@ mod tests {
     #[test]
     fn classes_follow_strace() {
         let file: Vec<_> = in_class(Class::FILE).map(|s| s.name).collect();
-        for n in ["open", "openat", "stat", "execve", "unlinkat", "statx", "readlink"] {
+        for n in [
+            "open", "openat", "stat", "execve", "unlinkat", "statx", "readlink",
+        ] {
             assert!(file.contains(&n), "{n}");
         }
         assert!(!file.contains(&"read"));
         assert!(by_name("socket").unwrap().class.contains(Class::NETWORK));
-        assert!(by_name("kill").unwrap().class.contains(Class::SIGNAL | Class::PROCESS));
-        assert!(by_name("mmap").unwrap().class.contains(Class::MEMORY | Class::DESC));
-        assert!(by_name("clock_gettime").unwrap().class.contains(Class::CLOCK));
+        assert!(by_name("kill")
+            .unwrap()
+            .class
+            .contains(Class::SIGNAL | Class::PROCESS));
+        assert!(by_name("mmap")
+            .unwrap()
+            .class
+            .contains(Class::MEMORY | Class::DESC));
+        assert!(by_name("clock_gettime")
+            .unwrap()
+            .class
+            .contains(Class::CLOCK));
         assert!(by_name("setuid").unwrap().class.contains(Class::CREDS));
         assert!(by_name("shmget").unwrap().class.contains(Class::IPC));
         assert!(by_name("getpid").unwrap().class.contains(Class::PURE));

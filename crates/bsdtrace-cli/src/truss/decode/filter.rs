@@ -141,7 +141,10 @@ pub struct Filter {
 
 impl Default for Filter {
     fn default() -> Self {
-        Filter { trace: SyscallSet::all(), signals: SignalSet::ALL }
+        Filter {
+            trace: SyscallSet::all(),
+            signals: SignalSet::ALL,
+        }
     }
 }
 
@@ -180,7 +183,10 @@ mod tests {
         assert!(s.contains(41) && s.contains(42) && !s.contains(0));
         assert_eq!(parse_trace("%net").unwrap(), s);
         let st = parse_trace("%%stat").unwrap();
-        assert_eq!(names(&st), ["stat", "fstat", "lstat", "newfstatat", "statx"]);
+        assert_eq!(
+            names(&st),
+            ["stat", "fstat", "lstat", "newfstatat", "statx"]
+        );
         let f = parse_trace("%file,close").unwrap();
         assert!(f.contains(257) && f.contains(3) && f.contains(59));
     }
@@ -197,11 +203,20 @@ mod tests {
 
     #[test]
     fn errors_name_the_culprit() {
-        assert_eq!(parse_trace("read,nosuch"), Err(FilterError::UnknownSyscall("nosuch".into())));
-        assert_eq!(parse_trace("%bogus"), Err(FilterError::UnknownClass("bogus".into())));
+        assert_eq!(
+            parse_trace("read,nosuch"),
+            Err(FilterError::UnknownSyscall("nosuch".into()))
+        );
+        assert_eq!(
+            parse_trace("%bogus"),
+            Err(FilterError::UnknownClass("bogus".into()))
+        );
         assert_eq!(parse_trace("read,,write"), Err(FilterError::Empty));
         assert_eq!(parse_trace("?nosuch,read").unwrap().len(), 1);
-        assert_eq!(parse_trace("400"), Err(FilterError::UnknownSyscall("400".into())));
+        assert_eq!(
+            parse_trace("400"),
+            Err(FilterError::UnknownSyscall("400".into()))
+        );
     }
 
     #[test]
@@ -212,8 +227,14 @@ mod tests {
         let n = parse_signals("!SIGCHLD").unwrap();
         assert!(!n.contains(17) && n.contains(1) && n.contains(64));
         assert_eq!(parse_signals("none").unwrap(), SignalSet(0));
-        assert_eq!(parse_signals("SIGBOGUS"), Err(FilterError::UnknownSignal("SIGBOGUS".into())));
-        assert_eq!(parse_signals("65"), Err(FilterError::UnknownSignal("65".into())));
+        assert_eq!(
+            parse_signals("SIGBOGUS"),
+            Err(FilterError::UnknownSignal("SIGBOGUS".into()))
+        );
+        assert_eq!(
+            parse_signals("65"),
+            Err(FilterError::UnknownSignal("65".into()))
+        );
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl Default for Object {
 
 impl Object {
     pub fn new() -> Self {
-        Object { buf: String::from("{") }
+        Object {
+            buf: String::from("{"),
+        }
     }
 
     fn key(&mut self, key: &str) {
@@ -179,7 +181,10 @@ pub fn signal(pid: i32, tid: i32, si: &SigInfo) -> Object {
 
 /// The process exited with `status`.
 pub fn exit(pid: i32, status: i32) -> Object {
-    Object::new().str("type", "exit").int("pid", i64::from(pid)).int("status", i64::from(status))
+    Object::new()
+        .str("type", "exit")
+        .int("pid", i64::from(pid))
+        .int("status", i64::from(status))
 }
 
 /// The process was killed by `sig`.
@@ -194,7 +199,10 @@ pub fn killed(pid: i32, sig: u32, core_dumped: bool) -> Object {
 
 /// A new process (followed fork).
 pub fn new_process(pid: i32, parent: i32) -> Object {
-    Object::new().str("type", "new_process").int("pid", i64::from(pid)).int("parent", i64::from(parent))
+    Object::new()
+        .str("type", "new_process")
+        .int("pid", i64::from(pid))
+        .int("parent", i64::from(parent))
 }
 
 /// A new thread in `pid`.
@@ -218,7 +226,11 @@ mod tests {
 
     #[test]
     fn builder() {
-        let o = Object::new().str("a", "x").int("b", -1).bool("c", true).strings("d", &["1", "2"]);
+        let o = Object::new()
+            .str("a", "x")
+            .int("b", -1)
+            .bool("c", true)
+            .strings("d", &["1", "2"]);
         assert_eq!(o.finish(), r#"{"a":"x","b":-1,"c":true,"d":["1","2"]}"#);
         assert_eq!(Object::new().finish(), "{}");
     }
@@ -230,6 +242,9 @@ mod tests {
             killed(5, 11, true).finish(),
             r#"{"type":"killed","pid":5,"signo":11,"signal":"SIGSEGV","core_dumped":true}"#
         );
-        assert_eq!(new_thread(5, 6).finish(), r#"{"type":"new_thread","pid":5,"tid":6}"#);
+        assert_eq!(
+            new_thread(5, 6).finish(),
+            r#"{"type":"new_thread","pid":5,"tid":6}"#
+        );
     }
 }

@@ -14,14 +14,19 @@ use super::*;
 fn truss(argv: &[&str], opts: &Options) -> Vec<String> {
     let argv: Vec<CString> = argv.iter().map(|a| CString::new(*a).unwrap()).collect();
     let (pid, gate) = sys::fork_exec_gated(&argv, None).expect("fork");
-    sys::seize(pid, sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_EXITKILL)
-        .expect("seize");
+    sys::seize(
+        pid,
+        sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_EXITKILL,
+    )
+    .expect("seize");
     sys::release_gate(gate);
     let mem = ProcessMemory { pid };
     let mut lines = Vec::new();
     let mut pending: Option<EntryState> = None;
     loop {
-        let (_, status) = sys::wait4(pid, sys::WALL).expect("wait4").expect("a status");
+        let (_, status) = sys::wait4(pid, sys::WALL)
+            .expect("wait4")
+            .expect("a status");
         if status & 0x7f == 0 {
             if let Some(e) = pending.take() {
                 lines.push(e.unfinished().line(0));
@@ -46,7 +51,10 @@ fn truss(argv: &[&str], opts: &Options) -> Vec<String> {
                 sys::PTRACE_SYSCALL_INFO_EXIT => {
                     // The execve that started tracing has an exit without an entry.
                     if let Some(e) = pending.take() {
-                        let outcome = Outcome::from_syscall_info(info.data[1] as u8 != 0, info.data[0] as i64);
+                        let outcome = Outcome::from_syscall_info(
+                            info.data[1] as u8 != 0,
+                            info.data[0] as i64,
+                        );
                         lines.push(e.finish(opts, outcome, &mem).line(0));
                     }
                 }
@@ -84,11 +92,16 @@ fn cat_of_a_file_reads_like_freebsd_truss() {
     let _ = std::fs::remove_file(&path);
 
     // The shell's redirection, decoded from its in-arguments.
-    let open_null = find(&lines, "openat(AT_FDCWD,\"/dev/null\",O_WRONLY|O_CREAT|O_TRUNC");
+    let open_null = find(
+        &lines,
+        "openat(AT_FDCWD,\"/dev/null\",O_WRONLY|O_CREAT|O_TRUNC",
+    );
     assert!(open_null.contains(" = "), "{open_null}");
     // cat's exec, with its path read from the tracee.
     assert!(
-        lines.iter().any(|l| l.starts_with("execve(\"") && l.contains("/cat\",0x") && l.ends_with(" = 0 (0x0)")),
+        lines.iter().any(|l| l.starts_with("execve(\"")
+            && l.contains("/cat\",0x")
+            && l.ends_with(" = 0 (0x0)")),
         "no successful execve of cat in:\n{}",
         lines.join("\n")
     );
@@ -99,17 +112,24 @@ fn cat_of_a_file_reads_like_freebsd_truss() {
     let opened_at = lines.iter().position(|l| l == open).unwrap();
     let fstat = lines[opened_at..]
         .iter()
-        .find(|l| l.starts_with("fstat(3,{ mode=-rw-") || l.starts_with("newfstatat(3,\"\",{ mode=-rw-"))
+        .find(|l| {
+            l.starts_with("fstat(3,{ mode=-rw-") || l.starts_with("newfstatat(3,\"\",{ mode=-rw-")
+        })
         .unwrap_or_else(|| panic!("no fstat of the file in:\n{}", lines.join("\n")));
     assert!(fstat.contains(",size=13,blksize="), "{fstat}");
     let data = lines
         .iter()
-        .find(|l| l.starts_with("read(3,\"hello, truss\\n\",") || l.starts_with("copy_file_range(3,"))
+        .find(|l| {
+            l.starts_with("read(3,\"hello, truss\\n\",") || l.starts_with("copy_file_range(3,")
+        })
         .unwrap_or_else(|| panic!("no read of the file in:\n{}", lines.join("\n")));
     assert!(data.contains(" = 13 (0xd)"), "{data}");
     // The missing file fails with FreeBSD's ERR# form.
     let missing = find(&lines, "openat(AT_FDCWD,\"/nonexistent-bsdtrace\",O_RDONLY");
-    assert!(missing.ends_with(" ERR#2 'No such file or directory'"), "{missing}");
+    assert!(
+        missing.ends_with(" ERR#2 'No such file or directory'"),
+        "{missing}"
+    );
     // cat exits 1 for the missing file; exit_group never returns.
     assert_eq!(lines[lines.len() - 2], "exit_group(1)");
     assert_eq!(lines[lines.len() - 1], "process exit, rval = 1");
@@ -122,10 +142,19 @@ fn cat_of_a_file_reads_like_freebsd_truss() {
 
 #[test]
 fn execve_arguments_are_shown_with_a() {
-    let opts = Options { show_argv: true, ..Options::default() };
-    let lines = truss(&["/bin/sh", "-c", "exec /bin/echo one two >/dev/null"], &opts);
+    let opts = Options {
+        show_argv: true,
+        ..Options::default()
+    };
+    let lines = truss(
+        &["/bin/sh", "-c", "exec /bin/echo one two >/dev/null"],
+        &opts,
+    );
     let exec = find(&lines, "execve(\"/bin/echo\",");
-    assert!(exec.starts_with("execve(\"/bin/echo\",[ \"/bin/echo\", \"one\", \"two\" ],0x"), "{exec}");
+    assert!(
+        exec.starts_with("execve(\"/bin/echo\",[ \"/bin/echo\", \"one\", \"two\" ],0x"),
+        "{exec}"
+    );
     let write = find(&lines, "write(1,");
     assert!(write.starts_with("write(1,\"one two\\n\",8)"), "{write}");
     assert!(write.ends_with(" = 8 (0x8)"), "{write}");
@@ -134,7 +163,9 @@ fn execve_arguments_are_shown_with_a() {
 #[test]
 fn process_memory_reads_our_own_strings() {
     let text = b"a string in this process\0".to_vec();
-    let mem = ProcessMemory { pid: bsdtrace::sys::getpid() };
+    let mem = ProcessMemory {
+        pid: bsdtrace::sys::getpid(),
+    };
     let s = mem.read_cstr(text.as_ptr() as u64, 100).unwrap();
     assert_eq!(s.bytes, b"a string in this process");
     assert!(s.complete);

@@ -65,7 +65,10 @@ pub trait Memory {
             if let Some(end) = chunk[..n].iter().position(|&c| c == 0) {
                 if bytes.len() + end <= max {
                     bytes.extend_from_slice(&chunk[..end]);
-                    return Ok(TracedStr { bytes, complete: true });
+                    return Ok(TracedStr {
+                        bytes,
+                        complete: true,
+                    });
                 }
             }
             bytes.extend_from_slice(&chunk[..n]);
@@ -75,7 +78,10 @@ pub trait Memory {
             at += n as u64;
         }
         bytes.truncate(max);
-        Ok(TracedStr { bytes, complete: false })
+        Ok(TracedStr {
+            bytes,
+            complete: false,
+        })
     }
 }
 
@@ -122,7 +128,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strsize: 32, show_argv: false, show_env: false }
+        Options {
+            strsize: 32,
+            show_argv: false,
+            show_env: false,
+        }
     }
 }
 
@@ -185,7 +195,13 @@ pub struct EntryState {
 /// tracee's memory still holds them.
 pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memory) -> EntryState {
     let syscall = sysent::by_number(number);
-    let ctx = print::Ctx { opts, mem, number, args, outcome: None };
+    let ctx = print::Ctx {
+        opts,
+        mem,
+        number,
+        args,
+        outcome: None,
+    };
     let text = match syscall {
         Some(sc) => sc
             .args
@@ -195,7 +211,12 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
             .collect(),
         None => args.iter().map(|&a| Some(print::hex(a))).collect(),
     };
-    EntryState { number, syscall, args, text }
+    EntryState {
+        number,
+        syscall,
+        args,
+        text,
+    }
 }
 
 impl EntryState {
@@ -225,7 +246,9 @@ impl EntryState {
     /// FreeBSD truss's `-- UNKNOWN Linux SYSCALL 600 --` for a number the
     /// table lacks; `None` for a known call.
     pub fn unknown_banner(&self) -> Option<String> {
-        self.syscall.is_none().then(|| format!("-- UNKNOWN Linux SYSCALL {} --", self.number))
+        self.syscall
+            .is_none()
+            .then(|| format!("-- UNKNOWN Linux SYSCALL {} --", self.number))
     }
 
     /// Completes the call at syscall exit: prints its out-arguments if it
@@ -248,7 +271,13 @@ impl EntryState {
     }
 
     fn complete(self, opts: &Options, outcome: Option<Outcome>, mem: &dyn Memory) -> Completed {
-        let ctx = print::Ctx { opts, mem, number: self.number, args: self.args, outcome };
+        let ctx = print::Ctx {
+            opts,
+            mem,
+            number: self.number,
+            args: self.args,
+            outcome,
+        };
         let kinds: &[Arg] = self.syscall.map_or(&[], |s| s.args);
         let args_text = self
             .text
@@ -347,7 +376,10 @@ pub fn exit_line(status: i32) -> String {
 
 /// `process killed, signal = 11 (core dumped)`.
 pub fn killed_line(sig: u32, core_dumped: bool) -> String {
-    format!("process killed, signal = {sig}{}", if core_dumped { " (core dumped)" } else { "" })
+    format!(
+        "process killed, signal = {sig}{}",
+        if core_dumped { " (core dumped)" } else { "" }
+    )
 }
 
 /// `<new process>`.

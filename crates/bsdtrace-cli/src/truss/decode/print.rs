@@ -297,7 +297,11 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         PtraceRequest => enum_or_int(v as i64, PTRACE_REQUESTS),
         RlimitResource => enum_or_int(i64::from(v as i32), RLIMITS),
         RlimitIn | RlimitOut => match read_exact(ctx.mem, v, 16) {
-            Some(b) => format!("{{ cur={},max={} }}", rlim(u64_at(&b, 0)), rlim(u64_at(&b, 8))),
+            Some(b) => format!(
+                "{{ cur={},max={} }}",
+                rlim(u64_at(&b, 0)),
+                rlim(u64_at(&b, 8))
+            ),
             None => hex(v),
         },
         UtsnameOut => match read_exact(ctx.mem, v, 390) {
@@ -386,7 +390,10 @@ pub fn sigset(mask: u64) -> String {
     if mask == 0 {
         return "{ }".to_string();
     }
-    let names: Vec<String> = (1..=64u32).filter(|s| mask & (1 << (s - 1)) != 0).map(signal).collect();
+    let names: Vec<String> = (1..=64u32)
+        .filter(|s| mask & (1 << (s - 1)) != 0)
+        .map(signal)
+        .collect();
     format!("{{ {} }}", names.join("|"))
 }
 
@@ -399,7 +406,11 @@ fn sigaction(ctx: &Ctx, addr: u64) -> String {
         1 => "SIG_IGN".to_string(),
         h => hex(h),
     };
-    format!("{{ {handler} {} {} }}", flags(u64_at(&b, 8), SA_FLAGS, "0"), sigset(u64_at(&b, 24)))
+    format!(
+        "{{ {handler} {} {} }}",
+        flags(u64_at(&b, 8), SA_FLAGS, "0"),
+        sigset(u64_at(&b, 24))
+    )
 }
 
 /// strmode(3): `-rw-r--r-- ` (type, permissions, and the trailing space
@@ -487,7 +498,10 @@ pub fn sockaddr(b: &[u8]) -> String {
     match family {
         2 if b.len() >= 8 => {
             let port = u16::from_be_bytes([b[2], b[3]]);
-            format!("{{ AF_INET {}:{port} }}", Ipv4Addr::new(b[4], b[5], b[6], b[7]))
+            format!(
+                "{{ AF_INET {}:{port} }}",
+                Ipv4Addr::new(b[4], b[5], b[6], b[7])
+            )
         }
         10 if b.len() >= 24 => {
             let port = u16::from_be_bytes([b[2], b[3]]);
@@ -505,7 +519,11 @@ pub fn sockaddr(b: &[u8]) -> String {
             }
         }
         16 if b.len() >= 12 => {
-            format!("{{ AF_NETLINK pid={},groups={:#x} }}", u32_at(b, 4), u32_at(b, 8))
+            format!(
+                "{{ AF_NETLINK pid={},groups={:#x} }}",
+                u32_at(b, 4),
+                u32_at(b, 8)
+            )
         }
         f => {
             let name = enum_or_int(i64::from(f), ADDRESS_FAMILIES);
@@ -615,7 +633,11 @@ pub fn ioctl_request(v: u32) -> String {
         3 => "_IOWR",
         _ => return hex(u64::from(v)),
     };
-    let ty = if (0x21..0x7f).contains(&ty) { format!("'{}'", ty as u8 as char) } else { format!("{ty:#x}") };
+    let ty = if (0x21..0x7f).contains(&ty) {
+        format!("'{}'", ty as u8 as char)
+    } else {
+        format!("{ty:#x}")
+    };
     if macro_ == "_IO" {
         format!("_IO({ty},{nr:#x})")
     } else {

@@ -66,7 +66,12 @@ impl SigInfo {
         }
         let signo = u32_at(b, 0);
         let code = i32_at(b, 8);
-        let mut si = SigInfo { signo, errno: i32_at(b, 4), code, ..SigInfo::default() };
+        let mut si = SigInfo {
+            signo,
+            errno: i32_at(b, 4),
+            code,
+            ..SigInfo::default()
+        };
         match layout(signo, code) {
             Layout::Kill => {
                 si.pid = i32_at(b, 16);
@@ -155,26 +160,66 @@ pub fn code_name(signo: u32, code: i32) -> Option<&'static str> {
     }
     let table: &[&str] = match signo {
         SIGILL => &[
-            "ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC", "ILL_PRVREG",
-            "ILL_COPROC", "ILL_BADSTK", "ILL_BADIADDR",
+            "ILL_ILLOPC",
+            "ILL_ILLOPN",
+            "ILL_ILLADR",
+            "ILL_ILLTRP",
+            "ILL_PRVOPC",
+            "ILL_PRVREG",
+            "ILL_COPROC",
+            "ILL_BADSTK",
+            "ILL_BADIADDR",
         ],
         SIGFPE => &[
-            "FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND", "FPE_FLTRES",
-            "FPE_FLTINV", "FPE_FLTSUB", "FPE_FLTUNK", "FPE_CONDTRAP",
+            "FPE_INTDIV",
+            "FPE_INTOVF",
+            "FPE_FLTDIV",
+            "FPE_FLTOVF",
+            "FPE_FLTUND",
+            "FPE_FLTRES",
+            "FPE_FLTINV",
+            "FPE_FLTSUB",
+            "FPE_FLTUNK",
+            "FPE_CONDTRAP",
         ],
         SIGSEGV => &[
-            "SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR", "SEGV_ACCADI",
-            "SEGV_ADIDERR", "SEGV_ADIPERR", "SEGV_MTEAERR", "SEGV_MTESERR", "SEGV_CPERR",
+            "SEGV_MAPERR",
+            "SEGV_ACCERR",
+            "SEGV_BNDERR",
+            "SEGV_PKUERR",
+            "SEGV_ACCADI",
+            "SEGV_ADIDERR",
+            "SEGV_ADIPERR",
+            "SEGV_MTEAERR",
+            "SEGV_MTESERR",
+            "SEGV_CPERR",
         ],
-        SIGBUS => &["BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR", "BUS_MCEERR_AO"],
+        SIGBUS => &[
+            "BUS_ADRALN",
+            "BUS_ADRERR",
+            "BUS_OBJERR",
+            "BUS_MCEERR_AR",
+            "BUS_MCEERR_AO",
+        ],
         SIGTRAP => &[
-            "TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT", "TRAP_UNK", "TRAP_PERF",
+            "TRAP_BRKPT",
+            "TRAP_TRACE",
+            "TRAP_BRANCH",
+            "TRAP_HWBKPT",
+            "TRAP_UNK",
+            "TRAP_PERF",
         ],
         SIGCHLD => &[
-            "CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED", "CLD_STOPPED",
+            "CLD_EXITED",
+            "CLD_KILLED",
+            "CLD_DUMPED",
+            "CLD_TRAPPED",
+            "CLD_STOPPED",
             "CLD_CONTINUED",
         ],
-        SIGIO => &["POLL_IN", "POLL_OUT", "POLL_MSG", "POLL_ERR", "POLL_PRI", "POLL_HUP"],
+        SIGIO => &[
+            "POLL_IN", "POLL_OUT", "POLL_MSG", "POLL_ERR", "POLL_PRI", "POLL_HUP",
+        ],
         SIGSYS => &["SYS_SECCOMP", "SYS_USER_DISPATCH"],
         _ => &[],
     };
@@ -192,19 +237,27 @@ pub fn format_signal(si: &SigInfo) -> String {
     match layout(si.signo, si.code) {
         Layout::Kill if si.code == SI_KERNEL => {}
         Layout::Kill => s.push_str(&format!(" pid={} uid={}", si.pid, si.uid)),
-        Layout::Rt => {
-            s.push_str(&format!(" pid={} uid={} value={}", si.pid, si.uid, hex(si.value)))
-        }
+        Layout::Rt => s.push_str(&format!(
+            " pid={} uid={} value={}",
+            si.pid,
+            si.uid,
+            hex(si.value)
+        )),
         Layout::Timer => s.push_str(&format!(" value={} timerid={}", hex(si.value), si.timerid)),
-        Layout::Chld => {
-            s.push_str(&format!(" pid={} uid={} status={}", si.pid, si.uid, si.status))
-        }
+        Layout::Chld => s.push_str(&format!(
+            " pid={} uid={} status={}",
+            si.pid, si.uid, si.status
+        )),
         Layout::Fault => s.push_str(&format!(" addr={}", hex(si.addr))),
         Layout::Poll => s.push_str(&format!(" band={} fd={}", si.band, si.fd)),
         Layout::Sys => {
             let call = bsdtrace::sysent::name(si.syscall as u32)
                 .map_or_else(|| si.syscall.to_string(), str::to_string);
-            s.push_str(&format!(" addr={} syscall={call} arch={:#x}", hex(si.addr), si.arch))
+            s.push_str(&format!(
+                " addr={} syscall={call} arch={:#x}",
+                hex(si.addr),
+                si.arch
+            ))
         }
     }
     s
@@ -226,14 +279,25 @@ mod tests {
 
     #[test]
     fn kill_from_a_user_shows_sender() {
-        let b = raw(10, SI_USER, &[(16, &123i32.to_le_bytes()), (20, &0u32.to_le_bytes())]);
+        let b = raw(
+            10,
+            SI_USER,
+            &[(16, &123i32.to_le_bytes()), (20, &0u32.to_le_bytes())],
+        );
         let si = SigInfo::from_bytes(&b).unwrap();
-        assert_eq!(format_signal(&si), "SIGNAL 10 (SIGUSR1) code=SI_USER pid=123 uid=0");
+        assert_eq!(
+            format_signal(&si),
+            "SIGNAL 10 (SIGUSR1) code=SI_USER pid=123 uid=0"
+        );
     }
 
     #[test]
     fn tkill_and_queue() {
-        let b = raw(12, SI_TKILL, &[(16, &7i32.to_le_bytes()), (20, &1000u32.to_le_bytes())]);
+        let b = raw(
+            12,
+            SI_TKILL,
+            &[(16, &7i32.to_le_bytes()), (20, &1000u32.to_le_bytes())],
+        );
         assert_eq!(
             format_signal(&SigInfo::from_bytes(&b).unwrap()),
             "SIGNAL 12 (SIGUSR2) code=SI_TKILL pid=7 uid=1000"
@@ -241,7 +305,11 @@ mod tests {
         let b = raw(
             34,
             SI_QUEUE,
-            &[(16, &7i32.to_le_bytes()), (20, &0u32.to_le_bytes()), (24, &42u64.to_le_bytes())],
+            &[
+                (16, &7i32.to_le_bytes()),
+                (20, &0u32.to_le_bytes()),
+                (24, &42u64.to_le_bytes()),
+            ],
         );
         assert_eq!(
             format_signal(&SigInfo::from_bytes(&b).unwrap()),
@@ -278,7 +346,11 @@ mod tests {
         let b = raw(
             17,
             1,
-            &[(16, &99i32.to_le_bytes()), (20, &0u32.to_le_bytes()), (24, &3i32.to_le_bytes())],
+            &[
+                (16, &99i32.to_le_bytes()),
+                (20, &0u32.to_le_bytes()),
+                (24, &3i32.to_le_bytes()),
+            ],
         );
         assert_eq!(
             format_signal(&SigInfo::from_bytes(&b).unwrap()),
@@ -289,7 +361,10 @@ mod tests {
     #[test]
     fn kernel_sent_and_timer_and_seccomp() {
         let b = raw(9, SI_KERNEL, &[]);
-        assert_eq!(format_signal(&SigInfo::from_bytes(&b).unwrap()), "SIGNAL 9 (SIGKILL) code=SI_KERNEL");
+        assert_eq!(
+            format_signal(&SigInfo::from_bytes(&b).unwrap()),
+            "SIGNAL 9 (SIGKILL) code=SI_KERNEL"
+        );
         let b = raw(14, SI_TIMER, &[(16, &5i32.to_le_bytes())]);
         assert_eq!(
             format_signal(&SigInfo::from_bytes(&b).unwrap()),
@@ -298,7 +373,11 @@ mod tests {
         let b = raw(
             31,
             1,
-            &[(16, &0x1000u64.to_le_bytes()), (24, &39i32.to_le_bytes()), (28, &0xc000003eu32.to_le_bytes())],
+            &[
+                (16, &0x1000u64.to_le_bytes()),
+                (24, &39i32.to_le_bytes()),
+                (28, &0xc000003eu32.to_le_bytes()),
+            ],
         );
         assert_eq!(
             format_signal(&SigInfo::from_bytes(&b).unwrap()),
@@ -309,7 +388,8 @@ mod tests {
     #[test]
     fn unknown_code_is_numeric_and_short_input_is_refused() {
         let b = raw(10, 77, &[]);
-        assert!(format_signal(&SigInfo::from_bytes(&b).unwrap()).starts_with("SIGNAL 10 (SIGUSR1) code=77"));
+        assert!(format_signal(&SigInfo::from_bytes(&b).unwrap())
+            .starts_with("SIGNAL 10 (SIGUSR1) code=77"));
         assert_eq!(SigInfo::from_bytes(&[0; 10]), None);
     }
 }

@@ -50,7 +50,11 @@ impl Summary {
     /// dashed line under the columns, and a totals row with no name.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<20}{:>15}{:>8}{:>8}", "syscall", "seconds", "calls", "errors");
+        let _ = writeln!(
+            s,
+            "{:<20}{:>15}{:>8}{:>8}",
+            "syscall", "seconds", "calls", "errors"
+        );
         let mut total = Entry::default();
         for (name, e) in &self.by_name {
             row(&mut s, name, e);
@@ -58,7 +62,11 @@ impl Summary {
             total.errors += e.errors;
             total.time += e.time;
         }
-        let _ = writeln!(s, "{:>20}{:>15}{:>8}{:>8}", "", "-------------", "-------", "-------");
+        let _ = writeln!(
+            s,
+            "{:>20}{:>15}{:>8}{:>8}",
+            "", "-------------", "-------", "-------"
+        );
         row(&mut s, "", &total);
         s
     }
