@@ -75,6 +75,18 @@ pub enum Arg {
     /// Output `struct iovec[]` (count in argument `.0`); the return value
     /// says how many bytes were filled.
     IovecOut(u8),
+    /// `fd_set` of select/pselect6 holding argument `.0` (nfds) bits.
+    FdSet(u8),
+    /// `struct msghdr` of sendmsg (name, iovec, control).
+    MsghdrIn,
+    /// `struct msghdr` of recvmsg; the return value says how many bytes
+    /// the iovec received.
+    MsghdrOut,
+    /// `struct clone_args` of clone3.
+    CloneArgs,
+    /// futex's fourth argument: a timeout for the wait operations, a count
+    /// (`val2`) for the others; which depends on the operation in argument 1.
+    FutexTimeout,
     /// `struct pollfd[]` whose count is argument `.0`.
     Pollfd(u8),
     /// `struct sockaddr` input whose length is argument `.0`.
@@ -350,7 +362,7 @@ pub static TABLE: &[Syscall] = &[
     r(20, "writev", RInt, D, &[Fd, IovecIn(2), Int]),
     r(21, "access", RInt, F, &[Path, AccessMode]),
     r(22, "pipe", RInt, D, &[FdPairOut]),
-    r(23, "select", RInt, D, &[Int, Ptr, Ptr, Ptr, TimevalIn]),
+    r(23, "select", RInt, D, &[Int, FdSet(0), FdSet(0), FdSet(0), TimevalIn]),
     r(24, "sched_yield", RInt, 0, &[]),
     r(25, "mremap", RPtr, M, &[Ptr, Uint, Uint, MremapFlags, Ptr]),
     r(26, "msync", RInt, M, &[Ptr, Uint, MsyncFlags]),
@@ -373,8 +385,8 @@ pub static TABLE: &[Syscall] = &[
     r(43, "accept", RFd, N, &[Fd, SockaddrOut(2), Ptr]),
     r(44, "sendto", RInt, N, &[Fd, BufIn(2), Uint, MsgFlags, SockaddrIn(5), Uint]),
     r(45, "recvfrom", RInt, N, &[Fd, BufOut(2), Uint, MsgFlags, SockaddrOut(5), Ptr]),
-    r(46, "sendmsg", RInt, N, &[Fd, Ptr, MsgFlags]),
-    r(47, "recvmsg", RInt, N, &[Fd, Ptr, MsgFlags]),
+    r(46, "sendmsg", RInt, N, &[Fd, MsghdrIn, MsgFlags]),
+    r(47, "recvmsg", RInt, N, &[Fd, MsghdrOut, MsgFlags]),
     r(48, "shutdown", RInt, N, &[Fd, ShutdownHow]),
     r(49, "bind", RInt, N, &[Fd, SockaddrIn(2), Uint]),
     r(50, "listen", RInt, N, &[Fd, Int]),
@@ -529,7 +541,7 @@ pub static TABLE: &[Syscall] = &[
     r(199, "fremovexattr", RInt, D, &[Fd, Str]),
     r(200, "tkill", RInt, S | P, &[Int, Signal]),
     r(201, "time", RInt, CL, &[Ptr]),
-    r(202, "futex", RInt, 0, &[Ptr, FutexOp, Int, Ptr, Ptr, Int]),
+    r(202, "futex", RInt, 0, &[Ptr, FutexOp, Int, FutexTimeout, Ptr, Int]),
     r(203, "sched_setaffinity", RInt, 0, &[Int, Uint, Ptr]),
     r(204, "sched_getaffinity", RInt, 0, &[Int, Uint, Ptr]),
     r(205, "set_thread_area", RInt, 0, &[Ptr]),
@@ -597,7 +609,7 @@ pub static TABLE: &[Syscall] = &[
     r(267, "readlinkat", RInt, D | F, &[Dirfd, Path, BufOut(3), Uint]),
     r(268, "fchmodat", RInt, D | F, &[Dirfd, Path, Mode]),
     r(269, "faccessat", RInt, D | F, &[Dirfd, Path, AccessMode]),
-    r(270, "pselect6", RInt, D, &[Int, Ptr, Ptr, Ptr, TimespecIn, Ptr]),
+    r(270, "pselect6", RInt, D, &[Int, FdSet(0), FdSet(0), FdSet(0), TimespecIn, Ptr]),
     r(271, "ppoll", RInt, D, &[Pollfd(1), Uint, TimespecIn, SigsetIn, Uint]),
     r(272, "unshare", RInt, 0, &[CloneFlags]),
     r(273, "set_robust_list", RInt, 0, &[Ptr, Uint]),
@@ -675,7 +687,7 @@ pub static TABLE: &[Syscall] = &[
     r(432, "fsmount", RFd, D, &[Fd, Hex, Hex]),
     r(433, "fspick", RFd, D | F, &[Dirfd, Path, Hex]),
     r(434, "pidfd_open", RFd, D, &[Int, Hex]),
-    r(435, "clone3", RInt, P, &[Ptr, Uint]),
+    r(435, "clone3", RInt, P, &[CloneArgs, Uint]),
     r(436, "close_range", RInt, 0, &[Fd, Fd, Hex]),
     r(437, "openat2", RFd, D | F, &[Dirfd, Path, Ptr, Uint]),
     r(438, "pidfd_getfd", RFd, D, &[Fd, Fd, Hex]),

@@ -36,6 +36,7 @@ pub fn is_out(kind: Arg) -> bool {
             | BufOut(_)
             | IovecOut(_)
             | SockaddrOut(_)
+            | MsghdrOut
             | FdPairOut
             | SigactionOut
             | SigsetOut
@@ -211,6 +212,18 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         IovecIn(c) => iovec(ctx, v, ctx.args[c as usize], None),
         IovecOut(c) => iovec(ctx, v, ctx.args[c as usize], Some(ret.max(0) as u64)),
         Pollfd(c) => pollfd(ctx, v, ctx.args[c as usize]),
+        FdSet(n) => fd_set(ctx, v, ctx.args[n as usize]),
+        MsghdrIn => msghdr(ctx, v, None),
+        MsghdrOut => msghdr(ctx, v, Some(ret.max(0) as u64)),
+        CloneArgs => clone_args(ctx, v, ctx.args[1]),
+        FutexTimeout => match ctx.args[1] as u32 & 0x7f {
+            // FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2
+            0 | 6 | 9 | 11 | 13 => match read_exact(ctx.mem, v, 16) {
+                Some(b) => format!("{{ {}.{:09} }}", i64_at(&b, 0), i64_at(&b, 8)),
+                None => hex(v),
+            },
+            _ => (v as u32).to_string(),
+        },
         SockaddrIn(l) => sockaddr_at(ctx, v, ctx.args[l as usize]),
         SockaddrOut(l) => {
             let lenp = ctx.args[l as usize];
@@ -560,6 +573,76 @@ fn iovec(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
         parts.push("...".to_string());
     }
     format!("[{}]", parts.join(","))
+}
+
+/// `{ 0 3 4 }`: the descriptors set in an `fd_set` of `nfds` bits.
+fn fd_set(ctx: &Ctx, addr: u64, nfds: u64) -> String {
+    let nfds = (nfds as i32).clamp(0, 1024) as usize;
+    if addr == 0 || nfds == 0 {
+        return hex(addr);
+    }
+    // The kernel copies whole longs.
+    let Some(b) = read_exact(ctx.mem, addr, nfds.div_ceil(64) * 8) else {
+        return hex(addr);
+    };
+    let fds: Vec<String> = (0..nfds)
+        .filter(|&fd| b[fd / 8] & (1 << (fd % 8)) != 0)
+        .map(|fd| fd.to_string())
+        .collect();
+    if fds.is_empty() {
+        "{ }".to_string()
+    } else {
+        format!("{{ {} }}", fds.join(" "))
+    }
+}
+
+/// `{ name={ AF_INET 1.2.3.4:53 },iov=[{"..",12}],iovlen=1,control=0x0,controllen=0,flags=0 }`.
+/// For recvmsg (`out_total` = bytes received) the iovec shows the data and
+/// `flags` the kernel's `MSG_*` result.
+fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
+    let Some(b) = read_exact(ctx.mem, addr, 56) else {
+        return hex(addr);
+    };
+    let name = u64_at(&b, 0);
+    let namelen = u64::from(u32_at(&b, 8));
+    let iov = u64_at(&b, 16);
+    let iovlen = u64_at(&b, 24);
+    let name = if name == 0 || namelen == 0 {
+        hex(name)
+    } else {
+        sockaddr_at(ctx, name, namelen)
+    };
+    format!(
+        "{{ name={name},iov={},iovlen={iovlen},control={},controllen={},flags={} }}",
+        iovec(ctx, iov, iovlen, out_total),
+        hex(u64_at(&b, 32)),
+        u64_at(&b, 40),
+        flags(u64::from(u32_at(&b, 48)), MSG_FLAGS, "0")
+    )
+}
+
+/// `{ flags=CLONE_VM|...,exit_signal=SIGCHLD,stack=0x...,stack_size=N,tls=0x... }`.
+fn clone_args(ctx: &Ctx, addr: u64, size: u64) -> String {
+    // clone_args grew over time; 64 bytes (CLONE_ARGS_SIZE_VER0) hold these fields.
+    if size < 64 {
+        return hex(addr);
+    }
+    let Some(b) = read_exact(ctx.mem, addr, 64) else {
+        return hex(addr);
+    };
+    let exit_signal = u64_at(&b, 32);
+    format!(
+        "{{ flags={},exit_signal={},stack={},stack_size={},tls={} }}",
+        clone_flags(u64_at(&b, 0)),
+        if exit_signal == 0 {
+            "0".to_string()
+        } else {
+            signal(exit_signal as u32)
+        },
+        hex(u64_at(&b, 40)),
+        u64_at(&b, 48),
+        hex(u64_at(&b, 56))
+    )
 }
 
 fn pollfd(ctx: &Ctx, addr: u64, count: u64) -> String {

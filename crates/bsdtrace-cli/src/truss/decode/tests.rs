@@ -731,3 +731,60 @@ fn every_row_decodes_without_panicking() {
         }
     }
 }
+
+#[test]
+fn select_msghdr_clone3_futex_timeout() {
+    let mut set = vec![0u8; 8];
+    set[0] = 0b0001_1001; // 0, 3, 4
+    let mut iov = 0x9000u64.to_le_bytes().to_vec();
+    iov.extend_from_slice(&5u64.to_le_bytes());
+    let mut sin = vec![2, 0, 0, 53, 8, 8, 4, 4];
+    sin.extend_from_slice(&[0; 8]);
+    let mut msg = vec![0u8; 56];
+    msg[0..8].copy_from_slice(&0xa000u64.to_le_bytes());
+    msg[8..12].copy_from_slice(&16u32.to_le_bytes());
+    msg[16..24].copy_from_slice(&0x8000u64.to_le_bytes());
+    msg[24..32].copy_from_slice(&1u64.to_le_bytes());
+    let mut cargs = vec![0u8; 88];
+    cargs[0..8].copy_from_slice(&0x3d0f00u64.to_le_bytes());
+    cargs[40..48].copy_from_slice(&0x7f00_0000u64.to_le_bytes());
+    cargs[48..56].copy_from_slice(&0x1000u64.to_le_bytes());
+    let mut ts = 2i64.to_le_bytes().to_vec();
+    ts.extend_from_slice(&0i64.to_le_bytes());
+    let mem = FakeMemory::default()
+        .with(0x1000, &set)
+        .with(0x8000, &iov)
+        .with(0x9000, b"query")
+        .with(0xa000, &sin)
+        .with(0xb000, &msg)
+        .with(0xc000, &cargs)
+        .with(0xd000, &ts);
+    assert_eq!(
+        call(&run("select", &[5, 0x1000, 0, 0, 0], &mem, 1)),
+        "select(5,{ 0 3 4 },0x0,0x0,0x0)"
+    );
+    assert_eq!(
+        call(&run("sendmsg", &[3, 0xb000, 0x4000], &mem, 5)),
+        "sendmsg(3,{ name={ AF_INET 8.8.4.4:53 },iov=[{\"query\",5}],iovlen=1,control=0x0,controllen=0,flags=0 },MSG_NOSIGNAL)"
+    );
+    assert_eq!(
+        call(&run("recvmsg", &[3, 0xb000, 0], &mem, 2)),
+        "recvmsg(3,{ name={ AF_INET 8.8.4.4:53 },iov=[{\"qu\",5}],iovlen=1,control=0x0,controllen=0,flags=0 },0)"
+    );
+    assert_eq!(
+        call(&run("recvmsg", &[3, 0xb000, 0], &mem, -11)),
+        "recvmsg(3,0xb000,0)"
+    );
+    assert_eq!(
+        call(&run("clone3", &[0xc000, 88], &mem, 77)),
+        "clone3({ flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID,exit_signal=0,stack=0x7f000000,stack_size=4096,tls=0x0 },88)"
+    );
+    assert_eq!(
+        call(&run("futex", &[0x7f00, 0x80, 1, 0xd000, 0, 0], &mem, 0)),
+        "futex(0x7f00,FUTEX_WAIT_PRIVATE,1,{ 2.000000000 },0x0,0)"
+    );
+    assert_eq!(
+        call(&run("futex", &[0x7f00, 0x84, 1, 7, 0x7f08, 1], &mem, 0)),
+        "futex(0x7f00,FUTEX_CMP_REQUEUE_PRIVATE,1,7,0x7f08,1)"
+    );
+}
