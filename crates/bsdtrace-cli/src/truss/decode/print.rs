@@ -100,30 +100,50 @@ pub fn signal(sig: u32) -> String {
     signal_name(sig).unwrap_or_else(|| sig.to_string())
 }
 
-/// `bytes` as a double-quoted C string literal, then `...` when the data
-/// went on past what was read.
+/// `bytes` as a double-quoted C string literal (`\n`, `\t`, `\"`, `\\`,
+/// `\0`, `\xNN`...), then `...` when the data went on past what is shown.
 pub fn quote(bytes: &[u8], truncated: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + 5);
     out.push('"');
     for &b in bytes {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            0 => out.push_str("\\0"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
+        escape_byte(&mut out, b);
     }
     out.push('"');
     if truncated {
         out.push_str("...");
     }
     out
+}
+
+fn escape_byte(out: &mut String, b: u8) {
+    match b {
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        b'\n' => out.push_str("\\n"),
+        b'\t' => out.push_str("\\t"),
+        b'\r' => out.push_str("\\r"),
+        0 => out.push_str("\\0"),
+        7 => out.push_str("\\a"),
+        8 => out.push_str("\\b"),
+        0x0b => out.push_str("\\v"),
+        0x0c => out.push_str("\\f"),
+        0x20..=0x7e => out.push(b as char),
+        _ => {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+}
+
+/// How many columns `bytes` take once escaped by [`quote`] (quotes excluded).
+pub fn escaped_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | b'\n' | b'\t' | b'\r' | 0 | 7 | 8 | 0x0b | 0x0c => 2,
+            0x20..=0x7e => 1,
+            _ => 4,
+        })
+        .sum()
 }
 
 /// Reads exactly `len` bytes, or nothing.
@@ -162,8 +182,17 @@ fn buffer(ctx: &Ctx, addr: u64, len: u64) -> String {
     }
     let mut buf = vec![0; shown];
     match ctx.mem.read(addr, &mut buf) {
-        // A short read shows what was readable, then `...`.
-        Ok(n) if n > 0 => quote(&buf[..n], (n as u64) < len),
+        Ok(mut n) if n > 0 => {
+            // A short read shows what was readable, then `...`. As in
+            // FreeBSD truss, the limit is on the escaped text: drop bytes
+            // until it fits.
+            let mut truncated = (n as u64) < len;
+            while n > 1 && escaped_len(&buf[..n]) > ctx.opts.strsize {
+                n -= 1;
+                truncated = true;
+            }
+            quote(&buf[..n], truncated)
+        }
         _ => hex(addr),
     }
 }

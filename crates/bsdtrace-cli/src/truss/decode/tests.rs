@@ -186,6 +186,16 @@ fn write_buffer_is_cut_at_strsize() {
     let mem = FakeMemory::default().with(0x3000, b"a\"b\\\t\x01\xff");
     let line = run("write", &[2, 0x3000, 7], &mem, 7);
     assert_eq!(call(&line), r#"write(2,"a\"b\\\t\x01\xff",7)"#);
+    // The -s limit counts escaped columns, as FreeBSD's strvisx loop does:
+    // "\n" takes two, so four newlines fill a limit of 8.
+    let mem2 = FakeMemory::default().with(0x3000, b"\n\n\n\n\n\n");
+    let opts = Options {
+        strsize: 8,
+        ..Options::default()
+    };
+    let line = run_with(&opts, "write", &[1, 0x3000, 6], &mem2, &mem2, 6);
+    assert_eq!(call(&line), r#"write(1,"\n\n\n\n"...,6)"#);
+    assert_eq!(print::quote(b"\x07\x08\x0b\x0c", false), r#""\a\b\v\f""#);
     // Zero-length write.
     assert_eq!(
         call(&run("write", &[1, 0x3000, 0], &mem, 0)),
