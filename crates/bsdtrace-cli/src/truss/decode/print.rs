@@ -14,8 +14,10 @@ use super::{Memory, Options, Outcome};
 
 /// Longest path read from the tracee (Linux's PATH_MAX).
 pub const PATH_MAX: usize = 4096;
-/// Most elements of an array (iovec, pollfd, argv) shown before `...`.
+/// Most elements of an array (pollfd, argv) shown before `...`.
 pub const MAX_ELEMENTS: usize = 64;
+/// Most iovec elements shown, as FreeBSD truss's IOV_LIMIT.
+pub const IOV_LIMIT: usize = 16;
 
 /// What a printer may look at.
 pub(super) struct Ctx<'a> {
@@ -260,7 +262,8 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
             sockaddr_at(ctx, v, len)
         }
         FdPairOut => match read_exact(ctx.mem, v, 8) {
-            Some(b) => format!("[{},{}]", i32_at(&b, 0), i32_at(&b, 4)),
+            // FreeBSD truss shows pipe(2)'s descriptors this way.
+            Some(b) => format!("{{ {}, {} }}", i32_at(&b, 0), i32_at(&b, 4)),
             None => hex(v),
         },
         Argv if ctx.opts.show_argv => string_array(ctx, v),
@@ -523,6 +526,9 @@ fn sock_type(v: u32) -> String {
 }
 
 fn sockaddr_at(ctx: &Ctx, addr: u64, len: u64) -> String {
+    if addr == 0 {
+        return "NULL".to_string();
+    }
     let len = len.min(128) as usize;
     if len < 2 {
         return hex(addr);
@@ -568,8 +574,9 @@ pub fn sockaddr(b: &[u8]) -> String {
             )
         }
         f => {
-            let name = enum_or_int(i64::from(f), ADDRESS_FAMILIES);
-            format!("{{ {name} len={} }}", b.len())
+            // FreeBSD's generic form, less sa_len, which Linux lacks.
+            let data: Vec<String> = b[2..].iter().map(|x| format!("0x{x:02x}")).collect();
+            format!("{{ sa_family = {f}, sa_data = {{ {} }} }}", data.join(", "))
         }
     }
 }
@@ -579,7 +586,7 @@ fn iovec(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
     if count <= 0 {
         return hex(addr);
     }
-    let shown = (count as usize).min(MAX_ELEMENTS);
+    let shown = (count as usize).min(IOV_LIMIT);
     let Some(b) = read_exact(ctx.mem, addr, shown * 16) else {
         return hex(addr);
     };
@@ -695,7 +702,7 @@ fn pollfd(ctx: &Ctx, addr: u64, count: u64) -> String {
     out
 }
 
-/// `[ "ls", "-l" ]`: each string cut at the `-s` limit.
+/// `[ "ls", "-l" ]`.
 fn string_array(ctx: &Ctx, addr: u64) -> String {
     if addr == 0 {
         return hex(addr);
@@ -715,7 +722,8 @@ fn string_array(ctx: &Ctx, addr: u64) -> String {
         if p == 0 {
             break;
         }
-        parts.push(match ctx.mem.read_cstr(p, ctx.opts.strsize) {
+        // Whole strings, as FreeBSD truss's -a/-e show them.
+        parts.push(match ctx.mem.read_cstr(p, PATH_MAX) {
             Ok(s) => quote(&s.bytes, !s.complete),
             Err(_) => hex(p),
         });
@@ -729,32 +737,29 @@ fn string_array(ctx: &Ctx, addr: u64) -> String {
     format!("[ {} ]", parts.join(", "))
 }
 
-/// `_IOR('T',0x13,8)` for requests not in [`IOCTLS`].
+/// A request's name, or for one not in [`IOCTLS`] FreeBSD truss's
+/// decoding of the `_IOC` fields: `0xc0186201 { IORW 0x62('b'), 1, 24 }`
+/// (R: the kernel writes the argument, W: it reads it).
 pub fn ioctl_request(v: u32) -> String {
     if let Some(n) = lookup(i64::from(v), IOCTLS) {
         return n.to_string();
     }
+    // Linux _IOC: dir in bits 30-31 (1 = _IOC_WRITE, 2 = _IOC_READ),
+    // size in 16-29, type in 8-15, nr in 0-7.
     let dir = v >> 30;
     let size = (v >> 16) & 0x3fff;
-    let ty = (v >> 8) & 0xff;
-    let nr = v & 0xff;
-    let macro_ = match dir {
-        0 if size == 0 => "_IO",
-        1 => "_IOW",
-        2 => "_IOR",
-        3 => "_IOWR",
-        _ => return hex(u64::from(v)),
-    };
-    let ty = if (0x21..0x7f).contains(&ty) {
-        format!("'{}'", ty as u8 as char)
+    let group = (v >> 8) & 0xff;
+    let c = if (0x20..0x7f).contains(&group) {
+        group as u8 as char
     } else {
-        format!("{ty:#x}")
+        '?'
     };
-    if macro_ == "_IO" {
-        format!("_IO({ty},{nr:#x})")
-    } else {
-        format!("{macro_}({ty},{nr:#x},{size})")
-    }
+    format!(
+        "{v:#x} {{ IO{}{} {group:#x}('{c}'), {}, {size} }}",
+        if dir & 2 != 0 { "R" } else { "" },
+        if dir & 1 != 0 { "W" } else { "" },
+        v & 0xff
+    )
 }
 
 fn fcntl_arg(cmd: i32, v: u64) -> String {
