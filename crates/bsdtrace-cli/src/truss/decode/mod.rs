@@ -23,6 +23,24 @@
 //!
 //! A call that never returns (exit, exit_group, or a thread killed in the
 //! call) is shown with [`EntryState::unfinished`].
+//!
+//! The decoding only knows the x86-64 syscall ABI: a driver that sees an
+//! ia32 (`int 0x80`) call, `PTRACE_GET_SYSCALL_INFO`'s `arch` other than
+//! `AUDIT_ARCH_X86_64` (0xc000003e), must not pass it here.
+//!
+//! Where Linux makes FreeBSD truss's output impossible or misleading, the
+//! closest form is used:
+//! * names and numbers are Linux's, and an unknown number is announced as
+//!   `-- UNKNOWN Linux SYSCALL n --` and printed as `syscall_n(hex,...)`;
+//! * strings are C-escaped (`\n`, `\"`, `\xNN`); FreeBSD uses vis(3) for
+//!   buffers and prints paths raw. The `-s` limit counts escaped columns,
+//!   as FreeBSD's does;
+//! * out-buffers of readv/recvmsg show only the bytes the call returned;
+//! * a sigaction shows its mask (`{ SIG_DFL SA_RESTART { SIGINT } }`)
+//!   where FreeBSD prints the literal `ss_t`; rlimits show `RLIM_INFINITY`;
+//! * `AF_UNIX` addresses are decoded at any length (Linux's are usually
+//!   shorter than a `struct sockaddr`), abstract ones as `@"name"`;
+//! * the `-c` table is sorted by syscall name.
 
 pub mod consts;
 pub mod filter;
