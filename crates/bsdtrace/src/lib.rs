@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod request;
 pub mod sys;
+pub mod sysent;
 
 pub use engine::{Event, Lwpid, Pid, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};

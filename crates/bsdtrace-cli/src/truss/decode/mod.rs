@@ -1,0 +1,422 @@
+//! Decoding for `bsdtrace truss`: from raw syscall numbers, arguments,
+//! return values and siginfo to FreeBSD truss(1)'s text, and to JSON.
+//!
+//! This module never stops, resumes or waits for a tracee. The tracing
+//! engine hands it numbers and a [`Memory`] to read the tracee's memory
+//! through; everything here is a pure function of those, so it is tested
+//! with a fake memory and golden strings.
+//!
+//! A syscall is decoded in two halves, because its arguments are of two
+//! kinds (see [`bsdtrace::sysent::Arg`]):
+//!
+//! * at syscall entry, [`decode_entry`] prints the *in*-arguments (paths,
+//!   write buffers, flags...) while the memory they point at still holds what
+//!   the tracee passed, and returns an [`EntryState`] to keep until exit;
+//! * at syscall exit, [`EntryState::finish`] prints the *out*-arguments
+//!   (stat buffers, read data, pipe fds...) from what the kernel wrote, and
+//!   returns a [`Completed`] call whose [`Completed::line`] is truss's line:
+//!
+//! ```text
+//! openat(AT_FDCWD,"/etc/passwd",O_RDONLY|O_CLOEXEC,00) = 3 (0x3)
+//! close(3)                                  = 0 (0x0)   (tabs to column 48)
+//! ```
+//!
+//! A call that never returns (exit, exit_group, or a thread killed in the
+//! call) is shown with [`EntryState::unfinished`].
+//!
+//! The decoding only knows the x86-64 syscall ABI: a driver that sees an
+//! ia32 (`int 0x80`) call, `PTRACE_GET_SYSCALL_INFO`'s `arch` other than
+//! `AUDIT_ARCH_X86_64` (0xc000003e), must not pass it here.
+//!
+//! Where Linux makes FreeBSD truss's output impossible or misleading, the
+//! closest form is used:
+//! * names and numbers are Linux's, and an unknown number is announced as
+//!   `-- UNKNOWN Linux SYSCALL n --` and printed as `syscall_n(hex,...)`;
+//! * strings are C-escaped (`\n`, `\"`, `\xNN`); FreeBSD uses vis(3) for
+//!   buffers and prints paths raw. The `-s` limit counts escaped columns,
+//!   as FreeBSD's does;
+//! * out-buffers of readv/recvmsg show only the bytes the call returned;
+//! * a sigaction shows its mask (`{ SIG_DFL SA_RESTART { SIGINT } }`)
+//!   where FreeBSD prints the literal `ss_t`; rlimits show `RLIM_INFINITY`;
+//! * `AF_UNIX` addresses are decoded at any length (Linux's are usually
+//!   shorter than a `struct sockaddr`), abstract ones as `@"name"`;
+//! * the `-c` table is sorted by syscall name.
+
+pub mod consts;
+pub mod filter;
+pub mod json;
+pub mod print;
+pub mod signal;
+pub mod summary;
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use bsdtrace::sysent::{self, Arg, Ret, Syscall};
+pub use bsdtrace::Errno;
+
+/// Read access to the tracee's memory.
+pub trait Memory {
+    /// Copies up to `buf.len()` bytes from `addr` into `buf` and returns how
+    /// many bytes were copied before the first unreadable one. Fails only
+    /// when not even the first byte could be read.
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+
+    /// Reads a NUL-terminated string of at most `max` bytes (NUL excluded).
+    ///
+    /// The default reads page by page through [`Memory::read`] so a string
+    /// that ends just before an unmapped page is still read whole.
+    fn read_cstr(&self, addr: u64, max: usize) -> Result<TracedStr, Errno> {
+        const PAGE: u64 = 4096;
+        let mut bytes = Vec::new();
+        let mut at = addr;
+        while bytes.len() <= max {
+            // One past max, so a string of exactly max bytes is seen to end.
+            let want = ((max + 1 - bytes.len()) as u64).min(PAGE - at % PAGE) as usize;
+            let mut chunk = vec![0; want];
+            let n = match self.read(at, &mut chunk) {
+                Ok(n) => n,
+                Err(e) if bytes.is_empty() => return Err(e),
+                Err(_) => 0,
+            };
+            if let Some(end) = chunk[..n].iter().position(|&c| c == 0) {
+                if bytes.len() + end <= max {
+                    bytes.extend_from_slice(&chunk[..end]);
+                    return Ok(TracedStr {
+                        bytes,
+                        complete: true,
+                    });
+                }
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if n < want {
+                break;
+            }
+            at += n as u64;
+        }
+        bytes.truncate(max);
+        Ok(TracedStr {
+            bytes,
+            complete: false,
+        })
+    }
+}
+
+/// A process's memory read with `process_vm_readv` (the library's
+/// `sys::vm_read`): what a truss driver that has the tracee stopped needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessMemory {
+    /// The process (any thread id of it works).
+    pub pid: i32,
+}
+
+impl Memory for ProcessMemory {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match bsdtrace::sys::vm_read(self.pid, addr, buf)? {
+            0 => Err(Errno::EFAULT),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A string read from the tracee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TracedStr {
+    /// The bytes before the NUL, or the first `max` bytes.
+    pub bytes: Vec<u8>,
+    /// Whether the NUL was found within the limit.
+    pub complete: bool,
+}
+
+/// How much to show (truss's `-s`, `-a`, `-e`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Longest buffer or argv string shown before `...` (`-s`, default 32).
+    /// Paths are shown whole, as FreeBSD truss does.
+    pub strsize: usize,
+    /// Show execve's argument strings (`-a`).
+    pub show_argv: bool,
+    /// Show execve's environment strings (`-e`).
+    pub show_env: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strsize: 32,
+            show_argv: false,
+            show_env: false,
+        }
+    }
+}
+
+/// How a syscall ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returned this value.
+    Value(i64),
+    /// It failed with this errno (positive).
+    Error(i32),
+}
+
+impl Outcome {
+    /// From the raw return register (`rax`): -4095..=-1 is an error, as in
+    /// the kernel's `IS_ERR_VALUE`.
+    pub fn from_raw(rax: u64) -> Outcome {
+        let v = rax as i64;
+        if (-4095..=-1).contains(&v) {
+            Outcome::Error(-v as i32)
+        } else {
+            Outcome::Value(v)
+        }
+    }
+
+    /// From `PTRACE_GET_SYSCALL_INFO`'s exit fields.
+    pub fn from_syscall_info(is_error: bool, rval: i64) -> Outcome {
+        if is_error {
+            Outcome::Error(-rval as i32)
+        } else {
+            Outcome::Value(rval)
+        }
+    }
+
+    /// Whether the call failed.
+    pub fn is_error(&self) -> bool {
+        matches!(self, Outcome::Error(_))
+    }
+
+    /// FreeBSD truss's return part: ` = 3 (0x3)` or
+    /// ` ERR#2 'No such file or directory'`.
+    pub fn render(&self) -> String {
+        match *self {
+            Outcome::Value(v) => format!(" = {v} ({:#x})", v as u64),
+            Outcome::Error(e) => format!(" ERR#{e} '{}'", consts::errno_text(e)),
+        }
+    }
+}
+
+/// What is kept of a syscall between its entry and its exit.
+#[derive(Clone, Debug)]
+pub struct EntryState {
+    number: u32,
+    syscall: Option<&'static Syscall>,
+    args: [u64; 6],
+    /// The in-arguments' text; `None` for out-arguments, printed at exit.
+    text: Vec<Option<String>>,
+}
+
+/// Decodes a syscall at entry: prints its in-arguments now, while the
+/// tracee's memory still holds them.
+pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memory) -> EntryState {
+    let syscall = sysent::by_number(number);
+    let ctx = print::Ctx {
+        opts,
+        mem,
+        number,
+        args,
+        outcome: None,
+    };
+    let text = match syscall {
+        Some(sc) => sc
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, &kind)| (!print::is_out(kind)).then(|| print::arg(kind, i, &ctx)))
+            .collect(),
+        None => args.iter().map(|&a| Some(print::hex(a))).collect(),
+    };
+    EntryState {
+        number,
+        syscall,
+        args,
+        text,
+    }
+}
+
+impl EntryState {
+    /// The syscall number.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// The table row, or `None` for a number x86-64 Linux does not assign.
+    pub fn syscall(&self) -> Option<&'static Syscall> {
+        self.syscall
+    }
+
+    /// The name (`syscall_600` for an unknown number).
+    pub fn name(&self) -> Cow<'static, str> {
+        match self.syscall {
+            Some(sc) => Cow::Borrowed(sc.name),
+            None => Cow::Owned(format!("syscall_{}", self.number)),
+        }
+    }
+
+    /// The six raw argument registers.
+    pub fn args(&self) -> [u64; 6] {
+        self.args
+    }
+
+    /// FreeBSD truss's `-- UNKNOWN Linux SYSCALL 600 --` for a number the
+    /// table lacks; `None` for a known call.
+    pub fn unknown_banner(&self) -> Option<String> {
+        self.syscall
+            .is_none()
+            .then(|| format!("-- UNKNOWN Linux SYSCALL {} --", self.number))
+    }
+
+    /// Completes the call at syscall exit: prints its out-arguments if it
+    /// succeeded (their addresses if it failed).
+    pub fn finish(self, opts: &Options, outcome: Outcome, mem: &dyn Memory) -> Completed {
+        self.complete(opts, Some(outcome), mem)
+    }
+
+    /// The call as it stands when it will never return (exit, exit_group,
+    /// a thread that died in the call): out-arguments as addresses, no
+    /// return part.
+    pub fn unfinished(self) -> Completed {
+        struct NoMemory;
+        impl Memory for NoMemory {
+            fn read(&self, _: u64, _: &mut [u8]) -> Result<usize, Errno> {
+                Err(Errno::EFAULT)
+            }
+        }
+        self.complete(&Options::default(), None, &NoMemory)
+    }
+
+    fn complete(self, opts: &Options, outcome: Option<Outcome>, mem: &dyn Memory) -> Completed {
+        let ctx = print::Ctx {
+            opts,
+            mem,
+            number: self.number,
+            args: self.args,
+            outcome,
+        };
+        let kinds: &[Arg] = self.syscall.map_or(&[], |s| s.args);
+        let args_text = self
+            .text
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| t.unwrap_or_else(|| print::arg(kinds[i], i, &ctx)))
+            .collect();
+        Completed {
+            number: self.number,
+            name: match self.syscall {
+                Some(sc) => Cow::Borrowed(sc.name),
+                None => Cow::Owned(format!("syscall_{}", self.number)),
+            },
+            ret: self.syscall.map_or(Ret::Int, |s| s.ret),
+            args: self.args,
+            args_text,
+            outcome,
+        }
+    }
+}
+
+/// A decoded syscall, ready to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completed {
+    /// The syscall number.
+    pub number: u32,
+    /// Its name.
+    pub name: Cow<'static, str>,
+    /// What it returns.
+    pub ret: Ret,
+    /// The raw argument registers.
+    pub args: [u64; 6],
+    /// Each argument's text, `nargs` of them.
+    pub args_text: Vec<String>,
+    /// How it ended; `None` if it never returned.
+    pub outcome: Option<Outcome>,
+}
+
+impl Completed {
+    /// `name(arg,arg,...)`.
+    pub fn call(&self) -> String {
+        format!("{}({})", self.name, self.args_text.join(","))
+    }
+
+    /// The whole truss line without its newline: the call, tabs to about
+    /// column 48, then the return part. `prefix_len` is the width of what
+    /// [`line_prefix`] printed before it, which FreeBSD counts in the padding.
+    pub fn line(&self, prefix_len: usize) -> String {
+        let mut s = self.call();
+        if let Some(outcome) = self.outcome {
+            s.push_str(padding(prefix_len + s.len()));
+            s.push_str(&outcome.render());
+        }
+        s
+    }
+}
+
+/// FreeBSD truss's `6 - len/8` tabs after a call of `len` columns.
+pub fn padding(len: usize) -> &'static str {
+    const TABS: &str = "\t\t\t\t\t\t";
+    &TABS[..6usize.saturating_sub(len / 8)]
+}
+
+/// FreeBSD truss's line prefix: `%5d` pid (with `-f`), a space if both,
+/// `%6d` tid (with `-H`), `": "` if either, then `sec.nsec ` since the
+/// start (`-d`) and `sec.nsec ` spent in the call (`-D`).
+pub fn line_prefix(
+    pid: Option<i32>,
+    tid: Option<i32>,
+    since_start: Option<Duration>,
+    in_call: Option<Duration>,
+) -> String {
+    let mut s = String::new();
+    if let Some(pid) = pid {
+        let _ = write!(s, "{pid:5}");
+    }
+    if pid.is_some() && tid.is_some() {
+        s.push(' ');
+    }
+    if let Some(tid) = tid {
+        let _ = write!(s, "{tid:6}");
+    }
+    if !s.is_empty() {
+        s.push_str(": ");
+    }
+    for d in [since_start, in_call].into_iter().flatten() {
+        let _ = write!(s, "{}.{:09} ", d.as_secs(), d.subsec_nanos());
+    }
+    s
+}
+
+/// `process exit, rval = 0`.
+pub fn exit_line(status: i32) -> String {
+    format!("process exit, rval = {status}")
+}
+
+/// `process killed, signal = 11 (core dumped)`.
+pub fn killed_line(sig: u32, core_dumped: bool) -> String {
+    format!(
+        "process killed, signal = {sig}{}",
+        if core_dumped { " (core dumped)" } else { "" }
+    )
+}
+
+/// `<new process>`.
+pub fn new_process_line() -> &'static str {
+    "<new process>"
+}
+
+/// `<new thread 100123>`.
+pub fn new_thread_line(tid: i32) -> String {
+    format!("<new thread {tid}>")
+}
+
+/// `<thread 100123 exited>`.
+pub fn thread_exited_line(tid: i32) -> String {
+    format!("<thread {tid} exited>")
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod live_tests;

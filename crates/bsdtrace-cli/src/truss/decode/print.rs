@@ -1,0 +1,812 @@
+//! One printer per argument kind ([`Arg`]), in FreeBSD truss's style.
+//!
+//! Printers never fail: memory that cannot be read is shown as its address,
+//! as FreeBSD truss does. They never read more than the `-s` limit of any
+//! buffer, so a tracee cannot make the tracer copy megabytes per call.
+
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use bsdtrace::sysent::Arg;
+
+use super::consts::*;
+use super::{Memory, Options, Outcome};
+
+/// Longest path read from the tracee (Linux's PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+/// Most elements of an array (pollfd, argv) shown before `...`.
+pub const MAX_ELEMENTS: usize = 64;
+/// Most iovec elements shown, as FreeBSD truss's IOV_LIMIT.
+pub const IOV_LIMIT: usize = 16;
+
+/// What a printer may look at.
+pub(super) struct Ctx<'a> {
+    pub opts: &'a Options,
+    pub mem: &'a dyn Memory,
+    pub number: u32,
+    pub args: [u64; 6],
+    /// `None` at entry (and for a call that never returned).
+    pub outcome: Option<Outcome>,
+}
+
+/// Whether `kind` is written by the kernel, so printed at exit.
+pub fn is_out(kind: Arg) -> bool {
+    use Arg::*;
+    matches!(
+        kind,
+        PathOut
+            | BufOut(_)
+            | IovecOut(_)
+            | SockaddrOut(_)
+            | MsghdrOut
+            | FdPairOut
+            | SigactionOut
+            | SigsetOut
+            | TimespecOut
+            | TimevalOut
+            | StatOut
+            | StatxOut
+            | WaitStatusOut
+            | RusageOut
+            | RlimitOut
+            | UtsnameOut
+    )
+}
+
+/// `0x...`, FreeBSD's way of showing a pointer or an unreadable address.
+pub fn hex(v: u64) -> String {
+    format!("0x{v:x}")
+}
+
+/// `NAME|NAME|0xrest`, or `zero` when no bit is set.
+pub fn flags(mut v: u64, table: FlagTable, zero: &str) -> String {
+    if v == 0 {
+        return zero.to_string();
+    }
+    let mut out = String::new();
+    for &(bits, name) in table {
+        if bits != 0 && v & bits == bits {
+            if !out.is_empty() {
+                out.push('|');
+            }
+            out.push_str(name);
+            v &= !bits;
+        }
+    }
+    if v != 0 {
+        if !out.is_empty() {
+            out.push('|');
+        }
+        let _ = write!(out, "{v:#x}");
+    }
+    out
+}
+
+/// The name of `v` in `table`.
+pub fn lookup(v: i64, table: EnumTable) -> Option<&'static str> {
+    table.iter().find(|e| e.0 == v).map(|e| e.1)
+}
+
+/// The name of `v` in `table`, else `v` in decimal.
+pub fn enum_or_int(v: i64, table: EnumTable) -> String {
+    lookup(v, table).map_or_else(|| v.to_string(), str::to_string)
+}
+
+/// The name of `v` in `table`, else `v` in hex.
+pub fn enum_or_hex(v: u64, table: EnumTable) -> String {
+    lookup(v as i64, table).map_or_else(|| hex(v), str::to_string)
+}
+
+/// A signal's name, or its number if it has none.
+pub fn signal(sig: u32) -> String {
+    signal_name(sig).unwrap_or_else(|| sig.to_string())
+}
+
+/// `bytes` as a double-quoted C string literal (`\n`, `\t`, `\"`, `\\`,
+/// `\0`, `\xNN`...), then `...` when the data went on past what is shown.
+pub fn quote(bytes: &[u8], truncated: bool) -> String {
+    let mut out = String::with_capacity(bytes.len() + 5);
+    out.push('"');
+    for &b in bytes {
+        escape_byte(&mut out, b);
+    }
+    out.push('"');
+    if truncated {
+        out.push_str("...");
+    }
+    out
+}
+
+fn escape_byte(out: &mut String, b: u8) {
+    match b {
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        b'\n' => out.push_str("\\n"),
+        b'\t' => out.push_str("\\t"),
+        b'\r' => out.push_str("\\r"),
+        0 => out.push_str("\\0"),
+        7 => out.push_str("\\a"),
+        8 => out.push_str("\\b"),
+        0x0b => out.push_str("\\v"),
+        0x0c => out.push_str("\\f"),
+        0x20..=0x7e => out.push(b as char),
+        _ => {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+}
+
+/// How many columns `bytes` take once escaped by [`quote`] (quotes excluded).
+pub fn escaped_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | b'\n' | b'\t' | b'\r' | 0 | 7 | 8 | 0x0b | 0x0c => 2,
+            0x20..=0x7e => 1,
+            _ => 4,
+        })
+        .sum()
+}
+
+/// Reads exactly `len` bytes, or nothing.
+pub fn read_exact(mem: &dyn Memory, addr: u64, len: usize) -> Option<Vec<u8>> {
+    if addr == 0 {
+        return None;
+    }
+    let mut buf = vec![0; len];
+    match mem.read(addr, &mut buf) {
+        Ok(n) if n == len => Some(buf),
+        _ => None,
+    }
+}
+
+pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {
+    u16::from_le_bytes(b[off..off + 2].try_into().unwrap())
+}
+pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+pub(crate) fn i32_at(b: &[u8], off: usize) -> i32 {
+    i32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+pub(crate) fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
+}
+pub(crate) fn i64_at(b: &[u8], off: usize) -> i64 {
+    i64::from_le_bytes(b[off..off + 8].try_into().unwrap())
+}
+
+/// A buffer of `len` bytes at `addr`, at most `strsize` of them shown.
+fn buffer(ctx: &Ctx, addr: u64, len: u64) -> String {
+    let shown = len.min(ctx.opts.strsize as u64) as usize;
+    if shown == 0 {
+        return quote(&[], len > 0);
+    }
+    let mut buf = vec![0; shown];
+    match ctx.mem.read(addr, &mut buf) {
+        Ok(mut n) if n > 0 => {
+            // A short read shows what was readable, then `...`. As in
+            // FreeBSD truss, the limit is on the escaped text: drop bytes
+            // until it fits.
+            let mut truncated = (n as u64) < len;
+            while n > 1 && escaped_len(&buf[..n]) > ctx.opts.strsize {
+                n -= 1;
+                truncated = true;
+            }
+            quote(&buf[..n], truncated)
+        }
+        _ => hex(addr),
+    }
+}
+
+/// A NUL-terminated string, at most `max` bytes.
+fn string(ctx: &Ctx, addr: u64, max: usize) -> String {
+    if addr == 0 {
+        return hex(addr);
+    }
+    match ctx.mem.read_cstr(addr, max) {
+        Ok(s) => quote(&s.bytes, !s.complete),
+        Err(_) => hex(addr),
+    }
+}
+
+/// The text for argument `i` of kind `kind`.
+pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
+    use Arg::*;
+    let v = ctx.args[i];
+    // Out-parameters hold nothing worth reading unless the call succeeded.
+    if is_out(kind) && !matches!(ctx.outcome, Some(Outcome::Value(_))) {
+        return hex(v);
+    }
+    let ret = match ctx.outcome {
+        Some(Outcome::Value(r)) => r,
+        _ => 0,
+    };
+    match kind {
+        Int => (v as i32).to_string(),
+        Off => (v as i64).to_string(),
+        Uint => v.to_string(),
+        Hex | Ptr => hex(v),
+        Fd => (v as i32).to_string(),
+        Dirfd => match v as i32 {
+            -100 => "AT_FDCWD".to_string(),
+            fd => fd.to_string(),
+        },
+        Id => match v as u32 {
+            u32::MAX => "-1".to_string(),
+            id => id.to_string(),
+        },
+        Path | Str => string(ctx, v, PATH_MAX),
+        PathOut => string(ctx, v, PATH_MAX),
+        BufIn(l) => buffer(ctx, v, ctx.args[l as usize]),
+        BufOut(l) => buffer(ctx, v, (ret.max(0) as u64).min(ctx.args[l as usize])),
+        IovecIn(c) => iovec(ctx, v, ctx.args[c as usize], None),
+        IovecOut(c) => iovec(ctx, v, ctx.args[c as usize], Some(ret.max(0) as u64)),
+        Pollfd(c) => pollfd(ctx, v, ctx.args[c as usize]),
+        FdSet(n) => fd_set(ctx, v, ctx.args[n as usize]),
+        MsghdrIn => msghdr(ctx, v, None),
+        MsghdrOut => msghdr(ctx, v, Some(ret.max(0) as u64)),
+        CloneArgs => clone_args(ctx, v, ctx.args[1]),
+        FutexTimeout => match ctx.args[1] as u32 & 0x7f {
+            // FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2
+            0 | 6 | 9 | 11 | 13 => match read_exact(ctx.mem, v, 16) {
+                Some(b) => format!("{{ {}.{:09} }}", i64_at(&b, 0), i64_at(&b, 8)),
+                None => hex(v),
+            },
+            _ => (v as u32).to_string(),
+        },
+        SockaddrIn(l) => sockaddr_at(ctx, v, ctx.args[l as usize]),
+        SockaddrOut(l) => {
+            let lenp = ctx.args[l as usize];
+            let len = read_exact(ctx.mem, lenp, 4).map_or(128, |b| u64::from(u32_at(&b, 0)));
+            sockaddr_at(ctx, v, len)
+        }
+        FdPairOut => match read_exact(ctx.mem, v, 8) {
+            // FreeBSD truss shows pipe(2)'s descriptors this way.
+            Some(b) => format!("{{ {}, {} }}", i32_at(&b, 0), i32_at(&b, 4)),
+            None => hex(v),
+        },
+        Argv if ctx.opts.show_argv => string_array(ctx, v),
+        Envp if ctx.opts.show_env => string_array(ctx, v),
+        Argv | Envp => hex(v),
+        OpenFlags => open_flags(v as u32),
+        FdFlags => flags(u64::from(v as u32), OPEN_FLAGS, "0"),
+        Mode => format!("0{:o}", v as u32),
+        AccessMode => flags(u64::from(v as u32), ACCESS_FLAGS, "F_OK"),
+        AtFlags => flags(u64::from(v as u32), AT_FLAGS, "0"),
+        UnlinkatFlags => flags(u64::from(v as u32), UNLINKAT_FLAGS, "0"),
+        ProtFlags => flags(u64::from(v as u32), PROT_FLAGS, "PROT_NONE"),
+        MmapFlags => mmap_flags(u64::from(v as u32)),
+        MremapFlags => flags(u64::from(v as u32), MREMAP_FLAGS, "0"),
+        MsyncFlags => flags(u64::from(v as u32), MSYNC_FLAGS, "0"),
+        Madvise => enum_or_int(i64::from(v as i32), MADVISE),
+        Fadvise => enum_or_int(i64::from(v as i32), FADVISE),
+        CloneFlags => clone_flags(v),
+        Signal => signal(v as u32),
+        SigHow => enum_or_int(i64::from(v as i32), SIG_HOW),
+        SigactionIn | SigactionOut => sigaction(ctx, v),
+        SigsetIn | SigsetOut => match read_exact(ctx.mem, v, 8) {
+            Some(b) => sigset(u64_at(&b, 0)),
+            None => hex(v),
+        },
+        TimespecIn | TimespecOut => match read_exact(ctx.mem, v, 16) {
+            Some(b) => format!("{{ {}.{:09} }}", i64_at(&b, 0), i64_at(&b, 8)),
+            None => hex(v),
+        },
+        TimevalIn | TimevalOut => match read_exact(ctx.mem, v, 16) {
+            Some(b) => format!("{{ {}.{:06} }}", i64_at(&b, 0), i64_at(&b, 8)),
+            None => hex(v),
+        },
+        StatOut => match read_exact(ctx.mem, v, 144) {
+            Some(b) => stat(&b),
+            None => hex(v),
+        },
+        StatxOut => match read_exact(ctx.mem, v, 256) {
+            Some(b) => statx(&b),
+            None => hex(v),
+        },
+        Whence => enum_or_int(i64::from(v as i32), WHENCE),
+        IoctlReq => ioctl_request(v as u32),
+        FcntlCmd => enum_or_int(i64::from(v as i32), FCNTL_CMDS),
+        FcntlArg => fcntl_arg(ctx.args[1] as i32, v),
+        FlockOp => flags(u64::from(v as u32), FLOCK_OPS, "0"),
+        SockDomain => enum_or_int(i64::from(v as i32), ADDRESS_FAMILIES),
+        SockType => sock_type(v as u32),
+        SockFlags => flags(u64::from(v as u32), SOCK_FLAGS, "0"),
+        SockLevel => enum_or_int(i64::from(v as i32), SOCK_LEVELS),
+        MsgFlags => flags(u64::from(v as u32), MSG_FLAGS, "0"),
+        ShutdownHow => enum_or_int(i64::from(v as i32), SHUTDOWN_HOW),
+        WaitOptions => flags(u64::from(v as u32), WAIT_OPTIONS, "0"),
+        WaitStatusOut => match read_exact(ctx.mem, v, 4) {
+            // wait4 that reaped nothing (WNOHANG) wrote nothing.
+            Some(b) if ret > 0 => wait_status(i32_at(&b, 0)),
+            _ => hex(v),
+        },
+        RusageOut => match read_exact(ctx.mem, v, 144) {
+            Some(b) => format!(
+                "{{ u={}.{:06},s={}.{:06},in={},out={} }}",
+                i64_at(&b, 0),
+                i64_at(&b, 8),
+                i64_at(&b, 16),
+                i64_at(&b, 24),
+                i64_at(&b, 88),
+                i64_at(&b, 96)
+            ),
+            None => hex(v),
+        },
+        IdType => enum_or_int(i64::from(v as i32), ID_TYPES),
+        ClockId => enum_or_int(i64::from(v as i32), CLOCK_IDS),
+        FutexOp => futex_op(v as u32),
+        ArchPrctlCode => enum_or_hex(u64::from(v as u32), ARCH_PRCTL),
+        PrctlOption => enum_or_int(i64::from(v as i32), PRCTL),
+        PtraceRequest => enum_or_int(v as i64, PTRACE_REQUESTS),
+        RlimitResource => enum_or_int(i64::from(v as i32), RLIMITS),
+        RlimitIn | RlimitOut => match read_exact(ctx.mem, v, 16) {
+            Some(b) => format!(
+                "{{ cur={},max={} }}",
+                rlim(u64_at(&b, 0)),
+                rlim(u64_at(&b, 8))
+            ),
+            None => hex(v),
+        },
+        UtsnameOut => match read_exact(ctx.mem, v, 390) {
+            Some(b) => {
+                let field = |i: usize| {
+                    let f = &b[i * 65..(i + 1) * 65];
+                    let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+                    quote(&f[..end], false)
+                };
+                format!(
+                    "{{ sysname={},nodename={},release={},machine={} }}",
+                    field(0),
+                    field(1),
+                    field(2),
+                    field(4)
+                )
+            }
+            None => hex(v),
+        },
+        EpollCtlOp => enum_or_int(i64::from(v as i32), EPOLL_CTL_OPS),
+        ItimerWhich => enum_or_int(i64::from(v as i32), ITIMERS),
+        _ => hex(v),
+    }
+}
+
+fn rlim(v: u64) -> String {
+    if v == u64::MAX {
+        "RLIM_INFINITY".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// `O_RDWR|O_CREAT|O_CLOEXEC`: the access mode is always named.
+pub fn open_flags(v: u32) -> String {
+    let acc = i64::from(v & 3);
+    let mode = lookup(acc, ACCESS_MODES).map_or_else(|| "O_ACCMODE".to_string(), str::to_string);
+    let rest = u64::from(v & !3);
+    if rest == 0 {
+        mode
+    } else {
+        format!("{mode}|{}", flags(rest, OPEN_FLAGS, "0"))
+    }
+}
+
+/// `MAP_PRIVATE|MAP_ANONYMOUS`: the mapping type first.
+pub fn mmap_flags(v: u64) -> String {
+    let mut parts = vec![enum_or_hex(v & 0xf, MAP_TYPES)];
+    let mut rest = v & !0xf;
+    let huge = rest >> 26;
+    if rest & 0x40000 != 0 && huge != 0 {
+        // MAP_HUGETLB: bits 26.. are log2 of the page size, not MAP_UNINITIALIZED.
+        rest &= (1 << 26) - 1;
+        parts.push(flags(rest, MAP_FLAGS, "0"));
+        parts.push(format!("{huge}<<MAP_HUGE_SHIFT"));
+    } else if rest != 0 {
+        parts.push(flags(rest, MAP_FLAGS, "0"));
+    }
+    parts.join("|")
+}
+
+/// `CLONE_VM|CLONE_FS|...|SIGCHLD`: the low byte is clone's exit signal
+/// (or, for unshare/setns, `CLONE_NEWTIME`).
+pub fn clone_flags(v: u64) -> String {
+    let low = (v & 0xff) as u32;
+    let rest = v & !0xff & 0xffff_ffff_ffff_ff00;
+    let mut parts = Vec::new();
+    if rest != 0 {
+        parts.push(flags(rest, CLONE_FLAGS, "0"));
+    }
+    match low {
+        0 => {}
+        0x80 => parts.push("CLONE_NEWTIME".to_string()),
+        s if s <= SIGRTMAX => parts.push(signal(s)),
+        s => parts.push(hex(u64::from(s))),
+    }
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join("|")
+    }
+}
+
+/// `{ SIGINT|SIGTERM }`; bit n-1 is signal n.
+pub fn sigset(mask: u64) -> String {
+    if mask == 0 {
+        return "{ }".to_string();
+    }
+    let names: Vec<String> = (1..=64u32)
+        .filter(|s| mask & (1 << (s - 1)) != 0)
+        .map(signal)
+        .collect();
+    format!("{{ {} }}", names.join("|"))
+}
+
+fn sigaction(ctx: &Ctx, addr: u64) -> String {
+    let Some(b) = read_exact(ctx.mem, addr, 32) else {
+        return hex(addr);
+    };
+    let handler = match u64_at(&b, 0) {
+        0 => "SIG_DFL".to_string(),
+        1 => "SIG_IGN".to_string(),
+        h => hex(h),
+    };
+    format!(
+        "{{ {handler} {} {} }}",
+        flags(u64_at(&b, 8), SA_FLAGS, "0"),
+        sigset(u64_at(&b, 24))
+    )
+}
+
+/// strmode(3): `-rw-r--r-- ` (type, permissions, and the trailing space
+/// FreeBSD's strmode leaves for the ACL marker).
+pub fn strmode(mode: u32) -> String {
+    let t = match mode & 0o170000 {
+        0o040000 => 'd',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o100000 => '-',
+        0o120000 => 'l',
+        0o140000 => 's',
+        0o010000 => 'p',
+        _ => '?',
+    };
+    let mut s = String::with_capacity(11);
+    s.push(t);
+    let bit = |b: u32, c: char| if mode & b != 0 { c } else { '-' };
+    let special = |x: u32, sp: u32, on: char, off: char| match (mode & x != 0, mode & sp != 0) {
+        (true, true) => on,
+        (false, true) => off,
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    s.push(bit(0o400, 'r'));
+    s.push(bit(0o200, 'w'));
+    s.push(special(0o100, 0o4000, 's', 'S'));
+    s.push(bit(0o040, 'r'));
+    s.push(bit(0o020, 'w'));
+    s.push(special(0o010, 0o2000, 's', 'S'));
+    s.push(bit(0o004, 'r'));
+    s.push(bit(0o002, 'w'));
+    s.push(special(0o001, 0o1000, 't', 'T'));
+    s.push(' ');
+    s
+}
+
+/// x86-64 `struct stat` (144 bytes) as FreeBSD truss shows it.
+pub fn stat(b: &[u8]) -> String {
+    format!(
+        "{{ mode={},inode={},size={},blksize={} }}",
+        strmode(u32_at(b, 24)),
+        u64_at(b, 8),
+        i64_at(b, 48),
+        i64_at(b, 56)
+    )
+}
+
+/// `struct statx` in the same shape as [`stat`].
+pub fn statx(b: &[u8]) -> String {
+    format!(
+        "{{ mode={},inode={},size={},blksize={} }}",
+        strmode(u32::from(u16_at(b, 28))),
+        u64_at(b, 32),
+        u64_at(b, 40),
+        u32_at(b, 4)
+    )
+}
+
+fn sock_type(v: u32) -> String {
+    let t = enum_or_int(i64::from(v & 0xf), SOCK_TYPES);
+    let rest = u64::from(v & !0xf);
+    if rest == 0 {
+        t
+    } else {
+        format!("{t}|{}", flags(rest, SOCK_FLAGS, "0"))
+    }
+}
+
+fn sockaddr_at(ctx: &Ctx, addr: u64, len: u64) -> String {
+    if addr == 0 {
+        return "NULL".to_string();
+    }
+    let len = len.min(128) as usize;
+    if len < 2 {
+        return hex(addr);
+    }
+    let mut buf = vec![0; len];
+    match ctx.mem.read(addr, &mut buf) {
+        Ok(n) if n >= 2 => sockaddr(&buf[..n]),
+        _ => hex(addr),
+    }
+}
+
+/// `{ AF_INET 127.0.0.1:80 }`, `{ AF_INET6 [::1]:80 }`, `{ AF_UNIX "/tmp/s" }`.
+pub fn sockaddr(b: &[u8]) -> String {
+    let family = u16_at(b, 0);
+    match family {
+        2 if b.len() >= 8 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            format!(
+                "{{ AF_INET {}:{port} }}",
+                Ipv4Addr::new(b[4], b[5], b[6], b[7])
+            )
+        }
+        10 if b.len() >= 24 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let ip: [u8; 16] = b[8..24].try_into().unwrap();
+            format!("{{ AF_INET6 [{}]:{port} }}", Ipv6Addr::from(ip))
+        }
+        1 => {
+            let path = &b[2..];
+            if path.first() == Some(&0) && path.len() > 1 {
+                // Abstract socket: the name is every byte of the length.
+                format!("{{ AF_UNIX @{} }}", quote(&path[1..], false))
+            } else {
+                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                format!("{{ AF_UNIX {} }}", quote(&path[..end], false))
+            }
+        }
+        16 if b.len() >= 12 => {
+            format!(
+                "{{ AF_NETLINK pid={},groups={:#x} }}",
+                u32_at(b, 4),
+                u32_at(b, 8)
+            )
+        }
+        f => {
+            // FreeBSD's generic form, less sa_len, which Linux lacks.
+            let data: Vec<String> = b[2..].iter().map(|x| format!("0x{x:02x}")).collect();
+            format!("{{ sa_family = {f}, sa_data = {{ {} }} }}", data.join(", "))
+        }
+    }
+}
+
+fn iovec(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
+    let count = count as i32;
+    if count <= 0 {
+        return hex(addr);
+    }
+    let shown = (count as usize).min(IOV_LIMIT);
+    let Some(b) = read_exact(ctx.mem, addr, shown * 16) else {
+        return hex(addr);
+    };
+    let mut remaining = out_total;
+    let mut parts = Vec::with_capacity(shown);
+    for i in 0..shown {
+        let base = u64_at(&b, i * 16);
+        let len = u64_at(&b, i * 16 + 8);
+        let data_len = match remaining.as_mut() {
+            Some(r) => {
+                let n = len.min(*r);
+                *r -= n;
+                n
+            }
+            None => len,
+        };
+        parts.push(format!("{{{},{len}}}", buffer(ctx, base, data_len)));
+    }
+    if (count as usize) > shown {
+        parts.push("...".to_string());
+    }
+    format!("[{}]", parts.join(","))
+}
+
+/// `{ 0 3 4 }`: the descriptors set in an `fd_set` of `nfds` bits.
+fn fd_set(ctx: &Ctx, addr: u64, nfds: u64) -> String {
+    let nfds = (nfds as i32).clamp(0, 1024) as usize;
+    if addr == 0 || nfds == 0 {
+        return hex(addr);
+    }
+    // The kernel copies whole longs.
+    let Some(b) = read_exact(ctx.mem, addr, nfds.div_ceil(64) * 8) else {
+        return hex(addr);
+    };
+    let fds: Vec<String> = (0..nfds)
+        .filter(|&fd| b[fd / 8] & (1 << (fd % 8)) != 0)
+        .map(|fd| fd.to_string())
+        .collect();
+    if fds.is_empty() {
+        "{ }".to_string()
+    } else {
+        format!("{{ {} }}", fds.join(" "))
+    }
+}
+
+/// `{ name={ AF_INET 1.2.3.4:53 },iov=[{"..",12}],iovlen=1,control=0x0,controllen=0,flags=0 }`.
+/// For recvmsg (`out_total` = bytes received) the iovec shows the data and
+/// `flags` the kernel's `MSG_*` result.
+fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
+    let Some(b) = read_exact(ctx.mem, addr, 56) else {
+        return hex(addr);
+    };
+    let name = u64_at(&b, 0);
+    let namelen = u64::from(u32_at(&b, 8));
+    let iov = u64_at(&b, 16);
+    let iovlen = u64_at(&b, 24);
+    let name = if name == 0 || namelen == 0 {
+        hex(name)
+    } else {
+        sockaddr_at(ctx, name, namelen)
+    };
+    format!(
+        "{{ name={name},iov={},iovlen={iovlen},control={},controllen={},flags={} }}",
+        iovec(ctx, iov, iovlen, out_total),
+        hex(u64_at(&b, 32)),
+        u64_at(&b, 40),
+        flags(u64::from(u32_at(&b, 48)), MSG_FLAGS, "0")
+    )
+}
+
+/// `{ flags=CLONE_VM|...,exit_signal=SIGCHLD,stack=0x...,stack_size=N,tls=0x... }`.
+fn clone_args(ctx: &Ctx, addr: u64, size: u64) -> String {
+    // clone_args grew over time; 64 bytes (CLONE_ARGS_SIZE_VER0) hold these fields.
+    if size < 64 {
+        return hex(addr);
+    }
+    let Some(b) = read_exact(ctx.mem, addr, 64) else {
+        return hex(addr);
+    };
+    let exit_signal = u64_at(&b, 32);
+    format!(
+        "{{ flags={},exit_signal={},stack={},stack_size={},tls={} }}",
+        clone_flags(u64_at(&b, 0)),
+        if exit_signal == 0 {
+            "0".to_string()
+        } else {
+            signal(exit_signal as u32)
+        },
+        hex(u64_at(&b, 40)),
+        u64_at(&b, 48),
+        hex(u64_at(&b, 56))
+    )
+}
+
+fn pollfd(ctx: &Ctx, addr: u64, count: u64) -> String {
+    let shown = (count as usize).min(MAX_ELEMENTS);
+    if shown == 0 {
+        return hex(addr);
+    }
+    let Some(b) = read_exact(ctx.mem, addr, shown * 8) else {
+        return hex(addr);
+    };
+    let mut out = String::from("{");
+    for i in 0..shown {
+        let fd = i32_at(&b, i * 8);
+        let events = u16_at(&b, i * 8 + 4);
+        let _ = write!(out, " {fd}/{}", flags(u64::from(events), POLL_EVENTS, "0"));
+    }
+    if count as usize > shown {
+        out.push_str(" ...");
+    }
+    out.push_str(" }");
+    out
+}
+
+/// `[ "ls", "-l" ]`.
+fn string_array(ctx: &Ctx, addr: u64) -> String {
+    if addr == 0 {
+        return hex(addr);
+    }
+    let mut parts = Vec::new();
+    let mut more = false;
+    for i in 0.. {
+        if i == MAX_ELEMENTS * 4 {
+            more = true;
+            break;
+        }
+        let Some(b) = read_exact(ctx.mem, addr + 8 * i as u64, 8) else {
+            more = true;
+            break;
+        };
+        let p = u64_at(&b, 0);
+        if p == 0 {
+            break;
+        }
+        // Whole strings, as FreeBSD truss's -a/-e show them.
+        parts.push(match ctx.mem.read_cstr(p, PATH_MAX) {
+            Ok(s) => quote(&s.bytes, !s.complete),
+            Err(_) => hex(p),
+        });
+    }
+    if parts.is_empty() && more {
+        return hex(addr);
+    }
+    if more {
+        parts.push("...".to_string());
+    }
+    format!("[ {} ]", parts.join(", "))
+}
+
+/// A request's name, or for one not in [`IOCTLS`] FreeBSD truss's
+/// decoding of the `_IOC` fields: `0xc0186201 { IORW 0x62('b'), 1, 24 }`
+/// (R: the kernel writes the argument, W: it reads it).
+pub fn ioctl_request(v: u32) -> String {
+    if let Some(n) = lookup(i64::from(v), IOCTLS) {
+        return n.to_string();
+    }
+    // Linux _IOC: dir in bits 30-31 (1 = _IOC_WRITE, 2 = _IOC_READ),
+    // size in 16-29, type in 8-15, nr in 0-7.
+    let dir = v >> 30;
+    let size = (v >> 16) & 0x3fff;
+    let group = (v >> 8) & 0xff;
+    let c = if (0x20..0x7f).contains(&group) {
+        group as u8 as char
+    } else {
+        '?'
+    };
+    format!(
+        "{v:#x} {{ IO{}{} {group:#x}('{c}'), {}, {size} }}",
+        if dir & 2 != 0 { "R" } else { "" },
+        if dir & 1 != 0 { "W" } else { "" },
+        v & 0xff
+    )
+}
+
+fn fcntl_arg(cmd: i32, v: u64) -> String {
+    match cmd {
+        2 => flags(u64::from(v as u32), FD_FLAGS, "0"),
+        4 => open_flags(v as u32),
+        0 | 1030 | 8 | 1031 | 1024 | 1026 => (v as i32).to_string(),
+        10 => signal(v as u32),
+        1033 => flags(u64::from(v as u32), SEALS, "0"),
+        _ => hex(v),
+    }
+}
+
+/// `{ EXITED,val=0 }`, `{ SIGNALED,sig=SIGKILL,cored }`, `{ STOPPED,sig=SIGTRAP }`.
+pub fn wait_status(st: i32) -> String {
+    let low = st & 0x7f;
+    if st == 0xffff {
+        "{ CONTINUED }".to_string()
+    } else if st & 0xff == 0x7f {
+        let sig = ((st >> 8) & 0xff) as u32;
+        let event = (st >> 16) & 0xff;
+        if event != 0 {
+            format!("{{ STOPPED,sig={},event={event} }}", signal(sig))
+        } else {
+            format!("{{ STOPPED,sig={} }}", signal(sig))
+        }
+    } else if low == 0 {
+        format!("{{ EXITED,val={} }}", (st >> 8) & 0xff)
+    } else {
+        let core = if st & 0x80 != 0 { ",cored" } else { "" };
+        format!("{{ SIGNALED,sig={}{core} }}", signal(low as u32))
+    }
+}
+
+/// `FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME`.
+pub fn futex_op(v: u32) -> String {
+    let cmd = v & 0x7f;
+    let mut s = enum_or_int(i64::from(cmd), FUTEX_CMDS);
+    if v & 128 != 0 {
+        s.push_str("_PRIVATE");
+    }
+    if v & 256 != 0 {
+        s.push_str("|FUTEX_CLOCK_REALTIME");
+    }
+    let rest = v & !0x1ff;
+    if rest != 0 {
+        let _ = write!(s, "|{rest:#x}");
+    }
+    s
+}
