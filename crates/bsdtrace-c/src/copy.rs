@@ -53,7 +53,8 @@ pub fn copyin<T: Plain>(addr: usize) -> Result<T, Errno> {
     // SAFETY: `zeroed` initialised all size_of::<T>() bytes, padding
     // included, so viewing them as `[u8]` is a view of initialised bytes,
     // and the slice lives no longer than `value`.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(value.as_mut_ptr().cast::<u8>(), size_of::<T>()) };
+    let bytes =
+        unsafe { std::slice::from_raw_parts_mut(value.as_mut_ptr().cast::<u8>(), size_of::<T>()) };
     bsdtrace::sys::self_read(addr, bytes)?;
     // SAFETY: every byte is initialised and `T: Plain` makes any pattern valid.
     Ok(unsafe { value.assume_init() })
@@ -118,8 +119,14 @@ fn write_raw(dst: usize, src: *const u8, len: usize) -> Result<(), Errno> {
     if len == 0 {
         return Ok(());
     }
-    let local = libc::iovec { iov_base: src as *mut libc::c_void, iov_len: len };
-    let remote = libc::iovec { iov_base: dst as *mut libc::c_void, iov_len: len };
+    let local = libc::iovec {
+        iov_base: src as *mut libc::c_void,
+        iov_len: len,
+    };
+    let remote = libc::iovec {
+        iov_base: dst as *mut libc::c_void,
+        iov_len: len,
+    };
     // SAFETY: `local` describes `len` readable bytes of a live value (the
     // callers derive it from a reference); the kernel only reads it, and it
     // checks `remote` itself, failing with EFAULT instead of faulting.
@@ -180,7 +187,10 @@ mod tests {
         }
         fn read_only(&self) {
             // SAFETY: our own mapping.
-            assert_eq!(unsafe { libc::mprotect(self.base as *mut _, self.page, libc::PROT_READ) }, 0);
+            assert_eq!(
+                unsafe { libc::mprotect(self.base as *mut _, self.page, libc::PROT_READ) },
+                0
+            );
         }
     }
 
@@ -221,9 +231,15 @@ mod tests {
         // Straddling the end of the mapping: the first bytes are readable.
         assert_eq!(copyin::<u64>(edge.last(4)).unwrap_err(), Errno::EFAULT);
         assert_eq!(copyin::<u64>(edge.last(8)).unwrap(), 0);
-        assert_eq!(copyin_array::<u32>(edge.last(8), 3).unwrap_err(), Errno::EFAULT);
+        assert_eq!(
+            copyin_array::<u32>(edge.last(8), 3).unwrap_err(),
+            Errno::EFAULT
+        );
         // A kernel address.
-        assert_eq!(copyin::<u64>(0xffff_8000_0000_0000).unwrap_err(), Errno::EFAULT);
+        assert_eq!(
+            copyin::<u64>(0xffff_8000_0000_0000).unwrap_err(),
+            Errno::EFAULT
+        );
     }
 
     #[test]
@@ -237,13 +253,22 @@ mod tests {
     fn copyin_array_reads_elements() {
         let src: [i64; 3] = [-1, 2, i64::MAX];
         assert_eq!(copyin_array::<i64>(src.as_ptr() as usize, 3).unwrap(), src);
-        assert_eq!(copyin_array::<i64>(0, usize::MAX).unwrap_err(), Errno::EFAULT);
+        assert_eq!(
+            copyin_array::<i64>(0, usize::MAX).unwrap_err(),
+            Errno::EFAULT
+        );
     }
 
     #[test]
     fn copyout_writes_a_struct() {
-        let value = abi::ptrace_sc_ret { sr_retval: [5, -6], sr_error: 0 };
-        let mut dst = abi::ptrace_sc_ret { sr_retval: [0, 0], sr_error: 99 };
+        let value = abi::ptrace_sc_ret {
+            sr_retval: [5, -6],
+            sr_error: 0,
+        };
+        let mut dst = abi::ptrace_sc_ret {
+            sr_retval: [0, 0],
+            sr_error: 99,
+        };
         copyout(&mut dst as *mut _ as usize, &value).unwrap();
         assert_eq!(dst, value);
     }
@@ -273,7 +298,10 @@ mod tests {
         let mut dst = [0xaau8; 8];
         copyout_prefix(dst.as_mut_ptr() as usize, &value, 3).unwrap();
         assert_eq!(dst, [1, 2, 3, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa]);
-        assert_eq!(copyout_prefix(dst.as_mut_ptr() as usize, &value, 9).unwrap_err(), Errno::EINVAL);
+        assert_eq!(
+            copyout_prefix(dst.as_mut_ptr() as usize, &value, 9).unwrap_err(),
+            Errno::EINVAL
+        );
         // Zero bytes: nothing to fault on, as FreeBSD's copyout of 0 bytes.
         copyout_prefix(0, &value, 0).unwrap();
     }

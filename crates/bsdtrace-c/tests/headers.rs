@@ -140,16 +140,39 @@ struct Mode {
 
 fn modes() -> Vec<Mode> {
     vec![
-        Mode { compiler: cc(), lang: "c", flags: &["-std=c11"] },
-        Mode { compiler: cc(), lang: "c", flags: &["-std=c11", "-pedantic"] },
-        Mode { compiler: cc(), lang: "c", flags: &["-std=gnu11"] },
-        Mode { compiler: cxx(), lang: "c++", flags: &["-std=c++17"] },
-        Mode { compiler: cxx(), lang: "c++", flags: &["-std=c++17", "-pedantic"] },
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=c11"],
+        },
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=c11", "-pedantic"],
+        },
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=gnu11"],
+        },
+        Mode {
+            compiler: cxx(),
+            lang: "c++",
+            flags: &["-std=c++17"],
+        },
+        Mode {
+            compiler: cxx(),
+            lang: "c++",
+            flags: &["-std=c++17", "-pedantic"],
+        },
     ]
 }
 
 fn includes(headers: &[&str]) -> String {
-    headers.iter().map(|h| format!("#include <{h}>\n")).collect()
+    headers
+        .iter()
+        .map(|h| format!("#include <{h}>\n"))
+        .collect()
 }
 
 /// Lets a test source say `_Static_assert` in C and C++ alike.
@@ -161,11 +184,19 @@ fn compile_everywhere(name: &str, source: &str) -> Vec<String> {
     let dir = scratch(&format!("headers-{name}"));
     let mut failures = Vec::new();
     for (i, m) in modes().iter().enumerate() {
-        let src = dir.join(format!("{name}-{i}.{}", if m.lang == "c" { "c" } else { "cc" }));
+        let src = dir.join(format!(
+            "{name}-{i}.{}",
+            if m.lang == "c" { "c" } else { "cc" }
+        ));
         std::fs::write(&src, source).unwrap();
         let mut flags: Vec<&str> = vec!["-x", m.lang, "-Wall", "-Wextra", "-Werror"];
         flags.extend_from_slice(m.flags);
-        let out = compile_only(&m.compiler, &flags, &src, &dir.join(format!("{name}-{i}.o")));
+        let out = compile_only(
+            &m.compiler,
+            &flags,
+            &src,
+            &dir.join(format!("{name}-{i}.o")),
+        );
         if !out.status.success() {
             failures.push(format!(
                 "{name} with {} {}:\n{}",
@@ -183,21 +214,32 @@ fn each_header_compiles_on_its_own() {
     let mut failures = Vec::new();
     for h in PUBLIC_HEADERS {
         let name = h.replace('/', "_");
-        failures.extend(compile_everywhere(&name, &format!("#include <{h}>\nint main(void) {{ return 0; }}\n")));
+        failures.extend(compile_everywhere(
+            &name,
+            &format!("#include <{h}>\nint main(void) {{ return 0; }}\n"),
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn headers_compile_before_the_system_headers() {
-    let src = format!("{}{}{BODY}", includes(PUBLIC_HEADERS), includes(SYSTEM_HEADERS));
+    let src = format!(
+        "{}{}{BODY}",
+        includes(PUBLIC_HEADERS),
+        includes(SYSTEM_HEADERS)
+    );
     let failures = compile_everywhere("ours-first", &src);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn headers_compile_after_the_system_headers() {
-    let src = format!("{}{}{BODY}", includes(SYSTEM_HEADERS), includes(PUBLIC_HEADERS));
+    let src = format!(
+        "{}{}{BODY}",
+        includes(SYSTEM_HEADERS),
+        includes(PUBLIC_HEADERS)
+    );
     let failures = compile_everywhere("ours-last", &src);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -218,20 +260,24 @@ fn headers_compile_interleaved_with_the_system_headers() {
 }
 
 /// Where glibc's own <sys/ptrace.h> is, asked of the compiler without our
-/// include directory.
+/// include directory (once: two tests need it).
 fn glibc_ptrace_h() -> String {
-    let dir = scratch("glibc-ptrace");
-    let probe = dir.join("probe.c");
-    std::fs::write(&probe, "#include <sys/ptrace.h>\n").unwrap();
-    let out = run_ok(Command::new(cc()).arg("-M").arg(&probe));
-    let deps = String::from_utf8(out.stdout).unwrap();
-    let path = deps
-        .split_whitespace()
-        .find(|w| w.ends_with("/sys/ptrace.h"))
-        .expect("glibc has a <sys/ptrace.h>")
-        .to_owned();
-    assert!(!Path::new(&path).starts_with(include_dir()));
-    path
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = scratch("glibc-ptrace");
+        let probe = dir.join("probe.c");
+        std::fs::write(&probe, "#include <sys/ptrace.h>\n").unwrap();
+        let out = run_ok(Command::new(cc()).arg("-M").arg(&probe));
+        let deps = String::from_utf8(out.stdout).unwrap();
+        let path = deps
+            .split_whitespace()
+            .find(|w| w.ends_with("/sys/ptrace.h"))
+            .expect("glibc has a <sys/ptrace.h>")
+            .to_owned();
+        assert!(!Path::new(&path).starts_with(include_dir()));
+        path
+    })
+    .clone()
 }
 
 #[test]
@@ -257,18 +303,27 @@ fn glibcs_ptrace_h_before_ours_is_a_clear_error() {
     let glibc = glibc_ptrace_h();
     let dir = scratch("glibc-before");
     let src = dir.join("t.c");
-    std::fs::write(&src, format!("#include \"{glibc}\"\n#include <sys/ptrace.h>\n")).unwrap();
+    std::fs::write(
+        &src,
+        format!("#include \"{glibc}\"\n#include <sys/ptrace.h>\n"),
+    )
+    .unwrap();
     let out = compile_only(&cc(), &["-std=gnu11"], &src, &dir.join("t.o"));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("glibc's <sys/ptrace.h> was included before libbsdtrace's"), "{err}");
+    assert!(
+        err.contains("glibc's <sys/ptrace.h> was included before libbsdtrace's"),
+        "{err}"
+    );
 }
 
 /// The example of docs/c-api.md: the block after "<!-- example -->".
 #[test]
 fn the_documented_example_compiles() {
     let doc = std::fs::read_to_string(workspace_dir().join("docs/c-api.md")).unwrap();
-    let start = doc.find("<!-- example -->").expect("docs/c-api.md marks its example");
+    let start = doc
+        .find("<!-- example -->")
+        .expect("docs/c-api.md marks its example");
     let block = &doc[start..];
     let code_start = block.find("```c\n").unwrap() + "```c\n".len();
     let code = &block[code_start..code_start + block[code_start..].find("```").unwrap()];
@@ -278,7 +333,16 @@ fn the_documented_example_compiles() {
     // The example uses POSIX and BSD functions (fork, err), as FreeBSD code
     // does: GNU modes, where glibc declares them by default.
     for std in ["-std=gnu11", "-std=gnu99", "-std=gnu17"] {
-        let out = compile_only(&cc(), &[std, "-Wall", "-Wextra", "-Werror"], &src, &dir.join("example.o"));
-        assert!(out.status.success(), "{std}:\n{}", String::from_utf8_lossy(&out.stderr));
+        let out = compile_only(
+            &cc(),
+            &[std, "-Wall", "-Wextra", "-Werror"],
+            &src,
+            &dir.join("example.o"),
+        );
+        assert!(
+            out.status.success(),
+            "{std}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

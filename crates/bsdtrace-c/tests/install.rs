@@ -21,7 +21,9 @@ fn build_dir() -> PathBuf {
             let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
             // `cargo test` builds no cdylib/staticlib for integration tests.
             let mut cargo = Command::new(env!("CARGO"));
-            cargo.current_dir(workspace_dir()).args(["build", "-p", "bsdtrace-c"]);
+            cargo
+                .current_dir(workspace_dir())
+                .args(["build", "-p", "bsdtrace-c"]);
             if dir.file_name().unwrap() == "release" {
                 cargo.arg("--release");
             }
@@ -50,13 +52,22 @@ fn install(prefix: &str, destdir: Option<&Path>) {
 
 fn pkg_config(pc_dir: &Path, sysroot: Option<&Path>, args: &[&str]) -> String {
     let mut cmd = Command::new("pkg-config");
-    cmd.args(args).arg("bsdtrace").env("PKG_CONFIG_PATH", pc_dir).env_remove("PKG_CONFIG_LIBDIR");
+    cmd.args(args)
+        .arg("bsdtrace")
+        .env("PKG_CONFIG_PATH", pc_dir)
+        .env_remove("PKG_CONFIG_LIBDIR");
     match sysroot {
         Some(s) => cmd.env("PKG_CONFIG_SYSROOT_DIR", s),
         None => cmd.env_remove("PKG_CONFIG_SYSROOT_DIR"),
     };
-    let out = cmd.output().expect("pkg-config is installed (apt-get install -y pkg-config)");
-    assert!(out.status.success(), "pkg-config {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .expect("pkg-config is installed (apt-get install -y pkg-config)");
+    assert!(
+        out.status.success(),
+        "pkg-config {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -85,16 +96,42 @@ const MAIN: &str = "#include <sys/ptrace.h>\n#include <stdio.h>\n\
 fn build_with(dir: &Path, cflags: &str, libs: &str, lib_dir: &Path) {
     let split = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
     std::fs::write(dir.join("trace.c"), PROGRAM).unwrap();
-    run_ok(Command::new(cc()).args(["-std=gnu11", "-Wall", "-Wextra", "-Werror"]).args(split(cflags)).args(["-c"]).arg(dir.join("trace.c")).arg("-o").arg(dir.join("trace.o")));
+    run_ok(
+        Command::new(cc())
+            .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror"])
+            .args(split(cflags))
+            .args(["-c"])
+            .arg(dir.join("trace.c"))
+            .arg("-o")
+            .arg(dir.join("trace.o")),
+    );
     std::fs::write(dir.join("main.c"), MAIN).unwrap();
     // --no-as-needed: keep libbsdtrace.so a dependency although MAIN calls
     // nothing from it, so running MAIN proves the library loads.
-    run_ok(Command::new(cc()).args(split(cflags)).arg(dir.join("main.c")).arg("-Wl,--no-as-needed").args(split(libs)).arg("-o").arg(dir.join("main")));
+    run_ok(
+        Command::new(cc())
+            .args(split(cflags))
+            .arg(dir.join("main.c"))
+            .arg("-Wl,--no-as-needed")
+            .args(split(libs))
+            .arg("-o")
+            .arg(dir.join("main")),
+    );
     let out = run_ok(Command::new(dir.join("main")).env("LD_LIBRARY_PATH", lib_dir));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "13 69\n");
-    let ldd = run_ok(Command::new("ldd").arg(dir.join("main")).env("LD_LIBRARY_PATH", lib_dir));
+    let ldd = run_ok(
+        Command::new("ldd")
+            .arg(dir.join("main"))
+            .env("LD_LIBRARY_PATH", lib_dir),
+    );
     let ldd = String::from_utf8_lossy(&ldd.stdout).into_owned();
-    assert!(ldd.contains(&format!("libbsdtrace.so => {}", lib_dir.join("libbsdtrace.so").display())), "{ldd}");
+    assert!(
+        ldd.contains(&format!(
+            "libbsdtrace.so => {}",
+            lib_dir.join("libbsdtrace.so").display()
+        )),
+        "{ldd}"
+    );
 }
 
 #[test]
@@ -119,7 +156,11 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
     let flags = pkg_config(&pc_dir, None, &["--cflags", "--libs"]);
     assert_eq!(
         flags,
-        format!("-I{}/include/bsdtrace -L{}/lib -lbsdtrace", prefix.display(), prefix.display())
+        format!(
+            "-I{}/include/bsdtrace -L{}/lib -lbsdtrace",
+            prefix.display(),
+            prefix.display()
+        )
     );
     let version = pkg_config(&pc_dir, None, &["--modversion"]);
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
@@ -128,7 +169,10 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
     build_with(&dir, &cflags, &libs, &prefix.join("lib"));
     // A static link takes the Rust runtime's native libraries from Libs.private.
     let static_libs = pkg_config(&pc_dir, None, &["--static", "--libs"]);
-    assert!(static_libs.contains("-lpthread") && static_libs.contains("-ldl"), "{static_libs}");
+    assert!(
+        static_libs.contains("-lpthread") && static_libs.contains("-ldl"),
+        "{static_libs}"
+    );
 }
 
 #[test]
@@ -148,7 +192,10 @@ fn install_staged_under_destdir_points_at_the_final_prefix() {
     // ...and with PKG_CONFIG_SYSROOT_DIR the staged ones, which build.
     let cflags = pkg_config(&pc_dir, Some(&stage), &["--cflags"]);
     let libs = pkg_config(&pc_dir, Some(&stage), &["--libs"]);
-    assert_eq!(cflags, format!("-I{}/opt/bsdtrace/include/bsdtrace", stage.display()));
+    assert_eq!(
+        cflags,
+        format!("-I{}/opt/bsdtrace/include/bsdtrace", stage.display())
+    );
     build_with(&dir, &cflags, &libs, &root.join("lib"));
 }
 

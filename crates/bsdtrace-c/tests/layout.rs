@@ -67,6 +67,7 @@ macro_rules! fact {
     };
 }
 
+#[rustfmt::skip] // one line per struct, as in the headers
 fn layouts() -> Vec<Layout> {
     vec![
         rust!(ptrace_io_desc { piod_op, piod_offs, piod_addr, piod_len }),
@@ -121,6 +122,7 @@ fn layouts() -> Vec<Layout> {
 }
 
 /// Every constant the headers define, with its expected value.
+#[rustfmt::skip]
 fn constants() -> Vec<(&'static str, i128)> {
     macro_rules! rust {
         ($($c:ident),* $(,)?) => { vec![$((stringify!($c), abi::$c as i128)),*] };
@@ -217,8 +219,17 @@ fn constants() -> Vec<(&'static str, i128)> {
 /// The label's first word names the macro it exercises.
 fn expressions() -> Vec<(String, String, i128)> {
     let mut v = Vec::new();
-    let lens = [abi::DBREG_DR7_LEN_1, abi::DBREG_DR7_LEN_2, abi::DBREG_DR7_LEN_4, abi::DBREG_DR7_LEN_8];
-    let accesses = [abi::DBREG_DR7_EXEC, abi::DBREG_DR7_WRONLY, abi::DBREG_DR7_RDWR];
+    let lens = [
+        abi::DBREG_DR7_LEN_1,
+        abi::DBREG_DR7_LEN_2,
+        abi::DBREG_DR7_LEN_4,
+        abi::DBREG_DR7_LEN_8,
+    ];
+    let accesses = [
+        abi::DBREG_DR7_EXEC,
+        abi::DBREG_DR7_WRONLY,
+        abi::DBREG_DR7_RDWR,
+    ];
     let enables = [abi::DBREG_DR7_LOCAL_ENABLE, abi::DBREG_DR7_GLOBAL_ENABLE, 3];
     for i in 0..4u32 {
         for &len in &lens {
@@ -231,22 +242,42 @@ fn expressions() -> Vec<(String, String, i128)> {
                         dr7 as i128,
                     ));
                     let d = format!("(unsigned long){dr7}UL");
-                    v.push((format!("DBREG_DR7_LEN {i} {dr7:#x}"), format!("DBREG_DR7_LEN({d}, {i})"), len as i128));
+                    v.push((
+                        format!("DBREG_DR7_LEN {i} {dr7:#x}"),
+                        format!("DBREG_DR7_LEN({d}, {i})"),
+                        len as i128,
+                    ));
                     v.push((
                         format!("DBREG_DR7_ACCESS {i} {dr7:#x}"),
                         format!("DBREG_DR7_ACCESS({d}, {i})"),
                         access as i128,
                     ));
-                    v.push((format!("DBREG_DR7_ENABLED {i} {dr7:#x}"), format!("DBREG_DR7_ENABLED({d}, {i})"), 1));
+                    v.push((
+                        format!("DBREG_DR7_ENABLED {i} {dr7:#x}"),
+                        format!("DBREG_DR7_ENABLED({d}, {i})"),
+                        1,
+                    ));
                     // Another slot of the same dr7 is not enabled.
                     let j = (i + 1) % 4;
-                    v.push((format!("DBREG_DR7_ENABLED {j} {dr7:#x}"), format!("DBREG_DR7_ENABLED({d}, {j})"), 0));
+                    v.push((
+                        format!("DBREG_DR7_ENABLED {j} {dr7:#x}"),
+                        format!("DBREG_DR7_ENABLED({d}, {j})"),
+                        0,
+                    ));
                 }
             }
         }
         let mask = (0xfu64 << (i * 4 + 16)) | (0x3 << (i * 2));
-        v.push((format!("DBREG_DR7_MASK {i}"), format!("DBREG_DR7_MASK({i})"), mask as i128));
-        v.push((format!("DBREG_DR6_B {i}"), format!("DBREG_DR6_B({i})"), 1 << i));
+        v.push((
+            format!("DBREG_DR7_MASK {i}"),
+            format!("DBREG_DR7_MASK({i})"),
+            mask as i128,
+        ));
+        v.push((
+            format!("DBREG_DR6_B {i}"),
+            format!("DBREG_DR6_B({i})"),
+            1 << i,
+        ));
     }
     for x in [0, 3, 6, 7] {
         v.push((
@@ -255,13 +286,29 @@ fn expressions() -> Vec<(String, String, i128)> {
             0x1000 + x,
         ));
     }
-    for x in [abi::PPROT_SET, abi::PPROT_CLEAR | abi::PPROT_DESCEND, abi::PPROT_SET | abi::PPROT_INHERIT | abi::PPROT_DESCEND] {
-        v.push((format!("PPROT_OP {x:#x}"), format!("PPROT_OP({x})"), abi::pprot_op(x) as i128));
-        v.push((format!("PPROT_FLAGS {x:#x}"), format!("PPROT_FLAGS({x})"), abi::pprot_flags(x) as i128));
+    for x in [
+        abi::PPROT_SET,
+        abi::PPROT_CLEAR | abi::PPROT_DESCEND,
+        abi::PPROT_SET | abi::PPROT_INHERIT | abi::PPROT_DESCEND,
+    ] {
+        v.push((
+            format!("PPROT_OP {x:#x}"),
+            format!("PPROT_OP({x})"),
+            abi::pprot_op(x) as i128,
+        ));
+        v.push((
+            format!("PPROT_FLAGS {x:#x}"),
+            format!("PPROT_FLAGS({x})"),
+            abi::pprot_flags(x) as i128,
+        ));
     }
     // idtype_t is glibc's (DESIGN decision 5), as waitid() takes it.
     v.push(("idtype P_PID".into(), "P_PID".into(), libc::P_PID as i128));
-    v.push(("idtype P_PGID".into(), "P_PGID".into(), libc::P_PGID as i128));
+    v.push((
+        "idtype P_PGID".into(),
+        "P_PGID".into(),
+        libc::P_PGID as i128,
+    ));
     v
 }
 
@@ -290,7 +337,11 @@ fn c_program() -> String {
     );
     for l in layouts() {
         let s = l.name;
-        writeln!(c, "\tprintf(\"S {s} %zu %zu\\n\", sizeof(struct {s}), _Alignof(struct {s}));").unwrap();
+        writeln!(
+            c,
+            "\tprintf(\"S {s} %zu %zu\\n\", sizeof(struct {s}), _Alignof(struct {s}));"
+        )
+        .unwrap();
         for f in &l.fields {
             let n = f.name;
             writeln!(
@@ -312,7 +363,11 @@ fn c_program() -> String {
             "caddr_t" | "sigset_t" | "siginfo_t" => "0".to_string(),
             _ => format!("(({name})-1 < ({name})0)"),
         };
-        writeln!(c, "\tprintf(\"T {name} %zu %d\\n\", sizeof({name}), (int){sign});").unwrap();
+        writeln!(
+            c,
+            "\tprintf(\"T {name} %zu %d\\n\", sizeof({name}), (int){sign});"
+        )
+        .unwrap();
     }
     c.push_str("\treturn 0;\n}\n");
     c
@@ -332,14 +387,25 @@ fn compile_and_run() -> Vec<String> {
     run_ok(
         Command::new(cc())
             // -Wno-type-limits: the signedness probes compare unsigned types with 0.
-            .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-type-limits", "-I"])
+            .args([
+                "-std=gnu11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-Wno-type-limits",
+                "-I",
+            ])
             .arg(include_dir())
             .arg(&src)
             .arg("-o")
             .arg(&exe),
     );
     let out = run_ok(&mut Command::new(&exe));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -349,14 +415,24 @@ fn every_struct_and_field_matches_the_rust_abi_and_the_fact_sheet() {
     for l in layouts() {
         let want = format!("S {} {} {}", l.name, l.size, l.align);
         if !facts.contains(&want) {
-            let got = facts.iter().find(|f| f.starts_with(&format!("S {} ", l.name)));
-            errors.push(format!("struct {}: C says {got:?}, {} says {want:?}", l.name, l.source));
+            let got = facts
+                .iter()
+                .find(|f| f.starts_with(&format!("S {} ", l.name)));
+            errors.push(format!(
+                "struct {}: C says {got:?}, {} says {want:?}",
+                l.name, l.source
+            ));
         }
         for f in &l.fields {
             let want = format!("F {}.{} {} {}", l.name, f.name, f.offset, f.size);
             if !facts.contains(&want) {
-                let got = facts.iter().find(|x| x.starts_with(&format!("F {}.{} ", l.name, f.name)));
-                errors.push(format!("{}.{}: C says {got:?}, {} says {want:?}", l.name, f.name, l.source));
+                let got = facts
+                    .iter()
+                    .find(|x| x.starts_with(&format!("F {}.{} ", l.name, f.name)));
+                errors.push(format!(
+                    "{}.{}: C says {got:?}, {} says {want:?}",
+                    l.name, f.name, l.source
+                ));
             }
         }
         // The fields tile the struct: no field overlaps the next or the end.
@@ -371,7 +447,11 @@ fn every_struct_and_field_matches_the_rust_abi_and_the_fact_sheet() {
             }
         }
     }
-    assert!(errors.is_empty(), "layout mismatches:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "layout mismatches:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -381,9 +461,17 @@ fn lwpinfo_has_the_host_signal_types() {
     assert_eq!(size_of::<libc::siginfo_t>(), 128);
     let facts = c_facts();
     for f in ["pl_sigmask", "pl_siglist", "pl_siginfo"] {
-        assert!(facts.iter().any(|x| x.starts_with(&format!("F ptrace_lwpinfo.{f} ")) && x.ends_with(" 128")), "{f}");
+        assert!(
+            facts
+                .iter()
+                .any(|x| x.starts_with(&format!("F ptrace_lwpinfo.{f} ")) && x.ends_with(" 128")),
+            "{f}"
+        );
     }
-    assert!(facts.contains(&format!("F ptrace_lwpinfo.pl_tdname {} 20", offset_of!(abi::ptrace_lwpinfo, pl_tdname))));
+    assert!(facts.contains(&format!(
+        "F ptrace_lwpinfo.pl_tdname {} 20",
+        offset_of!(abi::ptrace_lwpinfo, pl_tdname)
+    )));
 }
 
 #[test]
@@ -404,7 +492,11 @@ fn every_constant_matches_the_rust_abi_and_the_fact_sheet() {
             errors.push(format!("{expr}: C says {got:?}, expected {value}"));
         }
     }
-    assert!(errors.is_empty(), "constant mismatches:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "constant mismatches:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -412,32 +504,57 @@ fn typedefs_are_the_agreed_sizes_and_signedness() {
     let facts = c_facts();
     for (name, size, signed) in typedefs() {
         let want = format!("T {name} {size} {}", signed as i32);
-        assert!(facts.contains(&want), "{name}: want {want:?}, C says {:?}", facts.iter().find(|f| f.starts_with(&format!("T {name} "))));
+        assert!(
+            facts.contains(&want),
+            "{name}: want {want:?}, C says {:?}",
+            facts.iter().find(|f| f.starts_with(&format!("T {name} ")))
+        );
     }
 }
 
 #[test]
 fn the_tables_cover_everything_the_headers_define() {
     let items = header_items();
-    let layouts: BTreeMap<&str, Vec<&str>> =
-        layouts().iter().map(|l| (l.name, l.fields.iter().map(|f| f.name).collect())).collect();
+    let layouts: BTreeMap<&str, Vec<&str>> = layouts()
+        .iter()
+        .map(|l| (l.name, l.fields.iter().map(|f| f.name).collect()))
+        .collect();
     for (s, fields) in &items.structs {
-        let checked = layouts.get(s.as_str()).unwrap_or_else(|| panic!("struct {s} is in the headers but not checked here"));
-        assert_eq!(fields, checked, "struct {s}: header fields vs checked fields");
+        let checked = layouts
+            .get(s.as_str())
+            .unwrap_or_else(|| panic!("struct {s} is in the headers but not checked here"));
+        assert_eq!(
+            fields, checked,
+            "struct {s}: header fields vs checked fields"
+        );
     }
     for s in layouts.keys() {
-        assert!(items.structs.contains_key(*s), "struct {s} is checked here but not in the headers");
+        assert!(
+            items.structs.contains_key(*s),
+            "struct {s} is checked here but not in the headers"
+        );
     }
     let constants: BTreeSet<&str> = constants().iter().map(|c| c.0).collect();
     for c in &items.constants {
-        assert!(constants.contains(c.as_str()), "constant {c} is in the headers but not checked here");
+        assert!(
+            constants.contains(c.as_str()),
+            "constant {c} is in the headers but not checked here"
+        );
     }
     for c in &constants {
-        assert!(items.constants.iter().any(|x| x == c), "constant {c} is checked here but not in the headers");
+        assert!(
+            items.constants.iter().any(|x| x == c),
+            "constant {c} is checked here but not in the headers"
+        );
     }
-    let exercised: BTreeSet<String> =
-        expressions().iter().map(|e| e.0.split(' ').next().unwrap().to_owned()).collect();
+    let exercised: BTreeSet<String> = expressions()
+        .iter()
+        .map(|e| e.0.split(' ').next().unwrap().to_owned())
+        .collect();
     for m in &items.macros {
-        assert!(exercised.contains(m), "macro {m}() is in the headers but not exercised here");
+        assert!(
+            exercised.contains(m),
+            "macro {m}() is in the headers but not exercised here"
+        );
     }
 }

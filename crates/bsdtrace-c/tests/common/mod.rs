@@ -15,7 +15,10 @@ pub fn include_dir() -> PathBuf {
 
 /// The workspace root.
 pub fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The C compiler: `$CC`, else `cc`.
@@ -38,7 +41,8 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Run a command, returning its output; panics only if it cannot start.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Run a command that must succeed; on failure show what it said.
@@ -67,8 +71,13 @@ pub struct HeaderItems {
 
 /// The headers a C program includes by name (the private one is left out:
 /// it defines only typedefs).
-pub const PUBLIC_HEADERS: &[&str] =
-    &["sys/ptrace.h", "sys/procctl.h", "machine/reg.h", "machine/ptrace.h", "machine/procctl.h"];
+pub const PUBLIC_HEADERS: &[&str] = &[
+    "sys/ptrace.h",
+    "sys/procctl.h",
+    "machine/reg.h",
+    "machine/ptrace.h",
+    "machine/procctl.h",
+];
 
 pub fn header_items() -> HeaderItems {
     let mut items = HeaderItems::default();
@@ -99,8 +108,12 @@ fn is_ident_char(c: char) -> bool {
 fn scan(text: &str, items: &mut HeaderItems) {
     for line in text.lines() {
         let line = line.trim_start();
-        let Some(rest) = line.strip_prefix('#') else { continue };
-        let Some(rest) = rest.trim_start().strip_prefix("define") else { continue };
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("define") else {
+            continue;
+        };
         let rest = rest.trim_start();
         let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
         if name.is_empty() || name.starts_with('_') {
@@ -134,8 +147,15 @@ fn scan(text: &str, items: &mut HeaderItems) {
                 Some(b) => &decl[..b],
                 None => decl,
             };
-            let field: String =
-                decl.trim_end().chars().rev().take_while(|&c| is_ident_char(c)).collect::<Vec<_>>().into_iter().rev().collect();
+            let field: String = decl
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|&c| is_ident_char(c))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             fields.push(field);
         }
         items.structs.insert(name, fields);
@@ -147,6 +167,12 @@ fn scan(text: &str, items: &mut HeaderItems) {
 /// the given flags and our include directory first.
 pub fn compile_only(compiler: &str, flags: &[&str], source: &Path, out: &Path) -> Output {
     let mut cmd = Command::new(compiler);
-    cmd.args(flags).arg("-I").arg(include_dir()).arg("-c").arg(source).arg("-o").arg(out);
+    cmd.args(flags)
+        .arg("-I")
+        .arg(include_dir())
+        .arg("-c")
+        .arg(source)
+        .arg("-o")
+        .arg(out);
     run(&mut cmd)
 }
