@@ -76,9 +76,19 @@ install -m 644 "$root"/crates/bsdtrace-c/include/sys/*.h "$inc/sys/"
 install -m 644 "$root"/crates/bsdtrace-c/include/machine/*.h "$inc/machine/"
 install -m 755 "$BUILD_DIR/libbsdtrace.so" "$lib/libbsdtrace.so"
 install -m 644 "$BUILD_DIR/libbsdtrace.a" "$lib/libbsdtrace.a"
+# Paths under the prefix are written relative to it, so that
+# `pkg-config --define-prefix` can relocate the installation.
+relative() {
+	case "$1" in
+	"$PREFIX"/*) echo "\${prefix}${1#"$PREFIX"}" ;;
+	*) echo "$1" ;;
+	esac
+}
+pc_libdir=$(relative "$LIBDIR")
+pc_includedir=$(relative "$INCLUDEDIR")
 sed -e "s|@PREFIX@|$PREFIX|g" \
-    -e "s|@LIBDIR@|$LIBDIR|g" \
-    -e "s|@INCLUDEDIR@|$INCLUDEDIR|g" \
+    -e "s|@LIBDIR@|$pc_libdir|g" \
+    -e "s|@INCLUDEDIR@|$pc_includedir|g" \
     -e "s|@VERSION@|$version|g" \
     -e "s|@NATIVE_STATIC_LIBS@|$native_static_libs|g" \
     "$root/crates/bsdtrace-c/bsdtrace.pc.in" > "$lib/pkgconfig/bsdtrace.pc"

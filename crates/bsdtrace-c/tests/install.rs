@@ -176,6 +176,28 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
 }
 
 #[test]
+fn an_installed_prefix_can_be_moved_with_define_prefix() {
+    let dir = scratch("install-relocate");
+    let prefix = dir.join("built");
+    install(prefix.to_str().unwrap(), None);
+    let moved = dir.join("moved");
+    std::fs::rename(&prefix, &moved).unwrap();
+    let flags = pkg_config(
+        &moved.join("lib/pkgconfig"),
+        None,
+        &["--define-prefix", "--cflags", "--libs"],
+    );
+    assert_eq!(
+        flags,
+        format!(
+            "-I{}/include/bsdtrace -L{}/lib -lbsdtrace",
+            moved.display(),
+            moved.display()
+        )
+    );
+}
+
+#[test]
 fn install_staged_under_destdir_points_at_the_final_prefix() {
     let dir = scratch("install-destdir");
     let stage = dir.join("stage");
