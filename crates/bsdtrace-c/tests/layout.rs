@@ -460,6 +460,11 @@ fn lwpinfo_has_the_host_signal_types() {
     assert_eq!(size_of::<libc::sigset_t>(), 128);
     assert_eq!(size_of::<libc::siginfo_t>(), 128);
     let facts = c_facts();
+    // docs/c-api.md quotes this size (FreeBSD's own struct is 160 bytes).
+    assert!(
+        facts.iter().any(|f| f == "S ptrace_lwpinfo 432 8"),
+        "sizeof(struct ptrace_lwpinfo) changed: update docs/c-api.md"
+    );
     for f in ["pl_sigmask", "pl_siglist", "pl_siginfo"] {
         assert!(
             facts
