@@ -1,0 +1,348 @@
+//! The headers compile cleanly (-Wall -Wextra -Werror) as C11, GNU C11 and
+//! C++17, each on its own and together with glibc's headers in either order,
+//! and they keep glibc's own <sys/ptrace.h> out.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// The glibc headers a FreeBSD debugger is likely to include alongside.
+const SYSTEM_HEADERS: &[&str] = &[
+    "sys/types.h",
+    "sys/wait.h",
+    "signal.h",
+    "sys/user.h",
+    "sys/uio.h",
+    "unistd.h",
+    "stdint.h",
+    "sys/procfs.h",
+    "sys/reg.h",
+    "sys/param.h",
+    "stddef.h",
+    "errno.h",
+];
+
+/// Uses every struct, typedef and prototype, and checks the prototypes'
+/// types, without calling anything (nothing is linked). Static storage
+/// keeps -Wuninitialized quiet.
+const BODY: &str = r#"
+#ifdef __cplusplus
+#include <type_traits>
+#define SAME_TYPE(a, b) static_assert(std::is_same<a, b>::value, #a " is " #b)
+#else
+#define SAME_TYPE(a, b) _Static_assert(__builtin_types_compatible_p(a, b), #a " is " #b)
+#endif
+
+SAME_TYPE(__typeof__(&ptrace), int (*)(int, pid_t, caddr_t, int));
+SAME_TYPE(__typeof__(&procctl), int (*)(idtype_t, id_t, int, void *));
+SAME_TYPE(caddr_t, char *);
+SAME_TYPE(register_t, long);
+SAME_TYPE(syscallarg_t, long);
+SAME_TYPE(lwpid_t, int);
+SAME_TYPE(u_int, unsigned int);
+SAME_TYPE(u_long, unsigned long);
+
+int use_everything(pid_t pid);
+int use_everything(pid_t pid)
+{
+	static struct ptrace_io_desc piod;
+	static struct ptrace_lwpinfo pl;
+	static struct ptrace_vm_entry pve;
+	static struct ptrace_sc_ret psr;
+	static struct ptrace_coredump pc;
+	static struct ptrace_sc_remote pscr;
+	static struct ptrace_xstate_info xi;
+	static struct reg r;
+	static struct fpreg fr;
+	static struct dbreg dr;
+	static struct segbasereg sb;
+	static struct reg32 r32;
+	static struct fpreg32 fr32;
+	static struct xmmreg xr;
+	static struct dbreg32 dr32;
+	static struct segbasereg32 sb32;
+	static struct procctl_reaper_status rs;
+	static struct procctl_reaper_pidinfo pi;
+	static struct procctl_reaper_pids rp;
+	static struct procctl_reaper_kill rk;
+	static lwpid_t lwps[4];
+	int sum = 0;
+
+	piod.piod_op = PIOD_READ_D;
+	piod.piod_offs = (void *)0;
+	piod.piod_addr = (void *)&sum;
+	piod.piod_len = sizeof(sum);
+	sum += piod.piod_op;
+	pl.pl_lwpid = BSDTRACE_LWPID_BASE;
+	/* sigemptyset() & co. are POSIX, not declared under -std=c11. */
+	pl.pl_siglist = pl.pl_sigmask;
+	pl.pl_siginfo.si_signo = SIGTRAP;
+	sum += pl.pl_siginfo.si_signo + pl.pl_siginfo.si_code + (int)pl.pl_siginfo.si_pid;
+	sum += pl.pl_tdname[MAXCOMLEN] + (pl.pl_flags & PL_FLAG_SI) + pl.pl_lwpid;
+	pve.pve_entry = 0;
+	pve.pve_path = (char *)0;
+	sum += pve.pve_entry;
+	psr.sr_error = 0;
+	sum += (int)psr.sr_retval[0] * 0 + psr.sr_error;
+	pc.pc_flags = PC_COMPRESS | PC_ALL;
+	sum += (int)pc.pc_flags;
+	pscr.pscr_nargs = 0;
+	sum += (int)pscr.pscr_nargs;
+	xi.xsave_len = 0;
+	sum += (int)xi.xsave_len;
+	r.r_rip = 0;
+	sum += (int)r.r_rip;
+	fr.fpr_env[0] = 0;
+	sum += (int)fr.fpr_env[0];
+	DBREG_DRX(&dr, 7) = DBREG_DR7_SET(0, DBREG_DR7_LEN_1, DBREG_DR7_EXEC, DBREG_DR7_LOCAL_ENABLE);
+	sum += DBREG_DR7_ENABLED(DBREG_DRX(&dr, 7), 0) + (int)DBREG_DR7_ACCESS(dr.dr[7], 0) +
+	    (int)DBREG_DR7_LEN(dr.dr[7], 0) + (int)(DBREG_DR7_MASK(1) & 0) + DBREG_DR6_B(2);
+	sb.r_fsbase = 0;
+	sum += (int)sb.r_fsbase;
+	r32.r_eip = 0;
+	fr32.fpr_ex_sw = 0;
+	xr.xmm_env[0] = 0;
+	dr32.dr[0] = 0;
+	sb32.r_gsbase = 0;
+	sum += (int)(r32.r_eip + fr32.fpr_ex_sw + xr.xmm_env[0] + dr32.dr[0] + sb32.r_gsbase);
+	rs.rs_pid = -1;
+	pi.pi_pid = 0;
+	rp.rp_count = 1;
+	rp.rp_pids = &pi;
+	rk.rk_sig = SIGTERM;
+	rk.rk_flags = REAPER_KILL_CHILDREN;
+	sum += rs.rs_pid + rp.rp_pids->pi_pid + rk.rk_sig + PPROT_OP(PPROT_SET | PPROT_INHERIT);
+	lwps[0] = 0;
+	sum += lwps[0];
+	if (pid == 0)
+		return sum;
+	if (ptrace(PT_IO, pid, (caddr_t)&piod, 0) == -1)
+		return -1;
+	if (ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1)
+		return -1;
+	if (ptrace(PT_GETLWPLIST, pid, (caddr_t)lwps, 4) == -1)
+		return -1;
+	if (ptrace(PT_CONTINUE, pid, (caddr_t)1, 0) == -1)
+		return -1;
+	if (procctl(P_PID, (id_t)pid, PROC_REAP_STATUS, &rs) == -1)
+		return -1;
+	return procctl(P_PGID, 0, PROC_SPROTECT, &sum);
+}
+"#;
+
+struct Mode {
+    compiler: String,
+    lang: &'static str,
+    flags: &'static [&'static str],
+}
+
+fn modes() -> Vec<Mode> {
+    vec![
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=c11"],
+        },
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=c11", "-pedantic"],
+        },
+        Mode {
+            compiler: cc(),
+            lang: "c",
+            flags: &["-std=gnu11"],
+        },
+        Mode {
+            compiler: cxx(),
+            lang: "c++",
+            flags: &["-std=c++17"],
+        },
+        Mode {
+            compiler: cxx(),
+            lang: "c++",
+            flags: &["-std=c++17", "-pedantic"],
+        },
+    ]
+}
+
+fn includes(headers: &[&str]) -> String {
+    headers
+        .iter()
+        .map(|h| format!("#include <{h}>\n"))
+        .collect()
+}
+
+/// Lets a test source say `_Static_assert` in C and C++ alike.
+const PRELUDE: &str = "#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n";
+
+/// Compile `source` in every mode; collect failures instead of stopping.
+fn compile_everywhere(name: &str, source: &str) -> Vec<String> {
+    let source = &format!("{PRELUDE}{source}");
+    let dir = scratch(&format!("headers-{name}"));
+    let mut failures = Vec::new();
+    for (i, m) in modes().iter().enumerate() {
+        let src = dir.join(format!(
+            "{name}-{i}.{}",
+            if m.lang == "c" { "c" } else { "cc" }
+        ));
+        std::fs::write(&src, source).unwrap();
+        let mut flags: Vec<&str> = vec!["-x", m.lang, "-Wall", "-Wextra", "-Werror"];
+        flags.extend_from_slice(m.flags);
+        let out = compile_only(
+            &m.compiler,
+            &flags,
+            &src,
+            &dir.join(format!("{name}-{i}.o")),
+        );
+        if !out.status.success() {
+            failures.push(format!(
+                "{name} with {} {}:\n{}",
+                m.compiler,
+                m.flags.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn each_header_compiles_on_its_own() {
+    let mut failures = Vec::new();
+    for h in PUBLIC_HEADERS {
+        let name = h.replace('/', "_");
+        failures.extend(compile_everywhere(
+            &name,
+            &format!("#include <{h}>\nint main(void) {{ return 0; }}\n"),
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn headers_compile_before_the_system_headers() {
+    let src = format!(
+        "{}{}{BODY}",
+        includes(PUBLIC_HEADERS),
+        includes(SYSTEM_HEADERS)
+    );
+    let failures = compile_everywhere("ours-first", &src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn headers_compile_after_the_system_headers() {
+    let src = format!(
+        "{}{}{BODY}",
+        includes(SYSTEM_HEADERS),
+        includes(PUBLIC_HEADERS)
+    );
+    let failures = compile_everywhere("ours-last", &src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn headers_compile_interleaved_with_the_system_headers() {
+    let mut headers: Vec<&str> = Vec::new();
+    for (i, s) in SYSTEM_HEADERS.iter().enumerate() {
+        headers.push(s);
+        if let Some(ours) = PUBLIC_HEADERS.get(i) {
+            headers.push(ours);
+        }
+    }
+    headers.reverse();
+    let src = format!("{}{BODY}", includes(&headers));
+    let failures = compile_everywhere("interleaved", &src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Where glibc's own <sys/ptrace.h> is, asked of the compiler without our
+/// include directory (once: two tests need it).
+fn glibc_ptrace_h() -> String {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = scratch("glibc-ptrace");
+        let probe = dir.join("probe.c");
+        std::fs::write(&probe, "#include <sys/ptrace.h>\n").unwrap();
+        let out = run_ok(Command::new(cc()).arg("-M").arg(&probe));
+        let deps = String::from_utf8(out.stdout).unwrap();
+        let path = deps
+            .split_whitespace()
+            .find(|w| w.ends_with("/sys/ptrace.h"))
+            .expect("glibc has a <sys/ptrace.h>")
+            .to_owned();
+        assert!(!Path::new(&path).starts_with(include_dir()));
+        path
+    })
+    .clone()
+}
+
+#[test]
+fn our_ptrace_h_shadows_glibcs() {
+    // With our directory first, <sys/ptrace.h> is ours: FreeBSD's numbers.
+    let src = "#include <sys/ptrace.h>\n\
+               _Static_assert(PT_IO == 12 && PT_LWPINFO == 13 && PTRACE_SYSCALL == 6, \"FreeBSD's\");\n\
+               #ifndef _BSDTRACE_SYS_PTRACE_H_\n#error not ours\n#endif\n";
+    let failures = compile_everywhere("shadow", src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn glibcs_ptrace_h_after_ours_is_skipped() {
+    let glibc = glibc_ptrace_h();
+    let src = format!("#include <sys/ptrace.h>\n#include \"{glibc}\"\n_Static_assert(PTRACE_SYSCALL == 6, \"ours\");\nint main(void) {{ return PT_IO; }}\n");
+    let failures = compile_everywhere("glibc-after", &src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn glibcs_ptrace_h_before_ours_is_a_clear_error() {
+    let glibc = glibc_ptrace_h();
+    let dir = scratch("glibc-before");
+    let src = dir.join("t.c");
+    std::fs::write(
+        &src,
+        format!("#include \"{glibc}\"\n#include <sys/ptrace.h>\n"),
+    )
+    .unwrap();
+    let out = compile_only(&cc(), &["-std=gnu11"], &src, &dir.join("t.o"));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("glibc's <sys/ptrace.h> was included before libbsdtrace's"),
+        "{err}"
+    );
+}
+
+/// The example of docs/c-api.md: the block after "<!-- example -->".
+#[test]
+fn the_documented_example_compiles() {
+    let doc = std::fs::read_to_string(workspace_dir().join("docs/c-api.md")).unwrap();
+    let start = doc
+        .find("<!-- example -->")
+        .expect("docs/c-api.md marks its example");
+    let block = &doc[start..];
+    let code_start = block.find("```c\n").unwrap() + "```c\n".len();
+    let code = &block[code_start..code_start + block[code_start..].find("```").unwrap()];
+    let dir = scratch("doc-example");
+    let src = dir.join("example.c");
+    std::fs::write(&src, code).unwrap();
+    // The example uses POSIX and BSD functions (fork, err), as FreeBSD code
+    // does: GNU modes, where glibc declares them by default.
+    for std in ["-std=gnu11", "-std=gnu99", "-std=gnu17"] {
+        let out = compile_only(
+            &cc(),
+            &[std, "-Wall", "-Wextra", "-Werror"],
+            &src,
+            &dir.join("example.o"),
+        );
+        assert!(
+            out.status.success(),
+            "{std}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -1,0 +1,565 @@
+//! The C headers and the Rust ABI tables describe the same bytes.
+//!
+//! A C program generated here prints `sizeof`, `_Alignof` and `offsetof` of
+//! every struct and field the headers define, the value of every constant
+//! and function-like macro, and the size and signedness of the typedefs;
+//! the test compares each line with `bsdtrace::abi` (size_of, offset_of!,
+//! the constants) or, for what the Rust side does not define yet, with the
+//! numbers of the fact sheet (shared/reference/freebsd-ptrace.md §3).
+//! The headers are read too, so a struct, field or constant added to them
+//! without a line here fails the test instead of going unchecked.
+
+mod common;
+
+use bsdtrace::abi;
+use common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::mem::{align_of, offset_of, size_of};
+use std::process::Command;
+
+struct Field {
+    name: &'static str,
+    offset: usize,
+    size: usize,
+}
+
+struct Layout {
+    name: &'static str,
+    size: usize,
+    align: usize,
+    fields: Vec<Field>,
+    /// Where the expected numbers come from, for failure messages.
+    source: &'static str,
+}
+
+fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
+    size_of::<F>()
+}
+
+/// A struct `bsdtrace::abi` defines: expectations from the Rust type.
+macro_rules! rust {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        Layout {
+            name: stringify!($t),
+            size: size_of::<abi::$t>(),
+            align: align_of::<abi::$t>(),
+            fields: vec![$(Field {
+                name: stringify!($f),
+                offset: offset_of!(abi::$t, $f),
+                size: field_size(|s: &abi::$t| &s.$f),
+            }),*],
+            source: "bsdtrace::abi",
+        }
+    };
+}
+
+/// A struct only the fact sheet defines so far: `field: offset + size`.
+macro_rules! fact {
+    ($t:ident, $size:expr, $align:expr, { $($f:ident : $off:expr, $fsize:expr);* $(;)? }) => {
+        Layout {
+            name: stringify!($t),
+            size: $size,
+            align: $align,
+            fields: vec![$(Field { name: stringify!($f), offset: $off, size: $fsize }),*],
+            source: "the fact sheet",
+        }
+    };
+}
+
+#[rustfmt::skip] // one line per struct, as in the headers
+fn layouts() -> Vec<Layout> {
+    vec![
+        rust!(ptrace_io_desc { piod_op, piod_offs, piod_addr, piod_len }),
+        rust!(ptrace_lwpinfo {
+            pl_lwpid, pl_event, pl_flags, pl_sigmask, pl_siglist, pl_siginfo, pl_tdname,
+            pl_child_pid, pl_syscall_code, pl_syscall_narg,
+        }),
+        rust!(ptrace_vm_entry {
+            pve_entry, pve_timestamp, pve_start, pve_end, pve_offset, pve_prot, pve_pathlen,
+            pve_fileid, pve_fsid, pve_path,
+        }),
+        rust!(ptrace_sc_ret { sr_retval, sr_error }),
+        rust!(reg {
+            r_r15, r_r14, r_r13, r_r12, r_r11, r_r10, r_r9, r_r8, r_rdi, r_rsi, r_rbp, r_rbx,
+            r_rdx, r_rcx, r_rax, r_trapno, r_fs, r_gs, r_err, r_es, r_ds, r_rip, r_cs,
+            r_rflags, r_rsp, r_ss,
+        }),
+        rust!(fpreg { fpr_env, fpr_acc, fpr_xacc, fpr_spare }),
+        rust!(dbreg { dr }),
+        // TODO: compare with bsdtrace::abi once it defines these (§3.5-3.8).
+        fact!(ptrace_coredump, 16, 8, { pc_fd: 0, 4; pc_flags: 4, 4; pc_limit: 8, 8 }),
+        fact!(ptrace_sc_remote, 40, 8, {
+            pscr_ret: 0, 24; pscr_syscall: 24, 4; pscr_nargs: 28, 4; pscr_args: 32, 8
+        }),
+        fact!(ptrace_xstate_info, 16, 8, { xsave_mask: 0, 8; xsave_len: 8, 4 }),
+        fact!(segbasereg, 16, 8, { r_fsbase: 0, 8; r_gsbase: 8, 8 }),
+        // §3.9: the i386 register sets of FreeBSD/amd64's <machine/reg.h>.
+        fact!(reg32, 76, 4, {
+            r_fs: 0, 4; r_es: 4, 4; r_ds: 8, 4; r_edi: 12, 4; r_esi: 16, 4; r_ebp: 20, 4;
+            r_isp: 24, 4; r_ebx: 28, 4; r_edx: 32, 4; r_ecx: 36, 4; r_eax: 40, 4;
+            r_trapno: 44, 4; r_err: 48, 4; r_eip: 52, 4; r_cs: 56, 4; r_eflags: 60, 4;
+            r_esp: 64, 4; r_ss: 68, 4; r_gs: 72, 4
+        }),
+        fact!(fpreg32, 176, 4, { fpr_env: 0, 28; fpr_acc: 28, 80; fpr_ex_sw: 108, 4; fpr_pad: 112, 64 }),
+        fact!(xmmreg, 512, 4, { xmm_env: 0, 32; xmm_acc: 32, 128; xmm_reg: 160, 128; xmm_pad: 288, 224 }),
+        fact!(dbreg32, 32, 4, { dr: 0, 32 }),
+        fact!(segbasereg32, 8, 4, { r_fsbase: 0, 4; r_gsbase: 4, 4 }),
+        // TODO: compare with bsdtrace::abi::procctl once that lands (§3.11).
+        fact!(procctl_reaper_status, 80, 4, {
+            rs_flags: 0, 4; rs_children: 4, 4; rs_descendants: 8, 4; rs_reaper: 12, 4;
+            rs_pid: 16, 4; rs_pad0: 20, 60
+        }),
+        fact!(procctl_reaper_pidinfo, 72, 4, {
+            pi_pid: 0, 4; pi_subtree: 4, 4; pi_flags: 8, 4; pi_pad0: 12, 60
+        }),
+        fact!(procctl_reaper_pids, 72, 8, { rp_count: 0, 4; rp_pad0: 4, 60; rp_pids: 64, 8 }),
+        fact!(procctl_reaper_kill, 80, 4, {
+            rk_sig: 0, 4; rk_flags: 4, 4; rk_subtree: 8, 4; rk_killed: 12, 4; rk_fpid: 16, 4;
+            rk_pad0: 20, 60
+        }),
+    ]
+}
+
+/// Every constant the headers define, with its expected value.
+#[rustfmt::skip]
+fn constants() -> Vec<(&'static str, i128)> {
+    macro_rules! rust {
+        ($($c:ident),* $(,)?) => { vec![$((stringify!($c), abi::$c as i128)),*] };
+    }
+    let mut v = rust!(
+        PT_TRACE_ME, PT_READ_I, PT_READ_D, PT_WRITE_I, PT_WRITE_D, PT_CONTINUE, PT_KILL,
+        PT_STEP, PT_ATTACH, PT_DETACH, PT_IO, PT_LWPINFO, PT_GETNUMLWPS, PT_GETLWPLIST,
+        PT_CLEARSTEP, PT_SETSTEP, PT_SUSPEND, PT_RESUME, PT_TO_SCE, PT_TO_SCX, PT_SYSCALL,
+        PT_FOLLOW_FORK, PT_LWP_EVENTS, PT_GET_EVENT_MASK, PT_SET_EVENT_MASK, PT_GET_SC_ARGS,
+        PT_GET_SC_RET, PT_COREDUMP, PT_GETREGS, PT_SETREGS, PT_GETFPREGS, PT_SETFPREGS,
+        PT_GETDBREGS, PT_SETDBREGS, PT_VM_TIMESTAMP, PT_VM_ENTRY, PT_GETREGSET, PT_SETREGSET,
+        PT_SC_REMOTE, PT_FIRSTMACH, PT_GETXSTATE_INFO, PT_GETXSTATE, PT_SETXSTATE,
+        PT_GETFSBASE, PT_SETFSBASE, PT_GETGSBASE, PT_SETGSBASE,
+        PTRACE_EXEC, PTRACE_SCE, PTRACE_SCX, PTRACE_SYSCALL, PTRACE_FORK, PTRACE_LWP,
+        PTRACE_VFORK, PTRACE_DEFAULT,
+        PIOD_READ_D, PIOD_WRITE_D, PIOD_READ_I, PIOD_WRITE_I,
+        PL_EVENT_NONE, PL_EVENT_SIGNAL, PL_FLAG_SA, PL_FLAG_BOUND, PL_FLAG_SCE, PL_FLAG_SCX,
+        PL_FLAG_EXEC, PL_FLAG_SI, PL_FLAG_FORKED, PL_FLAG_CHILD, PL_FLAG_BORN, PL_FLAG_EXITED,
+        PL_FLAG_VFORKED, PL_FLAG_VFORK_DONE,
+        DBREG_DR7_LOCAL_ENABLE, DBREG_DR7_GLOBAL_ENABLE, DBREG_DR7_LEN_1, DBREG_DR7_LEN_2,
+        DBREG_DR7_LEN_4, DBREG_DR7_LEN_8, DBREG_DR7_EXEC, DBREG_DR7_WRONLY, DBREG_DR7_RDWR,
+        PROC_SPROTECT, PROC_REAP_ACQUIRE, PROC_REAP_RELEASE, PROC_REAP_STATUS,
+        PROC_REAP_GETPIDS, PROC_REAP_KILL, PROC_TRACE_CTL, PROC_TRACE_STATUS, PROC_TRAPCAP_CTL,
+        PROC_TRAPCAP_STATUS, PROC_PDEATHSIG_CTL, PROC_PDEATHSIG_STATUS, PROC_ASLR_CTL,
+        PROC_ASLR_STATUS, PROC_PROTMAX_CTL, PROC_PROTMAX_STATUS, PROC_STACKGAP_CTL,
+        PROC_STACKGAP_STATUS, PROC_NO_NEW_PRIVS_CTL, PROC_NO_NEW_PRIVS_STATUS, PROC_WXMAP_CTL,
+        PROC_WXMAP_STATUS, PROC_LOGSIGEXIT_CTL, PROC_LOGSIGEXIT_STATUS, PROC_PROCCTL_MD_MIN,
+        PROC_KPTI_CTL, PROC_KPTI_STATUS, PROC_LA_CTL, PROC_LA_STATUS,
+        PPROT_SET, PPROT_CLEAR, PPROT_DESCEND, PPROT_INHERIT,
+    );
+    v.extend([
+        ("MAXCOMLEN", abi::TDNAMLEN as i128 - 1),
+        ("BSDTRACE_LWPID_BASE", abi::LWPID_BASE as i128),
+    ]);
+    // Not (yet) in bsdtrace::abi: the fact sheet's values (§1, §3).
+    v.extend([
+        ("PC_COMPRESS", 0x1),
+        ("PC_ALL", 0x2),
+        ("DBREG_DR6_RESERVED1", 0xffff0ff0),
+        ("DBREG_DR6_BMASK", 0xf),
+        ("DBREG_DR6_BD", 0x2000),
+        ("DBREG_DR6_BS", 0x4000),
+        ("DBREG_DR6_BT", 0x8000),
+        ("DBREG_DR7_RESERVED1", 0x400),
+        ("DBREG_DR7_GD", 0x2000),
+        ("REAPER_STATUS_OWNED", 0x1),
+        ("REAPER_STATUS_REALINIT", 0x2),
+        ("REAPER_PIDINFO_VALID", 0x1),
+        ("REAPER_PIDINFO_CHILD", 0x2),
+        ("REAPER_PIDINFO_REAPER", 0x4),
+        ("REAPER_PIDINFO_ZOMBIE", 0x8),
+        ("REAPER_PIDINFO_STOPPED", 0x10),
+        ("REAPER_PIDINFO_EXITING", 0x20),
+        ("REAPER_KILL_CHILDREN", 0x1),
+        ("REAPER_KILL_SUBTREE", 0x2),
+        ("PROC_TRACE_CTL_ENABLE", 1),
+        ("PROC_TRACE_CTL_DISABLE", 2),
+        ("PROC_TRACE_CTL_DISABLE_EXEC", 3),
+        ("PROC_TRAPCAP_CTL_ENABLE", 1),
+        ("PROC_TRAPCAP_CTL_DISABLE", 2),
+        ("PROC_ASLR_FORCE_ENABLE", 1),
+        ("PROC_ASLR_FORCE_DISABLE", 2),
+        ("PROC_ASLR_NOFORCE", 3),
+        ("PROC_ASLR_ACTIVE", 0x8000_0000),
+        ("PROC_PROTMAX_FORCE_ENABLE", 1),
+        ("PROC_PROTMAX_FORCE_DISABLE", 2),
+        ("PROC_PROTMAX_NOFORCE", 3),
+        ("PROC_PROTMAX_ACTIVE", 0x8000_0000),
+        ("PROC_STACKGAP_ENABLE", 1),
+        ("PROC_STACKGAP_DISABLE", 2),
+        ("PROC_STACKGAP_ENABLE_EXEC", 4),
+        ("PROC_STACKGAP_DISABLE_EXEC", 8),
+        ("PROC_NO_NEW_PRIVS_ENABLE", 1),
+        ("PROC_NO_NEW_PRIVS_DISABLE", 2),
+        ("PROC_WX_MAPPINGS_PERMIT", 1),
+        ("PROC_WX_MAPPINGS_DISALLOW_EXEC", 2),
+        ("PROC_WXORX_ENFORCE", 0x8000_0000),
+        ("PROC_LOGSIGEXIT_CTL_NOFORCE", 1),
+        ("PROC_LOGSIGEXIT_CTL_FORCE_ENABLE", 2),
+        ("PROC_LOGSIGEXIT_CTL_FORCE_DISABLE", 3),
+        ("PROC_KPTI_CTL_ENABLE_ON_EXEC", 1),
+        ("PROC_KPTI_CTL_DISABLE_ON_EXEC", 2),
+        ("PROC_KPTI_STATUS_ACTIVE", 0x8000_0000),
+        ("PROC_LA_CTL_LA48_ON_EXEC", 1),
+        ("PROC_LA_CTL_LA57_ON_EXEC", 2),
+        ("PROC_LA_CTL_DEFAULT_ON_EXEC", 3),
+        ("PROC_LA_STATUS_LA48", 0x0100_0000),
+        ("PROC_LA_STATUS_LA57", 0x0200_0000),
+    ]);
+    v
+}
+
+/// Function-like macros and other expressions: (label, C expression, value).
+/// The label's first word names the macro it exercises.
+fn expressions() -> Vec<(String, String, i128)> {
+    let mut v = Vec::new();
+    let lens = [
+        abi::DBREG_DR7_LEN_1,
+        abi::DBREG_DR7_LEN_2,
+        abi::DBREG_DR7_LEN_4,
+        abi::DBREG_DR7_LEN_8,
+    ];
+    let accesses = [
+        abi::DBREG_DR7_EXEC,
+        abi::DBREG_DR7_WRONLY,
+        abi::DBREG_DR7_RDWR,
+    ];
+    let enables = [abi::DBREG_DR7_LOCAL_ENABLE, abi::DBREG_DR7_GLOBAL_ENABLE, 3];
+    for i in 0..4u32 {
+        for &len in &lens {
+            for &access in &accesses {
+                for &enable in &enables {
+                    let dr7 = abi::dbreg_dr7_set(i, len, access, enable);
+                    v.push((
+                        format!("DBREG_DR7_SET {i} {len} {access} {enable}"),
+                        format!("DBREG_DR7_SET({i}, {len}, {access}, {enable})"),
+                        dr7 as i128,
+                    ));
+                    let d = format!("(unsigned long){dr7}UL");
+                    v.push((
+                        format!("DBREG_DR7_LEN {i} {dr7:#x}"),
+                        format!("DBREG_DR7_LEN({d}, {i})"),
+                        len as i128,
+                    ));
+                    v.push((
+                        format!("DBREG_DR7_ACCESS {i} {dr7:#x}"),
+                        format!("DBREG_DR7_ACCESS({d}, {i})"),
+                        access as i128,
+                    ));
+                    v.push((
+                        format!("DBREG_DR7_ENABLED {i} {dr7:#x}"),
+                        format!("DBREG_DR7_ENABLED({d}, {i})"),
+                        1,
+                    ));
+                    // Another slot of the same dr7 is not enabled.
+                    let j = (i + 1) % 4;
+                    v.push((
+                        format!("DBREG_DR7_ENABLED {j} {dr7:#x}"),
+                        format!("DBREG_DR7_ENABLED({d}, {j})"),
+                        0,
+                    ));
+                }
+            }
+        }
+        let mask = (0xfu64 << (i * 4 + 16)) | (0x3 << (i * 2));
+        v.push((
+            format!("DBREG_DR7_MASK {i}"),
+            format!("DBREG_DR7_MASK({i})"),
+            mask as i128,
+        ));
+        v.push((
+            format!("DBREG_DR6_B {i}"),
+            format!("DBREG_DR6_B({i})"),
+            1 << i,
+        ));
+    }
+    for x in [0, 3, 6, 7] {
+        v.push((
+            format!("DBREG_DRX {x}"),
+            format!("({{ struct dbreg d = {{ {{ 0 }} }}; d.dr[{x}] = 0x1000 + {x}; DBREG_DRX(&d, {x}); }})"),
+            0x1000 + x,
+        ));
+    }
+    for x in [
+        abi::PPROT_SET,
+        abi::PPROT_CLEAR | abi::PPROT_DESCEND,
+        abi::PPROT_SET | abi::PPROT_INHERIT | abi::PPROT_DESCEND,
+    ] {
+        v.push((
+            format!("PPROT_OP {x:#x}"),
+            format!("PPROT_OP({x})"),
+            abi::pprot_op(x) as i128,
+        ));
+        v.push((
+            format!("PPROT_FLAGS {x:#x}"),
+            format!("PPROT_FLAGS({x})"),
+            abi::pprot_flags(x) as i128,
+        ));
+    }
+    // idtype_t is glibc's (DESIGN decision 5), as waitid() takes it.
+    v.push(("idtype P_PID".into(), "P_PID".into(), libc::P_PID as i128));
+    v.push((
+        "idtype P_PGID".into(),
+        "P_PGID".into(),
+        libc::P_PGID as i128,
+    ));
+    v
+}
+
+/// Typedefs: (name, size, signed) as the ABI decisions have them.
+fn typedefs() -> Vec<(&'static str, usize, bool)> {
+    vec![
+        ("lwpid_t", 4, true),
+        ("pid_t", size_of::<libc::pid_t>(), true),
+        ("id_t", size_of::<libc::id_t>(), false), // the host's id_t
+        ("u_int", 4, false),
+        ("u_long", 8, false),
+        ("register_t", 8, true),
+        ("syscallarg_t", 8, true),
+        ("caddr_t", 8, false), // a pointer: "signed" is not asked
+        ("sigset_t", size_of::<libc::sigset_t>(), false),
+        ("siginfo_t", size_of::<libc::siginfo_t>(), false),
+        ("idtype_t", 4, false),
+    ]
+}
+
+fn c_program() -> String {
+    let mut c = String::from(
+        "#include <sys/ptrace.h>\n#include <sys/procctl.h>\n#include <machine/reg.h>\n\
+         #include <machine/ptrace.h>\n#include <machine/procctl.h>\n\
+         #include <stddef.h>\n#include <stdio.h>\n\nint main(void)\n{\n",
+    );
+    for l in layouts() {
+        let s = l.name;
+        writeln!(
+            c,
+            "\tprintf(\"S {s} %zu %zu\\n\", sizeof(struct {s}), _Alignof(struct {s}));"
+        )
+        .unwrap();
+        for f in &l.fields {
+            let n = f.name;
+            writeln!(
+                c,
+                "\tprintf(\"F {s}.{n} %zu %zu\\n\", offsetof(struct {s}, {n}), sizeof(((struct {s} *)0)->{n}));"
+            )
+            .unwrap();
+        }
+    }
+    for (name, _) in constants() {
+        writeln!(c, "\tprintf(\"C {name} %lld\\n\", (long long)({name}));").unwrap();
+    }
+    for (label, expr, _) in expressions() {
+        writeln!(c, "\tprintf(\"E {label}|%lld\\n\", (long long)({expr}));").unwrap();
+    }
+    for (name, _, _) in typedefs() {
+        // Pointers and aggregates have no sign; report 0 for them.
+        let sign = match name {
+            "caddr_t" | "sigset_t" | "siginfo_t" => "0".to_string(),
+            _ => format!("(({name})-1 < ({name})0)"),
+        };
+        writeln!(
+            c,
+            "\tprintf(\"T {name} %zu %d\\n\", sizeof({name}), (int){sign});"
+        )
+        .unwrap();
+    }
+    c.push_str("\treturn 0;\n}\n");
+    c
+}
+
+/// Compile and run the generated program (once); its output, line by line.
+fn c_facts() -> &'static [String] {
+    static FACTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FACTS.get_or_init(compile_and_run)
+}
+
+fn compile_and_run() -> Vec<String> {
+    let dir = scratch("layout");
+    let src = dir.join("layout.c");
+    std::fs::write(&src, c_program()).unwrap();
+    let exe = dir.join("layout");
+    run_ok(
+        Command::new(cc())
+            // -Wno-type-limits: the signedness probes compare unsigned types with 0.
+            .args([
+                "-std=gnu11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-Wno-type-limits",
+                "-I",
+            ])
+            .arg(include_dir())
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe),
+    );
+    let out = run_ok(&mut Command::new(&exe));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_struct_and_field_matches_the_rust_abi_and_the_fact_sheet() {
+    let facts = c_facts();
+    let mut errors = Vec::new();
+    for l in layouts() {
+        let want = format!("S {} {} {}", l.name, l.size, l.align);
+        if !facts.contains(&want) {
+            let got = facts
+                .iter()
+                .find(|f| f.starts_with(&format!("S {} ", l.name)));
+            errors.push(format!(
+                "struct {}: C says {got:?}, {} says {want:?}",
+                l.name, l.source
+            ));
+        }
+        for f in &l.fields {
+            let want = format!("F {}.{} {} {}", l.name, f.name, f.offset, f.size);
+            if !facts.contains(&want) {
+                let got = facts
+                    .iter()
+                    .find(|x| x.starts_with(&format!("F {}.{} ", l.name, f.name)));
+                errors.push(format!(
+                    "{}.{}: C says {got:?}, {} says {want:?}",
+                    l.name, f.name, l.source
+                ));
+            }
+        }
+        // The fields tile the struct: no field overlaps the next or the end.
+        for w in l.fields.windows(2) {
+            if w[0].offset + w[0].size > w[1].offset {
+                errors.push(format!("{}: {} overlaps {}", l.name, w[0].name, w[1].name));
+            }
+        }
+        if let Some(last) = l.fields.last() {
+            if last.offset + last.size > l.size {
+                errors.push(format!("{}: {} runs past the end", l.name, last.name));
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "layout mismatches:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn lwpinfo_has_the_host_signal_types() {
+    // DESIGN decision 5: glibc's sigset_t and siginfo_t, not FreeBSD's.
+    assert_eq!(size_of::<libc::sigset_t>(), 128);
+    assert_eq!(size_of::<libc::siginfo_t>(), 128);
+    let facts = c_facts();
+    // docs/c-api.md quotes this size (FreeBSD's own struct is 160 bytes).
+    assert!(
+        facts.iter().any(|f| f == "S ptrace_lwpinfo 432 8"),
+        "sizeof(struct ptrace_lwpinfo) changed: update docs/c-api.md"
+    );
+    for f in ["pl_sigmask", "pl_siglist", "pl_siginfo"] {
+        assert!(
+            facts
+                .iter()
+                .any(|x| x.starts_with(&format!("F ptrace_lwpinfo.{f} ")) && x.ends_with(" 128")),
+            "{f}"
+        );
+    }
+    assert!(facts.contains(&format!(
+        "F ptrace_lwpinfo.pl_tdname {} 20",
+        offset_of!(abi::ptrace_lwpinfo, pl_tdname)
+    )));
+}
+
+#[test]
+fn every_constant_matches_the_rust_abi_and_the_fact_sheet() {
+    let facts = c_facts();
+    let mut errors = Vec::new();
+    for (name, value) in constants() {
+        let want = format!("C {name} {value}");
+        if !facts.contains(&want) {
+            let got = facts.iter().find(|f| f.starts_with(&format!("C {name} ")));
+            errors.push(format!("{name}: C says {got:?}, expected {want:?}"));
+        }
+    }
+    for (label, expr, value) in expressions() {
+        let want = format!("E {label}|{value}");
+        if !facts.contains(&want) {
+            let got = facts.iter().find(|f| f.starts_with(&format!("E {label}|")));
+            errors.push(format!("{expr}: C says {got:?}, expected {value}"));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "constant mismatches:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn typedefs_are_the_agreed_sizes_and_signedness() {
+    let facts = c_facts();
+    for (name, size, signed) in typedefs() {
+        let want = format!("T {name} {size} {}", signed as i32);
+        assert!(
+            facts.contains(&want),
+            "{name}: want {want:?}, C says {:?}",
+            facts.iter().find(|f| f.starts_with(&format!("T {name} ")))
+        );
+    }
+}
+
+#[test]
+fn the_tables_cover_everything_the_headers_define() {
+    let items = header_items();
+    let layouts: BTreeMap<&str, Vec<&str>> = layouts()
+        .iter()
+        .map(|l| (l.name, l.fields.iter().map(|f| f.name).collect()))
+        .collect();
+    for (s, fields) in &items.structs {
+        let checked = layouts
+            .get(s.as_str())
+            .unwrap_or_else(|| panic!("struct {s} is in the headers but not checked here"));
+        assert_eq!(
+            fields, checked,
+            "struct {s}: header fields vs checked fields"
+        );
+    }
+    for s in layouts.keys() {
+        assert!(
+            items.structs.contains_key(*s),
+            "struct {s} is checked here but not in the headers"
+        );
+    }
+    let constants: BTreeSet<&str> = constants().iter().map(|c| c.0).collect();
+    for c in &items.constants {
+        assert!(
+            constants.contains(c.as_str()),
+            "constant {c} is in the headers but not checked here"
+        );
+    }
+    for c in &constants {
+        assert!(
+            items.constants.iter().any(|x| x == c),
+            "constant {c} is checked here but not in the headers"
+        );
+    }
+    let exercised: BTreeSet<String> = expressions()
+        .iter()
+        .map(|e| e.0.split(' ').next().unwrap().to_owned())
+        .collect();
+    for m in &items.macros {
+        assert!(
+            exercised.contains(m),
+            "macro {m}() is in the headers but not exercised here"
+        );
+    }
+}
