@@ -110,7 +110,7 @@ impl Tracer {
         };
         let (syscall_code, syscall_narg) = if flags & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) != 0 {
             let code = self.syscall_code(pid, tid, stop)?;
-            (code, nargs(code))
+            (code, crate::sysent::nargs(code))
         } else {
             (0, 0)
         };
@@ -150,7 +150,7 @@ impl Tracer {
         }
         let r = self.linux_regs(pid, tid)?;
         let code = r.orig_rax as u32;
-        let narg = nargs(code);
+        let narg = crate::sysent::nargs(code);
         let all = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, 0, 0];
         let mut args = [0u64; 8];
         args[..narg as usize].copy_from_slice(&all[..narg as usize]);
@@ -203,9 +203,4 @@ pub(crate) fn freebsd_siginfo(mut si: sys::siginfo_t) -> sys::siginfo_t {
         }
     }
     si
-}
-
-/// Argument count of a syscall (merge point: replaced by the sysent table).
-fn nargs(_code: u32) -> u32 {
-    6
 }
