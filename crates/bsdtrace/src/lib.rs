@@ -8,7 +8,7 @@ pub mod request;
 pub mod sys;
 pub mod sysent;
 
-pub use engine::{Event, Lwpid, Pid, Target, Tracer, WaitOptions, WaitStatus};
+pub use engine::{Event, Lwpid, Pid, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
 pub use request::control::trace_me;
 pub use request::{LwpInfo, Resume, ScArgs, VmEntry};

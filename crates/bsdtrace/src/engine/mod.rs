@@ -240,6 +240,10 @@ pub(crate) struct Proc {
     pub job_stopped: Option<i32>,
     /// The job-control stop has not been reported to a WUNTRACED wait yet.
     pub job_report: bool,
+    /// A seccomp filter picks the syscalls that stop (spawned with
+    /// [`SpawnOptions::trace_only`]): resume with PTRACE_CONT, and with
+    /// PTRACE_SYSCALL only from an entry to see its exit.
+    pub seccomp: bool,
 }
 
 impl Proc {
@@ -260,6 +264,7 @@ impl Proc {
             parent: None,
             job_stopped: None,
             job_report: false,
+            seccomp: false,
         }
     }
 
@@ -274,6 +279,19 @@ impl Proc {
     pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
         self.lwps.iter().filter(|l| l.is_live())
     }
+}
+
+/// How [`Tracer::spawn_with`] starts a program.
+#[derive(Clone, Debug, Default)]
+pub struct SpawnOptions {
+    /// The environment (`None`: ours).
+    pub env: Option<Vec<String>>,
+    /// Stop only at these syscalls (host numbers): a seccomp filter
+    /// (SECCOMP_RET_TRACE) is installed before exec, so every other syscall
+    /// runs at full speed. It is inherited by children: untraced children of
+    /// a filtered program see ENOSYS from the traced syscalls, so follow
+    /// forks (PT_FOLLOW_FORK) when using it.
+    pub trace_only: Option<Vec<u32>>,
 }
 
 /// How a stop of a child we did not expect should be treated.
@@ -379,6 +397,11 @@ impl Tracer {
         self.procs.contains_key(&pid)
     }
 
+    /// Run `argv` under trace with [`SpawnOptions`].
+    pub fn spawn_with<S: AsRef<str>>(&mut self, argv: &[S], opts: &SpawnOptions) -> Result<Pid> {
+        self.spawn_inner(argv, opts.env.as_deref(), opts.trace_only.as_deref())
+    }
+
     /// Run `argv` under trace (fork, seize, exec). The first stop is the
     /// exec: SIGTRAP with `PL_FLAG_EXEC | PL_FLAG_SCX`, as after FreeBSD's
     /// PT_TRACE_ME + execve. A program that cannot be executed exits 127
@@ -389,6 +412,11 @@ impl Tracer {
 
     /// [`Tracer::spawn`] with an explicit environment.
     pub fn spawn_env<S: AsRef<str>, E: AsRef<str>>(&mut self, argv: &[S], env: Option<&[E]>) -> Result<Pid> {
+        let env: Option<Vec<String>> = env.map(|e| e.iter().map(|s| s.as_ref().to_string()).collect());
+        self.spawn_inner(argv, env.as_deref(), None)
+    }
+
+    fn spawn_inner<S: AsRef<str>>(&mut self, argv: &[S], env: Option<&[String]>, trace_only: Option<&[u32]>) -> Result<Pid> {
         let cargv: Vec<std::ffi::CString> = argv
             .iter()
             .map(|a| std::ffi::CString::new(a.as_ref()).map_err(|_| Errno::EINVAL))
@@ -399,20 +427,23 @@ impl Tracer {
         let cenv: Option<Vec<std::ffi::CString>> = match env {
             Some(e) => Some(
                 e.iter()
-                    .map(|a| std::ffi::CString::new(a.as_ref()).map_err(|_| Errno::EINVAL))
+                    .map(|a| std::ffi::CString::new(a.as_str()).map_err(|_| Errno::EINVAL))
                     .collect::<std::result::Result<_, _>>()?,
             ),
             None => None,
         };
-        let (pid, gate) = sys::fork_exec_gated(&cargv, cenv.as_deref())?;
+        let filter = trace_only.map(sys::seccomp_trace_filter);
+        let (pid, gate) = sys::fork_exec_gated(&cargv, cenv.as_deref(), filter.as_deref())?;
         let mask = crate::abi::PTRACE_DEFAULT;
-        if let Err(e) = sys::seize(pid, options_for(mask)) {
+        let opts = options_for(mask) | if filter.is_some() { sys::PTRACE_O_TRACESECCOMP } else { 0 };
+        if let Err(e) = sys::seize(pid, opts) {
             let _ = sys::kill(pid, libc::SIGKILL);
             let _ = sys::wait4(pid, 0);
             return Err(e.into());
         }
         let mut p = Proc::new(Pid(pid), mask);
-        p.options = options_for(mask);
+        p.options = opts;
+        p.seccomp = filter.is_some();
         p.lwps.push(Lwp::new(pid, LinuxState::Running));
         self.procs.insert(Pid(pid), p);
         self.tids.insert(pid, Pid(pid));
@@ -513,6 +544,7 @@ impl Tracer {
         p.lwps.push(Lwp::new(child, LinuxState::New));
         p.initial = Some(Event::Child);
         p.parent = Some(parent);
+        p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
         p.state = ProcState::Stopping;
         self.procs.insert(Pid(child), p);
         self.tids.insert(child, Pid(child));
@@ -662,6 +694,12 @@ impl Tracer {
                 sys::PTRACE_EVENT_EXEC => {
                     let old = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(tid);
                     return self.on_exec(pid, tid, old);
+                }
+                sys::PTRACE_EVENT_SECCOMP => {
+                    // The filter chose this syscall: its entry stop.
+                    lwp.sc = ScState::In;
+                    lwp.skip_scx = false;
+                    (LinuxStop::Syscall, (mask & crate::abi::PTRACE_SCE != 0).then_some(Event::SyscallEntry))
                 }
                 sys::PTRACE_EVENT_VFORK_DONE => {
                     lwp.sc = ScState::In;
@@ -858,10 +896,17 @@ impl Tracer {
     /// Resume one LWP with the Linux request its process's mask asks for.
     pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
-        let syscall = p.mask & crate::abi::PTRACE_SYSCALL != 0;
+        let mask = p.mask;
+        let seccomp = p.seccomp;
         let l = p.lwp_mut(tid).expect("live");
         let LinuxState::Stopped(kind) = l.linux else { return };
         let sig = std::mem::take(&mut l.resume_sig);
+        let syscall = if seccomp {
+            // Only the exit of a syscall the filter stopped at.
+            l.sc == ScState::In && mask & crate::abi::PTRACE_SCX != 0
+        } else {
+            mask & crate::abi::PTRACE_SYSCALL != 0
+        };
         let req = if l.step {
             sys::PTRACE_SINGLESTEP
         } else if syscall {

@@ -255,7 +255,7 @@ impl Tracer {
     /// Apply the Linux options the event mask needs to every stopped thread.
     pub(crate) fn sync_options(&mut self, pid: Pid) -> Result<()> {
         let p = self.procs.get_mut(&pid).expect("checked");
-        let want = options_for(p.mask);
+        let want = options_for(p.mask) | (p.options & sys::PTRACE_O_TRACESECCOMP);
         if want == p.options {
             return Ok(());
         }

@@ -438,7 +438,11 @@ pub mod si {
 /// the pid and the write end (closing it releases the child). Everything the
 /// child touches is prepared before `fork()`, so this is safe in a
 /// multithreaded parent.
-pub fn fork_exec_gated(argv: &[CString], env: Option<&[CString]>) -> Result<(i32, OwnedFd), Errno> {
+pub fn fork_exec_gated(
+    argv: &[CString],
+    env: Option<&[CString]>,
+    filter: Option<&[libc::sock_filter]>,
+) -> Result<(i32, OwnedFd), Errno> {
     let mut fds = [0i32; 2];
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(Errno::last());
@@ -464,6 +468,18 @@ pub fn fork_exec_gated(argv: &[CString], env: Option<&[CString]>) -> Result<(i32
             libc::close(fds[1]);
             let mut b = 0u8;
             while libc::read(fds[0], (&mut b as *mut u8).cast(), 1) < 0 {}
+            if let Some(f) = filter {
+                let prog = libc::sock_fprog { len: f.len() as u16, filter: f.as_ptr() as *mut _ };
+                let set = |prog: &libc::sock_fprog| {
+                    libc::syscall(libc::SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog as *const libc::sock_fprog)
+                };
+                // Without CAP_SYS_ADMIN the kernel demands no_new_privs.
+                if set(&prog) != 0 && (libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || set(&prog) != 0) {
+                    let msg = b"bsdtrace: cannot install the seccomp filter\n";
+                    libc::write(2, msg.as_ptr().cast(), msg.len());
+                    libc::_exit(126);
+                }
+            }
             match &envp {
                 Some(e) => {
                     libc::execvpe(ptrs[0], ptrs.as_ptr(), e.as_ptr());
@@ -478,6 +494,44 @@ pub fn fork_exec_gated(argv: &[CString], env: Option<&[CString]>) -> Result<(i32
     }
     unsafe { libc::close(fds[0]) };
     Ok((pid, unsafe { OwnedFd::from_raw_fd(fds[1]) }))
+}
+
+pub const SECCOMP_SET_MODE_FILTER: u32 = 1;
+pub const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+pub const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+pub const PTRACE_O_TRACESECCOMP: u32 = 1 << 7;
+pub const PTRACE_EVENT_SECCOMP: i32 = 7;
+
+/// A classic-BPF seccomp program: SECCOMP_RET_TRACE for the syscall numbers
+/// in `traced` (and for every syscall of a foreign ABI), ALLOW for the rest.
+pub fn seccomp_trace_filter(traced: &[u32]) -> Vec<libc::sock_filter> {
+    const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JEQ_K: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const JGE_K: u16 = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
+    const JA: u16 = (libc::BPF_JMP | libc::BPF_JA) as u16;
+    const RET_K: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let ins = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    let mut f = vec![
+        ins(LD_W_ABS, 0, 0, 4), // seccomp_data.arch
+        ins(JEQ_K, 1, 0, AUDIT_ARCH_X86_64),
+        ins(RET_K, 0, 0, SECCOMP_RET_TRACE),
+        ins(LD_W_ABS, 0, 0, 0), // seccomp_data.nr
+        ins(JGE_K, 0, 1, 0x4000_0000), // x32
+        ins(RET_K, 0, 0, SECCOMP_RET_TRACE),
+    ];
+    // Blocks of at most 200 comparisons, each ending in its own TRACE so
+    // every jump fits the 8-bit offset.
+    for chunk in traced.chunks(200) {
+        let n = chunk.len();
+        for (i, nr) in chunk.iter().enumerate() {
+            f.push(ins(JEQ_K, (n - i) as u8, 0, *nr));
+        }
+        f.push(ins(JA, 0, 0, 1));
+        f.push(ins(RET_K, 0, 0, SECCOMP_RET_TRACE));
+    }
+    f.push(ins(RET_K, 0, 0, SECCOMP_RET_ALLOW));
+    f
 }
 
 /// Release a child made by [`fork_exec_gated`].
