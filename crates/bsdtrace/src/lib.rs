@@ -3,6 +3,7 @@
 
 pub mod abi;
 pub mod error;
+pub mod procctl;
 pub mod sys;
 
 pub use error::{Errno, Error, Result};
