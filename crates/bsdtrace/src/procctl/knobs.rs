@@ -155,7 +155,7 @@ fn trace_status(p: &Proc) -> Result<i32, Errno> {
     let disabled = if p.is_self {
         sp::dumpable()? == 0
     } else {
-        // /proc/PID of a non-dumpable process belongs to root.
+        // /proc/PID/* of a non-dumpable process belong to root.
         st.uid[1] != 0 && sp::proc_owner(p.pid)? == 0
     };
     if disabled {
@@ -335,10 +335,11 @@ fn pti_active() -> bool {
         .unwrap_or(false)
 }
 
-/// Does `pid` have a mapping above the 47-bit (LA48) user limit?
+/// Does `pid` have a user mapping above the 47-bit (LA48) limit? (The
+/// vsyscall page sits in the kernel half and does not count.)
 fn uses_la57(pid: i32) -> bool {
     sys::procfs::maps_text(pid)
-        .map(|t| sys::procfs::parse_maps(&t).iter().any(|m| m.end > 1 << 47))
+        .map(|t| sys::procfs::parse_maps(&t).iter().any(|m| m.end > 1 << 47 && m.start < 1 << 63))
         .unwrap_or(false)
 }
 

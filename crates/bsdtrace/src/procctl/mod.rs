@@ -486,7 +486,7 @@ pub(crate) fn p_candebug(p: &Proc) -> Result<(), Errno> {
     if st.gid[..3].iter().any(|g| !groups.contains(g)) {
         return Err(Errno::EPERM);
     }
-    // A non-dumpable process's /proc directory belongs to root.
+    // A non-dumpable process's /proc files belong to root.
     if sys::proc::proc_owner(p.pid)? != st.uid[1] {
         return Err(Errno::EPERM);
     }

@@ -8,12 +8,14 @@
 //! it, else init (pid 1 of our pid namespace); the walk descends through
 //! every process except the caller when the caller is a nested reaper.
 //!
-//! REAP_KILL signals each process before it reads that process's children and
+//! REAP_KILL reads a process's children, signals it, reads them again, and
 //! repeats the whole walk until a pass finds nobody new, so a child forked
 //! while the kill runs is signalled too: a fork that completes before our
-//! signal lands shows up in the parent's children (or, if the parent already
-//! exited, among the reaper's), and one that would complete after a fatal
-//! signal is aborted by the kernel.
+//! signal lands shows up in the second read (or, if the parent already
+//! exited, among the reaper's children in the next pass), and one that would
+//! complete after a fatal signal is aborted by the kernel. Subtree membership
+//! is remembered across passes, because Linux hands a dead parent's children
+//! to the reaper and forgets where they came from.
 
 use super::{Data, Proc};
 use crate::abi::procctl::*;
@@ -211,31 +213,50 @@ pub(crate) fn kill(p: &Proc, data: &mut Data) -> Result<(), Errno> {
     let subtree = (rk.rk_flags & REAPER_KILL_SUBTREE != 0).then_some(rk.rk_subtree);
     let mut t = Tally { rk, error: Errno::ESRCH, ok: false, done: HashSet::new() };
     let mut signal_self = false;
+    // p_reapsubtree is sticky on FreeBSD; on Linux a killed parent's children
+    // move up to the reaper and look like subtrees of their own, so remember
+    // which subtree every process we have seen belongs to.
+    let mut subtree_of: std::collections::HashMap<i32, i32> = std::collections::HashMap::new();
     for _ in 0..MAX_PASSES {
         let mut progressed = false;
-        let mut stack: Vec<(i32, i32)> =
-            sys::proc::children(reap).unwrap_or_default().into_iter().map(|c| (c, c)).collect();
+        let mut stack: Vec<(i32, i32)> = sys::proc::children(reap)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (c, *subtree_of.get(&c).unwrap_or(&c)))
+            .collect();
         stack.reverse();
         while let Some((pid, top)) = stack.pop() {
             if subtree.is_some_and(|s| s != top) {
                 continue;
             }
             let Ok(s) = sys::proc::stat(pid) else { continue };
-            if s.ppid != reap && top == pid {
-                continue; // raced: no longer the reaper's child
-            }
-            progressed |= t.signal(&s, &mut signal_self);
             if children_only {
+                progressed |= t.signal(&s, &mut signal_self);
                 continue;
             }
-            // Read the children only now that the parent has the signal: a
-            // fork it completes from here on is aborted (fatal signal) or
-            // found in the next pass.
+            // Children read before the signal are recorded even if the
+            // parent dies and hands them to the reaper; children read after
+            // it cover a fork that completed in between (a later fork is
+            // aborted by a fatal signal, or found by the next pass).
             let mut kids = sys::proc::children(pid).unwrap_or_default();
+            for &k in &kids {
+                subtree_of.insert(k, top);
+            }
+            progressed |= t.signal(&s, &mut signal_self);
+            for k in sys::proc::children(pid).unwrap_or_default() {
+                if !kids.contains(&k) {
+                    subtree_of.insert(k, top);
+                    kids.push(k);
+                }
+            }
             kids.reverse();
             stack.extend(kids.into_iter().map(|c| (c, top)));
         }
-        if !progressed {
+        // Only descendants can be forked behind our back; the reaper's own
+        // children list is final after one pass (FreeBSD's
+        // reap_kill_children() is one pass too), and a second one would
+        // catch the orphans of the children we just killed.
+        if !progressed || children_only {
             break;
         }
     }

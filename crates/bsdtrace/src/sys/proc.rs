@@ -266,10 +266,11 @@ pub fn personality_of(pid: i32) -> Result<u32, Errno> {
     u32::from_str_radix(s.trim(), 16).map_err(|_| Errno::EIO)
 }
 
-/// Owner uid of /proc/PID: root when the process is not dumpable.
+/// Owner uid of the files in /proc/PID: root when the process is not
+/// dumpable. (The /proc/PID directory itself may keep a stale owner.)
 pub fn proc_owner(pid: i32) -> Result<u32, Errno> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(format!("/proc/{pid}")).map(|m| m.uid()).map_err(proc_err)
+    std::fs::metadata(format!("/proc/{pid}/status")).map(|m| m.uid()).map_err(proc_err)
 }
 
 /// A small sysctl-style file read as an integer (`/proc/sys/...`).
