@@ -622,12 +622,11 @@ fn trace_status_reports_the_tracer_and_trace_ctl_on_a_traced_process_is_ebusy() 
         }
     }
     let tp = sys::procfs::status(t.root()).unwrap().tracer_pid;
-    if tp != 0 {
-        assert_eq!(int(pc(IdType::Pid, t.root().into(), Request::TraceStatus)), tp);
-        assert_eq!(errno(pc(IdType::Pid, t.root().into(), Request::TraceCtl(PROC_TRACE_CTL_DISABLE))), Errno::EBUSY);
-        // EBUSY precedes EINVAL.
-        assert_eq!(errno(pc(IdType::Pid, t.root().into(), Request::TraceCtl(99))), Errno::EBUSY);
-    }
+    assert_eq!(tp, child.id() as i32, "{tracer} did not attach: {line}");
+    assert_eq!(int(pc(IdType::Pid, t.root().into(), Request::TraceStatus)), tp);
+    assert_eq!(errno(pc(IdType::Pid, t.root().into(), Request::TraceCtl(PROC_TRACE_CTL_DISABLE))), Errno::EBUSY);
+    // EBUSY precedes EINVAL.
+    assert_eq!(errno(pc(IdType::Pid, t.root().into(), Request::TraceCtl(99))), Errno::EBUSY);
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -819,4 +818,40 @@ fn kpti_ctl_without_cap_sys_rawio_is_eperm_before_einval() {
     isolated_as("kpti_ctl_without_cap_sys_rawio_is_eperm_before_einval", Some(NOBODY), || {
         assert_eq!(errno(pc(IdType::Pid, 0, Request::KptiCtl(99))), Errno::EPERM);
     });
+}
+
+#[test]
+fn every_command_on_a_missing_pid_is_esrch_except_pdeathsig() {
+    use Request::*;
+    let gone = 0x7fff_fff0;
+    for req in [
+        Sprotect(PPROT_SET), ReapAcquire, ReapRelease, ReapStatus, ReapGetpids { count: 1 },
+        ReapKill { sig: 9, flags: 0, subtree: 0 }, TraceCtl(1), TraceStatus, TrapcapCtl(1), TrapcapStatus,
+        AslrCtl(3), AslrStatus, ProtmaxCtl(3), ProtmaxStatus, StackgapCtl(1), StackgapStatus,
+        NoNewPrivsCtl(1), NoNewPrivsStatus, WxmapCtl(1), WxmapStatus, LogsigexitCtl(1), LogsigexitStatus,
+        KptiStatus, LaCtl(1), LaStatus,
+    ] {
+        // The target is looked up before any command-specific check
+        // (SPROTECT's privilege included).
+        assert_eq!(errno(pc(IdType::Pid, gone, req)), Errno::ESRCH, "{req:?}");
+    }
+    assert_eq!(errno(pc(IdType::Pid, gone, PdeathsigCtl(0))), Errno::EINVAL);
+    assert_eq!(errno(pc(IdType::Pid, gone, PdeathsigStatus)), Errno::EINVAL);
+}
+
+#[test]
+fn reap_getpids_into_a_bad_array_is_efault() {
+    // Not a reaper: our reaper is init, whose list is never empty.
+    let rp = procctl_reaper_pids { rp_count: 4, rp_pids: 8, ..Default::default() };
+    let mut img = vec![0u8; 72];
+    img[0..4].copy_from_slice(&rp.rp_count.to_ne_bytes());
+    img[64..72].copy_from_slice(&rp.rp_pids.to_ne_bytes());
+    let mut p = procctl::UserPtr(img.as_mut_ptr() as usize);
+    assert_eq!(procctl::procctl_raw(procctl::P_PID, 0, PROC_REAP_GETPIDS, &mut p), Err(Errno::EFAULT));
+    // And into a good one: real pidinfo records land in the caller's array.
+    let mut arr = [procctl_reaper_pidinfo::default(); 4];
+    img[64..72].copy_from_slice(&(arr.as_mut_ptr() as u64).to_ne_bytes());
+    let mut p = procctl::UserPtr(img.as_mut_ptr() as usize);
+    procctl::procctl_raw(procctl::P_PID, 0, PROC_REAP_GETPIDS, &mut p).unwrap();
+    assert!(arr.iter().all(|pi| pi.pi_pid > 0 && pi.pi_flags & REAPER_PIDINFO_VALID != 0));
 }
