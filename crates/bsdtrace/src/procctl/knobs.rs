@@ -5,7 +5,7 @@
 //! satisfies succeeds; a request Linux cannot satisfy fails with ENOTSUP; a
 //! FreeBSD flag with no effect on Linux (TRAPCAP) is stored so its status
 //! reads back. `prctl`/`personality` act on the calling thread, so for
-//! another process they go through [`super::remote`] (EPERM when that
+//! another process they go through the engine hook (`set_remote_syscall_hook`; EPERM when that
 //! process is not traced by us and stopped).
 
 use super::{remote, state, Data, Proc};

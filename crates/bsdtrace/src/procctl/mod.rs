@@ -1,7 +1,7 @@
 //! FreeBSD's procctl(2) on Linux.
 //!
 //! What it is for: one implementation of every procctl command, shared by the
-//! Rust API ([`procctl`]) and the C face ([`procctl_raw`]). The request path is
+//! Rust API ([`procctl()`]) and the C face ([`procctl_raw`]). The request path is
 //! FreeBSD's `sys_procctl`/`kern_procctl` (fact sheet §2.1): first the
 //! command's table entry and its copyin, then the idtype, then the target
 //! lookup and its permission check, then the command itself. The *checks* live
@@ -12,6 +12,18 @@
 //! where Linux has no equivalent the command fails with an honest errno, or
 //! keeps state that has no effect only where FreeBSD's effect would be empty on
 //! Linux anyway (docs/deviations-procctl.md lists every case).
+//!
+//! The C face's `procctl()` is one call:
+//!
+//! ```ignore
+//! #[no_mangle]
+//! pub extern "C" fn procctl(idtype: c_int, id: i64, cmd: c_int, data: *mut c_void) -> c_int {
+//!     match bsdtrace::procctl::procctl_raw(idtype, id, cmd, &mut UserPtr(data as usize)) {
+//!         Ok(()) => 0,
+//!         Err(e) => { set_errno(e.0); -1 }
+//!     }
+//! }
+//! ```
 //!
 //! Targets other than the caller: most Linux knobs (`prctl`, `personality`) act
 //! on the calling thread only. Such `*_CTL` commands on another process run the

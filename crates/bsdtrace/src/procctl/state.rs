@@ -45,9 +45,16 @@ pub(crate) fn get(key: Key) -> ProcState {
     table().as_ref().and_then(|t| t.get(&key).copied()).unwrap_or_default()
 }
 
+/// Entries beyond which dead processes are swept out.
+const SWEEP_AT: usize = 256;
+
 pub(crate) fn update<R>(key: Key, f: impl FnOnce(&mut ProcState) -> R) -> R {
     let mut g = table();
     let t = g.get_or_insert_with(HashMap::new);
+    if t.len() >= SWEEP_AT && !t.contains_key(&key) {
+        // Drop processes that no longer exist (or whose pid was reused).
+        t.retain(|&(pid, start), _| crate::sys::proc::stat(pid).is_ok_and(|s| s.starttime == start));
+    }
     let e = t.entry(key).or_default();
     let r = f(e);
     if *e == ProcState::default() {
