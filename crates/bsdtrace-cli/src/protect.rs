@@ -60,6 +60,12 @@ LINUX
      children of a protected process are protected with or without -i,
      unless the process is traced by bsdtrace. Kernel threads are skipped.
 
+ENVIRONMENT
+     BSDTRACE_PROTECT_SIMULATE
+                Testing aid: when set to N (0 to 1000), \"protected\" means
+                oom_score_adj = N, which needs no privilege, and protect does
+                not check for CAP_SYS_RESOURCE itself.
+
 EXIT STATUS
      0 on success; 1 if the processes could not be changed or the arguments
      are wrong (usage is printed); 126 if command was found but could not be

@@ -588,6 +588,22 @@ fn trace_ctl_disable_and_enable_on_self() {
 }
 
 #[test]
+fn trace_ctl_enable_does_not_make_a_set_id_process_debuggable() {
+    isolated("trace_ctl_enable_does_not_make_a_set_id_process_debuggable", || {
+        become_user(NOBODY); // a credential change: Linux clears dumpable
+        if std::fs::read_to_string("/proc/sys/fs/suid_dumpable").unwrap().trim() != "0" {
+            return;
+        }
+        assert_eq!(sys::proc::dumpable().unwrap(), 0);
+        pc(IdType::Pid, 0, Request::TraceCtl(PROC_TRACE_CTL_ENABLE)).unwrap();
+        assert_eq!(sys::proc::dumpable().unwrap(), 0, "ENABLE only undoes DISABLE");
+        pc(IdType::Pid, 0, Request::TraceCtl(PROC_TRACE_CTL_DISABLE)).unwrap();
+        pc(IdType::Pid, 0, Request::TraceCtl(PROC_TRACE_CTL_ENABLE)).unwrap();
+        assert_eq!(sys::proc::dumpable().unwrap(), 1);
+    });
+}
+
+#[test]
 fn trace_status_reports_the_tracer_and_trace_ctl_on_a_traced_process_is_ebusy() {
     // strace is the oracle tracer if present; otherwise gdb; else skip.
     let t = Tree::spawn(&[], 1);

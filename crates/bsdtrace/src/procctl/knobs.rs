@@ -5,8 +5,9 @@
 //! satisfies succeeds; a request Linux cannot satisfy fails with ENOTSUP; a
 //! FreeBSD flag with no effect on Linux (TRAPCAP) is stored so its status
 //! reads back. `prctl`/`personality` act on the calling thread, so for
-//! another process they go through the engine hook (`set_remote_syscall_hook`; EPERM when that
-//! process is not traced by us and stopped).
+//! another process they go through the engine hook
+//! (`set_remote_syscall_hook`; EPERM when that process is not traced by us
+//! and stopped).
 
 use super::{remote, state, Data, Proc};
 use crate::abi::procctl::*;
@@ -108,25 +109,35 @@ fn is_traced(p: &Proc) -> Result<bool, Errno> {
 }
 
 /// `trace_ctl()`. Tracing disabled = not dumpable (PR_SET_DUMPABLE 0), which
-/// Linux resets at every execve: DISABLE_EXEC behaves as DISABLE.
+/// Linux resets at every execve: DISABLE_EXEC behaves as DISABLE. ENABLE
+/// undoes only what procctl did: a process the kernel made non-dumpable
+/// because its credentials changed (FreeBSD's P_SUGID, which ENABLE does not
+/// clear either) stays non-dumpable.
 fn trace_ctl(p: &Proc, v: i32) -> Result<(), Errno> {
     if is_traced(p)? {
         return Err(Errno::EBUSY);
     }
-    let disable = |p: &Proc| {
+    let disable = |p: &Proc| -> Result<(), Errno> {
         if p.is_self {
-            sp::set_dumpable(false)
+            sp::set_dumpable(false)?;
         } else {
-            prctl_in(p, sp::PR_SET_DUMPABLE, 0).map(drop)
+            prctl_in(p, sp::PR_SET_DUMPABLE, 0)?;
         }
+        state::update(p.key(), |s| s.notrace = true);
+        Ok(())
     };
     match v {
         PROC_TRACE_CTL_ENABLE => {
             if !p.is_self {
                 return Err(Errno::EPERM);
             }
-            sp::set_dumpable(true)?;
-            state::update(p.key(), |s| s.notrace_exec = false);
+            if state::get(p.key()).notrace {
+                sp::set_dumpable(true)?;
+            }
+            state::update(p.key(), |s| {
+                s.notrace = false;
+                s.notrace_exec = false;
+            });
             Ok(())
         }
         PROC_TRACE_CTL_DISABLE_EXEC => {

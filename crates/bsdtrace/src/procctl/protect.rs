@@ -42,7 +42,6 @@ impl ProtectPolicy {
     }
 
     /// Run `f` (which calls procctl) with this policy on the current thread.
-    #[doc(hidden)]
     pub fn with<R>(self, f: impl FnOnce() -> R) -> R {
         let old = POLICY.with(|p| p.replace(Some(self)));
         let r = f();

@@ -18,6 +18,9 @@ pub(crate) struct ProcState {
     pub protect_inherit: bool,
     /// PROC_TRAPCAP_CTL_ENABLE (P2_TRAPCAP).
     pub trapcap: bool,
+    /// Tracing was disabled through procctl (P2_NOTRACE), as opposed to the
+    /// kernel making us non-dumpable after a credential change (P_SUGID).
+    pub notrace: bool,
     /// PROC_TRACE_CTL_DISABLE_EXEC was asked (P2_NOTRACE_EXEC).
     pub notrace_exec: bool,
     /// PROC_ASLR_FORCE_ENABLE was asked (P2_ASLR_ENABLE); the disable side is
