@@ -4,6 +4,7 @@
 pub mod abi;
 pub mod engine;
 pub mod error;
+pub mod procctl;
 pub mod request;
 pub mod sys;
 pub mod sysent;

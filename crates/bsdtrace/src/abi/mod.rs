@@ -9,6 +9,8 @@
 
 #![allow(non_camel_case_types)]
 
+pub mod procctl;
+
 /// FreeBSD's PID_MAX analogue on Linux: LWP ids handed to C are `tid + LWPID_BASE`
 /// (Linux's PID_MAX_LIMIT), so a pid and an LWP id never collide.
 pub const LWPID_BASE: i32 = 4_194_304;
