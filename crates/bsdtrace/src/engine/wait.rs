@@ -18,11 +18,14 @@ pub struct WaitOptions {
     pub untraced: bool,
     /// WCONTINUED: also report continued children we do not trace.
     pub continued: bool,
+    /// Return `EINTR` when a signal handler ran during the wait, instead of
+    /// waiting on (tools that detach on SIGINT need this).
+    pub interruptible: bool,
 }
 
 impl WaitOptions {
-    pub const BLOCK: WaitOptions = WaitOptions { nohang: false, untraced: false, continued: false };
-    pub const NOHANG: WaitOptions = WaitOptions { nohang: true, untraced: false, continued: false };
+    pub const BLOCK: WaitOptions = WaitOptions { nohang: false, untraced: false, continued: false, interruptible: false };
+    pub const NOHANG: WaitOptions = WaitOptions { nohang: true, untraced: false, continued: false, interruptible: false };
 }
 
 /// A status as `wait()` reports it.
@@ -105,7 +108,8 @@ impl Tracer {
             if opts.continued {
                 flags |= libc::WCONTINUED;
             }
-            match sys::wait4(-1, flags) {
+            let r = if opts.interruptible { sys::wait4_once(-1, flags) } else { sys::wait4(-1, flags) };
+            match r {
                 Ok(None) => return Ok(None),
                 Ok(Some((tid, st))) => self.dispatch(tid, st),
                 Err(Errno::ECHILD) => {

@@ -236,6 +236,17 @@ pub fn wait4(pid: i32, options: i32) -> Result<Option<(Tid, i32)>, Errno> {
     }
 }
 
+/// `wait4` that reports `EINTR` instead of retrying.
+pub fn wait4_once(pid: i32, options: i32) -> Result<Option<(Tid, i32)>, Errno> {
+    let mut status: libc::c_int = 0;
+    let r = unsafe { libc::syscall(libc::SYS_wait4, pid, &mut status as *mut libc::c_int, options, 0usize) };
+    match check(r) {
+        Ok(0) => Ok(None),
+        Ok(tid) => Ok(Some((tid as Tid, status))),
+        Err(e) => Err(e),
+    }
+}
+
 /// `waitid(P_ALL, 0, WNOWAIT|...)`: peek at the next status without reaping it.
 pub fn waitid_peek(options: i32) -> Result<Option<Tid>, Errno> {
     let mut si: siginfo_t = unsafe { std::mem::zeroed() };
