@@ -112,6 +112,12 @@ pub fn proc_state(pid: i32) -> char {
 /// Run `f` in a forked child that dropped to uid/gid 65534 (`nobody`); the
 /// child's exit code is `f`'s return value.
 pub fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
+    // Build the tracee as root first, readable by everyone.
+    let path = std::path::Path::new(tracee());
+    for d in path.ancestors().skip(1).take(3) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
+    }
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0);
     if pid == 0 {
@@ -119,6 +125,9 @@ pub fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
             if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
                 libc::_exit(120);
             }
+            // A uid change leaves the process non-dumpable (not traceable by
+            // its own uid); a real unprivileged user's processes are dumpable.
+            libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
         }
         let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(121);
         unsafe { libc::_exit(code) };

@@ -1,0 +1,265 @@
+//! Each request's errors in FreeBSD's order, and the control requests:
+//! attach, detach, kill, continue with an address, event masks.
+
+mod common;
+use bsdtrace::*;
+use common::*;
+
+#[test]
+fn requests_on_a_missing_process_are_esrch() {
+    let mut t = Tracer::new();
+    let gone = Pid(0x3fff_fff0);
+    assert_eq!(errno(t.attach(gone.into())), Errno::ESRCH);
+    assert_eq!(errno(t.get_regs(gone.into())), Errno::ESRCH);
+    assert_eq!(errno(t.resume(gone.into(), Resume::Continue, None, 0)), Errno::ESRCH);
+    assert_eq!(errno(t.lwpinfo(Target::Lwp(Lwpid(0x3fff_fff0)))), Errno::ESRCH);
+}
+
+#[test]
+fn requests_on_an_untraced_process_are_eperm() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = u.pid();
+    assert_eq!(errno(t.get_regs(pid.into())), Errno::EPERM);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, 0)), Errno::EPERM);
+    assert_eq!(errno(t.detach(pid.into(), 0)), Errno::EPERM);
+    assert_eq!(errno(t.lwpinfo(pid.into())), Errno::EPERM);
+    assert_eq!(errno(t.kill(pid.into())), Errno::EPERM);
+}
+
+#[test]
+fn requests_on_a_kernel_thread_are_einval() {
+    let mut t = Tracer::new();
+    // kthreadd is pid 2 on Linux.
+    assert_eq!(errno(t.attach(Pid(2).into())), Errno::EINVAL);
+    assert_eq!(errno(t.get_regs(Pid(2).into())), Errno::EINVAL);
+}
+
+#[test]
+fn attach_to_self_is_einval() {
+    let mut t = Tracer::new();
+    assert_eq!(errno(t.attach(Pid(std::process::id() as i32).into())), Errno::EINVAL);
+}
+
+#[test]
+fn attach_to_a_traced_process_is_ebusy_and_requests_by_others_too() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    // Another tracer (another thread of this process).
+    let other = std::thread::spawn(move || {
+        let mut t2 = Tracer::new();
+        (errno(t2.attach(pid.into())), errno(t2.get_regs(pid.into())))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(other, (Errno::EBUSY, Errno::EBUSY));
+    assert_eq!(errno(t.attach(pid.into())), Errno::EBUSY, "attaching twice");
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn requests_while_running_or_before_wait_are_ebusy() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    // Stopped, but the stop was not collected with wait yet.
+    assert_eq!(errno(t.get_regs(pid.into())), Errno::EBUSY);
+    wait_pid(&mut t, pid);
+    t.get_regs(pid.into()).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // Running.
+    assert_eq!(errno(t.get_regs(pid.into())), Errno::EBUSY);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, 0)), Errno::EBUSY);
+    assert_eq!(errno(t.detach(pid.into(), 0)), Errno::EBUSY);
+    unsafe { libc::kill(pid.0, libc::SIGUSR1) };
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1));
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn bad_signal_numbers_are_einval() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, -1)), Errno::EINVAL);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, 129)), Errno::EINVAL);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Step, None, 200)), Errno::EINVAL);
+    assert_eq!(errno(t.detach(pid.into(), 129)), Errno::EINVAL);
+    // Nothing was resumed by the failed requests.
+    t.get_regs(pid.into()).unwrap();
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn bad_event_mask_bits_are_einval() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["exit", "0"]);
+    assert_eq!(errno(t.set_event_mask(pid.into(), 0x40)), Errno::EINVAL);
+    assert_eq!(t.event_mask(pid.into()).unwrap(), abi::PTRACE_DEFAULT);
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_FORK | abi::PTRACE_VFORK).unwrap();
+    t.follow_fork(pid.into(), false).unwrap();
+    assert_eq!(t.event_mask(pid.into()).unwrap(), abi::PTRACE_EXEC | abi::PTRACE_VFORK);
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn detach_leaves_the_process_running_and_untraced() {
+    let u = Untraced::start(&["threads", "3"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    t.detach(pid.into(), 0).unwrap();
+    assert!(!t.is_traced(pid));
+    let st = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
+    assert!(st.contains("TracerPid:\t0"));
+    for task in std::fs::read_dir(format!("/proc/{}/task", pid.0)).unwrap() {
+        let s = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+        let state = s.rsplit_once(')').unwrap().1.trim().chars().next().unwrap();
+        assert!(!matches!(state, 't' | 'T'), "no thread is left stopped ({state})");
+    }
+    // It can be attached again.
+    let pid = t.attach(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn detach_with_a_signal_delivers_it() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let mut u = u;
+    t.detach(pid.into(), libc::SIGTERM).unwrap();
+    let st = u.child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(st.signal(), Some(libc::SIGTERM));
+}
+
+#[test]
+fn kill_ends_the_process_with_sigkill() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["threads", "4"]);
+    t.kill(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+    assert!(!t.is_traced(pid));
+    assert_eq!(errno(t.get_regs(pid.into())), Errno::ESRCH);
+}
+
+#[test]
+fn continue_at_an_address_moves_the_pc() {
+    let mut t = Tracer::new();
+    let f = tmpfile("cont-addr");
+    let pid = spawn(&mut t, &["bp", "0", &f]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let addrs = read_addrs(&f);
+    let bp_target = addrs[0];
+    // Plant int3 at bp_target and jump there: the trap proves the PC moved.
+    let mut orig = [0u8; 1];
+    t.read_memory(pid.into(), bp_target, &mut orig).unwrap();
+    t.write_memory(pid.into(), bp_target, &[0xcc]).unwrap();
+    t.resume(pid.into(), Resume::Continue, Some(bp_target), 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    let r = t.get_regs(pid.into()).unwrap();
+    assert_eq!(r.r_rip as u64, bp_target + 1, "amd64 reports the PC after int3");
+    assert_eq!(r.r_trapno, abi::T_BPTFLT);
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn tracer_exit_kills_its_tracees() {
+    // A child process attaches to a tracee and exits without detaching.
+    let u = Untraced::start(&["pause"]);
+    let target = u.pid();
+    let mut u = u;
+    let code = as_child(move || {
+        let mut t = Tracer::new();
+        let pid = t.attach(target.into()).unwrap();
+        t.wait(pid.0, WaitOptions::BLOCK).unwrap();
+        0
+    });
+    assert_eq!(code, 0);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(u.child.wait().unwrap().signal(), Some(libc::SIGKILL));
+}
+
+fn as_child(f: impl FnOnce() -> i32) -> i32 {
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let c = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(121);
+        unsafe { libc::_exit(c) };
+    }
+    let mut st = 0;
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+    libc::WEXITSTATUS(st)
+}
+
+#[test]
+fn unprivileged_tracer_cannot_attach_to_root_processes() {
+    let u = Untraced::start(&["pause"]);
+    let target = u.pid();
+    let code = as_nobody(move || {
+        let mut t = Tracer::new();
+        let a = errno(t.attach(target.into()));
+        let r = errno(t.get_regs(target.into()));
+        if a == Errno::EPERM && r == Errno::EPERM {
+            0
+        } else {
+            eprintln!("attach {a:?} regs {r:?}");
+            1
+        }
+    });
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn unprivileged_tracer_traces_its_own_processes() {
+    let code = as_nobody(|| {
+        let mut t = Tracer::new();
+        let pid = match t.spawn(&[tracee(), "getppid", "3"]) {
+            Ok(p) => p,
+            Err(_) => return 10,
+        };
+        if t.wait(pid.0, WaitOptions::BLOCK).ok().flatten().map(|x| x.1) != Some(WaitStatus::Stopped(libc::SIGTRAP)) {
+            return 11;
+        }
+        if t.get_regs(pid.into()).is_err() {
+            return 12;
+        }
+        match run_to_exit(&mut t, pid) {
+            WaitStatus::Exited(0) => 0,
+            _ => 13,
+        }
+    });
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn wait_reports_children_we_do_not_trace() {
+    let mut t = Tracer::new();
+    let traced = spawn(&mut t, &["exit", "4"]);
+    let child = std::process::Command::new(tracee()).args(["exit", "9"]).spawn().unwrap();
+    let cpid = Pid(child.id() as i32);
+    // Run the tracee to its end while the untraced child exits too.
+    assert_eq!(run_to_exit(&mut t, traced), WaitStatus::Exited(4));
+    assert_eq!(t.wait(cpid.0, WaitOptions::BLOCK).unwrap(), Some((cpid, WaitStatus::Exited(9))));
+    assert_eq!(errno(t.wait(-1, WaitOptions::BLOCK)), Errno::ECHILD);
+    assert_eq!(errno(t.wait(1, WaitOptions::BLOCK)), Errno::ECHILD, "init is not our child");
+    std::mem::forget(child);
+}
+
+#[test]
+fn wnohang_returns_none_while_the_tracee_runs() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["pause"]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
+    unsafe { libc::kill(pid.0, libc::SIGUSR1) };
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1));
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
