@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
         snprintf(buf, sizeof buf, "%p\n", (void *)&readonly_value);
         write_file(argv[3], buf);
         raise(SIGSTOP);
-        return readonly_value == 0x55667788 ? 0 : 1;
+        return *(volatile const int *)&readonly_value == 0x55667788 ? 0 : 1;
     } else if (!strcmp(m, "fork")) {
         pid_t c = fork();
         if (c == 0)

@@ -1,0 +1,254 @@
+//! PT_IO, PT_READ/WRITE, registers (general, FP, debug), and the VM map.
+
+mod common;
+use bsdtrace::*;
+use common::*;
+
+fn stopped_bp(t: &mut Tracer, n: &str) -> (Pid, Vec<u64>) {
+    let f = tmpfile("bp");
+    let pid = spawn(t, &["bp", n, &f]);
+    assert_eq!(cont_until(t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let a = read_addrs(&f);
+    let _ = std::fs::remove_file(&f);
+    (pid, a)
+}
+
+#[test]
+fn pt_io_reads_and_writes_memory() {
+    let mut t = Tracer::new();
+    let (pid, a) = stopped_bp(&mut t, "0");
+    let counter = a[1];
+    t.write_memory(pid.into(), counter, &41i32.to_ne_bytes()).unwrap();
+    let mut b = [0u8; 4];
+    t.read_memory(pid.into(), counter, &mut b).unwrap();
+    assert_eq!(i32::from_ne_bytes(b), 41);
+    assert_eq!(t.peek(pid.into(), counter).unwrap(), 41);
+    t.poke(pid.into(), counter, -1).unwrap();
+    assert_eq!(t.peek(pid.into(), counter).unwrap(), -1, "-1 is a value, not an error");
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn writes_reach_read_only_memory() {
+    let mut t = Tracer::new();
+    let f = tmpfile("ro");
+    let pid = spawn(&mut t, &["readonly", "0", &f]);
+    cont_until(&mut t, pid, Resume::Continue, 0);
+    let ro = read_addrs(&f)[0];
+    t.write_memory(pid.into(), ro, &0x55667788i32.to_ne_bytes()).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0), "the tracee saw the new constant");
+}
+
+#[test]
+fn a_transfer_into_unmapped_memory_is_efault_with_the_count() {
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    // The last page of the stack's mapping is followed by unmapped space.
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", pid.0)).unwrap();
+    let stack = maps.lines().find(|l| l.ends_with("[stack]")).unwrap();
+    let end = u64::from_str_radix(stack.split(['-', ' ']).nth(1).unwrap(), 16).unwrap();
+    let mut buf = vec![0u8; 100];
+    match t.read_memory(pid.into(), end - 40, &mut buf) {
+        Err(Error::Fault { errno, done }) => {
+            assert_eq!(errno, Errno::EFAULT);
+            assert_eq!(done, 40);
+        }
+        other => panic!("expected a fault, got {other:?}"),
+    }
+    match t.write_memory(pid.into(), end - 8, &[0u8; 16]) {
+        Err(Error::Fault { errno, done }) => assert_eq!((errno, done), (Errno::EFAULT, 8)),
+        other => panic!("expected a fault, got {other:?}"),
+    }
+    assert_eq!(errno(t.peek(pid.into(), 0)), Errno::ENOMEM, "PT_READ_D: modern FreeBSD says ENOMEM");
+    assert_eq!(errno(t.poke(pid.into(), 8, 1)), Errno::ENOMEM);
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn software_breakpoint_cycle() {
+    let mut t = Tracer::new();
+    let (pid, a) = stopped_bp(&mut t, "5");
+    let bp = a[0];
+    let mut orig = [0u8];
+    t.read_memory(pid.into(), bp, &mut orig).unwrap();
+    t.write_memory(pid.into(), bp, &[0xcc]).unwrap();
+    let mut hits = 0;
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                hits += 1;
+                let info = t.lwpinfo(pid.into()).unwrap();
+                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
+                // Step over: restore, back up the PC, single-step, re-insert.
+                let mut r = t.get_regs(pid.into()).unwrap();
+                assert_eq!(r.r_rip as u64, bp + 1);
+                t.write_memory(pid.into(), bp, &orig).unwrap();
+                r.r_rip -= 1;
+                t.set_regs(pid.into(), &r).unwrap();
+                t.resume(pid.into(), Resume::Step, None, 0).unwrap();
+                assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+                let info = t.lwpinfo(pid.into()).unwrap();
+                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
+                assert_eq!(t.get_regs(pid.into()).unwrap().r_trapno, abi::T_TRCTRAP);
+                t.write_memory(pid.into(), bp, &[0xcc]).unwrap();
+            }
+            WaitStatus::Exited(c) => {
+                assert_eq!(c, 5, "bp_target ran every time");
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(hits, 5);
+}
+
+#[test]
+fn setstep_and_clearstep() {
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    t.set_step(pid.into()).unwrap();
+    t.clear_step(pid.into()).unwrap();
+    t.set_step(pid.into()).unwrap();
+    let rip0 = t.get_regs(pid.into()).unwrap().r_rip;
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    assert_ne!(t.get_regs(pid.into()).unwrap().r_rip, rip0);
+    // The step flag cleared itself: the next continue runs to the end.
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn set_regs_rejects_privileged_flags_and_segments() {
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    let r = t.get_regs(pid.into()).unwrap();
+    let mut bad = r;
+    bad.r_rflags |= 0x3000; // IOPL
+    assert_eq!(errno(t.set_regs(pid.into(), &bad)), Errno::EINVAL);
+    let mut bad = r;
+    bad.r_cs = 0x8; // kernel code segment
+    assert_eq!(errno(t.set_regs(pid.into(), &bad)), Errno::EINVAL);
+    t.set_regs(pid.into(), &r).unwrap();
+    assert_eq!(t.get_regs(pid.into()).unwrap(), r);
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn fp_registers_round_trip() {
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    let mut f = t.get_fpregs(pid.into()).unwrap();
+    f.fpr_xacc[3] = *b"0123456789abcdef";
+    t.set_fpregs(pid.into(), &f).unwrap();
+    assert_eq!(t.get_fpregs(pid.into()).unwrap().fpr_xacc[3], *b"0123456789abcdef");
+    let (mask, len) = t.xstate_info(pid.into()).unwrap();
+    assert!(mask & 3 == 3 && len >= 576);
+    let mut x = vec![0u8; len as usize];
+    assert_eq!(t.get_xstate(pid.into(), &mut x).unwrap(), len as usize);
+    assert_eq!(&x[160 + 3 * 16..160 + 4 * 16], b"0123456789abcdef", "XMM3 in the XSAVE area");
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn hardware_watchpoint_fires() {
+    let mut t = Tracer::new();
+    let f = tmpfile("watch");
+    let pid = spawn(&mut t, &["watch", "3", &f]);
+    cont_until(&mut t, pid, Resume::Continue, 0);
+    let a = read_addrs(&f);
+    let (bp, counter) = (a[0], a[1]);
+    let mut d = t.get_dbregs(pid.into()).unwrap();
+    d.dr[0] = counter;
+    d.dr[1] = bp;
+    d.dr[7] = abi::dbreg_dr7_set(0, abi::DBREG_DR7_LEN_4, abi::DBREG_DR7_WRONLY, abi::DBREG_DR7_LOCAL_ENABLE)
+        | abi::dbreg_dr7_set(1, abi::DBREG_DR7_LEN_1, abi::DBREG_DR7_EXEC, abi::DBREG_DR7_LOCAL_ENABLE);
+    t.set_dbregs(pid.into(), &d).unwrap();
+    assert_eq!(t.get_dbregs(pid.into()).unwrap().dr[7] & 0xffff_00ff, d.dr[7]);
+    let mut writes = 0;
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        let dr6 = t.get_dbregs(pid.into()).unwrap().dr[6];
+        if dr6 & 1 != 0 {
+            writes += 1;
+            let mut b = [0u8; 4];
+            t.read_memory(pid.into(), counter, &mut b).unwrap();
+            assert_eq!(i32::from_ne_bytes(b), writes, "the write already happened");
+            let mut d6 = t.get_dbregs(pid.into()).unwrap();
+            d6.dr[6] = 0;
+            t.set_dbregs(pid.into(), &d6).unwrap();
+        } else if dr6 & 2 != 0 {
+            assert_eq!(t.get_regs(pid.into()).unwrap().r_rip as u64, bp, "execute breakpoint before the insn");
+            break;
+        } else {
+            panic!("unexpected trap dr6={dr6:#x}");
+        }
+    }
+    assert_eq!(writes, 3);
+    // Clear the execute breakpoint (it would fire forever) and finish.
+    t.set_dbregs(pid.into(), &abi::dbreg::default()).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn set_dbregs_validates_like_freebsd() {
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    let mut d = abi::dbreg::default();
+    d.dr[0] = 0xffff_8000_0000_0000; // kernel address
+    d.dr[7] = abi::dbreg_dr7_set(0, abi::DBREG_DR7_LEN_1, abi::DBREG_DR7_EXEC, abi::DBREG_DR7_LOCAL_ENABLE);
+    assert_eq!(errno(t.set_dbregs(pid.into(), &d)), Errno::EINVAL);
+    d.dr[0] = 0x1000;
+    d.dr[7] = abi::dbreg_dr7_set(0, abi::DBREG_DR7_LEN_1, 2, abi::DBREG_DR7_LOCAL_ENABLE); // I/O
+    assert_eq!(errno(t.set_dbregs(pid.into(), &d)), Errno::EINVAL);
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
+
+#[test]
+fn vm_entries_enumerate_the_map() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["maps", "50"]);
+    cont_until(&mut t, pid, Resume::Continue, 0);
+    let ts = t.vm_timestamp(pid.into()).unwrap();
+    let mut entries = vec![];
+    let mut e = 0;
+    loop {
+        match t.vm_entry(pid.into(), e) {
+            Ok(v) => {
+                assert_eq!(v.entry, e + 1);
+                assert_eq!(v.timestamp, ts);
+                assert!(v.end > v.start);
+                e = v.entry;
+                entries.push(v);
+            }
+            Err(err) => {
+                assert_eq!(err.errno(), Errno::ENOENT);
+                break;
+            }
+        }
+    }
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", pid.0)).unwrap();
+    assert_eq!(entries.len(), maps.lines().count());
+    assert_eq!(errno(t.vm_entry(pid.into(), e + 1)), Errno::EINVAL, "past the end");
+    let exe = std::fs::canonicalize(tracee()).unwrap();
+    let text = entries.iter().find(|v| v.prot == abi::VM_PROT_READ | abi::VM_PROT_EXECUTE && v.path.is_some()).unwrap();
+    assert_eq!(text.path.as_deref(), Some(exe.to_str().unwrap()));
+    let st = std::fs::metadata(&exe).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(text.fileid, st.ino() as i64);
+    let stack = entries.iter().find(|v| v.path.is_none() && v.prot == 3).unwrap();
+    assert_eq!((stack.fileid, stack.fsid), (abi::VNOVAL, abi::VNOVAL as u32));
+    // The map changes: the timestamp changes with it, and only then.
+    assert_eq!(t.vm_timestamp(pid.into()).unwrap(), ts);
+    cont_until(&mut t, pid, Resume::Continue, 0);
+    let ts2 = t.vm_timestamp(pid.into()).unwrap();
+    assert_ne!(ts2, ts, "munmap changed the map");
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}
