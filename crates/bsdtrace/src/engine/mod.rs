@@ -525,7 +525,8 @@ impl Tracer {
     /// A stopped child we never seized: a PT_TRACE_ME child (ptrace-stopped
     /// with us as tracer).
     fn adoptable(&self, tid: Tid) -> bool {
-        sys::procfs::status(tid).is_ok_and(|s| s.tracer_pid == self.self_pid && s.tgid == tid)
+        // TracerPid names the tracing *thread*: the one that forked the child.
+        sys::procfs::status(tid).is_ok_and(|s| s.tracer_pid == sys::gettid() && s.tgid == tid)
     }
 
     pub(crate) fn add_new_lwp(&mut self, pid: Pid, tid: Tid) {
@@ -941,10 +942,11 @@ impl Tracer {
         self.traceme.retain(|t| *t != tid);
         let sig = libc::WSTOPSIG(status);
         let si = sys::siginfo(tid).ok();
-        // A legacy exec stop is a plain SIGTRAP sent by the kernel (si_pid 0).
+        // A legacy exec stop is a plain SIGTRAP the kernel sends "from" the
+        // tracee itself with SEND_SIG_NOINFO (SI_USER, si_pid = its pid).
         let is_exec = sig == libc::SIGTRAP
             && (status >> 16) == 0
-            && si.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && sys::si::pid(&s) == 0);
+            && si.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && (sys::si::pid(&s) == 0 || sys::si::pid(&s) == tid));
         let is_exec = is_exec || (status >> 16) == sys::PTRACE_EVENT_EXEC;
         let mask = crate::abi::PTRACE_DEFAULT;
         // Detach into a job-control stop, reap that notification, seize.

@@ -1,0 +1,197 @@
+//! Signals as FreeBSD delivers them to a traced process, fork following,
+//! exec, and PT_TRACE_ME.
+
+mod common;
+use bsdtrace::*;
+use common::*;
+
+#[test]
+fn ignored_signals_never_stop_the_process() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["ignored"]);
+    // SIG_IGN'd SIGUSR1 and default-ignored SIGCHLD/SIGWINCH/SIGURG pass
+    // silently; SIGUSR2 is the first stop.
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn a_signal_stop_reports_its_siginfo() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["raise", &libc::SIGUSR1.to_string()]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR1));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.event, abi::PL_EVENT_SIGNAL);
+    assert_eq!(info.flags, abi::PL_FLAG_SI);
+    assert_eq!(sys::si::signo(&info.siginfo), libc::SIGUSR1);
+    assert_eq!(sys::si::code(&info.siginfo), libc::SI_TKILL);
+    assert_eq!(sys::si::pid(&info.siginfo), pid.0);
+    assert_eq!(info.syscall_code, 0);
+    // Passing it on delivers it: SIGUSR1's default action kills.
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGUSR1, core: false });
+}
+
+#[test]
+fn continuing_with_zero_discards_the_signal() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["raise", &libc::SIGTERM.to_string()]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGTERM));
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn a_replaced_signal_is_delivered_without_a_second_stop() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    // Replace SIGUSR2 by SIGUSR1: the handler runs, and no stop reports it.
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(1));
+}
+
+#[test]
+fn a_signal_given_at_a_syscall_stop_arrives_after_the_syscall_without_a_stop() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    // Discard SIGUSR2, stop at the next syscall entry, inject SIGUSR1 there.
+    let (st, ev) = cont_until(&mut t, pid, Resume::ToSce, 0);
+    assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(1), "handler ran once, no SIGUSR1 stop");
+}
+
+#[test]
+fn a_replaced_signal_goes_to_a_thread_that_does_not_block_it() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["blocked_usr1"]);
+    let (st, _) = cont_until(&mut t, pid, Resume::Continue, 0);
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR2));
+    assert_eq!(t.lwpinfo(pid.into()).unwrap().lwpid.0, pid.0, "the main thread raised it");
+    // Main blocks SIGUSR1: the helper thread must take it, and no stop follows.
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(42));
+}
+
+#[test]
+fn follow_fork_reports_the_parent_and_the_child() {
+    for mode in ["fork", "vfork"] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &[mode]);
+        t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_FORK | abi::PTRACE_VFORK).unwrap();
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        // Both stops must be collected, in either order.
+        let mut child = None;
+        let mut parent_seen = false;
+        let mut child_seen = false;
+        while !(parent_seen && child_seen) {
+            let (p, st) = wait(&mut t);
+            let info = t.lwpinfo(p.into()).unwrap();
+            if p == pid {
+                assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+                let vf = if mode == "vfork" { abi::PL_FLAG_VFORKED } else { 0 };
+                assert_eq!(info.flags, abi::PL_FLAG_FORKED | abi::PL_FLAG_SCX | vf);
+                assert_eq!(t.sc_ret(p.into()).unwrap().sr_retval[0], info.child_pid as i64);
+                child = Some(Pid(info.child_pid));
+                parent_seen = true;
+            } else {
+                assert_eq!(st, WaitStatus::Stopped(libc::SIGSTOP));
+                assert_eq!(info.flags, abi::PL_FLAG_CHILD | abi::PL_FLAG_SCX);
+                assert_eq!(t.event_mask(p.into()).unwrap(), abi::PTRACE_DEFAULT, "children get the default mask");
+                child_seen = true;
+                child = child.or(Some(p));
+            }
+        }
+        let child = child.unwrap();
+        assert!(t.is_traced(child));
+        t.resume(child.into(), Resume::Continue, None, 0).unwrap();
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        let mut exits = vec![];
+        let mut vfork_done = false;
+        while exits.len() < 2 {
+            let (p, st) = wait(&mut t);
+            match st {
+                WaitStatus::Stopped(libc::SIGTRAP) => {
+                    assert_eq!(t.lwpinfo(p.into()).unwrap().flags, abi::PL_FLAG_VFORK_DONE);
+                    vfork_done = true;
+                    t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+                }
+                other => exits.push((p, other)),
+            }
+        }
+        exits.sort_by_key(|e| e.0);
+        let code = if mode == "fork" { 7 } else { 9 };
+        assert_eq!(exits, vec![(pid, WaitStatus::Exited(code)), (child, WaitStatus::Exited(code))]);
+        assert_eq!(vfork_done, mode == "vfork");
+    }
+}
+
+#[test]
+fn without_follow_fork_children_run_untraced() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["fork"]);
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(7));
+}
+
+#[test]
+fn exec_stops_with_exec_and_scx_unless_masked() {
+    let mut t = Tracer::new();
+    let tr = tracee();
+    let pid = spawn(&mut t, &["exec", tr, "exit", "3"]);
+    let (st, ev) = cont_until(&mut t, pid, Resume::Continue, 0);
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+    assert!(matches!(ev, Some(Event::Exec { .. })));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.flags, abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX);
+    assert_eq!(info.syscall_code, libc::SYS_execve as u32);
+    assert_eq!(t.sc_ret(pid.into()).unwrap(), abi::ptrace_sc_ret::default());
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(3));
+
+    let pid = spawn(&mut t, &["exec", tr, "exit", "4"]);
+    t.set_event_mask(pid.into(), 0).unwrap();
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Exited(4));
+}
+
+#[test]
+fn trace_me_child_is_adopted_at_its_first_stop() {
+    let mut t = Tracer::new();
+    let tr = std::ffi::CString::new(tracee()).unwrap();
+    let args = [tr.clone(), std::ffi::CString::new("sigstop_then_exit").unwrap(), std::ffi::CString::new("6").unwrap()];
+    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        if bsdtrace::trace_me().is_err() {
+            unsafe { libc::_exit(50) };
+        }
+        unsafe { libc::execv(argv[0], argv.as_ptr()) };
+        unsafe { libc::_exit(51) };
+    }
+    let pid = Pid(pid);
+    // First stop: the exec (SIGTRAP, EXEC).
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    assert_eq!(t.lwpinfo(pid.into()).unwrap().flags & abi::PL_FLAG_EXEC, abi::PL_FLAG_EXEC);
+    // Then the raise(SIGSTOP).
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.flags, abi::PL_FLAG_SI);
+    // Threads and syscalls work as for any tracee.
+    let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+    assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
+}
+
+#[test]
+fn trace_me_twice_is_ebusy() {
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let a = bsdtrace::trace_me().is_ok();
+        let b = bsdtrace::trace_me().map_err(|e| e.errno());
+        unsafe { libc::_exit(if a && b == Err(Errno::EBUSY) { 0 } else { 1 }) };
+    }
+    let mut st = 0;
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+    assert_eq!(libc::WEXITSTATUS(st), 0);
+}
