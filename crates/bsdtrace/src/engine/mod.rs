@@ -244,6 +244,8 @@ pub(crate) struct Proc {
     /// [`SpawnOptions::trace_only`]): resume with PTRACE_CONT, and with
     /// PTRACE_SYSCALL only from an entry to see its exit.
     pub seccomp: bool,
+    /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
+    pub restop: bool,
 }
 
 impl Proc {
@@ -265,6 +267,7 @@ impl Proc {
             job_stopped: None,
             job_report: false,
             seccomp: false,
+            restop: false,
         }
     }
 
@@ -678,6 +681,10 @@ impl Tracer {
                     let follow = mask & crate::abi::PTRACE_FORK != 0 && child > 0;
                     if follow {
                         lwp.skip_scx = true;
+                    }
+                    if follow && crate::procctl::has_state() {
+                        // FreeBSD children inherit protection only with PPROT_INHERIT.
+                        let _ = crate::procctl::sprotect_child_forked(pid.0, child);
                     }
                     if child > 0 {
                         self.expected.insert(child, Expect::Child(pid));

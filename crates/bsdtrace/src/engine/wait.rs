@@ -141,7 +141,11 @@ impl Tracer {
                     p.state = ProcState::Stopped { waited: true };
                     let x = p.xthread.and_then(|t| p.lwp(t)).and_then(|l| l.event);
                     self.ready.remove(i);
-                    let sig = x.map(|e| e.stop_signal()).unwrap_or(libc::SIGSTOP);
+                    let sig = if std::mem::take(&mut p.restop) {
+                        libc::SIGSTOP
+                    } else {
+                        x.map(|e| e.stop_signal()).unwrap_or(libc::SIGSTOP)
+                    };
                     return Some((pid, WaitStatus::Stopped(sig)));
                 }
                 ProcState::Exited { status } => {

@@ -600,6 +600,11 @@ pub fn set_remote_syscall_hook(f: RemoteSyscall) {
     let _ = REMOTE.set(f);
 }
 
+/// Does procctl hold any per-process state (e.g. a protection to inherit)?
+pub fn has_state() -> bool {
+    !state::is_empty()
+}
+
 /// Run `nr(args)` in `pid` through the engine's hook, or fail with `err`
 /// (FreeBSD's answer for a request it will not perform) when no hook is
 /// registered or the process is not ours and stopped.

@@ -65,3 +65,8 @@ pub(crate) fn update<R>(key: Key, f: impl FnOnce(&mut ProcState) -> R) -> R {
     }
     r
 }
+
+/// Nothing recorded at all (the engine's per-fork hook then costs nothing).
+pub(crate) fn is_empty() -> bool {
+    table().as_ref().is_none_or(|t| t.is_empty())
+}

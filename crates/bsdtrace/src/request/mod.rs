@@ -15,6 +15,7 @@ pub(crate) mod control;
 mod lwp;
 mod memory;
 mod regs;
+mod remote;
 mod vm;
 
 pub use control::Resume;

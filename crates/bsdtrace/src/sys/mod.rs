@@ -603,3 +603,42 @@ pub fn getegid() -> u32 {
 pub fn zeroed_fpregs() -> user_fpregs_struct {
     unsafe { std::mem::zeroed() }
 }
+
+/// A per-thread slot through which a callback deep inside a call can reach
+/// the object that made the call (the engine lends itself to procctl's
+/// remote-syscall hook this way). Only [`scoped::lend`] fills it, only for
+/// the duration of its closure, and [`scoped::borrow`] must name the same
+/// type `T`: one private user, the engine.
+pub mod scoped {
+    use std::cell::Cell;
+    thread_local! {
+        static SLOT: Cell<*mut ()> = const { Cell::new(std::ptr::null_mut()) };
+    }
+
+    /// Run `f` with `value` reachable through [`borrow`] on this thread.
+    pub fn lend<T, R>(value: &mut T, f: impl FnOnce() -> R) -> R {
+        let prev = SLOT.with(|s| s.replace(value as *mut T as *mut ()));
+        struct Restore(*mut ());
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                SLOT.with(|s| s.set(self.0));
+            }
+        }
+        let _restore = Restore(prev);
+        f()
+    }
+
+    /// The value lent by the innermost [`lend`] on this thread, if any.
+    pub fn borrow<T, R>(f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let p = SLOT.with(|s| s.replace(std::ptr::null_mut()));
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: `p` came from a `&mut T` in `lend`, whose closure is still
+        // running on this thread and does not use that reference itself; the
+        // slot is emptied while `f` runs, so no second borrow can be made.
+        let r = f(unsafe { &mut *(p as *mut T) });
+        SLOT.with(|s| s.set(p));
+        Some(r)
+    }
+}
