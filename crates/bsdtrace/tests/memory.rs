@@ -252,3 +252,26 @@ fn vm_entries_enumerate_the_map() {
     t.kill(pid.into()).unwrap();
     wait_pid(&mut t, pid);
 }
+
+#[test]
+fn register_sets_in_freebsd_layouts() {
+    use bsdtrace::request::regset::*;
+    let mut t = Tracer::new();
+    let (pid, _) = stopped_bp(&mut t, "0");
+    assert_eq!(t.regset_size(pid.into(), NT_PRSTATUS).unwrap(), 224);
+    let ps = t.get_regset(pid.into(), NT_PRSTATUS).unwrap();
+    assert_eq!(ps.len(), 224);
+    assert_eq!(i32::from_ne_bytes(ps[0..4].try_into().unwrap()), 1, "pr_version");
+    assert_eq!(i32::from_ne_bytes(ps[36..40].try_into().unwrap()), libc::SIGSTOP, "pr_cursig");
+    let rip = i64::from_ne_bytes(ps[48 + 136..48 + 144].try_into().unwrap());
+    assert_eq!(rip, t.get_regs(pid.into()).unwrap().r_rip);
+    t.set_regset(pid.into(), NT_PRSTATUS, &ps).unwrap();
+    assert_eq!(errno(t.set_regset(pid.into(), NT_PRSTATUS, &ps[..100])), Errno::EINVAL);
+    let seg = t.get_regset(pid.into(), NT_X86_SEGBASES).unwrap();
+    assert_eq!(u64::from_le_bytes(seg[..8].try_into().unwrap()), t.get_fsbase(pid.into()).unwrap());
+    assert_ne!(t.get_fsbase(pid.into()).unwrap(), 0, "glibc's TLS lives at fs_base");
+    assert_eq!(t.get_regset(pid.into(), NT_FPREGSET).unwrap().len(), 512);
+    assert_eq!(errno(t.get_regset(pid.into(), 7)), Errno::EINVAL, "NT_THRMISC is not offered");
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}

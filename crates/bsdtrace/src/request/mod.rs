@@ -15,6 +15,10 @@ pub(crate) mod control;
 mod lwp;
 mod memory;
 mod regs;
+/// Register-set note types and `prstatus_t`.
+pub mod regset {
+    pub use super::regs::{Prstatus, NT_FPREGSET, NT_PRSTATUS, NT_X86_SEGBASES, NT_X86_XSTATE};
+}
 mod remote;
 mod vm;
 

@@ -324,3 +324,108 @@ fn fpreg_to_fxsave(f: &fpreg) -> sys::user_fpregs_struct {
     }
     r
 }
+
+/// FreeBSD ELF note types PT_GETREGSET/PT_SETREGSET accept here.
+pub const NT_PRSTATUS: i32 = 1;
+pub const NT_FPREGSET: i32 = 2;
+pub const NT_X86_SEGBASES: i32 = 0x200;
+pub const NT_X86_XSTATE: i32 = 0x202;
+
+/// FreeBSD's `prstatus_t` (NT_PRSTATUS), 224 bytes on amd64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prstatus {
+    pub pr_version: i32,
+    pub _pad0: i32,
+    pub pr_statussz: u64,
+    pub pr_gregsetsz: u64,
+    pub pr_fpregsetsz: u64,
+    pub pr_osreldate: i32,
+    pub pr_cursig: i32,
+    pub pr_pid: i32,
+    pub _pad1: i32,
+    pub pr_reg: reg,
+}
+
+fn as_bytes<T: Copy>(v: &T) -> Vec<u8> {
+    // Integer-only structs with explicit padding fields: view them as bytes.
+    let mut out = vec![0u8; std::mem::size_of::<T>()];
+    sys::copy_to_bytes(v, &mut out);
+    out
+}
+
+fn from_bytes<T: Copy + Default>(b: &[u8]) -> T {
+    let mut v = T::default();
+    sys::copy_from_bytes(b, &mut v);
+    v
+}
+
+impl Tracer {
+    /// Size of a register set (PT_GETREGSET with a NULL buffer).
+    pub fn regset_size(&mut self, t: Target, nt: i32) -> Result<usize> {
+        Ok(match nt {
+            NT_PRSTATUS => std::mem::size_of::<Prstatus>(),
+            NT_FPREGSET => std::mem::size_of::<fpreg>(),
+            NT_X86_SEGBASES => 16,
+            NT_X86_XSTATE => self.xstate_info(t)?.1 as usize,
+            _ => {
+                self.stopped(t)?;
+                return Err(Errno::EINVAL.into());
+            }
+        })
+    }
+
+    /// PT_GETREGSET: the register set `nt` in FreeBSD's layout.
+    pub fn get_regset(&mut self, t: Target, nt: i32) -> Result<Vec<u8>> {
+        let (_, tid) = self.stopped(t)?;
+        match nt {
+            NT_PRSTATUS => {
+                let r = self.get_regs(t)?;
+                let sig = self.stop_event(t)?.1.map(|e| e.stop_signal()).unwrap_or(0);
+                let ps = Prstatus {
+                    pr_version: 1,
+                    pr_statussz: std::mem::size_of::<Prstatus>() as u64,
+                    pr_gregsetsz: std::mem::size_of::<reg>() as u64,
+                    pr_fpregsetsz: std::mem::size_of::<fpreg>() as u64,
+                    pr_osreldate: 1_400_000,
+                    pr_cursig: sig,
+                    pr_pid: tid,
+                    pr_reg: r,
+                    ..Default::default()
+                };
+                Ok(as_bytes(&ps))
+            }
+            NT_FPREGSET => Ok(as_bytes(&self.get_fpregs(t)?)),
+            NT_X86_SEGBASES => {
+                let mut v = self.get_fsbase(t)?.to_le_bytes().to_vec();
+                v.extend_from_slice(&self.get_gsbase(t)?.to_le_bytes());
+                Ok(v)
+            }
+            NT_X86_XSTATE => {
+                let n = self.regset_size(t, nt)?;
+                let mut v = vec![0u8; n];
+                self.get_xstate(t, &mut v)?;
+                Ok(v)
+            }
+            _ => Err(Errno::EINVAL.into()),
+        }
+    }
+
+    /// PT_SETREGSET: `data` must be exactly the set's size.
+    pub fn set_regset(&mut self, t: Target, nt: i32, data: &[u8]) -> Result<()> {
+        let size = self.regset_size(t, nt)?;
+        if data.len() != size {
+            return Err(Errno::EINVAL.into());
+        }
+        match nt {
+            NT_PRSTATUS => self.set_regs(t, &from_bytes::<Prstatus>(data).pr_reg),
+            NT_FPREGSET => self.set_fpregs(t, &from_bytes::<fpreg>(data)),
+            NT_X86_SEGBASES => {
+                self.set_fsbase(t, u64::from_le_bytes(data[..8].try_into().expect("8")))?;
+                self.set_gsbase(t, u64::from_le_bytes(data[8..16].try_into().expect("8")))
+            }
+            NT_X86_XSTATE => self.set_xstate(t, data),
+            _ => Err(Errno::EINVAL.into()),
+        }
+    }
+}

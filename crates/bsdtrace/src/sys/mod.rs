@@ -642,3 +642,18 @@ pub mod scoped {
         Some(r)
     }
 }
+
+/// Copy a plain-old-data value's bytes (integer-only `repr(C)` structs).
+pub fn copy_to_bytes<T: Copy>(v: &T, out: &mut [u8]) {
+    let n = std::mem::size_of::<T>().min(out.len());
+    // SAFETY: reads n <= size_of::<T>() bytes of a live value; padding
+    // bytes of the ABI structs used here are zero-initialised by Default.
+    unsafe { std::ptr::copy_nonoverlapping(v as *const T as *const u8, out.as_mut_ptr(), n) };
+}
+
+/// Fill a plain-old-data value from bytes (any bit pattern valid for `T`).
+pub fn copy_from_bytes<T: Copy>(b: &[u8], v: &mut T) {
+    let n = std::mem::size_of::<T>().min(b.len());
+    // SAFETY: T is an integer-only repr(C) struct: every byte pattern is valid.
+    unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), v as *mut T as *mut u8, n) };
+}
