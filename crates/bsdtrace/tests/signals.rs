@@ -195,3 +195,20 @@ fn trace_me_twice_is_ebusy() {
     unsafe { libc::waitpid(pid, &mut st, 0) };
     assert_eq!(libc::WEXITSTATUS(st), 0);
 }
+
+#[test]
+fn step_with_a_caught_signal_runs_the_handler_first() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    let rip = t.get_regs(pid.into()).unwrap().r_rip;
+    // Step, delivering SIGUSR1 (caught): the handler runs unstepped, the
+    // step is reported after one instruction of the interrupted code.
+    t.resume(pid.into(), Resume::Step, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
+    let now = t.get_regs(pid.into()).unwrap().r_rip;
+    assert!(now > rip && now <= rip + 15, "one instruction after {rip:#x}, at {now:#x}");
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1), "the handler ran exactly once");
+}

@@ -159,6 +159,25 @@ pub(crate) struct Lwp {
     pub dbregs_dirty: bool,
     /// Cached Linux registers for this stop (cleared on resume).
     pub regs: Option<sys::user_regs_struct>,
+    /// PT_STEP with a caught signal: FreeBSD runs the handler unstepped.
+    pub handler_step: HandlerStep,
+    /// A Linux request that overrides the usual choice at the next resume.
+    pub force_req: Option<u32>,
+}
+
+/// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
+/// handler's first instruction; FreeBSD reports the step only after the
+/// next instruction of the interrupted code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HandlerStep {
+    None,
+    /// Resumed with PTRACE_SINGLESTEP and a signal that has a handler.
+    Armed,
+    /// In the handler: run to the exit of its rt_sigreturn, then step.
+    AwaitSigreturn,
+    /// Inside rt_sigreturn (whose exit shows orig_rax = -1, so the entry
+    /// is where it is recognised).
+    InSigreturn,
 }
 
 impl Lwp {
@@ -176,6 +195,8 @@ impl Lwp {
             skip_scx: false,
             dbregs_dirty: false,
             regs: None,
+            handler_step: HandlerStep::None,
+            force_req: None,
         }
     }
 
@@ -599,6 +620,12 @@ impl Tracer {
         let interrupted = std::mem::take(&mut lwp.interrupt_pending);
 
         // Classify the Linux stop into (how to resume, FreeBSD event if any).
+        if lwp.handler_step != HandlerStep::None && !killed {
+            if let Some(kind) = Self::handler_step_stop(lwp, sig, ev) {
+                lwp.linux = LinuxState::Stopped(kind);
+                return self.after_stop(pid, tid, kind, None);
+            }
+        }
         let (kind, event): (LinuxStop, Option<Event>) = if sig == (libc::SIGTRAP | 0x80) {
             let entry = match lwp.sc {
                 ScState::Out => true,
@@ -740,6 +767,41 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("live");
         p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
         self.after_stop(pid, tid, kind, event);
+    }
+
+    /// A stop of an LWP stepping over a signal handler: `Some(kind)` if it
+    /// is part of that walk and must not be reported.
+    fn handler_step_stop(l: &mut Lwp, sig: i32, ev: i32) -> Option<LinuxStop> {
+        match l.handler_step {
+            HandlerStep::Armed if sig == libc::SIGTRAP && ev == 0 => {
+                // At the handler's entry: run it, watching for rt_sigreturn.
+                l.handler_step = HandlerStep::AwaitSigreturn;
+                l.resume_sig = 0;
+                l.step = false;
+                l.force_req = Some(sys::PTRACE_SYSCALL);
+                Some(LinuxStop::Signal)
+            }
+            HandlerStep::AwaitSigreturn if sig == (libc::SIGTRAP | 0x80) => {
+                let entry = l.sc != ScState::In;
+                l.sc = if entry { ScState::In } else { ScState::Out };
+                if entry && sys::getregs(l.tid).is_ok_and(|r| r.orig_rax == libc::SYS_rt_sigreturn as u64) {
+                    l.handler_step = HandlerStep::InSigreturn;
+                }
+                l.force_req = Some(sys::PTRACE_SYSCALL);
+                Some(LinuxStop::Syscall)
+            }
+            HandlerStep::InSigreturn if sig == (libc::SIGTRAP | 0x80) => {
+                // Back in the interrupted code: now take the step.
+                l.sc = ScState::Out;
+                l.handler_step = HandlerStep::None;
+                l.step = true;
+                Some(LinuxStop::Syscall)
+            }
+            _ => {
+                l.handler_step = HandlerStep::None;
+                None
+            }
+        }
     }
 
     fn on_exec(&mut self, pid: Pid, tid: Tid, old: Tid) {
@@ -915,7 +977,9 @@ impl Tracer {
         } else {
             mask & crate::abi::PTRACE_SYSCALL != 0
         };
-        let req = if l.step {
+        let req = if let Some(r) = l.force_req.take() {
+            r
+        } else if l.step {
             sys::PTRACE_SINGLESTEP
         } else if syscall {
             sys::PTRACE_SYSCALL

@@ -139,6 +139,14 @@ impl Tracer {
             p.lwp_mut(tid).expect("live").step = true;
         }
         self.consume_event(pid, sig)?;
+        if how == Resume::Step && sig != 0 {
+            let p = self.procs.get_mut(&pid).expect("checked");
+            let l = p.lwp_mut(tid).expect("live");
+            let caught = sys::sig_bits_from_status(pid.0).is_some_and(|(_, cgt)| cgt & (1 << (sig - 1)) != 0);
+            if caught && l.resume_sig == sig {
+                l.handler_step = crate::engine::HandlerStep::Armed;
+            }
+        }
         self.continue_process(pid);
         Ok(())
     }
