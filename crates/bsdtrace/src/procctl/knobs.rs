@@ -1,7 +1,7 @@
 //! The per-process switches: TRACE, TRAPCAP, PDEATHSIG, ASLR, PROTMAX,
 //! STACKGAP, NO_NEW_PRIVS, WXMAP, LOGSIGEXIT and the x86 KPTI/LA pair.
 //!
-//! Rule used throughout (docs/deviations-procctl.md): a request Linux already
+//! Rule used throughout (docs/deviations.md): a request Linux already
 //! satisfies succeeds; a request Linux cannot satisfy fails with ENOTSUP; a
 //! FreeBSD flag with no effect on Linux (TRAPCAP) is stored so its status
 //! reads back. `prctl`/`personality` act on the calling thread, so for

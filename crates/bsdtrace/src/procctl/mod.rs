@@ -11,7 +11,7 @@
 //! [`crate::sys`]), or pretend a Linux mechanism did something it did not —
 //! where Linux has no equivalent the command fails with an honest errno, or
 //! keeps state that has no effect only where FreeBSD's effect would be empty on
-//! Linux anyway (docs/deviations-procctl.md lists every case).
+//! Linux anyway (docs/deviations.md lists every case).
 //!
 //! The C face's `procctl()` is one call:
 //!

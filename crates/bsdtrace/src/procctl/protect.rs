@@ -12,7 +12,7 @@
 //! only with PPROT_INHERIT. We record the flag; the ptrace engine calls
 //! [`sprotect_child_forked`] at each fork it sees so that the child of a
 //! process protected without PPROT_INHERIT gets its old value back. Untraced
-//! forks cannot be intercepted (docs/deviations-procctl.md).
+//! forks cannot be intercepted (docs/deviations.md).
 
 use super::{state, Proc};
 use crate::abi::{pprot_flags, pprot_op, PPROT_CLEAR, PPROT_DESCEND, PPROT_INHERIT, PPROT_SET};

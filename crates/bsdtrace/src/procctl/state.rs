@@ -2,7 +2,7 @@
 //! flags whose effect is empty or approximated on Linux, and the values
 //! SPROTECT must restore. Keyed by (pid, start time) so a reused pid never
 //! inherits another process's entry. The table lives in the calling process:
-//! another process using bsdtrace does not see it (docs/deviations-procctl.md).
+//! another process using bsdtrace does not see it (docs/deviations.md).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
