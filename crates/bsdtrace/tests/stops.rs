@@ -209,3 +209,44 @@ fn group_stop_is_a_job_control_stop() {
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGCONT));
     t.detach(pid.into(), 0).unwrap();
 }
+
+#[test]
+fn threads_born_and_dying_while_the_process_stops() {
+    let u = Untraced::start(&["churn"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.lwp_events(pid.into(), true).unwrap();
+    let (mut born, mut exited, mut signals) = (0, 0, 0);
+    let mut deliver = 0;
+    for i in 0..400 {
+        t.resume(pid.into(), Resume::Continue, None, deliver).unwrap();
+        deliver = 0;
+        if i % 10 == 0 {
+            unsafe { libc::kill(pid.0, libc::SIGUSR2) };
+        }
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).unwrap();
+                if info.flags & abi::PL_FLAG_BORN != 0 {
+                    born += 1;
+                } else {
+                    assert_eq!(info.flags, abi::PL_FLAG_EXITED, "{info:?}");
+                    exited += 1;
+                }
+            }
+            WaitStatus::Stopped(libc::SIGUSR2) => {
+                signals += 1;
+                // Deliver it: the handler runs, with no second stop.
+                deliver = libc::SIGUSR2;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(all_threads_stopped(&t, pid));
+        let n = t.num_lwps(pid.into()).unwrap();
+        assert!((1..=5).contains(&n), "{n} LWPs");
+    }
+    assert!(born > 0 && exited > 0 && signals > 0, "{born} {exited} {signals}");
+    t.detach(pid.into(), deliver).unwrap();
+    assert_ne!(proc_state(pid.0), 't');
+}

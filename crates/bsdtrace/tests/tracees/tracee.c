@@ -145,6 +145,17 @@ int main(int argc, char **argv) {
             pthread_join(t, NULL);
         }
         return 0;
+    } else if (!strcmp(m, "churn")) {
+        /* Threads are born and die all the time; SIGUSR2 is ignored-by-handler. */
+        signal(SIGUSR2, on_usr1);
+        ready("ready");
+        for (;;) {
+            pthread_t t[4];
+            for (int i = 0; i < 4; i++)
+                pthread_create(&t[i], NULL, quick, NULL);
+            for (int i = 0; i < 4; i++)
+                pthread_join(t[i], NULL);
+        }
     } else if (!strcmp(m, "two_traps")) {
         /* n threads hit int3 at (nearly) the same time, then exit. */
         pthread_t t[64];
