@@ -263,3 +263,43 @@ fn wnohang_returns_none_while_the_tracee_runs() {
     t.kill(pid.into()).unwrap();
     wait_pid(&mut t, pid);
 }
+
+#[test]
+fn a_tracee_killed_while_stopped_gives_esrch_and_its_exit() {
+    let u = Untraced::start(&["threads", "3"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let lwps = t.lwp_list(pid.into()).unwrap();
+    unsafe { libc::kill(pid.0, libc::SIGKILL) };
+    let mut buf = [0u8; 8];
+    for r in [
+        t.get_regs(pid.into()).map(drop),
+        t.get_regs(lwps[1].into()).map(drop),
+        t.read_memory(pid.into(), 0x1000, &mut buf),
+        t.get_dbregs(pid.into()).map(drop),
+    ] {
+        // A thread may still sit in its exit stop (Linux's PTRACE_EVENT_EXIT),
+        // where requests work; otherwise the answer is ESRCH, never another
+        // error or a hang.
+        if let Err(e) = r {
+            assert_eq!(e.errno(), Errno::ESRCH);
+        }
+    }
+    // Continuing is harmless, and the exit is reported.
+    let _ = t.resume(pid.into(), Resume::Continue, None, 0);
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+    std::mem::forget(u);
+}
+
+#[test]
+fn a_tracee_killed_while_stopped_is_reported_by_the_next_wait() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    unsafe { libc::kill(pid.0, libc::SIGKILL) };
+    // No continue: the wait alone must report the death, not hang.
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+    std::mem::forget(u);
+}

@@ -852,12 +852,10 @@ impl Tracer {
             if p.state == ProcState::Running {
                 return self.resume_lwp(pid, tid);
             }
-            if matches!(p.state, ProcState::Stopping | ProcState::Stopped { waited: false }) {
-                self.ready.retain(|x| *x != pid);
-                return self.resume_all(pid);
-            }
-            // Stopped and collected by the tracer: it resumes when told to.
-            return;
+            // Even a stop the tracer holds: a dying process cannot stay
+            // stopped (SIGKILL woke it), and its exit must reach wait.
+            self.ready.retain(|x| *x != pid);
+            return self.resume_all(pid);
         }
         match event {
             Some(e) => {

@@ -19,7 +19,12 @@ impl Tracer {
         if buf.is_empty() {
             return Ok(());
         }
-        let done = sys::vm_read(pid.0, addr, buf).unwrap_or(0);
+        let done = match sys::vm_read(pid.0, addr, buf) {
+            Ok(n) => n,
+            // The process died under us (killed while stopped).
+            Err(Errno::ESRCH) => return Err(Errno::ESRCH.into()),
+            Err(_) => 0,
+        };
         if done == buf.len() {
             return Ok(());
         }
@@ -33,8 +38,16 @@ impl Tracer {
                 Ok(n) => done += n,
             }
         }
-        if done == buf.len() {
+        self.fault_or_dead(pid, done, buf.len())
+    }
+
+    /// A short transfer: EFAULT with the count, or ESRCH if the process
+    /// died under us.
+    fn fault_or_dead(&self, pid: crate::engine::Pid, done: usize, want: usize) -> Result<()> {
+        if done == want {
             Ok(())
+        } else if !sys::procfs::alive(pid.0) {
+            Err(Errno::ESRCH.into())
         } else {
             Err(Error::Fault { errno: Errno::EFAULT, done })
         }
@@ -52,11 +65,7 @@ impl Tracer {
                 Ok(n) => done += n,
             }
         }
-        if done == data.len() {
-            Ok(())
-        } else {
-            Err(Error::Fault { errno: Errno::EFAULT, done })
-        }
+        self.fault_or_dead(pid, done, data.len())
     }
 
     /// PT_READ_I / PT_READ_D: one `int`. Any failure is ENOMEM (modern FreeBSD).

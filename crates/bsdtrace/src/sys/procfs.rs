@@ -101,6 +101,11 @@ pub fn exec_in_progress(pid: i32) -> bool {
     })
 }
 
+/// Is the process still alive (not gone, not a zombie)? For error paths.
+pub fn alive(pid: i32) -> bool {
+    status(pid).is_ok_and(|s| !matches!(s.state, 'Z' | 'X'))
+}
+
 /// Kernel thread? (PF_KTHREAD in /proc/PID/stat's flags field.)
 pub fn is_kernel_thread(pid: i32) -> Result<bool, Errno> {
     let text = read(&format!("/proc/{pid}/stat"))?;
