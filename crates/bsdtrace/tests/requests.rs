@@ -271,12 +271,13 @@ fn a_tracee_killed_while_stopped_gives_esrch_and_its_exit() {
     let pid = t.attach(u.pid().into()).unwrap();
     wait_pid(&mut t, pid);
     let lwps = t.lwp_list(pid.into()).unwrap();
+    let sp = t.get_regs(pid.into()).unwrap().r_rsp as u64;
     unsafe { libc::kill(pid.0, libc::SIGKILL) };
     let mut buf = [0u8; 8];
     for r in [
         t.get_regs(pid.into()).map(drop),
         t.get_regs(lwps[1].into()).map(drop),
-        t.read_memory(pid.into(), 0x1000, &mut buf),
+        t.read_memory(pid.into(), sp, &mut buf),
         t.get_dbregs(pid.into()).map(drop),
     ] {
         // A thread may still sit in its exit stop (Linux's PTRACE_EVENT_EXIT),
