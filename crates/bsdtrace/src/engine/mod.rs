@@ -331,8 +331,10 @@ enum Expect {
 ///
 /// A `Tracer` belongs to the thread that created it: Linux accepts ptrace
 /// requests only from the thread that attached, so the type is not `Send`.
-/// Programs that issue requests from several threads use
-/// [`crate::server::SharedTracer`], which runs a `Tracer` on its own thread.
+/// A program that issues requests from several threads runs its `Tracer`
+/// on one thread and hands it work from the others; the C face's executor
+/// (`crates/bsdtrace-c/src/executor.rs`) does exactly that, so FreeBSD C
+/// programs may call `ptrace()` and `waitpid()` from any thread.
 pub struct Tracer {
     pub(crate) procs: BTreeMap<Pid, Proc>,
     /// tid -> owning process.
