@@ -918,8 +918,12 @@ impl Ctx<'_> {
                 }
             };
             let trace = if frames.is_empty() {
-                // Linux does not unwind a thread that is on a CPU.
-                "<running>".to_string()
+                // Linux does not unwind a thread that is on a CPU; a zombie
+                // has no stack left (FreeBSD's "<unknown>" state).
+                match ps::stat(p.pid, Some(tid)).map(|t| t.state) {
+                    Ok('R') => "<running>".to_string(),
+                    _ => "<unknown>".to_string(),
+                }
             } else {
                 let mut t = String::new();
                 for f in frames {

@@ -28,6 +28,7 @@ const HELPER_C: &str = r#"
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pthread_barrier_t bar;
@@ -80,7 +81,14 @@ int main(int argc, char **argv) {
     pthread_create(&a, NULL, worker, "worker-a");
     pthread_create(&b, NULL, worker, "blocker");
     pthread_barrier_wait(&bar);
-    printf("%d %d %d %d %d %d %d\n", f, p[0], p[1], t, ntohs(sin.sin_port), u, e);
+    /* A child left unreaped: a zombie to describe. */
+    pid_t z = fork();
+    if (z == 0)
+        _exit(0);
+    siginfo_t si;
+    if (z < 0 || waitid(P_PID, z, &si, WEXITED | WNOWAIT) != 0)
+        return 7;
+    printf("%d %d %d %d %d %d %d %d\n", f, p[0], p[1], t, ntohs(sin.sin_port), u, e, (int)z);
     fflush(stdout);
     char c;
     while (read(0, &c, 1) > 0)
@@ -116,6 +124,8 @@ struct Holder {
     tcp_port: u16,
     unix_fd: i32,
     event_fd: i32,
+    /// An exited, unreaped child of the helper.
+    zombie: i32,
 }
 
 impl Holder {
@@ -138,7 +148,7 @@ impl Holder {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let v: Vec<i64> = line.split_whitespace().map(|s| s.parse().unwrap()).collect();
-        assert_eq!(v.len(), 7, "helper said {line:?}");
+        assert_eq!(v.len(), 8, "helper said {line:?}");
         Holder {
             child,
             dir,
@@ -149,6 +159,7 @@ impl Holder {
             tcp_port: v[4] as u16,
             unix_fd: v[5] as i32,
             event_fd: v[6] as i32,
+            zombie: v[7] as i32,
         }
     }
 
@@ -858,4 +869,63 @@ fn the_test_process_itself_can_be_described() {
     let exe = std::fs::read_link("/proc/self/exe").unwrap();
     let bin = ok_lines(&procstat(&["-h", "-b", &me]));
     assert!(bin[0].ends_with(&exe.display().to_string()));
+}
+
+#[test]
+fn an_unprivileged_user_sees_what_linux_lets_it_see_and_is_told_why_not_the_rest() {
+    if !is_root() {
+        eprintln!("skipped: needs root to run procstat as nobody against a root process");
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let h = Holder::spawn("nobody");
+    let pid = h.pid().to_string();
+    let as_nobody =
+        |args: &[&str]| Command::new(BIN).arg("procstat").args(args).uid(65534).gid(65534).output().unwrap();
+    // Public: the basic table, credentials, the command line.
+    let basic = ok_lines(&as_nobody(&["-h", &pid]));
+    assert!(basic[0].trim_start().starts_with(&pid));
+    assert!(ok_lines(&as_nobody(&["-h", "-s", &pid]))[0].contains(" 027 "));
+    assert!(ok_lines(&as_nobody(&["-h", "-c", &pid]))[0].ends_with(" second argument"));
+    // Private: the environment prints "-", as FreeBSD's does.
+    let env = ok_lines(&as_nobody(&["-h", "-e", &pid]));
+    assert_eq!(env, [format!("{pid:>5} {:<16} -", "psholder")]);
+    // Files, memory and kernel stacks warn with the /proc file and errno;
+    // like FreeBSD's warn(), that does not change the exit status.
+    for (args, want) in [
+        (&["-f"][..], format!("bsdtrace procstat: /proc/{pid}/fd: Permission denied\n")),
+        (&["-v"][..], format!("bsdtrace procstat: /proc/{pid}/smaps: Permission denied\n")),
+        (&["-x"][..], format!("bsdtrace procstat: /proc/{pid}/auxv: Permission denied\n")),
+    ] {
+        let o = as_nobody(&[args, &["-h", &pid][..]].concat());
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert_eq!(stderr(&o), want, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: {}", stdout(&o));
+    }
+    let o = as_nobody(&["-h", "-k", &pid]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains(&format!("kstack: /proc/{pid}/task/{pid}/stack: ")), "{}", stderr(&o));
+    assert!(stderr(&o).contains("needs CAP_SYS_ADMIN"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_zombie_has_no_executable_memory_or_files() {
+    let h = Holder::spawn("zombie");
+    let z = h.zombie.to_string();
+    let basic = ok_lines(&procstat(&["-h", &z]));
+    let f: Vec<&str> = basic[0].split_whitespace().collect();
+    assert_eq!(f[1], h.pid().to_string(), "PPID");
+    assert_eq!(f[5], "1", "THR");
+    assert_eq!(f[8], "-", "EMUL: a zombie has no ABI left");
+    let t = ok_lines(&procstat(&["-h", "-t", &z]));
+    assert_eq!(t[0].split_whitespace().nth(6), Some("zomb"));
+    for cmd in ["-f", "-v", "-x"] {
+        assert!(ok_lines(&procstat(&["-h", cmd, &z])).is_empty(), "{cmd}");
+    }
+    assert_eq!(ok_lines(&procstat(&["-h", "-c", &z])), [format!("{z:>5} {:<16} -", "psholder")]);
+    assert_eq!(stdout(&alias("pargs", &[&z])), format!("{z}:  psholder\n-\n"));
+    if is_root() {
+        let k = ok_lines(&procstat(&["-h", "-k", &z]));
+        assert!(k[0].contains("<unknown>"), "{k:?}");
+    }
 }
