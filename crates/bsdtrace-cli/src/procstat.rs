@@ -403,7 +403,8 @@ pub fn main(prog: &str, invoked: &str, args: Vec<OsString>) -> i32 {
         p.warnx("-C: Capsicum capability rights do not exist on Linux");
         return 1;
     }
-    if (aflag && !rest.is_empty()) || (!aflag && rest.is_empty()) {
+    // advlock describes the system, not processes: it takes no pids.
+    if cmd != Cmd::Advlock && ((aflag && !rest.is_empty()) || (!aflag && rest.is_empty())) {
         return p.usage();
     }
     if let Some(why) = unsupported {
@@ -418,6 +419,17 @@ pub fn main(prog: &str, invoked: &str, args: Vec<OsString>) -> i32 {
     // as a core file, which Linux's /proc cannot describe.
     let mut pids = Vec::new();
     let mut status = 0;
+    if cmd == Cmd::Advlock {
+        let mut ctx = Ctx { prog: &p, opts, cmd, out: String::new(), page: 0, hz: 0 };
+        loop {
+            ctx.advlock();
+            ctx.flush();
+            if interval == 0 {
+                return 0;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(interval));
+        }
+    }
     for a in &rest {
         let (l, complete) = strtol10(a);
         if complete {
@@ -470,7 +482,6 @@ pub fn main(prog: &str, invoked: &str, args: Vec<OsString>) -> i32 {
 
 fn not_on_linux(cmd: Cmd) -> Option<&'static str> {
     match cmd {
-        Cmd::Advlock => Some("advlock: not implemented on Linux; see /proc/locks"),
         Cmd::Kqueue => Some("kqueue: Linux has no kqueues (epoll descriptors are listed by files as type k)"),
         Cmd::Ptlwpinfo => Some("ptlwpinfo (-L): core files are not supported on Linux"),
         Cmd::Rlimitusage => Some("rlimitusage: Linux does not account usage against resource limits"),
@@ -530,7 +541,8 @@ impl Ctx<'_> {
             Cmd::Threads => self.threads(&p),
             Cmd::Tsignals => self.tsignals(&p),
             Cmd::Vm => self.vm(&p),
-            Cmd::Advlock | Cmd::Kqueue | Cmd::Ptlwpinfo | Cmd::Rlimitusage | Cmd::Sigfastblock => {}
+            Cmd::Advlock => self.advlock(),
+            Cmd::Kqueue | Cmd::Ptlwpinfo | Cmd::Rlimitusage | Cmd::Sigfastblock => {}
         }
         self.flush();
         Ok(())
@@ -560,6 +572,48 @@ impl Ctx<'_> {
         match procfs::comm(p.pid, tid) {
             Ok(n) if !n.is_empty() && n != p.comm => n,
             _ => "-".into(),
+        }
+    }
+
+    /// Every advisory lock on the system (/proc/locks). FreeBSD prints the
+    /// header on every -w round here, as this table is not per process.
+    fn advlock(&mut self) {
+        if self.header() {
+            let _ = writeln!(
+                self.out,
+                "{:>2} {:>5} {:>5} {:>5} {:>18} {:>18} {:>8} {:>9} {:>9} PATH",
+                "RW", "TYPE", "PID", "SYSID", "FSID", "RDEV", "INO", "START", "LEN"
+            );
+        }
+        let locks = match ps::locks() {
+            Ok(l) => l,
+            Err(e) => return self.warn_errno("/proc/locks", e),
+        };
+        for l in locks {
+            let dev = ps::makedev(l.dev_major, l.dev_minor);
+            // Open-file-description locks are fcntl(2) record locks owned
+            // by no process (pid -1); leases have no FreeBSD name.
+            let kind = match l.kind.as_str() {
+                "FLOCK" => "FLOCK",
+                "POSIX" | "OFDLCK" => "FCNTL",
+                _ => "?????",
+            };
+            let len = l.end.map(|e| e.saturating_sub(l.start) + 1).unwrap_or(0);
+            let path = if l.pid > 0 { ps::open_path(l.pid, dev, l.inode).unwrap_or_default() } else { String::new() };
+            let _ = writeln!(
+                self.out,
+                "{} {} {:>5} {:>5} {:>18} {:>18} {:>8} {:>9} {:>9} {}",
+                if l.write { "RW" } else { "RO" },
+                kind,
+                l.pid,
+                0,
+                c_hash_hex(dev),
+                c_hash_hex(0),
+                l.inode,
+                l.start,
+                len,
+                path
+            );
         }
     }
 

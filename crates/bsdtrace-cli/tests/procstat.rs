@@ -24,6 +24,7 @@ const HELPER_C: &str = r#"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,6 +62,10 @@ int main(int argc, char **argv) {
     int f = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);
     if (f < 0 || write(f, "hello", 5) != 5)
         return 3;
+    /* An flock(2) lock on the whole file and an fcntl(2) read lock on bytes 1-2. */
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 2 };
+    if (flock(f, LOCK_EX) != 0 || fcntl(f, F_SETLK, &fl) != 0)
+        return 8;
     int p[2];
     if (pipe(p) != 0)
         return 4;
@@ -364,7 +369,7 @@ fn usage_errors_exit_64_like_ex_usage() {
 
 #[test]
 fn what_linux_lacks_is_refused_with_a_reason() {
-    for args in [&["advlock", "1"][..], &["-L", "core"][..], &["-M", "core", "1"][..], &["-f", "-C", "1"][..]] {
+    for args in [&["kqueue", "1"][..], &["-L", "core"][..], &["-M", "core", "1"][..], &["-f", "-C", "1"][..]] {
         let o = procstat(args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert!(stderr(&o).starts_with("bsdtrace procstat: "), "{}", stderr(&o));
@@ -653,7 +658,7 @@ fn files_map_linux_descriptors_to_freebsd_types() {
     assert_eq!(row("root")[3..], ["v", "d", "r-------", "-", "-", "-", "/"]);
     // O_RDWR|O_APPEND, 5 bytes written.
     let data = format!("{dir}/data.txt");
-    assert_eq!(row(&h.file_fd.to_string())[3..], ["v", "r", "rwa-----", "-", "5", "-", &data]);
+    assert_eq!(row(&h.file_fd.to_string())[3..], ["v", "r", "rwa----l", "-", "5", "-", &data]);
     assert_eq!(row(&h.pipe_r.to_string())[3..], ["p", "-", "r-------", "-", "0", "-", "-"]);
     assert_eq!(row(&h.pipe_w.to_string())[3..], ["p", "-", "-w------", "-", "0", "-", "-"]);
     let port = h.tcp_port.to_string();
@@ -928,4 +933,45 @@ fn a_zombie_has_no_executable_memory_or_files() {
         let k = ok_lines(&procstat(&["-h", "-k", &z]));
         assert!(k[0].contains("<unknown>"), "{k:?}");
     }
+}
+
+#[test]
+fn advlock_lists_flock_and_fcntl_locks_with_their_files() {
+    let h = Holder::spawn("advlock");
+    let pid = h.pid();
+    let data = format!("{}/data.txt", h.dir.display());
+    let lines = ok_lines(&procstat(&["advlock"]));
+    assert_eq!(
+        lines[0],
+        format!(
+            "{:>2} {:>5} {:>5} {:>5} {:>18} {:>18} {:>8} {:>9} {:>9} PATH",
+            "RW", "TYPE", "PID", "SYSID", "FSID", "RDEV", "INO", "START", "LEN"
+        )
+    );
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(&data).unwrap();
+    let mine: Vec<Vec<String>> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter(|f| f[2] == pid.to_string())
+        .collect();
+    let fsid = format!("{:#x}", m.dev());
+    let ino = m.ino().to_string();
+    let mut want = vec![
+        vec!["RW", "FLOCK", &pid.to_string(), "0", &fsid, "0", &ino, "0", "0", &data]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        vec!["RO", "FCNTL", &pid.to_string(), "0", &fsid, "0", &ino, "1", "2", &data]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ];
+    let mut got = mine.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{lines:#?}");
+    // No pids needed; -h drops the header.
+    let h2 = ok_lines(&procstat(&["-h", "advlock"]));
+    assert!(h2.iter().all(|l| !l.contains("SYSID")));
 }

@@ -426,6 +426,67 @@ pub fn sockets(pid: i32) -> HashMap<u64, SocketInfo> {
     out
 }
 
+/// One held lock of /proc/locks (waiters, the "->" lines, are left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockEntry {
+    /// "POSIX", "FLOCK", "OFDLCK", "LEASE", ...
+    pub kind: String,
+    pub write: bool,
+    /// The owner; -1 for open-file-description locks.
+    pub pid: i32,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub inode: u64,
+    pub start: u64,
+    /// Inclusive end; `None` is EOF.
+    pub end: Option<u64>,
+}
+
+pub fn parse_locks(text: &str) -> Vec<LockEntry> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 8 || f[1] == "->" {
+            continue;
+        }
+        let mut dev = f[5].split(':');
+        let (Some(maj), Some(min), Some(ino)) = (dev.next(), dev.next(), dev.next()) else { continue };
+        out.push(LockEntry {
+            kind: f[1].to_string(),
+            write: f[3] == "WRITE",
+            pid: f[4].parse().unwrap_or(-1),
+            dev_major: u32::from_str_radix(maj, 16).unwrap_or(0),
+            dev_minor: u32::from_str_radix(min, 16).unwrap_or(0),
+            inode: ino.parse().unwrap_or(0),
+            start: f[6].parse().unwrap_or(0),
+            end: f[7].parse().ok(),
+        });
+    }
+    out
+}
+
+pub fn locks() -> Result<Vec<LockEntry>, Errno> {
+    Ok(parse_locks(&read_text("/proc/locks")?))
+}
+
+/// glibc's makedev(3).
+pub fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}
+
+/// The path under which `pid` has (device, inode) open, if it has.
+pub fn open_path(pid: i32, dev: u64, inode: u64) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        let Ok(m) = std::fs::metadata(e.path()) else { continue };
+        if m.dev() == dev && m.ino() == inode {
+            return link(&e.path().to_string_lossy()).ok();
+        }
+    }
+    None
+}
+
 /// One mapping of /proc/PID/smaps: the maps line plus the counters procstat uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmapsEntry {
@@ -602,6 +663,23 @@ Max open files            1024                 524288               files     \n
         assert_eq!(inet4("0100007F:0050"), "127.0.0.1:80");
         assert_eq!(inet4("00000000:07E8"), "*:2024");
         assert_eq!(inet6("00000000000000000000000001000000:0016"), "::1.22");
+    }
+
+    #[test]
+    fn locks_table() {
+        let t = "1: POSIX  ADVISORY  WRITE 1234 08:01:1310731 0 EOF\n\
+1: -> POSIX  ADVISORY  WRITE 1235 08:01:1310731 0 EOF\n\
+2: FLOCK  ADVISORY  READ  5678 00:1a:12345 5 9\n\
+3: OFDLCK ADVISORY  READ  -1 fd:00:9 0 EOF\n";
+        let l = parse_locks(t);
+        assert_eq!(l.len(), 3);
+        assert_eq!(
+            (l[0].kind.as_str(), l[0].write, l[0].pid, l[0].inode, l[0].end),
+            ("POSIX", true, 1234, 1310731, None)
+        );
+        assert_eq!((l[1].dev_major, l[1].dev_minor, l[1].start, l[1].end), (0, 0x1a, 5, Some(9)));
+        assert_eq!((l[2].pid, l[2].dev_major), (-1, 0xfd));
+        assert_eq!(makedev(8, 1), 0x801);
     }
 
     #[test]
