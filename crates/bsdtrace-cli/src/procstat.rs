@@ -167,7 +167,7 @@ impl Prog<'_> {
                 line.push(']');
             }
             match CMD_TABLE[i].1 {
-                Cmd::Files => line.push_str(" [-C]"),
+                c if not_on_linux(c).is_some() => line.push_str(" (not on Linux)"),
                 Cmd::Kstack => line.push_str(" [-v]"),
                 Cmd::Rusage => line.push_str(" [-Ht]"),
                 Cmd::Signals | Cmd::Tsignals => line.push_str(" [-n]"),
