@@ -363,9 +363,10 @@ pub fn main(prog: &str, invoked: &str, args: Vec<OsString>) -> i32 {
     }
     let mut rest: Vec<String> = args[g.optind..].to_vec();
 
-    let cmd = match cmd {
-        None if rest.first().and_then(|w| getcmd(w)).is_some() => {
-            let c = rest.first().and_then(|w| getcmd(w)).unwrap_or(Cmd::Basic);
+    // Without a mode flag, a first operand that names a command is one.
+    let word = if cmd.is_none() { rest.first().and_then(|w| getcmd(w)) } else { None };
+    let cmd = match (cmd, word) {
+        (None, Some(c)) => {
             // Subcommand options belong after the word, not before it.
             if opts.caps || opts.signum || opts.perthread || opts.verbose {
                 return p.usage();
@@ -391,8 +392,8 @@ pub fn main(prog: &str, invoked: &str, args: Vec<OsString>) -> i32 {
             rest = rest[1 + g2.optind..].to_vec();
             c
         }
-        None => Cmd::Basic,
-        Some(c) => {
+        (None, None) => Cmd::Basic,
+        (Some(c), _) => {
             if opts.caps && c != Cmd::Files && !p.compat {
                 return p.usage();
             }
