@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 
+mod procstat;
 mod protect;
 #[allow(dead_code)] // the truss driver calls into it
 mod truss;
@@ -12,7 +13,7 @@ fn main() {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     let argv0 = args.first().map(std::path::Path::new).and_then(|p| p.file_name()).map(|s| s.to_os_string());
     let (sub, prog) = match argv0.as_ref().and_then(|s| s.to_str()) {
-        Some(name @ "protect") => (name.to_string(), name.to_string()),
+        Some(name @ ("protect" | "procstat" | "pargs" | "penv" | "pwdx")) => (name.to_string(), name.to_string()),
         _ => {
             if args.len() < 2 {
                 usage();
@@ -24,6 +25,7 @@ fn main() {
     let rest = args.split_off(1);
     let code = match sub.as_str() {
         "protect" => protect::main(&prog, rest),
+        "procstat" | "pargs" | "penv" | "pwdx" => procstat::main(&prog, &sub, rest),
         "-h" | "--help" | "help" => {
             println!("{}", USAGE);
             0

@@ -14,6 +14,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub mod proc;
 pub mod procfs;
+pub mod procfs_stat;
 
 pub type Tid = i32;
 

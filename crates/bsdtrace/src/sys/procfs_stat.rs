@@ -1,0 +1,694 @@
+//! /proc readers for procstat(1): one function per /proc file, parsed into
+//! plain structs, plus the few libc calls procstat needs (affinity, user
+//! names, sysconf). Nothing here formats output or knows FreeBSD's columns;
+//! nothing here is on a stop/resume path. Every reader may race with an
+//! exiting process: a vanished /proc entry is `ESRCH`, a refused one keeps
+//! its errno (`EACCES`, `EPERM`) so the caller can say why.
+
+use crate::error::Errno;
+use std::collections::HashMap;
+
+fn os_err(e: std::io::Error) -> Errno {
+    match e.raw_os_error() {
+        Some(libc::ENOENT) | Some(libc::ESRCH) => Errno::ESRCH,
+        Some(n) => Errno(n),
+        None => Errno::EIO,
+    }
+}
+
+fn read_bytes(path: &str) -> Result<Vec<u8>, Errno> {
+    std::fs::read(path).map_err(os_err)
+}
+
+fn read_text(path: &str) -> Result<String, Errno> {
+    Ok(String::from_utf8_lossy(&read_bytes(path)?).into_owned())
+}
+
+fn task_dir(pid: i32, tid: Option<i32>) -> String {
+    match tid {
+        Some(t) => format!("/proc/{pid}/task/{t}"),
+        None => format!("/proc/{pid}"),
+    }
+}
+
+/// Every process id in /proc, ascending (threads are not listed).
+pub fn pids() -> Result<Vec<i32>, Errno> {
+    let dir = std::fs::read_dir("/proc").map_err(os_err)?;
+    let mut v: Vec<i32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Does /proc know this process (alive or zombie)?
+pub fn exists(pid: i32) -> bool {
+    pid > 0 && std::path::Path::new(&format!("/proc/{pid}/stat")).exists()
+}
+
+/// /proc/PID/stat or /proc/PID/task/TID/stat (proc(5) field numbers in comments).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    /// (1) pid or tid.
+    pub id: i32,
+    /// (2) comm, without the parentheses.
+    pub comm: String,
+    /// (3) R S D T t Z X I P W ...
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+    pub session: i32,
+    /// (7) controlling terminal device (0: none).
+    pub tty_nr: u32,
+    pub tpgid: i32,
+    /// (9) PF_* flags.
+    pub flags: u64,
+    pub minflt: u64,
+    pub majflt: u64,
+    /// (14, 15) in clock ticks.
+    pub utime: u64,
+    pub stime: u64,
+    /// (18) kernel priority minus 100 (MAX_RT_PRIO).
+    pub priority: i64,
+    pub nice: i64,
+    pub num_threads: i64,
+    /// (39) CPU last run on.
+    pub processor: i32,
+}
+
+impl Stat {
+    /// PF_KTHREAD: a kernel thread (no user memory, no exe).
+    pub fn is_kernel_thread(&self) -> bool {
+        self.flags & 0x0020_0000 != 0
+    }
+}
+
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let id = text[..open].trim().parse().ok()?;
+    let comm = text[open + 1..close].to_string();
+    let f: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    // f[0] is field 3.
+    let n = |i: usize| -> i64 { f.get(i - 3).and_then(|s| s.parse().ok()).unwrap_or(0) };
+    let u = |i: usize| -> u64 { f.get(i - 3).and_then(|s| s.parse().ok()).unwrap_or(0) };
+    Some(Stat {
+        id,
+        comm,
+        state: f.first().and_then(|s| s.chars().next()).unwrap_or('?'),
+        ppid: n(4) as i32,
+        pgrp: n(5) as i32,
+        session: n(6) as i32,
+        tty_nr: n(7) as u32,
+        tpgid: n(8) as i32,
+        flags: u(9),
+        minflt: u(10),
+        majflt: u(12),
+        utime: u(14),
+        stime: u(15),
+        priority: n(18),
+        nice: n(19),
+        num_threads: n(20),
+        processor: n(39) as i32,
+    })
+}
+
+pub fn stat(pid: i32, tid: Option<i32>) -> Result<Stat, Errno> {
+    parse_stat(&read_text(&format!("{}/stat", task_dir(pid, tid)))?).ok_or(Errno::ESRCH)
+}
+
+/// The fields of /proc/PID/status procstat uses that `procfs::Status` lacks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusExtra {
+    pub umask: Option<u32>,
+    pub groups: Vec<u32>,
+    pub cpus_allowed_list: String,
+    pub seccomp: u32,
+    /// VmHWM in KiB (peak resident set).
+    pub vm_hwm_kb: u64,
+    pub voluntary_ctxt_switches: u64,
+    pub nonvoluntary_ctxt_switches: u64,
+}
+
+pub fn parse_status_extra(text: &str) -> StatusExtra {
+    let mut s = StatusExtra::default();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let v = v.trim();
+        match k {
+            "Umask" => s.umask = u32::from_str_radix(v, 8).ok(),
+            "Groups" => s.groups = v.split_whitespace().filter_map(|g| g.parse().ok()).collect(),
+            "Cpus_allowed_list" => s.cpus_allowed_list = v.to_string(),
+            "Seccomp" => s.seccomp = v.parse().unwrap_or(0),
+            "VmHWM" => s.vm_hwm_kb = v.trim_end_matches("kB").trim().parse().unwrap_or(0),
+            "voluntary_ctxt_switches" => s.voluntary_ctxt_switches = v.parse().unwrap_or(0),
+            "nonvoluntary_ctxt_switches" => s.nonvoluntary_ctxt_switches = v.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    s
+}
+
+pub fn status_extra(pid: i32, tid: Option<i32>) -> Result<StatusExtra, Errno> {
+    Ok(parse_status_extra(&read_text(&format!("{}/status", task_dir(pid, tid)))?))
+}
+
+/// A NUL-separated list (cmdline, environ); a trailing NUL ends the last item.
+pub fn split_nul(b: &[u8]) -> Vec<String> {
+    if b.is_empty() {
+        return Vec::new();
+    }
+    let b = b.strip_suffix(b"\0").unwrap_or(b);
+    b.split(|&c| c == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+}
+
+pub fn cmdline(pid: i32) -> Result<Vec<String>, Errno> {
+    Ok(split_nul(&read_bytes(&format!("/proc/{pid}/cmdline"))?))
+}
+
+pub fn environ(pid: i32) -> Result<Vec<String>, Errno> {
+    Ok(split_nul(&read_bytes(&format!("/proc/{pid}/environ"))?))
+}
+
+/// The auxiliary vector, up to and including AT_NULL.
+pub fn auxv(pid: i32) -> Result<Vec<(u64, u64)>, Errno> {
+    let b = read_bytes(&format!("/proc/{pid}/auxv"))?;
+    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8]));
+    Ok(b.chunks_exact(16).map(|c| (word(&c[..8]), word(&c[8..]))).collect())
+}
+
+/// One line of /proc/PID/limits; `None` is "unlimited".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// "Max open files", ...
+    pub name: String,
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+pub fn parse_limits(text: &str) -> Vec<Limit> {
+    let mut out = Vec::new();
+    for line in text.lines().skip(1) {
+        // Columns are fixed-width: name 26, soft 21, hard 21, units.
+        if line.len() < 26 {
+            continue;
+        }
+        let name = line[..26].trim().to_string();
+        let mut rest = line[26..].split_whitespace();
+        let val = |s: Option<&str>| s.and_then(|s| if s == "unlimited" { None } else { s.parse().ok() });
+        let soft = val(rest.next());
+        let hard = val(rest.next());
+        out.push(Limit { name, soft, hard });
+    }
+    out
+}
+
+pub fn limits(pid: i32) -> Result<Vec<Limit>, Errno> {
+    Ok(parse_limits(&read_text(&format!("/proc/{pid}/limits"))?))
+}
+
+/// readlink of a /proc magic link (exe, cwd, root, fd/N).
+pub fn link(path: &str) -> Result<String, Errno> {
+    std::fs::read_link(path).map(|p| p.to_string_lossy().into_owned()).map_err(os_err)
+}
+
+/// What stat(2) through a /proc/PID/fd/N link says the object is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    Dir,
+    Block,
+    Char,
+    Link,
+    Socket,
+    Fifo,
+    Unknown,
+}
+
+/// One open descriptor: /proc/PID/fd/N and /proc/PID/fdinfo/N.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenFile {
+    pub fd: i32,
+    pub target: String,
+    pub kind: FileKind,
+    /// fdinfo `pos`.
+    pub pos: Option<u64>,
+    /// fdinfo `flags` (O_* bits, octal in the file).
+    pub flags: u32,
+    /// fdinfo has `lock:` lines (flock/POSIX/OFD locks through this file).
+    pub locked: bool,
+    /// The inode behind `socket:[N]`, `pipe:[N]`.
+    pub inode: Option<u64>,
+}
+
+fn kind_of(path: &str) -> FileKind {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let t = m.file_type();
+            if t.is_file() {
+                FileKind::Regular
+            } else if t.is_dir() {
+                FileKind::Dir
+            } else if t.is_block_device() {
+                FileKind::Block
+            } else if t.is_char_device() {
+                FileKind::Char
+            } else if t.is_symlink() {
+                FileKind::Link
+            } else if t.is_socket() {
+                FileKind::Socket
+            } else if t.is_fifo() {
+                FileKind::Fifo
+            } else {
+                FileKind::Unknown
+            }
+        }
+        Err(_) => FileKind::Unknown,
+    }
+}
+
+/// The kind of object at a path (cwd, root, exe), following links.
+pub fn path_kind(path: &str) -> FileKind {
+    kind_of(path)
+}
+
+fn bracket_inode(target: &str) -> Option<u64> {
+    let s = target.split_once(":[")?.1;
+    s.strip_suffix(']')?.parse().ok()
+}
+
+/// Open descriptors in fd order.
+pub fn files(pid: i32) -> Result<Vec<OpenFile>, Errno> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/fd")).map_err(os_err)?;
+    let mut fds: Vec<i32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    fds.sort_unstable();
+    let mut out = Vec::with_capacity(fds.len());
+    for fd in fds {
+        // A descriptor closed since the directory was read is skipped; a
+        // refusal (another user's process) is the caller's to report.
+        let target = match link(&format!("/proc/{pid}/fd/{fd}")) {
+            Ok(t) => t,
+            Err(Errno::ESRCH) => continue,
+            Err(e) => return Err(e),
+        };
+        let info = read_text(&format!("/proc/{pid}/fdinfo/{fd}")).unwrap_or_default();
+        let mut f = OpenFile {
+            fd,
+            kind: kind_of(&format!("/proc/{pid}/fd/{fd}")),
+            inode: bracket_inode(&target),
+            target,
+            pos: None,
+            flags: 0,
+            locked: false,
+        };
+        for line in info.lines() {
+            let Some((k, v)) = line.split_once(':') else { continue };
+            match k {
+                "pos" => f.pos = v.trim().parse().ok(),
+                "flags" => f.flags = u32::from_str_radix(v.trim(), 8).unwrap_or(0),
+                "lock" => f.locked = true,
+                _ => {}
+            }
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// A socket as the process's network namespace lists it in /proc/PID/net.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// libc::AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, ...
+    pub family: i32,
+    /// libc::SOCK_STREAM, SOCK_DGRAM, ...
+    pub sock_type: i32,
+    /// libc::IPPROTO_TCP, IPPROTO_UDP, IPPROTO_RAW, 0.
+    pub proto: i32,
+    /// "addr:port" for inet; the bound path for unix ("" if unbound).
+    pub local: String,
+    pub peer: String,
+    pub sendq: u64,
+    pub recvq: u64,
+}
+
+fn inet4(hex: &str) -> String {
+    let (a, p) = hex.split_once(':').unwrap_or((hex, "0"));
+    let v = u32::from_str_radix(a, 16).unwrap_or(0);
+    let port = u16::from_str_radix(p, 16).unwrap_or(0);
+    // The kernel prints the network-order word as a host (little-endian) u32.
+    let o = v.to_le_bytes();
+    let ip2 = std::net::Ipv4Addr::new(o[0], o[1], o[2], o[3]);
+    if v == 0 {
+        format!("*:{port}")
+    } else {
+        format!("{ip2}:{port}")
+    }
+}
+
+fn inet6(hex: &str) -> String {
+    let (a, p) = hex.split_once(':').unwrap_or((hex, "0"));
+    let port = u16::from_str_radix(p, 16).unwrap_or(0);
+    let mut bytes = [0u8; 16];
+    for w in 0..4 {
+        let word = a.get(w * 8..w * 8 + 8).and_then(|s| u32::from_str_radix(s, 16).ok()).unwrap_or(0);
+        bytes[w * 4..w * 4 + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    // FreeBSD prints IPv6 endpoints as addr.port.
+    format!("{}.{port}", std::net::Ipv6Addr::from(bytes))
+}
+
+fn parse_inet_table(text: &str, family: i32, sock_type: i32, proto: i32, out: &mut HashMap<u64, SocketInfo>) {
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 10 {
+            continue;
+        }
+        let Ok(inode) = f[9].parse::<u64>() else { continue };
+        let (tx, rx) = f[4].split_once(':').unwrap_or(("0", "0"));
+        let addr = |s: &str| if family == libc::AF_INET { inet4(s) } else { inet6(s) };
+        out.insert(
+            inode,
+            SocketInfo {
+                family,
+                sock_type,
+                proto,
+                local: addr(f[1]),
+                peer: addr(f[2]),
+                sendq: u64::from_str_radix(tx, 16).unwrap_or(0),
+                recvq: u64::from_str_radix(rx, 16).unwrap_or(0),
+            },
+        );
+    }
+}
+
+fn parse_unix_table(text: &str, out: &mut HashMap<u64, SocketInfo>) {
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 7 {
+            continue;
+        }
+        let Ok(inode) = f[6].parse::<u64>() else { continue };
+        let sock_type = i32::from_str_radix(f[4], 16).unwrap_or(0);
+        out.insert(
+            inode,
+            SocketInfo {
+                family: libc::AF_UNIX,
+                sock_type,
+                proto: 0,
+                local: f.get(7).map(|s| s.to_string()).unwrap_or_default(),
+                peer: String::new(),
+                sendq: 0,
+                recvq: 0,
+            },
+        );
+    }
+}
+
+/// All sockets of the network namespace `pid` lives in, by inode.
+pub fn sockets(pid: i32) -> HashMap<u64, SocketInfo> {
+    let mut out = HashMap::new();
+    let net = format!("/proc/{pid}/net");
+    let tables = [
+        ("tcp", libc::AF_INET, libc::SOCK_STREAM, libc::IPPROTO_TCP),
+        ("tcp6", libc::AF_INET6, libc::SOCK_STREAM, libc::IPPROTO_TCP),
+        ("udp", libc::AF_INET, libc::SOCK_DGRAM, libc::IPPROTO_UDP),
+        ("udp6", libc::AF_INET6, libc::SOCK_DGRAM, libc::IPPROTO_UDP),
+        ("raw", libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW),
+        ("raw6", libc::AF_INET6, libc::SOCK_RAW, libc::IPPROTO_RAW),
+    ];
+    for (name, fam, ty, proto) in tables {
+        if let Ok(t) = read_text(&format!("{net}/{name}")) {
+            parse_inet_table(&t, fam, ty, proto, &mut out);
+        }
+    }
+    if let Ok(t) = read_text(&format!("{net}/unix")) {
+        parse_unix_table(&t, &mut out);
+    }
+    out
+}
+
+/// One held lock of /proc/locks (waiters, the "->" lines, are left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockEntry {
+    /// "POSIX", "FLOCK", "OFDLCK", "LEASE", ...
+    pub kind: String,
+    pub write: bool,
+    /// The owner; -1 for open-file-description locks.
+    pub pid: i32,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub inode: u64,
+    pub start: u64,
+    /// Inclusive end; `None` is EOF.
+    pub end: Option<u64>,
+}
+
+pub fn parse_locks(text: &str) -> Vec<LockEntry> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 8 || f[1] == "->" {
+            continue;
+        }
+        let mut dev = f[5].split(':');
+        let (Some(maj), Some(min), Some(ino)) = (dev.next(), dev.next(), dev.next()) else { continue };
+        out.push(LockEntry {
+            kind: f[1].to_string(),
+            write: f[3] == "WRITE",
+            pid: f[4].parse().unwrap_or(-1),
+            dev_major: u32::from_str_radix(maj, 16).unwrap_or(0),
+            dev_minor: u32::from_str_radix(min, 16).unwrap_or(0),
+            inode: ino.parse().unwrap_or(0),
+            start: f[6].parse().unwrap_or(0),
+            end: f[7].parse().ok(),
+        });
+    }
+    out
+}
+
+pub fn locks() -> Result<Vec<LockEntry>, Errno> {
+    Ok(parse_locks(&read_text("/proc/locks")?))
+}
+
+/// glibc's makedev(3).
+pub fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}
+
+/// The path under which `pid` has (device, inode) open, if it has.
+pub fn open_path(pid: i32, dev: u64, inode: u64) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        let Ok(m) = std::fs::metadata(e.path()) else { continue };
+        if m.dev() == dev && m.ino() == inode {
+            return link(&e.path().to_string_lossy()).ok();
+        }
+    }
+    None
+}
+
+/// One mapping of /proc/PID/smaps: the maps line plus the counters procstat uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmapsEntry {
+    pub map: super::procfs::MapEntry,
+    pub rss_kb: u64,
+    pub private_kb: u64,
+    pub anonymous_kb: u64,
+    /// AnonHugePages + ShmemPmdMapped + FilePmdMapped.
+    pub huge_kb: u64,
+    /// VmFlags mnemonics ("rd", "gd", "lo", ...).
+    pub vm_flags: Vec<String>,
+}
+
+pub fn parse_smaps(text: &str) -> Vec<SmapsEntry> {
+    let mut out: Vec<SmapsEntry> = Vec::new();
+    for line in text.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        let is_header = first.contains('-') && !first.ends_with(':');
+        if is_header {
+            let Some(map) = super::procfs::parse_maps(line.as_bytes()).pop() else { continue };
+            out.push(SmapsEntry { map, rss_kb: 0, private_kb: 0, anonymous_kb: 0, huge_kb: 0, vm_flags: Vec::new() });
+            continue;
+        }
+        let Some(cur) = out.last_mut() else { continue };
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let kb = || v.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        match k {
+            "Rss" => cur.rss_kb = kb(),
+            "Private_Clean" | "Private_Dirty" => cur.private_kb += kb(),
+            "Anonymous" => cur.anonymous_kb = kb(),
+            "AnonHugePages" | "ShmemPmdMapped" | "FilePmdMapped" => cur.huge_kb += kb(),
+            "VmFlags" => cur.vm_flags = v.split_whitespace().map(str::to_string).collect(),
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn smaps(pid: i32) -> Result<Vec<SmapsEntry>, Errno> {
+    Ok(parse_smaps(&read_text(&format!("/proc/{pid}/smaps"))?))
+}
+
+/// The kernel function a thread sleeps in ("" when running or unknown).
+pub fn wchan(pid: i32, tid: Option<i32>) -> String {
+    let w = read_text(&format!("{}/wchan", task_dir(pid, tid))).unwrap_or_default();
+    if w == "0" {
+        String::new()
+    } else {
+        w
+    }
+}
+
+/// A thread's kernel stack, innermost frame first, each "func+0xoff/0xlen"
+/// (the `[<addr>]` prefix removed). Needs CAP_SYS_ADMIN.
+pub fn kstack(pid: i32, tid: i32) -> Result<Vec<String>, Errno> {
+    let t = read_text(&format!("/proc/{pid}/task/{tid}/stack"))?;
+    Ok(t.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let f = l.split_once("] ").map(|(_, f)| f).unwrap_or(l);
+            (!f.is_empty()).then(|| f.to_string())
+        })
+        .collect())
+}
+
+/// /proc/PID/io: (read_bytes, write_bytes) that reached storage.
+pub fn io(pid: i32, tid: Option<i32>) -> Result<(u64, u64), Errno> {
+    let t = read_text(&format!("{}/io", task_dir(pid, tid)))?;
+    let (mut r, mut w) = (0, 0);
+    for line in t.lines() {
+        match line.split_once(':') {
+            Some(("read_bytes", v)) => r = v.trim().parse().unwrap_or(0),
+            Some(("write_bytes", v)) => w = v.trim().parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    Ok((r, w))
+}
+
+/// /proc/PID/loginuid (`None`: unset, 4294967295).
+pub fn loginuid(pid: i32) -> Option<u32> {
+    let v: u32 = read_text(&format!("/proc/{pid}/loginuid")).ok()?.trim().parse().ok()?;
+    (v != u32::MAX).then_some(v)
+}
+
+/// The ELF class byte of the process's executable (1: 32-bit, 2: 64-bit).
+pub fn exe_elf_class(pid: i32) -> Result<u8, Errno> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(format!("/proc/{pid}/exe")).map_err(os_err)?;
+    let mut h = [0u8; 5];
+    f.read_exact(&mut h).map_err(os_err)?;
+    if &h[..4] != b"\x7fELF" {
+        return Err(Errno::ENOENT);
+    }
+    Ok(h[4])
+}
+
+/// sched_getaffinity(2) of one thread: the CPUs it may run on, ascending.
+pub fn affinity(tid: i32) -> Result<Vec<usize>, Errno> {
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if r != 0 {
+        return Err(Errno::last());
+    }
+    Ok((0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect())
+}
+
+/// The user name of a uid (getpwuid_r: files, NSS), if it has one.
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut res: *mut libc::passwd = std::ptr::null_mut();
+    let r = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) };
+    if r != 0 || res.is_null() || pw.pw_name.is_null() {
+        return None;
+    }
+    let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+pub fn page_size() -> u64 {
+    let r = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if r > 0 {
+        r as u64
+    } else {
+        4096
+    }
+}
+
+/// USER_HZ: the unit of /proc/PID/stat's times.
+pub fn clock_ticks() -> u64 {
+    let r = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if r > 0 {
+        r as u64
+    } else {
+        100
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_spaces_and_parens_in_comm() {
+        let s = parse_stat("42 (a b) c) S 1 42 42 34816 42 4194560 10 0 2 0 7 3 0 0 20 0 3 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0").unwrap();
+        assert_eq!(s.id, 42);
+        assert_eq!(s.comm, "a b) c");
+        assert_eq!((s.state, s.ppid, s.pgrp, s.session, s.tty_nr), ('S', 1, 42, 42, 34816));
+        assert_eq!((s.minflt, s.majflt, s.utime, s.stime), (10, 2, 7, 3));
+        assert_eq!((s.priority, s.nice, s.num_threads, s.processor), (20, 0, 3, 1));
+    }
+
+    #[test]
+    fn limits_table() {
+        let t = "Limit                     Soft Limit           Hard Limit           Units     \n\
+Max cpu time              unlimited            unlimited            seconds   \n\
+Max open files            1024                 524288               files     \n";
+        let l = parse_limits(t);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0], Limit { name: "Max cpu time".into(), soft: None, hard: None });
+        assert_eq!(l[1], Limit { name: "Max open files".into(), soft: Some(1024), hard: Some(524288) });
+    }
+
+    #[test]
+    fn nul_lists() {
+        assert_eq!(split_nul(b"a\0b c\0"), vec!["a", "b c"]);
+        assert_eq!(split_nul(b"a\0\0"), vec!["a", ""]);
+        assert!(split_nul(b"").is_empty());
+    }
+
+    #[test]
+    fn inet_addresses() {
+        assert_eq!(inet4("0100007F:0050"), "127.0.0.1:80");
+        assert_eq!(inet4("00000000:07E8"), "*:2024");
+        assert_eq!(inet6("00000000000000000000000001000000:0016"), "::1.22");
+    }
+
+    #[test]
+    fn locks_table() {
+        let t = "1: POSIX  ADVISORY  WRITE 1234 08:01:1310731 0 EOF\n\
+1: -> POSIX  ADVISORY  WRITE 1235 08:01:1310731 0 EOF\n\
+2: FLOCK  ADVISORY  READ  5678 00:1a:12345 5 9\n\
+3: OFDLCK ADVISORY  READ  -1 fd:00:9 0 EOF\n";
+        let l = parse_locks(t);
+        assert_eq!(l.len(), 3);
+        assert_eq!(
+            (l[0].kind.as_str(), l[0].write, l[0].pid, l[0].inode, l[0].end),
+            ("POSIX", true, 1234, 1310731, None)
+        );
+        assert_eq!((l[1].dev_major, l[1].dev_minor, l[1].start, l[1].end), (0, 0x1a, 5, Some(9)));
+        assert_eq!((l[2].pid, l[2].dev_major), (-1, 0xfd));
+        assert_eq!(makedev(8, 1), 0x801);
+    }
+
+    #[test]
+    fn smaps_entries() {
+        let t = "00400000-00401000 r-xp 00000000 08:01 12 /bin/x\nRss:                   4 kB\nPrivate_Clean:         4 kB\nPrivate_Dirty:         0 kB\nAnonymous:             0 kB\nVmFlags: rd ex mr mw me\n7ffc0000-7ffc2000 rw-p 00000000 00:00 0 [stack]\nRss: 8 kB\nAnonymous: 8 kB\nPrivate_Dirty: 8 kB\nVmFlags: rd wr mr mw me gd ac\n";
+        let s = parse_smaps(t);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].rss_kb, s[0].private_kb, s[0].map.path.as_str()), (4, 4, "/bin/x"));
+        assert_eq!((s[1].anonymous_kb, s[1].private_kb), (8, 8));
+        assert!(s[1].vm_flags.iter().any(|f| f == "gd"));
+    }
+}
