@@ -104,8 +104,20 @@ thread_local! {
     static CTX: RefCell<Option<Ctx>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// This thread's id, cached: every call compares it with the owner's.
+    static TID: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
 fn gettid() -> i32 {
-    bsdtrace::sys::gettid()
+    TID.with(|t| match t.get() {
+        0 => {
+            let tid = bsdtrace::sys::gettid();
+            t.set(tid);
+            tid
+        }
+        tid => tid,
+    })
 }
 
 fn lock(g: &Global) -> MutexGuard<'_, Inner> {
@@ -185,6 +197,8 @@ fn spawn_quiet(name: &str, f: impl FnOnce() + Send + 'static) {
 /// forget (leak) the parent's state so the child starts afresh.
 extern "C" fn atfork_child() {
     GLOBAL.store(std::ptr::null_mut(), Ordering::Release);
+    // The child's only thread has a new id.
+    let _ = TID.try_with(|t| t.set(0));
     let _ = CTX.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
             if let Some(ctx) = c.take() {
@@ -304,9 +318,10 @@ fn ring_doorbell(i: &mut Inner) {
     }
 }
 
-/// `waitid(P_ALL, WNOWAIT | __WALL | flags)`: block until some child has a
-/// status these options report, without reaping it.
-fn peek(flags: i32) -> Result<(), Errno> {
+/// `waitid(P_ALL, WNOWAIT | __WALL | flags)`: the child the kernel would
+/// report next, as (pid, si_code, si_status), without reaping it; `None`
+/// when WNOHANG found nothing.
+fn waitid_peek(flags: i32) -> Result<Option<(i32, i32, i32)>, Errno> {
     // SAFETY: an all-zero siginfo_t is valid; the kernel writes into it.
     let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: plain system call with a valid out-pointer.
@@ -316,14 +331,29 @@ fn peek(flags: i32) -> Result<(), Errno> {
             libc::P_ALL,
             0,
             &mut si as *mut libc::siginfo_t,
-            flags | libc::WEXITED | libc::WNOWAIT | bsdtrace::sys::WALL,
+            flags | libc::WNOWAIT | bsdtrace::sys::WALL,
             0usize,
         )
     };
     if r == -1 {
-        Err(Errno::last())
-    } else {
-        Ok(())
+        return Err(Errno::last());
+    }
+    // SAFETY: waitid filled the SIGCHLD member (or left si_pid 0).
+    let (pid, status) = unsafe { (si.si_pid(), si.si_status()) };
+    Ok((pid != 0).then_some((pid, si.si_code, status)))
+}
+
+/// Block until some child has a status these options report.
+fn peek(flags: i32) -> Result<(), Errno> {
+    waitid_peek(flags | libc::WEXITED).map(drop)
+}
+
+/// The next job-control stop (CLD_STOPPED) of a child, if it is the first
+/// stopped child the kernel has: (pid, signal). Not reaped.
+pub fn peek_job_stop() -> Option<(i32, i32)> {
+    match waitid_peek(libc::WSTOPPED | libc::WNOHANG) {
+        Ok(Some((pid, code, sig))) if code == libc::CLD_STOPPED => Some((pid, sig)),
+        _ => None,
     }
 }
 
@@ -410,21 +440,32 @@ fn watcher(g: &'static Global) {
 
 /// A wait: run `attempt` (which must not block) on the executor until it
 /// yields a result; between attempts block as [`block`] does, unless
-/// `nohang`. `flags` are the Linux options the wait reports.
+/// `nohang`. `flags` are the Linux options the wait reports; `before` runs
+/// in the calling thread before each attempt and before blocking; when it
+/// returns true the attempt is repeated at once.
 pub fn wait_loop<R: Send + 'static>(
     nohang: bool,
     flags: i32,
+    before: impl Fn() -> bool,
     attempt: impl Fn(&mut Ctx) -> Result<Option<R>, Errno> + Send + Sync + Clone + 'static,
 ) -> Result<Option<R>, Errno> {
     loop {
+        before();
         let (r, seen) = call_seq(attempt.clone());
         match r {
             Ok(Some(x)) => return Ok(Some(x)),
             Err(e) => return Err(e),
+            // `before` may have something for the engine now.
+            Ok(None) if before() => continue,
             Ok(None) if nohang => return Ok(None),
             Ok(None) => block(seen, flags)?,
         }
     }
+}
+
+/// Does the calling thread run the engine itself?
+pub fn is_executor() -> bool {
+    matches!(global().mode, Mode::Direct { owner } if owner == gettid())
 }
 
 /// Which executor design this process runs (for tests and the benchmark).

@@ -15,7 +15,7 @@
 
 use crate::copy::{copyout, zeroed, Plain};
 use crate::executor::{self, Ctx, Stashed};
-use bsdtrace::{Errno, WaitOptions, WaitStatus};
+use bsdtrace::{Errno, Pid, WaitOptions, WaitStatus};
 
 /// FreeBSD's `waitid()` option for debugger stops (`<sys/ptrace.h>`).
 pub const WTRAPPED: i32 = 0x20;
@@ -74,6 +74,9 @@ impl Want {
 /// One non-blocking try, on the executor: what an earlier call left, then
 /// the engine.
 fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
+    if w.untraced {
+        reap_job_stops(ctx);
+    }
     if let Some(i) = ctx.stash.iter().position(|s| w.selects(s) && w.reports(s.status)) {
         let s = ctx.stash[i];
         if !w.nowait {
@@ -81,7 +84,10 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
         }
         return Ok(Some(s));
     }
-    let opts = WaitOptions { nohang: true, untraced: w.untraced, continued: w.continued };
+    // The engine takes a stopped child it does not know for a new tracee
+    // whose creator's event is late (and keeps it); job-control stops of
+    // untraced children are reaped above instead, so never ask it for them.
+    let opts = WaitOptions { nohang: true, untraced: false, continued: w.continued };
     loop {
         match ctx.tracer.wait(w.sel, opts) {
             Ok(None) => return Ok(None),
@@ -105,9 +111,74 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
     }
 }
 
-fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
-    executor::wait_loop(nohang, w.linux_flags(), move |ctx| attempt(ctx, w))
+/// Reap job-control stops of children we do not trace (WUNTRACED) and
+/// keep them for the wait that asked.
+fn reap_job_stops(ctx: &mut Ctx) {
+    while let Some((pid, sig)) = executor::peek_job_stop() {
+        if ctx.tracer.is_traced(Pid(pid)) {
+            return;
+        }
+        match bsdtrace::sys::wait4(pid, libc::WUNTRACED | libc::WNOHANG | bsdtrace::sys::WALL) {
+            Ok(Some((p, st))) if p == pid && libc::WIFSTOPPED(st) => {
+                let pgid = bsdtrace::sys::getpgid(pid).unwrap_or(-1);
+                ctx.stash.push_back(Stashed { pid: Pid(pid), pgid, status: WaitStatus::JobStopped(sig) });
+            }
+            _ => return,
+        }
+    }
 }
+
+fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
+    executor::wait_loop(nohang, w.linux_flags(), hand_over_traceme, move |ctx| attempt(ctx, w))
+}
+
+/// A PT_TRACE_ME child is traced, in Linux's eyes, by the thread that
+/// forked it. When that is not the executor, the engine cannot adopt it at
+/// its first stop (only the forking thread may PTRACE_DETACH it), so the
+/// forking thread does that half here, when it waits: it reaps the child's
+/// first stop, reads its siginfo, detaches it into a job-control stop, and
+/// hands it to the engine, which seizes it and reports that first stop.
+fn hand_over_traceme() -> bool {
+    if executor::is_executor() {
+        return false;
+    }
+    use bsdtrace::sys;
+    let me = sys::gettid();
+    let Ok(children) = std::fs::read_to_string(format!("/proc/{}/task/{me}/children", sys::getpid())) else {
+        return false;
+    };
+    let mut adopted = false;
+    for child in children.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+        // Stopped for us, its tracer, and not yet the engine's.
+        if !sys::procfs::status(child).is_ok_and(|s| s.tracer_pid == me && s.state == 't') {
+            continue;
+        }
+        if executor::call(move |ctx| ctx.tracer.is_traced(Pid(child))) {
+            continue;
+        }
+        // The stop may already have been reaped by the engine (which could
+        // not adopt it); then its siginfo still tells the signal.
+        let reaped = sys::wait4(child, sys::WALL | libc::WNOHANG).ok().flatten().map(|(_, st)| st);
+        let siginfo = sys::siginfo(child).ok();
+        let status = match (reaped, siginfo) {
+            (Some(st), _) => st,
+            (None, Some(si)) => (sys::si::signo(&si) << 8) | 0x7f,
+            (None, None) => continue,
+        };
+        if sys::detach(child, libc::SIGSTOP).is_err() || sys::wait4(child, sys::WALL | libc::WUNTRACED).is_err() {
+            continue;
+        }
+        let siginfo = siginfo.map(PlainSiginfo);
+        adopted |= executor::call(move |ctx| ctx.tracer.adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))).is_ok();
+    }
+    adopted
+}
+
+/// A `siginfo_t` to hand to the executor thread.
+struct PlainSiginfo(libc::siginfo_t);
+// SAFETY: siginfo_t is plain data; its pointer fields (si_addr, sigval) are
+// numbers copied out of the kernel, never dereferenced by us.
+unsafe impl Send for PlainSiginfo {}
 
 fn fail<T: From<i8>>(err: Errno) -> T {
     crate::copy::set_errno(err);
@@ -251,7 +322,6 @@ pub extern "C" fn waitid(idtype: libc::idtype_t, id: libc::id_t, infop: *mut lib
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bsdtrace::Pid;
 
     #[test]
     fn child_info_is_glibcs_sigchld_layout() {
