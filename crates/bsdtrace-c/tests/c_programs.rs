@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 /// a cdylib for integration tests, so build it here, once per test binary,
 /// with the profile and target directory of this test.
 fn lib_dir() -> &'static Path {
+    // The same features as this test was built with.
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
@@ -29,6 +30,9 @@ fn lib_dir() -> &'static Path {
             .arg(&target);
         if release {
             cmd.arg("--release");
+        }
+        if cfg!(feature = "procctl") {
+            cmd.args(["--features", "procctl"]);
         }
         run_ok(&mut cmd);
         let dir = target.join(if release { "release" } else { "debug" });
@@ -115,6 +119,12 @@ fn requests_from_a_thread_other_than_the_attacher_while_it_waits() {
 fn requests_and_waits_from_any_thread_with_the_engine_thread() {
     // Threads exist before the first request: the engine gets its own thread.
     tap("mt_tracer", &["early"], None);
+}
+
+#[cfg(feature = "procctl")]
+#[test]
+fn procctl_from_c() {
+    tap("procctl", &[], None);
 }
 
 #[test]
