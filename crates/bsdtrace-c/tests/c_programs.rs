@@ -163,3 +163,25 @@ fn the_documented_example_builds_and_runs() {
         assert_eq!(lines[3], "child exited with 7");
     }
 }
+
+#[test]
+fn the_example_linked_with_the_static_library() {
+    // libbsdtrace.a in a dynamically linked program: its ptrace() and
+    // waitpid() are the program's own and win over libc.so's.
+    let dir = scratch("c-doc-example-static");
+    let src = dir.join("example.c");
+    std::fs::write(&src, doc_example()).unwrap();
+    let exe = dir.join("example");
+    run_ok(
+        Command::new(cc())
+            .args(["-Wall", "-Werror", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .arg(lib_dir().join("libbsdtrace.a"))
+            .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-o"])
+            .arg(&exe),
+    );
+    let out = run_ok(&mut Command::new(&exe));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.ends_with("child exited with 7\n"), "{stdout}");
+}
