@@ -223,7 +223,9 @@ fn engine_thread(g: &'static Global) {
         match i.jobs.pop_front() {
             Some(job) => {
                 drop(i);
-                job(&mut ctx);
+                // A panic must not take the executor (and every thread
+                // waiting on it) down; its caller sees a closed channel.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut ctx)));
                 i = lock(g);
             }
             None => i = g.cv.wait(i).unwrap_or_else(|e| e.into_inner()),
@@ -239,8 +241,33 @@ fn bump(g: &Global) -> u64 {
     i.seq
 }
 
-fn with_owner_ctx<R>(f: impl FnOnce(&mut Ctx) -> R) -> R {
-    CTX.with(|c| f(c.borrow_mut().get_or_insert_with(Ctx::new)))
+thread_local! {
+    /// This thread is inside a libbsdtrace entry point.
+    static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as inside libbsdtrace until dropped.
+pub struct Inside(());
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        INSIDE.with(|i| i.set(false));
+    }
+}
+
+/// Enter libbsdtrace; `None` if this thread already is inside it, which
+/// can only be a signal handler that interrupted it and called in again.
+/// libbsdtrace is not async-signal-safe (it takes locks, allocates and may
+/// be in the middle of an engine call), so such a call must fail at once.
+pub fn enter() -> Option<Inside> {
+    INSIDE.with(|i| (!i.replace(true)).then(|| Inside(())))
+}
+
+/// Run `f` on the owner's engine; `None` if the engine is busy on this very
+/// thread: a signal handler that interrupted a libbsdtrace call called in
+/// again (the engine is not async-signal-safe; failing beats corrupting it).
+fn with_owner_ctx<R>(f: impl FnOnce(&mut Ctx) -> R) -> Option<R> {
+    CTX.with(|c| c.try_borrow_mut().ok().map(|mut c| f(c.get_or_insert_with(Ctx::new))))
 }
 
 /// Run the queued calls of other threads (direct-mode owner only).
@@ -248,25 +275,26 @@ fn serve_queue(g: &Global) {
     loop {
         let job = lock(g).jobs.pop_front();
         let Some(job) = job else { return };
-        with_owner_ctx(job);
+        let _ = with_owner_ctx(job);
     }
 }
 
 /// Run `f` on the executor; returns its result and the sequence number right
-/// after it (for [`block`]).
-fn call_seq<R: Send + 'static>(f: impl FnOnce(&mut Ctx) -> R + Send + 'static) -> (R, u64) {
+/// after it (for [`block`]). `None`: called from a signal handler that
+/// interrupted the direct-mode owner inside the engine.
+fn call_seq<R: Send + 'static>(f: impl FnOnce(&mut Ctx) -> R + Send + 'static) -> Option<(R, u64)> {
     let g = global();
     let me = gettid();
     match g.mode {
         Mode::Direct { owner } if owner == me => {
             if !g.shared.load(Ordering::Acquire) {
-                return (with_owner_ctx(f), 0);
+                return with_owner_ctx(f).map(|r| (r, 0));
             }
             serve_queue(g);
-            let r = with_owner_ctx(f);
+            let r = with_owner_ctx(f)?;
             let s = bump(g);
             serve_queue(g);
-            (r, s)
+            Some((r, s))
         }
         mode => {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -286,14 +314,15 @@ fn call_seq<R: Send + 'static>(f: impl FnOnce(&mut Ctx) -> R + Send + 'static) -
                 }
                 g.cv.notify_all();
             }
-            rx.recv().expect("the libbsdtrace executor is gone")
+            Some(rx.recv().expect("the libbsdtrace executor is gone"))
         }
     }
 }
 
-/// Run `f` on the executor (inline when the caller is it).
-pub fn call<R: Send + 'static>(f: impl FnOnce(&mut Ctx) -> R + Send + 'static) -> R {
-    call_seq(f).0
+/// Run `f` on the executor (inline when the caller is it). `None` only for
+/// a re-entrant call from a signal handler (see [`with_owner_ctx`]).
+pub fn call<R: Send + 'static>(f: impl FnOnce(&mut Ctx) -> R + Send + 'static) -> Option<R> {
+    call_seq(f).map(|(r, _)| r)
 }
 
 /// Is `pid` one of our doorbell children? (Forgets it: each is reported once.)
@@ -394,7 +423,7 @@ fn block(seen: u64, flags: i32) -> Result<(), Errno> {
         if owner {
             if let Some(job) = i.jobs.pop_front() {
                 drop(i);
-                with_owner_ctx(job);
+                let _ = with_owner_ctx(job);
                 i = lock(g);
                 continue;
             }
@@ -451,7 +480,10 @@ pub fn wait_loop<R: Send + 'static>(
 ) -> Result<Option<R>, Errno> {
     loop {
         before();
-        let (r, seen) = call_seq(attempt.clone());
+        let Some((r, seen)) = call_seq(attempt.clone()) else {
+            // Re-entered from a signal handler: nothing can be reaped now.
+            return if nohang { Ok(None) } else { Err(Errno::EINTR) };
+        };
         match r {
             Ok(Some(x)) => return Ok(Some(x)),
             Err(e) => return Err(e),
@@ -474,5 +506,20 @@ pub fn mode_name() -> &'static str {
         Mode::Direct { .. } if global().shared.load(Ordering::Acquire) => "direct+forwarding",
         Mode::Direct { .. } => "direct",
         Mode::Thread => "engine-thread",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_reentry_leaves_the_thread_inside() {
+        let outer = enter().expect("first entry");
+        assert!(enter().is_none());
+        // The refusal must not have cleared the flag of the outer call.
+        assert!(enter().is_none());
+        drop(outer);
+        assert!(enter().is_some());
     }
 }

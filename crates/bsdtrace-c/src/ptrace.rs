@@ -68,6 +68,12 @@ fn e(err: bsdtrace::Error) -> Errno {
 #[no_mangle]
 pub extern "C" fn ptrace(req: libc::c_int, pid: libc::pid_t, addr: *mut libc::c_char, data: libc::c_int) -> libc::c_int {
     let addr = addr as usize;
+    let Some(_inside) = executor::enter() else {
+        // From a signal handler that interrupted libbsdtrace: FreeBSD's
+        // answer to a request racing another one on the same process.
+        crate::copy::set_errno(Errno::EBUSY);
+        return -1;
+    };
     let r = match req {
         // Runs in the child, which traces nothing: no executor needed.
         PT_TRACE_ME => bsdtrace::trace_me().map(|()| 0).map_err(e),
@@ -76,7 +82,9 @@ pub extern "C" fn ptrace(req: libc::c_int, pid: libc::pid_t, addr: *mut libc::c_
                 // FreeBSD's libc does this so a value of -1 can be told apart.
                 crate::copy::set_errno(Errno(0));
             }
-            executor::call(move |ctx| request(ctx, req, pid, addr, data))
+            // None: a signal handler called in while this thread was inside
+            // the engine; FreeBSD's answer to a request racing another.
+            executor::call(move |ctx| request(ctx, req, pid, addr, data)).unwrap_or(Err(Errno::EBUSY))
         }
     };
     match r {

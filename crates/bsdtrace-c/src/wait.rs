@@ -129,6 +129,12 @@ fn reap_job_stops(ctx: &mut Ctx) {
 }
 
 fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
+    // From a signal handler that interrupted libbsdtrace (a SIGCHLD handler
+    // calling waitpid): nothing can be reaped now; WNOHANG says so, a
+    // blocking wait is interrupted.
+    let Some(_inside) = executor::enter() else {
+        return if nohang { Ok(None) } else { Err(Errno::EINTR) };
+    };
     executor::wait_loop(nohang, w.linux_flags(), hand_over_traceme, move |ctx| attempt(ctx, w))
 }
 
@@ -153,7 +159,7 @@ fn hand_over_traceme() -> bool {
         if !sys::procfs::status(child).is_ok_and(|s| s.tracer_pid == me && s.state == 't') {
             continue;
         }
-        if executor::call(move |ctx| ctx.tracer.is_traced(Pid(child))) {
+        if executor::call(move |ctx| ctx.tracer.is_traced(Pid(child))) != Some(false) {
             continue;
         }
         // The stop may already have been reaped by the engine (which could
@@ -169,7 +175,8 @@ fn hand_over_traceme() -> bool {
             continue;
         }
         let siginfo = siginfo.map(PlainSiginfo);
-        adopted |= executor::call(move |ctx| ctx.tracer.adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))).is_ok();
+        adopted |= executor::call(move |ctx| ctx.tracer.adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0)))
+            .is_some_and(|r| r.is_ok());
     }
     adopted
 }

@@ -106,6 +106,7 @@ tap_tests! {
     syscall_stops_args_and_return_values: "syscalls";
     follow_fork_and_the_wait_family: "fork";
     threads_of_a_tracee: "threads";
+    a_sigchld_handler_that_waits: "sigchld";
 }
 
 #[test]
