@@ -63,7 +63,10 @@ pub struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        Ctx { tracer: Tracer::process_wide(), stash: VecDeque::new() }
+        Ctx {
+            tracer: Tracer::process_wide(),
+            stash: VecDeque::new(),
+        }
     }
 }
 
@@ -125,7 +128,9 @@ fn lock(g: &Global) -> MutexGuard<'_, Inner> {
 }
 
 fn thread_count() -> usize {
-    std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(2)
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(2)
 }
 
 fn global() -> &'static Global {
@@ -141,7 +146,11 @@ fn global() -> &'static Global {
         Some("0") => false,
         _ => thread_count() > 1,
     };
-    let mode = if thread { Mode::Thread } else { Mode::Direct { owner: gettid() } };
+    let mode = if thread {
+        Mode::Thread
+    } else {
+        Mode::Direct { owner: gettid() }
+    };
     let g = Box::into_raw(Box::new(Global {
         mode,
         shared: AtomicBool::new(false),
@@ -267,7 +276,11 @@ pub fn enter() -> Option<Inside> {
 /// thread: a signal handler that interrupted a libbsdtrace call called in
 /// again (the engine is not async-signal-safe; failing beats corrupting it).
 fn with_owner_ctx<R>(f: impl FnOnce(&mut Ctx) -> R) -> Option<R> {
-    CTX.with(|c| c.try_borrow_mut().ok().map(|mut c| f(c.get_or_insert_with(Ctx::new))))
+    CTX.with(|c| {
+        c.try_borrow_mut()
+            .ok()
+            .map(|mut c| f(c.get_or_insert_with(Ctx::new)))
+    })
 }
 
 /// Run the queued calls of other threads (direct-mode owner only).
@@ -336,7 +349,16 @@ fn ring_doorbell(i: &mut Inner) {
     // SAFETY: a raw clone without CLONE_VM: the child has its own copy of
     // our memory and only makes the exit_group system call, touching nothing
     // (no locks, no allocation), so it is sound in a threaded process.
-    let pid = unsafe { libc::syscall(libc::SYS_clone, 0 as libc::c_ulong, 0usize, 0usize, 0usize, 0usize) };
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            0 as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
     if pid == 0 {
         // SAFETY: the child leaves at once.
         unsafe { libc::syscall(libc::SYS_exit_group, 0) };
@@ -430,7 +452,11 @@ fn block(seen: u64, flags: i32) -> Result<(), Errno> {
         }
         i = g.cv.wait(i).unwrap_or_else(|e| e.into_inner());
     }
-    let pos = i.waiters.iter().position(|f| *f == flags).expect("registered");
+    let pos = i
+        .waiters
+        .iter()
+        .position(|f| *f == flags)
+        .expect("registered");
     i.waiters.swap_remove(pos);
     g.cv.notify_all();
     Ok(())

@@ -34,8 +34,18 @@ impl UserData for CallerData {
 
 /// `procctl(2)` with glibc's `idtype_t` (P_PID, P_PGID) and `id_t`.
 #[no_mangle]
-pub extern "C" fn procctl(idtype: libc::idtype_t, id: libc::id_t, cmd: libc::c_int, data: *mut libc::c_void) -> libc::c_int {
-    match procctl_raw(idtype as i32, i64::from(id), cmd, &mut CallerData(data as usize)) {
+pub extern "C" fn procctl(
+    idtype: libc::idtype_t,
+    id: libc::id_t,
+    cmd: libc::c_int,
+    data: *mut libc::c_void,
+) -> libc::c_int {
+    match procctl_raw(
+        idtype as i32,
+        i64::from(id),
+        cmd,
+        &mut CallerData(data as usize),
+    ) {
         Ok(()) => 0,
         Err(e) => {
             set_errno(e);

@@ -11,7 +11,9 @@
 //!
 //! It must never touch the caller's memory except through `copy`.
 
-use crate::copy::{copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, zeroed, Plain};
+use crate::copy::{
+    copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, zeroed, Plain,
+};
 use crate::executor::{self, Ctx};
 use bsdtrace::abi::{self, *};
 use bsdtrace::sys::procfs;
@@ -66,7 +68,12 @@ fn e(err: bsdtrace::Error) -> Errno {
 
 /// `ptrace(2)`. Returns the request's value, or -1 with `errno` set.
 #[no_mangle]
-pub extern "C" fn ptrace(req: libc::c_int, pid: libc::pid_t, addr: *mut libc::c_char, data: libc::c_int) -> libc::c_int {
+pub extern "C" fn ptrace(
+    req: libc::c_int,
+    pid: libc::pid_t,
+    addr: *mut libc::c_char,
+    data: libc::c_int,
+) -> libc::c_int {
     let addr = addr as usize;
     let Some(_inside) = executor::enter() else {
         // From a signal handler that interrupted libbsdtrace: FreeBSD's
@@ -84,7 +91,8 @@ pub extern "C" fn ptrace(req: libc::c_int, pid: libc::pid_t, addr: *mut libc::c_
             }
             // None: a signal handler called in while this thread was inside
             // the engine; FreeBSD's answer to a request racing another.
-            executor::call(move |ctx| request(ctx, req, pid, addr, data)).unwrap_or(Err(Errno::EBUSY))
+            executor::call(move |ctx| request(ctx, req, pid, addr, data))
+                .unwrap_or(Err(Errno::EBUSY))
         }
     };
     match r {
@@ -188,7 +196,10 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             copyout(addr, &m)?;
             Ok(0)
         }
-        PT_SET_EVENT_MASK => t.set_event_mask(tg, mask_in.expect("copied in")).map(|()| 0).map_err(e),
+        PT_SET_EVENT_MASK => t
+            .set_event_mask(tg, mask_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
         PT_GET_SC_ARGS => {
             let a = t.sc_args(tg).map_err(e)?;
             // MIN(data, sizeof(args)) with C's conversion of int to size_t.
@@ -207,37 +218,63 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             copyout(addr, &r)?;
             Ok(0)
         }
-        PT_SETREGS => t.set_regs(tg, &regs_in.expect("copied in")).map(|()| 0).map_err(e),
+        PT_SETREGS => t
+            .set_regs(tg, &regs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
         PT_GETFPREGS => {
             let r = t.get_fpregs(tg).map_err(e)?;
             copyout(addr, &r)?;
             Ok(0)
         }
-        PT_SETFPREGS => t.set_fpregs(tg, &fpregs_in.expect("copied in")).map(|()| 0).map_err(e),
+        PT_SETFPREGS => t
+            .set_fpregs(tg, &fpregs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
         PT_GETDBREGS => {
             let r = t.get_dbregs(tg).map_err(e)?;
             copyout(addr, &r)?;
             Ok(0)
         }
-        PT_SETDBREGS => t.set_dbregs(tg, &dbregs_in.expect("copied in")).map(|()| 0).map_err(e),
+        PT_SETDBREGS => t
+            .set_dbregs(tg, &dbregs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
         PT_VM_TIMESTAMP => t.vm_timestamp(tg).map_err(e),
         PT_VM_ENTRY => pt_vm_entry(t, tg, addr, pve.expect("copied in")),
         PT_GETFSBASE | PT_GETGSBASE => {
-            let v = if req == PT_GETFSBASE { t.get_fsbase(tg) } else { t.get_gsbase(tg) }.map_err(e)?;
+            let v = if req == PT_GETFSBASE {
+                t.get_fsbase(tg)
+            } else {
+                t.get_gsbase(tg)
+            }
+            .map_err(e)?;
             copyout(addr, &v)?;
             Ok(0)
         }
         PT_SETFSBASE | PT_SETGSBASE => {
             preamble(t, tg)?;
             let v: u64 = copyin(addr)?;
-            if req == PT_SETFSBASE { t.set_fsbase(tg, v) } else { t.set_gsbase(tg, v) }.map(|()| 0).map_err(e)
+            if req == PT_SETFSBASE {
+                t.set_fsbase(tg, v)
+            } else {
+                t.set_gsbase(tg, v)
+            }
+            .map(|()| 0)
+            .map_err(e)
         }
         PT_GETXSTATE_INFO => {
             let (mask, len) = t.xstate_info(tg).map_err(e)?;
             if data != size_of::<XstateInfo>() as i32 {
                 return Err(Errno::EINVAL);
             }
-            copyout(addr, &XstateInfo { xsave_mask: mask, xsave_len: len })?;
+            copyout(
+                addr,
+                &XstateInfo {
+                    xsave_mask: mask,
+                    xsave_len: len,
+                },
+            )?;
             Ok(0)
         }
         PT_GETXSTATE => {
@@ -266,10 +303,18 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             Err(Errno::EINVAL)
         }
     };
-    if ret.is_ok() && matches!(req, PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL | PT_KILL | PT_DETACH) {
+    if ret.is_ok()
+        && matches!(
+            req,
+            PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL | PT_KILL | PT_DETACH
+        )
+    {
         // A stop a WNOWAIT waitid() left for later is over now.
         if let Some(p) = process_of(tg) {
-            ctx.stash.retain(|s| !(s.pid == p && matches!(s.status, WaitStatus::Stopped(_) | WaitStatus::JobStopped(_))));
+            ctx.stash.retain(|s| {
+                !(s.pid == p
+                    && matches!(s.status, WaitStatus::Stopped(_) | WaitStatus::JobStopped(_)))
+            });
         }
     }
     ret
@@ -288,7 +333,11 @@ fn pt_io(t: &mut Tracer, tg: Target, addr: usize, mut piod: ptrace_io_desc) -> R
     if piod.piod_len > isize::MAX as usize {
         return Err(Errno::EINVAL);
     }
-    let (remote, local, len) = (piod.piod_offs as u64, piod.piod_addr as usize, piod.piod_len);
+    let (remote, local, len) = (
+        piod.piod_offs as u64,
+        piod.piod_addr as usize,
+        piod.piod_len,
+    );
     let mut done = 0usize;
     while done < len {
         let n = (len - done).min(IO_CHUNK);
@@ -345,7 +394,12 @@ fn pt_lwpinfo(t: &mut Tracer, tg: Target, addr: usize, data: i32) -> Result<i32,
 /// buffer (0: no path wanted). A path that does not fit is ENAMETOOLONG and
 /// nothing is copied back (FreeBSD's native behaviour: the caller does not
 /// learn the length it needs). On success `pve_pathlen` is strlen+1, or 0.
-fn pt_vm_entry(t: &mut Tracer, tg: Target, addr: usize, mut pve: ptrace_vm_entry) -> Result<i32, Errno> {
+fn pt_vm_entry(
+    t: &mut Tracer,
+    tg: Target,
+    addr: usize,
+    mut pve: ptrace_vm_entry,
+) -> Result<i32, Errno> {
     let v = t.vm_entry(tg, pve.pve_entry).map_err(e)?;
     let want_path = pve.pve_pathlen > 0;
     pve.pve_entry = v.entry;

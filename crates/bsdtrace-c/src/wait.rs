@@ -77,7 +77,11 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
     if w.untraced {
         reap_job_stops(ctx);
     }
-    if let Some(i) = ctx.stash.iter().position(|s| w.selects(s) && w.reports(s.status)) {
+    if let Some(i) = ctx
+        .stash
+        .iter()
+        .position(|s| w.selects(s) && w.reports(s.status))
+    {
         let s = ctx.stash[i];
         if !w.nowait {
             ctx.stash.remove(i);
@@ -87,7 +91,11 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
     // The engine takes a stopped child it does not know for a new tracee
     // whose creator's event is late (and keeps it); job-control stops of
     // untraced children are reaped above instead, so never ask it for them.
-    let opts = WaitOptions { nohang: true, untraced: false, continued: w.continued };
+    let opts = WaitOptions {
+        nohang: true,
+        untraced: false,
+        continued: w.continued,
+    };
     loop {
         match ctx.tracer.wait(w.sel, opts) {
             Ok(None) => return Ok(None),
@@ -95,7 +103,11 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
                 if executor::take_doorbell(pid.0) {
                     continue;
                 }
-                let s = Stashed { pid, pgid: bsdtrace::sys::getpgid(pid.0).unwrap_or(-1), status };
+                let s = Stashed {
+                    pid,
+                    pgid: bsdtrace::sys::getpgid(pid.0).unwrap_or(-1),
+                    status,
+                };
                 if w.reports(status) {
                     if w.nowait {
                         ctx.stash.push_front(s);
@@ -121,7 +133,11 @@ fn reap_job_stops(ctx: &mut Ctx) {
         match bsdtrace::sys::wait4(pid, libc::WUNTRACED | libc::WNOHANG | bsdtrace::sys::WALL) {
             Ok(Some((p, st))) if p == pid && libc::WIFSTOPPED(st) => {
                 let pgid = bsdtrace::sys::getpgid(pid).unwrap_or(-1);
-                ctx.stash.push_back(Stashed { pid: Pid(pid), pgid, status: WaitStatus::JobStopped(sig) });
+                ctx.stash.push_back(Stashed {
+                    pid: Pid(pid),
+                    pgid,
+                    status: WaitStatus::JobStopped(sig),
+                });
             }
             _ => return,
         }
@@ -135,7 +151,9 @@ fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
     let Some(_inside) = executor::enter() else {
         return if nohang { Ok(None) } else { Err(Errno::EINTR) };
     };
-    executor::wait_loop(nohang, w.linux_flags(), hand_over_traceme, move |ctx| attempt(ctx, w))
+    executor::wait_loop(nohang, w.linux_flags(), hand_over_traceme, move |ctx| {
+        attempt(ctx, w)
+    })
 }
 
 /// A PT_TRACE_ME child is traced, in Linux's eyes, by the thread that
@@ -150,11 +168,16 @@ fn hand_over_traceme() -> bool {
     }
     use bsdtrace::sys;
     let me = sys::gettid();
-    let Ok(children) = std::fs::read_to_string(format!("/proc/{}/task/{me}/children", sys::getpid())) else {
+    let Ok(children) =
+        std::fs::read_to_string(format!("/proc/{}/task/{me}/children", sys::getpid()))
+    else {
         return false;
     };
     let mut adopted = false;
-    for child in children.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+    for child in children
+        .split_whitespace()
+        .filter_map(|c| c.parse::<i32>().ok())
+    {
         // Stopped for us, its tracer, and not yet the engine's.
         if !sys::procfs::status(child).is_ok_and(|s| s.tracer_pid == me && s.state == 't') {
             continue;
@@ -164,19 +187,27 @@ fn hand_over_traceme() -> bool {
         }
         // The stop may already have been reaped by the engine (which could
         // not adopt it); then its siginfo still tells the signal.
-        let reaped = sys::wait4(child, sys::WALL | libc::WNOHANG).ok().flatten().map(|(_, st)| st);
+        let reaped = sys::wait4(child, sys::WALL | libc::WNOHANG)
+            .ok()
+            .flatten()
+            .map(|(_, st)| st);
         let siginfo = sys::siginfo(child).ok();
         let status = match (reaped, siginfo) {
             (Some(st), _) => st,
             (None, Some(si)) => (sys::si::signo(&si) << 8) | 0x7f,
             (None, None) => continue,
         };
-        if sys::detach(child, libc::SIGSTOP).is_err() || sys::wait4(child, sys::WALL | libc::WUNTRACED).is_err() {
+        if sys::detach(child, libc::SIGSTOP).is_err()
+            || sys::wait4(child, sys::WALL | libc::WUNTRACED).is_err()
+        {
             continue;
         }
         let siginfo = siginfo.map(PlainSiginfo);
-        adopted |= executor::call(move |ctx| ctx.tracer.adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0)))
-            .is_some_and(|r| r.is_ok());
+        adopted |= executor::call(move |ctx| {
+            ctx.tracer
+                .adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))
+        })
+        .is_some_and(|r| r.is_ok());
     }
     adopted
 }
@@ -195,7 +226,12 @@ fn fail<T: From<i8>>(err: Errno) -> T {
 /// `wait4(2)`: FreeBSD's view of the tracer's children. `rusage`, if not
 /// NULL, is zeroed (the engine does not keep it).
 #[no_mangle]
-pub extern "C" fn wait4(pid: libc::pid_t, status: *mut libc::c_int, options: libc::c_int, rusage: *mut libc::rusage) -> libc::pid_t {
+pub extern "C" fn wait4(
+    pid: libc::pid_t,
+    status: *mut libc::c_int,
+    options: libc::c_int,
+    rusage: *mut libc::rusage,
+) -> libc::pid_t {
     if options & !(libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED | LINUX_SCOPE) != 0 {
         return fail(Errno::EINVAL);
     }
@@ -228,7 +264,11 @@ pub extern "C" fn wait4(pid: libc::pid_t, status: *mut libc::c_int, options: lib
 
 /// `waitpid(2)`.
 #[no_mangle]
-pub extern "C" fn waitpid(pid: libc::pid_t, status: *mut libc::c_int, options: libc::c_int) -> libc::pid_t {
+pub extern "C" fn waitpid(
+    pid: libc::pid_t,
+    status: *mut libc::c_int,
+    options: libc::c_int,
+) -> libc::pid_t {
     wait4(pid, status, options, std::ptr::null_mut())
 }
 
@@ -240,7 +280,11 @@ pub extern "C" fn wait(status: *mut libc::c_int) -> libc::pid_t {
 
 /// `wait3(2)`.
 #[no_mangle]
-pub extern "C" fn wait3(status: *mut libc::c_int, options: libc::c_int, rusage: *mut libc::rusage) -> libc::pid_t {
+pub extern "C" fn wait3(
+    status: *mut libc::c_int,
+    options: libc::c_int,
+    rusage: *mut libc::rusage,
+) -> libc::pid_t {
     wait4(-1, status, options, rusage)
 }
 
@@ -278,7 +322,9 @@ fn child_info(s: &Stashed) -> ChildInfo {
     };
     // The child's real uid while it still exists; ours otherwise (the
     // engine reaped it and did not keep it).
-    let uid = bsdtrace::sys::procfs::status(s.pid.0).map(|st| st.uid[0]).unwrap_or_else(|_| bsdtrace::sys::geteuid());
+    let uid = bsdtrace::sys::procfs::status(s.pid.0)
+        .map(|st| st.uid[0])
+        .unwrap_or_else(|_| bsdtrace::sys::geteuid());
     let mut ci: ChildInfo = zeroed();
     ci.si_signo = libc::SIGCHLD;
     ci.si_code = code;
@@ -291,8 +337,19 @@ fn child_info(s: &Stashed) -> ChildInfo {
 /// `waitid(2)` with glibc's idtype_t (P_ALL, P_PID, P_PGID) and options
 /// (WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT) plus FreeBSD's WTRAPPED.
 #[no_mangle]
-pub extern "C" fn waitid(idtype: libc::idtype_t, id: libc::id_t, infop: *mut libc::siginfo_t, options: libc::c_int) -> libc::c_int {
-    let known = libc::WNOHANG | libc::WNOWAIT | libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | WTRAPPED | LINUX_SCOPE;
+pub extern "C" fn waitid(
+    idtype: libc::idtype_t,
+    id: libc::id_t,
+    infop: *mut libc::siginfo_t,
+    options: libc::c_int,
+) -> libc::c_int {
+    let known = libc::WNOHANG
+        | libc::WNOWAIT
+        | libc::WEXITED
+        | libc::WSTOPPED
+        | libc::WCONTINUED
+        | WTRAPPED
+        | LINUX_SCOPE;
     let what = libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | WTRAPPED;
     if options & !known != 0 || options & what == 0 {
         return fail(Errno::EINVAL);
@@ -332,7 +389,11 @@ mod tests {
 
     #[test]
     fn child_info_is_glibcs_sigchld_layout() {
-        let s = Stashed { pid: Pid(1234), pgid: 1, status: WaitStatus::Stopped(libc::SIGTRAP) };
+        let s = Stashed {
+            pid: Pid(1234),
+            pgid: 1,
+            status: WaitStatus::Stopped(libc::SIGTRAP),
+        };
         let ci = child_info(&s);
         // SAFETY: ChildInfo and siginfo_t have the same size; reading the
         // bytes back through glibc's accessors checks the offsets.

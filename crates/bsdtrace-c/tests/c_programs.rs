@@ -18,7 +18,10 @@ fn lib_dir() -> &'static Path {
     // The same features as this test was built with.
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
         let release = !cfg!(debug_assertions);
         let mut cmd = Command::new(env!("CARGO"));
         cmd.arg("build")
@@ -36,7 +39,11 @@ fn lib_dir() -> &'static Path {
         }
         run_ok(&mut cmd);
         let dir = target.join(if release { "release" } else { "debug" });
-        assert!(dir.join("libbsdtrace.so").exists(), "no libbsdtrace.so in {}", dir.display());
+        assert!(
+            dir.join("libbsdtrace.so").exists(),
+            "no libbsdtrace.so in {}",
+            dir.display()
+        );
         dir
     })
 }
@@ -61,7 +68,9 @@ fn build(name: &str, src: &Path, dir: &Path) -> PathBuf {
 }
 
 fn c_source(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(format!("{name}.c"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(format!("{name}.c"))
 }
 
 /// Build tests/c/<name>.c, run it with `args` and the engine mode (`None`:
@@ -77,7 +86,10 @@ fn tap(name: &str, args: &[&str], engine_thread: Option<bool>) {
     let out = run(&mut cmd);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
-    let plan = stdout.lines().find_map(|l| l.strip_prefix("1..")).and_then(|n| n.parse::<usize>().ok());
+    let plan = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("1.."))
+        .and_then(|n| n.parse::<usize>().ok());
     let oks = stdout.lines().filter(|l| l.starts_with("ok ")).count();
     assert!(
         out.status.success() && failed.is_empty() && plan == Some(oks) && oks > 0,
@@ -133,7 +145,11 @@ fn the_benchmark_runs() {
     let dir = scratch("c-bench");
     let exe = build("bench", &c_source("bench"), &dir);
     for mode in ["0", "1"] {
-        let out = run_ok(Command::new(&exe).arg("2000").env("BSDTRACE_ENGINE_THREAD", mode));
+        let out = run_ok(
+            Command::new(&exe)
+                .arg("2000")
+                .env("BSDTRACE_ENGINE_THREAD", mode),
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("PT_GETNUMLWPS "), "{stdout}");
     }
@@ -142,7 +158,10 @@ fn the_benchmark_runs() {
 /// The example in docs/c-api.md, exactly as written there.
 fn doc_example() -> String {
     let doc = std::fs::read_to_string(workspace_dir().join("docs/c-api.md")).unwrap();
-    let after = doc.split("<!-- example -->").nth(1).expect("docs/c-api.md has an example");
+    let after = doc
+        .split("<!-- example -->")
+        .nth(1)
+        .expect("docs/c-api.md has an example");
     let body = after.split("```c\n").nth(1).unwrap();
     body.split("\n```").next().unwrap().to_string()
 }
@@ -158,8 +177,15 @@ fn the_documented_example_builds_and_runs() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), 4, "{stdout}");
-        assert!(lines[0].starts_with("lwp ") && lines[0].ends_with(" stopped: event signal, flags 0x20"), "{stdout}");
-        assert!(lines[1].starts_with(&format!("signal {} (", libc::SIGSTOP)), "{stdout}");
+        assert!(
+            lines[0].starts_with("lwp ")
+                && lines[0].ends_with(" stopped: event signal, flags 0x20"),
+            "{stdout}"
+        );
+        assert!(
+            lines[1].starts_with(&format!("signal {} (", libc::SIGSTOP)),
+            "{stdout}"
+        );
         assert_eq!(lines[2], "read 22 bytes: \"changed by the tracee\"");
         assert_eq!(lines[3], "child exited with 7");
     }
@@ -179,7 +205,16 @@ fn the_example_linked_with_the_static_library() {
             .arg(include_dir())
             .arg(&src)
             .arg(lib_dir().join("libbsdtrace.a"))
-            .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-o"])
+            .args([
+                "-lgcc_s",
+                "-lutil",
+                "-lrt",
+                "-lpthread",
+                "-lm",
+                "-ldl",
+                "-lc",
+                "-o",
+            ])
             .arg(&exe),
     );
     let out = run_ok(&mut Command::new(&exe));
