@@ -119,6 +119,7 @@ tap_tests! {
     follow_fork_and_the_wait_family: "fork";
     threads_of_a_tracee: "threads";
     a_sigchld_handler_that_waits: "sigchld";
+    fp_debug_and_base_registers_step_and_detach: "regs";
 }
 
 #[test]
