@@ -167,7 +167,6 @@ fn global() -> &'static Global {
     }));
     match GLOBAL.compare_exchange(std::ptr::null_mut(), g, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => {
-            register_atfork();
             // SAFETY: just published, never freed.
             let g: &'static Global = unsafe { &*g };
             if g.mode == Mode::Thread {
@@ -217,13 +216,40 @@ extern "C" fn atfork_child() {
     });
 }
 
-fn register_atfork() {
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if !DONE.swap(true, Ordering::AcqRel) {
-        // SAFETY: registers a handler that only touches our own statics.
-        unsafe { libc::pthread_atfork(None, None, Some(atfork_child)) };
-    }
+thread_local! {
+    /// This thread forked since its children were last found settled (see
+    /// [`forked_since_settled`]).
+    static FORKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
+
+extern "C" fn atfork_parent() {
+    let _ = FORKED.try_with(|f| f.set(true));
+}
+
+/// Did this thread fork a child that might still become its PT_TRACE_ME
+/// tracee? Cleared by [`children_settled`].
+pub fn forked_since_settled() -> bool {
+    FORKED.with(|f| f.get())
+}
+
+/// Every child of this thread is traced by the engine, by someone else, or
+/// gone: none can become a PT_TRACE_ME tracee of this thread before it forks
+/// again.
+pub fn children_settled() {
+    FORKED.with(|f| f.set(false));
+}
+
+/// Register the fork handlers when the library is loaded, so that forks made
+/// before the first libbsdtrace call are seen too.
+extern "C" fn on_load() {
+    // SAFETY: registers handlers that only touch our own statics and
+    // thread-locals.
+    unsafe { libc::pthread_atfork(None, Some(atfork_parent), Some(atfork_child)) };
+}
+
+#[used]
+#[link_section = ".init_array"]
+static ON_LOAD: extern "C" fn() = on_load;
 
 fn engine_thread(g: &'static Global) {
     let mut ctx = Ctx::new();

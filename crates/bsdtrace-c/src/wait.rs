@@ -163,7 +163,10 @@ fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
 /// first stop, reads its siginfo, detaches it into a job-control stop, and
 /// hands it to the engine, which seizes it and reports that first stop.
 fn hand_over_traceme() -> bool {
-    if executor::is_executor() {
+    // Only a thread that forked can be a PT_TRACE_ME child's tracer; once
+    // its children are settled it need not look again until it forks again
+    // (this keeps /proc off the wait path of a tracer thread).
+    if executor::is_executor() || !executor::forked_since_settled() {
         return false;
     }
     use bsdtrace::sys;
@@ -174,12 +177,21 @@ fn hand_over_traceme() -> bool {
         return false;
     };
     let mut adopted = false;
+    let mut settled = true;
     for child in children
         .split_whitespace()
         .filter_map(|c| c.parse::<i32>().ok())
     {
-        // Stopped for us, its tracer, and not yet the engine's.
-        if !sys::procfs::status(child).is_ok_and(|s| s.tracer_pid == me && s.state == 't') {
+        let Ok(st) = sys::procfs::status(child) else {
+            continue;
+        };
+        if st.tracer_pid == 0 || (st.tracer_pid == me && st.state != 't') {
+            // Not traced yet, or ours but not stopped yet: look again later.
+            settled = false;
+            continue;
+        }
+        // Stopped for us, its tracer, and not yet the engine's?
+        if st.tracer_pid != me || st.tgid != child {
             continue;
         }
         if executor::call(move |ctx| ctx.tracer.is_traced(Pid(child))) != Some(false) {
@@ -195,19 +207,28 @@ fn hand_over_traceme() -> bool {
         let status = match (reaped, siginfo) {
             (Some(st), _) => st,
             (None, Some(si)) => (sys::si::signo(&si) << 8) | 0x7f,
-            (None, None) => continue,
+            (None, None) => {
+                settled = false;
+                continue;
+            }
         };
         if sys::detach(child, libc::SIGSTOP).is_err()
             || sys::wait4(child, sys::WALL | libc::WUNTRACED).is_err()
         {
+            settled = false;
             continue;
         }
         let siginfo = siginfo.map(PlainSiginfo);
-        adopted |= executor::call(move |ctx| {
+        let ok = executor::call(move |ctx| {
             ctx.tracer
                 .adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))
         })
         .is_some_and(|r| r.is_ok());
+        adopted |= ok;
+        settled &= ok;
+    }
+    if settled {
+        executor::children_settled();
     }
     adopted
 }

@@ -218,7 +218,10 @@ fn the_example_linked_with_the_static_library() {
             ])
             .arg(&exe),
     );
-    let out = run_ok(&mut Command::new(&exe));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.ends_with("child exited with 7\n"), "{stdout}");
+    // Engine thread too: the library's load-time fork handler must be in.
+    for mode in ["0", "1"] {
+        let out = run_ok(Command::new(&exe).env("BSDTRACE_ENGINE_THREAD", mode));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.ends_with("child exited with 7\n"), "{stdout}");
+    }
 }
