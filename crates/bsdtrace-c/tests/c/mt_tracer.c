@@ -105,6 +105,68 @@ waiter(void *arg)
 	return (NULL);
 }
 
+static pid_t traced2, plain;
+static int gate[2];
+
+static void *
+trace_waiter(void *arg)
+{
+	int status = wait_for(traced2);
+
+	(void)arg;
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1, "one thread waits for a tracee's stop (%#x)",
+	    status);
+	return (NULL);
+}
+
+static void *
+job_waiter(void *arg)
+{
+	int status = 0;
+
+	(void)arg;
+	OK(waitpid(plain, &status, WUNTRACED) == plain && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
+	    "another waits with WUNTRACED for an untraced child's job stop (%#x)", status);
+	/* Now let the tracee stop. */
+	kill(traced2, SIGUSR1);
+	return (NULL);
+}
+
+/* Two threads blocked in waits with different options at once. */
+static void
+two_waiters(void)
+{
+	pthread_t w1, w2;
+	char c;
+	int status;
+
+	traced2 = fork_spinner();
+	ptrace(PT_ATTACH, traced2, NULL, 0);
+	status = wait_for(traced2);
+	OK(WIFSTOPPED(status), "second tracee attached");
+	WORKS(ptrace(PT_CONTINUE, traced2, (caddr_t)1, 0), "and running");
+	if (pipe(gate) == -1)
+		exit(2);
+	plain = fork();
+	if (plain == 0) {
+		alarm(30);
+		if (read(gate[0], &c, 1) == 1)
+			raise(SIGSTOP);
+		_exit(0);
+	}
+	pthread_create(&w1, NULL, trace_waiter, NULL);
+	pthread_create(&w2, NULL, job_waiter, NULL);
+	write(gate[1], "g", 1);
+	pthread_join(w2, NULL);
+	pthread_join(w1, NULL);
+	kill(plain, SIGKILL);
+	status = wait_for(plain);
+	OK(WIFSIGNALED(status), "untraced child killed");
+	WORKS(ptrace(PT_KILL, traced2, NULL, 0), "PT_KILL the second tracee");
+	status = wait_for(traced2);
+	OK(WIFSIGNALED(status), "second tracee killed");
+}
+
 static void
 traceme_child(void)
 {
@@ -151,6 +213,7 @@ early(void)
 
 	pthread_create(&t, NULL, forker, NULL);
 	pthread_join(t, NULL);
+	two_waiters();
 	return (tap_done());
 }
 
