@@ -12,9 +12,6 @@
 //! block says why it is sound. Types that may be copied in are marked
 //! [`Plain`]: every byte pattern is a valid value of them.
 
-// The C entry points that use these arrive with the engine wiring (issue 3).
-#![allow(dead_code)]
-
 use bsdtrace::abi;
 use bsdtrace::Errno;
 use std::mem::{size_of, MaybeUninit};
@@ -35,7 +32,7 @@ plain!(i8, u8, i16, u16, i32, u32, i64, u64, isize, usize);
 unsafe impl<T: 'static> Plain for *mut T {}
 unsafe impl<T: 'static> Plain for *const T {}
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
-plain!(libc::sigset_t, libc::siginfo_t, libc::iovec);
+plain!(libc::sigset_t, libc::siginfo_t, libc::iovec, libc::rusage);
 plain!(
     abi::ptrace_io_desc,
     abi::ptrace_lwpinfo,
@@ -45,6 +42,12 @@ plain!(
     abi::fpreg,
     abi::dbreg,
 );
+
+/// A `T` with every byte zero (valid because `T: Plain`).
+pub fn zeroed<T: Plain>() -> T {
+    // SAFETY: any byte pattern, all-zero included, is a valid `T`.
+    unsafe { std::mem::zeroed() }
+}
 
 /// Read a `T` from the caller's address `addr`; EFAULT if any byte of it is
 /// not readable (including `addr == 0`).

@@ -1,5 +1,30 @@
 //! libbsdtrace: the C face of bsdtrace. FreeBSD's `ptrace()`, `procctl()` and
 //! wait family for C programs, as thin copyin/copyout and errno over the
 //! `bsdtrace` library; the headers are in `include/`, see docs/c-api.md.
+//!
+//! * [`ptrace()`](ptrace::ptrace): request numbers and argument conventions
+//!   to the engine's typed requests, in FreeBSD's order of checks.
+//! * The wait family ([`wait`]): the engine's wait with glibc's signatures.
+//! * [`executor`]: which thread runs the engine (Linux binds a tracee to
+//!   the thread that attached it; FreeBSD lets any thread ask).
+//! * `procctl()` (feature `procctl`): the C boundary of `bsdtrace::procctl`.
+//! * [`copy`]: the only code that touches the caller's memory.
 
 mod copy;
+mod executor;
+#[cfg(feature = "procctl")]
+mod procctl;
+mod ptrace;
+mod wait;
+
+/// Which executor design this process runs: `"direct"`,
+/// `"direct+forwarding"` or `"engine-thread"` (docs/c-api.md, "Threads").
+/// Not a FreeBSD interface; for tests and benchmarks.
+#[no_mangle]
+pub extern "C" fn bsdtrace_executor_mode() -> *const libc::c_char {
+    match executor::mode_name() {
+        "direct" => c"direct".as_ptr(),
+        "direct+forwarding" => c"direct+forwarding".as_ptr(),
+        _ => c"engine-thread".as_ptr(),
+    }
+}

@@ -156,6 +156,8 @@ fn constants() -> Vec<(&'static str, i128)> {
     v.extend([
         ("MAXCOMLEN", abi::TDNAMLEN as i128 - 1),
         ("BSDTRACE_LWPID_BASE", abi::LWPID_BASE as i128),
+        // FreeBSD's <sys/wait.h> value; free among Linux's waitid() options.
+        ("WTRAPPED", 0x20),
     ]);
     // Not (yet) in bsdtrace::abi: the fact sheet's values (§1, §3).
     v.extend([

@@ -188,6 +188,22 @@ struct ptrace_sc_remote {
 
 int ptrace(int _request, pid_t _pid, caddr_t _addr, int _data);
 
+/*
+ * FreeBSD's waitid() option for "stopped by the debugger" (<sys/wait.h> on
+ * FreeBSD, same value; glibc has no such flag).  libbsdtrace's waitid()
+ * reports such stops as CLD_TRAPPED with si_status the stop signal when the
+ * options include WTRAPPED, WEXITED or WSTOPPED.
+ */
+#ifndef WTRAPPED
+#define WTRAPPED	0x20
+#endif
+
+/*
+ * Not FreeBSD's: which thread runs libbsdtrace's engine in this process,
+ * "direct", "direct+forwarding" or "engine-thread" (docs/c-api.md).
+ */
+const char *bsdtrace_executor_mode(void);
+
 #ifdef __cplusplus
 }
 #endif

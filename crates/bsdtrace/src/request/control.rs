@@ -4,7 +4,7 @@
 
 use super::candebug;
 use crate::abi;
-use crate::engine::{options_for, Event, LinuxState, LinuxStop, Lwp, Pid, Proc, ProcState, Target, Tracer};
+use crate::engine::{options_for, Event, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
 
@@ -354,6 +354,53 @@ impl Tracer {
             return;
         }
         self.resume_all(pid);
+    }
+}
+
+impl Tracer {
+    /// Adopt a PT_TRACE_ME child whose Linux tracer is another thread of
+    /// this process. Linux makes the thread that forked the child its
+    /// tracer, and only that thread may PTRACE_DETACH it, so when the
+    /// forking thread is not the one that owns this `Tracer` (the engine's
+    /// own adoption at the first stop fails) the forking thread does the
+    /// first half: it reaps the child's first stop (`status`, with its
+    /// `siginfo`) and detaches it into a job-control stop with SIGSTOP,
+    /// reaping that too. This is the second half of the engine's adoption:
+    /// seize, end the job-control stop unseen, and report the first stop as
+    /// the engine would have.
+    pub fn adopt_traceme_detached(&mut self, pid: Pid, status: i32, siginfo: Option<sys::siginfo_t>) -> Result<()> {
+        let tid: Tid = pid.0;
+        if self.procs.contains_key(&pid) {
+            return Err(Errno::EBUSY.into());
+        }
+        let sig = libc::WSTOPSIG(status);
+        let is_exec = (status >> 16) == sys::PTRACE_EVENT_EXEC
+            || (sig == libc::SIGTRAP
+                && (status >> 16) == 0
+                && siginfo.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && sys::si::pid(&s) == 0));
+        let mask = abi::PTRACE_DEFAULT;
+        sys::seize(tid, options_for(mask))?;
+        // Seizing a job-stopped task makes it trap; then end the job-control
+        // stop, marking the SIGCONT as ours so its delivery is not reported.
+        let _ = sys::wait4(tid, sys::WALL);
+        let _ = sys::kill(tid, libc::SIGCONT);
+        let mut p = Proc::new(pid, mask);
+        p.options = options_for(mask);
+        p.injected |= 1 << (libc::SIGCONT - 1);
+        let mut l = Lwp::new(tid, LinuxState::Stopped(LinuxStop::Event));
+        if is_exec {
+            l.event = Some(Event::Exec { old_tid: Lwpid(tid) });
+        } else {
+            l.event = Some(Event::TraceMe { sig });
+            l.siginfo = siginfo;
+        }
+        p.lwps.push(l);
+        p.pending.push_back(tid);
+        p.state = ProcState::Stopping;
+        self.procs.insert(pid, p);
+        self.tids.insert(tid, pid);
+        self.check_all_stopped(pid);
+        Ok(())
     }
 }
 

@@ -1,0 +1,428 @@
+//! `ptrace()`: FreeBSD's request numbers, argument conventions and errors
+//! over the engine's typed requests.
+//!
+//! Order of checks, as `sys_ptrace()` + `kern_ptrace()` have it: first what
+//! FreeBSD does before looking at the target (copyin of `addr` for requests
+//! that take a struct, `data` size checks: EFAULT/EINVAL), then the engine's
+//! preamble (ESRCH, EPERM, EBUSY...), then the request's own checks
+//! (EINVAL), then the action, then copyout, only on success. Requests the
+//! engine does not implement run the preamble and then fail with EINVAL, as
+//! an unknown request does on FreeBSD.
+//!
+//! It must never touch the caller's memory except through `copy`.
+
+use crate::copy::{
+    copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, zeroed, Plain,
+};
+use crate::executor::{self, Ctx};
+use bsdtrace::abi::{self, *};
+use bsdtrace::sys::procfs;
+use bsdtrace::{Errno, Lwpid, Pid, Resume, Target, Tracer, WaitStatus};
+use std::mem::size_of;
+
+/// `struct ptrace_xstate_info` (machine/ptrace.h).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct XstateInfo {
+    xsave_mask: u64,
+    xsave_len: u32,
+}
+// SAFETY: two integers (and tail padding): every byte pattern is valid.
+unsafe impl Plain for XstateInfo {}
+
+const SIZEOF_PTRACE_COREDUMP: i32 = 16;
+const SIZEOF_PTRACE_SC_REMOTE: i32 = 40;
+/// The XSAVE area is at most a few KiB; anything larger is refused before
+/// it is copied in.
+const XSTATE_MAX: usize = 64 * 1024;
+/// PT_IO moves memory in pieces of this size, so a huge `piod_len` never
+/// needs a huge buffer.
+const IO_CHUNK: usize = 64 * 1024;
+
+/// FreeBSD's pid argument: an LWP id (above [`abi::LWPID_BASE`]), a traced
+/// process, a raw thread id of a traced process, or any other process.
+fn target(t: &Tracer, pid: i32) -> Target {
+    if pid > LWPID_BASE {
+        return Target::Lwp(Lwpid(pid - LWPID_BASE));
+    }
+    if pid <= 0 || t.is_traced(Pid(pid)) {
+        return Target::Proc(Pid(pid));
+    }
+    match procfs::status(pid) {
+        Ok(st) if st.tgid != pid && t.is_traced(Pid(st.tgid)) => Target::Lwp(Lwpid(pid)),
+        _ => Target::Proc(Pid(pid)),
+    }
+}
+
+/// The process a target belongs to.
+fn process_of(t: Target) -> Option<Pid> {
+    match t {
+        Target::Proc(p) => Some(p),
+        Target::Lwp(Lwpid(l)) => procfs::status(l).ok().map(|s| Pid(s.tgid)),
+    }
+}
+
+fn e(err: bsdtrace::Error) -> Errno {
+    err.errno()
+}
+
+/// `ptrace(2)`. Returns the request's value, or -1 with `errno` set.
+#[no_mangle]
+pub extern "C" fn ptrace(
+    req: libc::c_int,
+    pid: libc::pid_t,
+    addr: *mut libc::c_char,
+    data: libc::c_int,
+) -> libc::c_int {
+    let addr = addr as usize;
+    let Some(_inside) = executor::enter() else {
+        // From a signal handler that interrupted libbsdtrace: FreeBSD's
+        // answer to a request racing another one on the same process.
+        crate::copy::set_errno(Errno::EBUSY);
+        return -1;
+    };
+    let r = match req {
+        // Runs in the child, which traces nothing: no executor needed.
+        PT_TRACE_ME => bsdtrace::trace_me().map(|()| 0).map_err(e),
+        _ => {
+            if req == PT_READ_I || req == PT_READ_D {
+                // FreeBSD's libc does this so a value of -1 can be told apart.
+                crate::copy::set_errno(Errno(0));
+            }
+            // None: a signal handler called in while this thread was inside
+            // the engine; FreeBSD's answer to a request racing another.
+            executor::call(move |ctx| request(ctx, req, pid, addr, data))
+                .unwrap_or(Err(Errno::EBUSY))
+        }
+    };
+    match r {
+        Ok(v) => v,
+        Err(err) => {
+            crate::copy::set_errno(err);
+            -1
+        }
+    }
+}
+
+/// The engine's preamble alone (ESRCH, EPERM, EBUSY...), for requests whose
+/// own checks come after it.
+fn preamble(t: &Tracer, tg: Target) -> Result<(), Errno> {
+    t.selected_lwp(tg).map(drop).map_err(e)
+}
+
+/// `addr == (caddr_t)1` means "where it stopped".
+fn pc(addr: usize) -> Option<u64> {
+    (addr != 1).then_some(addr as u64)
+}
+
+fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<i32, Errno> {
+    // Checks FreeBSD makes before it looks the target up.
+    let mut io: Option<ptrace_io_desc> = None;
+    let mut pve: Option<ptrace_vm_entry> = None;
+    let mut regs_in: Option<reg> = None;
+    let mut fpregs_in: Option<fpreg> = None;
+    let mut dbregs_in: Option<dbreg> = None;
+    let mut mask_in: Option<i32> = None;
+    match req {
+        PT_IO => io = Some(copyin(addr)?),
+        PT_VM_ENTRY => pve = Some(copyin(addr)?),
+        PT_SETREGS => regs_in = Some(copyin(addr)?),
+        PT_SETFPREGS => fpregs_in = Some(copyin(addr)?),
+        PT_SETDBREGS => dbregs_in = Some(copyin(addr)?),
+        PT_GET_EVENT_MASK if data != size_of::<i32>() as i32 => return Err(Errno::EINVAL),
+        PT_SET_EVENT_MASK => {
+            if data != size_of::<i32>() as i32 {
+                return Err(Errno::EINVAL);
+            }
+            mask_in = Some(copyin(addr)?);
+        }
+        PT_COREDUMP if data != SIZEOF_PTRACE_COREDUMP => return Err(Errno::EINVAL),
+        PT_SC_REMOTE => {
+            if data != SIZEOF_PTRACE_SC_REMOTE {
+                return Err(Errno::EINVAL);
+            }
+            // struct ptrace_sc_remote: pscr_nargs at 28, pscr_args at 32.
+            let raw: [u64; 5] = copyin(addr)?;
+            let nargs = (raw[3] >> 32) as u32;
+            if nargs > 8 {
+                return Err(Errno::EINVAL);
+            }
+            crate::copy::copyin_array::<u64>(raw[4] as usize, nargs as usize)?;
+        }
+        128..=191 => return Err(Errno::EINVAL),
+        _ => {}
+    }
+
+    let t = &mut ctx.tracer;
+    let tg = target(t, pid);
+    let ret = match req {
+        PT_READ_I | PT_READ_D => return t.peek(tg, addr as u64).map_err(e),
+        PT_WRITE_I | PT_WRITE_D => t.poke(tg, addr as u64, data).map(|()| 0).map_err(e),
+        PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL => {
+            let how = match req {
+                PT_CONTINUE => Resume::Continue,
+                PT_STEP => Resume::Step,
+                PT_TO_SCE => Resume::ToSce,
+                PT_TO_SCX => Resume::ToScx,
+                _ => Resume::Syscall,
+            };
+            let at = if req == PT_STEP { None } else { pc(addr) };
+            t.resume(tg, how, at, data).map(|()| 0).map_err(e)
+        }
+        PT_KILL => t.kill(tg).map(|()| 0).map_err(e),
+        PT_ATTACH => t.attach(tg).map(|_| 0).map_err(e),
+        PT_DETACH => t.detach(tg, data).map(|()| 0).map_err(e),
+        PT_IO => pt_io(t, tg, addr, io.expect("copied in")),
+        PT_LWPINFO => pt_lwpinfo(t, tg, addr, data),
+        PT_GETNUMLWPS => t.num_lwps(tg).map(|n| n as i32).map_err(e),
+        PT_GETLWPLIST => {
+            let list = t.lwp_list(tg).map_err(e)?;
+            if data <= 0 {
+                return Err(Errno::EINVAL);
+            }
+            let n = list.len().min(data as usize);
+            let ids: Vec<i32> = list[..n].iter().map(|l| l.0 + LWPID_BASE).collect();
+            copyout_array(addr, &ids)?;
+            Ok(n as i32)
+        }
+        PT_CLEARSTEP => t.clear_step(tg).map(|()| 0).map_err(e),
+        PT_SETSTEP => t.set_step(tg).map(|()| 0).map_err(e),
+        PT_SUSPEND => t.suspend(tg).map(|()| 0).map_err(e),
+        PT_RESUME => t.unsuspend(tg).map(|()| 0).map_err(e),
+        PT_FOLLOW_FORK => t.follow_fork(tg, data != 0).map(|()| 0).map_err(e),
+        PT_LWP_EVENTS => t.lwp_events(tg, data != 0).map(|()| 0).map_err(e),
+        PT_GET_EVENT_MASK => {
+            let m = t.event_mask(tg).map_err(e)?;
+            copyout(addr, &m)?;
+            Ok(0)
+        }
+        PT_SET_EVENT_MASK => t
+            .set_event_mask(tg, mask_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
+        PT_GET_SC_ARGS => {
+            let a = t.sc_args(tg).map_err(e)?;
+            // MIN(data, sizeof(args)) with C's conversion of int to size_t.
+            let n = (data as i64 as u64).min(size_of::<[u64; 8]>() as u64) as usize;
+            copyout_prefix(addr, &a.args, n)?;
+            Ok(0)
+        }
+        PT_GET_SC_RET => {
+            let r = t.sc_ret(tg).map_err(e)?;
+            let n = (data as i64 as u64).min(size_of::<ptrace_sc_ret>() as u64) as usize;
+            copyout_prefix(addr, &r, n)?;
+            Ok(0)
+        }
+        PT_GETREGS => {
+            let r = t.get_regs(tg).map_err(e)?;
+            copyout(addr, &r)?;
+            Ok(0)
+        }
+        PT_SETREGS => t
+            .set_regs(tg, &regs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
+        PT_GETFPREGS => {
+            let r = t.get_fpregs(tg).map_err(e)?;
+            copyout(addr, &r)?;
+            Ok(0)
+        }
+        PT_SETFPREGS => t
+            .set_fpregs(tg, &fpregs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
+        PT_GETDBREGS => {
+            let r = t.get_dbregs(tg).map_err(e)?;
+            copyout(addr, &r)?;
+            Ok(0)
+        }
+        PT_SETDBREGS => t
+            .set_dbregs(tg, &dbregs_in.expect("copied in"))
+            .map(|()| 0)
+            .map_err(e),
+        PT_VM_TIMESTAMP => t.vm_timestamp(tg).map_err(e),
+        PT_VM_ENTRY => pt_vm_entry(t, tg, addr, pve.expect("copied in")),
+        PT_GETFSBASE | PT_GETGSBASE => {
+            let v = if req == PT_GETFSBASE {
+                t.get_fsbase(tg)
+            } else {
+                t.get_gsbase(tg)
+            }
+            .map_err(e)?;
+            copyout(addr, &v)?;
+            Ok(0)
+        }
+        PT_SETFSBASE | PT_SETGSBASE => {
+            preamble(t, tg)?;
+            let v: u64 = copyin(addr)?;
+            if req == PT_SETFSBASE {
+                t.set_fsbase(tg, v)
+            } else {
+                t.set_gsbase(tg, v)
+            }
+            .map(|()| 0)
+            .map_err(e)
+        }
+        PT_GETXSTATE_INFO => {
+            let (mask, len) = t.xstate_info(tg).map_err(e)?;
+            if data != size_of::<XstateInfo>() as i32 {
+                return Err(Errno::EINVAL);
+            }
+            copyout(
+                addr,
+                &XstateInfo {
+                    xsave_mask: mask,
+                    xsave_len: len,
+                },
+            )?;
+            Ok(0)
+        }
+        PT_GETXSTATE => {
+            preamble(t, tg)?;
+            if data < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let mut buf = vec![0u8; (data as usize).min(XSTATE_MAX)];
+            let len = t.get_xstate(tg, &mut buf).map_err(e)?;
+            copyout_bytes(addr, &buf[..len.min(buf.len())])?;
+            Ok(0)
+        }
+        PT_SETXSTATE => {
+            let (_, len) = t.xstate_info(tg).map_err(e)?;
+            if data < 0 || data as usize > (len as usize).min(XSTATE_MAX) {
+                return Err(Errno::EINVAL);
+            }
+            let buf = copyin_bytes(addr, data as usize)?;
+            t.set_xstate(tg, &buf).map(|()| 0).map_err(e)
+        }
+        // Not implemented by the engine (PT_COREDUMP, PT_GETREGSET,
+        // PT_SETREGSET, PT_SC_REMOTE) or unknown: FreeBSD's answer to an
+        // unknown request, EINVAL, once the permission checks pass.
+        _ => {
+            preamble(t, tg)?;
+            Err(Errno::EINVAL)
+        }
+    };
+    if ret.is_ok()
+        && matches!(
+            req,
+            PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL | PT_KILL | PT_DETACH
+        )
+    {
+        // A stop a WNOWAIT waitid() left for later is over now.
+        if let Some(p) = process_of(tg) {
+            ctx.stash.retain(|s| {
+                !(s.pid == p
+                    && matches!(s.status, WaitStatus::Stopped(_) | WaitStatus::JobStopped(_)))
+            });
+        }
+    }
+    ret
+}
+
+/// PT_IO: on success `piod_len` becomes the count moved and the struct is
+/// copied back; on a fault EFAULT and nothing is copied back (bytes already
+/// moved stay moved).
+fn pt_io(t: &mut Tracer, tg: Target, addr: usize, mut piod: ptrace_io_desc) -> Result<i32, Errno> {
+    preamble(t, tg)?;
+    let write = match piod.piod_op {
+        PIOD_READ_D | PIOD_READ_I => false,
+        PIOD_WRITE_D | PIOD_WRITE_I => true,
+        _ => return Err(Errno::EINVAL),
+    };
+    if piod.piod_len > isize::MAX as usize {
+        return Err(Errno::EINVAL);
+    }
+    let (remote, local, len) = (
+        piod.piod_offs as u64,
+        piod.piod_addr as usize,
+        piod.piod_len,
+    );
+    let mut done = 0usize;
+    while done < len {
+        let n = (len - done).min(IO_CHUNK);
+        let at = remote.wrapping_add(done as u64);
+        if write {
+            let buf = copyin_bytes(local.wrapping_add(done), n)?;
+            t.write_memory(tg, at, &buf).map_err(e)?;
+        } else {
+            let mut buf = vec![0u8; n];
+            match t.read_memory(tg, at, &mut buf) {
+                Ok(()) => copyout_bytes(local.wrapping_add(done), &buf)?,
+                Err(bsdtrace::Error::Fault { errno, done: got }) => {
+                    copyout_bytes(local.wrapping_add(done), &buf[..got])?;
+                    return Err(errno);
+                }
+                Err(err) => return Err(e(err)),
+            }
+        }
+        done += n;
+    }
+    piod.piod_len = done;
+    copyout(addr, &piod)?;
+    Ok(0)
+}
+
+/// PT_LWPINFO: `data` is the caller's `sizeof(struct ptrace_lwpinfo)`;
+/// exactly that many bytes are copied out.
+fn pt_lwpinfo(t: &mut Tracer, tg: Target, addr: usize, data: i32) -> Result<i32, Errno> {
+    preamble(t, tg)?;
+    if data <= 0 || data as usize > size_of::<ptrace_lwpinfo>() {
+        return Err(Errno::EINVAL);
+    }
+    let info = t.lwpinfo(tg).map_err(e)?;
+    let mut pl: ptrace_lwpinfo = zeroed();
+    pl.pl_lwpid = info.lwpid.0 + LWPID_BASE;
+    pl.pl_event = info.event;
+    pl.pl_flags = info.flags;
+    pl.pl_sigmask = bsdtrace::sys::bits_to_sigset(info.sigmask);
+    pl.pl_siglist = bsdtrace::sys::bits_to_sigset(info.siglist);
+    if info.flags & PL_FLAG_SI != 0 {
+        pl.pl_siginfo = info.siginfo;
+    }
+    for (d, s) in pl.pl_tdname.iter_mut().zip(info.tdname.iter()) {
+        *d = *s as libc::c_char;
+    }
+    pl.pl_child_pid = info.child_pid;
+    pl.pl_syscall_code = info.syscall_code;
+    pl.pl_syscall_narg = info.syscall_narg;
+    copyout_prefix(addr, &pl, data as usize)?;
+    Ok(0)
+}
+
+/// PT_VM_ENTRY: `pve_pathlen` in is the size of the caller's `pve_path`
+/// buffer (0: no path wanted). A path that does not fit is ENAMETOOLONG and
+/// nothing is copied back (FreeBSD's native behaviour: the caller does not
+/// learn the length it needs). On success `pve_pathlen` is strlen+1, or 0.
+fn pt_vm_entry(
+    t: &mut Tracer,
+    tg: Target,
+    addr: usize,
+    mut pve: ptrace_vm_entry,
+) -> Result<i32, Errno> {
+    let v = t.vm_entry(tg, pve.pve_entry).map_err(e)?;
+    let want_path = pve.pve_pathlen > 0;
+    pve.pve_entry = v.entry;
+    pve.pve_timestamp = v.timestamp;
+    pve.pve_start = v.start;
+    pve.pve_end = v.end;
+    pve.pve_offset = v.offset;
+    pve.pve_prot = v.prot;
+    pve.pve_fileid = abi::VNOVAL;
+    pve.pve_fsid = abi::VNOVAL as u32;
+    let mut pathlen = 0u32;
+    if let (true, Some(path)) = (want_path, v.path.as_ref()) {
+        let mut bytes = path.as_bytes().to_vec();
+        bytes.push(0);
+        if bytes.len() > pve.pve_pathlen as usize {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        copyout_bytes(pve.pve_path as usize, &bytes)?;
+        pathlen = bytes.len() as u32;
+        pve.pve_fileid = v.fileid;
+        pve.pve_fsid = v.fsid;
+    }
+    pve.pve_pathlen = pathlen;
+    copyout(addr, &pve)?;
+    Ok(0)
+}

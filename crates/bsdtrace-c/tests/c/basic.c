@@ -1,0 +1,220 @@
+/*
+ * One traced child, FreeBSD style: PT_TRACE_ME + raise(SIGSTOP), then
+ * PT_LWPINFO, PT_GETNUMLWPS/PT_GETLWPLIST, PT_IO (read, write, write into
+ * read-only text, fault), PT_READ_D/PT_WRITE_D, PT_GETREGS/PT_SETREGS,
+ * PT_VM_TIMESTAMP/PT_VM_ENTRY, the event mask, PT_CONTINUE.
+ */
+#include "tap.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <machine/reg.h>
+
+static char buffer[64] = "the tracee's buffer";
+static volatile int counter = 41;
+
+/* Code in read-only text: a breakpoint target. */
+__attribute__((noinline)) int
+text_function(int x)
+{
+	return (x * 3 + 1);
+}
+
+static void
+child(void)
+{
+	counter++;
+	_exit(text_function(counter) == counter * 3 + 1 ? counter : 1);
+}
+
+int
+main(void)
+{
+	struct ptrace_lwpinfo pl;
+	struct ptrace_io_desc piod;
+	struct ptrace_vm_entry pve;
+	struct reg r, r2;
+	char buf[64], path[4096];
+	lwpid_t lwps[4];
+	pid_t pid;
+	int status, mask, n, v;
+	unsigned char orig[4], text[4];
+	int saw_self = 0, entries = 0;
+
+	tap_start(20);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pid = fork_traceme(child);
+	OK(pid > 0, "fork");
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
+	    "waitpid reports the child's SIGSTOP (status %#x)", status);
+	printf("# executor: %s\n", bsdtrace_executor_mode());
+
+	/* PT_LWPINFO */
+	memset(&pl, 0xa5, sizeof(pl));
+	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
+	OK(pl.pl_lwpid == pid + BSDTRACE_LWPID_BASE, "pl_lwpid is tid + base");
+	OK(pl.pl_event == PL_EVENT_SIGNAL, "pl_event is PL_EVENT_SIGNAL");
+	OK(pl.pl_flags & PL_FLAG_SI, "PL_FLAG_SI set (flags %#x)", pl.pl_flags);
+	OK(pl.pl_siginfo.si_signo == SIGSTOP, "si_signo SIGSTOP");
+	OK(pl.pl_child_pid == 0 && pl.pl_syscall_code == 0, "unused fields zeroed");
+
+	/* A short struct: exactly `data` bytes are written. */
+	memset(&pl, 0xa5, sizeof(pl));
+	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, offsetof(struct ptrace_lwpinfo, pl_siginfo)),
+	    "PT_LWPINFO with an old, shorter struct");
+	OK(pl.pl_lwpid == pid + BSDTRACE_LWPID_BASE && ((unsigned char *)&pl.pl_siginfo)[0] == 0xa5,
+	    "only the prefix was copied");
+	FAILS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, 0), EINVAL, "PT_LWPINFO data 0: EINVAL");
+	FAILS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl) + 1), EINVAL,
+	    "PT_LWPINFO data > sizeof: EINVAL");
+	FAILS(ptrace(PT_LWPINFO, pid, (caddr_t)8, sizeof(pl)), EFAULT, "PT_LWPINFO bad addr: EFAULT");
+	WORKS(ptrace(PT_LWPINFO, pid + BSDTRACE_LWPID_BASE, (caddr_t)&pl, sizeof(pl)),
+	    "PT_LWPINFO by LWP id");
+
+	/* Threads */
+	OK(ptrace(PT_GETNUMLWPS, pid, NULL, 0) == 1, "PT_GETNUMLWPS is 1");
+	n = ptrace(PT_GETLWPLIST, pid, (caddr_t)lwps, 4);
+	OK(n == 1 && lwps[0] == pid + BSDTRACE_LWPID_BASE, "PT_GETLWPLIST");
+	FAILS(ptrace(PT_GETLWPLIST, pid, (caddr_t)lwps, 0), EINVAL, "PT_GETLWPLIST data 0: EINVAL");
+
+	/* PT_IO read */
+	memset(buf, 0, sizeof(buf));
+	piod.piod_op = PIOD_READ_D;
+	piod.piod_offs = buffer;
+	piod.piod_addr = buf;
+	piod.piod_len = sizeof(buffer);
+	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO read");
+	OK(piod.piod_len == sizeof(buffer) && strcmp(buf, "the tracee's buffer") == 0,
+	    "PT_IO read the bytes and set piod_len");
+
+	/* PT_IO write */
+	piod.piod_op = PIOD_WRITE_D;
+	piod.piod_addr = "rewritten";
+	piod.piod_len = 10;
+	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO write");
+	v = ptrace(PT_READ_D, pid, (caddr_t)buffer, 0);
+	OK(memcmp(&v, "rewr", 4) == 0, "PT_READ_D reads the written bytes");
+
+	/* PT_IO write into read-only text (a breakpoint), then restore. */
+	piod.piod_op = PIOD_READ_I;
+	piod.piod_offs = (void *)text_function;
+	piod.piod_addr = orig;
+	piod.piod_len = 4;
+	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO read text");
+	memcpy(text, "\xcc\xcc\xcc\xcc", 4);
+	piod.piod_op = PIOD_WRITE_I;
+	piod.piod_addr = text;
+	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO writes into read-only text");
+	v = ptrace(PT_READ_I, pid, (caddr_t)text_function, 0);
+	OK(memcmp(&v, "\xcc\xcc\xcc\xcc", 4) == 0, "the text changed");
+	piod.piod_addr = orig;
+	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO restores the text");
+
+	/* PT_IO that runs into unmapped memory: EFAULT, piod_len untouched. */
+	piod.piod_op = PIOD_READ_D;
+	piod.piod_offs = (void *)8;
+	piod.piod_addr = buf;
+	piod.piod_len = 16;
+	FAILS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), EFAULT, "PT_IO read of unmapped memory: EFAULT");
+	OK(piod.piod_len == 16, "piod_len untouched after the fault");
+	piod.piod_op = PIOD_WRITE_D;
+	piod.piod_offs = buffer;
+	piod.piod_addr = (void *)8;
+	FAILS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), EFAULT, "PT_IO write from a bad tracer buffer: EFAULT");
+	piod.piod_op = 99;
+	FAILS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), EINVAL, "PT_IO bad piod_op: EINVAL");
+	FAILS(ptrace(PT_IO, pid, (caddr_t)16, 0), EFAULT, "PT_IO bad descriptor pointer: EFAULT");
+
+	/* PT_READ_D / PT_WRITE_D */
+	errno = 0;
+	v = ptrace(PT_READ_D, pid, (caddr_t)&counter, 0);
+	OK(v == 41 && errno == 0, "PT_READ_D returns the value (%d)", v);
+	WORKS(ptrace(PT_WRITE_D, pid, (caddr_t)&counter, 125), "PT_WRITE_D");
+	OK(ptrace(PT_READ_D, pid, (caddr_t)&counter, 0) == 125, "PT_READ_D after PT_WRITE_D");
+	FAILS(ptrace(PT_READ_D, pid, (caddr_t)8, 0), ENOMEM, "PT_READ_D of unmapped memory: ENOMEM");
+
+	/* Registers */
+	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS");
+	OK(r.r_rip != 0 && r.r_rsp != 0, "registers look alive (rip %#lx)", (long)r.r_rip);
+	r2 = r;
+	r2.r_r12 = 0x1122334455667788;
+	WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r2, 0), "PT_SETREGS");
+	memset(&r2, 0, sizeof(r2));
+	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r2, 0), "PT_GETREGS again");
+	OK(r2.r_r12 == 0x1122334455667788, "PT_SETREGS changed r12");
+	WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r, 0), "PT_SETREGS restores");
+	FAILS(ptrace(PT_GETREGS, pid, NULL, 0), EFAULT, "PT_GETREGS to NULL: EFAULT");
+	FAILS(ptrace(PT_SETREGS, pid, (caddr_t)1, 0), EFAULT, "PT_SETREGS from a bad pointer: EFAULT");
+
+	/* The memory map */
+	WORKS(ptrace(PT_VM_TIMESTAMP, pid, NULL, 0) != -1 ? 0 : -1, "PT_VM_TIMESTAMP");
+	memset(&pve, 0, sizeof(pve));
+	for (;;) {
+		pve.pve_path = path;
+		pve.pve_pathlen = sizeof(path);
+		if (ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0) == -1)
+			break;
+		entries++;
+		if ((uintptr_t)text_function >= pve.pve_start &&
+		    (uintptr_t)text_function <= pve.pve_end &&
+		    (pve.pve_prot & 4 /* VM_PROT_EXECUTE */) && pve.pve_pathlen == strlen(path) + 1 &&
+		    pve.pve_fileid != (long)-1)
+			saw_self = 1;
+	}
+	OK(errno == ENOENT, "PT_VM_ENTRY ends with ENOENT (errno %d)", errno);
+	OK(entries > 3 && saw_self, "PT_VM_ENTRY found %d entries and our text with its path", entries);
+	/* A buffer too small for the path: ENAMETOOLONG, nothing copied back. */
+	memset(&pve, 0, sizeof(pve));
+	do {
+		pve.pve_path = path;
+		pve.pve_pathlen = sizeof(path);
+		n = ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0);
+	} while (n == 0 && pve.pve_pathlen == 0);
+	OK(n == 0 && pve.pve_pathlen > 1, "found a file-backed entry");
+	pve.pve_entry--;
+	pve.pve_pathlen = 2;
+	pve.pve_start = 12345;
+	FAILS(ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0), ENAMETOOLONG, "short path buffer: ENAMETOOLONG");
+	OK(pve.pve_pathlen == 2 && pve.pve_start == 12345, "nothing copied back after ENAMETOOLONG");
+	pve.pve_pathlen = 0;
+	WORKS(ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0), "no path wanted");
+	OK(pve.pve_pathlen == 0 && pve.pve_fileid == (long)-1, "no path: pve_pathlen 0, fileid VNOVAL");
+	pve.pve_entry = 100000;
+	FAILS(ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0), EINVAL, "pve_entry past the end: EINVAL");
+
+	/* Event mask */
+	WORKS(ptrace(PT_GET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), "PT_GET_EVENT_MASK");
+	OK(mask == PTRACE_DEFAULT, "default mask is PTRACE_EXEC (%#x)", mask);
+	mask = PTRACE_EXEC | PTRACE_FORK | PTRACE_LWP;
+	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), "PT_SET_EVENT_MASK");
+	mask = 0;
+	ptrace(PT_GET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask));
+	OK(mask == (PTRACE_EXEC | PTRACE_FORK | PTRACE_LWP), "mask set");
+	FAILS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, 8), EINVAL, "PT_SET_EVENT_MASK data 8: EINVAL");
+	FAILS(ptrace(PT_GET_EVENT_MASK, 999999, (caddr_t)&mask, 2), EINVAL,
+	    "size checked before the target: EINVAL, not ESRCH");
+	mask = 0x4000;
+	FAILS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), EINVAL, "unknown mask bit: EINVAL");
+	WORKS(ptrace(PT_FOLLOW_FORK, pid, NULL, 0), "PT_FOLLOW_FORK off");
+	WORKS(ptrace(PT_LWP_EVENTS, pid, NULL, 0), "PT_LWP_EVENTS off");
+	ptrace(PT_GET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask));
+	OK(mask == PTRACE_EXEC, "PT_FOLLOW_FORK/PT_LWP_EVENTS cleared their bits");
+
+	/* Step flags, suspend: accepted at a stop. */
+	WORKS(ptrace(PT_SETSTEP, pid, NULL, 0), "PT_SETSTEP");
+	WORKS(ptrace(PT_CLEARSTEP, pid, NULL, 0), "PT_CLEARSTEP");
+	WORKS(ptrace(PT_SUSPEND, pid + BSDTRACE_LWPID_BASE, NULL, 0), "PT_SUSPEND");
+	WORKS(ptrace(PT_RESUME, pid + BSDTRACE_LWPID_BASE, NULL, 0), "PT_RESUME");
+
+	/* Continue: bad signal first. */
+	FAILS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 129), EINVAL, "PT_CONTINUE signal 129: EINVAL");
+	FAILS(ptrace(PT_CONTINUE, pid, (caddr_t)1, -1), EINVAL, "PT_CONTINUE signal -1: EINVAL");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+	FAILS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), EBUSY, "PT_GETREGS while it runs... or exited");
+	status = wait_for(pid);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 126,
+	    "the child saw counter 125 + 1, ran the restored text, exited 126 (status %#x)", status);
+	FAILS(waitpid(pid, &status, 0), ECHILD, "waitpid after the exit: ECHILD");
+	return (tap_done());
+}

@@ -1,0 +1,97 @@
+/*
+ * Syscall stops: PT_TO_SCE and PT_TO_SCX with PT_LWPINFO's PL_FLAG_SCE /
+ * PL_FLAG_SCX and syscall code, PT_GET_SC_ARGS at entry, PT_GET_SC_RET at
+ * exit (a failing write: sr_error EBADF), PT_SYSCALL, and the FreeBSD
+ * register convention at syscall stops.
+ */
+#include "tap.h"
+
+#include <sys/syscall.h>
+#include <machine/reg.h>
+
+static char msg[] = "abc";
+
+static void
+child(void)
+{
+	/* The tracer stops us at entry and exit of this write. */
+	(void)syscall(SYS_write, 77, msg, 3);
+	(void)syscall(SYS_getppid);
+	_exit(0);
+}
+
+/* Continue with `req` until a stop with `flag` for syscall `nr`. */
+static int
+run_to(pid_t pid, int req, int flag, long nr, struct ptrace_lwpinfo *pl)
+{
+	int status;
+
+	for (int i = 0; i < 1000; i++) {
+		if (ptrace(req, pid, (caddr_t)1, 0) == -1)
+			return (-1);
+		status = wait_for(pid);
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+			return (-1);
+		if (ptrace(PT_LWPINFO, pid, (caddr_t)pl, sizeof(*pl)) == -1)
+			return (-1);
+		if ((pl->pl_flags & flag) && pl->pl_syscall_code == (unsigned)nr)
+			return (0);
+	}
+	return (-1);
+}
+
+int
+main(void)
+{
+	struct ptrace_lwpinfo pl;
+	struct ptrace_sc_ret sr;
+	struct reg r;
+	register_t args[8];
+	pid_t pid;
+	int status;
+
+	tap_start(20);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pid = fork_traceme(child);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status), "child stopped");
+	FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
+	    "PT_GET_SC_ARGS at a signal stop: EINVAL");
+	FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
+	    "PT_GET_SC_RET at a signal stop: EINVAL");
+
+	OK(run_to(pid, PT_TO_SCE, PL_FLAG_SCE, SYS_write, &pl) == 0, "PT_TO_SCE reaches write's entry");
+	OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == PL_FLAG_SCE, "PL_FLAG_SCE alone");
+	OK(pl.pl_syscall_narg == 3, "pl_syscall_narg 3 (%u)", pl.pl_syscall_narg);
+	memset(args, 0xff, sizeof(args));
+	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), "PT_GET_SC_ARGS");
+	OK(args[0] == 77 && args[1] == (register_t)msg && args[2] == 3 && args[3] == 0,
+	    "arguments 77, msg, 3, then zeros");
+	memset(args, 0xff, sizeof(args));
+	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, 8), "PT_GET_SC_ARGS with room for one");
+	OK(args[0] == 77 && args[1] == -1, "copied min(data, sizeof) bytes");
+	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS at entry");
+	OK(r.r_rax == SYS_write, "r_rax is the syscall number at entry (%ld)", (long)r.r_rax);
+
+	OK(run_to(pid, PT_TO_SCX, PL_FLAG_SCX, SYS_write, &pl) == 0, "PT_TO_SCX reaches write's exit");
+	memset(&sr, 0xff, sizeof(sr));
+	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET");
+	OK(sr.sr_error == EBADF, "sr_error EBADF (%d)", sr.sr_error);
+	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS at exit");
+	OK((r.r_rflags & 1) && r.r_rax == EBADF, "carry set, r_rax the errno");
+	memset(&sr, 0xee, sizeof(sr));
+	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, 4), "PT_GET_SC_RET with a short buffer");
+	OK(((unsigned char *)&sr)[4] == 0xee, "copied only 4 bytes");
+
+	OK(run_to(pid, PT_SYSCALL, PL_FLAG_SCX, SYS_getppid, &pl) == 0, "PT_SYSCALL reaches getppid's exit");
+	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET for getppid");
+	OK(sr.sr_error == 0 && sr.sr_retval[0] == getpid(), "getppid returned our pid");
+
+	/* Clear the syscall bits again and let it finish. */
+	status = PTRACE_EXEC;
+	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&status, sizeof(status)), "mask back to PTRACE_EXEC");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+	status = wait_for(pid);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0 (status %#x)", status);
+	return (tap_done());
+}

@@ -1,0 +1,227 @@
+//! C programs written the way FreeBSD's own tests and truss use ptrace(2),
+//! linked against libbsdtrace and run: each prints TAP lines ("ok N - ...")
+//! and exits nonzero if a check failed. Every program runs with the engine
+//! on the calling thread and on its own thread (BSDTRACE_ENGINE_THREAD=1).
+//! The example of docs/c-api.md is built and run too.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// `target/<profile>`, with libbsdtrace.so built in it. Cargo does not build
+/// a cdylib for integration tests, so build it here, once per test binary,
+/// with the profile and target directory of this test.
+fn lib_dir() -> &'static Path {
+    // The same features as this test was built with.
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let release = !cfg!(debug_assertions);
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.arg("build")
+            .arg("-p")
+            .arg("bsdtrace-c")
+            .arg("--manifest-path")
+            .arg(workspace_dir().join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target);
+        if release {
+            cmd.arg("--release");
+        }
+        if cfg!(feature = "procctl") {
+            cmd.args(["--features", "procctl"]);
+        }
+        run_ok(&mut cmd);
+        let dir = target.join(if release { "release" } else { "debug" });
+        assert!(
+            dir.join("libbsdtrace.so").exists(),
+            "no libbsdtrace.so in {}",
+            dir.display()
+        );
+        dir
+    })
+}
+
+/// Compile `src` (a file under tests/c or a path) into `dir`.
+fn build(name: &str, src: &Path, dir: &Path) -> PathBuf {
+    let lib = lib_dir();
+    let exe = dir.join(name);
+    run_ok(
+        Command::new(cc())
+            .args(["-Wall", "-Werror", "-g", "-I"])
+            .arg(include_dir())
+            .arg(src)
+            .arg("-L")
+            .arg(lib)
+            .args(["-lbsdtrace", "-pthread"])
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-o")
+            .arg(&exe),
+    );
+    exe
+}
+
+fn c_source(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(format!("{name}.c"))
+}
+
+/// Build tests/c/<name>.c, run it with `args` and the engine mode (`None`:
+/// libbsdtrace chooses), and insist on a clean TAP run.
+fn tap(name: &str, args: &[&str], engine_thread: Option<bool>) {
+    let dir = scratch(&format!("c-{name}-{}-{:?}", args.join("-"), engine_thread));
+    let exe = build(name, &c_source(name), &dir);
+    let mut cmd = Command::new(&exe);
+    cmd.args(args).env_remove("BSDTRACE_ENGINE_THREAD");
+    if let Some(on) = engine_thread {
+        cmd.env("BSDTRACE_ENGINE_THREAD", if on { "1" } else { "0" });
+    }
+    let out = run(&mut cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    let plan = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("1.."))
+        .and_then(|n| n.parse::<usize>().ok());
+    let oks = stdout.lines().filter(|l| l.starts_with("ok ")).count();
+    assert!(
+        out.status.success() && failed.is_empty() && plan == Some(oks) && oks > 0,
+        "{name} {args:?} (engine thread: {engine_thread:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+macro_rules! tap_tests {
+    ($($test:ident: $name:literal $(, $arg:literal)*;)*) => {
+        mod direct {
+            use super::*;
+            $(#[test] fn $test() { tap($name, &[$($arg),*], Some(false)) })*
+        }
+        mod engine_thread {
+            use super::*;
+            $(#[test] fn $test() { tap($name, &[$($arg),*], Some(true)) })*
+        }
+    };
+}
+
+tap_tests! {
+    basic_requests_on_a_traceme_child: "basic";
+    errors_in_freebsd_order: "errors";
+    syscall_stops_args_and_return_values: "syscalls";
+    follow_fork_and_the_wait_family: "fork";
+    threads_of_a_tracee: "threads";
+    a_sigchld_handler_that_waits: "sigchld";
+    fp_debug_and_base_registers_step_and_detach: "regs";
+}
+
+#[test]
+fn requests_from_a_thread_other_than_the_attacher_while_it_waits() {
+    // The attacher is alone when it attaches: the engine runs on it, and a
+    // later thread's requests are forwarded to it while it waits.
+    tap("mt_tracer", &["late"], None);
+}
+
+#[test]
+fn requests_and_waits_from_any_thread_with_the_engine_thread() {
+    // Threads exist before the first request: the engine gets its own thread.
+    tap("mt_tracer", &["early"], None);
+}
+
+#[cfg(feature = "procctl")]
+#[test]
+fn procctl_from_c() {
+    tap("procctl", &[], None);
+}
+
+#[test]
+fn the_benchmark_runs() {
+    let dir = scratch("c-bench");
+    let exe = build("bench", &c_source("bench"), &dir);
+    for mode in ["0", "1"] {
+        let out = run_ok(
+            Command::new(&exe)
+                .arg("2000")
+                .env("BSDTRACE_ENGINE_THREAD", mode),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("PT_GETNUMLWPS "), "{stdout}");
+    }
+}
+
+/// The example in docs/c-api.md, exactly as written there.
+fn doc_example() -> String {
+    let doc = std::fs::read_to_string(workspace_dir().join("docs/c-api.md")).unwrap();
+    let after = doc
+        .split("<!-- example -->")
+        .nth(1)
+        .expect("docs/c-api.md has an example");
+    let body = after.split("```c\n").nth(1).unwrap();
+    body.split("\n```").next().unwrap().to_string()
+}
+
+#[test]
+fn the_documented_example_builds_and_runs() {
+    let dir = scratch("c-doc-example");
+    let src = dir.join("example.c");
+    std::fs::write(&src, doc_example()).unwrap();
+    let exe = build("example", &src, &dir);
+    for mode in ["0", "1"] {
+        let out = run_ok(Command::new(&exe).env("BSDTRACE_ENGINE_THREAD", mode));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 4, "{stdout}");
+        assert!(
+            lines[0].starts_with("lwp ")
+                && lines[0].ends_with(" stopped: event signal, flags 0x20"),
+            "{stdout}"
+        );
+        assert!(
+            lines[1].starts_with(&format!("signal {} (", libc::SIGSTOP)),
+            "{stdout}"
+        );
+        assert_eq!(lines[2], "read 22 bytes: \"changed by the tracee\"");
+        assert_eq!(lines[3], "child exited with 7");
+    }
+}
+
+#[test]
+fn the_example_linked_with_the_static_library() {
+    // libbsdtrace.a in a dynamically linked program: its ptrace() and
+    // waitpid() are the program's own and win over libc.so's.
+    let dir = scratch("c-doc-example-static");
+    let src = dir.join("example.c");
+    std::fs::write(&src, doc_example()).unwrap();
+    let exe = dir.join("example");
+    run_ok(
+        Command::new(cc())
+            .args(["-Wall", "-Werror", "-I"])
+            .arg(include_dir())
+            .arg(&src)
+            .arg(lib_dir().join("libbsdtrace.a"))
+            .args([
+                "-lgcc_s",
+                "-lutil",
+                "-lrt",
+                "-lpthread",
+                "-lm",
+                "-ldl",
+                "-lc",
+                "-o",
+            ])
+            .arg(&exe),
+    );
+    // Engine thread too: the library's load-time fork handler must be in.
+    for mode in ["0", "1"] {
+        let out = run_ok(Command::new(&exe).env("BSDTRACE_ENGINE_THREAD", mode));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.ends_with("child exited with 7\n"), "{stdout}");
+    }
+}
