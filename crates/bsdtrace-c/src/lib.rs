@@ -7,12 +7,11 @@
 //! * The wait family ([`wait`]): the engine's wait with glibc's signatures.
 //! * [`executor`]: which thread runs the engine (Linux binds a tracee to
 //!   the thread that attached it; FreeBSD lets any thread ask).
-//! * `procctl()` (feature `procctl`): the C boundary of `bsdtrace::procctl`.
+//! * `procctl()`: the C boundary of `bsdtrace::procctl`.
 //! * [`copy`]: the only code that touches the caller's memory.
 
 mod copy;
 mod executor;
-#[cfg(feature = "procctl")]
 mod procctl;
 mod ptrace;
 mod wait;

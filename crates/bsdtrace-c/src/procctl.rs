@@ -5,11 +5,13 @@
 //! read and written through [`crate::copy`] (EFAULT, never a crash), and an
 //! error becomes `errno`.
 //!
-//! Built with the `procctl` feature, which needs the `bsdtrace::procctl`
-//! module (branch `procctl`); it is the only file that depends on it.
+//! It runs on the executor, through `Tracer::procctl_raw`: a `*_CTL`
+//! command on another process that we trace and have stopped then runs
+//! inside that process (PT_SC_REMOTE), as FreeBSD allows.
 
 use crate::copy::{copyin_bytes, copyout_bytes, set_errno};
-use bsdtrace::procctl::{procctl_raw, UserData};
+use crate::executor;
+use bsdtrace::procctl::UserData;
 use bsdtrace::Errno;
 
 /// The caller's `void *data`.
@@ -40,12 +42,10 @@ pub extern "C" fn procctl(
     cmd: libc::c_int,
     data: *mut libc::c_void,
 ) -> libc::c_int {
-    match procctl_raw(
-        idtype as i32,
-        i64::from(id),
-        cmd,
-        &mut CallerData(data as usize),
-    ) {
+    let (idtype, id, data) = (idtype as i32, i64::from(id), data as usize);
+    let r = executor::call(move |ctx| ctx.tracer.procctl_raw(idtype, id, cmd, &mut CallerData(data)))
+        .unwrap_or(Err(Errno::EBUSY));
+    match r {
         Ok(()) => 0,
         Err(e) => {
             set_errno(e);

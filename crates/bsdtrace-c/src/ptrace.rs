@@ -123,7 +123,10 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
     let mut fpregs_in: Option<fpreg> = None;
     let mut dbregs_in: Option<dbreg> = None;
     let mut mask_in: Option<i32> = None;
+    let mut remote_in: Option<(u64, Vec<u64>)> = None;
+    let mut iov_in: Option<[u64; 2]> = None;
     match req {
+        PT_GETREGSET | PT_SETREGSET => iov_in = Some(copyin(addr)?),
         PT_IO => io = Some(copyin(addr)?),
         PT_VM_ENTRY => pve = Some(copyin(addr)?),
         PT_SETREGS => regs_in = Some(copyin(addr)?),
@@ -147,7 +150,8 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             if nargs > 8 {
                 return Err(Errno::EINVAL);
             }
-            crate::copy::copyin_array::<u64>(raw[4] as usize, nargs as usize)?;
+            let args = crate::copy::copyin_array::<u64>(raw[4] as usize, nargs as usize)?;
+            remote_in = Some((raw[3] & 0xffff_ffff, args));
         }
         128..=191 => return Err(Errno::EINVAL),
         _ => {}
@@ -295,9 +299,40 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             let buf = copyin_bytes(addr, data as usize)?;
             t.set_xstate(tg, &buf).map(|()| 0).map_err(e)
         }
-        // Not implemented by the engine (PT_COREDUMP, PT_GETREGSET,
-        // PT_SETREGSET, PT_SC_REMOTE) or unknown: FreeBSD's answer to an
-        // unknown request, EINVAL, once the permission checks pass.
+        PT_SC_REMOTE => {
+            let (nr, args) = remote_in.expect("copied in");
+            let r = t.remote_syscall(tg, nr, &args).map_err(e)?;
+            // Only pscr_ret (the first 24 bytes) is copied back.
+            copyout(addr, &r)?;
+            Ok(0)
+        }
+        PT_GETREGSET => {
+            // struct iovec in/out; the note type is in `data` (FreeBSD's order).
+            let [base, len] = iov_in.expect("copied in");
+            let size = t.regset_size(tg, data).map_err(e)?;
+            if base == 0 {
+                copyout(addr, &[0u64, size as u64])?;
+                return Ok(0);
+            }
+            if (len as usize) < size {
+                return Err(Errno::EINVAL);
+            }
+            let bytes = t.get_regset(tg, data).map_err(e)?;
+            copyout_bytes(base as usize, &bytes)?;
+            copyout(addr, &[base, size as u64])?;
+            Ok(0)
+        }
+        PT_SETREGSET => {
+            let [base, len] = iov_in.expect("copied in");
+            let size = t.regset_size(tg, data).map_err(e)?;
+            if len as usize != size {
+                return Err(Errno::EINVAL);
+            }
+            let bytes = copyin_bytes(base as usize, size)?;
+            t.set_regset(tg, data, &bytes).map(|()| 0).map_err(e)
+        }
+        // Not implemented by the engine (PT_COREDUMP) or unknown: FreeBSD's
+        // answer to an unknown request, EINVAL, once the permission checks pass.
         _ => {
             preamble(t, tg)?;
             Err(Errno::EINVAL)

@@ -95,6 +95,7 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
         nohang: true,
         untraced: false,
         continued: w.continued,
+        ..WaitOptions::NOHANG
     };
     loop {
         match ctx.tracer.wait(w.sel, opts) {

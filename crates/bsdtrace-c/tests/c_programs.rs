@@ -34,9 +34,6 @@ fn lib_dir() -> &'static Path {
         if release {
             cmd.arg("--release");
         }
-        if cfg!(feature = "procctl") {
-            cmd.args(["--features", "procctl"]);
-        }
         run_ok(&mut cmd);
         let dir = target.join(if release { "release" } else { "debug" });
         assert!(
@@ -135,7 +132,6 @@ fn requests_and_waits_from_any_thread_with_the_engine_thread() {
     tap("mt_tracer", &["early"], None);
 }
 
-#[cfg(feature = "procctl")]
 #[test]
 fn procctl_from_c() {
     tap("procctl", &[], None);

@@ -163,6 +163,8 @@ pub(crate) struct Lwp {
     pub handler_step: HandlerStep,
     /// A Linux request that overrides the usual choice at the next resume.
     pub force_req: Option<u32>,
+    /// `/proc/PID/task/TID/comm`, opened at the first PT_LWPINFO.
+    pub comm: Option<OwnedFd>,
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
@@ -197,6 +199,7 @@ impl Lwp {
             regs: None,
             handler_step: HandlerStep::None,
             force_req: None,
+            comm: None,
         }
     }
 
@@ -537,8 +540,13 @@ impl Tracer {
             if self.traceme.contains(&tid) || self.adoptable(tid) {
                 return self.adopt_traceme(tid, status);
             }
-            // A new thread or child whose creator's event has not arrived.
-            self.early.insert(tid, status);
+            if (status >> 16) == sys::PTRACE_EVENT_STOP {
+                // A new thread or child whose creator's event has not arrived.
+                self.early.insert(tid, status);
+                return;
+            }
+            // A job-control stop of a child we do not trace (WUNTRACED).
+            self.foreign.push_back((tid, status));
             return;
         }
         // The exit of a child we do not trace (or of an early tid).
@@ -833,6 +841,7 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("live");
         let mask = p.mask;
         let l = p.lwp_mut(tid).expect("just inserted");
+        l.comm = None; // the exec'ing thread's id may have changed
         l.sc = ScState::In;
         l.skip_scx = true;
         l.interrupt_pending = false;
@@ -1011,42 +1020,13 @@ impl Tracer {
     /// gets the same engine as everything else, keeping its first stop.
     fn adopt_traceme(&mut self, tid: Tid, status: i32) {
         self.traceme.retain(|t| *t != tid);
-        let sig = libc::WSTOPSIG(status);
         let si = sys::siginfo(tid).ok();
-        // A legacy exec stop is a plain SIGTRAP the kernel sends "from" the
-        // tracee itself with SEND_SIG_NOINFO (SI_USER, si_pid = its pid).
-        let is_exec = sig == libc::SIGTRAP
-            && (status >> 16) == 0
-            && si.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && (sys::si::pid(&s) == 0 || sys::si::pid(&s) == tid));
-        let is_exec = is_exec || (status >> 16) == sys::PTRACE_EVENT_EXEC;
-        let mask = crate::abi::PTRACE_DEFAULT;
-        // Detach into a job-control stop, reap that notification, seize.
-        let seized = sys::detach(tid, libc::SIGSTOP)
-            .and_then(|_| sys::wait4(tid, sys::WUNTRACED | sys::WALL))
-            .and_then(|_| sys::seize(tid, options_for(mask)));
-        if seized.is_err() {
-            return;
+        // Detach into a job-control stop and reap that notification; the
+        // rest is the same as for a child another thread forked.
+        let detached = sys::detach(tid, libc::SIGSTOP).and_then(|_| sys::wait4(tid, sys::WUNTRACED | sys::WALL));
+        if detached.is_ok() {
+            let _ = self.adopt_traceme_detached(Pid(tid), status, si);
         }
-        // Seizing a job-stopped task makes it trap (PTRACE_EVENT_STOP); then
-        // end the job-control stop so it does not linger as SIGNAL_STOP_STOPPED.
-        let _ = sys::wait4(tid, sys::WALL);
-        let _ = sys::kill(tid, libc::SIGCONT);
-        let mut p = Proc::new(Pid(tid), mask);
-        p.options = options_for(mask);
-        p.injected |= 1 << (libc::SIGCONT - 1);
-        let mut l = Lwp::new(tid, LinuxState::Stopped(LinuxStop::Event));
-        if is_exec {
-            l.event = Some(Event::Exec { old_tid: Lwpid(tid) });
-        } else {
-            l.event = Some(Event::TraceMe { sig });
-            l.siginfo = si;
-        }
-        p.lwps.push(l);
-        p.pending.push_back(tid);
-        p.state = ProcState::Stopping;
-        self.procs.insert(Pid(tid), p);
-        self.tids.insert(tid, Pid(tid));
-        self.check_all_stopped(Pid(tid));
     }
 
     /// Forget a process (after detach or once its exit was collected).

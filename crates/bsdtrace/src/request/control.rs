@@ -374,10 +374,14 @@ impl Tracer {
             return Err(Errno::EBUSY.into());
         }
         let sig = libc::WSTOPSIG(status);
+        // A legacy exec stop is a plain SIGTRAP the kernel sends "from" the
+        // tracee itself with SEND_SIG_NOINFO (SI_USER, si_pid = its pid).
         let is_exec = (status >> 16) == sys::PTRACE_EVENT_EXEC
             || (sig == libc::SIGTRAP
                 && (status >> 16) == 0
-                && siginfo.is_some_and(|s| sys::si::code(&s) == libc::SI_USER && sys::si::pid(&s) == 0));
+                && siginfo.is_some_and(|s| {
+                    sys::si::code(&s) == libc::SI_USER && (sys::si::pid(&s) == 0 || sys::si::pid(&s) == tid)
+                }));
         let mask = abi::PTRACE_DEFAULT;
         sys::seize(tid, options_for(mask))?;
         // Seizing a job-stopped task makes it trap; then end the job-control

@@ -3,7 +3,7 @@
 use crate::abi;
 use crate::engine::{Event, Lwpid, Pid, ScState, Target, Tracer};
 use crate::error::{Errno, Result};
-use crate::sys::{self, procfs, Tid};
+use crate::sys::{self, Tid};
 
 /// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
 #[derive(Clone, Copy)]
@@ -115,24 +115,36 @@ impl Tracer {
             (0, 0)
         };
         let sigmask = sys::sigmask(tid).map_err(|_| Errno::ESRCH)?;
-        let st = procfs::task_status(pid.0, tid).map_err(|_| Errno::ESRCH)?;
-        let mut tdname = [0u8; abi::TDNAMLEN];
-        let name = st.name.as_bytes();
-        let n = name.len().min(abi::TDNAMLEN - 1);
-        tdname[..n].copy_from_slice(&name[..n]);
+        let siglist = sys::thread_pending(tid).map_err(|_| Errno::ESRCH)?;
+        let tdname = self.tdname(pid, tid)?;
         Ok(LwpInfo {
             lwpid: Lwpid(tid),
             event: if stop.is_some() { abi::PL_EVENT_SIGNAL } else { abi::PL_EVENT_NONE },
             flags,
             stop,
             sigmask,
-            siglist: st.sig_pnd,
+            siglist,
             siginfo,
             tdname,
             child_pid,
             syscall_code,
             syscall_narg,
         })
+    }
+
+    /// The thread's name: one pread of its `comm` file, kept open.
+    fn tdname(&mut self, pid: Pid, tid: Tid) -> Result<[u8; abi::TDNAMLEN]> {
+        let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+        if l.comm.is_none() {
+            l.comm = Some(sys::open(&format!("/proc/{}/task/{tid}/comm", pid.0), libc::O_RDONLY).map_err(|_| Errno::ESRCH)?);
+        }
+        let mut buf = [0u8; 32];
+        let n = sys::pread(l.comm.as_ref().expect("opened"), &mut buf, 0).map_err(|_| Errno::ESRCH)?;
+        let name = buf[..n].strip_suffix(b"\n").unwrap_or(&buf[..n]);
+        let mut tdname = [0u8; abi::TDNAMLEN];
+        let k = name.len().min(abi::TDNAMLEN - 1);
+        tdname[..k].copy_from_slice(&name[..k]);
+        Ok(tdname)
     }
 
     fn syscall_code(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<u32> {

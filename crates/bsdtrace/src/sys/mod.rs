@@ -158,6 +158,30 @@ pub fn sigmask(tid: Tid) -> Result<u64, Errno> {
     Ok(mask)
 }
 
+pub const PTRACE_PEEKSIGINFO: u32 = 0x4209;
+
+/// Signals pending on the thread itself (its private queue), as a bit set:
+/// one PTRACE_PEEKSIGINFO instead of a /proc read.
+pub fn thread_pending(tid: Tid) -> Result<u64, Errno> {
+    #[repr(C)]
+    struct PeekArgs {
+        off: u64,
+        flags: u32,
+        nr: i32,
+    }
+    let mut buf: Vec<siginfo_t> = vec![unsafe { std::mem::zeroed() }; 64];
+    let args = PeekArgs { off: 0, flags: 0, nr: buf.len() as i32 };
+    let n = unsafe { raw_ptrace(PTRACE_PEEKSIGINFO, tid, &args as *const _ as usize, buf.as_mut_ptr() as usize)? };
+    let mut bits = 0u64;
+    for s in &buf[..n as usize] {
+        let sig = si::signo(s);
+        if (1..=64).contains(&sig) {
+            bits |= 1 << (sig - 1);
+        }
+    }
+    Ok(bits)
+}
+
 pub fn getregs(tid: Tid) -> Result<user_regs_struct, Errno> {
     let mut r: user_regs_struct = unsafe { std::mem::zeroed() };
     unsafe { raw_ptrace(PTRACE_GETREGS, tid, 0, &mut r as *mut _ as usize)? };
