@@ -2,7 +2,7 @@
 # Engine benchmarks: bsdtrace vs hand-written raw ptrace, same run, as ratios.
 #
 #   bench/run-engine.sh            # build, run, update the "## Engine" section of docs/BENCHMARKS.md
-#   RUNS_PINNED=5 RUNS_UNPINNED=5 UNPINNED_SCALE=0.4 bench/run-engine.sh
+#   RUNS_PINNED=7 RUNS_UNPINNED=7 UNPINNED_SCALE=0.4 bench/run-engine.sh   # the defaults
 #   NO_REPORT=1 bench/run-engine.sh   # run only; results stay in bench/out/
 #
 # Each run is one process doing every benchmark (raw and bsdtrace alternately).
@@ -17,8 +17,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-RUNS_PINNED=${RUNS_PINNED:-5}
-RUNS_UNPINNED=${RUNS_UNPINNED:-5}
+RUNS_PINNED=${RUNS_PINNED:-7}
+RUNS_UNPINNED=${RUNS_UNPINNED:-7}
 UNPINNED_SCALE=${UNPINNED_SCALE:-0.4}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 CMDLINE="bench/run-engine.sh${*:+ $*} (RUNS_PINNED=$RUNS_PINNED RUNS_UNPINNED=$RUNS_UNPINNED UNPINNED_SCALE=$UNPINNED_SCALE)"
@@ -70,11 +70,11 @@ FAM=$(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')
 MOD=$(grep -m1 '^model' /proc/cpuinfo | grep -v name | cut -d: -f2 | tr -d ' ')
 MEM=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 VIRT=$(systemd-detect-virt 2>/dev/null || true)
-[ -z "$VIRT" ] && grep -qi firecracker /proc/cmdline /sys/class/dmi/id/* 2>/dev/null && VIRT=firecracker
+HV=$(grep -qw hypervisor /proc/cpuinfo && echo "hypervisor guest" || echo "bare metal")
 NOTES="Date: $(date -u '+%Y-%m-%d %H:%M UTC'), engine at commit \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD -- crates || echo ' (+ uncommitted changes)'); full run ${ELAPSED} s$( [ "$FAILED" -gt 0 ] && echo ", **$FAILED run(s) failed or timed out**").
 
-Machine: $(nproc) vCPU ${CPU} (family $FAM model $MOD)${VIRT:+, $VIRT guest}, $MEM, kernel $(uname -r), $(rustc --version | cut -d' ' -f1-2), $(cc --version | head -1), vm.max_map_count $(cat /proc/sys/vm/max_map_count). Raw results: \`$RES\` (not committed; \`bench/out/\` is ignored).
+Machine: $(nproc) vCPU ${CPU} (family $FAM model $MOD), $HV${VIRT:+ (systemd-detect-virt: $VIRT)}, $MEM, kernel $(uname -r), $(rustc --version | cut -d' ' -f1-2), $(cc --version | head -1), vm.max_map_count $(cat /proc/sys/vm/max_map_count). Raw results: \`$RES\` (not committed; \`bench/out/\` is ignored).
 
-Sizes per pinned run (unpinned: stop-heavy sizes × $UNPINNED_SCALE): syscall 50,000 getppid per variant (200k stops incl. startup, in 5 alternating rounds), PT_IO 256 MiB read 5 times, breakpoints 20,000 hits per variant (5 rounds), all-stop 400/300/100/30 cycles at T=1/8/64/512 sleeping threads and 400/50 cycles at T=1/8 spinning threads (per-cycle median), maps 5 enumerations per size. The tracee programs are \`crates/bsdtrace/tests/tracees/tracee.c\` (getppid, bp, threads, spinners) and \`bench/engine/tracees/bench_tracee.c\` (mem, maps), built with \`cc -O1\`."
+Sizes per pinned run (unpinned: stop-heavy sizes × $UNPINNED_SCALE): syscall 50,000 getppid per variant (200k stops incl. startup, in 5 alternating rounds), PT_IO 256 MiB read 5 times, breakpoints 20,000 hits per variant (5 rounds), all-stop 400/300/100/30 cycles at T=1/8/64/512 sleeping threads (per-cycle median; spinning threads only with \`--only allstop-spin\`, see the analysis), maps 5 enumerations per size. The tracee programs are \`crates/bsdtrace/tests/tracees/tracee.c\` (getppid, bp, threads, spinners) and \`bench/engine/tracees/bench_tracee.c\` (mem, maps), built with \`cc -O1\`."
 
 "$BIN" report "$RES" --out docs/BENCHMARKS.md --command "$CMDLINE" --notes "$NOTES"
