@@ -404,6 +404,7 @@ fn tasks(pid: i32) -> Vec<i32> {
 /// Engine: kill(pid, SIGUSR2) -> wait for the whole-process stop -> PT_CONTINUE
 /// discarding the signal. Returns per-cycle ns.
 fn allstop_engine(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
+    let debug = std::env::var_os("BENCH_DEBUG").is_some();
     let mut t = Tracer::new();
     let p = t.attach(Pid(pid).into()).expect("attach");
     assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
@@ -411,6 +412,9 @@ fn allstop_engine(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
     let mut v = Vec::with_capacity(cycles);
     for i in 0..cycles + warm {
         let s = Instant::now();
+        if debug {
+            eprintln!("engine cycle {i}");
+        }
         unsafe { libc::kill(pid, libc::SIGUSR2) };
         assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGUSR2));
         t.resume(p.into(), Resume::Continue, None, 0).unwrap();
@@ -508,12 +512,17 @@ fn bench_allstop(o: &Out, threads: usize, cycles: usize, spin: bool) {
     assert_eq!(tasks(pid).len(), threads);
     let warm = 5.max(cycles / 20);
     let bench = if spin { "allstop-spin" } else { "allstop-sleep" };
-    let mut r = allstop_raw_tid(pid, cycles, warm);
-    let mut e = allstop_engine(pid, cycles, warm);
-    let mut rs = allstop_raw_sig(pid, cycles, warm);
-    o.emit(bench, threads, "raw", "us_per_cycle", median(&mut r) / 1e3);
-    o.emit(bench, threads, "raw-sig", "us_per_cycle", median(&mut rs) / 1e3);
-    o.emit(bench, threads, "engine", "us_per_cycle", median(&mut e) / 1e3);
+    // BENCH_VARIANTS=engine,raw,raw-sig selects (for debugging); default all.
+    let sel = std::env::var("BENCH_VARIANTS").unwrap_or_else(|_| "raw,engine,raw-sig".into());
+    for v in sel.split(',') {
+        let mut x = match v {
+            "raw" => allstop_raw_tid(pid, cycles, warm),
+            "engine" => allstop_engine(pid, cycles, warm),
+            "raw-sig" => allstop_raw_sig(pid, cycles, warm),
+            _ => continue,
+        };
+        o.emit(bench, threads, v, "us_per_cycle", median(&mut x) / 1e3);
+    }
 }
 
 // ---- 5. PT_VM_ENTRY enumeration -----------------------------------------------
@@ -619,6 +628,12 @@ fn usage() -> ! {
 }
 
 fn main() {
+    // The all-stop cycle stops the tracee with SIGUSR2. An ignored signal is
+    // discarded without a stop (FreeBSD semantics, which the engine keeps),
+    // and SIG_IGN is inherited across fork and exec: `perf record` starts its
+    // workload with SIGUSR2 ignored, which would hang the engine side. Reset
+    // it so the tracees inherit the default action.
+    unsafe { libc::signal(libc::SIGUSR2, libc::SIG_DFL) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         usage();

@@ -207,7 +207,7 @@ run-paired ratios are the stable figure. Both sides are measured in the same pro
 run, one after the other, on identical tracees. Raw equivalents are hand-written libc ptrace/waitpid \
 loops in `bench/engine/src/main.rs`, not bsdtrace.\n",
     );
-    for (pl, title) in [("pinned", "Pinned: tracer and tracee on CPU 0 (`taskset -c 0`), headline"), ("unpinned", "Unpinned: scheduler's choice")] {
+    for (pl, title) in [("pinned", "Pinned: tracer and tracee on one CPU (`taskset -c $BENCH_CPU`, see the command), headline"), ("unpinned", "Unpinned: scheduler's choice")] {
         if let Some(r) = runs.get(pl) {
             g.push_str(&format!("\n### {title} — {} runs\n\n", r.len()));
             g.push_str(&table(&d, pl));
