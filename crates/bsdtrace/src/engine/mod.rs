@@ -257,6 +257,9 @@ pub(crate) struct Proc {
     pub injected: u64,
     /// `/proc/PID/mem`, opened on first write (reopened after exec).
     pub mem: Option<OwnedFd>,
+    /// `/proc/PID/status`, opened at the first signal stop and re-read with
+    /// one pread per signal stop (reopened after exec).
+    pub status: Option<OwnedFd>,
     pub maps: Option<MapSnapshot>,
     /// The pid of the process that forked it, when we followed the fork.
     pub parent: Option<Pid>,
@@ -286,6 +289,7 @@ impl Proc {
             initial: None,
             injected: 0,
             mem: None,
+            status: None,
             maps: None,
             parent: None,
             job_stopped: None,
@@ -599,6 +603,7 @@ impl Tracer {
             p.xthread = None;
             p.state = ProcState::Exited { status };
             p.mem = None;
+            p.status = None;
             p.maps = None;
             self.ready.retain(|x| *x != pid);
             self.ready.push_back(pid);
@@ -662,12 +667,13 @@ impl Tracer {
                 && p.injected & (1u64 << ((sig - 1) & 63)) != 0
                 && matches!(sys::si::code(&si), libc::SI_TKILL | libc::SI_USER);
             let p_injected = &mut p.injected;
+            let p_status = &mut p.status;
             let lwp = p.lwps.iter_mut().find(|l| l.tid == tid).unwrap();
             lwp.resume_sig = sig;
             if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
                 (LinuxStop::Signal, None)
-            } else if killed || signal_ignored(pid.0, sig) {
+            } else if killed || signal_ignored(p_status, pid.0, sig) {
                 (LinuxStop::Signal, None)
             } else {
                 lwp.siginfo = Some(si);
@@ -830,6 +836,7 @@ impl Tracer {
         p.lwps.retain(|l| l.tid == tid);
         p.pending.clear();
         p.mem = None;
+        p.status = None;
         p.maps = None;
         for g in gone {
             if g != tid {
@@ -1048,13 +1055,55 @@ impl Tracer {
 
 /// Would FreeBSD discard `sig` for this process (SIG_IGN, or SIG_DFL with an
 /// ignore default)? Reads /proc only for signal stops, never on the syscall path.
-fn signal_ignored(pid: i32, sig: i32) -> bool {
+/// `status` caches the open `/proc/PID/status`: a pread from offset 0
+/// regenerates it, so each stop costs one pread instead of
+/// open + statx + several growing reads + close.
+fn signal_ignored(status: &mut Option<OwnedFd>, pid: i32, sig: i32) -> bool {
     if sig == libc::SIGKILL || sig == libc::SIGSTOP || !(1..=64).contains(&sig) {
         return false;
     }
     let bit = 1u64 << (sig - 1);
-    match sys::sig_bits_from_status(pid) {
+    match sig_bits(status, pid) {
         Some((ign, cgt)) => ign & bit != 0 || (DEFAULT_IGNORED & bit != 0 && cgt & bit == 0),
         None => false,
     }
+}
+
+/// SigIgn and SigCgt of `pid` from its (cached) `/proc/PID/status`.
+fn sig_bits(status: &mut Option<OwnedFd>, pid: i32) -> Option<(u64, u64)> {
+    if status.is_none() {
+        *status = Some(sys::open(&format!("/proc/{pid}/status"), libc::O_RDONLY).ok()?);
+    }
+    let fd = status.as_ref()?;
+    let mut text = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == text.len() {
+            text.resize(len * 2, 0);
+        }
+        match sys::pread(fd, &mut text[len..], len as u64) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(_) => {
+                *status = None;
+                return None;
+            }
+        }
+        if let Some(r) = parse_sig_bits(&text[..len]) {
+            return Some(r);
+        }
+    }
+    parse_sig_bits(&text[..len])
+}
+
+/// Both values once the SigIgn and SigCgt lines are complete in `text`.
+fn parse_sig_bits(text: &[u8]) -> Option<(u64, u64)> {
+    let field = |key: &[u8]| -> Option<u64> {
+        let at = text.windows(key.len()).position(|w| w == key)? + key.len();
+        let rest = &text[at..];
+        let end = rest.iter().position(|&c| c == b'\n')?;
+        let v = std::str::from_utf8(&rest[..end]).ok()?;
+        u64::from_str_radix(v.trim(), 16).ok()
+    };
+    Some((field(b"\nSigIgn:")?, field(b"\nSigCgt:")?))
 }
