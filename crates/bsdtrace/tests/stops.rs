@@ -196,13 +196,15 @@ fn group_stop_is_a_job_control_stop() {
     let pid = t.attach(u.pid().into()).unwrap();
     wait_pid(&mut t, pid);
     t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-    unsafe { libc::kill(pid.0, libc::SIGTSTP) };
+    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
+    // (SIGSTOP: SIGTSTP would be discarded if the test runs in an orphaned
+    // process group, e.g. under timeout(1).)
     // The debugger sees the signal first...
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTSTP));
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
     // ...passing it on stops the process by job control, reported only to WUNTRACED.
-    t.resume(pid.into(), Resume::Continue, None, libc::SIGTSTP).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGSTOP).unwrap();
     let st = t.wait(pid.0, WaitOptions { untraced: true, ..WaitOptions::BLOCK }).unwrap().unwrap().1;
-    assert_eq!(st, WaitStatus::JobStopped(libc::SIGTSTP));
+    assert_eq!(st, WaitStatus::JobStopped(libc::SIGSTOP));
     assert_eq!(proc_state(pid.0), 't');
     // SIGCONT wakes it; the debugger sees SIGCONT.
     unsafe { libc::kill(pid.0, libc::SIGCONT) };
