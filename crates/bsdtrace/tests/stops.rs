@@ -221,7 +221,7 @@ fn threads_born_and_dying_while_the_process_stops() {
     t.lwp_events(pid.into(), true).unwrap();
     let (mut born, mut exited, mut signals) = (0, 0, 0);
     let mut deliver = 0;
-    for i in 0..400 {
+    for i in 0..150 {
         t.resume(pid.into(), Resume::Continue, None, deliver).unwrap();
         deliver = 0;
         if i % 10 == 0 {
