@@ -190,9 +190,11 @@ impl Session<'_> {
                 eprintln!("{prog}: execvp {}: {why}", self.cfg.command[0].to_string_lossy());
                 Err(c)
             }
-            Ok(Some((_, st))) => {
-                self.root_status = Some(st);
-                Err(exit_code(st))
+            Ok(Some((pid, st))) => {
+                // Ended before its first stop (an attached process exiting).
+                self.on_gone(pid, st);
+                self.out.flush();
+                Err(if self.cfg.pid.is_some() { 0 } else { exit_code(st) })
             }
             Ok(None) | Err(_) => Err(1),
         }
@@ -238,7 +240,11 @@ impl Session<'_> {
                 self.on_exec(pid, tid, old_tid.0);
                 self.on_exit(pid, tid);
             }
-            Some(Event::Child) => {
+            // A followed child's first stop. (The engine can also report it
+            // as TraceMe: when the child's stop overtakes the parent's fork
+            // report it takes the child for a PT_TRACE_ME one; its SIGSTOP
+            // is then the auto-attach stop, not a signal to deliver.)
+            Some(Event::Child) | Some(Event::TraceMe { .. }) if pid != self.root => {
                 let _ = self.tracer.set_event_mask(t, self.mask(shown));
                 if shown && !self.cfg.count {
                     if self.cfg.json {
@@ -280,7 +286,7 @@ impl Session<'_> {
                     self.on_signal(pid, tid, s);
                 }
             }
-            Some(Event::Attach) | Some(Event::VforkDone) | None => {}
+            Some(Event::Attach) | Some(Event::VforkDone) | Some(Event::Child) | None => {}
         }
         let how = if shown { Resume::Syscall } else { Resume::Continue };
         let _ = self.tracer.resume(t, how, None, sig);
