@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark `bsdtrace truss` against strace, in one go and alternating.
 #
-#   bench/truss.sh [RUNS]        (default 5 runs per cell)
+#   bench/truss.sh [RUNS]        (default 5 rounds; FAST_REPS=5 runs of the
+#                                 fast cells per round)
 #
 # Tools: untraced / strace -f -o /dev/null / bsdtrace truss -f -o /dev/null /
 # strace -f --seccomp-bpf -e trace=openat -o /dev/null /
@@ -62,13 +63,21 @@ OUT=bench/out/truss-times.tsv
 printf 'placement\tworkload\ttool\trun\tms\n' >"$OUT"
 # A warm-up round (page cache for find, binaries), not recorded.
 for wl in "${WORKLOADS[@]}"; do run_ms pinned "$wl" untraced >/dev/null; done
+# The fast cells (tens of ms) are noisier than the full traces (seconds):
+# each round runs them FAST_REPS times, still alternating.
+FAST_REPS=${FAST_REPS:-5}
+record() {
+    local ms
+    ms=$(run_ms "$1" "$2" "$3")
+    printf '%s\t%s\t%s\t%d\t%s\n' "$1" "$2" "$3" "$r" "$ms" >>"$OUT"
+    printf 'round %d/%d  %-8s %-7s %-14s %6s ms\n' "$r" "$RUNS" "$1" "$2" "$3" "$ms" >&2
+}
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PLACEMENTS[@]}"; do
         for wl in "${WORKLOADS[@]}"; do
-            for tl in "${TOOLS[@]}"; do
-                ms=$(run_ms "$p" "$wl" "$tl")
-                printf '%s\t%s\t%s\t%d\t%s\n' "$p" "$wl" "$tl" "$r" "$ms" >>"$OUT"
-                printf 'round %d/%d  %-8s %-7s %-14s %6s ms\n' "$r" "$RUNS" "$p" "$wl" "$tl" "$ms" >&2
+            for tl in strace truss; do record "$p" "$wl" "$tl"; done
+            for ((k = 0; k < FAST_REPS; k++)); do
+                for tl in untraced strace-seccomp truss-filter; do record "$p" "$wl" "$tl"; done
             done
         done
     done
@@ -97,14 +106,16 @@ for l in open("/proc/cpuinfo"):
 def sh(c):
     try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
     except Exception: return "?"
-runs = len(cells[("pinned", "getppid", "untraced")])
+runs = len(cells[("pinned", "getppid", "strace")])
+fast = len(cells[("pinned", "getppid", "untraced")])
 out = ["## truss", "",
        f"Produced by `{os.environ['CMDLINE']}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
        f"(commit {sh('git rev-parse --short HEAD')}).",
        f"Machine: {os.cpu_count()} vCPU {cpu}, kernel {platform.release()}, {sh('strace -V | head -1')}. "
        "A shared, noisy KVM guest: compare ratios from the same run only.",
-       f"Each round runs every cell once (alternating tools, workloads and placements); {runs} rounds; "
-       "median (min–max) wall time per cell, ratios of medians. Release build.", ""]
+       f"Each round runs every cell (alternating tools, workloads and placements): {runs} runs of each full trace, "
+       f"{fast} of each fast cell (untraced, filtered); median (min–max) wall time per cell, ratios of medians. "
+       "Release build.", ""]
 for p in ["pinned", "unpinned"]:
     out.append(f"### {'pinned to CPU 0 (`taskset -c 0`)' if p == 'pinned' else 'unpinned (scheduler’s choice)'}")
     out.append("")
