@@ -201,8 +201,9 @@ fn parse_strace(text: &str) -> Trace {
     let mut t = Trace::default();
     let mut unfinished: HashMap<i32, String> = HashMap::new();
     for l in text.lines() {
+        // strace pads the pid column: `384   read(...)`.
         let (tid, rest) = l.split_once(' ').unwrap();
-        let tid: i32 = tid.parse().unwrap();
+        let (tid, rest): (i32, &str) = (tid.parse().unwrap(), rest.trim_start());
         if let Some(s) = rest.strip_prefix("--- ") {
             t.push(tid, Item::Signal(signal_by_name(s.split(' ').next().unwrap())));
             continue;
@@ -477,10 +478,12 @@ fn e_trace_openat_shows_only_openat_through_the_seccomp_filter() {
 #[test]
 fn filtered_children_keep_working_and_are_shown_only_with_f() {
     // The seccomp filter is inherited: an untraced child would get ENOSYS
-    // from openat, so truss follows it silently without -f.
+    // from openat, so truss follows it silently without -f. (Fails about
+    // once in 100 runs until the engine bug shown by
+    // `engine_bug_early_fork_child_is_lost` is fixed.)
     let argv = ["-e", "trace=openat", "sh", "-c", "cat /etc/hostname; true"];
     let (o, lines) = truss_to_file("echild", &argv);
-    assert_eq!(o.stdout, std::fs::read("/etc/hostname").unwrap(), "{}", stderr(&o));
+    assert_eq!(o.stdout, std::fs::read("/etc/hostname").unwrap(), "{}\n{lines:?}", stderr(&o));
     assert!(!lines.iter().any(|l| l.contains("/etc/hostname")), "{lines:?}");
     let mut f = vec!["-f"];
     f.extend_from_slice(&argv);
@@ -627,8 +630,9 @@ fn p_reports_the_process_exit_when_it_ends_first() {
     let _ = target.wait();
     let text = std::fs::read_to_string(&f).unwrap();
     let _ = std::fs::remove_file(&f);
+    // (Closing stdin races with the attach: the shell may be past its
+    // exit_group before the attach stop, so only the exit line is sure.)
     assert!(text.ends_with("process exit, rval = 4\n"), "{text}");
-    assert!(text.contains("exit_group(4)"), "{text}");
 }
 
 #[test]
@@ -666,49 +670,37 @@ fn p_traces_every_thread_and_sigquit_detaches_them_all() {
     target.wait().unwrap();
 }
 
-/// Engine bug reproducer, for the engine's owner (run with `--ignored`):
-/// a followed fork child whose first stop is reaped before its parent's
-/// PTRACE_EVENT_FORK is taken for a PT_TRACE_ME child
-/// (`engine/mod.rs`, `dispatch_unknown` checks `adoptable()` before
-/// keeping the stop in `early`). It is then reported as `TraceMe` instead
-/// of `Child`, re-seized with the default options (so a seccomp-filtered
-/// child loses PTRACE_O_TRACESECCOMP and its traced calls fail with
-/// ENOSYS) and without `seccomp`/`parent`. truss works around the event,
-/// not the lost option (`filtered_children_keep_working...` fails then).
+/// Engine bug reproducer, for the engine's owner (run with `--ignored`;
+/// fails within a few hundred rounds here): a followed (v)fork child whose
+/// first stop (PTRACE_EVENT_STOP) is reaped before its parent's
+/// PTRACE_EVENT_FORK/VFORK is taken for a PT_TRACE_ME child
+/// (`engine/mod.rs` `dispatch_unknown` asks `adoptable()` before keeping
+/// the stop in `early`). `adopt_traceme` then PTRACE_DETACHes it (the
+/// SIGSTOP is ignored at an event stop), its `wait4(tid)` fails with ECHILD
+/// (not our child) and it returns: the child runs on untraced and is never
+/// reported. Under a seccomp filter its traced calls fail with ENOSYS
+/// (`filtered_children_keep_working...` then fails, ~1 run in 100).
+/// dash's vfork makes it likely. Suggested fix: a first stop with
+/// `status >> 16 == PTRACE_EVENT_STOP` is an auto-attached child (early),
+/// never a PT_TRACE_ME one.
 #[test]
 #[ignore]
-fn engine_bug_early_fork_child_is_taken_for_a_traceme_child() {
-    // Several tracers at once: the race needs the parent to be slower to
-    // its fork stop than the child to its first stop.
-    let workers: Vec<_> = (0..4).map(|_| std::thread::spawn(early_fork_child_rounds)).collect();
+fn engine_bug_early_fork_child_is_lost() {
+    // Two truss processes at a time, as the full suite runs them; seen
+    // within 500-1500 runs here. (The same loop inside one process, with
+    // the engine driven directly, did not trip it in 3000 rounds.)
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn(|| {
+                let want = std::fs::read("/etc/hostname").unwrap();
+                for round in 0..2000 {
+                    let o = truss(&["-o", "/dev/null", "-e", "trace=openat", "sh", "-c", "cat /etc/hostname; true"]);
+                    assert_eq!(o.stdout, want, "round {round}: the vfork child ran untraced: {}", stderr(&o));
+                }
+            })
+        })
+        .collect();
     for w in workers {
         w.join().unwrap();
-    }
-}
-
-fn early_fork_child_rounds() {
-    use bsdtrace::{Event, Resume, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
-    let opts = SpawnOptions { env: None, trace_only: Some(vec![257]) }; // openat
-    for round in 0..300 {
-        let mut t = Tracer::new();
-        let pid = t.spawn_with(&["sh", "-c", "cat /dev/null; cat /dev/null; true"], &opts).unwrap();
-        let (p, _) = t.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap();
-        t.follow_fork(Target::Proc(p), true).unwrap();
-        t.resume(Target::Proc(p), Resume::Syscall, None, 0).unwrap();
-        loop {
-            match t.wait(-1, WaitOptions::BLOCK) {
-                Ok(Some((q, WaitStatus::Stopped(_)))) => {
-                    let (_, ev) = t.stop_event(Target::Proc(q)).unwrap();
-                    assert!(!matches!(ev, Some(Event::TraceMe { .. })), "round {round}: fork child {q:?} reported as {ev:?}");
-                    let sig = match ev {
-                        Some(Event::Signal { sig }) => sig,
-                        _ => 0,
-                    };
-                    t.resume(Target::Proc(q), Resume::Syscall, None, sig).unwrap();
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
     }
 }

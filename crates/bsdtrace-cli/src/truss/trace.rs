@@ -240,10 +240,10 @@ impl Session<'_> {
                 self.on_exec(pid, tid, old_tid.0);
                 self.on_exit(pid, tid);
             }
-            // A followed child's first stop. (The engine can also report it
-            // as TraceMe: when the child's stop overtakes the parent's fork
-            // report it takes the child for a PT_TRACE_ME one; its SIGSTOP
-            // is then the auto-attach stop, not a signal to deliver.)
+            // A followed child's first stop. (Should the engine report it as
+            // TraceMe, as its PT_TRACE_ME adoption path can when the child's
+            // stop overtakes the parent's fork report, its SIGSTOP is the
+            // auto-attach stop, not a signal to deliver.)
             Some(Event::Child) | Some(Event::TraceMe { .. }) if pid != self.root => {
                 let _ = self.tracer.set_event_mask(t, self.mask(shown));
                 if shown && !self.cfg.count {
