@@ -704,3 +704,38 @@ fn engine_bug_early_fork_child_is_lost() {
         w.join().unwrap();
     }
 }
+
+#[test]
+fn p_detaches_from_an_idle_process_blocked_in_a_read() {
+    let mut target = Command::new("sh")
+        .args(["-c", "read x; echo got $x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = target.id() as i32;
+    let mut tr = Command::new(BIN).args(["truss", "-o", "/dev/null", "-p", &pid.to_string()]).spawn().unwrap();
+    while proc_status(pid, "TracerPid") != tr.id().to_string() {
+        std::thread::yield_now();
+    }
+    unsafe { libc::kill(tr.id() as i32, libc::SIGINT) };
+    // No syscall of the target will wake truss: the detach must not need one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let st = loop {
+        if let Some(st) = tr.try_wait().unwrap() {
+            break st;
+        }
+        assert!(std::time::Instant::now() < deadline, "truss -p did not detach from an idle process");
+        std::thread::yield_now();
+    };
+    assert_eq!(st.code(), Some(0));
+    assert_eq!(proc_status(pid, "TracerPid"), "0");
+    let state = proc_status(pid, "State");
+    assert!(state.starts_with('S'), "{state}");
+    use std::io::Write;
+    target.stdin.take().unwrap().write_all(b"it\n").unwrap();
+    let mut out = String::new();
+    target.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(out, "got it\n");
+    assert!(target.wait().unwrap().success());
+}

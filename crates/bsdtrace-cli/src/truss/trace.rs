@@ -22,7 +22,7 @@
 //! the syscall path, or leave a process stopped or traced when it detaches.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bsdtrace::sysent::{Arg, Ret};
@@ -37,9 +37,22 @@ use super::output::Output;
 /// The signal (SIGINT, SIGTERM, SIGQUIT) that asked an attached truss to
 /// detach; 0 while none has.
 static DETACH: AtomicI32 = AtomicI32::new(0);
+/// The attached process (0 in command mode, or before the attach).
+static DETACH_TARGET: AtomicI32 = AtomicI32::new(0);
+/// The handler already sent the attached process its SIGSTOP.
+static STOP_SENT: AtomicBool = AtomicBool::new(false);
 
+/// Async-signal-safe: records the signal and, for an attached process,
+/// sends the SIGSTOP the detach needs right away. That stop also wakes
+/// the engine's wait4 even when the signal came just before truss entered
+/// it (an idle process would otherwise never wake it).
 extern "C" fn on_detach_signal(sig: libc::c_int) {
-    DETACH.store(sig, Ordering::SeqCst);
+    if DETACH.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+        let target = DETACH_TARGET.load(Ordering::SeqCst);
+        if target > 0 && sys::kill(target, libc::SIGSTOP).is_ok() {
+            STOP_SENT.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 /// A syscall between its entry and its exit.
@@ -144,6 +157,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     if let Err(code) = s.first_stop(prog) {
         return code;
     }
+    if attach {
+        DETACH_TARGET.store(root.0, Ordering::SeqCst);
+    }
     s.event_loop(attach);
     if cfg.count {
         let table = s.summary.render();
@@ -204,10 +220,15 @@ impl Session<'_> {
         let opts = WaitOptions { interruptible: attach, ..WaitOptions::BLOCK };
         loop {
             if attach && DETACH.load(Ordering::SeqCst) != 0 {
-                self.detach_all();
+                self.detach_all(None);
                 return;
             }
             match self.tracer.wait(-1, opts) {
+                // The stop may be the handler's SIGSTOP: never deliver it.
+                Ok(Some((pid, WaitStatus::Stopped(_)))) if attach && DETACH.load(Ordering::SeqCst) != 0 => {
+                    self.detach_all(Some(pid));
+                    return;
+                }
                 Ok(Some((pid, WaitStatus::Stopped(_)))) => self.on_stop(pid),
                 Ok(Some((pid, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => self.on_gone(pid, st),
                 Ok(_) => {}
@@ -505,32 +526,27 @@ impl Session<'_> {
     }
 
     /// `-p` and SIGINT/SIGTERM/SIGQUIT: stop every traced process with
-    /// SIGSTOP, take that stop (forwarding any other signal met on the way)
-    /// and detach with no signal, so the SIGSTOP is discarded and the
-    /// process runs on as before. Children met meanwhile (their first stop
-    /// is already a stop) are detached at once. Nothing stays traced: the
-    /// engine's tracees die with their tracer (PTRACE_O_EXITKILL).
-    fn detach_all(&mut self) {
+    /// SIGSTOP (the handler already sent the attached one its own), take
+    /// that stop (forwarding any other signal met on the way) and detach
+    /// with no signal, so the SIGSTOP is discarded and the process runs on
+    /// as before. Children met meanwhile (their first stop is already a
+    /// stop) are detached at once. Nothing stays traced: the engine's
+    /// tracees die with their tracer (PTRACE_O_EXITKILL). `first` is a
+    /// stop already collected.
+    fn detach_all(&mut self, first: Option<Pid>) {
         self.out.flush();
+        let root_stopped = STOP_SENT.load(Ordering::SeqCst);
         for pid in self.tracer.traced() {
-            let _ = sys::kill(pid.0, libc::SIGSTOP);
+            if pid != self.root || !root_stopped {
+                let _ = sys::kill(pid.0, libc::SIGSTOP);
+            }
+        }
+        if let Some(pid) = first {
+            self.detach_step(pid);
         }
         while !self.tracer.traced().is_empty() {
             match self.tracer.wait(-1, WaitOptions::BLOCK) {
-                Ok(Some((pid, WaitStatus::Stopped(_)))) => {
-                    let t = Target::Proc(pid);
-                    match self.tracer.stop_event(t) {
-                        Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) | Ok((_, Some(Event::Child))) => {
-                            let _ = self.tracer.detach(t, 0);
-                        }
-                        Ok((_, Some(Event::Signal { sig }))) => {
-                            let _ = self.tracer.resume(t, Resume::Continue, None, sig);
-                        }
-                        _ => {
-                            let _ = self.tracer.resume(t, Resume::Continue, None, 0);
-                        }
-                    }
-                }
+                Ok(Some((pid, WaitStatus::Stopped(_)))) => self.detach_step(pid),
                 Ok(Some((pid, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => self.on_gone(pid, st),
                 Ok(_) => {}
                 Err(e) if e.errno() == Errno::EINTR => {}
@@ -538,6 +554,23 @@ impl Session<'_> {
             }
         }
         self.pending.clear();
+    }
+
+    /// One stop while detaching: detach at our SIGSTOP (or a new child's
+    /// first stop), else let it run on to it.
+    fn detach_step(&mut self, pid: Pid) {
+        let t = Target::Proc(pid);
+        match self.tracer.stop_event(t) {
+            Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) | Ok((_, Some(Event::Child))) => {
+                let _ = self.tracer.detach(t, 0);
+            }
+            Ok((_, Some(Event::Signal { sig }))) => {
+                let _ = self.tracer.resume(t, Resume::Continue, None, sig);
+            }
+            _ => {
+                let _ = self.tracer.resume(t, Resume::Continue, None, 0);
+            }
+        }
     }
 }
 
