@@ -189,7 +189,7 @@ fn parse_strace_ret(r: &str) -> Ret {
             _ => Ret::None,
         },
         Some("-1") => Ret::Err(errno_by_name(w.next().unwrap())),
-        Some(v) if v.starts_with("0x") => Ret::Val(i64::from_str_radix(&v[2..], 16).unwrap() as i64),
+        Some(v) if v.starts_with("0x") => Ret::Val(u64::from_str_radix(&v[2..], 16).unwrap() as i64),
         Some(v) => Ret::Val(v.parse().unwrap_or_else(|_| panic!("strace return {r}"))),
         None => Ret::None,
     }
