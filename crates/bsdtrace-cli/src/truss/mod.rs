@@ -1,7 +1,48 @@
 //! `bsdtrace truss`: FreeBSD's truss(1) on Linux.
 //!
-//! [`decode`] turns raw syscall numbers, arguments, return values and
-//! siginfo into truss's text (and JSON); it knows nothing of how the tracee
-//! is stopped or how its memory is read.
+//! ```text
+//! truss [-facedDHS] [-o file] [-s strsize] -p pid
+//! truss [-facedDHS] [-o file] [-s strsize] command [args]
+//! ```
+//!
+//! plus strace's `-e trace=LIST`, `-e signal=LIST`, `-y`, `-T`, `-t`/`-tt`,
+//! `--json` and `--no-seccomp` (see [`args`]).
+//!
+//! * [`args`] turns the command line into a [`args::Config`];
+//! * [`trace`] is the event loop on the engine's public API (spawn or
+//!   attach, wait, `sc_args`/`sc_ret`, resume, detach);
+//! * [`decode`] turns raw syscall numbers, arguments, return values and
+//!   siginfo into truss's text (and JSON); it knows nothing of how the
+//!   tracee is stopped;
+//! * [`output`] buffers the lines.
+//!
+//! Exit status: without `-p`, the command's (128 + the signal if it was
+//! killed, as shells report it; FreeBSD truss exits with the raw status);
+//! 126/127 if it could not be executed; with `-p`, 0 after a detach or the
+//! process's end; 1 for usage and start-up errors; 2 for `-p` of truss
+//! itself ("attempt to grab self.").
 
+pub mod args;
 pub mod decode;
+pub mod output;
+pub mod trace;
+
+use std::ffi::OsString;
+
+/// `bsdtrace truss ARGS`: returns the exit status.
+pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
+    match args::parse(args) {
+        Ok(cfg) => trace::run(&cfg, prog),
+        Err(args::ArgError::Help) => {
+            print!("{}", args::usage(prog));
+            0
+        }
+        Err(args::ArgError::Usage(msg)) => {
+            if let Some(m) = msg {
+                eprintln!("{prog}: {m}");
+            }
+            eprint!("{}", args::usage(prog));
+            1
+        }
+    }
+}

@@ -415,6 +415,40 @@ pub fn zeroed_siginfo() -> siginfo_t {
     unsafe { std::mem::zeroed() }
 }
 
+/// The 128 bytes of a `siginfo_t`, for decoders that read its union by the
+/// kernel's layout.
+pub fn siginfo_bytes(si: &siginfo_t) -> [u8; 128] {
+    const _: () = assert!(std::mem::size_of::<siginfo_t>() == 128);
+    unsafe { std::mem::transmute_copy(si) }
+}
+
+/// Run `handler` on each of `sigs`, *without* SA_RESTART, so a blocking
+/// wait (the engine's `WaitOptions::interruptible`) returns EINTR and the
+/// tool can act on the signal. A handler (unlike SIG_IGN) is reset to the
+/// default by execve, so children spawned afterwards are unaffected.
+pub fn catch_signals(sigs: &[i32], handler: extern "C" fn(libc::c_int)) -> Result<(), Errno> {
+    for &sig in sigs {
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = handler as usize;
+        sa.sa_flags = 0;
+        unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } != 0 {
+            return Err(Errno::last());
+        }
+    }
+    Ok(())
+}
+
+/// Restore the default action of `sig`. Rust's runtime starts with SIGPIPE
+/// ignored, and an ignored signal stays ignored across fork and execve: a
+/// tool that spawns programs restores it first.
+pub fn default_signal(sig: i32) -> Result<(), Errno> {
+    if unsafe { libc::signal(sig, libc::SIG_DFL) } == libc::SIG_ERR {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
 /// A view of the fields of `siginfo_t` the engine reads and writes.
 /// glibc's `siginfo_t` is a union; these offsets are the kernel's.
 pub mod si {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmark `bsdtrace truss` against strace, in one go and alternating.
+#
+#   bench/truss.sh [RUNS]        (default 5 rounds; FAST_REPS=5 runs of the
+#                                 fast cells per round)
+#
+# Tools: untraced / strace -f -o /dev/null / bsdtrace truss -f -o /dev/null /
+# strace -f --seccomp-bpf -e trace=openat -o /dev/null /
+# bsdtrace truss -f -e trace=openat -o /dev/null.
+# Workloads: 200k getppid() calls (a C program), dd bs=1 count=100000 from
+# /dev/zero to /dev/null, find /usr -name '*.h'.
+# Placements: pinned to CPU 0 (taskset -c 0) and unpinned.
+#
+# Every round runs every (placement, workload, tool) cell once, so drift
+# of this shared machine hits all cells alike; medians (and min-max) over
+# the rounds, and their ratios, replace the "## truss" section of
+# docs/BENCHMARKS.md. Raw times go to bench/out/truss-times.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+command -v strace >/dev/null || { echo "strace is needed" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "taskset is needed" >&2; exit 1; }
+
+cargo build --release --quiet -p bsdtrace-cli
+TRUSS=$PWD/target/release/bsdtrace
+mkdir -p bench/out
+cc -O2 -o bench/out/getppid crates/bsdtrace-cli/tests/truss_progs/getppid.c
+
+workload() {
+    case $1 in
+        getppid) echo "bench/out/getppid 200000" ;;
+        dd) echo "dd if=/dev/zero of=/dev/null bs=1 count=100000" ;;
+        find) echo "find /usr -name *.h" ;;
+    esac
+}
+tool() {
+    case $1 in
+        untraced) echo "" ;;
+        strace) echo "strace -f -o /dev/null" ;;
+        truss) echo "$TRUSS truss -f -o /dev/null" ;;
+        strace-seccomp) echo "strace -f --seccomp-bpf -e trace=openat -o /dev/null" ;;
+        truss-filter) echo "$TRUSS truss -f -e trace=openat -o /dev/null" ;;
+    esac
+}
+PLACEMENTS=(pinned unpinned)
+WORKLOADS=(getppid dd find)
+TOOLS=(untraced strace truss strace-seccomp truss-filter)
+
+# One timed run in ms; globbing is off so find's pattern reaches find.
+run_ms() {
+    local placement=$1 wl=$2 tl=$3 pre=""
+    [ "$placement" = pinned ] && pre="taskset -c 0"
+    local cmd="$pre $(tool "$tl") $(workload "$wl")"
+    set -f
+    local t0=$EPOCHREALTIME
+    $cmd >/dev/null 2>&1 || true
+    local t1=$EPOCHREALTIME
+    set +f
+    echo "$(( (${t1/./} - ${t0/./}) / 1000 ))"
+}
+
+OUT=bench/out/truss-times.tsv
+printf 'placement\tworkload\ttool\trun\tms\n' >"$OUT"
+# A warm-up round (page cache for find, binaries), not recorded.
+for wl in "${WORKLOADS[@]}"; do run_ms pinned "$wl" untraced >/dev/null; done
+# The fast cells (tens of ms) are noisier than the full traces (seconds):
+# each round runs them FAST_REPS times, still alternating.
+FAST_REPS=${FAST_REPS:-5}
+record() {
+    local ms
+    ms=$(run_ms "$1" "$2" "$3")
+    printf '%s\t%s\t%s\t%d\t%s\n' "$1" "$2" "$3" "$r" "$ms" >>"$OUT"
+    printf 'round %d/%d  %-8s %-7s %-14s %6s ms\n' "$r" "$RUNS" "$1" "$2" "$3" "$ms" >&2
+}
+for ((r = 1; r <= RUNS; r++)); do
+    for p in "${PLACEMENTS[@]}"; do
+        for wl in "${WORKLOADS[@]}"; do
+            for tl in strace truss; do record "$p" "$wl" "$tl"; done
+            for ((k = 0; k < FAST_REPS; k++)); do
+                for tl in untraced strace-seccomp truss-filter; do record "$p" "$wl" "$tl"; done
+            done
+        done
+    done
+done
+
+CMDLINE="bench/truss.sh $RUNS" python3 - "$OUT" docs/BENCHMARKS.md <<'PY'
+import os, sys, statistics, subprocess, datetime, platform, re
+tsv, doc = sys.argv[1], sys.argv[2]
+rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
+cells = {}
+for p, w, t, r, ms in rows:
+    cells.setdefault((p, w, t), []).append(int(ms))
+def med(p, w, t): return statistics.median(cells[(p, w, t)])
+def fmt(p, w, t):
+    v = cells[(p, w, t)]
+    return f"{statistics.median(v):,.0f} ms ({min(v):,}–{max(v):,})"
+W = ["getppid", "dd", "find"]
+T = ["untraced", "strace", "truss", "strace-seccomp", "truss-filter"]
+label = {"untraced": "untraced", "strace": "`strace -f -o /dev/null`", "truss": "`bsdtrace truss -f -o /dev/null`",
+         "strace-seccomp": "`strace -f --seccomp-bpf -e trace=openat -o /dev/null`",
+         "truss-filter": "`bsdtrace truss -f -e trace=openat -o /dev/null`"}
+wl = {"getppid": "getppid ×200k", "dd": "dd bs=1 count=100000", "find": "find /usr -name '*.h'"}
+cpu = "unknown"
+for l in open("/proc/cpuinfo"):
+    if l.startswith("model name"): cpu = l.split(":", 1)[1].strip(); break
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+runs = len(cells[("pinned", "getppid", "strace")])
+fast = len(cells[("pinned", "getppid", "untraced")])
+out = ["## truss", "",
+       f"Produced by `{os.environ['CMDLINE']}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
+       f"(commit {sh('git rev-parse --short HEAD')}).",
+       f"Machine: {os.cpu_count()} vCPU {cpu}, kernel {platform.release()}, {sh('strace -V | head -1')}. "
+       "A shared, noisy KVM guest: compare ratios from the same run only.",
+       f"Each round runs every cell (alternating tools, workloads and placements): {runs} runs of each full trace, "
+       f"{fast} of each fast cell (untraced, filtered); median (min–max) wall time per cell, ratios of medians. "
+       "Release build.", ""]
+for p in ["pinned", "unpinned"]:
+    out.append(f"### {'pinned to CPU 0 (`taskset -c 0`)' if p == 'pinned' else 'unpinned (scheduler’s choice)'}")
+    out.append("")
+    out.append("| tool | " + " | ".join(wl[w] for w in W) + " |")
+    out.append("| --- | " + " | ".join("---" for _ in W) + " |")
+    for t in T:
+        out.append(f"| {label[t]} | " + " | ".join(fmt(p, w, t) for w in W) + " |")
+    out.append("")
+    out.append("| ratio | " + " | ".join(wl[w] for w in W) + " | target |")
+    out.append("| --- | " + " | ".join("---" for _ in W) + " | --- |")
+    def ratio_row(name, a, b, target):
+        out.append(f"| {name} | " + " | ".join(f"{med(p, w, a) / med(p, w, b):.2f}x" for w in W) + f" | {target} |")
+    ratio_row("truss / strace (full trace)", "truss", "strace", "≤ 0.8x")
+    ratio_row("truss filtered / untraced", "truss-filter", "untraced", "≤ 1.05x (getppid, dd)")
+    ratio_row("strace seccomp / untraced", "strace-seccomp", "untraced", "–")
+    ratio_row("truss filtered / strace seccomp", "truss-filter", "strace-seccomp", "–")
+    ratio_row("strace / untraced", "strace", "untraced", "–")
+    ratio_row("truss / untraced", "truss", "untraced", "–")
+    out.append("")
+section = "\n".join(out) + "\n"
+text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n\nRatios measured on the development machine; see each section for the exact command.\n\n"
+m = re.search(r"^## truss\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+if m:
+    text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+open(doc, "w").write(text)
+print(section)
+PY
