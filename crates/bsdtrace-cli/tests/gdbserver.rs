@@ -14,6 +14,9 @@ const PROGRAM: &str = r#"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 int counter = 0;
 volatile int got_usr1 = 0;
 static void on_usr1(int s) { (void)s; got_usr1 = 1; }
@@ -28,6 +31,14 @@ int main(int argc, char **argv)
     int total = 0;
     total = add(total, 1);
     total = add(total, 2);
+    if (argc > 1 && strcmp(argv[1], "fork") == 0) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(add(2, 3));
+        int st = 0;
+        waitpid(pid, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+    }
     if (argc > 1) {
         signal(SIGUSR1, on_usr1);
         raise(SIGUSR1);
@@ -35,6 +46,21 @@ int main(int argc, char **argv)
     }
     printf("total %d\n", total);
     return 42;
+}
+"#;
+
+const SLEEPER: &str = r#"
+#include <unistd.h>
+int ticks;
+void tick(void) { ticks++; }
+int main(void)
+{
+    tick();
+    write(1, "ready\n", 6);
+    for (;;) {
+        usleep(1000);
+        tick();
+    }
 }
 "#;
 
@@ -300,4 +326,105 @@ fn ctrl_c_stops_a_running_program_with_sigint() {
     let _ = rsp.recv();
     let st = rsp.child.wait().unwrap();
     assert_eq!(st.code(), Some(0));
+}
+
+#[test]
+fn a_forked_child_runs_without_our_breakpoints() {
+    let out = gdb(&program(), &["fork"], &["break add", "continue", "continue", "continue"]);
+    assert_eq!(out.matches("Breakpoint 1, add (").count(), 2, "{out}");
+    // The child ran add(2, 3) past the int3 and exited 5, not of SIGTRAP.
+    assert!(out.contains("exited with code 05]"), "{out}");
+}
+
+/// A process killed and reaped when the test ends, even by a panic.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start `prog`, wait until it printed "ready", and return it.
+fn start_ready(prog: &Path) -> Killed {
+    let mut child = Command::new(prog).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    Killed(child)
+}
+
+#[test]
+fn attach_stops_a_running_process_and_detach_lets_it_go_on() {
+    let prog = build("sleeper", SLEEPER);
+    let child = start_ready(&prog);
+    let pid = child.0.id();
+    // Over TCP the server is our child, so we can wait for it to finish
+    // its detach (gdb does not wait for a `target remote |` server).
+    let (mut server, port, _err) = tcp_server(&["--attach", ":0", &pid.to_string()]);
+    let remote = format!("target remote 127.0.0.1:{port}");
+    let out = gdb_remote(&prog, &remote, &["break tick", "continue", "bt 1", "print ticks > 0", "delete", "detach"]);
+    assert!(out.contains("Breakpoint 1, tick () at "), "{out}");
+    assert!(out.contains("#0  tick () at "), "{out}");
+    assert!(out.contains("$1 = 1\n"), "{out}");
+    assert!(out.contains(&format!("(process {pid}) detached]")), "{out}");
+    assert!(server.0.wait().unwrap().success());
+    // Still alive and no longer traced.
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0\n"), "{status}");
+    assert!(!status.contains("State:\tZ"), "{status}");
+}
+
+#[test]
+fn detach_over_a_pipe_leaves_the_attached_process_alive() {
+    // gdb SIGTERMs the pipe's server on disconnect; the server must still
+    // detach cleanly rather than die and take the process with it.
+    let prog = build("sleeper", SLEEPER);
+    let mut child = start_ready(&prog);
+    let pid = child.0.id();
+    let remote = format!("target remote | {BIN} gdbserver --attach - {pid}");
+    let out = gdb_remote(&prog, &remote, &["print ticks > 0", "detach"]);
+    assert!(out.contains("$1 = 1\n"), "{out}");
+    assert!(out.contains(&format!("(process {pid}) detached]")), "{out}");
+    // It is ours to reap: had the server died traced, PTRACE_O_EXITKILL
+    // would have killed it. Killing it now must report our SIGKILL.
+    child.0.kill().unwrap();
+    let st = child.0.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(st.signal(), Some(9), "{out}");
+}
+
+/// `bsdtrace gdbserver ARGS` on TCP; returns it, the port it announced
+/// and its stderr (kept open: the server goes on writing there).
+fn tcp_server(args: &[&str]) -> (Killed, String, BufReader<std::process::ChildStderr>) {
+    let mut server = Command::new("timeout")
+        .args(["-k", "5", "60", BIN, "gdbserver"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no port announced");
+        if let Some(p) = line.strip_prefix("Listening on port ") {
+            let port = p.trim().to_string();
+            return (Killed(server), port, err);
+        }
+    }
+}
+
+#[test]
+fn tcp_listens_on_loopback_and_serves_one_gdb() {
+    let prog = program();
+    let (mut server, port, _err) = tcp_server(&["--once", ":0", prog.to_str().unwrap()]);
+    let remote = format!("target remote 127.0.0.1:{port}");
+    let out = gdb_remote(&prog, &remote, &["break add", "continue", "print a + b", "continue"]);
+    assert!(out.contains("Breakpoint 1, add (a=0, b=1) at "), "{out}");
+    assert!(out.contains("$1 = 1\n"), "{out}");
+    assert!(server.0.wait().unwrap().success());
 }

@@ -146,13 +146,19 @@ fn take_stdio() -> Result<Conn, String> {
     Ok(Conn { rd: File::from(rd), wr: File::from(wr), out: Vec::new(), inbuf: VecDeque::new() })
 }
 
+/// A progress line on stderr, as gdbserver prints them; a closed stderr
+/// must not end the session.
+fn note(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 fn accept_tcp(addr: &str) -> Result<Conn, String> {
     let addr = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
     let l = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
-    eprintln!("Listening on port {port}");
+    note(&format!("Listening on port {port}"));
     let (s, peer) = l.accept().map_err(|e| format!("accept: {e}"))?;
-    eprintln!("Remote debugging from host {}, port {}", peer.ip(), peer.port());
+    note(&format!("Remote debugging from host {}, port {}", peer.ip(), peer.port()));
     let _ = s.set_nodelay(true);
     let rd = s.try_clone().map_err(|e| e.to_string())?;
     Ok(Conn { rd: File::from(OwnedFd::from(rd)), wr: File::from(OwnedFd::from(s)), out: Vec::new(), inbuf: VecDeque::new() })
@@ -161,6 +167,7 @@ fn accept_tcp(addr: &str) -> Result<Conn, String> {
 fn run(a: Args) -> Result<i32, String> {
     // Before any child exists, so no SIGCHLD is missed.
     let sigchld = gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?;
+    gdbsys::catch_termination().map_err(|e| format!("signal handlers: {e}"))?;
     let mut conn = match a.comm {
         Comm::Stdio => Some(take_stdio()?),
         Comm::Tcp(_) => None,
@@ -169,12 +176,12 @@ fn run(a: Args) -> Result<i32, String> {
     let pid = match a.attach {
         Some(p) => {
             let pid = tracer.attach(T::Proc(Pid(p))).map_err(|e| format!("cannot attach to process {p}: {e}"))?;
-            eprintln!("Attached; pid = {}", pid.0);
+            note(&format!("Attached; pid = {}", pid.0));
             pid
         }
         None => {
             let pid = tracer.spawn(&a.prog).map_err(|e| format!("cannot run {}: {e}", a.prog[0]))?;
-            eprintln!("Process {} created; pid = {}", a.prog[0], pid.0);
+            note(&format!("Process {} created; pid = {}", a.prog[0], pid.0));
             pid
         }
     };

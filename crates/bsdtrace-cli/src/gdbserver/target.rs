@@ -154,6 +154,13 @@ impl Inferior {
                 Some(StopReason::Terminated(to_gdb_signal(sig)))
             }
             WaitStatus::Stopped(_) => {
+                if let (_, Some(Event::Forked { child, vfork })) = self.tracer.stop_event(self.proc())? {
+                    // gdb was not told about forks (no fork-events): let the
+                    // child go without our int3s, and carry on.
+                    self.release_child(child, vfork);
+                    self.resume_with(false)?;
+                    return Ok(None);
+                }
                 self.running = false;
                 Some(self.classify_stop()?)
             }
@@ -161,12 +168,29 @@ impl Inferior {
         })
     }
 
-    /// Wait (blocking) for the first stop after spawn or attach.
+    /// Wait (blocking) for the first stop after spawn or attach, and
+    /// follow forks from then on (see [`Inferior::release_child`]).
     pub fn wait_initial(&mut self) -> Result<(), Error> {
         match self.tracer.wait(self.pid.0, WaitOptions::BLOCK)? {
-            Some((_, WaitStatus::Stopped(_))) => Ok(()),
+            Some((_, WaitStatus::Stopped(_))) => self.tracer.follow_fork(self.proc(), true),
             _ => Err(bsdtrace::Errno::ESRCH.into()),
         }
+    }
+
+    /// A forked child starts with a copy of our int3s, which would kill it
+    /// with SIGTRAP: take them out of its copy (a vfork child shares the
+    /// parent's memory, so it keeps them) and detach from it.
+    fn release_child(&mut self, child: Pid, vfork: bool) {
+        let stopped = matches!(self.tracer.wait(child.0, WaitOptions::BLOCK), Ok(Some((_, WaitStatus::Stopped(_)))));
+        if !stopped {
+            return;
+        }
+        if !vfork {
+            for (&addr, &orig) in &self.breakpoints {
+                let _ = self.tracer.write_memory(T::Proc(child), addr, &[orig]);
+            }
+        }
+        let _ = self.tracer.detach(T::Proc(child), 0);
     }
 
     fn lwps(&self) -> Vec<Lwpid> {
@@ -207,6 +231,11 @@ impl Inferior {
         self.rewind_breakpoint_hits();
         let (l, ev) = self.tracer.stop_event(self.proc())?;
         let tid = tid_of(l);
+        if let Some(Event::Exec { .. }) = ev {
+            // The int3s went with the old image; gdb is not told of execs.
+            self.breakpoints.clear();
+            self.rewound.clear();
+        }
         Ok(match ev {
             Some(Event::Signal { sig: libc::SIGTRAP }) => {
                 if self.rewound.remove(&l.0) {
@@ -284,6 +313,35 @@ impl Inferior {
                 self.applied.insert(l.0, self.slots_gen);
             }
         }
+    }
+
+    /// Resume with the current vCont actions; `signals`: deliver the
+    /// signal gdb gave the reporting LWP (false when we resume on our own).
+    fn resume_with(&mut self, signals: bool) -> Result<(), Error> {
+        self.sync_dbregs();
+        let (xthread, _) = self.tracer.stop_event(self.proc())?;
+        let mut sig = 0;
+        for l in self.lwps() {
+            let t = T::Lwp(l);
+            let action = self.actions.get(&l.0).copied();
+            match action {
+                Some(_) => self.tracer.unsuspend(t)?,
+                None if self.locked => self.tracer.suspend(t)?,
+                None => self.tracer.unsuspend(t)?,
+            }
+            match action {
+                Some(Action::Step(_)) => self.tracer.set_step(t)?,
+                _ => self.tracer.clear_step(t)?,
+            }
+            if l == xthread && signals {
+                if let Some(Action::Step(Some(s)) | Action::Continue(Some(s))) = action {
+                    sig = from_gdb_signal(s);
+                }
+            }
+        }
+        self.tracer.resume(self.proc(), Resume::Continue, None, sig)?;
+        self.running = true;
+        Ok(())
     }
 
     fn add_slot(&mut self, s: Slot) -> bool {
@@ -521,30 +579,7 @@ impl MultiThreadResume for Inferior {
     /// delivered only to the LWP whose stop is reported (the engine's
     /// PT_CONTINUE semantics).
     fn resume(&mut self) -> Result<(), Self::Error> {
-        self.sync_dbregs();
-        let (xthread, _) = self.tracer.stop_event(self.proc())?;
-        let mut sig = 0;
-        for l in self.lwps() {
-            let t = T::Lwp(l);
-            let action = self.actions.get(&l.0).copied();
-            match action {
-                Some(_) => self.tracer.unsuspend(t)?,
-                None if self.locked => self.tracer.suspend(t)?,
-                None => self.tracer.unsuspend(t)?,
-            }
-            match action {
-                Some(Action::Step(_)) => self.tracer.set_step(t)?,
-                _ => self.tracer.clear_step(t)?,
-            }
-            if l == xthread {
-                if let Some(Action::Step(Some(s)) | Action::Continue(Some(s))) = action {
-                    sig = from_gdb_signal(s);
-                }
-            }
-        }
-        self.tracer.resume(self.proc(), Resume::Continue, None, sig)?;
-        self.running = true;
-        Ok(())
+        self.resume_with(true)
     }
 
     fn clear_resume_actions(&mut self) -> Result<(), Self::Error> {

@@ -41,6 +41,23 @@ pub fn sigchld_pipe() -> Result<OwnedFd, Errno> {
     Ok(r)
 }
 
+/// Survive SIGTERM, SIGHUP and SIGINT: the handler only wakes the loop
+/// (like SIGCHLD), and the loop ends the session when the connection
+/// closes. gdb SIGTERMs a `target remote |` server right after it
+/// disconnects, and dying then would leave a detach half done. A handler,
+/// unlike SIG_IGN, is reset by exec, so the programs we start are
+/// unaffected. Call after [`sigchld_pipe`].
+pub fn catch_termination() -> Result<(), Errno> {
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_sigchld as extern "C" fn(libc::c_int) as usize;
+    sa.sa_flags = libc::SA_RESTART;
+    unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+        check(unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } as libc::c_long)?;
+    }
+    Ok(())
+}
+
 /// Read everything the pipe holds (non-blocking).
 pub fn drain(fd: &OwnedFd) {
     let mut buf = [0u8; 64];
