@@ -31,6 +31,8 @@ int main(int argc, char **argv)
     int total = 0;
     total = add(total, 1);
     total = add(total, 2);
+    if (argc > 1 && strcmp(argv[1], "abort") == 0)
+        abort();
     if (argc > 1 && strcmp(argv[1], "fork") == 0) {
         pid_t pid = fork();
         if (pid == 0)
@@ -210,6 +212,28 @@ fn exit_code_is_reported() {
     let out = gdb(&program(), &[], &["continue"]);
     // gdb prints the code in octal: 42 is 052.
     assert!(out.contains("exited with code 052]"), "{out}");
+}
+
+#[test]
+fn death_by_a_signal_is_reported() {
+    let out = gdb(&program(), &["abort"], &["continue", "continue"]);
+    assert!(out.contains("Program received signal SIGABRT"), "{out}");
+    assert!(out.contains("Program terminated with signal SIGABRT"), "{out}");
+}
+
+#[test]
+fn sse_segment_base_and_linux_registers_are_described() {
+    let out = gdb(
+        &program(),
+        &[],
+        &["break add", "continue", "p sizeof($xmm0)", "p $fs_base != 0", "p $orig_rax", "p $mxcsr", "info registers eflags", "set var $rbx = 1234", "p $rbx"],
+    );
+    assert!(out.contains("$1 = 16\n"), "{out}");
+    assert!(out.contains("$2 = 1\n"), "{out}");
+    assert!(out.contains("$3 = -1\n"), "{out}");
+    assert!(out.contains("$4 = [ IM DM ZM OM UM PM ]\n"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("eflags") && l.contains("IF")), "{out}");
+    assert!(out.contains("$5 = 1234\n"), "{out}");
 }
 
 #[test]
