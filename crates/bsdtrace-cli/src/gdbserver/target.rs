@@ -67,6 +67,9 @@ pub struct Inferior {
     pub running: bool,
     /// We sent SIGSTOP for a Ctrl-C that has not been reported yet.
     interrupt_sent: bool,
+    /// Another stop answered the Ctrl-C first: our SIGSTOP is still on
+    /// its way, and is swallowed when it comes.
+    stale_sigstop: bool,
     /// Set when the process is gone.
     pub gone: bool,
     /// Attached to an existing process (gdb detaches from it on quit,
@@ -116,6 +119,7 @@ impl Inferior {
             locked: false,
             running: false,
             interrupt_sent: false,
+            stale_sigstop: false,
             gone: false,
             attached,
         }
@@ -129,7 +133,11 @@ impl Inferior {
     /// SIGINT, no program can catch or block); the stop is reported as
     /// SIGINT, as gdb expects of an interrupt.
     pub fn interrupt(&mut self) {
-        if self.running && !self.gone && !self.interrupt_sent {
+        if self.running && std::mem::take(&mut self.stale_sigstop) {
+            // The SIGSTOP of an earlier Ctrl-C is still on its way: it
+            // answers this one (a second SIGSTOP would merge with it).
+            self.interrupt_sent = true;
+        } else if self.running && !self.gone && !self.interrupt_sent {
             self.interrupt_sent = bsdtrace::sys::kill(self.pid.0, libc::SIGSTOP).is_ok();
         }
     }
@@ -161,8 +169,19 @@ impl Inferior {
                     self.resume_with(false)?;
                     return Ok(None);
                 }
+                if self.stale_sigstop {
+                    if let (_, Some(Event::Signal { sig: libc::SIGSTOP })) = self.tracer.stop_event(self.proc())? {
+                        self.stale_sigstop = false;
+                        self.resume_with(false)?;
+                        return Ok(None);
+                    }
+                }
                 self.running = false;
-                Some(self.classify_stop()?)
+                let reason = self.classify_stop()?;
+                if std::mem::take(&mut self.interrupt_sent) {
+                    self.stale_sigstop = true;
+                }
+                Some(reason)
             }
             WaitStatus::JobStopped(_) | WaitStatus::Continued => None,
         })
