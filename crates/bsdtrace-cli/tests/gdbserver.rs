@@ -97,10 +97,23 @@ int main(void)
 "#;
 
 const SPIN: &str = r#"
+#include <pthread.h>
 #include <unistd.h>
 volatile unsigned long spins;
+volatile int started;
+void *spinner(void *arg)
+{
+    started = 1;
+    for (;;)
+        spins++;
+    return arg;
+}
 int main(void)
 {
+    pthread_t t;
+    pthread_create(&t, NULL, spinner, NULL);
+    while (!started)
+        ;
     write(1, "ready\n", 6);
     for (;;)
         spins++;
@@ -319,7 +332,7 @@ impl Rsp {
 }
 
 #[test]
-fn ctrl_c_stops_a_running_program_with_sigint() {
+fn ctrl_c_stops_a_running_multithreaded_program_with_sigint() {
     let prog = build("spin", SPIN);
     let mut child = Command::new("timeout")
         .args(["-k", "5", "60", BIN, "gdbserver", "-"])
@@ -344,6 +357,15 @@ fn ctrl_c_stops_a_running_program_with_sigint() {
         line.clear();
         assert!(err.read_line(&mut line).unwrap() > 0, "gdbserver ended early");
     }
+    rsp.raw(&[0x03]);
+    let stop = rsp.recv();
+    assert!(stop.starts_with("T02thread:"), "{stop}");
+    // Both threads are stopped and listed; the process can go on and be
+    // interrupted again.
+    rsp.send("qfThreadInfo");
+    let list = rsp.recv();
+    assert_eq!(list.matches(',').count(), 1, "{list}");
+    rsp.send("vCont;c");
     rsp.raw(&[0x03]);
     let stop = rsp.recv();
     assert!(stop.starts_with("T02thread:"), "{stop}");

@@ -186,7 +186,8 @@ fn run(a: Args) -> Result<i32, String> {
         }
     };
     let mut inf = Inferior::new(tracer, pid, a.attach.is_some());
-    inf.wait_initial().map_err(|e| format!("{}: did not stop: {e}", pid.0))?;
+    let what = a.prog.first().cloned().unwrap_or_else(|| format!("process {}", pid.0));
+    inf.wait_initial().map_err(|e| format!("{what}: {e}"))?;
     if let Comm::Tcp(addr) = &a.comm {
         conn = Some(accept_tcp(addr)?);
     }
@@ -233,11 +234,17 @@ fn run(a: Args) -> Result<i32, String> {
 }
 
 /// End of the session: gdb killed, detached, or went away; or the program
-/// ended. Our exit code is the program's when it exited.
+/// ended (told on stderr, as gdbserver does).
 fn finish(inf: &mut Inferior, reason: Option<DisconnectReason>) -> i32 {
     match reason {
-        Some(DisconnectReason::TargetExited(code)) => code as i32,
-        Some(DisconnectReason::TargetTerminated(_)) => 1,
+        Some(DisconnectReason::TargetExited(code)) => {
+            note(&format!("\nChild exited with status {code}"));
+            0
+        }
+        Some(DisconnectReason::TargetTerminated(sig)) => {
+            note(&format!("\nChild terminated with signal = {}", target::from_gdb_signal(sig)));
+            0
+        }
         Some(DisconnectReason::Disconnect) => {
             detach(inf);
             0

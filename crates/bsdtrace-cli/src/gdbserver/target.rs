@@ -189,10 +189,13 @@ impl Inferior {
 
     /// Wait (blocking) for the first stop after spawn or attach, and
     /// follow forks from then on (see [`Inferior::release_child`]).
-    pub fn wait_initial(&mut self) -> Result<(), Error> {
-        match self.tracer.wait(self.pid.0, WaitOptions::BLOCK)? {
-            Some((_, WaitStatus::Stopped(_))) => self.tracer.follow_fork(self.proc(), true),
-            _ => Err(bsdtrace::Errno::ESRCH.into()),
+    pub fn wait_initial(&mut self) -> Result<(), String> {
+        match self.tracer.wait(self.pid.0, WaitOptions::BLOCK) {
+            Ok(Some((_, WaitStatus::Stopped(_)))) => self.tracer.follow_fork(self.proc(), true).map_err(|e| e.to_string()),
+            Ok(Some((_, WaitStatus::Exited(127)))) => Err("not found or not executable".into()),
+            Ok(Some((_, st))) => Err(format!("ended before its first stop ({st:?})")),
+            Ok(None) => Err("did not stop".into()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
