@@ -192,30 +192,40 @@ fn run(a: Args) -> Result<i32, String> {
         conn = Some(accept_tcp(addr)?);
     }
     let conn = conn.expect("connected");
+    let r = serve(conn, &mut inf, &sigchld);
+    if r.is_err() {
+        // A broken connection or protocol error: end as if gdb went away.
+        finish(&mut inf, None);
+    }
+    r
+}
+
+/// The session: feed gdb's bytes to gdbstub, and stops to gdb.
+fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<i32, String> {
     let stub = GdbStub::new(conn);
-    let mut gdb = stub.run_state_machine(&mut inf).map_err(|e| format!("gdbstub: {e}"))?;
+    let mut gdb = stub.run_state_machine(inf).map_err(|e| format!("gdbstub: {e}"))?;
     loop {
         gdb = match gdb {
             GdbStubStateMachine::Idle(mut g) => {
                 let conn = g.borrow_conn();
                 if conn.inbuf.is_empty() && !conn.fill().map_err(|e| e.to_string())? {
-                    return Ok(finish(&mut inf, None));
+                    return Ok(finish(inf, None));
                 }
                 let b = g.borrow_conn().inbuf.pop_front().expect("filled");
-                g.incoming_data(&mut inf, b).map_err(|e| format!("gdbstub: {e}"))?
+                g.incoming_data(inf, b).map_err(|e| format!("gdbstub: {e}"))?
             }
             GdbStubStateMachine::Running(mut g) => {
                 if let Some(b) = g.borrow_conn().inbuf.pop_front() {
-                    g.incoming_data(&mut inf, b).map_err(|e| format!("gdbstub: {e}"))?
+                    g.incoming_data(inf, b).map_err(|e| format!("gdbstub: {e}"))?
                 } else {
-                    gdbsys::drain(&sigchld);
+                    gdbsys::drain(sigchld);
                     match inf.poll_stop().map_err(|e| format!("wait: {e}"))? {
-                        Some(reason) => g.report_stop(&mut inf, reason).map_err(|e| format!("gdbstub: {e}"))?,
+                        Some(reason) => g.report_stop(inf, reason).map_err(|e| format!("gdbstub: {e}"))?,
                         None => {
                             let cfd = g.borrow_conn().fd();
                             let ready = gdbsys::poll_readable(&[cfd, sigchld.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
                             if ready[0] && !g.borrow_conn().fill().map_err(|e| e.to_string())? {
-                                return Ok(finish(&mut inf, None));
+                                return Ok(finish(inf, None));
                             }
                             g.into()
                         }
@@ -224,10 +234,10 @@ fn run(a: Args) -> Result<i32, String> {
             }
             GdbStubStateMachine::CtrlCInterrupt(g) => {
                 inf.interrupt();
-                g.interrupt_handled(&mut inf, None::<StopReason>).map_err(|e| format!("gdbstub: {e}"))?
+                g.interrupt_handled(inf, None::<StopReason>).map_err(|e| format!("gdbstub: {e}"))?
             }
             GdbStubStateMachine::Disconnected(g) => {
-                return Ok(finish(&mut inf, Some(g.get_reason())));
+                return Ok(finish(inf, Some(g.get_reason())));
             }
         }
     }
