@@ -302,6 +302,13 @@ struct Rsp {
     rd: BufReader<std::process::ChildStdout>,
 }
 
+impl Drop for Rsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Rsp {
     fn send(&mut self, body: &str) {
         let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
@@ -445,22 +452,24 @@ fn detach_over_a_pipe_leaves_the_attached_process_alive() {
 /// `bsdtrace gdbserver ARGS` on TCP; returns it, the port it announced
 /// and its stderr (kept open: the server goes on writing there).
 fn tcp_server(args: &[&str]) -> (Killed, String, BufReader<std::process::ChildStderr>) {
-    let mut server = Command::new("timeout")
-        .args(["-k", "5", "60", BIN, "gdbserver"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(server.stderr.take().unwrap());
+    let mut server = Killed(
+        Command::new("timeout")
+            .args(["-k", "5", "60", BIN, "gdbserver"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = BufReader::new(server.0.stderr.take().unwrap());
     let mut line = String::new();
     loop {
         line.clear();
         assert!(err.read_line(&mut line).unwrap() > 0, "no port announced");
         if let Some(p) = line.strip_prefix("Listening on port ") {
             let port = p.trim().to_string();
-            return (Killed(server), port, err);
+            return (server, port, err);
         }
     }
 }
