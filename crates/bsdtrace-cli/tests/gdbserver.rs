@@ -206,6 +206,20 @@ fn next_and_step_move_by_source_lines() {
 }
 
 #[test]
+fn finish_returns_a_value_and_gdb_can_call_functions() {
+    let out = gdb(
+        &program(),
+        &[],
+        &["break add", "continue", "finish", "delete", "call add(20, 22)", "print counter", "continue"],
+    );
+    assert!(out.contains("Value returned is $1 = 1\n"), "{out}");
+    assert!(out.contains("$2 = 42\n"), "{out}");
+    assert!(out.contains("$3 = 43\n"), "{out}");
+    // The call left the program intact: it still exits 42.
+    assert!(out.contains("exited with code 052]"), "{out}");
+}
+
+#[test]
 fn hardware_watchpoint_reports_old_and_new_value() {
     let out = gdb(&program(), &[], &["break main", "continue", "watch counter", "continue", "continue"]);
     assert!(out.contains("Hardware watchpoint 2: counter"), "{out}");

@@ -461,7 +461,11 @@ fn apply_regs(regs: &Regs, r: &mut reg, f: &mut fpreg) {
     (r.r_rax, r.r_rbx, r.r_rcx, r.r_rdx, r.r_rsi, r.r_rdi, r.r_rbp, r.r_rsp) = (g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
     (r.r_r8, r.r_r9, r.r_r10, r.r_r11, r.r_r12, r.r_r13, r.r_r14, r.r_r15) = (g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
     r.r_rip = regs.rip as i64;
-    r.r_rflags = (r.r_rflags & !0xffff_ffff) | regs.eflags as i64;
+    // PT_SETREGS refuses changes to the bits user code may not change
+    // (FreeBSD's PSL_USERCHANGE); gdb writes back whatever it read, which
+    // may predate a kernel change of those (RF after an inferior call).
+    let user = bsdtrace::abi::PSL_USERCHANGE;
+    r.r_rflags = (r.r_rflags & !user) | (regs.eflags as i64 & user);
     for (i, st) in regs.st.iter().enumerate() {
         f.fpr_acc[i][..10].copy_from_slice(st);
     }
