@@ -498,3 +498,19 @@ fn tcp_listens_on_loopback_and_serves_one_gdb() {
     assert!(out.contains("$1 = 1\n"), "{out}");
     assert!(server.0.wait().unwrap().success());
 }
+
+#[test]
+fn without_once_a_tcp_server_keeps_the_program_for_the_next_gdb() {
+    let prog = program();
+    let (mut server, port, _err) = tcp_server(&[":0", prog.to_str().unwrap()]);
+    let remote = format!("target remote 127.0.0.1:{port}");
+    let first = gdb_remote(&prog, &remote, &["break add", "continue", "disconnect"]);
+    assert!(first.contains("Breakpoint 1, add (a=0, b=1) at "), "{first}");
+    // The second gdb finds it where the first left it, without the first
+    // one's breakpoints.
+    let second = gdb_remote(&prog, &remote, &["bt 1", "print b", "continue"]);
+    assert!(second.contains("#0  add (a=0, b=1) at "), "{second}");
+    assert!(second.contains("$1 = 1\n"), "{second}");
+    assert!(second.contains("exited with code 052]"), "{second}");
+    assert!(server.0.wait().unwrap().success());
+}

@@ -79,6 +79,9 @@ enum Comm {
 
 struct Args {
     comm: Comm,
+    /// One gdb only: without it a TCP server keeps the program for the
+    /// next gdb when the connection drops without a kill or detach.
+    once: bool,
     attach: Option<i32>,
     prog: Vec<String>,
 }
@@ -86,9 +89,10 @@ struct Args {
 fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
     let mut it = args.into_iter().map(|a| a.to_string_lossy().into_owned()).peekable();
     let mut attach = false;
+    let mut once = false;
     while let Some(a) = it.peek() {
         match a.as_str() {
-            "--once" => {}
+            "--once" => once = true,
             "--attach" => attach = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("{prog}: unknown option {s}")),
@@ -106,11 +110,11 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
     if attach {
         let [pid] = rest.as_slice() else { return Err(String::new()) };
         let pid = pid.parse().map_err(|_| format!("{prog}: bad pid {pid}"))?;
-        Ok(Args { comm, attach: Some(pid), prog: Vec::new() })
+        Ok(Args { comm, once, attach: Some(pid), prog: Vec::new() })
     } else if rest.is_empty() {
         Err(String::new())
     } else {
-        Ok(Args { comm, attach: None, prog: rest })
+        Ok(Args { comm, once, attach: None, prog: rest })
     }
 }
 
@@ -152,9 +156,12 @@ fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
-fn accept_tcp(addr: &str) -> Result<Conn, String> {
+fn listen_tcp(addr: &str) -> Result<TcpListener, String> {
     let addr = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
-    let l = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+fn accept_tcp(l: &TcpListener) -> Result<Conn, String> {
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
     note(&format!("Listening on port {port}"));
     let (s, peer) = l.accept().map_err(|e| format!("accept: {e}"))?;
@@ -188,20 +195,43 @@ fn run(a: Args) -> Result<i32, String> {
     let mut inf = Inferior::new(tracer, pid, a.attach.is_some());
     let what = a.prog.first().cloned().unwrap_or_else(|| format!("process {}", pid.0));
     inf.wait_initial().map_err(|e| format!("{what}: {e}"))?;
-    if let Comm::Tcp(addr) = &a.comm {
-        conn = Some(accept_tcp(addr)?);
+    let listener = match &a.comm {
+        Comm::Tcp(addr) => Some(listen_tcp(addr)?),
+        Comm::Stdio => None,
+    };
+    loop {
+        let c = match (&listener, conn.take()) {
+            (_, Some(c)) => c,
+            (Some(l), None) => accept_tcp(l)?,
+            (None, None) => unreachable!("stdio serves once"),
+        };
+        match serve(c, &mut inf, &sigchld) {
+            Ok(Some(code)) => return Ok(code),
+            // gdb went away without a kill or detach (`disconnect`): keep
+            // the program, stopped and without our breakpoints, for the
+            // next gdb, as gdbserver does.
+            Ok(None) if listener.is_some() && !a.once && !inf.gone => {
+                if inf.running {
+                    stop_now(&mut inf);
+                }
+                inf.forget_session();
+                if inf.gone {
+                    return Ok(0);
+                }
+            }
+            Ok(None) => return Ok(finish(&mut inf, None)),
+            Err(e) => {
+                // A broken connection or protocol error: end as if gdb went away.
+                finish(&mut inf, None);
+                return Err(e);
+            }
+        }
     }
-    let conn = conn.expect("connected");
-    let r = serve(conn, &mut inf, &sigchld);
-    if r.is_err() {
-        // A broken connection or protocol error: end as if gdb went away.
-        finish(&mut inf, None);
-    }
-    r
 }
 
 /// The session: feed gdb's bytes to gdbstub, and stops to gdb.
-fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<i32, String> {
+/// `Ok(None)`: the connection closed with the program still ours.
+fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<Option<i32>, String> {
     let stub = GdbStub::new(conn);
     let mut gdb = stub.run_state_machine(inf).map_err(|e| format!("gdbstub: {e}"))?;
     loop {
@@ -209,7 +239,7 @@ fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<i32, Strin
             GdbStubStateMachine::Idle(mut g) => {
                 let conn = g.borrow_conn();
                 if conn.inbuf.is_empty() && !conn.fill().map_err(|e| e.to_string())? {
-                    return Ok(finish(inf, None));
+                    return Ok(None);
                 }
                 let b = g.borrow_conn().inbuf.pop_front().expect("filled");
                 g.incoming_data(inf, b).map_err(|e| format!("gdbstub: {e}"))?
@@ -225,7 +255,7 @@ fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<i32, Strin
                             let cfd = g.borrow_conn().fd();
                             let ready = gdbsys::poll_readable(&[cfd, sigchld.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
                             if ready[0] && !g.borrow_conn().fill().map_err(|e| e.to_string())? {
-                                return Ok(finish(inf, None));
+                                return Ok(None);
                             }
                             g.into()
                         }
@@ -237,7 +267,7 @@ fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<i32, Strin
                 g.interrupt_handled(inf, None::<StopReason>).map_err(|e| format!("gdbstub: {e}"))?
             }
             GdbStubStateMachine::Disconnected(g) => {
-                return Ok(finish(inf, Some(g.get_reason())));
+                return Ok(Some(finish(inf, Some(g.get_reason()))));
             }
         }
     }

@@ -393,6 +393,26 @@ impl Inferior {
         }
     }
 
+    /// gdb went away: forget what it asked for (breakpoints, watchpoints,
+    /// resume actions), so the next gdb starts from a clean program.
+    pub fn forget_session(&mut self) {
+        self.remove_all_breakpoints();
+        self.rewound.clear();
+        if self.slots.iter().any(|s| s.is_some()) {
+            self.slots = [None; 4];
+            self.slots_gen += 1;
+            self.sync_dbregs();
+        }
+        self.actions.clear();
+        self.locked = false;
+        if let Ok(lwps) = self.tracer.lwp_list(self.proc()) {
+            for l in lwps {
+                let _ = self.tracer.unsuspend(T::Lwp(l));
+                let _ = self.tracer.clear_step(T::Lwp(l));
+            }
+        }
+    }
+
     /// Before detaching: take our int3s out (gdb normally did already).
     pub fn remove_all_breakpoints(&mut self) {
         let bps = std::mem::take(&mut self.breakpoints);
