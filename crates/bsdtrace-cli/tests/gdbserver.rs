@@ -6,7 +6,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bsdtrace");
 
@@ -120,28 +119,29 @@ int main(void)
 }
 "#;
 
-fn workdir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = std::env::temp_dir().join(format!("bsdtrace-gdbserver-test-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    })
-}
-
-/// Compile `src` once per test process with `cc -g -O0`.
+/// Compile `src` with `cc -g -O0` into cargo's test scratch directory,
+/// once: the name carries a hash of the source, and a build lands under
+/// its final name by rename, so parallel test processes never see half a
+/// binary.
 fn build(name: &str, src: &str) -> PathBuf {
-    let dir = workdir();
-    let exe = dir.join(name);
-    let lock = dir.join(format!("{name}.lock"));
-    static M: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _g = M.lock().unwrap_or_else(|e| e.into_inner());
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    src.hash(&mut h);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gdbserver-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = format!("{name}-{:016x}", h.finish());
+    let exe = dir.join(&base);
     if !exe.exists() {
-        let c = dir.join(format!("{name}.c"));
-        std::fs::write(&c, src).unwrap();
-        let st = Command::new("cc").args(["-g", "-O0", "-pthread", "-o"]).arg(&exe).arg(&c).status().unwrap();
+        // gdb lists the source from the path in the debug info: keep it.
+        let me = format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "");
+        let c = dir.join(format!("{base}.c"));
+        let c_tmp = dir.join(format!("{base}.c.{me}"));
+        std::fs::write(&c_tmp, src).unwrap();
+        std::fs::rename(&c_tmp, &c).unwrap();
+        let tmp = dir.join(format!("{base}.{me}"));
+        let st = Command::new("cc").args(["-g", "-O0", "-pthread", "-o"]).arg(&tmp).arg(&c).status().unwrap();
         assert!(st.success(), "cc failed for {name}");
-        let _ = std::fs::write(lock, "");
+        std::fs::rename(&tmp, &exe).unwrap();
     }
     exe
 }
