@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 
+mod gdbserver;
 mod procstat;
 mod protect;
 #[allow(dead_code)] // the decoder offers more than the driver uses
@@ -25,6 +26,7 @@ fn main() {
     let rest = args.split_off(1);
     let code = match sub.as_str() {
         "protect" => protect::main(&prog, rest),
+        "gdbserver" => gdbserver::main(&prog, rest),
         "procstat" | "pargs" | "penv" | "pwdx" => procstat::main(&prog, &sub, rest),
         "truss" => truss::main(&prog, rest),
         "-h" | "--help" | "help" => {

@@ -12,6 +12,7 @@ use crate::error::Errno;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+pub mod gdbsys;
 pub mod proc;
 pub mod procfs;
 pub mod procfs_stat;

@@ -1,0 +1,93 @@
+//! What `bsdtrace gdbserver`'s event loop needs from the kernel beyond
+//! ptrace: `poll(2)` over the connection and a SIGCHLD self-pipe, and
+//! `dup2(2)` to keep the tracee off a stdio connection.
+//!
+//! The SIGCHLD handler only writes one byte to a non-blocking pipe, so the
+//! loop can sleep in `poll()` on the connection and on child events at once
+//! and never sleep-poll. It must never reap: the engine's wait does that.
+
+use super::check;
+use crate::error::Errno;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+static SIGCHLD_WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_sigchld(_: libc::c_int) {
+    let fd = SIGCHLD_WRITE_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let saved = unsafe { *libc::__errno_location() };
+        let b = 1u8;
+        // Full pipe: a wakeup is already pending, which is all we need.
+        unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+        unsafe { *libc::__errno_location() = saved };
+    }
+}
+
+/// Install a SIGCHLD handler (SA_RESTART) that makes the returned fd
+/// readable; drain it with [`drain`] before each non-blocking wait.
+pub fn sigchld_pipe() -> Result<OwnedFd, Errno> {
+    let mut fds = [0 as libc::c_int; 2];
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } as libc::c_long)?;
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // The write end lives as long as the process (the handler may run any time).
+    SIGCHLD_WRITE_FD.store(w.as_raw_fd(), Ordering::Relaxed);
+    std::mem::forget(w);
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_sigchld as extern "C" fn(libc::c_int) as usize;
+    sa.sa_flags = libc::SA_RESTART;
+    unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+    check(unsafe { libc::sigaction(libc::SIGCHLD, &sa, std::ptr::null_mut()) } as libc::c_long)?;
+    Ok(r)
+}
+
+/// Survive SIGTERM, SIGHUP and SIGINT: the handler only wakes the loop
+/// (like SIGCHLD), and the loop ends the session when the connection
+/// closes. gdb SIGTERMs a `target remote |` server right after it
+/// disconnects, and dying then would leave a detach half done. A handler,
+/// unlike SIG_IGN, is reset by exec, so the programs we start are
+/// unaffected. Call after [`sigchld_pipe`].
+pub fn catch_termination() -> Result<(), Errno> {
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_sigchld as extern "C" fn(libc::c_int) as usize;
+    sa.sa_flags = libc::SA_RESTART;
+    unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+        check(unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } as libc::c_long)?;
+    }
+    Ok(())
+}
+
+/// Read everything the pipe holds (non-blocking).
+pub fn drain(fd: &OwnedFd) {
+    let mut buf = [0u8; 64];
+    loop {
+        let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if r <= 0 {
+            let e = std::io::Error::last_os_error().raw_os_error();
+            if r < 0 && e == Some(libc::EINTR) {
+                continue;
+            }
+            return;
+        }
+    }
+}
+
+/// `poll()` for readability (POLLIN, or hang-up/error, which a read then
+/// reports) on each fd; blocks until one is ready. Returns one flag per fd.
+pub fn poll_readable(fds: &[RawFd]) -> Result<Vec<bool>, Errno> {
+    let mut p: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    loop {
+        let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, -1) };
+        match check(r as libc::c_long) {
+            Ok(_) => return Ok(p.iter().map(|x| x.revents != 0).collect()),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `dup2(src, dst)`.
+pub fn dup2(src: RawFd, dst: RawFd) -> Result<(), Errno> {
+    check(unsafe { libc::dup2(src, dst) } as libc::c_long).map(drop)
+}
