@@ -540,6 +540,9 @@ pub fn fork_exec_gated(
             libc::close(fds[1]);
             let mut b = 0u8;
             while libc::read(fds[0], (&mut b as *mut u8).cast(), 1) < 0 {}
+            // Rust programs start with SIGPIPE ignored; the program must not
+            // inherit that.
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             if let Some(f) = filter {
                 let prog = libc::sock_fprog { len: f.len() as u16, filter: f.as_ptr() as *mut _ };
                 let set = |prog: &libc::sock_fprog| {
