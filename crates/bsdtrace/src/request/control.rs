@@ -188,6 +188,13 @@ impl Tracer {
                 let _ = sys::wait4(tid, sys::WALL);
                 l.linux = LinuxState::Stopped(LinuxStop::Event);
             }
+            if l.linux == LinuxState::Exiting && tid != pid.0 {
+                // Past its exit stop: it cannot be detached, and as our
+                // tracee its zombie waits for us. Reap it now (it is dying,
+                // so this is brief), or the process could never be reaped.
+                let _ = sys::wait4(tid, sys::WALL);
+                continue;
+            }
             if !l.is_stopped() {
                 continue;
             }
