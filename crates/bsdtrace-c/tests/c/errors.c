@@ -8,6 +8,8 @@
 #include "tap.h"
 
 #include <machine/reg.h>
+#include <sys/uio.h>
+#include <elf.h>
 
 static void
 spin(void)
@@ -59,7 +61,11 @@ main(void)
 	FAILS(ptrace(PT_DETACH, plain, (caddr_t)1, 0), EPERM, "PT_DETACH untraced: EPERM");
 	FAILS(ptrace(PT_KILL, plain, NULL, 0), EPERM, "PT_KILL untraced: EPERM");
 	FAILS(ptrace(1000, plain, NULL, 0), EPERM, "unknown request untraced: EPERM, not EINVAL");
-	FAILS(ptrace(PT_GETREGSET, plain, NULL, 1), EPERM, "PT_GETREGSET untraced: EPERM");
+	FAILS(ptrace(PT_GETREGSET, plain, NULL, 1), EFAULT, "PT_GETREGSET NULL iovec: EFAULT before the lookup");
+	{
+		struct iovec iov = { NULL, 0 };
+		FAILS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, 1), EPERM, "PT_GETREGSET untraced: EPERM");
+	}
 	FAILS(ptrace(PT_COREDUMP, plain, NULL, 3), EINVAL, "PT_COREDUMP bad size: EINVAL before the lookup");
 	FAILS(ptrace(150, plain, NULL, 0), EINVAL, "kernel-internal request range: EINVAL");
 
@@ -77,7 +83,12 @@ main(void)
 	OK((pl.pl_flags & PL_FLAG_SI) && pl.pl_siginfo.si_signo == SIGSTOP, "attach stop has SIGSTOP siginfo");
 	FAILS(ptrace(1000, plain, NULL, 0), EINVAL, "unknown request, traced and stopped: EINVAL");
 	FAILS(ptrace(PT_COREDUMP, plain, NULL, 16), EINVAL, "PT_COREDUMP (not implemented): EINVAL");
-	FAILS(ptrace(PT_GETREGSET, plain, NULL, 1), EINVAL, "PT_GETREGSET (not implemented): EINVAL");
+	{
+		struct iovec iov = { NULL, 0 };
+		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PRSTATUS), "PT_GETREGSET size query");
+		OK(iov.iov_len == 224, "NT_PRSTATUS is a 224-byte prstatus_t");
+		FAILS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, 7), EINVAL, "PT_GETREGSET NT_THRMISC (not provided): EINVAL");
+	}
 	FAILS(ptrace(PT_SC_REMOTE, plain, NULL, 40), EFAULT, "PT_SC_REMOTE NULL struct: EFAULT");
 	FAILS(ptrace(PT_STEP, plain, (caddr_t)1, 200), EINVAL, "PT_STEP signal 200: EINVAL");
 	FAILS(ptrace(PT_DETACH, plain, (caddr_t)1, 129), EINVAL, "PT_DETACH signal 129: EINVAL");

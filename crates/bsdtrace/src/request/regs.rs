@@ -363,15 +363,13 @@ fn from_bytes<T: Copy + Default>(b: &[u8]) -> T {
 impl Tracer {
     /// Size of a register set (PT_GETREGSET with a NULL buffer).
     pub fn regset_size(&mut self, t: Target, nt: i32) -> Result<usize> {
+        self.stopped(t)?;
         Ok(match nt {
             NT_PRSTATUS => std::mem::size_of::<Prstatus>(),
             NT_FPREGSET => std::mem::size_of::<fpreg>(),
             NT_X86_SEGBASES => 16,
             NT_X86_XSTATE => self.xstate_info(t)?.1 as usize,
-            _ => {
-                self.stopped(t)?;
-                return Err(Errno::EINVAL.into());
-            }
+            _ => return Err(Errno::EINVAL.into()),
         })
     }
 
