@@ -1071,7 +1071,7 @@ fn signal_ignored(status: &mut Option<OwnedFd>, pid: i32, sig: i32) -> bool {
 }
 
 /// SigIgn and SigCgt of `pid` from its (cached) `/proc/PID/status`.
-fn sig_bits(status: &mut Option<OwnedFd>, pid: i32) -> Option<(u64, u64)> {
+pub(crate) fn sig_bits(status: &mut Option<OwnedFd>, pid: i32) -> Option<(u64, u64)> {
     if status.is_none() {
         *status = Some(sys::open(&format!("/proc/{pid}/status"), libc::O_RDONLY).ok()?);
     }

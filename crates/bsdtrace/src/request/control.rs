@@ -141,8 +141,9 @@ impl Tracer {
         self.consume_event(pid, sig)?;
         if how == Resume::Step && sig != 0 {
             let p = self.procs.get_mut(&pid).expect("checked");
+            let caught =
+                crate::engine::sig_bits(&mut p.status, pid.0).is_some_and(|(_, cgt)| cgt & (1 << (sig - 1)) != 0);
             let l = p.lwp_mut(tid).expect("live");
-            let caught = sys::sig_bits_from_status(pid.0).is_some_and(|(_, cgt)| cgt & (1 << (sig - 1)) != 0);
             if caught && l.resume_sig == sig {
                 l.handler_step = crate::engine::HandlerStep::Armed;
             }

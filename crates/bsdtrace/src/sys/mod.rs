@@ -615,20 +615,6 @@ pub fn release_gate(gate: OwnedFd) {
     unsafe { libc::write(gate.as_raw_fd(), b.as_ptr().cast(), 1) };
 }
 
-/// Signal disposition of `sig` in process `pid` from /proc: (ignored, caught).
-pub fn sig_bits_from_status(pid: i32) -> Option<(u64, u64)> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let mut ign = None;
-    let mut cgt = None;
-    for line in s.lines() {
-        if let Some(v) = line.strip_prefix("SigIgn:") {
-            ign = u64::from_str_radix(v.trim(), 16).ok();
-        } else if let Some(v) = line.strip_prefix("SigCgt:") {
-            cgt = u64::from_str_radix(v.trim(), 16).ok();
-        }
-    }
-    Some((ign?, cgt?))
-}
 
 pub fn getpgid(pid: i32) -> Result<i32, Errno> {
     let r = unsafe { libc::getpgid(pid) };
