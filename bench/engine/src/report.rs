@@ -24,13 +24,7 @@ impl Data {
 }
 
 fn med(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    crate::median(&mut v)
 }
 
 fn fmt_num(x: f64) -> String {
