@@ -9,8 +9,12 @@ use common::*;
 fn ignored_signals_never_stop_the_process() {
     let mut t = Tracer::new();
     let pid = spawn(&mut t, &["ignored"]);
-    // SIG_IGN'd SIGUSR1 and default-ignored SIGCHLD/SIGWINCH/SIGURG pass
-    // silently; SIGUSR2 is the first stop.
+    // SIG_IGN'd SIGUSR1 and SIGRTMIN+1 and default-ignored
+    // SIGCHLD/SIGWINCH/SIGURG pass silently; caught SIGRTMIN+2 and SIGCHLD
+    // stop (discarded here by continuing with 0), then SIGUSR2.
+    let rtmin = libc::SIGRTMIN();
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(rtmin + 2));
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGCHLD));
     assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
 }

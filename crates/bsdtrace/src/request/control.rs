@@ -141,8 +141,7 @@ impl Tracer {
         self.consume_event(pid, sig)?;
         if how == Resume::Step && sig != 0 {
             let p = self.procs.get_mut(&pid).expect("checked");
-            let caught =
-                crate::engine::sig_bits(&mut p.status, pid.0).is_some_and(|(_, cgt)| cgt & (1 << (sig - 1)) != 0);
+            let caught = p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught);
             let l = p.lwp_mut(tid).expect("live");
             if caught && l.resume_sig == sig {
                 l.handler_step = crate::engine::HandlerStep::Armed;

@@ -178,6 +178,15 @@ int main(int argc, char **argv) {
         raise(SIGCHLD);
         raise(SIGWINCH);
         raise(SIGURG);
+        /* A real-time signal's disposition comes from another /proc file
+         * than signals 1-31: ignored, then caught (that one stops). */
+        signal(SIGRTMIN + 1, SIG_IGN);
+        raise(SIGRTMIN + 1);
+        signal(SIGRTMIN + 2, on_usr1);
+        raise(SIGRTMIN + 2);
+        /* A caught SIGCHLD stops as any caught signal does. */
+        signal(SIGCHLD, on_usr1);
+        raise(SIGCHLD);
         raise(SIGUSR2);
         return 0;
     } else if (!strcmp(m, "handler")) {
