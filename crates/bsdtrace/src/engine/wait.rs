@@ -139,8 +139,18 @@ impl Tracer {
     fn reap_interrupted(&mut self) -> bool {
         let flags = self.wait_flags | sys::WNOHANG;
         let mut any = false;
-        let stopping: Vec<Pid> =
-            self.procs.iter().filter(|(_, p)| p.state == ProcState::Stopping).map(|(pid, _)| *pid).collect();
+        // Only once one thread has stopped: right after the interrupts
+        // nothing has (pinned to one CPU, none has even run), and a poll
+        // would be a wasted syscall per stop on the one-thread path.
+        let stopping: Vec<Pid> = self
+            .procs
+            .iter()
+            .filter(|(_, p)| {
+                p.state == ProcState::Stopping
+                    && p.lwps.iter().any(|l| matches!(l.linux, super::LinuxState::Stopped(_)))
+            })
+            .map(|(pid, _)| *pid)
+            .collect();
         for pid in stopping {
             let mut i = 0;
             loop {
