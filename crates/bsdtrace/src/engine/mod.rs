@@ -62,6 +62,9 @@ pub enum Event {
     Signal { sig: i32 },
     /// The SIGSTOP FreeBSD reports first after PT_ATTACH.
     Attach,
+    /// [`Tracer::interrupt`] stopped the process: reported as the SIGSTOP
+    /// a FreeBSD debugger sends to stop a running process (`PL_FLAG_SI`).
+    Interrupt,
     /// Syscall entry (`PL_FLAG_SCE`).
     SyscallEntry,
     /// Syscall exit (`PL_FLAG_SCX`).
@@ -90,7 +93,7 @@ impl Event {
     pub fn stop_signal(&self) -> i32 {
         match *self {
             Event::Signal { sig } | Event::TraceMe { sig } => sig,
-            Event::Attach | Event::Child => libc::SIGSTOP,
+            Event::Attach | Event::Interrupt | Event::Child => libc::SIGSTOP,
             _ => libc::SIGTRAP,
         }
     }
@@ -183,6 +186,22 @@ pub(crate) enum HandlerStep {
 }
 
 impl Lwp {
+    /// The siginfo of this LWP's stop: the kernel's for a signal, or for the
+    /// SIGSTOP of an attach or interrupt the one FreeBSD's kill() by the
+    /// tracer would carry (SI_USER, our pid and real uid). Built when asked,
+    /// not at every stop (two syscalls).
+    pub(crate) fn stop_siginfo(&self) -> Option<sys::siginfo_t> {
+        match (self.siginfo, self.event) {
+            (Some(si), _) => Some(si),
+            (None, Some(Event::Attach | Event::Interrupt)) => {
+                let mut si = sys::zeroed_siginfo();
+                sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::getuid());
+                Some(si)
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn new(tid: Tid, linux: LinuxState) -> Lwp {
         Lwp {
             tid,
@@ -273,6 +292,10 @@ pub(crate) struct Proc {
     pub seccomp: bool,
     /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
     pub restop: bool,
+    /// tid -> position in `lwps`, checked on every use and rebuilt when
+    /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
+    /// each stop O(1) with hundreds of threads instead of a scan.
+    index: std::cell::RefCell<HashMap<Tid, usize>>,
 }
 
 impl Proc {
@@ -296,15 +319,30 @@ impl Proc {
             job_report: false,
             seccomp: false,
             restop: false,
+            index: Default::default(),
         }
     }
 
+    fn position(&self, tid: Tid) -> Option<usize> {
+        if let Some(&i) = self.index.borrow().get(&tid) {
+            if self.lwps.get(i).is_some_and(|l| l.tid == tid) {
+                return Some(i);
+            }
+        }
+        // The list changed since the index was built (or `tid` is not in
+        // it): rebuild, which also drops the dead.
+        let mut idx = self.index.borrow_mut();
+        idx.clear();
+        idx.extend(self.lwps.iter().enumerate().map(|(i, l)| (l.tid, i)));
+        idx.get(&tid).copied()
+    }
+
     pub(crate) fn lwp(&self, tid: Tid) -> Option<&Lwp> {
-        self.lwps.iter().find(|l| l.tid == tid)
+        self.position(tid).map(|i| &self.lwps[i])
     }
 
     pub(crate) fn lwp_mut(&mut self, tid: Tid) -> Option<&mut Lwp> {
-        self.lwps.iter_mut().find(|l| l.tid == tid)
+        self.position(tid).map(|i| &mut self.lwps[i])
     }
 
     pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
@@ -615,7 +653,6 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("tid index is consistent");
         let mask = p.mask;
         let killed = p.killed;
-        let nlive = p.live_lwps().count();
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
@@ -655,9 +692,10 @@ impl Tracer {
             let ours = sys::si::pid(&si) == self_pid
                 && p.injected & (1u64 << ((sig - 1) & 63)) != 0
                 && matches!(sys::si::code(&si), libc::SI_TKILL | libc::SI_USER);
+            let i = p.position(tid).expect("tid index is consistent");
             let p_injected = &mut p.injected;
             let p_sigs = &mut p.sigs;
-            let lwp = p.lwps.iter_mut().find(|l| l.tid == tid).unwrap();
+            let lwp = &mut p.lwps[i];
             lwp.resume_sig = sig;
             if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
@@ -756,7 +794,7 @@ impl Tracer {
                     let r = sys::getregs(tid).ok();
                     lwp.regs = r;
                     let own_exit = r.is_some_and(|r| r.orig_rax == libc::SYS_exit as u64);
-                    let e = (own_exit && mask & crate::abi::PTRACE_LWP != 0 && nlive > 1 && !killed)
+                    let e = (own_exit && mask & crate::abi::PTRACE_LWP != 0 && !killed && p.live_lwps().nth(1).is_some())
                         .then_some(Event::Exited);
                     // A thread killed by another thread's execve (de_thread)
                     // also dies of SIGKILL, but the process lives on.
@@ -912,7 +950,7 @@ impl Tracer {
         }
     }
 
-    fn interrupt_others(&mut self, pid: Pid, except: Tid) {
+    pub(crate) fn interrupt_others(&mut self, pid: Pid, except: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
@@ -940,11 +978,6 @@ impl Tracer {
             let leader = p.lwps.iter().find(|l| l.is_live()).map(|l| l.tid);
             if let Some(t) = leader {
                 let l = p.lwp_mut(t).expect("live");
-                if init == Event::Attach {
-                    let mut si = sys::zeroed_siginfo();
-                    sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::geteuid());
-                    l.siginfo = Some(si);
-                }
                 l.event = Some(init);
                 p.pending.retain(|x| *x != t);
                 p.pending.push_front(t);
@@ -954,7 +987,7 @@ impl Tracer {
         let next = p
             .pending
             .iter()
-            .position(|t| p.lwps.iter().any(|l| l.tid == *t && !l.suspended && l.event.is_some()));
+            .position(|t| p.lwp(*t).is_some_and(|l| !l.suspended && l.event.is_some()));
         match next {
             Some(i) => {
                 let t = p.pending.remove(i).expect("index valid");
