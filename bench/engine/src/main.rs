@@ -401,9 +401,11 @@ fn tasks(pid: i32) -> Vec<i32> {
     v
 }
 
-/// Engine: kill(pid, SIGUSR2) -> wait for the whole-process stop -> PT_CONTINUE
-/// discarding the signal. Returns per-cycle ns.
-fn allstop_engine(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
+/// Engine: kill(pid, sig) -> wait for the whole-process stop -> PT_CONTINUE
+/// discarding the signal. SIGSTOP is how a FreeBSD debugger interrupts a
+/// running process; a catchable signal (SIGUSR2) also pays FreeBSD's
+/// "is it ignored?" check, a /proc read. Returns per-cycle ns.
+fn allstop_engine(pid: i32, cycles: usize, warm: usize, sig: i32) -> Vec<f64> {
     let debug = std::env::var_os("BENCH_DEBUG").is_some();
     let mut t = Tracer::new();
     let p = t.attach(Pid(pid).into()).expect("attach");
@@ -415,8 +417,8 @@ fn allstop_engine(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
         if debug {
             eprintln!("engine cycle {i}");
         }
-        unsafe { libc::kill(pid, libc::SIGUSR2) };
-        assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGUSR2));
+        unsafe { libc::kill(pid, sig) };
+        assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(sig));
         t.resume(p.into(), Resume::Continue, None, 0).unwrap();
         if i >= warm {
             v.push(ns(s.elapsed()));
@@ -424,6 +426,29 @@ fn allstop_engine(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
     }
     unsafe { libc::kill(pid, libc::SIGUSR2) };
     assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGUSR2));
+    t.detach(p.into(), 0).unwrap();
+    v
+}
+
+/// Engine: Tracer::interrupt -> wait for the whole-process stop ->
+/// PT_CONTINUE. The engine's own stop mechanism with no signal in the way.
+fn allstop_engine_interrupt(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
+    let mut t = Tracer::new();
+    let p = t.attach(Pid(pid).into()).expect("attach");
+    assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+    t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+    let mut v = Vec::with_capacity(cycles);
+    for i in 0..cycles + warm {
+        let s = Instant::now();
+        assert!(t.interrupt(p.into()).unwrap());
+        assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+        t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+        if i >= warm {
+            v.push(ns(s.elapsed()));
+        }
+    }
+    t.interrupt(p.into()).unwrap();
+    assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
     t.detach(p.into(), 0).unwrap();
     v
 }
@@ -513,11 +538,13 @@ fn bench_allstop(o: &Out, threads: usize, cycles: usize, spin: bool) {
     let warm = 5.max(cycles / 20);
     let bench = if spin { "allstop-spin" } else { "allstop-sleep" };
     // BENCH_VARIANTS=engine,raw,raw-sig selects (for debugging); default all.
-    let sel = std::env::var("BENCH_VARIANTS").unwrap_or_else(|_| "raw,engine,raw-sig".into());
+    let sel = std::env::var("BENCH_VARIANTS").unwrap_or_else(|_| "raw,engine-int,engine-stop,engine,raw-sig".into());
     for v in sel.split(',') {
         let mut x = match v {
             "raw" => allstop_raw_tid(pid, cycles, warm),
-            "engine" => allstop_engine(pid, cycles, warm),
+            "engine-int" => allstop_engine_interrupt(pid, cycles, warm),
+            "engine-stop" => allstop_engine(pid, cycles, warm, libc::SIGSTOP),
+            "engine" => allstop_engine(pid, cycles, warm, libc::SIGUSR2),
             "raw-sig" => allstop_raw_sig(pid, cycles, warm),
             _ => continue,
         };

@@ -252,3 +252,53 @@ fn threads_born_and_dying_while_the_process_stops() {
     t.detach(pid.into(), deliver).unwrap();
     assert_ne!(proc_state(pid.0), 't');
 }
+
+#[test]
+fn interrupt_stops_spinning_threads_without_a_signal() {
+    let u = Untraced::start(&["spinners", "4"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    // Stopped already: nothing to request, nothing new to report.
+    assert!(!t.interrupt(pid.into()).unwrap());
+    for _ in 0..20 {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        assert!(t.interrupt(pid.into()).unwrap());
+        // A second call while the stop is on its way adds nothing.
+        assert!(!t.interrupt(pid.into()).unwrap());
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+        assert!(all_threads_stopped(&t, pid));
+        assert_eq!(t.stop_event(pid.into()).unwrap().1, Some(Event::Interrupt));
+        let info = t.lwpinfo(pid.into()).unwrap();
+        assert_eq!(info.event, abi::PL_EVENT_SIGNAL);
+        assert_eq!(info.flags, abi::PL_FLAG_SI);
+        assert_eq!(sys::si::signo(&info.siginfo), libc::SIGSTOP);
+        assert_eq!(sys::si::code(&info.siginfo), libc::SI_USER);
+        assert_eq!(sys::si::pid(&info.siginfo), std::process::id() as i32);
+        // No signal was sent: none is pending in any thread.
+        for l in t.lwp_list(pid.into()).unwrap() {
+            assert_eq!(t.lwpinfo(l.into()).unwrap().siglist, 0, "thread {}", l.0);
+        }
+        assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
+    }
+    // Detaching from an interrupt stop leaves it running (no SIGSTOP behind).
+    t.detach(pid.into(), 0).unwrap();
+    assert_ne!(proc_state(pid.0), 't');
+}
+
+#[test]
+fn interrupt_errors() {
+    let mut t = Tracer::new();
+    // Not traced: as for every request on an untraced process.
+    let u = Untraced::start(&["pause"]);
+    assert_eq!(t.interrupt(u.pid().into()).unwrap_err().errno(), Errno::EPERM);
+    assert_eq!(t.interrupt(Pid(i32::MAX).into()).unwrap_err().errno(), Errno::ESRCH);
+    // An event already stopped it: that stop is what the wait reports.
+    let pid = spawn(&mut t, &["raise", &libc::SIGUSR1.to_string()]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1));
+    assert!(!t.interrupt(pid.into()).unwrap());
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+    // Gone: ESRCH.
+    assert_eq!(t.interrupt(pid.into()).unwrap_err().errno(), Errno::ESRCH);
+}

@@ -307,7 +307,7 @@ impl Session<'_> {
                     self.on_signal(pid, tid, s);
                 }
             }
-            Some(Event::Attach) | Some(Event::VforkDone) | Some(Event::Child) | None => {}
+            Some(Event::Attach) | Some(Event::Interrupt) | Some(Event::VforkDone) | Some(Event::Child) | None => {}
         }
         let how = if shown { Resume::Syscall } else { Resume::Continue };
         let _ = self.tracer.resume(t, how, None, sig);

@@ -212,6 +212,38 @@ impl Tracer {
         Ok(())
     }
 
+    /// Stop a running traced process now, as a debugger's `kill(pid,
+    /// SIGSTOP)` does on FreeBSD, without sending a signal: every thread is
+    /// interrupted (PTRACE_INTERRUPT) and the next wait reports the
+    /// whole-process stop as `WSTOPSIG == SIGSTOP`, `PL_EVENT_SIGNAL` with a
+    /// SIGSTOP `SI_USER` siginfo from the tracer ([`Event::Interrupt`]).
+    /// Continuing with signal 0 leaves nothing behind: no stray SIGSTOP
+    /// waits in the kernel for a later stop, and a program cannot catch,
+    /// block or notice it. Not a FreeBSD request (no `PT_*` number).
+    ///
+    /// Returns `Ok(true)` when a stop was requested, `Ok(false)` when the
+    /// process is stopped already or a stop of it is on its way (the wait
+    /// reports that one). Errors as for any request on an untraced target.
+    pub fn interrupt(&mut self, t: Target) -> Result<bool> {
+        let Some((pid, _)) = self.resolve(t) else {
+            return Err(self.untraced_error(t).into());
+        };
+        let p = self.procs.get_mut(&pid).expect("resolved");
+        match p.state {
+            ProcState::Running => {}
+            ProcState::Exited { .. } => return Err(Errno::ESRCH.into()),
+            _ => return Ok(false),
+        }
+        if p.killed {
+            return Err(Errno::ESRCH.into());
+        }
+        p.initial = Some(Event::Interrupt);
+        p.state = ProcState::Stopping;
+        self.interrupt_others(pid, 0);
+        self.check_all_stopped(pid);
+        Ok(true)
+    }
+
     /// PT_SUSPEND: the LWP stays stopped when the process is continued.
     pub fn suspend(&mut self, t: Target) -> Result<()> {
         self.lwp_flag(t, |l| l.suspended = true)

@@ -54,7 +54,7 @@ impl LwpInfo {
 /// The `PL_FLAG_*` set an event reports.
 pub fn event_flags(e: Event) -> i32 {
     match e {
-        Event::Signal { .. } | Event::Attach | Event::TraceMe { .. } => abi::PL_FLAG_SI,
+        Event::Signal { .. } | Event::Attach | Event::Interrupt | Event::TraceMe { .. } => abi::PL_FLAG_SI,
         Event::SyscallEntry => abi::PL_FLAG_SCE,
         Event::SyscallExit => abi::PL_FLAG_SCX,
         Event::Exec { .. } => abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX,
@@ -87,7 +87,7 @@ impl Tracer {
     /// The siginfo of a signal stop (translated as FreeBSD reports it).
     pub fn stop_siginfo(&self, t: Target) -> Result<Option<sys::siginfo_t>> {
         let (pid, tid) = self.stopped(t)?;
-        Ok(self.procs[&pid].lwp(tid).and_then(|l| l.siginfo).map(freebsd_siginfo))
+        Ok(self.procs[&pid].lwp(tid).and_then(|l| l.stop_siginfo()).map(freebsd_siginfo))
     }
 
     /// PT_LWPINFO.
@@ -95,7 +95,7 @@ impl Tracer {
         let (pid, tid) = self.stopped(t)?;
         let l = self.procs[&pid].lwp(tid).expect("live");
         let stop = l.event;
-        let siginfo_raw = l.siginfo;
+        let siginfo_raw = l.stop_siginfo();
         let mut flags = stop.map(event_flags).unwrap_or(0);
         let mut siginfo = sys::zeroed_siginfo();
         if flags & abi::PL_FLAG_SI != 0 {

@@ -27,7 +27,7 @@ impl Tracer {
             LinuxState::Stopped(LinuxStop::Signal) | LinuxState::Stopped(LinuxStop::Group) => true,
             LinuxState::Stopped(LinuxStop::Syscall) => l.sc == ScState::Out,
             LinuxState::Stopped(LinuxStop::Event) => {
-                matches!(l.event, None | Some(Event::Attach) | Some(Event::Child) | Some(Event::Born))
+                matches!(l.event, None | Some(Event::Attach) | Some(Event::Interrupt) | Some(Event::Child) | Some(Event::Born))
             }
             _ => false,
         };

@@ -318,6 +318,10 @@ pub fn geteuid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+pub fn getuid() -> u32 {
+    unsafe { libc::getuid() }
+}
+
 /// `process_vm_readv` of one remote range into `buf`; returns bytes read.
 pub fn vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
     let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
