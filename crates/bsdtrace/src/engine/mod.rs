@@ -324,6 +324,10 @@ impl Proc {
     }
 
     fn position(&self, tid: Tid) -> Option<usize> {
+        if self.lwps.len() <= 16 {
+            // A scan of a few entries beats hashing.
+            return self.lwps.iter().position(|l| l.tid == tid);
+        }
         if let Some(&i) = self.index.borrow().get(&tid) {
             if self.lwps.get(i).is_some_and(|l| l.tid == tid) {
                 return Some(i);
