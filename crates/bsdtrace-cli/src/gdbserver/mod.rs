@@ -338,7 +338,7 @@ fn kill(inf: &mut Inferior) {
 
 /// Stop a running process and collect the stop (before a detach).
 fn stop_now(inf: &mut Inferior) {
-    let _ = bsdtrace::sys::kill(inf.pid.0, libc::SIGSTOP);
+    let _ = inf.tracer.interrupt(bsdtrace::Target::Proc(inf.pid));
     if let Ok(Some((_, WaitStatus::Stopped(_)))) = inf.tracer.wait(inf.pid.0, WaitOptions::BLOCK) {
         inf.running = false;
     } else {

@@ -65,11 +65,6 @@ pub struct Inferior {
     locked: bool,
     /// The process runs (a resume was issued, no stop reported yet).
     pub running: bool,
-    /// We sent SIGSTOP for a Ctrl-C that has not been reported yet.
-    interrupt_sent: bool,
-    /// Another stop answered the Ctrl-C first: our SIGSTOP is still on
-    /// its way, and is swallowed when it comes.
-    stale_sigstop: bool,
     /// Set when the process is gone.
     pub gone: bool,
     /// Attached to an existing process (gdb detaches from it on quit,
@@ -118,8 +113,6 @@ impl Inferior {
             actions: HashMap::new(),
             locked: false,
             running: false,
-            interrupt_sent: false,
-            stale_sigstop: false,
             gone: false,
             attached,
         }
@@ -129,16 +122,14 @@ impl Inferior {
         T::Proc(self.pid)
     }
 
-    /// Ctrl-C: stop the running process with SIGSTOP (which, unlike
-    /// SIGINT, no program can catch or block); the stop is reported as
-    /// SIGINT, as gdb expects of an interrupt.
+    /// Ctrl-C: stop the running process with the engine's interrupt (no
+    /// signal: nothing the program can catch or block, and nothing left
+    /// queued when another stop answers first); the stop is reported as
+    /// SIGINT, as gdb expects of an interrupt. If a stop is already on its
+    /// way, that one answers the Ctrl-C.
     pub fn interrupt(&mut self) {
-        if self.running && std::mem::take(&mut self.stale_sigstop) {
-            // The SIGSTOP of an earlier Ctrl-C is still on its way: it
-            // answers this one (a second SIGSTOP would merge with it).
-            self.interrupt_sent = true;
-        } else if self.running && !self.gone && !self.interrupt_sent {
-            self.interrupt_sent = bsdtrace::sys::kill(self.pid.0, libc::SIGSTOP).is_ok();
+        if self.running && !self.gone {
+            let _ = self.tracer.interrupt(self.proc());
         }
     }
 
@@ -169,19 +160,8 @@ impl Inferior {
                     self.resume_with(false)?;
                     return Ok(None);
                 }
-                if self.stale_sigstop {
-                    if let (_, Some(Event::Signal { sig: libc::SIGSTOP })) = self.tracer.stop_event(self.proc())? {
-                        self.stale_sigstop = false;
-                        self.resume_with(false)?;
-                        return Ok(None);
-                    }
-                }
                 self.running = false;
-                let reason = self.classify_stop()?;
-                if std::mem::take(&mut self.interrupt_sent) {
-                    self.stale_sigstop = true;
-                }
-                Some(reason)
+                Some(self.classify_stop()?)
             }
             WaitStatus::JobStopped(_) | WaitStatus::Continued => None,
         })
@@ -268,10 +248,7 @@ impl Inferior {
                     StopReason::SignalWithThread { tid, signal: Signal::SIGTRAP }
                 }
             }
-            Some(Event::Signal { sig: libc::SIGSTOP }) if self.interrupt_sent => {
-                self.interrupt_sent = false;
-                StopReason::SignalWithThread { tid, signal: Signal::SIGINT }
-            }
+            Some(Event::Interrupt) => StopReason::SignalWithThread { tid, signal: Signal::SIGINT },
             Some(Event::Signal { sig }) | Some(Event::TraceMe { sig }) => {
                 StopReason::SignalWithThread { tid, signal: to_gdb_signal(sig) }
             }
