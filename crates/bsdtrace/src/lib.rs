@@ -22,6 +22,10 @@
 //! * Linux stops FreeBSD would not report (the unwanted half of a syscall,
 //!   ignored signals, clone events, stale interrupts) never surface.
 //!
+//! To stop a running process on demand, as a FreeBSD debugger does with
+//! `kill(pid, SIGSTOP)`, call [`Tracer::interrupt`]: the same whole-process
+//! stop, reported as that SIGSTOP, with no signal sent.
+//!
 //! Exits are reported once; statuses of children the tracer does not trace
 //! are kept and handed out by the same wait, so nothing is lost.
 //!
