@@ -275,3 +275,40 @@ fn register_sets_in_freebsd_layouts() {
     t.kill(pid.into()).unwrap();
     wait_pid(&mut t, pid);
 }
+
+/// FreeBSD copies a thread's debug registers to the threads and processes
+/// it creates; Linux gives every new task none, so the engine copies them.
+#[test]
+fn new_threads_and_followed_children_inherit_debug_registers() {
+    let mut t = Tracer::new();
+    let f = tmpfile("watch-inherit");
+    let pid = spawn(&mut t, &["watch_inherit", &f]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let counter = read_addrs(&f)[0];
+    t.follow_fork(pid.into(), true).unwrap();
+    let mut d = abi::dbreg::default();
+    d.dr[0] = counter;
+    d.dr[7] = abi::dbreg_dr7_set(0, abi::DBREG_DR7_LEN_4, abi::DBREG_DR7_WRONLY, abi::DBREG_DR7_LOCAL_ENABLE);
+    t.set_dbregs(pid.into(), &d).unwrap();
+    // The thread's write traps in the thread.
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGTRAP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_ne!(info.lwpid.0, pid.0, "the new thread took the trap");
+    let tdr = t.get_dbregs(info.lwpid.into()).unwrap();
+    assert_eq!(tdr.dr[0], counter);
+    assert_eq!(tdr.dr[6] & 1, 1, "slot 0 fired: {:#x}", tdr.dr[6]);
+    // The fork: parent's FORKED stop, then the child's first stop.
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).1.map(|e| matches!(e, Event::Forked { .. })), Some(true));
+    let (child, st) = wait(&mut t);
+    assert_ne!(child, pid);
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(t.get_dbregs(child.into()).unwrap().dr[0], counter);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    t.resume(child.into(), Resume::Continue, None, 0).unwrap();
+    // The child's write traps in the child.
+    assert_eq!(wait_pid(&mut t, child), WaitStatus::Stopped(libc::SIGTRAP));
+    assert_eq!(t.get_dbregs(child.into()).unwrap().dr[6] & 1, 1);
+    assert_eq!(run_to_exit(&mut t, child), WaitStatus::Exited(0));
+    // The parent was running all along: it reaps the child and exits.
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(0));
+}

@@ -397,6 +397,10 @@ pub struct Tracer {
     expected: HashMap<Tid, Expect>,
     /// PT_TRACE_ME children not yet adopted.
     traceme: Vec<i32>,
+    /// Debug registers (DR0-3, DR7) a new thread or followed child takes
+    /// from its creator at its first stop: FreeBSD copies the whole pcb
+    /// (`copy_thread`), Linux starts every task with none.
+    inherit_dbregs: HashMap<Tid, [u64; 5]>,
     /// Our own process id (to recognise signals we sent).
     pub(crate) self_pid: i32,
     /// Wait only for children and tracees of the creating thread
@@ -446,6 +450,7 @@ impl Tracer {
             early: HashMap::new(),
             expected: HashMap::new(),
             traceme: Vec::new(),
+            inherit_dbregs: HashMap::new(),
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
             _not_send: std::marker::PhantomData,
@@ -621,6 +626,7 @@ impl Tracer {
     }
 
     fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
+        self.inherit_dbregs.remove(&tid);
         let is_leader = tid == pid.0;
         let Some(p) = self.procs.get_mut(&pid) else { return };
         if is_leader {
@@ -716,6 +722,9 @@ impl Tracer {
                     lwp.sc = ScState::Out;
                     let group = matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU);
                     if was_new {
+                        if let Some(dr) = self.inherit_dbregs.remove(&tid) {
+                            lwp.dbregs_dirty = copy_dbregs(tid, &dr);
+                        }
                         let initial = p.initial.is_some() && tid == pid.0;
                         let e = if initial {
                             None // handed out by check_all_stopped
@@ -738,6 +747,11 @@ impl Tracer {
                         // first trap): list it at once so an all-stop waits
                         // for it and a detach releases it.
                         let new = new as Tid;
+                        if lwp.dbregs_dirty {
+                            if let Some(dr) = read_dbregs(tid) {
+                                self.inherit_dbregs.insert(new, dr);
+                            }
+                        }
                         self.add_new_lwp(pid, new);
                         if let Some(st) = self.early.remove(&new) {
                             self.dispatch(new, st);
@@ -760,6 +774,11 @@ impl Tracer {
                     if follow && crate::procctl::has_state() {
                         // FreeBSD children inherit protection only with PPROT_INHERIT.
                         let _ = crate::procctl::sprotect_child_forked(pid.0, child);
+                    }
+                    if follow && lwp.dbregs_dirty {
+                        if let Some(dr) = read_dbregs(tid) {
+                            self.inherit_dbregs.insert(child, dr);
+                        }
                     }
                     if child > 0 {
                         self.expected.insert(child, Expect::Child(pid));
@@ -1078,6 +1097,23 @@ impl Tracer {
     pub fn expect_traceme(&mut self, pid: Pid) {
         self.traceme.push(pid.0);
     }
+}
+
+/// DR0-3 and DR7 of a stopped thread.
+fn read_dbregs(tid: Tid) -> Option<[u64; 5]> {
+    let mut dr = [0u64; 5];
+    for (i, slot) in [0usize, 1, 2, 3, 7].into_iter().enumerate() {
+        dr[i] = sys::peekuser(tid, sys::DEBUGREG_OFFSET + slot * 8).ok()?;
+    }
+    Some(dr)
+}
+
+/// Give a stopped new thread its creator's debug registers; returns whether
+/// any is enabled now.
+fn copy_dbregs(tid: Tid, dr: &[u64; 5]) -> bool {
+    let poke = |slot: usize, v: u64| sys::pokeuser(tid, sys::DEBUGREG_OFFSET + slot * 8, v).is_ok();
+    let ok = (0..4).all(|i| poke(i, dr[i])) && poke(7, dr[4]);
+    ok && dr[4] != 0
 }
 
 /// A fault the kernel raised itself (int3, a single step, a debug-register

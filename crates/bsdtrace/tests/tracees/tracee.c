@@ -41,6 +41,11 @@ static void on_usr1(int sig) {
 
 static pthread_barrier_t barrier;
 
+static void *bump(void *arg) {
+    counter++;
+    return arg;
+}
+
 static void *blocker(void *arg) {
     (void)arg;
     prctl(PR_SET_NAME, "blocker");
@@ -282,6 +287,23 @@ int main(int argc, char **argv) {
         raise(SIGSTOP);
         long r = syscall(SYS_getpid);
         return r == -1 && errno == EACCES ? 0 : 1;
+    } else if (!strcmp(m, "watch_inherit")) {
+        /* A thread, then a forked child, each write counter once. */
+        char buf[256];
+        snprintf(buf, sizeof buf, "%p\n", (void *)&counter);
+        write_file(argv[2], buf);
+        raise(SIGSTOP);
+        pthread_t t;
+        pthread_create(&t, NULL, bump, NULL);
+        pthread_join(t, NULL);
+        pid_t c = fork();
+        if (c == 0) {
+            counter++;
+            _exit(0);
+        }
+        int st;
+        waitpid(c, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
     } else if (!strcmp(m, "watch")) {
         char buf[256];
         snprintf(buf, sizeof buf, "%p %p\n", (void *)bp_target, (void *)&counter);
