@@ -302,3 +302,58 @@ fn interrupt_errors() {
     // Gone: ESRCH.
     assert_eq!(t.interrupt(pid.into()).unwrap_err().errno(), Errno::ESRCH);
 }
+
+/// Linux cannot detach a zombie: a leader that left before its threads is
+/// still ours after PT_DETACH, and its exit comes to our wait when the last
+/// thread goes. It belongs to its real parent (a shell here), which gets it
+/// when we reap it; our wait must not report it.
+#[test]
+fn detach_after_the_leader_left_gives_the_exit_to_the_real_parent() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let mut sh = std::process::Command::new("bash")
+        .arg("-c")
+        // (An explicit <&0: a background job's stdin is /dev/null otherwise.)
+        .arg(format!("{} leader_first_on_stdin 7 <&0 & wait $!; echo \"status $?\"", tracee()))
+        .env("READY_FD", w.as_raw_fd().to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(w);
+    let mut line = String::new();
+    BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+    let pid = Pid(line.trim().strip_prefix("ready ").expect(&line).parse().unwrap());
+    let mut t = Tracer::new();
+    t.attach(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.lwp_events(pid.into(), true).unwrap();
+    let mut stdin = sh.stdin.take().unwrap();
+    stdin.write_all(b"x").unwrap();
+    // The leader's own exit is reported (PL_FLAG_EXITED), then it dies.
+    loop {
+        assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGTRAP));
+        let info = t.lwpinfo(pid.into()).unwrap();
+        if info.flags & abi::PL_FLAG_EXITED != 0 {
+            assert_eq!(info.lwpid.0, pid.0);
+            break;
+        }
+    }
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert!(t.interrupt(pid.into()).unwrap());
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.detach(pid.into(), 0).unwrap();
+    // The survivor exits the process; the shell reports the status once our
+    // wait has reaped the leader, and our wait reports the shell, not it.
+    stdin.write_all(b"y").unwrap();
+    drop(stdin);
+    let (who, st) = wait(&mut t);
+    assert_eq!(who.0, sh.id() as i32, "only our own child is reported");
+    assert_eq!(st, WaitStatus::Exited(0));
+    let mut out = String::new();
+    sh.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(out.trim(), "status 7");
+}

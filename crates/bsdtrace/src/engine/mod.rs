@@ -401,6 +401,11 @@ pub struct Tracer {
     /// from its creator at its first stop: FreeBSD copies the whole pcb
     /// (`copy_thread`), Linux starts every task with none.
     inherit_dbregs: HashMap<Tid, [u64; 5]>,
+    /// Leaders of processes we detached from while the leader was already
+    /// exiting: Linux cannot detach a zombie, so its exit still comes to
+    /// us. Reaping it hands it to its real parent (the kernel's
+    /// `EXIT_TRACE`); our wait must not report it.
+    pub(crate) released: std::collections::HashSet<Tid>,
     /// Our own process id (to recognise signals we sent).
     pub(crate) self_pid: i32,
     /// Wait only for children and tracees of the creating thread
@@ -451,6 +456,7 @@ impl Tracer {
             expected: HashMap::new(),
             traceme: Vec::new(),
             inherit_dbregs: HashMap::new(),
+            released: Default::default(),
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
             _not_send: std::marker::PhantomData,
@@ -589,8 +595,9 @@ impl Tracer {
             self.foreign.push_back((tid, status));
             return;
         }
-        // The exit of a child we do not trace (or of an early tid).
-        if self.early.remove(&tid).is_some() {
+        // The exit of a child we do not trace (or of an early tid, or of a
+        // leader we released).
+        if self.early.remove(&tid).is_some() || self.released.remove(&tid) {
             return;
         }
         self.foreign.push_back((tid, status));

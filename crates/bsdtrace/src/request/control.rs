@@ -195,6 +195,15 @@ impl Tracer {
                 let _ = sys::wait4(tid, sys::WALL);
                 continue;
             }
+            if l.linux == LinuxState::Exiting {
+                // The leader, gone before its threads: its zombie cannot be
+                // detached and waits for the group. Unless we are its real
+                // parent, the exit is not ours to report when it comes.
+                if sys::procfs::status(tid).is_ok_and(|s| s.ppid != self.self_pid) {
+                    self.released.insert(tid);
+                }
+                continue;
+            }
             if !l.is_stopped() {
                 continue;
             }

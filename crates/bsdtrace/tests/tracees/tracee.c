@@ -90,6 +90,18 @@ static void *late_exit(void *arg) {
     exit(leader_exit_code);
 }
 
+static int leader_took_byte[2];
+
+static void *stdin_exit(void *arg) {
+    (void)arg;
+    char c;
+    /* The leader takes the first byte and says so; this thread takes the
+     * second. */
+    if (read(leader_took_byte[0], &c, 1) != 1 || read(0, &c, 1) != 1)
+        exit(102);
+    exit(leader_exit_code);
+}
+
 static void write_file(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -287,6 +299,22 @@ int main(int argc, char **argv) {
         raise(SIGSTOP);
         long r = syscall(SYS_getpid);
         return r == -1 && errno == EACCES ? 0 : 1;
+    } else if (!strcmp(m, "leader_first_on_stdin")) {
+        /* "ready PID"; then the main thread leaves at the first byte on
+         * stdin and the other thread exits the process with n at the
+         * second. */
+        leader_exit_code = n;
+        if (pipe(leader_took_byte) != 0)
+            return 100;
+        pthread_t t;
+        pthread_create(&t, NULL, stdin_exit, NULL);
+        char line[64];
+        snprintf(line, sizeof line, "ready %d", (int)getpid());
+        ready(line);
+        char c;
+        if (read(0, &c, 1) != 1 || write(leader_took_byte[1], &c, 1) != 1)
+            return 101;
+        pthread_exit(NULL);
     } else if (!strcmp(m, "watch_inherit")) {
         /* A thread, then a forked child, each write counter once. */
         char buf[256];
