@@ -53,6 +53,8 @@ pub struct Stashed {
     /// Its process group when it was taken (it may be reaped since).
     pub pgid: i32,
     pub status: WaitStatus,
+    /// Resource usage reaped with an exit (wait3/wait4 report it).
+    pub rusage: Option<bsdtrace::sys::Rusage>,
 }
 
 /// What the executor owns.

@@ -7,8 +7,9 @@
 //! not trace exactly as the kernel reports them. `waitid` reports a
 //! debugger stop as `CLD_TRAPPED` with `si_status` the stop signal when the
 //! options include WTRAPPED (FreeBSD's flag, 0x20 here as there), WEXITED or
-//! WSTOPPED; job-control stops need WSTOPPED, exits WEXITED. The engine
-//! does not keep the reaped child's resource usage, so `rusage` is zeroed.
+//! WSTOPPED; job-control stops need WSTOPPED, exits WEXITED. `wait3` and
+//! `wait4` report the resource usage of an exit (the kernel's, kept by the
+//! engine when it reaped it) and zeros for stops and continues.
 //!
 //! It must never block on the executor: every engine call is a WNOHANG
 //! attempt, and blocking happens in [`executor::wait_loop`].
@@ -98,9 +99,9 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
         ..WaitOptions::NOHANG
     };
     loop {
-        match ctx.tracer.wait(w.sel, opts) {
+        match ctx.tracer.wait_rusage(w.sel, opts) {
             Ok(None) => return Ok(None),
-            Ok(Some((pid, status))) => {
+            Ok(Some((pid, status, rusage))) => {
                 if executor::take_doorbell(pid.0) {
                     continue;
                 }
@@ -108,6 +109,7 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
                     pid,
                     pgid: bsdtrace::sys::getpgid(pid.0).unwrap_or(-1),
                     status,
+                    rusage,
                 };
                 if w.reports(status) {
                     if w.nowait {
@@ -138,6 +140,7 @@ fn reap_job_stops(ctx: &mut Ctx) {
                     pid: Pid(pid),
                     pgid,
                     status: WaitStatus::JobStopped(sig),
+                    rusage: None,
                 });
             }
             _ => return,
@@ -246,7 +249,7 @@ fn fail<T: From<i8>>(err: Errno) -> T {
 }
 
 /// `wait4(2)`: FreeBSD's view of the tracer's children. `rusage`, if not
-/// NULL, is zeroed (the engine does not keep it).
+/// NULL, gets an exit's resource usage (zeros for a stop).
 #[no_mangle]
 pub extern "C" fn wait4(
     pid: libc::pid_t,
@@ -274,7 +277,10 @@ pub extern "C" fn wait4(
                 }
             }
             if !rusage.is_null() {
-                if let Err(err) = copyout(rusage as usize, &zeroed::<libc::rusage>()) {
+                // An exit's usage; zero for stops and continues (FreeBSD
+                // fills it only when reaping).
+                let ru = s.rusage.map(|r| r.0).unwrap_or_else(zeroed::<libc::rusage>);
+                if let Err(err) = copyout(rusage as usize, &ru) {
                     return fail(err);
                 }
             }
@@ -415,6 +421,7 @@ mod tests {
             pid: Pid(1234),
             pgid: 1,
             status: WaitStatus::Stopped(libc::SIGTRAP),
+            rusage: None,
         };
         let ci = child_info(&s);
         // SAFETY: ChildInfo and siginfo_t have the same size; reading the

@@ -357,3 +357,22 @@ fn detach_after_the_leader_left_gives_the_exit_to_the_real_parent() {
     sh.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert_eq!(out.trim(), "status 7");
 }
+
+#[test]
+fn an_exit_carries_its_resource_usage() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["exit", "5"]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    let (p, st, ru) = t.wait_rusage(pid.0, WaitOptions::BLOCK).unwrap().unwrap();
+    assert_eq!((p, st), (pid, WaitStatus::Exited(5)));
+    let ru = ru.expect("an exit has its rusage");
+    assert!(ru.0.ru_maxrss > 0, "{ru:?}");
+    // A stop has none.
+    let pid = spawn(&mut t, &["raise", &libc::SIGUSR1.to_string()]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    let (_, st, ru) = t.wait_rusage(pid.0, WaitOptions::BLOCK).unwrap().unwrap();
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR1));
+    assert!(ru.is_none());
+    t.kill(pid.into()).unwrap();
+    wait_pid(&mut t, pid);
+}

@@ -2,7 +2,7 @@
  * PT_FOLLOW_FORK: the parent's FORKED stop and the new child's CHILD stop
  * are both collected (in either order), then both exits.  The wait family:
  * waitid with WTRAPPED (CLD_TRAPPED), WNOWAIT, WEXITED, P_PGID; wait4 and
- * wait3 with rusage; job-control stops of untraced children with
+ * wait3 with rusage (zero for stops, the kernel's for exits); job-control stops of untraced children with
  * WUNTRACED only; WNOHANG.
  */
 #include "tap.h"
@@ -31,7 +31,7 @@ main(void)
 	int status, i, saw_parent = 0, saw_child = 0, gate[2];
 	char c;
 
-	tap_start(20);
+	tap_start(22);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pid = fork_traceme(forker);
 
@@ -69,16 +69,19 @@ main(void)
 		}
 	}
 	OK(saw_parent && saw_child && child == saw_child, "both stops collected (child %d)", (int)child);
-	OK(ru.ru_utime.tv_sec == 0 && ru.ru_maxrss == 0, "rusage is zeroed");
+	OK(ru.ru_utime.tv_sec == 0 && ru.ru_maxrss == 0, "rusage of a stop is zeroed");
 	WORKS(ptrace(PT_CONTINUE, child, (caddr_t)1, 0), "continue the child");
 	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "continue the parent");
 	memset(&si, 0, sizeof(si));
 	WORKS(waitid(P_PID, child, &si, WEXITED), "waitid(P_PID child, WEXITED)");
 	OK(si.si_code == CLD_EXITED && si.si_status == 21, "the grandchild exited 21 for us first");
 	status = 0;
-	w = wait3(&status, 0, NULL);
+	memset(&ru, 0, sizeof(ru));
+	w = wait3(&status, 0, &ru);
 	OK(w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 22,
 	    "wait3: the forker saw its child's exit (status %#x)", status);
+	OK(ru.ru_maxrss > 0, "wait3: a traced process's exit carries its rusage (maxrss %ld KiB)",
+	    (long)ru.ru_maxrss);
 
 	/* Untraced children pass through: job-control stop only with WUNTRACED. */
 	if (pipe(gate) == -1)
@@ -108,7 +111,9 @@ main(void)
 	}
 	OK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status), "waitpid WUNTRACED sees the stop");
 	kill(pid, SIGCONT);
-	OK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 4,
+	memset(&ru, 0, sizeof(ru));
+	OK(wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 4,
 	    "without WUNTRACED only the exit (status %#x)", status);
+	OK(ru.ru_maxrss > 0, "wait4: an untraced child's exit carries its rusage");
 	return (tap_done());
 }

@@ -282,6 +282,8 @@ pub(crate) struct Proc {
     pub maps: Option<MapSnapshot>,
     /// The pid of the process that forked it, when we followed the fork.
     pub parent: Option<Pid>,
+    /// Resource usage reaped with its exit.
+    pub rusage: Option<sys::Rusage>,
     /// A job-control stop is in effect (SIGSTOP & co. delivered).
     pub job_stopped: Option<i32>,
     /// The job-control stop has not been reported to a WUNTRACED wait yet.
@@ -315,6 +317,7 @@ impl Proc {
             sigs: SigProbe::default(),
             maps: None,
             parent: None,
+            rusage: None,
             job_stopped: None,
             job_report: false,
             seccomp: false,
@@ -389,7 +392,10 @@ pub struct Tracer {
     /// Processes with a stop or an exit to report, oldest first.
     pub(crate) ready: VecDeque<Pid>,
     /// Statuses of children we do not trace, kept for [`Tracer::wait`].
-    pub(crate) foreign: VecDeque<(i32, i32)>,
+    pub(crate) foreign: VecDeque<(i32, i32, Option<sys::Rusage>)>,
+    /// The resource usage wait4 returned with the status being dispatched
+    /// (kept with exits: FreeBSD's wait4 reports it).
+    pub(crate) last_rusage: Option<sys::Rusage>,
     /// Stops of tids we have not been told about yet (a new thread's first
     /// stop can overtake its parent's PTRACE_EVENT_CLONE).
     early: HashMap<Tid, i32>,
@@ -452,6 +458,7 @@ impl Tracer {
             tids: HashMap::new(),
             ready: VecDeque::new(),
             foreign: VecDeque::new(),
+            last_rusage: None,
             early: HashMap::new(),
             expected: HashMap::new(),
             traceme: Vec::new(),
@@ -592,7 +599,7 @@ impl Tracer {
                 return self.adopt_traceme(tid, status);
             }
             // A job-control stop of a child we do not trace (WUNTRACED).
-            self.foreign.push_back((tid, status));
+            self.foreign.push_back((tid, status, None));
             return;
         }
         // The exit of a child we do not trace (or of an early tid, or of a
@@ -600,7 +607,8 @@ impl Tracer {
         if self.early.remove(&tid).is_some() || self.released.remove(&tid) {
             return;
         }
-        self.foreign.push_back((tid, status));
+        let ru = self.last_rusage.take();
+        self.foreign.push_back((tid, status, ru));
     }
 
     /// A stopped child we never seized: a PT_TRACE_ME child (ptrace-stopped
@@ -635,6 +643,7 @@ impl Tracer {
     fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
         self.inherit_dbregs.remove(&tid);
         let is_leader = tid == pid.0;
+        let rusage = self.last_rusage.take();
         let Some(p) = self.procs.get_mut(&pid) else { return };
         if is_leader {
             // The leader is reported last (Linux delays it until the group is
@@ -646,6 +655,7 @@ impl Tracer {
             p.pending.clear();
             p.xthread = None;
             p.state = ProcState::Exited { status };
+            p.rusage = rusage;
             p.mem = None;
             p.sigs = SigProbe::default();
             p.maps = None;

@@ -88,6 +88,13 @@ impl Tracer {
     /// >0 that one, 0 our process group, < -1 that process group.
     /// `Ok(None)` only with `nohang`.
     pub fn wait(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        Ok(self.wait_rusage(pid, opts)?.map(|(p, st, _)| (p, st)))
+    }
+
+    /// [`Tracer::wait`], also returning the resource usage of an exited
+    /// child as wait4 reports it (`None` for stops and continues, where
+    /// FreeBSD reports none).
+    pub fn wait_rusage(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus, Option<sys::Rusage>)>> {
         loop {
             if let Some(r) = self.take_ready(pid, opts) {
                 return Ok(Some(r));
@@ -111,10 +118,13 @@ impl Tracer {
             if opts.continued {
                 flags |= libc::WCONTINUED;
             }
-            let r = if opts.interruptible { sys::wait4_once(-1, flags) } else { sys::wait4(-1, flags) };
-            match r {
+            match sys::wait4_rusage(-1, flags, opts.interruptible) {
                 Ok(None) => return Ok(None),
-                Ok(Some((tid, st))) => self.dispatch(tid, st),
+                Ok(Some((tid, st, ru))) => {
+                    self.last_rusage = Some(ru);
+                    self.dispatch(tid, st);
+                    self.last_rusage = None;
+                }
                 Err(Errno::ECHILD) => {
                     if let Some(r) = self.take_ready(pid, opts) {
                         return Ok(Some(r));
@@ -187,7 +197,7 @@ impl Tracer {
     }
 
     /// A reportable status for `pid`, if one is ready.
-    fn take_ready(&mut self, want: i32, opts: WaitOptions) -> Option<(Pid, WaitStatus)> {
+    fn take_ready(&mut self, want: i32, opts: WaitOptions) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
         let mut i = 0;
         while i < self.ready.len() {
             let pid = self.ready[i];
@@ -209,18 +219,19 @@ impl Tracer {
                     } else {
                         x.map(|e| e.stop_signal()).unwrap_or(libc::SIGSTOP)
                     };
-                    return Some((pid, WaitStatus::Stopped(sig)));
+                    return Some((pid, WaitStatus::Stopped(sig), None));
                 }
                 ProcState::Exited { status } => {
+                    let ru = p.rusage;
                     self.ready.remove(i);
                     self.forget(pid);
-                    return Some((pid, WaitStatus::from_raw(status)));
+                    return Some((pid, WaitStatus::from_raw(status), ru));
                 }
                 _ if p.job_report && opts.untraced => {
                     p.job_report = false;
                     let sig = p.job_stopped.unwrap_or(libc::SIGSTOP);
                     self.ready.remove(i);
-                    return Some((pid, WaitStatus::JobStopped(sig)));
+                    return Some((pid, WaitStatus::JobStopped(sig), None));
                 }
                 _ if p.job_report => i += 1,
                 _ => {
@@ -228,14 +239,14 @@ impl Tracer {
                 }
             }
         }
-        let pos = self.foreign.iter().position(|&(p, st)| {
+        let pos = self.foreign.iter().position(|&(p, st, _)| {
             matches(want, p)
                 && (libc::WIFEXITED(st)
                     || libc::WIFSIGNALED(st)
                     || (libc::WIFSTOPPED(st) && opts.untraced)
                     || (libc::WIFCONTINUED(st) && opts.continued))
         })?;
-        let (p, st) = self.foreign.remove(pos)?;
-        Some((Pid(p), WaitStatus::from_raw(st)))
+        let (p, st, ru) = self.foreign.remove(pos)?;
+        Some((Pid(p), WaitStatus::from_raw(st), ru))
     }
 }

@@ -248,28 +248,61 @@ pub fn syscall_info(tid: Tid) -> Result<SyscallInfo, Errno> {
 
 /// `wait4(pid, options | __WALL)`; `Ok(None)` when WNOHANG found nothing.
 pub fn wait4(pid: i32, options: i32) -> Result<Option<(Tid, i32)>, Errno> {
-    let mut status: libc::c_int = 0;
     loop {
-        let r = unsafe {
-            libc::syscall(libc::SYS_wait4, pid, &mut status as *mut libc::c_int, options, 0usize)
-        };
-        match check(r) {
-            Ok(0) => return Ok(None),
-            Ok(tid) => return Ok(Some((tid as Tid, status))),
+        match wait4_once(pid, options) {
             Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e),
+            r => return r,
         }
     }
 }
 
 /// `wait4` that reports `EINTR` instead of retrying.
 pub fn wait4_once(pid: i32, options: i32) -> Result<Option<(Tid, i32)>, Errno> {
+    wait4_raw(pid, options, std::ptr::null_mut())
+}
+
+/// `wait4` that also returns the reaped child's resource usage (what the
+/// kernel fills in: the whole process's for an exit, its current usage for
+/// a stop). Retries on EINTR unless `once`.
+pub fn wait4_rusage(pid: i32, options: i32, once: bool) -> Result<Option<(Tid, i32, Rusage)>, Errno> {
+    let mut ru = Rusage::default();
+    loop {
+        match wait4_raw(pid, options, &mut ru.0) {
+            Err(Errno::EINTR) if !once => continue,
+            r => return r.map(|o| o.map(|(t, st)| (t, st, ru))),
+        }
+    }
+}
+
+fn wait4_raw(pid: i32, options: i32, ru: *mut libc::rusage) -> Result<Option<(Tid, i32)>, Errno> {
     let mut status: libc::c_int = 0;
-    let r = unsafe { libc::syscall(libc::SYS_wait4, pid, &mut status as *mut libc::c_int, options, 0usize) };
+    let r = unsafe { libc::syscall(libc::SYS_wait4, pid, &mut status as *mut libc::c_int, options, ru) };
     match check(r) {
         Ok(0) => Ok(None),
         Ok(tid) => Ok(Some((tid as Tid, status))),
         Err(e) => Err(e),
+    }
+}
+
+/// `struct rusage` as wait4 fills it.
+#[derive(Clone, Copy)]
+pub struct Rusage(pub libc::rusage);
+
+impl Default for Rusage {
+    fn default() -> Self {
+        // SAFETY: all-zero is a valid rusage.
+        Rusage(unsafe { std::mem::zeroed() })
+    }
+}
+
+impl std::fmt::Debug for Rusage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = |tv: libc::timeval| format!("{}.{:06}", tv.tv_sec, tv.tv_usec);
+        f.debug_struct("Rusage")
+            .field("utime", &t(self.0.ru_utime))
+            .field("stime", &t(self.0.ru_stime))
+            .field("maxrss_kb", &self.0.ru_maxrss)
+            .finish_non_exhaustive()
     }
 }
 
