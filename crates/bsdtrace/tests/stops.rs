@@ -190,7 +190,10 @@ fn suspended_lwp_stays_stopped_across_continue() {
 }
 
 #[test]
-fn group_stop_is_a_job_control_stop() {
+fn a_stop_signal_passed_on_is_ignored_while_traced() {
+    // FreeBSD's issignal(): "Traced or exiting processes should ignore
+    // stops". The debugger sees the SIGSTOP; passing it on does not put the
+    // process in a job-control stop (Linux would).
     let u = Untraced::start(&["pause"]);
     let mut t = Tracer::new();
     let pid = t.attach(u.pid().into()).unwrap();
@@ -199,17 +202,24 @@ fn group_stop_is_a_job_control_stop() {
     unsafe { libc::kill(pid.0, libc::SIGSTOP) };
     // (SIGSTOP: SIGTSTP would be discarded if the test runs in an orphaned
     // process group, e.g. under timeout(1).)
-    // The debugger sees the signal first...
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
-    // ...passing it on stops the process by job control, reported only to WUNTRACED.
     t.resume(pid.into(), Resume::Continue, None, libc::SIGSTOP).unwrap();
+    // Still running: the next signal is the next report, even for a
+    // WUNTRACED wait (a job-control stop would come first).
+    unsafe { libc::kill(pid.0, libc::SIGUSR2) };
     let st = t.wait(pid.0, WaitOptions { untraced: true, ..WaitOptions::BLOCK }).unwrap().unwrap().1;
-    assert_eq!(st, WaitStatus::JobStopped(libc::SIGSTOP));
-    assert_eq!(proc_state(pid.0), 't');
-    // SIGCONT wakes it; the debugger sees SIGCONT.
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR2));
+    // Also when the tracer substitutes a stop signal at another stop.
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGTTIN).unwrap();
+    unsafe { libc::kill(pid.0, libc::SIGUSR2) };
+    let st = t.wait(pid.0, WaitOptions { untraced: true, ..WaitOptions::BLOCK }).unwrap().unwrap().1;
+    assert_eq!(st, WaitStatus::Stopped(libc::SIGUSR2));
+    // After PT_DETACH with SIGSTOP the process is no longer traced: it stops.
+    t.detach(pid.into(), libc::SIGSTOP).unwrap();
+    let mut st = 0;
+    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
+    assert!(libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == libc::SIGSTOP, "{st:#x}");
     unsafe { libc::kill(pid.0, libc::SIGCONT) };
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGCONT));
-    t.detach(pid.into(), 0).unwrap();
 }
 
 #[test]

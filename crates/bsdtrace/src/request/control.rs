@@ -23,6 +23,11 @@ pub enum Resume {
     Syscall,
 }
 
+/// SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: default action "stop".
+fn is_stop_signal(sig: i32) -> bool {
+    matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU)
+}
+
 /// PT_TRACE_ME, for a child about to be traced by its parent: declare the
 /// parent the tracer. Like FreeBSD's it does not stop; the child usually
 /// raises SIGSTOP or execs next. The parent's [`Tracer::wait`] adopts the
@@ -138,6 +143,19 @@ impl Tracer {
         if how == Resume::Step {
             p.lwp_mut(tid).expect("live").step = true;
         }
+        // FreeBSD's issignal(): "Traced or exiting processes should ignore
+        // stops": a stop signal passed on with its default action does
+        // nothing while traced (Linux would enter a job-control stop).
+        let sig = if is_stop_signal(sig) {
+            let p = self.procs.get_mut(&pid).expect("checked");
+            if sig != libc::SIGSTOP && p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught) {
+                sig
+            } else {
+                0
+            }
+        } else {
+            sig
+        };
         self.consume_event(pid, sig)?;
         if how == Resume::Step && sig != 0 {
             let p = self.procs.get_mut(&pid).expect("checked");
