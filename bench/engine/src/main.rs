@@ -401,54 +401,47 @@ fn tasks(pid: i32) -> Vec<i32> {
     v
 }
 
-/// Engine: kill(pid, sig) -> wait for the whole-process stop -> PT_CONTINUE
-/// discarding the signal. SIGSTOP is how a FreeBSD debugger interrupts a
-/// running process; a catchable signal (SIGUSR2) also pays FreeBSD's
-/// "is it ignored?" check, a /proc read. Returns per-cycle ns.
-fn allstop_engine(pid: i32, cycles: usize, warm: usize, sig: i32) -> Vec<f64> {
-    let debug = std::env::var_os("BENCH_DEBUG").is_some();
-    let mut t = Tracer::new();
-    let p = t.attach(Pid(pid).into()).expect("attach");
-    assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
-    t.resume(p.into(), Resume::Continue, None, 0).unwrap();
-    let mut v = Vec::with_capacity(cycles);
-    for i in 0..cycles + warm {
-        let s = Instant::now();
-        if debug {
-            eprintln!("engine cycle {i}");
-        }
-        unsafe { libc::kill(pid, sig) };
-        assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(sig));
-        t.resume(p.into(), Resume::Continue, None, 0).unwrap();
-        if i >= warm {
-            v.push(ns(s.elapsed()));
-        }
-    }
-    unsafe { libc::kill(pid, libc::SIGUSR2) };
-    assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGUSR2));
-    t.detach(p.into(), 0).unwrap();
-    v
+/// How the engine's all-stop cycle is triggered.
+#[derive(Clone, Copy)]
+enum Trigger {
+    /// `Tracer::interrupt`: the engine's own stop, no signal in the way.
+    Interrupt,
+    /// `kill(pid, sig)`. SIGSTOP is how a FreeBSD debugger interrupts a
+    /// running process; a catchable signal (SIGUSR2) also pays FreeBSD's
+    /// "is it ignored?" check, a /proc read.
+    Signal(i32),
 }
 
-/// Engine: Tracer::interrupt -> wait for the whole-process stop ->
-/// PT_CONTINUE. The engine's own stop mechanism with no signal in the way.
-fn allstop_engine_interrupt(pid: i32, cycles: usize, warm: usize) -> Vec<f64> {
+/// Engine: trigger -> wait for the whole-process stop -> PT_CONTINUE
+/// (discarding the signal). Returns per-cycle ns.
+fn allstop_engine(pid: i32, cycles: usize, warm: usize, how: Trigger) -> Vec<f64> {
     let mut t = Tracer::new();
     let p = t.attach(Pid(pid).into()).expect("attach");
     assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
     t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+    let stop = |t: &mut Tracer| {
+        let sig = match how {
+            Trigger::Interrupt => {
+                assert!(t.interrupt(p.into()).unwrap());
+                libc::SIGSTOP
+            }
+            Trigger::Signal(sig) => {
+                unsafe { libc::kill(pid, sig) };
+                sig
+            }
+        };
+        assert_eq!(ewait(t, p), WaitStatus::Stopped(sig));
+    };
     let mut v = Vec::with_capacity(cycles);
     for i in 0..cycles + warm {
         let s = Instant::now();
-        assert!(t.interrupt(p.into()).unwrap());
-        assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+        stop(&mut t);
         t.resume(p.into(), Resume::Continue, None, 0).unwrap();
         if i >= warm {
             v.push(ns(s.elapsed()));
         }
     }
-    t.interrupt(p.into()).unwrap();
-    assert_eq!(ewait(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+    stop(&mut t);
     t.detach(p.into(), 0).unwrap();
     v
 }
@@ -542,9 +535,9 @@ fn bench_allstop(o: &Out, threads: usize, cycles: usize, spin: bool) {
     for v in sel.split(',') {
         let mut x = match v {
             "raw" => allstop_raw_tid(pid, cycles, warm),
-            "engine-int" => allstop_engine_interrupt(pid, cycles, warm),
-            "engine-stop" => allstop_engine(pid, cycles, warm, libc::SIGSTOP),
-            "engine" => allstop_engine(pid, cycles, warm, libc::SIGUSR2),
+            "engine-int" => allstop_engine(pid, cycles, warm, Trigger::Interrupt),
+            "engine-stop" => allstop_engine(pid, cycles, warm, Trigger::Signal(libc::SIGSTOP)),
+            "engine" => allstop_engine(pid, cycles, warm, Trigger::Signal(libc::SIGUSR2)),
             "raw-sig" => allstop_raw_sig(pid, cycles, warm),
             _ => continue,
         };
