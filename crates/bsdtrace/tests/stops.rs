@@ -157,8 +157,12 @@ fn leader_exits_first_and_the_process_still_reports_its_exit() {
         match wait_pid(&mut t, pid) {
             WaitStatus::Stopped(_) => {
                 stops += 1;
-                // Requests still work on the process.
-                t.get_regs(pid.into()).unwrap();
+                // Requests still work on the process, memory too (the
+                // main thread's zombie has no address space).
+                let sp = t.get_regs(pid.into()).unwrap().r_rsp as u64;
+                let mut b = [0u8; 8];
+                t.read_memory(pid.into(), sp, &mut b).unwrap();
+                t.vm_timestamp(pid.into()).unwrap();
             }
             WaitStatus::Exited(c) => {
                 assert_eq!(c, 33);
@@ -385,4 +389,47 @@ fn an_exit_carries_its_resource_usage() {
     assert!(ru.is_none());
     t.kill(pid.into()).unwrap();
     wait_pid(&mut t, pid);
+}
+
+/// A process whose main thread has exited (a zombie leader) while another
+/// thread runs is still a process FreeBSD's PT_ATTACH can trace.
+#[test]
+fn attach_to_a_process_whose_leader_has_exited() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let mut child = std::process::Command::new(tracee())
+        .args(["leader_first_on_stdin", "7"])
+        .env("READY_FD", w.as_raw_fd().to_string())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(w);
+    let mut line = String::new();
+    BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+    let pid = Pid(child.id() as i32);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"x").unwrap();
+    // Until the leader is a zombie (it exits at once after reading).
+    while proc_state(pid.0) != 'Z' {
+        std::thread::yield_now();
+    }
+    let mut t = Tracer::new();
+    let p = t.attach(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(t.num_lwps(p.into()).unwrap(), 1, "the live thread");
+    let info = t.lwpinfo(p.into()).unwrap();
+    assert_ne!(info.lwpid.0, pid.0, "reported by the live thread");
+    t.get_regs(p.into()).unwrap();
+    // Its memory and map are reachable (through the live thread).
+    assert!(t.vm_entry(p.into(), 0).is_ok());
+    let mut b = [0u8; 4];
+    let sp = t.get_regs(p.into()).unwrap().r_rsp as u64;
+    t.read_memory(p.into(), sp, &mut b).unwrap();
+    // It exits the process; the exit is reported once.
+    stdin.write_all(b"y").unwrap();
+    assert_eq!(run_to_exit(&mut t, p), WaitStatus::Exited(7));
+    let _ = child.try_wait();
 }

@@ -284,6 +284,9 @@ pub(crate) struct Proc {
     pub parent: Option<Pid>,
     /// Resource usage reaped with its exit.
     pub rusage: Option<sys::Rusage>,
+    /// Attached after the main thread had exited (a zombie we could not
+    /// trace): the process ends with its last traced thread.
+    pub leader_gone: bool,
     /// A job-control stop is in effect (SIGSTOP & co. delivered).
     pub job_stopped: Option<i32>,
     /// The job-control stop has not been reported to a WUNTRACED wait yet.
@@ -318,6 +321,7 @@ impl Proc {
             maps: None,
             parent: None,
             rusage: None,
+            leader_gone: false,
             job_stopped: None,
             job_report: false,
             seccomp: false,
@@ -642,9 +646,11 @@ impl Tracer {
 
     fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
         self.inherit_dbregs.remove(&tid);
-        let is_leader = tid == pid.0;
         let rusage = self.last_rusage.take();
         let Some(p) = self.procs.get_mut(&pid) else { return };
+        // The leader is reported last (Linux delays it until the group is
+        // empty); without it (exited before we attached), the last thread.
+        let is_leader = tid == pid.0 || (p.leader_gone && p.lwps.iter().all(|l| l.tid == tid));
         if is_leader {
             // The leader is reported last (Linux delays it until the group is
             // empty): the process is gone.

@@ -349,7 +349,7 @@ fn pti_active() -> bool {
 /// Does `pid` have a user mapping above the 47-bit (LA48) limit? (The
 /// vsyscall page sits in the kernel half and does not count.)
 fn uses_la57(pid: i32) -> bool {
-    sys::procfs::maps_text(pid)
+    sys::procfs::maps_text(pid, pid)
         .map(|t| sys::procfs::parse_maps(&t).iter().any(|m| m.end > 1 << 47 && m.start < 1 << 63))
         .unwrap_or(false)
 }

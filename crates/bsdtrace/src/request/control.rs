@@ -81,6 +81,13 @@ impl Tracer {
                         self.tids.insert(tid, pid);
                         added = true;
                     }
+                    Err(_) if tid == pid.0 && procfs::task_status(pid.0, tid).is_ok_and(|s| s.state == 'Z') => {
+                        // The main thread exited before the others: a zombie
+                        // cannot be traced, its threads can (and are the
+                        // process). Its exit goes to its real parent; ours
+                        // is the last thread's (see on_lwp_gone).
+                        p.leader_gone = true;
+                    }
                     Err(e) if first && tid == pid.0 => {
                         return Err(match e {
                             Errno::EPERM | Errno::EACCES => Errno::EPERM,

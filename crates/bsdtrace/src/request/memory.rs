@@ -15,11 +15,13 @@ impl Tracer {
     /// A range that runs into unmapped memory fails with EFAULT and tells how
     /// many bytes were read before the fault ([`Error::Fault`]).
     pub fn read_memory(&mut self, t: Target, addr: u64, buf: &mut [u8]) -> Result<()> {
-        let (pid, _) = self.stopped(t)?;
+        // Through a live thread (`tid`), not the process id: a main thread
+        // that exited first is a zombie without an address space.
+        let (pid, tid) = self.stopped(t)?;
         if buf.is_empty() {
             return Ok(());
         }
-        let done = match sys::vm_read(pid.0, addr, buf) {
+        let done = match sys::vm_read(tid, addr, buf) {
             Ok(n) => n,
             // The process died under us (killed while stopped).
             Err(Errno::ESRCH) => return Err(Errno::ESRCH.into()),
@@ -31,22 +33,22 @@ impl Tracer {
         // Short: find the exact end through /proc/PID/mem (also reads pages
         // process_vm_readv refuses, as FreeBSD's forced access does).
         let mut done = done;
-        let fd = self.mem_fd(pid)?;
+        let fd = self.mem_fd(pid, tid)?;
         while done < buf.len() {
             match sys::pread(fd, &mut buf[done..], addr.wrapping_add(done as u64)) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => done += n,
             }
         }
-        self.fault_or_dead(pid, done, buf.len())
+        self.fault_or_dead(tid, done, buf.len())
     }
 
     /// A short transfer: EFAULT with the count, or ESRCH if the process
     /// died under us.
-    fn fault_or_dead(&self, pid: crate::engine::Pid, done: usize, want: usize) -> Result<()> {
+    fn fault_or_dead(&self, tid: sys::Tid, done: usize, want: usize) -> Result<()> {
         if done == want {
             Ok(())
-        } else if !sys::procfs::alive(pid.0) {
+        } else if !sys::procfs::alive(tid) {
             Err(Errno::ESRCH.into())
         } else {
             Err(Error::Fault { errno: Errno::EFAULT, done })
@@ -56,8 +58,8 @@ impl Tracer {
     /// Write `data` into tracee memory at `addr` (PT_IO with PIOD_WRITE_D/I),
     /// read-only text included. Partial writes report [`Error::Fault`].
     pub fn write_memory(&mut self, t: Target, addr: u64, data: &[u8]) -> Result<()> {
-        let (pid, _) = self.stopped(t)?;
-        let fd = self.mem_fd(pid)?;
+        let (pid, tid) = self.stopped(t)?;
+        let fd = self.mem_fd(pid, tid)?;
         let mut done = 0;
         while done < data.len() {
             match sys::pwrite(fd, &data[done..], addr.wrapping_add(done as u64)) {
@@ -65,7 +67,7 @@ impl Tracer {
                 Ok(n) => done += n,
             }
         }
-        self.fault_or_dead(pid, done, data.len())
+        self.fault_or_dead(tid, done, data.len())
     }
 
     /// PT_READ_I / PT_READ_D: one `int`. Any failure is ENOMEM (modern FreeBSD).
@@ -87,10 +89,12 @@ impl Tracer {
         }
     }
 
-    fn mem_fd(&mut self, pid: crate::engine::Pid) -> Result<&std::os::fd::OwnedFd> {
+    /// The process's `/proc/.../mem`, opened through a live thread; it holds
+    /// the address space, so it stays good when that thread exits.
+    fn mem_fd(&mut self, pid: crate::engine::Pid, tid: sys::Tid) -> Result<&std::os::fd::OwnedFd> {
         let p = self.procs.get_mut(&pid).expect("checked");
         if p.mem.is_none() {
-            p.mem = Some(sys::open(&format!("/proc/{}/mem", pid.0), libc::O_RDWR)?);
+            p.mem = Some(sys::open(&format!("/proc/{}/task/{tid}/mem", pid.0), libc::O_RDWR)?);
         }
         Ok(p.mem.as_ref().expect("just opened"))
     }

@@ -95,7 +95,8 @@ impl Tracer {
             // A thread id given as a process id.
             return Err(Errno::ESRCH);
         }
-        if matches!(st.state, 'Z' | 'X') {
+        if matches!(st.state, 'Z' | 'X') && !(st.tgid == id && procfs::any_live_task(id)) {
+            // Exiting; a zombie *leader* whose threads live is a live process.
             return Err(Errno::ESRCH);
         }
         Ok((Pid(st.tgid), st))

@@ -45,7 +45,9 @@ impl Tracer {
     fn snapshot(&mut self, pid: Pid, fresh: bool) -> Result<&MapSnapshot> {
         let p = self.procs.get_mut(&pid).expect("checked");
         if fresh || p.maps.is_none() {
-            let text = procfs::maps_text(pid.0)?;
+            // Through a live thread: an exited main thread has no map.
+            let tid = p.live_lwps().next().map_or(pid.0, |l| l.tid);
+            let text = procfs::maps_text(pid.0, tid)?;
             p.maps = Some(MapSnapshot { timestamp: fnv1a(&text), entries: procfs::parse_maps(&text) });
         }
         Ok(p.maps.as_ref().expect("just filled"))

@@ -101,6 +101,15 @@ pub fn exec_in_progress(pid: i32) -> bool {
     })
 }
 
+/// Does any thread of `pid` live (state not Z/X)? A process whose main
+/// thread exited first shows the leader's Z in /proc/PID/status while its
+/// other threads run.
+pub fn any_live_task(pid: i32) -> bool {
+    tasks(pid).unwrap_or_default().iter().any(|t| {
+        task_status(pid, *t).is_ok_and(|s| !matches!(s.state, 'Z' | 'X'))
+    })
+}
+
 /// Is the process still alive (not gone, not a zombie)? For error paths.
 pub fn alive(pid: i32) -> bool {
     status(pid).is_ok_and(|s| !matches!(s.state, 'Z' | 'X'))
@@ -133,8 +142,8 @@ pub struct MapEntry {
 }
 
 /// The raw text of /proc/PID/maps.
-pub fn maps_text(pid: i32) -> Result<Vec<u8>, Errno> {
-    std::fs::read(format!("/proc/{pid}/maps")).map_err(|e| match e.raw_os_error() {
+pub fn maps_text(pid: i32, tid: i32) -> Result<Vec<u8>, Errno> {
+    std::fs::read(format!("/proc/{pid}/task/{tid}/maps")).map_err(|e| match e.raw_os_error() {
         Some(libc::ENOENT) | Some(libc::ESRCH) => Errno::ESRCH,
         Some(n) => Errno(n),
         None => Errno::EIO,
