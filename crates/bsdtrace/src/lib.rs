@@ -32,7 +32,9 @@
 //! ## The types
 //!
 //! * [`Tracer`] — owns every traced process; one per tracing thread (Linux
-//!   accepts ptrace requests only from the thread that attached).
+//!   accepts ptrace requests only from the thread that attached). Dropping
+//!   it kills and reaps what it still traces, as a FreeBSD tracer's exit
+//!   does; detach first to leave a process running.
 //! * [`Pid`] and [`Lwpid`] — process and thread ids, never confused;
 //!   [`Target`] names either (a process means its reporting LWP).
 //! * [`Event`] — why an LWP stopped, an exhaustive enum; [`LwpInfo`] is

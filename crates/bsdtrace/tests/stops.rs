@@ -433,3 +433,20 @@ fn attach_to_a_process_whose_leader_has_exited() {
     assert_eq!(run_to_exit(&mut t, p), WaitStatus::Exited(7));
     let _ = child.try_wait();
 }
+
+/// Dropping the Tracer kills what it still traces, as a FreeBSD tracer's
+/// exit does, and reaps it: nothing stays stopped.
+#[test]
+fn dropping_the_tracer_kills_and_reaps_its_tracees() {
+    let mut t = Tracer::new();
+    let spawned = spawn(&mut t, &["threads", "3"]);
+    let u = Untraced::start(&["spinners", "2"]);
+    let attached = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, attached), WaitStatus::Stopped(libc::SIGSTOP));
+    t.resume(attached.into(), Resume::Continue, None, 0).unwrap();
+    drop(t);
+    // Our own child is gone entirely; the attached one too (we are also
+    // its parent here, so reaping it as its tracer reaped it).
+    assert_eq!(unsafe { libc::kill(spawned.0, 0) }, -1);
+    assert_eq!(unsafe { libc::kill(attached.0, 0) }, -1);
+}

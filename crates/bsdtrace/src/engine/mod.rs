@@ -426,6 +426,42 @@ pub struct Tracer {
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
+/// Dropping a `Tracer` ends its tracing as a FreeBSD tracer's exit does
+/// (`kern.kill_on_debugger_exit`, and Linux's PTRACE_O_EXITKILL when the
+/// tracing thread exits): every process still traced is killed, and reaped,
+/// so none stays stopped and its real parent gets its exit. Detach first to
+/// leave a process running.
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        let live: Vec<Pid> = self
+            .procs
+            .iter()
+            .filter(|(_, p)| !matches!(p.state, ProcState::Exited { .. }))
+            .map(|(pid, _)| *pid)
+            .collect();
+        for pid in &live {
+            let _ = sys::kill(pid.0, libc::SIGKILL);
+        }
+        for pid in live {
+            // SIGKILL ends every thread promptly, stopped or not, once we
+            // let it past its exit stop; each one's exit comes to us as its
+            // tracer. The leader last: its zombie is reapable only once the
+            // others are gone.
+            let mut tids: Vec<Tid> = self.procs[&pid].lwps.iter().map(|l| l.tid).collect();
+            tids.sort_by_key(|t| *t == pid.0);
+            for tid in tids {
+                // A thread stopped before the kill saw it, or stopping at
+                // its PTRACE_EVENT_EXIT on the way out, waits for us.
+                while let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {
+                    if !libc::WIFSTOPPED(st) || sys::resume(sys::PTRACE_CONT, tid, 0).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Default for Tracer {
     fn default() -> Self {
         Self::new()
