@@ -38,6 +38,7 @@ plain!(
     abi::ptrace_lwpinfo,
     abi::ptrace_vm_entry,
     abi::ptrace_sc_ret,
+    abi::ptrace_coredump,
     abi::reg,
     abi::fpreg,
     abi::dbreg,

@@ -30,7 +30,6 @@ struct XstateInfo {
 // SAFETY: two integers (and tail padding): every byte pattern is valid.
 unsafe impl Plain for XstateInfo {}
 
-const SIZEOF_PTRACE_COREDUMP: i32 = 16;
 const SIZEOF_PTRACE_SC_REMOTE: i32 = 40;
 /// The XSAVE area is at most a few KiB; anything larger is refused before
 /// it is copied in.
@@ -125,6 +124,7 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
     let mut mask_in: Option<i32> = None;
     let mut remote_in: Option<(u64, Vec<u64>)> = None;
     let mut iov_in: Option<[u64; 2]> = None;
+    let mut core_in: Option<ptrace_coredump> = None;
     match req {
         PT_GETREGSET | PT_SETREGSET => iov_in = Some(copyin(addr)?),
         PT_IO => io = Some(copyin(addr)?),
@@ -139,7 +139,12 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             }
             mask_in = Some(copyin(addr)?);
         }
-        PT_COREDUMP if data != SIZEOF_PTRACE_COREDUMP => return Err(Errno::EINVAL),
+        PT_COREDUMP => {
+            if data != size_of::<ptrace_coredump>() as i32 {
+                return Err(Errno::EINVAL);
+            }
+            core_in = Some(copyin(addr)?);
+        }
         PT_SC_REMOTE => {
             if data != SIZEOF_PTRACE_SC_REMOTE {
                 return Err(Errno::EINVAL);
@@ -306,6 +311,14 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             copyout(addr, &r)?;
             Ok(0)
         }
+        PT_COREDUMP => {
+            let pc = core_in.expect("copied in");
+            // off_t compared as FreeBSD's unsigned core size: a negative
+            // limit never stops a dump.
+            t.coredump_raw(tg, pc.pc_fd, pc.pc_flags, pc.pc_limit as u64)
+                .map(|()| 0)
+                .map_err(e)
+        }
         PT_GETREGSET => {
             // struct iovec in/out; the note type is in `data` (FreeBSD's order).
             let [base, len] = iov_in.expect("copied in");
@@ -331,8 +344,7 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             let bytes = copyin_bytes(base as usize, size)?;
             t.set_regset(tg, data, &bytes).map(|()| 0).map_err(e)
         }
-        // Not implemented by the engine (PT_COREDUMP) or unknown: FreeBSD's
-        // answer to an unknown request, EINVAL, once the permission checks pass.
+        // Unknown: FreeBSD's answer, EINVAL, once the permission checks pass.
         _ => {
             preamble(t, tg)?;
             Err(Errno::EINVAL)

@@ -117,6 +117,7 @@ tap_tests! {
     threads_of_a_tracee: "threads";
     a_sigchld_handler_that_waits: "sigchld";
     fp_debug_and_base_registers_step_and_detach: "regs";
+    core_dumps_with_freebsd_errors: "coredump";
 }
 
 #[test]

@@ -87,8 +87,8 @@ fn layouts() -> Vec<Layout> {
         }),
         rust!(fpreg { fpr_env, fpr_acc, fpr_xacc, fpr_spare }),
         rust!(dbreg { dr }),
-        // TODO: compare with bsdtrace::abi once it defines these (§3.5-3.8).
-        fact!(ptrace_coredump, 16, 8, { pc_fd: 0, 4; pc_flags: 4, 4; pc_limit: 8, 8 }),
+        rust!(ptrace_coredump { pc_fd, pc_flags, pc_limit }),
+        // TODO: compare with bsdtrace::abi once it defines these (§3.6-3.8).
         fact!(ptrace_sc_remote, 40, 8, {
             pscr_ret: 0, 24; pscr_syscall: 24, 4; pscr_nargs: 28, 4; pscr_args: 32, 8
         }),
@@ -152,6 +152,7 @@ fn constants() -> Vec<(&'static str, i128)> {
         PROC_WXMAP_STATUS, PROC_LOGSIGEXIT_CTL, PROC_LOGSIGEXIT_STATUS, PROC_PROCCTL_MD_MIN,
         PROC_KPTI_CTL, PROC_KPTI_STATUS, PROC_LA_CTL, PROC_LA_STATUS,
         PPROT_SET, PPROT_CLEAR, PPROT_DESCEND, PPROT_INHERIT,
+        PC_COMPRESS, PC_ALL,
     );
     v.extend([
         ("MAXCOMLEN", abi::TDNAMLEN as i128 - 1),
@@ -161,8 +162,6 @@ fn constants() -> Vec<(&'static str, i128)> {
     ]);
     // Not (yet) in bsdtrace::abi: the fact sheet's values (§1, §3).
     v.extend([
-        ("PC_COMPRESS", 0x1),
-        ("PC_ALL", 0x2),
         ("DBREG_DR6_RESERVED1", 0xffff0ff0),
         ("DBREG_DR6_BMASK", 0xf),
         ("DBREG_DR6_BD", 0x2000),

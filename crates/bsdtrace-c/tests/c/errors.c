@@ -82,7 +82,7 @@ main(void)
 	WORKS(ptrace(PT_LWPINFO, plain, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO after the attach");
 	OK((pl.pl_flags & PL_FLAG_SI) && pl.pl_siginfo.si_signo == SIGSTOP, "attach stop has SIGSTOP siginfo");
 	FAILS(ptrace(1000, plain, NULL, 0), EINVAL, "unknown request, traced and stopped: EINVAL");
-	FAILS(ptrace(PT_COREDUMP, plain, NULL, 16), EINVAL, "PT_COREDUMP (not implemented): EINVAL");
+	FAILS(ptrace(PT_COREDUMP, plain, NULL, 16), EFAULT, "PT_COREDUMP NULL struct: EFAULT");
 	{
 		struct iovec iov = { NULL, 0 };
 		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PRSTATUS), "PT_GETREGSET size query");

@@ -170,6 +170,23 @@ pub struct ptrace_sc_ret {
     pub sr_error: i32,
 }
 
+/// PT_COREDUMP flags: compression is allowed (`PC_COMPRESS`); map entries
+/// the process excluded from cores are included (`PC_ALL`).
+pub const PC_COMPRESS: u32 = 0x1;
+pub const PC_ALL: u32 = 0x2;
+
+/// `struct ptrace_coredump` (PT_COREDUMP's argument).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ptrace_coredump {
+    /// A descriptor open for writing on a regular file.
+    pub pc_fd: i32,
+    /// `PC_COMPRESS | PC_ALL`.
+    pub pc_flags: u32,
+    /// The largest core, in bytes; 0 = no limit.
+    pub pc_limit: i64,
+}
+
 /// FreeBSD amd64 `struct reg` (not Linux's `user_regs_struct` order).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -294,6 +311,8 @@ mod tests {
         assert_eq!(size_of::<ptrace_vm_entry>(), 64);
         assert_eq!(offset_of!(ptrace_vm_entry, pve_path), 56);
         assert_eq!(size_of::<ptrace_sc_ret>(), 24);
+        assert_eq!(size_of::<ptrace_coredump>(), 16);
+        assert_eq!(offset_of!(ptrace_coredump, pc_limit), 8);
         assert_eq!(size_of::<reg>(), 176);
         assert_eq!(offset_of!(reg, r_trapno), 120);
         assert_eq!(offset_of!(reg, r_rip), 136);

@@ -12,6 +12,7 @@ use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
 
 pub(crate) mod control;
+mod coredump;
 mod lwp;
 mod memory;
 mod regs;

@@ -12,6 +12,7 @@ use crate::error::Errno;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+pub mod fd;
 pub mod gdbsys;
 pub mod proc;
 pub mod procfs;
@@ -687,6 +688,10 @@ pub fn getegid() -> u32 {
 }
 
 pub fn zeroed_fpregs() -> user_fpregs_struct {
+    unsafe { std::mem::zeroed() }
+}
+
+pub fn zeroed_regs() -> user_regs_struct {
     unsafe { std::mem::zeroed() }
 }
 

@@ -27,6 +27,17 @@ __attribute__((noinline)) void bp_target(void) {
     counter++;
 }
 
+/* PT_COREDUMP tests stop here (an int3), two frames below main. */
+__attribute__((noinline)) void core_leaf(void) {
+    __asm__ volatile("int3");
+    counter++;
+}
+
+__attribute__((noinline)) void core_middle(void) {
+    core_leaf();
+    __asm__ volatile("" ::: "memory");
+}
+
 static void ready(const char *what) {
     const char *fd = getenv("READY_FD");
     if (fd) {
@@ -341,6 +352,31 @@ int main(int argc, char **argv) {
             counter++;
         bp_target();
         return 0;
+    } else if (!strcmp(m, "coredump")) {
+        /* n threads blocked in pause(); a page filled with 0x5a and one with
+         * 0xa5 that the process excludes from cores (MADV_DONTDUMP); their
+         * addresses to argv[3]; counter = 4242; then an int3 in core_leaf.
+         * Exits 0 if it continued past the int3. */
+        long pg = sysconf(_SC_PAGESIZE);
+        char *keep = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *skip = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (keep == MAP_FAILED || skip == MAP_FAILED)
+            return 100;
+        memset(keep, 0x5a, pg);
+        memset(skip, 0xa5, pg);
+        if (madvise(skip, pg, MADV_DONTDUMP) != 0)
+            return 101;
+        pthread_t t;
+        pthread_barrier_init(&barrier, NULL, n + 1);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t, NULL, blocker, NULL);
+        pthread_barrier_wait(&barrier);
+        char buf[256];
+        snprintf(buf, sizeof buf, "%p %p %p\n", (void *)keep, (void *)skip, (void *)&counter);
+        write_file(argv[3], buf);
+        counter = 4242;
+        core_middle();
+        return counter == 4243 ? 0 : 1;
     }
     fprintf(stderr, "tracee: unknown mode %s\n", m);
     return 2;
