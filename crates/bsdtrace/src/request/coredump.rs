@@ -352,7 +352,7 @@ impl Tracer {
         let out = own.as_ref().map_or(out, |o| o.as_raw_fd());
 
         let page = procfs_stat::page_size();
-        let maps = procfs_stat::smaps(pid.0)?;
+        let maps = procfs_stat::task_smaps(pid.0, first)?;
         let segs: Vec<Segment> = maps.iter().filter_map(|e| segment(e, flags & PC_ALL != 0)).collect();
         let notes = self.core_notes(pid, first, &maps, page)?;
         let l = layout(&segs, notes.len(), page);

@@ -529,6 +529,12 @@ pub fn smaps(pid: i32) -> Result<Vec<SmapsEntry>, Errno> {
     Ok(parse_smaps(&read_text(&format!("/proc/{pid}/smaps"))?))
 }
 
+/// [`smaps`] read through thread `tid` (a live one: an exited main thread
+/// has no address space).
+pub fn task_smaps(pid: i32, tid: i32) -> Result<Vec<SmapsEntry>, Errno> {
+    Ok(parse_smaps(&read_text(&format!("{}/smaps", task_dir(pid, Some(tid))))?))
+}
+
 /// The kernel function a thread sleeps in ("" when running or unknown).
 pub fn wchan(pid: i32, tid: Option<i32>) -> String {
     let w = read_text(&format!("{}/wchan", task_dir(pid, tid))).unwrap_or_default();
