@@ -2,11 +2,12 @@
 //! `Tracer::wait` per whole-process stop, decode, resume.
 //!
 //! The hot path is fixed by design: per syscall stop one wait, at most one
-//! ptrace request (`sc_args` at entry, `sc_ret` at exit, both served by one
-//! PTRACE_GETREGS the engine caches for the stop) and the resume. Nothing
-//! here reads /proc per stop; `-y` reads `/proc/PID/fd` links only when
-//! asked. With `-c` the entry costs no request at all: the exit's one
-//! GETREGS gives both the number and the result.
+//! ptrace request (`sc_args` at entry, `sc_ret` at exit, each served by one
+//! PTRACE_GET_SYSCALL_INFO) and the resume. Nothing here reads /proc per
+//! stop; `-y` reads `/proc/PID/fd` links only when asked. With `-c` the
+//! entry costs no request at all: at the exit, `sc_ret` then `sc_args`
+//! share one PTRACE_GETREGS (the engine caches it for the stop), which
+//! gives both the number and the result.
 //!
 //! A spawned command traced with `-e trace=` runs under a seccomp filter
 //! (`SpawnOptions::trace_only`), so syscalls outside the set never stop.
