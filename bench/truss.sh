@@ -10,6 +10,9 @@
 # Workloads: 200k getppid() calls (a C program), dd bs=1 count=100000 from
 # /dev/zero to /dev/null, find /usr -name '*.h'.
 # Placements: pinned to CPU 0 (taskset -c 0) and unpinned.
+# Floors, pinned only: bench/raw_syscall_stop.c mode 0 (wait + PTRACE_SYSCALL,
+# no request) and mode 3 (+ one PTRACE_GET_SYSCALL_INFO per stop, what truss
+# asks), run as full-trace cells of the same rounds.
 #
 # Every round runs every (placement, workload, tool) cell once, so drift
 # of this shared machine hits all cells alike; medians (and min-max) over
@@ -25,6 +28,7 @@ cargo build --release --quiet -p bsdtrace-cli
 TRUSS=$PWD/target/release/bsdtrace
 mkdir -p bench/out
 cc -O2 -o bench/out/getppid crates/bsdtrace-cli/tests/truss_progs/getppid.c
+cc -O2 -o bench/out/raw_syscall_stop bench/raw_syscall_stop.c
 
 workload() {
     case $1 in
@@ -40,6 +44,8 @@ tool() {
         truss) echo "$TRUSS truss -f -o /dev/null" ;;
         strace-seccomp) echo "strace -f --seccomp-bpf -e trace=openat -o /dev/null" ;;
         truss-filter) echo "$TRUSS truss -f -e trace=openat -o /dev/null" ;;
+        raw0) echo "bench/out/raw_syscall_stop 0" ;;
+        raw3) echo "bench/out/raw_syscall_stop 3" ;;
     esac
 }
 PLACEMENTS=(pinned unpinned)
@@ -76,6 +82,9 @@ for ((r = 1; r <= RUNS; r++)); do
     for p in "${PLACEMENTS[@]}"; do
         for wl in "${WORKLOADS[@]}"; do
             for tl in strace truss; do record "$p" "$wl" "$tl"; done
+            if [ "$p" = pinned ]; then
+                for tl in raw0 raw3; do record "$p" "$wl" "$tl"; done
+            fi
             for ((k = 0; k < FAST_REPS; k++)); do
                 for tl in untraced strace-seccomp truss-filter; do record "$p" "$wl" "$tl"; done
             done
@@ -95,8 +104,9 @@ def fmt(p, w, t):
     v = cells[(p, w, t)]
     return f"{statistics.median(v):,.0f} ms ({min(v):,}–{max(v):,})"
 W = ["getppid", "dd", "find"]
-T = ["untraced", "strace", "truss", "strace-seccomp", "truss-filter"]
-label = {"untraced": "untraced", "strace": "`strace -f -o /dev/null`", "truss": "`bsdtrace truss -f -o /dev/null`",
+T = ["untraced", "strace", "truss", "strace-seccomp", "truss-filter", "raw0", "raw3"]
+label = {"raw0": "raw floor: wait + PTRACE_SYSCALL (`raw_syscall_stop 0`)",
+         "raw3": "raw floor + PTRACE_GET_SYSCALL_INFO per stop (`raw_syscall_stop 3`)","untraced": "untraced", "strace": "`strace -f -o /dev/null`", "truss": "`bsdtrace truss -f -o /dev/null`",
          "strace-seccomp": "`strace -f --seccomp-bpf -e trace=openat -o /dev/null`",
          "truss-filter": "`bsdtrace truss -f -e trace=openat -o /dev/null`"}
 wl = {"getppid": "getppid ×200k", "dd": "dd bs=1 count=100000", "find": "find /usr -name '*.h'"}
@@ -122,6 +132,8 @@ for p in ["pinned", "unpinned"]:
     out.append("| tool | " + " | ".join(wl[w] for w in W) + " |")
     out.append("| --- | " + " | ".join("---" for _ in W) + " |")
     for t in T:
+        if (p, W[0], t) not in cells:
+            continue
         out.append(f"| {label[t]} | " + " | ".join(fmt(p, w, t) for w in W) + " |")
     out.append("")
     out.append("| ratio | " + " | ".join(wl[w] for w in W) + " | target |")
@@ -134,6 +146,10 @@ for p in ["pinned", "unpinned"]:
     ratio_row("truss filtered / strace seccomp", "truss-filter", "strace-seccomp", "–")
     ratio_row("strace / untraced", "strace", "untraced", "–")
     ratio_row("truss / untraced", "truss", "untraced", "–")
+    if (p, W[0], "raw0") in cells:
+        ratio_row("raw floor / strace", "raw0", "strace", "–")
+        ratio_row("raw floor + GET_SYSCALL_INFO / strace", "raw3", "strace", "–")
+        ratio_row("truss / (raw floor + GET_SYSCALL_INFO)", "truss", "raw3", "–")
     out.append("")
 section = "\n".join(out) + "\n"
 text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n\nRatios measured on the development machine; see each section for the exact command.\n\n"

@@ -170,3 +170,140 @@ fn setting_the_carry_flag_at_exit_makes_the_syscall_fail() {
     t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
 }
+
+/// What PT_GET_SC_ARGS and PT_GET_SC_RET must say, from PT_GETREGS.
+fn expected_from_regs(r: &abi::reg, entry: bool) -> (u32, [u64; 6], Option<abi::ptrace_sc_ret>) {
+    let args = [r.r_rdi, r.r_rsi, r.r_rdx, r.r_r10, r.r_r8, r.r_r9].map(|a| a as u64);
+    if entry {
+        return (r.r_rax as u32, args, None);
+    }
+    let mut ret = abi::ptrace_sc_ret::default();
+    if r.r_rflags & abi::PSL_C != 0 {
+        ret.sr_error = if matches!(r.r_rax, 512 | 513 | 514 | 516) { -1 } else { r.r_rax as i32 };
+    } else {
+        ret.sr_retval = [r.r_rax, r.r_rdx];
+    }
+    (0, args, Some(ret))
+}
+
+/// At every syscall stop until the exit, PT_GET_SC_ARGS and PT_GET_SC_RET
+/// (asked first, so the engine serves them without the registers) agree
+/// with PT_GETREGS. Returns how many stops were checked.
+fn sc_answers_match_registers(t: &mut Tracer, pid: Pid) -> usize {
+    let mut checked = 0;
+    let mut code_at_entry = None;
+    loop {
+        t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+        if !matches!(wait_pid(t, pid), WaitStatus::Stopped(_)) {
+            return checked;
+        }
+        let ev = t.stop_event(pid.into()).unwrap().1;
+        let entry = match ev {
+            Some(Event::SyscallEntry) => true,
+            Some(Event::SyscallExit) => false,
+            _ => continue,
+        };
+        let a = t.sc_args(pid.into()).unwrap();
+        let ret = if entry { None } else { Some(t.sc_ret(pid.into()).unwrap()) };
+        let r = t.get_regs(pid.into()).unwrap();
+        let (code, args, want_ret) = expected_from_regs(&r, entry);
+        let n = a.narg as usize;
+        assert_eq!(&a.args[..n], &args[..n], "arguments of syscall {}", a.code);
+        assert!(a.args[n..].iter().all(|&x| x == 0));
+        if entry {
+            assert_eq!(a.code, code);
+            code_at_entry = Some(a.code);
+        } else {
+            assert_eq!(Some(a.code), code_at_entry.take(), "the exit shows the entry's syscall");
+            assert_eq!(ret, want_ret, "result of syscall {}", a.code);
+        }
+        checked += 1;
+    }
+}
+
+#[test]
+fn sc_args_and_sc_ret_match_the_registers_at_every_syscall_stop() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["fail"]);
+    assert!(sc_answers_match_registers(&mut t, pid) > 40);
+}
+
+#[test]
+fn sc_args_and_sc_ret_match_the_registers_under_the_seccomp_filter() {
+    let mut t = Tracer::new();
+    let traced = [libc::SYS_openat, libc::SYS_mmap, libc::SYS_read, libc::SYS_close, libc::SYS_getppid];
+    let opts = SpawnOptions { trace_only: Some(traced.iter().map(|&n| n as u32).collect()), ..Default::default() };
+    let pid = t.spawn_with(&[tracee(), "fail"], &opts).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    assert!(sc_answers_match_registers(&mut t, pid) > 10);
+}
+
+#[test]
+fn sc_args_after_setregs_at_entry_shows_the_new_arguments() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["fail"]);
+    loop {
+        t.resume(pid.into(), Resume::ToSce, None, 0).unwrap();
+        assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Stopped(_)));
+        let a = t.sc_args(pid.into()).unwrap();
+        let mut path = [0u8; 21];
+        if a.code == libc::SYS_openat as u32
+            && t.read_memory(pid.into(), a.args[1], &mut path).is_ok()
+            && &path == b"/nonexistent/bsdtrace"
+        {
+            break;
+        }
+    }
+    let mut r = t.get_regs(pid.into()).unwrap();
+    r.r_rdx = (libc::O_RDONLY | libc::O_CLOEXEC) as i64;
+    t.set_regs(pid.into(), &r).unwrap();
+    let flags = (libc::O_RDONLY | libc::O_CLOEXEC) as u64;
+    assert_eq!(t.sc_args(pid.into()).unwrap().args[2], flags, "at the entry");
+    t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    assert_eq!(t.stop_event(pid.into()).unwrap().1, Some(Event::SyscallExit));
+    assert_eq!(t.sc_ret(pid.into()).unwrap().sr_error, libc::ENOENT);
+    let a = t.sc_args(pid.into()).unwrap();
+    assert_eq!((a.code, a.args[2]), (libc::SYS_openat as u32, flags), "at the exit");
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn sc_ret_shows_rdx_as_written_at_entry() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["nanosleep_getpid"]);
+    to_getpid(&mut t, pid, true);
+    assert_eq!(t.sc_args(pid.into()).unwrap().code, libc::SYS_getpid as u32);
+    let mut r = t.get_regs(pid.into()).unwrap();
+    r.r_rdx = 0x1234;
+    t.set_regs(pid.into(), &r).unwrap();
+    t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    assert_eq!(t.stop_event(pid.into()).unwrap().1, Some(Event::SyscallExit));
+    assert_eq!(t.sc_ret(pid.into()).unwrap().sr_retval, [pid.0 as i64, 0x1234]);
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1));
+}
+
+#[test]
+fn sc_ret_after_setregs_at_exit_shows_the_new_result() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["nanosleep_getpid"]);
+    to_getpid(&mut t, pid, false);
+    let before = t.sc_ret(pid.into()).unwrap();
+    assert_eq!((before.sr_error, before.sr_retval[0]), (0, pid.0 as i64));
+    let mut r = t.get_regs(pid.into()).unwrap();
+    r.r_rax = 4242;
+    r.r_rdx = 7;
+    t.set_regs(pid.into(), &r).unwrap();
+    assert_eq!(t.sc_ret(pid.into()).unwrap().sr_retval, [4242, 7]);
+    r.r_rflags |= abi::PSL_C;
+    r.r_rax = libc::EACCES as i64;
+    t.set_regs(pid.into(), &r).unwrap();
+    assert_eq!(t.sc_ret(pid.into()).unwrap().sr_error, libc::EACCES);
+    r.r_rflags &= !abi::PSL_C;
+    r.r_rax = 4242;
+    t.set_regs(pid.into(), &r).unwrap();
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}

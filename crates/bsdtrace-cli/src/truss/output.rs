@@ -44,6 +44,11 @@ impl Output {
         }
     }
 
+    /// One whole line (without its newline).
+    pub fn whole_line(&mut self, text: &str) {
+        self.line("", text);
+    }
+
     /// Text as is (the `-c` table).
     pub fn raw(&mut self, text: &str) {
         let _ = self.w.write_all(text.as_bytes());

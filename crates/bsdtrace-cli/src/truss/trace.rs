@@ -2,11 +2,12 @@
 //! `Tracer::wait` per whole-process stop, decode, resume.
 //!
 //! The hot path is fixed by design: per syscall stop one wait, at most one
-//! ptrace request (`sc_args` at entry, `sc_ret` at exit, both served by one
-//! PTRACE_GETREGS the engine caches for the stop) and the resume. Nothing
-//! here reads /proc per stop; `-y` reads `/proc/PID/fd` links only when
-//! asked. With `-c` the entry costs no request at all: the exit's one
-//! GETREGS gives both the number and the result.
+//! ptrace request (`sc_args` at entry, `sc_ret` at exit, each served by one
+//! PTRACE_GET_SYSCALL_INFO) and the resume. Nothing here reads /proc per
+//! stop; `-y` reads `/proc/PID/fd` links only when asked. With `-c` the
+//! entry costs no request at all: at the exit, `sc_ret` then `sc_args`
+//! share one PTRACE_GETREGS (the engine caches it for the stop), which
+//! gives both the number and the result.
 //!
 //! A spawned command traced with `-e trace=` runs under a seccomp filter
 //! (`SpawnOptions::trace_only`), so syscalls outside the set never stop.
@@ -22,6 +23,8 @@
 //! the syscall path, or leave a process stopped or traced when it detaches.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -55,6 +58,30 @@ extern "C" fn on_detach_signal(sig: libc::c_int) {
     }
 }
 
+/// Thread ids as hash keys. std's SipHash showed at every syscall stop
+/// (a `pending` insert at entry, a remove at exit); ids are not chosen by
+/// an adversary, so a Fibonacci multiply spreads them enough.
+#[derive(Default)]
+struct TidHasher(u64);
+
+impl Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i32(&mut self, v: i32) {
+        self.0 = u64::from(v as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type TidMap<V> = HashMap<i32, V, BuildHasherDefault<TidHasher>>;
+
 /// A syscall between its entry and its exit.
 struct Pending {
     pid: i32,
@@ -81,7 +108,7 @@ pub struct Session<'a> {
     out: Output,
     start: Instant,
     /// Entered syscalls, by thread id.
-    pending: HashMap<i32, Pending>,
+    pending: TidMap<Pending>,
     summary: Summary,
     /// The process truss started or attached to.
     root: Pid,
@@ -95,6 +122,8 @@ pub struct Session<'a> {
     /// the parent's fork report come in either order.
     parent_of: HashMap<i32, i32>,
     unannounced: HashSet<i32>,
+    /// The line being built (kept to reuse its allocation).
+    line: String,
 }
 
 /// Runs the trace `cfg` asks for; returns truss's exit status.
@@ -145,7 +174,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         tracer,
         out,
         start: Instant::now(),
-        pending: HashMap::new(),
+        pending: TidMap::default(),
         summary: Summary::new(),
         root,
         follow: cfg.follow || seccomp,
@@ -153,6 +182,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         root_status: None,
         parent_of: HashMap::new(),
         unannounced: HashSet::new(),
+        line: String::new(),
     };
     if let Err(code) = s.first_stop(prog) {
         return code;
@@ -467,9 +497,10 @@ impl Session<'_> {
             let o = json::syscall(p.pid, tid, &c, None);
             self.json_line(o);
         } else {
-            let prefix = self.prefix(p.pid, tid, p.start.map(|s| s.elapsed()));
-            let line = c.line(prefix.len());
-            self.out.line(&prefix, &line);
+            let mut line = self.take_line();
+            self.prefix_into(&mut line, p.pid, tid, p.start.map(|s| s.elapsed()));
+            c.line_into(&mut line);
+            self.put_line(line);
         }
     }
 
@@ -485,25 +516,30 @@ impl Session<'_> {
             self.json_line(o);
             return;
         }
-        let prefix = self.prefix(pid, tid, in_call);
-        let mut line = c.call();
-        line.push_str(decode::padding(prefix.len() + line.len()));
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, in_call);
+        c.call_into(&mut line);
+        line.push_str(decode::padding(line.len()));
         match (end, c.outcome) {
             (End::Restart, _) => line.push_str(" ERESTART"),
             (_, Some(Outcome::Value(v))) => match ret_path {
-                Some(p) => line.push_str(&format!(" = {v}<{p}> ({:#x})", v as u64)),
-                None => line.push_str(&Outcome::Value(v).render()),
+                Some(p) => {
+                    let _ = write!(line, " = {v}<{p}> ({:#x})", v as u64);
+                }
+                None => Outcome::Value(v).render_into(&mut line),
             },
-            (_, Some(o)) => line.push_str(&o.render()),
+            (_, Some(o)) => o.render_into(&mut line),
             (_, None) => {}
         }
-        self.out.line(&prefix, &line);
+        self.put_line(line);
     }
 
-    /// FreeBSD's line prefix, then strace's wall clock (`-t`, `-tt`).
-    fn prefix(&self, pid: i32, tid: i32, in_call: Option<Duration>) -> String {
+    /// FreeBSD's line prefix, then strace's wall clock (`-t`, `-tt`),
+    /// appended to `s`.
+    fn prefix_into(&self, s: &mut String, pid: i32, tid: i32, in_call: Option<Duration>) {
         let cfg = self.cfg;
-        let mut s = decode::line_prefix(
+        decode::line_prefix_into(
+            s,
             cfg.follow.then_some(pid),
             cfg.show_tid.then_some(tid),
             cfg.since_start.then(|| self.start.elapsed()),
@@ -512,12 +548,25 @@ impl Session<'_> {
         if cfg.wall_clock > 0 {
             s.push_str(&wall_clock(cfg.wall_clock));
         }
-        s
+    }
+
+    /// The line buffer, empty: lines are built in one reused String.
+    fn take_line(&mut self) -> String {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        line
+    }
+
+    fn put_line(&mut self, line: String) {
+        self.out.whole_line(&line);
+        self.line = line;
     }
 
     fn text_line(&mut self, pid: i32, tid: i32, in_call: Option<Duration>, text: &str) {
-        let prefix = self.prefix(pid, tid, in_call);
-        self.out.line(&prefix, text);
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, in_call);
+        line.push_str(text);
+        self.put_line(line);
     }
 
     fn json_line(&mut self, o: json::Object) {

@@ -162,6 +162,9 @@ pub(crate) struct Lwp {
     pub dbregs_dirty: bool,
     /// Cached Linux registers for this stop (cleared on resume).
     pub regs: Option<sys::user_regs_struct>,
+    /// PTRACE_GET_SYSCALL_INFO answers serving PT_GET_SC_ARGS/PT_GET_SC_RET
+    /// without PTRACE_GETREGS (request/lwp.rs; aged on resume).
+    pub sc_info: crate::request::ScInfo,
     /// PT_STEP with a caught signal: FreeBSD runs the handler unstepped.
     pub handler_step: HandlerStep,
     /// A Linux request that overrides the usual choice at the next resume.
@@ -216,6 +219,7 @@ impl Lwp {
             skip_scx: false,
             dbregs_dirty: false,
             regs: None,
+            sc_info: Default::default(),
             handler_step: HandlerStep::None,
             force_req: None,
             comm: None,
@@ -1108,6 +1112,7 @@ impl Tracer {
             sys::PTRACE_CONT
         };
         l.regs = None;
+        l.sc_info.resumed(req);
         tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
         l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
         if sys::resume(req, tid, sig).is_err() {

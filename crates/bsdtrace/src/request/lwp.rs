@@ -1,7 +1,7 @@
 //! PT_LWPINFO, PT_GET_SC_ARGS and PT_GET_SC_RET.
 
 use crate::abi;
-use crate::engine::{Event, Lwpid, Pid, ScState, Target, Tracer};
+use crate::engine::{Event, LinuxState, LinuxStop, Lwpid, Pid, ScState, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
 
@@ -148,9 +148,7 @@ impl Tracer {
     }
 
     fn syscall_code(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<u32> {
-        let r = self.linux_regs(pid, tid)?;
-        let _ = stop;
-        Ok(r.orig_rax as u32)
+        Ok(self.sc_call(pid, tid, stop)?.0 as u32)
     }
 
     /// PT_GET_SC_ARGS: only at a stop with `PL_FLAG_SCE` or `PL_FLAG_SCX`.
@@ -160,10 +158,9 @@ impl Tracer {
         if stop.map(event_flags).unwrap_or(0) & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) == 0 {
             return Err(Errno::EINVAL.into());
         }
-        let r = self.linux_regs(pid, tid)?;
-        let code = r.orig_rax as u32;
+        let (nr, all) = self.sc_call(pid, tid, stop)?;
+        let code = nr as u32;
         let narg = crate::sysent::nargs(code);
-        let all = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, 0, 0];
         let mut args = [0u64; 8];
         args[..narg as usize].copy_from_slice(&all[..narg as usize]);
         Ok(ScArgs { code, narg, args })
@@ -179,16 +176,21 @@ impl Tracer {
         if stop.map(event_flags).unwrap_or(0) & abi::PL_FLAG_SCX == 0 {
             return Err(Errno::EINVAL.into());
         }
-        let r = self.linux_regs(pid, tid)?;
         let mut ret = abi::ptrace_sc_ret::default();
         // Events reported "at SCX" stop Linux before the syscall returns:
         // give the value the syscall is about to return.
         match stop {
-            Some(Event::Forked { child, .. }) => ret.sr_retval[0] = child.0 as i64,
-            Some(Event::Exec { .. }) | Some(Event::Child) | Some(Event::Born) => {}
+            Some(Event::Forked { child, .. }) => {
+                self.linux_regs(pid, tid)?;
+                ret.sr_retval[0] = child.0 as i64;
+            }
+            Some(Event::Exec { .. }) | Some(Event::Child) | Some(Event::Born) => {
+                self.linux_regs(pid, tid)?;
+            }
             _ => {
                 debug_assert!(in_syscall == ScState::Out);
-                let rax = r.rax as i64;
+                let (rax, rdx) = self.sc_result(pid, tid)?;
+                let rax = rax as i64;
                 if (-4095..0).contains(&rax) {
                     let e = (-rax) as i32;
                     ret.sr_error = match e {
@@ -196,11 +198,156 @@ impl Tracer {
                         _ => e,
                     };
                 } else {
-                    ret.sr_retval = [rax, r.rdx as i64];
+                    ret.sr_retval = [rax, rdx as i64];
                 }
             }
         }
         Ok(ret)
+    }
+
+    /// The syscall number (`orig_rax`) and the six argument registers at a
+    /// syscall stop.
+    fn sc_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<(u64, [u64; 6])> {
+        if let Some(call) = self.sc_call_from_info(pid, tid, stop) {
+            return Ok(call);
+        }
+        let r = self.linux_regs(pid, tid)?;
+        Ok((r.orig_rax, [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]))
+    }
+
+    /// `rax` and `rdx` at a syscall-exit stop.
+    fn sc_result(&mut self, pid: Pid, tid: Tid) -> Result<(u64, u64)> {
+        let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+        let at_exit = l.linux == LinuxState::Stopped(LinuxStop::Syscall) && l.event == Some(Event::SyscallExit);
+        if l.regs.is_none() && at_exit {
+            if let Some(entry) = l.sc_info.entry.filter(|e| !e.here) {
+                if let Some(rax) = l.sc_info.exit_rax(tid, &entry) {
+                    // rdx is an argument register: the kernel hands it back
+                    // as it took it (FreeBSD's td_retval[1] = tf_rdx, too).
+                    return Ok((rax, entry.args[2]));
+                }
+            }
+        }
+        let r = self.linux_regs(pid, tid)?;
+        Ok((r.rax, r.rdx))
+    }
+
+    /// [`Tracer::sc_call`] from PTRACE_GET_SYSCALL_INFO, where that gives
+    /// exactly what the registers would; `None`: read the registers.
+    fn sc_call_from_info(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Option<(u64, [u64; 6])> {
+        let l = self.procs.get_mut(&pid)?.lwp_mut(tid)?;
+        // Registers fetched or written at this stop are the truth.
+        if l.regs.is_some() || l.linux != LinuxState::Stopped(LinuxStop::Syscall) {
+            return None;
+        }
+        match stop {
+            Some(Event::SyscallEntry) => {
+                if let Some(e) = l.sc_info.entry.filter(|e| e.here) {
+                    return Some((e.nr, e.args));
+                }
+                let e = ScEntry::ask(tid)?;
+                l.sc_info = ScInfo { entry: Some(e), exit_rax: None };
+                Some((e.nr, e.args))
+            }
+            Some(Event::SyscallExit) => {
+                let e = l.sc_info.entry.filter(|e| !e.here)?;
+                l.sc_info.exit_rax(tid, &e)?;
+                Some((e.nr, e.args))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// PTRACE_GET_SYSCALL_INFO answers kept for one syscall of one LWP, so
+/// that PT_GET_SC_ARGS at its entry and PT_GET_SC_RET at its exit cost one
+/// such request each (about half a PTRACE_GETREGS on this kernel) and
+/// answer what the registers would.
+///
+/// The exit answer carries only `rax`; the arguments (and `rdx`, FreeBSD's
+/// `sr_retval[1]`) at the exit are the entry's, because x86-64 Linux
+/// returns from a syscall with every argument register as it took it. That
+/// holds unless something rewrote the registers in between: the tracer
+/// (every register write clears this), or the syscall itself (execve,
+/// rt_sigreturn, the uprobe calls), which moves the instruction and stack
+/// pointers, so the exit's answer must show the entry's pointers; those
+/// syscalls are also never taken from here.
+///
+/// Lifetime: an entry answer taken at an entry stop survives only a
+/// resume with PTRACE_SYSCALL, which runs the LWP to that syscall's exit
+/// stop (the first syscall stop to come; an event stop met first resumes
+/// it, which ends the answer); nothing survives a second resume.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ScInfo {
+    entry: Option<ScEntry>,
+    /// The exit's `rax`, once asked at this exit stop.
+    exit_rax: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScEntry {
+    nr: u64,
+    args: [u64; 6],
+    ip: u64,
+    sp: u64,
+    /// Taken at the stop the LWP is in now (not yet resumed).
+    here: bool,
+}
+
+/// Syscalls that load the caller's registers from elsewhere.
+const REWRITE_REGISTERS: [u64; 5] = [
+    libc::SYS_rt_sigreturn as u64,
+    libc::SYS_execve as u64,
+    libc::SYS_execveat as u64,
+    335, // uretprobe
+    336, // uprobe
+];
+
+impl ScEntry {
+    /// The entry (or seccomp) answer, if it is an x86-64 call.
+    fn ask(tid: Tid) -> Option<ScEntry> {
+        let i = sys::syscall_info(tid).ok()?;
+        let at_entry = matches!(i.op, sys::PTRACE_SYSCALL_INFO_ENTRY | sys::PTRACE_SYSCALL_INFO_SECCOMP);
+        if !at_entry || i.arch != sys::AUDIT_ARCH_X86_64 {
+            return None;
+        }
+        let mut args = [0u64; 6];
+        args.copy_from_slice(&i.data[1..7]);
+        Some(ScEntry { nr: i.data[0], args, ip: i.instruction_pointer, sp: i.stack_pointer, here: true })
+    }
+}
+
+impl ScInfo {
+    /// The LWP is resumed with Linux request `req`.
+    pub(crate) fn resumed(&mut self, req: u32) {
+        self.exit_rax = None;
+        self.entry = self
+            .entry
+            .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !REWRITE_REGISTERS.contains(&e.nr))
+            .map(|e| ScEntry { here: false, ..e });
+    }
+
+    /// The LWP's registers were written.
+    pub(crate) fn clear(&mut self) {
+        *self = ScInfo::default();
+    }
+
+    /// `rax` at the exit stop of the syscall whose entry was `entry`, if
+    /// the exit answer shows that syscall, unmoved.
+    fn exit_rax(&mut self, tid: Tid, entry: &ScEntry) -> Option<u64> {
+        if self.exit_rax.is_none() {
+            let i = sys::syscall_info(tid).ok()?;
+            let same = i.op == sys::PTRACE_SYSCALL_INFO_EXIT
+                && i.arch == sys::AUDIT_ARCH_X86_64
+                && i.instruction_pointer == entry.ip
+                && i.stack_pointer == entry.sp;
+            if !same {
+                self.entry = None;
+                return None;
+            }
+            self.exit_rax = Some(i.data[0]);
+        }
+        self.exit_rax
     }
 }
 

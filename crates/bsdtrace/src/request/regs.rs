@@ -46,6 +46,7 @@ impl Tracer {
         sys::setregs(tid, r).map_err(|e| if e == Errno::ESRCH { Errno::ESRCH } else { Errno::EINVAL })?;
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
         l.regs = Some(*r);
+        l.sc_info.clear();
         Ok(())
     }
 

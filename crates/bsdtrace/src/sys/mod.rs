@@ -66,6 +66,7 @@ pub const PTRACE_EVENT_STOP: i32 = 128;
 pub const PTRACE_SYSCALL_INFO_NONE: u8 = 0;
 pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = 1;
 pub const PTRACE_SYSCALL_INFO_EXIT: u8 = 2;
+pub const PTRACE_SYSCALL_INFO_SECCOMP: u8 = 3;
 
 pub const WALL: i32 = 0x4000_0000;
 pub const WNOTHREAD: i32 = 0x2000_0000;

@@ -45,6 +45,7 @@
 pub mod consts;
 pub mod filter;
 pub mod json;
+pub mod num;
 pub mod print;
 pub mod signal;
 pub mod summary;
@@ -192,9 +193,28 @@ impl Outcome {
     /// FreeBSD truss's return part: ` = 3 (0x3)` or
     /// ` ERR#2 'No such file or directory'`.
     pub fn render(&self) -> String {
+        let mut s = String::new();
+        self.render_into(&mut s);
+        s
+    }
+
+    /// [`Outcome::render`] appended to `s`.
+    pub fn render_into(&self, s: &mut String) {
         match *self {
-            Outcome::Value(v) => format!(" = {v} ({:#x})", v as u64),
-            Outcome::Error(e) => format!(" ERR#{e} '{}'", consts::errno_text(e)),
+            Outcome::Value(v) => {
+                s.push_str(" = ");
+                num::push_i64(s, v);
+                s.push_str(" (");
+                num::push_hex(s, v as u64);
+                s.push(')');
+            }
+            Outcome::Error(e) => {
+                s.push_str(" ERR#");
+                num::push_i64(s, e.into());
+                s.push_str(" '");
+                s.push_str(&consts::errno_text(e));
+                s.push('\'');
+            }
         }
     }
 }
@@ -337,19 +357,46 @@ pub struct Completed {
 impl Completed {
     /// `name(arg,arg,...)`.
     pub fn call(&self) -> String {
-        format!("{}({})", self.name, self.args_text.join(","))
+        let mut s = String::new();
+        self.call_into(&mut s);
+        s
+    }
+
+    /// [`Completed::call`] appended to `s`.
+    pub fn call_into(&self, s: &mut String) {
+        s.push_str(&self.name);
+        s.push('(');
+        for (i, a) in self.args_text.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(a);
+        }
+        s.push(')');
     }
 
     /// The whole truss line without its newline: the call, tabs to about
     /// column 48, then the return part. `prefix_len` is the width of what
     /// [`line_prefix`] printed before it, which FreeBSD counts in the padding.
     pub fn line(&self, prefix_len: usize) -> String {
-        let mut s = self.call();
-        if let Some(outcome) = self.outcome {
-            s.push_str(padding(prefix_len + s.len()));
-            s.push_str(&outcome.render());
-        }
+        let mut s = String::new();
+        self.push_line(&mut s, prefix_len);
         s
+    }
+
+    /// [`Completed::line`] appended to `s`, which holds the line's prefix.
+    pub fn line_into(&self, s: &mut String) {
+        self.push_line(s, 0);
+    }
+
+    /// Appends the call and its return part; `before` columns of the line
+    /// precede `s`.
+    fn push_line(&self, s: &mut String, before: usize) {
+        self.call_into(s);
+        if let Some(outcome) = self.outcome {
+            s.push_str(padding(before + s.len()));
+            outcome.render_into(s);
+        }
     }
 }
 
@@ -369,22 +416,34 @@ pub fn line_prefix(
     in_call: Option<Duration>,
 ) -> String {
     let mut s = String::new();
+    line_prefix_into(&mut s, pid, tid, since_start, in_call);
+    s
+}
+
+/// [`line_prefix`] appended to `s`.
+pub fn line_prefix_into(
+    s: &mut String,
+    pid: Option<i32>,
+    tid: Option<i32>,
+    since_start: Option<Duration>,
+    in_call: Option<Duration>,
+) {
+    let start = s.len();
     if let Some(pid) = pid {
-        let _ = write!(s, "{pid:5}");
+        num::push_i64_width(s, pid.into(), 5);
     }
     if pid.is_some() && tid.is_some() {
         s.push(' ');
     }
     if let Some(tid) = tid {
-        let _ = write!(s, "{tid:6}");
+        num::push_i64_width(s, tid.into(), 6);
     }
-    if !s.is_empty() {
+    if s.len() > start {
         s.push_str(": ");
     }
     for d in [since_start, in_call].into_iter().flatten() {
         let _ = write!(s, "{}.{:09} ", d.as_secs(), d.subsec_nanos());
     }
-    s
 }
 
 /// `process exit, rval = 0`.

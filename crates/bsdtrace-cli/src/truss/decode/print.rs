@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use bsdtrace::sysent::Arg;
 
 use super::consts::*;
+use super::num::dec;
 use super::{Memory, Options, Outcome};
 
 /// Longest path read from the tracee (Linux's PATH_MAX).
@@ -55,7 +56,7 @@ pub fn is_out(kind: Arg) -> bool {
 
 /// `0x...`, FreeBSD's way of showing a pointer or an unreadable address.
 pub fn hex(v: u64) -> String {
-    format!("0x{v:x}")
+    super::num::hex(v)
 }
 
 /// `NAME|NAME|0xrest`, or `zero` when no bit is set.
@@ -223,14 +224,18 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         _ => 0,
     };
     match kind {
-        Int => (v as i32).to_string(),
-        Off => (v as i64).to_string(),
-        Uint => v.to_string(),
+        Int => dec((v as i32).into()),
+        Off => dec(v as i64),
+        Uint => {
+            let mut s = String::with_capacity(20);
+            super::num::push_u64(&mut s, v);
+            s
+        }
         Hex | Ptr => hex(v),
-        Fd => (v as i32).to_string(),
+        Fd => dec((v as i32).into()),
         Dirfd => match v as i32 {
             -100 => "AT_FDCWD".to_string(),
-            fd => fd.to_string(),
+            fd => dec(fd.into()),
         },
         Id => match v as u32 {
             u32::MAX => "-1".to_string(),
