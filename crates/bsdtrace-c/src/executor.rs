@@ -187,20 +187,26 @@ fn global() -> &'static Global {
 }
 
 /// A thread of ours with every signal blocked, so the application's
-/// process-directed signals and their handlers never land on it.
+/// process-directed signals and their handlers never land on it. The mask
+/// is set in the spawning thread around the spawn, so the new thread starts
+/// with it: blocking from inside the new thread left a window in which a
+/// handler (a SIGCHLD handler calling waitpid) could run on it before Rust
+/// had set up the thread, which aborted the program ("current thread handle
+/// already set during thread spawn").
 fn spawn_quiet(name: &str, f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            // SAFETY: a fully initialised set, applied to this thread only.
-            unsafe {
-                let mut all: libc::sigset_t = std::mem::zeroed();
-                libc::sigfillset(&mut all);
-                libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
-            }
-            f()
-        })
-        .expect("cannot start a libbsdtrace thread");
+    // SAFETY: fully initialised sets, applied to this thread only, and the
+    // old mask is put back before returning.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+    }
+    let r = std::thread::Builder::new().name(name.into()).spawn(f);
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+    r.expect("cannot start a libbsdtrace thread");
 }
 
 /// After fork() the child has none of our threads and traces nothing:

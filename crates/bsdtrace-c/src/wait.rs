@@ -38,6 +38,9 @@ struct Want {
     continued: bool,
     /// Leave the status to be reported again (waitid's WNOWAIT).
     nowait: bool,
+    /// The caller takes an exit's resource usage (wait3/wait4 with a
+    /// buffer): only then is the kernel asked to compute it.
+    rusage: bool,
 }
 
 impl Want {
@@ -99,7 +102,12 @@ fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
         ..WaitOptions::NOHANG
     };
     loop {
-        match ctx.tracer.wait_rusage(w.sel, opts) {
+        let r = if w.rusage {
+            ctx.tracer.wait_rusage(w.sel, opts)
+        } else {
+            ctx.tracer.wait(w.sel, opts).map(|o| o.map(|(p, st)| (p, st, None)))
+        };
+        match r {
             Ok(None) => return Ok(None),
             Ok(Some((pid, status, rusage))) => {
                 if executor::take_doorbell(pid.0) {
@@ -267,6 +275,7 @@ pub extern "C" fn wait4(
         untraced: options & libc::WUNTRACED != 0,
         continued: options & libc::WCONTINUED != 0,
         nowait: false,
+        rusage: !rusage.is_null(),
     };
     match run(w, options & libc::WNOHANG != 0) {
         Ok(None) => 0,
@@ -396,6 +405,7 @@ pub extern "C" fn waitid(
         untraced: options & libc::WSTOPPED != 0,
         continued: options & libc::WCONTINUED != 0,
         nowait: options & libc::WNOWAIT != 0,
+        rusage: false,
     };
     let ci = match run(w, options & libc::WNOHANG != 0) {
         Ok(Some(s)) => child_info(&s),

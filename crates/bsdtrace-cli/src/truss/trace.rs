@@ -23,7 +23,6 @@
 //! the syscall path, or leave a process stopped or traced when it detaches.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -58,29 +57,7 @@ extern "C" fn on_detach_signal(sig: libc::c_int) {
     }
 }
 
-/// Thread ids as hash keys. std's SipHash showed at every syscall stop
-/// (a `pending` insert at entry, a remove at exit); ids are not chosen by
-/// an adversary, so a Fibonacci multiply spreads them enough.
-#[derive(Default)]
-struct TidHasher(u64);
-
-impl Hasher for TidHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_i32(&mut self, v: i32) {
-        self.0 = u64::from(v as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type TidMap<V> = HashMap<i32, V, BuildHasherDefault<TidHasher>>;
+use bsdtrace::sys::TidMap;
 
 /// A syscall between its entry and its exit.
 struct Pending {

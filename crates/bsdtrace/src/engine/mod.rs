@@ -19,7 +19,7 @@
 
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::OwnedFd;
 
 mod wait;
@@ -304,7 +304,7 @@ pub(crate) struct Proc {
     /// tid -> position in `lwps`, checked on every use and rebuilt when
     /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
     /// each stop O(1) with hundreds of threads instead of a scan.
-    index: std::cell::RefCell<HashMap<Tid, usize>>,
+    index: std::cell::RefCell<sys::TidMap<usize>>,
 }
 
 impl Proc {
@@ -360,7 +360,40 @@ impl Proc {
         self.position(tid).map(|i| &mut self.lwps[i])
     }
 
-    pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
+/// Resume the LWP at `i` with the Linux request the process's mask asks
+    /// for.
+    pub(crate) fn resume_at(&mut self, i: usize) {
+        let (mask, seccomp) = (self.mask, self.seccomp);
+        let l = &mut self.lwps[i];
+        let LinuxState::Stopped(kind) = l.linux else { return };
+        let tid = l.tid;
+        let sig = std::mem::take(&mut l.resume_sig);
+        let syscall = if seccomp {
+            // Only the exit of a syscall the filter stopped at.
+            l.sc == ScState::In && mask & crate::abi::PTRACE_SCX != 0
+        } else {
+            mask & crate::abi::PTRACE_SYSCALL != 0
+        };
+        let req = if let Some(r) = l.force_req.take() {
+            r
+        } else if l.step {
+            sys::PTRACE_SINGLESTEP
+        } else if syscall {
+            sys::PTRACE_SYSCALL
+        } else {
+            sys::PTRACE_CONT
+        };
+        l.regs = None;
+        l.sc_info.resumed(req);
+        tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
+        l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
+        if sys::resume(req, tid, sig).is_err() {
+            // Killed meanwhile: its exit is on its way.
+            l.linux = LinuxState::Exiting;
+        }
+    }
+
+        pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
         self.lwps.iter().filter(|l| l.is_live())
     }
 }
@@ -396,7 +429,7 @@ enum Expect {
 pub struct Tracer {
     pub(crate) procs: BTreeMap<Pid, Proc>,
     /// tid -> owning process.
-    pub(crate) tids: HashMap<Tid, Pid>,
+    pub(crate) tids: sys::TidMap<Pid>,
     /// Processes with a stop or an exit to report, oldest first.
     pub(crate) ready: VecDeque<Pid>,
     /// Statuses of children we do not trace, kept for [`Tracer::wait`].
@@ -406,15 +439,15 @@ pub struct Tracer {
     pub(crate) last_rusage: Option<sys::Rusage>,
     /// Stops of tids we have not been told about yet (a new thread's first
     /// stop can overtake its parent's PTRACE_EVENT_CLONE).
-    early: HashMap<Tid, i32>,
+    early: sys::TidMap<i32>,
     /// New tids announced by clone/fork events whose first stop has not come.
-    expected: HashMap<Tid, Expect>,
+    expected: sys::TidMap<Expect>,
     /// PT_TRACE_ME children not yet adopted.
     traceme: Vec<i32>,
     /// Debug registers (DR0-3, DR7) a new thread or followed child takes
     /// from its creator at its first stop: FreeBSD copies the whole pcb
     /// (`copy_thread`), Linux starts every task with none.
-    inherit_dbregs: HashMap<Tid, [u64; 5]>,
+    inherit_dbregs: sys::TidMap<[u64; 5]>,
     /// Leaders of processes we detached from while the leader was already
     /// exiting: Linux cannot detach a zombie, so its exit still comes to
     /// us. Reaping it hands it to its real parent (the kernel's
@@ -499,14 +532,14 @@ impl Tracer {
     pub fn new() -> Tracer {
         Tracer {
             procs: BTreeMap::new(),
-            tids: HashMap::new(),
+            tids: Default::default(),
             ready: VecDeque::new(),
             foreign: VecDeque::new(),
             last_rusage: None,
-            early: HashMap::new(),
-            expected: HashMap::new(),
+            early: Default::default(),
+            expected: Default::default(),
             traceme: Vec::new(),
-            inherit_dbregs: HashMap::new(),
+            inherit_dbregs: Default::default(),
             released: Default::default(),
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
@@ -1091,33 +1124,8 @@ impl Tracer {
     /// Resume one LWP with the Linux request its process's mask asks for.
     pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
-        let mask = p.mask;
-        let seccomp = p.seccomp;
-        let l = p.lwp_mut(tid).expect("live");
-        let LinuxState::Stopped(kind) = l.linux else { return };
-        let sig = std::mem::take(&mut l.resume_sig);
-        let syscall = if seccomp {
-            // Only the exit of a syscall the filter stopped at.
-            l.sc == ScState::In && mask & crate::abi::PTRACE_SCX != 0
-        } else {
-            mask & crate::abi::PTRACE_SYSCALL != 0
-        };
-        let req = if let Some(r) = l.force_req.take() {
-            r
-        } else if l.step {
-            sys::PTRACE_SINGLESTEP
-        } else if syscall {
-            sys::PTRACE_SYSCALL
-        } else {
-            sys::PTRACE_CONT
-        };
-        l.regs = None;
-        l.sc_info.resumed(req);
-        tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
-        l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
-        if sys::resume(req, tid, sig).is_err() {
-            // Killed meanwhile: its exit is on its way.
-            l.linux = LinuxState::Exiting;
+        if let Some(i) = p.position(tid) {
+            p.resume_at(i);
         }
     }
 
@@ -1127,9 +1135,10 @@ impl Tracer {
         p.state = ProcState::Running;
         p.xthread = None;
         p.maps = None;
-        let tids: Vec<Tid> = p.lwps.iter().filter(|l| l.is_stopped() && !l.suspended).map(|l| l.tid).collect();
-        for t in tids {
-            self.resume_lwp(pid, t);
+        for i in 0..p.lwps.len() {
+            if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
+                p.resume_at(i);
+            }
         }
     }
 
