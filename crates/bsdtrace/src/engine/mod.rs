@@ -146,6 +146,9 @@ pub(crate) struct Lwp {
     pub event: Option<Event>,
     /// siginfo of a signal event (also for TraceMe).
     pub siginfo: Option<sys::siginfo_t>,
+    /// The signal event's siginfo was not fetched: ask the kernel when
+    /// wanted (valid until the LWP is resumed).
+    pub siginfo_lazy: bool,
     /// Signal to hand to Linux when this LWP is resumed.
     pub resume_sig: i32,
     /// PT_SUSPEND: stays stopped across continue.
@@ -196,6 +199,7 @@ impl Lwp {
     pub(crate) fn stop_siginfo(&self) -> Option<sys::siginfo_t> {
         match (self.siginfo, self.event) {
             (Some(si), _) => Some(si),
+            (None, Some(Event::Signal { .. })) if self.siginfo_lazy => sys::siginfo(self.tid).ok(),
             (None, Some(Event::Attach | Event::Interrupt)) => {
                 let mut si = sys::zeroed_siginfo();
                 sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::getuid());
@@ -211,6 +215,7 @@ impl Lwp {
             linux,
             event: None,
             siginfo: None,
+            siginfo_lazy: false,
             resume_sig: 0,
             suspended: false,
             step: false,
@@ -384,6 +389,7 @@ impl Proc {
             sys::PTRACE_CONT
         };
         l.regs = None;
+        l.siginfo_lazy = false;
         l.sc_info.resumed(req);
         tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
         l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
@@ -792,12 +798,19 @@ impl Tracer {
             };
             (LinuxStop::Syscall, e)
         } else if ev == 0 {
-            // Signal-delivery-stop.
+            // Signal-delivery-stop. The siginfo is fetched now only when
+            // the decision needs it (a fault the kernel may have forced, a
+            // signal we may have sent); otherwise PT_LWPINFO fetches it
+            // while the LWP still sits in this stop (one request saved per
+            // SIGSTOP or SIGUSR1 stop).
             lwp.sc = ScState::Out;
-            let si = sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo());
-            let ours = sys::si::pid(&si) == self_pid
-                && p.injected & (1u64 << ((sig - 1) & 63)) != 0
-                && matches!(sys::si::code(&si), libc::SI_TKILL | libc::SI_USER);
+            let bit = 1u64 << ((sig - 1) & 63);
+            let si = (p.injected & bit != 0 || fault_signal(sig))
+                .then(|| sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo()));
+            let code = si.as_ref().map_or(0, sys::si::code);
+            let ours = si.as_ref().is_some_and(|si| sys::si::pid(si) == self_pid)
+                && p.injected & bit != 0
+                && matches!(code, libc::SI_TKILL | libc::SI_USER);
             let i = p.position(tid).expect("tid index is consistent");
             let p_injected = &mut p.injected;
             let p_sigs = &mut p.sigs;
@@ -806,10 +819,11 @@ impl Tracer {
             if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
                 (LinuxStop::Signal, None)
-            } else if killed || (!forced_fault(sig, sys::si::code(&si)) && signal_ignored(p_sigs, pid.0, sig)) {
+            } else if killed || (!forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig)) {
                 (LinuxStop::Signal, None)
             } else {
-                lwp.siginfo = Some(si);
+                lwp.siginfo_lazy = si.is_none();
+                lwp.siginfo = si;
                 (LinuxStop::Signal, Some(Event::Signal { sig }))
             }
         } else {
@@ -1187,6 +1201,12 @@ fn copy_dbregs(tid: Tid, dr: &[u64; 5]) -> bool {
     let poke = |slot: usize, v: u64| sys::pokeuser(tid, sys::DEBUGREG_OFFSET + slot * 8, v).is_ok();
     let ok = (0..4).all(|i| poke(i, dr[i])) && poke(7, dr[4]);
     ok && dr[4] != 0
+}
+
+/// Signals the kernel raises for faults (whose siginfo tells a forced fault
+/// from a sent signal).
+fn fault_signal(sig: i32) -> bool {
+    matches!(sig, libc::SIGTRAP | libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL)
 }
 
 /// A fault the kernel raised itself (int3, a single step, a debug-register

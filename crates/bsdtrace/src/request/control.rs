@@ -358,6 +358,7 @@ impl Tracer {
         let Some(l) = p.lwp_mut(x) else { return Ok(()) };
         let ev = l.event.take();
         l.siginfo = None;
+        l.siginfo_lazy = false;
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {

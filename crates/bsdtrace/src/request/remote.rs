@@ -34,7 +34,9 @@ impl Tracer {
         if !boundary {
             return Err(Errno::EBUSY.into());
         }
-        let orig_siginfo = l.siginfo;
+        // (Fetched now if it was left in the kernel: the injection's own
+        // trap replaces the kernel's record.)
+        let orig_siginfo = l.stop_siginfo();
         let was_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         let saved = self.linux_regs(pid, tid)?;
         let pc = saved.rip;
@@ -66,6 +68,10 @@ impl Tracer {
             if let Some(si) = orig_siginfo {
                 let _ = sys::set_siginfo(tid, &si);
             }
+        }
+        if l.siginfo_lazy {
+            l.siginfo = orig_siginfo;
+            l.siginfo_lazy = false;
         }
         for s in late_signals {
             p.injected |= 1 << (s - 1);
