@@ -459,6 +459,10 @@ pub struct Tracer {
     /// us. Reaping it hands it to its real parent (the kernel's
     /// `EXIT_TRACE`); our wait must not report it.
     pub(crate) released: std::collections::HashSet<Tid>,
+    /// Some LWP may have a PTRACE_INTERRUPT outstanding: the wait collects
+    /// those by tid first (cleared when it finds none, so a tracer of many
+    /// processes pays nothing per stop for it otherwise).
+    pub(crate) interrupts_out: bool,
     /// Our own process id (to recognise signals we sent).
     pub(crate) self_pid: i32,
     /// Wait only for children and tracees of the creating thread
@@ -547,6 +551,7 @@ impl Tracer {
             traceme: Vec::new(),
             inherit_dbregs: Default::default(),
             released: Default::default(),
+            interrupts_out: false,
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
             _not_send: std::marker::PhantomData,
@@ -1089,7 +1094,10 @@ impl Tracer {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
                 tracing::trace!(tid = l.tid, "interrupt");
                 match sys::interrupt(l.tid) {
-                    Ok(()) => l.interrupt_pending = true,
+                    Ok(()) => {
+                        l.interrupt_pending = true;
+                        self.interrupts_out = true;
+                    }
                     // Gone already: its exit status is on its way.
                     Err(_) => l.linux = LinuxState::Exiting,
                 }

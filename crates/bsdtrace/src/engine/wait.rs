@@ -154,6 +154,13 @@ impl Tracer {
     /// blocks the engine, which is why blocking stays with `-1`
     /// (DESIGN decision 4). Returns whether it dispatched anything.
     fn reap_interrupted(&mut self) -> bool {
+        if !self.interrupts_out {
+            return false;
+        }
+        if !self.procs.values().any(|p| p.lwps.iter().any(|l| l.interrupt_pending)) {
+            self.interrupts_out = false;
+            return false;
+        }
         let flags = self.wait_flags | sys::WNOHANG;
         let mut any = false;
         // Only once one thread has stopped: right after the interrupts

@@ -112,6 +112,7 @@ impl Tracer {
             // The attach stop is ours: interrupt everything.
             if sys::interrupt(l.tid).is_ok() {
                 l.interrupt_pending = true;
+                self.interrupts_out = true;
             } else {
                 l.linux = LinuxState::Exiting;
             }
