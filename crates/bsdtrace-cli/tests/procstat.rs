@@ -961,11 +961,11 @@ fn advlock_lists_flock_and_fcntl_locks_with_their_files() {
     let fsid = format!("{:#x}", m.dev());
     let ino = m.ino().to_string();
     let mut want = vec![
-        vec!["RW", "FLOCK", &pid.to_string(), "0", &fsid, "0", &ino, "0", "0", &data]
+        ["RW", "FLOCK", &pid.to_string(), "0", &fsid, "0", &ino, "0", "0", &data]
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>(),
-        vec!["RO", "FCNTL", &pid.to_string(), "0", &fsid, "0", &ino, "1", "2", &data]
+        ["RO", "FCNTL", &pid.to_string(), "0", &fsid, "0", &ino, "1", "2", &data]
             .iter()
             .map(|s| s.to_string())
             .collect(),

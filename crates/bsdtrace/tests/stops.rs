@@ -322,6 +322,7 @@ fn interrupt_errors() {
 /// thread goes. It belongs to its real parent (a shell here), which gets it
 /// when we reap it; our wait must not report it.
 #[test]
+#[allow(clippy::zombie_processes)] // the shell is reaped by the Tracer's wait
 fn detach_after_the_leader_left_gives_the_exit_to_the_real_parent() {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

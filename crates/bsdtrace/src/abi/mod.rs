@@ -221,7 +221,7 @@ pub struct reg {
 
 /// FreeBSD amd64 `struct fpreg`: the 512-byte FXSAVE image.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct fpreg {
     pub fpr_env: [u64; 4],
     pub fpr_acc: [[u8; 16]; 8],
@@ -229,11 +229,6 @@ pub struct fpreg {
     pub fpr_spare: [u64; 12],
 }
 
-impl Default for fpreg {
-    fn default() -> Self {
-        fpreg { fpr_env: [0; 4], fpr_acc: [[0; 16]; 8], fpr_xacc: [[0; 16]; 16], fpr_spare: [0; 12] }
-    }
-}
 
 /// FreeBSD amd64 `struct dbreg`: dr0-dr15 (4, 5 and 8-15 reserved).
 #[repr(C)]

@@ -938,7 +938,7 @@ impl Tracer {
                     // also dies of SIGKILL, but the process lives on.
                     // (Linux gives those exit code 0, as exit_group(0) does.)
                     let code = sys::event_msg(tid).unwrap_or(0) as i32;
-                    if !own_exit && !(code == 0 && sys::procfs::exec_in_progress(pid.0)) {
+                    if !own_exit && (code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
                         p.killed = true;
                     }
                     (LinuxStop::Exit, e)

@@ -85,7 +85,7 @@ fn unsafe_free_getpgid(pid: i32) -> i32 {
 impl Tracer {
     /// Wait for a child: a traced process's whole-process stop or exit, or
     /// any status of a child we do not trace. `pid` follows wait4: -1 any,
-    /// >0 that one, 0 our process group, < -1 that process group.
+    /// a positive pid that one, 0 our process group, < -1 that process group.
     /// `Ok(None)` only with `nohang`.
     pub fn wait(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
         Ok(self.wait_inner(pid, opts, false)?.map(|(p, st, _)| (p, st)))
@@ -176,22 +176,17 @@ impl Tracer {
             .map(|(pid, _)| *pid)
             .collect();
         for pid in stopping {
-            let mut i = 0;
-            loop {
-                let Some(p) = self.procs.get(&pid) else { break };
-                if p.state != ProcState::Stopping {
-                    break;
-                }
-                let Some(tid) = p.lwps[i.min(p.lwps.len())..]
+            let mut i: usize = 0;
+            // The next interrupted, not yet stopped LWP from position i on.
+            let next = |t: &Tracer, i: &mut usize| -> Option<sys::Tid> {
+                let p = t.procs.get(&pid).filter(|p| p.state == ProcState::Stopping)?;
+                let k = p.lwps[(*i).min(p.lwps.len())..]
                     .iter()
-                    .position(|l| l.interrupt_pending && l.linux == super::LinuxState::Running)
-                    .map(|k| {
-                        i += k + 1;
-                        p.lwps[i - 1].tid
-                    })
-                else {
-                    break;
-                };
+                    .position(|l| l.interrupt_pending && l.linux == super::LinuxState::Running)?;
+                *i += k + 1;
+                Some(p.lwps[*i - 1].tid)
+            };
+            while let Some(tid) = next(self, &mut i) {
                 match sys::wait4(tid, flags) {
                     Ok(Some((t, st))) => {
                         any = true;
