@@ -330,7 +330,12 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
             if (len as usize) < size {
                 return Err(Errno::EINVAL);
             }
-            let bytes = t.get_regset(tg, data).map_err(e)?;
+            let mut bytes = t.get_regset(tg, data).map_err(e)?;
+            if data == bsdtrace::request::regset::NT_PTLWPINFO {
+                // pl_lwpid (after the int structsize) in the C ABI's LWP ids.
+                let id = i32::from_ne_bytes(bytes[4..8].try_into().expect("4 bytes")) + LWPID_BASE;
+                bytes[4..8].copy_from_slice(&id.to_ne_bytes());
+            }
             copyout_bytes(base as usize, &bytes)?;
             copyout(addr, &[base, size as u64])?;
             Ok(0)

@@ -160,6 +160,17 @@ fn constants() -> Vec<(&'static str, i128)> {
         // FreeBSD's <sys/wait.h> value; free among Linux's waitid() options.
         ("WTRAPPED", 0x20),
     ]);
+    {
+        use bsdtrace::request::regset::*;
+        v.extend([
+            ("NT_PRSTATUS", NT_PRSTATUS as i128),
+            ("NT_FPREGSET", NT_FPREGSET as i128),
+            ("NT_THRMISC", NT_THRMISC as i128),
+            ("NT_PTLWPINFO", NT_PTLWPINFO as i128),
+            ("NT_X86_SEGBASES", NT_X86_SEGBASES as i128),
+            ("NT_X86_XSTATE", NT_X86_XSTATE as i128),
+        ]);
+    }
     // Not (yet) in bsdtrace::abi: the fact sheet's values (§1, §3).
     v.extend([
         ("DBREG_DR6_RESERVED1", 0xffff0ff0),

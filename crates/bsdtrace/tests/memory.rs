@@ -271,7 +271,26 @@ fn register_sets_in_freebsd_layouts() {
     assert_eq!(u64::from_le_bytes(seg[..8].try_into().unwrap()), t.get_fsbase(pid.into()).unwrap());
     assert_ne!(t.get_fsbase(pid.into()).unwrap(), 0, "glibc's TLS lives at fs_base");
     assert_eq!(t.get_regset(pid.into(), NT_FPREGSET).unwrap().len(), 512);
-    assert_eq!(errno(t.get_regset(pid.into(), 7)), Errno::EINVAL, "NT_THRMISC is not offered");
+    // The MI sets: the thread's name, and its ptrace_lwpinfo as FreeBSD's
+    // core notes carry it (read only).
+    assert_eq!(t.regset_size(pid.into(), NT_THRMISC).unwrap(), 24);
+    let tm = t.get_regset(pid.into(), NT_THRMISC).unwrap();
+    let name = t.lwpinfo(pid.into()).unwrap().tdname_str().to_string();
+    assert!(!name.is_empty());
+    assert_eq!(&tm[..name.len()], name.as_bytes());
+    assert!(tm[name.len()..].iter().all(|&b| b == 0), "NUL-terminated, padding zeroed");
+    let pls = std::mem::size_of::<abi::ptrace_lwpinfo>();
+    assert_eq!(t.regset_size(pid.into(), NT_PTLWPINFO).unwrap(), 4 + pls);
+    let pl = t.get_regset(pid.into(), NT_PTLWPINFO).unwrap();
+    assert_eq!(i32::from_ne_bytes(pl[0..4].try_into().unwrap()) as usize, pls, "structsize");
+    assert_eq!(i32::from_ne_bytes(pl[4..8].try_into().unwrap()), pid.0, "pl_lwpid");
+    assert_eq!(i32::from_ne_bytes(pl[8..12].try_into().unwrap()), abi::PL_EVENT_SIGNAL, "the SIGSTOP stop");
+    assert_eq!(i32::from_ne_bytes(pl[12..16].try_into().unwrap()), abi::PL_FLAG_SI, "only PL_FLAG_SI");
+    let si_at = 4 + std::mem::offset_of!(abi::ptrace_lwpinfo, pl_siginfo);
+    assert_eq!(i32::from_ne_bytes(pl[si_at..si_at + 4].try_into().unwrap()), libc::SIGSTOP, "si_signo");
+    assert_eq!(errno(t.set_regset(pid.into(), NT_THRMISC, &tm)), Errno::EINVAL, "no setter");
+    assert_eq!(errno(t.set_regset(pid.into(), NT_PTLWPINFO, &pl)), Errno::EINVAL, "no setter");
+    assert_eq!(errno(t.get_regset(pid.into(), 8)), Errno::EINVAL, "NT_PROCSTAT_PROC is a core note only");
     t.kill(pid.into()).unwrap();
     wait_pid(&mut t, pid);
 }

@@ -82,6 +82,30 @@
 #define PT_VM_ENTRY		41	/* struct ptrace_vm_entry, one map entry */
 #define PT_GETREGSET		42	/* struct iovec, data = NT_* note type */
 #define PT_SETREGSET		43
+
+/*
+ * Register-set note types PT_GETREGSET/PT_SETREGSET accept (FreeBSD's
+ * <sys/elf_common.h> values; glibc's <elf.h> has the first two and
+ * NT_X86_XSTATE, not FreeBSD's own).
+ */
+#ifndef NT_PRSTATUS
+#define NT_PRSTATUS		1	/* prstatus_t */
+#endif
+#ifndef NT_FPREGSET
+#define NT_FPREGSET		2	/* struct fpreg */
+#endif
+#ifndef NT_THRMISC
+#define NT_THRMISC		7	/* struct thrmisc: the thread's name (read only) */
+#endif
+#ifndef NT_PTLWPINFO
+#define NT_PTLWPINFO		17	/* int structsize; struct ptrace_lwpinfo (read only) */
+#endif
+#ifndef NT_X86_SEGBASES
+#define NT_X86_SEGBASES		0x200	/* %fs and %gs bases */
+#endif
+#ifndef NT_X86_XSTATE
+#define NT_X86_XSTATE		0x202	/* XSAVE area */
+#endif
 #define PT_SC_REMOTE		44	/* struct ptrace_sc_remote */
 
 #define PT_FIRSTMACH		64	/* first machine-dependent request */

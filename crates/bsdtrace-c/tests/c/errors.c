@@ -87,7 +87,21 @@ main(void)
 		struct iovec iov = { NULL, 0 };
 		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PRSTATUS), "PT_GETREGSET size query");
 		OK(iov.iov_len == 224, "NT_PRSTATUS is a 224-byte prstatus_t");
-		FAILS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, 7), EINVAL, "PT_GETREGSET NT_THRMISC (not provided): EINVAL");
+		FAILS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, 8), EINVAL, "PT_GETREGSET NT_PROCSTAT_PROC (a core note only): EINVAL");
+		/* An int, then the struct right after it (unaligned, as FreeBSD's
+		 * kernel lays the note out). */
+		char lwbuf[sizeof(int) + sizeof(struct ptrace_lwpinfo)];
+		struct ptrace_lwpinfo lwpl;
+		int structsize;
+		memset(lwbuf, 0, sizeof(lwbuf));
+		iov.iov_base = lwbuf;
+		iov.iov_len = sizeof(lwbuf);
+		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PTLWPINFO), "PT_GETREGSET NT_PTLWPINFO");
+		memcpy(&structsize, lwbuf, sizeof(int));
+		memcpy(&lwpl, lwbuf + sizeof(int), sizeof(lwpl));
+		OK(structsize == (int)sizeof(struct ptrace_lwpinfo) && lwpl.pl_lwpid == pl.pl_lwpid &&
+		    lwpl.pl_event == PL_EVENT_SIGNAL && lwpl.pl_siginfo.si_signo == SIGSTOP,
+		    "NT_PTLWPINFO: structsize, the C ABI's lwpid, the SIGSTOP siginfo");
 	}
 	FAILS(ptrace(PT_SC_REMOTE, plain, NULL, 40), EFAULT, "PT_SC_REMOTE NULL struct: EFAULT");
 	FAILS(ptrace(PT_STEP, plain, (caddr_t)1, 200), EINVAL, "PT_STEP signal 200: EINVAL");

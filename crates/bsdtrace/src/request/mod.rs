@@ -18,7 +18,9 @@ mod memory;
 mod regs;
 /// Register-set note types and `prstatus_t`.
 pub mod regset {
-    pub use super::regs::{Prstatus, NT_FPREGSET, NT_PRSTATUS, NT_X86_SEGBASES, NT_X86_XSTATE};
+    pub use super::regs::{
+        Prstatus, NT_FPREGSET, NT_PRSTATUS, NT_PTLWPINFO, NT_THRMISC, NT_X86_SEGBASES, NT_X86_XSTATE,
+    };
 }
 mod remote;
 mod vm;

@@ -329,8 +329,17 @@ fn fpreg_to_fxsave(f: &fpreg) -> sys::user_fpregs_struct {
 /// FreeBSD ELF note types PT_GETREGSET/PT_SETREGSET accept here.
 pub const NT_PRSTATUS: i32 = 1;
 pub const NT_FPREGSET: i32 = 2;
+/// `struct thrmisc`: the thread's name (read only).
+pub const NT_THRMISC: i32 = 7;
+/// An `int` (the struct's size) then a `struct ptrace_lwpinfo` with the
+/// thread's id, name, signal masks and, if it stopped for a signal, its
+/// siginfo (read only; FreeBSD fills nothing else).
+pub const NT_PTLWPINFO: i32 = 17;
 pub const NT_X86_SEGBASES: i32 = 0x200;
 pub const NT_X86_XSTATE: i32 = 0x202;
+
+/// `struct thrmisc`: `pr_tname[MAXCOMLEN + 1]` and a `u_int` of padding.
+const THRMISC_SIZE: usize = 24;
 
 /// FreeBSD's `prstatus_t` (NT_PRSTATUS), 224 bytes on amd64.
 #[repr(C)]
@@ -368,6 +377,8 @@ impl Tracer {
         Ok(match nt {
             NT_PRSTATUS => std::mem::size_of::<Prstatus>(),
             NT_FPREGSET => std::mem::size_of::<fpreg>(),
+            NT_THRMISC => THRMISC_SIZE,
+            NT_PTLWPINFO => 4 + std::mem::size_of::<crate::abi::ptrace_lwpinfo>(),
             NT_X86_SEGBASES => 16,
             NT_X86_XSTATE => self.xstate_info(t)?.1 as usize,
             _ => return Err(Errno::EINVAL.into()),
@@ -395,6 +406,34 @@ impl Tracer {
                 Ok(as_bytes(&ps))
             }
             NT_FPREGSET => Ok(as_bytes(&self.get_fpregs(t)?)),
+            NT_THRMISC => {
+                // char pr_tname[MAXCOMLEN + 1]; u_int _pad;
+                let info = self.lwpinfo(t)?;
+                let mut v = vec![0u8; THRMISC_SIZE];
+                let name = info.tdname_str();
+                let n = name.len().min(crate::abi::TDNAMLEN - 1);
+                v[..n].copy_from_slice(&name.as_bytes()[..n]);
+                Ok(v)
+            }
+            NT_PTLWPINFO => {
+                let info = self.lwpinfo(t)?;
+                let mut pl: crate::abi::ptrace_lwpinfo = sys::zeroed_lwpinfo();
+                pl.pl_lwpid = info.lwpid.0;
+                pl.pl_event = crate::abi::PL_EVENT_NONE;
+                pl.pl_sigmask = sys::bits_to_sigset(info.sigmask);
+                pl.pl_siglist = sys::bits_to_sigset(info.siglist);
+                if info.flags & crate::abi::PL_FLAG_SI != 0 {
+                    pl.pl_event = crate::abi::PL_EVENT_SIGNAL;
+                    pl.pl_flags = crate::abi::PL_FLAG_SI;
+                    pl.pl_siginfo = info.siginfo;
+                }
+                for (d, s) in pl.pl_tdname.iter_mut().zip(info.tdname.iter()) {
+                    *d = *s as libc::c_char;
+                }
+                let mut v = (std::mem::size_of::<crate::abi::ptrace_lwpinfo>() as i32).to_ne_bytes().to_vec();
+                v.extend_from_slice(&as_bytes(&pl));
+                Ok(v)
+            }
             NT_X86_SEGBASES => {
                 let mut v = self.get_fsbase(t)?.to_le_bytes().to_vec();
                 v.extend_from_slice(&self.get_gsbase(t)?.to_le_bytes());
@@ -424,6 +463,7 @@ impl Tracer {
                 self.set_gsbase(t, u64::from_le_bytes(data[8..16].try_into().expect("8")))
             }
             NT_X86_XSTATE => self.set_xstate(t, data),
+            // NT_THRMISC and NT_PTLWPINFO have no setter in FreeBSD.
             _ => Err(Errno::EINVAL.into()),
         }
     }

@@ -477,6 +477,13 @@ pub fn bits_to_sigset(bits: u64) -> libc::sigset_t {
     set
 }
 
+/// An all-zero `struct ptrace_lwpinfo` (integers, sigsets, a siginfo and
+/// a name: zero is valid for each).
+pub fn zeroed_lwpinfo() -> crate::abi::ptrace_lwpinfo {
+    // SAFETY: every field is plain data for which all-zero bytes are valid.
+    unsafe { std::mem::zeroed() }
+}
+
 pub fn zeroed_siginfo() -> siginfo_t {
     unsafe { std::mem::zeroed() }
 }
