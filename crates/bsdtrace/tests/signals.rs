@@ -216,3 +216,41 @@ fn step_with_a_caught_signal_runs_the_handler_first() {
     assert!(now > rip && now <= rip + 15, "one instruction after {rip:#x}, at {now:#x}");
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1), "the handler ran exactly once");
 }
+
+/// A thread waiting in vfork() for a child we hold cannot stop (Linux's
+/// killable-only wait): the process's stop completes when the child goes.
+/// Nothing is lost and nothing hangs when the child is continued.
+#[test]
+fn a_vfork_parent_thread_completes_the_stop_when_its_child_goes() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["vfork_thread"]);
+    t.follow_fork(pid.into(), true).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    let (mut child, mut forked, mut usr1) = (None, false, false);
+    while child.is_none() || !forked {
+        let (p, st) = wait(&mut t);
+        if p == pid {
+            match t.stop_event(pid.into()).unwrap().1 {
+                Some(Event::Forked { vfork: true, .. }) => forked = true,
+                Some(Event::Signal { sig: libc::SIGUSR1 }) => usr1 = true,
+                other => panic!("parent stop {st:?} {other:?}"),
+            }
+            t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        } else {
+            assert_eq!(st, WaitStatus::Stopped(libc::SIGSTOP), "the child's first stop");
+            child = Some(p);
+        }
+    }
+    let child = child.unwrap();
+    // The parent runs; its vforking thread now waits for the child we hold,
+    // so a stop of the parent (SIGUSR1) cannot complete yet.
+    assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
+    t.resume(child.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, child), WaitStatus::Exited(9));
+    if !usr1 {
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1));
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    }
+    // The parent is running: its thread reaps the child, and it exits.
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(0));
+}

@@ -113,6 +113,20 @@ static void *stdin_exit(void *arg) {
     exit(leader_exit_code);
 }
 
+static int vfork_gate[2];
+
+static void *vforker(void *arg) {
+    (void)arg;
+    if (write(vfork_gate[1], "x", 1) != 1)
+        return (void *)(intptr_t)102;
+    pid_t c = vfork();
+    if (c == 0)
+        _exit(9);
+    int st;
+    waitpid(c, &st, 0);
+    return (void *)(intptr_t)(WIFEXITED(st) && WEXITSTATUS(st) == 9 ? 0 : 103);
+}
+
 static void write_file(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -261,6 +275,20 @@ int main(int argc, char **argv) {
         int st;
         waitpid(c, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    } else if (!strcmp(m, "vfork_thread")) {
+        /* A thread vforks (its child exits 9); the main thread raises
+         * SIGUSR1 once the thread is about to vfork. */
+        pthread_t t;
+        if (pipe(vfork_gate) != 0)
+            return 100;
+        pthread_create(&t, NULL, vforker, NULL);
+        char c;
+        if (read(vfork_gate[0], &c, 1) != 1)
+            return 101;
+        raise(SIGUSR1);
+        void *rv;
+        pthread_join(t, &rv);
+        return (int)(intptr_t)rv;
     } else if (!strcmp(m, "vfork")) {
         pid_t c = vfork();
         if (c == 0)
