@@ -12,7 +12,7 @@
 //! It must never touch the caller's memory except through `copy`.
 
 use crate::copy::{
-    copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, zeroed, Plain,
+    copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, Plain,
 };
 use crate::executor::{self, Ctx};
 use bsdtrace::abi::{self, *};
@@ -422,22 +422,8 @@ fn pt_lwpinfo(t: &mut Tracer, tg: Target, addr: usize, data: i32) -> Result<i32,
     if data <= 0 || data as usize > size_of::<ptrace_lwpinfo>() {
         return Err(Errno::EINVAL);
     }
-    let info = t.lwpinfo(tg).map_err(e)?;
-    let mut pl: ptrace_lwpinfo = zeroed();
-    pl.pl_lwpid = info.lwpid.0 + LWPID_BASE;
-    pl.pl_event = info.event;
-    pl.pl_flags = info.flags;
-    pl.pl_sigmask = bsdtrace::sys::bits_to_sigset(info.sigmask);
-    pl.pl_siglist = bsdtrace::sys::bits_to_sigset(info.siglist);
-    if info.flags & PL_FLAG_SI != 0 {
-        pl.pl_siginfo = info.siginfo;
-    }
-    for (d, s) in pl.pl_tdname.iter_mut().zip(info.tdname.iter()) {
-        *d = *s as libc::c_char;
-    }
-    pl.pl_child_pid = info.child_pid;
-    pl.pl_syscall_code = info.syscall_code;
-    pl.pl_syscall_narg = info.syscall_narg;
+    let mut pl = t.lwpinfo(tg).map_err(e)?.to_abi();
+    pl.pl_lwpid += LWPID_BASE;
     copyout_prefix(addr, &pl, data as usize)?;
     Ok(0)
 }

@@ -49,6 +49,27 @@ impl LwpInfo {
         let n = self.tdname.iter().position(|&b| b == 0).unwrap_or(self.tdname.len());
         std::str::from_utf8(&self.tdname[..n]).unwrap_or("")
     }
+
+    /// The same answer as FreeBSD's `struct ptrace_lwpinfo` (with the Rust
+    /// LWP id; the C face moves it into its id range).
+    pub fn to_abi(&self) -> abi::ptrace_lwpinfo {
+        let mut pl = sys::zeroed_lwpinfo();
+        pl.pl_lwpid = self.lwpid.0;
+        pl.pl_event = self.event;
+        pl.pl_flags = self.flags;
+        pl.pl_sigmask = sys::bits_to_sigset(self.sigmask);
+        pl.pl_siglist = sys::bits_to_sigset(self.siglist);
+        if self.flags & abi::PL_FLAG_SI != 0 {
+            pl.pl_siginfo = self.siginfo;
+        }
+        for (d, s) in pl.pl_tdname.iter_mut().zip(self.tdname.iter()) {
+            *d = *s as libc::c_char;
+        }
+        pl.pl_child_pid = self.child_pid;
+        pl.pl_syscall_code = self.syscall_code;
+        pl.pl_syscall_narg = self.syscall_narg;
+        pl
+    }
 }
 
 /// The `PL_FLAG_*` set an event reports.

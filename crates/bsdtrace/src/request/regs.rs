@@ -416,20 +416,16 @@ impl Tracer {
                 Ok(v)
             }
             NT_PTLWPINFO => {
+                // FreeBSD's note fills only the id, name, masks and, at a
+                // signal stop, the siginfo.
                 let info = self.lwpinfo(t)?;
-                let mut pl: crate::abi::ptrace_lwpinfo = sys::zeroed_lwpinfo();
-                pl.pl_lwpid = info.lwpid.0;
-                pl.pl_event = crate::abi::PL_EVENT_NONE;
-                pl.pl_sigmask = sys::bits_to_sigset(info.sigmask);
-                pl.pl_siglist = sys::bits_to_sigset(info.siglist);
-                if info.flags & crate::abi::PL_FLAG_SI != 0 {
-                    pl.pl_event = crate::abi::PL_EVENT_SIGNAL;
-                    pl.pl_flags = crate::abi::PL_FLAG_SI;
-                    pl.pl_siginfo = info.siginfo;
-                }
-                for (d, s) in pl.pl_tdname.iter_mut().zip(info.tdname.iter()) {
-                    *d = *s as libc::c_char;
-                }
+                let mut pl = info.to_abi();
+                let si = info.flags & crate::abi::PL_FLAG_SI;
+                pl.pl_flags = si;
+                pl.pl_event = if si != 0 { crate::abi::PL_EVENT_SIGNAL } else { crate::abi::PL_EVENT_NONE };
+                pl.pl_child_pid = 0;
+                pl.pl_syscall_code = 0;
+                pl.pl_syscall_narg = 0;
                 let mut v = (std::mem::size_of::<crate::abi::ptrace_lwpinfo>() as i32).to_ne_bytes().to_vec();
                 v.extend_from_slice(&as_bytes(&pl));
                 Ok(v)
