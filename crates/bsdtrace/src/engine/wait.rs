@@ -157,24 +157,29 @@ impl Tracer {
         if !self.interrupts_out {
             return false;
         }
-        if !self.procs.values().any(|p| p.lwps.iter().any(|l| l.interrupt_pending)) {
+        // One pass: is any interrupt still out, and which stopping
+        // processes to poll (only once one of their threads has stopped:
+        // right after the interrupts nothing has, pinned to one CPU none has
+        // even run, and a poll would be a wasted syscall per stop).
+        let mut pending = false;
+        let mut stopping: Vec<Pid> = Vec::new();
+        for (pid, p) in &self.procs {
+            let (mut interrupted, mut stopped) = (false, false);
+            for l in &p.lwps {
+                interrupted |= l.interrupt_pending;
+                stopped |= matches!(l.linux, super::LinuxState::Stopped(_));
+            }
+            pending |= interrupted;
+            if interrupted && stopped && p.state == ProcState::Stopping {
+                stopping.push(*pid);
+            }
+        }
+        if !pending {
             self.interrupts_out = false;
             return false;
         }
         let flags = self.wait_flags | sys::WNOHANG;
         let mut any = false;
-        // Only once one thread has stopped: right after the interrupts
-        // nothing has (pinned to one CPU, none has even run), and a poll
-        // would be a wasted syscall per stop on the one-thread path.
-        let stopping: Vec<Pid> = self
-            .procs
-            .iter()
-            .filter(|(_, p)| {
-                p.state == ProcState::Stopping
-                    && p.lwps.iter().any(|l| matches!(l.linux, super::LinuxState::Stopped(_)))
-            })
-            .map(|(pid, _)| *pid)
-            .collect();
         for pid in stopping {
             let mut i: usize = 0;
             // The next interrupted, not yet stopped LWP from position i on.
