@@ -324,24 +324,16 @@ fn interrupt_errors() {
 #[test]
 #[allow(clippy::zombie_processes)] // the shell is reaped by the Tracer's wait
 fn detach_after_the_leader_left_gives_the_exit_to_the_real_parent() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    let mut fds = [0; 2];
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    let mut sh = std::process::Command::new("bash")
-        .arg("-c")
-        // (An explicit <&0: a background job's stdin is /dev/null otherwise.)
-        .arg(format!("{} leader_first_on_stdin 7 <&0 & wait $!; echo \"status $?\"", tracee()))
-        .env("READY_FD", w.as_raw_fd().to_string())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(w);
-    let mut line = String::new();
-    BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
-    let pid = Pid(line.trim().strip_prefix("ready ").expect(&line).parse().unwrap());
+    use std::io::{Read, Write};
+    let (mut sh, line) = spawn_until_ready(
+        std::process::Command::new("bash")
+            .arg("-c")
+            // (An explicit <&0: a background job's stdin is /dev/null otherwise.)
+            .arg(format!("{} leader_first_on_stdin 7 <&0 & wait $!; echo \"status $?\"", tracee()))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped()),
+    );
+    let pid = Pid(line.strip_prefix("ready ").expect(&line).parse().unwrap());
     let mut t = Tracer::new();
     t.attach(pid.into()).unwrap();
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
@@ -396,20 +388,12 @@ fn an_exit_carries_its_resource_usage() {
 /// thread runs is still a process FreeBSD's PT_ATTACH can trace.
 #[test]
 fn attach_to_a_process_whose_leader_has_exited() {
-    use std::io::{BufRead, BufReader, Write};
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    let mut fds = [0; 2];
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    let mut child = std::process::Command::new(tracee())
-        .args(["leader_first_on_stdin", "7"])
-        .env("READY_FD", w.as_raw_fd().to_string())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(w);
-    let mut line = String::new();
-    BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+    use std::io::Write;
+    let (mut child, _) = spawn_until_ready(
+        std::process::Command::new(tracee())
+            .args(["leader_first_on_stdin", "7"])
+            .stdin(std::process::Stdio::piped()),
+    );
     let pid = Pid(child.id() as i32);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"x").unwrap();

@@ -75,25 +75,29 @@ pub struct Untraced {
 
 impl Untraced {
     pub fn start(args: &[&str]) -> Untraced {
-        let mut fds = [0; 2];
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let child = Command::new(tracee())
-            .args(args)
-            .env("READY_FD", w.as_raw_fd().to_string())
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("spawn tracee");
-        drop(w);
-        let mut line = String::new();
-        BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready");
+        let mut cmd = Command::new(tracee());
+        cmd.args(args).stdin(Stdio::null());
+        let (child, line) = spawn_until_ready(&mut cmd);
+        assert_eq!(line, "ready");
         Untraced { child }
     }
 
     pub fn pid(&self) -> Pid {
         Pid(self.child.id() as i32)
     }
+}
+
+/// Spawn `cmd` with `$READY_FD` naming a pipe, and return once the tracee
+/// (or anything it starts) wrote its first line there (trimmed).
+pub fn spawn_until_ready(cmd: &mut Command) -> (Child, String) {
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let child = cmd.env("READY_FD", w.as_raw_fd().to_string()).spawn().expect("spawn");
+    drop(w);
+    let mut line = String::new();
+    BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+    (child, line.trim().to_string())
 }
 
 impl Drop for Untraced {
