@@ -251,7 +251,7 @@ impl Tracer {
     /// full length.
     pub fn get_xstate(&mut self, t: Target, buf: &mut [u8]) -> Result<usize> {
         let (_, tid) = self.stopped(t)?;
-        let mut area = vec![0u8; 8192];
+        let mut area = vec![0u8; XSTATE_MAX];
         let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
         let k = n.min(buf.len());
         buf[..k].copy_from_slice(&area[..k]);
@@ -261,7 +261,7 @@ impl Tracer {
     /// PT_GETXSTATE_INFO: (xsave mask, xsave length).
     pub fn xstate_info(&mut self, t: Target) -> Result<(u64, u32)> {
         let (_, tid) = self.stopped(t)?;
-        let mut area = vec![0u8; 8192];
+        let mut area = vec![0u8; XSTATE_MAX];
         let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
         // XCR0 as saved by Linux in the FXSAVE software-reserved bytes 464..472.
         let mask = u64::from_le_bytes(area[464..472].try_into().expect("8 bytes"));
@@ -282,6 +282,11 @@ impl Tracer {
         Ok(())
     }
 }
+
+/// Room for any XSAVE area: with AMX (tile data) it is ~11 KiB, and Linux's
+/// PTRACE_SETREGSET insists on the whole area, so a short buffer silently
+/// truncates the read and makes every write fail.
+const XSTATE_MAX: usize = 64 << 10;
 
 fn fxsave_to_fpreg(r: &sys::user_fpregs_struct) -> fpreg {
     // Both are the 512-byte FXSAVE image; copy field by field.
