@@ -435,3 +435,63 @@ fn dropping_the_tracer_kills_and_reaps_its_tracees() {
     assert_eq!(unsafe { libc::kill(spawned.0, 0) }, -1);
     assert_eq!(unsafe { libc::kill(attached.0, 0) }, -1);
 }
+
+/// A process whose kill-on-exit was cleared survives its tracer: dropping
+/// the Tracer, while the process runs or sits in a reported stop, detaches
+/// it (every thread) and it keeps running untraced.
+#[test]
+fn a_process_not_killed_on_exit_is_detached_when_the_tracer_goes() {
+    for stopped in [false, true] {
+        let u = Untraced::start(&["spinners", "3"]);
+        let mut t = Tracer::new();
+        let p = t.attach(u.pid().into()).unwrap();
+        assert_eq!(wait_pid(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+        t.set_kill_on_exit(p.into(), false).unwrap();
+        if !stopped {
+            t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+        }
+        drop(t);
+        let tasks: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", p.0))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(tasks.len(), 4);
+        for tid in tasks {
+            let status = std::fs::read_to_string(format!("/proc/{}/task/{tid}/status", p.0)).unwrap();
+            assert!(status.contains("TracerPid:\t0\n"), "{status}");
+        }
+        // Running again: the spinners burn CPU.
+        let cpu = |pid: i32| {
+            let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+            let f: Vec<&str> = s.rsplit_once(')').unwrap().1.split_whitespace().collect();
+            f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+        };
+        let before = cpu(p.0);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(cpu(p.0) > before, "the detached process runs");
+        assert_ne!(proc_state(p.0), 't');
+    }
+}
+
+/// The kernel honours the choice too: a tracer thread that dies without
+/// cleaning up (here: it exits without dropping its Tracer) leaves a
+/// process whose kill-on-exit was cleared running.
+#[test]
+fn a_process_not_killed_on_exit_survives_a_tracer_that_vanishes() {
+    let u = Untraced::start(&["spinners", "2"]);
+    let pid = u.pid();
+    std::thread::spawn(move || {
+        let mut t = Tracer::new();
+        let p = t.attach(pid.into()).unwrap();
+        assert_eq!(wait_pid(&mut t, p), WaitStatus::Stopped(libc::SIGSTOP));
+        t.set_kill_on_exit(p.into(), false).unwrap();
+        t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+        std::mem::forget(t);
+    })
+    .join()
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(unsafe { libc::kill(pid.0, 0) }, 0, "still alive");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
+    assert!(status.contains("TracerPid:\t0\n"), "{status}");
+}

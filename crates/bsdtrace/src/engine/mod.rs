@@ -306,6 +306,10 @@ pub(crate) struct Proc {
     pub seccomp: bool,
     /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
     pub restop: bool,
+    /// Kill it when the tracer goes (FreeBSD's `kern.kill_on_debugger_exit`
+    /// and Linux's PTRACE_O_EXITKILL); when cleared, the tracer's end
+    /// detaches it instead and it runs on ([`Tracer::set_kill_on_exit`]).
+    pub exit_kill: bool,
     /// tid -> position in `lwps`, checked on every use and rebuilt when
     /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
     /// each stop O(1) with hundreds of threads instead of a scan.
@@ -335,6 +339,7 @@ impl Proc {
             job_report: false,
             seccomp: false,
             restop: false,
+            exit_kill: true,
             index: Default::default(),
         }
     }
@@ -480,6 +485,7 @@ pub struct Tracer {
 /// leave a process running.
 impl Drop for Tracer {
     fn drop(&mut self) {
+        self.release_on_exit();
         let live: Vec<Pid> = self
             .procs
             .iter()
@@ -503,6 +509,41 @@ impl Drop for Tracer {
                     if !libc::WIFSTOPPED(st) || sys::resume(sys::PTRACE_CONT, tid, 0).is_err() {
                         break;
                     }
+                }
+            }
+        }
+    }
+}
+
+impl Tracer {
+    /// The processes whose kill-on-exit was cleared are detached, not
+    /// killed, when the tracer goes: stop each (if running), then detach it.
+    fn release_on_exit(&mut self) {
+        let keep: Vec<Pid> = self
+            .procs
+            .iter()
+            .filter(|(_, p)| !p.exit_kill && !p.killed && !matches!(p.state, ProcState::Exited { .. }))
+            .map(|(pid, _)| *pid)
+            .collect();
+        for pid in keep {
+            if let Some(p) = self.procs.get(&pid) {
+                if p.state == ProcState::Running {
+                    let _ = self.interrupt(Target::Proc(pid));
+                }
+            }
+            loop {
+                match self.procs.get_mut(&pid).map(|p| p.state) {
+                    Some(ProcState::Stopped { .. }) => {
+                        self.procs.get_mut(&pid).expect("present").state = ProcState::Stopped { waited: true };
+                        let _ = self.detach(Target::Proc(pid), 0);
+                        break;
+                    }
+                    Some(ProcState::Running | ProcState::Stopping) => {
+                        if self.wait(pid.0, WaitOptions::BLOCK).is_err() {
+                            break;
+                        }
+                    }
+                    _ => break,
                 }
             }
         }
@@ -723,6 +764,7 @@ impl Tracer {
         p.initial = Some(Event::Child);
         p.parent = Some(parent);
         p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
+        p.exit_kill = self.procs.get(&parent).is_none_or(|pp| pp.exit_kill);
         p.state = ProcState::Stopping;
         self.procs.insert(Pid(child), p);
         self.tids.insert(child, Pid(child));

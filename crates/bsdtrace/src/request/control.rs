@@ -322,6 +322,20 @@ impl Tracer {
         self.sync_options(pid)
     }
 
+    /// Whether `t`'s process dies with this tracer (the default, as with
+    /// FreeBSD's `kern.kill_on_debugger_exit` and Linux's
+    /// PTRACE_O_EXITKILL) or runs on. With `false`, dropping the `Tracer`
+    /// stops and detaches the process instead of killing it, and if the
+    /// tracing thread dies unexpectedly (SIGKILL, a crash) Linux detaches it
+    /// too. A tool that attaches to a running process (`truss -p`) clears
+    /// it so that its target survives it. Followed fork children inherit
+    /// the setting. Not a FreeBSD request.
+    pub fn set_kill_on_exit(&mut self, t: Target, on: bool) -> Result<()> {
+        let (pid, _) = self.stopped(t)?;
+        self.procs.get_mut(&pid).expect("checked").exit_kill = on;
+        self.sync_options(pid)
+    }
+
     /// PT_FOLLOW_FORK: set or clear PTRACE_FORK.
     pub fn follow_fork(&mut self, t: Target, on: bool) -> Result<()> {
         let m = self.event_mask(t)?;
@@ -337,7 +351,10 @@ impl Tracer {
     /// Apply the Linux options the event mask needs to every stopped thread.
     pub(crate) fn sync_options(&mut self, pid: Pid) -> Result<()> {
         let p = self.procs.get_mut(&pid).expect("checked");
-        let want = options_for(p.mask) | (p.options & sys::PTRACE_O_TRACESECCOMP);
+        let mut want = options_for(p.mask) | (p.options & sys::PTRACE_O_TRACESECCOMP);
+        if !p.exit_kill {
+            want &= !sys::PTRACE_O_EXITKILL;
+        }
         if want == p.options {
             return Ok(());
         }
