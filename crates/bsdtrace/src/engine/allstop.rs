@@ -1,0 +1,150 @@
+//! FreeBSD's whole-process stop: an event on a running process interrupts
+//! every other LWP; the stop is reportable once all are stopped; events
+//! that race in meanwhile are kept pending; continue resumes every LWP not
+//! PT_SUSPENDed. Job-control stops are held with PTRACE_LISTEN.
+
+use super::{Event, LinuxState, LinuxStop, Pid, ProcState, Tracer};
+use crate::sys::{self, Tid};
+
+impl Tracer {
+    /// Common tail of every stop: report, queue or resume.
+    pub(super) fn after_stop(&mut self, pid: Pid, tid: Tid, kind: LinuxStop, event: Option<Event>) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        if p.killed {
+            // Exiting: nothing more is reported; let every thread die.
+            p.pending.clear();
+            for l in p.lwps.iter_mut() {
+                l.event = None;
+                l.suspended = false;
+            }
+            if p.state == ProcState::Running {
+                return self.resume_lwp(pid, tid);
+            }
+            // Even a stop the tracer holds: a dying process cannot stay
+            // stopped (SIGKILL woke it), and its exit must reach wait.
+            self.ready.retain(|x| *x != pid);
+            return self.resume_all(pid);
+        }
+        match event {
+            Some(e) => {
+                let l = p.lwp_mut(tid).expect("live");
+                l.event = Some(e);
+                l.step = false;
+                p.pending.push_back(tid);
+                if p.state == ProcState::Running {
+                    p.state = ProcState::Stopping;
+                    self.interrupt_others(pid, tid);
+                }
+                self.check_all_stopped(pid);
+            }
+            None => {
+                if kind == LinuxStop::Group {
+                    return self.on_group_stop(pid, tid);
+                }
+                if p.state == ProcState::Running {
+                    self.resume_lwp(pid, tid);
+                } else {
+                    self.check_all_stopped(pid);
+                }
+            }
+        }
+    }
+
+    /// Job control: a SIGSTOP-class signal was delivered and the thread
+    /// entered group-stop. The process stays stopped (PTRACE_LISTEN) until
+    /// SIGCONT, as on FreeBSD; a WUNTRACED wait reports it once.
+    pub(super) fn on_group_stop(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        if p.state != ProcState::Running {
+            // We are stopping it anyway; resuming will restart the group stop.
+            return self.check_all_stopped(pid);
+        }
+        let sig = sys::siginfo(tid).map(|s| sys::si::signo(&s)).unwrap_or(libc::SIGSTOP);
+        if p.job_stopped.is_none() {
+            p.job_stopped = Some(if sig > 0 { sig } else { libc::SIGSTOP });
+            p.job_report = true;
+            self.ready.push_back(pid);
+        }
+        let _ = sys::resume(sys::PTRACE_LISTEN, tid, 0);
+        let p = self.procs.get_mut(&pid).expect("live");
+        if let Some(l) = p.lwp_mut(tid) {
+            l.linux = LinuxState::Running;
+        }
+    }
+
+    pub(crate) fn interrupt_others(&mut self, pid: Pid, except: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        for l in p.lwps.iter_mut() {
+            if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
+                tracing::trace!(tid = l.tid, "interrupt");
+                match sys::interrupt(l.tid) {
+                    Ok(()) => {
+                        l.interrupt_pending = true;
+                        self.interrupts_out = true;
+                    }
+                    // Gone already: its exit status is on its way.
+                    Err(_) => l.linux = LinuxState::Exiting,
+                }
+            }
+        }
+    }
+
+    /// If the process is stopping and every LWP has stopped, make the stop
+    /// reportable.
+    pub(crate) fn check_all_stopped(&mut self, pid: Pid) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        if p.state != ProcState::Stopping {
+            return;
+        }
+        if p.lwps.iter().any(|l| matches!(l.linux, LinuxState::Running | LinuxState::New)) {
+            return;
+        }
+        if let Some(init) = p.initial.take() {
+            let leader = p.lwps.iter().find(|l| l.is_live()).map(|l| l.tid);
+            if let Some(t) = leader {
+                let l = p.lwp_mut(t).expect("live");
+                l.event = Some(init);
+                p.pending.retain(|x| *x != t);
+                p.pending.push_front(t);
+            }
+        }
+        // The first pending event of a thread that may run gets reported.
+        let next = p
+            .pending
+            .iter()
+            .position(|t| p.lwp(*t).is_some_and(|l| !l.suspended && l.event.is_some()));
+        match next {
+            Some(i) => {
+                let t = p.pending.remove(i).expect("index valid");
+                p.xthread = Some(t);
+                p.state = ProcState::Stopped { waited: false };
+                self.ready.push_back(pid);
+            }
+            None => {
+                // Nothing to report after all (the event's thread died).
+                self.resume_all(pid);
+            }
+        }
+    }
+
+    /// Resume one LWP with the Linux request its process's mask asks for.
+    pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        if let Some(i) = p.position(tid) {
+            p.resume_at(i);
+        }
+    }
+
+    /// Resume every stopped, not suspended LWP (the continue of FreeBSD).
+    pub(crate) fn resume_all(&mut self, pid: Pid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        p.state = ProcState::Running;
+        p.xthread = None;
+        p.maps = None;
+        for i in 0..p.lwps.len() {
+            if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
+                p.resume_at(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! One traced thread: its Linux-level state (how to resume it) and what it
+//! holds for FreeBSD (its event, the signal to deliver, PT_SUSPEND and
+//! PT_SETSTEP, per-stop caches).
+
+use super::Event;
+use crate::sys::{self, Tid};
+use std::os::fd::OwnedFd;
+
+/// Syscall state tracked from the PTRACE_SYSCALL stops, so telling entry
+/// from exit costs no system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScState {
+    /// In user mode: the next syscall stop is an entry.
+    Out,
+    /// Inside a syscall: the next syscall stop is its exit.
+    In,
+    /// Not known (just attached): ask PTRACE_GET_SYSCALL_INFO once.
+    Unknown,
+}
+
+/// The Linux-level state of one traced thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinuxState {
+    /// Running (or about to report a stop we have not reaped yet).
+    Running,
+    /// In a ptrace-stop of the given kind.
+    Stopped(LinuxStop),
+    /// Created by clone/fork; its first (PTRACE_EVENT_STOP) stop is on its way.
+    New,
+    /// Past PTRACE_EVENT_EXIT: it will never stop again, only be reaped.
+    Exiting,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinuxStop {
+    /// Signal-delivery-stop: resuming with the signal delivers it.
+    Signal,
+    /// Syscall-entry or -exit stop.
+    Syscall,
+    /// Any PTRACE_EVENT_* stop other than the ones below.
+    Event,
+    /// PTRACE_EVENT_EXIT: resuming lets the thread die.
+    Exit,
+    /// Group-stop (job control) seen through PTRACE_EVENT_STOP.
+    Group,
+}
+
+#[derive(Debug)]
+pub(crate) struct Lwp {
+    pub tid: Tid,
+    pub linux: LinuxState,
+    /// A FreeBSD event this LWP holds (current or pending report).
+    pub event: Option<Event>,
+    /// siginfo of a signal event (also for TraceMe).
+    pub siginfo: Option<sys::siginfo_t>,
+    /// The signal event's siginfo was not fetched: ask the kernel when
+    /// wanted (valid until the LWP is resumed).
+    pub siginfo_lazy: bool,
+    /// Signal to hand to Linux when this LWP is resumed.
+    pub resume_sig: i32,
+    /// PT_SUSPEND: stays stopped across continue.
+    pub suspended: bool,
+    /// PT_SETSTEP / PT_STEP: resume with PTRACE_SINGLESTEP.
+    pub step: bool,
+    /// A PTRACE_INTERRUPT was sent and its PTRACE_EVENT_STOP not yet seen.
+    pub interrupt_pending: bool,
+    pub sc: ScState,
+    /// The next syscall-exit stop belongs to an event already reported with
+    /// SCX (exec, fork): swallow it, as FreeBSD reports them as one stop.
+    pub skip_scx: bool,
+    /// Set while stopped if the debug registers were written (cleared on detach).
+    pub dbregs_dirty: bool,
+    /// Cached Linux registers for this stop (cleared on resume).
+    pub regs: Option<sys::user_regs_struct>,
+    /// PTRACE_GET_SYSCALL_INFO answers serving PT_GET_SC_ARGS/PT_GET_SC_RET
+    /// without PTRACE_GETREGS (request/lwp.rs; aged on resume).
+    pub sc_info: crate::request::ScInfo,
+    /// PT_STEP with a caught signal: FreeBSD runs the handler unstepped.
+    pub handler_step: HandlerStep,
+    /// A Linux request that overrides the usual choice at the next resume.
+    pub force_req: Option<u32>,
+    /// `/proc/PID/task/TID/comm`, opened at the first PT_LWPINFO.
+    pub comm: Option<OwnedFd>,
+}
+
+/// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
+/// handler's first instruction; FreeBSD reports the step only after the
+/// next instruction of the interrupted code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HandlerStep {
+    None,
+    /// Resumed with PTRACE_SINGLESTEP and a signal that has a handler.
+    Armed,
+    /// In the handler: run to the exit of its rt_sigreturn, then step.
+    AwaitSigreturn,
+    /// Inside rt_sigreturn (whose exit shows orig_rax = -1, so the entry
+    /// is where it is recognised).
+    InSigreturn,
+}
+
+impl Lwp {
+    /// The siginfo of this LWP's stop: the kernel's for a signal, or for the
+    /// SIGSTOP of an attach or interrupt the one FreeBSD's kill() by the
+    /// tracer would carry (SI_USER, our pid and real uid). Built when asked,
+    /// not at every stop (two syscalls).
+    pub(crate) fn stop_siginfo(&self) -> Option<sys::siginfo_t> {
+        match (self.siginfo, self.event) {
+            (Some(si), _) => Some(si),
+            (None, Some(Event::Signal { .. })) if self.siginfo_lazy => sys::siginfo(self.tid).ok(),
+            (None, Some(Event::Attach | Event::Interrupt)) => {
+                let mut si = sys::zeroed_siginfo();
+                sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::getuid());
+                Some(si)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn new(tid: Tid, linux: LinuxState) -> Lwp {
+        Lwp {
+            tid,
+            linux,
+            event: None,
+            siginfo: None,
+            siginfo_lazy: false,
+            resume_sig: 0,
+            suspended: false,
+            step: false,
+            interrupt_pending: false,
+            sc: ScState::Out,
+            skip_scx: false,
+            dbregs_dirty: false,
+            regs: None,
+            sc_info: Default::default(),
+            handler_step: HandlerStep::None,
+            force_req: None,
+            comm: None,
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        matches!(self.linux, LinuxState::Stopped(_))
+    }
+
+    /// Counts as an LWP of the process (FreeBSD's thread list).
+    pub(crate) fn is_live(&self) -> bool {
+        !matches!(self.linux, LinuxState::Exiting)
+    }
+}

@@ -1,0 +1,176 @@
+//! One traced process: its LWPs in creation order, its whole-process state
+//! (running, stopping, stopped, exited), the pending events and per-process
+//! settings, and how one LWP is resumed.
+
+use super::{Event, LinuxState, LinuxStop, Lwp, Pid, ScState, SigProbe};
+use crate::sys::{self, Tid};
+use std::collections::VecDeque;
+use std::os::fd::OwnedFd;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProcState {
+    /// Running: nothing to report.
+    Running,
+    /// An event arrived; waiting for the other LWPs to stop.
+    Stopping,
+    /// Every LWP is stopped; `waited` once the tracer collected it (P_WAITED).
+    Stopped { waited: bool },
+    /// The process exited; the status waits to be collected.
+    Exited { status: i32 },
+}
+
+/// A snapshot of the memory map, valid while the process stays stopped.
+#[derive(Debug)]
+pub(crate) struct MapSnapshot {
+    pub timestamp: i32,
+    pub entries: Vec<sys::procfs::MapEntry>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Proc {
+    #[allow(dead_code)]
+    pub pid: Pid,
+    /// LWPs in creation order (FreeBSD's thread list order).
+    pub lwps: Vec<Lwp>,
+    pub state: ProcState,
+    /// The LWP whose event is reported now (`p_xthread`).
+    pub xthread: Option<Tid>,
+    /// LWPs holding unreported events, oldest first.
+    pub pending: VecDeque<Tid>,
+    /// PTRACE_* event mask.
+    pub mask: i32,
+    /// Linux ptrace options currently set on its threads.
+    pub options: u32,
+    /// PT_KILL was issued: report nothing but the exit.
+    pub killed: bool,
+    /// An event to give the leader once the first all-stop completes
+    /// (PT_ATTACH's SIGSTOP, an auto-attached child's CHILD stop).
+    pub initial: Option<Event>,
+    /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
+    /// at a non-signal stop): their delivery must not stop it again.
+    pub injected: u64,
+    /// `/proc/PID/mem`, opened on first write (reopened after exec).
+    pub mem: Option<OwnedFd>,
+    /// Where the signal dispositions are read (`/proc` files opened at the
+    /// first signal stop, re-read with one pread each; reopened after exec).
+    pub sigs: SigProbe,
+    pub maps: Option<MapSnapshot>,
+    /// The pid of the process that forked it, when we followed the fork.
+    pub parent: Option<Pid>,
+    /// Resource usage reaped with its exit.
+    pub rusage: Option<sys::Rusage>,
+    /// Attached after the main thread had exited (a zombie we could not
+    /// trace): the process ends with its last traced thread.
+    pub leader_gone: bool,
+    /// A job-control stop is in effect (SIGSTOP & co. delivered).
+    pub job_stopped: Option<i32>,
+    /// The job-control stop has not been reported to a WUNTRACED wait yet.
+    pub job_report: bool,
+    /// A seccomp filter picks the syscalls that stop (spawned with
+    /// [`SpawnOptions::trace_only`]): resume with PTRACE_CONT, and with
+    /// PTRACE_SYSCALL only from an entry to see its exit.
+    pub seccomp: bool,
+    /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
+    pub restop: bool,
+    /// Kill it when the tracer goes (FreeBSD's `kern.kill_on_debugger_exit`
+    /// and Linux's PTRACE_O_EXITKILL); when cleared, the tracer's end
+    /// detaches it instead and it runs on ([`Tracer::set_kill_on_exit`]).
+    pub exit_kill: bool,
+    /// tid -> position in `lwps`, checked on every use and rebuilt when
+    /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
+    /// each stop O(1) with hundreds of threads instead of a scan.
+    index: std::cell::RefCell<sys::TidMap<usize>>,
+}
+
+impl Proc {
+    pub(crate) fn new(pid: Pid, mask: i32) -> Proc {
+        Proc {
+            pid,
+            lwps: Vec::new(),
+            state: ProcState::Running,
+            xthread: None,
+            pending: VecDeque::new(),
+            mask,
+            options: 0,
+            killed: false,
+            initial: None,
+            injected: 0,
+            mem: None,
+            sigs: SigProbe::default(),
+            maps: None,
+            parent: None,
+            rusage: None,
+            leader_gone: false,
+            job_stopped: None,
+            job_report: false,
+            seccomp: false,
+            restop: false,
+            exit_kill: true,
+            index: Default::default(),
+        }
+    }
+
+    pub(super) fn position(&self, tid: Tid) -> Option<usize> {
+        if self.lwps.len() <= 16 {
+            // A scan of a few entries beats hashing.
+            return self.lwps.iter().position(|l| l.tid == tid);
+        }
+        if let Some(&i) = self.index.borrow().get(&tid) {
+            if self.lwps.get(i).is_some_and(|l| l.tid == tid) {
+                return Some(i);
+            }
+        }
+        // The list changed since the index was built (or `tid` is not in
+        // it): rebuild, which also drops the dead.
+        let mut idx = self.index.borrow_mut();
+        idx.clear();
+        idx.extend(self.lwps.iter().enumerate().map(|(i, l)| (l.tid, i)));
+        idx.get(&tid).copied()
+    }
+
+    pub(crate) fn lwp(&self, tid: Tid) -> Option<&Lwp> {
+        self.position(tid).map(|i| &self.lwps[i])
+    }
+
+    pub(crate) fn lwp_mut(&mut self, tid: Tid) -> Option<&mut Lwp> {
+        self.position(tid).map(|i| &mut self.lwps[i])
+    }
+
+    /// Resume the LWP at `i` with the Linux request the process's mask asks
+    /// for.
+    pub(crate) fn resume_at(&mut self, i: usize) {
+        let (mask, seccomp) = (self.mask, self.seccomp);
+        let l = &mut self.lwps[i];
+        let LinuxState::Stopped(kind) = l.linux else { return };
+        let tid = l.tid;
+        let sig = std::mem::take(&mut l.resume_sig);
+        let syscall = if seccomp {
+            // Only the exit of a syscall the filter stopped at.
+            l.sc == ScState::In && mask & crate::abi::PTRACE_SCX != 0
+        } else {
+            mask & crate::abi::PTRACE_SYSCALL != 0
+        };
+        let req = if let Some(r) = l.force_req.take() {
+            r
+        } else if l.step {
+            sys::PTRACE_SINGLESTEP
+        } else if syscall {
+            sys::PTRACE_SYSCALL
+        } else {
+            sys::PTRACE_CONT
+        };
+        l.regs = None;
+        l.siginfo_lazy = false;
+        l.sc_info.resumed(req);
+        tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
+        l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
+        if sys::resume(req, tid, sig).is_err() {
+            // Killed meanwhile: its exit is on its way.
+            l.linux = LinuxState::Exiting;
+        }
+    }
+
+    pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
+        self.lwps.iter().filter(|l| l.is_live())
+    }
+}

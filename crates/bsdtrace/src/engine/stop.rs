@@ -1,0 +1,375 @@
+//! What happens when Linux reports a status: one `wait4` status of a traced
+//! thread becomes a Linux stop kind (how to resume it) and, when FreeBSD
+//! would report it, an [`Event`]; exits of LWPs and processes; execs; new
+//! threads and followed children. The tail of every stop (report, queue or
+//! resume) is `allstop.rs`.
+
+use super::dbregs::{copy_dbregs, read_dbregs};
+use super::signals::{fault_signal, forced_fault, signal_ignored};
+use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, ScState, SigProbe, Tracer, BASE_OPTIONS};
+use crate::sys::{self, Tid};
+
+impl Tracer {
+    /// Handle one status from `wait4(-1, __WALL)`.
+    pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
+        tracing::trace!(tid, status = format_args!("{status:#x}"), known = ?self.tids.get(&tid), "wait4");
+        let Some(&pid) = self.tids.get(&tid) else {
+            return self.dispatch_unknown(tid, status);
+        };
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            return self.on_lwp_gone(pid, tid, status);
+        }
+        if !libc::WIFSTOPPED(status) {
+            return; // WCONTINUED of a tracee: nothing FreeBSD reports.
+        }
+        self.on_stop(pid, tid, status);
+    }
+
+    pub(super) fn dispatch_unknown(&mut self, tid: Tid, status: i32) {
+        if let Some(exp) = self.expected.remove(&tid) {
+            let Expect::Child(parent) = exp;
+            self.add_child_proc(parent, tid);
+            return self.dispatch(tid, status);
+        }
+        if libc::WIFSTOPPED(status) {
+            if (status >> 16) == sys::PTRACE_EVENT_STOP {
+                // The first stop of an auto-attached thread or child whose
+                // creator's event has not arrived (a PT_TRACE_ME child's
+                // first stop is never a PTRACE_EVENT_STOP).
+                self.early.insert(tid, status);
+                return;
+            }
+            if self.traceme.contains(&tid) || self.adoptable(tid) {
+                return self.adopt_traceme(tid, status);
+            }
+            // A job-control stop of a child we do not trace (WUNTRACED).
+            self.foreign.push_back((tid, status, None));
+            return;
+        }
+        // The exit of a child we do not trace (or of an early tid, or of a
+        // leader we released).
+        if self.early.remove(&tid).is_some() || self.released.remove(&tid) {
+            return;
+        }
+        let ru = self.last_rusage.take();
+        self.foreign.push_back((tid, status, ru));
+    }
+
+    pub(crate) fn add_new_lwp(&mut self, pid: Pid, tid: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live proc");
+        if p.lwp(tid).is_none() {
+            p.lwps.push(Lwp::new(tid, LinuxState::New));
+        }
+        self.tids.insert(tid, pid);
+    }
+
+    pub(super) fn add_child_proc(&mut self, parent: Pid, child: Tid) {
+        let mask = crate::abi::PTRACE_DEFAULT;
+        let mut p = Proc::new(Pid(child), mask);
+        // Linux copies the parent's options; they are fixed at the first stop.
+        p.options = self.procs.get(&parent).map(|pp| pp.options).unwrap_or(BASE_OPTIONS);
+        p.lwps.push(Lwp::new(child, LinuxState::New));
+        p.initial = Some(Event::Child);
+        p.parent = Some(parent);
+        p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
+        p.exit_kill = self.procs.get(&parent).is_none_or(|pp| pp.exit_kill);
+        p.state = ProcState::Stopping;
+        self.procs.insert(Pid(child), p);
+        self.tids.insert(child, Pid(child));
+    }
+
+    pub(super) fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
+        self.inherit_dbregs.remove(&tid);
+        let rusage = self.last_rusage.take();
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        // The leader is reported last (Linux delays it until the group is
+        // empty); without it (exited before we attached), the last thread.
+        let is_leader = tid == pid.0 || (p.leader_gone && p.lwps.iter().all(|l| l.tid == tid));
+        if is_leader {
+            // The leader is reported last (Linux delays it until the group is
+            // empty): the process is gone.
+            for l in &p.lwps {
+                self.tids.remove(&l.tid);
+            }
+            p.lwps.clear();
+            p.pending.clear();
+            p.xthread = None;
+            p.state = ProcState::Exited { status };
+            p.rusage = rusage;
+            p.mem = None;
+            p.sigs = SigProbe::default();
+            p.maps = None;
+            self.ready.retain(|x| *x != pid);
+            self.ready.push_back(pid);
+            return;
+        }
+        p.lwps.retain(|l| l.tid != tid);
+        p.pending.retain(|t| *t != tid);
+        if p.xthread == Some(tid) {
+            p.xthread = None;
+        }
+        self.tids.remove(&tid);
+        self.check_all_stopped(pid);
+    }
+
+    /// A ptrace-stop of a known LWP.
+    pub(super) fn on_stop(&mut self, pid: Pid, tid: Tid, status: i32) {
+        let sig = libc::WSTOPSIG(status);
+        let ev = (status >> 16) & 0xff;
+        let self_pid = self.self_pid;
+        let p = self.procs.get_mut(&pid).expect("tid index is consistent");
+        let mask = p.mask;
+        let killed = p.killed;
+        let lwp = p.lwp_mut(tid).expect("tid index is consistent");
+        let was_new = lwp.linux == LinuxState::New;
+        lwp.regs = None;
+        // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel
+        // clears JOBCTL_TRAP_STOP on every trap).
+        let interrupted = std::mem::take(&mut lwp.interrupt_pending);
+
+        // Classify the Linux stop into (how to resume, FreeBSD event if any).
+        if lwp.handler_step != HandlerStep::None && !killed {
+            if let Some(kind) = Self::handler_step_stop(lwp, sig, ev) {
+                lwp.linux = LinuxState::Stopped(kind);
+                return self.after_stop(pid, tid, kind, None);
+            }
+        }
+        let (kind, event): (LinuxStop, Option<Event>) = if sig == (libc::SIGTRAP | 0x80) {
+            let entry = match lwp.sc {
+                ScState::Out => true,
+                ScState::In => false,
+                ScState::Unknown => sys::syscall_info(tid)
+                    .map(|i| i.op == sys::PTRACE_SYSCALL_INFO_ENTRY)
+                    .unwrap_or(true),
+            };
+            lwp.sc = if entry { ScState::In } else { ScState::Out };
+            let e = if entry {
+                lwp.skip_scx = false;
+                (mask & crate::abi::PTRACE_SCE != 0).then_some(Event::SyscallEntry)
+            } else if std::mem::take(&mut lwp.skip_scx) {
+                None
+            } else {
+                (mask & crate::abi::PTRACE_SCX != 0).then_some(Event::SyscallExit)
+            };
+            (LinuxStop::Syscall, e)
+        } else if ev == 0 {
+            // Signal-delivery-stop. The siginfo is fetched now only when
+            // the decision needs it (a fault the kernel may have forced, a
+            // signal we may have sent); otherwise PT_LWPINFO fetches it
+            // while the LWP still sits in this stop (one request saved per
+            // SIGSTOP or SIGUSR1 stop).
+            lwp.sc = ScState::Out;
+            let bit = 1u64 << ((sig - 1) & 63);
+            let si = (p.injected & bit != 0 || fault_signal(sig))
+                .then(|| sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo()));
+            let code = si.as_ref().map_or(0, sys::si::code);
+            let ours = si.as_ref().is_some_and(|si| sys::si::pid(si) == self_pid)
+                && p.injected & bit != 0
+                && matches!(code, libc::SI_TKILL | libc::SI_USER);
+            let i = p.position(tid).expect("tid index is consistent");
+            let p_injected = &mut p.injected;
+            let p_sigs = &mut p.sigs;
+            let lwp = &mut p.lwps[i];
+            lwp.resume_sig = sig;
+            if ours {
+                *p_injected &= !(1u64 << ((sig - 1) & 63));
+                (LinuxStop::Signal, None)
+            } else if killed || (!forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig)) {
+                (LinuxStop::Signal, None)
+            } else {
+                lwp.siginfo_lazy = si.is_none();
+                lwp.siginfo = si;
+                (LinuxStop::Signal, Some(Event::Signal { sig }))
+            }
+        } else {
+            match ev {
+                sys::PTRACE_EVENT_STOP => {
+                    lwp.sc = ScState::Out;
+                    let group = matches!(sig, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU);
+                    if was_new {
+                        if let Some(dr) = self.inherit_dbregs.remove(&tid) {
+                            lwp.dbregs_dirty = copy_dbregs(tid, &dr);
+                        }
+                        let initial = p.initial.is_some() && tid == pid.0;
+                        let e = if initial {
+                            None // handed out by check_all_stopped
+                        } else if mask & crate::abi::PTRACE_LWP != 0 {
+                            Some(Event::Born)
+                        } else {
+                            None
+                        };
+                        (LinuxStop::Event, e)
+                    } else if group && !interrupted {
+                        (LinuxStop::Group, None)
+                    } else {
+                        (LinuxStop::Event, None)
+                    }
+                }
+                sys::PTRACE_EVENT_CLONE => {
+                    lwp.sc = ScState::In;
+                    if let Ok(new) = sys::event_msg(tid) {
+                        // The new thread is ours from now on (stopped at its
+                        // first trap): list it at once so an all-stop waits
+                        // for it and a detach releases it.
+                        let new = new as Tid;
+                        if lwp.dbregs_dirty {
+                            if let Some(dr) = read_dbregs(tid) {
+                                self.inherit_dbregs.insert(new, dr);
+                            }
+                        }
+                        self.add_new_lwp(pid, new);
+                        if let Some(st) = self.early.remove(&new) {
+                            self.dispatch(new, st);
+                        }
+                    }
+                    // Re-borrow after the nested dispatch.
+                    let p = self.procs.get_mut(&pid).expect("live");
+                    let l = p.lwp_mut(tid).expect("live");
+                    l.linux = LinuxState::Stopped(LinuxStop::Event);
+                    return self.after_stop(pid, tid, LinuxStop::Event, None);
+                }
+                sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK => {
+                    lwp.sc = ScState::In;
+                    let vfork = ev == sys::PTRACE_EVENT_VFORK;
+                    let child = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(0);
+                    let follow = mask & crate::abi::PTRACE_FORK != 0 && child > 0;
+                    if follow {
+                        lwp.skip_scx = true;
+                    }
+                    if follow && crate::procctl::has_state() {
+                        // FreeBSD children inherit protection only with PPROT_INHERIT.
+                        let _ = crate::procctl::sprotect_child_forked(pid.0, child);
+                    }
+                    if follow && lwp.dbregs_dirty {
+                        if let Some(dr) = read_dbregs(tid) {
+                            self.inherit_dbregs.insert(child, dr);
+                        }
+                    }
+                    if child > 0 {
+                        self.expected.insert(child, Expect::Child(pid));
+                        if let Some(st) = self.early.remove(&child) {
+                            self.expected.remove(&child);
+                            self.add_child_proc(pid, child);
+                            self.dispatch(child, st);
+                        }
+                    }
+                    let e = follow.then_some(Event::Forked { child: Pid(child), vfork });
+                    let p = self.procs.get_mut(&pid).expect("live");
+                    p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(LinuxStop::Event);
+                    return self.after_stop(pid, tid, LinuxStop::Event, e);
+                }
+                sys::PTRACE_EVENT_EXEC => {
+                    let old = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(tid);
+                    return self.on_exec(pid, tid, old);
+                }
+                sys::PTRACE_EVENT_SECCOMP => {
+                    // The filter chose this syscall: its entry stop.
+                    lwp.sc = ScState::In;
+                    lwp.skip_scx = false;
+                    (LinuxStop::Syscall, (mask & crate::abi::PTRACE_SCE != 0).then_some(Event::SyscallEntry))
+                }
+                sys::PTRACE_EVENT_VFORK_DONE => {
+                    lwp.sc = ScState::In;
+                    let e = (mask & crate::abi::PTRACE_VFORK != 0).then_some(Event::VforkDone);
+                    (LinuxStop::Event, e)
+                }
+                sys::PTRACE_EVENT_EXIT => {
+                    // FreeBSD reports EXITED only for a thread leaving on its
+                    // own (thr_exit), never for the last one or for threads
+                    // taken down by exit_group or a fatal signal. Those mean
+                    // the whole process is exiting: from now on it reports
+                    // nothing but its exit (FreeBSD's P_WEXIT).
+                    let r = sys::getregs(tid).ok();
+                    lwp.regs = r;
+                    let own_exit = r.is_some_and(|r| r.orig_rax == libc::SYS_exit as u64);
+                    let e = (own_exit && mask & crate::abi::PTRACE_LWP != 0 && !killed && p.live_lwps().nth(1).is_some())
+                        .then_some(Event::Exited);
+                    // A thread killed by another thread's execve (de_thread)
+                    // also dies of SIGKILL, but the process lives on.
+                    // (Linux gives those exit code 0, as exit_group(0) does.)
+                    let code = sys::event_msg(tid).unwrap_or(0) as i32;
+                    if !own_exit && (code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
+                        p.killed = true;
+                    }
+                    (LinuxStop::Exit, e)
+                }
+                _ => (LinuxStop::Event, None),
+            }
+        };
+        let p = self.procs.get_mut(&pid).expect("live");
+        p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
+        self.after_stop(pid, tid, kind, event);
+    }
+
+    /// A stop of an LWP stepping over a signal handler: `Some(kind)` if it
+    /// is part of that walk and must not be reported.
+    pub(super) fn handler_step_stop(l: &mut Lwp, sig: i32, ev: i32) -> Option<LinuxStop> {
+        match l.handler_step {
+            HandlerStep::Armed if sig == libc::SIGTRAP && ev == 0 => {
+                // At the handler's entry: run it, watching for rt_sigreturn.
+                l.handler_step = HandlerStep::AwaitSigreturn;
+                l.resume_sig = 0;
+                l.step = false;
+                l.force_req = Some(sys::PTRACE_SYSCALL);
+                Some(LinuxStop::Signal)
+            }
+            HandlerStep::AwaitSigreturn if sig == (libc::SIGTRAP | 0x80) => {
+                let entry = l.sc != ScState::In;
+                l.sc = if entry { ScState::In } else { ScState::Out };
+                if entry && sys::getregs(l.tid).is_ok_and(|r| r.orig_rax == libc::SYS_rt_sigreturn as u64) {
+                    l.handler_step = HandlerStep::InSigreturn;
+                }
+                l.force_req = Some(sys::PTRACE_SYSCALL);
+                Some(LinuxStop::Syscall)
+            }
+            HandlerStep::InSigreturn if sig == (libc::SIGTRAP | 0x80) => {
+                // Back in the interrupted code: now take the step.
+                l.sc = ScState::Out;
+                l.handler_step = HandlerStep::None;
+                l.step = true;
+                Some(LinuxStop::Syscall)
+            }
+            _ => {
+                l.handler_step = HandlerStep::None;
+                None
+            }
+        }
+    }
+
+    pub(super) fn on_exec(&mut self, pid: Pid, tid: Tid, old: Tid) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        // Every other thread is gone; a non-leader exec took over the pid.
+        if old != tid {
+            let mut moved = p.lwps.iter().position(|l| l.tid == old).map(|i| p.lwps.remove(i));
+            p.lwps.retain(|l| l.tid != tid);
+            if let Some(l) = moved.as_mut() {
+                l.tid = tid;
+            }
+            let l = moved.unwrap_or_else(|| Lwp::new(tid, LinuxState::Running));
+            p.lwps.insert(0, l);
+        }
+        let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
+        p.lwps.retain(|l| l.tid == tid);
+        p.pending.clear();
+        p.mem = None;
+        p.sigs = SigProbe::default();
+        p.maps = None;
+        for g in gone {
+            if g != tid {
+                self.tids.remove(&g);
+            }
+        }
+        self.tids.remove(&old);
+        self.tids.insert(tid, pid);
+        let p = self.procs.get_mut(&pid).expect("live");
+        let mask = p.mask;
+        let l = p.lwp_mut(tid).expect("just inserted");
+        l.comm = None; // the exec'ing thread's id may have changed
+        l.sc = ScState::In;
+        l.skip_scx = true;
+        l.interrupt_pending = false;
+        l.linux = LinuxState::Stopped(LinuxStop::Event);
+        let e = (mask & crate::abi::PTRACE_EXEC != 0).then_some(Event::Exec { old_tid: Lwpid(old) });
+        self.after_stop(pid, tid, LinuxStop::Event, e);
+    }
+}
