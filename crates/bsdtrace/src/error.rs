@@ -29,6 +29,7 @@ impl Errno {
     pub const EBADF: Errno = Errno(libc::EBADF);
     pub const EPIPE: Errno = Errno(libc::EPIPE);
     pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+    pub const EDEADLK: Errno = Errno(libc::EDEADLK);
 
     /// The calling thread's current `errno`.
     pub fn last() -> Errno {
@@ -55,6 +56,7 @@ impl Errno {
             libc::EBADF => "EBADF",
             libc::EPIPE => "EPIPE",
             libc::ENOTSUP => "ENOTSUP",
+            libc::EDEADLK => "EDEADLK",
             _ => "E?",
         }
     }

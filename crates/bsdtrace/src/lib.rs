@@ -81,6 +81,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod abi;
+pub mod driver;
 pub mod engine;
 pub mod error;
 pub mod procctl;
@@ -88,6 +89,7 @@ pub mod request;
 pub mod sys;
 pub mod sysent;
 
+pub use driver::{Backend, Engine, EngineOptions, Report};
 pub use engine::{Event, Lwpid, Pid, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
 pub use request::control::trace_me;

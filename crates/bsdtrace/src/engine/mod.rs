@@ -91,6 +91,16 @@ pub struct Tracer {
     /// `std::process::Child::wait` in another thread, never steal each
     /// other's statuses. [`Tracer::process_wide`] clears it.
     pub(crate) wait_flags: i32,
+    /// Run by an [`crate::Engine`] thread, which does all the waiting:
+    /// [`Tracer::wait`] would steal its statuses and is refused.
+    pub(crate) driven: bool,
+    /// The engine thread's doorbell child ([`crate::sys::wakeup`]): its
+    /// statuses are kept apart for the engine, never dispatched.
+    pub(crate) doorbell: Option<Tid>,
+    pub(crate) doorbell_statuses: Vec<i32>,
+    /// Processes this tracer forked ([`Tracer::spawn`]) whose exit has not
+    /// been reported: they stay our children after a detach.
+    pub(crate) children: std::collections::BTreeSet<i32>,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -207,6 +217,10 @@ impl Tracer {
             interrupts_out: false,
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
+            driven: false,
+            doorbell: None,
+            doorbell_statuses: Vec::new(),
+            children: Default::default(),
             _not_send: std::marker::PhantomData,
         }
     }

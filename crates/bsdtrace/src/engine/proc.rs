@@ -32,6 +32,9 @@ pub(crate) struct Proc {
     pub pid: Pid,
     /// LWPs in creation order (FreeBSD's thread list order).
     pub lwps: Vec<Lwp>,
+    /// Its process group when traced and after each exec (kept for the
+    /// report of its exit, which wait(0) and wait(-pgid) select by).
+    pub pgid: i32,
     pub state: ProcState,
     /// The LWP whose event is reported now (`p_xthread`).
     pub xthread: Option<Tid>,
@@ -87,6 +90,7 @@ impl Proc {
         Proc {
             pid,
             lwps: Vec::new(),
+            pgid: sys::getpgid(pid.0).unwrap_or(-1),
             state: ProcState::Running,
             xthread: None,
             pending: VecDeque::new(),

@@ -69,6 +69,7 @@ impl Tracer {
         p.lwps.push(Lwp::new(pid, LinuxState::Running));
         self.procs.insert(Pid(pid), p);
         self.tids.insert(pid, Pid(pid));
+        self.children.insert(pid);
         sys::release_gate(gate);
         Ok(Pid(pid))
     }

@@ -14,6 +14,9 @@ impl Tracer {
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
         tracing::trace!(tid, status = format_args!("{status:#x}"), known = ?self.tids.get(&tid), "wait4");
         let Some(&pid) = self.tids.get(&tid) else {
+            if self.doorbell == Some(tid) {
+                return self.doorbell_statuses.push(status);
+            }
             return self.dispatch_unknown(tid, status);
         };
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
@@ -351,6 +354,7 @@ impl Tracer {
         let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
         p.lwps.retain(|l| l.tid == tid);
         p.pending.clear();
+        p.pgid = sys::getpgid(pid.0).unwrap_or(p.pgid);
         p.mem = None;
         p.sigs = SigProbe::default();
         p.maps = None;

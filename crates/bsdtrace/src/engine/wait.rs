@@ -28,6 +28,17 @@ impl WaitOptions {
     pub const NOHANG: WaitOptions = WaitOptions { nohang: true, untraced: false, continued: false, interruptible: false };
 }
 
+/// A status the engine thread takes from a driven [`Tracer`] to report.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reported {
+    pub pid: Pid,
+    pub status: WaitStatus,
+    pub rusage: Option<sys::Rusage>,
+    /// The process group of an exited traced process, as last known (the
+    /// process is gone; wait(0) and wait(-pgid) select by it).
+    pub pgid: Option<i32>,
+}
+
 /// A status as `wait()` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitStatus {
@@ -88,6 +99,10 @@ impl Tracer {
     /// a positive pid that one, 0 our process group, < -1 that process group.
     /// `Ok(None)` only with `nohang`.
     pub fn wait(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        if self.driven {
+            // The engine thread reaps and reports (Engine::wait).
+            return Err(Errno::EDEADLK.into());
+        }
         Ok(self.wait_inner(pid, opts, false)?.map(|(p, st, _)| (p, st)))
     }
 
@@ -98,6 +113,9 @@ impl Tracer {
     /// only this call asks: an exit the engine reaped during a plain
     /// [`Tracer::wait`] (another process's, kept for later) has `None`.
     pub fn wait_rusage(&mut self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus, Option<sys::Rusage>)>> {
+        if self.driven {
+            return Err(Errno::EDEADLK.into());
+        }
         self.wait_inner(pid, opts, true)
     }
 
@@ -210,8 +228,75 @@ impl Tracer {
         any
     }
 
+    /// Reap and dispatch every status the kernel has for us now, without
+    /// blocking (the engine thread's half of a wait: [`crate::Engine`]).
+    /// Returns whether anything was reaped.
+    pub(crate) fn pump(&mut self) -> Result<bool, Errno> {
+        let mut any = false;
+        loop {
+            if self.reap_interrupted() {
+                any = true;
+                continue;
+            }
+            match sys::wait4_rusage(-1, self.wait_flags | sys::WNOHANG, false, true) {
+                Ok(None) | Err(Errno::ECHILD) => return Ok(any),
+                Ok(Some((tid, st, ru))) => {
+                    self.last_rusage = ru;
+                    self.dispatch(tid, st);
+                    self.last_rusage = None;
+                    any = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Dispatch one status the engine thread reaped itself.
+    pub(crate) fn dispatch_reaped(&mut self, tid: sys::Tid, status: i32, rusage: Option<sys::Rusage>) {
+        self.last_rusage = rusage;
+        self.dispatch(tid, status);
+        self.last_rusage = None;
+    }
+
+    /// The next status to report, whatever its pid, for a driven tracer: a
+    /// whole-process stop (left *not* waited for: the engine's user marks
+    /// it with [`Tracer::mark_waited`] when its wait takes it), an exit, a
+    /// job-control stop, a continue, or a status of an untraced child.
+    pub(crate) fn take_reported(&mut self) -> Option<Reported> {
+        let all = WaitOptions { nohang: true, untraced: true, continued: true, interruptible: false };
+        let exits: Vec<(Pid, i32)> = self
+            .ready
+            .iter()
+            .filter_map(|p| self.procs.get(p).and_then(|x| matches!(x.state, ProcState::Exited { .. }).then_some((*p, x.pgid))))
+            .collect();
+        let (pid, status, rusage) = self.take_ready_marking(-1, all, false)?;
+        let pgid = exits.iter().find(|(p, _)| *p == pid).map(|(_, g)| *g);
+        if matches!(status, WaitStatus::Exited(_) | WaitStatus::Signaled { .. }) {
+            self.children.remove(&pid.0);
+        }
+        Some(Reported { pid, status, rusage, pgid })
+    }
+
+    /// The engine's user collected the stop of `pid` (FreeBSD's P_WAITED):
+    /// requests on it are allowed from now on.
+    pub(crate) fn mark_waited(&mut self, pid: Pid) {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            if p.state == (ProcState::Stopped { waited: false }) && !self.ready.contains(&pid) {
+                p.state = ProcState::Stopped { waited: true };
+            }
+        }
+    }
+
     /// A reportable status for `pid`, if one is ready.
     fn take_ready(&mut self, want: i32, opts: WaitOptions) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
+        let r = self.take_ready_marking(want, opts, true);
+        if let Some((pid, WaitStatus::Exited(_) | WaitStatus::Signaled { .. }, _)) = r {
+            self.children.remove(&pid.0);
+        }
+        r
+    }
+
+    fn take_ready_marking(&mut self, want: i32, opts: WaitOptions, mark: bool) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
         let mut i = 0;
         while i < self.ready.len() {
             let pid = self.ready[i];
@@ -225,7 +310,9 @@ impl Tracer {
             };
             match p.state {
                 ProcState::Stopped { waited: false } => {
-                    p.state = ProcState::Stopped { waited: true };
+                    if mark {
+                        p.state = ProcState::Stopped { waited: true };
+                    }
                     let x = p.xthread.and_then(|t| p.lwp(t)).and_then(|l| l.event);
                     self.ready.remove(i);
                     let sig = if std::mem::take(&mut p.restop) {

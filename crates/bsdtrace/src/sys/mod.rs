@@ -17,6 +17,7 @@ pub mod gdbsys;
 pub mod proc;
 pub mod procfs;
 pub mod procfs_stat;
+pub mod wakeup;
 
 pub type Tid = i32;
 

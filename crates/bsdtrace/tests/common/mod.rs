@@ -12,21 +12,30 @@ use std::sync::OnceLock;
 /// Path of the compiled tracee (built once per test binary).
 pub fn tracee() -> &'static str {
     static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tracees/tracee.c");
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let out = dir.join("bsdtrace-tracee");
-        let tmp = dir.join(format!("bsdtrace-tracee.{}", std::process::id()));
-        let st = Command::new("cc")
-            .args(["-O1", "-g", "-pthread", "-o"])
-            .arg(&tmp)
-            .arg(&src)
-            .status()
-            .expect("cc runs");
-        assert!(st.success(), "compiling tracee.c failed");
-        std::fs::rename(&tmp, &out).expect("rename tracee");
-        out.to_string_lossy().into_owned()
-    })
+    PATH.get_or_init(|| build_c("tracee"))
+}
+
+/// Path of the compiled `busy` tracee (tests/tracees/busy.c).
+pub fn busy() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| build_c("busy"))
+}
+
+/// Compile tests/tracees/NAME.c (once per test binary).
+fn build_c(name: &str) -> String {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/tracees/{name}.c"));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let out = dir.join(format!("bsdtrace-{name}"));
+    let tmp = dir.join(format!("bsdtrace-{name}.{}", std::process::id()));
+    let st = Command::new("cc")
+        .args(["-O1", "-g", "-pthread", "-o"])
+        .arg(&tmp)
+        .arg(&src)
+        .status()
+        .expect("cc runs");
+    assert!(st.success(), "compiling {name}.c failed");
+    std::fs::rename(&tmp, &out).expect("rename tracee");
+    out.to_string_lossy().into_owned()
 }
 
 /// A spawned, traced tracee stopped at its exec.

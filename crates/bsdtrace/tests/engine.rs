@@ -1,0 +1,152 @@
+//! The self-driving [`Engine`]: traced processes make progress while the
+//! program that traces them is blocked elsewhere (in `read()`, `poll()`,
+//! `sleep()`), with either wake-up backend.
+
+mod common;
+use bsdtrace::*;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+/// Every backend this kernel offers (io_uring needs Linux 6.7).
+fn engines() -> Vec<Engine> {
+    let mut v = vec![];
+    for b in [Backend::IoUring, Backend::Doorbell] {
+        match Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
+            Ok(e) => v.push(e),
+            Err(e) if b == Backend::IoUring => eprintln!("io_uring backend unavailable here: {e}"),
+            Err(e) => panic!("doorbell backend: {e}"),
+        }
+    }
+    v
+}
+
+fn pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+fn env_with(extra: &[(&str, String)]) -> Vec<String> {
+    let mut env: Vec<String> = std::env::vars().filter(|(k, _)| extra.iter().all(|(e, _)| e != k)).map(|(k, v)| format!("{k}={v}")).collect();
+    env.extend(extra.iter().map(|(k, v)| format!("{k}={v}")));
+    env
+}
+
+/// Kill `pid` if the test is still running after `secs`: a hang becomes a
+/// failure (the blocked read sees EOF) instead of a stuck suite.
+fn watchdog(pid: Pid, secs: u64) {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(secs));
+        unsafe { libc::kill(pid.0, libc::SIGKILL) };
+    });
+}
+
+#[test]
+fn a_tracee_needing_the_tracer_at_every_step_runs_while_the_tracer_blocks_in_read() {
+    for e in engines() {
+        let (r, w) = pipe();
+        let env = env_with(&[("READY_FD", w.as_raw_fd().to_string())]);
+        let pid = e.with(|t| t.spawn_env(&[busy(), "progress", "4", "40"], Some(&env))).unwrap();
+        drop(w);
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        watchdog(pid, 60);
+        // Outside the library: 160 thread births and deaths and 320
+        // ignored signals must pass without us.
+        let mut line = String::new();
+        BufReader::new(std::fs::File::from(r)).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "done", "backend {:?}", e.backend());
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Exited(0))));
+    }
+}
+
+#[test]
+fn an_exiting_tracee_becomes_a_zombie_without_the_tracer() {
+    for e in engines() {
+        let (in_r, in_w) = pipe();
+        let (ready_r, ready_w) = pipe();
+        let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string()), ("IN_FD", in_r.as_raw_fd().to_string())]);
+        let pid = e.with(|t| t.spawn_env(&[busy(), "exit_after_read"], Some(&env))).unwrap();
+        drop((in_r, ready_w));
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        watchdog(pid, 60);
+        let mut line = String::new();
+        BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        // Let it exit, and stay out of the library: its exit stop
+        // (PTRACE_EVENT_EXIT, which holds its descriptors open) must pass
+        // without us, as an exit is no debugger stop on FreeBSD.
+        std::fs::File::from(in_w).write_all_byte();
+        let mut state = '?';
+        for _ in 0..3000 {
+            state = proc_state(pid.0);
+            // A zombie, or already reaped by the engine (we spawned it, so
+            // the engine thread is its parent as well as its tracer).
+            if state == 'Z' || state == '?' {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(state == 'Z' || state == '?', "state {state}, backend {:?}", e.backend());
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Exited(7));
+    }
+}
+
+trait WriteByte {
+    fn write_all_byte(self);
+}
+impl WriteByte for std::fs::File {
+    fn write_all_byte(mut self) {
+        use std::io::Write;
+        self.write_all(b"x").unwrap();
+    }
+}
+
+#[test]
+fn a_stop_is_busy_until_a_wait_collects_it_and_the_ready_fd_says_when() {
+    for e in engines() {
+        let pid = e.with(|t| t.spawn(&[tracee(), "exit", "3"])).unwrap();
+        // poll() on the engine's descriptor, outside the library.
+        let mut p = libc::pollfd { fd: e.ready_fd().as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        assert_eq!(unsafe { libc::poll(&mut p, 1, 30_000) }, 1);
+        // Published but not collected: FreeBSD's EBUSY.
+        assert_eq!(e.with(|t| t.get_regs(pid.into())).unwrap_err().errno(), Errno::EBUSY);
+        assert_eq!(e.wait(-1, WaitOptions::NOHANG).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
+        // Collected: nothing left to read, and requests work.
+        assert_eq!(unsafe { libc::poll(&mut p, 1, 0) }, 0);
+        assert!(e.with(|t| t.get_regs(pid.into())).is_ok());
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Exited(3))));
+        assert_eq!(e.wait(-1, WaitOptions::NOHANG).unwrap_err().errno(), Errno::ECHILD);
+    }
+}
+
+#[test]
+fn any_thread_may_wait_and_request() {
+    for e in engines() {
+        let pid = e.with(|t| t.spawn(&[tracee(), "getppid", "200"])).unwrap();
+        let e2 = e.clone();
+        let waiter = std::thread::spawn(move || {
+            let mut stops = 0;
+            loop {
+                match e2.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1 {
+                    WaitStatus::Stopped(_) => {
+                        stops += 1;
+                        // Requests from a third thread.
+                        let e3 = e2.clone();
+                        std::thread::spawn(move || e3.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap())
+                            .join()
+                            .unwrap();
+                    }
+                    st => return (stops, st),
+                }
+            }
+        });
+        let (stops, st) = waiter.join().unwrap();
+        assert_eq!(st, WaitStatus::Exited(0));
+        assert!(stops > 400, "{stops}");
+    }
+}

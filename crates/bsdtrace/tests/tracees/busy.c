@@ -1,0 +1,226 @@
+/* Tracees that must make progress while their tracer is elsewhere, and
+ * that measure what a debugger's stops do to them.
+ *
+ *   busy progress N K   N threads, each K rounds of: getppid, an ignored
+ *                       SIGUSR1 (SIG_IGN) and a default-ignored SIGURG sent
+ *                       to itself, a thread created and joined; then "done"
+ *                       on $READY_FD and exit 0. Every round needs the
+ *                       tracer on Linux (signal-delivery and clone stops),
+ *                       none on FreeBSD.
+ *   busy sleepers MS    threads blocked in calls Linux does not restart
+ *                       after a stop (epoll_wait, epoll_pwait,
+ *                       sigtimedwait, semtimedop, recv with SO_RCVTIMEO,
+ *                       io_getevents... each with a MS millisecond timeout,
+ *                       in a loop) and in calls it restarts (nanosleep,
+ *                       poll, futex, read), while the main thread makes
+ *                       getppid calls; it prints "ready", and when stdin
+ *                       closes prints one line per call kind:
+ *                       "NAME calls eintr early late maxlate_ms" and exits.
+ *   busy exit_after_read  prints "ready", reads one byte from $IN_FD (or
+ *                       stdin), then exits 7.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static void ready(const char *what) {
+    const char *fd = getenv("READY_FD");
+    if (fd)
+        dprintf(atoi(fd), "%s\n", what);
+}
+
+static int rounds;
+
+static void *nothing(void *a) { return a; }
+
+static void *progress_thread(void *arg) {
+    (void)arg;
+    for (int i = 0; i < rounds; i++) {
+        syscall(SYS_getppid);
+        raise(SIGUSR1);
+        raise(SIGURG);
+        pthread_t t;
+        pthread_create(&t, NULL, nothing, NULL);
+        pthread_join(t, NULL);
+    }
+    return NULL;
+}
+
+static int progress(int n, int k) {
+    signal(SIGUSR1, SIG_IGN);
+    rounds = k;
+    pthread_t t[64];
+    if (n > 64)
+        n = 64;
+    for (int i = 0; i < n; i++)
+        pthread_create(&t[i], NULL, progress_thread, NULL);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    ready("done");
+    return 0;
+}
+
+/* ---- sleepers ---------------------------------------------------------- */
+
+enum { K_EPOLL, K_EPOLL_PWAIT, K_SIGTIMEDWAIT, K_SEMTIMEDOP, K_RECV_TIMEO, K_IO_GETEVENTS,
+       K_NANOSLEEP, K_POLL, K_FUTEX, K_READ, K_COUNT };
+static const char *kind_name[K_COUNT] = {"epoll_wait", "epoll_pwait", "sigtimedwait", "semtimedop",
+                                         "recv_timeo", "io_getevents", "nanosleep", "poll",
+                                         "futex", "read"};
+
+struct stats {
+    atomic_long calls, eintr, early, late;
+    atomic_long maxlate_us;
+};
+static struct stats st[K_COUNT];
+static int ms;
+static atomic_int stop;
+static int never_pipe[2];
+
+static long now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000L + t.tv_nsec / 1000;
+}
+
+/* One timed call: count it, its EINTRs, and how far its duration strayed
+ * from the timeout (early: returned before the timeout; late: more than
+ * 20 ms after it; the largest lateness is kept). Untimed calls never
+ * return unless interrupted. */
+static void account(int k, long t0, int r, int err, int timed) {
+    long d = now_us() - t0;
+    atomic_fetch_add(&st[k].calls, 1);
+    if (r < 0 && err == EINTR) {
+        atomic_fetch_add(&st[k].eintr, 1);
+        return;
+    }
+    if (!timed)
+        return;
+    if (d < ms * 1000L - 1000)
+        atomic_fetch_add(&st[k].early, 1);
+    long late = d - ms * 1000L;
+    if (late > 20000)
+        atomic_fetch_add(&st[k].late, 1);
+    long m = atomic_load(&st[k].maxlate_us);
+    while (late > m && !atomic_compare_exchange_weak(&st[k].maxlate_us, &m, late))
+        ;
+}
+
+static void *sleeper(void *arg) {
+    int k = (int)(long)arg;
+    int ep = epoll_create1(0);
+    int semid = semget(IPC_PRIVATE, 1, 0600);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    aio_context_t ctx = 0;
+    syscall(SYS_io_setup, 4, &ctx);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 3);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    static int futex_word;
+    while (!atomic_load(&stop)) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        struct epoll_event ev;
+        char c;
+        long t0 = now_us();
+        int r = 0, timed = 1;
+        switch (k) {
+        case K_EPOLL: r = epoll_wait(ep, &ev, 1, ms); break;
+        case K_EPOLL_PWAIT: r = epoll_pwait(ep, &ev, 1, ms, &set); break;
+        case K_SIGTIMEDWAIT: r = sigtimedwait(&set, NULL, &ts); if (r < 0 && errno == EAGAIN) r = 0; break;
+        case K_SEMTIMEDOP: {
+            struct sembuf op = {0, -1, 0};
+            r = semtimedop(semid, &op, 1, &ts);
+            if (r < 0 && errno == EAGAIN) r = 0;
+            break;
+        }
+        case K_RECV_TIMEO: r = recv(sv[0], &c, 1, 0); if (r < 0 && errno == EAGAIN) r = 0; break;
+        case K_IO_GETEVENTS: {
+            struct io_event e;
+            r = syscall(SYS_io_getevents, ctx, 1, 1, &e, &ts);
+            break;
+        }
+        case K_NANOSLEEP: r = nanosleep(&ts, NULL); break;
+        case K_POLL: {
+            struct pollfd p = {never_pipe[0], POLLIN, 0};
+            r = poll(&p, 1, ms);
+            break;
+        }
+        case K_FUTEX: r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+            if (r < 0 && errno == ETIMEDOUT) r = 0;
+            break;
+        case K_READ: timed = 0; r = read(never_pipe[0], &c, 1); break;
+        }
+        account(k, t0, r, errno, timed);
+    }
+    return NULL;
+}
+
+static void *closer(void *arg) {
+    (void)arg;
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+    atomic_store(&stop, 1);
+    for (int k = 0; k < K_COUNT; k++)
+        printf("%s %ld %ld %ld %ld %ld\n", kind_name[k], atomic_load(&st[k].calls), atomic_load(&st[k].eintr),
+               atomic_load(&st[k].early), atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000);
+    fflush(stdout);
+    _exit(0);
+}
+
+static int sleepers(int timeout_ms) {
+    ms = timeout_ms;
+    if (pipe(never_pipe) != 0)
+        return 1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 3);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_t t;
+    for (long k = 0; k < K_COUNT; k++)
+        pthread_create(&t, NULL, sleeper, (void *)k);
+    pthread_create(&t, NULL, closer, NULL);
+    ready("ready");
+    for (;;) {
+        syscall(SYS_getppid);
+        usleep(200);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return 2;
+    if (!strcmp(argv[1], "progress"))
+        return progress(argc > 2 ? atoi(argv[2]) : 4, argc > 3 ? atoi(argv[3]) : 50);
+    if (!strcmp(argv[1], "sleepers"))
+        return sleepers(argc > 2 ? atoi(argv[2]) : 300);
+    if (!strcmp(argv[1], "exit_after_read")) {
+        ready("ready");
+        char c;
+        const char *in = getenv("IN_FD");
+        if (read(in ? atoi(in) : 0, &c, 1) != 1)
+            return 3;
+        return 7;
+    }
+    return 2;
+}
