@@ -89,7 +89,7 @@ pub mod request;
 pub mod sys;
 pub mod sysent;
 
-pub use driver::{Backend, Engine, EngineOptions, Report};
+pub use driver::{Backend, Engine, EngineOptions, Report, TraceMeStop, WaitFor};
 pub use engine::{Event, Lwpid, Pid, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
 pub use request::control::trace_me;

@@ -170,11 +170,17 @@ impl Tracer {
                 && p.injected & bit != 0
                 && matches!(code, libc::SI_TKILL | libc::SI_USER);
             let i = p.position(tid).expect("tid index is consistent");
+            let swallowed = p.swallow & bit != 0;
+            p.swallow &= !bit;
             let p_injected = &mut p.injected;
             let p_sigs = &mut p.sigs;
             let lwp = &mut p.lwps[i];
-            lwp.resume_sig = sig;
-            if ours {
+            lwp.resume_sig = if swallowed { 0 } else { sig };
+            if swallowed {
+                // Sent by the engine for itself (an adoption's SIGCONT):
+                // the program never sees it.
+                (LinuxStop::Signal, None)
+            } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
                 (LinuxStop::Signal, None)
             } else if killed || (!forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig)) {

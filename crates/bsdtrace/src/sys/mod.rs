@@ -783,3 +783,101 @@ pub fn copy_from_bytes<T: Copy>(b: &[u8], v: &mut T) {
     // SAFETY: T is an integer-only repr(C) struct: every byte pattern is valid.
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), v as *mut T as *mut u8, n) };
 }
+
+/// A non-blocking, close-on-exec eventfd.
+pub fn eventfd() -> Result<OwnedFd, Errno> {
+    // SAFETY: plain syscall; the descriptor is fresh and ours.
+    let fd = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Make an eventfd readable.
+pub fn eventfd_signal(fd: &OwnedFd) {
+    let v = 1u64;
+    // SAFETY: an 8-byte write to an eventfd we own.
+    unsafe { libc::write(fd.as_raw_fd(), (&v as *const u64).cast(), 8) };
+}
+
+/// Make an eventfd unreadable again (non-blocking read of its count).
+pub fn eventfd_clear(fd: &OwnedFd) {
+    let mut v = 0u64;
+    // SAFETY: an 8-byte read from an eventfd we own.
+    unsafe { libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
+}
+
+/// A thread of ours with every signal blocked, so the program's
+/// process-directed signals and their handlers never land on it. The mask
+/// is set in the spawning thread around the spawn, so the new thread starts
+/// with it: blocking from inside leaves a window in which a handler (a
+/// SIGCHLD handler calling waitpid) could run on it before Rust has set it
+/// up ("current thread handle already set during thread spawn").
+pub fn spawn_quiet<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<std::thread::JoinHandle<T>, Errno> {
+    // SAFETY: fully initialised sets, applied to this thread only, and the
+    // old mask is put back before returning.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+    }
+    let r = std::thread::Builder::new().name(name.into()).spawn(f);
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+    r.map_err(Errno::from)
+}
+
+/// Does the calling process have a child that `sel` selects (wait4's pid
+/// argument: -1 any, > 0 that one, 0 our group, < -1 that group), whatever
+/// its state, other than `except` (the engine's doorbell)? Read from
+/// /proc: `waitid` cannot answer, since it counts every tracee of every
+/// thread (the engine's doorbell among them) as a child. Only asked when
+/// the engine traces nothing the wait could name.
+pub fn has_child(sel: i32, except: Option<Tid>) -> bool {
+    let me = getpid();
+    if sel > 0 {
+        return Some(sel) != except && procfs::status(sel).is_ok_and(|s| s.ppid == me && s.tgid == sel);
+    }
+    let mine = getpgid(0).unwrap_or(-1);
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{me}/task")) else { return true };
+    for t in tasks.flatten() {
+        let Ok(list) = std::fs::read_to_string(t.path().join("children")) else { continue };
+        for c in list.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+            let selected = match sel {
+                -1 => true,
+                0 => getpgid(c).ok() == Some(mine),
+                g => getpgid(c).ok() == Some(-g),
+            };
+            if Some(c) != except && selected {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `waitid(P_ALL, WNOWAIT | options)` over every child and tracee of the
+/// process: the next one with a status, as (pid or tid, si_code), without
+/// reaping it; `None` when WNOHANG found nothing or there is no child.
+pub fn waitid_peek_all(options: i32) -> Result<Option<(Tid, i32)>, Errno> {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: plain syscall with a valid out-pointer.
+        let r = unsafe {
+            libc::syscall(libc::SYS_waitid, libc::P_ALL, 0, &mut si as *mut siginfo_t, options | libc::WNOWAIT, 0usize)
+        };
+        match check(r) {
+            Ok(_) => {
+                // SAFETY: waitid filled the SIGCHLD member (or left it zero).
+                let pid = unsafe { si.si_pid() };
+                return Ok((pid != 0).then_some((pid, si.si_code)));
+            }
+            Err(Errno::EINTR) => continue,
+            Err(Errno::ECHILD) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
