@@ -33,12 +33,19 @@ fn main() {
             println!("{}", USAGE);
             0
         }
-        _ => usage(),
+        "-V" | "--version" | "version" => {
+            println!("bsdtrace {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        other => {
+            eprintln!("bsdtrace: unknown command: {other}");
+            usage()
+        }
     };
     std::process::exit(code);
 }
 
-const USAGE: &str = "usage: bsdtrace <command> [args...]\n\ncommands:\n  protect    protect processes from the out-of-memory killer (protect(1))\n  truss      trace system calls and signals (truss(1))\n  procstat   show process information (procstat(1); also pargs, penv, pwdx)\n  gdbserver  serve a process to gdb over the remote protocol (gdbserver(1))";
+const USAGE: &str = "usage: bsdtrace <command> [args...]\n       bsdtrace --version\n\ncommands:\n  protect    protect processes from the out-of-memory killer (protect(1))\n  truss      trace system calls and signals (truss(1))\n  procstat   show process information (procstat(1); also pargs, penv, pwdx)\n  gdbserver  serve a process to gdb over the remote protocol (gdbserver(1))";
 
 fn usage() -> ! {
     eprintln!("{USAGE}");

@@ -36,6 +36,12 @@ impl Errno {
         Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
     }
 
+    /// strerror(3)'s text (`"Device or resource busy"`), without the
+    /// `" (os error N)"` that Rust's `io::Error` appends.
+    pub fn message(self) -> String {
+        strerror(self.0)
+    }
+
     /// Symbolic name (`"EBUSY"`), or `"E?"` for values this crate never produces.
     pub fn name(self) -> &'static str {
         match self.0 {
@@ -69,12 +75,33 @@ impl fmt::Debug for Errno {
 }
 
 impl fmt::Display for Errno {
+    /// `"EPERM: Operation not permitted"`: the name and strerror(3)'s text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name(), std::io::Error::from_raw_os_error(self.0))
+        write!(f, "{}: {}", self.name(), self.message())
     }
 }
 
 impl std::error::Error for Errno {}
+
+/// strerror(3) for any errno value: the host's message, without the
+/// `" (os error N)"` suffix of Rust's `io::Error` display, so tools can show
+/// errors the way C tools do.
+pub fn strerror(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// An `io::Error`'s message as a C tool prints it: strerror(3) for an OS
+/// error, the error's own text otherwise.
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => strerror(n),
+        None => e.to_string(),
+    }
+}
 
 impl From<std::io::Error> for Errno {
     fn from(e: std::io::Error) -> Errno {
