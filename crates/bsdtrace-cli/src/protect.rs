@@ -13,7 +13,8 @@ use bsdtrace::Errno;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
-const MANUAL: &str = "\
+/// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
+pub const MANUAL: &str = "\
 PROTECT(1)                  General Commands Manual                 PROTECT(1)
 
 NAME

@@ -151,7 +151,7 @@ fn unknown_subcommand_says_so() {
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.starts_with("bsdtrace: unknown command: nosuch\n"), "{e}");
-    assert!(e.contains("usage: bsdtrace <command>"), "{e}");
+    assert!(e.contains("usage: bsdtrace command [args ...]"), "{e}");
 }
 
 #[test]

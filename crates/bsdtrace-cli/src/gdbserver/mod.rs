@@ -22,6 +22,9 @@ use std::net::TcpListener;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use target::{Inferior, StopReason};
 
+/// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
+pub const MANUAL: &str = include_str!("gdbserver.1.txt");
+
 const USAGE: &str = "usage: bsdtrace gdbserver [--once] COMM PROG [ARGS...]\n       bsdtrace gdbserver [--once] --attach COMM PID\n\nCOMM is HOST:PORT or :PORT (TCP; :PORT listens on 127.0.0.1), or - / stdio";
 
 /// The byte stream to gdb: reads are raw (no userspace buffer hides bytes
@@ -119,6 +122,10 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
 }
 
 pub fn main(prog: &str, args: Vec<std::ffi::OsString>) -> i32 {
+    if args.first().is_some_and(|a| a == "-h" || a == "--help") {
+        print!("{MANUAL}");
+        return 0;
+    }
     let a = match parse(prog, args) {
         Ok(a) => a,
         Err(msg) => {

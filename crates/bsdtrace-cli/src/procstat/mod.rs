@@ -24,6 +24,7 @@ mod args;
 mod basic;
 mod files;
 mod format;
+mod getopt;
 mod out;
 mod resources;
 mod signals;
@@ -33,6 +34,7 @@ mod vm;
 use bsdtrace::sys::procfs;
 use bsdtrace::sys::procfs_stat::{self as ps, Stat};
 use bsdtrace::Errno;
+use getopt::{strtol10, Getopt, Opt};
 use out::{Format, Out};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -40,7 +42,8 @@ use std::io::Write as _;
 
 const EX_USAGE: i32 = 64;
 
-const MANUAL: &str = include_str!("procstat.1.txt");
+/// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
+pub const MANUAL: &str = include_str!("procstat.1.txt");
 
 /// procstat's commands, in FreeBSD's table order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +143,11 @@ fn cmd_opts(cmd: Cmd) -> &'static str {
     CMD_TABLE.iter().find(|e| e.1 == cmd).map(|e| e.3).unwrap_or("")
 }
 
+/// The command words, for completion (those Linux has no data for left out).
+pub fn command_words() -> Vec<&'static str> {
+    CMD_TABLE.iter().filter(|e| not_on_linux(e.1).is_none()).map(|e| e.0).collect()
+}
+
 /// The libxo container a command's output goes in (FreeBSD's xocontainer).
 fn xo_container(cmd: Cmd) -> &'static str {
     CMD_TABLE.iter().find(|e| e.1 == cmd).map(|e| e.4).unwrap_or("basic")
@@ -207,88 +215,6 @@ impl Prog<'_> {
         }
         EX_USAGE
     }
-}
-
-/// getopt(3), BSD style: options end at the first operand or "--".
-struct Getopt<'a> {
-    args: &'a [String],
-    optind: usize,
-    pos: usize,
-}
-
-enum Opt {
-    Flag(char),
-    Arg(char, String),
-    Bad(String),
-}
-
-impl<'a> Getopt<'a> {
-    fn new(args: &'a [String]) -> Self {
-        Getopt { args, optind: 0, pos: 0 }
-    }
-
-    fn next(&mut self, spec: &str) -> Option<Opt> {
-        if self.pos == 0 {
-            let a = self.args.get(self.optind)?;
-            if a == "--" {
-                self.optind += 1;
-                return None;
-            }
-            if !a.starts_with('-') || a == "-" {
-                return None;
-            }
-            self.pos = 1;
-        }
-        let a = &self.args[self.optind];
-        let c = a[self.pos..].chars().next()?;
-        self.pos += c.len_utf8();
-        let at_end = self.pos >= a.len();
-        let idx = spec.find(c).filter(|_| c != ':');
-        let takes_arg = idx.is_some_and(|i| spec[i + 1..].starts_with(':'));
-        if idx.is_none() {
-            if at_end {
-                self.optind += 1;
-                self.pos = 0;
-            }
-            return Some(Opt::Bad(format!("illegal option -- {c}")));
-        }
-        if !takes_arg {
-            if at_end {
-                self.optind += 1;
-                self.pos = 0;
-            }
-            return Some(Opt::Flag(c));
-        }
-        let val = if !at_end {
-            a[self.pos..].to_string()
-        } else if let Some(v) = self.args.get(self.optind + 1) {
-            self.optind += 1;
-            v.clone()
-        } else {
-            self.optind += 1;
-            self.pos = 0;
-            return Some(Opt::Bad(format!("option requires an argument -- {c}")));
-        };
-        self.optind += 1;
-        self.pos = 0;
-        Some(Opt::Arg(c, val))
-    }
-}
-
-/// strtol(s, &end, 10) and whether it consumed all of `s`.
-fn strtol10(s: &str) -> (i64, bool) {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, d) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let n = d.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 {
-        return (0, s.is_empty());
-    }
-    let v = d[..n].bytes().fold(0i64, |v, c| v.saturating_mul(10).saturating_add((c - b'0') as i64));
-    (if neg { -v } else { v }, n == d.len())
 }
 
 /// Entry point. `invoked` is the name the user typed (procstat, pargs,
