@@ -153,7 +153,7 @@ fn page_text(name: &str) -> Option<(String, String)> {
                 s.push_str(&format!("     {l}\n"));
             }
         }
-        s.push_str(&format!("\nSEE ALSO\n     bsdtrace(1), and docs/ in the bsdtrace sources.\n"));
+        s.push_str("\nSEE ALSO\n     bsdtrace(1), and docs/ in the bsdtrace sources.\n");
         s
     } else {
         help
