@@ -120,7 +120,7 @@ pub struct SyscallInfo {
     pub arch: u32,
     pub instruction_pointer: u64,
     pub stack_pointer: u64,
-    /// entry: nr, args[6]; exit: rval (i64), is_error (u8); seccomp: nr, args, ret_data.
+    /// entry: nr, `args[6]`; exit: rval (i64), is_error (u8); seccomp: nr, args, ret_data.
     pub data: [u64; 8],
 }
 
