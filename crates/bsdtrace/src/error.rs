@@ -12,23 +12,41 @@ use std::fmt;
 pub struct Errno(pub i32);
 
 impl Errno {
+    /// Operation not permitted.
     pub const EPERM: Errno = Errno(libc::EPERM);
+    /// No such file or directory.
     pub const ENOENT: Errno = Errno(libc::ENOENT);
+    /// No such process.
     pub const ESRCH: Errno = Errno(libc::ESRCH);
+    /// Interrupted system call.
     pub const EINTR: Errno = Errno(libc::EINTR);
+    /// Input/output error.
     pub const EIO: Errno = Errno(libc::EIO);
+    /// No child processes.
     pub const ECHILD: Errno = Errno(libc::ECHILD);
+    /// Resource temporarily unavailable.
     pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    /// Cannot allocate memory.
     pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    /// Permission denied.
     pub const EACCES: Errno = Errno(libc::EACCES);
+    /// Bad address.
     pub const EFAULT: Errno = Errno(libc::EFAULT);
+    /// Device or resource busy (FreeBSD: the process is not stopped, or traced by another).
     pub const EBUSY: Errno = Errno(libc::EBUSY);
+    /// Invalid argument.
     pub const EINVAL: Errno = Errno(libc::EINVAL);
+    /// File name too long.
     pub const ENAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
+    /// Function not implemented.
     pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    /// Bad file descriptor.
     pub const EBADF: Errno = Errno(libc::EBADF);
+    /// Broken pipe.
     pub const EPIPE: Errno = Errno(libc::EPIPE);
+    /// Operation not supported.
     pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+    /// Resource deadlock avoided.
     pub const EDEADLK: Errno = Errno(libc::EDEADLK);
 
     /// The calling thread's current `errno`.
@@ -119,7 +137,12 @@ pub enum Error {
     /// A memory transfer ran into unmapped memory after moving `done` bytes
     /// (FreeBSD reports only `errno`; debuggers need the count).
     #[error("memory fault after {done} bytes: {errno}")]
-    Fault { errno: Errno, done: usize },
+    Fault {
+        /// The errno FreeBSD returns (EFAULT for unmapped memory).
+        errno: Errno,
+        /// Bytes moved before the fault.
+        done: usize,
+    },
 }
 
 impl Error {
@@ -138,4 +161,5 @@ impl From<Errno> for Error {
     }
 }
 
+/// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
