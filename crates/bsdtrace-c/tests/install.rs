@@ -265,6 +265,7 @@ fn check_command(root: &Path) {
     assert!(complete("procstat th").lines().any(|l| l == "thread"));
     assert!(complete("bsdtrace tr").lines().any(|l| l == "truss"));
     assert!(complete("truss -p ''").lines().any(|l| l == "1"));
+    assert!(complete("procstat --libxo j").lines().any(|l| l == "json"));
 }
 
 #[test]

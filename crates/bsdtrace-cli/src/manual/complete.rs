@@ -31,6 +31,11 @@ fn operand_kind(o: Operands) -> &'static str {
     }
 }
 
+/// The values an option's argument takes, when they are a fixed list.
+fn arg_values(o: &OptSpec) -> Option<&'static str> {
+    (o.name == "--libxo").then_some("json xml text json,pretty xml,pretty")
+}
+
 /// Options whose argument is a process (or group) id.
 fn pid_arg(o: &OptSpec) -> bool {
     matches!(o.arg.as_deref(), Some("pid" | "pgrp" | "PID"))
@@ -85,6 +90,7 @@ fn bash(cmds: &[(&super::Command, Vec<OptSpec>)]) -> String {
          if declare -F _command_offset >/dev/null; then _command_offset $j; else COMPREPLY=( $(compgen -f -- \"$cur\") ); fi\n                \
          return\n            fi\n        done\n    fi\n    \
          if [[ \" $pidopts \" == *\" $prev \"* ]]; then _bsdtrace_pids \"$cur\"; return; fi\n    \
+         if [[ $prev == --libxo ]]; then COMPREPLY=( $(compgen -W \"json xml text json,pretty xml,pretty\" -- \"$cur\") ); return; fi\n    \
          if [[ \" $argopts \" == *\" $prev \"* ]]; then COMPREPLY=( $(compgen -f -- \"$cur\") ); return; fi\n    \
          if [[ $cur == -* ]]; then COMPREPLY=( $(compgen -W \"$opts\" -- \"$cur\") ); return; fi\n    \
          case $operand in\n        \
@@ -112,6 +118,7 @@ fn zsh(cmds: &[(&super::Command, Vec<OptSpec>)]) -> String {
         for o in opts {
             let desc = zsh_desc(if o.help.is_empty() { &o.name } else { &o.help });
             let action = match (&o.arg, pid_arg(o)) {
+                (Some(a), _) if arg_values(o).is_some() => format!(":{}:({})", zsh_desc(a), arg_values(o).unwrap_or("")),
                 (Some(_), true) => ":pid:_pids".to_string(),
                 (Some(a), false) => format!(":{}:_files", zsh_desc(a)),
                 (None, _) => String::new(),
@@ -195,6 +202,8 @@ fn fish(cmds: &[(&super::Command, Vec<OptSpec>)]) -> String {
                     line.push_str(" -r");
                     if pid_arg(o) {
                         line.push_str(" -f -a '(__fish_complete_pids)'");
+                    } else if let Some(v) = arg_values(o) {
+                        line.push_str(&format!(" -f -a '{v}'"));
                     }
                 }
                 if !o.help.is_empty() {

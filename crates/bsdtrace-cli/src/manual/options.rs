@@ -76,7 +76,7 @@ pub fn parse(text: &str) -> Vec<OptSpec> {
         if line.starts_with(' ') && is_option_token(t) && section != "SYNOPSIS" && !in_usage {
             let (head, desc) = match t.find("  ") {
                 Some(i) => (&t[..i], t[i..].trim()),
-                None => (t, ""),
+                None => split_tight(t),
             };
             let words: Vec<&str> = head.split_whitespace().collect();
             let names: Vec<&str> = words.iter().map(|w| w.trim_end_matches(',')).filter(|w| is_option_token(w)).collect();
@@ -91,6 +91,30 @@ pub fn parse(text: &str) -> Vec<OptSpec> {
         }
     }
     out
+}
+
+/// An option line whose description follows after one space, as when the
+/// option and its argument fill the column (`-w interval Repeat every`):
+/// the options, an optional lower-case argument, then a capitalised
+/// description.
+fn split_tight(t: &str) -> (&str, &str) {
+    let mut end = 0;
+    let mut words = t.split(' ').peekable();
+    while let Some(w) = words.peek() {
+        if !is_option_token(w.trim_end_matches(',')) {
+            break;
+        }
+        end += w.len() + 1;
+        words.next();
+    }
+    let arg = words.next().filter(|w| w.chars().all(|c| c.is_ascii_lowercase()));
+    if let (Some(a), Some(d)) = (arg, words.peek()) {
+        if d.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            end += a.len() + 1;
+            return (t[..end].trim_end(), t[end..].trim());
+        }
+    }
+    (t, "")
 }
 
 /// (option, argument) pairs of one synopsis line.
@@ -165,9 +189,11 @@ mod tests {
     fn a_formatted_manual_gives_synopsis_and_descriptions() {
         let text = "NAME\n     protect - x\n\nSYNOPSIS\n     protect [-i] command [args ...]\n     protect [-cdi] -g pgrp | -p pid\n\n\
                     DESCRIPTION\n     The options are:\n\n     -c         Remove protection.\n\n     -g pgrp    Apply to a group.\n     \
-                    -h, --help  Print this.\n     -1000 is not an option line here.\n";
+                    -h, --help  Print this.\n     -w interval Repeat.\n     -1000 is not an option line here.\n";
         let v = parse(text);
-        assert_eq!(names(&v), ["-i", "-c", "-d", "-g", "-p", "-h", "--help"]);
+        assert_eq!(names(&v), ["-i", "-c", "-d", "-g", "-p", "-h", "--help", "-w"]);
+        assert_eq!(v[7].arg.as_deref(), Some("interval"));
+        assert_eq!(v[7].help, "Repeat.");
         assert_eq!(v[1].help, "Remove protection.");
         assert_eq!(v[3].arg.as_deref(), Some("pgrp"));
         assert_eq!(v[3].help, "Apply to a group.");
