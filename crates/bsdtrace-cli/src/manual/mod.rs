@@ -101,10 +101,9 @@ fn bsdtrace_manual() -> String {
     let mut s = String::from("NAME\n     bsdtrace - FreeBSD's process-debugging tools on Linux\n\nSYNOPSIS\n");
     s.push_str("     bsdtrace command [args ...]\n     bsdtrace --version\n");
     s.push_str(&format!("     {COMPLETION_USAGE}\n     {MANPAGE_USAGE}\n"));
-    for c in COMMANDS {
-        for l in c.links.iter().filter(|l| **l != c.name) {
-            s.push_str(&format!("     {l} ...  (as bsdtrace {l} ...)\n"));
-        }
+    // The link names (installed beside the binary) run their command.
+    for l in COMMANDS.iter().flat_map(|c| c.links.iter()) {
+        s.push_str(&format!("     {:<24}(as bsdtrace {l} args ...)\n", format!("{l} args ...")));
     }
     s.push_str(
         "\nDESCRIPTION\n     bsdtrace is FreeBSD's ptrace(2) and procctl(2) rebuilt on Linux; this\n     \
