@@ -29,12 +29,19 @@ pub mod trace;
 
 use std::ffi::OsString;
 
+/// What `truss --help` prints; `bsdtrace manpage` makes truss's manual
+/// page and the shell completions from it, so options documented here
+/// appear there.
+pub fn help(prog: &str) -> String {
+    args::usage(prog)
+}
+
 /// `bsdtrace truss ARGS`: returns the exit status.
 pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
     match args::parse(args) {
         Ok(cfg) => trace::run(&cfg, prog),
         Err(args::ArgError::Help) => {
-            print!("{}", args::usage(prog));
+            print!("{}", help(prog));
             0
         }
         Err(args::ArgError::Usage(msg)) => {

@@ -117,7 +117,8 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     let out = match Output::open(cfg.output.as_deref(), attach) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("{prog}: cannot open {}: {e}", cfg.output.as_ref().map_or("stderr".into(), |p| p.display().to_string()));
+            let msg = bsdtrace::error::io_message(&e);
+            eprintln!("{prog}: cannot open {}: {msg}", cfg.output.as_ref().map_or("stderr".into(), |p| p.display().to_string()));
             return 1;
         }
     };

@@ -8,6 +8,7 @@ use crate::sys::{self, Tid};
 /// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
 #[derive(Clone, Copy)]
 pub struct LwpInfo {
+    /// The LWP described.
     pub lwpid: Lwpid,
     /// `PL_EVENT_SIGNAL` when the LWP has a debugger stop, else `PL_EVENT_NONE`.
     pub event: i32,
@@ -21,9 +22,13 @@ pub struct LwpInfo {
     pub siglist: u64,
     /// Valid when `flags & PL_FLAG_SI`.
     pub siginfo: sys::siginfo_t,
+    /// The LWP's name, NUL-padded (`pl_tdname`).
     pub tdname: [u8; abi::TDNAMLEN],
+    /// The new child after a fork (PL_FLAG_FORKED), else 0.
     pub child_pid: i32,
+    /// The system call number at syscall stops.
     pub syscall_code: u32,
+    /// Its number of arguments.
     pub syscall_narg: u32,
 }
 
@@ -45,6 +50,7 @@ impl std::fmt::Debug for LwpInfo {
 }
 
 impl LwpInfo {
+    /// The LWP's name as a string (up to the first NUL).
     pub fn tdname_str(&self) -> &str {
         let n = self.tdname.iter().position(|&b| b == 0).unwrap_or(self.tdname.len());
         std::str::from_utf8(&self.tdname[..n]).unwrap_or("")
@@ -92,8 +98,11 @@ pub fn event_flags(e: Event) -> i32 {
 /// Syscall arguments (PT_GET_SC_ARGS): `narg` valid entries, the rest zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScArgs {
+    /// The system call number.
     pub code: u32,
+    /// How many of `args` it takes.
     pub narg: u32,
+    /// The arguments (only the first `narg` mean anything).
     pub args: [u64; 8],
 }
 
