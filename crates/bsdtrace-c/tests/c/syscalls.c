@@ -55,8 +55,13 @@ main(void)
 	pid = fork_traceme(child);
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status), "child stopped");
-	FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
-	    "PT_GET_SC_ARGS at a signal stop: EINVAL");
+	/* The stop came as raise()'s tgkill(2) returned: FreeBSD's td_sa
+	 * still describes that call, so its arguments are there. */
+	memset(args, 0xff, sizeof(args));
+	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)),
+	    "PT_GET_SC_ARGS at raise()'s signal stop");
+	OK(args[0] == pid && args[1] == pid && args[2] == SIGSTOP && args[3] == 0,
+	    "tgkill's arguments, then zeros");
 	FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
 	    "PT_GET_SC_RET at a signal stop: EINVAL");
 
