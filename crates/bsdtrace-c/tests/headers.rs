@@ -386,7 +386,7 @@ fn procfs_h_is_freebsds_in_both_include_orders() {
     let orders = [
         ("ours-first", format!("#include <sys/procfs.h>\n#include <signal.h>\n#include <sys/ucontext.h>\n#include \"{glibc}\"\n")),
         ("glibc-first", format!("#include <signal.h>\n#include <sys/ucontext.h>\n#include \"{glibc}\"\n#include <sys/procfs.h>\n")),
-        ("ptrace-first", format!("#include <sys/ptrace.h>\n#include <sys/user.h>\n#include <sys/procfs.h>\n#include <sys/ucontext.h>\n")),
+        ("ptrace-first", "#include <sys/ptrace.h>\n#include <sys/user.h>\n#include <sys/procfs.h>\n#include <sys/ucontext.h>\n".to_string()),
     ];
     let mut failures = Vec::new();
     for (name, includes) in orders {
