@@ -180,6 +180,11 @@ fn attach_to_a_thread_blocked_in_nanosleep_reports_the_call() {
 #[test]
 fn every_thread_reports_the_call_it_sleeps_in() {
     let u = Untraced::start(&["threads", "3"]);
+    // (The main thread may still be returning from the write of "ready".)
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", u.pid().0)).unwrap();
+    for task in tasks {
+        wait_in_syscall(task.unwrap().file_name().to_str().unwrap().parse().unwrap(), libc::SYS_pause);
+    }
     let mut t = Tracer::new();
     let pid = t.attach(u.pid().into()).unwrap();
     wait_pid(&mut t, pid);

@@ -127,7 +127,7 @@ impl Tracer {
         // exit (kernels before 5.19 do), which only a wait for any child
         // sees and must let go, or the execve waits for them forever.
         let wait_any = exec && self.procs[&pid].live_lwps().nth(1).is_some();
-        let outcome = sys::setregs(tid, &r).and_then(|_| self.step_syscall(pid, tid, wait_any, &mut late));
+        let outcome = sys::setregs(tid, &r).and_then(|_| self.step_syscall(pid, tid, exec, wait_any, &mut late));
         let mut ret = abi::ptrace_sc_ret::default();
         match outcome {
             Ok(Outcome::Returned(rax)) => {
@@ -307,9 +307,10 @@ impl Tracer {
 
     /// Single-step the LWP over the `syscall` instruction its registers
     /// point at. Signals that arrive meanwhile are set aside in `late`.
-    /// `wait_any`: an execve in a multithreaded process, whose other
-    /// threads' exits must be collected while it runs.
-    fn step_syscall(&mut self, pid: Pid, tid: Tid, wait_any: bool, late: &mut Vec<i32>) -> Result<Outcome, Errno> {
+    /// `exec`: the call may be an execve, which gives a non-leader the
+    /// leader's id; `wait_any`: an execve in a multithreaded process, whose
+    /// other threads' exits must be collected while it runs.
+    fn step_syscall(&mut self, pid: Pid, tid: Tid, exec: bool, wait_any: bool, late: &mut Vec<i32>) -> Result<Outcome, Errno> {
         sys::resume(sys::PTRACE_SINGLESTEP, tid, 0)?;
         let mut target = if wait_any { -1 } else { tid };
         loop {
@@ -318,10 +319,11 @@ impl Tracer {
                 Ok(Some(x)) => x,
                 Ok(None) => continue,
                 // A non-leader's execve took the leader's id.
-                Err(Errno::ECHILD) if target == tid && tid != pid.0 => {
+                Err(Errno::ECHILD) if exec && target == tid && tid != pid.0 => {
                     target = pid.0;
                     continue;
                 }
+                Err(Errno::ECHILD) => return Err(Errno::ESRCH),
                 Err(e) => return Err(e),
             };
             let event = (st >> 16) & 0xff;
