@@ -73,6 +73,8 @@ main(void)
 	    "PT_LWPINFO with an old, shorter struct");
 	OK(pl.pl_lwpid == pid + BSDTRACE_LWPID_BASE && ((unsigned char *)&pl.pl_siginfo)[0] == 0xa5,
 	    "only the prefix was copied");
+	OK(pl.pl_event == PL_EVENT_SIGNAL && !(pl.pl_flags & PL_FLAG_SI),
+	    "no PL_FLAG_SI without room for the siginfo (flags %#x)", pl.pl_flags);
 	FAILS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, 0), EINVAL, "PT_LWPINFO data 0: EINVAL");
 	FAILS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl) + 1), EINVAL,
 	    "PT_LWPINFO data > sizeof: EINVAL");
