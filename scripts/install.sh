@@ -84,6 +84,7 @@ native_static_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 inc=$DESTDIR$INCLUDEDIR/bsdtrace
 lib=$DESTDIR$LIBDIR
 install -d "$inc/sys" "$inc/machine" "$lib/pkgconfig"
+install -m 644 "$root"/crates/bsdtrace-c/include/*.h "$inc/"
 install -m 644 "$root"/crates/bsdtrace-c/include/sys/*.h "$inc/sys/"
 install -m 644 "$root"/crates/bsdtrace-c/include/machine/*.h "$inc/machine/"
 install -m 755 "$BUILD_DIR/libbsdtrace.so" "$lib/libbsdtrace.so"

@@ -422,6 +422,11 @@ fn pt_lwpinfo(t: &mut Tracer, tg: Target, addr: usize, data: i32) -> Result<i32,
     }
     let mut pl = t.lwpinfo(tg).map_err(e)?.to_abi();
     pl.pl_lwpid += LWPID_BASE;
+    // FreeBSD sets PL_FLAG_SI only when the caller's struct (an older,
+    // shorter one) has room for the siginfo it would then read.
+    if (data as usize) < std::mem::offset_of!(ptrace_lwpinfo, pl_siginfo) + size_of::<libc::siginfo_t>() {
+        pl.pl_flags &= !PL_FLAG_SI;
+    }
     copyout_prefix(addr, &pl, data as usize)?;
     Ok(0)
 }

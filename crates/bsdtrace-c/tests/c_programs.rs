@@ -118,6 +118,7 @@ tap_tests! {
     a_sigchld_handler_that_waits: "sigchld";
     fp_debug_and_base_registers_step_and_detach: "regs";
     core_dumps_with_freebsd_errors: "coredump";
+    remote_syscalls_as_freebsds_tests_make_them: "remote";
 }
 
 #[test]

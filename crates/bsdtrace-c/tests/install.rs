@@ -149,13 +149,22 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
     let dir = scratch("install-prefix");
     let prefix = dir.join("usr");
     install(prefix.to_str().unwrap(), None);
+    // Every header of the source tree, the private ones and the shims of
+    // glibc's headers included.
+    let mut headers = Vec::new();
+    for sub in ["", "sys", "machine"] {
+        for e in std::fs::read_dir(include_dir().join(sub)).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".h") {
+                headers.push(format!("include/bsdtrace/{sub}/{name}").replace("//", "/"));
+            }
+        }
+    }
+    assert!(headers.iter().any(|h| h.ends_with("/sys/ptrace.h")), "{headers:?}");
+    for f in &headers {
+        assert!(prefix.join(f).is_file(), "{f} not installed");
+    }
     for f in [
-        "include/bsdtrace/sys/ptrace.h",
-        "include/bsdtrace/sys/procctl.h",
-        "include/bsdtrace/sys/_bsdtrace_types.h",
-        "include/bsdtrace/machine/reg.h",
-        "include/bsdtrace/machine/ptrace.h",
-        "include/bsdtrace/machine/procctl.h",
         "lib/libbsdtrace.so",
         "lib/libbsdtrace.a",
         "lib/pkgconfig/bsdtrace.pc",

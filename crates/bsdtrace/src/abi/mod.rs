@@ -176,6 +176,23 @@ pub const TDNAMLEN: usize = 20;
 /// The largest signal number PT_CONTINUE & co. accept (`_SIG_MAXSIG`).
 pub const SIG_MAXSIG: i32 = 128;
 
+/// FreeBSD's kernel-only errno values (`_WANT_KERNEL_ERRNO`) that
+/// `sr_error` carries: PT_GET_SC_RET reports a syscall that will be
+/// restarted as ERESTART, PT_SC_REMOTE a successful execve as EJUSTRETURN.
+pub const ERESTART: i32 = -1;
+pub const EJUSTRETURN: i32 = -2;
+pub const ENOIOCTL: i32 = -3;
+pub const EDIRIOCTL: i32 = -4;
+pub const ERELOOKUP: i32 = -5;
+
+/// FreeBSD's si_code for a signal sent to one thread: Linux's SI_TKILL,
+/// which tgkill (so raise() and pthread_kill()) gives.
+pub const SI_LWP: i32 = libc::SI_TKILL;
+
+/// One past the highest syscall number (`<sys/syscall.h>`): x86-64 Linux
+/// keeps its numbers below 512, and answers ENOSYS to 512.
+pub const SYS_MAXSYSCALL: u32 = crate::sysent::MAX_NUMBER;
+
 /// FreeBSD amd64 trap numbers reported in `r_trapno`.
 pub const T_BPTFLT: u32 = 3;
 /// Trace trap (single step, hardware watchpoint): `r_trapno` after PT_STEP.

@@ -132,7 +132,8 @@ impl Tracer {
         r.rip = f.r_rip as u64;
         r.rsp = f.r_rsp as u64;
         r.eflags = f.r_rflags as u64;
-        match self.at(pid, tid) {
+        let at = self.at(pid, tid);
+        match at {
             // Rewriting r_rax at entry changes the syscall.
             At::Entry => r.orig_rax = f.r_rax as u64,
             // At exit the carry flag says whether r_rax is an errno.
@@ -142,7 +143,12 @@ impl Tracer {
             }
             At::Other => r.rax = f.r_rax as u64,
         }
-        self.store_linux_regs(pid, tid, &r)
+        self.store_linux_regs(pid, tid, &r)?;
+        if at == At::Entry {
+            let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+            l.sc_info.set_number_written();
+        }
+        Ok(())
     }
 
     /// Set the PC of a stopped LWP (PT_CONTINUE with an address).
