@@ -39,25 +39,30 @@ impl Tracer {
         let orig_siginfo = l.stop_siginfo();
         let was_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         let saved = self.linux_regs(pid, tid)?;
-        let pc = saved.rip;
-        let mut code = [0u8; 3];
-        self.read_memory(Target::Lwp(crate::Lwpid(tid)), pc, &mut code).map_err(|_| Errno::EFAULT)?;
-        self.write_memory(Target::Lwp(crate::Lwpid(tid)), pc, &[0x0f, 0x05, 0xcc]).map_err(|_| Errno::EFAULT)?;
-        let mut r = saved;
-        let a = |i: usize| args.get(i).copied().unwrap_or(0);
-        r.rax = nr;
-        r.orig_rax = u64::MAX;
-        r.rdi = a(0);
-        r.rsi = a(1);
-        r.rdx = a(2);
-        r.r10 = a(3);
-        r.r8 = a(4);
-        r.r9 = a(5);
-        let result = sys::setregs(tid, &r).and_then(|_| self.run_until_trap(tid));
-        // Put everything back, whatever happened.
-        let _ = self.write_memory(Target::Lwp(crate::Lwpid(tid)), pc, &code);
+        // Inject at the PC; if it cannot run code there (a process that
+        // crashed through a bad function pointer stops at a PC in data or
+        // in nothing), at the start of an executable mapping instead (the
+        // vDSO first). Never resume a thread whose injection faults: that
+        // would fault again at every resume (issue 11 #3).
+        let mut at = saved.rip;
+        let mut tried_fallback = false;
+        let result = loop {
+            let r = self.inject_at(tid, at, &saved, nr, args);
+            match r {
+                Err(Injection::Fault) if !tried_fallback => match executable_spot(pid.0, tid) {
+                    Some(spot) if spot != at => {
+                        tried_fallback = true;
+                        at = spot;
+                    }
+                    _ => break Err(Errno::EFAULT),
+                },
+                Err(Injection::Fault) => break Err(Errno::EFAULT),
+                Err(Injection::Gone) => break Err(Errno::ESRCH),
+                Ok(x) => break Ok(x),
+            }
+        };
         let _ = sys::setregs(tid, &saved);
-        let (rax, late_signals) = result.map_err(|_| Errno::ESRCH)?;
+        let (rax, late_signals) = result?;
         let p = self.procs.get_mut(&pid).expect("checked");
         let l = p.lwp_mut(tid).expect("live");
         l.regs = Some(saved);
@@ -91,25 +96,29 @@ impl Tracer {
         Ok(ret)
     }
 
-    /// Let one stopped LWP run until it traps; signals that arrive meanwhile
-    /// are set aside (returned) to be re-sent afterwards.
-    fn run_until_trap(&mut self, tid: sys::Tid) -> std::result::Result<(u64, Vec<i32>), Errno> {
-        let mut late = vec![];
-        sys::resume(sys::PTRACE_CONT, tid, 0)?;
-        loop {
-            let Some((_, st)) = sys::wait4(tid, sys::WALL)? else { continue };
-            if !libc::WIFSTOPPED(st) {
-                return Err(Errno::ESRCH);
-            }
-            let sig = libc::WSTOPSIG(st);
-            if sig == libc::SIGTRAP && st >> 16 == 0 {
-                return Ok((sys::getregs(tid)?.rax, late));
-            }
-            if st >> 16 == 0 && sig != libc::SIGTRAP {
-                late.push(sig);
-            }
-            sys::resume(sys::PTRACE_CONT, tid, 0)?;
-        }
+    /// Write `syscall; int3` at `at`, load the call, run the LWP to the
+    /// int3, and put the code back (the registers are the caller's to
+    /// restore).
+    fn inject_at(&mut self, tid: sys::Tid, at: u64, saved: &sys::user_regs_struct, nr: u64, args: &[u64]) -> std::result::Result<(u64, Vec<i32>), Injection> {
+        let lwp = Target::Lwp(crate::Lwpid(tid));
+        let mut code = [0u8; 3];
+        self.read_memory(lwp, at, &mut code).map_err(|_| Injection::Fault)?;
+        self.write_memory(lwp, at, &[0x0f, 0x05, 0xcc]).map_err(|_| Injection::Fault)?;
+        let mut r = *saved;
+        let a = |i: usize| args.get(i).copied().unwrap_or(0);
+        r.rip = at;
+        r.rax = nr;
+        r.orig_rax = u64::MAX;
+        r.rdi = a(0);
+        r.rsi = a(1);
+        r.rdx = a(2);
+        r.r10 = a(3);
+        r.r8 = a(4);
+        r.r9 = a(5);
+        let result = sys::setregs(tid, &r).map_err(|_| Injection::Gone).and_then(|_| run_until_trap(tid, at));
+        // Put the code back, whatever happened.
+        let _ = self.write_memory(lwp, at, &code);
+        result
     }
 }
 
@@ -164,4 +173,54 @@ fn remote_hook(pid: i32, nr: i64, args: [u64; 6]) -> Option<std::result::Result<
         })
     })
     .flatten()
+}
+
+/// Why an injection did not complete.
+enum Injection {
+    /// The injected code could not run where it was put (not executable,
+    /// not mapped): retry elsewhere.
+    Fault,
+    /// The thread is gone.
+    Gone,
+}
+
+/// Let one stopped LWP run until it traps at the int3 after `at`; signals
+/// sent to it meanwhile are set aside (returned) to be re-sent afterwards.
+/// A fault the kernel raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE with a kernel
+/// si_code) is the injected code failing: it is reported at once, never
+/// resumed, which would only fault again.
+fn run_until_trap(tid: sys::Tid, at: u64) -> std::result::Result<(u64, Vec<i32>), Injection> {
+    let mut late = vec![];
+    sys::resume(sys::PTRACE_CONT, tid, 0).map_err(|_| Injection::Gone)?;
+    loop {
+        let Some((_, st)) = sys::wait4(tid, sys::WALL).map_err(|_| Injection::Gone)? else { continue };
+        if !libc::WIFSTOPPED(st) {
+            return Err(Injection::Gone);
+        }
+        let sig = libc::WSTOPSIG(st);
+        if sig == libc::SIGTRAP && st >> 16 == 0 {
+            return Ok((sys::getregs(tid).map_err(|_| Injection::Gone)?.rax, late));
+        }
+        if st >> 16 == 0 && matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE) {
+            let kernel = sys::siginfo(tid).is_ok_and(|si| sys::si::code(&si) > 0);
+            let here = sys::getregs(tid).is_ok_and(|r| r.rip == at || r.rip == at + 2);
+            if kernel || here {
+                return Err(Injection::Fault);
+            }
+        }
+        if st >> 16 == 0 && sig != libc::SIGTRAP {
+            late.push(sig);
+        }
+        sys::resume(sys::PTRACE_CONT, tid, 0).map_err(|_| Injection::Gone)?;
+    }
+}
+
+/// Somewhere the thread can execute our three bytes: the start of the vDSO,
+/// else of the first executable mapping (the caller puts the bytes back).
+fn executable_spot(pid: i32, tid: sys::Tid) -> Option<u64> {
+    let maps = sys::procfs::parse_maps(&sys::procfs::maps_text(pid, tid).ok()?);
+    maps.iter()
+        .find(|m| m.exec && m.path == "[vdso]")
+        .or_else(|| maps.iter().find(|m| m.exec && m.read && m.path != "[vsyscall]"))
+        .map(|m| m.start)
 }
