@@ -199,7 +199,12 @@ fn run_until_trap(tid: sys::Tid, at: u64) -> std::result::Result<(u64, Vec<i32>)
         }
         let sig = libc::WSTOPSIG(st);
         if sig == libc::SIGTRAP && st >> 16 == 0 {
-            return Ok((sys::getregs(tid).map_err(|_| Injection::Gone)?.rax, late));
+            // Our int3 (the PC right after it), not a SIGTRAP that was
+            // pending for the thread (delivered before the syscall ran).
+            let r = sys::getregs(tid).map_err(|_| Injection::Gone)?;
+            if r.rip == at + 3 {
+                return Ok((r.rax, late));
+            }
         }
         if st >> 16 == 0 && matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE) {
             let kernel = sys::siginfo(tid).is_ok_and(|si| sys::si::code(&si) > 0);
