@@ -100,6 +100,13 @@ pub fn set_seed(seed: u64) {
     }
 }
 
+/// The round a worker is in (the supervisor restarts after it on a hang).
+pub fn set_round(round: u64) {
+    if let Some(p) = page() {
+        p.round.store(round, Ordering::Release);
+    }
+}
+
 /// Announce the tracee pids of the current round (0 ends the list).
 pub fn set_pids(pids: &[i32]) {
     if let Some(p) = page() {

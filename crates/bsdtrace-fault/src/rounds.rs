@@ -120,6 +120,7 @@ fn burst(face: &mut dyn Face, rng: &mut fastrand::Rng, pid: i32, report: &mut Re
 /// R2: `rounds` rounds starting at round `first` of `seed`.
 pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, report: &mut Report) {
     for round in first..first + rounds {
+        progress::set_round(round);
         let mut rng = fastrand::Rng::with_seed(seed ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         progress::set_seed(seed);
         let (kname, argv) = kind(&mut rng);
@@ -260,9 +261,6 @@ pub fn kill_tracer(face: &mut dyn Face, seed: u64, round: u64) -> ! {
     // The killer is armed before the tracee starts: the window right after
     // the fork (PT_TRACE_ME adoption) is one of the interesting ones.
     let me = std::process::id() as i32;
-    if how == Start::TraceMe {
-        util::killer(me, 0, libc::SIGKILL, delay);
-    }
     let pid = match start(face, how, &argv) {
         Ok(p) => p,
         Err(e) => {
@@ -274,9 +272,10 @@ pub fn kill_tracer(face: &mut dyn Face, seed: u64, round: u64) -> ! {
     println!("TRACEE {pid} {}", if how == Start::Attach { "attached" } else { "spawned" });
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    if how == Start::Attach {
-        util::killer(me, 0, libc::SIGKILL, delay);
-    }
+    // Armed once the tracee is ours (after its PT_TRACE_ME, or the
+    // attach): from here on FreeBSD kills it with us. (Before, a child
+    // that has not yet asked to be traced would rightly survive.)
+    util::killer(me, 0, libc::SIGKILL, delay);
     let mut configured = false;
     loop {
         match face.wait(-1, false, WaitHow::Waitpid) {

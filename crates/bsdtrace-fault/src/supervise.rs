@@ -97,7 +97,14 @@ impl Supervisor {
             }
             if let Some((secs, seed, call, label)) = self.page.stuck(HANG_SECS) {
                 let mut detail = format!("{what}: call {call} (seed {seed}) running for {secs:.1}s: {label}; tracer{}", util::kernel_stacks(child.id() as i32));
-                for p in util::tagged(&tag, &[child.id() as i32]) {
+                let w = child.id() as i32;
+                let mut seen = util::tagged(&tag, &[w]);
+                for p in util::related(w) {
+                    if !seen.contains(&p) {
+                        seen.push(p);
+                    }
+                }
+                for p in seen {
                     detail.push_str(&format!("; {}", util::describe(p)));
                 }
                 report.defect_quiet("hang", detail);

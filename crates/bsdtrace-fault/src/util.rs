@@ -250,6 +250,22 @@ pub fn tagged(tag_prefix: &str, except: &[i32]) -> Vec<i32> {
     out
 }
 
+/// Processes whose parent or tracer is `pid` (zombies included: their
+/// environment is gone, so the tag does not find them).
+pub fn related(pid: i32) -> Vec<i32> {
+    let mut out = vec![];
+    let Ok(d) = std::fs::read_dir("/proc") else { return out };
+    for e in d.flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+        if let Some(i) = proc_info(p) {
+            if i.ppid == pid || i.tracer == pid {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// One line about a process for a defect report.
 pub fn describe(pid: i32) -> String {
     match proc_info(pid) {
