@@ -6,7 +6,7 @@
 
 use crate::cface::Lib;
 use crate::util;
-use bsdtrace::abi::{self, *};
+use bsdtrace::abi::*;
 use bsdtrace::{Lwpid, Pid, Resume, Target, Tracer, WaitOptions, WaitStatus};
 
 /// How a wait is asked.
@@ -36,6 +36,10 @@ pub trait Face {
     /// Stop a running traced process the way a FreeBSD debugger does
     /// (the C face: kill(SIGSTOP); the Rust face: `Tracer::interrupt`).
     fn stop(&mut self, pid: i32) -> Result<(), i32>;
+    /// `procctl(idtype, id, cmd, data)` (the C face only).
+    fn procctl(&mut self, _idtype: i32, _id: i32, _cmd: i32, _data: usize) -> Result<(), i32> {
+        Err(libc::ENOTSUP)
+    }
     /// Requests this face can be given (the Rust face has no raw numbers
     /// for unknown requests, no bad pointers).
     fn raw_pointers(&self) -> bool;
@@ -125,6 +129,10 @@ impl Face for CFace {
 
     fn raw_pointers(&self) -> bool {
         true
+    }
+
+    fn procctl(&mut self, idtype: i32, id: i32, cmd: i32, data: usize) -> Result<(), i32> {
+        self.lib.procctl(idtype as libc::idtype_t, id as u32, cmd, data)
     }
 }
 
@@ -347,6 +355,3 @@ pub const RUST_REQUESTS: &[i32] = &[
     PT_GETGSBASE, PT_GETXSTATE_INFO, PT_COREDUMP,
 ];
 
-pub fn _unused() -> i32 {
-    abi::PT_FIRSTMACH
-}

@@ -118,6 +118,14 @@ fn main() {
                 println!("DEFECT crash\tface={f} user=nobody seed={seed}: the nobody fuzzer ended with status {st:#x}");
             }
         }
+        "repro-worker" => {
+            let n = a.0.first().cloned().unwrap_or_else(|| die("repro-worker N"));
+            a.0.remove(0);
+            let f = a.opt("--face").unwrap_or_else(|| "c".into());
+            let rounds = a.num("--rounds", 10);
+            let round = a.num("--round", 0);
+            repro::worker(&n, &f, rounds, round);
+        }
         "kill-tracee" => {
             let f = a.opt("--face").unwrap_or_else(|| "c".into());
             let seed = a.num("--seed", 1);

@@ -136,10 +136,6 @@ impl Page {
         String::from_utf8_lossy(&b).into_owned()
     }
 
-    pub fn pids(&self) -> Vec<i32> {
-        self.pids.iter().map(|p| p.load(Ordering::Acquire)).take_while(|&p| p != 0).collect()
-    }
-
     pub fn reset(&self) {
         self.start_ns.store(0, Ordering::Release);
         self.kill_at_ns.store(0, Ordering::Release);

@@ -146,6 +146,15 @@ static void *churn_thread(void *arg) {
 	return NULL;
 }
 
+static void *spam_thread(void *arg) {
+	(void)arg;
+	for (;;) {
+		kill(getpid(), SIGCONT);
+		nap_us(20);
+	}
+	return NULL;
+}
+
 static char *exec_argv[8];
 static void *exec_thread(void *arg) {
 	(void)arg;
@@ -340,6 +349,21 @@ int main(int argc, char **argv) {
 		spawn(exec_thread);
 		for (;;)
 			pause();
+	} else if (!strcmp(m, "sigstop")) {
+		/* Stop ourselves (a PT_TRACE_ME child's first stop), then nap. */
+		raise(SIGSTOP);
+		for (;;)
+			nap_us(1000);
+	} else if (!strcmp(m, "traceme_spam")) {
+		/* Issue 11 #4: a thread (untraced: Linux's PTRACE_TRACEME traces
+		 * only the caller) sends SIGCONT to the process all the time,
+		 * while the main thread asks to be traced and stops itself. */
+		spawn(spam_thread);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+			return 96;
+		raise(SIGSTOP);
+		for (;;)
+			nap_us(1000);
 	} else if (!strcmp(m, "jump_data")) {
 		/* Call through a pointer to data (mapped, not executable): the
 		 * process stops with SIGSEGV at a PC that cannot execute. */

@@ -184,7 +184,6 @@ pub fn raw_wait(pid: i32, flags: i32) -> Option<(i32, i32)> {
 /// What /proc says about a process.
 #[derive(Clone, Debug)]
 pub struct ProcInfo {
-    pub pid: i32,
     pub state: char,
     pub tracer: i32,
     pub ppid: i32,
@@ -194,7 +193,7 @@ pub struct ProcInfo {
 
 pub fn proc_info(pid: i32) -> Option<ProcInfo> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let mut i = ProcInfo { pid, state: '?', tracer: 0, ppid: 0, uid: 0, cmd: String::new() };
+    let mut i = ProcInfo { state: '?', tracer: 0, ppid: 0, uid: 0, cmd: String::new() };
     for line in s.lines() {
         let (k, v) = line.split_once(':')?;
         let v = v.trim();
