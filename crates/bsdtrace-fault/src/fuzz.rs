@@ -55,6 +55,10 @@ struct P {
     /// SIGKILLed from outside while the engine may still hold it stopped:
     /// requests may still work until the engine sees the death.
     killed_outside: bool,
+    /// A request answered ESRCH while we believed it running: right if it
+    /// is exiting (its next status must then be its exit), wrong if a stop
+    /// comes next. (call, what was asked)
+    esrch: Option<String>,
 }
 
 /// What FreeBSD allows for one call.
@@ -283,7 +287,7 @@ impl<'a> Fuzz<'a> {
             let _c = progress::begin(|| "spawn traced".into());
             self.face.spawn_traceme(&["fuzz", &s])
         };
-        self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false });
+        self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
         self.report.add("r1.spawned", 1);
     }
@@ -291,7 +295,7 @@ impl<'a> Fuzz<'a> {
     fn spawn_untraced(&mut self) {
         let s = self.rng.u64(..).to_string();
         let (pid, _) = spawn_ready(&["fuzz", &s]);
-        self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false });
+        self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
     }
 
@@ -299,8 +303,8 @@ impl<'a> Fuzz<'a> {
         self.other_made = true;
         let (helper, line) = spawn_ready(&["other_tracer"]);
         let Some(grandchild) = line.strip_prefix("ready ").and_then(|s| s.trim().parse::<i32>().ok()) else { return };
-        self.procs.insert(helper, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false });
-        self.procs.insert(grandchild, P { st: St::Untraced, child: false, other: true, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false });
+        self.procs.insert(helper, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false, esrch: None });
+        self.procs.insert(grandchild, P { st: St::Untraced, child: false, other: true, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false, esrch: None });
     }
 
     // ---- waits ----------------------------------------------------------------
@@ -312,6 +316,9 @@ impl<'a> Fuzz<'a> {
             self.face.wait(sel, nohang, how)
         };
         self.report.add("r1.waits", 1);
+        if log() {
+            eprintln!("{} wait({sel}, {nohang}, {how:?}) -> {r:?}", self.n);
+        }
         self.on_wait(sel, nohang, how, r);
     }
 
@@ -374,10 +381,14 @@ impl<'a> Fuzz<'a> {
                         return;
                     }
                     // A followed fork child's first stop.
-                    self.procs.insert(pid, P { st: St::Stopped, child: false, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false });
+                    self.procs.insert(pid, P { st: St::Stopped, child: false, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
                     self.report.add("r1.new-children", 1);
                     return;
                 };
+                if let Some(e) = p.esrch.take() {
+                    self.report.defect("wrong-errno", format!("{e}, but it was not exiting: its next status is a stop ({sig}); FreeBSD allows EBUSY"));
+                }
+                let Some(p) = self.procs.get_mut(&pid) else { return };
                 match p.st {
                     St::Running | St::Restop => {
                         if p.st == St::Restop && sig != libc::SIGSTOP {
@@ -424,7 +435,7 @@ impl<'a> Fuzz<'a> {
         self.report.add("r1.procctl", 1);
         let allowed = [libc::EINVAL, libc::ESRCH, libc::EPERM, libc::EFAULT, libc::ENOTSUP];
         let bad = match r {
-            Ok(()) => matches!(class, Class::Nothing | Class::Dead(_)) || !w || idtype == 77 || !(4..=24).contains(&cmd),
+            Ok(()) => (matches!(class, Class::Nothing | Class::Dead(_)) && pid != 0) || !w || idtype == 77 || !(4..=24).contains(&cmd),
             Err(e) => !allowed.contains(&e),
         };
         if bad && !matches!((r, class), (Ok(()), Class::Dead(p)) if util::proc_info(p).is_some()) {
@@ -520,6 +531,9 @@ impl<'a> Fuzz<'a> {
             43..=44 => PT_SETXSTATE,
             _ => COMMON[self.rng.usize(..COMMON.len())],
         };
+        if std::env::var("BSDTRACE_FAULT_SKIP").is_ok_and(|v| v.split(',').any(|x| x.parse() == Ok(req))) {
+            return PT_GETNUMLWPS;
+        }
         if !self.face.raw_pointers() && !RUST_REQUESTS.contains(&req) {
             return PT_GETNUMLWPS;
         }
@@ -921,6 +935,9 @@ impl<'a> Fuzz<'a> {
             self.face.ptrace(req, pid, addr, data)
         };
         self.report.add("r1.requests", 1);
+        if log() {
+            eprintln!("{} ptrace({}, {pid}, {addr:#x}, {data}) {class:?} {state:?} -> {r:?}", self.n, req_name(req), );
+        }
         self.check(req, pid, addr, data, class, state, &exp, r);
         // Follow the model.
         if r.is_ok() {
@@ -947,6 +964,15 @@ impl<'a> Fuzz<'a> {
         };
         match (r, class) {
             (Err(libc::ESRCH), Class::Traced(p) | Class::Untraced(p) | Class::Other(p)) if gone(p) || lwp_gone => return,
+            (Err(libc::ESRCH), Class::Traced(p)) if matches!(state, Some(St::Running | St::Restop)) => {
+                // Exiting, perhaps (a signal passed on can end it): judged
+                // by what wait reports next for it.
+                let ctx = self.ctx();
+                if let Some(m) = self.procs.get_mut(&p) {
+                    m.esrch.get_or_insert(format!("{ctx} ptrace({}, {pid}, {addr:#x}, {data}) on running {p}: ESRCH", req_name(req)));
+                }
+                return;
+            }
             (Err(libc::ESRCH), Class::Traced(p)) if lwp_gone || (tid != p && state != Some(St::Stopped)) => return,
             (Err(libc::EPERM | libc::EBUSY), Class::Dead(p)) if !gone(p) => return,
             (Err(libc::EBUSY), Class::Untraced(p)) if req == PT_ATTACH && util::proc_info(p).is_some_and(|i| i.tracer != 0) => return,
@@ -1085,6 +1111,12 @@ impl<'a> Fuzz<'a> {
             }
         }
     }
+}
+
+/// `BSDTRACE_FAULT_LOG=1`: every call and its answer on stderr.
+fn log() -> bool {
+    static L: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *L.get_or_init(|| std::env::var_os("BSDTRACE_FAULT_LOG").is_some())
 }
 
 /// Start the tracee with `$READY_FD` and return (pid, first line).
