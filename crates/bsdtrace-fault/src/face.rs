@@ -218,6 +218,10 @@ impl Face for RustFace {
                         return Err(libc::EINVAL);
                     }
                 };
+                if io.piod_len > isize::MAX as usize {
+                    t.selected_lwp(tg).map_err(err)?;
+                    return Err(libc::EINVAL);
+                }
                 // SAFETY: a buffer of ours of piod_len bytes.
                 let local = unsafe { std::slice::from_raw_parts_mut(io.piod_addr as *mut u8, io.piod_len) };
                 let r = if write {
@@ -319,7 +323,14 @@ impl Face for RustFace {
                 write_at(addr, &v);
                 Ok(0)
             }
-            PT_GETXSTATE_INFO => t.xstate_info(tg).map(|_| 0).map_err(err),
+            PT_GETXSTATE_INFO => {
+                t.xstate_info(tg).map_err(err)?;
+                // The C face's size check (the typed call has no size).
+                if data != 16 {
+                    return Err(libc::EINVAL);
+                }
+                Ok(0)
+            }
             PT_COREDUMP => {
                 let pc: ptrace_coredump = read_at(addr);
                 ok(t.coredump_raw(tg, pc.pc_fd, pc.pc_flags, pc.pc_limit as u64))

@@ -172,17 +172,19 @@ struct Plan {
     stress: (u32, u32, u32),
     only: Vec<String>,
     faces: Vec<String>,
+    avoid: Vec<u32>,
 }
 
 fn run(mut a: Args) -> i32 {
     let long = a.flag("--long");
     let verbose = a.flag("-v");
     let mut p = if long {
-        Plan { seed: 1, calls: 250_000, session: 5_000, r2: 10_000, batch: 200, r3: 10_000, stress: (512, 2, 1000), only: vec![], faces: vec![] }
+        Plan { seed: 1, calls: 250_000, session: 5_000, r2: 10_000, batch: 200, r3: 10_000, stress: (512, 2, 1000), only: vec![], faces: vec![], avoid: vec![] }
     } else {
-        Plan { seed: 1, calls: 2_500, session: 2_500, r2: 500, batch: 100, r3: 500, stress: (512, 1, 1000), only: vec![], faces: vec![] }
+        Plan { seed: 1, calls: 2_500, session: 2_500, r2: 500, batch: 100, r3: 500, stress: (512, 1, 1000), only: vec![], faces: vec![], avoid: vec![] }
     };
     p.seed = a.num("--seed", p.seed);
+    p.avoid = avoid_list(&mut a);
     p.calls = a.num("--calls", p.calls);
     p.r2 = a.num("--r2-rounds", p.r2);
     p.r3 = a.num("--r3-rounds", p.r3);
@@ -225,6 +227,9 @@ fn run(mut a: Args) -> i32 {
                     let seed = p.seed * 1_000_003 + k;
                     let mut c = worker(f, if nobody { "fuzz-nobody" } else { "fuzz" });
                     c.args(["--seed", &seed.to_string(), "--calls", &n.to_string()]);
+                    if !p.avoid.is_empty() {
+                        c.args(["--avoid", &p.avoid.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")]);
+                    }
                     let what = format!("R1 fuzz face={f} user={} seed={seed}", if nobody { "nobody" } else { "root" });
                     total.merge(&sup.run(c, &what, End::Clean, Expect::AllGone, None, None));
                     done += n;
