@@ -294,7 +294,10 @@ impl<'a> Fuzz<'a> {
 
     fn spawn_untraced(&mut self) {
         let s = self.rng.u64(..).to_string();
-        let (pid, _) = spawn_ready(&["fuzz", &s]);
+        // (Avoid 13: PT_ATTACH racing the target's own execve answers
+        // EPERM; "loop" never execs.)
+        let mode = if self.avoid.contains(&13) { "loop" } else { "fuzz" };
+        let (pid, _) = spawn_ready(&[mode, &s]);
         self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
     }
@@ -497,7 +500,8 @@ impl<'a> Fuzz<'a> {
             let pid = pick(&mut self.rng, &self.foreign.clone());
             return (pid, Class::Foreign(pid));
         }
-        if r < 85 {
+        // (Avoid 12: PT_ATTACH of oneself as nobody answers EPERM.)
+        if r < 85 && !(req == PT_ATTACH && self.who == "nobody" && self.avoid.contains(&12)) {
             return (self.me, Class::Myself);
         }
         if r < 91 && !self.dead.is_empty() && req != PT_ATTACH {
