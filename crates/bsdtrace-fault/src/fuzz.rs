@@ -246,7 +246,11 @@ impl<'a> Fuzz<'a> {
     /// A process whose status must come soon: a re-stop, a kill, a stop we
     /// asked for.
     fn owed(&self) -> Option<i32> {
-        self.procs.iter().find(|(_, p)| matches!(p.st, St::Restop | St::Dying) || (p.st == St::Running && p.stop_sent && !p.suspended)).map(|(k, _)| *k)
+        // (A stop asked for with interrupt/SIGSTOP is not waited for
+        // blocking: such a wait has been seen to block for a process that
+        // sits stopped, not yet diagnosed, see docs/RELIABILITY.md; it is
+        // polled and counted instead.)
+        self.procs.iter().find(|(_, p)| matches!(p.st, St::Restop | St::Dying)).map(|(k, _)| *k)
     }
 
     fn escalate(&mut self) {
@@ -254,6 +258,9 @@ impl<'a> Fuzz<'a> {
         let Some(&pid) = stuck.first() else { return };
         let p = self.procs.get_mut(&pid).expect("listed");
         if p.stop_sent || p.suspended {
+            if p.stop_sent && !p.suspended {
+                self.report.add("r1.requested-stop-not-reported", 1);
+            }
             return self.sigkill(pid);
         }
         p.stop_sent = true;

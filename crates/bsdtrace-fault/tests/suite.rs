@@ -11,14 +11,14 @@
 mod common;
 use common::fault_ok;
 
-/// R1: 10,000 fuzzed calls per library face (C, Rust), half as root, half
+/// R1: 20,000 fuzzed calls per library face (C, Rust), half as root, half
 /// as `nobody`. Left out while open (docs/RELIABILITY.md): #9's trigger (a
 /// waitid(WCONTINUED) alone), 12 (PT_ATTACH of oneself as nobody, Rust
 /// face: EPERM, not EINVAL), 13 (PT_ATTACH racing the target's execve:
 /// EPERM).
 #[test]
 fn r1_fuzzed_requests_and_waits() {
-    fault_ok(&["run", "--only", "r1", "--calls", "5000", "--avoid", "9,12,13"]);
+    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "9,12,13"]);
 }
 
 /// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
