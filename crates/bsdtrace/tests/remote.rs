@@ -26,6 +26,30 @@ fn remote_syscall_runs_in_the_tracee_and_restops_it() {
     assert_ne!(proc_state(pid.0), 't');
 }
 
+/// Issue 11 #3: a process that crashed through a bad function pointer stops
+/// at a PC where nothing can run; the call runs anyway (elsewhere), the
+/// registers come back, and the crash goes on as before.
+#[test]
+fn remote_syscall_where_the_pc_cannot_execute() {
+    for mode in ["jump_data", "jump_unmapped"] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &[mode]);
+        let (st, _) = cont_until(&mut t, pid, Resume::Continue, 0);
+        assert_eq!(st, WaitStatus::Stopped(libc::SIGSEGV), "{mode}");
+        let before = t.get_regs(pid.into()).unwrap();
+        let r = t.remote_syscall(pid.into(), libc::SYS_getpid as u64, &[]).unwrap();
+        assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64), "{mode}");
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+        assert_eq!(t.get_regs(pid.into()).unwrap(), before, "{mode}: registers are put back");
+        let r = t.remote_syscall(pid.into(), libc::SYS_close as u64, &[9999]).unwrap();
+        assert_eq!(r.sr_error, libc::EBADF, "{mode}");
+        wait_pid(&mut t, pid);
+        // The SIGSEGV is still the stop's: passing it on ends the process.
+        t.resume(pid.into(), Resume::Continue, None, libc::SIGSEGV).unwrap();
+        assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGSEGV, .. }), "{mode}");
+    }
+}
+
 #[test]
 fn remote_syscall_inside_a_syscall_is_ebusy() {
     let mut t = Tracer::new();

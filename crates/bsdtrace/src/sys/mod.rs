@@ -710,7 +710,19 @@ pub fn fork_exec_gated(
         unsafe {
             libc::close(fds[1]);
             let mut b = 0u8;
-            while libc::read(fds[0], (&mut b as *mut u8).cast(), 1) < 0 {}
+            let mut r;
+            loop {
+                r = libc::read(fds[0], (&mut b as *mut u8).cast(), 1);
+                if r >= 0 {
+                    break;
+                }
+            }
+            if r == 0 {
+                // EOF, not the byte: the tracer died before it seized us.
+                // Running the program untraced would outlive a tracer whose
+                // tracees die with it (issue 11, R3).
+                libc::_exit(127);
+            }
             // Rust programs start with SIGPIPE ignored; the program must not
             // inherit that.
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);

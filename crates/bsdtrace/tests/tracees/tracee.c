@@ -297,6 +297,17 @@ int main(int argc, char **argv) {
         int st;
         waitpid(c, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    } else if (!strcmp(m, "jump_data")) {
+        /* Call through a pointer to data (mapped, not executable): the
+         * process stops with SIGSEGV at a PC that cannot run code. */
+        static unsigned char data[4096] __attribute__((aligned(4096)));
+        void (*volatile f)(void) = (void (*)(void))(void *)data;
+        f();
+        return 1;
+    } else if (!strcmp(m, "jump_unmapped")) {
+        void (*volatile f)(void) = (void (*)(void))(uintptr_t)0x1000;
+        f();
+        return 1;
     } else if (!strcmp(m, "exec")) {
         execv(argv[2], argv + 2);
         return 99;
