@@ -29,6 +29,7 @@ fn main() {
         "gdbserver" => gdbserver::main(&prog, rest),
         "procstat" | "pargs" | "penv" | "pwdx" => procstat::main(&prog, &sub, rest),
         "truss" => truss::main(&prog, rest),
+        truss::user::HELPER => truss::user::exec_as(rest),
         "-h" | "--help" | "help" => {
             println!("{}", USAGE);
             0

@@ -23,9 +23,13 @@
 //! itself ("attempt to grab self.").
 
 pub mod args;
+pub mod clock;
 pub mod decode;
+pub mod fdinfo;
 pub mod output;
+pub mod stack;
 pub mod trace;
+pub mod user;
 
 use std::ffi::OsString;
 
@@ -34,7 +38,7 @@ pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
     match args::parse(args) {
         Ok(cfg) => trace::run(&cfg, prog),
         Err(args::ArgError::Help) => {
-            print!("{}", args::usage(prog));
+            print!("{}\n{}", args::usage(prog), args::HELP);
             0
         }
         Err(args::ArgError::Usage(msg)) => {

@@ -837,3 +837,17 @@ pub fn errno_text(e: i32) -> String {
         None => s,
     }
 }
+
+/// The errno called `name` (`ENOENT`), as strace's `error=` takes it.
+pub fn errno_number(name: &str) -> Option<i32> {
+    if let Some(i) = ERRNO_NAMES.iter().position(|n| !n.is_empty() && *n == name) {
+        return Some(i as i32);
+    }
+    match name {
+        "EWOULDBLOCK" => return Some(libc::EWOULDBLOCK),
+        "EDEADLOCK" => return Some(libc::EDEADLOCK),
+        "ENOTSUP" => return Some(libc::ENOTSUP),
+        _ => {}
+    }
+    KERNEL_ERRNOS.iter().find(|k| k.1 == name).map(|k| k.0)
+}

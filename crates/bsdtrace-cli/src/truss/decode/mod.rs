@@ -54,7 +54,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use bsdtrace::sysent::{self, Arg, Ret, Syscall};
+use bsdtrace::sysent::{self, Arg, Ret, Syscall, SyscallSet};
 pub use bsdtrace::Errno;
 
 /// Read access to the tracee's memory.
@@ -133,16 +133,26 @@ pub struct TracedStr {
     pub complete: bool,
 }
 
-/// How much to show (truss's `-s`, `-a`, `-e`).
+/// How much to show (truss's `-s`, `-a`, `-e`; strace's `-x`, `-X`, `-v`,
+/// `-e raw=`, `-e verbose=`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// Longest buffer or argv string shown before `...` (`-s`, default 32).
-    /// Paths are shown whole, as FreeBSD truss does.
+    /// Most bytes of a buffer or argv string shown before `...` (`-s`,
+    /// default 32), counted in bytes of data as strace counts them. Paths
+    /// are shown whole, as FreeBSD truss does.
     pub strsize: usize,
     /// Show execve's argument strings (`-a`).
     pub show_argv: bool,
     /// Show execve's environment strings (`-e`).
     pub show_env: bool,
+    /// `-x`/`-xx`: strings in hex.
+    pub hex: HexStrings,
+    /// `-X`: how constants are printed.
+    pub consts: ConstStyle,
+    /// `-v`/`-e verbose=`: calls whose structures are printed whole.
+    pub verbose: SyscallSet,
+    /// `-e raw=`: calls whose arguments are printed as raw numbers.
+    pub raw: SyscallSet,
 }
 
 impl Default for Options {
@@ -151,8 +161,29 @@ impl Default for Options {
             strsize: 32,
             show_argv: false,
             show_env: false,
+            hex: HexStrings::None,
+            consts: ConstStyle::Abbrev,
+            verbose: SyscallSet::empty(),
+            raw: SyscallSet::empty(),
         }
     }
+}
+
+/// strace's `-x` (non-ASCII bytes in hex) and `-xx` (every byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HexStrings {
+    None,
+    NonAscii,
+    All,
+}
+
+/// strace's `-X`: `O_RDONLY|O_CLOEXEC` (abbrev), `0x80000` (raw), or
+/// `0x80000 /* O_RDONLY|O_CLOEXEC */` (verbose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstStyle {
+    Abbrev,
+    Raw,
+    Verbose,
 }
 
 /// How a syscall ended.
@@ -216,6 +247,38 @@ impl Outcome {
                 s.push('\'');
             }
         }
+    }
+}
+
+/// The return part of a call that returned `v`: ` = 3 (0x3)`, with `-X
+/// raw` ` = 0x3`.
+pub fn render_value(s: &mut String, _c: &Completed, v: i64, opts: &Options) {
+    match opts.consts {
+        ConstStyle::Raw => {
+            s.push_str(" = ");
+            num::push_hex(s, v as u64);
+        }
+        _ => Outcome::Value(v).render_into(s),
+    }
+}
+
+/// The return part of a failed call: FreeBSD's ` ERR#2 'No such file or
+/// directory'`; with `-X verbose` the errno's name too, as strace users
+/// read it: ` ERR#2 ENOENT 'No such file or directory'`.
+pub fn render_error(s: &mut String, o: Outcome, opts: &Options) {
+    match (o, opts.consts) {
+        (Outcome::Error(e), ConstStyle::Verbose) => {
+            s.push_str(" ERR#");
+            num::push_i64(s, e.into());
+            if let Some(n) = consts::errno_name(e) {
+                s.push(' ');
+                s.push_str(n);
+            }
+            s.push_str(" '");
+            s.push_str(&consts::errno_text(e));
+            s.push('\'');
+        }
+        _ => o.render_into(s),
     }
 }
 
