@@ -59,8 +59,11 @@ pub fn open_output_file(path: &Path, append: bool) -> io::Result<File> {
     } else {
         o.truncate(true);
     }
+    // O_NOFOLLOW fails on a symlink: ELOOP, or EACCES where the kernel's
+    // fs.protected_regular objects to the link itself.
     match o.clone().custom_flags(libc::O_NOFOLLOW).open(path) {
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            let _ = e;
             check_symlink(path)?;
             o.open(path)
         }
