@@ -183,6 +183,7 @@ pub struct Session<'a> {
 pub fn run(cfg: &Config, prog: &str) -> i32 {
     let attach = cfg.attach();
     ATTACHED.store(attach, Ordering::SeqCst);
+    decode::print::set_styles(&cfg.decode);
     if attach {
         let _ = sys::catch_signals(FATAL_SIGNALS, on_fatal_signal);
     } else {
@@ -548,6 +549,12 @@ impl Session<'_> {
                     r.r_rax = -1;
                     let _ = self.tracer.set_regs(t, &r);
                 }
+            }
+        }
+        if sc.code == libc::SYS_rt_sigreturn as u32 && traced && !self.cfg.count {
+            // Its restored mask is in the signal frame at the stack pointer.
+            if let Ok(r) = self.tracer.get_regs(t) {
+                args[0] = r.r_rsp as u64;
             }
         }
         let entry = if traced && !self.cfg.count {
