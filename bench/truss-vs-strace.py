@@ -83,6 +83,8 @@ def programs(which, work):
         ["perl", "-e", "opendir(D, '/etc'); @a = readdir(D); print scalar(@a), \"\\n\""],
         ["sh", "-c", "mkdir -p d/e && cp /etc/passwd d/e/ && ln -s e d/l && ls -lR d >/dev/null && rm -r d"],
     ]
+    if which == "zoo":
+        return zoo(work)
     progs = small if which == "small" else full
     return [p for p in progs if shutil.which(p[0])]
 
@@ -556,7 +558,7 @@ def run_pair(argv, truss, work, strsize):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", default="full", choices=["small", "full"])
+    ap.add_argument("--set", default="full", choices=["zoo", "small", "full"])
     ap.add_argument("--min", type=float, default=None)
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--show-mismatches", type=int, default=0, metavar="N")

@@ -406,7 +406,14 @@ impl Session<'_> {
                     let _ = self.tracer.resume(Target::Proc(pid), next.how, None, next.sig);
                 }
                 Ok(Some((pid, _))) if Some(pid.0) == self.reader => self.reader = None,
-                Ok(Some((pid, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => self.on_gone(pid, st),
+                Ok(Some((pid, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => {
+                    self.on_gone(pid, st);
+                    // Done when nothing is traced any more, even if an
+                    // untraced child (the `-o '|cmd'` reader) lives on.
+                    if self.tracer.traced().is_empty() {
+                        return;
+                    }
+                }
                 Ok(_) => {}
                 Err(e) if e.errno() == Errno::EINTR => {}
                 Err(_) => return, // ECHILD: nothing left to trace
@@ -900,7 +907,7 @@ impl Session<'_> {
         }
         decode::line_prefix_into(
             s,
-            (cfg.follow && !cfg.per_process_files).then_some(pid),
+            ((cfg.follow || cfg.pids.len() > 1) && !cfg.per_process_files).then_some(pid),
             cfg.show_tid.then_some(tid),
             cfg.since_start.then(|| self.start.elapsed()),
             if cfg.in_call { Some(in_call.unwrap_or_default()) } else { None },

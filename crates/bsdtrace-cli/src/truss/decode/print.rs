@@ -295,7 +295,7 @@ pub fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         Hex | Ptr => hex(v),
         Fd => dec((v as i32).into()),
         Dirfd => match v as i32 {
-            -100 => "AT_FDCWD".to_string(),
+            -100 => styled(-100i64 as u64, "AT_FDCWD".to_string(), true),
             fd => dec(fd.into()),
         },
         Id => match v as u32 {
@@ -450,28 +450,42 @@ fn rlim(v: u64) -> String {
 
 /// `O_RDWR|O_CREAT|O_CLOEXEC`: the access mode is always named.
 pub fn open_flags(v: u32) -> String {
+    match CONST_STYLE.load(Ordering::Relaxed) {
+        0 => open_flags_abbrev(v),
+        _ => styled(u64::from(v), open_flags_abbrev(v), false),
+    }
+}
+
+fn open_flags_abbrev(v: u32) -> String {
     let acc = i64::from(v & 3);
     let mode = lookup(acc, ACCESS_MODES).map_or_else(|| "O_ACCMODE".to_string(), str::to_string);
     let rest = u64::from(v & !3);
     if rest == 0 {
         mode
     } else {
-        format!("{mode}|{}", flags(rest, OPEN_FLAGS, "0"))
+        format!("{mode}|{}", flags_abbrev(rest, OPEN_FLAGS, "0"))
     }
 }
 
 /// `MAP_PRIVATE|MAP_ANONYMOUS`: the mapping type first.
 pub fn mmap_flags(v: u64) -> String {
-    let mut parts = vec![enum_or_hex(v & 0xf, MAP_TYPES)];
+    match CONST_STYLE.load(Ordering::Relaxed) {
+        0 => mmap_flags_abbrev(v),
+        _ => styled(v, mmap_flags_abbrev(v), false),
+    }
+}
+
+fn mmap_flags_abbrev(v: u64) -> String {
+    let mut parts = vec![lookup((v & 0xf) as i64, MAP_TYPES).map_or_else(|| hex(v & 0xf), str::to_string)];
     let mut rest = v & !0xf;
     let huge = rest >> 26;
     if rest & 0x40000 != 0 && huge != 0 {
         // MAP_HUGETLB: bits 26.. are log2 of the page size, not MAP_UNINITIALIZED.
         rest &= (1 << 26) - 1;
-        parts.push(flags(rest, MAP_FLAGS, "0"));
+        parts.push(flags_abbrev(rest, MAP_FLAGS, "0"));
         parts.push(format!("{huge}<<MAP_HUGE_SHIFT"));
     } else if rest != 0 {
-        parts.push(flags(rest, MAP_FLAGS, "0"));
+        parts.push(flags_abbrev(rest, MAP_FLAGS, "0"));
     }
     parts.join("|")
 }
