@@ -193,12 +193,12 @@ impl Output {
             return;
         }
         if let Some(base) = &self.per_process {
-            if !self.files.contains_key(&pid) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.files.entry(pid) {
                 let mut name = base.clone().into_os_string();
                 name.push(format!(".{pid}"));
                 match open_output_file(Path::new(&name), false) {
                     Ok(f) => {
-                        self.files.insert(pid, BufWriter::with_capacity(16 * 1024, f));
+                        slot.insert(BufWriter::with_capacity(16 * 1024, f));
                     }
                     Err(e) => return self.fail(&Path::new(&name).display().to_string(), e),
                 }

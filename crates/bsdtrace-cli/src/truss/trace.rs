@@ -959,7 +959,7 @@ impl Session<'_> {
     /// progress are printed without their return part. `first` is a stop
     /// already collected.
     fn detach_all(&mut self, first: Option<Pid>) {
-        let pending: Vec<i32> = self.pending.iter().map(|(t, _)| *t).collect();
+        let pending: Vec<i32> = self.pending.keys().copied().collect();
         for t in pending {
             let p = self.pending.remove(&t).expect("listed");
             if self.cfg.filter.status.contains(Status::DETACHED) {

@@ -212,7 +212,7 @@ impl When {
 
     /// Whether the `n`th call (from 1) is injected.
     pub fn matches(&self, n: u64) -> bool {
-        n >= self.first && n <= self.last && (n - self.first) % self.step.max(1) == 0
+        n >= self.first && n <= self.last && (n - self.first).is_multiple_of(self.step.max(1))
     }
 
     /// `N`, `N+`, `N+S`, `N..M`, `N..M+S`.
@@ -537,8 +537,7 @@ mod tests {
         assert!(Inject::parse("openat:error=EBOGUS", false).is_err());
         assert!(Inject::parse("openat:error=1:retval=2", false).is_err());
         assert!(Inject::parse("openat:when=0", false).is_err());
-        let mut f = Filter::default();
-        f.trace = parse_trace("read").unwrap();
+        let mut f = Filter { trace: parse_trace("read").unwrap(), ..Default::default() };
         f.inject.push(Inject::parse("openat:error=EPERM", false).unwrap());
         assert!(f.stopping_set().contains(257) && f.stopping_set().contains(0));
     }

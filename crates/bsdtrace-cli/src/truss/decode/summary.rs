@@ -76,9 +76,9 @@ impl Summary {
         let mut rows: Vec<(&String, &Entry)> = self.by_name.iter().collect();
         match sort {
             Sort::Name | Sort::Nothing => {}
-            Sort::Time => rows.sort_by(|a, b| b.1.time.cmp(&a.1.time)),
-            Sort::Calls => rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls)),
-            Sort::Errors => rows.sort_by(|a, b| b.1.errors.cmp(&a.1.errors)),
+            Sort::Time => rows.sort_by_key(|r| std::cmp::Reverse(r.1.time)),
+            Sort::Calls => rows.sort_by_key(|r| std::cmp::Reverse(r.1.calls)),
+            Sort::Errors => rows.sort_by_key(|r| std::cmp::Reverse(r.1.errors)),
         }
         for (name, e) in rows {
             row(&mut s, name, e);
