@@ -567,6 +567,7 @@ def main():
     ap.add_argument("-s", "--strsize", type=int, default=32)
     a = ap.parse_args()
     errno_names()
+    a.truss = os.path.abspath(a.truss)
     if not os.path.exists(a.truss):
         sys.exit(f"{a.truss}: not built (cargo build --release -p bsdtrace-cli)")
     stats = collections.defaultdict(lambda: [0, 0])  # name -> [aligned, matched]
