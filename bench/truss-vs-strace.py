@@ -592,9 +592,10 @@ def main():
                             reasons[x[0]].append((" ".join(argv)[:40], why))
     order = sorted(stats.items(), key=lambda kv: -kv[1][0])
     top = order[: a.top]
+    top_names = {name for name, _ in top}
     print(f"{'syscall':<20}{'lines':>8}{'match':>8}{'share':>9}")
     for name, (n, m) in order:
-        mark = "*" if (name, (n, m)) in top else " "
+        mark = "*" if name in top_names else " "
         print(f"{mark}{name:<19}{n:>8}{m:>8}{100.0 * m / n:>8.1f}%")
     tn = sum(v[0] for _, v in top)
     tm = sum(v[1] for _, v in top)
