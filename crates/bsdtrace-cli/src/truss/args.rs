@@ -290,9 +290,11 @@ EXPRESSIONS
      status=SET   Show only calls that ended so: successful, failed,
                   unfinished (never returned), unavailable, detached; all,
                   none, !.
-     quiet=SET    Silence messages: attach, exit (process exit and death
-                  lines), path-resolution, personality, thread-execve,
-                  superseded; all, none.
+     quiet=SET    Silence messages: exit (the process exit and death
+                  lines), superseded (a call left unfinished by the next
+                  one of its thread); all, none. attach, path-resolution,
+                  personality and thread-execve are accepted: truss prints
+                  no such notes.
      raw=SET      Print these calls' arguments as raw hex numbers.
      verbose=SET  Print these calls' structures whole (default none: long
                   structures are abbreviated with \"...\").
