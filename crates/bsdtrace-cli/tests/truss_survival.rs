@@ -209,3 +209,20 @@ fn o_refuses_another_users_symlink_in_a_sticky_directory() {
     let _ = std::fs::remove_file(&victim);
     let _ = std::fs::remove_file(&ours);
 }
+
+/// The window between the attach and truss's first stop: a SIGKILL then
+/// must not take the process with it either (it is never armed to die).
+#[test]
+fn an_attached_process_survives_sigkill_right_after_the_attach() {
+    let (mut target, pid, mut out) = ticking(true);
+    for _ in 0..20 {
+        let mut tr = Command::new(BIN).args(["truss", "-o", "/dev/null", "-p", &pid.to_string()]).spawn().unwrap();
+        let me = tr.id().to_string();
+        wait_until("the attach", || proc_status(pid, "TracerPid").as_deref() == Some(me.as_str()));
+        tr.kill().unwrap();
+        tr.wait().unwrap();
+        assert_runs_untraced(pid, &mut out);
+    }
+    target.kill().unwrap();
+    target.wait().unwrap();
+}

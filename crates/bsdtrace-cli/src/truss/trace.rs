@@ -26,8 +26,9 @@
 //! process (`-p`) cannot be given a filter: it is traced with PT_SYSCALL
 //! and filtered here.
 //!
-//! Never hurt the traced program: a process truss attached to is marked
-//! with `Tracer::set_kill_on_exit(false)`, so if truss dies, even of
+//! Never hurt the traced program: a process truss attached to is attached
+//! with kill-on-exit off (`Tracer::attach_with(.., false)`, the per-process
+//! choice of `Tracer::set_kill_on_exit`), so if truss dies, even of
 //! SIGKILL, Linux detaches it and it runs on; every catchable signal that
 //! would end truss (SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGUSR1,
 //! SIGALRM, ...) makes it detach cleanly first. Processes truss started
@@ -217,7 +218,8 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     let mut roots = Vec::new();
     if attach {
         for &pid in &cfg.pids {
-            match tracer.attach(Target::Proc(Pid(pid))) {
+            // Never armed to die with truss, not even before its first stop.
+            match tracer.attach_with(Target::Proc(Pid(pid)), false) {
                 Ok(p) => roots.push(p),
                 Err(e) => {
                     eprintln!("{prog}: can not attach to target process {pid}: {e}");
@@ -365,10 +367,6 @@ impl Session<'_> {
             Ok(Some((_, WaitStatus::Stopped(_)))) => {
                 let t = Target::Proc(root);
                 let _ = self.tracer.set_event_mask(t, self.mask(true));
-                if self.cfg.attach() {
-                    // Never hurt it: if truss dies, it runs on.
-                    let _ = self.tracer.set_kill_on_exit(t, false);
-                }
                 let _ = self.tracer.resume(t, Resume::Syscall, None, 0);
                 Ok(())
             }

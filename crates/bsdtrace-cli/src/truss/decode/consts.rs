@@ -342,7 +342,7 @@ pub const SOCK_TYPES: EnumTable = &[
     (libc::SOCK_RDM as i64, "SOCK_RDM"),
     (libc::SOCK_SEQPACKET as i64, "SOCK_SEQPACKET"),
     (libc::SOCK_DCCP as i64, "SOCK_DCCP"),
-    (libc::SOCK_PACKET as i64, "SOCK_PACKET"),
+    (10, "SOCK_PACKET"), // libc deprecates the constant
 ];
 
 pub const SOCK_FLAGS: FlagTable = &[(libc::SOCK_NONBLOCK as u32 as u64, "SOCK_NONBLOCK"), (libc::SOCK_CLOEXEC as u32 as u64, "SOCK_CLOEXEC")];
