@@ -126,6 +126,8 @@ pub struct Output {
     /// `-ff -o FILE`: the base name, and each process's own file.
     per_process: Option<PathBuf>,
     files: HashMap<i32, BufWriter<File>>,
+    /// Processes whose file was opened once (a reused pid appends to it).
+    opened: std::collections::HashSet<i32>,
     /// `-o '|cmd'`: the reader, waited for at the end.
     child: Option<Child>,
     /// The first write error (reported once).
@@ -163,6 +165,7 @@ impl Output {
                 _ => None,
             },
             files: HashMap::new(),
+            opened: Default::default(),
             child,
             error: None,
             prog: prog.to_string(),
@@ -196,7 +199,8 @@ impl Output {
             if let std::collections::hash_map::Entry::Vacant(slot) = self.files.entry(pid) {
                 let mut name = base.clone().into_os_string();
                 name.push(format!(".{pid}"));
-                match open_output_file(Path::new(&name), false) {
+                let append = !self.opened.insert(pid);
+                match open_output_file(Path::new(&name), append) {
                     Ok(f) => {
                         slot.insert(BufWriter::with_capacity(16 * 1024, f));
                     }
