@@ -32,6 +32,7 @@ fn main() {
         "truss" => truss::main(&prog, rest),
         "completion" => manual::completion_main(rest),
         "manpage" => manual::manpage_main(rest),
+        truss::user::HELPER => truss::user::exec_as(rest),
         "-h" | "--help" | "help" => {
             print!("{}", manual::usage());
             0

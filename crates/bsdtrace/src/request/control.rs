@@ -46,6 +46,14 @@ impl Tracer {
     /// PT_ATTACH: stop tracing nothing, start tracing `pid`, all its threads.
     /// The first stop reported is SIGSTOP (with `PL_FLAG_SI`).
     pub fn attach(&mut self, t: Target) -> Result<Pid> {
+        self.attach_with(t, true)
+    }
+
+    /// [`Tracer::attach`] choosing kill-on-exit from the first instant
+    /// (see [`Tracer::set_kill_on_exit`]): with `false` the process is
+    /// never armed to die with the tracer, not even between the seize and
+    /// its first stop, where `set_kill_on_exit` cannot reach it yet.
+    pub fn attach_with(&mut self, t: Target, kill_on_exit: bool) -> Result<Pid> {
         let (pid, st) = self.lookup(t)?;
         candebug(&st)?;
         if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
@@ -62,9 +70,13 @@ impl Tracer {
             return Err(Errno::EINVAL.into());
         }
         let mask = abi::PTRACE_DEFAULT;
-        let opts = options_for(mask);
+        let mut opts = options_for(mask);
+        if !kill_on_exit {
+            opts &= !sys::PTRACE_O_EXITKILL;
+        }
         let mut p = Proc::new(pid, mask);
         p.options = opts;
+        p.exit_kill = kill_on_exit;
         // Seize every thread; threads created meanwhile are caught by
         // TRACECLONE from seized ones, so loop until /proc shows no new tid.
         let mut first = true;
