@@ -30,6 +30,20 @@ impl OptSpec {
     }
 }
 
+/// An option's name as a shell may complete it: the dashes, then letters,
+/// digits and inner dashes, cut at anything else (`--quiet[=LIST]`,
+/// `--trace=SET`, a trailing `.` or backquote of the prose around it);
+/// `None` for a placeholder such as `--long-option...`.
+fn clean_name(raw: &str) -> Option<String> {
+    let dashes = raw.len() - raw.trim_start_matches('-').len();
+    let body: String = raw[dashes..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let body = body.trim_end_matches('-');
+    if body.is_empty() || dashes == 0 || dashes > 2 || (dashes == 2 && body == "long-option") {
+        return None;
+    }
+    Some(format!("{}{body}", &raw[..dashes]))
+}
+
 fn is_option_token(t: &str) -> bool {
     let b = t.as_bytes();
     b.len() >= 2 && b[0] == b'-' && (b[1].is_ascii_alphanumeric() || (b[1] == b'-' && b.len() > 2 && b[2].is_ascii_alphabetic()))
@@ -39,7 +53,7 @@ fn is_option_token(t: &str) -> bool {
 pub fn parse(text: &str) -> Vec<OptSpec> {
     let mut out: Vec<OptSpec> = Vec::new();
     let add = |out: &mut Vec<OptSpec>, name: String, arg: Option<String>, help: Option<String>| {
-        let name = name.split('=').next().unwrap_or(&name).to_string();
+        let Some(name) = clean_name(&name) else { return };
         match out.iter_mut().find(|o| o.name == name) {
             Some(o) => {
                 if o.help.is_empty() {
