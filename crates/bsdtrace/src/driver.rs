@@ -129,6 +129,17 @@ struct State {
     marks: Vec<Pid>,
     /// Blocked waiters that want the program's own children too.
     app_waiters: usize,
+    /// Bumped at each such waiter's arrival: a watch that found nothing it
+    /// could act on (no child at all, or only a child no waiter wanted
+    /// then) stays parked until this moves.
+    watch_gen: u64,
+    /// The engine's process-wide peek (io_uring) is parked at this
+    /// `watch_gen`; `None` while armed or never used.
+    app_parked: Option<u64>,
+    /// A waiter ever wanted the program's children: from then on the
+    /// engine keeps its process-wide peek armed (re-arming it costs nothing
+    /// at a stop it wakes for anyway), so a waiter's arrival needs no ring.
+    app_ever: bool,
     /// Stopped PT_TRACE_ME children of the program's threads.
     traceme: Vec<TraceMeStop>,
     /// Children a thread of the program is handing to the engine (between
@@ -352,6 +363,10 @@ impl Engine {
         let shared = &*self.shared;
         let my_pgid = if pid == 0 { sys::getpgid(0).unwrap_or(-2) } else { 0 };
         let mut polled = false;
+        // Counted as a waiter for the program's children for the whole call
+        // (the guard uncounts it however the call ends).
+        let registered = std::cell::Cell::new(false);
+        let _uncount = Uncount { shared, registered: &registered };
         let mut st = shared.lock();
         loop {
             if let Some(r) = self.take(&mut st, pid, my_pgid, &want, how.nowait) {
@@ -387,25 +402,31 @@ impl Engine {
                 st = shared.lock();
                 continue;
             }
-            let seen = st.seq;
-            if app {
+            if app && !registered.get() {
+                registered.set(true);
                 st.app_waiters += 1;
-                if st.app_waiters == 1 {
+                st.watch_gen += 1;
+                let wake_engine = !st.app_ever || st.app_parked.is_some();
+                st.app_ever = true;
+                if wake_engine || self.backend_is_doorbell() {
                     drop(st);
                     // The engine (or the doorbell backend's watcher) must
-                    // start watching the program's children.
+                    // look at the program's children again.
                     shared.cv.notify_all();
                     shared.bell.ring();
                     st = shared.lock();
+                    continue;
                 }
             }
+            let seen = st.seq;
             while st.seq == seen && !st.dead {
                 st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
             }
-            if app {
-                st.app_waiters -= 1;
-            }
         }
+    }
+
+    fn backend_is_doorbell(&self) -> bool {
+        self.shared.bell.doorbell().is_some()
     }
 
     /// Take the first published report selected, marking a stop collected.
@@ -458,6 +479,20 @@ impl Engine {
     /// reactor) and call [`Engine::wait`] with `nohang` when it fires.
     pub fn ready_fd(&self) -> BorrowedFd<'_> {
         self.shared.ready.as_fd()
+    }
+}
+
+/// Uncounts a waiter of [`Engine::wait_for`] when the call ends.
+struct Uncount<'a> {
+    shared: &'a Shared,
+    registered: &'a std::cell::Cell<bool>,
+}
+
+impl Drop for Uncount<'_> {
+    fn drop(&mut self) {
+        if self.registered.get() {
+            self.shared.lock().app_waiters -= 1;
+        }
     }
 }
 
@@ -531,8 +566,11 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
                 sleeper.cancel(&shared.bell);
                 continue;
             }
-            st.app_waiters > 0 && st.handover.is_empty()
+            st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen)
         };
+        if app {
+            shared.lock().app_parked = None;
+        }
         match sleeper.sleep(&shared.bell, seen, app, true) {
             Ok(w) => {
                 if let Some((tid, status, rusage)) = w.reaped {
@@ -542,7 +580,19 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
                     let _ = tracer.pump();
                 }
                 if let Some((pid, code)) = w.app {
-                    app_child(&shared, &mut tracer, pid, code);
+                    // The waiters as they are now: a waiter arriving after
+                    // this look moves watch_gen and unparks the watch.
+                    let (waiters, gen) = {
+                        let st = shared.lock();
+                        (st.app_waiters > 0, st.watch_gen)
+                    };
+                    let consumed = (owned(&tracer, pid) || waiters) && app_child(&shared, &mut tracer, pid, code);
+                    if !consumed {
+                        // Nothing to act on now (no child at all, or a
+                        // child's status no waiter asked for yet: it stays
+                        // in the kernel): park until a waiter arrives.
+                        shared.lock().app_parked = Some(gen);
+                    }
                 }
             }
             Err(e) => {
@@ -632,7 +682,11 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
             shared.cv.notify_all();
             true
         }
-        _ => false,
+        // The status the peek saw is gone already (a continued child that
+        // began to exit loses its "continued" before it is a zombie): look
+        // again, the next status will wake the peek.
+        Ok(None) => true,
+        Err(_) => false,
     }
 }
 
@@ -696,10 +750,13 @@ fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, 
 /// engine thread (which alone can tell its tracees from the program's
 /// children). It never reaps.
 fn watcher(shared: Arc<Shared>, handle: std::sync::Weak<Handle>) {
+    // (watch_gen, seq) when the last look found nothing to act on: look
+    // again only once a waiter arrived or something was published since.
+    let mut idle: Option<(u64, u64)> = None;
     loop {
         {
             let mut st = shared.lock();
-            while st.app_waiters == 0 && !st.dead {
+            while !st.dead && (st.app_waiters == 0 || idle == Some((st.watch_gen, st.seq))) {
                 st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
             }
             if st.dead {
@@ -709,36 +766,26 @@ fn watcher(shared: Arc<Shared>, handle: std::sync::Weak<Handle>) {
         let peek = sys::waitid_peek_all(libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | sys::WALL);
         let Some(h) = handle.upgrade() else { return };
         let engine = Engine { shared: shared.clone(), _handle: h };
-        match peek {
-            Ok(Some((pid, code))) => {
-                let consumed = engine.try_with(|t| {
-                    let _ = t.pump();
-                    app_child(&shared, t, pid, code)
-                });
-                match consumed {
-                    None => return,
-                    // Something we cannot consume (a PT_TRACE_ME child whose
-                    // tracer has not handed it over yet): wait for a change
-                    // before looking again, or we would spin on it.
-                    Some(false) => {
-                        let mut st = shared.lock();
-                        let seen = st.seq;
-                        while st.seq == seen && !st.dead {
-                            st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
-                        }
-                    }
-                    Some(true) => {}
-                }
-            }
-            // No child at all: nothing to watch until a waiter comes back.
-            _ => {
-                let mut st = shared.lock();
-                let seen = st.seq;
-                while st.seq == seen && !st.dead {
-                    st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
-                }
-            }
-        }
+        // What the waiters were when the look was decided on: a waiter
+        // arriving later moves watch_gen, and the next loop looks again.
+        let snapshot = || {
+            let st = shared.lock();
+            (st.app_waiters > 0, (st.watch_gen, st.seq))
+        };
+        let outcome = match peek {
+            Ok(Some((pid, code))) => engine.try_with(|t| {
+                let _ = t.pump();
+                let (waiters, at) = snapshot();
+                ((owned(t, pid) || waiters) && app_child(&shared, t, pid, code), at)
+            }),
+            // No child at all.
+            _ => Some((false, snapshot().1)),
+        };
         drop(engine);
+        match outcome {
+            None => return,
+            Some((true, _)) => idle = None,
+            Some((false, at)) => idle = Some(at),
+        }
     }
 }

@@ -180,9 +180,13 @@ pub const SIG_MAXSIG: i32 = 128;
 /// `sr_error` carries: PT_GET_SC_RET reports a syscall that will be
 /// restarted as ERESTART, PT_SC_REMOTE a successful execve as EJUSTRETURN.
 pub const ERESTART: i32 = -1;
+/// The syscall set its own return registers (a successful execve).
 pub const EJUSTRETURN: i32 = -2;
+/// An ioctl a driver does not handle (kernel-internal).
 pub const ENOIOCTL: i32 = -3;
+/// An ioctl to pass to the device directly (kernel-internal).
 pub const EDIRIOCTL: i32 = -4;
+/// A lookup to restart (kernel-internal).
 pub const ERELOOKUP: i32 = -5;
 
 /// FreeBSD's si_code for a signal sent to one thread: Linux's SI_TKILL,
