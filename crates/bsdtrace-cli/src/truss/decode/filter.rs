@@ -212,7 +212,7 @@ impl When {
 
     /// Whether the `n`th call (from 1) is injected.
     pub fn matches(&self, n: u64) -> bool {
-        n >= self.first && n <= self.last && (n - self.first).is_multiple_of(self.step.max(1))
+        n >= self.first && n <= self.last && (n - self.first) % self.step.max(1) == 0
     }
 
     /// `N`, `N+`, `N+S`, `N..M`, `N..M+S`.
