@@ -656,16 +656,17 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         // of it through ptrace; this copy is nobody's business.
         return sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED).is_ok_and(|r| r.is_some());
     }
-    let handover = shared.lock().handover.contains(&pid);
-    if handover {
-        return false;
-    }
     let pgid = sys::getpgid(pid).ok();
     let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
     let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };
+    // Reap and publish under the lock: a waiter that found nothing
+    // published and then no such child (ECHILD) must not slip in between.
+    let mut st = shared.lock();
+    if st.handover.contains(&pid) {
+        return false;
+    }
     match sys::wait4_rusage(pid, flags, false, true) {
         Ok(Some((p, status, rusage))) => {
-            let mut st = shared.lock();
             if libc::WIFSTOPPED(status) && traced_by != 0 {
                 st.traceme.push(TraceMeStop { child: Pid(p), tracer: traced_by, status });
             } else {

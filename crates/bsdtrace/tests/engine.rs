@@ -28,6 +28,11 @@ fn pipe() -> (OwnedFd, OwnedFd) {
     unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
+/// Our end of a pipe must not leak into the children of other tests.
+fn cloexec(fd: &OwnedFd) {
+    assert_eq!(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }, 0);
+}
+
 fn env_with(extra: &[(&str, String)]) -> Vec<String> {
     let mut env: Vec<String> = std::env::vars().filter(|(k, _)| extra.iter().all(|(e, _)| e != k)).map(|(k, v)| format!("{k}={v}")).collect();
     env.extend(extra.iter().map(|(k, v)| format!("{k}={v}")));
@@ -148,5 +153,91 @@ fn any_thread_may_wait_and_request() {
         let (stops, st) = waiter.join().unwrap();
         assert_eq!(st, WaitStatus::Exited(0));
         assert!(stops > 400, "{stops}");
+    }
+}
+
+/// Run `busy sleepers MS` (threads blocked in calls Linux does not restart
+/// after a stop, and in calls it restarts, while the main thread makes
+/// syscalls), stop and continue it `rounds` times `gap` apart through `stop`
+/// (the tracer is outside the library in between: it sleeps), then close
+/// its stdin and return its report: (call, calls, eintr, early, late,
+/// max_late_ms).
+fn sleepers_under(
+    e: &Engine,
+    ms: u32,
+    rounds: u32,
+    gap: Duration,
+    stop: impl Fn(&Engine, Pid),
+) -> Vec<(String, u64, u64, u64, u64, u64)> {
+    let (ready_r, ready_w) = pipe();
+    let (in_r, in_w) = pipe();
+    let (out_r, out_w) = pipe();
+    for fd in [&ready_r, &in_w, &out_r] {
+        cloexec(fd);
+    }
+    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string())]);
+    let (ir, ow) = (in_r.as_raw_fd(), out_w.as_raw_fd());
+    let pid = e
+        .with(move |t| {
+            let sh = format!("exec {} sleepers {ms} 0<&{ir} 1>&{ow}", busy());
+            t.spawn_env(&["/bin/bash", "-c", &sh], Some(&env))
+        })
+        .unwrap();
+    drop((ready_w, in_r, out_w));
+    // The exec of bash, then of busy.
+    for _ in 0..2 {
+        assert!(matches!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(_)));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+    }
+    watchdog(pid, 120);
+    let mut line = String::new();
+    BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
+    for _ in 0..rounds {
+        std::thread::sleep(gap);
+        stop(e, pid);
+    }
+    drop(in_w);
+    let mut report = Vec::new();
+    for l in BufReader::new(std::fs::File::from(out_r)).lines() {
+        let l = l.unwrap();
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let n = |i: usize| f[i].parse::<u64>().unwrap();
+        report.push((f[0].to_string(), n(1), n(2), n(3), n(4), n(5)));
+    }
+    loop {
+        match e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1 {
+            WaitStatus::Stopped(_) => e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap(),
+            st => {
+                assert_eq!(st, WaitStatus::Exited(0));
+                break;
+            }
+        }
+    }
+    assert_eq!(report.len(), 10, "{report:?}");
+    report
+}
+
+/// A debugger's stop (Tracer::interrupt, FreeBSD's kill(SIGSTOP)) and
+/// continue, from another thread than the one that waits.
+fn interrupt_and_continue(e: &Engine, pid: Pid) {
+    assert!(e.with(|t| t.interrupt(pid.into())).unwrap());
+    assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+    e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+}
+
+#[test]
+fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout() {
+    for e in engines() {
+        let report = sleepers_under(&e, 200, 60, Duration::from_millis(15), interrupt_and_continue);
+        for (call, calls, eintr, early, late, max_late) in &report {
+            assert_eq!(*eintr, 0, "{call}: EINTR (backend {:?}): {report:?}", e.backend());
+            assert_eq!(*early, 0, "{call}: returned before its timeout: {report:?}");
+            // Each stop is a few ms: no timeout may run late by more
+            // than the 20 ms the tracee tolerates.
+            assert_eq!(*late, 0, "{call}: ran {max_late} ms late: {report:?}");
+            if call != "read" {
+                assert!(*calls >= 3, "{call} ran: {report:?}");
+            }
+        }
     }
 }

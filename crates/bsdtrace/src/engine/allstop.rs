@@ -41,12 +41,54 @@ impl Tracer {
                 if kind == LinuxStop::Group {
                     return self.on_group_stop(pid, tid);
                 }
-                if p.state == ProcState::Running {
+                // A PT_SUSPENDed LWP that was asleep in a syscall returned
+                // from it: it stays stopped, as FreeBSD keeps it suspended.
+                let suspended = p.lwp(tid).is_some_and(|l| l.suspended);
+                if p.state == ProcState::Running && !suspended {
                     self.resume_lwp(pid, tid);
                 } else {
                     self.check_all_stopped(pid);
                 }
             }
+        }
+    }
+
+    /// Make sure an LWP is in a ptrace-stop (a request needs its
+    /// registers, or a detach): one asleep in a syscall
+    /// ([`LinuxState::Blocked`]) is interrupted now and its stop collected
+    /// (the syscall it was in restarts unseen when it is resumed,
+    /// engine/restart.rs). Statuses of other threads met on the way are
+    /// dispatched as usual.
+    pub(crate) fn settle_lwp(&mut self, pid: Pid, tid: Tid) {
+        let blocked = self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.linux == LinuxState::Blocked);
+        if !blocked {
+            return;
+        }
+        if sys::interrupt(tid).is_err() {
+            return;
+        }
+        if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
+            l.interrupt_pending = true;
+        }
+        // Only this thread's statuses: it stops promptly (the interrupt
+        // wakes its syscall), unless it dies, which also ends the wait.
+        while let Ok(Some((t, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {
+            self.dispatch(t, st);
+            let l = self.procs.get(&pid).and_then(|p| p.lwp(tid));
+            if !l.is_some_and(|l| l.linux == LinuxState::Blocked || l.linux == LinuxState::Running) {
+                break;
+            }
+        }
+    }
+
+    /// [`Tracer::settle_lwp`] for every LWP of the process.
+    pub(crate) fn settle_all(&mut self, pid: Pid) {
+        let blocked: Vec<Tid> = match self.procs.get(&pid) {
+            Some(p) => p.lwps.iter().filter(|l| l.linux == LinuxState::Blocked).map(|l| l.tid).collect(),
+            None => return,
+        };
+        for tid in blocked {
+            self.settle_lwp(pid, tid);
         }
     }
 
@@ -129,21 +171,23 @@ impl Tracer {
 
     /// Resume one LWP with the Linux request its process's mask asks for.
     pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
+        let follow = self.driven;
         let p = self.procs.get_mut(&pid).expect("live");
         if let Some(i) = p.position(tid) {
-            p.resume_at(i);
+            p.resume_at(i, follow);
         }
     }
 
     /// Resume every stopped, not suspended LWP (the continue of FreeBSD).
     pub(crate) fn resume_all(&mut self, pid: Pid) {
+        let follow = self.driven;
         let p = self.procs.get_mut(&pid).expect("live");
         p.state = ProcState::Running;
         p.xthread = None;
         p.maps = None;
         for i in 0..p.lwps.len() {
             if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
-                p.resume_at(i);
+                p.resume_at(i, follow);
             }
         }
     }

@@ -27,6 +27,13 @@ pub(crate) enum LinuxState {
     Stopped(LinuxStop),
     /// Created by clone/fork; its first (PTRACE_EVENT_STOP) stop is on its way.
     New,
+    /// Running inside a syscall whose return will stop it (resumed with
+    /// PTRACE_SYSCALL past the syscall's entry): FreeBSD's thread asleep in
+    /// the kernel. A whole-process stop counts it as stopped and leaves it
+    /// asleep (no interrupt, so no EINTR and no stretched timeout); a
+    /// request that needs its registers stops it then
+    /// ([`crate::Tracer::settle`]).
+    Blocked,
     /// Past PTRACE_EVENT_EXIT: it will never stop again, only be reaped.
     Exiting,
 }
@@ -81,6 +88,24 @@ pub(crate) struct Lwp {
     pub force_req: Option<u32>,
     /// `/proc/PID/task/TID/comm`, opened at the first PT_LWPINFO.
     pub comm: Option<OwnedFd>,
+    /// A syscall one of our stops interrupted, to restart when the LWP is
+    /// resumed (engine/restart.rs).
+    pub fix: Option<super::restart::Fix>,
+    /// A restarted syscall being followed: its restart's entry is hidden
+    /// and an argument we rewrote is put back at its exit.
+    pub watch: Option<super::restart::Watch>,
+    /// Syscalls still to follow (PTRACE_SYSCALL although nobody asked)
+    /// so that a blocking call is entered under our eyes and never needs
+    /// an interrupt; refilled by every call that a stop would turn into
+    /// EINTR (engine/restart.rs).
+    pub sticky: u8,
+    /// When the syscall the LWP is in was entered under our eyes.
+    pub entered: Option<std::time::Instant>,
+    /// When the LWP was last resumed (the earliest its current syscall can
+    /// have begun, when it was not entered under our eyes).
+    pub resumed: Option<std::time::Instant>,
+    /// Registers were written at this stop (a restart must not undo that).
+    pub regs_written: bool,
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
@@ -135,6 +160,12 @@ impl Lwp {
             handler_step: HandlerStep::None,
             force_req: None,
             comm: None,
+            fix: None,
+            watch: None,
+            sticky: super::restart::STICKY,
+            entered: None,
+            resumed: None,
+            regs_written: false,
         }
     }
 

@@ -26,6 +26,7 @@ mod dbregs;
 mod ids;
 mod lwp;
 mod proc;
+pub(crate) mod restart;
 mod signals;
 mod spawn;
 mod stop;

@@ -145,8 +145,11 @@ impl Proc {
     }
 
     /// Resume the LWP at `i` with the Linux request the process's mask asks
-    /// for.
-    pub(crate) fn resume_at(&mut self, i: usize) {
+    /// for. `follow`: the engine may follow syscalls itself (an
+    /// [`crate::Engine`]'s tracer, which handles the extra stops at once;
+    /// a direct tracer's caller would have to be inside `wait()` for them,
+    /// so it gets none: engine/restart.rs).
+    pub(crate) fn resume_at(&mut self, i: usize, follow: bool) {
         let (mask, seccomp) = (self.mask, self.seccomp);
         let l = &mut self.lwps[i];
         let LinuxState::Stopped(kind) = l.linux else { return };
@@ -156,22 +159,49 @@ impl Proc {
             // Only the exit of a syscall the filter stopped at.
             l.sc == ScState::In && mask & crate::abi::PTRACE_SCX != 0
         } else {
-            mask & crate::abi::PTRACE_SYSCALL != 0
+            // Also while the engine follows the LWP's syscalls itself, so
+            // that a call a stop would break is entered under its eyes
+            // (engine/restart.rs).
+            mask & crate::abi::PTRACE_SYSCALL != 0 || follow && (l.sticky > 0 || l.watch.is_some())
+        };
+        let fixed = if kind == LinuxStop::Exit {
+            None
+        } else if follow {
+            l.apply_fix()
+        } else {
+            // Restart a broken call, without following it.
+            l.restart_on_detach();
+            None
         };
         let req = if let Some(r) = l.force_req.take() {
             r
         } else if l.step {
             sys::PTRACE_SINGLESTEP
+        } else if let Some(r) = fixed {
+            r
         } else if syscall {
             sys::PTRACE_SYSCALL
         } else {
             sys::PTRACE_CONT
         };
         l.regs = None;
+        l.regs_written = false;
         l.siginfo_lazy = false;
         l.sc_info.resumed(req);
         tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
-        l.linux = if kind == LinuxStop::Exit { LinuxState::Exiting } else { LinuxState::Running };
+        l.linux = if kind == LinuxStop::Exit {
+            LinuxState::Exiting
+        } else if req == sys::PTRACE_SYSCALL && l.sc == ScState::In && sig == 0 {
+            // Inside a syscall whose return will stop it: asleep for
+            // FreeBSD, never interrupted by a whole-process stop.
+            LinuxState::Blocked
+        } else {
+            LinuxState::Running
+        };
+        if l.sc != ScState::In {
+            l.entered = None;
+        }
+        l.resumed = Some(std::time::Instant::now());
         if sys::resume(req, tid, sig).is_err() {
             // Killed meanwhile: its exit is on its way.
             l.linux = LinuxState::Exiting;

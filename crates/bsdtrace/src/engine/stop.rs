@@ -6,8 +6,30 @@
 
 use super::dbregs::{copy_dbregs, read_dbregs};
 use super::signals::{fault_signal, forced_fault, signal_ignored};
+use super::restart;
 use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, ScState, SigProbe, Tracer, BASE_OPTIONS};
 use crate::sys::{self, Tid};
+
+/// A syscall a stop (our interrupt, or a signal FreeBSD would have
+/// discarded) woke: note it for a restart when the LWP is resumed, and
+/// follow the LWP's syscalls again if it was a call a stop breaks.
+fn unbreak_call(lwp: &mut Lwp) {
+    let Ok(r) = lwp.regs.map_or_else(|| sys::getregs(lwp.tid), Ok) else { return };
+    lwp.regs = Some(r);
+    let pending = eintr_needs_signal_check(&r) && restart::signal_coming(lwp.tid);
+    if let Some(fix) = restart::interrupted_call(lwp, &r, pending) {
+        lwp.fix = Some(fix);
+        if restart::breaks_on_stop(r.orig_rax) {
+            lwp.sticky = restart::STICKY;
+        }
+    }
+}
+
+/// An EINTR from a call a stop breaks: only then is it worth asking
+/// whether a real signal is coming (three ptrace requests).
+fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
+    r.rax as i64 == -(libc::EINTR as i64) && restart::breaks_on_stop(r.orig_rax)
+}
 
 impl Tracer {
     /// Handle one status from `wait4(-1, __WALL)`.
@@ -122,6 +144,7 @@ impl Tracer {
         let self_pid = self.self_pid;
         let p = self.procs.get_mut(&pid).expect("tid index is consistent");
         let mask = p.mask;
+        let seccomp = p.seccomp;
         let killed = p.killed;
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
         let was_new = lwp.linux == LinuxState::New;
@@ -151,11 +174,43 @@ impl Tracer {
             lwp.sc = if entry { ScState::In } else { ScState::Out };
             let e = if entry {
                 lwp.skip_scx = false;
-                (mask & crate::abi::PTRACE_SCE != 0).then_some(Event::SyscallEntry)
-            } else if std::mem::take(&mut lwp.skip_scx) {
-                None
+                lwp.entered = Some(std::time::Instant::now());
+                // Following the LWP's syscalls ourselves (engine/restart.rs):
+                // which call is it?
+                let internal = mask & crate::abi::PTRACE_SYSCALL == 0 && !seccomp;
+                let mut hidden = false;
+                if lwp.watch.is_some() || internal {
+                    if let Ok(i) = sys::syscall_info(tid) {
+                        let nr = i.data[0];
+                        if lwp.restart_entry(nr, i.instruction_pointer) {
+                            // The restart of a call a stop interrupted:
+                            // FreeBSD reports one entry per call.
+                            hidden = true;
+                            lwp.force_req = Some(sys::PTRACE_SYSCALL);
+                        }
+                        if internal {
+                            lwp.sticky = if restart::breaks_on_stop(nr) { restart::STICKY } else { lwp.sticky.saturating_sub(1) };
+                        }
+                    }
+                }
+                (mask & crate::abi::PTRACE_SCE != 0 && !hidden).then_some(Event::SyscallEntry)
             } else {
-                (mask & crate::abi::PTRACE_SCX != 0).then_some(Event::SyscallExit)
+                lwp.restart_exit();
+                // Our interrupt woke the call and it returned to be
+                // restarted: an artifact of our stop, not the call's exit.
+                let artifact = interrupted
+                    && sys::getregs(tid).ok().and_then(|r| {
+                        lwp.regs = Some(r);
+                        let pending = eintr_needs_signal_check(&r) && restart::signal_coming(tid);
+                        restart::interrupted_call(lwp, &r, pending)
+                    })
+                    .map(|fix| lwp.fix = Some(fix))
+                    .is_some();
+                if std::mem::take(&mut lwp.skip_scx) || artifact {
+                    None
+                } else {
+                    (mask & crate::abi::PTRACE_SCX != 0).then_some(Event::SyscallExit)
+                }
             };
             (LinuxStop::Syscall, e)
         } else if ev == 0 {
@@ -182,11 +237,18 @@ impl Tracer {
             if swallowed {
                 // Sent by the engine for itself (an adoption's SIGCONT):
                 // the program never sees it.
+                unbreak_call(lwp);
                 (LinuxStop::Signal, None)
             } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
                 (LinuxStop::Signal, None)
-            } else if killed || (!forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig)) {
+            } else if killed {
+                (LinuxStop::Signal, None)
+            } else if !forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig) {
+                // FreeBSD discards it at send time: it wakes nothing, and
+                // a call it woke here must not see EINTR either.
+                lwp.resume_sig = 0;
+                unbreak_call(lwp);
                 (LinuxStop::Signal, None)
             } else {
                 lwp.siginfo_lazy = si.is_none();
@@ -214,6 +276,11 @@ impl Tracer {
                     } else if group && !interrupted {
                         (LinuxStop::Group, None)
                     } else {
+                        if interrupted {
+                            // Our interrupt: what was the LWP doing?
+                            // (engine/restart.rs)
+                            unbreak_call(lwp);
+                        }
                         (LinuxStop::Event, None)
                     }
                 }

@@ -143,7 +143,7 @@ impl Tracer {
             self.stopped(t)?;
             return Err(Errno::EINVAL.into());
         }
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         if sig > 64 {
             // No such host signal: the closest answer to FreeBSD's
             // "valid number, no handler" is refusing it.
@@ -215,6 +215,8 @@ impl Tracer {
         if !(0..=abi::SIG_MAXSIG).contains(&sig) || sig > 64 {
             return Err(Errno::EINVAL.into());
         }
+        // Threads asleep in a syscall must be in a ptrace-stop to be let go.
+        self.settle_all(pid);
         self.consume_event(pid, sig)?;
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
@@ -253,6 +255,9 @@ impl Tracer {
                 Some(Event::Signal { sig }) | Some(Event::TraceMe { sig }) => sig,
                 _ => l.resume_sig,
             };
+            // A syscall one of our stops broke restarts (its whole timeout:
+            // nothing of ours will be there to put a rewritten one back).
+            l.restart_on_detach();
             let _ = sys::detach(tid, s);
         }
         self.forget(pid);
@@ -362,6 +367,17 @@ impl Tracer {
 
     /// Apply the Linux options the event mask needs to every stopped thread.
     pub(crate) fn sync_options(&mut self, pid: Pid) -> Result<()> {
+        if self.procs[&pid].lwps.iter().any(|l| l.linux == LinuxState::Blocked) && {
+            let p = &self.procs[&pid];
+            let mut want = options_for(p.mask) | (p.options & sys::PTRACE_O_TRACESECCOMP);
+            if !p.exit_kill {
+                want &= !sys::PTRACE_O_EXITKILL;
+            }
+            want != p.options
+        } {
+            // Linux sets options only on a thread in a ptrace-stop.
+            self.settle_all(pid);
+        }
         let p = self.procs.get_mut(&pid).expect("checked");
         let mut want = options_for(p.mask) | (p.options & sys::PTRACE_O_TRACESECCOMP);
         if !p.exit_kill {
@@ -421,17 +437,16 @@ impl Tracer {
     fn inject(&mut self, pid: Pid, prefer: Tid, sig: i32) {
         let p = self.procs.get_mut(&pid).expect("checked");
         let bit = 1u64 << (sig - 1);
-        let mut target = prefer;
-        if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
-            if let Some(l) = p
-                .live_lwps()
-                .find(|l| l.is_stopped() && sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0))
-            {
-                target = l.tid;
-            }
-        }
         p.injected |= bit;
-        let _ = sys::tgkill(pid.0, target, sig);
+        if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
+            // The stopping thread blocks it: send it to the process, and
+            // the kernel picks a thread that does not (one asleep in a
+            // syscall included, whose mask we could not read without
+            // stopping it). If every thread blocks it, it waits.
+            let _ = sys::kill(pid.0, sig);
+        } else {
+            let _ = sys::tgkill(pid.0, prefer, sig);
+        }
     }
 
     /// After the current event is settled: report the next pending event

@@ -332,6 +332,8 @@ impl Tracer {
     /// `pc_fd`: a number that is not an open descriptor is EBADF.
     pub fn coredump_raw(&mut self, t: Target, out: RawFd, flags: u32, limit: u64) -> Result<()> {
         let (pid, first) = self.stopped(t)?;
+        // Every LWP's registers go into the core.
+        self.settle_all(pid);
         if flags & !(PC_COMPRESS | PC_ALL) != 0 {
             return Err(Errno::EINVAL.into());
         }

@@ -122,7 +122,7 @@ impl Tracer {
 
     /// PT_LWPINFO.
     pub fn lwpinfo(&mut self, t: Target) -> Result<LwpInfo> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         let l = self.procs[&pid].lwp(tid).expect("live");
         let stop = l.event;
         let siginfo_raw = l.stop_siginfo();
@@ -211,7 +211,7 @@ impl Tracer {
     /// `td_sa.code != 0`, see [`Tracer::lwpinfo`]'s `syscall_code`);
     /// EINVAL otherwise.
     pub fn sc_args(&mut self, t: Target) -> Result<ScArgs> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         let stop = self.procs[&pid].lwp(tid).and_then(|l| l.event);
         let Some((code, all)) = self.current_call(pid, tid, stop)? else {
             return Err(Errno::EINVAL.into());
@@ -225,7 +225,7 @@ impl Tracer {
     /// PT_GET_SC_RET: only at a stop with `PL_FLAG_SCX`. `sr_error` is the
     /// errno, ERESTART (-1) for Linux's restart codes.
     pub fn sc_ret(&mut self, t: Target) -> Result<abi::ptrace_sc_ret> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         let l = self.procs[&pid].lwp(tid).expect("live");
         let stop = l.event;
         let in_syscall = l.sc;

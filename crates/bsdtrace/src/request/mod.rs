@@ -59,6 +59,15 @@ impl Tracer {
         }
     }
 
+    /// [`Tracer::stopped`], and the selected LWP in a ptrace-stop: one asleep
+    /// in a syscall while the process is stopped (FreeBSD's sleeping thread)
+    /// is stopped now, for a request that needs its registers.
+    pub(crate) fn settled(&mut self, t: Target) -> Result<(Pid, Tid)> {
+        let (pid, tid) = self.stopped(t)?;
+        self.settle_lwp(pid, tid);
+        self.stopped(t)
+    }
+
     /// The error FreeBSD gives for a request on a process we do not trace
     /// (or an LWP we do not know), in its order of checks.
     pub(crate) fn untraced_error(&self, t: Target) -> Errno {

@@ -46,13 +46,14 @@ impl Tracer {
         sys::setregs(tid, r).map_err(|e| if e == Errno::ESRCH { Errno::ESRCH } else { Errno::EINVAL })?;
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
         l.regs = Some(*r);
+        l.regs_written = true;
         l.sc_info.clear();
         Ok(())
     }
 
     /// PT_GETREGS.
     pub fn get_regs(&mut self, t: Target) -> Result<reg> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         let r = self.linux_regs(pid, tid)?;
         let at = self.at(pid, tid);
         let l = self.procs[&pid].lwp(tid).expect("live");
@@ -109,7 +110,7 @@ impl Tracer {
     /// non-user %cs (FreeBSD's EFL_SECURE / CS_SECURE).
     pub fn set_regs(&mut self, t: Target, f: &reg) -> Result<()> {
         let cur = self.get_regs(t)?;
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         if (f.r_rflags ^ cur.r_rflags) & !abi::PSL_USERCHANGE != 0 || f.r_cs & 3 != 3 {
             return Err(Errno::EINVAL.into());
         }
@@ -163,14 +164,14 @@ impl Tracer {
 
     /// PT_GETFPREGS: the FXSAVE image.
     pub fn get_fpregs(&mut self, t: Target) -> Result<fpreg> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let r = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
         Ok(fxsave_to_fpreg(&r))
     }
 
     /// PT_SETFPREGS.
     pub fn set_fpregs(&mut self, t: Target, f: &fpreg) -> Result<()> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let r = fpreg_to_fxsave(f);
         sys::setfpregs(tid, &r).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
         Ok(())
@@ -178,7 +179,7 @@ impl Tracer {
 
     /// PT_GETDBREGS: dr0-dr3, dr6, dr7 of the LWP (others read as 0).
     pub fn get_dbregs(&mut self, t: Target) -> Result<dbreg> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let mut d = dbreg::default();
         for i in [0usize, 1, 2, 3, 6, 7] {
             d.dr[i] = sys::peekuser(tid, sys::DEBUGREG_OFFSET + i * 8).map_err(|_| Errno::ESRCH)?;
@@ -189,7 +190,7 @@ impl Tracer {
     /// PT_SETDBREGS: per LWP, validated as FreeBSD does (user addresses
     /// only, no I/O breakpoints, reserved bits clear).
     pub fn set_dbregs(&mut self, t: Target, d: &dbreg) -> Result<()> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         let dr7 = d.dr[7];
         if dr7 >> 32 != 0 {
             return Err(Errno::EINVAL.into());
@@ -221,19 +222,19 @@ impl Tracer {
 
     /// PT_GETFSBASE.
     pub fn get_fsbase(&mut self, t: Target) -> Result<u64> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         Ok(self.linux_regs(pid, tid)?.fs_base)
     }
 
     /// PT_GETGSBASE.
     pub fn get_gsbase(&mut self, t: Target) -> Result<u64> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         Ok(self.linux_regs(pid, tid)?.gs_base)
     }
 
     /// PT_SETFSBASE: EINVAL for a non-user address.
     pub fn set_fsbase(&mut self, t: Target, v: u64) -> Result<()> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         if v >= VM_MAXUSER_ADDRESS {
             return Err(Errno::EINVAL.into());
         }
@@ -244,7 +245,7 @@ impl Tracer {
 
     /// PT_SETGSBASE.
     pub fn set_gsbase(&mut self, t: Target, v: u64) -> Result<()> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         if v >= VM_MAXUSER_ADDRESS {
             return Err(Errno::EINVAL.into());
         }
@@ -256,7 +257,7 @@ impl Tracer {
     /// PT_GETXSTATE: the XSAVE area (as much as fits in `buf`); returns its
     /// full length.
     pub fn get_xstate(&mut self, t: Target, buf: &mut [u8]) -> Result<usize> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let mut area = vec![0u8; XSTATE_MAX];
         let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
         let k = n.min(buf.len());
@@ -266,7 +267,7 @@ impl Tracer {
 
     /// PT_GETXSTATE_INFO: (xsave mask, xsave length).
     pub fn xstate_info(&mut self, t: Target) -> Result<(u64, u32)> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let mut area = vec![0u8; XSTATE_MAX];
         let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
         // XCR0 as saved by Linux in the FXSAVE software-reserved bytes 464..472.
@@ -276,7 +277,7 @@ impl Tracer {
 
     /// PT_SETXSTATE: at least the legacy 512+64 bytes, at most the area size.
     pub fn set_xstate(&mut self, t: Target, data: &[u8]) -> Result<()> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         let (_, len) = self.xstate_info(t)?;
         if data.len() < 576 || data.len() > len as usize {
             return Err(Errno::EINVAL.into());
@@ -411,7 +412,7 @@ impl Tracer {
 
     /// PT_GETREGSET: the register set `nt` in FreeBSD's layout.
     pub fn get_regset(&mut self, t: Target, nt: i32) -> Result<Vec<u8>> {
-        let (_, tid) = self.stopped(t)?;
+        let (_, tid) = self.settled(t)?;
         match nt {
             NT_PRSTATUS => {
                 let r = self.get_regs(t)?;

@@ -76,7 +76,7 @@ impl Tracer {
     /// unless stopped at a boundary (not at a syscall entry); EFAULT if the
     /// process maps no `syscall` instruction it can execute.
     pub fn remote_syscall(&mut self, t: Target, nr: u64, args: &[u64]) -> Result<abi::ptrace_sc_ret> {
-        let (pid, tid) = self.stopped(t)?;
+        let (pid, tid) = self.settled(t)?;
         if args.len() > 8 {
             return Err(Errno::EINVAL.into());
         }

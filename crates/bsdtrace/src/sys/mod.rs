@@ -261,14 +261,26 @@ pub const PTRACE_PEEKSIGINFO: u32 = 0x4209;
 /// Signals pending on the thread itself (its private queue), as a bit set:
 /// one PTRACE_PEEKSIGINFO instead of a /proc read.
 pub fn thread_pending(tid: Tid) -> Result<u64, Errno> {
+    peek_pending(tid, 0)
+}
+
+/// The signals pending for the whole process of `tid` (a stopped tracee).
+pub fn shared_pending(tid: Tid) -> Result<u64, Errno> {
+    const PTRACE_PEEKSIGINFO_SHARED: u32 = 1;
+    peek_pending(tid, PTRACE_PEEKSIGINFO_SHARED)
+}
+
+fn peek_pending(tid: Tid, flags: u32) -> Result<u64, Errno> {
     #[repr(C)]
     struct PeekArgs {
         off: u64,
         flags: u32,
         nr: i32,
     }
-    let mut buf: Vec<siginfo_t> = vec![unsafe { std::mem::zeroed() }; 64];
-    let args = PeekArgs { off: 0, flags: 0, nr: buf.len() as i32 };
+    // A standard signal is queued once; real-time ones may repeat, and
+    // the first 64 entries are enough to see which signals are there.
+    let mut buf: [siginfo_t; 64] = unsafe { std::mem::zeroed() };
+    let args = PeekArgs { off: 0, flags, nr: buf.len() as i32 };
     let n = unsafe { raw_ptrace(PTRACE_PEEKSIGINFO, tid, &args as *const _ as usize, buf.as_mut_ptr() as usize)? };
     let mut bits = 0u64;
     for s in &buf[..n as usize] {
@@ -466,6 +478,16 @@ pub fn geteuid() -> u32 {
 /// getuid(2).
 pub fn getuid() -> u32 {
     unsafe { libc::getuid() }
+}
+
+/// `process_vm_writev` of `buf` at `addr` in `pid` (writable memory only);
+/// the number of bytes written.
+pub fn vm_write(pid: i32, addr: u64, buf: &[u8]) -> Result<usize, Errno> {
+    let local = libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() };
+    let remote = libc::iovec { iov_base: addr as *mut _, iov_len: buf.len() };
+    // SAFETY: both iovecs describe valid buffers of their lengths.
+    let r = unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
+    check(r as libc::c_long).map(|n| n as usize)
 }
 
 /// `process_vm_readv` of one remote range into `buf`; returns bytes read.

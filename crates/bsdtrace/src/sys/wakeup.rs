@@ -334,7 +334,13 @@ fn spawn_doorbell() -> Result<Tid, Errno> {
     if pid == 0 {
         // SAFETY: raw syscalls only, in the child.
         unsafe {
-            libc::syscall(libc::SYS_close, gate[1]);
+            // Hold none of the program's descriptors (a pipe's write end
+            // kept open here would never let its reader see EOF).
+            let g = gate[0] as libc::c_uint;
+            if g > 0 {
+                libc::syscall(libc::SYS_close_range, 0u32, g - 1, 0u32);
+            }
+            libc::syscall(libc::SYS_close_range, g + 1, u32::MAX, 0u32);
             libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             let mut b = 0u8;
             while libc::syscall(libc::SYS_read, gate[0], &mut b as *mut u8, 1usize) < 0 {}

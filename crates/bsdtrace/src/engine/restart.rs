@@ -1,0 +1,293 @@
+//! Invisible stops: what a whole-process stop does to the syscalls of the
+//! threads it stops, undone.
+//!
+//! FreeBSD suspends a sleeping thread where it sleeps: its syscall never
+//! notices the debugger. Linux stops a thread only by waking it
+//! (PTRACE_INTERRUPT, like any stop signal, sets TIF_SIGPENDING), and the
+//! syscalls in signal(7)'s "interrupted after a stop signal" list
+//! (`epoll_wait`, `sigtimedwait`, `semtimedop`, `io_getevents`, socket calls
+//! under SO_RCVTIMEO...) then fail with EINTR although no signal was
+//! delivered; the others return an ERESTART code and the kernel restarts
+//! them. Three mechanisms make that invisible:
+//!
+//! * **Never interrupt a sleeper.** A thread resumed with PTRACE_SYSCALL
+//!   past a syscall's entry is [`LinuxState::Blocked`]: its return will stop
+//!   it, so the whole-process stop leaves it asleep. Every LWP is followed
+//!   that way for [`STICKY`] syscalls (at two extra stops each, which cost
+//!   nothing FreeBSD would see), and again after each call that a stop
+//!   would turn into EINTR, so a thread that sleeps in such calls is
+//!   entered into each under our eyes and never disturbed.
+//! * **Restart what was interrupted anyway** (a thread interrupted in a
+//!   call it entered while not followed, or one stopped on demand because
+//!   a request needs its registers): at the interrupt's stop the LWP's
+//!   registers say which call it was in and what it returned; EINTR is
+//!   turned into ERESTARTNOINTR, which the kernel restarts, unless a signal
+//!   is about to be delivered (then EINTR is the signal's, and right). A
+//!   relative timeout is shortened by the time the call already waited
+//!   (exactly when we saw it enter, else from when the LWP was last
+//!   resumed), rewritten in its register or, for a `struct timespec *`,
+//!   in a copy below the thread's stack red zone, and put back when the
+//!   restarted call returns.
+//! * **Hide the restart** from a tracer of syscalls: the restart's entry
+//!   stop is not reported (FreeBSD reports one entry per call).
+//!
+//! Calls whose timeout lives in the socket (SO_RCVTIMEO/SO_SNDTIMEO) restart
+//! with the whole timeout: the socket is shared with other threads and
+//! cannot be changed for one call (docs/deviations.md).
+//!
+//! Following syscalls costs stops that someone must handle at once, so
+//! only an [`crate::Engine`] (whose thread always does) follows them; a
+//! direct [`crate::Tracer`], whose tracees progress only while its caller
+//! is inside `wait()`, only restarts the calls its stops broke (with their
+//! whole timeout) and leaves asleep the threads a PT_SYSCALL tracer already
+//! follows.
+
+use super::{Lwp, ScState};
+use crate::sys;
+use std::time::Instant;
+
+/// Syscalls followed after any LWP is born or was found in a call a stop
+/// would break: enough for a thread that loops in such a call to be
+/// entered into it under our eyes, few enough that a busy thread soon
+/// runs untraced.
+pub(crate) const STICKY: u8 = 32;
+
+/// x86-64 io_pgetevents (libc does not name it).
+const SYS_IO_PGETEVENTS: i64 = 333;
+
+const ERESTARTSYS: i64 = 512;
+const ERESTARTNOINTR: i64 = 513;
+const ERESTARTNOHAND: i64 = 514;
+const ERESTART_RESTARTBLOCK: i64 = 516;
+
+/// An argument register of the x86-64 syscall ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arg {
+    Rdx,
+    R10,
+    R8,
+}
+
+impl Arg {
+    fn get(self, r: &sys::user_regs_struct) -> u64 {
+        match self {
+            Arg::Rdx => r.rdx,
+            Arg::R10 => r.r10,
+            Arg::R8 => r.r8,
+        }
+    }
+
+    fn set(self, r: &mut sys::user_regs_struct, v: u64) {
+        match self {
+            Arg::Rdx => r.rdx = v,
+            Arg::R10 => r.r10 = v,
+            Arg::R8 => r.r8 = v,
+        }
+    }
+}
+
+/// How a call that a stop turns into EINTR carries its timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timeout {
+    /// No timeout (or one the kernel or the socket keeps).
+    None,
+    /// Milliseconds in a register, -1 for none (`epoll_wait`).
+    Millis(Arg),
+    /// A `const struct timespec *` in a register, NULL for none.
+    Timespec(Arg),
+}
+
+/// The syscalls of signal(7)'s "interrupted after a stop signal" list that
+/// return EINTR, and where their timeout is.
+fn eintr_class(nr: u64) -> Option<Timeout> {
+    Some(match nr as i64 {
+        libc::SYS_epoll_wait | libc::SYS_epoll_pwait => Timeout::Millis(Arg::R10),
+        libc::SYS_epoll_pwait2 => Timeout::Timespec(Arg::R10),
+        libc::SYS_rt_sigtimedwait => Timeout::Timespec(Arg::Rdx),
+        libc::SYS_semtimedop => Timeout::Timespec(Arg::R10),
+        libc::SYS_io_getevents | SYS_IO_PGETEVENTS => Timeout::Timespec(Arg::R8),
+        libc::SYS_recvmmsg => Timeout::Timespec(Arg::R8),
+        // Socket timeouts: SO_RCVTIMEO/SO_SNDTIMEO.
+        libc::SYS_semop
+        | libc::SYS_read
+        | libc::SYS_readv
+        | libc::SYS_write
+        | libc::SYS_writev
+        | libc::SYS_recvfrom
+        | libc::SYS_recvmsg
+        | libc::SYS_sendto
+        | libc::SYS_sendmsg
+        | libc::SYS_sendmmsg
+        | libc::SYS_accept
+        | libc::SYS_accept4
+        | libc::SYS_connect => Timeout::None,
+        _ => return None,
+    })
+}
+
+/// Could a whole-process stop turn this call into EINTR?
+pub(crate) fn breaks_on_stop(nr: u64) -> bool {
+    eintr_class(nr).is_some()
+}
+
+/// A pending restart, decided at the stop and applied at the resume.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fix {
+    /// The call (orig_rax) and the address after its `syscall` instruction.
+    nr: u64,
+    ip: u64,
+    /// EINTR to turn into ERESTARTNOINTR (an ERESTART code the kernel
+    /// restarts by itself).
+    eintr: bool,
+    /// When the call began waiting (exactly, or the earliest it can have).
+    since: Option<Instant>,
+}
+
+/// A restarted call being followed to its exit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Watch {
+    nr: u64,
+    ip: u64,
+    /// Its restart's entry was seen (and hidden).
+    entered: bool,
+    /// An argument register we rewrote, and its value to put back.
+    restore: Option<(Arg, u64)>,
+    /// Entry stops left before we stop looking for the restart (a signal
+    /// handler may run first; one that ends the call leaves none).
+    budget: u8,
+}
+
+/// What the registers at a stop say about the syscall the LWP was in:
+/// `Some(fix)` if a stop interrupted a call that must be restarted.
+/// `signal_pending`: a signal is about to be delivered (its EINTR is real).
+pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct, signal_pending: bool) -> Option<Fix> {
+    let nr = r.orig_rax;
+    if nr as i64 >= 0x4000_0000 || (nr as i64) < 0 {
+        return None;
+    }
+    let rax = r.rax as i64;
+    let eintr = rax == -(libc::EINTR as i64) && breaks_on_stop(nr) && !signal_pending;
+    let restart = matches!(-rax, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK);
+    if !eintr && !restart {
+        return None;
+    }
+    Some(Fix { nr, ip: r.rip, eintr, since: l.entered.or(l.resumed) })
+}
+
+/// Does this LWP have a signal coming that it does not block (so an EINTR
+/// it just got is that signal's)? Three ptrace requests; asked only for an
+/// EINTR.
+pub(crate) fn signal_coming(tid: sys::Tid) -> bool {
+    let blocked = sys::sigmask(tid).unwrap_or(0);
+    let pending = sys::thread_pending(tid).unwrap_or(0) | sys::shared_pending(tid).unwrap_or(0);
+    pending & !blocked & !(1u64 << (libc::SIGKILL - 1)) != 0
+}
+
+impl Lwp {
+    /// Apply a pending restart before resuming (returns the Linux request
+    /// to use instead, if it must change).
+    pub(crate) fn apply_fix(&mut self) -> Option<u32> {
+        let fix = self.fix.take()?;
+        let mut restore = None;
+        if !self.regs_written {
+            let Ok(mut r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) else { return None };
+            let mut changed = false;
+            if fix.eintr {
+                r.rax = (-ERESTARTNOINTR) as u64;
+                changed = true;
+            }
+            if let (true, Some(t), Some(since)) = (fix.eintr, eintr_class(fix.nr), fix.since) {
+                let waited = since.elapsed();
+                match t {
+                    Timeout::Millis(a) => {
+                        let ms = a.get(&r) as i32;
+                        if ms > 0 {
+                            let left = (ms as u128).saturating_sub(waited.as_millis()) as u64;
+                            restore = Some((a, a.get(&r)));
+                            a.set(&mut r, left);
+                        }
+                    }
+                    Timeout::Timespec(a) => {
+                        let ptr = a.get(&r);
+                        let mut ts = [0u8; 16];
+                        if ptr != 0 && sys::vm_read(self.tid, ptr, &mut ts).is_ok_and(|n| n == 16) {
+                            let sec = i64::from_ne_bytes(ts[..8].try_into().expect("8"));
+                            let nsec = i64::from_ne_bytes(ts[8..].try_into().expect("8"));
+                            let total = (sec.max(0) as u128) * 1_000_000_000 + nsec.max(0) as u128;
+                            let left = total.saturating_sub(waited.as_nanos());
+                            let mut out = [0u8; 16];
+                            out[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_ne_bytes());
+                            out[8..].copy_from_slice(&((left % 1_000_000_000) as i64).to_ne_bytes());
+                            // Below the red zone: dead stack the kernel also
+                            // uses for signal frames.
+                            let at = (r.rsp.wrapping_sub(128 + 64)) & !15;
+                            if sys::vm_write(self.tid, at, &out).is_ok() {
+                                restore = Some((a, ptr));
+                                a.set(&mut r, at);
+                            }
+                        }
+                    }
+                    Timeout::None => {}
+                }
+                changed |= restore.is_some();
+            }
+            if changed && sys::setregs(self.tid, &r).is_err() {
+                return None;
+            }
+        }
+        self.watch = Some(Watch { nr: fix.nr, ip: fix.ip, entered: false, restore, budget: 64 });
+        // The next syscall stop is the restart's entry.
+        self.sc = ScState::Out;
+        Some(sys::PTRACE_SYSCALL)
+    }
+
+    /// Make the kernel restart an EINTR'd call without following it (before
+    /// a detach, or for a direct tracer): its timeout is left alone, since
+    /// nothing will be there to put a rewritten one back.
+    pub(crate) fn restart_on_detach(&mut self) {
+        let Some(fix) = self.fix.take() else { return };
+        if !fix.eintr || self.regs_written {
+            return;
+        }
+        if let Ok(mut r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) {
+            r.rax = (-ERESTARTNOINTR) as u64;
+            let _ = sys::setregs(self.tid, &r);
+        }
+    }
+
+    /// At a syscall-entry stop: is it the restart of the call we follow
+    /// (then it is not reported, and its return must stop the LWP)?
+    pub(crate) fn restart_entry(&mut self, nr: u64, ip: u64) -> bool {
+        let Some(w) = self.watch.as_mut() else { return false };
+        if w.entered {
+            return false;
+        }
+        if ip == w.ip && (nr == w.nr || nr == libc::SYS_restart_syscall as u64) {
+            w.entered = true;
+            return true;
+        }
+        w.budget = w.budget.saturating_sub(1);
+        if w.budget == 0 {
+            self.watch = None;
+        }
+        false
+    }
+
+    /// At a syscall-exit stop: the followed call returned; put back an
+    /// argument register we rewrote for its restart.
+    pub(crate) fn restart_exit(&mut self) {
+        let Some(w) = self.watch else { return };
+        if !w.entered {
+            return;
+        }
+        self.watch = None;
+        if let Some((a, v)) = w.restore {
+            if let Ok(mut r) = sys::getregs(self.tid) {
+                a.set(&mut r, v);
+                if sys::setregs(self.tid, &r).is_ok() {
+                    self.regs = Some(r);
+                }
+            }
+        }
+    }
+}
