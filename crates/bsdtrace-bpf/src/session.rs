@@ -1,0 +1,363 @@
+//! A trace: the BPF object loaded and attached, the processes it follows,
+//! and the ring buffer drained into [`Event`]s in timestamp order.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::ffi::CString;
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::time::Duration;
+
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
+
+use crate::plan::{self, Capture};
+use crate::record::{self, Event, EventKind};
+use crate::skel::{TrussSkel, TrussSkelBuilder};
+use crate::Error;
+
+/// How many syscalls a filtered trace may attach to one by one (the
+/// fentry/fexit slots of truss.bpf.c); a larger set uses the tracepoints.
+pub const SLOTS: usize = 64;
+const NPLANS: u32 = 512;
+const T_WAIT_EXEC: u32 = 1;
+const T_FOLLOW: u32 = 2;
+/// Records are held this long before they are handed out, so that one
+/// taken a little later on another CPU still sorts before them.
+const REORDER_NS: u64 = 5_000_000;
+
+/// What to trace and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Follow fork children (truss `-f`).
+    pub follow: bool,
+    /// The syscall numbers to record; `None`: all of them.
+    pub syscalls: Option<Vec<u32>>,
+    /// Which memory to copy with each call.
+    pub capture: Capture,
+    /// Ring buffer size in bytes (a power of two, at least one page).
+    pub ring_bytes: usize,
+    /// Never use the per-syscall fentry/fexit programs, even for a small set.
+    pub tracepoints_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            follow: false,
+            syscalls: None,
+            capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
+            ring_bytes: 16 << 20,
+            tracepoints_only: false,
+        }
+    }
+}
+
+/// How syscalls are seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hooks {
+    /// The raw_syscalls tracepoints: every syscall (a set is filtered in
+    /// the kernel); every process of the machine pays the slow path.
+    Tracepoints,
+    /// fentry/fexit on this many syscall functions; nothing else pays.
+    Functions(usize),
+}
+
+/// What to trace.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// Run this command (`argv[0]` looked up in PATH); the trace starts at
+    /// its exec.
+    Spawn(&'a [String]),
+    /// A running process, from now on.
+    Attach(i32),
+}
+
+/// An ordered record and its sequence number (ties keep ring order).
+struct Held(u64, u64, Event);
+
+impl PartialEq for Held {
+    fn eq(&self, o: &Self) -> bool {
+        (self.0, self.1) == (o.0, o.1)
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.0, self.1).cmp(&(o.0, o.1))
+    }
+}
+
+/// A running trace. Dropping it detaches every program; the processes run
+/// on untouched.
+pub struct Session {
+    ring: RingBuffer<'static>,
+    skel: TrussSkel<'static>,
+    incoming: Rc<RefCell<Vec<Event>>>,
+    bad: Rc<RefCell<u64>>,
+    held: BinaryHeap<Reverse<Held>>,
+    seq: u64,
+    hooks: Hooks,
+    note: Option<String>,
+    /// Processes not yet seen to end.
+    live: HashSet<i32>,
+    root: i32,
+    spawned: bool,
+}
+
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
+    let errno = match e.kind() {
+        libbpf_rs::ErrorKind::PermissionDenied => libc::EPERM,
+        libbpf_rs::ErrorKind::NotFound => libc::ENOENT,
+        libbpf_rs::ErrorKind::Interrupted => libc::EINTR,
+        _ => 0,
+    };
+    Error::Bpf { what: what.to_string(), errno, detail: e.to_string() }
+}
+
+/// `__x64_sys_NAME` for the syscalls of `set`, if the kernel has every one
+/// of them as a BTF function (an fentry target).
+fn functions(set: &[u32]) -> Option<Vec<String>> {
+    let btf = libbpf_rs::btf::Btf::from_vmlinux().ok()?;
+    let mut out = Vec::with_capacity(set.len());
+    for &nr in set {
+        let name = format!("__x64_sys_{}", bsdtrace::sysent::name(nr)?);
+        btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
+        out.push(name);
+    }
+    Some(out)
+}
+
+/// Opens and loads the object: the tracepoint programs, or the fentry/fexit
+/// slots pointed at `funcs`.
+fn load(opts: &Options, funcs: Option<&[String]>) -> Result<TrussSkel<'static>, Error> {
+    // The skeleton borrows its object's storage for its whole life; one
+    // small allocation per session is leaked to give it that.
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    let mut open = TrussSkelBuilder::default().open(storage).map_err(|e| bpf_err("open the BPF object", e))?;
+    let ring = opts.ring_bytes.max(4096).next_power_of_two();
+    open.maps.rb.set_max_entries(ring as u32).map_err(|e| bpf_err("size the ring buffer", e))?;
+    if let Some(ro) = open.maps.rodata_data.as_deref_mut() {
+        ro.ring_wakeup = (ring / 4) as u64;
+    }
+    match funcs {
+        None => {
+            open.progs.sys_enter.set_autoload(true);
+            open.progs.sys_exit.set_autoload(true);
+        }
+        Some(funcs) => {
+            for mut p in open.open_object_mut().progs_mut() {
+                let name = p.name().to_string_lossy().into_owned();
+                // enter_00 .. enter_77: the slot number in octal (SLOT8 in truss.bpf.c).
+                let slot = name.strip_prefix("enter_").or_else(|| name.strip_prefix("exit_"));
+                if let Some(f) = slot.and_then(|n| usize::from_str_radix(n, 8).ok()).and_then(|i| funcs.get(i)) {
+                    p.set_autoload(true);
+                    p.set_attach_target(0, Some(f.clone())).map_err(|e| bpf_err("choose a syscall function", e))?;
+                }
+            }
+        }
+    }
+    open.load().map_err(|e| match e.kind() {
+        libbpf_rs::ErrorKind::PermissionDenied => Error::NotPermitted(format!("the kernel refused the BPF programs: {e}")),
+        _ => bpf_err("load the BPF programs", e),
+    })
+}
+
+impl Session {
+    /// Loads and attaches the programs, then starts (or attaches to) the
+    /// target. Fails with a reason a person can act on when BPF is not
+    /// available (see [`crate::check`]).
+    pub fn start(opts: &Options, target: Target) -> Result<Session, Error> {
+        crate::check()?;
+        let funcs = match &opts.syscalls {
+            Some(set) if !opts.tracepoints_only && !set.is_empty() && set.len() <= SLOTS => functions(set),
+            _ => None,
+        };
+        if std::env::var_os("BSDTRACE_BPF_DEBUG").is_none() {
+            libbpf_rs::set_print(None);
+        }
+        let (mut skel, hooks, note) = match &funcs {
+            Some(f) => match load(opts, Some(f)) {
+                Ok(skel) => (skel, Hooks::Functions(f.len()), None),
+                // Some kernels refuse fentry (a sandbox's BPF LSM, no
+                // trampolines): the tracepoints still serve.
+                Err(e) => (
+                    load(opts, None)?,
+                    Hooks::Tracepoints,
+                    Some(format!("the kernel refused fentry/fexit on the syscall functions ({e}); using the raw_syscalls tracepoints")),
+                ),
+            },
+            None => (load(opts, None)?, Hooks::Tracepoints, None),
+        };
+        let wanted: Option<HashSet<u32>> = opts.syscalls.as_ref().map(|s| s.iter().copied().collect());
+        for nr in 0..NPLANS {
+            let on = wanted.as_ref().is_none_or(|w| w.contains(&nr)) && (nr < NPLANS - 1 || wanted.is_none());
+            let p = plan::plan_bytes(nr, on, &opts.capture);
+            skel.maps.plans.update(&nr.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
+        }
+        skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
+
+        let incoming = Rc::new(RefCell::new(Vec::new()));
+        let bad = Rc::new(RefCell::new(0u64));
+        let (inc, b2) = (incoming.clone(), bad.clone());
+        let mut rb = RingBufferBuilder::new();
+        rb.add(&skel.maps.rb, move |data: &[u8]| {
+            match record::parse(data) {
+                Some(e) => inc.borrow_mut().push(e),
+                None => *b2.borrow_mut() += 1,
+            }
+            0
+        })
+        .map_err(|e| bpf_err("open the ring buffer", e))?;
+        let ring = rb.build().map_err(|e| bpf_err("open the ring buffer", e))?;
+
+        let follow = if opts.follow { T_FOLLOW } else { 0 };
+        let (root, spawned, gate): (i32, bool, Option<OwnedFd>) = match target {
+            Target::Spawn(argv) => {
+                let cargv: Vec<CString> = argv
+                    .iter()
+                    .map(|a| CString::new(a.as_bytes()).map_err(|_| Error::Spawn { errno: libc::EINVAL }))
+                    .collect::<Result<_, _>>()?;
+                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, None, None)
+                    .map_err(|e| Error::Spawn { errno: e.0 })?;
+                (pid, true, Some(gate))
+            }
+            Target::Attach(pid) => {
+                if bsdtrace::sys::kill(pid, 0).is_err() {
+                    return Err(Error::NoProcess { pid });
+                }
+                (pid, false, None)
+            }
+        };
+        let flags = follow | if spawned { T_WAIT_EXEC } else { 0 };
+        let r = skel.maps.procs.update(&(root as u32).to_ne_bytes(), &flags.to_ne_bytes(), MapFlags::ANY);
+        if let Some(g) = gate {
+            // Released even on error, so the child runs (and the caller reaps it).
+            bsdtrace::sys::release_gate(g);
+        }
+        r.map_err(|e| bpf_err("add the process to the trace", e))?;
+        Ok(Session {
+            ring,
+            skel,
+            incoming,
+            bad,
+            held: BinaryHeap::new(),
+            seq: 0,
+            hooks,
+            note,
+            live: HashSet::from([root]),
+            root,
+            spawned,
+        })
+    }
+
+    /// How syscalls are being seen.
+    pub fn hooks(&self) -> Hooks {
+        self.hooks
+    }
+
+    /// Why the hooks asked for could not be used, if they could not.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// The process started or attached to.
+    pub fn root(&self) -> i32 {
+        self.root
+    }
+
+    /// Whether the root is our child (spawned), to be reaped by the caller.
+    pub fn spawned(&self) -> bool {
+        self.spawned
+    }
+
+    /// Waits up to `timeout` for the ring to fill past a quarter (the
+    /// programs wake us only then), then takes every record in it.
+    pub fn poll(&mut self, timeout: Duration) -> Result<(), Error> {
+        match self.ring.poll(timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == libbpf_rs::ErrorKind::Interrupted => {}
+            Err(e) => return Err(bpf_err("read the ring buffer", e)),
+        }
+        self.ring.consume().map_err(|e| bpf_err("read the ring buffer", e))?;
+        Ok(())
+    }
+
+    /// The events that can be handed out in timestamp order: those older
+    /// than the reordering window, or all of them when `all`.
+    pub fn events(&mut self, all: bool) -> Vec<Event> {
+        for e in self.incoming.borrow_mut().drain(..) {
+            self.seq += 1;
+            self.held.push(Reverse(Held(e.ts, self.seq, e)));
+        }
+        let limit = if all { u64::MAX } else { monotonic_ns().saturating_sub(REORDER_NS) };
+        let mut out = Vec::new();
+        while self.held.peek().is_some_and(|Reverse(h)| h.0 <= limit) {
+            let Reverse(Held(_, _, e)) = self.held.pop().expect("peeked");
+            match e.kind {
+                EventKind::NewProcess { .. } => {
+                    self.live.insert(e.pid);
+                }
+                EventKind::ProcessExit { .. } => {
+                    self.live.remove(&e.pid);
+                }
+                _ => {}
+            }
+            out.push(e);
+        }
+        out
+    }
+
+    /// Processes not yet seen to end.
+    pub fn live(&self) -> &HashSet<i32> {
+        &self.live
+    }
+
+    /// Forget a process whose end was not recorded (its exit record was
+    /// lost, or it ended before it was traced).
+    pub fn forget(&mut self, pid: i32) {
+        self.live.remove(&pid);
+        let _ = self.skel.maps.procs.delete(&(pid as u32).to_ne_bytes());
+    }
+
+    /// Records lost because the ring was full, all threads.
+    pub fn lost_total(&self) -> u64 {
+        self.skel.maps.bss_data.as_deref().map_or(0, |b| b.lost_total)
+    }
+
+    /// Losses not yet reported with a later record of their thread:
+    /// (thread, count), by thread id.
+    pub fn lost_unreported(&self) -> Vec<(i32, u64)> {
+        let mut out = Vec::new();
+        for k in self.skel.maps.lost.keys() {
+            if let Ok(Some(v)) = self.skel.maps.lost.lookup(&k, MapFlags::ANY) {
+                let n = u64::from_ne_bytes(v[..8].try_into().unwrap_or([0; 8]));
+                let tid = u32::from_ne_bytes(k[..4].try_into().unwrap_or([0; 4])) as i32;
+                if n > 0 {
+                    out.push((tid, n));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Records the parser could not read (a bug if ever non-zero).
+    pub fn malformed(&self) -> u64 {
+        *self.bad.borrow()
+    }
+}
