@@ -73,7 +73,7 @@ pub(crate) fn plan_bytes(nr: u32, wanted: bool, cap: &Capture) -> [u8; 56] {
 }
 
 /// The decoder's rule: these kinds are written by the kernel and read at exit.
-fn is_out(kind: Arg) -> bool {
+pub fn is_out(kind: Arg) -> bool {
     use Arg::*;
     matches!(
         kind,

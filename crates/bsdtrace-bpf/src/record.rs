@@ -35,6 +35,13 @@ impl Snapshot {
         n
     }
 
+    /// This snapshot with `other`'s pieces added.
+    pub fn merged(&self, other: &Snapshot) -> Snapshot {
+        let mut blobs = self.blobs.clone();
+        blobs.extend(other.blobs.iter().cloned());
+        Snapshot { blobs }
+    }
+
     /// Whether nothing was captured.
     pub fn is_empty(&self) -> bool {
         self.blobs.is_empty()
@@ -48,8 +55,10 @@ pub enum EventKind {
     /// memory.
     Enter { nr: u32, args: [u64; 6], mem: Snapshot },
     /// A syscall exit: number, raw return value (`-errno` on failure,
-    /// `-512..=-516` for ERESTART*), and the out-arguments' memory.
-    Exit { nr: u32, ret: i64, mem: Snapshot },
+    /// `-512..=-516` for ERESTART*), the out-arguments' memory, and
+    /// in-arguments that could not be copied at entry (a page the program
+    /// had not touched yet: BPF cannot fault it in), copied now.
+    Exit { nr: u32, ret: i64, mem: Snapshot, late: Snapshot },
     /// The spawned command's exec: the trace starts here.
     Start,
     /// A followed child process (its first thread is `tid`).
@@ -102,17 +111,23 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
     u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
 }
 
-fn blobs(b: &[u8]) -> Option<Snapshot> {
+const BLOB_LATE: u32 = 2;
+
+/// The record's blobs: (copied for this half of the call, copied late for
+/// the entry).
+fn blobs(b: &[u8]) -> Option<(Snapshot, Snapshot)> {
     let mut out = Vec::new();
+    let mut late = Vec::new();
     let mut at = REC_LEN;
     while at + BLOB_LEN <= b.len() {
         let addr = u64_at(b, at);
         let len = u32_at(b, at + 8) as usize;
+        let flags = u32_at(b, at + 12);
         let data = b.get(at + BLOB_LEN..at + BLOB_LEN + len)?;
-        out.push((addr, data.to_vec()));
+        if flags & BLOB_LATE != 0 { &mut late } else { &mut out }.push((addr, data.to_vec()));
         at += BLOB_LEN + len.div_ceil(8) * 8;
     }
-    Some(Snapshot { blobs: out })
+    Some((Snapshot { blobs: out }, Snapshot { blobs: late }))
 }
 
 /// Parses one ring-buffer record.
@@ -128,8 +143,11 @@ pub fn parse(b: &[u8]) -> Option<Event> {
         *v = u64_at(b, 32 + 8 * i);
     }
     let kind = match u32_at(b, 8) {
-        EV_ENTER => EventKind::Enter { nr, args: a, mem: blobs(b)? },
-        EV_EXIT => EventKind::Exit { nr, ret: a[0] as i64, mem: blobs(b)? },
+        EV_ENTER => EventKind::Enter { nr, args: a, mem: blobs(b)?.0 },
+        EV_EXIT => {
+            let (mem, late) = blobs(b)?;
+            EventKind::Exit { nr, ret: a[0] as i64, mem, late }
+        }
         EV_START => EventKind::Start,
         EV_NEW_PROC => EventKind::NewProcess { parent: nr as i32 },
         EV_NEW_THREAD => EventKind::NewThread,

@@ -160,9 +160,32 @@ struct opin {
 	u64 a[6];
 	s64 ret;
 	u32 at_exit;
-	u32 pad;
+	u32 late;	/* blob flag: an in-argument copied at exit */
 	struct plan_op op[6];
 };
+
+/* In-arguments that could not be copied at entry (bpf_probe_read_user
+ * cannot fault a page in: a string in a never-touched page of the
+ * program's data), to copy again at exit, when the call itself has
+ * brought the page in. Keyed by thread. */
+struct missed {
+	u32 mask;
+	u32 nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct missed);
+} missed SEC(".maps");
+
+/* Entries in `missed`: exits look there only when this is not zero. */
+s64 missed_count = 0;
+
+#define BLOB_STR 1
+#define BLOB_LATE 2
+#define OP_EMPTY (1ULL << 63)
 
 static __always_inline struct tracee *tracee_of(u32 tgid)
 {
@@ -218,7 +241,7 @@ static __always_inline void emit(struct scratch *s, u64 size)
 
 /* Appends a blob: `len` bytes of user memory at `addr` (a string up to
  * `len` bytes when `str`). Nothing when unreadable or the record is full. */
-__noinline u64 put_blob(struct scratch *s, u64 off, u64 addr, u64 len, u32 str)
+__noinline u64 put_blob(struct scratch *s, u64 off, u64 addr, u64 len, u32 flags)
 {
 	long n;
 	u8 *b;
@@ -228,7 +251,7 @@ __noinline u64 put_blob(struct scratch *s, u64 off, u64 addr, u64 len, u32 str)
 	if (len > BLOB_MAX)
 		len = BLOB_MAX;
 	b = s->b + off;
-	if (str) {
+	if (flags & BLOB_STR) {
 		n = bpf_probe_read_user_str(b + sizeof(struct blob), len, (void *)addr);
 		if (n <= 0)
 			return off;
@@ -239,12 +262,16 @@ __noinline u64 put_blob(struct scratch *s, u64 off, u64 addr, u64 len, u32 str)
 	}
 	((struct blob *)b)->addr = addr;
 	((struct blob *)b)->len = n;
-	((struct blob *)b)->flags = str;
+	((struct blob *)b)->flags = flags;
 	return off + sizeof(struct blob) + (((u64)n + 7) & ~7ULL);
 }
 
-__noinline u64 cap_iov(struct scratch *s, u64 off, u64 base, s64 count, u64 cap)
+/* `cap_late`: the longest copy of one buffer, and the blob flags << 32
+ * (a BPF function takes at most five arguments). */
+__noinline u64 cap_iov(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_late)
 {
+	u32 late = cap_late >> 32;
+	u64 cap = (u32)cap_late;
 	u64 e[2];
 	int i;
 
@@ -252,22 +279,31 @@ __noinline u64 cap_iov(struct scratch *s, u64 off, u64 base, s64 count, u64 cap)
 		return off;
 	if (count > MAX_IOV)
 		count = MAX_IOV;
-	off = put_blob(s, off, base, count * 16, 0);
+	u64 incomplete = 0, next;
+
+	off = put_blob(s, off, base, count * 16, late);
 	for (i = 0; i < MAX_IOV; i++) {
 		if (i >= count)
 			break;
 		if (bpf_probe_read_user(e, sizeof(e), (void *)(base + 16 * i)))
 			break;
-		off = put_blob(s, off, e[0], min64(e[1], cap), 0);
+		next = put_blob(s, off, e[0], min64(e[1], cap), late);
+		if (next == off && e[0] && e[1] && cap)
+			incomplete = OP_EMPTY;
+		off = next;
 	}
-	return off;
+	return off | incomplete;
 }
 
 /* A NULL-terminated char *[]: the pointers copied one by one (the array
  * may end just before unmapped memory) into one blob, then the strings. */
-__noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap)
+__noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap, u32 late)
 {
-	u64 pbase, end, p;
+	/* A failure is noted in memory, not in a variable: the verifier
+	 * would otherwise walk both values through all 256 iterations. */
+	u64 *failed = (u64 *)(s->b + SCRATCH - 8);
+	u64 *count = (u64 *)(s->b + SCRATCH - 16);
+	u64 pbase, end, p, next;
 	u32 n = 0;
 	int i;
 
@@ -287,17 +323,24 @@ __noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap)
 		return off;
 	((struct blob *)(s->b + off))->addr = base;
 	((struct blob *)(s->b + off))->len = n * 8;
-	((struct blob *)(s->b + off))->flags = 0;
+	((struct blob *)(s->b + off))->flags = late;
 	end = pbase + n * 8;
+	*failed = 0;
+	/* The count goes through memory too, for the same reason: compared in
+	 * a register, each of its 256 values would be a path of its own. */
+	*count = n;
 	for (i = 0; i < MAX_STRV; i++) {
-		if (i >= n)
+		if (i >= *count)
 			break;
 		p = *(u64 *)(s->b + pbase + 8 * i);
 		if (!p)
 			break;
-		end = put_blob(s, end, p, cap, 1);
+		next = put_blob(s, end, p, cap, BLOB_STR | late);
+		if (next == end)
+			*failed = OP_EMPTY;
+		end = next;
 	}
-	return end;
+	return end | (*failed & OP_EMPTY);
 }
 
 static __always_inline u64 argn(struct opin *in, u32 i)
@@ -312,12 +355,14 @@ static __always_inline u64 argn(struct opin *in, u32 i)
 	}
 }
 
-/* Applies operation `i` of the plan. */
+/* Applies operation `i` of the plan: the new length, with OP_EMPTY set
+ * when the operation applied but copied nothing. */
+static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, struct plan_op op, u64 v);
+
 __noinline u64 run_op(struct scratch *s, u64 off, struct opin *in, u32 i)
 {
 	struct plan_op op;
 	u64 v, n;
-	s64 k;
 
 	if (!s || !in || i >= 6)
 		return off;
@@ -327,28 +372,40 @@ __noinline u64 run_op(struct scratch *s, u64 off, struct opin *in, u32 i)
 	v = argn(in, op.arg);
 	if (!v)
 		return off;
+	/* OP_EMPTY from op_body: some of it could not be copied (the whole
+	 * operation is then done again at exit). */
+	n = op_body(s, off, in, op, v);
+	return n == off ? off | OP_EMPTY : n;
+}
+
+static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, struct plan_op op, u64 v)
+{
+	u32 late = in->late;
+	u64 n;
+	s64 k;
+
 	switch (op.kind) {
 	case CAP_STR:
-		return put_blob(s, off, v, op.size, 1);
+		return put_blob(s, off, v, op.size, BLOB_STR | late);
 	case CAP_FIXED:
-		return put_blob(s, off, v, op.size, 0);
+		return put_blob(s, off, v, op.size, late);
 	case CAP_LEN_ARG:
-		return put_blob(s, off, v, min64(argn(in, op.len_arg), op.size), 0);
+		return put_blob(s, off, v, min64(argn(in, op.len_arg), op.size), late);
 	case CAP_LEN_RET:
 		if (in->ret <= 0)
 			return off;
-		return put_blob(s, off, v, min64(min64((u64)in->ret, argn(in, op.len_arg)), op.size), 0);
+		return put_blob(s, off, v, min64(min64((u64)in->ret, argn(in, op.len_arg)), op.size), late);
 	case CAP_IOV:
-		return cap_iov(s, off, v, (s32)argn(in, op.len_arg), op.size);
+		return cap_iov(s, off, v, (s32)argn(in, op.len_arg), op.size | (u64)late << 32);
 	case CAP_MSGHDR: {
 		u64 m[4];	/* name, namelen, iov, iovlen */
 
-		off = put_blob(s, off, v, 56, 0);
+		off = put_blob(s, off, v, 56, late);
 		if (bpf_probe_read_user(m, sizeof(m), (void *)v))
 			return off;
 		if (m[0] && (u32)m[1])
-			off = put_blob(s, off, m[0], min64((u32)m[1], SOCKADDR_MAX), 0);
-		return cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size);
+			off = put_blob(s, off, m[0], min64((u32)m[1], SOCKADDR_MAX), late);
+		return cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size | (u64)late << 32);
 	}
 	case CAP_SOCKADDR_OUT: {
 		u64 lenp = argn(in, op.len_arg);
@@ -356,42 +413,50 @@ __noinline u64 run_op(struct scratch *s, u64 off, struct opin *in, u32 i)
 
 		if (!lenp || bpf_probe_read_user(&len, 4, (void *)lenp))
 			return off;
-		off = put_blob(s, off, lenp, 4, 0);
-		return put_blob(s, off, v, min64(len, SOCKADDR_MAX), 0);
+		off = put_blob(s, off, lenp, 4, late);
+		return put_blob(s, off, v, min64(len, SOCKADDR_MAX), late);
 	}
 	case CAP_ARRAY:
 		n = min64(argn(in, op.len_arg), MAX_ARRAY);
-		return put_blob(s, off, v, n * (op.size & 0xff), 0);
+		return put_blob(s, off, v, n * (op.size & 0xff), late);
 	case CAP_FDSET:
 		k = (s32)argn(in, op.len_arg);
 		if (k <= 0)
 			return off;
 		if (k > 1024)
 			k = 1024;
-		return put_blob(s, off, v, ((u64)k + 63) / 64 * 8, 0);
+		return put_blob(s, off, v, ((u64)k + 63) / 64 * 8, late);
 	case CAP_STRV:
-		return cap_strv(s, off, v, op.size);
+		return cap_strv(s, off, v, op.size, late);
 	case CAP_FUTEX_TIMEOUT:
 		switch (argn(in, 1) & 0x7f) {
 		case 0: case 6: case 9: case 11: case 13:
-			return put_blob(s, off, v, 16, 0);
+			return put_blob(s, off, v, 16, late);
 		}
 		return off;
 	case CAP_CLONE_ARGS:
 		if (argn(in, 1) >= 64)
-			return put_blob(s, off, v, 64, 0);
+			return put_blob(s, off, v, 64, late);
 		return off;
 	}
 	return off;
 }
 
-static __always_inline u64 run_plan(struct scratch *s, struct opin *in)
+/* Runs the plan's operations for this half of the call (those in `only`);
+ * `*empty` gets the operations that copied nothing. */
+static __always_inline u64 run_plan(struct scratch *s, u64 off, struct opin *in, u32 only, u32 *empty)
 {
-	u64 off = sizeof(struct rec);
+	u64 r;
 	int i;
 
-	for (i = 0; i < 6; i++)
-		off = run_op(s, off, in, i);
+	for (i = 0; i < 6; i++) {
+		if (!(only & (1 << i)))
+			continue;
+		r = run_op(s, off, in, i);
+		if (r & OP_EMPTY)
+			*empty |= 1 << i;
+		off = r & ~OP_EMPTY;
+	}
 	return off;
 }
 
@@ -433,10 +498,20 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 	in.a[4] = r->a[4] = regs->r8;
 	in.a[5] = r->a[5] = regs->r9;
 	if (p->ops_at & 1) {
+		u32 empty = 0;
+
 		in.ret = 0;
 		in.at_exit = 0;
+		in.late = 0;
 		__builtin_memcpy(in.op, p->op, sizeof(in.op));
-		size = run_plan(s, &in);
+		size = run_plan(s, size, &in, 0x3f, &empty);
+		if (empty) {
+			struct missed m = { .mask = empty, .nr = nr };
+			u32 tid = (u32)id;
+
+			if (!bpf_map_update_elem(&missed, &tid, &m, BPF_ANY))
+				__sync_fetch_and_add(&missed_count, 1);
+		}
 	}
 	emit(s, size);
 	return 0;
@@ -446,7 +521,8 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct tracee *t = tracee_of(id >> 32);
-	u64 nr = regs->orig_ax;
+	/* rt_sigreturn restores the registers it returns to, orig_ax = -1. */
+	u64 nr = regs->orig_ax == (unsigned long)-1 ? 15 : regs->orig_ax;
 	struct scratch *s;
 	struct plan *p;
 	struct rec *r;
@@ -468,17 +544,37 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 	r->tid = (u32)id;
 	r->nr = nr;
 	r->a[0] = ret;
+	in.a[0] = regs->di;
+	in.a[1] = regs->si;
+	in.a[2] = regs->dx;
+	in.a[3] = regs->r10;
+	in.a[4] = regs->r8;
+	in.a[5] = regs->r9;
+	__builtin_memcpy(in.op, p->op, sizeof(in.op));
+	if (missed_count > 0) {
+		u32 tid = (u32)id;
+		struct missed *m = bpf_map_lookup_elem(&missed, &tid);
+
+		if (m) {
+			u32 mask = m->mask, was = m->nr, empty = 0;
+
+			bpf_map_delete_elem(&missed, &tid);
+			__sync_fetch_and_add(&missed_count, -1);
+			if (was == nr) {
+				in.ret = ret;
+				in.at_exit = 0;
+				in.late = BLOB_LATE;
+				size = run_plan(s, size, &in, mask, &empty);
+			}
+		}
+	}
 	if ((p->ops_at & 2) && !(ret < 0 && ret >= -4095)) {
-		in.a[0] = regs->di;
-		in.a[1] = regs->si;
-		in.a[2] = regs->dx;
-		in.a[3] = regs->r10;
-		in.a[4] = regs->r8;
-		in.a[5] = regs->r9;
+		u32 empty = 0;
+
 		in.ret = ret;
 		in.at_exit = 1;
-		__builtin_memcpy(in.op, p->op, sizeof(in.op));
-		size = run_plan(s, &in);
+		in.late = 0;
+		size = run_plan(s, size, &in, 0x3f, &empty);
 	}
 	emit(s, size);
 	return 0;
@@ -589,6 +685,12 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 		r = event(buf, live == 0 ? EV_PROC_EXIT : EV_THREAD_EXIT, tgid, p->pid, p->exit_code);
 		r->a[0] = t->flags & T_WAIT_EXEC;
 		emit(buf, sizeof(*r));
+	}
+	if (missed_count > 0) {
+		u32 tid = p->pid;
+
+		if (!bpf_map_delete_elem(&missed, &tid))
+			__sync_fetch_and_add(&missed_count, -1);
 	}
 	if (live == 0)
 		bpf_map_delete_elem(&procs, &tgid);

@@ -49,6 +49,10 @@ pub struct Config {
     pub json: bool,
     /// `--no-seccomp`: filter in user space even for a spawned command.
     pub no_seccomp: bool,
+    /// `--bpf`: record in the kernel with BPF instead of ptrace stops.
+    pub bpf: bool,
+    /// `--bpf-ring=BYTES`: the BPF ring buffer's size.
+    pub bpf_ring: Option<usize>,
     /// `-p pid`.
     pub pid: Option<i32>,
     /// The command to run (when not `-p`).
@@ -71,7 +75,7 @@ pub fn usage(prog: &str) -> String {
         "usage: {prog} [-facedDHS] [-o file] [-s strsize] -p pid\n       \
          {prog} [-facedDHS] [-o file] [-s strsize] command [args]\n       \
          {pad} strace-style extras: [-e trace=LIST] [-e signal=LIST] [-y] [-T] [-t|-tt]\n       \
-         {pad} [--json] [--no-seccomp]\n"
+         {pad} [--json] [--no-seccomp] [--bpf] [--bpf-ring=BYTES]\n"
     )
 }
 
@@ -104,6 +108,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Config, ArgError> {
                 "json" => c.json = true,
                 "no-seccomp" => c.no_seccomp = true,
                 "seccomp-bpf" => {} // on by default
+                "bpf" => c.bpf = true,
+                _ if long.starts_with("bpf-ring=") => {
+                    let v = &long["bpf-ring=".len()..];
+                    match v.parse::<usize>() {
+                        Ok(n) if (4096..=1 << 30).contains(&n) => {
+                            c.bpf = true;
+                            c.bpf_ring = Some(n);
+                        }
+                        _ => return Err(ArgError::Usage(Some(format!("invalid --bpf-ring size: {v} (4096 to 1073741824 bytes)")))),
+                    }
+                }
                 "help" => return Err(ArgError::Help),
                 _ => return Err(ArgError::Usage(Some(format!("unknown option --{long}")))),
             }

@@ -23,6 +23,8 @@
 //! itself ("attempt to grab self.").
 
 pub mod args;
+#[cfg(feature = "bpf")]
+pub mod bpf;
 pub mod decode;
 pub mod output;
 pub mod trace;
@@ -32,6 +34,7 @@ use std::ffi::OsString;
 /// `bsdtrace truss ARGS`: returns the exit status.
 pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
     match args::parse(args) {
+        Ok(cfg) if cfg.bpf => run_bpf(&cfg, prog),
         Ok(cfg) => trace::run(&cfg, prog),
         Err(args::ArgError::Help) => {
             print!("{}", args::usage(prog));
@@ -45,4 +48,20 @@ pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
             1
         }
     }
+}
+
+/// `--bpf`: the BPF driver, or ptrace (with a message) for what BPF cannot do.
+#[cfg(feature = "bpf")]
+fn run_bpf(cfg: &args::Config, prog: &str) -> i32 {
+    if let Some(why) = bpf::ptrace_only(cfg) {
+        eprintln!("{prog}: --bpf: {why}; tracing with ptrace");
+        return trace::run(cfg, prog);
+    }
+    bpf::run(cfg, prog)
+}
+
+#[cfg(not(feature = "bpf"))]
+fn run_bpf(_: &args::Config, prog: &str) -> i32 {
+    eprintln!("{prog}: --bpf: this bsdtrace was built without BPF support (cargo feature `bpf` of bsdtrace-cli)");
+    1
 }

@@ -1,0 +1,526 @@
+//! `truss --bpf`: the same trace, recorded in the kernel by BPF programs
+//! ([`bsdtrace_bpf`]) instead of ptrace stops; the program never stops.
+//!
+//! The records carry what a stopped process would have shown: argument
+//! registers, results, and the memory the arguments point at, copied by
+//! the kernel at entry (in-arguments) and exit (out-arguments). They are
+//! decoded by the same decoder as the ptrace driver ([`super::decode`]),
+//! through a [`Memory`] that reads those copies, and printed in the same
+//! format, so the two drivers' lines differ only where the trace itself
+//! does (a ptrace stop interrupts sleeping threads: ERESTART lines that
+//! BPF never sees).
+//!
+//! What BPF cannot do (stop the program, change a call, `-y`'s reading of
+//! descriptors at the stop) is refused up front and the trace runs on
+//! ptrace instead, with a message ([`ptrace_only`]).
+//!
+//! A full ring buffer loses records; every loss is reported: a
+//! `<N events lost>` line in the thread's place in the trace (or at the
+//! end), a count on stderr, and exit status [`LOST_STATUS`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
+
+use bsdtrace::sys::{self, TidMap};
+use bsdtrace::Errno;
+use bsdtrace_bpf::{Capture, Event, EventKind, Options, Session, Snapshot, Target};
+
+use super::args::Config;
+use super::decode::signal::{format_signal, SigInfo};
+use super::decode::summary::Summary;
+use super::decode::{self, json, Completed, EntryState, Memory, Outcome};
+use super::output::Output;
+
+/// truss's exit status when records were lost (the trace is incomplete);
+/// the command's own end is in its `process exit` line.
+pub const LOST_STATUS: i32 = 3;
+
+/// The signal (SIGINT, SIGTERM, SIGQUIT) that ended an attached trace.
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    STOP.store(sig, Ordering::SeqCst);
+}
+
+/// Why this command line needs ptrace, if it does.
+pub fn ptrace_only(cfg: &Config) -> Option<&'static str> {
+    if cfg.fd_paths {
+        return Some("-y reads each descriptor's path while the call is stopped");
+    }
+    None
+}
+
+/// Kernel memory copies of one record, as the decoder's [`Memory`].
+struct Copied<'a>(&'a Snapshot);
+
+impl Memory for Copied<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.0.read(addr, buf) {
+            0 => Err(Errno::EFAULT),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A syscall between its entry and exit records. It is decoded at its
+/// exit, when the in-arguments the kernel could only copy then are there.
+struct Pending {
+    pid: i32,
+    nr: u32,
+    args: [u64; 6],
+    /// `None` with `-c`, which decodes nothing.
+    mem: Option<Snapshot>,
+    ts: u64,
+}
+
+impl Pending {
+    fn entry(&self, opts: &decode::Options, late: Option<&Snapshot>) -> Option<EntryState> {
+        let mem = self.mem.as_ref()?;
+        Some(match late {
+            Some(l) if !l.is_empty() => decode::decode_entry(opts, self.nr, self.args, &Copied(&mem.merged(l))),
+            _ => decode::decode_entry(opts, self.nr, self.args, &Copied(mem)),
+        })
+    }
+}
+
+struct Driver<'a> {
+    cfg: &'a Config,
+    out: Output,
+    pending: TidMap<Pending>,
+    summary: Summary,
+    /// CLOCK_MONOTONIC at the start (`-d`), and CLOCK_REALTIME minus
+    /// CLOCK_MONOTONIC (`-t`), in ns: records carry monotonic times.
+    t0: u64,
+    real_offset: i128,
+    root: i32,
+    /// The root never reached its exec: (wait status).
+    exec_failed: Option<i32>,
+    lost: u64,
+    lost_by_tid: HashMap<i32, u64>,
+    line: String,
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
+pub fn run(cfg: &Config, prog: &str) -> i32 {
+    let attach = cfg.pid.is_some();
+    if let Some(pid) = cfg.pid {
+        if pid == sys::getpid() {
+            eprintln!("{prog}: attempt to grab self.");
+            return 2;
+        }
+    }
+    // As the ptrace driver: an attached trace ends at these; a spawned
+    // command gets them from the terminal and truss waits for its end.
+    let _ = sys::catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGQUIT], on_stop_signal);
+    let _ = sys::default_signal(libc::SIGPIPE);
+    let out = match Output::open(cfg.output.as_deref(), attach) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{prog}: cannot open {}: {e}", cfg.output.as_ref().map_or("stderr".into(), |p| p.display().to_string()));
+            return 1;
+        }
+    };
+    let opts = Options {
+        follow: cfg.follow,
+        syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
+        capture: Capture {
+            strsize: cfg.decode.strsize,
+            argv: cfg.decode.show_argv,
+            env: cfg.decode.show_env,
+            nothing: cfg.count,
+        },
+        ring_bytes: cfg.bpf_ring.unwrap_or(16 << 20),
+        tracepoints_only: false,
+    };
+    let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let target = match cfg.pid {
+        Some(pid) => Target::Attach(pid),
+        None => Target::Spawn(&argv),
+    };
+    let t0 = clock_ns(libc::CLOCK_MONOTONIC);
+    let real_offset = i128::from(clock_ns(libc::CLOCK_REALTIME)) - i128::from(t0);
+    let mut session = match Session::start(&opts, target) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{prog}: --bpf: {e}");
+            return 1;
+        }
+    };
+    if let Some(note) = session.note() {
+        eprintln!("{prog}: --bpf: {note}");
+    }
+    let mut d = Driver {
+        cfg,
+        out,
+        pending: TidMap::default(),
+        summary: Summary::new(),
+        t0,
+        real_offset,
+        root: session.root(),
+        exec_failed: None,
+        lost: 0,
+        lost_by_tid: HashMap::new(),
+        line: String::new(),
+    };
+    let mut root_status = None;
+    let mut idle = 0u32;
+    loop {
+        if attach && STOP.load(Ordering::SeqCst) != 0 {
+            break;
+        }
+        if let Err(e) = session.poll(Duration::from_millis(1)) {
+            eprintln!("{prog}: --bpf: {e}");
+            break;
+        }
+        let events = session.events(false);
+        idle = if events.is_empty() { idle + 1 } else { 0 };
+        for e in events {
+            d.on_event(e);
+        }
+        if session.live().is_empty() {
+            break;
+        }
+        // A process whose exit record was lost must not keep truss
+        // waiting: every 100 idle polls, look for the processes it follows.
+        if idle % 100 == 99 {
+            for pid in session.live().clone() {
+                let gone = if pid == d.root && session.spawned() {
+                    match sys::wait4(pid, libc::WNOHANG) {
+                        Ok(Some((_, st))) => {
+                            root_status = Some(st);
+                            true
+                        }
+                        _ => false,
+                    }
+                } else {
+                    sys::kill(pid, 0).is_err()
+                };
+                if gone {
+                    session.forget(pid);
+                }
+            }
+            if session.live().is_empty() {
+                break;
+            }
+        }
+    }
+    // Whatever is still in the ring, in order.
+    let _ = session.poll(Duration::ZERO);
+    for e in session.events(true) {
+        d.on_event(e);
+    }
+    d.lost = session.lost_total();
+    for (tid, n) in session.lost_unreported() {
+        d.lost_line(tid, tid, n);
+    }
+    let mut tids: Vec<i32> = d.pending.iter().map(|(t, _)| *t).collect();
+    tids.sort_unstable();
+    for t in tids {
+        let p = d.pending.remove(&t).expect("listed");
+        d.print_unfinished(t, p);
+    }
+    if cfg.count {
+        let table = d.summary.render();
+        d.out.raw(&table);
+    }
+    d.out.flush();
+    if session.malformed() > 0 {
+        eprintln!("{prog}: --bpf: {} records could not be read", session.malformed());
+    }
+    let spawned = session.spawned();
+    drop(session);
+    if spawned && root_status.is_none() {
+        root_status = match sys::wait4(d.root, 0) {
+            Ok(Some((_, st))) => Some(st),
+            _ => None,
+        };
+    }
+    if let Some(st) = d.exec_failed {
+        let code = (st >> 8) & 0xff;
+        let why = if code == 127 { "No such file or directory" } else { "cannot execute" };
+        eprintln!("{prog}: execvp {}: {why}", cfg.command[0].to_string_lossy());
+        return code;
+    }
+    if d.lost > 0 {
+        let mut by: Vec<(i32, u64)> = d.lost_by_tid.iter().map(|(t, n)| (*t, *n)).collect();
+        by.sort_unstable();
+        let list: Vec<String> = by.iter().map(|(t, n)| format!("{n} of thread {t}")).collect();
+        eprintln!(
+            "{prog}: --bpf: {} events lost (the ring buffer was full): {}; try a larger --bpf-ring",
+            d.lost,
+            list.join(", ")
+        );
+        return LOST_STATUS;
+    }
+    if attach {
+        return 0;
+    }
+    match root_status {
+        Some(st) if st & 0x7f == 0 => (st >> 8) & 0xff,
+        Some(st) => 128 + (st & 0x7f),
+        None => 1,
+    }
+}
+
+impl Driver<'_> {
+    fn on_event(&mut self, e: Event) {
+        if e.lost_before > 0 {
+            self.lost_line(e.pid, e.tid, u64::from(e.lost_before));
+        }
+        let (pid, tid) = (e.pid, e.tid);
+        let cfg = self.cfg;
+        match e.kind {
+            EventKind::Enter { nr, args, mem } => {
+                if !cfg.filter.trace.contains(nr) {
+                    return;
+                }
+                let mem = (!cfg.count).then_some(mem);
+                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, args, mem, ts: e.ts }) {
+                    self.print_unfinished(tid, old);
+                }
+            }
+            EventKind::Exit { nr, ret, mem, late } => {
+                let Some(p) = self.pending.remove(&tid) else { return };
+                if p.nr != nr {
+                    // Its exit record was lost: the call is shown unfinished.
+                    self.print_unfinished(tid, p);
+                    return;
+                }
+                let in_call = Duration::from_nanos(e.ts.saturating_sub(p.ts));
+                // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, to be restarted.
+                let restart = (-516..=-512).contains(&ret);
+                let outcome = if restart { Outcome::Error(libc::EINTR) } else { Outcome::from_raw(ret as u64) };
+                let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
+                    let name = bsdtrace::sysent::name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
+                    self.summary.record(&name, in_call, restart || outcome.is_error());
+                    return;
+                };
+                let banner = entry.unknown_banner();
+                let c = entry.finish(&cfg.decode, outcome, &Copied(&mem));
+                if let Some(b) = banner {
+                    self.text_line(pid, tid, e.ts, None, &b);
+                }
+                self.print_call(pid, tid, e.ts, c, restart, in_call);
+            }
+            EventKind::Start => {}
+            EventKind::NewProcess { parent } => {
+                if cfg.count {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(e.ts, json::new_process(pid, parent));
+                } else {
+                    self.text_line(pid, tid, e.ts, None, decode::new_process_line());
+                }
+            }
+            EventKind::NewThread => {
+                if cfg.count {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(e.ts, json::new_thread(pid, tid));
+                } else {
+                    self.text_line(pid, tid, e.ts, None, &decode::new_thread_line(tid));
+                }
+            }
+            EventKind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
+            EventKind::ThreadExit => {
+                if let Some(p) = self.pending.remove(&tid) {
+                    self.print_unfinished(tid, p);
+                }
+                if cfg.count {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(e.ts, json::thread_exited(pid, tid));
+                } else {
+                    self.text_line(pid, tid, e.ts, None, &decode::thread_exited_line(tid));
+                }
+            }
+            EventKind::ProcessExit { status, before_exec } => {
+                if before_exec && pid == self.root {
+                    self.exec_failed = Some(status);
+                    return;
+                }
+                let mut tids: Vec<i32> = self.pending.iter().filter(|(_, p)| p.pid == pid).map(|(t, _)| *t).collect();
+                tids.sort_unstable();
+                for t in tids {
+                    let p = self.pending.remove(&t).expect("listed");
+                    self.print_unfinished(t, p);
+                }
+                if cfg.count {
+                    return;
+                }
+                let (sig, core) = (status & 0x7f, status & 0x80 != 0);
+                if cfg.json {
+                    let o = if sig == 0 { json::exit(pid, (status >> 8) & 0xff) } else { json::killed(pid, sig as u32, core) };
+                    self.json_line(e.ts, o);
+                } else {
+                    let text =
+                        if sig == 0 { decode::exit_line((status >> 8) & 0xff) } else { decode::killed_line(sig as u32, core) };
+                    self.text_line(pid, pid, e.ts, Some(Duration::ZERO), &text);
+                }
+                self.out.flush();
+            }
+            EventKind::Signal { sig, siginfo } => {
+                if cfg.count || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
+                    return;
+                }
+                let mut raw = [0u8; 128];
+                raw[..48].copy_from_slice(&siginfo);
+                let mut si = SigInfo::from_bytes(&raw).unwrap_or_default();
+                if si.signo == 0 {
+                    si = SigInfo { signo: sig as u32, ..SigInfo::default() };
+                }
+                if cfg.json {
+                    self.json_line(e.ts, json::signal(pid, tid, &si));
+                } else {
+                    self.text_line(pid, tid, e.ts, Some(Duration::ZERO), &format_signal(&si));
+                }
+                self.out.flush();
+            }
+        }
+    }
+
+    /// As the ptrace driver: an exec by a non-leader thread takes the
+    /// process id over, with its pending execve; every other thread of the
+    /// process is gone, mid-call.
+    fn on_exec(&mut self, pid: i32, tid: i32, old_tid: i32) {
+        if old_tid != tid {
+            if let Some(p) = self.pending.remove(&old_tid) {
+                if let Some(stale) = self.pending.insert(tid, p) {
+                    self.print_unfinished(tid, stale);
+                }
+            }
+        }
+        let mut gone: Vec<i32> = self.pending.iter().filter(|(t, p)| p.pid == pid && **t != tid).map(|(t, _)| *t).collect();
+        gone.sort_unstable();
+        for t in gone {
+            let p = self.pending.remove(&t).expect("listed");
+            self.print_unfinished(t, p);
+        }
+    }
+
+    /// `pid` is the thread's process when the record said, else `tid`.
+    fn lost_line(&mut self, pid: i32, tid: i32, n: u64) {
+        *self.lost_by_tid.entry(tid).or_default() += n;
+        if self.cfg.json {
+            let o = json::Object::new().str("type", "lost").int("pid", i64::from(pid)).int("tid", i64::from(tid)).uint("count", n);
+            self.out.line("", &o.finish());
+        } else {
+            let line = format!("<{n} events of thread {tid} lost>");
+            self.text_line(pid, tid, 0, None, &line);
+        }
+    }
+
+    fn print_unfinished(&mut self, tid: i32, p: Pending) {
+        let Some(entry) = p.entry(&self.cfg.decode, None) else { return };
+        let c = entry.unfinished();
+        if self.cfg.json {
+            let o = json::syscall(p.pid, tid, &c, None);
+            self.json_line(p.ts, o);
+        } else {
+            let mut line = self.take_line();
+            self.prefix_into(&mut line, p.pid, tid, p.ts, None);
+            c.line_into(&mut line);
+            self.put_line(line);
+        }
+    }
+
+    fn print_call(&mut self, pid: i32, tid: i32, ts: u64, c: Completed, restart: bool, in_call: Duration) {
+        if self.cfg.json {
+            let mut o = json::syscall(pid, tid, &c, self.cfg.in_call.then_some(in_call));
+            if restart {
+                o = o.bool("restart", true);
+            }
+            self.json_line(ts, o);
+            return;
+        }
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, ts, Some(in_call));
+        c.call_into(&mut line);
+        line.push_str(decode::padding(line.len()));
+        match c.outcome {
+            _ if restart => line.push_str(" ERESTART"),
+            Some(o) => o.render_into(&mut line),
+            None => {}
+        }
+        self.put_line(line);
+    }
+
+    /// The ptrace driver's prefix, with the record's time.
+    fn prefix_into(&self, s: &mut String, pid: i32, tid: i32, ts: u64, in_call: Option<Duration>) {
+        let cfg = self.cfg;
+        decode::line_prefix_into(
+            s,
+            cfg.follow.then_some(pid),
+            cfg.show_tid.then_some(tid),
+            cfg.since_start.then(|| Duration::from_nanos(ts.saturating_sub(self.t0))),
+            if cfg.in_call { Some(in_call.unwrap_or_default()) } else { None },
+        );
+        if cfg.wall_clock > 0 {
+            let real = (i128::from(ts) + self.real_offset).max(0) as u64;
+            let secs = real / 1_000_000_000 % 86_400;
+            let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+            if cfg.wall_clock >= 2 {
+                s.push_str(&format!("{h:02}:{m:02}:{sec:02}.{:06} ", real % 1_000_000_000 / 1000));
+            } else {
+                s.push_str(&format!("{h:02}:{m:02}:{sec:02} "));
+            }
+        }
+    }
+
+    fn take_line(&mut self) -> String {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        line
+    }
+
+    fn put_line(&mut self, line: String) {
+        self.out.whole_line(&line);
+        self.line = line;
+    }
+
+    fn text_line(&mut self, pid: i32, tid: i32, ts: u64, in_call: Option<Duration>, text: &str) {
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, ts, in_call);
+        line.push_str(text);
+        self.put_line(line);
+    }
+
+    fn json_line(&mut self, ts: u64, o: json::Object) {
+        let o = if self.cfg.since_start || self.cfg.wall_clock > 0 {
+            o.seconds("time", Duration::from_nanos(ts.saturating_sub(self.t0)))
+        } else {
+            o
+        };
+        self.out.line("", &o.finish());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bsdtrace::sysent::TABLE;
+
+    /// The kernel copies out-arguments at exit exactly when the decoder
+    /// prints them at exit.
+    #[test]
+    fn the_capture_plan_and_the_decoder_agree_on_out_arguments() {
+        for sc in TABLE {
+            for &a in sc.args {
+                assert_eq!(bsdtrace_bpf::plan::is_out(a), super::super::decode::print::is_out(a), "{} {a:?}", sc.name);
+            }
+        }
+    }
+}
