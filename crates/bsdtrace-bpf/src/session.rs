@@ -41,6 +41,10 @@ pub struct Options {
     pub ring_bytes: usize,
     /// Never use the per-syscall fentry/fexit programs, even for a small set.
     pub tracepoints_only: bool,
+    /// Raise this thread's scheduling priority (nice -10, best effort)
+    /// once the target runs, so that draining keeps up with a process
+    /// whose hundreds of threads would otherwise take the CPUs from it.
+    pub keep_up: bool,
 }
 
 impl Default for Options {
@@ -51,6 +55,7 @@ impl Default for Options {
             capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
             ring_bytes: 16 << 20,
             tracepoints_only: false,
+            keep_up: false,
         }
     }
 }
@@ -198,7 +203,7 @@ impl Session {
                 Err(e) => (
                     load(opts, None)?,
                     Hooks::Tracepoints,
-                    Some(format!("the kernel refused fentry/fexit on the syscall functions ({e}); using the raw_syscalls tracepoints")),
+                    Some(format!("fentry/fexit on the syscall functions refused ({e})")),
                 ),
             },
             None => (load(opts, None)?, Hooks::Tracepoints, None),
@@ -250,6 +255,11 @@ impl Session {
             bsdtrace::sys::release_gate(g);
         }
         r.map_err(|e| bpf_err("add the process to the trace", e))?;
+        if opts.keep_up {
+            // SAFETY: setpriority takes plain integers. PRIO_PROCESS 0 is
+            // this thread on Linux; the child, already forked, keeps its own.
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -10) };
+        }
         Ok(Session {
             ring,
             skel,

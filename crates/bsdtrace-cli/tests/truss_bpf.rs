@@ -407,3 +407,49 @@ fn an_overflowing_ring_reports_every_lost_record_and_exits_3() {
     assert!(N as u64 - complete <= total, "{complete} complete, {unfinished} unfinished, {total} lost");
     assert!(unfinished <= total);
 }
+
+/// `-p`: every thread of a running process is recorded from now on, and
+/// SIGINT ends the trace leaving the process running, untouched (BPF never
+/// attached to it).
+#[test]
+fn p_records_every_thread_of_a_running_process_and_sigint_ends_the_trace() {
+    use std::io::{BufRead, BufReader};
+    if !bpf_usable() {
+        return;
+    }
+    let mut child = Command::new(prog("loop")).arg("threaded").stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let pid: i32 = line.trim().strip_prefix("ready ").unwrap().parse().unwrap();
+    let f = tmpdir().join(format!("bpf-attach-{}", std::process::id()));
+    let mut truss = Command::new(BIN)
+        .args(["truss", "--bpf", "-H", "-o"])
+        .arg(&f)
+        .args(["-p", &pid.to_string()])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Lines appear (the output is line-buffered with -p) within a few ticks.
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = std::fs::read_to_string(&f).unwrap_or_default();
+        if text.matches("getppid()").count() >= 3 && text.matches("getuid()").count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe { libc::kill(truss.id() as i32, libc::SIGINT) };
+    let st = truss.wait().unwrap();
+    assert_eq!(st.code(), Some(0));
+    let tids: std::collections::HashSet<&str> = text.lines().filter_map(|l| l.split(':').next()).map(str::trim).collect();
+    assert_eq!(tids.len(), 2, "two threads: {text}");
+    assert!(text.contains("getppid()") && text.contains("getuid()"), "{text}");
+    // Still running and ticking.
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "tick\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&f);
+}

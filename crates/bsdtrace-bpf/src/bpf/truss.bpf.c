@@ -147,9 +147,11 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
+/* Rarely used: not preallocated (65536 entries would cost 15 ms at load). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -176,6 +178,7 @@ struct missed {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, u32);
 	__type(value, struct missed);
 } missed SEC(".maps");

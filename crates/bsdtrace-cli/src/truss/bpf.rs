@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use bsdtrace::sys::{self, TidMap};
 use bsdtrace::Errno;
-use bsdtrace_bpf::{Capture, Event, EventKind, Options, Session, Snapshot, Target};
+use bsdtrace_bpf::{Capture, Event, EventKind, Hooks, Options, Session, Snapshot, Target};
 
 use super::args::Config;
 use super::decode::signal::{format_signal, SigInfo};
@@ -140,8 +140,10 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             env: cfg.decode.show_env,
             nothing: cfg.count,
         },
-        ring_bytes: cfg.bpf_ring.unwrap_or(16 << 20),
+        // A filtered trace records little: a small ring is quicker to set up.
+        ring_bytes: cfg.bpf_ring.unwrap_or(if cfg.filtered { 2 << 20 } else { 16 << 20 }),
         tracepoints_only: false,
+        keep_up: true,
     };
     let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let target = match cfg.pid {
@@ -157,8 +159,12 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             return 1;
         }
     };
-    if let Some(note) = session.note() {
-        eprintln!("{prog}: --bpf: {note}");
+    if cfg.filtered && session.hooks() == Hooks::Tracepoints {
+        let why = session.note().map_or_else(|| "more syscalls than fentry slots".to_string(), str::to_string);
+        eprintln!(
+            "{prog}: --bpf: filtering on the raw_syscalls tracepoints ({why}): every syscall of every process \
+             takes the slow path meanwhile; without --bpf, a seccomp filter keeps the other syscalls free"
+        );
     }
     let mut d = Driver {
         cfg,
