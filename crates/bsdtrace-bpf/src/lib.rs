@@ -11,7 +11,7 @@
 //!   memory the kernel filled in), copied with `bpf_probe_read_user` while
 //!   the call is in progress;
 //! * thread and process births (`sched_process_fork`), execs, exits, and
-//!   signals as they are delivered;
+//!   signals as they are delivered (not those the process ignores);
 //! * all written to one ring buffer that [`Session`] drains and hands out
 //!   as [`Event`]s sorted by timestamp across CPUs.
 //!
@@ -40,9 +40,10 @@
 //!
 //! ## Requirements
 //!
-//! Linux with BTF (`/sys/kernel/btf/vmlinux`, 5.11 or later for the BTF
-//! tracepoints and ring buffer, 5.17 for `bpf_loop`) on x86-64, and
-//! CAP_BPF with CAP_PERFMON (or root). [`check`] says which is missing.
+//! Linux with BTF (`/sys/kernel/btf/vmlinux`; the BTF tracepoints, ring
+//! buffer, bounded loops and global functions the programs use are all in
+//! 5.8; tested on 6.18) on x86-64, and CAP_BPF with CAP_PERFMON (or root).
+//! [`check`] says which is missing.
 //!
 //! ```no_run
 //! use bsdtrace_bpf::{EventKind, Options, Session, Target};

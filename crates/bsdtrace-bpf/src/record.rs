@@ -74,8 +74,8 @@ pub enum EventKind {
     /// (`exit code << 8`, or the signal, with 0x80 if it dumped core);
     /// `before_exec` when it never reached its exec (a spawn that failed).
     ProcessExit { status: i32, before_exec: bool },
-    /// A signal delivered to `tid` (or sent to it and ignored by default):
-    /// its number and the 48 bytes of siginfo the kernel keeps.
+    /// A signal delivered to `tid` (not one it ignores): its number and the
+    /// 48 bytes of siginfo the kernel keeps.
     Signal { sig: i32, siginfo: [u8; 48] },
 }
 

@@ -239,6 +239,13 @@ fn signals_and_their_siginfo_match_ptrace_truss() {
 }
 
 #[test]
+fn a_fork_and_a_reaped_child_without_a_sigchld_handler_match_ptrace_truss() {
+    if bpf_usable() {
+        compare("forkwait", &[], &[prog("forkwait").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
 fn a_multithreaded_program_matches_ptrace_truss_thread_by_thread() {
     if bpf_usable() {
         // pthread_join's futex waits depend on timing (and are interrupted

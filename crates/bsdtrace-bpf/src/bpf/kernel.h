@@ -50,16 +50,11 @@ struct k_sigaction {
 	struct sigaction sa;
 };
 
-struct sighand_struct {
-	struct k_sigaction action[64];
-};
-
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	int exit_code;
 	struct signal_struct *signal;
-	struct sighand_struct *sighand;
 };
 
 struct kernel_siginfo {

@@ -722,38 +722,16 @@ int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_s
 
 	if (!t || (t->flags & T_WAIT_EXEC) || sig == 9)
 		return 0;
-	/* SIG_IGN: nothing is delivered (and a traced FreeBSD process does not stop). */
-	if (ka && (unsigned long)BPF_CORE_READ(ka, sa.sa_handler) == 1)
-		return 0;
-	signal_event(id >> 32, (u32)id, sig, info);
-	return 0;
-}
+	/* Ignored signals are not reported, as a traced FreeBSD process does
+	 * not stop for them: SIG_IGN, and SIG_DFL of a signal whose default
+	 * is to ignore it (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). Those are
+	 * mostly dropped when sent; this is the one that was blocked then. */
+	if (ka) {
+		unsigned long h = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
 
-/* A signal whose default action is to ignore it (SIGCHLD, SIGURG,
- * SIGWINCH, SIGCONT) is dropped when sent and never delivered; a ptrace
- * tracer still sees it, so it is reported here, at the receiving thread. */
-SEC("tp_btf/signal_generate")
-int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
-{
-	u32 tgid = task->tgid;
-	struct tracee *t;
-
-	if (result != 1 /* TRACE_SIGNAL_IGNORED */ || sig <= 0 || sig > 64)
-		return 0;
-	t = tracee_of(tgid);
-	if (!t || (t->flags & T_WAIT_EXEC))
-		return 0;
-	if (sig != 17 && sig != 23 && sig != 28 && sig != 18)
-		return 0;
-	{
-		struct sighand_struct *sh = BPF_CORE_READ(task, sighand);
-		u64 off = bpf_core_field_offset(struct sighand_struct, action) +
-			  (u64)(sig - 1) * bpf_core_type_size(struct k_sigaction);
-		unsigned long handler = 0;
-
-		if (!sh || bpf_probe_read_kernel(&handler, sizeof(handler), (void *)sh + off) || handler != 0)
+		if (h == 1 || (h == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28)))
 			return 0;
 	}
-	signal_event(tgid, task->pid, sig, info);
+	signal_event(id >> 32, (u32)id, sig, info);
 	return 0;
 }
