@@ -2,8 +2,7 @@
 //! and the ring buffer drained into [`Event`]s in timestamp order.
 
 use std::cell::RefCell;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 use std::ffi::CString;
 use std::mem::MaybeUninit;
 use std::os::fd::OwnedFd;
@@ -26,7 +25,7 @@ const T_WAIT_EXEC: u32 = 1;
 const T_FOLLOW: u32 = 2;
 /// Records are held this long before they are handed out, so that one
 /// taken a little later on another CPU still sorts before them.
-const REORDER_NS: u64 = 5_000_000;
+const REORDER_NS: u64 = 2_000_000;
 
 /// What to trace and how.
 #[derive(Clone, Debug)]
@@ -80,26 +79,6 @@ pub enum Target<'a> {
     Attach(i32),
 }
 
-/// An ordered record and its sequence number (ties keep ring order).
-struct Held(u64, u64, Event);
-
-impl PartialEq for Held {
-    fn eq(&self, o: &Self) -> bool {
-        (self.0, self.1) == (o.0, o.1)
-    }
-}
-impl Eq for Held {}
-impl PartialOrd for Held {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Held {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.0, self.1).cmp(&(o.0, o.1))
-    }
-}
-
 /// A running trace. Dropping it detaches every program; the processes run
 /// on untouched.
 pub struct Session {
@@ -107,8 +86,8 @@ pub struct Session {
     skel: TrussSkel<'static>,
     incoming: Rc<RefCell<Vec<Event>>>,
     bad: Rc<RefCell<u64>>,
-    held: BinaryHeap<Reverse<Held>>,
-    seq: u64,
+    /// Records not handed out yet, sorted by timestamp (ties in ring order).
+    held: Vec<Event>,
     hooks: Hooks,
     note: Option<String>,
     /// Processes not yet seen to end.
@@ -265,8 +244,7 @@ impl Session {
             skel,
             incoming,
             bad,
-            held: BinaryHeap::new(),
-            seq: 0,
+            held: Vec::new(),
             hooks,
             note,
             live: HashSet::from([root]),
@@ -310,14 +288,14 @@ impl Session {
     /// The events that can be handed out in timestamp order: those older
     /// than the reordering window, or all of them when `all`.
     pub fn events(&mut self, all: bool) -> Vec<Event> {
-        for e in self.incoming.borrow_mut().drain(..) {
-            self.seq += 1;
-            self.held.push(Reverse(Held(e.ts, self.seq, e)));
-        }
+        self.held.append(&mut self.incoming.borrow_mut());
+        // The ring is in reservation order, nearly timestamp order: the
+        // stable sort finds the runs and costs little more than a scan.
+        self.held.sort_by_key(|e| e.ts);
         let limit = if all { u64::MAX } else { monotonic_ns().saturating_sub(REORDER_NS) };
-        let mut out = Vec::new();
-        while self.held.peek().is_some_and(|Reverse(h)| h.0 <= limit) {
-            let Reverse(Held(_, _, e)) = self.held.pop().expect("peeked");
+        let n = self.held.partition_point(|e| e.ts <= limit);
+        let out: Vec<Event> = self.held.drain(..n).collect();
+        for e in &out {
             match e.kind {
                 EventKind::NewProcess { .. } => {
                     self.live.insert(e.pid);
@@ -327,7 +305,6 @@ impl Session {
                 }
                 _ => {}
             }
-            out.push(e);
         }
         out
     }

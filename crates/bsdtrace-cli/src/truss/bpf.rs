@@ -230,7 +230,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     for (tid, n) in session.lost_unreported() {
         d.lost_line(tid, tid, n);
     }
-    let mut tids: Vec<i32> = d.pending.iter().map(|(t, _)| *t).collect();
+    let mut tids: Vec<i32> = d.pending.keys().copied().collect();
     tids.sort_unstable();
     for t in tids {
         let p = d.pending.remove(&t).expect("listed");
