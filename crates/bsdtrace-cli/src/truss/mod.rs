@@ -6,7 +6,7 @@
 //! ```
 //!
 //! plus strace's `-e trace=LIST`, `-e signal=LIST`, `-y`, `-T`, `-t`/`-tt`,
-//! `--json` and `--no-seccomp` (see [`args`]).
+//! `--json` and `--no-seccomp` (see [`args`]), and `--bpf` (see `bpf`).
 //!
 //! * [`args`] turns the command line into a [`args::Config`];
 //! * [`trace`] is the event loop on the engine's public API (spawn or
@@ -14,13 +14,15 @@
 //! * [`decode`] turns raw syscall numbers, arguments, return values and
 //!   siginfo into truss's text (and JSON); it knows nothing of how the
 //!   tracee is stopped;
-//! * [`output`] buffers the lines.
+//! * [`output`] buffers the lines;
+//! * `bpf` (cargo feature `bpf`) is the driver for `--bpf`: the same trace
+//!   recorded in the kernel, decoded by [`decode`], never stopping anything.
 //!
 //! Exit status: without `-p`, the command's (128 + the signal if it was
 //! killed, as shells report it; FreeBSD truss exits with the raw status);
 //! 126/127 if it could not be executed; with `-p`, 0 after a detach or the
 //! process's end; 1 for usage and start-up errors; 2 for `-p` of truss
-//! itself ("attempt to grab self.").
+//! itself ("attempt to grab self."); 3 with `--bpf` when records were lost.
 
 pub mod args;
 #[cfg(feature = "bpf")]
