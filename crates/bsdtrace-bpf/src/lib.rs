@@ -67,6 +67,7 @@ mod skel {
 pub mod plan;
 pub mod record;
 mod session;
+pub mod sys;
 
 pub use plan::Capture;
 pub use record::{Event, EventKind, Snapshot};

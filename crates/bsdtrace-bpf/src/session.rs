@@ -96,13 +96,6 @@ pub struct Session {
     spawned: bool,
 }
 
-fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
 fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
     let errno = match e.kind() {
         libbpf_rs::ErrorKind::PermissionDenied => libc::EPERM,
@@ -233,11 +226,15 @@ impl Session {
             // Released even on error, so the child runs (and the caller reaps it).
             bsdtrace::sys::release_gate(g);
         }
+        if r.is_err() && spawned {
+            // Never leave the command running untraced behind an error.
+            let _ = bsdtrace::sys::kill(root, libc::SIGKILL);
+            let _ = bsdtrace::sys::wait4(root, 0);
+        }
         r.map_err(|e| bpf_err("add the process to the trace", e))?;
         if opts.keep_up {
-            // SAFETY: setpriority takes plain integers. PRIO_PROCESS 0 is
-            // this thread on Linux; the child, already forked, keeps its own.
-            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -10) };
+            // The child, already forked, keeps its own priority.
+            crate::sys::raise_priority();
         }
         Ok(Session {
             ring,
@@ -292,7 +289,7 @@ impl Session {
         // The ring is in reservation order, nearly timestamp order: the
         // stable sort finds the runs and costs little more than a scan.
         self.held.sort_by_key(|e| e.ts);
-        let limit = if all { u64::MAX } else { monotonic_ns().saturating_sub(REORDER_NS) };
+        let limit = if all { u64::MAX } else { crate::sys::monotonic_ns().saturating_sub(REORDER_NS) };
         let n = self.held.partition_point(|e| e.ts <= limit);
         let out: Vec<Event> = self.held.drain(..n).collect();
         for e in &out {

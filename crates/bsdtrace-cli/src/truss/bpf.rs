@@ -104,13 +104,6 @@ struct Driver<'a> {
     line: String,
 }
 
-fn clock_ns(clock: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(clock, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
 /// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
 pub fn run(cfg: &Config, prog: &str) -> i32 {
     let attach = cfg.pid.is_some();
@@ -150,8 +143,8 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         Some(pid) => Target::Attach(pid),
         None => Target::Spawn(&argv),
     };
-    let t0 = clock_ns(libc::CLOCK_MONOTONIC);
-    let real_offset = i128::from(clock_ns(libc::CLOCK_REALTIME)) - i128::from(t0);
+    let t0 = bsdtrace_bpf::sys::monotonic_ns();
+    let real_offset = i128::from(bsdtrace_bpf::sys::realtime_ns()) - i128::from(t0);
     let mut session = match Session::start(&opts, target) {
         Ok(s) => s,
         Err(e) => {
