@@ -460,3 +460,24 @@ fn p_records_every_thread_of_a_running_process_and_sigint_ends_the_trace() {
     let _ = child.wait();
     let _ = std::fs::remove_file(&f);
 }
+
+/// Without the privileges, `--bpf` says why it cannot run and exits 1,
+/// and truss without it still works (ptrace needs none for one's own
+/// children).
+#[test]
+fn an_unprivileged_bpf_trace_says_why_and_plain_truss_still_runs() {
+    // Root drops to nobody for it; /sys/kernel/btf must exist for the
+    // privilege check to be the one that fails.
+    if bsdtrace::sys::geteuid() != 0 || !bpf_usable() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("needs root, BPF and setpriv: test not run");
+        return;
+    }
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"];
+    let o = Command::new("setpriv").args(nobody).args([BIN, "truss", "--bpf", "/bin/true"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--bpf: loading tracing BPF programs needs CAP_BPF and CAP_PERFMON (or root)"), "{err}");
+    let o = Command::new("setpriv").args(nobody).args([BIN, "truss", "/bin/true"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exit_group(0)"));
+}
