@@ -44,6 +44,9 @@ pub struct Options {
     /// once the target runs, so that draining keeps up with a process
     /// whose hundreds of threads would otherwise take the CPUs from it.
     pub keep_up: bool,
+    /// A spawned command's environment (`NAME=value` strings); `None`:
+    /// this process's.
+    pub env: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             ring_bytes: 16 << 20,
             tracepoints_only: false,
             keep_up: false,
+            env: None,
         }
     }
 }
@@ -75,8 +79,8 @@ pub enum Target<'a> {
     /// Run this command (`argv[0]` looked up in PATH); the trace starts at
     /// its exec.
     Spawn(&'a [String]),
-    /// A running process, from now on.
-    Attach(i32),
+    /// Running processes, from now on (at least one).
+    Attach(&'a [i32]),
 }
 
 /// A running trace. Dropping it detaches every program; the processes run
@@ -92,6 +96,7 @@ pub struct Session {
     note: Option<String>,
     /// Processes not yet seen to end.
     live: HashSet<i32>,
+    /// The spawned command, or the first process attached to.
     root: i32,
     spawned: bool,
 }
@@ -203,25 +208,36 @@ impl Session {
         let ring = rb.build().map_err(|e| bpf_err("open the ring buffer", e))?;
 
         let follow = if opts.follow { T_FOLLOW } else { 0 };
-        let (root, spawned, gate): (i32, bool, Option<OwnedFd>) = match target {
+        let (roots, spawned, gate): (Vec<i32>, bool, Option<OwnedFd>) = match target {
             Target::Spawn(argv) => {
-                let cargv: Vec<CString> = argv
-                    .iter()
-                    .map(|a| CString::new(a.as_bytes()).map_err(|_| Error::Spawn { errno: libc::EINVAL }))
-                    .collect::<Result<_, _>>()?;
-                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, None, None)
+                let cstrings = |v: &[String]| -> Result<Vec<CString>, Error> {
+                    v.iter()
+                        .map(|a| CString::new(a.as_bytes()).map_err(|_| Error::Spawn { errno: libc::EINVAL }))
+                        .collect()
+                };
+                let cargv = cstrings(argv)?;
+                let cenv = opts.env.as_deref().map(cstrings).transpose()?;
+                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, cenv.as_deref(), None)
                     .map_err(|e| Error::Spawn { errno: e.0 })?;
-                (pid, true, Some(gate))
+                (vec![pid], true, Some(gate))
             }
-            Target::Attach(pid) => {
-                if bsdtrace::sys::kill(pid, 0).is_err() {
-                    return Err(Error::NoProcess { pid });
+            Target::Attach(pids) => {
+                if pids.is_empty() {
+                    return Err(Error::NoProcess { pid: 0 });
                 }
-                (pid, false, None)
+                for &pid in pids {
+                    if bsdtrace::sys::kill(pid, 0).is_err() {
+                        return Err(Error::NoProcess { pid });
+                    }
+                }
+                (pids.to_vec(), false, None)
             }
         };
+        let root = roots[0];
         let flags = follow | if spawned { T_WAIT_EXEC } else { 0 };
-        let r = skel.maps.procs.update(&(root as u32).to_ne_bytes(), &flags.to_ne_bytes(), MapFlags::ANY);
+        let r = roots
+            .iter()
+            .try_for_each(|pid| skel.maps.procs.update(&(*pid as u32).to_ne_bytes(), &flags.to_ne_bytes(), MapFlags::ANY));
         if let Some(g) = gate {
             // Released even on error, so the child runs (and the caller reaps it).
             bsdtrace::sys::release_gate(g);
@@ -244,7 +260,7 @@ impl Session {
             held: Vec::new(),
             hooks,
             note,
-            live: HashSet::from([root]),
+            live: roots.into_iter().collect(),
             root,
             spawned,
         })
@@ -260,7 +276,7 @@ impl Session {
         self.note.as_deref()
     }
 
-    /// The process started or attached to.
+    /// The process started, or the first one attached to.
     pub fn root(&self) -> i32 {
         self.root
     }

@@ -5,8 +5,9 @@
 //! * [`ptrace()`](ptrace::ptrace): request numbers and argument conventions
 //!   to the engine's typed requests, in FreeBSD's order of checks.
 //! * The wait family ([`wait`]): the engine's wait with glibc's signatures.
-//! * [`executor`]: which thread runs the engine (Linux binds a tracee to
-//!   the thread that attached it; FreeBSD lets any thread ask).
+//! * [`executor`]: the engine thread every call runs on (Linux binds a
+//!   tracee to the thread that attached it; FreeBSD lets any thread ask,
+//!   and expects tracees to run while the tracer is busy elsewhere).
 //! * `procctl()`: the C boundary of `bsdtrace::procctl`.
 //! * [`copy`]: the only code that touches the caller's memory.
 
@@ -16,14 +17,13 @@ mod procctl;
 mod ptrace;
 mod wait;
 
-/// Which executor design this process runs: `"direct"`,
-/// `"direct+forwarding"` or `"engine-thread"` (docs/c-api.md, "Threads").
-/// Not a FreeBSD interface; for tests and benchmarks.
+/// Which engine design this process runs: `"engine-thread/io_uring"` or
+/// `"engine-thread/doorbell"` (docs/c-api.md, "Threads"). Not a FreeBSD
+/// interface; for tests and benchmarks.
 #[no_mangle]
 pub extern "C" fn bsdtrace_executor_mode() -> *const libc::c_char {
     match executor::mode_name() {
-        "direct" => c"direct".as_ptr(),
-        "direct+forwarding" => c"direct+forwarding".as_ptr(),
-        _ => c"engine-thread".as_ptr(),
+        "engine-thread/io_uring" => c"engine-thread/io_uring".as_ptr(),
+        _ => c"engine-thread/doorbell".as_ptr(),
     }
 }

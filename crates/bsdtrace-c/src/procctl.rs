@@ -43,8 +43,12 @@ pub extern "C" fn procctl(
     data: *mut libc::c_void,
 ) -> libc::c_int {
     let (idtype, id, data) = (idtype as i32, i64::from(id), data as usize);
-    let r = executor::call(move |ctx| ctx.tracer.procctl_raw(idtype, id, cmd, &mut CallerData(data)))
-        .unwrap_or(Err(Errno::EBUSY));
+    let Some(_inside) = executor::enter() else {
+        set_errno(Errno::EBUSY);
+        return -1;
+    };
+    let r = executor::call(move |t| t.procctl_raw(idtype, id, cmd, &mut CallerData(data)))
+        .unwrap_or(Err(Errno::ESRCH));
     match r {
         Ok(()) => 0,
         Err(e) => {

@@ -14,7 +14,7 @@
 use crate::copy::{
     copyin, copyin_bytes, copyout, copyout_array, copyout_bytes, copyout_prefix, Plain,
 };
-use crate::executor::{self, Ctx};
+use crate::executor;
 use bsdtrace::abi::{self, *};
 use bsdtrace::sys::procfs;
 use bsdtrace::{Errno, Lwpid, Pid, Resume, Target, Tracer, WaitStatus};
@@ -90,8 +90,7 @@ pub extern "C" fn ptrace(
             }
             // None: a signal handler called in while this thread was inside
             // the engine; FreeBSD's answer to a request racing another.
-            executor::call(move |ctx| request(ctx, req, pid, addr, data))
-                .unwrap_or(Err(Errno::EBUSY))
+            executor::call(move |t| request(t, req, pid, addr, data)).unwrap_or(Err(Errno::ESRCH))
         }
     };
     match r {
@@ -114,7 +113,7 @@ fn pc(addr: usize) -> Option<u64> {
     (addr != 1).then_some(addr as u64)
 }
 
-fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<i32, Errno> {
+fn request(t: &mut Tracer, req: i32, pid: i32, addr: usize, data: i32) -> Result<i32, Errno> {
     // Checks FreeBSD makes before it looks the target up.
     let mut io: Option<ptrace_io_desc> = None;
     let mut pve: Option<ptrace_vm_entry> = None;
@@ -162,7 +161,6 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
         _ => {}
     }
 
-    let t = &mut ctx.tracer;
     let tg = target(t, pid);
     let ret = match req {
         PT_READ_I | PT_READ_D => return t.peek(tg, addr as u64).map_err(e),
@@ -363,7 +361,7 @@ fn request(ctx: &mut Ctx, req: i32, pid: i32, addr: usize, data: i32) -> Result<
     {
         // A stop a WNOWAIT waitid() left for later is over now.
         if let Some(p) = process_of(tg) {
-            ctx.stash.retain(|s| {
+            executor::stash().retain(|s| {
                 !(s.pid == p
                     && matches!(s.status, WaitStatus::Stopped(_) | WaitStatus::JobStopped(_)))
             });
@@ -424,6 +422,11 @@ fn pt_lwpinfo(t: &mut Tracer, tg: Target, addr: usize, data: i32) -> Result<i32,
     }
     let mut pl = t.lwpinfo(tg).map_err(e)?.to_abi();
     pl.pl_lwpid += LWPID_BASE;
+    // FreeBSD sets PL_FLAG_SI only when the caller's struct (an older,
+    // shorter one) has room for the siginfo it would then read.
+    if (data as usize) < std::mem::offset_of!(ptrace_lwpinfo, pl_siginfo) + size_of::<libc::siginfo_t>() {
+        pl.pl_flags &= !PL_FLAG_SI;
+    }
     copyout_prefix(addr, &pl, data as usize)?;
     Ok(0)
 }

@@ -4,19 +4,24 @@
 //!
 //! As on FreeBSD, `wait`/`waitpid`/`wait3`/`wait4` report debugger stops
 //! without WUNTRACED; job-control stops only with WUNTRACED; children we do
-//! not trace exactly as the kernel reports them. `waitid` reports a
-//! debugger stop as `CLD_TRAPPED` with `si_status` the stop signal when the
-//! options include WTRAPPED (FreeBSD's flag, 0x20 here as there), WEXITED or
-//! WSTOPPED; job-control stops need WSTOPPED, exits WEXITED. `wait3` and
-//! `wait4` report the resource usage of an exit (the kernel's, kept by the
-//! engine when it reaped it) and zeros for stops and continues.
+//! not trace exactly as the kernel reports them, whichever thread forked
+//! them. `waitid` reports a debugger stop as `CLD_TRAPPED` with `si_status`
+//! the stop signal when the options include WTRAPPED (FreeBSD's flag, 0x20
+//! here as there), WEXITED or WSTOPPED; job-control stops need WSTOPPED,
+//! exits WEXITED. `wait3` and `wait4` report the resource usage of an exit
+//! (the kernel's, kept by the engine when it reaped it) and zeros for stops
+//! and continues.
 //!
-//! It must never block on the executor: every engine call is a WNOHANG
-//! attempt, and blocking happens in [`executor::wait_loop`].
+//! Waits never reap anything themselves: the engine thread does (from any
+//! other thread `wait4` could swallow a tracee's ptrace stop), and a wait
+//! takes what it published ([`bsdtrace::Engine::wait_for`]). The one thing
+//! a waiting thread does with its own hands is hand over a PT_TRACE_ME
+//! child it traces: Linux made the forking thread its tracer, and only that
+//! thread may detach it.
 
 use crate::copy::{copyout, zeroed, Plain};
-use crate::executor::{self, Ctx, Stashed};
-use bsdtrace::{Errno, Pid, WaitOptions, WaitStatus};
+use crate::executor::{self, Stashed};
+use bsdtrace::{Errno, Pid, WaitFor, WaitStatus};
 
 /// FreeBSD's `waitid()` option for debugger stops (`<sys/ptrace.h>`).
 pub const WTRAPPED: i32 = 0x20;
@@ -38,9 +43,6 @@ struct Want {
     continued: bool,
     /// Leave the status to be reported again (waitid's WNOWAIT).
     nowait: bool,
-    /// The caller takes an exit's resource usage (wait3/wait4 with a
-    /// buffer): only then is the kernel asked to compute it.
-    rusage: bool,
 }
 
 impl Want {
@@ -61,99 +63,6 @@ impl Want {
             g => s.pgid == -g,
         }
     }
-
-    /// The Linux options under which the kernel has something for us.
-    fn linux_flags(&self) -> i32 {
-        let mut f = 0;
-        if self.untraced {
-            f |= libc::WSTOPPED;
-        }
-        if self.continued {
-            f |= libc::WCONTINUED;
-        }
-        f
-    }
-}
-
-/// One non-blocking try, on the executor: what an earlier call left, then
-/// the engine.
-fn attempt(ctx: &mut Ctx, w: Want) -> Result<Option<Stashed>, Errno> {
-    if w.untraced {
-        reap_job_stops(ctx);
-    }
-    if let Some(i) = ctx
-        .stash
-        .iter()
-        .position(|s| w.selects(s) && w.reports(s.status))
-    {
-        let s = ctx.stash[i];
-        if !w.nowait {
-            ctx.stash.remove(i);
-        }
-        return Ok(Some(s));
-    }
-    // The engine takes a stopped child it does not know for a new tracee
-    // whose creator's event is late (and keeps it); job-control stops of
-    // untraced children are reaped above instead, so never ask it for them.
-    let opts = WaitOptions {
-        nohang: true,
-        untraced: false,
-        continued: w.continued,
-        ..WaitOptions::NOHANG
-    };
-    loop {
-        let r = if w.rusage {
-            ctx.tracer.wait_rusage(w.sel, opts)
-        } else {
-            ctx.tracer.wait(w.sel, opts).map(|o| o.map(|(p, st)| (p, st, None)))
-        };
-        match r {
-            Ok(None) => return Ok(None),
-            Ok(Some((pid, status, rusage))) => {
-                if executor::take_doorbell(pid.0) {
-                    continue;
-                }
-                let s = Stashed {
-                    pid,
-                    pgid: bsdtrace::sys::getpgid(pid.0).unwrap_or(-1),
-                    status,
-                    rusage,
-                };
-                if w.reports(status) {
-                    if w.nowait {
-                        ctx.stash.push_front(s);
-                    }
-                    return Ok(Some(s));
-                }
-                // Taken, but not what this call reports (waitid without
-                // WEXITED): keep it for a later wait.
-                ctx.stash.push_back(s);
-            }
-            Err(err) => return Err(err.errno()),
-        }
-    }
-}
-
-/// Reap job-control stops of children we do not trace (WUNTRACED) and
-/// keep them for the wait that asked.
-fn reap_job_stops(ctx: &mut Ctx) {
-    while let Some((pid, sig)) = executor::peek_job_stop() {
-        if ctx.tracer.is_traced(Pid(pid)) {
-            return;
-        }
-        match bsdtrace::sys::wait4(pid, libc::WUNTRACED | libc::WNOHANG | bsdtrace::sys::WALL) {
-            Ok(Some((p, st))) if p == pid && libc::WIFSTOPPED(st) => {
-                let pgid = bsdtrace::sys::getpgid(pid).unwrap_or(-1);
-                ctx.stash.push_back(Stashed {
-                    pid: Pid(pid),
-                    pgid,
-                    status: WaitStatus::JobStopped(sig),
-                    rusage: None,
-                });
-            }
-            _ => return,
-        }
-    }
 }
 
 fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
@@ -163,89 +72,69 @@ fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
     let Some(_inside) = executor::enter() else {
         return if nohang { Ok(None) } else { Err(Errno::EINTR) };
     };
-    executor::wait_loop(nohang, w.linux_flags(), hand_over_traceme, move |ctx| {
-        attempt(ctx, w)
-    })
+    let g = executor::global();
+    let me = bsdtrace::sys::gettid();
+    loop {
+        hand_over_traceme(me);
+        {
+            let mut stash = executor::stash();
+            if let Some(i) = stash.iter().position(|s| w.selects(s) && w.reports(s.status)) {
+                let s = stash[i];
+                if !w.nowait {
+                    stash.remove(i);
+                }
+                return Ok(Some(s));
+            }
+        }
+        let how = WaitFor { nohang, nowait: false, traceme_of: Some(me) };
+        let r = g.engine.wait_for(w.sel, |st| w.reports(*st), how).map_err(|e| e.errno())?;
+        let Some(r) = r else {
+            if g.engine.has_traceme(me) {
+                continue;
+            }
+            return Ok(None);
+        };
+        let s = Stashed {
+            pid: r.pid,
+            pgid: r.pgid.unwrap_or_else(|| bsdtrace::sys::getpgid(r.pid.0).unwrap_or(-1)),
+            status: r.status,
+            rusage: r.rusage,
+        };
+        if w.nowait {
+            executor::stash().push_front(s);
+        }
+        return Ok(Some(s));
+    }
 }
 
 /// A PT_TRACE_ME child is traced, in Linux's eyes, by the thread that
-/// forked it. When that is not the executor, the engine cannot adopt it at
-/// its first stop (only the forking thread may PTRACE_DETACH it), so the
-/// forking thread does that half here, when it waits: it reaps the child's
-/// first stop, reads its siginfo, detaches it into a job-control stop, and
-/// hands it to the engine, which seizes it and reports that first stop.
-fn hand_over_traceme() -> bool {
-    // Only a thread that forked can be a PT_TRACE_ME child's tracer; once
-    // its children are settled it need not look again until it forks again
-    // (this keeps /proc off the wait path of a tracer thread).
-    if executor::is_executor() || !executor::forked_since_settled() {
-        return false;
-    }
+/// forked it (Linux's PTRACE_TRACEME attaches it to its real parent
+/// thread). Only that thread may detach it, so when the engine sees such a
+/// child stopped (its stop notification reaped and listed), the forking
+/// thread does this half in its next wait: read the stop's siginfo, detach
+/// it into a job-control stop, and hand it to the engine, which seizes it
+/// and reports that first stop as FreeBSD would.
+fn hand_over_traceme(me: i32) {
     use bsdtrace::sys;
-    let me = sys::gettid();
-    let Ok(children) =
-        std::fs::read_to_string(format!("/proc/{}/task/{me}/children", sys::getpid()))
-    else {
-        return false;
-    };
-    let mut adopted = false;
-    let mut settled = true;
-    for child in children
-        .split_whitespace()
-        .filter_map(|c| c.parse::<i32>().ok())
-    {
-        let Ok(st) = sys::procfs::status(child) else {
-            continue;
-        };
-        if st.tracer_pid == 0 || (st.tracer_pid == me && st.state != 't') {
-            // Not traced yet, or ours but not stopped yet: look again later.
-            settled = false;
+    let engine = &executor::global().engine;
+    while let Some(t) = engine.take_traceme(me) {
+        let child = t.child.0;
+        let siginfo = sys::siginfo(child).ok().map(PlainSiginfo);
+        engine.handing_over(child, true);
+        if sys::detach(child, libc::SIGSTOP).is_err() {
+            // It died meanwhile: its exit comes to the engine's watch.
+            engine.handing_over(child, false);
             continue;
         }
-        // Stopped for us, its tracer, and not yet the engine's?
-        if st.tracer_pid != me || st.tgid != child {
-            continue;
-        }
-        if executor::call(move |ctx| ctx.tracer.is_traced(Pid(child))) != Some(false) {
-            continue;
-        }
-        // The stop may already have been reaped by the engine (which could
-        // not adopt it); then its siginfo still tells the signal.
-        let reaped = sys::wait4(child, sys::WALL | libc::WNOHANG)
-            .ok()
-            .flatten()
-            .map(|(_, st)| st);
-        let siginfo = sys::siginfo(child).ok();
-        let status = match (reaped, siginfo) {
-            (Some(st), _) => st,
-            (None, Some(si)) => (sys::si::signo(&si) << 8) | 0x7f,
-            (None, None) => {
-                settled = false;
-                continue;
-            }
-        };
-        if sys::detach(child, libc::SIGSTOP).is_err()
-            || sys::wait4(child, sys::WALL | libc::WUNTRACED).is_err()
-        {
-            settled = false;
-            continue;
-        }
-        let siginfo = siginfo.map(PlainSiginfo);
-        let ok = executor::call(move |ctx| {
-            ctx.tracer
-                .adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))
-        })
-        .is_some_and(|r| r.is_ok());
-        adopted |= ok;
-        settled &= ok;
+        let status = t.status;
+        let _ = executor::call(move |tr| {
+            tr.adopt_traceme_detached(Pid(child), status, siginfo.map(|s| s.0))
+        });
+        engine.handing_over(child, false);
     }
-    if settled {
-        executor::children_settled();
-    }
-    adopted
 }
 
-/// A `siginfo_t` to hand to the executor thread.
+/// A `siginfo_t` to hand to the engine thread.
 struct PlainSiginfo(libc::siginfo_t);
 // SAFETY: siginfo_t is plain data; its pointer fields (si_addr, sigval) are
 // numbers copied out of the kernel, never dereferenced by us.
@@ -275,7 +164,6 @@ pub extern "C" fn wait4(
         untraced: options & libc::WUNTRACED != 0,
         continued: options & libc::WCONTINUED != 0,
         nowait: false,
-        rusage: !rusage.is_null(),
     };
     match run(w, options & libc::WNOHANG != 0) {
         Ok(None) => 0,
@@ -405,7 +293,6 @@ pub extern "C" fn waitid(
         untraced: options & libc::WSTOPPED != 0,
         continued: options & libc::WCONTINUED != 0,
         nowait: options & libc::WNOWAIT != 0,
-        rusage: false,
     };
     let ci = match run(w, options & libc::WNOHANG != 0) {
         Ok(Some(s)) => child_info(&s),

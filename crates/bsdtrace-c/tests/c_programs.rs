@@ -1,7 +1,7 @@
 //! C programs written the way FreeBSD's own tests and truss use ptrace(2),
 //! linked against libbsdtrace and run: each prints TAP lines ("ok N - ...")
-//! and exits nonzero if a check failed. Every program runs with the engine
-//! on the calling thread and on its own thread (BSDTRACE_ENGINE_THREAD=1).
+//! and exits nonzero if a check failed. Every program runs with each of the
+//! engine thread's wake-up backends (BSDTRACE_BACKEND=io_uring, doorbell).
 //! The example of docs/c-api.md is built and run too.
 
 mod common;
@@ -70,15 +70,15 @@ fn c_source(name: &str) -> PathBuf {
         .join(format!("{name}.c"))
 }
 
-/// Build tests/c/<name>.c, run it with `args` and the engine mode (`None`:
-/// libbsdtrace chooses), and insist on a clean TAP run.
-fn tap(name: &str, args: &[&str], engine_thread: Option<bool>) {
-    let dir = scratch(&format!("c-{name}-{}-{:?}", args.join("-"), engine_thread));
+/// Build tests/c/<name>.c, run it with `args` and the engine's wake-up
+/// backend (`None`: libbsdtrace chooses), and insist on a clean TAP run.
+fn tap(name: &str, args: &[&str], backend: Option<&str>) {
+    let dir = scratch(&format!("c-{name}-{}-{:?}", args.join("-"), backend));
     let exe = build(name, &c_source(name), &dir);
     let mut cmd = Command::new(&exe);
-    cmd.args(args).env_remove("BSDTRACE_ENGINE_THREAD");
-    if let Some(on) = engine_thread {
-        cmd.env("BSDTRACE_ENGINE_THREAD", if on { "1" } else { "0" });
+    cmd.args(args).env_remove("BSDTRACE_BACKEND");
+    if let Some(b) = backend {
+        cmd.env("BSDTRACE_BACKEND", b);
     }
     let out = run(&mut cmd);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -90,7 +90,7 @@ fn tap(name: &str, args: &[&str], engine_thread: Option<bool>) {
     let oks = stdout.lines().filter(|l| l.starts_with("ok ")).count();
     assert!(
         out.status.success() && failed.is_empty() && plan == Some(oks) && oks > 0,
-        "{name} {args:?} (engine thread: {engine_thread:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
+        "{name} {args:?} (backend: {backend:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -98,13 +98,13 @@ fn tap(name: &str, args: &[&str], engine_thread: Option<bool>) {
 
 macro_rules! tap_tests {
     ($($test:ident: $name:literal $(, $arg:literal)*;)*) => {
-        mod direct {
+        mod io_uring {
             use super::*;
-            $(#[test] fn $test() { tap($name, &[$($arg),*], Some(false)) })*
+            $(#[test] fn $test() { tap($name, &[$($arg),*], Some("io_uring")) })*
         }
-        mod engine_thread {
+        mod doorbell {
             use super::*;
-            $(#[test] fn $test() { tap($name, &[$($arg),*], Some(true)) })*
+            $(#[test] fn $test() { tap($name, &[$($arg),*], Some("doorbell")) })*
         }
     };
 }
@@ -118,18 +118,19 @@ tap_tests! {
     a_sigchld_handler_that_waits: "sigchld";
     fp_debug_and_base_registers_step_and_detach: "regs";
     core_dumps_with_freebsd_errors: "coredump";
+    remote_syscalls_as_freebsds_tests_make_them: "remote";
 }
 
 #[test]
 fn requests_from_a_thread_other_than_the_attacher_while_it_waits() {
-    // The attacher is alone when it attaches: the engine runs on it, and a
-    // later thread's requests are forwarded to it while it waits.
+    // The attacher is alone when it attaches; a later thread's requests
+    // go to the engine thread while the attacher waits.
     tap("mt_tracer", &["late"], None);
 }
 
 #[test]
 fn requests_and_waits_from_any_thread_with_the_engine_thread() {
-    // Threads exist before the first request: the engine gets its own thread.
+    // Threads exist before the first request.
     tap("mt_tracer", &["early"], None);
 }
 
@@ -142,11 +143,11 @@ fn procctl_from_c() {
 fn the_benchmark_runs() {
     let dir = scratch("c-bench");
     let exe = build("bench", &c_source("bench"), &dir);
-    for mode in ["0", "1"] {
+    for mode in ["io_uring", "doorbell"] {
         let out = run_ok(
             Command::new(&exe)
                 .arg("2000")
-                .env("BSDTRACE_ENGINE_THREAD", mode),
+                .env("BSDTRACE_BACKEND", mode),
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("PT_GETNUMLWPS "), "{stdout}");
@@ -170,8 +171,8 @@ fn the_documented_example_builds_and_runs() {
     let src = dir.join("example.c");
     std::fs::write(&src, doc_example()).unwrap();
     let exe = build("example", &src, &dir);
-    for mode in ["0", "1"] {
-        let out = run_ok(Command::new(&exe).env("BSDTRACE_ENGINE_THREAD", mode));
+    for mode in ["io_uring", "doorbell"] {
+        let out = run_ok(Command::new(&exe).env("BSDTRACE_BACKEND", mode));
         let stdout = String::from_utf8_lossy(&out.stdout);
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), 4, "{stdout}");
@@ -215,9 +216,9 @@ fn the_example_linked_with_the_static_library() {
             ])
             .arg(&exe),
     );
-    // Engine thread too: the library's load-time fork handler must be in.
-    for mode in ["0", "1"] {
-        let out = run_ok(Command::new(&exe).env("BSDTRACE_ENGINE_THREAD", mode));
+    // Both backends: the library's load-time fork handler must be in.
+    for mode in ["io_uring", "doorbell"] {
+        let out = run_ok(Command::new(&exe).env("BSDTRACE_BACKEND", mode));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.ends_with("child exited with 7\n"), "{stdout}");
     }

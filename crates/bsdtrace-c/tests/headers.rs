@@ -259,25 +259,27 @@ fn headers_compile_interleaved_with_the_system_headers() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Where glibc's own <sys/ptrace.h> is, asked of the compiler without our
-/// include directory (once: two tests need it).
+/// Where glibc's own `<name>` is, asked of the compiler without our include
+/// directory.
+fn glibc_header(name: &str) -> String {
+    let dir = scratch(&format!("glibc-{}", name.replace('/', "_")));
+    let probe = dir.join("probe.c");
+    std::fs::write(&probe, format!("#include <{name}>\n")).unwrap();
+    let out = run_ok(Command::new(cc()).arg("-M").arg(&probe));
+    let deps = String::from_utf8(out.stdout).unwrap();
+    let path = deps
+        .split_whitespace()
+        .find(|w| w.ends_with(&format!("/{name}")))
+        .unwrap_or_else(|| panic!("glibc has a <{name}>"))
+        .to_owned();
+    assert!(!Path::new(&path).starts_with(include_dir()));
+    path
+}
+
+/// glibc's <sys/ptrace.h> (once: two tests need it).
 fn glibc_ptrace_h() -> String {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = scratch("glibc-ptrace");
-        let probe = dir.join("probe.c");
-        std::fs::write(&probe, "#include <sys/ptrace.h>\n").unwrap();
-        let out = run_ok(Command::new(cc()).arg("-M").arg(&probe));
-        let deps = String::from_utf8(out.stdout).unwrap();
-        let path = deps
-            .split_whitespace()
-            .find(|w| w.ends_with("/sys/ptrace.h"))
-            .expect("glibc has a <sys/ptrace.h>")
-            .to_owned();
-        assert!(!Path::new(&path).starts_with(include_dir()));
-        path
-    })
-    .clone()
+    PATH.get_or_init(|| glibc_header("sys/ptrace.h")).clone()
 }
 
 #[test]
@@ -345,4 +347,131 @@ fn the_documented_example_compiles() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// FreeBSD's layouts under FreeBSD's names, whatever came first: the types
+/// checked in every mode, with glibc's <sys/procfs.h> (by its path) and
+/// <sys/ucontext.h> (gregset_t, fpregset_t) before or after ours.
+const PROCFS_CHECKS: &str = r#"
+#include <stddef.h>
+#ifdef __cplusplus
+#include <type_traits>
+#define SAME_TYPE(a, b) static_assert(std::is_same<a, b>::value, #a " is " #b)
+#else
+#define SAME_TYPE(a, b) _Static_assert(__builtin_types_compatible_p(a, b), #a " is " #b)
+#endif
+SAME_TYPE(gregset_t, struct reg);
+SAME_TYPE(fpregset_t, struct fpreg);
+SAME_TYPE(prstatus_t, struct prstatus);
+SAME_TYPE(prgregset_t, struct reg[1]);
+SAME_TYPE(prfpregset_t, struct fpreg);
+SAME_TYPE(prpsinfo_t, struct prpsinfo);
+SAME_TYPE(thrmisc_t, struct thrmisc);
+SAME_TYPE(psaddr_t, uint64_t);
+_Static_assert(sizeof(prstatus_t) == 224, "FreeBSD's prstatus_t, not glibc's 336 bytes");
+_Static_assert(offsetof(prstatus_t, pr_reg) == 48, "pr_reg");
+_Static_assert(sizeof(struct elf_prstatus) == 336, "glibc's Linux core note is still there");
+_Static_assert(sizeof(ucontext_t) > 0, "and glibc's ucontext_t");
+int prstatus_version(const prstatus_t *ps);
+int prstatus_version(const prstatus_t *ps)
+{
+	gregset_t r = ps->pr_reg;
+	return ps->pr_version + ps->pr_cursig + (int)ps->pr_pid + (int)r.r_rip;
+}
+"#;
+
+#[test]
+fn procfs_h_is_freebsds_in_both_include_orders() {
+    let glibc = glibc_header("sys/procfs.h");
+    let orders = [
+        ("ours-first", format!("#include <sys/procfs.h>\n#include <signal.h>\n#include <sys/ucontext.h>\n#include \"{glibc}\"\n")),
+        ("glibc-first", format!("#include <signal.h>\n#include <sys/ucontext.h>\n#include \"{glibc}\"\n#include <sys/procfs.h>\n")),
+        ("ptrace-first", "#include <sys/ptrace.h>\n#include <sys/user.h>\n#include <sys/procfs.h>\n#include <sys/ucontext.h>\n".to_string()),
+    ];
+    let mut failures = Vec::new();
+    for (name, includes) in orders {
+        failures.extend(compile_everywhere(&format!("procfs-{name}"), &format!("{includes}{PROCFS_CHECKS}")));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A FreeBSD program's view of the names FreeBSD gives and glibc lacks:
+/// the kernel errno values, SI_LWP, SYS_MAXSYSCALL, nitems() & co. of
+/// <sys/param.h>, <sys/cdefs.h>'s attributes, prstatus_t.
+const FREEBSD_PROGRAM: &str = r#"
+__FBSDID("$FreeBSD$");
+
+#ifdef __cplusplus
+#define SAME_TYPE(a, b) static_assert(std::is_same<a, b>::value, #a " is " #b)
+#else
+#define SAME_TYPE(a, b) _Static_assert(__builtin_types_compatible_p(a, b), #a " is " #b)
+#endif
+
+_Static_assert(ERESTART == -1 && EJUSTRETURN == -2, "FreeBSD's kernel errno values");
+_Static_assert(ENOIOCTL == -3 && EDIRIOCTL == -4 && ERELOOKUP == -5, "the rest of them");
+_Static_assert(EBADF == 9 && ENOSYS == 38, "the host's errno values stay");
+_Static_assert(SI_LWP == -6, "Linux's SI_TKILL");
+_Static_assert(SYS_MAXSYSCALL == 512 && SYS_getpid < SYS_MAXSYSCALL, "SYS_MAXSYSCALL");
+_Static_assert(MAXCOMLEN == 19, "MAXCOMLEN");
+_Static_assert(roundup2(4097, 4096) == 8192 && rounddown2(4097, 4096) == 4096, "roundup2");
+_Static_assert(rounddown(10, 4) == 8, "rounddown");
+SAME_TYPE(gregset_t, struct reg);
+
+static const char *const names[] = { "exit", "fork", "read" };
+_Static_assert(nitems(names) == 3, "nitems");
+
+__dead2 void fail(const char *fmt, ...) __printflike(1, 2);
+int scan(const char *s, const char *fmt, ...) __scanflike(2, 3);
+int sq(int x) __pure2;
+
+int classify(pid_t pid, const struct ptrace_sc_remote *pscr, const prstatus_t *ps);
+int classify(pid_t pid, const struct ptrace_sc_remote *pscr, const prstatus_t *ps)
+{
+	struct ptrace_lwpinfo pl;
+	char *msg = __DECONST(char *, names[0]);
+
+	if (__predict_false(pscr->pscr_ret.sr_error == EJUSTRETURN))
+		return (1);
+	if (__predict_true(pscr->pscr_ret.sr_error == ERESTART))
+		return (2);
+	if (pscr->pscr_syscall >= SYS_MAXSYSCALL)
+		return (3);
+	if (ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1)
+		return (-1);
+	if ((pl.pl_flags & PL_FLAG_SI) && pl.pl_siginfo.si_code == SI_LWP)
+		return (4);
+	return (msg[0] + ps->pr_cursig + (int)nitems(pl.pl_tdname));
+}
+"#;
+
+#[test]
+fn a_freebsd_program_using_freebsd_only_names_compiles() {
+    let freebsd = "#define _WANT_KERNEL_ERRNO\n#include <sys/types.h>\n#include <sys/errno.h>\n\
+                   #include <sys/param.h>\n#include <sys/ptrace.h>\n#include <sys/procfs.h>\n\
+                   #include <sys/syscall.h>\n#include <signal.h>\n";
+    let cxx = "#ifdef __cplusplus\n#include <type_traits>\n#endif\n";
+    let system = "#include <errno.h>\n#include <sys/ucontext.h>\n#include <sys/user.h>\n#include <sys/wait.h>\n\
+                  #include <stdint.h>\n#include <unistd.h>\n";
+    let mut failures = Vec::new();
+    // FreeBSD's headers first, then glibc's; and glibc's (its <errno.h>
+    // included once already, without _WANT_KERNEL_ERRNO) first.
+    failures.extend(compile_everywhere(
+        "freebsd-first",
+        &format!("{cxx}{freebsd}{system}{FREEBSD_PROGRAM}"),
+    ));
+    failures.extend(compile_everywhere(
+        "system-first",
+        &format!("{cxx}{system}{freebsd}{FREEBSD_PROGRAM}"),
+    ));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn kernel_errno_values_only_when_asked_for() {
+    // Without _WANT_KERNEL_ERRNO, <errno.h> is glibc's: Linux's ERESTART.
+    let src = "#include <errno.h>\n#include <sys/errno.h>\n#include <sys/ptrace.h>\n\
+               _Static_assert(ERESTART == 85, \"Linux's ERESTART\");\n\
+               #ifdef EJUSTRETURN\n#error EJUSTRETURN without _WANT_KERNEL_ERRNO\n#endif\n";
+    let failures = compile_everywhere("errno-plain", src);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,7 +1,11 @@
-//! scripts/install.sh installs a libbsdtrace that `pkg-config` finds and a
-//! C program can be built with, both into a prefix and staged under DESTDIR.
+//! scripts/install.sh installs the `bsdtrace` command with its links, its
+//! manual pages and completions, and a libbsdtrace that `pkg-config` finds
+//! and a C program can be built with, both into a prefix and staged under
+//! DESTDIR.
 //!
-//! Needs `pkg-config` on PATH (Debian: `apt-get install -y pkg-config`).
+//! Needs `pkg-config` on PATH (Debian: `apt-get install -y pkg-config`);
+//! renders the pages with man(1) and loads the bash completion when those
+//! are installed.
 
 mod common;
 
@@ -19,17 +23,20 @@ fn build_dir() -> PathBuf {
             let exe = std::env::current_exe().unwrap();
             // target/debug/deps/install-HASH -> target/debug
             let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-            // `cargo test` builds no cdylib/staticlib for integration tests.
+            // `cargo test` builds no cdylib/staticlib for integration tests,
+            // nor another package's binary.
             let mut cargo = Command::new(env!("CARGO"));
             cargo
                 .current_dir(workspace_dir())
-                .args(["build", "-p", "bsdtrace-c"]);
+                .args(["build", "-p", "bsdtrace-c", "-p", "bsdtrace-cli"]);
             if dir.file_name().unwrap() == "release" {
                 cargo.arg("--release");
             }
             cargo.env("CARGO_TARGET_DIR", dir.parent().unwrap());
             run_ok(&mut cargo);
-            assert!(dir.join("libbsdtrace.so").is_file() && dir.join("libbsdtrace.a").is_file());
+            for f in ["libbsdtrace.so", "libbsdtrace.a", "bsdtrace"] {
+                assert!(dir.join(f).is_file(), "{f} was not built");
+            }
             dir
         })
         .clone()
@@ -42,8 +49,11 @@ fn install(prefix: &str, destdir: Option<&Path>) {
         .env("PREFIX", prefix)
         .env("BUILD_DIR", build_dir())
         .env_remove("DESTDIR")
+        .env_remove("BINDIR")
         .env_remove("LIBDIR")
-        .env_remove("INCLUDEDIR");
+        .env_remove("INCLUDEDIR")
+        .env_remove("DATADIR")
+        .env_remove("MANDIR");
     if let Some(d) = destdir {
         cmd.env("DESTDIR", d);
     }
@@ -139,13 +149,22 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
     let dir = scratch("install-prefix");
     let prefix = dir.join("usr");
     install(prefix.to_str().unwrap(), None);
+    // Every header of the source tree, the private ones and the shims of
+    // glibc's headers included.
+    let mut headers = Vec::new();
+    for sub in ["", "sys", "machine"] {
+        for e in std::fs::read_dir(include_dir().join(sub)).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".h") {
+                headers.push(format!("include/bsdtrace/{sub}/{name}").replace("//", "/"));
+            }
+        }
+    }
+    assert!(headers.iter().any(|h| h.ends_with("/sys/ptrace.h")), "{headers:?}");
+    for f in &headers {
+        assert!(prefix.join(f).is_file(), "{f} not installed");
+    }
     for f in [
-        "include/bsdtrace/sys/ptrace.h",
-        "include/bsdtrace/sys/procctl.h",
-        "include/bsdtrace/sys/_bsdtrace_types.h",
-        "include/bsdtrace/machine/reg.h",
-        "include/bsdtrace/machine/ptrace.h",
-        "include/bsdtrace/machine/procctl.h",
         "lib/libbsdtrace.so",
         "lib/libbsdtrace.a",
         "lib/pkgconfig/bsdtrace.pc",
@@ -173,6 +192,97 @@ fn install_into_a_prefix_gives_a_working_pkg_config() {
         static_libs.contains("-lpthread") && static_libs.contains("-ldl"),
         "{static_libs}"
     );
+}
+
+const LINKS: [&str; 6] = ["truss", "procstat", "pargs", "penv", "pwdx", "protect"];
+
+/// The command, its links, pages and completions under `root`.
+fn check_command(root: &Path) {
+    let bin = root.join("bin");
+    let out = run_ok(Command::new(bin.join("bsdtrace")).arg("--version"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("bsdtrace {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    // Each link runs its command: pwdx of ourselves prints our directory.
+    for l in LINKS {
+        assert!(bin.join(l).exists(), "{l} not linked");
+    }
+    let me = std::process::id().to_string();
+    let out = run_ok(Command::new(bin.join("pwdx")).arg(&me));
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{me}:  {}\n", cwd.display())
+    );
+    let out = run(Command::new(bin.join("protect")).arg("-h"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PROTECT(1)"));
+    let man1 = root.join("share/man/man1");
+    for page in [
+        "bsdtrace",
+        "bsdtrace-truss",
+        "bsdtrace-procstat",
+        "bsdtrace-protect",
+        "bsdtrace-gdbserver",
+    ] {
+        let text = std::fs::read_to_string(man1.join(format!("{page}.1")))
+            .unwrap_or_else(|e| panic!("{page}.1: {e}"));
+        assert!(text.contains(".TH ") && text.contains(".SH SYNOPSIS"), "{page}.1");
+    }
+    for l in LINKS {
+        let text = std::fs::read_to_string(man1.join(format!("{l}.1"))).unwrap();
+        assert!(text.starts_with(".so man1/bsdtrace-"), "{l}.1: {text}");
+    }
+    // man(1) finds and renders the pages by name, links included.
+    if Command::new("man").arg("-w").arg("man").output().is_ok() {
+        for name in ["procstat", "truss", "bsdtrace-gdbserver"] {
+            let out = run(Command::new("man")
+                .args(["-P", "cat"])
+                .arg(name)
+                .env("MANPATH", root.join("share/man"))
+                .env("MANWIDTH", "80"));
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && text.contains("SYNOPSIS"),
+                "man {name}: {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let share = root.join("share");
+    for f in [
+        "bash-completion/completions/bsdtrace",
+        "bash-completion/completions/procstat",
+        "zsh/site-functions/_bsdtrace",
+        "fish/vendor_completions.d/bsdtrace.fish",
+        "fish/vendor_completions.d/truss.fish",
+    ] {
+        assert!(share.join(f).exists(), "{f} not installed");
+    }
+    // bash: completing `bsdtrace procstat --li` offers --libxo, and
+    // `procstat ` offers the command words.
+    let script = share.join("bash-completion/completions/bsdtrace");
+    let complete = |words: &str| {
+        let out = run_ok(Command::new("bash").arg("-c").arg(format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _bsdtrace; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        )));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(complete("bsdtrace procstat --li"), "--libxo\n");
+    assert!(complete("procstat th").lines().any(|l| l == "thread"));
+    assert!(complete("bsdtrace tr").lines().any(|l| l == "truss"));
+    assert!(complete("truss -p ''").lines().any(|l| l == "1"));
+    assert!(complete("procstat --libxo j").lines().any(|l| l == "json"));
+}
+
+#[test]
+fn install_puts_the_command_links_pages_and_completions_in_place() {
+    let dir = scratch("install-command");
+    let prefix = dir.join("usr");
+    install(prefix.to_str().unwrap(), None);
+    check_command(&prefix);
 }
 
 #[test]
@@ -203,6 +313,7 @@ fn install_staged_under_destdir_points_at_the_final_prefix() {
     let stage = dir.join("stage");
     install("/opt/bsdtrace", Some(&stage));
     let root = stage.join("opt/bsdtrace");
+    check_command(&root);
     assert!(root.join("include/bsdtrace/sys/ptrace.h").is_file());
     assert!(root.join("lib/libbsdtrace.so").is_file());
     let pc_dir = root.join("lib/pkgconfig");

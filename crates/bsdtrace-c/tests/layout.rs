@@ -12,6 +12,7 @@
 mod common;
 
 use bsdtrace::abi;
+use bsdtrace::request::regset;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -54,6 +55,23 @@ macro_rules! rust {
     };
 }
 
+/// A C struct whose Rust twin is a register set of `bsdtrace::request::regset`.
+macro_rules! regset {
+    ($c:ident = $t:ident { $($f:ident),* $(,)? }) => {
+        Layout {
+            name: stringify!($c),
+            size: size_of::<regset::$t>(),
+            align: align_of::<regset::$t>(),
+            fields: vec![$(Field {
+                name: stringify!($f),
+                offset: offset_of!(regset::$t, $f),
+                size: field_size(|s: &regset::$t| &s.$f),
+            }),*],
+            source: "bsdtrace::request::regset",
+        }
+    };
+}
+
 /// A struct only the fact sheet defines so far: `field: offset + size`.
 macro_rules! fact {
     ($t:ident, $size:expr, $align:expr, { $($f:ident : $off:expr, $fsize:expr);* $(;)? }) => {
@@ -88,6 +106,24 @@ fn layouts() -> Vec<Layout> {
         rust!(fpreg { fpr_env, fpr_acc, fpr_xacc, fpr_spare }),
         rust!(dbreg { dr }),
         rust!(ptrace_coredump { pc_fd, pc_flags, pc_limit }),
+        // What PT_GETREGSET(NT_PRSTATUS) fills in (<sys/procfs.h>).
+        regset!(prstatus = Prstatus {
+            pr_version, pr_statussz, pr_gregsetsz, pr_fpregsetsz, pr_osreldate, pr_cursig,
+            pr_pid, pr_reg,
+        }),
+        // §3.10 and FreeBSD's <sys/procfs.h>: the other core notes.
+        fact!(prpsinfo, 120, 8, {
+            pr_version: 0, 4; pr_psinfosz: 8, 8; pr_fname: 16, 17; pr_psargs: 33, 81; pr_pid: 116, 4
+        }),
+        fact!(thrmisc, 24, 4, { pr_tname: 0, 20; _pad: 20, 4 }),
+        fact!(prstatus32, 104, 4, {
+            pr_version: 0, 4; pr_statussz: 4, 4; pr_gregsetsz: 8, 4; pr_fpregsetsz: 12, 4;
+            pr_osreldate: 16, 4; pr_cursig: 20, 4; pr_pid: 24, 4; pr_reg: 28, 76
+        }),
+        fact!(prpsinfo32, 112, 4, {
+            pr_version: 0, 4; pr_psinfosz: 4, 4; pr_fname: 8, 17; pr_psargs: 25, 81; pr_pid: 108, 4
+        }),
+        fact!(thrmisc32, 24, 4, { pr_tname: 0, 20; _pad: 20, 4 }),
         // TODO: compare with bsdtrace::abi once it defines these (§3.6-3.8).
         fact!(ptrace_sc_remote, 40, 8, {
             pscr_ret: 0, 24; pscr_syscall: 24, 4; pscr_nargs: 28, 4; pscr_args: 32, 8
@@ -153,12 +189,17 @@ fn constants() -> Vec<(&'static str, i128)> {
         PROC_KPTI_CTL, PROC_KPTI_STATUS, PROC_LA_CTL, PROC_LA_STATUS,
         PPROT_SET, PPROT_CLEAR, PPROT_DESCEND, PPROT_INHERIT,
         PC_COMPRESS, PC_ALL,
+        ERESTART, EJUSTRETURN, ENOIOCTL, EDIRIOCTL, ERELOOKUP, SI_LWP, SYS_MAXSYSCALL,
     );
     v.extend([
         ("MAXCOMLEN", abi::TDNAMLEN as i128 - 1),
         ("BSDTRACE_LWPID_BASE", abi::LWPID_BASE as i128),
         // FreeBSD's <sys/wait.h> value; free among Linux's waitid() options.
         ("WTRAPPED", 0x20),
+        ("PRSTATUS_VERSION", 1),
+        ("PRPSINFO_VERSION", 1),
+        ("PRFNAMESZ", 16),
+        ("PRARGSZ", 80),
     ]);
     {
         use bsdtrace::request::regset::*;
@@ -314,6 +355,20 @@ fn expressions() -> Vec<(String, String, i128)> {
             abi::pprot_flags(x) as i128,
         ));
     }
+    // FreeBSD's <sys/param.h> additions.
+    for (n, d) in [(7u64, 2u64), (8, 4), (4096, 4096), (4097, 4096), (0, 8)] {
+        v.push((format!("rounddown {n} {d}"), format!("rounddown({n}UL, {d}UL)"), (n / d * d) as i128));
+        v.push((format!("rounddown2 {n} {d}"), format!("rounddown2({n}UL, {d}UL)"), (n & !(d - 1)) as i128));
+        v.push((format!("roundup2 {n} {d}"), format!("roundup2({n}UL, {d}UL)"), ((n + d - 1) & !(d - 1)) as i128));
+    }
+    for n in [1, 7, 64] {
+        v.push((
+            format!("nitems {n}"),
+            format!("({{ long a[{n}]; (void)a; nitems(a); }})"),
+            n,
+        ));
+    }
+    v.push(("nitems struct".into(), "({ struct reg r[3]; (void)r; nitems(r); })".into(), 3));
     // idtype_t is glibc's (DESIGN decision 5), as waitid() takes it.
     v.push(("idtype P_PID".into(), "P_PID".into(), libc::P_PID as i128));
     v.push((
@@ -338,13 +393,44 @@ fn typedefs() -> Vec<(&'static str, usize, bool)> {
         ("sigset_t", size_of::<libc::sigset_t>(), false),
         ("siginfo_t", size_of::<libc::siginfo_t>(), false),
         ("idtype_t", 4, false),
+        // FreeBSD's <sys/procfs.h> names: struct reg, struct fpreg & co.
+        ("gregset_t", size_of::<abi::reg>(), false),
+        ("fpregset_t", size_of::<abi::fpreg>(), false),
+        ("prstatus_t", size_of::<regset::Prstatus>(), false),
+        ("prgregset_t", size_of::<abi::reg>(), false),
+        ("prfpregset_t", size_of::<abi::fpreg>(), false),
+        ("prpsinfo_t", 120, false),
+        ("thrmisc_t", 24, false),
+        ("psaddr_t", 8, false),
+        ("prstatus32_t", 104, false),
+        ("prpsinfo32_t", 112, false),
     ]
+}
+
+/// Typedefs that are pointers, structs or arrays: no sign to ask about.
+fn aggregate(name: &str) -> bool {
+    matches!(
+        name,
+        "caddr_t"
+            | "sigset_t"
+            | "siginfo_t"
+            | "gregset_t"
+            | "fpregset_t"
+            | "prstatus_t"
+            | "prgregset_t"
+            | "prfpregset_t"
+            | "prpsinfo_t"
+            | "thrmisc_t"
+            | "prstatus32_t"
+            | "prpsinfo32_t"
+    )
 }
 
 fn c_program() -> String {
     let mut c = String::from(
-        "#include <sys/ptrace.h>\n#include <sys/procctl.h>\n#include <machine/reg.h>\n\
-         #include <machine/ptrace.h>\n#include <machine/procctl.h>\n\
+        "#define _WANT_KERNEL_ERRNO\n#include <sys/ptrace.h>\n#include <sys/procctl.h>\n\
+         #include <machine/reg.h>\n#include <machine/ptrace.h>\n#include <machine/procctl.h>\n\
+         #include <sys/procfs.h>\n#include <sys/syscall.h>\n#include <sys/errno.h>\n\
          #include <stddef.h>\n#include <stdio.h>\n\nint main(void)\n{\n",
     );
     for l in layouts() {
@@ -371,9 +457,10 @@ fn c_program() -> String {
     }
     for (name, _, _) in typedefs() {
         // Pointers and aggregates have no sign; report 0 for them.
-        let sign = match name {
-            "caddr_t" | "sigset_t" | "siginfo_t" => "0".to_string(),
-            _ => format!("(({name})-1 < ({name})0)"),
+        let sign = if aggregate(name) {
+            "0".to_string()
+        } else {
+            format!("(({name})-1 < ({name})0)")
         };
         writeln!(
             c,
@@ -562,6 +649,13 @@ fn the_tables_cover_everything_the_headers_define() {
         assert!(
             items.constants.iter().any(|x| x == c),
             "constant {c} is checked here but not in the headers"
+        );
+    }
+    let types: BTreeSet<&str> = typedefs().iter().map(|t| t.0).collect();
+    for a in &items.aliases {
+        assert!(
+            types.contains(a.as_str()),
+            "type {a} is in the headers but not checked here"
         );
     }
     let exercised: BTreeSet<String> = expressions()

@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 
 mod gdbserver;
+mod manual;
 mod procstat;
 mod protect;
 #[allow(dead_code)] // the decoder offers more than the driver uses
@@ -29,18 +30,26 @@ fn main() {
         "gdbserver" => gdbserver::main(&prog, rest),
         "procstat" | "pargs" | "penv" | "pwdx" => procstat::main(&prog, &sub, rest),
         "truss" => truss::main(&prog, rest),
+        "completion" => manual::completion_main(rest),
+        "manpage" => manual::manpage_main(rest),
+        truss::user::HELPER => truss::user::exec_as(rest),
         "-h" | "--help" | "help" => {
-            println!("{}", USAGE);
+            print!("{}", manual::usage());
             0
         }
-        _ => usage(),
+        "-V" | "--version" | "version" => {
+            println!("bsdtrace {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        other => {
+            eprintln!("bsdtrace: unknown command: {other}");
+            usage()
+        }
     };
     std::process::exit(code);
 }
 
-const USAGE: &str = "usage: bsdtrace <command> [args...]\n\ncommands:\n  protect    protect processes from the out-of-memory killer (protect(1))\n  truss      trace system calls and signals (truss(1))\n  procstat   show process information (procstat(1); also pargs, penv, pwdx)\n  gdbserver  serve a process to gdb over the remote protocol (gdbserver(1))";
-
 fn usage() -> ! {
-    eprintln!("{USAGE}");
+    eprint!("{}", manual::usage());
     std::process::exit(1);
 }

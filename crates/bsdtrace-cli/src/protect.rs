@@ -13,7 +13,8 @@ use bsdtrace::Errno;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
-const MANUAL: &str = "\
+/// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
+pub const MANUAL: &str = "\
 PROTECT(1)                  General Commands Manual                 PROTECT(1)
 
 NAME
@@ -140,6 +141,10 @@ pub fn main(name: &str, args: Vec<OsString>) -> i32 {
         print!("{MANUAL}");
         return 0;
     }
+    let print_help = || {
+        print!("{MANUAL}");
+        0
+    };
     let mut flags = PPROT_SET;
     let (mut descend, mut inherit, mut idset) = (false, false, false);
     let mut idtype = IdType::Pid;
@@ -165,6 +170,9 @@ pub fn main(name: &str, args: Vec<OsString>) -> i32 {
                 'c' => flags = PPROT_CLEAR,
                 'd' => descend = true,
                 'i' => inherit = true,
+                // FreeBSD's protect has no -h; here it asks for the manual,
+                // as it does of every bsdtrace command.
+                'h' => return print_help(),
                 'g' | 'p' => {
                     let optarg: String = if i < opts.len() {
                         opts[i..].iter().collect()
@@ -216,7 +224,7 @@ pub fn main(name: &str, args: Vec<OsString>) -> i32 {
     if let Err(e) = result {
         let errno = e.errno();
         prog.warnx(&format!("procctl: {}", strerror(errno.0)));
-        if let Some(why) = explain(errno, privileged) {
+        if let Some(why) = explain(errno, privileged, flags & PPROT_CLEAR != 0) {
             prog.warnx(&why);
         }
         return 1;
@@ -241,20 +249,20 @@ fn simulated_policy() -> Option<procctl::ProtectPolicy> {
     (0..=1000).contains(&v).then_some(procctl::ProtectPolicy { value: v, privileged: true })
 }
 
-/// strerror(3): the message without Rust's " (os error N)" suffix.
-fn strerror(n: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(n).to_string();
-    match s.rfind(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+use bsdtrace::error::strerror;
 
 /// Say plainly why SPROTECT failed, where the errno alone does not.
-fn explain(e: Errno, privileged: bool) -> Option<String> {
+fn explain(e: Errno, privileged: bool, clearing: bool) -> Option<String> {
     match e {
+        // FreeBSD asks for root (PRIV_VM_MADV_PROTECT) to clear protection
+        // as well as to set it; Linux's counterpart is CAP_SYS_RESOURCE.
+        Errno::EPERM if !privileged && clearing => Some(
+            "removing OOM-killer protection needs the CAP_SYS_RESOURCE capability too, as it needs root \
+             on FreeBSD, and this process does not have it"
+                .into(),
+        ),
         Errno::EPERM if !privileged => Some(
-            "changing OOM-killer protection (oom_score_adj -1000) needs the CAP_SYS_RESOURCE capability, \
+            "protecting processes from the OOM killer needs the CAP_SYS_RESOURCE capability, \
              which this process does not have"
                 .into(),
         ),

@@ -84,6 +84,29 @@ fn help_prints_the_manual_to_stdout() {
 }
 
 #[test]
+fn dash_h_prints_the_manual_too() {
+    for args in [&["-h"][..], &["-ch", "-p", "1"]] {
+        let o = protect(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("SYNOPSIS"));
+        assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn clearing_without_the_privilege_says_clearing_needs_it_too() {
+    if bsdtrace::procctl::protect::has_privilege() {
+        return;
+    }
+    let t = Tree::spawn(&[], 1);
+    let o = protect(&["-c", "-p", &t.root().to_string()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("removing OOM-killer protection needs the CAP_SYS_RESOURCE capability too"), "{e}");
+    assert!(!e.contains("-1000"), "{e}");
+}
+
+#[test]
 fn without_cap_sys_resource_protect_fails_and_says_why() {
     let t = Tree::spawn(&[], 1);
     let before = oom(t.root());
@@ -123,10 +146,21 @@ fn invoked_as_protect_it_is_protect() {
 }
 
 #[test]
-fn unknown_subcommand_is_usage() {
+fn unknown_subcommand_says_so() {
     let o = Command::new(BIN).arg("nosuch").output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("usage: bsdtrace <command>"));
+    let e = stderr(&o);
+    assert!(e.starts_with("bsdtrace: unknown command: nosuch\n"), "{e}");
+    assert!(e.contains("usage: bsdtrace command [args ...]"), "{e}");
+}
+
+#[test]
+fn version_prints_the_version() {
+    for arg in ["--version", "-V"] {
+        let o = Command::new(BIN).arg(arg).output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), format!("bsdtrace {}\n", env!("CARGO_PKG_VERSION")));
+    }
 }
 
 // ---- the rest with BSDTRACE_PROTECT_SIMULATE=500 ----

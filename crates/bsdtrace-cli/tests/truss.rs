@@ -551,7 +551,7 @@ fn the_commands_exit_status_is_truss_exit_status() {
 
 #[test]
 fn usage_errors_exit_1() {
-    for args in [&[][..], &["-p", "1", "true"], &["-x", "true"], &["-e", "trace=nosuch", "true"]] {
+    for args in [&[][..], &["-p", "1", "true"], &["-j", "true"], &["-e", "trace=nosuch", "true"]] {
         let o = truss(args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert!(stderr(&o).contains("usage: bsdtrace truss [-facedDHS]"), "{}", stderr(&o));

@@ -24,16 +24,25 @@
 //! A published stop is not "waited for" (FreeBSD's `P_WAITED`) until a
 //! wait took it, so requests before that see `EBUSY`, as on FreeBSD.
 //!
+//! With [`EngineOptions::process_waits`] (the C face), a blocked wait also
+//! covers the program's own children, forked by any of its threads, as
+//! FreeBSD's process-wide `wait()` does: while such a waiter exists the
+//! engine watches every child of the process and reaps what is not its own
+//! into the published queue, so waiters never reap anything themselves
+//! (from any thread but the engine's, `wait4` could swallow a tracee's
+//! ptrace stop). A child that another thread of the program traces with
+//! PT_TRACE_ME is left for that thread to hand over ([`Engine::take_traceme`]).
+//!
 //! It must never: block a waiter while a status it asked for is published,
 //! run a request anywhere but on the engine thread, or leave a job un-run
 //! (a caller blocked on it would hang).
 
 use crate::engine::{Pid, Tracer, WaitOptions, WaitStatus};
 use crate::error::{Errno, Result};
-use crate::sys::{self, wakeup};
+use crate::sys::{self, wakeup, Tid};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -42,13 +51,26 @@ pub use crate::sys::wakeup::Backend;
 /// A status an [`Engine`] reports: what [`Engine::wait_rusage`] returns.
 #[derive(Clone, Copy, Debug)]
 pub struct Report {
-    /// The process (or untraced child of the engine thread).
+    /// The process (or untraced child).
     pub pid: Pid,
     pub status: WaitStatus,
     /// The resource usage reaped with an exit.
     pub rusage: Option<sys::Rusage>,
-    /// For an exit of a traced process: its process group as last known.
+    /// For an exit: the process group it had (the process is gone;
+    /// `wait(0)` and `wait(-pgid)` select by it).
     pub pgid: Option<i32>,
+}
+
+/// A child that a thread of the program traces with PT_TRACE_ME (Linux
+/// made the forking thread its tracer) has stopped; only that thread can
+/// hand it to the engine. Its stop notification was reaped by the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceMeStop {
+    pub child: Pid,
+    /// The tracing thread (Linux tid).
+    pub tracer: Tid,
+    /// The raw wait status of its stop.
+    pub status: i32,
 }
 
 /// A [`Tracer`] on a thread of its own. Cloning gives another handle to the
@@ -83,13 +105,14 @@ impl Drop for Handle {
 struct Shared {
     bell: wakeup::Bell,
     state: Mutex<State>,
-    /// Waiters sleep here until a publication.
+    /// Waiters sleep here until something they may want changes.
     cv: Condvar,
     /// Readable (non-zero) while a report is published and not taken.
     ready: OwnedFd,
     /// The engine thread's id, once it runs.
     engine_tid: AtomicI32,
     backend: Mutex<Option<Backend>>,
+    process_waits: bool,
 }
 
 type Job = Box<dyn FnOnce(&mut Tracer) + Send>;
@@ -99,13 +122,34 @@ struct State {
     jobs: VecDeque<JobBox>,
     published: VecDeque<Report>,
     /// Processes the engine traces, and its own untraced children: a wait
-    /// for another pid is ECHILD.
+    /// for another pid is ECHILD (unless process waits cover it).
     known: Vec<i32>,
     /// Stops waiters took since the engine last ran a job: marked
     /// "waited" before the next one runs.
     marks: Vec<Pid>,
+    /// Blocked waiters that want the program's own children too.
+    app_waiters: usize,
+    /// Bumped at each such waiter's arrival: a watch that found nothing it
+    /// could act on (no child at all, or only a child no waiter wanted
+    /// then) stays parked until this moves.
+    watch_gen: u64,
+    /// The engine's process-wide peek (io_uring) is parked at this
+    /// `watch_gen`; `None` while armed or never used.
+    app_parked: Option<u64>,
+    /// A waiter ever wanted the program's children: from then on the
+    /// engine keeps its process-wide peek armed (re-arming it costs nothing
+    /// at a stop it wakes for anyway), so a waiter's arrival needs no ring.
+    app_ever: bool,
+    /// Stopped PT_TRACE_ME children of the program's threads.
+    traceme: Vec<TraceMeStop>,
+    /// Children a thread of the program is handing to the engine (between
+    /// its detach and the engine's seize): their job-control stop is the
+    /// hand-over's, not to be reported; the watch pauses meanwhile.
+    handover: Vec<i32>,
+    /// Bumped at every change a waiter may care about.
+    seq: u64,
     closing: bool,
-    /// The engine thread is gone (it failed to start, or panicked).
+    /// The engine thread is gone (it failed to start, or ended).
     dead: bool,
     /// The eventfd holds a count.
     signalled: bool,
@@ -166,10 +210,23 @@ pub struct EngineOptions {
     /// Force a wake-up backend (tests, benchmarks); `None` picks io_uring
     /// when the kernel has it, else the doorbell.
     pub backend: Option<Backend>,
-    /// Wait for children of the whole process, not only the engine
-    /// thread's (see [`Tracer::process_wide`]); off by default, so that the
-    /// program's own children are never reaped behind its back.
-    pub process_wide: bool,
+    /// Waits cover every child of the program, whichever thread forked it
+    /// (FreeBSD's process-wide `wait()`; what the C face needs). Off by
+    /// default: a Rust program's own children are then never reaped behind
+    /// its back, and waits see only what the engine traces or spawned.
+    pub process_waits: bool,
+}
+
+/// Options of [`Engine::wait_for`]: what a wait takes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitFor {
+    /// Return `None` instead of blocking.
+    pub nohang: bool,
+    /// Leave the report to be taken again (waitid's WNOWAIT).
+    pub nowait: bool,
+    /// Return `None` as soon as a stopped PT_TRACE_ME child traced by this
+    /// thread (Linux tid) waits to be handed over ([`Engine::take_traceme`]).
+    pub traceme_of: Option<Tid>,
 }
 
 impl Engine {
@@ -180,22 +237,19 @@ impl Engine {
 
     /// Start an engine thread.
     pub fn with_options(opts: EngineOptions) -> Result<Engine> {
-        let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if efd < 0 {
-            return Err(Errno::last().into());
-        }
+        let ready = sys::eventfd()?;
         let shared = Arc::new(Shared {
             bell: wakeup::Bell::default(),
             state: Mutex::new(State::default()),
             cv: Condvar::new(),
-            // SAFETY: a fresh descriptor we own.
-            ready: unsafe { OwnedFd::from_raw_fd(efd) },
+            ready,
             engine_tid: AtomicI32::new(0),
             backend: Mutex::new(None),
+            process_waits: opts.process_waits,
         });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<()>>(1);
         let s2 = shared.clone();
-        let thread = spawn_quiet("bsdtrace-engine", move || engine_main(s2, opts, tx))?;
+        let thread = sys::spawn_quiet("bsdtrace-engine", move || engine_main(s2, opts, tx))?;
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -205,6 +259,14 @@ impl Engine {
             Err(_) => return Err(Errno::EIO.into()),
         }
         let handle = Arc::new(Handle { shared: shared.clone(), thread: Mutex::new(Some(thread)) });
+        if shared.backend.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|b| b == Backend::Doorbell) && opts.process_waits {
+            // The doorbell backend's engine thread sleeps in wait4, which
+            // cannot also watch the program's children: a watcher thread
+            // peeks for it (see `watcher`).
+            let weak = Arc::downgrade(&handle);
+            let s3 = shared.clone();
+            sys::spawn_quiet("bsdtrace-watch", move || watcher(s3, weak))?;
+        }
         Ok(Engine { shared, _handle: handle })
     }
 
@@ -228,9 +290,17 @@ impl Engine {
     /// result: every request goes this way (`engine.with(|t| t.get_regs(pid.into()))`).
     /// `f` runs after the stops taken by earlier waits of any thread are
     /// marked collected. A panic in `f` is raised again here. Calling `with`
-    /// from inside `f` panics (the Tracer is already lent), and so does
-    /// [`Tracer::wait`] inside `f` fail with `EDEADLK`: use [`Engine::wait`].
+    /// from inside `f` panics (the Tracer is already lent), and
+    /// [`Tracer::wait`] inside `f` fails with `EDEADLK`: use [`Engine::wait`].
     pub fn with<'a, R: Send + 'a>(&self, f: impl FnOnce(&mut Tracer) -> R + Send + 'a) -> R {
+        match self.try_with(f) {
+            Some(r) => r,
+            None => panic!("the bsdtrace engine thread is gone"),
+        }
+    }
+
+    /// [`Engine::with`], or `None` if the engine thread has ended.
+    pub fn try_with<'a, R: Send + 'a>(&self, f: impl FnOnce(&mut Tracer) -> R + Send + 'a) -> Option<R> {
         assert!(!self.on_engine_thread(), "Engine::with called from inside an engine job");
         let slot = Slot { value: UnsafeCell::new(None), done: AtomicBool::new(false) };
         let sp = SlotPtr(&slot as *const Slot<R>);
@@ -251,7 +321,7 @@ impl Engine {
             if st.dead {
                 drop(st);
                 drop(boxed);
-                panic!("the bsdtrace engine thread is gone");
+                return None;
             }
             st.jobs.push_back(boxed);
         }
@@ -260,73 +330,117 @@ impl Engine {
             std::thread::park();
         }
         match slot.value.into_inner() {
-            Some(Ok(r)) => r,
+            Some(Ok(r)) => Some(r),
             Some(Err(p)) => std::panic::resume_unwind(p),
-            None => panic!("the bsdtrace engine thread is gone"),
+            None => None,
         }
     }
 
     /// FreeBSD's `wait4()` for what the engine traces (and the engine
-    /// thread's own untraced children): a whole-process stop, an exit, a
-    /// job-control stop (`untraced`), a continue (`continued`). `pid`: -1
-    /// any, > 0 that one, 0 our process group, < -1 that group. Taking a
-    /// stop marks it collected. `Ok(None)` only with `nohang`; ECHILD when
-    /// nothing selected is traced or known. Never hops to the engine thread.
+    /// thread's own untraced children, and with
+    /// [`EngineOptions::process_waits`] every child of the program): a
+    /// whole-process stop, an exit, a job-control stop (`untraced`), a
+    /// continue (`continued`). `pid`: -1 any, > 0 that one, 0 our process
+    /// group, < -1 that group. Taking a stop marks it collected.
+    /// `Ok(None)` only with `nohang`; ECHILD when nothing selected exists.
     pub fn wait(&self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
         Ok(self.wait_rusage(pid, opts)?.map(|r| (r.pid, r.status)))
     }
 
     /// [`Engine::wait`] with the resource usage of an exit.
     pub fn wait_rusage(&self, pid: i32, opts: WaitOptions) -> Result<Option<Report>> {
-        let mut st = self.shared.lock();
+        let want = move |st: &WaitStatus| match st {
+            WaitStatus::Stopped(_) | WaitStatus::Exited(_) | WaitStatus::Signaled { .. } => true,
+            WaitStatus::JobStopped(_) => opts.untraced,
+            WaitStatus::Continued => opts.continued,
+        };
+        self.wait_for(pid, want, WaitFor { nohang: opts.nohang, ..WaitFor::default() })
+    }
+
+    /// The general wait: the first published report that `pid` selects
+    /// and `want` accepts (see [`WaitFor`] for the rest).
+    pub fn wait_for(&self, pid: i32, want: impl Fn(&WaitStatus) -> bool, how: WaitFor) -> Result<Option<Report>> {
+        let shared = &*self.shared;
+        let my_pgid = if pid == 0 { sys::getpgid(0).unwrap_or(-2) } else { 0 };
+        let mut polled = false;
+        // Counted as a waiter for the program's children for the whole call
+        // (the guard uncounts it however the call ends).
+        let registered = std::cell::Cell::new(false);
+        let _uncount = Uncount { shared, registered: &registered };
+        let mut st = shared.lock();
         loop {
-            if let Some(r) = self.take(&mut st, pid, opts, None) {
+            if let Some(r) = self.take(&mut st, pid, my_pgid, &want, how.nowait) {
                 return Ok(Some(r));
             }
             if st.dead {
                 return Err(Errno::ECHILD.into());
             }
-            if !self.selects_any(&st, pid) {
+            if let Some(me) = how.traceme_of {
+                if st.traceme.iter().any(|t| t.tracer == me) {
+                    return Ok(None);
+                }
+            }
+            let ours = match pid {
+                p if p > 0 => st.known.contains(&p),
+                _ => !st.known.is_empty(),
+            };
+            let app = shared.process_waits && !(pid > 0 && ours);
+            if !(ours || app && sys::has_child(pid, shared.bell.doorbell())) {
                 return Err(Errno::ECHILD.into());
             }
-            if opts.nohang {
-                return Ok(None);
+            if how.nohang {
+                if !app || polled {
+                    return Ok(None);
+                }
+                // One look at the program's children, on the engine thread
+                // (only it can tell its tracees' statuses from theirs).
+                drop(st);
+                polled = true;
+                if self.try_with(|t| app_poll(shared, t)).is_none() {
+                    return Err(Errno::ECHILD.into());
+                }
+                st = shared.lock();
+                continue;
             }
-            st = self.shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            if app && !registered.get() {
+                registered.set(true);
+                st.app_waiters += 1;
+                st.watch_gen += 1;
+                let wake_engine = !st.app_ever || st.app_parked.is_some();
+                st.app_ever = true;
+                if wake_engine || self.backend_is_doorbell() {
+                    drop(st);
+                    // The engine (or the doorbell backend's watcher) must
+                    // look at the program's children again.
+                    shared.cv.notify_all();
+                    shared.bell.ring();
+                    st = shared.lock();
+                    continue;
+                }
+            }
+            let seen = st.seq;
+            while st.seq == seen && !st.dead {
+                st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
         }
     }
 
-    /// Take the first published report `pid` and `opts` select (and that
-    /// `keep` does not refuse), marking a stop collected. `pgid_of` lets a
-    /// caller with its own process-group knowledge select (else getpgid).
-    fn take(&self, st: &mut State, pid: i32, opts: WaitOptions, keep: Option<&dyn Fn(&Report) -> bool>) -> Option<Report> {
-        let my_pgid = if pid == 0 { sys::getpgid(0).unwrap_or(-2) } else { 0 };
-        let i = st.published.iter().position(|r| {
-            let wanted = match r.status {
-                WaitStatus::Stopped(_) | WaitStatus::Exited(_) | WaitStatus::Signaled { .. } => true,
-                WaitStatus::JobStopped(_) => opts.untraced,
-                WaitStatus::Continued => opts.continued,
-            };
-            wanted && selects(pid, my_pgid, r) && keep.is_none_or(|k| k(r))
-        })?;
-        let r = st.published.remove(i)?;
-        if matches!(r.status, WaitStatus::Stopped(_)) {
+    fn backend_is_doorbell(&self) -> bool {
+        self.shared.bell.doorbell().is_some()
+    }
+
+    /// Take the first published report selected, marking a stop collected.
+    fn take(&self, st: &mut State, pid: i32, my_pgid: i32, want: &dyn Fn(&WaitStatus) -> bool, nowait: bool) -> Option<Report> {
+        let i = st.published.iter().position(|r| want(&r.status) && selects(pid, my_pgid, r))?;
+        let r = if nowait { st.published[i] } else { st.published.remove(i)? };
+        if !nowait && matches!(r.status, WaitStatus::Stopped(_)) {
             st.marks.push(r.pid);
         }
         if st.published.is_empty() && st.signalled {
             st.signalled = false;
-            let mut v = 0u64;
-            // SAFETY: an 8-byte read from our eventfd (non-blocking).
-            unsafe { libc::read(self.shared.ready.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
+            sys::eventfd_clear(&self.shared.ready);
         }
         Some(r)
-    }
-
-    fn selects_any(&self, st: &State, pid: i32) -> bool {
-        match pid {
-            p if p > 0 => st.known.contains(&p) || st.published.iter().any(|r| r.pid.0 == p),
-            _ => !st.known.is_empty() || !st.published.is_empty(),
-        }
     }
 
     /// Is `pid` traced by the engine, one of its own children, or the
@@ -334,6 +448,30 @@ impl Engine {
     pub fn knows(&self, pid: i32) -> bool {
         let st = self.shared.lock();
         st.known.contains(&pid) || st.published.iter().any(|r| r.pid.0 == pid)
+    }
+
+    /// Take a stopped PT_TRACE_ME child that thread `tracer` traces (it
+    /// must detach it and hand it over: [`Tracer::adopt_traceme_detached`]).
+    pub fn take_traceme(&self, tracer: Tid) -> Option<TraceMeStop> {
+        let mut st = self.shared.lock();
+        let i = st.traceme.iter().position(|t| t.tracer == tracer)?;
+        Some(st.traceme.remove(i))
+    }
+
+    /// A thread of the program starts (`true`) or ends handing PT_TRACE_ME
+    /// child `pid` over to the engine: between its detach and the engine's
+    /// seize the child's job-control stop is the hand-over's own.
+    pub fn handing_over(&self, pid: i32, on: bool) {
+        let mut st = self.shared.lock();
+        st.handover.retain(|p| *p != pid);
+        if on {
+            st.handover.push(pid);
+        }
+    }
+
+    /// Are stopped PT_TRACE_ME children waiting for thread `tracer`?
+    pub fn has_traceme(&self, tracer: Tid) -> bool {
+        self.shared.lock().traceme.iter().any(|t| t.tracer == tracer)
     }
 
     /// A descriptor that is readable while a report is published and not
@@ -344,9 +482,17 @@ impl Engine {
     }
 }
 
-impl Default for Engine {
-    fn default() -> Self {
-        Engine::new().expect("cannot start the bsdtrace engine thread")
+/// Uncounts a waiter of [`Engine::wait_for`] when the call ends.
+struct Uncount<'a> {
+    shared: &'a Shared,
+    registered: &'a std::cell::Cell<bool>,
+}
+
+impl Drop for Uncount<'_> {
+    fn drop(&mut self) {
+        if self.registered.get() {
+            self.shared.lock().app_waiters -= 1;
+        }
     }
 }
 
@@ -376,30 +522,11 @@ fn selects(want: i32, my_pgid: i32, r: &Report) -> bool {
     }
 }
 
-/// A thread of ours with every signal blocked, so the program's
-/// process-directed signals and their handlers never land on it. The mask
-/// is set in the spawning thread around the spawn, so the new thread starts
-/// with it (blocking from inside leaves a window in which a handler could
-/// run on it before Rust has set it up).
-pub fn spawn_quiet<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) -> Result<std::thread::JoinHandle<T>> {
-    // SAFETY: fully initialised sets, applied to this thread only, and the
-    // old mask is put back before returning.
-    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
-    }
-    let r = std::thread::Builder::new().name(name.into()).spawn(f);
-    unsafe {
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-    }
-    r.map_err(|e| Errno::from(e).into())
-}
-
 fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mpsc::SyncSender<Result<()>>) {
     shared.engine_tid.store(sys::gettid(), Ordering::Relaxed);
-    let mut tracer = if opts.process_wide { Tracer::process_wide() } else { Tracer::new() };
+    // Never the process-wide flavour: the program's children are reaped
+    // only through the watch below, by pid, when a waiter wants them.
+    let mut tracer = Tracer::new();
     tracer.driven = true;
     let mut sleeper = match wakeup::Sleeper::new(&shared.bell, opts.backend) {
         Ok(s) => s,
@@ -412,7 +539,7 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
     tracer.doorbell = sleeper.doorbell();
     *shared.backend.lock().unwrap_or_else(|e| e.into_inner()) = Some(sleeper.backend());
     let _ = started.send(Ok(()));
-    let mut known_stamp = (usize::MAX, 0i64);
+    let mut pub_state = PublishState::default();
     loop {
         // Requests first, in order; each sees the stops taken before it.
         loop {
@@ -425,41 +552,61 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
             };
             let Some(mut job) = job else { break };
             job.run(&mut tracer);
-            publish(&shared, &mut tracer, &mut sleeper, &mut known_stamp);
+            publish(&shared, &mut tracer, &mut sleeper, &mut pub_state);
             drop(job);
         }
         if shared.lock().closing {
             break;
         }
         let seen = sleeper.prepare(&shared.bell);
-        {
+        let app = {
             let st = shared.lock();
             if !st.jobs.is_empty() || st.closing {
                 drop(st);
                 sleeper.cancel(&shared.bell);
                 continue;
             }
+            st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen)
+        };
+        if app {
+            shared.lock().app_parked = None;
         }
-        match sleeper.sleep(&shared.bell, seen, true) {
-            Ok(wakeup::Woken::Kernel) => {
-                let _ = tracer.pump();
+        match sleeper.sleep(&shared.bell, seen, app, true) {
+            Ok(w) => {
+                if let Some((tid, status, rusage)) = w.reaped {
+                    tracer.dispatch_reaped(tid, status, rusage);
+                }
+                if w.kernel || w.reaped.is_some() {
+                    let _ = tracer.pump();
+                }
+                if let Some((pid, code)) = w.app {
+                    // The waiters as they are now: a waiter arriving after
+                    // this look moves watch_gen and unparks the watch.
+                    let (waiters, gen) = {
+                        let st = shared.lock();
+                        (st.app_waiters > 0, st.watch_gen)
+                    };
+                    let consumed = (owned(&tracer, pid) || waiters) && app_child(&shared, &mut tracer, pid, code);
+                    if !consumed {
+                        // Nothing to act on now (no child at all, or a
+                        // child's status no waiter asked for yet: it stays
+                        // in the kernel): park until a waiter arrives.
+                        shared.lock().app_parked = Some(gen);
+                    }
+                }
             }
-            Ok(wakeup::Woken::Reaped { tid, status, rusage }) => {
-                tracer.dispatch_reaped(tid, status, rusage);
-                let _ = tracer.pump();
-            }
-            Ok(wakeup::Woken::Jobs) => {}
             Err(e) => {
                 tracing::error!(?e, "engine thread cannot sleep");
                 break;
             }
         }
-        publish(&shared, &mut tracer, &mut sleeper, &mut known_stamp);
+        publish(&shared, &mut tracer, &mut sleeper, &mut pub_state);
     }
     // Closing: drop the tracer here, on its own thread (it kills or
     // detaches what it still traces), and release anyone still queued.
     let mut st = shared.lock();
     st.dead = true;
+    st.seq += 1;
     let jobs = std::mem::take(&mut st.jobs);
     drop(st);
     drop(jobs);
@@ -468,9 +615,97 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
     shared.cv.notify_all();
 }
 
+/// One look at every child of the program (a `WNOHANG` process wait): what
+/// is the engine's is reaped by its pump, anything else by pid.
+fn app_poll(shared: &Shared, t: &mut Tracer) {
+    let _ = t.pump();
+    for _ in 0..64 {
+        match sys::waitid_peek_all(libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | sys::WALL | libc::WNOHANG) {
+            Ok(Some((pid, code))) => {
+                if !app_child(shared, t, pid, code) {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Is `tid` one of the engine's own (a traced thread, a child it spawned,
+/// its doorbell)?
+fn owned(t: &Tracer, tid: Tid) -> bool {
+    t.tids.contains_key(&tid) || t.children.contains(&tid) || t.doorbell == Some(tid)
+}
+
+/// The process-wide peek saw `pid` with a status (`code`: its si_code).
+/// If it is the engine's, its pump handles it; a child of the program is
+/// reaped into the published queue; a child another thread traces with
+/// PT_TRACE_ME has its stop notification reaped and is listed for that
+/// thread. Returns whether the status was consumed (so that the next peek
+/// looks further).
+fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    if owned(t, pid) {
+        if code == libc::CLD_TRAPPED || !t.tids.contains_key(&pid) {
+            return t.pump().is_ok();
+        }
+        // The real parent's copy of a job-control change of a process we
+        // trace (a thread of the program is its parent): the tracer hears
+        // of it through ptrace; this copy is nobody's business.
+        return sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED).is_ok_and(|r| r.is_some());
+    }
+    let handover = shared.lock().handover.contains(&pid);
+    if handover {
+        return false;
+    }
+    let pgid = sys::getpgid(pid).ok();
+    let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
+    let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };
+    match sys::wait4_rusage(pid, flags, false, true) {
+        Ok(Some((p, status, rusage))) => {
+            let mut st = shared.lock();
+            if libc::WIFSTOPPED(status) && traced_by != 0 {
+                st.traceme.push(TraceMeStop { child: Pid(p), tracer: traced_by, status });
+            } else {
+                if !libc::WIFSTOPPED(status) && !libc::WIFCONTINUED(status) {
+                    // Died before its tracer took it.
+                    st.traceme.retain(|x| x.child.0 != p);
+                }
+                let exit = !libc::WIFSTOPPED(status) && !libc::WIFCONTINUED(status);
+                let rep = Report { pid: Pid(p), status: WaitStatus::from_raw(status), rusage: if exit { rusage } else { None }, pgid };
+                push_report(shared, &mut st, rep);
+            }
+            st.seq += 1;
+            drop(st);
+            shared.cv.notify_all();
+            true
+        }
+        // The status the peek saw is gone already (a continued child that
+        // began to exit loses its "continued" before it is a zombie): look
+        // again, the next status will wake the peek.
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
+fn push_report(shared: &Shared, st: &mut State, r: Report) {
+    st.published.push_back(r);
+    if !st.signalled {
+        st.signalled = true;
+        sys::eventfd_signal(&shared.ready);
+    }
+}
+
+#[derive(Default)]
+struct PublishState {
+    known_stamp: (usize, i64),
+}
+
 /// Move what the tracer has to report into the published queue and wake
 /// waiters; refresh the set of pids a wait may name.
-fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, stamp: &mut (usize, i64)) {
+fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, ps: &mut PublishState) {
     for st in std::mem::take(&mut tracer.doorbell_statuses) {
         if !sleeper.doorbell_status(&shared.bell, st) {
             tracing::error!("the engine's doorbell child cannot be recreated");
@@ -478,32 +713,79 @@ fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, 
     }
     let mut new = Vec::new();
     while let Some(r) = tracer.take_reported() {
+        if shared.process_waits && matches!(r.status, WaitStatus::Exited(_) | WaitStatus::Signaled { .. }) && !tracer.children.contains(&r.pid.0) {
+            // We reaped it as its tracer; if its real parent is a thread of
+            // this program, Linux now hands the zombie to that thread too.
+            // One process-wide wait must report it once: reap that copy.
+            let _ = sys::wait4(r.pid.0, sys::WALL | libc::WNOHANG);
+        }
         new.push(Report { pid: r.pid, status: r.status, rusage: r.rusage, pgid: r.pgid });
     }
     let fp = (
         tracer.procs.len() + tracer.children.len(),
         tracer.procs.keys().map(|p| p.0 as i64).sum::<i64>() + tracer.children.iter().map(|p| *p as i64 * 31).sum::<i64>(),
     );
-    let known_changed = fp != *stamp;
+    let known_changed = fp != ps.known_stamp;
     if new.is_empty() && !known_changed {
         return;
     }
-    *stamp = fp;
+    ps.known_stamp = fp;
     let mut st = shared.lock();
     if known_changed {
         st.known.clear();
         st.known.extend(tracer.procs.keys().map(|p| p.0));
         st.known.extend(tracer.children.iter().copied());
     }
-    if !new.is_empty() {
-        st.published.extend(new);
-        if !st.signalled {
-            st.signalled = true;
-            let v = 1u64;
-            // SAFETY: an 8-byte write to our eventfd.
-            unsafe { libc::write(shared.ready.as_raw_fd(), (&v as *const u64).cast(), 8) };
-        }
+    for r in new {
+        push_report(shared, &mut st, r);
     }
+    st.seq += 1;
     drop(st);
     shared.cv.notify_all();
+}
+
+/// The doorbell backend's stand-in for the io_uring process-wide peek: a
+/// thread that blocks in `waitid(WNOWAIT)` over every child of the program
+/// while some waiter wants them, and hands each status it sees to the
+/// engine thread (which alone can tell its tracees from the program's
+/// children). It never reaps.
+fn watcher(shared: Arc<Shared>, handle: std::sync::Weak<Handle>) {
+    // (watch_gen, seq) when the last look found nothing to act on: look
+    // again only once a waiter arrived or something was published since.
+    let mut idle: Option<(u64, u64)> = None;
+    loop {
+        {
+            let mut st = shared.lock();
+            while !st.dead && (st.app_waiters == 0 || idle == Some((st.watch_gen, st.seq))) {
+                st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+            if st.dead {
+                return;
+            }
+        }
+        let peek = sys::waitid_peek_all(libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | sys::WALL);
+        let Some(h) = handle.upgrade() else { return };
+        let engine = Engine { shared: shared.clone(), _handle: h };
+        // What the waiters were when the look was decided on: a waiter
+        // arriving later moves watch_gen, and the next loop looks again.
+        let snapshot = || {
+            let st = shared.lock();
+            (st.app_waiters > 0, (st.watch_gen, st.seq))
+        };
+        let outcome = match peek {
+            Ok(Some((pid, code))) => engine.try_with(|t| {
+                let _ = t.pump();
+                let (waiters, at) = snapshot();
+                ((owned(t, pid) || waiters) && app_child(&shared, t, pid, code), at)
+            }),
+            // No child at all.
+            _ => Some((false, snapshot().1)),
+        };
+        drop(engine);
+        match outcome {
+            None => return,
+            Some((true, _)) => idle = None,
+            Some((false, at)) => idle = Some(at),
+        }
+    }
 }

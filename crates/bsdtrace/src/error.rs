@@ -12,28 +12,52 @@ use std::fmt;
 pub struct Errno(pub i32);
 
 impl Errno {
+    /// Operation not permitted.
     pub const EPERM: Errno = Errno(libc::EPERM);
+    /// No such file or directory.
     pub const ENOENT: Errno = Errno(libc::ENOENT);
+    /// No such process.
     pub const ESRCH: Errno = Errno(libc::ESRCH);
+    /// Interrupted system call.
     pub const EINTR: Errno = Errno(libc::EINTR);
+    /// Input/output error.
     pub const EIO: Errno = Errno(libc::EIO);
+    /// No child processes.
     pub const ECHILD: Errno = Errno(libc::ECHILD);
+    /// Resource temporarily unavailable.
     pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    /// Cannot allocate memory.
     pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    /// Permission denied.
     pub const EACCES: Errno = Errno(libc::EACCES);
+    /// Bad address.
     pub const EFAULT: Errno = Errno(libc::EFAULT);
+    /// Device or resource busy (FreeBSD: the process is not stopped, or traced by another).
     pub const EBUSY: Errno = Errno(libc::EBUSY);
+    /// Invalid argument.
     pub const EINVAL: Errno = Errno(libc::EINVAL);
+    /// File name too long.
     pub const ENAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
+    /// Function not implemented.
     pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    /// Bad file descriptor.
     pub const EBADF: Errno = Errno(libc::EBADF);
+    /// Broken pipe.
     pub const EPIPE: Errno = Errno(libc::EPIPE);
+    /// Operation not supported.
     pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+    /// Resource deadlock avoided.
     pub const EDEADLK: Errno = Errno(libc::EDEADLK);
 
     /// The calling thread's current `errno`.
     pub fn last() -> Errno {
         Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    }
+
+    /// strerror(3)'s text (`"Device or resource busy"`), without the
+    /// `" (os error N)"` that Rust's `io::Error` appends.
+    pub fn message(self) -> String {
+        strerror(self.0)
     }
 
     /// Symbolic name (`"EBUSY"`), or `"E?"` for values this crate never produces.
@@ -69,12 +93,33 @@ impl fmt::Debug for Errno {
 }
 
 impl fmt::Display for Errno {
+    /// `"EPERM: Operation not permitted"`: the name and strerror(3)'s text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name(), std::io::Error::from_raw_os_error(self.0))
+        write!(f, "{}: {}", self.name(), self.message())
     }
 }
 
 impl std::error::Error for Errno {}
+
+/// strerror(3) for any errno value: the host's message, without the
+/// `" (os error N)"` suffix of Rust's `io::Error` display, so tools can show
+/// errors the way C tools do.
+pub fn strerror(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// An `io::Error`'s message as a C tool prints it: strerror(3) for an OS
+/// error, the error's own text otherwise.
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => strerror(n),
+        None => e.to_string(),
+    }
+}
 
 impl From<std::io::Error> for Errno {
     fn from(e: std::io::Error) -> Errno {
@@ -92,7 +137,12 @@ pub enum Error {
     /// A memory transfer ran into unmapped memory after moving `done` bytes
     /// (FreeBSD reports only `errno`; debuggers need the count).
     #[error("memory fault after {done} bytes: {errno}")]
-    Fault { errno: Errno, done: usize },
+    Fault {
+        /// The errno FreeBSD returns (EFAULT for unmapped memory).
+        errno: Errno,
+        /// Bytes moved before the fault.
+        done: usize,
+    },
 }
 
 impl Error {
@@ -111,4 +161,5 @@ impl From<Errno> for Error {
     }
 }
 
+/// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

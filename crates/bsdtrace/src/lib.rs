@@ -79,9 +79,15 @@
 //! # Ok::<(), bsdtrace::Error>(())
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 pub mod abi;
+// The engine's items (and its new driver thread) are being rewritten (the
+// engine split and its state enums); they get their documentation with
+// that work.
+#[allow(missing_docs)]
 pub mod driver;
+#[allow(missing_docs)]
 pub mod engine;
 pub mod error;
 pub mod procctl;
@@ -89,7 +95,7 @@ pub mod request;
 pub mod sys;
 pub mod sysent;
 
-pub use driver::{Backend, Engine, EngineOptions, Report};
+pub use driver::{Backend, Engine, EngineOptions, Report, TraceMeStop, WaitFor};
 pub use engine::{Event, Lwpid, Pid, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
 pub use request::control::trace_me;

@@ -229,15 +229,25 @@ bitflags! {
     /// clocks, `%pure` takes no argument and never fails.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct Class: u32 {
+        /// `%file`: takes a file name.
         const FILE = 1 << 0;
+        /// `%desc`: takes or returns a file descriptor.
         const DESC = 1 << 1;
+        /// `%network`: socket-related.
         const NETWORK = 1 << 2;
+        /// `%process`: creates, runs or ends processes.
         const PROCESS = 1 << 3;
+        /// `%signal`: signal-related.
         const SIGNAL = 1 << 4;
+        /// `%memory`: maps memory.
         const MEMORY = 1 << 5;
+        /// `%ipc`: SysV IPC.
         const IPC = 1 << 6;
+        /// `%creds`: reads or changes credentials.
         const CREDS = 1 << 7;
+        /// `%clock`: reads or sets clocks.
         const CLOCK = 1 << 8;
+        /// `%pure`: no argument, never fails.
         const PURE = 1 << 9;
         /// `%stat`: stat by name.
         const STAT = 1 << 10;

@@ -26,6 +26,30 @@ fn remote_syscall_runs_in_the_tracee_and_restops_it() {
     assert_ne!(proc_state(pid.0), 't');
 }
 
+/// Issue 11 #3: a process that crashed through a bad function pointer stops
+/// at a PC where nothing can run; the call runs anyway (elsewhere), the
+/// registers come back, and the crash goes on as before.
+#[test]
+fn remote_syscall_where_the_pc_cannot_execute() {
+    for mode in ["jump_data", "jump_unmapped"] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &[mode]);
+        let (st, _) = cont_until(&mut t, pid, Resume::Continue, 0);
+        assert_eq!(st, WaitStatus::Stopped(libc::SIGSEGV), "{mode}");
+        let before = t.get_regs(pid.into()).unwrap();
+        let r = t.remote_syscall(pid.into(), libc::SYS_getpid as u64, &[]).unwrap();
+        assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64), "{mode}");
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+        assert_eq!(t.get_regs(pid.into()).unwrap(), before, "{mode}: registers are put back");
+        let r = t.remote_syscall(pid.into(), libc::SYS_close as u64, &[9999]).unwrap();
+        assert_eq!(r.sr_error, libc::EBADF, "{mode}");
+        wait_pid(&mut t, pid);
+        // The SIGSEGV is still the stop's: passing it on ends the process.
+        t.resume(pid.into(), Resume::Continue, None, libc::SIGSEGV).unwrap();
+        assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGSEGV, .. }), "{mode}");
+    }
+}
+
 #[test]
 fn remote_syscall_inside_a_syscall_is_ebusy() {
     let mut t = Tracer::new();
@@ -55,5 +79,219 @@ fn procctl_no_new_privs_on_a_traced_stopped_process() {
     );
     // procctl's own injection needs no extra wait.
     t.get_regs(pid.into()).unwrap();
+    t.detach(pid.into(), 0).unwrap();
+}
+
+/// Run `nr(args)` remotely, expecting the SIGSTOP re-stop after it.
+fn remote(t: &mut Tracer, target: Target, pid: Pid, nr: i64, args: &[u64]) -> abi::ptrace_sc_ret {
+    let r = t.remote_syscall(target, nr as u64, args).unwrap();
+    assert_eq!(wait_pid(t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    r
+}
+
+#[test]
+fn remote_syscall_at_the_exec_stop_runs_after_the_execve_returns() {
+    // Linux reports the exec inside execve; FreeBSD's exec stop is at its
+    // return, a boundary.
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["exit", "3"]);
+    let r = remote(&mut t, pid.into(), pid, libc::SYS_getpid, &[]);
+    assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64));
+    // Still the exec stop, and the execve's own exit is not reported again.
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.flags, abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX);
+    assert_eq!(info.syscall_code, libc::SYS_execve as u32);
+    let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+    assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+    assert_ne!(t.lwpinfo(pid.into()).unwrap().syscall_code, libc::SYS_execve as u32);
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(3));
+}
+
+#[test]
+fn remote_syscall_at_a_fork_stop() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["fork"]);
+    t.follow_fork(pid.into(), true).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // Both sides of the fork report, in either order.
+    let mut child = None;
+    for _ in 0..2 {
+        let (p, st) = wait(&mut t);
+        assert!(matches!(st, WaitStatus::Stopped(_)));
+        if p == pid {
+            let Some(Event::Forked { child: c, .. }) = t.stop_event(pid.into()).unwrap().1 else { panic!() };
+            child = Some(c);
+            let r = remote(&mut t, pid.into(), pid, libc::SYS_getppid, &[]);
+            assert_eq!((r.sr_error, r.sr_retval[0]), (0, std::process::id() as i64));
+            // The fork's return value is still the child's pid.
+            assert_eq!(t.sc_ret(pid.into()).unwrap().sr_retval[0], c.0 as i64);
+            assert_eq!(t.get_regs(pid.into()).unwrap().r_rax, c.0 as i64);
+        }
+    }
+    let child = child.unwrap();
+    t.resume(child.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, child), WaitStatus::Exited(7));
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(7));
+}
+
+#[test]
+fn remote_exit_is_reported_once_the_process_is_continued() {
+    // FreeBSD's ptrace__PT_SC_REMOTE_exit.
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["sigstop_then_exit", "66"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let r = remote(&mut t, pid.into(), pid, libc::SYS_exit, &[42]);
+    assert_eq!((r.sr_error, r.sr_retval[0]), (0, 0));
+    // Still a process to ask about, until it is let go.
+    assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGCONT).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(42));
+    assert!(!t.is_traced(pid));
+}
+
+#[test]
+fn remote_exit_group_of_a_multithreaded_process() {
+    let u = Untraced::start(&["threads", "2"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let r = t.remote_syscall(pid.into(), libc::SYS_exit_group as u64, &[9]).unwrap();
+    assert_eq!(r.sr_error, 0);
+    // The other threads are gone at once; the process's end comes with
+    // the next continue (the re-stop, if it is still there to report).
+    loop {
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(_) => t.resume(pid.into(), Resume::Continue, None, 0).unwrap(),
+            st => {
+                assert_eq!(st, WaitStatus::Exited(9));
+                break;
+            }
+        }
+    }
+}
+
+/// Put `strings` on the stack of a stopped tracee, well below its stack
+/// pointer, followed by a NULL-terminated array of pointers to them;
+/// returns the address of each string and of the array.
+fn push_strings(t: &mut Tracer, pid: Pid, strings: &[&str]) -> (Vec<u64>, u64) {
+    let sp = t.get_regs(pid.into()).unwrap().r_rsp as u64;
+    let mut at = (sp - 8192) & !15;
+    let mut addrs = Vec::new();
+    for s in strings {
+        let mut b = s.as_bytes().to_vec();
+        b.push(0);
+        t.write_memory(pid.into(), at, &b).unwrap();
+        addrs.push(at);
+        at += (b.len() as u64 + 15) & !15;
+    }
+    let mut arr: Vec<u8> = addrs.iter().flat_map(|a| a.to_le_bytes()).collect();
+    arr.extend_from_slice(&0u64.to_le_bytes());
+    t.write_memory(pid.into(), at, &arr).unwrap();
+    (addrs, at)
+}
+
+#[test]
+fn remote_execve_replaces_the_image_and_stops_it() {
+    // FreeBSD's ptrace__PT_SC_REMOTE_execve.
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["sigstop_then_exit", "66"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let (s, argv) = push_strings(&mut t, pid, &[tracee(), "exit", "7"]);
+    let r = remote(&mut t, pid.into(), pid, libc::SYS_execve, &[s[0], argv, argv + 24]);
+    assert_eq!(r.sr_error, abi::EJUSTRETURN);
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.0)).unwrap();
+    assert!(cmdline.ends_with(b"\0exit\x007\0"), "{:?}", String::from_utf8_lossy(&cmdline));
+    assert_eq!(t.lwp_list(pid.into()).unwrap(), vec![Lwpid(pid.0)]);
+    // The execve's exit is part of this stop: the next syscall stop is an
+    // entry of the new image.
+    let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+    assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(7));
+}
+
+#[test]
+fn remote_execve_that_fails_returns_its_errno() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["sigstop_then_exit", "66"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let (s, argv) = push_strings(&mut t, pid, &["/nonexistent/bsdtrace"]);
+    let r = remote(&mut t, pid.into(), pid, libc::SYS_execve, &[s[0], argv, argv + 8]);
+    assert_eq!(r.sr_error, libc::ENOENT);
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(66));
+}
+
+#[test]
+fn remote_execve_from_a_thread_of_a_multithreaded_process() {
+    // The other threads die; a non-leader takes the process id.
+    let u = Untraced::start(&["threads", "3"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let lwps = t.lwp_list(pid.into()).unwrap();
+    assert_eq!(lwps.len(), 4);
+    let (s, argv) = push_strings(&mut t, pid, &[tracee(), "exit", "8"]);
+    let r = t.remote_syscall(lwps[2].into(), libc::SYS_execve as u64, &[s[0], argv, argv + 24]).unwrap();
+    assert_eq!(r.sr_error, abi::EJUSTRETURN);
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(t.lwp_list(pid.into()).unwrap(), vec![Lwpid(pid.0)]);
+    assert_eq!(t.lwpinfo(pid.into()).unwrap().lwpid, Lwpid(pid.0));
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(8));
+}
+
+#[test]
+fn remote_syscall_with_the_pc_in_memory_nothing_can_execute() {
+    // A jump through a bad function pointer: into a data page, then to an
+    // unmapped address. The call must run anyway, and never spin.
+    for arg in ["0", "1"] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["badpc", arg]);
+        assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSEGV));
+        let before = t.get_regs(pid.into()).unwrap();
+        let r = remote(&mut t, pid.into(), pid, libc::SYS_getpid, &[]);
+        assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64), "badpc {arg}");
+        assert_eq!(t.get_regs(pid.into()).unwrap(), before, "registers are put back");
+        // The SIGSEGV stop is still the one reported.
+        let info = t.lwpinfo(pid.into()).unwrap();
+        assert_eq!(sys::si::signo(&info.siginfo), libc::SIGSEGV);
+        t.resume(pid.into(), Resume::Continue, None, libc::SIGSEGV).unwrap();
+        assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGSEGV, .. }));
+    }
+}
+
+/// The `Anonymous:` kB of the mapping of `pid` that contains `addr`: pages
+/// copied on write (a write through /proc/PID/mem into text makes one).
+fn anonymous_kb(pid: Pid, addr: u64) -> u64 {
+    let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", pid.0)).unwrap();
+    let mut inside = false;
+    for line in smaps.lines() {
+        if let Some((range, _)) = line.split_once(' ') {
+            if let Some((a, b)) = range.split_once('-') {
+                if let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) {
+                    inside = (a..b).contains(&addr);
+                    continue;
+                }
+            }
+        }
+        if inside {
+            if let Some(v) = line.strip_prefix("Anonymous:") {
+                return v.trim().trim_end_matches(" kB").trim().parse().unwrap();
+            }
+        }
+    }
+    panic!("no mapping holds {addr:#x}");
+}
+
+#[test]
+fn remote_syscall_writes_nothing_into_the_tracee() {
+    let u = Untraced::start(&["pause"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let pc = t.get_regs(pid.into()).unwrap().r_rip as u64;
+    assert_eq!(anonymous_kb(pid, pc), 0);
+    remote(&mut t, pid.into(), pid, libc::SYS_getpid, &[]);
+    assert_eq!(anonymous_kb(pid, pc), 0, "the text at the PC was not copied on write");
     t.detach(pid.into(), 0).unwrap();
 }

@@ -106,14 +106,164 @@ fn sc_args_and_sc_ret_at_syscall_stops() {
 }
 
 #[test]
-fn sc_args_outside_a_syscall_stop_is_einval() {
-    let u = Untraced::start(&["pause"]);
+fn sc_args_of_a_thread_outside_any_syscall_is_einval() {
+    let u = Untraced::start(&["spin"]);
     let mut t = Tracer::new();
     let pid = t.attach(u.pid().into()).unwrap();
     wait_pid(&mut t, pid);
+    // Stopped again once it has spun in user code for a while (the attach,
+    // or an interrupt right after the resume, may find it returning from
+    // the write that said "ready"): its last entry into the kernel was an
+    // interrupt, not a syscall.
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    let start = user_ticks(pid.0);
+    while user_ticks(pid.0) < start + 3 {
+        std::thread::yield_now();
+    }
+    assert!(t.interrupt(pid.into()).unwrap());
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!((info.syscall_code, info.syscall_narg), (0, 0));
     assert_eq!(errno(t.sc_args(pid.into())), Errno::EINVAL);
     assert_eq!(errno(t.sc_ret(pid.into())), Errno::EINVAL);
     t.detach(pid.into(), 0).unwrap();
+}
+
+/// Clock ticks a process has spent in user mode (`/proc/PID/stat` utime).
+fn user_ticks(pid: i32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = s.rsplit_once(')').unwrap().1;
+    rest.split_whitespace().nth(11).unwrap().parse().unwrap()
+}
+
+/// Start `tracee nanosleep` untraced; returns it and the address of its
+/// timespec once it sleeps in nanosleep(2).
+fn sleeper() -> (std::process::Child, u64) {
+    let mut cmd = std::process::Command::new(tracee());
+    cmd.arg("nanosleep").stdin(std::process::Stdio::null());
+    let (child, line) = spawn_until_ready(&mut cmd);
+    let addr = u64::from_str_radix(line.trim_start_matches("ready 0x"), 16).unwrap();
+    wait_in_syscall(child.id() as i32, libc::SYS_nanosleep);
+    (child, addr)
+}
+
+#[test]
+fn attach_to_a_thread_blocked_in_nanosleep_reports_the_call() {
+    // FreeBSD's ptrace__syscall_args_anywhere: the syscall the thread was
+    // in when the attach stopped it, with its arguments.
+    let (mut child, ts) = sleeper();
+    let mut t = Tracer::new();
+    let pid = t.attach(Pid(child.id() as i32).into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.flags, abi::PL_FLAG_SI, "no SCE/SCX: an attach stop");
+    assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_nanosleep as u32, 2));
+    let a = t.sc_args(pid.into()).unwrap();
+    assert_eq!((a.code, a.narg), (libc::SYS_nanosleep as u32, 2));
+    assert_eq!(a.args, [ts, 0, 0, 0, 0, 0, 0, 0]);
+    // Only a syscall-exit stop has a return value.
+    assert_eq!(errno(t.sc_ret(pid.into())), Errno::EINVAL);
+    // Interrupted the same way later, it reports the restarted sleep.
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    wait_in_syscall(pid.0, libc::SYS_restart_syscall);
+    assert!(t.interrupt(pid.into()).unwrap());
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_restart_syscall as u32, 0));
+    assert_eq!(t.sc_args(pid.into()).unwrap().args, [0; 8]);
+    t.detach(pid.into(), 0).unwrap();
+    wait_in_syscall(pid.0, libc::SYS_restart_syscall);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn every_thread_reports_the_call_it_sleeps_in() {
+    let u = Untraced::start(&["threads", "3"]);
+    // (The main thread may still be returning from the write of "ready".)
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", u.pid().0)).unwrap();
+    for task in tasks {
+        wait_in_syscall(task.unwrap().file_name().to_str().unwrap().parse().unwrap(), libc::SYS_pause);
+    }
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    let lwps = t.lwp_list(pid.into()).unwrap();
+    assert_eq!(lwps.len(), 4);
+    for l in lwps {
+        let info = t.lwpinfo(l.into()).unwrap();
+        assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_pause as u32, 0), "{l:?}");
+        assert_eq!(t.sc_args(l.into()).unwrap().code, libc::SYS_pause as u32);
+    }
+    t.detach(pid.into(), 0).unwrap();
+}
+
+#[test]
+fn a_signal_the_thread_sent_itself_reports_the_sending_call() {
+    // raise() is tgkill(pid, tid, sig): the signal stop comes as that call
+    // returns, and FreeBSD's td_sa still describes it (thr_kill there).
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["raise", &libc::SIGUSR2.to_string()]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_tgkill as u32, 3));
+    let a = t.sc_args(pid.into()).unwrap();
+    assert_eq!(&a.args[..4], &[pid.0 as u64, pid.0 as u64, libc::SIGUSR2 as u64, 0]);
+    assert_eq!(errno(t.sc_ret(pid.into())), Errno::EINVAL);
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(0));
+}
+
+#[test]
+fn rt_sigreturn_exit_stop_names_rt_sigreturn() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["sigreturn"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR1));
+    // Deliver it; the handler returns through rt_sigreturn.
+    let mut sig = libc::SIGUSR1;
+    let (mut entry, mut exit) = (false, false);
+    loop {
+        t.resume(pid.into(), Resume::Syscall, None, std::mem::take(&mut sig)).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        let info = t.lwpinfo(pid.into()).unwrap();
+        if info.syscall_code == libc::SYS_rt_sigreturn as u32 {
+            assert_eq!(info.syscall_narg, 0);
+            if info.flags & abi::PL_FLAG_SCE != 0 {
+                entry = true;
+            } else {
+                assert_eq!(info.flags, abi::PL_FLAG_SCX);
+                assert_eq!(t.sc_args(pid.into()).unwrap().code, libc::SYS_rt_sigreturn as u32);
+                exit = true;
+            }
+        }
+        assert_ne!(info.syscall_code, u32::MAX, "{info:?}");
+        if info.syscall_code == libc::SYS_getppid as u32 {
+            break;
+        }
+    }
+    assert!(entry && exit, "rt_sigreturn's entry and exit stops");
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1));
+}
+
+#[test]
+fn a_syscall_number_the_tracer_set_to_minus_one_stays_minus_one_at_the_exit() {
+    // FreeBSD reports the number the debugger wrote (nosys: ENOSYS); the
+    // exit stop of a call skipped this way is not rt_sigreturn's.
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["nanosleep_getpid"]);
+    to_getpid(&mut t, pid, true);
+    let mut r = t.get_regs(pid.into()).unwrap();
+    r.r_rax = -1;
+    t.set_regs(pid.into(), &r).unwrap();
+    t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(info.flags, abi::PL_FLAG_SCX);
+    assert_eq!(info.syscall_code, u32::MAX);
+    assert_eq!(t.sc_ret(pid.into()).unwrap().sr_error, libc::ENOSYS);
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    // getpid() returned -1: the tracee's exit code 2.
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(2));
 }
 
 /// Run to the getpid syscall entry after the tracee's SIGSTOP.

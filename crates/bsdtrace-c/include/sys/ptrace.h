@@ -31,12 +31,8 @@
 #endif
 
 #include <sys/_bsdtrace_types.h>
-#include <sys/param.h>
+#include <sys/param.h>	/* ours: MAXCOMLEN, nitems() */
 #include <machine/reg.h>
-
-#ifndef MAXCOMLEN
-#define MAXCOMLEN 19		/* longest command name, without the NUL */
-#endif
 
 /* LWP ids in this ABI are Linux thread ids plus this (Linux PID_MAX_LIMIT). */
 #define BSDTRACE_LWPID_BASE 4194304
@@ -220,6 +216,18 @@ int ptrace(int _request, pid_t _pid, caddr_t _addr, int _data);
  */
 #ifndef WTRAPPED
 #define WTRAPPED	0x20
+#endif
+
+/*
+ * FreeBSD's si_code for a signal sent to one thread (thr_kill(2),
+ * pthread_kill(), raise()): Linux's SI_TKILL, which tgkill(2) and so
+ * glibc's raise() and pthread_kill() give.  pl_siginfo.si_code of a
+ * PT_TRACE_ME child's raise(SIGSTOP) stop is SI_LWP, as on FreeBSD.
+ * (<signal.h> on FreeBSD; glibc names it SI_TKILL, hidden in strict ISO
+ * modes, hence the number.)
+ */
+#ifndef SI_LWP
+#define SI_LWP		(-6)
 #endif
 
 /*

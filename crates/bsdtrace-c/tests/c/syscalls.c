@@ -2,12 +2,15 @@
  * Syscall stops: PT_TO_SCE and PT_TO_SCX with PT_LWPINFO's PL_FLAG_SCE /
  * PL_FLAG_SCX and syscall code, PT_GET_SC_ARGS at entry, PT_GET_SC_RET at
  * exit (a failing write: sr_error EBADF), PT_SYSCALL, and the FreeBSD
- * register convention at syscall stops.
+ * register convention at syscall stops.  The syscall a thread sleeps in
+ * when PT_ATTACH stops it (FreeBSD's ptrace__syscall_args_anywhere), and
+ * rt_sigreturn's exit stop.
  */
 #include "tap.h"
 
 #include <sys/syscall.h>
 #include <machine/reg.h>
+#include <time.h>
 
 static char msg[] = "abc";
 
@@ -18,6 +21,117 @@ child(void)
 	(void)syscall(SYS_write, 77, msg, 3);
 	(void)syscall(SYS_getppid);
 	_exit(0);
+}
+
+static struct timespec rqt = { 100000, 0 };
+
+static void
+sleeper(void)
+{
+	for (;;)
+		syscall(SYS_nanosleep, &rqt, NULL);
+}
+
+static volatile sig_atomic_t handled;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void
+handler(void)
+{
+	signal(SIGUSR1, on_usr1);
+	raise(SIGUSR1);
+	(void)syscall(SYS_getppid);
+	_exit(handled);
+}
+
+/* Whether thread `pid` sleeps in syscall `nr` (/proc/PID/syscall). */
+static int
+sleeps_in(pid_t pid, long nr)
+{
+	char path[64], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (atol(buf) == nr && buf[0] != 'r');
+}
+
+static void
+syscall_args_anywhere(void)
+{
+	struct ptrace_lwpinfo pl;
+	register_t args[8];
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		alarm(30);
+		sleeper();
+	}
+	while (!sleeps_in(pid, SYS_nanosleep))
+		usleep(1000);
+	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to a thread in nanosleep");
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "attach stop");
+	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
+	OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == 0, "not a syscall stop");
+	OK(pl.pl_syscall_code == SYS_nanosleep && pl.pl_syscall_narg == 2,
+	    "pl_syscall_code SYS_nanosleep, 2 args (%u, %u)", pl.pl_syscall_code,
+	    pl.pl_syscall_narg);
+	memset(args, 0xff, sizeof(args));
+	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
+	    "PT_GET_SC_ARGS");
+	OK(args[0] == (register_t)&rqt && args[1] == 0 && args[2] == -1,
+	    "its arguments: &rqt, NULL");
+	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH");
+	kill(pid, SIGKILL);
+	status = wait_for(pid);
+	OK(WIFSIGNALED(status), "reaped");
+}
+
+static void
+rt_sigreturn_exit(void)
+{
+	struct ptrace_lwpinfo pl;
+	int status, sig, scx = 0;
+
+	pid_t pid = fork_traceme(handler);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "first stop");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1, "SIGUSR1 stop");
+	sig = SIGUSR1;
+	for (int i = 0; i < 100; i++) {
+		if (ptrace(PT_TO_SCX, pid, (caddr_t)1, sig) == -1)
+			break;
+		sig = 0;
+		status = wait_for(pid);
+		if (!WIFSTOPPED(status) ||
+		    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1)
+			break;
+		if (pl.pl_syscall_code == SYS_rt_sigreturn && (pl.pl_flags & PL_FLAG_SCX))
+			scx++;
+		if (pl.pl_syscall_code == SYS_getppid)
+			break;
+	}
+	OK(scx == 1, "rt_sigreturn's exit stop says SYS_rt_sigreturn (%d)", scx);
+	status = PTRACE_EXEC;
+	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&status, sizeof(status)), "mask back");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+	status = wait_for(pid);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the handler ran once (status %#x)", status);
 }
 
 /* Continue with `req` until a stop with `flag` for syscall `nr`. */
@@ -55,8 +169,13 @@ main(void)
 	pid = fork_traceme(child);
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status), "child stopped");
-	FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
-	    "PT_GET_SC_ARGS at a signal stop: EINVAL");
+	/* The stop came as raise()'s tgkill(2) returned: FreeBSD's td_sa
+	 * still describes that call, so its arguments are there. */
+	memset(args, 0xff, sizeof(args));
+	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)),
+	    "PT_GET_SC_ARGS at raise()'s signal stop");
+	OK(args[0] == pid && args[1] == pid && args[2] == SIGSTOP && args[3] == 0,
+	    "tgkill's arguments, then zeros");
 	FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
 	    "PT_GET_SC_RET at a signal stop: EINVAL");
 
@@ -93,5 +212,8 @@ main(void)
 	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
 	status = wait_for(pid);
 	OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0 (status %#x)", status);
+
+	syscall_args_anywhere();
+	rt_sigreturn_exit();
 	return (tap_done());
 }

@@ -67,16 +67,26 @@ pub struct HeaderItems {
     pub macros: Vec<String>,
     /// `struct NAME { ... }` definitions and their field names, in order.
     pub structs: BTreeMap<String, Vec<String>>,
+    /// Type names defined as macros for a private typedef (`#define
+    /// gregset_t __bsdtrace_gregset_t`).
+    pub aliases: Vec<String>,
 }
 
-/// The headers a C program includes by name (the private one is left out:
-/// it defines only typedefs).
+/// The headers a C program includes by name (the private ones are left
+/// out: they define only typedefs or include glibc's). The last five shadow
+/// glibc's headers of the same name, adding FreeBSD's names to them.
 pub const PUBLIC_HEADERS: &[&str] = &[
     "sys/ptrace.h",
     "sys/procctl.h",
     "machine/reg.h",
     "machine/ptrace.h",
     "machine/procctl.h",
+    "sys/procfs.h",
+    "sys/param.h",
+    "sys/syscall.h",
+    "sys/errno.h",
+    "errno.h",
+    "sys/cdefs.h",
 ];
 
 pub fn header_items() -> HeaderItems {
@@ -120,7 +130,11 @@ fn scan(text: &str, items: &mut HeaderItems) {
             continue;
         }
         let after = &rest[name.len()..];
-        if after.starts_with('(') {
+        if after.trim_start().starts_with("__bsdtrace_") {
+            // A FreeBSD type name aliased to our private typedef
+            // (<sys/procfs.h>): checked as a type, not a constant.
+            items.aliases.push(name);
+        } else if after.starts_with('(') {
             items.macros.push(name);
         } else if !after.trim().is_empty() {
             items.constants.push(name);

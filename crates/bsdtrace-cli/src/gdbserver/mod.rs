@@ -10,6 +10,7 @@
 mod arch;
 mod target;
 
+use bsdtrace::error::io_message;
 use bsdtrace::sys::gdbsys;
 use bsdtrace::{Pid, Target as T, Tracer, WaitOptions, WaitStatus};
 use gdbstub::conn::Connection;
@@ -21,6 +22,9 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use target::{Inferior, StopReason};
+
+/// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
+pub const MANUAL: &str = include_str!("gdbserver.1.txt");
 
 const USAGE: &str = "usage: bsdtrace gdbserver [--once] COMM PROG [ARGS...]\n       bsdtrace gdbserver [--once] --attach COMM PID\n\nCOMM is HOST:PORT or :PORT (TCP; :PORT listens on 127.0.0.1), or - / stdio";
 
@@ -119,6 +123,10 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
 }
 
 pub fn main(prog: &str, args: Vec<std::ffi::OsString>) -> i32 {
+    if args.first().is_some_and(|a| a == "-h" || a == "--help") {
+        print!("{MANUAL}");
+        return 0;
+    }
     let a = match parse(prog, args) {
         Ok(a) => a,
         Err(msg) => {
@@ -142,9 +150,9 @@ pub fn main(prog: &str, args: Vec<std::ffi::OsString>) -> i32 {
 /// program /dev/null as stdin and our stderr as stdout, as gdbserver does,
 /// so it cannot write into the protocol stream.
 fn take_stdio() -> Result<Conn, String> {
-    let rd: OwnedFd = std::io::stdin().as_fd().try_clone_to_owned().map_err(|e| e.to_string())?;
-    let wr: OwnedFd = std::io::stdout().as_fd().try_clone_to_owned().map_err(|e| e.to_string())?;
-    let null = File::open("/dev/null").map_err(|e| e.to_string())?;
+    let rd: OwnedFd = std::io::stdin().as_fd().try_clone_to_owned().map_err(|e| io_message(&e))?;
+    let wr: OwnedFd = std::io::stdout().as_fd().try_clone_to_owned().map_err(|e| io_message(&e))?;
+    let null = File::open("/dev/null").map_err(|e| format!("/dev/null: {}", io_message(&e)))?;
     gdbsys::dup2(null.as_raw_fd(), 0).map_err(|e| format!("dup2: {e}"))?;
     gdbsys::dup2(2, 1).map_err(|e| format!("dup2: {e}"))?;
     Ok(Conn { rd: File::from(rd), wr: File::from(wr), out: Vec::new(), inbuf: VecDeque::new() })
@@ -158,16 +166,16 @@ fn note(msg: &str) {
 
 fn listen_tcp(addr: &str) -> Result<TcpListener, String> {
     let addr = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
-    TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))
+    TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {}", io_message(&e)))
 }
 
 fn accept_tcp(l: &TcpListener) -> Result<Conn, String> {
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
     note(&format!("Listening on port {port}"));
-    let (s, peer) = l.accept().map_err(|e| format!("accept: {e}"))?;
+    let (s, peer) = l.accept().map_err(|e| format!("accept: {}", io_message(&e)))?;
     note(&format!("Remote debugging from host {}, port {}", peer.ip(), peer.port()));
     let _ = s.set_nodelay(true);
-    let rd = s.try_clone().map_err(|e| e.to_string())?;
+    let rd = s.try_clone().map_err(|e| io_message(&e))?;
     Ok(Conn { rd: File::from(OwnedFd::from(rd)), wr: File::from(OwnedFd::from(s)), out: Vec::new(), inbuf: VecDeque::new() })
 }
 
@@ -238,7 +246,7 @@ fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<Option<i32
         gdb = match gdb {
             GdbStubStateMachine::Idle(mut g) => {
                 let conn = g.borrow_conn();
-                if conn.inbuf.is_empty() && !conn.fill().map_err(|e| e.to_string())? {
+                if conn.inbuf.is_empty() && !conn.fill().map_err(|e| io_message(&e))? {
                     return Ok(None);
                 }
                 let b = g.borrow_conn().inbuf.pop_front().expect("filled");
@@ -254,7 +262,7 @@ fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<Option<i32
                         None => {
                             let cfd = g.borrow_conn().fd();
                             let ready = gdbsys::poll_readable(&[cfd, sigchld.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
-                            if ready[0] && !g.borrow_conn().fill().map_err(|e| e.to_string())? {
+                            if ready[0] && !g.borrow_conn().fill().map_err(|e| io_message(&e))? {
                                 return Ok(None);
                             }
                             g.into()

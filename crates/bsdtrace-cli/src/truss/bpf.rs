@@ -10,27 +10,31 @@
 //! does (a ptrace stop interrupts sleeping threads: ERESTART lines that
 //! BPF never sees).
 //!
-//! What BPF cannot do (stop the program, change a call, `-y`'s reading of
-//! descriptors at the stop) is refused up front and the trace runs on
-//! ptrace instead, with a message ([`ptrace_only`]).
+//! What BPF cannot do (stop the program, change a call, read /proc or the
+//! stack while a call is stopped: `-e inject=`, `-k`, `-y`, `-P`, `-u`) is
+//! refused up front and the trace runs on ptrace instead, with a message
+//! ([`ptrace_only`]). Every other option is honoured here, from the
+//! records' own timestamps (`-d`, `-D`, `-r`, `-t`, `-T`, `-c`, `-C`).
 //!
 //! A full ring buffer loses records; every loss is reported: a
 //! `<N events lost>` line in the thread's place in the trace (or at the
 //! end), a count on stderr, and exit status [`LOST_STATUS`].
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bsdtrace::sys::{self, TidMap};
 use bsdtrace::Errno;
 use bsdtrace_bpf::{Capture, Event, EventKind, Hooks, Options, Session, Snapshot, Target};
 
 use super::args::Config;
+use super::decode::filter::{Quiet, Status};
 use super::decode::signal::{format_signal, SigInfo};
 use super::decode::summary::Summary;
 use super::decode::{self, json, Completed, EntryState, Memory, Outcome};
-use super::output::Output;
+use super::output::{Output, Target as OutTarget};
 
 /// truss's exit status when records were lost (the trace is incomplete);
 /// the command's own end is in its `process exit` line.
@@ -43,10 +47,23 @@ extern "C" fn on_stop_signal(sig: libc::c_int) {
     STOP.store(sig, Ordering::SeqCst);
 }
 
-/// Why this command line needs ptrace, if it does.
+/// Why this command line needs ptrace, if it does: each of these options
+/// stops the call to change it, or reads what only a stopped thread shows.
 pub fn ptrace_only(cfg: &Config) -> Option<&'static str> {
-    if cfg.fd_paths {
+    if !cfg.filter.inject.is_empty() {
+        return Some("-e inject= and -e fault= change calls, which only a stopped thread allows");
+    }
+    if cfg.stack {
+        return Some("-k unwinds each thread's stack while its call is stopped");
+    }
+    if cfg.fd_paths > 0 {
         return Some("-y reads each descriptor's path while the call is stopped");
+    }
+    if !cfg.paths.is_empty() {
+        return Some("-P reads the paths behind descriptors while the call is stopped");
+    }
+    if cfg.user.is_some() {
+        return Some("-u starts the command through a helper that only the ptrace driver leaves out of the trace");
     }
     None
 }
@@ -87,6 +104,20 @@ impl Pending {
     }
 }
 
+/// When a line's event happened: `start` (a call's entry, for `-r` and
+/// `-t`) and `now` (the record printed, for `-d`), CLOCK_MONOTONIC ns.
+#[derive(Clone, Copy)]
+struct LineTime {
+    start: u64,
+    now: u64,
+}
+
+impl LineTime {
+    fn at(ts: u64) -> LineTime {
+        LineTime { start: ts, now: ts }
+    }
+}
+
 struct Driver<'a> {
     cfg: &'a Config,
     out: Output,
@@ -96,6 +127,8 @@ struct Driver<'a> {
     /// CLOCK_MONOTONIC (`-t`), in ns: records carry monotonic times.
     t0: u64,
     real_offset: i128,
+    /// `-r`: when the previous line's call started.
+    last_line: Option<u64>,
     root: i32,
     /// The root never reached its exec: (wait status).
     exec_failed: Option<i32>,
@@ -106,24 +139,39 @@ struct Driver<'a> {
 
 /// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
 pub fn run(cfg: &Config, prog: &str) -> i32 {
-    let attach = cfg.pid.is_some();
-    if let Some(pid) = cfg.pid {
-        if pid == sys::getpid() {
-            eprintln!("{prog}: attempt to grab self.");
-            return 2;
-        }
+    let attach = cfg.attach();
+    if cfg.pids.contains(&sys::getpid()) {
+        eprintln!("{prog}: attempt to grab self.");
+        return 2;
     }
+    decode::print::set_styles(&cfg.decode);
     // As the ptrace driver: an attached trace ends at these; a spawned
     // command gets them from the terminal and truss waits for its end.
     let _ = sys::catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGQUIT], on_stop_signal);
-    let _ = sys::default_signal(libc::SIGPIPE);
-    let out = match Output::open(cfg.output.as_deref(), attach) {
+    let out = match Output::open(&cfg.output, attach, cfg.per_process_files, prog) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("{prog}: cannot open {}: {e}", cfg.output.as_ref().map_or("stderr".into(), |p| p.display().to_string()));
+            let what = match &cfg.output {
+                OutTarget::Stderr => "stderr".to_string(),
+                OutTarget::File(p) => p.display().to_string(),
+                OutTarget::Pipe(c) => format!("|{c}"),
+            };
+            eprintln!("{prog}: cannot open {what}: {}", bsdtrace::error::io_message(&e));
             return 1;
         }
     };
+    // As the ptrace driver: a process that cannot be traced is reported
+    // and the others are traced.
+    let mut pids = Vec::with_capacity(cfg.pids.len());
+    for &pid in &cfg.pids {
+        match sys::kill(pid, 0) {
+            Err(e) if e == Errno::ESRCH => eprintln!("{prog}: can not attach to target process {pid}: {e}"),
+            _ => pids.push(pid),
+        }
+    }
+    if attach && pids.is_empty() {
+        return 1;
+    }
     let opts = Options {
         follow: cfg.follow,
         syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
@@ -137,12 +185,10 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         ring_bytes: cfg.bpf_ring.unwrap_or(if cfg.filtered { 2 << 20 } else { 16 << 20 }),
         tracepoints_only: false,
         keep_up: true,
+        env: (!cfg.env.is_empty()).then(|| super::trace::command_env(&cfg.env)),
     };
     let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let target = match cfg.pid {
-        Some(pid) => Target::Attach(pid),
-        None => Target::Spawn(&argv),
-    };
+    let target = if attach { Target::Attach(&pids) } else { Target::Spawn(&argv) };
     let t0 = bsdtrace_bpf::sys::monotonic_ns();
     let real_offset = i128::from(bsdtrace_bpf::sys::realtime_ns()) - i128::from(t0);
     let mut session = match Session::start(&opts, target) {
@@ -166,6 +212,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         summary: Summary::new(),
         t0,
         real_offset,
+        last_line: None,
         root: session.root(),
         exec_failed: None,
         lost: 0,
@@ -174,8 +221,12 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     };
     let mut root_status = None;
     let mut idle = 0u32;
+    let mut detached = false;
     loop {
-        if attach && STOP.load(Ordering::SeqCst) != 0 {
+        // Attached, a signal or an output nobody reads ends the trace; a
+        // command runs on to its end (its lines are dropped).
+        if attach && (STOP.load(Ordering::SeqCst) != 0 || d.out.failed()) {
+            detached = true;
             break;
         }
         if let Err(e) = session.poll(Duration::from_millis(1)) {
@@ -223,17 +274,21 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     for (tid, n) in session.lost_unreported() {
         d.lost_line(tid, tid, n);
     }
+    // Calls still in progress: unfinished (the process ended in them, or
+    // the trace stopped while they ran: strace's "detached").
     let mut tids: Vec<i32> = d.pending.keys().copied().collect();
     tids.sort_unstable();
     for t in tids {
         let p = d.pending.remove(&t).expect("listed");
-        d.print_unfinished(t, p);
+        if !detached || cfg.filter.status.contains(Status::DETACHED) {
+            d.print_unfinished(t, p);
+        }
     }
-    if cfg.count {
-        let table = d.summary.render();
+    if cfg.count || cfg.count_too {
+        let table = d.summary.render_sorted(super::trace::summary_sort(cfg.sort_by));
         d.out.raw(&table);
     }
-    d.out.flush();
+    let written = d.out.finish();
     if session.malformed() > 0 {
         eprintln!("{prog}: --bpf: {} records could not be read", session.malformed());
     }
@@ -262,6 +317,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         );
         return LOST_STATUS;
     }
+    if !written {
+        return 1;
+    }
     if attach {
         return 0;
     }
@@ -273,6 +331,11 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
 }
 
 impl Driver<'_> {
+    /// Whether event lines (new process, thread, signal) are printed.
+    fn lines(&self) -> bool {
+        !self.cfg.count
+    }
+
     fn on_event(&mut self, e: Event) {
         if e.lost_before > 0 {
             self.lost_line(e.pid, e.tid, u64::from(e.lost_before));
@@ -286,7 +349,9 @@ impl Driver<'_> {
                 }
                 let mem = (!cfg.count).then_some(mem);
                 if let Some(old) = self.pending.insert(tid, Pending { pid, nr, args, mem, ts: e.ts }) {
-                    self.print_unfinished(tid, old);
+                    if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
+                        self.print_unfinished(tid, old);
+                    }
                 }
             }
             EventKind::Exit { nr, ret, mem, late } => {
@@ -300,37 +365,45 @@ impl Driver<'_> {
                 // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, to be restarted.
                 let restart = (-516..=-512).contains(&ret);
                 let outcome = if restart { Outcome::Error(libc::EINTR) } else { Outcome::from_raw(ret as u64) };
+                let failed = restart || outcome.is_error();
+                let wanted = if failed { Status::FAILED } else { Status::SUCCESSFUL };
+                if !cfg.filter.status.contains(wanted) {
+                    return;
+                }
                 let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
                     let name = bsdtrace::sysent::name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
-                    self.summary.record(&name, in_call, restart || outcome.is_error());
+                    self.summary.record(&name, in_call, failed);
                     return;
                 };
+                if cfg.count_too {
+                    self.summary.record(&entry.name(), in_call, failed);
+                }
                 let banner = entry.unknown_banner();
                 let c = entry.finish(&cfg.decode, outcome, &Copied(&mem));
                 if let Some(b) = banner {
-                    self.text_line(pid, tid, e.ts, None, &b);
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &b);
                 }
-                self.print_call(pid, tid, e.ts, c, restart, in_call);
+                self.print_call(pid, tid, LineTime { start: p.ts, now: e.ts }, c, restart, in_call);
             }
             EventKind::Start => {}
             EventKind::NewProcess { parent } => {
-                if cfg.count {
+                if !self.lines() {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(e.ts, json::new_process(pid, parent));
-                } else {
-                    self.text_line(pid, tid, e.ts, None, decode::new_process_line());
+                    self.json_line(pid, e.ts, json::new_process(pid, parent));
+                } else if !cfg.per_process_files {
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, decode::new_process_line());
                 }
             }
             EventKind::NewThread => {
-                if cfg.count {
+                if !self.lines() {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(e.ts, json::new_thread(pid, tid));
+                    self.json_line(pid, e.ts, json::new_thread(pid, tid));
                 } else {
-                    self.text_line(pid, tid, e.ts, None, &decode::new_thread_line(tid));
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::new_thread_line(tid));
                 }
             }
             EventKind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
@@ -338,13 +411,13 @@ impl Driver<'_> {
                 if let Some(p) = self.pending.remove(&tid) {
                     self.print_unfinished(tid, p);
                 }
-                if cfg.count {
+                if !self.lines() {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(e.ts, json::thread_exited(pid, tid));
+                    self.json_line(pid, e.ts, json::thread_exited(pid, tid));
                 } else {
-                    self.text_line(pid, tid, e.ts, None, &decode::thread_exited_line(tid));
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::thread_exited_line(tid));
                 }
             }
             EventKind::ProcessExit { status, before_exec } => {
@@ -358,22 +431,26 @@ impl Driver<'_> {
                     let p = self.pending.remove(&t).expect("listed");
                     self.print_unfinished(t, p);
                 }
-                if cfg.count {
-                    return;
-                }
-                let (sig, core) = (status & 0x7f, status & 0x80 != 0);
-                if cfg.json {
-                    let o = if sig == 0 { json::exit(pid, (status >> 8) & 0xff) } else { json::killed(pid, sig as u32, core) };
-                    self.json_line(e.ts, o);
-                } else {
-                    let text =
-                        if sig == 0 { decode::exit_line((status >> 8) & 0xff) } else { decode::killed_line(sig as u32, core) };
-                    self.text_line(pid, pid, e.ts, Some(Duration::ZERO), &text);
+                if self.lines() && !cfg.filter.quiet.contains(Quiet::EXIT) {
+                    let (sig, core) = (status & 0x7f, status & 0x80 != 0);
+                    if cfg.json {
+                        let o =
+                            if sig == 0 { json::exit(pid, (status >> 8) & 0xff) } else { json::killed(pid, sig as u32, core) };
+                        self.json_line(pid, e.ts, o);
+                    } else {
+                        let text = if sig == 0 {
+                            decode::exit_line((status >> 8) & 0xff)
+                        } else {
+                            decode::killed_line(sig as u32, core)
+                        };
+                        self.text_line(pid, pid, LineTime::at(e.ts), Some(Duration::ZERO), &text);
+                    }
                 }
                 self.out.flush();
+                self.out.close_process(pid);
             }
             EventKind::Signal { sig, siginfo } => {
-                if cfg.count || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
+                if !self.lines() || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
                     return;
                 }
                 let mut raw = [0u8; 128];
@@ -383,9 +460,9 @@ impl Driver<'_> {
                     si = SigInfo { signo: sig as u32, ..SigInfo::default() };
                 }
                 if cfg.json {
-                    self.json_line(e.ts, json::signal(pid, tid, &si));
+                    self.json_line(pid, e.ts, json::signal(pid, tid, &si));
                 } else {
-                    self.text_line(pid, tid, e.ts, Some(Duration::ZERO), &format_signal(&si));
+                    self.text_line(pid, tid, LineTime::at(e.ts), Some(Duration::ZERO), &format_signal(&si));
                 }
                 self.out.flush();
             }
@@ -416,68 +493,93 @@ impl Driver<'_> {
         *self.lost_by_tid.entry(tid).or_default() += n;
         if self.cfg.json {
             let o = json::Object::new().str("type", "lost").int("pid", i64::from(pid)).int("tid", i64::from(tid)).uint("count", n);
-            self.out.line("", &o.finish());
+            self.out.line_for(pid, &o.finish());
         } else {
             let line = format!("<{n} events of thread {tid} lost>");
-            self.text_line(pid, tid, 0, None, &line);
+            self.text_line(pid, tid, LineTime::at(0), None, &line);
         }
     }
 
+    /// A call that never returned (exit, exit_group, a thread that died
+    /// in it, a lost exit record): the call without a return part.
     fn print_unfinished(&mut self, tid: i32, p: Pending) {
+        if !self.cfg.filter.status.contains(Status::UNFINISHED) {
+            return;
+        }
         let Some(entry) = p.entry(&self.cfg.decode, None) else { return };
         let c = entry.unfinished();
         if self.cfg.json {
             let o = json::syscall(p.pid, tid, &c, None);
-            self.json_line(p.ts, o);
+            self.json_line(p.pid, p.ts, o);
         } else {
             let mut line = self.take_line();
-            self.prefix_into(&mut line, p.pid, tid, p.ts, None);
+            self.prefix_into(&mut line, p.pid, tid, LineTime::at(p.ts), None);
+            self.number_into(&mut line, c.number);
             c.line_into(&mut line);
-            self.put_line(line);
+            self.put_line(p.pid, line);
         }
     }
 
-    fn print_call(&mut self, pid: i32, tid: i32, ts: u64, c: Completed, restart: bool, in_call: Duration) {
-        if self.cfg.json {
-            let mut o = json::syscall(pid, tid, &c, self.cfg.in_call.then_some(in_call));
+    fn print_call(&mut self, pid: i32, tid: i32, when: LineTime, c: Completed, restart: bool, in_call: Duration) {
+        let cfg = self.cfg;
+        if cfg.json {
+            let mut o = json::syscall(pid, tid, &c, (cfg.in_call || cfg.trailing_time).then_some(in_call));
             if restart {
                 o = o.bool("restart", true);
             }
-            self.json_line(ts, o);
+            self.json_line(pid, when.now, o);
             return;
         }
         let mut line = self.take_line();
-        self.prefix_into(&mut line, pid, tid, ts, Some(in_call));
+        self.prefix_into(&mut line, pid, tid, when, Some(in_call));
+        self.number_into(&mut line, c.number);
         c.call_into(&mut line);
         line.push_str(decode::padding(line.len()));
         match c.outcome {
             _ if restart => line.push_str(" ERESTART"),
-            Some(o) => o.render_into(&mut line),
+            Some(Outcome::Value(v)) => decode::render_value(&mut line, &c, v, &cfg.decode),
+            Some(o @ Outcome::Error(_)) => decode::render_error(&mut line, o, &cfg.decode),
             None => {}
         }
-        self.put_line(line);
+        if cfg.trailing_time {
+            let _ = write!(line, " <{}.{:06}>", in_call.as_secs(), in_call.subsec_micros());
+        }
+        self.put_line(pid, line);
     }
 
-    /// The ptrace driver's prefix, with the record's time.
-    fn prefix_into(&self, s: &mut String, pid: i32, tid: i32, ts: u64, in_call: Option<Duration>) {
+    /// `-n`: `[ 257] `.
+    fn number_into(&self, s: &mut String, number: u32) {
+        if self.cfg.syscall_numbers {
+            let _ = write!(s, "[{number:>4}] ");
+        }
+    }
+
+    /// The ptrace driver's prefix (`-r`, `-t`, then pid, tid, `-d`, `-D`),
+    /// with the records' times.
+    fn prefix_into(&mut self, s: &mut String, pid: i32, tid: i32, when: LineTime, in_call: Option<Duration>) {
         let cfg = self.cfg;
+        if cfg.relative {
+            let d = self.last_line.map_or(0, |prev| when.start.saturating_sub(prev));
+            self.last_line = Some(when.start);
+            let d = Duration::from_nanos(d);
+            let _ = write!(s, "{:>6}.{:06} ", d.as_secs(), d.subsec_micros());
+        }
+        if cfg.wall_clock > 0 {
+            super::clock::wall_clock_into(s, cfg.wall_clock, self.wall(when.start));
+        }
         decode::line_prefix_into(
             s,
-            cfg.follow.then_some(pid),
+            ((cfg.follow || cfg.pids.len() > 1) && !cfg.per_process_files).then_some(pid),
             cfg.show_tid.then_some(tid),
-            cfg.since_start.then(|| Duration::from_nanos(ts.saturating_sub(self.t0))),
+            cfg.since_start.then(|| Duration::from_nanos(when.now.saturating_sub(self.t0))),
             if cfg.in_call { Some(in_call.unwrap_or_default()) } else { None },
         );
-        if cfg.wall_clock > 0 {
-            let real = (i128::from(ts) + self.real_offset).max(0) as u64;
-            let secs = real / 1_000_000_000 % 86_400;
-            let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
-            if cfg.wall_clock >= 2 {
-                s.push_str(&format!("{h:02}:{m:02}:{sec:02}.{:06} ", real % 1_000_000_000 / 1000));
-            } else {
-                s.push_str(&format!("{h:02}:{m:02}:{sec:02} "));
-            }
-        }
+    }
+
+    /// A record's CLOCK_MONOTONIC time on the wall clock.
+    fn wall(&self, ts: u64) -> SystemTime {
+        let real = (i128::from(ts) + self.real_offset).max(0) as u64;
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(real)
     }
 
     fn take_line(&mut self) -> String {
@@ -486,25 +588,25 @@ impl Driver<'_> {
         line
     }
 
-    fn put_line(&mut self, line: String) {
-        self.out.whole_line(&line);
+    fn put_line(&mut self, pid: i32, line: String) {
+        self.out.line_for(pid, &line);
         self.line = line;
     }
 
-    fn text_line(&mut self, pid: i32, tid: i32, ts: u64, in_call: Option<Duration>, text: &str) {
+    fn text_line(&mut self, pid: i32, tid: i32, when: LineTime, in_call: Option<Duration>, text: &str) {
         let mut line = self.take_line();
-        self.prefix_into(&mut line, pid, tid, ts, in_call);
+        self.prefix_into(&mut line, pid, tid, when, in_call);
         line.push_str(text);
-        self.put_line(line);
+        self.put_line(pid, line);
     }
 
-    fn json_line(&mut self, ts: u64, o: json::Object) {
+    fn json_line(&mut self, pid: i32, ts: u64, o: json::Object) {
         let o = if self.cfg.since_start || self.cfg.wall_clock > 0 {
             o.seconds("time", Duration::from_nanos(ts.saturating_sub(self.t0)))
         } else {
             o
         };
-        self.out.line("", &o.finish());
+        self.out.line_for(pid, &o.finish());
     }
 }
 

@@ -5,8 +5,9 @@
 //! truss [-facedDHS] [-o file] [-s strsize] command [args]
 //! ```
 //!
-//! plus strace's `-e trace=LIST`, `-e signal=LIST`, `-y`, `-T`, `-t`/`-tt`,
-//! `--json` and `--no-seccomp` (see [`args`]), and `--bpf` (see `bpf`).
+//! plus the strace options its users type; [`args::HELP`] documents them
+//! all (it is `truss --help` and the source of `bsdtrace-truss(1)`), and
+//! `--bpf` (see `bpf`).
 //!
 //! * [`args`] turns the command line into a [`args::Config`];
 //! * [`trace`] is the event loop on the engine's public API (spawn or
@@ -14,24 +15,38 @@
 //! * [`decode`] turns raw syscall numbers, arguments, return values and
 //!   siginfo into truss's text (and JSON); it knows nothing of how the
 //!   tracee is stopped;
-//! * [`output`] buffers the lines;
+//! * [`output`] buffers the lines (stderr, `-o file`, `-o '|cmd'`, `-ff`);
+//! * [`fdinfo`] (`-y`/`-yy`), [`stack`] (`-k`), [`clock`] (`-t`) and
+//!   [`user`] (`-u`) serve single options and cost nothing without them;
 //! * `bpf` (cargo feature `bpf`) is the driver for `--bpf`: the same trace
 //!   recorded in the kernel, decoded by [`decode`], never stopping anything.
 //!
 //! Exit status: without `-p`, the command's (128 + the signal if it was
 //! killed, as shells report it; FreeBSD truss exits with the raw status);
 //! 126/127 if it could not be executed; with `-p`, 0 after a detach or the
-//! process's end; 1 for usage and start-up errors; 2 for `-p` of truss
-//! itself ("attempt to grab self."); 3 with `--bpf` when records were lost.
+//! process's end; 1 for usage and start-up errors and for a trace that
+//! could not be written; 2 for `-p` of truss itself ("attempt to grab
+//! self."); 3 with `--bpf` when records were lost.
 
 pub mod args;
 #[cfg(feature = "bpf")]
 pub mod bpf;
+pub mod clock;
 pub mod decode;
+pub mod fdinfo;
 pub mod output;
+pub mod stack;
 pub mod trace;
+pub mod user;
 
 use std::ffi::OsString;
+
+/// What `truss --help` prints; `bsdtrace manpage` makes truss's manual
+/// page and the shell completions from it, so options documented here
+/// appear there.
+pub fn help(prog: &str) -> String {
+    format!("{}\n{}", args::usage(prog), args::HELP)
+}
 
 /// `bsdtrace truss ARGS`: returns the exit status.
 pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
@@ -39,7 +54,7 @@ pub fn main(prog: &str, args: Vec<OsString>) -> i32 {
         Ok(cfg) if cfg.bpf => run_bpf(&cfg, prog),
         Ok(cfg) => trace::run(&cfg, prog),
         Err(args::ArgError::Help) => {
-            print!("{}", args::usage(prog));
+            print!("{}", help(prog));
             0
         }
         Err(args::ArgError::Usage(msg)) => {

@@ -6,71 +6,120 @@
 
 #![allow(non_camel_case_types)]
 
+/// `rs_flags`: the process is a reaper (PROC_REAP_ACQUIRE).
 pub const REAPER_STATUS_OWNED: u32 = 0x0000_0001;
+/// `rs_flags`: the reaper is init itself.
 pub const REAPER_STATUS_REALINIT: u32 = 0x0000_0002;
 
+/// `pi_flags`: the entry is filled in.
 pub const REAPER_PIDINFO_VALID: u32 = 0x0000_0001;
+/// `pi_flags`: a direct child of the reaper.
 pub const REAPER_PIDINFO_CHILD: u32 = 0x0000_0002;
+/// `pi_flags`: the descendant is a reaper itself.
 pub const REAPER_PIDINFO_REAPER: u32 = 0x0000_0004;
+/// `pi_flags`: the descendant has exited and not been reaped.
 pub const REAPER_PIDINFO_ZOMBIE: u32 = 0x0000_0008;
+/// `pi_flags`: the descendant is stopped.
 pub const REAPER_PIDINFO_STOPPED: u32 = 0x0000_0010;
+/// `pi_flags`: the descendant is exiting.
 pub const REAPER_PIDINFO_EXITING: u32 = 0x0000_0020;
 
+/// `rk_flags`: signal only the direct children.
 pub const REAPER_KILL_CHILDREN: u32 = 0x0000_0001;
+/// `rk_flags`: signal only the subtree of `rk_subtree`.
 pub const REAPER_KILL_SUBTREE: u32 = 0x0000_0002;
 
+/// PROC_TRACE_CTL: allow tracing.
 pub const PROC_TRACE_CTL_ENABLE: i32 = 1;
+/// PROC_TRACE_CTL: forbid tracing.
 pub const PROC_TRACE_CTL_DISABLE: i32 = 2;
+/// PROC_TRACE_CTL: forbid tracing until the next exec.
 pub const PROC_TRACE_CTL_DISABLE_EXEC: i32 = 3;
 
+/// PROC_TRAPCAP_CTL: send SIGTRAP on capability violations.
 pub const PROC_TRAPCAP_CTL_ENABLE: i32 = 1;
+/// PROC_TRAPCAP_CTL: do not.
 pub const PROC_TRAPCAP_CTL_DISABLE: i32 = 2;
 
+/// PROC_ASLR_CTL: randomize new images.
 pub const PROC_ASLR_FORCE_ENABLE: i32 = 1;
+/// PROC_ASLR_CTL: do not randomize new images.
 pub const PROC_ASLR_FORCE_DISABLE: i32 = 2;
+/// PROC_ASLR_CTL: follow the system default.
 pub const PROC_ASLR_NOFORCE: i32 = 3;
+/// PROC_ASLR_STATUS: the current image is randomized.
 pub const PROC_ASLR_ACTIVE: i32 = 0x8000_0000_u32 as i32;
 
+/// PROC_PROTMAX_CTL: implicit PROT_MAX on.
 pub const PROC_PROTMAX_FORCE_ENABLE: i32 = 1;
+/// PROC_PROTMAX_CTL: implicit PROT_MAX off.
 pub const PROC_PROTMAX_FORCE_DISABLE: i32 = 2;
+/// PROC_PROTMAX_CTL: follow the system default.
 pub const PROC_PROTMAX_NOFORCE: i32 = 3;
+/// PROC_PROTMAX_STATUS: implicit PROT_MAX is in effect.
 pub const PROC_PROTMAX_ACTIVE: i32 = 0x8000_0000_u32 as i32;
 
+/// PROC_STACKGAP_CTL: stack gap on.
 pub const PROC_STACKGAP_ENABLE: i32 = 0x0001;
+/// PROC_STACKGAP_CTL: stack gap off.
 pub const PROC_STACKGAP_DISABLE: i32 = 0x0002;
+/// PROC_STACKGAP_CTL: stack gap on after exec.
 pub const PROC_STACKGAP_ENABLE_EXEC: i32 = 0x0004;
+/// PROC_STACKGAP_CTL: stack gap off after exec.
 pub const PROC_STACKGAP_DISABLE_EXEC: i32 = 0x0008;
 
+/// PROC_NO_NEW_PRIVS_CTL: no privilege gains through exec (irreversible).
 pub const PROC_NO_NEW_PRIVS_ENABLE: i32 = 1;
+/// PROC_NO_NEW_PRIVS_STATUS: privilege gains are allowed.
 pub const PROC_NO_NEW_PRIVS_DISABLE: i32 = 2;
 
+/// PROC_WXMAP_CTL: allow writable and executable mappings.
 pub const PROC_WX_MAPPINGS_PERMIT: i32 = 0x0001;
+/// PROC_WXMAP_CTL: disallow them after exec.
 pub const PROC_WX_MAPPINGS_DISALLOW_EXEC: i32 = 0x0002;
+/// PROC_WXMAP_STATUS: W^X is enforced on the current image.
 pub const PROC_WXORX_ENFORCE: i32 = 0x8000_0000_u32 as i32;
 
+/// PROC_LOGSIGEXIT_CTL: follow the system default.
 pub const PROC_LOGSIGEXIT_CTL_NOFORCE: i32 = 1;
+/// PROC_LOGSIGEXIT_CTL: log exits by signal.
 pub const PROC_LOGSIGEXIT_CTL_FORCE_ENABLE: i32 = 2;
+/// PROC_LOGSIGEXIT_CTL: do not log them.
 pub const PROC_LOGSIGEXIT_CTL_FORCE_DISABLE: i32 = 3;
 
 // x86 machine-dependent commands (machine/procctl.h).
+/// PROC_KPTI_CTL: KPTI on for new images.
 pub const PROC_KPTI_CTL_ENABLE_ON_EXEC: i32 = 1;
+/// PROC_KPTI_CTL: KPTI off for new images.
 pub const PROC_KPTI_CTL_DISABLE_ON_EXEC: i32 = 2;
+/// PROC_KPTI_STATUS: KPTI is active for the current image.
 pub const PROC_KPTI_STATUS_ACTIVE: i32 = 0x8000_0000_u32 as i32;
+/// PROC_LA_CTL: 48-bit address space for new images.
 pub const PROC_LA_CTL_LA48_ON_EXEC: i32 = 1;
+/// PROC_LA_CTL: 57-bit address space for new images.
 pub const PROC_LA_CTL_LA57_ON_EXEC: i32 = 2;
+/// PROC_LA_CTL: the system default for new images.
 pub const PROC_LA_CTL_DEFAULT_ON_EXEC: i32 = 3;
+/// PROC_LA_STATUS: the current image has a 48-bit address space.
 pub const PROC_LA_STATUS_LA48: i32 = 0x0100_0000;
+/// PROC_LA_STATUS: the current image has a 57-bit address space.
 pub const PROC_LA_STATUS_LA57: i32 = 0x0200_0000;
 
 /// `struct procctl_reaper_status` (80 bytes), PROC_REAP_STATUS output.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct procctl_reaper_status {
+    /// `REAPER_STATUS_*` bits.
     pub rs_flags: u32,
+    /// Direct children of the reaper.
     pub rs_children: u32,
+    /// All descendants of the reaper.
     pub rs_descendants: u32,
+    /// The reaper of the process asked about.
     pub rs_reaper: i32,
+    /// A descendant's pid, or -1 if there is none.
     pub rs_pid: i32,
+    /// Reserved.
     pub rs_pad0: [u32; 15],
 }
 
@@ -78,9 +127,13 @@ pub struct procctl_reaper_status {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct procctl_reaper_pidinfo {
+    /// The descendant.
     pub pi_pid: i32,
+    /// The direct child of the reaper whose subtree holds it.
     pub pi_subtree: i32,
+    /// `REAPER_PIDINFO_*` bits.
     pub pi_flags: u32,
+    /// Reserved.
     pub pi_pad0: [u32; 15],
 }
 
@@ -90,8 +143,11 @@ pub struct procctl_reaper_pidinfo {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct procctl_reaper_pids {
+    /// Room in `rp_pids`, in elements.
     pub rp_count: u32,
+    /// Reserved.
     pub rp_pad0: [u32; 15],
+    /// The user address of the `struct procctl_reaper_pidinfo` array.
     pub rp_pids: u64,
 }
 
@@ -99,11 +155,17 @@ pub struct procctl_reaper_pids {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct procctl_reaper_kill {
+    /// The signal to send.
     pub rk_sig: i32,
+    /// `REAPER_KILL_*` bits.
     pub rk_flags: u32,
+    /// With REAPER_KILL_SUBTREE: the subtree to signal.
     pub rk_subtree: i32,
+    /// Out: how many processes were signalled.
     pub rk_killed: u32,
+    /// Out: the first process that could not be signalled, or -1.
     pub rk_fpid: i32,
+    /// Reserved.
     pub rk_pad0: [u32; 15],
 }
 
@@ -120,7 +182,9 @@ fn word(b: &[u8], i: usize) -> u32 {
 }
 
 impl procctl_reaper_status {
+    /// The struct's size in bytes.
     pub const SIZE: usize = 80;
+    /// The struct as the kernel copies it out, in native byte order.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(Self::SIZE);
         for w in [self.rs_flags, self.rs_children, self.rs_descendants, self.rs_reaper as u32, self.rs_pid as u32] {
@@ -132,7 +196,9 @@ impl procctl_reaper_status {
 }
 
 impl procctl_reaper_pidinfo {
+    /// The struct's size in bytes.
     pub const SIZE: usize = 72;
+    /// The struct as the kernel copies it out, in native byte order.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(Self::SIZE);
         for w in [self.pi_pid as u32, self.pi_subtree as u32, self.pi_flags] {
@@ -148,6 +214,7 @@ impl procctl_reaper_pidinfo {
 }
 
 impl procctl_reaper_pids {
+    /// The struct's size in bytes.
     pub const SIZE: usize = 72;
     /// Decode the first [`Self::SIZE`] bytes (missing bytes read as zero).
     pub fn from_bytes(b: &[u8]) -> Self {
@@ -163,7 +230,9 @@ impl procctl_reaper_pids {
 }
 
 impl procctl_reaper_kill {
+    /// The struct's size in bytes.
     pub const SIZE: usize = 80;
+    /// Decode the struct from the bytes the caller passed (missing bytes read as zero).
     pub fn from_bytes(b: &[u8]) -> Self {
         let mut pad = [0u32; 15];
         for (i, p) in pad.iter_mut().enumerate() {
@@ -178,6 +247,7 @@ impl procctl_reaper_kill {
             rk_pad0: pad,
         }
     }
+    /// The struct as the kernel copies it out, in native byte order.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(Self::SIZE);
         for w in [self.rk_sig as u32, self.rk_flags, self.rk_subtree as u32, self.rk_killed, self.rk_fpid as u32] {

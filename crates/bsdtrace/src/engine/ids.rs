@@ -38,7 +38,7 @@ pub enum Event {
     Signal { sig: i32 },
     /// The SIGSTOP FreeBSD reports first after PT_ATTACH.
     Attach,
-    /// [`Tracer::interrupt`] stopped the process: reported as the SIGSTOP
+    /// [`Tracer::interrupt`](super::Tracer::interrupt) stopped the process: reported as the SIGSTOP
     /// a FreeBSD debugger sends to stop a running process (`PL_FLAG_SI`).
     Interrupt,
     /// Syscall entry (`PL_FLAG_SCE`).

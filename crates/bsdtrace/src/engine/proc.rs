@@ -52,6 +52,9 @@ pub(crate) struct Proc {
     /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
     /// at a non-signal stop): their delivery must not stop it again.
     pub injected: u64,
+    /// Signals we sent for the engine's own purposes (the SIGCONT that ends
+    /// an adoption's job-control stop): their delivery is suppressed.
+    pub swallow: u64,
     /// `/proc/PID/mem`, opened on first write (reopened after exec).
     pub mem: Option<OwnedFd>,
     /// Where the signal dispositions are read (`/proc` files opened at the
@@ -99,6 +102,7 @@ impl Proc {
             killed: false,
             initial: None,
             injected: 0,
+            swallow: 0,
             mem: None,
             sigs: SigProbe::default(),
             maps: None,

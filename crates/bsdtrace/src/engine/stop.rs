@@ -137,6 +137,9 @@ impl Tracer {
                 return self.after_stop(pid, tid, kind, None);
             }
         }
+        // A thread killed by another thread's execve (de_thread), at its
+        // PTRACE_EVENT_EXIT.
+        let mut exec_kill = false;
         let (kind, event): (LinuxStop, Option<Event>) = if sig == (libc::SIGTRAP | 0x80) {
             let entry = match lwp.sc {
                 ScState::Out => true,
@@ -170,11 +173,17 @@ impl Tracer {
                 && p.injected & bit != 0
                 && matches!(code, libc::SI_TKILL | libc::SI_USER);
             let i = p.position(tid).expect("tid index is consistent");
+            let swallowed = p.swallow & bit != 0;
+            p.swallow &= !bit;
             let p_injected = &mut p.injected;
             let p_sigs = &mut p.sigs;
             let lwp = &mut p.lwps[i];
-            lwp.resume_sig = sig;
-            if ours {
+            lwp.resume_sig = if swallowed { 0 } else { sig };
+            if swallowed {
+                // Sent by the engine for itself (an adoption's SIGCONT):
+                // the program never sees it.
+                (LinuxStop::Signal, None)
+            } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
                 (LinuxStop::Signal, None)
             } else if killed || (!forced_fault(sig, code) && signal_ignored(p_sigs, pid.0, sig)) {
@@ -293,6 +302,8 @@ impl Tracer {
                     let code = sys::event_msg(tid).unwrap_or(0) as i32;
                     if !own_exit && (code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
                         p.killed = true;
+                    } else if !own_exit {
+                        exec_kill = true;
                     }
                     (LinuxStop::Exit, e)
                 }
@@ -300,6 +311,20 @@ impl Tracer {
             }
         };
         let p = self.procs.get_mut(&pid).expect("live");
+        if exec_kill {
+            // The execve waits for this thread to die before it can finish
+            // (de_thread): holding it for a whole-process stop, which waits
+            // for the exec'ing thread to stop, would deadlock both. Let it
+            // die now; whatever it held is moot, and the exec's own stop
+            // reports the process.
+            p.pending.retain(|t| *t != tid);
+            if let Some(l) = p.lwp_mut(tid) {
+                l.event = None;
+                l.linux = LinuxState::Exiting;
+            }
+            let _ = sys::resume(sys::PTRACE_CONT, tid, 0);
+            return self.check_all_stopped(pid);
+        }
         p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
         self.after_stop(pid, tid, kind, event);
     }

@@ -238,7 +238,11 @@ impl Tracer {
                 any = true;
                 continue;
             }
-            match sys::wait4_rusage(-1, self.wait_flags | sys::WNOHANG, false, true) {
+            // Every kind of status, so that no status of ours stays for a
+            // process-wide peek to see again and again (a continued tracee,
+            // a job stop of a detached child of ours).
+            let flags = self.wait_flags | sys::WNOHANG | sys::WUNTRACED | libc::WCONTINUED;
+            match sys::wait4_rusage(-1, flags, false, true) {
                 Ok(None) | Err(Errno::ECHILD) => return Ok(any),
                 Ok(Some((tid, st, ru))) => {
                     self.last_rusage = ru;

@@ -173,12 +173,13 @@ fn trace_status(p: &Proc) -> Result<i32, Errno> {
         return Ok(-1);
     }
     if st.tracer_pid != 0 {
-        return Ok(st.tracer_pid);
+        // TracerPid names the tracing thread; FreeBSD names its process.
+        return Ok(sys::procfs::status(st.tracer_pid).map(|t| t.tgid).unwrap_or(st.tracer_pid));
     }
     for tid in sys::procfs::tasks(p.pid)? {
         if let Ok(t) = sys::procfs::task_status(p.pid, tid) {
             if t.tracer_pid != 0 {
-                return Ok(t.tracer_pid);
+                return Ok(sys::procfs::status(t.tracer_pid).map(|x| x.tgid).unwrap_or(t.tracer_pid));
             }
         }
     }

@@ -48,6 +48,7 @@ pub use protect::{sprotect_child_forked, ProtectPolicy};
 
 /// glibc's `idtype_t` values (DESIGN decision 5); procctl accepts only these two.
 pub const P_PID: i32 = 1;
+/// `idtype_t` P_PGID: the id is a process group.
 pub const P_PGID: i32 = 2;
 
 /// Which processes a command addresses.
@@ -81,7 +82,9 @@ impl IdType {
 /// copies for a command. The C face reads `copyin`/`copyout` sizes from here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CmdInfo {
+    /// The command number (`PROC_*`).
     pub cmd: i32,
+    /// Its name, for messages.
     pub name: &'static str,
     /// Bytes copied in from `data` before anything else (EFAULT).
     pub copyin: usize,
@@ -170,33 +173,70 @@ pub fn cmd_info(cmd: i32) -> Option<&'static CmdInfo> {
 pub enum Request {
     /// `PPROT_SET`/`PPROT_CLEAR` ORed with `PPROT_DESCEND`/`PPROT_INHERIT`.
     Sprotect(i32),
+    /// PROC_REAP_ACQUIRE.
     ReapAcquire,
+    /// PROC_REAP_RELEASE.
     ReapRelease,
+    /// PROC_REAP_STATUS.
     ReapStatus,
     /// Return at most `count` descendants (`rp_count`).
-    ReapGetpids { count: u32 },
-    ReapKill { sig: i32, flags: u32, subtree: i32 },
+    /// PROC_REAP_GETPIDS: at most `count` descendants (`rp_count`).
+    ReapGetpids {
+        /// `rp_count`.
+        count: u32,
+    },
+    /// PROC_REAP_KILL: `rk_sig`, `rk_flags` (`REAPER_KILL_*`), `rk_subtree`.
+    ReapKill {
+        /// `rk_sig`.
+        sig: i32,
+        /// `rk_flags`.
+        flags: u32,
+        /// `rk_subtree`.
+        subtree: i32,
+    },
+    /// PROC_TRACE_CTL with a `PROC_TRACE_CTL_*` value.
     TraceCtl(i32),
+    /// PROC_TRACE_STATUS.
     TraceStatus,
+    /// PROC_TRAPCAP_CTL with a `PROC_TRAPCAP_CTL_*` value.
     TrapcapCtl(i32),
+    /// PROC_TRAPCAP_STATUS.
     TrapcapStatus,
+    /// PROC_PDEATHSIG_CTL with a signal number (0 for none).
     PdeathsigCtl(i32),
+    /// PROC_PDEATHSIG_STATUS.
     PdeathsigStatus,
+    /// PROC_ASLR_CTL with a `PROC_ASLR_*` value.
     AslrCtl(i32),
+    /// PROC_ASLR_STATUS.
     AslrStatus,
+    /// PROC_PROTMAX_CTL with a `PROC_PROTMAX_*` value.
     ProtmaxCtl(i32),
+    /// PROC_PROTMAX_STATUS.
     ProtmaxStatus,
+    /// PROC_STACKGAP_CTL with `PROC_STACKGAP_*` bits.
     StackgapCtl(i32),
+    /// PROC_STACKGAP_STATUS.
     StackgapStatus,
+    /// PROC_NO_NEW_PRIVS_CTL with PROC_NO_NEW_PRIVS_ENABLE.
     NoNewPrivsCtl(i32),
+    /// PROC_NO_NEW_PRIVS_STATUS.
     NoNewPrivsStatus,
+    /// PROC_WXMAP_CTL with `PROC_WX_MAPPINGS_*` bits.
     WxmapCtl(i32),
+    /// PROC_WXMAP_STATUS.
     WxmapStatus,
+    /// PROC_LOGSIGEXIT_CTL with a `PROC_LOGSIGEXIT_CTL_*` value.
     LogsigexitCtl(i32),
+    /// PROC_LOGSIGEXIT_STATUS.
     LogsigexitStatus,
+    /// PROC_KPTI_CTL with a `PROC_KPTI_CTL_*` value.
     KptiCtl(i32),
+    /// PROC_KPTI_STATUS.
     KptiStatus,
+    /// PROC_LA_CTL with a `PROC_LA_CTL_*` value.
     LaCtl(i32),
+    /// PROC_LA_STATUS.
     LaStatus,
 }
 
@@ -265,11 +305,18 @@ pub enum Reply {
     Done,
     /// The `int` of a `*_STATUS` command.
     Int(i32),
+    /// REAP_STATUS: the reaper's status.
     ReaperStatus(procctl_reaper_status),
     /// REAP_GETPIDS: at most `count` entries.
     ReaperPids(Vec<procctl_reaper_pidinfo>),
     /// REAP_KILL: `rk_killed` and `rk_fpid`.
-    ReaperKill { killed: u32, fpid: i32 },
+    /// REAP_KILL: `rk_killed` and `rk_fpid`.
+    ReaperKill {
+        /// `rk_killed`: how many processes were signalled.
+        killed: u32,
+        /// `rk_fpid`: the first that could not be, or -1.
+        fpid: i32,
+    },
 }
 
 /// The copied-in/copied-out argument of one call: FreeBSD's `union x` in

@@ -46,6 +46,14 @@ impl Tracer {
     /// PT_ATTACH: stop tracing nothing, start tracing `pid`, all its threads.
     /// The first stop reported is SIGSTOP (with `PL_FLAG_SI`).
     pub fn attach(&mut self, t: Target) -> Result<Pid> {
+        self.attach_with(t, true)
+    }
+
+    /// [`Tracer::attach`] choosing kill-on-exit from the first instant
+    /// (see [`Tracer::set_kill_on_exit`]): with `false` the process is
+    /// never armed to die with the tracer, not even between the seize and
+    /// its first stop, where `set_kill_on_exit` cannot reach it yet.
+    pub fn attach_with(&mut self, t: Target, kill_on_exit: bool) -> Result<Pid> {
         let (pid, st) = self.lookup(t)?;
         candebug(&st)?;
         if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
@@ -62,9 +70,13 @@ impl Tracer {
             return Err(Errno::EINVAL.into());
         }
         let mask = abi::PTRACE_DEFAULT;
-        let opts = options_for(mask);
+        let mut opts = options_for(mask);
+        if !kill_on_exit {
+            opts &= !sys::PTRACE_O_EXITKILL;
+        }
         let mut p = Proc::new(pid, mask);
         p.options = opts;
+        p.exit_kill = kill_on_exit;
         // Seize every thread; threads created meanwhile are caught by
         // TRACECLONE from seized ones, so loop until /proc shows no new tid.
         let mut first = true;
@@ -474,15 +486,14 @@ impl Tracer {
                 && siginfo.is_some_and(|s| {
                     sys::si::code(&s) == libc::SI_USER && (sys::si::pid(&s) == 0 || sys::si::pid(&s) == tid)
                 }));
+        // The detach left a job-control stop whose notification waits for
+        // the real parent (a thread of ours): take it, nobody is to see it.
+        let _ = sys::wait4(tid, sys::WALL | libc::WUNTRACED | libc::WNOHANG);
         let mask = abi::PTRACE_DEFAULT;
-        sys::seize(tid, options_for(mask))?;
-        // Seizing a job-stopped task makes it trap; then end the job-control
-        // stop, marking the SIGCONT as ours so its delivery is not reported.
-        let _ = sys::wait4(tid, sys::WALL);
-        let _ = sys::kill(tid, libc::SIGCONT);
+        let opts = options_for(mask);
+        sys::seize(tid, opts)?;
         let mut p = Proc::new(pid, mask);
-        p.options = options_for(mask);
-        p.injected |= 1 << (libc::SIGCONT - 1);
+        p.options = opts;
         let mut l = Lwp::new(tid, LinuxState::Stopped(LinuxStop::Event));
         if is_exec {
             l.event = Some(Event::Exec { old_tid: Lwpid(tid) });
@@ -491,10 +502,40 @@ impl Tracer {
             l.siginfo = siginfo;
         }
         p.lwps.push(l);
+        // Threads it made before (or after) PT_TRACE_ME were never traced
+        // (Linux traced only the calling thread); the job-control stop holds
+        // them all, so seize them too: FreeBSD traces the process.
+        loop {
+            let mut added = false;
+            for t in procfs::tasks(tid).unwrap_or_default() {
+                if p.lwp(t).is_some() || sys::seize(t, opts).is_err() {
+                    continue;
+                }
+                p.lwps.push(Lwp::new(t, LinuxState::Stopped(LinuxStop::Event)));
+                added = true;
+            }
+            if !added {
+                break;
+            }
+        }
+        // Seizing a job-stopped task makes it trap (PTRACE_EVENT_STOP):
+        // collect those traps, then end the job-control stop. The SIGCONT
+        // that does it is ours, and is never delivered.
+        for l in p.lwps.iter_mut() {
+            if sys::wait4(l.tid, sys::WALL).is_err() {
+                l.linux = LinuxState::Exiting;
+            }
+        }
+        let _ = sys::kill(tid, libc::SIGCONT);
+        // Its continue notification for the real parent, likewise.
+        let _ = sys::wait4(tid, sys::WALL | libc::WCONTINUED | libc::WNOHANG);
+        p.swallow |= 1 << (libc::SIGCONT - 1);
         p.pending.push_back(tid);
         p.state = ProcState::Stopping;
+        for l in &p.lwps {
+            self.tids.insert(l.tid, pid);
+        }
         self.procs.insert(pid, p);
-        self.tids.insert(tid, pid);
         self.check_all_stopped(pid);
         Ok(())
     }

@@ -8,6 +8,7 @@ use crate::sys::{self, Tid};
 /// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
 #[derive(Clone, Copy)]
 pub struct LwpInfo {
+    /// The LWP described.
     pub lwpid: Lwpid,
     /// `PL_EVENT_SIGNAL` when the LWP has a debugger stop, else `PL_EVENT_NONE`.
     pub event: i32,
@@ -21,9 +22,13 @@ pub struct LwpInfo {
     pub siglist: u64,
     /// Valid when `flags & PL_FLAG_SI`.
     pub siginfo: sys::siginfo_t,
+    /// The LWP's name, NUL-padded (`pl_tdname`).
     pub tdname: [u8; abi::TDNAMLEN],
+    /// The new child after a fork (PL_FLAG_FORKED), else 0.
     pub child_pid: i32,
+    /// The system call number at syscall stops.
     pub syscall_code: u32,
+    /// Its number of arguments.
     pub syscall_narg: u32,
 }
 
@@ -45,6 +50,7 @@ impl std::fmt::Debug for LwpInfo {
 }
 
 impl LwpInfo {
+    /// The LWP's name as a string (up to the first NUL).
     pub fn tdname_str(&self) -> &str {
         let n = self.tdname.iter().position(|&b| b == 0).unwrap_or(self.tdname.len());
         std::str::from_utf8(&self.tdname[..n]).unwrap_or("")
@@ -92,8 +98,11 @@ pub fn event_flags(e: Event) -> i32 {
 /// Syscall arguments (PT_GET_SC_ARGS): `narg` valid entries, the rest zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScArgs {
+    /// The system call number.
     pub code: u32,
+    /// How many of `args` it takes.
     pub narg: u32,
+    /// The arguments (only the first `narg` mean anything).
     pub args: [u64; 8],
 }
 
@@ -129,11 +138,9 @@ impl Tracer {
             Some(Event::Forked { child, .. }) => child.0,
             _ => 0,
         };
-        let (syscall_code, syscall_narg) = if flags & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) != 0 {
-            let code = self.syscall_code(pid, tid, stop)?;
-            (code, crate::sysent::nargs(code))
-        } else {
-            (0, 0)
+        let (syscall_code, syscall_narg) = match self.current_call(pid, tid, stop)? {
+            Some((code, _)) => (code, crate::sysent::nargs(code)),
+            None => (0, 0),
         };
         let sigmask = sys::sigmask(tid).map_err(|_| Errno::ESRCH)?;
         let siglist = sys::thread_pending(tid).map_err(|_| Errno::ESRCH)?;
@@ -168,19 +175,47 @@ impl Tracer {
         Ok(tdname)
     }
 
-    fn syscall_code(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<u32> {
-        Ok(self.sc_call(pid, tid, stop)?.0 as u32)
+    /// The syscall FreeBSD's `td_sa` describes at this stop: the one whose
+    /// entry or exit this is, or, at any other stop, the one the thread is
+    /// in (interrupted: a thread blocked in nanosleep when the process was
+    /// attached or stopped) or has just returned from (a signal it sent
+    /// itself). Linux keeps that syscall's number in `orig_rax` until the
+    /// thread next enters the kernel another way (an interrupt, a fault, a
+    /// breakpoint: -1 then). The arguments are the registers, which a
+    /// syscall hands back unchanged. `None`: no syscall (FreeBSD would
+    /// still name the thread's last one; docs/deviations.md).
+    fn current_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<Option<(u32, [u64; 6])>> {
+        let flags = stop.map(event_flags).unwrap_or(0);
+        if flags & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) != 0 {
+            let (nr, args) = self.sc_call(pid, tid, stop)?;
+            // rt_sigreturn loads the interrupted context, orig_rax = -1
+            // included (so that the kernel restarts no syscall): its exit
+            // stop is the only one that shows -1, unless the tracer itself
+            // set the number to -1 at the entry (FreeBSD reports that as
+            // code 0xffffffff too).
+            let l = self.procs[&pid].lwp(tid).expect("live");
+            if nr == u64::MAX && stop == Some(Event::SyscallExit) && !l.sc_info.number_written() {
+                return Ok(Some((libc::SYS_rt_sigreturn as u32, [0; 6])));
+            }
+            return Ok(Some((nr as u32, args)));
+        }
+        let r = self.linux_regs(pid, tid)?;
+        if r.orig_rax >= u64::from(abi::SYS_MAXSYSCALL) {
+            return Ok(None);
+        }
+        Ok(Some((r.orig_rax as u32, [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9])))
     }
 
-    /// PT_GET_SC_ARGS: only at a stop with `PL_FLAG_SCE` or `PL_FLAG_SCX`.
+    /// PT_GET_SC_ARGS: at a syscall stop, or at any stop of a thread that
+    /// is in a syscall or has just returned from one (FreeBSD's
+    /// `td_sa.code != 0`, see [`Tracer::lwpinfo`]'s `syscall_code`);
+    /// EINVAL otherwise.
     pub fn sc_args(&mut self, t: Target) -> Result<ScArgs> {
         let (pid, tid) = self.stopped(t)?;
         let stop = self.procs[&pid].lwp(tid).and_then(|l| l.event);
-        if stop.map(event_flags).unwrap_or(0) & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) == 0 {
+        let Some((code, all)) = self.current_call(pid, tid, stop)? else {
             return Err(Errno::EINVAL.into());
-        }
-        let (nr, all) = self.sc_call(pid, tid, stop)?;
-        let code = nr as u32;
+        };
         let narg = crate::sysent::nargs(code);
         let mut args = [0u64; 8];
         args[..narg as usize].copy_from_slice(&all[..narg as usize]);
@@ -215,7 +250,7 @@ impl Tracer {
                 if (-4095..0).contains(&rax) {
                     let e = (-rax) as i32;
                     ret.sr_error = match e {
-                        512 | 513 | 514 | 516 => -1, // ERESTARTSYS & co.: ERESTART
+                        512 | 513 | 514 | 516 => abi::ERESTART, // ERESTARTSYS & co.
                         _ => e,
                     };
                 } else {
@@ -267,7 +302,7 @@ impl Tracer {
                     return Some((e.nr, e.args));
                 }
                 let e = ScEntry::ask(tid)?;
-                l.sc_info = ScInfo { entry: Some(e), exit_rax: None };
+                l.sc_info = ScInfo { entry: Some(e), exit_rax: None, ..l.sc_info };
                 Some((e.nr, e.args))
             }
             Some(Event::SyscallExit) => {
@@ -303,6 +338,10 @@ pub(crate) struct ScInfo {
     entry: Option<ScEntry>,
     /// The exit's `rax`, once asked at this exit stop.
     exit_rax: Option<u64>,
+    /// The tracer wrote the syscall number at this entry stop (PT_SETREGS).
+    written_here: bool,
+    /// ... at the entry stop of the syscall whose exit stop this is.
+    written: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -342,15 +381,29 @@ impl ScInfo {
     /// The LWP is resumed with Linux request `req`.
     pub(crate) fn resumed(&mut self, req: u32) {
         self.exit_rax = None;
+        // A resume with PTRACE_SYSCALL from an entry stop runs to that
+        // syscall's exit stop (see the lifetime above).
+        self.written = std::mem::take(&mut self.written_here) && req == sys::PTRACE_SYSCALL;
         self.entry = self
             .entry
             .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !REWRITE_REGISTERS.contains(&e.nr))
             .map(|e| ScEntry { here: false, ..e });
     }
 
-    /// The LWP's registers were written.
+    /// The LWP's registers were written: the cached answers are stale
+    /// (whether the tracer set the syscall number is not).
     pub(crate) fn clear(&mut self) {
-        *self = ScInfo::default();
+        *self = ScInfo { written_here: self.written_here, written: self.written, ..ScInfo::default() };
+    }
+
+    /// The tracer set the syscall number at this entry stop.
+    pub(crate) fn set_number_written(&mut self) {
+        self.written_here = true;
+    }
+
+    /// At an exit stop: the tracer set this syscall's number at its entry.
+    fn number_written(&self) -> bool {
+        self.written
     }
 
     /// `rax` at the exit stop of the syscall whose entry was `entry`, if

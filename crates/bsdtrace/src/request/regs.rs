@@ -132,7 +132,8 @@ impl Tracer {
         r.rip = f.r_rip as u64;
         r.rsp = f.r_rsp as u64;
         r.eflags = f.r_rflags as u64;
-        match self.at(pid, tid) {
+        let at = self.at(pid, tid);
+        match at {
             // Rewriting r_rax at entry changes the syscall.
             At::Entry => r.orig_rax = f.r_rax as u64,
             // At exit the carry flag says whether r_rax is an errno.
@@ -142,7 +143,12 @@ impl Tracer {
             }
             At::Other => r.rax = f.r_rax as u64,
         }
-        self.store_linux_regs(pid, tid, &r)
+        self.store_linux_regs(pid, tid, &r)?;
+        if at == At::Entry {
+            let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+            l.sc_info.set_number_written();
+        }
+        Ok(())
     }
 
     /// Set the PC of a stopped LWP (PT_CONTINUE with an address).
@@ -333,6 +339,7 @@ fn fpreg_to_fxsave(f: &fpreg) -> sys::user_fpregs_struct {
 
 /// FreeBSD ELF note types PT_GETREGSET/PT_SETREGSET accept here.
 pub const NT_PRSTATUS: i32 = 1;
+/// PT_GETREGSET note type: `struct fpreg`.
 pub const NT_FPREGSET: i32 = 2;
 /// `struct thrmisc`: the thread's name (read only).
 pub const NT_THRMISC: i32 = 7;
@@ -340,7 +347,9 @@ pub const NT_THRMISC: i32 = 7;
 /// thread's id, name, signal masks and, if it stopped for a signal, its
 /// siginfo (read only; FreeBSD fills nothing else).
 pub const NT_PTLWPINFO: i32 = 17;
+/// PT_GETREGSET note type (amd64): the fs and gs bases.
 pub const NT_X86_SEGBASES: i32 = 0x200;
+/// PT_GETREGSET note type (amd64): the XSAVE area.
 pub const NT_X86_XSTATE: i32 = 0x202;
 
 /// `struct thrmisc`: `pr_tname[MAXCOMLEN + 1]` and a `u_int` of padding.
@@ -350,15 +359,25 @@ const THRMISC_SIZE: usize = 24;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prstatus {
+    /// The structure version (`PRSTATUS_VERSION`, 1).
     pub pr_version: i32,
+    /// Padding.
     pub _pad0: i32,
+    /// `sizeof(prstatus_t)`.
     pub pr_statussz: u64,
+    /// `sizeof(gregset_t)`: `struct reg`.
     pub pr_gregsetsz: u64,
+    /// `sizeof(fpregset_t)`: `struct fpreg`.
     pub pr_fpregsetsz: u64,
+    /// The osreldate of the FreeBSD release whose layout this follows (14.0).
     pub pr_osreldate: i32,
+    /// The current signal.
     pub pr_cursig: i32,
+    /// The LWP's thread id (its Linux tid).
     pub pr_pid: i32,
+    /// Padding.
     pub _pad1: i32,
+    /// The general registers.
     pub pr_reg: reg,
 }
 

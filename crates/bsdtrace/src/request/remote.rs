@@ -1,50 +1,119 @@
 //! PT_SC_REMOTE: run a system call inside the tracee.
 //!
-//! Classic injection, as gdb and rr do it: at a boundary stop, save the
-//! selected LWP's registers and the 3 bytes at its PC, write `syscall; int3`
-//! there, load the call into the registers (with `orig_rax = -1` so the
-//! kernel's syscall-restart logic leaves the injected PC alone), let only
-//! that LWP run to the int3, take `rax`, and put everything back. The other
-//! LWPs stay stopped throughout. Like FreeBSD, the process is then reported
-//! stopped again (SIGSTOP) and must be waited for.
+//! Syscall injection, done without touching the tracee's memory: at a
+//! boundary stop, save the selected LWP's registers, point its PC at a
+//! `syscall` instruction the process already maps executable (the vDSO's,
+//! else one in its own code), load the call into the registers (with
+//! `orig_rax = -1` so the kernel's syscall-restart logic leaves them alone),
+//! single-step that one instruction with only this LWP running, take `rax`,
+//! and put the registers back. The call runs wherever the PC was, even in a
+//! process stopped by a jump through a bad function pointer, whose PC
+//! nothing can execute at. The other LWPs stay stopped throughout. Like
+//! FreeBSD, the process is then reported stopped again (SIGSTOP) and must
+//! be waited for.
+//!
+//! FreeBSD's boundary stops are where a thread is about to return to user
+//! mode: signal stops, the attach and PT_TRACE_ME first stops, syscall
+//! exits (exec and fork stops included). Linux reports exec and fork
+//! inside the syscall, before its return value is stored: there the LWP is
+//! first run to that syscall's exit stop (which FreeBSD reports as one
+//! stop with the event anyway). A syscall entry is not a boundary: EBUSY.
+//!
+//! Calls that do not return, as on FreeBSD: `exit`/`exit_group` answer
+//! `sr_error` 0 and leave the LWP at its exit (PTRACE_EVENT_EXIT) stop, so
+//! that its status reaches the tracer's wait once it is continued; a
+//! successful `execve` answers EJUSTRETURN and leaves the LWP in the new
+//! image, at its exec event stop, before its first instruction.
 
 use crate::abi;
-use crate::engine::{Event, LinuxState, LinuxStop, ScState, Target, Tracer};
+use crate::engine::{Event, LinuxState, LinuxStop, Lwpid, Pid, ScState, SigProbe, Target, Tracer};
 use crate::error::{Errno, Result};
-use crate::sys;
+use crate::sys::{self, Tid};
+
+/// How an injected call ended.
+enum Outcome {
+    /// It returned `rax`; the LWP sits in its single step's SIGTRAP stop.
+    Returned(u64),
+    /// It ended the thread: the LWP is at its PTRACE_EVENT_EXIT stop.
+    Exiting,
+    /// execve succeeded: the LWP, now `tid` (a non-leader took the pid), is
+    /// at its PTRACE_EVENT_EXEC stop in the new image.
+    Execed { tid: Tid },
+}
+
+/// What the selected LWP's stop was before the call, put back after it:
+/// the engine may have seen the call's own events (a remote clone or fork
+/// makes the LWP report it), which must not replace the stop the tracer
+/// is looking at.
+struct Before {
+    linux: LinuxState,
+    event: Option<Event>,
+    siginfo: Option<sys::siginfo_t>,
+    resume_sig: i32,
+    pending: bool,
+}
+
+/// Where the selected LWP is stopped, for PT_SC_REMOTE.
+#[derive(PartialEq)]
+enum Place {
+    /// About to return to user mode.
+    Boundary,
+    /// At an event Linux reports inside a syscall (exec, fork, clone,
+    /// vfork done): a boundary once the syscall has returned.
+    InSyscall,
+}
+
+/// AT_SYSINFO_EHDR: the vDSO's ELF header.
+const AT_SYSINFO_EHDR: u64 = 33;
+/// How much of the process's own code is searched for a `syscall`
+/// instruction when it has no vDSO.
+const TEXT_SEARCH_LIMIT: usize = 16 << 20;
 
 impl Tracer {
     /// PT_SC_REMOTE: execute syscall `nr` with `args` (at most 8; x86_64
     /// uses 6) in the selected LWP. The syscall's own failure is in
-    /// `sr_error`; EBUSY unless stopped at a boundary (not inside a syscall).
+    /// `sr_error`; a successful execve gives EJUSTRETURN, an exit 0. EBUSY
+    /// unless stopped at a boundary (not at a syscall entry); EFAULT if the
+    /// process maps no `syscall` instruction it can execute.
     pub fn remote_syscall(&mut self, t: Target, nr: u64, args: &[u64]) -> Result<abi::ptrace_sc_ret> {
         let (pid, tid) = self.stopped(t)?;
         if args.len() > 8 {
             return Err(Errno::EINVAL.into());
         }
         let l = self.procs[&pid].lwp(tid).expect("live");
-        let boundary = match l.linux {
-            LinuxState::Stopped(LinuxStop::Signal) | LinuxState::Stopped(LinuxStop::Group) => true,
-            LinuxState::Stopped(LinuxStop::Syscall) => l.sc == ScState::Out,
-            LinuxState::Stopped(LinuxStop::Event) => {
-                matches!(l.event, None | Some(Event::Attach) | Some(Event::Interrupt) | Some(Event::Child) | Some(Event::Born))
-            }
-            _ => false,
+        let place = match (l.linux, l.sc) {
+            (LinuxState::Stopped(LinuxStop::Signal | LinuxStop::Group), _) => Place::Boundary,
+            (LinuxState::Stopped(LinuxStop::Syscall), ScState::Out) => Place::Boundary,
+            (LinuxState::Stopped(LinuxStop::Event), ScState::In) => Place::InSyscall,
+            (LinuxState::Stopped(LinuxStop::Event), _) => Place::Boundary,
+            _ => return Err(Errno::EBUSY.into()),
         };
-        if !boundary {
-            return Err(Errno::EBUSY.into());
+        let mut late = Vec::new();
+        if place == Place::InSyscall {
+            self.run_to_syscall_exit(pid, tid, &mut late)?;
         }
-        // (Fetched now if it was left in the kernel: the injection's own
-        // trap replaces the kernel's record.)
-        let orig_siginfo = l.stop_siginfo();
-        let was_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
+        let p = &self.procs[&pid];
+        let l = p.lwp(tid).expect("live");
+        let before = Before {
+            linux: l.linux,
+            event: l.event,
+            // (Fetched now if it was left in the kernel: the injection's
+            // own trap replaces the kernel's record.)
+            siginfo: l.stop_siginfo(),
+            resume_sig: l.resume_sig,
+            pending: p.pending.contains(&tid),
+        };
         let saved = self.linux_regs(pid, tid)?;
-        let pc = saved.rip;
-        let mut code = [0u8; 3];
-        self.read_memory(Target::Lwp(crate::Lwpid(tid)), pc, &mut code).map_err(|_| Errno::EFAULT)?;
-        self.write_memory(Target::Lwp(crate::Lwpid(tid)), pc, &[0x0f, 0x05, 0xcc]).map_err(|_| Errno::EFAULT)?;
+        let site = match self.syscall_site(pid, tid) {
+            Ok(site) => site,
+            Err(e) => {
+                self.resend(pid, tid, &late);
+                return Err(e.into());
+            }
+        };
         let mut r = saved;
         let a = |i: usize| args.get(i).copied().unwrap_or(0);
+        r.rip = site;
         r.rax = nr;
         r.orig_rax = u64::MAX;
         r.rdi = a(0);
@@ -53,64 +122,339 @@ impl Tracer {
         r.r10 = a(3);
         r.r8 = a(4);
         r.r9 = a(5);
-        let result = sys::setregs(tid, &r).and_then(|_| self.run_until_trap(tid));
-        // Put everything back, whatever happened.
-        let _ = self.write_memory(Target::Lwp(crate::Lwpid(tid)), pc, &code);
-        let _ = sys::setregs(tid, &saved);
-        let (rax, late_signals) = result.map_err(|_| Errno::ESRCH)?;
-        let p = self.procs.get_mut(&pid).expect("checked");
-        let l = p.lwp_mut(tid).expect("live");
-        l.regs = Some(saved);
-        // The LWP now sits in the int3's signal-delivery-stop: resuming it
-        // later with the original signal must deliver that signal.
-        l.linux = LinuxState::Stopped(LinuxStop::Signal);
-        if was_signal_stop {
-            if let Some(si) = orig_siginfo {
-                let _ = sys::set_siginfo(tid, &si);
+        let exec = nr == libc::SYS_execve as u64 || nr == libc::SYS_execveat as u64;
+        // An execve kills the other threads; Linux may stop each at its
+        // exit (kernels before 5.19 do), which only a wait for any child
+        // sees and must let go, or the execve waits for them forever.
+        let wait_any = exec && self.procs[&pid].live_lwps().nth(1).is_some();
+        let outcome = sys::setregs(tid, &r).and_then(|_| self.step_syscall(pid, tid, exec, wait_any, &mut late));
+        let mut ret = abi::ptrace_sc_ret::default();
+        match outcome {
+            Ok(Outcome::Returned(rax)) => {
+                self.after_return(pid, tid, &saved, &before);
+                let v = rax as i64;
+                if (-4095..0).contains(&v) {
+                    ret.sr_error = (-v) as i32;
+                } else {
+                    ret.sr_retval[0] = v;
+                }
+                self.resend(pid, tid, &late);
+            }
+            Ok(Outcome::Exiting) => {
+                let p = self.procs.get_mut(&pid).expect("checked");
+                if !before.pending {
+                    p.pending.retain(|x| *x != tid);
+                }
+                let l = p.lwp_mut(tid).expect("live");
+                l.event = before.event;
+                l.siginfo = before.siginfo;
+                l.siginfo_lazy = false;
+                l.linux = LinuxState::Stopped(LinuxStop::Exit);
+                l.resume_sig = 0;
+                l.regs = None;
+                l.sc_info.clear();
+                for &s in &late {
+                    self.procs.get_mut(&pid).expect("checked").injected |= 1 << (s - 1);
+                    let _ = sys::kill(pid.0, s);
+                }
+            }
+            Ok(Outcome::Execed { tid: new }) => {
+                let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+                l.siginfo = before.siginfo;
+                l.siginfo_lazy = false;
+                self.after_exec(pid, tid, new);
+                ret.sr_error = abi::EJUSTRETURN;
+                self.resend(pid, new, &late);
+            }
+            Err(Errno::EFAULT) => {
+                // Executing at the site faulted (the program unmapped it):
+                // nothing ran; the LWP sits in that fault's signal stop.
+                self.after_return(pid, tid, &saved, &before);
+                self.resend(pid, tid, &late);
+                return Err(Errno::EFAULT.into());
+            }
+            Err(e) => {
+                // The thread died under us; its exit went to the engine.
+                let _ = sys::setregs(tid, &saved);
+                return Err(e.into());
             }
         }
-        if l.siginfo_lazy {
-            l.siginfo = orig_siginfo;
-            l.siginfo_lazy = false;
-        }
-        for s in late_signals {
-            p.injected |= 1 << (s - 1);
-            let _ = sys::tgkill(pid.0, tid, s);
-        }
         // FreeBSD: the process is reported stopped again (SIGSTOP).
+        let p = self.procs.get_mut(&pid).expect("checked");
         p.restop = true;
         p.state = crate::engine::ProcState::Stopped { waited: false };
         self.ready.push_back(pid);
-        let mut ret = abi::ptrace_sc_ret::default();
-        let v = rax as i64;
-        if (-4095..0).contains(&v) {
-            ret.sr_error = (-v) as i32;
-        } else {
-            ret.sr_retval[0] = v;
-        }
         Ok(ret)
     }
 
-    /// Let one stopped LWP run until it traps; signals that arrive meanwhile
-    /// are set aside (returned) to be re-sent afterwards.
-    fn run_until_trap(&mut self, tid: sys::Tid) -> std::result::Result<(u64, Vec<i32>), Errno> {
-        let mut late = vec![];
-        sys::resume(sys::PTRACE_CONT, tid, 0)?;
+    /// Put the registers and the stop back after a call that returned.
+    /// The LWP is in a SIGTRAP signal-delivery-stop now: resuming it later
+    /// with the original stop's signal must deliver that signal, with its
+    /// siginfo.
+    fn after_return(&mut self, pid: Pid, tid: Tid, saved: &sys::user_regs_struct, before: &Before) {
+        let _ = sys::setregs(tid, saved);
+        if before.linux == LinuxState::Stopped(LinuxStop::Signal) {
+            if let Some(si) = before.siginfo {
+                let _ = sys::set_siginfo(tid, &si);
+            }
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
+        if !before.pending {
+            p.pending.retain(|x| *x != tid);
+        }
+        let l = p.lwp_mut(tid).expect("live");
+        l.regs = Some(*saved);
+        l.sc_info.clear();
+        l.event = before.event;
+        l.resume_sig = before.resume_sig;
+        // Back at the user-mode boundary; no syscall exit is outstanding.
+        l.sc = ScState::Out;
+        l.skip_scx = false;
+        // A syscall-exit stop keeps its name (FreeBSD's register convention
+        // at syscall stops goes by it); resuming either stop is the same.
+        l.linux = if before.linux == LinuxState::Stopped(LinuxStop::Syscall) {
+            before.linux
+        } else {
+            LinuxState::Stopped(LinuxStop::Signal)
+        };
+        if l.siginfo_lazy || l.siginfo.is_some() {
+            l.siginfo = before.siginfo;
+            l.siginfo_lazy = false;
+        }
+    }
+
+    /// Signals that arrived during the call, set aside then: queued again,
+    /// marked as ours so that their delivery passes without a stop.
+    fn resend(&mut self, pid: Pid, tid: Tid, late: &[i32]) {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        for &s in late {
+            p.injected |= 1 << (s - 1);
+            let _ = sys::tgkill(pid.0, tid, s);
+        }
+    }
+
+    /// The execve of the selected LWP replaced the image (FreeBSD's
+    /// remote execve): the same bookkeeping as the engine's exec event,
+    /// except that no exec event is reported (the SIGSTOP re-stop is).
+    /// The other threads are dying; their exits are reaped as they come.
+    fn after_exec(&mut self, pid: Pid, old: Tid, new: Tid) {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let i = p.lwps.iter().position(|l| l.tid == old).expect("the caller's LWP");
+        let mut l = p.lwps.remove(i);
+        if new != old {
+            // The leader, gone: its id is ours now.
+            p.lwps.retain(|x| x.tid != new);
+        }
+        for other in p.lwps.iter_mut() {
+            other.linux = LinuxState::Exiting;
+            other.event = None;
+        }
+        l.tid = new;
+        l.linux = LinuxState::Stopped(LinuxStop::Event);
+        // The execve has not returned yet: its exit stop is part of this
+        // stop, as after any exec event.
+        l.sc = ScState::In;
+        l.skip_scx = true;
+        l.resume_sig = 0;
+        l.step = false;
+        l.regs = None;
+        l.sc_info.clear();
+        l.comm = None;
+        l.interrupt_pending = false;
+        l.dbregs_dirty = false;
+        p.lwps.insert(0, l);
+        p.pending.clear();
+        if p.xthread == Some(old) {
+            p.xthread = Some(new);
+        }
+        p.leader_gone = false;
+        p.mem = None;
+        p.sigs = SigProbe::default();
+        p.maps = None;
+        self.tids.remove(&old);
+        self.tids.insert(new, pid);
+    }
+
+    /// From an event stop inside a syscall, run the LWP to that syscall's
+    /// exit stop (the next stop PTRACE_SYSCALL brings), which the engine
+    /// would otherwise have swallowed after the event.
+    fn run_to_syscall_exit(&mut self, pid: Pid, tid: Tid, late: &mut Vec<i32>) -> Result<(), Errno> {
+        sys::resume(sys::PTRACE_SYSCALL, tid, 0).map_err(|_| Errno::ESRCH)?;
         loop {
             let Some((_, st)) = sys::wait4(tid, sys::WALL)? else { continue };
-            if !libc::WIFSTOPPED(st) {
+            if !libc::WIFSTOPPED(st) || (st >> 16) == sys::PTRACE_EVENT_EXIT {
+                // Killed meanwhile: the engine reports it.
+                self.dispatch(tid, st);
                 return Err(Errno::ESRCH);
             }
             let sig = libc::WSTOPSIG(st);
-            if sig == libc::SIGTRAP && st >> 16 == 0 {
-                return Ok((sys::getregs(tid)?.rax, late));
+            if sig == libc::SIGTRAP | 0x80 {
+                break;
             }
-            if st >> 16 == 0 && sig != libc::SIGTRAP {
+            if st >> 16 == 0 {
                 late.push(sig);
             }
-            sys::resume(sys::PTRACE_CONT, tid, 0)?;
+            sys::resume(sys::PTRACE_SYSCALL, tid, 0).map_err(|_| Errno::ESRCH)?;
+        }
+        let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+        l.linux = LinuxState::Stopped(LinuxStop::Syscall);
+        l.sc = ScState::Out;
+        l.skip_scx = false;
+        l.regs = None;
+        l.sc_info.clear();
+        Ok(())
+    }
+
+    /// Single-step the LWP over the `syscall` instruction its registers
+    /// point at. Signals that arrive meanwhile are set aside in `late`.
+    /// `exec`: the call may be an execve, which gives a non-leader the
+    /// leader's id; `wait_any`: an execve in a multithreaded process, whose
+    /// other threads' exits must be collected while it runs.
+    fn step_syscall(&mut self, pid: Pid, tid: Tid, exec: bool, wait_any: bool, late: &mut Vec<i32>) -> Result<Outcome, Errno> {
+        sys::resume(sys::PTRACE_SINGLESTEP, tid, 0)?;
+        let mut target = if wait_any { -1 } else { tid };
+        loop {
+            let flags = if wait_any { self.wait_flags } else { sys::WALL };
+            let (t, st) = match sys::wait4(target, flags) {
+                Ok(Some(x)) => x,
+                Ok(None) => continue,
+                // A non-leader's execve took the leader's id.
+                Err(Errno::ECHILD) if exec && target == tid && tid != pid.0 => {
+                    target = pid.0;
+                    continue;
+                }
+                Err(Errno::ECHILD) => return Err(Errno::ESRCH),
+                Err(e) => return Err(e),
+            };
+            let event = (st >> 16) & 0xff;
+            if t != tid {
+                if t == pid.0 && libc::WIFSTOPPED(st) && event == sys::PTRACE_EVENT_EXEC {
+                    return Ok(Outcome::Execed { tid: t });
+                }
+                self.bystander(pid, t, st);
+                continue;
+            }
+            if !libc::WIFSTOPPED(st) {
+                self.dispatch(t, st);
+                return Err(Errno::ESRCH);
+            }
+            let sig = libc::WSTOPSIG(st);
+            match event {
+                sys::PTRACE_EVENT_EXEC => return Ok(Outcome::Execed { tid }),
+                sys::PTRACE_EVENT_EXIT => {
+                    let status = sys::event_msg(tid).unwrap_or(0) as i32;
+                    if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL {
+                        // Killed from outside, not by the call: the engine
+                        // handles the end of the process as usual.
+                        self.dispatch(t, st);
+                        return Err(Errno::ESRCH);
+                    }
+                    return Ok(Outcome::Exiting);
+                }
+                // New threads and children the call made: the engine
+                // lists them (they report when the process goes on).
+                sys::PTRACE_EVENT_CLONE | sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK => self.dispatch(t, st),
+                0 => {
+                    let code = sys::siginfo(tid).map(|si| sys::si::code(&si)).unwrap_or(0);
+                    if sig == libc::SIGTRAP && code > 0 {
+                        // The step's trap, after the syscall returned.
+                        return Ok(Outcome::Returned(sys::getregs(tid)?.rax));
+                    }
+                    if matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE) && code > 0 {
+                        // Executing the instruction faulted: never retry.
+                        return Err(Errno::EFAULT);
+                    }
+                    late.push(sig);
+                }
+                // Seccomp, interrupt and group-stop traps: go on.
+                _ => {}
+            }
+            sys::resume(sys::PTRACE_SINGLESTEP, tid, 0)?;
         }
     }
+
+    /// A status of another task while an execve runs: the process's other
+    /// threads dying (let go of their exit stops), anything else to the
+    /// engine.
+    fn bystander(&mut self, pid: Pid, t: Tid, st: i32) {
+        let ours = self.tids.get(&t) == Some(&pid);
+        if ours && libc::WIFSTOPPED(st) && (st >> 16) == sys::PTRACE_EVENT_EXIT {
+            let _ = sys::resume(sys::PTRACE_CONT, t, 0);
+            if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(t)) {
+                l.linux = LinuxState::Exiting;
+            }
+            return;
+        }
+        self.dispatch(t, st);
+    }
+
+    /// The address of a `syscall` instruction (0f 05) the process maps
+    /// executable: in the vDSO (Linux's fallback paths of clock_gettime &
+    /// co. have several), else in its own code.
+    fn syscall_site(&mut self, pid: Pid, tid: Tid) -> Result<u64, Errno> {
+        let at = Target::Lwp(Lwpid(tid));
+        let vdso = sys::procfs_stat::auxv(pid.0)
+            .ok()
+            .and_then(|v| v.iter().find(|(k, _)| *k == AT_SYSINFO_EHDR).map(|&(_, base)| base));
+        if let Some(base) = vdso.filter(|&b| b != 0) {
+            if let Some((start, len)) = self.executable_segment(at, base) {
+                let mut text = vec![0u8; len];
+                if self.read_memory(at, start, &mut text).is_ok() {
+                    if let Some(i) = find_syscall(&text) {
+                        return Ok(start + i as u64);
+                    }
+                }
+            }
+        }
+        let maps = sys::procfs::parse_maps(&sys::procfs::maps_text(pid.0, tid)?);
+        let mut searched = 0;
+        for e in maps.iter().filter(|e| e.exec && e.read && e.path != "[vsyscall]") {
+            let mut addr = e.start;
+            while addr < e.end && searched < TEXT_SEARCH_LIMIT {
+                let mut chunk = vec![0u8; ((e.end - addr) as usize).min(1 << 16)];
+                if self.read_memory(at, addr, &mut chunk).is_err() {
+                    break;
+                }
+                if let Some(i) = find_syscall(&chunk) {
+                    return Ok(addr + i as u64);
+                }
+                searched += chunk.len();
+                // Overlap one byte: an instruction may straddle chunks.
+                addr += chunk.len() as u64 - 1;
+            }
+        }
+        Err(Errno::EFAULT)
+    }
+
+    /// The executable PT_LOAD segment of the ELF image whose header is at
+    /// `base` (the vDSO: one mapping of the whole file, so file offset o
+    /// is at `base + o`).
+    fn executable_segment(&mut self, at: Target, base: u64) -> Option<(u64, usize)> {
+        let mut ehdr = [0u8; 64];
+        self.read_memory(at, base, &mut ehdr).ok()?;
+        if &ehdr[..4] != b"\x7fELF" || ehdr[4] != 2 {
+            return None;
+        }
+        let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
+        let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        let (phoff, phentsize, phnum) = (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize);
+        if phentsize < 56 || phnum > 64 {
+            return None;
+        }
+        let mut ph = vec![0u8; phentsize * phnum];
+        self.read_memory(at, base + phoff, &mut ph).ok()?;
+        ph.chunks(phentsize).find_map(|h| {
+            let (p_type, p_flags) = (u32::from_le_bytes(h[0..4].try_into().ok()?), u32::from_le_bytes(h[4..8].try_into().ok()?));
+            const PT_LOAD: u32 = 1;
+            const PF_X: u32 = 1;
+            (p_type == PT_LOAD && p_flags & PF_X != 0).then(|| (base + u64_at(h, 0x08), (u64_at(h, 0x20) as usize).min(1 << 20)))
+        })
+    }
+}
+
+/// Offset of the first `syscall` instruction's bytes in `text`.
+fn find_syscall(text: &[u8]) -> Option<usize> {
+    text.windows(2).position(|w| w == [0x0f, 0x05])
 }
 
 impl Tracer {

@@ -17,10 +17,13 @@ use crate::sys::procfs;
 pub struct VmEntry {
     /// Index of this entry + 1: pass it back to get the next one.
     pub entry: i32,
+    /// The map generation the entry belongs to (PT_VM_TIMESTAMP).
     pub timestamp: i32,
+    /// First address of the mapping.
     pub start: u64,
     /// Last address (inclusive), as FreeBSD reports it.
     pub end: u64,
+    /// Offset of the mapping in its object.
     pub offset: u64,
     /// VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE.
     pub prot: u32,

@@ -19,6 +19,7 @@ pub struct FdInfo {
     pub size: u64,
 }
 
+/// What /proc/self/fdinfo says about one of our descriptors (flags, position).
 pub fn fd_info(fd: RawFd) -> Result<FdInfo, Errno> {
     // SAFETY: F_GETFL takes no argument and touches no memory of ours.
     let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
@@ -57,6 +58,7 @@ pub fn pwrite_all(fd: RawFd, mut buf: &[u8], mut off: u64) -> Result<(), Errno> 
     Ok(())
 }
 
+/// ftruncate(2).
 pub fn ftruncate(fd: RawFd, len: u64) -> Result<(), Errno> {
     // SAFETY: no memory is passed.
     if unsafe { libc::ftruncate64(fd, len as i64) } != 0 {

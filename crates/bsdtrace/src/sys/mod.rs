@@ -17,8 +17,11 @@ pub mod gdbsys;
 pub mod proc;
 pub mod procfs;
 pub mod procfs_stat;
+// Part of the engine rewrite; documented with it.
+#[allow(missing_docs)]
 pub mod wakeup;
 
+/// A Linux thread id.
 pub type Tid = i32;
 
 /// Thread ids as hash keys: std's SipHash showed at every stop, and ids are
@@ -46,67 +49,120 @@ impl std::hash::Hasher for TidHasher {
 pub type TidMap<V> = std::collections::HashMap<Tid, V, std::hash::BuildHasherDefault<TidHasher>>;
 
 // Linux ptrace requests and options (uapi/linux/ptrace.h).
+/// ptrace(2): PTRACE_TRACEME.
 pub const PTRACE_TRACEME: u32 = 0;
+/// ptrace(2): PTRACE_PEEKUSER (the user area: debug registers).
 pub const PTRACE_PEEKUSER: u32 = 3;
+/// ptrace(2): PTRACE_POKEUSER.
 pub const PTRACE_POKEUSER: u32 = 6;
+/// ptrace(2): PTRACE_CONT.
 pub const PTRACE_CONT: u32 = 7;
+/// ptrace(2): PTRACE_KILL.
 pub const PTRACE_KILL: u32 = 8;
+/// ptrace(2): PTRACE_SINGLESTEP.
 pub const PTRACE_SINGLESTEP: u32 = 9;
+/// ptrace(2): PTRACE_GETREGS.
 pub const PTRACE_GETREGS: u32 = 12;
+/// ptrace(2): PTRACE_SETREGS.
 pub const PTRACE_SETREGS: u32 = 13;
+/// ptrace(2): PTRACE_GETFPREGS.
 pub const PTRACE_GETFPREGS: u32 = 14;
+/// ptrace(2): PTRACE_SETFPREGS.
 pub const PTRACE_SETFPREGS: u32 = 15;
+/// ptrace(2): PTRACE_DETACH.
 pub const PTRACE_DETACH: u32 = 17;
+/// ptrace(2): PTRACE_SYSCALL.
 pub const PTRACE_SYSCALL: u32 = 24;
+/// ptrace(2): PTRACE_ARCH_PRCTL (fs/gs base).
 pub const PTRACE_ARCH_PRCTL: u32 = 30;
+/// ptrace(2): PTRACE_SETOPTIONS.
 pub const PTRACE_SETOPTIONS: u32 = 0x4200;
+/// ptrace(2): PTRACE_GETEVENTMSG.
 pub const PTRACE_GETEVENTMSG: u32 = 0x4201;
+/// ptrace(2): PTRACE_GETSIGINFO.
 pub const PTRACE_GETSIGINFO: u32 = 0x4202;
+/// ptrace(2): PTRACE_SETSIGINFO.
 pub const PTRACE_SETSIGINFO: u32 = 0x4203;
+/// ptrace(2): PTRACE_GETREGSET.
 pub const PTRACE_GETREGSET: u32 = 0x4204;
+/// ptrace(2): PTRACE_SETREGSET.
 pub const PTRACE_SETREGSET: u32 = 0x4205;
+/// ptrace(2): PTRACE_SEIZE.
 pub const PTRACE_SEIZE: u32 = 0x4206;
+/// ptrace(2): PTRACE_INTERRUPT.
 pub const PTRACE_INTERRUPT: u32 = 0x4207;
+/// ptrace(2): PTRACE_LISTEN.
 pub const PTRACE_LISTEN: u32 = 0x4208;
+/// ptrace(2): PTRACE_GETSIGMASK.
 pub const PTRACE_GETSIGMASK: u32 = 0x420a;
+/// ptrace(2): PTRACE_GET_SYSCALL_INFO (Linux 5.3).
 pub const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
 
+/// Option: syscall stops report SIGTRAP | 0x80.
 pub const PTRACE_O_TRACESYSGOOD: u32 = 1;
+/// Option: trace fork children.
 pub const PTRACE_O_TRACEFORK: u32 = 1 << 1;
+/// Option: trace vfork children.
 pub const PTRACE_O_TRACEVFORK: u32 = 1 << 2;
+/// Option: trace clone children (threads).
 pub const PTRACE_O_TRACECLONE: u32 = 1 << 3;
+/// Option: stop after exec.
 pub const PTRACE_O_TRACEEXEC: u32 = 1 << 4;
+/// Option: stop when a vfork child releases its parent.
 pub const PTRACE_O_TRACEVFORKDONE: u32 = 1 << 5;
+/// Option: stop at exit.
 pub const PTRACE_O_TRACEEXIT: u32 = 1 << 6;
+/// Option: SIGKILL the tracee when the tracer exits.
 pub const PTRACE_O_EXITKILL: u32 = 1 << 20;
 
+/// Event stop: fork.
 pub const PTRACE_EVENT_FORK: i32 = 1;
+/// Event stop: vfork.
 pub const PTRACE_EVENT_VFORK: i32 = 2;
+/// Event stop: clone.
 pub const PTRACE_EVENT_CLONE: i32 = 3;
+/// Event stop: exec.
 pub const PTRACE_EVENT_EXEC: i32 = 4;
+/// Event stop: vfork done.
 pub const PTRACE_EVENT_VFORK_DONE: i32 = 5;
+/// Event stop: exit.
 pub const PTRACE_EVENT_EXIT: i32 = 6;
+/// Event stop: group stop or PTRACE_INTERRUPT of a seized tracee.
 pub const PTRACE_EVENT_STOP: i32 = 128;
 
+/// `op`: not a syscall stop.
 pub const PTRACE_SYSCALL_INFO_NONE: u8 = 0;
+/// `op`: syscall entry.
 pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = 1;
+/// `op`: syscall exit.
 pub const PTRACE_SYSCALL_INFO_EXIT: u8 = 2;
+/// `op`: seccomp stop.
 pub const PTRACE_SYSCALL_INFO_SECCOMP: u8 = 3;
 
+/// wait4(2): `__WALL`, threads and processes alike.
 pub const WALL: i32 = 0x4000_0000;
+/// wait4(2): `__WNOTHREAD`, only the calling thread's children.
 pub const WNOTHREAD: i32 = 0x2000_0000;
+/// wait4(2): do not block.
 pub const WNOHANG: i32 = libc::WNOHANG;
+/// wait4(2): report stopped children.
 pub const WUNTRACED: i32 = libc::WUNTRACED;
 
 /// Byte offset of `u_debugreg[0]` in `struct user` (x86_64).
 pub const DEBUGREG_OFFSET: usize = 848;
 
+/// PTRACE_GETREGSET: the general registers.
 pub const NT_PRSTATUS: u32 = 1;
+/// PTRACE_GETREGSET: the XSAVE area.
 pub const NT_X86_XSTATE: u32 = 0x202;
 
+/// arch_prctl(2): set the gs base.
 pub const ARCH_SET_GS: u64 = 0x1001;
+/// arch_prctl(2): set the fs base.
 pub const ARCH_SET_FS: u64 = 0x1002;
+/// arch_prctl(2): read the fs base.
 pub const ARCH_GET_FS: u64 = 0x1003;
+/// arch_prctl(2): read the gs base.
 pub const ARCH_GET_GS: u64 = 0x1004;
 
 pub use libc::{siginfo_t, user_fpregs_struct, user_regs_struct};
@@ -115,12 +171,17 @@ pub use libc::{siginfo_t, user_fpregs_struct, user_regs_struct};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SyscallInfo {
+    /// `PTRACE_SYSCALL_INFO_*`.
     pub op: u8,
+    /// Padding.
     pub pad: [u8; 3],
+    /// `AUDIT_ARCH_*` of the call.
     pub arch: u32,
+    /// The instruction pointer.
     pub instruction_pointer: u64,
+    /// The stack pointer.
     pub stack_pointer: u64,
-    /// entry: nr, args[6]; exit: rval (i64), is_error (u8); seccomp: nr, args, ret_data.
+    /// entry: nr, `args[6]`; exit: rval (i64), is_error (u8); seccomp: nr, args, ret_data.
     pub data: [u64; 8],
 }
 
@@ -138,14 +199,17 @@ unsafe fn raw_ptrace(req: u32, tid: Tid, addr: usize, data: usize) -> Result<lib
     check(unsafe { libc::syscall(libc::SYS_ptrace, req as libc::c_long, tid as libc::c_long, addr, data) })
 }
 
+/// PTRACE_SEIZE with `options`.
 pub fn seize(tid: Tid, options: u32) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SEIZE, tid, 0, options as usize).map(drop) }
 }
 
+/// PTRACE_INTERRUPT.
 pub fn interrupt(tid: Tid) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_INTERRUPT, tid, 0, 0).map(drop) }
 }
 
+/// PTRACE_SETOPTIONS.
 pub fn set_options(tid: Tid, options: u32) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETOPTIONS, tid, 0, options as usize).map(drop) }
 }
@@ -155,26 +219,31 @@ pub fn resume(req: u32, tid: Tid, sig: i32) -> Result<(), Errno> {
     unsafe { raw_ptrace(req, tid, 0, sig as usize).map(drop) }
 }
 
+/// PTRACE_DETACH, delivering `sig`.
 pub fn detach(tid: Tid, sig: i32) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_DETACH, tid, 0, sig as usize).map(drop) }
 }
 
+/// PTRACE_TRACEME.
 pub fn traceme() -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_TRACEME, 0, 0, 0).map(drop) }
 }
 
+/// PTRACE_GETEVENTMSG.
 pub fn event_msg(tid: Tid) -> Result<u64, Errno> {
     let mut msg: libc::c_ulong = 0;
     unsafe { raw_ptrace(PTRACE_GETEVENTMSG, tid, 0, &mut msg as *mut _ as usize)? };
     Ok(msg as u64)
 }
 
+/// PTRACE_GETSIGINFO.
 pub fn siginfo(tid: Tid) -> Result<siginfo_t, Errno> {
     let mut si: siginfo_t = unsafe { std::mem::zeroed() };
     unsafe { raw_ptrace(PTRACE_GETSIGINFO, tid, 0, &mut si as *mut _ as usize)? };
     Ok(si)
 }
 
+/// PTRACE_SETSIGINFO.
 pub fn set_siginfo(tid: Tid, si: &siginfo_t) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETSIGINFO, tid, 0, si as *const _ as usize).map(drop) }
 }
@@ -186,6 +255,7 @@ pub fn sigmask(tid: Tid) -> Result<u64, Errno> {
     Ok(mask)
 }
 
+/// ptrace(2): PTRACE_PEEKSIGINFO.
 pub const PTRACE_PEEKSIGINFO: u32 = 0x4209;
 
 /// Signals pending on the thread itself (its private queue), as a bit set:
@@ -210,22 +280,26 @@ pub fn thread_pending(tid: Tid) -> Result<u64, Errno> {
     Ok(bits)
 }
 
+/// PTRACE_GETREGS.
 pub fn getregs(tid: Tid) -> Result<user_regs_struct, Errno> {
     let mut r: user_regs_struct = unsafe { std::mem::zeroed() };
     unsafe { raw_ptrace(PTRACE_GETREGS, tid, 0, &mut r as *mut _ as usize)? };
     Ok(r)
 }
 
+/// PTRACE_SETREGS.
 pub fn setregs(tid: Tid, r: &user_regs_struct) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETREGS, tid, 0, r as *const _ as usize).map(drop) }
 }
 
+/// PTRACE_GETFPREGS.
 pub fn getfpregs(tid: Tid) -> Result<user_fpregs_struct, Errno> {
     let mut r: user_fpregs_struct = unsafe { std::mem::zeroed() };
     unsafe { raw_ptrace(PTRACE_GETFPREGS, tid, 0, &mut r as *mut _ as usize)? };
     Ok(r)
 }
 
+/// PTRACE_SETFPREGS.
 pub fn setfpregs(tid: Tid, r: &user_fpregs_struct) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETFPREGS, tid, 0, r as *const _ as usize).map(drop) }
 }
@@ -237,17 +311,20 @@ pub fn getregset(tid: Tid, nt: u32, buf: &mut [u8]) -> Result<usize, Errno> {
     Ok(iov.iov_len)
 }
 
+/// PTRACE_SETREGSET of note type `nt`.
 pub fn setregset(tid: Tid, nt: u32, buf: &[u8]) -> Result<(), Errno> {
     let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() };
     unsafe { raw_ptrace(PTRACE_SETREGSET, tid, nt as usize, &mut iov as *mut _ as usize).map(drop) }
 }
 
+/// PTRACE_PEEKUSER at `offset` of the user area.
 pub fn peekuser(tid: Tid, offset: usize) -> Result<u64, Errno> {
     let mut v: u64 = 0;
     unsafe { raw_ptrace(PTRACE_PEEKUSER, tid, offset, &mut v as *mut _ as usize)? };
     Ok(v)
 }
 
+/// PTRACE_POKEUSER at `offset` of the user area.
 pub fn pokeuser(tid: Tid, offset: usize, value: u64) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_POKEUSER, tid, offset, value as usize).map(drop) }
 }
@@ -260,6 +337,7 @@ pub fn arch_prctl(tid: Tid, code: u64, value: u64) -> Result<u64, Errno> {
     Ok(v)
 }
 
+/// PTRACE_GET_SYSCALL_INFO.
 pub fn syscall_info(tid: Tid) -> Result<SyscallInfo, Errno> {
     let mut info = SyscallInfo::default();
     unsafe {
@@ -360,26 +438,32 @@ pub fn waitid_peek(options: i32) -> Result<Option<Tid>, Errno> {
     }
 }
 
+/// tgkill(2).
 pub fn tgkill(tgid: i32, tid: Tid, sig: i32) -> Result<(), Errno> {
     check(unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) }).map(drop)
 }
 
+/// kill(2).
 pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
     check(unsafe { libc::kill(pid, sig) } as libc::c_long).map(drop)
 }
 
+/// getpid(2).
 pub fn getpid() -> i32 {
     unsafe { libc::getpid() }
 }
 
+/// gettid(2).
 pub fn gettid() -> Tid {
     unsafe { libc::syscall(libc::SYS_gettid) as Tid }
 }
 
+/// geteuid(2).
 pub fn geteuid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// getuid(2).
 pub fn getuid() -> u32 {
     unsafe { libc::getuid() }
 }
@@ -421,6 +505,7 @@ pub fn self_write(dst: usize, src: &[u8]) -> Result<(), Errno> {
     }
 }
 
+/// open(2), close-on-exec.
 pub fn open(path: &str, flags: i32) -> Result<OwnedFd, Errno> {
     let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
     let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) };
@@ -430,6 +515,7 @@ pub fn open(path: &str, flags: i32) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// pread(2).
 pub fn pread(fd: &OwnedFd, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
     loop {
         let r = unsafe { libc::pread64(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off as i64) };
@@ -440,6 +526,7 @@ pub fn pread(fd: &OwnedFd, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
     }
 }
 
+/// pwrite(2).
 pub fn pwrite(fd: &OwnedFd, buf: &[u8], off: u64) -> Result<usize, Errno> {
     loop {
         let r = unsafe { libc::pwrite64(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), off as i64) };
@@ -457,6 +544,7 @@ pub fn own_sigmask() -> u64 {
     sigset_to_bits(&set)
 }
 
+/// The first 64 signals of a `sigset_t`, bit N-1 for signal N.
 pub fn sigset_to_bits(set: &libc::sigset_t) -> u64 {
     let mut bits = 0u64;
     for sig in 1..=64 {
@@ -467,6 +555,7 @@ pub fn sigset_to_bits(set: &libc::sigset_t) -> u64 {
     bits
 }
 
+/// The `sigset_t` of a 64-bit mask.
 pub fn bits_to_sigset(bits: u64) -> libc::sigset_t {
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     unsafe { libc::sigemptyset(&mut set) };
@@ -485,6 +574,7 @@ pub fn zeroed_lwpinfo() -> crate::abi::ptrace_lwpinfo {
     unsafe { std::mem::zeroed() }
 }
 
+/// An all-zero `siginfo_t`.
 pub fn zeroed_siginfo() -> siginfo_t {
     unsafe { std::mem::zeroed() }
 }
@@ -543,18 +633,23 @@ pub mod si {
     fn raw_mut(si: &mut siginfo_t) -> &mut Raw {
         unsafe { &mut *(si as *mut siginfo_t as *mut Raw) }
     }
+    /// `si_signo`.
     pub fn signo(si: &siginfo_t) -> i32 {
         raw(si).signo
     }
+    /// `si_code`.
     pub fn code(si: &siginfo_t) -> i32 {
         raw(si).code
     }
+    /// `si_errno`.
     pub fn errno(si: &siginfo_t) -> i32 {
         raw(si).errno
     }
+    /// `si_pid`.
     pub fn pid(si: &siginfo_t) -> i32 {
         raw(si).a
     }
+    /// `si_uid`.
     pub fn uid(si: &siginfo_t) -> u32 {
         raw(si).b
     }
@@ -564,9 +659,11 @@ pub mod si {
         // si_addr sits where pid/uid are for kill-type signals.
         (r.a as u32 as u64) | ((r.b as u64) << 32)
     }
+    /// `si_status` (SIGCHLD).
     pub fn status(si: &siginfo_t) -> i32 {
         raw(si).c as i32
     }
+    /// Fill in signo, code, pid and uid (what kill(2) would).
     pub fn set(si: &mut siginfo_t, signo: i32, code: i32, pid: i32, uid: u32) {
         let r = raw_mut(si);
         r.signo = signo;
@@ -574,6 +671,7 @@ pub mod si {
         r.a = pid;
         r.b = uid;
     }
+    /// Set `si_code`.
     pub fn set_code(si: &mut siginfo_t, code: i32) {
         raw_mut(si).code = code;
     }
@@ -612,7 +710,19 @@ pub fn fork_exec_gated(
         unsafe {
             libc::close(fds[1]);
             let mut b = 0u8;
-            while libc::read(fds[0], (&mut b as *mut u8).cast(), 1) < 0 {}
+            let mut r;
+            loop {
+                r = libc::read(fds[0], (&mut b as *mut u8).cast(), 1);
+                if r >= 0 {
+                    break;
+                }
+            }
+            if r == 0 {
+                // EOF, not the byte: the tracer died before it seized us.
+                // Running the program untraced would outlive a tracer whose
+                // tracees die with it (issue 11, R3).
+                libc::_exit(127);
+            }
             // Rust programs start with SIGPIPE ignored; the program must not
             // inherit that.
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -644,11 +754,17 @@ pub fn fork_exec_gated(
     Ok((pid, unsafe { OwnedFd::from_raw_fd(fds[1]) }))
 }
 
+/// seccomp(2): install a BPF filter.
 pub const SECCOMP_SET_MODE_FILTER: u32 = 1;
+/// Filter verdict: stop for the tracer.
 pub const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+/// Filter verdict: allow.
 pub const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+/// `arch` of x86-64 system calls.
 pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// Option: stop at SECCOMP_RET_TRACE.
 pub const PTRACE_O_TRACESECCOMP: u32 = 1 << 7;
+/// Event stop: SECCOMP_RET_TRACE.
 pub const PTRACE_EVENT_SECCOMP: i32 = 7;
 
 /// A classic-BPF seccomp program: SECCOMP_RET_TRACE for the syscall numbers
@@ -689,6 +805,7 @@ pub fn release_gate(gate: OwnedFd) {
 }
 
 
+/// getpgid(2).
 pub fn getpgid(pid: i32) -> Result<i32, Errno> {
     let r = unsafe { libc::getpgid(pid) };
     if r < 0 {
@@ -714,18 +831,22 @@ pub fn is_child(pid: i32, scope: i32) -> bool {
     !(r == -1 && Errno::last() == Errno::ECHILD)
 }
 
+/// getppid(2).
 pub fn getppid() -> i32 {
     unsafe { libc::getppid() }
 }
 
+/// getegid(2).
 pub fn getegid() -> u32 {
     unsafe { libc::getegid() }
 }
 
+/// An all-zero `user_fpregs_struct`.
 pub fn zeroed_fpregs() -> user_fpregs_struct {
     unsafe { std::mem::zeroed() }
 }
 
+/// An all-zero `user_regs_struct`.
 pub fn zeroed_regs() -> user_regs_struct {
     unsafe { std::mem::zeroed() }
 }
@@ -782,4 +903,102 @@ pub fn copy_from_bytes<T: Copy>(b: &[u8], v: &mut T) {
     let n = std::mem::size_of::<T>().min(b.len());
     // SAFETY: T is an integer-only repr(C) struct: every byte pattern is valid.
     unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), v as *mut T as *mut u8, n) };
+}
+
+/// A non-blocking, close-on-exec eventfd.
+pub fn eventfd() -> Result<OwnedFd, Errno> {
+    // SAFETY: plain syscall; the descriptor is fresh and ours.
+    let fd = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Make an eventfd readable.
+pub fn eventfd_signal(fd: &OwnedFd) {
+    let v = 1u64;
+    // SAFETY: an 8-byte write to an eventfd we own.
+    unsafe { libc::write(fd.as_raw_fd(), (&v as *const u64).cast(), 8) };
+}
+
+/// Make an eventfd unreadable again (non-blocking read of its count).
+pub fn eventfd_clear(fd: &OwnedFd) {
+    let mut v = 0u64;
+    // SAFETY: an 8-byte read from an eventfd we own.
+    unsafe { libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
+}
+
+/// A thread of ours with every signal blocked, so the program's
+/// process-directed signals and their handlers never land on it. The mask
+/// is set in the spawning thread around the spawn, so the new thread starts
+/// with it: blocking from inside leaves a window in which a handler (a
+/// SIGCHLD handler calling waitpid) could run on it before Rust has set it
+/// up ("current thread handle already set during thread spawn").
+pub fn spawn_quiet<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<std::thread::JoinHandle<T>, Errno> {
+    // SAFETY: fully initialised sets, applied to this thread only, and the
+    // old mask is put back before returning.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+    }
+    let r = std::thread::Builder::new().name(name.into()).spawn(f);
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+    r.map_err(Errno::from)
+}
+
+/// Does the calling process have a child that `sel` selects (wait4's pid
+/// argument: -1 any, > 0 that one, 0 our group, < -1 that group), whatever
+/// its state, other than `except` (the engine's doorbell)? Read from
+/// /proc: `waitid` cannot answer, since it counts every tracee of every
+/// thread (the engine's doorbell among them) as a child. Only asked when
+/// the engine traces nothing the wait could name.
+pub fn has_child(sel: i32, except: Option<Tid>) -> bool {
+    let me = getpid();
+    if sel > 0 {
+        return Some(sel) != except && procfs::status(sel).is_ok_and(|s| s.ppid == me && s.tgid == sel);
+    }
+    let mine = getpgid(0).unwrap_or(-1);
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{me}/task")) else { return true };
+    for t in tasks.flatten() {
+        let Ok(list) = std::fs::read_to_string(t.path().join("children")) else { continue };
+        for c in list.split_whitespace().filter_map(|c| c.parse::<i32>().ok()) {
+            let selected = match sel {
+                -1 => true,
+                0 => getpgid(c).ok() == Some(mine),
+                g => getpgid(c).ok() == Some(-g),
+            };
+            if Some(c) != except && selected {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `waitid(P_ALL, WNOWAIT | options)` over every child and tracee of the
+/// process: the next one with a status, as (pid or tid, si_code), without
+/// reaping it; `None` when WNOHANG found nothing or there is no child.
+pub fn waitid_peek_all(options: i32) -> Result<Option<(Tid, i32)>, Errno> {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: plain syscall with a valid out-pointer.
+        let r = unsafe {
+            libc::syscall(libc::SYS_waitid, libc::P_ALL, 0, &mut si as *mut siginfo_t, options | libc::WNOWAIT, 0usize)
+        };
+        match check(r) {
+            Ok(_) => {
+                // SAFETY: waitid filled the SIGCHLD member (or left it zero).
+                let pid = unsafe { si.si_pid() };
+                return Ok((pid != 0).then_some((pid, si.si_code)));
+            }
+            Err(Errno::EINTR) => continue,
+            Err(Errno::ECHILD) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
 }

@@ -8,17 +8,29 @@
 use crate::error::Errno;
 
 // prctl(2) options (uapi/linux/prctl.h).
+/// prctl(2): set the parent-death signal.
 pub const PR_SET_PDEATHSIG: i32 = 1;
+/// prctl(2): read the parent-death signal.
 pub const PR_GET_PDEATHSIG: i32 = 2;
+/// prctl(2): read the dumpable flag.
 pub const PR_GET_DUMPABLE: i32 = 3;
+/// prctl(2): set the dumpable flag.
 pub const PR_SET_DUMPABLE: i32 = 4;
+/// prctl(2): become (or stop being) a child subreaper.
 pub const PR_SET_CHILD_SUBREAPER: i32 = 36;
+/// prctl(2): whether the caller is a child subreaper.
 pub const PR_GET_CHILD_SUBREAPER: i32 = 37;
+/// prctl(2): set no_new_privs (irreversible).
 pub const PR_SET_NO_NEW_PRIVS: i32 = 38;
+/// prctl(2): read no_new_privs.
 pub const PR_GET_NO_NEW_PRIVS: i32 = 39;
+/// prctl(2): memory-deny-write-execute.
 pub const PR_SET_MDWE: i32 = 65;
+/// prctl(2): read the memory-deny-write-execute flags.
 pub const PR_GET_MDWE: i32 = 66;
+/// PR_SET_MDWE: refuse mappings that become executable after being writable.
 pub const PR_MDWE_REFUSE_EXEC_GAIN: u64 = 1;
+/// PR_SET_MDWE: do not pass the setting to children.
 pub const PR_MDWE_NO_INHERIT: u64 = 2;
 
 /// personality(2) flag that disables address-space randomisation at exec.
@@ -28,9 +40,12 @@ pub const PER_QUERY: u32 = 0xffff_ffff;
 
 /// Host syscall numbers, for running these calls inside another process.
 pub const SYS_PRCTL: i64 = libc::SYS_prctl;
+/// The personality(2) system call number.
 pub const SYS_PERSONALITY: i64 = libc::SYS_personality;
 
+/// The CAP_SYS_RAWIO capability number.
 pub const CAP_SYS_RAWIO: u32 = 17;
+/// The CAP_SYS_RESOURCE capability number.
 pub const CAP_SYS_RESOURCE: u32 = 24;
 
 fn check(r: libc::c_int) -> Result<libc::c_int, Errno> {
@@ -139,12 +154,15 @@ pub fn has_cap(cap: u32) -> bool {
     word < 2 && data[word].effective & (1 << bit) != 0
 }
 
+/// getuid(2).
 pub fn getuid() -> u32 {
     unsafe { libc::getuid() }
 }
+/// getgid(2).
 pub fn getgid() -> u32 {
     unsafe { libc::getgid() }
 }
+/// getegid(2).
 pub fn getegid() -> u32 {
     unsafe { libc::getegid() }
 }
@@ -175,10 +193,15 @@ fn proc_err(e: std::io::Error) -> Errno {
 /// The fields of /proc/PID/stat procctl needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stat {
+    /// Field 1: the process id.
     pub pid: i32,
+    /// Field 3: the state letter (R, S, D, T, t, Z, X...).
     pub state: char,
+    /// Field 4: the parent.
     pub ppid: i32,
+    /// Field 5: the process group.
     pub pgrp: i32,
+    /// Field 9: the kernel's PF_* flags.
     pub flags: u64,
     /// Clock ticks since boot; with the pid it names one process instance.
     pub starttime: u64,
@@ -203,11 +226,13 @@ impl Stat {
     }
 }
 
+/// /proc/PID/stat, parsed.
 pub fn stat(pid: i32) -> Result<Stat, Errno> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(proc_err)?;
     parse_stat(&text).ok_or(Errno::ESRCH)
 }
 
+/// Parse the text of a /proc/PID/stat file (the command name may hold spaces and parentheses).
 pub fn parse_stat(text: &str) -> Option<Stat> {
     let (head, rest) = text.rsplit_once(')')?;
     let pid = head.split_whitespace().next()?.parse().ok()?;
@@ -244,6 +269,7 @@ pub fn children(pid: i32) -> Result<Vec<i32>, Errno> {
     Ok(out)
 }
 
+/// /proc/PID/oom_score_adj.
 pub fn oom_score_adj(pid: i32) -> Result<i32, Errno> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj")).map_err(proc_err)?;
     s.trim().parse().map_err(|_| Errno::EIO)

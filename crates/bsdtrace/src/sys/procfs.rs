@@ -14,19 +14,33 @@ fn read(path: &str) -> Result<String, Errno> {
 /// Selected fields of /proc/PID/status.
 #[derive(Clone, Debug, Default)]
 pub struct Status {
+    /// `Name`: the command name.
     pub name: String,
+    /// `State`: the state letter.
     pub state: char,
+    /// `Tgid`: the process (thread group) id.
     pub tgid: i32,
+    /// `PPid`: the parent.
     pub ppid: i32,
+    /// `TracerPid`: the tracer, 0 if none.
     pub tracer_pid: i32,
+    /// `Uid`: real, effective, saved, file-system.
     pub uid: [u32; 4],
+    /// `Gid`: real, effective, saved, file-system.
     pub gid: [u32; 4],
+    /// `Threads`: the number of threads.
     pub threads: u32,
+    /// `SigPnd`: signals pending for the thread.
     pub sig_pnd: u64,
+    /// `ShdPnd`: signals pending for the process.
     pub shd_pnd: u64,
+    /// `SigBlk`: blocked signals.
     pub sig_blk: u64,
+    /// `SigIgn`: ignored signals.
     pub sig_ign: u64,
+    /// `SigCgt`: caught signals.
     pub sig_cgt: u64,
+    /// `NoNewPrivs`.
     pub no_new_privs: bool,
 }
 
@@ -42,6 +56,7 @@ fn hex(v: &str) -> u64 {
     u64::from_str_radix(v.trim(), 16).unwrap_or(0)
 }
 
+/// Parse a status file at `path` (/proc/PID/status or a task's).
 pub fn status_path(path: &str) -> Result<Status, Errno> {
     let text = read(path)?;
     let mut s = Status::default();
@@ -69,10 +84,12 @@ pub fn status_path(path: &str) -> Result<Status, Errno> {
     Ok(s)
 }
 
+/// /proc/PID/status.
 pub fn status(pid: i32) -> Result<Status, Errno> {
     status_path(&format!("/proc/{pid}/status"))
 }
 
+/// /proc/PID/task/TID/status.
 pub fn task_status(pid: i32, tid: i32) -> Result<Status, Errno> {
     status_path(&format!("/proc/{pid}/task/{tid}/status"))
 }
@@ -85,6 +102,7 @@ pub fn tasks(pid: i32) -> Result<Vec<i32>, Errno> {
     Ok(v)
 }
 
+/// /proc/PID/task/TID/comm: the thread's name, without the newline.
 pub fn comm(pid: i32, tid: i32) -> Result<String, Errno> {
     Ok(read(&format!("/proc/{pid}/task/{tid}/comm"))?.trim_end_matches('\n').to_string())
 }
@@ -127,15 +145,25 @@ pub fn is_kernel_thread(pid: i32) -> Result<bool, Errno> {
 /// One line of /proc/PID/maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapEntry {
+    /// First address.
     pub start: u64,
+    /// End address (exclusive, as /proc prints it).
     pub end: u64,
+    /// `r`: readable.
     pub read: bool,
+    /// `w`: writable.
     pub write: bool,
+    /// `x`: executable.
     pub exec: bool,
+    /// `s` (shared) rather than `p` (private).
     pub shared: bool,
+    /// Offset in the file.
     pub offset: u64,
+    /// The file's device, major number.
     pub dev_major: u32,
+    /// The file's device, minor number.
     pub dev_minor: u32,
+    /// The file's inode; 0 for anonymous memory.
     pub inode: u64,
     /// The path column: a file path, `[heap]`-style pseudo name, or empty.
     pub path: String,

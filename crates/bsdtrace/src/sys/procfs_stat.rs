@@ -53,22 +53,31 @@ pub struct Stat {
     pub comm: String,
     /// (3) R S D T t Z X I P W ...
     pub state: char,
+    /// Field 4: the parent.
     pub ppid: i32,
+    /// Field 5: the process group.
     pub pgrp: i32,
+    /// Field 6: the session.
     pub session: i32,
     /// (7) controlling terminal device (0: none).
     pub tty_nr: u32,
+    /// Field 8: the foreground process group of the terminal, -1 without one.
     pub tpgid: i32,
     /// (9) PF_* flags.
     pub flags: u64,
+    /// Field 10: minor faults (page reclaims).
     pub minflt: u64,
+    /// Field 12: major faults.
     pub majflt: u64,
     /// (14, 15) in clock ticks.
     pub utime: u64,
+    /// Field 15: system time, in clock ticks.
     pub stime: u64,
     /// (18) kernel priority minus 100 (MAX_RT_PRIO).
     pub priority: i64,
+    /// Field 19: the nice value.
     pub nice: i64,
+    /// Field 20: the number of threads.
     pub num_threads: i64,
     /// (39) CPU last run on.
     pub processor: i32,
@@ -81,6 +90,7 @@ impl Stat {
     }
 }
 
+/// Parse the text of a stat file (the command name may hold spaces and parentheses).
 pub fn parse_stat(text: &str) -> Option<Stat> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
@@ -111,6 +121,7 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     })
 }
 
+/// /proc/PID/stat, or /proc/PID/task/TID/stat with `tid`.
 pub fn stat(pid: i32, tid: Option<i32>) -> Result<Stat, Errno> {
     parse_stat(&read_text(&format!("{}/stat", task_dir(pid, tid)))?).ok_or(Errno::ESRCH)
 }
@@ -118,16 +129,23 @@ pub fn stat(pid: i32, tid: Option<i32>) -> Result<Stat, Errno> {
 /// The fields of /proc/PID/status procstat uses that `procfs::Status` lacks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatusExtra {
+    /// `Umask`, absent on kernels before 4.7.
     pub umask: Option<u32>,
+    /// `Groups`: the supplementary groups.
     pub groups: Vec<u32>,
+    /// `Cpus_allowed_list`, as the kernel prints it (`0-3,6`).
     pub cpus_allowed_list: String,
+    /// `Seccomp`: 0 off, 1 strict, 2 filter.
     pub seccomp: u32,
     /// VmHWM in KiB (peak resident set).
     pub vm_hwm_kb: u64,
+    /// `voluntary_ctxt_switches`.
     pub voluntary_ctxt_switches: u64,
+    /// `nonvoluntary_ctxt_switches`.
     pub nonvoluntary_ctxt_switches: u64,
 }
 
+/// Parse the text of a status file for [`StatusExtra`].
 pub fn parse_status_extra(text: &str) -> StatusExtra {
     let mut s = StatusExtra::default();
     for line in text.lines() {
@@ -147,6 +165,7 @@ pub fn parse_status_extra(text: &str) -> StatusExtra {
     s
 }
 
+/// The [`StatusExtra`] of a process, or of a thread with `tid`.
 pub fn status_extra(pid: i32, tid: Option<i32>) -> Result<StatusExtra, Errno> {
     Ok(parse_status_extra(&read_text(&format!("{}/status", task_dir(pid, tid)))?))
 }
@@ -160,10 +179,12 @@ pub fn split_nul(b: &[u8]) -> Vec<String> {
     b.split(|&c| c == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
 }
 
+/// /proc/PID/cmdline, split at the NULs.
 pub fn cmdline(pid: i32) -> Result<Vec<String>, Errno> {
     Ok(split_nul(&read_bytes(&format!("/proc/{pid}/cmdline"))?))
 }
 
+/// /proc/PID/environ, split at the NULs.
 pub fn environ(pid: i32) -> Result<Vec<String>, Errno> {
     Ok(split_nul(&read_bytes(&format!("/proc/{pid}/environ"))?))
 }
@@ -180,10 +201,13 @@ pub fn auxv(pid: i32) -> Result<Vec<(u64, u64)>, Errno> {
 pub struct Limit {
     /// "Max open files", ...
     pub name: String,
+    /// The soft limit.
     pub soft: Option<u64>,
+    /// The hard limit.
     pub hard: Option<u64>,
 }
 
+/// Parse the text of a limits file.
 pub fn parse_limits(text: &str) -> Vec<Limit> {
     let mut out = Vec::new();
     for line in text.lines().skip(1) {
@@ -201,6 +225,7 @@ pub fn parse_limits(text: &str) -> Vec<Limit> {
     out
 }
 
+/// /proc/PID/limits.
 pub fn limits(pid: i32) -> Result<Vec<Limit>, Errno> {
     Ok(parse_limits(&read_text(&format!("/proc/{pid}/limits"))?))
 }
@@ -213,21 +238,32 @@ pub fn link(path: &str) -> Result<String, Errno> {
 /// What stat(2) through a /proc/PID/fd/N link says the object is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
+    /// A regular file.
     Regular,
+    /// A directory.
     Dir,
+    /// A block device.
     Block,
+    /// A character device.
     Char,
+    /// A symbolic link.
     Link,
+    /// A socket.
     Socket,
+    /// A FIFO or pipe.
     Fifo,
+    /// Anything else, or not stat-able.
     Unknown,
 }
 
 /// One open descriptor: /proc/PID/fd/N and /proc/PID/fdinfo/N.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenFile {
+    /// The descriptor number.
     pub fd: i32,
+    /// The link's target (`/path`, `socket:[N]`, `anon_inode:[eventfd]`...).
     pub target: String,
+    /// The file's type, from stat(2) through the link.
     pub kind: FileKind,
     /// fdinfo `pos`.
     pub pos: Option<u64>,
@@ -325,8 +361,11 @@ pub struct SocketInfo {
     pub proto: i32,
     /// "addr:port" for inet; the bound path for unix ("" if unbound).
     pub local: String,
+    /// The peer's address for inet (`*:0` when unconnected); unknown for unix sockets.
     pub peer: String,
+    /// Bytes in the send queue (tx_queue).
     pub sendq: u64,
+    /// Bytes in the receive queue (rx_queue).
     pub recvq: u64,
 }
 
@@ -431,17 +470,23 @@ pub fn sockets(pid: i32) -> HashMap<u64, SocketInfo> {
 pub struct LockEntry {
     /// "POSIX", "FLOCK", "OFDLCK", "LEASE", ...
     pub kind: String,
+    /// A write (exclusive) lock rather than a read lock.
     pub write: bool,
     /// The owner; -1 for open-file-description locks.
     pub pid: i32,
+    /// The file's device, major number.
     pub dev_major: u32,
+    /// The file's device, minor number.
     pub dev_minor: u32,
+    /// The file's inode.
     pub inode: u64,
+    /// The first byte locked.
     pub start: u64,
     /// Inclusive end; `None` is EOF.
     pub end: Option<u64>,
 }
 
+/// Parse the text of /proc/locks.
 pub fn parse_locks(text: &str) -> Vec<LockEntry> {
     let mut out = Vec::new();
     for line in text.lines() {
@@ -465,6 +510,7 @@ pub fn parse_locks(text: &str) -> Vec<LockEntry> {
     out
 }
 
+/// /proc/locks.
 pub fn locks() -> Result<Vec<LockEntry>, Errno> {
     Ok(parse_locks(&read_text("/proc/locks")?))
 }
@@ -490,9 +536,13 @@ pub fn open_path(pid: i32, dev: u64, inode: u64) -> Option<String> {
 /// One mapping of /proc/PID/smaps: the maps line plus the counters procstat uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmapsEntry {
+    /// The maps line.
     pub map: super::procfs::MapEntry,
+    /// `Rss`, in kB.
     pub rss_kb: u64,
+    /// `Private_Clean` + `Private_Dirty`, in kB.
     pub private_kb: u64,
+    /// `Anonymous`, in kB.
     pub anonymous_kb: u64,
     /// AnonHugePages + ShmemPmdMapped + FilePmdMapped.
     pub huge_kb: u64,
@@ -500,6 +550,7 @@ pub struct SmapsEntry {
     pub vm_flags: Vec<String>,
 }
 
+/// Parse the text of a smaps file.
 pub fn parse_smaps(text: &str) -> Vec<SmapsEntry> {
     let mut out: Vec<SmapsEntry> = Vec::new();
     for line in text.lines() {
@@ -525,6 +576,7 @@ pub fn parse_smaps(text: &str) -> Vec<SmapsEntry> {
     out
 }
 
+/// /proc/PID/smaps.
 pub fn smaps(pid: i32) -> Result<Vec<SmapsEntry>, Errno> {
     Ok(parse_smaps(&read_text(&format!("/proc/{pid}/smaps"))?))
 }
@@ -613,6 +665,7 @@ pub fn user_name(uid: u32) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
+/// sysconf(_SC_PAGESIZE).
 pub fn page_size() -> u64 {
     let r = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if r > 0 {

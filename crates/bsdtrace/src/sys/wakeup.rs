@@ -19,11 +19,12 @@
 //!   signal to a tiny child process the engine traces (it only ever sleeps
 //!   in `pause()`): the child's signal-delivery-stop is a kernel status
 //!   for the engine's wait. The child is created with exit signal 0 (no
-//!   SIGCHLD, invisible to `wait()` without `__WALL`) and ignores every
-//!   signal; the engine resumes it with no signal at each stop.
+//!   SIGCHLD, invisible to `wait()` without `__WALL`); every signal it gets
+//!   stops it for the engine, which resumes it without the signal.
 //!
 //! This module must never reap or interpret a status of anything but the
-//! doorbell child: that is the engine's business.
+//! doorbell child: that is the engine's business. Nor call libc's
+//! `ptrace()` or wait functions: the C face interposes them.
 
 use super::{check, Tid, WALL, WNOTHREAD};
 use crate::error::Errno;
@@ -38,17 +39,19 @@ pub enum Backend {
     Doorbell,
 }
 
-/// What woke the engine thread.
-#[derive(Debug)]
-pub enum Woken {
+/// What woke the engine thread (several at once are possible).
+#[derive(Debug, Default)]
+pub struct Woken {
     /// A traced child (or a child of the engine thread) may have a status;
     /// reap with `wait4(..., WNOHANG)`.
-    Kernel,
+    pub kernel: bool,
     /// The doorbell backend reaped this status while sleeping: it belongs to
     /// the engine (the doorbell's own stops never come out).
-    Reaped { tid: Tid, status: i32, rusage: Option<super::Rusage> },
-    /// The job word moved: work was queued.
-    Jobs,
+    pub reaped: Option<(Tid, i32, Option<super::Rusage>)>,
+    /// The process-wide peek ([`Sleeper::sleep`]'s `app`) saw this child
+    /// with a status: (pid or tid, si_code); (0, 0) if the process has no
+    /// child at all. Not reaped.
+    pub app: Option<(Tid, i32)>,
 }
 
 /// The part other threads use to wake the engine thread: cheap, `Sync`.
@@ -71,6 +74,12 @@ impl Default for Bell {
 }
 
 impl Bell {
+    /// The doorbell child, if that backend is in use.
+    pub fn doorbell(&self) -> Option<Tid> {
+        let d = self.doorbell.load(Ordering::Relaxed);
+        (d > 0).then_some(d)
+    }
+
     /// Tell the engine thread that work was queued. Costs nothing while it
     /// is awake (it looks at its queue before it sleeps), one FUTEX_WAKE
     /// or one tgkill while it sleeps.
@@ -106,14 +115,21 @@ enum Imp {
 
 struct Uring {
     ring: io_uring::IoUring,
-    /// The waitid peek writes here while armed (boxed: its address must not move).
+    /// The waitid peeks write here while armed (boxed: their addresses must
+    /// not move).
     si: Box<libc::siginfo_t>,
+    app_si: Box<libc::siginfo_t>,
     wait_armed: bool,
     futex_armed: bool,
+    app_armed: bool,
 }
 
 const UD_WAITID: u64 = 1;
 const UD_FUTEX: u64 = 2;
+const UD_APP: u64 = 3;
+
+/// What the process-wide peek looks for.
+const APP_FLAGS: i32 = libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOWAIT | WALL;
 /// FUTEX2_SIZE_U32 | FUTEX2_PRIVATE.
 const FUTEX2_U32_PRIVATE: u32 = 0x02 | 0x80;
 
@@ -158,8 +174,7 @@ impl Sleeper {
         let Imp::Doorbell { pid } = &mut self.imp else { return true };
         if libc::WIFSTOPPED(status) {
             bell.rung.store(false, Ordering::SeqCst);
-            // SAFETY: plain ptrace request on our own tracee.
-            unsafe { libc::ptrace(libc::PTRACE_CONT, *pid, 0, 0) };
+            let _ = super::resume(super::PTRACE_CONT, *pid, 0);
             return true;
         }
         match spawn_doorbell() {
@@ -174,22 +189,24 @@ impl Sleeper {
     }
 
     /// Sleep until a traced child may have a status or the job word moves
-    /// from `seen`. The caller must have looked at its job queue *after*
-    /// [`Sleeper::prepare`] and found it empty.
-    pub fn sleep(&mut self, bell: &Bell, seen: u32, want_rusage: bool) -> Result<Woken, Errno> {
+    /// from `seen`; with `app`, also until any child of the whole process
+    /// (the program's own, forked by any thread) has a status. The caller
+    /// must have looked at its job queue *after* [`Sleeper::prepare`] and
+    /// found it empty. With the doorbell backend `app` is not watched here
+    /// (a watcher thread must peek: it would block this thread's wait4).
+    pub fn sleep(&mut self, bell: &Bell, seen: u32, app: bool, want_rusage: bool) -> Result<Woken, Errno> {
         let r = match &mut self.imp {
-            Imp::Uring(u) => u.sleep(bell, seen),
+            Imp::Uring(u) => u.sleep(bell, seen, app),
             Imp::Doorbell { pid } => {
                 let pid = *pid;
                 match super::wait4_rusage(-1, WALL | WNOTHREAD, true, want_rusage) {
                     Ok(Some((tid, status, _))) if tid == pid => {
                         bell.sleeping.store(false, Ordering::SeqCst);
                         self.doorbell_status(bell, status);
-                        return Ok(Woken::Jobs);
+                        return Ok(Woken::default());
                     }
-                    Ok(Some((tid, status, rusage))) => Ok(Woken::Reaped { tid, status, rusage }),
-                    Ok(None) => Ok(Woken::Kernel),
-                    Err(Errno::EINTR) => Ok(Woken::Kernel),
+                    Ok(Some((tid, status, rusage))) => Ok(Woken { reaped: Some((tid, status, rusage)), ..Woken::default() }),
+                    Ok(None) | Err(Errno::EINTR) => Ok(Woken { kernel: true, ..Woken::default() }),
                     Err(e) => Err(e),
                 }
             }
@@ -214,12 +231,8 @@ impl Sleeper {
 impl Drop for Sleeper {
     fn drop(&mut self) {
         if let Imp::Doorbell { pid } = self.imp {
-            // SAFETY: plain syscalls on our own child.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                let mut st = 0;
-                libc::waitpid(pid, &mut st, WALL | WNOTHREAD);
-            }
+            let _ = super::kill(pid, libc::SIGKILL);
+            let _ = super::wait4(pid, WALL | WNOTHREAD);
         }
     }
 }
@@ -235,10 +248,11 @@ impl Uring {
         }
         // SAFETY: all-zero siginfo is valid.
         let si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
-        Ok(Uring { ring, si, wait_armed: false, futex_armed: false })
+        let app_si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
+        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false })
     }
 
-    fn sleep(&mut self, bell: &Bell, seen: u32) -> Result<Woken, Errno> {
+    fn sleep(&mut self, bell: &Bell, seen: u32, app: bool) -> Result<Woken, Errno> {
         use io_uring::opcode;
         if !self.wait_armed {
             let e = opcode::WaitId::new(libc::P_ALL, 0, libc::WEXITED | libc::WNOWAIT | WALL | WNOTHREAD)
@@ -246,8 +260,7 @@ impl Uring {
                 .build()
                 .user_data(UD_WAITID);
             // SAFETY: the siginfo it writes lives in a Box we own until the
-            // operation completes (we never drop the ring with it armed
-            // without the ring's own teardown cancelling it).
+            // operation completes (dropping the ring cancels it first).
             unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
             self.wait_armed = true;
         }
@@ -260,6 +273,17 @@ impl Uring {
             unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
             self.futex_armed = true;
         }
+        if app && !self.app_armed {
+            // SAFETY: all-zero siginfo is valid.
+            *self.app_si = unsafe { std::mem::zeroed() };
+            let e = opcode::WaitId::new(libc::P_ALL, 0, APP_FLAGS)
+                .infop(&mut *self.app_si as *mut libc::siginfo_t as *const _)
+                .build()
+                .user_data(UD_APP);
+            // SAFETY: as for the first peek.
+            unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
+            self.app_armed = true;
+        }
         loop {
             match self.ring.submit_and_wait(1) {
                 Ok(_) => break,
@@ -267,32 +291,42 @@ impl Uring {
                 Err(e) => return Err(Errno::from(e)),
             }
         }
-        let mut woken = None;
+        let mut woken = Woken::default();
         for cqe in self.ring.completion() {
             match cqe.user_data() {
                 UD_WAITID => {
                     self.wait_armed = false;
                     // ECHILD: nothing to wait for yet; the futex still wakes us.
-                    woken = Some(Woken::Kernel);
+                    woken.kernel = true;
                 }
-                UD_FUTEX => {
-                    self.futex_armed = false;
-                    if woken.is_none() {
-                        woken = Some(Woken::Jobs);
-                    }
+                UD_FUTEX => self.futex_armed = false,
+                UD_APP => {
+                    self.app_armed = false;
+                    // SAFETY: the kernel filled the SIGCHLD member (or left it zero).
+                    let (pid, code) = unsafe { (self.app_si.si_pid(), self.app_si.si_code) };
+                    woken.app = Some(if cqe.result() < 0 { (0, 0) } else { (pid, code) });
                 }
                 _ => {}
             }
         }
         let _ = bell;
-        Ok(woken.unwrap_or(Woken::Jobs))
+        Ok(woken)
     }
 }
 
 /// A child that only sleeps: created with exit signal 0 (nobody gets
-/// SIGCHLD; only `__WALL` waits see it), ignoring every signal, traced by
-/// the calling thread (which must be the engine thread).
+/// SIGCHLD; only `__WALL` waits see it), traced by the calling thread
+/// (which must be the engine thread, and blocks every signal). Every signal
+/// it gets stops it for the engine, which resumes it without the signal:
+/// no handler of the program's ever runs in it, no default action happens.
+/// It keeps the engine thread's full signal mask until it is traced (a
+/// pipe says when), so nothing sent to it before that is acted on; and it
+/// never sets a disposition, since setting SIG_IGN would discard a ring
+/// that came early.
 fn spawn_doorbell() -> Result<Tid, Errno> {
+    let mut gate = [0 as libc::c_int; 2];
+    // SAFETY: plain syscall with a valid out-pointer.
+    check(unsafe { libc::pipe2(gate.as_mut_ptr(), libc::O_CLOEXEC) } as libc::c_long)?;
     // SAFETY: clone without CLONE_VM gives the child its own copy of our
     // memory; it only makes raw system calls (no locks, no allocation), so
     // this is sound in a multithreaded process.
@@ -300,15 +334,11 @@ fn spawn_doorbell() -> Result<Tid, Errno> {
     if pid == 0 {
         // SAFETY: raw syscalls only, in the child.
         unsafe {
+            libc::syscall(libc::SYS_close, gate[1]);
             libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = libc::SIG_IGN;
-            for sig in 1..=64 {
-                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                    libc::syscall(libc::SYS_rt_sigaction, sig, &sa as *const libc::sigaction, 0usize, 8usize);
-                }
-            }
-            // The engine thread blocks every signal; the doorbell must take them.
+            let mut b = 0u8;
+            while libc::syscall(libc::SYS_read, gate[0], &mut b as *mut u8, 1usize) < 0 {}
+            libc::syscall(libc::SYS_close, gate[0]);
             let none: libc::sigset_t = std::mem::zeroed();
             libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &none as *const libc::sigset_t, 0usize, 8usize);
             loop {
@@ -316,17 +346,26 @@ fn spawn_doorbell() -> Result<Tid, Errno> {
             }
         }
     }
-    let pid = check(pid)? as Tid;
-    // SAFETY: plain ptrace request.
-    let r = unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, 0, libc::PTRACE_O_EXITKILL) };
-    if r != 0 {
-        let e = Errno::last();
-        // SAFETY: our own child.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            let mut st = 0;
-            libc::waitpid(pid, &mut st, WALL);
+    // SAFETY: our own descriptor.
+    unsafe { libc::close(gate[0]) };
+    let pid = match check(pid) {
+        Ok(p) => p as Tid,
+        Err(e) => {
+            unsafe { libc::close(gate[1]) };
+            return Err(e);
         }
+    };
+    // Never libc's ptrace() or waitpid(): the C face interposes those.
+    let seized = super::seize(pid, super::PTRACE_O_EXITKILL);
+    let b = 1u8;
+    // SAFETY: a one-byte write to our own pipe, then closing it.
+    unsafe {
+        libc::write(gate[1], (&b as *const u8).cast(), 1);
+        libc::close(gate[1]);
+    }
+    if let Err(e) = seized {
+        let _ = super::kill(pid, libc::SIGKILL);
+        let _ = super::wait4(pid, WALL);
         return Err(e);
     }
     Ok(pid)

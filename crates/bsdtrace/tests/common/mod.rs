@@ -116,6 +116,20 @@ impl Drop for Untraced {
     }
 }
 
+/// Wait until thread `tid` sleeps in syscall `nr` (`/proc/TID/syscall`),
+/// so that a test stops it there and not on its way in.
+pub fn wait_in_syscall(tid: i32, nr: i64) {
+    let path = format!("/proc/{tid}/syscall");
+    for _ in 0..100_000 {
+        let s = std::fs::read_to_string(&path).unwrap_or_default();
+        if s.split_whitespace().next() == Some(&nr.to_string()) && proc_state(tid) == 'S' {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    panic!("thread {tid} never slept in syscall {nr}");
+}
+
 /// /proc state letter of a process.
 pub fn proc_state(pid: i32) -> char {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 volatile int counter;
@@ -296,6 +297,17 @@ int main(int argc, char **argv) {
         int st;
         waitpid(c, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    } else if (!strcmp(m, "jump_data")) {
+        /* Call through a pointer to data (mapped, not executable): the
+         * process stops with SIGSEGV at a PC that cannot run code. */
+        static unsigned char data[4096] __attribute__((aligned(4096)));
+        void (*volatile f)(void) = (void (*)(void))(void *)data;
+        f();
+        return 1;
+    } else if (!strcmp(m, "jump_unmapped")) {
+        void (*volatile f)(void) = (void (*)(void))(uintptr_t)0x1000;
+        f();
+        return 1;
     } else if (!strcmp(m, "exec")) {
         execv(argv[2], argv + 2);
         return 99;
@@ -334,6 +346,30 @@ int main(int argc, char **argv) {
         raise(SIGSTOP);
         long r = syscall(SYS_getpid);
         return r == 4242 ? 0 : (r == getpid() ? 1 : 2);
+    } else if (!strcmp(m, "nanosleep")) {
+        /* Sleep in raw nanosleep(2) calls forever (glibc's nanosleep() is
+         * clock_nanosleep); "ready ADDR" names the request. */
+        static struct timespec ts = {100000, 0};
+        char line[64];
+        snprintf(line, sizeof line, "ready %p", (void *)&ts);
+        ready(line);
+        for (;;)
+            syscall(SYS_nanosleep, &ts, NULL);
+    } else if (!strcmp(m, "sigreturn")) {
+        /* A caught SIGUSR1 (its handler returns through rt_sigreturn),
+         * then getppid; exits with the number of handler runs. */
+        signal(SIGUSR1, on_usr1);
+        raise(SIGUSR1);
+        syscall(SYS_getppid);
+        return handled;
+    } else if (!strcmp(m, "badpc")) {
+        /* A call through a bad function pointer: into a data page that is
+         * not executable, or (n != 0) to an unmapped address. SIGSEGV
+         * stops the process with the PC there. */
+        static unsigned char data[64] = {0xc3};
+        void (*f)(void) = n ? (void (*)(void))(uintptr_t)0x10 : (void (*)(void))(uintptr_t)data;
+        f();
+        return 0;
     } else if (!strcmp(m, "getpid_errno")) {
         raise(SIGSTOP);
         long r = syscall(SYS_getpid);

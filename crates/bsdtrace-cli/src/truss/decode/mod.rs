@@ -48,13 +48,15 @@ pub mod json;
 pub mod num;
 pub mod print;
 pub mod signal;
+pub mod special;
 pub mod summary;
+pub mod tables;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use bsdtrace::sysent::{self, Arg, Ret, Syscall};
+use bsdtrace::sysent::{self, Arg, Ret, Syscall, SyscallSet};
 pub use bsdtrace::Errno;
 
 /// Read access to the tracee's memory.
@@ -133,16 +135,26 @@ pub struct TracedStr {
     pub complete: bool,
 }
 
-/// How much to show (truss's `-s`, `-a`, `-e`).
+/// How much to show (truss's `-s`, `-a`, `-e`; strace's `-x`, `-X`, `-v`,
+/// `-e raw=`, `-e verbose=`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// Longest buffer or argv string shown before `...` (`-s`, default 32).
-    /// Paths are shown whole, as FreeBSD truss does.
+    /// Most bytes of a buffer or argv string shown before `...` (`-s`,
+    /// default 32), counted in bytes of data as strace counts them. Paths
+    /// are shown whole, as FreeBSD truss does.
     pub strsize: usize,
     /// Show execve's argument strings (`-a`).
     pub show_argv: bool,
     /// Show execve's environment strings (`-e`).
     pub show_env: bool,
+    /// `-x`/`-xx`: strings in hex.
+    pub hex: HexStrings,
+    /// `-X`: how constants are printed.
+    pub consts: ConstStyle,
+    /// `-v`/`-e verbose=`: calls whose structures are printed whole.
+    pub verbose: SyscallSet,
+    /// `-e raw=`: calls whose arguments are printed as raw numbers.
+    pub raw: SyscallSet,
 }
 
 impl Default for Options {
@@ -151,8 +163,29 @@ impl Default for Options {
             strsize: 32,
             show_argv: false,
             show_env: false,
+            hex: HexStrings::None,
+            consts: ConstStyle::Abbrev,
+            verbose: SyscallSet::empty(),
+            raw: SyscallSet::empty(),
         }
     }
+}
+
+/// strace's `-x` (non-ASCII bytes in hex) and `-xx` (every byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HexStrings {
+    None,
+    NonAscii,
+    All,
+}
+
+/// strace's `-X`: `O_RDONLY|O_CLOEXEC` (abbrev), `0x80000` (raw), or
+/// `0x80000 /* O_RDONLY|O_CLOEXEC */` (verbose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstStyle {
+    Abbrev,
+    Raw,
+    Verbose,
 }
 
 /// How a syscall ended.
@@ -219,6 +252,43 @@ impl Outcome {
     }
 }
 
+/// The return part of a call that returned `v`: ` = 3 (0x3)`, with `-X
+/// raw` ` = 0x3`; then a decoded result, ` (flags O_RDONLY)`.
+pub fn render_value(s: &mut String, c: &Completed, v: i64, opts: &Options) {
+    match opts.consts {
+        ConstStyle::Raw => {
+            s.push_str(" = ");
+            num::push_hex(s, v as u64);
+        }
+        _ => Outcome::Value(v).render_into(s),
+    }
+    if let Some(n) = &c.note {
+        s.push_str(" (");
+        s.push_str(n);
+        s.push(')');
+    }
+}
+
+/// The return part of a failed call: FreeBSD's ` ERR#2 'No such file or
+/// directory'`; with `-X verbose` the errno's name too, as strace users
+/// read it: ` ERR#2 ENOENT 'No such file or directory'`.
+pub fn render_error(s: &mut String, o: Outcome, opts: &Options) {
+    match (o, opts.consts) {
+        (Outcome::Error(e), ConstStyle::Verbose) => {
+            s.push_str(" ERR#");
+            num::push_i64(s, e.into());
+            if let Some(n) = consts::errno_name(e) {
+                s.push(' ');
+                s.push_str(n);
+            }
+            s.push_str(" '");
+            s.push_str(&consts::errno_text(e));
+            s.push('\'');
+        }
+        _ => o.render_into(s),
+    }
+}
+
 /// What is kept of a syscall between its entry and its exit.
 #[derive(Clone, Debug)]
 pub struct EntryState {
@@ -227,10 +297,17 @@ pub struct EntryState {
     args: [u64; 6],
     /// The in-arguments' text; `None` for out-arguments, printed at exit.
     text: Vec<Option<String>>,
+    /// Value-result inputs read at entry ([`special::capture`]).
+    captured: special::Captured,
+    /// `-e raw=`: every argument in hex, nothing decoded.
+    raw: bool,
 }
 
 /// Decodes a syscall at entry: prints its in-arguments now, while the
 /// tracee's memory still holds them.
+///
+/// rt_sigreturn takes no argument; a driver that wants its restored mask
+/// shown passes the stack pointer as `args[0]`.
 pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memory) -> EntryState {
     let syscall = sysent::by_number(number);
     let ctx = print::Ctx {
@@ -240,7 +317,14 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
         args,
         outcome: None,
     };
+    let raw = opts.raw.contains(number);
+    let mut captured = special::Captured::default();
     let text = match syscall {
+        Some(sc) if raw => args[..sc.args.len()].iter().map(|&a| Some(print::hex(a))).collect(),
+        Some(_) if special::is_special(number) => {
+            captured = special::capture(&ctx);
+            special::entry(&ctx).unwrap_or_default()
+        }
         Some(sc) => sc
             .args
             .iter()
@@ -254,6 +338,8 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
         syscall,
         args,
         text,
+        captured,
+        raw,
     }
 }
 
@@ -317,13 +403,28 @@ impl EntryState {
             outcome,
         };
         let kinds: &[Arg] = self.syscall.map_or(&[], |s| s.args);
+        let special = special::is_special(self.number) && !self.raw;
+        let captured = self.captured;
         let args_text = self
             .text
             .into_iter()
             .enumerate()
-            .map(|(i, t)| t.unwrap_or_else(|| print::arg(kinds[i], i, &ctx)))
+            .map(|(i, t)| {
+                t.unwrap_or_else(|| {
+                    let s = if special { special::exit_arg(&ctx, i, &captured) } else { None };
+                    s.unwrap_or_else(|| match kinds.get(i) {
+                        Some(&k) => print::arg(k, i, &ctx),
+                        None => print::hex(ctx.args[i.min(5)]),
+                    })
+                })
+            })
             .collect();
+        let note = match outcome {
+            Some(Outcome::Value(v)) if special => special::annotate(&ctx, v),
+            _ => None,
+        };
         Completed {
+            note,
             number: self.number,
             name: match self.syscall {
                 Some(sc) => Cow::Borrowed(sc.name),
@@ -352,6 +453,8 @@ pub struct Completed {
     pub args_text: Vec<String>,
     /// How it ended; `None` if it never returned.
     pub outcome: Option<Outcome>,
+    /// A decoded result (fcntl's flags, poll's revents), shown after it.
+    pub note: Option<String>,
 }
 
 impl Completed {
@@ -396,6 +499,11 @@ impl Completed {
         if let Some(outcome) = self.outcome {
             s.push_str(padding(before + s.len()));
             outcome.render_into(s);
+            if let Some(n) = &self.note {
+                s.push_str(" (");
+                s.push_str(n);
+                s.push(')');
+            }
         }
     }
 }

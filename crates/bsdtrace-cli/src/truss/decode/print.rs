@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use bsdtrace::sysent::Arg;
 
@@ -21,13 +22,56 @@ pub const MAX_ELEMENTS: usize = 64;
 pub const IOV_LIMIT: usize = 16;
 
 /// What a printer may look at.
-pub(super) struct Ctx<'a> {
+pub struct Ctx<'a> {
     pub opts: &'a Options,
     pub mem: &'a dyn Memory,
     pub number: u32,
     pub args: [u64; 6],
     /// `None` at entry (and for a call that never returned).
     pub outcome: Option<Outcome>,
+}
+
+impl Ctx<'_> {
+    /// `-v`/`-e verbose=`: structures whole.
+    pub fn verbose(&self) -> bool {
+        self.opts.verbose.contains(self.number)
+    }
+}
+
+/// `-X` (0 abbrev, 1 raw, 2 verbose) and `-x` (0, 1 non-ASCII, 2 all):
+/// process-wide, set once from the command line before tracing.
+static CONST_STYLE: AtomicU8 = AtomicU8::new(0);
+static HEX_STYLE: AtomicU8 = AtomicU8::new(0);
+
+/// Applies `-X` and `-x` to every printer.
+pub fn set_styles(opts: &Options) {
+    use super::{ConstStyle, HexStrings};
+    CONST_STYLE.store(
+        match opts.consts {
+            ConstStyle::Abbrev => 0,
+            ConstStyle::Raw => 1,
+            ConstStyle::Verbose => 2,
+        },
+        Ordering::Relaxed,
+    );
+    HEX_STYLE.store(
+        match opts.hex {
+            HexStrings::None => 0,
+            HexStrings::NonAscii => 1,
+            HexStrings::All => 2,
+        },
+        Ordering::Relaxed,
+    );
+}
+
+/// A constant's text in the `-X` style: `NAME`, `0x1`, or `0x1 /* NAME */`.
+fn styled(v: u64, name: String, decimal: bool) -> String {
+    let num = || if decimal { (v as i64).to_string() } else { hex(v) };
+    match CONST_STYLE.load(Ordering::Relaxed) {
+        1 => num(),
+        2 => format!("{} /* {name} */", num()),
+        _ => name,
+    }
 }
 
 /// Whether `kind` is written by the kernel, so printed at exit.
@@ -60,7 +104,14 @@ pub fn hex(v: u64) -> String {
 }
 
 /// `NAME|NAME|0xrest`, or `zero` when no bit is set.
-pub fn flags(mut v: u64, table: FlagTable, zero: &str) -> String {
+pub fn flags(v: u64, table: FlagTable, zero: &str) -> String {
+    if CONST_STYLE.load(Ordering::Relaxed) == 0 {
+        return flags_abbrev(v, table, zero);
+    }
+    styled(v, flags_abbrev(v, table, zero), false)
+}
+
+fn flags_abbrev(mut v: u64, table: FlagTable, zero: &str) -> String {
     if v == 0 {
         return zero.to_string();
     }
@@ -90,12 +141,18 @@ pub fn lookup(v: i64, table: EnumTable) -> Option<&'static str> {
 
 /// The name of `v` in `table`, else `v` in decimal.
 pub fn enum_or_int(v: i64, table: EnumTable) -> String {
-    lookup(v, table).map_or_else(|| v.to_string(), str::to_string)
+    match lookup(v, table) {
+        Some(n) => styled(v as u64, n.to_string(), true),
+        None => v.to_string(),
+    }
 }
 
 /// The name of `v` in `table`, else `v` in hex.
 pub fn enum_or_hex(v: u64, table: EnumTable) -> String {
-    lookup(v as i64, table).map_or_else(|| hex(v), str::to_string)
+    match lookup(v as i64, table) {
+        Some(n) => styled(v, n.to_string(), false),
+        None => hex(v),
+    }
 }
 
 /// A signal's name, or its number if it has none.
@@ -119,6 +176,10 @@ pub fn quote(bytes: &[u8], truncated: bool) -> String {
 }
 
 fn escape_byte(out: &mut String, b: u8) {
+    if HEX_STYLE.load(Ordering::Relaxed) == 2 {
+        let _ = write!(out, "\\x{b:02x}");
+        return;
+    }
     match b {
         b'"' => out.push_str("\\\""),
         b'\\' => out.push_str("\\\\"),
@@ -139,6 +200,9 @@ fn escape_byte(out: &mut String, b: u8) {
 
 /// How many columns `bytes` take once escaped by [`quote`] (quotes excluded).
 pub fn escaped_len(bytes: &[u8]) -> usize {
+    if HEX_STYLE.load(Ordering::Relaxed) == 2 {
+        return bytes.len() * 4;
+    }
     bytes
         .iter()
         .map(|&b| match b {
@@ -177,7 +241,8 @@ pub(crate) fn i64_at(b: &[u8], off: usize) -> i64 {
     i64::from_le_bytes(b[off..off + 8].try_into().unwrap())
 }
 
-/// A buffer of `len` bytes at `addr`, at most `strsize` of them shown.
+/// A buffer of `len` bytes at `addr`, at most `strsize` of them shown
+/// (strace counts bytes of data, not escaped columns, and so does truss).
 fn buffer(ctx: &Ctx, addr: u64, len: u64) -> String {
     let shown = len.min(ctx.opts.strsize as u64) as usize;
     if shown == 0 {
@@ -185,19 +250,15 @@ fn buffer(ctx: &Ctx, addr: u64, len: u64) -> String {
     }
     let mut buf = vec![0; shown];
     match ctx.mem.read(addr, &mut buf) {
-        Ok(mut n) if n > 0 => {
-            // A short read shows what was readable, then `...`. As in
-            // FreeBSD truss, the limit is on the escaped text: drop bytes
-            // until it fits.
-            let mut truncated = (n as u64) < len;
-            while n > 1 && escaped_len(&buf[..n]) > ctx.opts.strsize {
-                n -= 1;
-                truncated = true;
-            }
-            quote(&buf[..n], truncated)
-        }
+        // A short read shows what was readable, then `...`.
+        Ok(n) if n > 0 => quote(&buf[..n], (n as u64) < len),
         _ => hex(addr),
     }
+}
+
+/// [`buffer`] for the special printers.
+pub(super) fn buffer_at(ctx: &Ctx, addr: u64, len: u64) -> String {
+    buffer(ctx, addr, len)
 }
 
 /// A NUL-terminated string, at most `max` bytes.
@@ -212,7 +273,7 @@ fn string(ctx: &Ctx, addr: u64, max: usize) -> String {
 }
 
 /// The text for argument `i` of kind `kind`.
-pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
+pub fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
     use Arg::*;
     let v = ctx.args[i];
     // Out-parameters hold nothing worth reading unless the call succeeded.
@@ -234,7 +295,7 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         Hex | Ptr => hex(v),
         Fd => dec((v as i32).into()),
         Dirfd => match v as i32 {
-            -100 => "AT_FDCWD".to_string(),
+            -100 => styled(-100i64 as u64, "AT_FDCWD".to_string(), true),
             fd => dec(fd.into()),
         },
         Id => match v as u32 {
@@ -267,8 +328,7 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
             sockaddr_at(ctx, v, len)
         }
         FdPairOut => match read_exact(ctx.mem, v, 8) {
-            // FreeBSD truss shows pipe(2)'s descriptors this way.
-            Some(b) => format!("{{ {}, {} }}", i32_at(&b, 0), i32_at(&b, 4)),
+            Some(b) => format!("[{},{}]", i32_at(&b, 0), i32_at(&b, 4)),
             None => hex(v),
         },
         Argv if ctx.opts.show_argv => string_array(ctx, v),
@@ -289,7 +349,9 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         CloneFlags => clone_flags(v),
         Signal => signal(v as u32),
         SigHow => enum_or_int(i64::from(v as i32), SIG_HOW),
+        SigactionIn | SigactionOut if v == 0 => "NULL".to_string(),
         SigactionIn | SigactionOut => sigaction(ctx, v),
+        SigsetIn | SigsetOut if v == 0 => "NULL".to_string(),
         SigsetIn | SigsetOut => match read_exact(ctx.mem, v, 8) {
             Some(b) => sigset(u64_at(&b, 0)),
             None => hex(v),
@@ -346,6 +408,7 @@ pub(super) fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         PrctlOption => enum_or_int(i64::from(v as i32), PRCTL),
         PtraceRequest => enum_or_int(v as i64, PTRACE_REQUESTS),
         RlimitResource => enum_or_int(i64::from(v as i32), RLIMITS),
+        RlimitIn | RlimitOut if v == 0 => "NULL".to_string(),
         RlimitIn | RlimitOut => match read_exact(ctx.mem, v, 16) {
             Some(b) => format!(
                 "{{ cur={},max={} }}",
@@ -387,28 +450,42 @@ fn rlim(v: u64) -> String {
 
 /// `O_RDWR|O_CREAT|O_CLOEXEC`: the access mode is always named.
 pub fn open_flags(v: u32) -> String {
+    match CONST_STYLE.load(Ordering::Relaxed) {
+        0 => open_flags_abbrev(v),
+        _ => styled(u64::from(v), open_flags_abbrev(v), false),
+    }
+}
+
+fn open_flags_abbrev(v: u32) -> String {
     let acc = i64::from(v & 3);
     let mode = lookup(acc, ACCESS_MODES).map_or_else(|| "O_ACCMODE".to_string(), str::to_string);
     let rest = u64::from(v & !3);
     if rest == 0 {
         mode
     } else {
-        format!("{mode}|{}", flags(rest, OPEN_FLAGS, "0"))
+        format!("{mode}|{}", flags_abbrev(rest, OPEN_FLAGS, "0"))
     }
 }
 
 /// `MAP_PRIVATE|MAP_ANONYMOUS`: the mapping type first.
 pub fn mmap_flags(v: u64) -> String {
-    let mut parts = vec![enum_or_hex(v & 0xf, MAP_TYPES)];
+    match CONST_STYLE.load(Ordering::Relaxed) {
+        0 => mmap_flags_abbrev(v),
+        _ => styled(v, mmap_flags_abbrev(v), false),
+    }
+}
+
+fn mmap_flags_abbrev(v: u64) -> String {
+    let mut parts = vec![lookup((v & 0xf) as i64, MAP_TYPES).map_or_else(|| hex(v & 0xf), str::to_string)];
     let mut rest = v & !0xf;
     let huge = rest >> 26;
     if rest & 0x40000 != 0 && huge != 0 {
         // MAP_HUGETLB: bits 26.. are log2 of the page size, not MAP_UNINITIALIZED.
         rest &= (1 << 26) - 1;
-        parts.push(flags(rest, MAP_FLAGS, "0"));
+        parts.push(flags_abbrev(rest, MAP_FLAGS, "0"));
         parts.push(format!("{huge}<<MAP_HUGE_SHIFT"));
     } else if rest != 0 {
-        parts.push(flags(rest, MAP_FLAGS, "0"));
+        parts.push(flags_abbrev(rest, MAP_FLAGS, "0"));
     }
     parts.join("|")
 }
@@ -435,18 +512,26 @@ pub fn clone_flags(v: u64) -> String {
     }
 }
 
-/// `{ SIGINT|SIGTERM }`; bit n-1 is signal n.
-pub fn sigset(mask: u64) -> String {
-    if mask == 0 {
-        return "{ }".to_string();
+/// A signal's name in a set, as strace spells it: `INT`, `RTMIN`, `RT_3`.
+fn set_name(sig: u32) -> String {
+    match sig {
+        1..=31 => SIGNALS[sig as usize][3..].to_string(),
+        SIGRTMIN => "RTMIN".to_string(),
+        _ => format!("RT_{}", sig - SIGRTMIN),
     }
-    let names: Vec<String> = (1..=64u32)
-        .filter(|s| mask & (1 << (s - 1)) != 0)
-        .map(signal)
-        .collect();
-    format!("{{ {} }}", names.join("|"))
 }
 
+/// A signal set as strace prints it: `[INT TERM]`, `[]`, or when more
+/// than half the signals are in it, its complement: `~[RTMIN RT_1]`.
+pub fn sigset(mask: u64) -> String {
+    let count = mask.count_ones();
+    let (neg, m) = if count > 32 { (true, !mask) } else { (false, mask) };
+    let names: Vec<String> = (1..=64u32).filter(|s| m & (1 << (s - 1)) != 0).map(set_name).collect();
+    format!("{}[{}]", if neg { "~" } else { "" }, names.join(" "))
+}
+
+/// `struct sigaction` (the kernel's: handler, flags, restorer, mask), with
+/// strace's fields: `{ sa_handler=SIG_DFL,sa_mask=[],sa_flags=SA_RESTORER,sa_restorer=0x... }`.
 fn sigaction(ctx: &Ctx, addr: u64) -> String {
     let Some(b) = read_exact(ctx.mem, addr, 32) else {
         return hex(addr);
@@ -456,11 +541,17 @@ fn sigaction(ctx: &Ctx, addr: u64) -> String {
         1 => "SIG_IGN".to_string(),
         h => hex(h),
     };
-    format!(
-        "{{ {handler} {} {} }}",
-        flags(u64_at(&b, 8), SA_FLAGS, "0"),
-        sigset(u64_at(&b, 24))
-    )
+    let fl = u64_at(&b, 8);
+    let mut s = format!(
+        "{{ sa_handler={handler},sa_mask={},sa_flags={}",
+        sigset(u64_at(&b, 24)),
+        flags(fl, SA_FLAGS, "0")
+    );
+    if fl & 0x0400_0000 != 0 {
+        let _ = write!(s, ",sa_restorer={}", hex(u64_at(&b, 16)));
+    }
+    s.push_str(" }");
+    s
 }
 
 /// strmode(3): `-rw-r--r-- ` (type, permissions, and the trailing space
@@ -498,11 +589,22 @@ pub fn strmode(mode: u32) -> String {
     s
 }
 
-/// x86-64 `struct stat` (144 bytes) as FreeBSD truss shows it.
+/// x86-64 `struct stat` (144 bytes) as FreeBSD truss shows it, plus the
+/// device number of a device (`rdev=makedev(0x1,0x3)`, strace's spelling).
 pub fn stat(b: &[u8]) -> String {
+    let mode = u32_at(b, 24);
+    let rdev = match mode & 0o170000 {
+        0o020000 | 0o060000 => {
+            let d = u64_at(b, 40);
+            let major = ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff);
+            let minor = ((d >> 12) & 0xffff_ff00) | (d & 0xff);
+            format!(",rdev=makedev({major:#x},{minor:#x})")
+        }
+        _ => String::new(),
+    };
     format!(
-        "{{ mode={},inode={},size={},blksize={} }}",
-        strmode(u32_at(b, 24)),
+        "{{ mode={},inode={},size={},blksize={}{rdev} }}",
+        strmode(mode),
         u64_at(b, 8),
         i64_at(b, 48),
         i64_at(b, 56)
@@ -543,6 +645,11 @@ fn sockaddr_at(ctx: &Ctx, addr: u64, len: u64) -> String {
         Ok(n) if n >= 2 => sockaddr(&buf[..n]),
         _ => hex(addr),
     }
+}
+
+/// A socket address of `len` bytes at `addr`.
+pub(super) fn sockaddr_at_len(ctx: &Ctx, addr: u64, len: u64) -> String {
+    sockaddr_at(ctx, addr, len)
 }
 
 /// `{ AF_INET 127.0.0.1:80 }`, `{ AF_INET6 [::1]:80 }`, `{ AF_UNIX "/tmp/s" }`.
@@ -637,9 +744,10 @@ fn fd_set(ctx: &Ctx, addr: u64, nfds: u64) -> String {
     }
 }
 
-/// `{ name={ AF_INET 1.2.3.4:53 },iov=[{"..",12}],iovlen=1,control=0x0,controllen=0,flags=0 }`.
-/// For recvmsg (`out_total` = bytes received) the iovec shows the data and
-/// `flags` the kernel's `MSG_*` result.
+/// `struct msghdr` with strace's fields:
+/// `{ msg_name=NULL,msg_namelen=0,msg_iov=[{"x",1}],msg_iovlen=1,msg_control=[{ cmsg_len=20,... }],msg_controllen=24,msg_flags=0 }`.
+/// For recvmsg (`out_total` = bytes received) the iovec shows the data,
+/// the control messages what the kernel wrote, and `msg_flags` its result.
 fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
     let Some(b) = read_exact(ctx.mem, addr, 56) else {
         return hex(addr);
@@ -648,16 +756,19 @@ fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
     let namelen = u64::from(u32_at(&b, 8));
     let iov = u64_at(&b, 16);
     let iovlen = u64_at(&b, 24);
-    let name = if name == 0 || namelen == 0 {
+    let control = u64_at(&b, 32);
+    let controllen = u64_at(&b, 40);
+    let name_s = if name == 0 {
+        "NULL".to_string()
+    } else if namelen == 0 {
         hex(name)
     } else {
         sockaddr_at(ctx, name, namelen)
     };
     format!(
-        "{{ name={name},iov={},iovlen={iovlen},control={},controllen={},flags={} }}",
+        "{{ msg_name={name_s},msg_namelen={namelen},msg_iov={},msg_iovlen={iovlen},msg_control={},msg_controllen={controllen},msg_flags={} }}",
         iovec(ctx, iov, iovlen, out_total),
-        hex(u64_at(&b, 32)),
-        u64_at(&b, 40),
+        super::special::cmsgs(ctx, control, controllen),
         flags(u64::from(u32_at(&b, 48)), MSG_FLAGS, "0")
     )
 }
@@ -727,8 +838,12 @@ fn string_array(ctx: &Ctx, addr: u64) -> String {
         if p == 0 {
             break;
         }
-        // Whole strings, as FreeBSD truss's -a/-e show them.
-        parts.push(match ctx.mem.read_cstr(p, PATH_MAX) {
+        if parts.len() >= ctx.opts.strsize.max(1) {
+            more = true;
+            break;
+        }
+        // Each string cut at -s, and at most -s of them, as strace.
+        parts.push(match ctx.mem.read_cstr(p, ctx.opts.strsize) {
             Ok(s) => quote(&s.bytes, !s.complete),
             Err(_) => hex(p),
         });

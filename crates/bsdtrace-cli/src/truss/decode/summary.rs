@@ -13,6 +13,17 @@ pub struct Entry {
     pub time: Duration,
 }
 
+/// The order of the table's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Time,
+    Calls,
+    Errors,
+    /// strace's "nothing": truss keeps name order.
+    Nothing,
+}
+
 /// Counts collected over a trace, by syscall name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -49,6 +60,12 @@ impl Summary {
     /// one row per syscall in `%-20s%5jd.%09ld%8d%8d` (sorted by name), a
     /// dashed line under the columns, and a totals row with no name.
     pub fn render(&self) -> String {
+        self.render_sorted(Sort::Name)
+    }
+
+    /// [`Summary::render`] with the rows in `sort` order (strace's `-S`:
+    /// time, calls and errors descending, then by name).
+    pub fn render_sorted(&self, sort: Sort) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -56,7 +73,14 @@ impl Summary {
             "syscall", "seconds", "calls", "errors"
         );
         let mut total = Entry::default();
-        for (name, e) in &self.by_name {
+        let mut rows: Vec<(&String, &Entry)> = self.by_name.iter().collect();
+        match sort {
+            Sort::Name | Sort::Nothing => {}
+            Sort::Time => rows.sort_by_key(|r| std::cmp::Reverse(r.1.time)),
+            Sort::Calls => rows.sort_by_key(|r| std::cmp::Reverse(r.1.calls)),
+            Sort::Errors => rows.sort_by_key(|r| std::cmp::Reverse(r.1.errors)),
+        }
+        for (name, e) in rows {
             row(&mut s, name, e);
             total.calls += e.calls;
             total.errors += e.errors;

@@ -1,0 +1,120 @@
+//! The C face, reached the way a C program reaches it: libbsdtrace.so's
+//! exported `ptrace()`, `waitpid()`, `wait4()`, `waitid()` and `procctl()`,
+//! called with raw pointers (bad ones included) and `errno` read back.
+//!
+//! The library is opened with `dlopen` and its symbols taken from its own
+//! handle, so this process's libc keeps its own `waitpid` (the harness's
+//! bookkeeping must not go through the engine) while every call the fuzzer
+//! makes lands in exactly the functions a linked C program would call.
+
+use std::ffi::{c_char, c_int, c_void, CString};
+
+type PtraceFn = unsafe extern "C" fn(c_int, libc::pid_t, *mut c_char, c_int) -> c_int;
+type Wait4Fn = unsafe extern "C" fn(libc::pid_t, *mut c_int, c_int, *mut libc::rusage) -> libc::pid_t;
+type WaitidFn = unsafe extern "C" fn(libc::idtype_t, libc::id_t, *mut libc::siginfo_t, c_int) -> c_int;
+type ProcctlFn = unsafe extern "C" fn(libc::idtype_t, libc::id_t, c_int, *mut c_void) -> c_int;
+
+#[derive(Clone, Copy)]
+pub struct Lib {
+    ptrace: PtraceFn,
+    wait4: Wait4Fn,
+    waitid: WaitidFn,
+    procctl: ProcctlFn,
+}
+
+/// Where libbsdtrace.so is: `$BSDTRACE_FAULT_LIB`, else next to this program
+/// (cargo puts both in `target/<profile>`).
+pub fn lib_path() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("BSDTRACE_FAULT_LIB") {
+        return p.into();
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent().expect("exe dir").join("libbsdtrace.so")
+}
+
+impl Lib {
+    /// Open the library (once per process).
+    pub fn open() -> Result<Lib, String> {
+        static LIB: std::sync::OnceLock<Result<Lib, String>> = std::sync::OnceLock::new();
+        LIB.get_or_init(|| {
+            let path = lib_path();
+            let c = CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
+            // SAFETY: dlopen/dlsym with valid C strings; the handle is never
+            // closed, so the function pointers stay valid.
+            unsafe {
+                let h = libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
+                if h.is_null() {
+                    let e = std::ffi::CStr::from_ptr(libc::dlerror()).to_string_lossy().into_owned();
+                    return Err(format!("dlopen {}: {e} (build it: cargo build -p bsdtrace-c)", path.display()));
+                }
+                let sym = |name: &str| -> Result<*mut c_void, String> {
+                    let n = CString::new(name).unwrap();
+                    let p = libc::dlsym(h, n.as_ptr());
+                    if p.is_null() {
+                        Err(format!("{name} not in {}", path.display()))
+                    } else {
+                        Ok(p)
+                    }
+                };
+                Ok(Lib {
+                    ptrace: std::mem::transmute::<*mut c_void, PtraceFn>(sym("ptrace")?),
+                    wait4: std::mem::transmute::<*mut c_void, Wait4Fn>(sym("wait4")?),
+                    waitid: std::mem::transmute::<*mut c_void, WaitidFn>(sym("waitid")?),
+                    procctl: std::mem::transmute::<*mut c_void, ProcctlFn>(sym("procctl")?),
+                })
+            }
+        })
+        .clone()
+    }
+
+    /// `ptrace(req, pid, addr, data)`: the value, or the errno.
+    pub fn ptrace(&self, req: i32, pid: i32, addr: usize, data: i32) -> Result<i32, i32> {
+        // SAFETY: the library validates every pointer it is given (a bad
+        // one is EFAULT); good ones point into our live buffers.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let r = (self.ptrace)(req, pid, addr as *mut c_char, data);
+            if r == -1 && *libc::__errno_location() != 0 {
+                Err(*libc::__errno_location())
+            } else {
+                Ok(r)
+            }
+        }
+    }
+
+    /// `wait4(pid, &status, options, rusage?)`: (pid, status) or errno;
+    /// pid 0 when WNOHANG found nothing.
+    pub fn wait4(&self, pid: i32, options: i32, status: usize, rusage: usize) -> Result<i32, i32> {
+        // SAFETY: as for ptrace.
+        unsafe {
+            let r = (self.wait4)(pid, status as *mut c_int, options, rusage as *mut libc::rusage);
+            if r == -1 {
+                Err(*libc::__errno_location())
+            } else {
+                Ok(r)
+            }
+        }
+    }
+
+    pub fn waitid(&self, idtype: libc::idtype_t, id: u32, info: usize, options: i32) -> Result<(), i32> {
+        // SAFETY: as for ptrace.
+        unsafe {
+            if (self.waitid)(idtype, id, info as *mut libc::siginfo_t, options) == -1 {
+                Err(*libc::__errno_location())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    pub fn procctl(&self, idtype: libc::idtype_t, id: u32, cmd: i32, data: usize) -> Result<(), i32> {
+        // SAFETY: as for ptrace.
+        unsafe {
+            if (self.procctl)(idtype, id, cmd, data as *mut c_void) == -1 {
+                Err(*libc::__errno_location())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}

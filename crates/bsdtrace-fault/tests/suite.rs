@@ -1,0 +1,53 @@
+//! The fault and fuzz suite in its bounded form (issue 11; docs/
+//! RELIABILITY.md): every part runs seeded, under the supervisor's 5 s hang
+//! detector, and must find nothing: no hang, no lost or doubled status, no
+//! crash or panic, no errno outside FreeBSD's set, no success where FreeBSD
+//! refuses, nothing left traced or stopped.
+//!
+//! Defects of issue 11 still open are left out of what the suite provokes
+//! (`--avoid`) or keep a part ignored, each naming the reproducer in
+//! tests/defects.rs that covers it; drop the number once it is fixed.
+
+mod common;
+use common::fault_ok;
+
+/// R1: 20,000 fuzzed calls per library face (C, Rust), half as root, half
+/// as `nobody`. Left out while open (docs/RELIABILITY.md): #9's trigger (a
+/// waitid(WCONTINUED) alone), 12 (PT_ATTACH of oneself as nobody, Rust
+/// face: EPERM, not EINVAL), 13 (PT_ATTACH racing the target's execve:
+/// EPERM).
+#[test]
+#[ignore = "issue 11 #1 shows in R1 too (the fuzzer SIGKILLs tracees that create threads: a blocking wait for the exit hangs on some seeds, e.g. run --only r1 --faces c --seed 6); run with --ignored once fixed"]
+fn r1_fuzzed_requests_and_waits() {
+    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "9,12,13"]);
+}
+
+/// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
+/// tracee killed at a random point of a request burst.
+#[test]
+#[ignore = "issue 11 #1 (hangs 1-3% of rounds) and #5: run with --ignored once fixed"]
+fn r2_tracees_killed_during_request_bursts() {
+    fault_ok(&["run", "--only", "r2", "--r2-rounds", "500"]);
+}
+
+/// R3: 500 rounds per face (C direct, C engine thread, Rust, truss,
+/// gdbserver) of a tracer killed at a random point.
+#[test]
+#[ignore = "issue 11 #7 (children of a tracer killed while adopting them are left stopped or untraced): run with --ignored once fixed"]
+fn r3_tracers_killed_at_random_points() {
+    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500"]);
+}
+
+/// R3 for the command-line tools alone.
+#[test]
+fn r3_truss_and_gdbserver_killed_at_random_points() {
+    fault_ok(&["run", "--only", "r3", "--faces", "truss,gdbserver", "--r3-rounds", "500"]);
+}
+
+/// R4: 512 churning threads, 1,000 followed forks and a non-leader exec,
+/// in both C engine modes and the Rust face.
+#[test]
+#[ignore = "issue 11 #8 (engine-thread mode loses the non-leader exec event): run with --ignored once fixed"]
+fn r4_thread_and_fork_storms() {
+    fault_ok(&["run", "--only", "r4"]);
+}
