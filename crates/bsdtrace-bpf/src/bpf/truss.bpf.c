@@ -64,7 +64,7 @@ enum cap_kind {
 	CAP_LEN_ARG = 3,	/* min(arg[len_arg], size) bytes */
 	CAP_LEN_RET = 4,	/* min(ret, arg[len_arg], size) bytes */
 	CAP_IOV = 5,		/* iovec[arg[len_arg]], each buffer up to size */
-	CAP_MSGHDR = 6,		/* msghdr, its name and iovec (buffers up to size) */
+	CAP_MSGHDR = 6,		/* msghdr, its name, control and iovec (buffers up to size) */
 	CAP_SOCKADDR_OUT = 7,	/* socklen_t at arg[len_arg], then that many bytes */
 	CAP_ARRAY = 8,		/* min(arg[len_arg], 64) elements of size bytes */
 	CAP_FDSET = 9,		/* fd_set of arg[len_arg] bits */
@@ -401,13 +401,15 @@ static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, 
 	case CAP_IOV:
 		return cap_iov(s, off, v, (s32)argn(in, op.len_arg), op.size | (u64)late << 32);
 	case CAP_MSGHDR: {
-		u64 m[4];	/* name, namelen, iov, iovlen */
+		u64 m[6];	/* name, namelen, iov, iovlen, control, controllen */
 
 		off = put_blob(s, off, v, 56, late);
 		if (bpf_probe_read_user(m, sizeof(m), (void *)v))
 			return off;
 		if (m[0] && (u32)m[1])
 			off = put_blob(s, off, m[0], min64((u32)m[1], SOCKADDR_MAX), late);
+		if (m[4] && m[5])
+			off = put_blob(s, off, m[4], min64(m[5], BLOB_MAX), late);
 		return cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size | (u64)late << 32);
 	}
 	case CAP_SOCKADDR_OUT: {
@@ -500,6 +502,10 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 	in.a[3] = r->a[3] = regs->r10;
 	in.a[4] = r->a[4] = regs->r8;
 	in.a[5] = r->a[5] = regs->r9;
+	/* rt_sigreturn takes no argument: its plan reads the signal frame at
+	 * the stack pointer, which the decoder finds in argument 0. */
+	if (nr == 15)
+		in.a[0] = r->a[0] = regs->sp;
 	if (p->ops_at & 1) {
 		u32 empty = 0;
 
