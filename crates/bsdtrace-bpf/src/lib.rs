@@ -60,6 +60,8 @@
 //! # Ok::<(), bsdtrace_bpf::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod skel {
     #![allow(clippy::all, unused_imports, dead_code, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/truss.skel.rs"));
@@ -84,13 +86,26 @@ pub enum Error {
     NotPermitted(String),
     /// A libbpf or bpf(2) step failed.
     #[error("cannot {what}: {detail}")]
-    Bpf { what: String, errno: i32, detail: String },
+    Bpf {
+        /// The step, as a verb phrase ("load the BPF programs").
+        what: String,
+        /// The errno behind it, when libbpf said (0 otherwise).
+        errno: i32,
+        /// libbpf's own words.
+        detail: String,
+    },
     /// The command could not be started.
     #[error("cannot start the command: {}", std::io::Error::from_raw_os_error(*errno))]
-    Spawn { errno: i32 },
+    Spawn {
+        /// Why fork or exec failed.
+        errno: i32,
+    },
     /// `-p` of a process that does not exist.
     #[error("no such process: {pid}")]
-    NoProcess { pid: i32 },
+    NoProcess {
+        /// The process asked for.
+        pid: i32,
+    },
 }
 
 const CAP_SYS_ADMIN: u32 = 21;

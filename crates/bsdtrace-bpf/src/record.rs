@@ -53,30 +53,61 @@ impl Snapshot {
 pub enum EventKind {
     /// A syscall entry: number, argument registers, and the in-arguments'
     /// memory.
-    Enter { nr: u32, args: [u64; 6], mem: Snapshot },
+    Enter {
+        /// The syscall number.
+        nr: u32,
+        /// The argument registers (rt_sigreturn's argument 0: the stack
+        /// pointer, where its signal frame is).
+        args: [u64; 6],
+        /// The in-arguments' memory.
+        mem: Snapshot,
+    },
     /// A syscall exit: number, raw return value (`-errno` on failure,
     /// `-512..=-516` for ERESTART*), the out-arguments' memory, and
     /// in-arguments that could not be copied at entry (a page the program
     /// had not touched yet: BPF cannot fault it in), copied now.
-    Exit { nr: u32, ret: i64, mem: Snapshot, late: Snapshot },
+    Exit {
+        /// The syscall number.
+        nr: u32,
+        /// The raw return value.
+        ret: i64,
+        /// The out-arguments' memory (copied only when the call succeeded).
+        mem: Snapshot,
+        /// In-arguments copied now because they could not be at entry.
+        late: Snapshot,
+    },
     /// The spawned command's exec: the trace starts here.
     Start,
     /// A followed child process (its first thread is `tid`).
-    NewProcess { parent: i32 },
+    NewProcess {
+        /// The process that forked it.
+        parent: i32,
+    },
     /// A new thread `tid`.
     NewThread,
     /// A successful execve; `old_tid` made it (a non-leader thread takes
     /// the process id over).
-    Exec { old_tid: i32 },
+    Exec {
+        /// The thread that called execve.
+        old_tid: i32,
+    },
     /// Thread `tid` ended; others remain.
     ThreadExit,
-    /// The last thread ended: `status` is the wait status
-    /// (`exit code << 8`, or the signal, with 0x80 if it dumped core);
-    /// `before_exec` when it never reached its exec (a spawn that failed).
-    ProcessExit { status: i32, before_exec: bool },
-    /// A signal delivered to `tid` (not one it ignores): its number and the
-    /// 48 bytes of siginfo the kernel keeps.
-    Signal { sig: i32, siginfo: [u8; 48] },
+    /// The last thread ended.
+    ProcessExit {
+        /// The wait status (`exit code << 8`, or the signal, with 0x80 if
+        /// it dumped core).
+        status: i32,
+        /// It never reached its exec (a spawn that failed).
+        before_exec: bool,
+    },
+    /// A signal delivered to `tid` (not one it ignores).
+    Signal {
+        /// Its number.
+        sig: i32,
+        /// The first 48 bytes of its siginfo, as the kernel keeps them.
+        siginfo: [u8; 48],
+    },
 }
 
 /// One record.
@@ -84,10 +115,13 @@ pub enum EventKind {
 pub struct Event {
     /// CLOCK_MONOTONIC, nanoseconds.
     pub ts: u64,
+    /// The process (thread group) it happened in.
     pub pid: i32,
+    /// The thread.
     pub tid: i32,
     /// Records of this thread lost (ring full) just before this one.
     pub lost_before: u32,
+    /// What happened.
     pub kind: EventKind,
 }
 
