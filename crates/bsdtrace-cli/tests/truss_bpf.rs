@@ -512,7 +512,8 @@ fn several_p_record_each_process_with_its_pid() {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    let seen = |text: &str, pid: &str| text.lines().filter(|l| l.starts_with(&format!("{pid}: getppid()"))).count() >= 2;
+    // The pid column is right-aligned.
+    let seen = |text: &str, pid: &str| text.lines().filter(|l| l.trim_start().starts_with(&format!("{pid}: getppid()"))).count() >= 2;
     let mut text = String::new();
     for _ in 0..500 {
         text = std::fs::read_to_string(&f).unwrap_or_default();
