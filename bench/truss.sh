@@ -5,10 +5,17 @@
 #                                 fast cells per round)
 #
 # Tools: untraced / strace -f -o /dev/null / bsdtrace truss -f -o /dev/null /
+# bsdtrace truss --bpf -f -o /dev/null /
 # strace -f --seccomp-bpf -e trace=openat -o /dev/null /
-# bsdtrace truss -f -e trace=openat -o /dev/null.
+# bsdtrace truss -f -e trace=openat -o /dev/null /
+# bsdtrace truss --bpf -f -e trace=openat -o /dev/null.
+# Beside: the untraced workload while another process (sleep) is traced by
+# truss --bpf, full or filtered: what the attached BPF programs cost every
+# other process of the machine.
 # Workloads: 200k getppid() calls (a C program), dd bs=1 count=100000 from
-# /dev/zero to /dev/null, find /usr -name '*.h'.
+# /dev/zero to /dev/null, find /usr -name '*.h'; and 100k getppid() calls
+# spread over 8, 64 and 512 threads (bench/threads_getppid.c), strace and
+# truss --bpf only.
 # Placements: pinned to CPU 0 (taskset -c 0) and unpinned.
 # Floors, pinned only: bench/raw_syscall_stop.c mode 0 (wait + PTRACE_SYSCALL,
 # no request) and mode 3 (+ one PTRACE_GET_SYSCALL_INFO per stop, what truss
@@ -29,12 +36,16 @@ TRUSS=$PWD/target/release/bsdtrace
 mkdir -p bench/out
 cc -O2 -o bench/out/getppid crates/bsdtrace-cli/tests/truss_progs/getppid.c
 cc -O2 -o bench/out/raw_syscall_stop bench/raw_syscall_stop.c
+cc -O2 -pthread -o bench/out/threads_getppid bench/threads_getppid.c
 
 workload() {
     case $1 in
         getppid) echo "bench/out/getppid 200000" ;;
         dd) echo "dd if=/dev/zero of=/dev/null bs=1 count=100000" ;;
         find) echo "find /usr -name *.h" ;;
+        mt8) echo "bench/out/threads_getppid 8 100000" ;;
+        mt64) echo "bench/out/threads_getppid 64 100000" ;;
+        mt512) echo "bench/out/threads_getppid 512 100000" ;;
     esac
 }
 tool() {
@@ -44,24 +55,40 @@ tool() {
         truss) echo "$TRUSS truss -f -o /dev/null" ;;
         strace-seccomp) echo "strace -f --seccomp-bpf -e trace=openat -o /dev/null" ;;
         truss-filter) echo "$TRUSS truss -f -e trace=openat -o /dev/null" ;;
+        truss-bpf) echo "$TRUSS truss --bpf -f -o /dev/null" ;;
+        truss-bpf-filter) echo "$TRUSS truss --bpf -f -e trace=openat -o /dev/null" ;;
+        beside-bpf | beside-bpf-filter) echo "" ;;
         raw0) echo "bench/out/raw_syscall_stop 0" ;;
         raw3) echo "bench/out/raw_syscall_stop 3" ;;
     esac
 }
 PLACEMENTS=(pinned unpinned)
 WORKLOADS=(getppid dd find)
-TOOLS=(untraced strace truss strace-seccomp truss-filter)
+MT_WORKLOADS=(mt8 mt64 mt512)
 
 # One timed run in ms; globbing is off so find's pattern reaches find.
+# beside-*: a traced `sleep` runs meanwhile (started before the clock).
 run_ms() {
-    local placement=$1 wl=$2 tl=$3 pre=""
+    local placement=$1 wl=$2 tl=$3 pre="" bg=""
     [ "$placement" = pinned ] && pre="taskset -c 0"
     local cmd="$pre $(tool "$tl") $(workload "$wl")"
+    case $tl in
+        beside-bpf) $TRUSS truss --bpf -f -o /dev/null sleep 60 & bg=$! ;;
+        beside-bpf-filter) $TRUSS truss --bpf -f -e trace=openat -o /dev/null sleep 60 & bg=$! ;;
+    esac
+    # Attached once its sleep runs.
+    if [ -n "$bg" ]; then
+        for _ in $(seq 100); do pgrep -P "$bg" -x sleep >/dev/null && break; sleep 0.01; done
+    fi
     set -f
     local t0=$EPOCHREALTIME
     $cmd >/dev/null 2>&1 || true
     local t1=$EPOCHREALTIME
     set +f
+    if [ -n "$bg" ]; then
+        pkill -P "$bg" -x sleep || true
+        wait "$bg" 2>/dev/null || true
+    fi
     echo "$(( (${t1/./} - ${t0/./}) / 1000 ))"
 }
 
@@ -81,13 +108,20 @@ record() {
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PLACEMENTS[@]}"; do
         for wl in "${WORKLOADS[@]}"; do
-            for tl in strace truss; do record "$p" "$wl" "$tl"; done
+            for tl in strace truss truss-bpf; do record "$p" "$wl" "$tl"; done
             if [ "$p" = pinned ]; then
                 for tl in raw0 raw3; do record "$p" "$wl" "$tl"; done
             fi
             for ((k = 0; k < FAST_REPS; k++)); do
-                for tl in untraced strace-seccomp truss-filter; do record "$p" "$wl" "$tl"; done
+                for tl in untraced strace-seccomp truss-filter truss-bpf-filter beside-bpf beside-bpf-filter; do
+                    record "$p" "$wl" "$tl"
+                done
             done
+        done
+        # ptrace truss is left out here: its whole-process stop takes
+        # 5-22x strace's time at 8-512 threads (minutes per run at 512).
+        for wl in "${MT_WORKLOADS[@]}"; do
+            for tl in strace truss-bpf; do record "$p" "$wl" "$tl"; done
         done
     done
 done
@@ -104,12 +138,19 @@ def fmt(p, w, t):
     v = cells[(p, w, t)]
     return f"{statistics.median(v):,.0f} ms ({min(v):,}–{max(v):,})"
 W = ["getppid", "dd", "find"]
-T = ["untraced", "strace", "truss", "strace-seccomp", "truss-filter", "raw0", "raw3"]
+MW = ["mt8", "mt64", "mt512"]
+T = ["untraced", "strace", "truss", "truss-bpf", "strace-seccomp", "truss-filter", "truss-bpf-filter",
+     "beside-bpf", "beside-bpf-filter", "raw0", "raw3"]
 label = {"raw0": "raw floor: wait + PTRACE_SYSCALL (`raw_syscall_stop 0`)",
          "raw3": "raw floor + PTRACE_GET_SYSCALL_INFO per stop (`raw_syscall_stop 3`)","untraced": "untraced", "strace": "`strace -f -o /dev/null`", "truss": "`bsdtrace truss -f -o /dev/null`",
          "strace-seccomp": "`strace -f --seccomp-bpf -e trace=openat -o /dev/null`",
-         "truss-filter": "`bsdtrace truss -f -e trace=openat -o /dev/null`"}
-wl = {"getppid": "getppid ×200k", "dd": "dd bs=1 count=100000", "find": "find /usr -name '*.h'"}
+         "truss-filter": "`bsdtrace truss -f -e trace=openat -o /dev/null`",
+         "truss-bpf": "`bsdtrace truss --bpf -f -o /dev/null`",
+         "truss-bpf-filter": "`bsdtrace truss --bpf -f -e trace=openat -o /dev/null`",
+         "beside-bpf": "untraced, beside `truss --bpf -f sleep` (full trace attached)",
+         "beside-bpf-filter": "untraced, beside `truss --bpf -f -e trace=openat sleep`"}
+wl = {"getppid": "getppid ×200k", "dd": "dd bs=1 count=100000", "find": "find /usr -name '*.h'",
+      "mt8": "8 threads", "mt64": "64 threads", "mt512": "512 threads"}
 cpu = "unknown"
 for l in open("/proc/cpuinfo"):
     if l.startswith("model name"): cpu = l.split(":", 1)[1].strip(); break
@@ -146,10 +187,23 @@ for p in ["pinned", "unpinned"]:
     ratio_row("truss filtered / strace seccomp", "truss-filter", "strace-seccomp", "–")
     ratio_row("strace / untraced", "strace", "untraced", "–")
     ratio_row("truss / untraced", "truss", "untraced", "–")
+    ratio_row("truss --bpf / strace (full trace)", "truss-bpf", "strace", "≤ 0.10x")
+    ratio_row("truss --bpf / untraced (full trace)", "truss-bpf", "untraced", "–")
+    ratio_row("truss --bpf filtered / untraced", "truss-bpf-filter", "untraced", "≤ 1.05x (getppid, dd)")
+    ratio_row("untraced beside a full --bpf trace / untraced", "beside-bpf", "untraced", "–")
+    ratio_row("untraced beside a filtered --bpf trace / untraced", "beside-bpf-filter", "untraced", "–")
     if (p, W[0], "raw0") in cells:
         ratio_row("raw floor / strace", "raw0", "strace", "–")
         ratio_row("raw floor + GET_SYSCALL_INFO / strace", "raw3", "strace", "–")
         ratio_row("truss / (raw floor + GET_SYSCALL_INFO)", "truss", "raw3", "–")
+    out.append("")
+    out.append("100k getppid() calls over N threads (`bench/out/threads_getppid N 100000`), full traces:")
+    out.append("")
+    out.append("| tool | " + " | ".join(wl[w] for w in MW) + " |")
+    out.append("| --- | " + " | ".join("---" for _ in MW) + " |")
+    for t in ["strace", "truss-bpf"]:
+        out.append(f"| {label[t]} | " + " | ".join(fmt(p, w, t) for w in MW) + " |")
+    out.append(f"| truss --bpf / strace (target ≤ 0.10x) | " + " | ".join(f"{med(p, w, 'truss-bpf') / med(p, w, 'strace'):.2f}x" for w in MW) + " |")
     out.append("")
 section = "\n".join(out) + "\n"
 text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n\nRatios measured on the development machine; see each section for the exact command.\n\n"

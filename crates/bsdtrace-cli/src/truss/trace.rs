@@ -325,7 +325,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
 }
 
 /// `-E`: our environment with VAR=VAL set and bare VAR removed.
-fn command_env(changes: &[String]) -> Vec<String> {
+pub(super) fn command_env(changes: &[String]) -> Vec<String> {
     let mut env: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
         .collect();
@@ -939,14 +939,7 @@ impl Session<'_> {
     }
 
     fn summary_table(&self) -> String {
-        let sort = match self.cfg.sort_by {
-            SortBy::Name => decode::summary::Sort::Name,
-            SortBy::Time => decode::summary::Sort::Time,
-            SortBy::Calls => decode::summary::Sort::Calls,
-            SortBy::Errors => decode::summary::Sort::Errors,
-            SortBy::Nothing => decode::summary::Sort::Nothing,
-        };
-        self.summary.render_sorted(sort)
+        self.summary.render_sorted(summary_sort(self.cfg.sort_by))
     }
 
     /// `-p` and a fatal signal (or an output nobody reads any more): stop
@@ -1006,6 +999,17 @@ impl Session<'_> {
                 let _ = self.tracer.resume(t, Resume::Continue, None, 0);
             }
         }
+    }
+}
+
+/// `--summary-sort-by`'s order for the `-c`/`-C` table.
+pub(super) fn summary_sort(by: SortBy) -> decode::summary::Sort {
+    match by {
+        SortBy::Name => decode::summary::Sort::Name,
+        SortBy::Time => decode::summary::Sort::Time,
+        SortBy::Calls => decode::summary::Sort::Calls,
+        SortBy::Errors => decode::summary::Sort::Errors,
+        SortBy::Nothing => decode::summary::Sort::Nothing,
     }
 }
 

@@ -1,0 +1,743 @@
+/* truss.bpf.c: what `bsdtrace truss --bpf` runs in the kernel.
+ *
+ * It records, for the processes in the `procs` map, every syscall entry and
+ * exit (number, arguments, result, and the user memory the arguments point
+ * at, copied by bpf_probe_read_user while the call is in progress), thread
+ * and process births, execs, exits and delivered signals, as records in one
+ * ring buffer that user space drains. Nothing here stops or changes a
+ * process, and it never decides how a record is printed: which memory to
+ * copy for each syscall argument is a plan user space writes into `plans`
+ * (from the decoder's syscall table) before the trace starts.
+ *
+ * Two ways to see syscalls:
+ *  - sys_enter/sys_exit (raw_syscalls tracepoints, BTF-typed): every
+ *    syscall of the traced processes. Attaching them puts every thread of
+ *    the machine on the kernel's slow syscall path while they are attached.
+ *  - enter_N/exit_N (fentry/fexit on `__x64_sys_NAME`, one pair per chosen
+ *    syscall): only the chosen functions pay; everything else keeps the
+ *    fast path. Used for `-e trace=SET` when SET is small.
+ *
+ * A full ring never drops a record silently: the loss is counted per
+ * thread (`lost`) and reported with that thread's next record, or read by
+ * user space at the end.
+ *
+ * The record layouts and numbers here are mirrored in src/record.rs.
+ *
+ * This file is under the project's BSD-2-Clause licence; the kernel grants
+ * the tracing helpers only to programs that declare a GPL-compatible
+ * licence, which "Dual BSD/GPL" is.
+ */
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SCRATCH 32768
+/* A record stops taking blobs once it is this long... */
+#define SOFT_CAP 16384
+/* ...and no blob is longer than this, so a record stays under SCRATCH. */
+#define BLOB_MAX 4096
+#define NPLANS 512
+#define MAX_IOV 16
+#define MAX_STRV 256
+#define MAX_ARRAY 64
+#define SOCKADDR_MAX 128
+
+enum ev_kind {
+	EV_ENTER = 1,
+	EV_EXIT = 2,
+	EV_START = 3,		/* the spawned command's exec: the trace begins */
+	EV_NEW_PROC = 4,	/* a followed fork child */
+	EV_NEW_THREAD = 5,
+	EV_EXEC = 6,
+	EV_THREAD_EXIT = 7,
+	EV_PROC_EXIT = 8,	/* the last thread of a process */
+	EV_SIGNAL = 9,
+};
+
+enum cap_kind {
+	CAP_NONE = 0,
+	CAP_STR = 1,		/* NUL-terminated, at most size bytes */
+	CAP_FIXED = 2,		/* size bytes */
+	CAP_LEN_ARG = 3,	/* min(arg[len_arg], size) bytes */
+	CAP_LEN_RET = 4,	/* min(ret, arg[len_arg], size) bytes */
+	CAP_IOV = 5,		/* iovec[arg[len_arg]], each buffer up to size */
+	CAP_MSGHDR = 6,		/* msghdr, its name, control and iovec (buffers up to size) */
+	CAP_SOCKADDR_OUT = 7,	/* socklen_t at arg[len_arg], then that many bytes */
+	CAP_ARRAY = 8,		/* min(arg[len_arg], 64) elements of size bytes */
+	CAP_FDSET = 9,		/* fd_set of arg[len_arg] bits */
+	CAP_STRV = 10,		/* NULL-terminated char *[], strings up to size */
+	CAP_FUTEX_TIMEOUT = 11,	/* timespec when futex's op waits */
+	CAP_CLONE_ARGS = 12,	/* clone_args when arg 1 (size) holds them */
+};
+
+struct rec {
+	u64 ts;
+	u32 kind;
+	u32 pid;
+	u32 tid;
+	u32 lost;
+	u32 size;
+	u32 nr;
+	u64 a[6];
+};
+
+struct blob {
+	u64 addr;
+	u32 len;
+	u32 flags;
+};
+
+struct plan_op {
+	u8 kind;
+	u8 at_exit;
+	u8 arg;
+	u8 len_arg;
+	u32 size;
+};
+
+struct plan {
+	u32 wanted;
+	u32 ops_at;		/* bit 0: ops at entry, bit 1: ops at exit */
+	struct plan_op op[6];
+};
+
+#define T_WAIT_EXEC 1
+#define T_FOLLOW 2
+
+struct tracee {
+	u32 flags;
+};
+
+/* Set by user space before loading. */
+const volatile u64 ring_wakeup = 1 << 22;
+
+/* Events lost since the start, all threads. */
+u64 lost_total = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, struct tracee);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NPLANS);
+	__type(key, u32);
+	__type(value, struct plan);
+} plans SEC(".maps");
+
+struct scratch {
+	u8 b[SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Rarely used: not preallocated (65536 entries would cost 15 ms at load). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, u32);
+	__type(value, u64);
+} lost SEC(".maps");
+
+/* What a plan is applied to: the argument registers, the result, the
+ * plan's operations. Built on the stack of the program that records. */
+struct opin {
+	u64 a[6];
+	s64 ret;
+	u32 at_exit;
+	u32 late;	/* blob flag: an in-argument copied at exit */
+	struct plan_op op[6];
+};
+
+/* In-arguments that could not be copied at entry (bpf_probe_read_user
+ * cannot fault a page in: a string in a never-touched page of the
+ * program's data), to copy again at exit, when the call itself has
+ * brought the page in. Keyed by thread. */
+struct missed {
+	u32 mask;
+	u32 nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, u32);
+	__type(value, struct missed);
+} missed SEC(".maps");
+
+/* Entries in `missed`: exits look there only when this is not zero. */
+s64 missed_count = 0;
+
+#define BLOB_STR 1
+#define BLOB_LATE 2
+#define OP_EMPTY (1ULL << 63)
+
+static __always_inline struct tracee *tracee_of(u32 tgid)
+{
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static __always_inline struct scratch *scratch_buf(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline u64 min64(u64 a, u64 b)
+{
+	return a < b ? a : b;
+}
+
+static __always_inline void emit(struct scratch *s, u64 size)
+{
+	struct rec *r = (void *)s->b;
+	u32 tid = r->tid;
+	u64 *lp = 0;
+	u64 flags;
+
+	r->lost = 0;
+	if (lost_total) {
+		lp = bpf_map_lookup_elem(&lost, &tid);
+		if (lp)
+			r->lost = *lp;
+	}
+	if (size > SCRATCH)
+		return;
+	r->size = size;
+	flags = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > ring_wakeup ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&rb, s->b, size, flags)) {
+		__sync_fetch_and_add(&lost_total, 1);
+		if (lp) {
+			__sync_fetch_and_add(lp, 1);
+		} else {
+			u64 one = 1;
+			bpf_map_update_elem(&lost, &tid, &one, BPF_ANY);
+		}
+		return;
+	}
+	if (lp && r->lost)
+		__sync_fetch_and_sub(lp, (u64)r->lost);
+}
+
+/* The capture functions are global (not inlined): the verifier checks each
+ * once, with its arguments unknown, instead of once per path through the
+ * callers, which multiplied into millions of states. Each takes the record
+ * and its current length and returns the new length. */
+
+/* Appends a blob: `len` bytes of user memory at `addr` (a string up to
+ * `len` bytes when `str`). Nothing when unreadable or the record is full. */
+__noinline u64 put_blob(struct scratch *s, u64 off, u64 addr, u64 len, u32 flags)
+{
+	long n;
+	u8 *b;
+
+	if (!s || !addr || !len || off > SOFT_CAP)
+		return off;
+	if (len > BLOB_MAX)
+		len = BLOB_MAX;
+	b = s->b + off;
+	if (flags & BLOB_STR) {
+		n = bpf_probe_read_user_str(b + sizeof(struct blob), len, (void *)addr);
+		if (n <= 0)
+			return off;
+	} else {
+		if (bpf_probe_read_user(b + sizeof(struct blob), len, (void *)addr))
+			return off;
+		n = len;
+	}
+	((struct blob *)b)->addr = addr;
+	((struct blob *)b)->len = n;
+	((struct blob *)b)->flags = flags;
+	return off + sizeof(struct blob) + (((u64)n + 7) & ~7ULL);
+}
+
+/* `cap_late`: the longest copy of one buffer, and the blob flags << 32
+ * (a BPF function takes at most five arguments). */
+__noinline u64 cap_iov(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_late)
+{
+	u32 late = cap_late >> 32;
+	u64 cap = (u32)cap_late;
+	u64 e[2];
+	int i;
+
+	if (!s || !base || count <= 0)
+		return off;
+	if (count > MAX_IOV)
+		count = MAX_IOV;
+	u64 incomplete = 0, next;
+
+	off = put_blob(s, off, base, count * 16, late);
+	for (i = 0; i < MAX_IOV; i++) {
+		if (i >= count)
+			break;
+		if (bpf_probe_read_user(e, sizeof(e), (void *)(base + 16 * i)))
+			break;
+		next = put_blob(s, off, e[0], min64(e[1], cap), late);
+		if (next == off && e[0] && e[1] && cap)
+			incomplete = OP_EMPTY;
+		off = next;
+	}
+	return off | incomplete;
+}
+
+/* A NULL-terminated char *[]: the pointers copied one by one (the array
+ * may end just before unmapped memory) into one blob, then the strings. */
+__noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap, u32 late)
+{
+	/* A failure is noted in memory, not in a variable: the verifier
+	 * would otherwise walk both values through all 256 iterations. */
+	u64 *failed = (u64 *)(s->b + SCRATCH - 8);
+	u64 *count = (u64 *)(s->b + SCRATCH - 16);
+	u64 pbase, end, p, next;
+	u32 n = 0;
+	int i;
+
+	if (!s || !base || off > SOFT_CAP)
+		return off;
+	pbase = off + sizeof(struct blob);
+	for (i = 0; i < MAX_STRV; i++) {
+		p = 0;
+		if (bpf_probe_read_user(&p, 8, (void *)(base + 8 * i)))
+			break;
+		*(u64 *)(s->b + pbase + 8 * i) = p;
+		n = i + 1;
+		if (!p)
+			break;
+	}
+	if (!n)
+		return off;
+	((struct blob *)(s->b + off))->addr = base;
+	((struct blob *)(s->b + off))->len = n * 8;
+	((struct blob *)(s->b + off))->flags = late;
+	end = pbase + n * 8;
+	*failed = 0;
+	/* The count goes through memory too, for the same reason: compared in
+	 * a register, each of its 256 values would be a path of its own. */
+	*count = n;
+	for (i = 0; i < MAX_STRV; i++) {
+		if (i >= *count)
+			break;
+		p = *(u64 *)(s->b + pbase + 8 * i);
+		if (!p)
+			break;
+		next = put_blob(s, end, p, cap, BLOB_STR | late);
+		if (next == end)
+			*failed = OP_EMPTY;
+		end = next;
+	}
+	return end | (*failed & OP_EMPTY);
+}
+
+static __always_inline u64 argn(struct opin *in, u32 i)
+{
+	switch (i) {
+	case 0: return in->a[0];
+	case 1: return in->a[1];
+	case 2: return in->a[2];
+	case 3: return in->a[3];
+	case 4: return in->a[4];
+	default: return in->a[5];
+	}
+}
+
+/* Applies operation `i` of the plan: the new length, with OP_EMPTY set
+ * when the operation applied but copied nothing. */
+static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, struct plan_op op, u64 v);
+
+__noinline u64 run_op(struct scratch *s, u64 off, struct opin *in, u32 i)
+{
+	struct plan_op op;
+	u64 v, n;
+
+	if (!s || !in || i >= 6)
+		return off;
+	op = in->op[i];
+	if (!op.kind || op.at_exit != in->at_exit)
+		return off;
+	v = argn(in, op.arg);
+	if (!v)
+		return off;
+	/* OP_EMPTY from op_body: some of it could not be copied (the whole
+	 * operation is then done again at exit). */
+	n = op_body(s, off, in, op, v);
+	return n == off ? off | OP_EMPTY : n;
+}
+
+static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, struct plan_op op, u64 v)
+{
+	u32 late = in->late;
+	u64 n;
+	s64 k;
+
+	switch (op.kind) {
+	case CAP_STR:
+		return put_blob(s, off, v, op.size, BLOB_STR | late);
+	case CAP_FIXED:
+		return put_blob(s, off, v, op.size, late);
+	case CAP_LEN_ARG:
+		return put_blob(s, off, v, min64(argn(in, op.len_arg), op.size), late);
+	case CAP_LEN_RET:
+		if (in->ret <= 0)
+			return off;
+		return put_blob(s, off, v, min64(min64((u64)in->ret, argn(in, op.len_arg)), op.size), late);
+	case CAP_IOV:
+		return cap_iov(s, off, v, (s32)argn(in, op.len_arg), op.size | (u64)late << 32);
+	case CAP_MSGHDR: {
+		u64 m[6];	/* name, namelen, iov, iovlen, control, controllen */
+
+		off = put_blob(s, off, v, 56, late);
+		if (bpf_probe_read_user(m, sizeof(m), (void *)v))
+			return off;
+		if (m[0] && (u32)m[1])
+			off = put_blob(s, off, m[0], min64((u32)m[1], SOCKADDR_MAX), late);
+		if (m[4] && m[5])
+			off = put_blob(s, off, m[4], min64(m[5], BLOB_MAX), late);
+		return cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size | (u64)late << 32);
+	}
+	case CAP_SOCKADDR_OUT: {
+		u64 lenp = argn(in, op.len_arg);
+		u32 len = 0;
+
+		if (!lenp || bpf_probe_read_user(&len, 4, (void *)lenp))
+			return off;
+		off = put_blob(s, off, lenp, 4, late);
+		return put_blob(s, off, v, min64(len, SOCKADDR_MAX), late);
+	}
+	case CAP_ARRAY:
+		n = min64(argn(in, op.len_arg), MAX_ARRAY);
+		return put_blob(s, off, v, n * (op.size & 0xff), late);
+	case CAP_FDSET:
+		k = (s32)argn(in, op.len_arg);
+		if (k <= 0)
+			return off;
+		if (k > 1024)
+			k = 1024;
+		return put_blob(s, off, v, ((u64)k + 63) / 64 * 8, late);
+	case CAP_STRV:
+		return cap_strv(s, off, v, op.size, late);
+	case CAP_FUTEX_TIMEOUT:
+		switch (argn(in, 1) & 0x7f) {
+		case 0: case 6: case 9: case 11: case 13:
+			return put_blob(s, off, v, 16, late);
+		}
+		return off;
+	case CAP_CLONE_ARGS:
+		if (argn(in, 1) >= 64)
+			return put_blob(s, off, v, 64, late);
+		return off;
+	}
+	return off;
+}
+
+/* Runs the plan's operations for this half of the call (those in `only`);
+ * `*empty` gets the operations that copied nothing. */
+static __always_inline u64 run_plan(struct scratch *s, u64 off, struct opin *in, u32 only, u32 *empty)
+{
+	u64 r;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (!(only & (1 << i)))
+			continue;
+		r = run_op(s, off, in, i);
+		if (r & OP_EMPTY)
+			*empty |= 1 << i;
+		off = r & ~OP_EMPTY;
+	}
+	return off;
+}
+
+static __always_inline struct plan *plan_of(u64 nr)
+{
+	u32 key = nr < NPLANS ? nr : NPLANS - 1;
+
+	return bpf_map_lookup_elem(&plans, &key);
+}
+
+static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct tracee *t = tracee_of(id >> 32);
+	struct scratch *s;
+	struct plan *p;
+	struct rec *r;
+	struct opin in;
+	u64 size = sizeof(struct rec);
+
+	if (!t || (t->flags & T_WAIT_EXEC))
+		return 0;
+	p = plan_of(nr);
+	if (!p || !p->wanted)
+		return 0;
+	s = scratch_buf();
+	if (!s)
+		return 0;
+	r = (void *)s->b;
+	r->ts = bpf_ktime_get_ns();
+	r->kind = EV_ENTER;
+	r->pid = id >> 32;
+	r->tid = (u32)id;
+	r->nr = nr;
+	in.a[0] = r->a[0] = regs->di;
+	in.a[1] = r->a[1] = regs->si;
+	in.a[2] = r->a[2] = regs->dx;
+	in.a[3] = r->a[3] = regs->r10;
+	in.a[4] = r->a[4] = regs->r8;
+	in.a[5] = r->a[5] = regs->r9;
+	/* rt_sigreturn takes no argument: its plan reads the signal frame at
+	 * the stack pointer, which the decoder finds in argument 0. */
+	if (nr == 15)
+		in.a[0] = r->a[0] = regs->sp;
+	if (p->ops_at & 1) {
+		u32 empty = 0;
+
+		in.ret = 0;
+		in.at_exit = 0;
+		in.late = 0;
+		__builtin_memcpy(in.op, p->op, sizeof(in.op));
+		size = run_plan(s, size, &in, 0x3f, &empty);
+		if (empty) {
+			struct missed m = { .mask = empty, .nr = nr };
+			u32 tid = (u32)id;
+
+			if (!bpf_map_update_elem(&missed, &tid, &m, BPF_ANY))
+				__sync_fetch_and_add(&missed_count, 1);
+		}
+	}
+	emit(s, size);
+	return 0;
+}
+
+static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct tracee *t = tracee_of(id >> 32);
+	/* rt_sigreturn restores the registers it returns to, orig_ax = -1. */
+	u64 nr = regs->orig_ax == (unsigned long)-1 ? 15 : regs->orig_ax;
+	struct scratch *s;
+	struct plan *p;
+	struct rec *r;
+	struct opin in;
+	u64 size = sizeof(struct rec);
+
+	if (!t || (t->flags & T_WAIT_EXEC))
+		return 0;
+	p = plan_of(nr);
+	if (!p || !p->wanted)
+		return 0;
+	s = scratch_buf();
+	if (!s)
+		return 0;
+	r = (void *)s->b;
+	r->ts = bpf_ktime_get_ns();
+	r->kind = EV_EXIT;
+	r->pid = id >> 32;
+	r->tid = (u32)id;
+	r->nr = nr;
+	r->a[0] = ret;
+	in.a[0] = regs->di;
+	in.a[1] = regs->si;
+	in.a[2] = regs->dx;
+	in.a[3] = regs->r10;
+	in.a[4] = regs->r8;
+	in.a[5] = regs->r9;
+	__builtin_memcpy(in.op, p->op, sizeof(in.op));
+	if (missed_count > 0) {
+		u32 tid = (u32)id;
+		struct missed *m = bpf_map_lookup_elem(&missed, &tid);
+
+		if (m) {
+			u32 mask = m->mask, was = m->nr, empty = 0;
+
+			bpf_map_delete_elem(&missed, &tid);
+			__sync_fetch_and_add(&missed_count, -1);
+			if (was == nr) {
+				in.ret = ret;
+				in.at_exit = 0;
+				in.late = BLOB_LATE;
+				size = run_plan(s, size, &in, mask, &empty);
+			}
+		}
+	}
+	if ((p->ops_at & 2) && !(ret < 0 && ret >= -4095)) {
+		u32 empty = 0;
+
+		in.ret = ret;
+		in.at_exit = 1;
+		in.late = 0;
+		size = run_plan(s, size, &in, 0x3f, &empty);
+	}
+	emit(s, size);
+	return 0;
+}
+
+SEC("?tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(regs, id);
+}
+
+SEC("?tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(regs, ret);
+}
+
+/* fentry/fexit slots: user space points each pair it uses at one
+ * `__x64_sys_NAME` before loading; unused ones are never loaded. */
+#define SLOT(n)								\
+	SEC("?fentry/__x64_sys_getppid")				\
+	int BPF_PROG(enter_##n, struct pt_regs *regs)			\
+	{								\
+		return on_enter(regs, regs->orig_ax);			\
+	}								\
+	SEC("?fexit/__x64_sys_getppid")					\
+	int BPF_PROG(exit_##n, struct pt_regs *regs, long ret)		\
+	{								\
+		return on_exit(regs, ret);				\
+	}
+#define SLOT8(n) SLOT(n##0) SLOT(n##1) SLOT(n##2) SLOT(n##3) SLOT(n##4) SLOT(n##5) SLOT(n##6) SLOT(n##7)
+SLOT8(0) SLOT8(1) SLOT8(2) SLOT8(3) SLOT8(4) SLOT8(5) SLOT8(6) SLOT8(7)
+
+static __always_inline struct rec *event(struct scratch *buf, u32 kind, u32 pid, u32 tid, u32 nr)
+{
+	struct rec *r = (void *)buf->b;
+
+	r->ts = bpf_ktime_get_ns();
+	r->kind = kind;
+	r->pid = pid;
+	r->tid = tid;
+	r->nr = nr;
+	r->a[0] = r->a[1] = r->a[2] = r->a[3] = r->a[4] = r->a[5] = 0;
+	return r;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct tracee *t = tracee_of(ptgid);
+	struct rec *r;
+	struct scratch *buf;
+
+	if (!t || (t->flags & T_WAIT_EXEC))
+		return 0;
+	if (ctgid != ptgid) {
+		struct tracee nt = { .flags = T_FOLLOW };
+
+		if (!(t->flags & T_FOLLOW))
+			return 0;
+		bpf_map_update_elem(&procs, &ctgid, &nt, BPF_ANY);
+	}
+	buf = scratch_buf();
+	if (!buf)
+		return 0;
+	r = event(buf, ctgid == ptgid ? EV_NEW_THREAD : EV_NEW_PROC, ctgid, child->pid, ptgid);
+	r->a[0] = parent->pid;
+	emit(buf, sizeof(*r));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	u32 tgid = p->tgid;
+	struct tracee *t = tracee_of(tgid);
+	u32 kind = EV_EXEC;
+	struct scratch *buf;
+
+	if (!t)
+		return 0;
+	if (t->flags & T_WAIT_EXEC) {
+		t->flags &= ~T_WAIT_EXEC;
+		kind = EV_START;
+	}
+	buf = scratch_buf();
+	if (!buf)
+		return 0;
+	event(buf, kind, tgid, p->pid, old_pid);
+	emit(buf, sizeof(struct rec));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_task_exit, struct task_struct *p)
+{
+	u32 tgid = p->tgid;
+	struct tracee *t = tracee_of(tgid);
+	int live = BPF_CORE_READ(p, signal, live.counter);
+	struct rec *r;
+	struct scratch *buf;
+
+	if (!t)
+		return 0;
+	buf = scratch_buf();
+	if (buf) {
+		r = event(buf, live == 0 ? EV_PROC_EXIT : EV_THREAD_EXIT, tgid, p->pid, p->exit_code);
+		r->a[0] = t->flags & T_WAIT_EXEC;
+		emit(buf, sizeof(*r));
+	}
+	if (missed_count > 0) {
+		u32 tid = p->pid;
+
+		if (!bpf_map_delete_elem(&missed, &tid))
+			__sync_fetch_and_add(&missed_count, -1);
+	}
+	if (live == 0)
+		bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}
+
+static __always_inline void signal_event(u32 pid, u32 tid, int sig, struct kernel_siginfo *info)
+{
+	struct rec *r;
+	struct scratch *buf = scratch_buf();
+
+	if (!buf)
+		return;
+	r = event(buf, EV_SIGNAL, pid, tid, sig);
+	/* kernel_siginfo: the 48 bytes a siginfo_t starts with. */
+	if ((unsigned long)info > 4096)
+		bpf_probe_read_kernel(r->a, sizeof(r->a), info);
+	emit(buf, sizeof(*r));
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct tracee *t = tracee_of(id >> 32);
+
+	if (!t || (t->flags & T_WAIT_EXEC) || sig == 9)
+		return 0;
+	/* Ignored signals are not reported, as a traced FreeBSD process does
+	 * not stop for them: SIG_IGN, and SIG_DFL of a signal whose default
+	 * is to ignore it (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). Those are
+	 * mostly dropped when sent; this is the one that was blocked then. */
+	if (ka) {
+		unsigned long h = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+
+		if (h == 1 || (h == 0 && (sig == 17 || sig == 18 || sig == 23 || sig == 28)))
+			return 0;
+	}
+	signal_event(id >> 32, (u32)id, sig, info);
+	return 0;
+}

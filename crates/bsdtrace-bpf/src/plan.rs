@@ -1,0 +1,276 @@
+//! Which user memory the kernel copies for each syscall: one plan per
+//! syscall number, made from the argument kinds of the syscall table
+//! ([`bsdtrace::sysent`]), so that the decoder finds in the record every
+//! byte it would have read from a stopped process. The BPF program only
+//! interprets these plans (`enum cap_kind` in truss.bpf.c).
+//!
+//! In-arguments are copied at entry, out-arguments at exit (and only when
+//! the call succeeded), exactly as the decoder reads them. Sizes are those
+//! the decoder reads: the x86-64 struct sizes, the `-s` limit for buffers,
+//! PATH_MAX for paths; one copy is at most 4096 bytes and one record takes
+//! copies up to about 16 KiB (then the rest shows as addresses).
+//!
+//! The calls truss decodes beyond their argument kinds (the decoder's
+//! `special` module: ioctl's and fcntl's structs, value-result lengths,
+//! statfs, sysinfo, poll's revents...) get their copies from a table here,
+//! `extra`, which follows what that module reads. rt_sigreturn has no
+//! argument: the program puts the stack pointer in its argument 0 (as the
+//! ptrace driver does) and the plan copies the signal frame's start, where
+//! the restored mask is.
+
+use bsdtrace::sysent::{self, Arg};
+
+/// `enum cap_kind` of truss.bpf.c.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Cap {
+    Str = 1,
+    Fixed = 2,
+    LenArg = 3,
+    LenRet = 4,
+    Iov = 5,
+    Msghdr = 6,
+    SockaddrOut = 7,
+    Array = 8,
+    FdSet = 9,
+    Strv = 10,
+    FutexTimeout = 11,
+    CloneArgs = 12,
+}
+
+/// Longest copy of one piece of memory (BLOB_MAX in truss.bpf.c).
+pub const BLOB_MAX: usize = 4096;
+const SOCKADDR_MAX: u32 = 128;
+
+/// What the decoder will show, which decides how much is copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capture {
+    /// `-s`: bytes of a buffer shown.
+    pub strsize: usize,
+    /// `-a`: execve's argument strings.
+    pub argv: bool,
+    /// `-e`: execve's environment strings.
+    pub env: bool,
+    /// Copy nothing (`-c` needs numbers and results only).
+    pub nothing: bool,
+}
+
+/// One copy of a plan (`struct plan_op` of truss.bpf.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Op {
+    cap: Cap,
+    exit: bool,
+    arg: u8,
+    len_arg: u8,
+    size: u32,
+}
+
+const fn entry(cap: Cap, arg: u8, len_arg: u8, size: u32) -> Op {
+    Op { cap, exit: false, arg, len_arg, size }
+}
+
+const fn exit(cap: Cap, arg: u8, len_arg: u8, size: u32) -> Op {
+    Op { cap, exit: true, arg, len_arg, size }
+}
+
+/// The copies one call needs: those of its argument kinds, then [`extra`].
+fn ops(nr: u32, cap: &Capture) -> Vec<Op> {
+    let mut v = Vec::new();
+    if let Some(sc) = sysent::by_number(nr) {
+        for (i, &kind) in sc.args.iter().enumerate().take(6) {
+            if let Some((c, len_arg, size)) = op(kind, cap) {
+                v.push(Op { cap: c, exit: is_out(kind), arg: i as u8, len_arg, size });
+            }
+        }
+    }
+    v.extend(extra(nr, cap));
+    v
+}
+
+/// `struct plan` of truss.bpf.c: 56 bytes.
+pub(crate) fn plan_bytes(nr: u32, wanted: bool, cap: &Capture) -> [u8; 56] {
+    let mut b = [0u8; 56];
+    b[0..4].copy_from_slice(&u32::from(wanted).to_le_bytes());
+    let mut at = 0u32;
+    if wanted && !cap.nothing {
+        // Six slots; `extra` keeps every call within them (tested).
+        for (i, op) in ops(nr, cap).into_iter().take(6).enumerate() {
+            at |= if op.exit { 2 } else { 1 };
+            let o = 8 + i * 8;
+            b[o] = op.cap as u8;
+            b[o + 1] = u8::from(op.exit);
+            b[o + 2] = op.arg;
+            b[o + 3] = op.len_arg;
+            b[o + 4..o + 8].copy_from_slice(&op.size.to_le_bytes());
+        }
+    }
+    b[4..8].copy_from_slice(&at.to_le_bytes());
+    b
+}
+
+/// Copies for the calls the decoder's `special` module decodes from more
+/// than their argument kinds: the sizes it reads (x86-64 layouts). Where
+/// the size depends on another argument's value (ioctl's request), the
+/// smallest and the largest are both copied, so a small object next to
+/// unmapped memory is still read.
+fn extra(nr: u32, cap: &Capture) -> Vec<Op> {
+    use Cap::*;
+    let buf = cap.strsize.clamp(8, BLOB_MAX) as u32;
+    let n = |x: libc::c_long| x as u32;
+    match nr {
+        // The signal frame's ucontext up to and with uc_sigmask.
+        x if x == n(libc::SYS_rt_sigreturn) => vec![entry(Fixed, 0, 0, 8 + 8 + 24 + 256 + 8)],
+        // An int, a winsize or a termios, in or out depending on the request.
+        x if x == n(libc::SYS_ioctl) => {
+            vec![entry(Fixed, 2, 0, 4), entry(Fixed, 2, 0, 36), exit(Fixed, 2, 0, 4), exit(Fixed, 2, 0, 36)]
+        }
+        // struct flock for the locking commands.
+        x if x == n(libc::SYS_fcntl) => vec![entry(Fixed, 2, 0, 32)],
+        // The entries the call returned (counted, or shown with -v).
+        x if x == n(libc::SYS_getdents64) || x == n(libc::SYS_getdents) => vec![exit(LenRet, 1, 2, BLOB_MAX as u32)],
+        // The socklen_t as it went in.
+        x if [libc::SYS_getsockname, libc::SYS_getpeername, libc::SYS_accept, libc::SYS_accept4].map(n).contains(&x) => {
+            vec![entry(Fixed, 2, 0, 4)]
+        }
+        x if x == n(libc::SYS_recvfrom) => vec![entry(Fixed, 5, 0, 4)],
+        x if x == n(libc::SYS_statfs) || x == n(libc::SYS_fstatfs) => vec![exit(Fixed, 1, 0, 120)],
+        x if x == n(libc::SYS_sysinfo) => vec![exit(Fixed, 0, 0, 112)],
+        x if x == n(libc::SYS_times) => vec![exit(Fixed, 0, 0, 32)],
+        // timespec[2]
+        x if x == n(libc::SYS_utimensat) => vec![entry(Fixed, 2, 0, 32)],
+        // struct itimerval
+        x if x == n(libc::SYS_setitimer) => vec![entry(Fixed, 1, 0, 32), exit(Fixed, 2, 0, 32)],
+        x if x == n(libc::SYS_getitimer) => vec![exit(Fixed, 1, 0, 32)],
+        // CPU sets: the length argument's bytes in, the result's out.
+        x if x == n(libc::SYS_sched_setaffinity) => vec![entry(LenArg, 2, 1, 1024)],
+        x if x == n(libc::SYS_sched_getaffinity) => vec![exit(LenRet, 2, 1, 1024)],
+        // The option's value (its length in arg 4), and getsockopt's
+        // value-result length: in, then out with the value it measures.
+        x if x == n(libc::SYS_setsockopt) => vec![entry(LenArg, 3, 4, buf)],
+        x if x == n(libc::SYS_getsockopt) => vec![entry(Fixed, 4, 0, 4), exit(SockaddrOut, 3, 4, 0)],
+        // struct epoll_event (12 bytes), one in, up to maxevents out.
+        x if x == n(libc::SYS_epoll_ctl) => vec![entry(Fixed, 3, 0, 12)],
+        x if x == n(libc::SYS_epoll_wait) || x == n(libc::SYS_epoll_pwait) => vec![exit(Array, 1, 2, 12)],
+        // The pollfds again at exit, for their revents.
+        x if x == n(libc::SYS_poll) || x == n(libc::SYS_ppoll) => vec![exit(Array, 0, 1, 8)],
+        // stack_t
+        x if x == n(libc::SYS_sigaltstack) => vec![entry(Fixed, 0, 0, 24), exit(Fixed, 1, 0, 24)],
+        // gid_t[]
+        x if x == n(libc::SYS_setgroups) => vec![entry(Array, 1, 0, 4)],
+        x if x == n(libc::SYS_getgroups) => vec![exit(Array, 1, 0, 4)],
+        // Node masks: one word, or up to 16.
+        x if x == n(libc::SYS_set_mempolicy) => vec![entry(Fixed, 1, 0, 8), entry(Fixed, 1, 0, 128)],
+        x if x == n(libc::SYS_get_mempolicy) => {
+            vec![exit(Fixed, 0, 0, 4), exit(Fixed, 1, 0, 8), exit(Fixed, 1, 0, 128)]
+        }
+        // PR_SET_NAME's string in; PR_GET_NAME's 16 bytes, or an int or a
+        // pointer, out.
+        x if x == n(libc::SYS_prctl) => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
+        _ => Vec::new(),
+    }
+}
+
+/// The decoder's rule: these kinds are written by the kernel and read at exit.
+pub fn is_out(kind: Arg) -> bool {
+    use Arg::*;
+    matches!(
+        kind,
+        PathOut
+            | BufOut(_)
+            | IovecOut(_)
+            | SockaddrOut(_)
+            | MsghdrOut
+            | FdPairOut
+            | SigactionOut
+            | SigsetOut
+            | TimespecOut
+            | TimevalOut
+            | StatOut
+            | StatxOut
+            | WaitStatusOut
+            | RusageOut
+            | RlimitOut
+            | UtsnameOut
+    )
+}
+
+/// (capture kind, the argument holding a length, a size or cap) for one
+/// argument; `None` for arguments printed from their value alone.
+fn op(kind: Arg, cap: &Capture) -> Option<(Cap, u8, u32)> {
+    use Arg::*;
+    let buf = cap.strsize.clamp(1, BLOB_MAX) as u32;
+    let path = BLOB_MAX as u32;
+    Some(match kind {
+        Path | Str | PathOut => (Cap::Str, 0, path),
+        BufIn(l) => (Cap::LenArg, l, buf),
+        BufOut(l) => (Cap::LenRet, l, buf),
+        IovecIn(c) | IovecOut(c) => (Cap::Iov, c, buf),
+        MsghdrIn | MsghdrOut => (Cap::Msghdr, 0, buf),
+        SockaddrIn(l) => (Cap::LenArg, l, SOCKADDR_MAX),
+        SockaddrOut(l) => (Cap::SockaddrOut, l, SOCKADDR_MAX),
+        FdSet(n) => (Cap::FdSet, n, 0),
+        Pollfd(c) => (Cap::Array, c, 8),
+        Argv if cap.argv => (Cap::Strv, 0, path),
+        Envp if cap.env => (Cap::Strv, 0, path),
+        FutexTimeout => (Cap::FutexTimeout, 0, 16),
+        CloneArgs => (Cap::CloneArgs, 0, 64),
+        FdPairOut | SigsetIn | SigsetOut => (Cap::Fixed, 0, 8),
+        WaitStatusOut => (Cap::Fixed, 0, 4),
+        SigactionIn | SigactionOut => (Cap::Fixed, 0, 32),
+        TimespecIn | TimespecOut | TimevalIn | TimevalOut | RlimitIn | RlimitOut => (Cap::Fixed, 0, 16),
+        StatOut | RusageOut => (Cap::Fixed, 0, 144),
+        StatxOut => (Cap::Fixed, 0, 256),
+        UtsnameOut => (Cap::Fixed, 0, 390),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAP: Capture = Capture { strsize: 32, argv: false, env: false, nothing: false };
+
+    #[test]
+    fn openat_copies_its_path_at_entry() {
+        let b = plan_bytes(257, true, &CAP);
+        assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 1);
+        // the first copy: argument 1, a string of up to 4096 bytes, at entry
+        assert_eq!(&b[8..12], &[Cap::Str as u8, 0, 1, 0]);
+        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 4096);
+    }
+
+    #[test]
+    fn read_copies_what_it_returned_at_exit_up_to_s() {
+        let b = plan_bytes(0, true, &CAP);
+        assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 2);
+        assert_eq!(&b[8..12], &[Cap::LenRet as u8, 1, 1, 2]);
+        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 32);
+    }
+
+    #[test]
+    fn every_plan_fits_the_six_slots() {
+        for sc in sysent::TABLE {
+            let all = Capture { argv: true, env: true, ..CAP };
+            assert!(ops(sc.number, &all).len() <= 6, "{}", sc.name);
+        }
+    }
+
+    #[test]
+    fn rt_sigreturn_copies_the_frame_up_to_its_mask_and_poll_its_revents() {
+        let b = plan_bytes(15, true, &CAP);
+        assert_eq!(&b[8..12], &[Cap::Fixed as u8, 0, 0, 0]);
+        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 304);
+        let b = plan_bytes(7, true, &CAP);
+        assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 3);
+        assert_eq!(&b[16..20], &[Cap::Array as u8, 1, 0, 1]);
+    }
+
+    #[test]
+    fn unwanted_and_count_only_plans_copy_nothing() {
+        assert_eq!(plan_bytes(257, false, &CAP), [0; 56]);
+        let b = plan_bytes(257, true, &Capture { nothing: true, ..CAP });
+        assert_eq!(b[0], 1);
+        assert!(b[4..].iter().all(|&x| x == 0));
+    }
+}

@@ -1,0 +1,245 @@
+//! The records `truss.bpf.c` writes into the ring buffer, parsed. The
+//! layouts and numbers mirror the C file's `struct rec`, `struct blob` and
+//! `enum ev_kind`; a record that does not parse is dropped and counted.
+
+/// User memory copied in the kernel while a syscall was in progress: the
+/// blobs of one record. Reads are served from them; anything else is
+/// unreadable, as unmapped memory is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    blobs: Vec<(u64, Vec<u8>)>,
+}
+
+impl Snapshot {
+    /// A snapshot of these `(address, bytes)` pieces.
+    pub fn from_blobs(blobs: Vec<(u64, Vec<u8>)>) -> Snapshot {
+        Snapshot { blobs }
+    }
+
+    /// Copies bytes from `addr` into `buf`; how many were copied (0 when
+    /// `addr` was not captured). The piece that runs furthest from `addr`
+    /// serves the read.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        let mut best: Option<&[u8]> = None;
+        for (start, bytes) in &self.blobs {
+            if addr >= *start && addr - start < bytes.len() as u64 {
+                let tail = &bytes[(addr - start) as usize..];
+                if best.is_none_or(|b| tail.len() > b.len()) {
+                    best = Some(tail);
+                }
+            }
+        }
+        let Some(tail) = best else { return 0 };
+        let n = tail.len().min(buf.len());
+        buf[..n].copy_from_slice(&tail[..n]);
+        n
+    }
+
+    /// This snapshot with `other`'s pieces added.
+    pub fn merged(&self, other: &Snapshot) -> Snapshot {
+        let mut blobs = self.blobs.clone();
+        blobs.extend(other.blobs.iter().cloned());
+        Snapshot { blobs }
+    }
+
+    /// Whether nothing was captured.
+    pub fn is_empty(&self) -> bool {
+        self.blobs.is_empty()
+    }
+}
+
+/// What a record says happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A syscall entry: number, argument registers, and the in-arguments'
+    /// memory.
+    Enter {
+        /// The syscall number.
+        nr: u32,
+        /// The argument registers (rt_sigreturn's argument 0: the stack
+        /// pointer, where its signal frame is).
+        args: [u64; 6],
+        /// The in-arguments' memory.
+        mem: Snapshot,
+    },
+    /// A syscall exit: number, raw return value (`-errno` on failure,
+    /// `-512..=-516` for ERESTART*), the out-arguments' memory, and
+    /// in-arguments that could not be copied at entry (a page the program
+    /// had not touched yet: BPF cannot fault it in), copied now.
+    Exit {
+        /// The syscall number.
+        nr: u32,
+        /// The raw return value.
+        ret: i64,
+        /// The out-arguments' memory (copied only when the call succeeded).
+        mem: Snapshot,
+        /// In-arguments copied now because they could not be at entry.
+        late: Snapshot,
+    },
+    /// The spawned command's exec: the trace starts here.
+    Start,
+    /// A followed child process (its first thread is `tid`).
+    NewProcess {
+        /// The process that forked it.
+        parent: i32,
+    },
+    /// A new thread `tid`.
+    NewThread,
+    /// A successful execve; `old_tid` made it (a non-leader thread takes
+    /// the process id over).
+    Exec {
+        /// The thread that called execve.
+        old_tid: i32,
+    },
+    /// Thread `tid` ended; others remain.
+    ThreadExit,
+    /// The last thread ended.
+    ProcessExit {
+        /// The wait status (`exit code << 8`, or the signal, with 0x80 if
+        /// it dumped core).
+        status: i32,
+        /// It never reached its exec (a spawn that failed).
+        before_exec: bool,
+    },
+    /// A signal delivered to `tid` (not one it ignores).
+    Signal {
+        /// Its number.
+        sig: i32,
+        /// The first 48 bytes of its siginfo, as the kernel keeps them.
+        siginfo: [u8; 48],
+    },
+}
+
+/// One record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// CLOCK_MONOTONIC, nanoseconds.
+    pub ts: u64,
+    /// The process (thread group) it happened in.
+    pub pid: i32,
+    /// The thread.
+    pub tid: i32,
+    /// Records of this thread lost (ring full) just before this one.
+    pub lost_before: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+const REC_LEN: usize = 80;
+const BLOB_LEN: usize = 16;
+
+const EV_ENTER: u32 = 1;
+const EV_EXIT: u32 = 2;
+const EV_START: u32 = 3;
+const EV_NEW_PROC: u32 = 4;
+const EV_NEW_THREAD: u32 = 5;
+const EV_EXEC: u32 = 6;
+const EV_THREAD_EXIT: u32 = 7;
+const EV_PROC_EXIT: u32 = 8;
+const EV_SIGNAL: u32 = 9;
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
+}
+
+const BLOB_LATE: u32 = 2;
+
+/// The record's blobs: (copied for this half of the call, copied late for
+/// the entry).
+fn blobs(b: &[u8]) -> Option<(Snapshot, Snapshot)> {
+    let mut out = Vec::new();
+    let mut late = Vec::new();
+    let mut at = REC_LEN;
+    while at + BLOB_LEN <= b.len() {
+        let addr = u64_at(b, at);
+        let len = u32_at(b, at + 8) as usize;
+        let flags = u32_at(b, at + 12);
+        let data = b.get(at + BLOB_LEN..at + BLOB_LEN + len)?;
+        if flags & BLOB_LATE != 0 { &mut late } else { &mut out }.push((addr, data.to_vec()));
+        at += BLOB_LEN + len.div_ceil(8) * 8;
+    }
+    Some((Snapshot { blobs: out }, Snapshot { blobs: late }))
+}
+
+/// Parses one ring-buffer record.
+pub fn parse(b: &[u8]) -> Option<Event> {
+    if b.len() < REC_LEN {
+        return None;
+    }
+    let size = (u32_at(b, 24) as usize).min(b.len());
+    let b = &b[..size];
+    let nr = u32_at(b, 28);
+    let mut a = [0u64; 6];
+    for (i, v) in a.iter_mut().enumerate() {
+        *v = u64_at(b, 32 + 8 * i);
+    }
+    let kind = match u32_at(b, 8) {
+        EV_ENTER => EventKind::Enter { nr, args: a, mem: blobs(b)?.0 },
+        EV_EXIT => {
+            let (mem, late) = blobs(b)?;
+            EventKind::Exit { nr, ret: a[0] as i64, mem, late }
+        }
+        EV_START => EventKind::Start,
+        EV_NEW_PROC => EventKind::NewProcess { parent: nr as i32 },
+        EV_NEW_THREAD => EventKind::NewThread,
+        EV_EXEC => EventKind::Exec { old_tid: nr as i32 },
+        EV_THREAD_EXIT => EventKind::ThreadExit,
+        EV_PROC_EXIT => EventKind::ProcessExit { status: nr as i32, before_exec: a[0] != 0 },
+        EV_SIGNAL => {
+            let mut siginfo = [0u8; 48];
+            siginfo.copy_from_slice(&b[32..80]);
+            EventKind::Signal { sig: nr as i32, siginfo }
+        }
+        _ => return None,
+    };
+    Some(Event {
+        ts: u64_at(b, 0),
+        pid: u32_at(b, 12) as i32,
+        tid: u32_at(b, 16) as i32,
+        lost_before: u32_at(b, 20),
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_reads_the_longest_piece_and_nothing_else() {
+        let s = Snapshot::from_blobs(vec![(100, b"abc".to_vec()), (101, b"BCDEF".to_vec())]);
+        let mut buf = [0u8; 8];
+        assert_eq!(s.read(101, &mut buf), 5);
+        assert_eq!(&buf[..5], b"BCDEF");
+        assert_eq!(s.read(100, &mut buf), 3);
+        assert_eq!(s.read(99, &mut buf), 0);
+        assert_eq!(s.read(106, &mut buf), 0);
+    }
+
+    #[test]
+    fn an_entry_record_with_a_string_blob_parses() {
+        let mut b = vec![0u8; REC_LEN];
+        b[0..8].copy_from_slice(&7u64.to_le_bytes());
+        b[8..12].copy_from_slice(&EV_ENTER.to_le_bytes());
+        b[12..16].copy_from_slice(&10u32.to_le_bytes());
+        b[16..20].copy_from_slice(&11u32.to_le_bytes());
+        b[28..32].copy_from_slice(&257u32.to_le_bytes());
+        b[40..48].copy_from_slice(&0x1000u64.to_le_bytes());
+        b.extend_from_slice(&0x1000u64.to_le_bytes());
+        b.extend_from_slice(&4u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(b"/x\0\0\0\0\0\0");
+        let size = b.len() as u32;
+        b[24..28].copy_from_slice(&size.to_le_bytes());
+        let e = parse(&b).unwrap();
+        assert_eq!((e.ts, e.pid, e.tid), (7, 10, 11));
+        let EventKind::Enter { nr, args, mem } = e.kind else { panic!() };
+        assert_eq!((nr, args[1]), (257, 0x1000));
+        let mut buf = [0u8; 16];
+        assert_eq!(mem.read(0x1000, &mut buf), 4);
+        assert_eq!(&buf[..4], b"/x\0\0");
+    }
+}

@@ -1,0 +1,363 @@
+//! A trace: the BPF object loaded and attached, the processes it follows,
+//! and the ring buffer drained into [`Event`]s in timestamp order.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::time::Duration;
+
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
+
+use crate::plan::{self, Capture};
+use crate::record::{self, Event, EventKind};
+use crate::skel::{TrussSkel, TrussSkelBuilder};
+use crate::Error;
+
+/// How many syscalls a filtered trace may attach to one by one (the
+/// fentry/fexit slots of truss.bpf.c); a larger set uses the tracepoints.
+pub const SLOTS: usize = 64;
+const NPLANS: u32 = 512;
+const T_WAIT_EXEC: u32 = 1;
+const T_FOLLOW: u32 = 2;
+/// Records are held this long before they are handed out, so that one
+/// taken a little later on another CPU still sorts before them.
+const REORDER_NS: u64 = 2_000_000;
+
+/// What to trace and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Follow fork children (truss `-f`).
+    pub follow: bool,
+    /// The syscall numbers to record; `None`: all of them.
+    pub syscalls: Option<Vec<u32>>,
+    /// Which memory to copy with each call.
+    pub capture: Capture,
+    /// Ring buffer size in bytes (a power of two, at least one page).
+    pub ring_bytes: usize,
+    /// Never use the per-syscall fentry/fexit programs, even for a small set.
+    pub tracepoints_only: bool,
+    /// Raise this thread's scheduling priority (nice -10, best effort)
+    /// once the target runs, so that draining keeps up with a process
+    /// whose hundreds of threads would otherwise take the CPUs from it.
+    pub keep_up: bool,
+    /// A spawned command's environment (`NAME=value` strings); `None`:
+    /// this process's.
+    pub env: Option<Vec<String>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            follow: false,
+            syscalls: None,
+            capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
+            ring_bytes: 16 << 20,
+            tracepoints_only: false,
+            keep_up: false,
+            env: None,
+        }
+    }
+}
+
+/// How syscalls are seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hooks {
+    /// The raw_syscalls tracepoints: every syscall (a set is filtered in
+    /// the kernel); every process of the machine pays the slow path.
+    Tracepoints,
+    /// fentry/fexit on this many syscall functions; nothing else pays.
+    Functions(usize),
+}
+
+/// What to trace.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// Run this command (`argv[0]` looked up in PATH); the trace starts at
+    /// its exec.
+    Spawn(&'a [String]),
+    /// Running processes, from now on (at least one).
+    Attach(&'a [i32]),
+}
+
+/// A running trace. Dropping it detaches every program; the processes run
+/// on untouched.
+pub struct Session {
+    ring: RingBuffer<'static>,
+    skel: TrussSkel<'static>,
+    incoming: Rc<RefCell<Vec<Event>>>,
+    bad: Rc<RefCell<u64>>,
+    /// Records not handed out yet, sorted by timestamp (ties in ring order).
+    held: Vec<Event>,
+    hooks: Hooks,
+    note: Option<String>,
+    /// Processes not yet seen to end.
+    live: HashSet<i32>,
+    /// The spawned command, or the first process attached to.
+    root: i32,
+    spawned: bool,
+}
+
+fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
+    let errno = match e.kind() {
+        libbpf_rs::ErrorKind::PermissionDenied => libc::EPERM,
+        libbpf_rs::ErrorKind::NotFound => libc::ENOENT,
+        libbpf_rs::ErrorKind::Interrupted => libc::EINTR,
+        _ => 0,
+    };
+    Error::Bpf { what: what.to_string(), errno, detail: e.to_string() }
+}
+
+/// `__x64_sys_NAME` for the syscalls of `set`, if the kernel has every one
+/// of them as a BTF function (an fentry target).
+fn functions(set: &[u32]) -> Option<Vec<String>> {
+    let btf = libbpf_rs::btf::Btf::from_vmlinux().ok()?;
+    let mut out = Vec::with_capacity(set.len());
+    for &nr in set {
+        let name = format!("__x64_sys_{}", bsdtrace::sysent::name(nr)?);
+        btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
+        out.push(name);
+    }
+    Some(out)
+}
+
+/// Opens and loads the object: the tracepoint programs, or the fentry/fexit
+/// slots pointed at `funcs`.
+fn load(opts: &Options, funcs: Option<&[String]>) -> Result<TrussSkel<'static>, Error> {
+    // The skeleton borrows its object's storage for its whole life; one
+    // small allocation per session is leaked to give it that.
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    let mut open = TrussSkelBuilder::default().open(storage).map_err(|e| bpf_err("open the BPF object", e))?;
+    let ring = opts.ring_bytes.max(4096).next_power_of_two();
+    open.maps.rb.set_max_entries(ring as u32).map_err(|e| bpf_err("size the ring buffer", e))?;
+    if let Some(ro) = open.maps.rodata_data.as_deref_mut() {
+        ro.ring_wakeup = (ring / 4) as u64;
+    }
+    match funcs {
+        None => {
+            open.progs.sys_enter.set_autoload(true);
+            open.progs.sys_exit.set_autoload(true);
+        }
+        Some(funcs) => {
+            for mut p in open.open_object_mut().progs_mut() {
+                let name = p.name().to_string_lossy().into_owned();
+                // enter_00 .. enter_77: the slot number in octal (SLOT8 in truss.bpf.c).
+                let slot = name.strip_prefix("enter_").or_else(|| name.strip_prefix("exit_"));
+                if let Some(f) = slot.and_then(|n| usize::from_str_radix(n, 8).ok()).and_then(|i| funcs.get(i)) {
+                    p.set_autoload(true);
+                    p.set_attach_target(0, Some(f.clone())).map_err(|e| bpf_err("choose a syscall function", e))?;
+                }
+            }
+        }
+    }
+    open.load().map_err(|e| match e.kind() {
+        libbpf_rs::ErrorKind::PermissionDenied => Error::NotPermitted(format!("the kernel refused the BPF programs: {e}")),
+        _ => bpf_err("load the BPF programs", e),
+    })
+}
+
+impl Session {
+    /// Loads and attaches the programs, then starts (or attaches to) the
+    /// target. Fails with a reason a person can act on when BPF is not
+    /// available (see [`crate::check`]).
+    pub fn start(opts: &Options, target: Target) -> Result<Session, Error> {
+        crate::check()?;
+        let funcs = match &opts.syscalls {
+            Some(set) if !opts.tracepoints_only && !set.is_empty() && set.len() <= SLOTS => functions(set),
+            _ => None,
+        };
+        if std::env::var_os("BSDTRACE_BPF_DEBUG").is_none() {
+            libbpf_rs::set_print(None);
+        }
+        let (mut skel, hooks, note) = match &funcs {
+            Some(f) => match load(opts, Some(f)) {
+                Ok(skel) => (skel, Hooks::Functions(f.len()), None),
+                // Some kernels refuse fentry (a sandbox's BPF LSM, no
+                // trampolines): the tracepoints still serve.
+                Err(e) => (
+                    load(opts, None)?,
+                    Hooks::Tracepoints,
+                    Some(format!("fentry/fexit on the syscall functions refused ({e})")),
+                ),
+            },
+            None => (load(opts, None)?, Hooks::Tracepoints, None),
+        };
+        let wanted: Option<HashSet<u32>> = opts.syscalls.as_ref().map(|s| s.iter().copied().collect());
+        for nr in 0..NPLANS {
+            let on = wanted.as_ref().is_none_or(|w| w.contains(&nr)) && (nr < NPLANS - 1 || wanted.is_none());
+            let p = plan::plan_bytes(nr, on, &opts.capture);
+            skel.maps.plans.update(&nr.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
+        }
+        skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
+
+        let incoming = Rc::new(RefCell::new(Vec::new()));
+        let bad = Rc::new(RefCell::new(0u64));
+        let (inc, b2) = (incoming.clone(), bad.clone());
+        let mut rb = RingBufferBuilder::new();
+        rb.add(&skel.maps.rb, move |data: &[u8]| {
+            match record::parse(data) {
+                Some(e) => inc.borrow_mut().push(e),
+                None => *b2.borrow_mut() += 1,
+            }
+            0
+        })
+        .map_err(|e| bpf_err("open the ring buffer", e))?;
+        let ring = rb.build().map_err(|e| bpf_err("open the ring buffer", e))?;
+
+        let follow = if opts.follow { T_FOLLOW } else { 0 };
+        let (roots, spawned, gate): (Vec<i32>, bool, Option<OwnedFd>) = match target {
+            Target::Spawn(argv) => {
+                let cstrings = |v: &[String]| -> Result<Vec<CString>, Error> {
+                    v.iter()
+                        .map(|a| CString::new(a.as_bytes()).map_err(|_| Error::Spawn { errno: libc::EINVAL }))
+                        .collect()
+                };
+                let cargv = cstrings(argv)?;
+                let cenv = opts.env.as_deref().map(cstrings).transpose()?;
+                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, cenv.as_deref(), None)
+                    .map_err(|e| Error::Spawn { errno: e.0 })?;
+                (vec![pid], true, Some(gate))
+            }
+            Target::Attach(pids) => {
+                if pids.is_empty() {
+                    return Err(Error::NoProcess { pid: 0 });
+                }
+                for &pid in pids {
+                    if bsdtrace::sys::kill(pid, 0).is_err() {
+                        return Err(Error::NoProcess { pid });
+                    }
+                }
+                (pids.to_vec(), false, None)
+            }
+        };
+        let root = roots[0];
+        let flags = follow | if spawned { T_WAIT_EXEC } else { 0 };
+        let r = roots
+            .iter()
+            .try_for_each(|pid| skel.maps.procs.update(&(*pid as u32).to_ne_bytes(), &flags.to_ne_bytes(), MapFlags::ANY));
+        if let Some(g) = gate {
+            // Released even on error, so the child runs (and the caller reaps it).
+            bsdtrace::sys::release_gate(g);
+        }
+        if r.is_err() && spawned {
+            // Never leave the command running untraced behind an error.
+            let _ = bsdtrace::sys::kill(root, libc::SIGKILL);
+            let _ = bsdtrace::sys::wait4(root, 0);
+        }
+        r.map_err(|e| bpf_err("add the process to the trace", e))?;
+        if opts.keep_up {
+            // The child, already forked, keeps its own priority.
+            crate::sys::raise_priority();
+        }
+        Ok(Session {
+            ring,
+            skel,
+            incoming,
+            bad,
+            held: Vec::new(),
+            hooks,
+            note,
+            live: roots.into_iter().collect(),
+            root,
+            spawned,
+        })
+    }
+
+    /// How syscalls are being seen.
+    pub fn hooks(&self) -> Hooks {
+        self.hooks
+    }
+
+    /// Why the hooks asked for could not be used, if they could not.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// The process started, or the first one attached to.
+    pub fn root(&self) -> i32 {
+        self.root
+    }
+
+    /// Whether the root is our child (spawned), to be reaped by the caller.
+    pub fn spawned(&self) -> bool {
+        self.spawned
+    }
+
+    /// Waits up to `timeout` for the ring to fill past a quarter (the
+    /// programs wake us only then), then takes every record in it.
+    pub fn poll(&mut self, timeout: Duration) -> Result<(), Error> {
+        match self.ring.poll(timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == libbpf_rs::ErrorKind::Interrupted => {}
+            Err(e) => return Err(bpf_err("read the ring buffer", e)),
+        }
+        self.ring.consume().map_err(|e| bpf_err("read the ring buffer", e))?;
+        Ok(())
+    }
+
+    /// The events that can be handed out in timestamp order: those older
+    /// than the reordering window, or all of them when `all`.
+    pub fn events(&mut self, all: bool) -> Vec<Event> {
+        self.held.append(&mut self.incoming.borrow_mut());
+        // The ring is in reservation order, nearly timestamp order: the
+        // stable sort finds the runs and costs little more than a scan.
+        self.held.sort_by_key(|e| e.ts);
+        let limit = if all { u64::MAX } else { crate::sys::monotonic_ns().saturating_sub(REORDER_NS) };
+        let n = self.held.partition_point(|e| e.ts <= limit);
+        let out: Vec<Event> = self.held.drain(..n).collect();
+        for e in &out {
+            match e.kind {
+                EventKind::NewProcess { .. } => {
+                    self.live.insert(e.pid);
+                }
+                EventKind::ProcessExit { .. } => {
+                    self.live.remove(&e.pid);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Processes not yet seen to end.
+    pub fn live(&self) -> &HashSet<i32> {
+        &self.live
+    }
+
+    /// Forget a process whose end was not recorded (its exit record was
+    /// lost, or it ended before it was traced).
+    pub fn forget(&mut self, pid: i32) {
+        self.live.remove(&pid);
+        let _ = self.skel.maps.procs.delete(&(pid as u32).to_ne_bytes());
+    }
+
+    /// Records lost because the ring was full, all threads.
+    pub fn lost_total(&self) -> u64 {
+        self.skel.maps.bss_data.as_deref().map_or(0, |b| b.lost_total)
+    }
+
+    /// Losses not yet reported with a later record of their thread:
+    /// (thread, count), by thread id.
+    pub fn lost_unreported(&self) -> Vec<(i32, u64)> {
+        let mut out = Vec::new();
+        for k in self.skel.maps.lost.keys() {
+            if let Ok(Some(v)) = self.skel.maps.lost.lookup(&k, MapFlags::ANY) {
+                let n = u64::from_ne_bytes(v[..8].try_into().unwrap_or([0; 8]));
+                let tid = u32::from_ne_bytes(k[..4].try_into().unwrap_or([0; 4])) as i32;
+                if n > 0 {
+                    out.push((tid, n));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Records the parser could not read (a bug if ever non-zero).
+    pub fn malformed(&self) -> u64 {
+        *self.bad.borrow()
+    }
+}

@@ -1,0 +1,627 @@
+//! `truss --bpf`: the same trace, recorded in the kernel by BPF programs
+//! ([`bsdtrace_bpf`]) instead of ptrace stops; the program never stops.
+//!
+//! The records carry what a stopped process would have shown: argument
+//! registers, results, and the memory the arguments point at, copied by
+//! the kernel at entry (in-arguments) and exit (out-arguments). They are
+//! decoded by the same decoder as the ptrace driver ([`super::decode`]),
+//! through a [`Memory`] that reads those copies, and printed in the same
+//! format, so the two drivers' lines differ only where the trace itself
+//! does (a ptrace stop interrupts sleeping threads: ERESTART lines that
+//! BPF never sees).
+//!
+//! What BPF cannot do (stop the program, change a call, read /proc or the
+//! stack while a call is stopped: `-e inject=`, `-k`, `-y`, `-P`, `-u`) is
+//! refused up front and the trace runs on ptrace instead, with a message
+//! ([`ptrace_only`]). Every other option is honoured here, from the
+//! records' own timestamps (`-d`, `-D`, `-r`, `-t`, `-T`, `-c`, `-C`).
+//!
+//! A full ring buffer loses records; every loss is reported: a
+//! `<N events lost>` line in the thread's place in the trace (or at the
+//! end), a count on stderr, and exit status [`LOST_STATUS`].
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use bsdtrace::sys::{self, TidMap};
+use bsdtrace::Errno;
+use bsdtrace_bpf::{Capture, Event, EventKind, Hooks, Options, Session, Snapshot, Target};
+
+use super::args::Config;
+use super::decode::filter::{Quiet, Status};
+use super::decode::signal::{format_signal, SigInfo};
+use super::decode::summary::Summary;
+use super::decode::{self, json, Completed, EntryState, Memory, Outcome};
+use super::output::{Output, Target as OutTarget};
+
+/// truss's exit status when records were lost (the trace is incomplete);
+/// the command's own end is in its `process exit` line.
+pub const LOST_STATUS: i32 = 3;
+
+/// The signal (SIGINT, SIGTERM, SIGQUIT) that ended an attached trace.
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    STOP.store(sig, Ordering::SeqCst);
+}
+
+/// Why this command line needs ptrace, if it does: each of these options
+/// stops the call to change it, or reads what only a stopped thread shows.
+pub fn ptrace_only(cfg: &Config) -> Option<&'static str> {
+    if !cfg.filter.inject.is_empty() {
+        return Some("-e inject= and -e fault= change calls, which only a stopped thread allows");
+    }
+    if cfg.stack {
+        return Some("-k unwinds each thread's stack while its call is stopped");
+    }
+    if cfg.fd_paths > 0 {
+        return Some("-y reads each descriptor's path while the call is stopped");
+    }
+    if !cfg.paths.is_empty() {
+        return Some("-P reads the paths behind descriptors while the call is stopped");
+    }
+    if cfg.user.is_some() {
+        return Some("-u starts the command through a helper that only the ptrace driver leaves out of the trace");
+    }
+    None
+}
+
+/// Kernel memory copies of one record, as the decoder's [`Memory`].
+struct Copied<'a>(&'a Snapshot);
+
+impl Memory for Copied<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.0.read(addr, buf) {
+            0 => Err(Errno::EFAULT),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A syscall between its entry and exit records. It is decoded at its
+/// exit, when the in-arguments the kernel could only copy then are there.
+struct Pending {
+    pid: i32,
+    nr: u32,
+    args: [u64; 6],
+    /// `None` with `-c`, which decodes nothing.
+    mem: Option<Snapshot>,
+    ts: u64,
+}
+
+impl Pending {
+    fn entry(&self, opts: &decode::Options, late: Option<&Snapshot>) -> Option<EntryState> {
+        let mem = self.mem.as_ref()?;
+        Some(match late {
+            Some(l) if !l.is_empty() => decode::decode_entry(opts, self.nr, self.args, &Copied(&mem.merged(l))),
+            _ => decode::decode_entry(opts, self.nr, self.args, &Copied(mem)),
+        })
+    }
+}
+
+/// When a line's event happened: `start` (a call's entry, for `-r` and
+/// `-t`) and `now` (the record printed, for `-d`), CLOCK_MONOTONIC ns.
+#[derive(Clone, Copy)]
+struct LineTime {
+    start: u64,
+    now: u64,
+}
+
+impl LineTime {
+    fn at(ts: u64) -> LineTime {
+        LineTime { start: ts, now: ts }
+    }
+}
+
+struct Driver<'a> {
+    cfg: &'a Config,
+    out: Output,
+    pending: TidMap<Pending>,
+    summary: Summary,
+    /// CLOCK_MONOTONIC at the start (`-d`), and CLOCK_REALTIME minus
+    /// CLOCK_MONOTONIC (`-t`), in ns: records carry monotonic times.
+    t0: u64,
+    real_offset: i128,
+    /// `-r`: when the previous line's call started.
+    last_line: Option<u64>,
+    root: i32,
+    /// The root never reached its exec: (wait status).
+    exec_failed: Option<i32>,
+    lost: u64,
+    lost_by_tid: HashMap<i32, u64>,
+    line: String,
+}
+
+/// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
+pub fn run(cfg: &Config, prog: &str) -> i32 {
+    let attach = cfg.attach();
+    if cfg.pids.contains(&sys::getpid()) {
+        eprintln!("{prog}: attempt to grab self.");
+        return 2;
+    }
+    decode::print::set_styles(&cfg.decode);
+    // As the ptrace driver: an attached trace ends at these; a spawned
+    // command gets them from the terminal and truss waits for its end.
+    let _ = sys::catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGQUIT], on_stop_signal);
+    let out = match Output::open(&cfg.output, attach, cfg.per_process_files, prog) {
+        Ok(o) => o,
+        Err(e) => {
+            let what = match &cfg.output {
+                OutTarget::Stderr => "stderr".to_string(),
+                OutTarget::File(p) => p.display().to_string(),
+                OutTarget::Pipe(c) => format!("|{c}"),
+            };
+            eprintln!("{prog}: cannot open {what}: {}", bsdtrace::error::io_message(&e));
+            return 1;
+        }
+    };
+    // As the ptrace driver: a process that cannot be traced is reported
+    // and the others are traced.
+    let mut pids = Vec::with_capacity(cfg.pids.len());
+    for &pid in &cfg.pids {
+        match sys::kill(pid, 0) {
+            Err(e) if e == Errno::ESRCH => eprintln!("{prog}: can not attach to target process {pid}: {e}"),
+            _ => pids.push(pid),
+        }
+    }
+    if attach && pids.is_empty() {
+        return 1;
+    }
+    let opts = Options {
+        follow: cfg.follow,
+        syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
+        capture: Capture {
+            strsize: cfg.decode.strsize,
+            argv: cfg.decode.show_argv,
+            env: cfg.decode.show_env,
+            nothing: cfg.count,
+        },
+        // A filtered trace records little: a small ring is quicker to set up.
+        ring_bytes: cfg.bpf_ring.unwrap_or(if cfg.filtered { 2 << 20 } else { 16 << 20 }),
+        tracepoints_only: false,
+        keep_up: true,
+        env: (!cfg.env.is_empty()).then(|| super::trace::command_env(&cfg.env)),
+    };
+    let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let target = if attach { Target::Attach(&pids) } else { Target::Spawn(&argv) };
+    let t0 = bsdtrace_bpf::sys::monotonic_ns();
+    let real_offset = i128::from(bsdtrace_bpf::sys::realtime_ns()) - i128::from(t0);
+    let mut session = match Session::start(&opts, target) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{prog}: --bpf: {e}");
+            return 1;
+        }
+    };
+    if cfg.filtered && session.hooks() == Hooks::Tracepoints {
+        let why = session.note().map_or_else(|| "more syscalls than fentry slots".to_string(), str::to_string);
+        eprintln!(
+            "{prog}: --bpf: filtering on the raw_syscalls tracepoints ({why}): every syscall of every process \
+             takes the slow path meanwhile; without --bpf, a seccomp filter keeps the other syscalls free"
+        );
+    }
+    let mut d = Driver {
+        cfg,
+        out,
+        pending: TidMap::default(),
+        summary: Summary::new(),
+        t0,
+        real_offset,
+        last_line: None,
+        root: session.root(),
+        exec_failed: None,
+        lost: 0,
+        lost_by_tid: HashMap::new(),
+        line: String::new(),
+    };
+    let mut root_status = None;
+    let mut idle = 0u32;
+    let mut detached = false;
+    loop {
+        // Attached, a signal or an output nobody reads ends the trace; a
+        // command runs on to its end (its lines are dropped).
+        if attach && (STOP.load(Ordering::SeqCst) != 0 || d.out.failed()) {
+            detached = true;
+            break;
+        }
+        if let Err(e) = session.poll(Duration::from_millis(1)) {
+            eprintln!("{prog}: --bpf: {e}");
+            break;
+        }
+        let events = session.events(false);
+        idle = if events.is_empty() { idle + 1 } else { 0 };
+        for e in events {
+            d.on_event(e);
+        }
+        if session.live().is_empty() {
+            break;
+        }
+        // A process whose exit record was lost must not keep truss
+        // waiting: every 100 idle polls, look for the processes it follows.
+        if idle % 100 == 99 {
+            for pid in session.live().clone() {
+                let gone = if pid == d.root && session.spawned() {
+                    match sys::wait4(pid, libc::WNOHANG) {
+                        Ok(Some((_, st))) => {
+                            root_status = Some(st);
+                            true
+                        }
+                        _ => false,
+                    }
+                } else {
+                    sys::kill(pid, 0).is_err()
+                };
+                if gone {
+                    session.forget(pid);
+                }
+            }
+            if session.live().is_empty() {
+                break;
+            }
+        }
+    }
+    // Whatever is still in the ring, in order.
+    let _ = session.poll(Duration::ZERO);
+    for e in session.events(true) {
+        d.on_event(e);
+    }
+    d.lost = session.lost_total();
+    for (tid, n) in session.lost_unreported() {
+        d.lost_line(tid, tid, n);
+    }
+    // Calls still in progress: unfinished (the process ended in them, or
+    // the trace stopped while they ran: strace's "detached").
+    let mut tids: Vec<i32> = d.pending.keys().copied().collect();
+    tids.sort_unstable();
+    for t in tids {
+        let p = d.pending.remove(&t).expect("listed");
+        if !detached || cfg.filter.status.contains(Status::DETACHED) {
+            d.print_unfinished(t, p);
+        }
+    }
+    if cfg.count || cfg.count_too {
+        let table = d.summary.render_sorted(super::trace::summary_sort(cfg.sort_by));
+        d.out.raw(&table);
+    }
+    let written = d.out.finish();
+    if session.malformed() > 0 {
+        eprintln!("{prog}: --bpf: {} records could not be read", session.malformed());
+    }
+    let spawned = session.spawned();
+    drop(session);
+    if spawned && root_status.is_none() {
+        root_status = match sys::wait4(d.root, 0) {
+            Ok(Some((_, st))) => Some(st),
+            _ => None,
+        };
+    }
+    if let Some(st) = d.exec_failed {
+        let code = (st >> 8) & 0xff;
+        let why = if code == 127 { "No such file or directory" } else { "cannot execute" };
+        eprintln!("{prog}: execvp {}: {why}", cfg.command[0].to_string_lossy());
+        return code;
+    }
+    if d.lost > 0 {
+        let mut by: Vec<(i32, u64)> = d.lost_by_tid.iter().map(|(t, n)| (*t, *n)).collect();
+        by.sort_unstable();
+        let list: Vec<String> = by.iter().map(|(t, n)| format!("{n} of thread {t}")).collect();
+        eprintln!(
+            "{prog}: --bpf: {} events lost (the ring buffer was full): {}; try a larger --bpf-ring",
+            d.lost,
+            list.join(", ")
+        );
+        return LOST_STATUS;
+    }
+    if !written {
+        return 1;
+    }
+    if attach {
+        return 0;
+    }
+    match root_status {
+        Some(st) if st & 0x7f == 0 => (st >> 8) & 0xff,
+        Some(st) => 128 + (st & 0x7f),
+        None => 1,
+    }
+}
+
+impl Driver<'_> {
+    /// Whether event lines (new process, thread, signal) are printed.
+    fn lines(&self) -> bool {
+        !self.cfg.count
+    }
+
+    fn on_event(&mut self, e: Event) {
+        if e.lost_before > 0 {
+            self.lost_line(e.pid, e.tid, u64::from(e.lost_before));
+        }
+        let (pid, tid) = (e.pid, e.tid);
+        let cfg = self.cfg;
+        match e.kind {
+            EventKind::Enter { nr, args, mem } => {
+                if !cfg.filter.trace.contains(nr) {
+                    return;
+                }
+                let mem = (!cfg.count).then_some(mem);
+                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, args, mem, ts: e.ts }) {
+                    if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
+                        self.print_unfinished(tid, old);
+                    }
+                }
+            }
+            EventKind::Exit { nr, ret, mem, late } => {
+                let Some(p) = self.pending.remove(&tid) else { return };
+                if p.nr != nr {
+                    // Its exit record was lost: the call is shown unfinished.
+                    self.print_unfinished(tid, p);
+                    return;
+                }
+                let in_call = Duration::from_nanos(e.ts.saturating_sub(p.ts));
+                // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, to be restarted.
+                let restart = (-516..=-512).contains(&ret);
+                let outcome = if restart { Outcome::Error(libc::EINTR) } else { Outcome::from_raw(ret as u64) };
+                let failed = restart || outcome.is_error();
+                let wanted = if failed { Status::FAILED } else { Status::SUCCESSFUL };
+                if !cfg.filter.status.contains(wanted) {
+                    return;
+                }
+                let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
+                    let name = bsdtrace::sysent::name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
+                    self.summary.record(&name, in_call, failed);
+                    return;
+                };
+                if cfg.count_too {
+                    self.summary.record(&entry.name(), in_call, failed);
+                }
+                let banner = entry.unknown_banner();
+                let c = entry.finish(&cfg.decode, outcome, &Copied(&mem));
+                if let Some(b) = banner {
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &b);
+                }
+                self.print_call(pid, tid, LineTime { start: p.ts, now: e.ts }, c, restart, in_call);
+            }
+            EventKind::Start => {}
+            EventKind::NewProcess { parent } => {
+                if !self.lines() {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(pid, e.ts, json::new_process(pid, parent));
+                } else if !cfg.per_process_files {
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, decode::new_process_line());
+                }
+            }
+            EventKind::NewThread => {
+                if !self.lines() {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(pid, e.ts, json::new_thread(pid, tid));
+                } else {
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::new_thread_line(tid));
+                }
+            }
+            EventKind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
+            EventKind::ThreadExit => {
+                if let Some(p) = self.pending.remove(&tid) {
+                    self.print_unfinished(tid, p);
+                }
+                if !self.lines() {
+                    return;
+                }
+                if cfg.json {
+                    self.json_line(pid, e.ts, json::thread_exited(pid, tid));
+                } else {
+                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::thread_exited_line(tid));
+                }
+            }
+            EventKind::ProcessExit { status, before_exec } => {
+                if before_exec && pid == self.root {
+                    self.exec_failed = Some(status);
+                    return;
+                }
+                let mut tids: Vec<i32> = self.pending.iter().filter(|(_, p)| p.pid == pid).map(|(t, _)| *t).collect();
+                tids.sort_unstable();
+                for t in tids {
+                    let p = self.pending.remove(&t).expect("listed");
+                    self.print_unfinished(t, p);
+                }
+                if self.lines() && !cfg.filter.quiet.contains(Quiet::EXIT) {
+                    let (sig, core) = (status & 0x7f, status & 0x80 != 0);
+                    if cfg.json {
+                        let o =
+                            if sig == 0 { json::exit(pid, (status >> 8) & 0xff) } else { json::killed(pid, sig as u32, core) };
+                        self.json_line(pid, e.ts, o);
+                    } else {
+                        let text = if sig == 0 {
+                            decode::exit_line((status >> 8) & 0xff)
+                        } else {
+                            decode::killed_line(sig as u32, core)
+                        };
+                        self.text_line(pid, pid, LineTime::at(e.ts), Some(Duration::ZERO), &text);
+                    }
+                }
+                self.out.flush();
+                self.out.close_process(pid);
+            }
+            EventKind::Signal { sig, siginfo } => {
+                if !self.lines() || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
+                    return;
+                }
+                let mut raw = [0u8; 128];
+                raw[..48].copy_from_slice(&siginfo);
+                let mut si = SigInfo::from_bytes(&raw).unwrap_or_default();
+                if si.signo == 0 {
+                    si = SigInfo { signo: sig as u32, ..SigInfo::default() };
+                }
+                if cfg.json {
+                    self.json_line(pid, e.ts, json::signal(pid, tid, &si));
+                } else {
+                    self.text_line(pid, tid, LineTime::at(e.ts), Some(Duration::ZERO), &format_signal(&si));
+                }
+                self.out.flush();
+            }
+        }
+    }
+
+    /// As the ptrace driver: an exec by a non-leader thread takes the
+    /// process id over, with its pending execve; every other thread of the
+    /// process is gone, mid-call.
+    fn on_exec(&mut self, pid: i32, tid: i32, old_tid: i32) {
+        if old_tid != tid {
+            if let Some(p) = self.pending.remove(&old_tid) {
+                if let Some(stale) = self.pending.insert(tid, p) {
+                    self.print_unfinished(tid, stale);
+                }
+            }
+        }
+        let mut gone: Vec<i32> = self.pending.iter().filter(|(t, p)| p.pid == pid && **t != tid).map(|(t, _)| *t).collect();
+        gone.sort_unstable();
+        for t in gone {
+            let p = self.pending.remove(&t).expect("listed");
+            self.print_unfinished(t, p);
+        }
+    }
+
+    /// `pid` is the thread's process when the record said, else `tid`.
+    fn lost_line(&mut self, pid: i32, tid: i32, n: u64) {
+        *self.lost_by_tid.entry(tid).or_default() += n;
+        if self.cfg.json {
+            let o = json::Object::new().str("type", "lost").int("pid", i64::from(pid)).int("tid", i64::from(tid)).uint("count", n);
+            self.out.line_for(pid, &o.finish());
+        } else {
+            let line = format!("<{n} events of thread {tid} lost>");
+            self.text_line(pid, tid, LineTime::at(0), None, &line);
+        }
+    }
+
+    /// A call that never returned (exit, exit_group, a thread that died
+    /// in it, a lost exit record): the call without a return part.
+    fn print_unfinished(&mut self, tid: i32, p: Pending) {
+        if !self.cfg.filter.status.contains(Status::UNFINISHED) {
+            return;
+        }
+        let Some(entry) = p.entry(&self.cfg.decode, None) else { return };
+        let c = entry.unfinished();
+        if self.cfg.json {
+            let o = json::syscall(p.pid, tid, &c, None);
+            self.json_line(p.pid, p.ts, o);
+        } else {
+            let mut line = self.take_line();
+            self.prefix_into(&mut line, p.pid, tid, LineTime::at(p.ts), None);
+            self.number_into(&mut line, c.number);
+            c.line_into(&mut line);
+            self.put_line(p.pid, line);
+        }
+    }
+
+    fn print_call(&mut self, pid: i32, tid: i32, when: LineTime, c: Completed, restart: bool, in_call: Duration) {
+        let cfg = self.cfg;
+        if cfg.json {
+            let mut o = json::syscall(pid, tid, &c, (cfg.in_call || cfg.trailing_time).then_some(in_call));
+            if restart {
+                o = o.bool("restart", true);
+            }
+            self.json_line(pid, when.now, o);
+            return;
+        }
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, when, Some(in_call));
+        self.number_into(&mut line, c.number);
+        c.call_into(&mut line);
+        line.push_str(decode::padding(line.len()));
+        match c.outcome {
+            _ if restart => line.push_str(" ERESTART"),
+            Some(Outcome::Value(v)) => decode::render_value(&mut line, &c, v, &cfg.decode),
+            Some(o @ Outcome::Error(_)) => decode::render_error(&mut line, o, &cfg.decode),
+            None => {}
+        }
+        if cfg.trailing_time {
+            let _ = write!(line, " <{}.{:06}>", in_call.as_secs(), in_call.subsec_micros());
+        }
+        self.put_line(pid, line);
+    }
+
+    /// `-n`: `[ 257] `.
+    fn number_into(&self, s: &mut String, number: u32) {
+        if self.cfg.syscall_numbers {
+            let _ = write!(s, "[{number:>4}] ");
+        }
+    }
+
+    /// The ptrace driver's prefix (`-r`, `-t`, then pid, tid, `-d`, `-D`),
+    /// with the records' times.
+    fn prefix_into(&mut self, s: &mut String, pid: i32, tid: i32, when: LineTime, in_call: Option<Duration>) {
+        let cfg = self.cfg;
+        if cfg.relative {
+            let d = self.last_line.map_or(0, |prev| when.start.saturating_sub(prev));
+            self.last_line = Some(when.start);
+            let d = Duration::from_nanos(d);
+            let _ = write!(s, "{:>6}.{:06} ", d.as_secs(), d.subsec_micros());
+        }
+        if cfg.wall_clock > 0 {
+            super::clock::wall_clock_into(s, cfg.wall_clock, self.wall(when.start));
+        }
+        decode::line_prefix_into(
+            s,
+            ((cfg.follow || cfg.pids.len() > 1) && !cfg.per_process_files).then_some(pid),
+            cfg.show_tid.then_some(tid),
+            cfg.since_start.then(|| Duration::from_nanos(when.now.saturating_sub(self.t0))),
+            if cfg.in_call { Some(in_call.unwrap_or_default()) } else { None },
+        );
+    }
+
+    /// A record's CLOCK_MONOTONIC time on the wall clock.
+    fn wall(&self, ts: u64) -> SystemTime {
+        let real = (i128::from(ts) + self.real_offset).max(0) as u64;
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(real)
+    }
+
+    fn take_line(&mut self) -> String {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        line
+    }
+
+    fn put_line(&mut self, pid: i32, line: String) {
+        self.out.line_for(pid, &line);
+        self.line = line;
+    }
+
+    fn text_line(&mut self, pid: i32, tid: i32, when: LineTime, in_call: Option<Duration>, text: &str) {
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, when, in_call);
+        line.push_str(text);
+        self.put_line(pid, line);
+    }
+
+    fn json_line(&mut self, pid: i32, ts: u64, o: json::Object) {
+        let o = if self.cfg.since_start || self.cfg.wall_clock > 0 {
+            o.seconds("time", Duration::from_nanos(ts.saturating_sub(self.t0)))
+        } else {
+            o
+        };
+        self.out.line_for(pid, &o.finish());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bsdtrace::sysent::TABLE;
+
+    /// The kernel copies out-arguments at exit exactly when the decoder
+    /// prints them at exit.
+    #[test]
+    fn the_capture_plan_and_the_decoder_agree_on_out_arguments() {
+        for sc in TABLE {
+            for &a in sc.args {
+                assert_eq!(bsdtrace_bpf::plan::is_out(a), super::super::decode::print::is_out(a), "{} {a:?}", sc.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! `truss --bpf` against ptrace truss, line by line, on the programs of the
+//! truss tests (tests/truss_progs and the shell): the same syscalls with the
+//! same decoded arguments and results, thread by thread, including strings
+//! and structs read from memory, signals, thread and process births, execs
+//! and exits. Both runs are under `setarch -R` (no address randomisation),
+//! so addresses match too. Normalised, never skipped:
+//!
+//! * thread and process ids are renamed by creation order (the root, then
+//!   the ids each spawning call returned, depth first);
+//! * a call interrupted to be restarted (`ERESTART`) and its
+//!   `restart_syscall` are dropped: ptrace truss's whole-process stop
+//!   interrupts sleeping threads, BPF stops nothing;
+//! * per test, calls whose count depends on timing (futex waits, the
+//!   shell's SIGCHLD handler and wait4 loop) are dropped;
+//! * random bytes (getrandom), pipe inode numbers, loopback port numbers
+//!   and the parent's pid (truss's own, different in each run) are masked.
+//!
+//! Also: a ring buffer made to overflow must say how many records it lost,
+//! per thread, and exit with status 3.
+//!
+//! These tests need BPF (root, a kernel with BTF); where [`bsdtrace_bpf::check`]
+//! says it cannot run they say why on stderr and pass without comparing.
+
+#![cfg(feature = "bpf")]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bsdtrace");
+
+fn bpf_usable() -> bool {
+    match bsdtrace_bpf::check() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("BPF is not usable here, test not run: {e}");
+            false
+        }
+    }
+}
+
+fn tmpdir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+fn prog(name: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut m = BUILT.get_or_init(Default::default).lock().unwrap();
+    if let Some(p) = m.get(name) {
+        return p.clone();
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/truss_progs").join(format!("{name}.c"));
+    let tmp = tmpdir().join(format!("bpf-{name}-{}", std::process::id()));
+    let out = tmpdir().join(format!("bpf-{name}"));
+    let st = Command::new("cc").args(["-O2", "-Wall", "-pthread", "-o"]).arg(&tmp).arg(&src).status().expect("cc");
+    assert!(st.success(), "compiling {name}.c failed");
+    std::fs::rename(&tmp, &out).unwrap();
+    m.insert(name.to_string(), out.clone());
+    out
+}
+
+/// `setarch -R bsdtrace truss ARGS` with `-o FILE`: (status, lines).
+fn truss(tag: &str, args: &[&str]) -> (Output, Vec<String>) {
+    let f = tmpdir().join(format!("bpf-out-{tag}-{}", std::process::id()));
+    let o = Command::new("setarch")
+        .args(["-R", BIN, "truss", "-o"])
+        .arg(&f)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&f).unwrap_or_default();
+    let _ = std::fs::remove_file(&f);
+    (o, text.lines().map(str::to_string).collect())
+}
+
+const SPAWN_CALLS: &[&str] = &["clone", "clone3", "fork", "vfork"];
+
+/// `-f -H` lines by thread: (pid, tid, text after the prefix).
+fn split(lines: &[String]) -> Vec<(i32, i32, String)> {
+    lines
+        .iter()
+        .map(|l| {
+            let (pfx, rest) = l.split_once(": ").unwrap_or_else(|| panic!("no prefix: {l}"));
+            let mut w = pfx.split_whitespace();
+            let pid = w.next().unwrap().parse().unwrap();
+            let tid = w.next().unwrap().parse().unwrap();
+            (pid, tid, rest.to_string())
+        })
+        .collect()
+}
+
+/// Threads in creation order: the root, then each id a spawning call of an
+/// already named thread returned, depth first.
+fn names(items: &[(i32, i32, String)]) -> HashMap<i32, String> {
+    let mut by_tid: HashMap<i32, Vec<&str>> = HashMap::new();
+    for (_, tid, text) in items {
+        by_tid.entry(*tid).or_default().push(text);
+    }
+    let root = items[0].1;
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() {
+        for text in by_tid.get(&order[i]).map(Vec::as_slice).unwrap_or(&[]) {
+            let name = &text[..text.find('(').unwrap_or(0)];
+            if SPAWN_CALLS.contains(&name) {
+                if let Some((_, v)) = text.rsplit_once(" = ") {
+                    if let Ok(child) = v.split(' ').next().unwrap().parse::<i32>() {
+                        if child > 0 {
+                            order.push(child);
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    order.iter().enumerate().map(|(i, t)| (*t, format!("T{i}"))).collect()
+}
+
+/// Replaces whole decimal numbers that are known ids (and their hex forms)
+/// by the threads' names.
+fn rename_ids(text: &str, names: &HashMap<i32, String>) -> String {
+    let mut out = String::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        if b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) {
+            let hex = b[i] == b'0' && b.get(i + 1) == Some(&b'x');
+            if hex {
+                i += 2;
+                while i < b.len() && b[i].is_ascii_hexdigit() {
+                    i += 1;
+                }
+            } else {
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            let word = &text[start..i];
+            let v = if hex { i64::from_str_radix(&word[2..], 16).ok() } else { word.parse::<i64>().ok() };
+            match v.and_then(|v| i32::try_from(v).ok()).and_then(|v| names.get(&v)) {
+                Some(n) if v != Some(0) => out.push_str(n),
+                _ => out.push_str(word),
+            }
+            continue;
+        }
+        out.push(b[i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// Each thread's normalised lines, keyed by its creation-order name.
+fn normalise(lines: &[String], drop: &[&str]) -> HashMap<String, Vec<String>> {
+    let items = split(lines);
+    let names = names(&items);
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (_, tid, text) in &items {
+        let call = &text[..text.find('(').unwrap_or(text.len())];
+        if text.ends_with(" ERESTART") || call == "restart_syscall" || drop.iter().any(|d| text.starts_with(d)) {
+            continue;
+        }
+        let mut t = rename_ids(text, &names);
+        if call == "getrandom" {
+            // the padding before the result depends on the bytes' escaped length
+            t = format!("getrandom(R{}", &t[t.find("\",").map_or(t.len(), |i| i + 1)..]).replace('\t', "");
+        }
+        if call == "getppid" {
+            t = "getppid() = PARENT".to_string();
+        }
+        while let Some(i) = t.find("127.0.0.1:").map(|i| i + "127.0.0.1:".len()) {
+            let end = t[i..].find(|c: char| !c.is_ascii_digit()).map_or(t.len(), |e| i + e);
+            if end == i {
+                break;
+            }
+            t.replace_range(i..end, "PORT");
+        }
+        if t.contains("mode=p") || t.contains("mode=s") {
+            if let Some(i) = t.find("inode=") {
+                let end = t[i..].find(',').map_or(t.len(), |e| i + e);
+                t.replace_range(i..end, "inode=N");
+            }
+        }
+        let key = names.get(tid).cloned().unwrap_or_else(|| format!("unnamed {tid}"));
+        out.entry(key).or_default().push(t);
+    }
+    out
+}
+
+/// Runs `argv` under ptrace truss and truss --bpf (both `-f -H` plus
+/// `extra`) and compares them thread by thread.
+fn compare(tag: &str, extra: &[&str], argv: &[&str], drop: &[&str]) {
+    let mut args = vec!["-f", "-H"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(argv);
+    let (po, plines) = truss(&format!("{tag}-ptrace"), &args);
+    let mut bargs = vec!["--bpf"];
+    bargs.extend_from_slice(&args);
+    let (bo, blines) = truss(&format!("{tag}-bpf"), &bargs);
+    let berr = String::from_utf8_lossy(&bo.stderr);
+    assert_eq!(po.status.code(), bo.status.code(), "exit statuses; --bpf stderr: {berr}");
+    assert!(!blines.is_empty(), "--bpf printed nothing: {berr}");
+    let p = normalise(&plines, drop);
+    let b = normalise(&blines, drop);
+    let mut keys: Vec<&String> = p.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let (pl, bl) = (p.get(k).cloned().unwrap_or_default(), b.get(k).cloned().unwrap_or_default());
+        if pl != bl {
+            let first = pl.iter().zip(&bl).position(|(a, b)| a != b).unwrap_or(pl.len().min(bl.len()));
+            panic!(
+                "thread {k} differs at line {first}:\n  ptrace: {:?}\n  bpf:    {:?}\n--- ptrace ---\n{}\n--- bpf ---\n{}",
+                pl.get(first),
+                bl.get(first),
+                plines.join("\n"),
+                blines.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_program_writing_a_buffer_matches_ptrace_truss() {
+    if bpf_usable() {
+        compare("writes", &[], &[prog("writes").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
+fn failing_syscalls_decode_as_under_ptrace_with_their_paths_and_errnos() {
+    if bpf_usable() {
+        compare("fails", &[], &[prog("fails").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
+fn signals_and_their_siginfo_match_ptrace_truss() {
+    if bpf_usable() {
+        compare("signals", &[], &[prog("signals").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
+fn a_fork_and_a_reaped_child_without_a_sigchld_handler_match_ptrace_truss() {
+    if bpf_usable() {
+        compare("forkwait", &[], &[prog("forkwait").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
+fn a_multithreaded_program_matches_ptrace_truss_thread_by_thread() {
+    if bpf_usable() {
+        // pthread_join's futex waits depend on timing (and are interrupted
+        // by ptrace's stops).
+        compare("threads", &[], &[prog("threads").to_str().unwrap()], &["futex("]);
+    }
+}
+
+#[test]
+fn execs_with_argv_and_environment_match_ptrace_truss() {
+    if bpf_usable() {
+        compare("execs", &["-a", "-e"], &[prog("execs").to_str().unwrap()], &[]);
+    }
+}
+
+#[test]
+fn a_shell_pipeline_with_forks_and_an_exec_matches_ptrace_truss() {
+    if bpf_usable() {
+        // The shell's SIGCHLD handler runs when a child's exit happens to
+        // land; its wait4 loop and sigreturn move with it.
+        compare(
+            "pipeline",
+            &[],
+            &["sh", "-c", "cat /etc/hostname | wc -c; true"],
+            &["SIGNAL 17", "rt_sigreturn(", "wait4("],
+        );
+    }
+}
+
+/// zoo.c makes one call of each kind the decoder knows beyond its
+/// argument kinds (ioctl, fcntl, getdents64, statfs, sockets and their
+/// options, epoll, poll's revents, control messages, rt_sigreturn's mask,
+/// prctl...): the kernel must copy what each of those decoders reads.
+#[test]
+fn every_decoded_struct_of_the_decoder_zoo_matches_ptrace_truss() {
+    if bpf_usable() {
+        // Free blocks, free memory and the clock move between the runs.
+        compare("zoo", &[], &[prog("zoo").to_str().unwrap()], &["statfs(\"/\"", "sysinfo(", "times("]);
+    }
+}
+
+#[test]
+fn a_json_trace_has_the_same_events_as_ptrace_truss() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog("fails");
+    let (po, plines) = truss("json-ptrace", &["--json", p.to_str().unwrap()]);
+    let (bo, blines) = truss("json-bpf", &["--bpf", "--json", p.to_str().unwrap()]);
+    assert_eq!(po.status.code(), bo.status.code());
+    let strip = |l: &String| {
+        // ids differ between the runs: compare everything else
+        let mut s = l.clone();
+        for key in ["\"pid\":", "\"tid\":"] {
+            while let Some(i) = s.find(key) {
+                let end = s[i + key.len()..].find([',', '}']).map_or(s.len(), |e| i + key.len() + e);
+                s.replace_range(i..end, "");
+            }
+        }
+        s
+    };
+    let p: Vec<String> = plines.iter().filter(|l| !l.contains("set_tid_address")).map(strip).collect();
+    let b: Vec<String> = blines.iter().filter(|l| !l.contains("set_tid_address")).map(strip).collect();
+    assert_eq!(p, b);
+}
+
+#[test]
+fn c_counts_the_same_calls_as_ptrace_truss() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog("fails");
+    let table = |lines: &[String]| -> Vec<(String, String, String)> {
+        lines
+            .iter()
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                // syscall  seconds  calls  errors
+                (w.len() == 4 && w[2].parse::<u64>().is_ok()).then(|| (w[0].to_string(), w[2].to_string(), w[3].to_string()))
+            })
+            .collect()
+    };
+    let (_, plines) = truss("count-ptrace", &["-c", p.to_str().unwrap()]);
+    let (bo, blines) = truss("count-bpf", &["--bpf", "-c", p.to_str().unwrap()]);
+    assert_eq!(bo.status.code(), Some(0), "{}", String::from_utf8_lossy(&bo.stderr));
+    let (pt, bt) = (table(&plines), table(&blines));
+    assert!(pt.len() > 10, "{plines:?}");
+    assert_eq!(pt, bt);
+}
+
+#[test]
+fn e_trace_records_only_the_chosen_syscalls() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog("fails");
+    let (_, plines) = truss("filter-ptrace", &["-e", "trace=openat,close", p.to_str().unwrap()]);
+    let (bo, blines) = truss("filter-bpf", &["--bpf", "-e", "trace=openat,close", p.to_str().unwrap()]);
+    assert_eq!(bo.status.code(), Some(0));
+    assert!(blines.iter().any(|l| l.starts_with("openat(AT_FDCWD,\"/nonexistent/file\"")), "{blines:?}");
+    assert!(blines.iter().all(|l| l.starts_with("openat(") || l.starts_with("close(") || l.starts_with("process exit")), "{blines:?}");
+    assert_eq!(plines, blines);
+}
+
+#[test]
+fn a_command_that_cannot_run_is_reported_as_under_ptrace() {
+    if !bpf_usable() {
+        return;
+    }
+    let o = Command::new(BIN).args(["truss", "--bpf", "/nonexistent/program"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("execvp /nonexistent/program: No such file or directory"));
+}
+
+#[test]
+fn the_commands_exit_status_and_a_fatal_signal_are_truss_exit_status() {
+    if !bpf_usable() {
+        return;
+    }
+    let (o, lines) = truss("status", &["--bpf", "sh", "-c", "exit 7"]);
+    assert_eq!(o.status.code(), Some(7));
+    assert_eq!(lines.last().map(String::as_str), Some("process exit, rval = 7"));
+    let (o, lines) = truss("killed", &["--bpf", "sh", "-c", "kill -SEGV $$"]);
+    assert_eq!(o.status.code(), Some(128 + 11));
+    assert!(lines.iter().any(|l| l.starts_with("SIGNAL 11 (SIGSEGV)")), "{lines:?}");
+    assert!(lines.last().unwrap().starts_with("process killed, signal = 11"), "{lines:?}");
+}
+
+#[test]
+fn y_is_done_with_ptrace_and_says_so() {
+    if !bpf_usable() {
+        return;
+    }
+    let (o, lines) = truss("y", &["--bpf", "-y", prog("writes").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--bpf: -y reads each descriptor's path while the call is stopped; tracing with ptrace"));
+    assert!(lines.iter().any(|l| l.starts_with("write(1<")), "{lines:?}");
+}
+
+/// Fault injection changes the call, which only a stopped thread allows:
+/// `--bpf` says so and the trace runs on ptrace, injecting.
+#[test]
+fn fault_injection_is_done_with_ptrace_and_says_so() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog("getppid");
+    let args = ["--bpf", "-e", "trace=getppid", "-e", "inject=getppid:error=EPERM:when=2", p.to_str().unwrap(), "3"];
+    let (o, lines) = truss("inject", &args);
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--bpf: -e inject= and -e fault= change calls, which only a stopped thread allows; tracing with ptrace"),
+        "{err}"
+    );
+    let calls: Vec<&String> = lines.iter().filter(|l| l.starts_with("getppid()")).collect();
+    assert_eq!(calls.len(), 3, "{lines:?}");
+    assert!(calls[1].ends_with("ERR#1 'Operation not permitted' (INJECTED)"), "{lines:?}");
+    assert!(!calls[0].contains("INJECTED") && !calls[2].contains("INJECTED"), "{lines:?}");
+}
+
+/// strace's line options come out of the records as out of the stops:
+/// `-n`'s numbers, `-X verbose`'s errno names, `-xx`'s hex, `-Z`'s
+/// failed calls only.
+#[test]
+fn strace_formatting_and_status_options_match_ptrace_truss() {
+    if bpf_usable() {
+        compare("options", &["-n", "-X", "verbose", "-xx", "-Z"], &[prog("fails").to_str().unwrap()], &[]);
+    }
+}
+
+/// `-r`, `-T` and `-C` from the records' timestamps: a relative time
+/// first, the time in the call last, and the table after the trace.
+#[test]
+fn r_t_and_c_time_each_call_from_its_records() {
+    if !bpf_usable() {
+        return;
+    }
+    let (o, lines) = truss("timed", &["--bpf", "-r", "-T", "-C", "-e", "trace=getppid", prog("getppid").to_str().unwrap(), "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let line = regex::Regex::new(r"^ *\d+\.\d{6} getppid\(\)\s+= \d+ \(0x[0-9a-f]+\) <\d+\.\d{6}>$").unwrap();
+    let calls = lines.iter().filter(|l| line.is_match(l)).count();
+    assert_eq!(calls, 5, "{lines:?}");
+    let row = lines.iter().find(|l| l.starts_with("getppid ")).unwrap_or_else(|| panic!("no -C table: {lines:?}"));
+    assert_eq!(row.split_whitespace().nth(2), Some("5"), "{row}");
+}
+
+/// `-E` changes the command's environment: set one variable, remove one.
+#[test]
+fn e_var_sets_and_removes_variables_of_the_command() {
+    if !bpf_usable() {
+        return;
+    }
+    let (o, _) = truss("env", &["--bpf", "-E", "BSDTRACE_X=42", "-E", "HOME", "sh", "-c", "exit ${BSDTRACE_X:-1}${HOME:+9}"]);
+    assert_eq!(o.status.code(), Some(42), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `-ff -o FILE`: one `FILE.PID` per process, without the pid column.
+#[test]
+fn ff_writes_each_process_to_its_own_file() {
+    if !bpf_usable() {
+        return;
+    }
+    let base = format!("bpf-ff-{}", std::process::id());
+    let o = Command::new(BIN)
+        .args(["truss", "--bpf", "-ff", "-o"])
+        .arg(tmpdir().join(&base))
+        .arg(prog("forkwait"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut files: Vec<(PathBuf, String)> = std::fs::read_dir(tmpdir())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{base}.")))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let parent = files.iter().find(|(_, t)| t.contains("wait4(")).expect("the parent's file");
+    let child = files.iter().find(|(_, t)| t.contains("exit_group(3)")).expect("the child's file");
+    assert_ne!(parent.0, child.0);
+    assert!(parent.1.lines().all(|l| !l.starts_with(char::is_numeric)), "no pid column: {}", parent.1);
+    for (p, _) in &files {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Several `-p`: each process's lines, with the pid column.
+#[test]
+fn several_p_record_each_process_with_its_pid() {
+    use std::io::{BufRead, BufReader};
+    if !bpf_usable() {
+        return;
+    }
+    let mut kids = Vec::new();
+    let mut pids = Vec::new();
+    for _ in 0..2 {
+        let mut child = Command::new(prog("loop")).stdout(Stdio::piped()).spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        pids.push(line.trim().strip_prefix("ready ").unwrap().to_string());
+        // Keep reading the ticks, so the loop never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        kids.push(child);
+    }
+    let f = tmpdir().join(format!("bpf-multi-{}", std::process::id()));
+    let mut truss = Command::new(BIN)
+        .args(["truss", "--bpf", "-o"])
+        .arg(&f)
+        .args(["-p", &pids[0], "-p", &pids[1]])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The pid column is right-aligned.
+    let seen = |text: &str, pid: &str| text.lines().filter(|l| l.trim_start().starts_with(&format!("{pid}: getppid()"))).count() >= 2;
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = std::fs::read_to_string(&f).unwrap_or_default();
+        if pids.iter().all(|p| seen(&text, p)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe { libc::kill(truss.id() as i32, libc::SIGINT) };
+    assert_eq!(truss.wait().unwrap().code(), Some(0));
+    for k in &mut kids {
+        let _ = k.kill();
+        let _ = k.wait();
+    }
+    let _ = std::fs::remove_file(&f);
+    assert!(pids.iter().all(|p| seen(&text, p)), "{pids:?}: {text}");
+}
+
+/// A ring of two pages cannot hold a getppid loop's records between two
+/// drains: the losses must be reported, per thread, and must account for
+/// every record that is not in the output.
+#[test]
+fn an_overflowing_ring_reports_every_lost_record_and_exits_3() {
+    if !bpf_usable() {
+        return;
+    }
+    const N: usize = 200_000;
+    let (o, lines) = truss("overflow", &["--bpf-ring=8192", prog("getppid").to_str().unwrap(), &N.to_string()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    let mut lost_in_lines = 0u64;
+    let mut complete = 0u64;
+    let mut unfinished = 0u64;
+    for l in &lines {
+        if let Some(rest) = l.strip_prefix('<').and_then(|r| r.strip_suffix(" lost>")) {
+            // <N events of thread T lost>
+            lost_in_lines += rest.split(' ').next().unwrap().parse::<u64>().unwrap();
+        } else if l.starts_with("getppid()") {
+            if l.contains(" = ") {
+                complete += 1;
+            } else {
+                unfinished += 1;
+            }
+        }
+    }
+    let total: u64 = err
+        .split_whitespace()
+        .zip(err.split_whitespace().skip(1))
+        .find(|(_, w)| *w == "events")
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count on stderr: {err}"));
+    assert!(total > 0);
+    assert_eq!(lost_in_lines, total, "the lines and stderr disagree: {err}");
+    // Each getppid call not shown whole lost its entry or its exit record
+    // (or both): none disappeared without a count.
+    assert!(complete < N as u64, "nothing was lost from the getppid calls");
+    assert!(N as u64 - complete <= total, "{complete} complete, {unfinished} unfinished, {total} lost");
+    assert!(unfinished <= total);
+}
+
+/// `-p`: every thread of a running process is recorded from now on, and
+/// SIGINT ends the trace leaving the process running, untouched (BPF never
+/// attached to it).
+#[test]
+fn p_records_every_thread_of_a_running_process_and_sigint_ends_the_trace() {
+    use std::io::{BufRead, BufReader};
+    if !bpf_usable() {
+        return;
+    }
+    let mut child = Command::new(prog("loop")).arg("threaded").stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let pid: i32 = line.trim().strip_prefix("ready ").unwrap().parse().unwrap();
+    let f = tmpdir().join(format!("bpf-attach-{}", std::process::id()));
+    let mut truss = Command::new(BIN)
+        .args(["truss", "--bpf", "-H", "-o"])
+        .arg(&f)
+        .args(["-p", &pid.to_string()])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Lines appear (the output is line-buffered with -p) within a few ticks.
+    let mut text = String::new();
+    for _ in 0..500 {
+        text = std::fs::read_to_string(&f).unwrap_or_default();
+        if text.matches("getppid()").count() >= 3 && text.matches("getuid()").count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe { libc::kill(truss.id() as i32, libc::SIGINT) };
+    let st = truss.wait().unwrap();
+    assert_eq!(st.code(), Some(0));
+    let tids: std::collections::HashSet<&str> = text.lines().filter_map(|l| l.split(':').next()).map(str::trim).collect();
+    assert_eq!(tids.len(), 2, "two threads: {text}");
+    assert!(text.contains("getppid()") && text.contains("getuid()"), "{text}");
+    // Still running and ticking.
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "tick\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&f);
+}
+
+/// Without the privileges, `--bpf` says why it cannot run and exits 1,
+/// and truss without it still works (ptrace needs none for one's own
+/// children).
+#[test]
+fn an_unprivileged_bpf_trace_says_why_and_plain_truss_still_runs() {
+    // Root drops to nobody for it; /sys/kernel/btf must exist for the
+    // privilege check to be the one that fails.
+    if bsdtrace::sys::geteuid() != 0 || !bpf_usable() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("needs root, BPF and setpriv: test not run");
+        return;
+    }
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"];
+    let o = Command::new("setpriv").args(nobody).args([BIN, "truss", "--bpf", "/bin/true"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--bpf: loading tracing BPF programs needs CAP_BPF and CAP_PERFMON (or root)"), "{err}");
+    let o = Command::new("setpriv").args(nobody).args([BIN, "truss", "/bin/true"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exit_group(0)"));
+}
