@@ -83,10 +83,15 @@ impl Listener {
                 }
             });
             let l = UnixListener::bind(&path).map_err(|e| format!("cannot listen on {comm}: {e}"))?;
+            // Accepted only after poll() says so; a client gone meanwhile
+            // must not block us.
+            l.set_nonblocking(true).map_err(|e| e.to_string())?;
             return Ok(Listener::Unix(l, path));
         }
         let addr = if comm.starts_with(':') { format!("127.0.0.1{comm}") } else { comm.to_string() };
-        TcpListener::bind(&addr).map(Listener::Tcp).map_err(|e| format!("cannot listen on {addr}: {e}"))
+        let l = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        l.set_nonblocking(true).map_err(|e| e.to_string())?;
+        Ok(Listener::Tcp(l))
     }
 
     pub fn describe(&self) -> String {
@@ -98,18 +103,44 @@ impl Listener {
 
     /// The next client allowed in; others are told why on stderr and
     /// closed.
-    pub fn accept(&self, allow_others: bool) -> Result<Conn, String> {
+    /// `None` if a termination signal came first.
+    pub fn accept(&self, allow_others: bool, term: &OwnedFd) -> Result<Option<Conn>, String> {
         super::note(&self.describe());
         loop {
+            let lfd = match self {
+                Listener::Tcp(l) => l.as_raw_fd(),
+                Listener::Unix(l, _) => l.as_raw_fd(),
+            };
+            let ready = super::gdbsys::poll_readable(&[lfd, term.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
+            if ready[1] {
+                super::gdbsys::drain(term);
+                if bsdtrace::sys::host::terminated() {
+                    return Ok(None);
+                }
+            }
+            if !ready[0] {
+                continue;
+            }
+            let would_block = |e: &std::io::Error| e.kind() == std::io::ErrorKind::WouldBlock;
             let (fd, who, uid): (OwnedFd, String, Option<u32>) = match self {
                 Listener::Tcp(l) => {
-                    let (s, peer) = l.accept().map_err(|e| format!("accept: {e}"))?;
+                    let (s, peer) = match l.accept() {
+                        Ok(x) => x,
+                        Err(e) if would_block(&e) => continue,
+                        Err(e) => return Err(format!("accept: {e}")),
+                    };
+                    let _ = s.set_nonblocking(false);
                     let uid = s.local_addr().ok().and_then(|me| tcp_peer_uid(me, peer));
                     let _ = s.set_nodelay(true);
                     (OwnedFd::from(s), format!("host {}, port {}", peer.ip(), peer.port()), uid)
                 }
                 Listener::Unix(l, _) => {
-                    let (s, _) = l.accept().map_err(|e| format!("accept: {e}"))?;
+                    let (s, _) = match l.accept() {
+                        Ok(x) => x,
+                        Err(e) if would_block(&e) => continue,
+                        Err(e) => return Err(format!("accept: {e}")),
+                    };
+                    let _ = s.set_nonblocking(false);
                     let cred = bsdtrace::sys::host::peer_cred(s.as_raw_fd()).ok();
                     let who = match cred {
                         Some((_, pid)) => format!("process {pid}"),
@@ -130,7 +161,7 @@ impl Listener {
             }
             super::note(&format!("Remote debugging from {who}"));
             let rd = fd.try_clone().map_err(|e| e.to_string())?;
-            return Ok(Conn::new(rd, fd));
+            return Ok(Some(Conn::new(rd, fd)));
         }
     }
 }

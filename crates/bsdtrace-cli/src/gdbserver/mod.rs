@@ -181,15 +181,17 @@ pub fn spawn(inf: &mut Inferiors, s: &Settings, argv: &[String], from_gdb: bool)
         }
     }
     let env: Vec<String> = env.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let shell = s.shell && from_gdb || s.shell && !s.program.is_empty() && argv == s.program.as_slice();
+    let shell = s.shell && (from_gdb || argv == s.program.as_slice());
     let argv: Vec<String> = if shell {
         let sh = std::env::var("SHELL").ok().filter(|x| !x.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+        // gdb has split the arguments already; gdbserver quotes each one
+        // for the shell (gdb 13's construct_inferior_arguments), and so
+        // do we: the shell finds the program and runs it, expanding nothing.
         let mut cmd = String::from("exec ");
         cmd.push_str(&shell_quote(&argv[0]));
         for a in &argv[1..] {
             cmd.push(' ');
-            // gdb sends `run` arguments for the shell to expand.
-            cmd.push_str(if from_gdb { a.clone() } else { shell_quote(a) }.as_str());
+            cmd.push_str(&shell_quote(a));
         }
         vec![sh, "-c".into(), cmd]
     } else {
@@ -226,7 +228,13 @@ fn shell_quote(s: &str) -> String {
 fn run(a: Args) -> Result<i32, String> {
     // Before any child exists, so no SIGCHLD is missed.
     let sigchld = gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?;
-    gdbsys::catch_termination().map_err(|e| format!("signal handlers: {e}"))?;
+    // SIGTERM and SIGHUP end the server as the end of the last session
+    // would (started programs killed, attached ones detached); SIGINT (a
+    // terminal's Ctrl-C, which the program gets too) only wakes it. gdb
+    // SIGTERMs a `target remote |` server right after it disconnects:
+    // whatever it asked for is done by then.
+    let term = bsdtrace::sys::host::termination_pipe(&[libc::SIGTERM, libc::SIGHUP], &[libc::SIGINT])
+        .map_err(|e| format!("signal handlers: {e}"))?;
     let mut settings = a.settings;
     let mut stdio = match a.comm {
         Comm::Stdio => Some(take_stdio()?),
@@ -249,10 +257,13 @@ fn run(a: Args) -> Result<i32, String> {
     loop {
         let mut conn = match (&listener, stdio.take()) {
             (_, Some(c)) => c,
-            (Some(l), None) => l.accept(settings.allow_others)?,
+            (Some(l), None) => match l.accept(settings.allow_others, &term)? {
+                Some(c) => c,
+                None => break,
+            },
             (None, None) => break,
         };
-        let end = Session::new(&mut conn, &mut inf, &mut settings, &sigchld).run();
+        let end = Session::new(&mut conn, &mut inf, &mut settings, &sigchld, &term).run();
         drop(conn);
         match end {
             End::Done if inf.procs.is_empty() => return Ok(0),

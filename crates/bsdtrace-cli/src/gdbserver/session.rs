@@ -20,7 +20,7 @@ pub enum End {
     Disconnected,
     /// gdb killed or detached the last process (non-extended mode).
     Done,
-    /// `monitor exit`.
+    /// `monitor exit`, SIGTERM or SIGHUP: the server ends.
     Exit,
 }
 
@@ -44,6 +44,7 @@ pub struct Session<'a> {
     pub inf: &'a mut Inferiors,
     settings: &'a mut Settings,
     sigchld: &'a OwnedFd,
+    term: &'a OwnedFd,
     reader: Reader,
     /// Frames that arrived while the program ran, handled after its stop.
     pending: VecDeque<Frame>,
@@ -57,11 +58,21 @@ pub struct Session<'a> {
     /// `qsThreadInfo` continues the list here.
     thread_cursor: usize,
     hostio: HostIo,
+    /// The object a `qXfer` read is in the middle of: later chunks come
+    /// from this copy (a process list changes between requests, and is
+    /// costly to build).
+    xfer_cache: Option<(Vec<u8>, Vec<u8>)>,
     end: Option<End>,
 }
 
 impl<'a> Session<'a> {
-    pub fn new(conn: &'a mut Conn, inf: &'a mut Inferiors, settings: &'a mut Settings, sigchld: &'a OwnedFd) -> Self {
+    pub fn new(
+        conn: &'a mut Conn,
+        inf: &'a mut Inferiors,
+        settings: &'a mut Settings,
+        sigchld: &'a OwnedFd,
+        term: &'a OwnedFd,
+    ) -> Self {
         let extended = settings.multi;
         let last = inf.first_pid().map(|pid| {
             let tid = inf.reporting_thread(pid).map(|p| p.tid).unwrap_or(pid);
@@ -72,6 +83,7 @@ impl<'a> Session<'a> {
             inf,
             settings,
             sigchld,
+            term,
             reader: Reader::default(),
             pending: VecDeque::new(),
             last_sent: Vec::new(),
@@ -82,6 +94,7 @@ impl<'a> Session<'a> {
             last,
             thread_cursor: 0,
             hostio: HostIo::default(),
+            xfer_cache: None,
             end: None,
         }
     }
@@ -120,7 +133,7 @@ impl<'a> Session<'a> {
                     }
                 }
             }
-            let mut fds = vec![self.conn.fd()];
+            let mut fds = vec![self.conn.fd(), self.term.as_raw_fd()];
             if self.inf.waiting {
                 fds.push(self.sigchld.as_raw_fd());
             }
@@ -131,12 +144,25 @@ impl<'a> Session<'a> {
                     return End::Disconnected;
                 }
             };
+            if ready[1] {
+                super::gdbsys::drain(self.term);
+                if bsdtrace::sys::host::terminated() {
+                    return End::Exit;
+                }
+            }
             if !ready[0] {
                 continue;
             }
             let bytes = match self.conn.read() {
                 Ok(Some(b)) => b,
-                Ok(None) | Err(_) => return End::Disconnected,
+                Ok(None) => {
+                    note("Remote side has terminated connection.");
+                    return End::Disconnected;
+                }
+                Err(e) => {
+                    note(&format!("Remote connection lost: {e}"));
+                    return End::Disconnected;
+                }
             };
             for b in bytes {
                 let Some(f) = self.reader.push(b) else { continue };
@@ -1009,7 +1035,12 @@ impl<'a> Session<'a> {
         }
         let Some((off, len)) = addr_len(rest) else { return self.err() };
         let cur = self.current();
-        let data: Option<Vec<u8>> = match *object {
+        let key = [*object, b":", annex, b":", format!("{cur:?}").as_bytes()].concat();
+        let cached = match &self.xfer_cache {
+            Some((k, d)) if off > 0 && *k == key => Some(d.clone()),
+            _ => None,
+        };
+        let data: Option<Vec<u8>> = if cached.is_some() { cached } else { match *object {
             b"features" => match *annex {
                 b"target.xml" => Some(self.inf.layout.target_xml().into_bytes()),
                 _ => None,
@@ -1031,8 +1062,9 @@ impl<'a> Session<'a> {
             b"siginfo" => self.stopped_thread(cur).and_then(|p| self.inf.siginfo(p)).map(|s| s.to_vec()),
             b"osdata" => xfer::osdata(annex).map(String::into_bytes),
             _ => return self.empty(),
-        };
+        } };
         let Some(data) = data else { return self.err() };
+        self.xfer_cache = Some((key, data.clone()));
         let off = off as usize;
         if off > data.len() {
             return self.err();

@@ -281,8 +281,8 @@ pub struct Inferiors {
     /// Per-stop caches: `g` images and XSAVE areas by tid.
     gcache: HashMap<i32, Vec<u8>>,
     xcache: HashMap<i32, Vec<u8>>,
-    /// Where agent `printf` output goes (the program's stdout by default).
-    pub dprintf_out: Option<std::fs::File>,
+    /// Where agent `printf` output goes: the program's stdout.
+    dprintf_out: Option<(i32, std::fs::File)>,
 }
 
 impl Inferiors {
@@ -1248,7 +1248,11 @@ impl Inferiors {
     }
 
     fn run_commands(&mut self, p: Ptid, code: &[u8]) -> Result<(), agent::AgentError> {
-        agent::eval(code, &mut AgentCtx { inf: self, ptid: p }).map(drop)
+        // Command bytecode ends with an empty stack: only its effects count.
+        match agent::eval(code, &mut AgentCtx { inf: self, ptid: p }) {
+            Ok(_) | Err(agent::AgentError::Malformed("empty stack at end")) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Move every LWP that sits just past one of our int3s back onto it,
@@ -1444,12 +1448,14 @@ impl agent::Machine for AgentCtx<'_> {
     }
     fn print(&mut self, text: &[u8]) {
         use std::io::Write;
-        if self.inf.dprintf_out.is_none() {
+        // The agent's printf prints where the program's own printf would.
+        let pid = self.ptid.pid;
+        if self.inf.dprintf_out.as_ref().is_none_or(|(p, _)| *p != pid) {
             self.inf.dprintf_out =
-                std::fs::OpenOptions::new().append(true).open(format!("/proc/{}/fd/1", self.ptid.pid)).ok();
+                std::fs::OpenOptions::new().append(true).open(format!("/proc/{pid}/fd/1")).ok().map(|f| (pid, f));
         }
         match self.inf.dprintf_out.as_mut() {
-            Some(f) => {
+            Some((_, f)) => {
                 let _ = f.write_all(text);
             }
             None => {

@@ -157,12 +157,13 @@ pub fn osdata(annex: &[u8]) -> Option<String> {
         v.sort_unstable();
         v
     };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     let user = |pid: i32| -> String {
         let uid = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
             .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Uid:").map(|r| r.split_whitespace().next().unwrap_or("").to_string())))
             .unwrap_or_default();
-        user_name(&uid)
+        user_name(&passwd, &uid)
     };
     let cmdline = |pid: i32| -> String {
         std::fs::read(format!("/proc/{pid}/cmdline"))
@@ -219,13 +220,13 @@ pub fn osdata(annex: &[u8]) -> Option<String> {
     Some(s)
 }
 
-fn user_name(uid: &str) -> String {
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|p| p.lines().find_map(|l| {
+fn user_name(passwd: &str, uid: &str) -> String {
+    passwd
+        .lines()
+        .find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
             (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
-        }))
+        })
         .unwrap_or_else(|| uid.to_string())
 }
 

@@ -48,3 +48,52 @@ pub fn peer_cred(fd: RawFd) -> Result<(u32, i32), Errno> {
     check(r as libc::c_long)?;
     Ok((cred.uid, cred.pid))
 }
+
+static TERM_WRITE_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+static TERMINATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_terminate(_: libc::c_int) {
+    TERMINATED.store(true, std::sync::atomic::Ordering::SeqCst);
+    on_wake(0);
+}
+
+extern "C" fn on_wake(_: libc::c_int) {
+    let fd = TERM_WRITE_FD.load(std::sync::atomic::Ordering::Relaxed);
+    if fd >= 0 {
+        let saved = unsafe { *libc::__errno_location() };
+        let b = 1u8;
+        // A full pipe already holds a wakeup.
+        unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+        unsafe { *libc::__errno_location() = saved };
+    }
+}
+
+/// Handle `term` signals by recording them ([`terminated`]) and `wake`
+/// signals by nothing but a wakeup; both make the returned descriptor
+/// readable, so a tool sleeping in `poll()` learns of them. Handlers
+/// (unlike SIG_IGN) are reset by exec, so programs the tool starts keep
+/// the default actions.
+pub fn termination_pipe(term: &[i32], wake: &[i32]) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut fds = [0 as libc::c_int; 2];
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } as libc::c_long)?;
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // The write end lives as long as the process (a handler may run any time).
+    TERM_WRITE_FD.store(w.as_raw_fd(), std::sync::atomic::Ordering::Relaxed);
+    std::mem::forget(w);
+    for (sigs, handler) in [(term, on_terminate as extern "C" fn(libc::c_int)), (wake, on_wake)] {
+        for &sig in sigs {
+            let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+            sa.sa_sigaction = handler as usize;
+            sa.sa_flags = libc::SA_RESTART;
+            unsafe { libc::sigemptyset(&mut sa.sa_mask) };
+            check(unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } as libc::c_long)?;
+        }
+    }
+    Ok(r)
+}
+
+/// Did a `term` signal of [`termination_pipe`] arrive?
+pub fn terminated() -> bool {
+    TERMINATED.load(std::sync::atomic::Ordering::SeqCst)
+}
