@@ -227,7 +227,7 @@ fn shell_quote(s: &str) -> String {
 
 fn run(a: Args) -> Result<i32, String> {
     // Before any child exists, so no SIGCHLD is missed.
-    let sigchld = gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?;
+    let sigchld = File::from(gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?);
     // SIGTERM and SIGHUP end the server as the end of the last session
     // would (started programs killed, attached ones detached); SIGINT (a
     // terminal's Ctrl-C, which the program gets too) only wakes it. gdb

@@ -43,7 +43,7 @@ pub struct Session<'a> {
     conn: &'a mut Conn,
     pub inf: &'a mut Inferiors,
     settings: &'a mut Settings,
-    sigchld: &'a OwnedFd,
+    sigchld: &'a std::fs::File,
     term: &'a OwnedFd,
     reader: Reader,
     /// Frames that arrived while the program ran, handled after its stop.
@@ -62,6 +62,7 @@ pub struct Session<'a> {
     /// from this copy (a process list changes between requests, and is
     /// costly to build).
     xfer_cache: Option<(Vec<u8>, Vec<u8>)>,
+    names: xfer::Names,
     end: Option<End>,
 }
 
@@ -70,7 +71,7 @@ impl<'a> Session<'a> {
         conn: &'a mut Conn,
         inf: &'a mut Inferiors,
         settings: &'a mut Settings,
-        sigchld: &'a OwnedFd,
+        sigchld: &'a std::fs::File,
         term: &'a OwnedFd,
     ) -> Self {
         let extended = settings.multi;
@@ -95,6 +96,7 @@ impl<'a> Session<'a> {
             thread_cursor: 0,
             hostio: HostIo::default(),
             xfer_cache: None,
+            names: xfer::Names::default(),
             end: None,
         }
     }
@@ -118,7 +120,9 @@ impl<'a> Session<'a> {
                     continue;
                 }
             } else {
-                super::gdbsys::drain(self.sigchld);
+                // One read empties the pipe (a byte per SIGCHLD, and a
+                // full pipe is as good as a byte).
+                let _ = std::io::Read::read(&mut &*self.sigchld, &mut [0u8; 256]);
                 match self.inf.poll() {
                     Ok(Some(stop)) => {
                         self.send_stop(stop);
@@ -643,11 +647,9 @@ impl<'a> Session<'a> {
         let mut r = format!("T{sig:02x}thread:{};", self.fmt_ptid(s.ptid));
         // Registers gdb needs at every stop (frame and pc), so it does not
         // ask with `g`.
-        if let Ok(g) = self.inf.g_image(s.ptid) {
-            for n in [arch::RBP, arch::RSP, arch::RIP] {
-                if let Some(v) = self.inf.layout.read(n, &g, None) {
-                    r.push_str(&format!("{n:02x}:{};", to_hex(&v)));
-                }
+        if let Some(regs) = self.inf.frame_regs(s.ptid) {
+            for (n, v) in [arch::RBP, arch::RSP, arch::RIP].into_iter().zip(regs) {
+                r.push_str(&format!("{n:02x}:{};", to_hex(&v.to_le_bytes())));
             }
         }
         match &s.kind {
@@ -1058,7 +1060,11 @@ impl<'a> Session<'a> {
                 let Some(pid) = self.mem_pid() else { return self.err() };
                 Some(xfer::libraries_svr4(self.inf, pid).into_bytes())
             }
-            b"threads" => Some(xfer::threads(self.inf, |p| self.fmt_ptid(p)).into_bytes()),
+            b"threads" => {
+                let mp = self.client.multiprocess;
+                let fmt = |p: Ptid| if mp { format!("p{:x}.{:x}", p.pid, p.tid) } else { format!("{:x}", p.tid) };
+                Some(xfer::threads(self.inf, &mut self.names, fmt).into_bytes())
+            }
             b"siginfo" => self.stopped_thread(cur).and_then(|p| self.inf.siginfo(p)).map(|s| s.to_vec()),
             b"osdata" => xfer::osdata(annex).map(String::into_bytes),
             _ => return self.empty(),

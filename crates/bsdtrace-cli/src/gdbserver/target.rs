@@ -664,6 +664,13 @@ impl Inferiors {
         Ok(true)
     }
 
+    /// rbp, rsp and rip: what a stop reply carries (one PT_GETREGS, shared
+    /// with the rest of the stop).
+    pub fn frame_regs(&mut self, p: Ptid) -> Option<[u64; 3]> {
+        let r = self.tracer.get_regs(T::Lwp(Lwpid(p.tid))).ok()?;
+        Some([r.r_rbp as u64, r.r_rsp as u64, r.r_rip as u64])
+    }
+
     fn pc(&mut self, p: Ptid) -> u64 {
         self.g_image(p).map(|g| arch::g_u64(&g, arch::RIP)).unwrap_or(0)
     }
@@ -806,6 +813,10 @@ impl Inferiors {
     /// Give every LWP the current debug registers (before each resume;
     /// each LWP records the generation it has).
     fn sync_dbregs(&mut self, pid: i32) {
+        if self.procs.get(&pid).is_none_or(|p| p.slots_gen == 0) {
+            // No debug register was ever asked for: nothing to clear.
+            return;
+        }
         let lwps = self.lwps(pid);
         let Some(p) = self.procs.get(&pid) else { return };
         let img = Self::dbreg_image(p);
@@ -1004,6 +1015,18 @@ impl Inferiors {
                 }
             }
             WaitStatus::JobStopped(_) | WaitStatus::Continued => return,
+        };
+        // A Ctrl-C is owed: a stop we would hide answers it instead (the
+        // interrupt itself is lost when another stop was on its way).
+        let outcome = match outcome {
+            Outcome::Resume(sig) if self.ctrl_c && !quiet && self.reporting.is_none() => {
+                let ptid = self.reporting_thread(pid).unwrap_or(Ptid { pid, tid: pid });
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.deferred_sig = sig;
+                }
+                Outcome::Report(Stop { ptid, kind: StopKind::Interrupted })
+            }
+            o => o,
         };
         match outcome {
             Outcome::Hold | Outcome::Resumed => {}
@@ -1204,6 +1227,10 @@ impl Inferiors {
             // again at the next resume, conditions and all.
             return Ok(Outcome::Hold);
         }
+        if self.ctrl_c {
+            // Ctrl-C answered here; the hit comes again at the next resume.
+            return Ok(Outcome::Report(Stop { ptid: p, kind: StopKind::Interrupted }));
+        }
         let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
         if true_now && !bp.cmds.is_empty() {
             for c in &bp.cmds {
@@ -1269,14 +1296,16 @@ impl Inferiors {
             }
             let t = T::Lwp(l);
             let Ok((_, Some(Event::Signal { sig: libc::SIGTRAP }))) = self.tracer.stop_event(t) else { continue };
-            let by_int3 =
-                self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == TRAP_BRKPT);
-            if !by_int3 {
-                continue;
-            }
             let Ok(mut r) = self.tracer.get_regs(t) else { continue };
             let at = (r.r_rip as u64).wrapping_sub(1);
-            if self.procs[&owner].bps.contains_key(&at) {
+            if !self.procs[&owner].bps.contains_key(&at) {
+                continue;
+            }
+            // Just past one of our int3s: was it the int3 (and not a step
+            // or a jump that ended there)?
+            let by_int3 =
+                self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == TRAP_BRKPT);
+            if by_int3 {
                 r.r_rip = at as i64;
                 if self.tracer.set_regs(t, &r).is_ok() {
                     self.procs.get_mut(&pid).expect("checked").rewound.insert(l.0);

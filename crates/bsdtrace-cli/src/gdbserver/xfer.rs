@@ -27,13 +27,55 @@ pub fn thread_name(pid: i32, tid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).map(|s| s.trim_end_matches('\n').to_string()).unwrap_or_default()
 }
 
-/// `qXfer:threads:read`: every thread with its name.
-pub fn threads(inf: &Inferiors, fmt: impl Fn(Ptid) -> String) -> String {
-    let mut s = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
-    for p in inf.threads() {
-        let _ = writeln!(s, "<thread id=\"{}\" name=\"{}\"/>", fmt(p), xml_escape(&thread_name(p.pid, p.tid)));
+/// Thread names read through descriptors kept open (gdb asks for the list
+/// at every stop: one `pread` per thread, not an open and a close too).
+#[derive(Default)]
+pub struct Names(std::collections::HashMap<(i32, i32), std::fs::File>);
+
+impl Names {
+    pub fn get(&mut self, pid: i32, tid: i32) -> String {
+        use std::os::unix::fs::FileExt;
+        if !self.0.contains_key(&(pid, tid)) {
+            if self.0.len() > 4096 {
+                self.0.clear();
+            }
+            match std::fs::File::open(format!("/proc/{pid}/task/{tid}/comm")) {
+                Ok(f) => {
+                    self.0.insert((pid, tid), f);
+                }
+                Err(_) => return String::new(),
+            }
+        }
+        let mut buf = [0u8; 64];
+        match self.0[&(pid, tid)].read_at(&mut buf, 0) {
+            Ok(n) => String::from_utf8_lossy(&buf[..n]).trim_end_matches('\n').to_string(),
+            Err(_) => {
+                // A thread gone (and maybe its id reused): forget it.
+                self.0.remove(&(pid, tid));
+                String::new()
+            }
+        }
     }
-    s.push_str("</threads>\n");
+
+    /// Drop the descriptors of threads that no longer exist.
+    pub fn retain(&mut self, live: &[Ptid]) {
+        if self.0.len() > live.len() {
+            self.0.retain(|&(pid, tid), _| live.contains(&Ptid { pid, tid }));
+        }
+    }
+}
+
+/// `qXfer:threads:read`: every thread with its name. gdb reads it at
+/// every stop, and over a pipe pays a system call per byte received, so
+/// it is as short as XML allows.
+pub fn threads(inf: &Inferiors, names: &mut Names, fmt: impl Fn(Ptid) -> String) -> String {
+    let all = inf.threads();
+    names.retain(&all);
+    let mut s = String::from("<threads>");
+    for p in all {
+        let _ = write!(s, "<thread id=\"{}\" name=\"{}\"/>", fmt(p), xml_escape(&names.get(p.pid, p.tid)));
+    }
+    s.push_str("</threads>");
     s
 }
 

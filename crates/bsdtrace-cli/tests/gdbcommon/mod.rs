@@ -247,7 +247,11 @@ impl Rsp {
     /// The next packet's body (run-length encoding expanded, acks skipped,
     /// the packet acked), or `None` if none came within `secs`.
     pub fn recv_within(&mut self, secs: u64) -> Option<Vec<u8>> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        self.recv_for(Duration::from_secs(secs))
+    }
+
+    pub fn recv_for(&mut self, wait: Duration) -> Option<Vec<u8>> {
+        let deadline = std::time::Instant::now() + wait;
         loop {
             if let Some(start) = self.buf.iter().position(|&b| b == b'$') {
                 if let Some(hash) = self.buf[start..].iter().position(|&b| b == b'#').map(|i| i + start) {
