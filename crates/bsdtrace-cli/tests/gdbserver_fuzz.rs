@@ -150,7 +150,10 @@ fn query(r: &mut Rng, k: &Known) -> Vec<u8> {
         24 => format!("qXfer:{}:read:{}:{n},{m}", r.pick(&["features", "auxv", "threads", "libraries-svr4", "siginfo", "exec-file", "osdata", "nothing"]), r.pick(&["", "target.xml", "zz", "types", "1"])),
         25 => format!("qXfer:siginfo:write::{n}:{}", hexbytes(r, 4)),
         26 => format!("vFile:{}:{}", r.pick(&["open", "pread", "pwrite", "close", "fstat", "stat", "unlink", "readlink", "setfs", "zz"]), hexnum(r, k)),
-        27 => format!("vFile:open:{},0,0", hex(*r.pick(&["/proc/self/maps", "/etc/hostname", "/nonexistent", ""]))),
+        27 => {
+            let path: &&str = r.pick(&["/proc/self/maps", "/etc/hostname", "/nonexistent", ""]);
+            format!("vFile:open:{},0,0", hex(path))
+        }
         28 => format!("vFile:pread:{:x},{m},{n}", r.below(4)),
         29 => format!("qSupported:{}", r.pick(&["multiprocess+", "swbreak+;hwbreak+", "", "zz;;;", "fork-events+;vfork-events+;exec-events+"])),
         30 => format!("QPassSignals:{};{}", hexnum(r, k), hexnum(r, k)),
