@@ -8,7 +8,8 @@
 # shared machine hits both alike):
 #   plain  a breakpoint with `commands / silent / continue / end` hit N
 #          times: gdb handles every hit (9 round trips each with both
-#          servers: stop, thread list, step over the breakpoint).
+#          servers: stop, thread list, step over the breakpoint; 7 with
+#          ours started with --no-pass-signals, the "ours-np" rows).
 #   cond   `break hit if i == N-1` with `set breakpoint condition-evaluation
 #          target`: the server evaluates the condition at every hit and
 #          gdb sees one stop.
@@ -35,6 +36,7 @@ command -v taskset >/dev/null || { echo "taskset is needed" >&2; exit 1; }
 
 cargo build --release --quiet -p bsdtrace-cli
 OURS="$PWD/target/release/bsdtrace gdbserver"
+OURS_NP="$PWD/target/release/bsdtrace gdbserver --no-pass-signals"
 GNU="gdbserver"
 mkdir -p bench/out
 cat >bench/out/bphits.c <<'EOF'
@@ -105,9 +107,12 @@ done
 for r in $(seq 1 "$ROUNDS"); do
     for placement in pinned unpinned; do
         for cell in plain cond; do
-            for name in gnu ours; do
+            names="gnu ours ours-np"
+            [ $cell = cond ] && names="gnu ours"
+            for name in $names; do
                 srv=$GNU
                 [ $name = ours ] && srv=$OURS
+                [ $name = ours-np ] && srv=$OURS_NP
                 if [ $cell = plain ]; then a=$N1 b=$N2; else a=$CN1 b=$CN2; fi
                 for n in $a $b; do
                     if [ $cell = plain ]; then script=bench/out/plain.gdb; else script=$(cond_script "$n"); fi
@@ -131,11 +136,12 @@ count_next() {
 }
 read -r gnu_call gnu_plain <<<"$(count_next "$GNU")"
 read -r ours_call ours_plain <<<"$(count_next "$OURS")"
+read -r np_call np_plain <<<"$(count_next "$OURS_NP")"
 
-python3 - "$OUT" "$N1" "$N2" "$CN1" "$CN2" "$gnu_call" "$gnu_plain" "$ours_call" "$ours_plain" <<'PY'
+python3 - "$OUT" "$N1" "$N2" "$CN1" "$CN2" "$gnu_call" "$gnu_plain" "$ours_call" "$ours_plain" "$np_call" "$np_plain" <<'PY'
 import sys, statistics, collections
 out, n1, n2, cn1, cn2 = sys.argv[1], *map(int, sys.argv[2:6])
-gc, gp, oc, op = sys.argv[6:10]
+gc, gp, oc, op, nc, np_ = sys.argv[6:12]
 rows = [l.rstrip('\n').split('\t') for l in open(out)][1:]
 t = collections.defaultdict(dict)
 for placement, cell, server, r, hits, ms in rows:
@@ -147,21 +153,23 @@ for (placement, cell, server, r), d in t.items():
         rates[(placement, cell, server)].append((b - a) * 1000.0 / (d[b] - d[a]))
 ratios = collections.defaultdict(list)
 for (placement, cell, server, r), d in t.items():
-    if server != 'ours':
+    if server == 'gnu':
         continue
     g = t.get((placement, cell, 'gnu', r), {})
     a, b = (n1, n2) if cell == 'plain' else (cn1, cn2)
     if all(k in d and k in g for k in (a, b)) and d[b] > d[a] and g[b] > g[a]:
-        ratios[(placement, cell)].append((g[b] - g[a]) / (d[b] - d[a]))
+        ratios[(placement, cell, server)].append((g[b] - g[a]) / (d[b] - d[a]))
 def fmt(v):
     return f"{statistics.median(v):,.0f} ({min(v):,.0f}-{max(v):,.0f})"
-print("| placement | cell | GNU gdbserver hits/s | bsdtrace gdbserver hits/s | ours / GNU, per round |")
-print("| --- | --- | --- | --- | --- |")
+print("| placement | cell | server | GNU gdbserver hits/s | bsdtrace gdbserver hits/s | ours / GNU, per round |")
+print("| --- | --- | --- | --- | --- | --- |")
 for placement in ('pinned', 'unpinned'):
     for cell in ('plain', 'cond'):
-        g, o, q = rates[(placement, cell, 'gnu')], rates[(placement, cell, 'ours')], ratios[(placement, cell)]
-        if g and o and q:
-            print(f"| {placement} | {cell} | {fmt(g)} | {fmt(o)} | **{statistics.median(q):.2f}x** ({min(q):.2f}-{max(q):.2f}) |")
+        for server in ('ours', 'ours-np'):
+            g, o, q = rates[(placement, cell, 'gnu')], rates[(placement, cell, server)], ratios[(placement, cell, server)]
+            if g and o and q:
+                print(f"| {placement} | {cell} | {server} | {fmt(g)} | {fmt(o)} | **{statistics.median(q):.2f}x** ({min(q):.2f}-{max(q):.2f}) |")
 print()
-print(f"Packets gdb sends for `next` over a line with a call: GNU {gc}, ours {oc}; over a line without: GNU {gp}, ours {op}.")
+print(f"Packets gdb sends for `next` from a breakpoint over a line with a call: GNU {gc}, ours {oc}, ours-np {nc};"
+      f" then over a line without: GNU {gp}, ours {op}, ours-np {np_}.")
 PY

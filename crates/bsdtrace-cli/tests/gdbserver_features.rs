@@ -489,3 +489,67 @@ fn thread_events_report_creation_and_exit() {
     }
     assert_eq!((created, exited), (2, 2));
 }
+
+#[test]
+fn without_pass_signals_gdb_passes_them_itself() {
+    let prog = build("signals", SIGNALS);
+    let remote = format!("target remote | {BIN} gdbserver --no-pass-signals - {}", prog.display());
+    let out = gdb_remote(&prog, &remote, &["handle SIGUSR1 nostop noprint pass", "set debug remote 1", "continue"]);
+    assert!(!out.contains("QPassSignals:"), "{out}");
+    assert!(out.contains("handled 5"), "{out}");
+    assert!(out.contains("exited with code 05]"), "{out}");
+}
+
+const FOUR: &str = r#"
+#include <stdio.h>
+int counter;
+void f1(int i) { counter += i; }
+void f2(int i) { counter += i; }
+void f3(int i) { counter += i; }
+void f4(int i) { counter += i; }
+int main(void)
+{
+    for (int i = 0; i < 20; i++) {
+        f1(i);
+        f2(i);
+        f3(i);
+        f4(i);
+    }
+    printf("counter %d\n", counter);
+    return 0;
+}
+"#;
+
+#[test]
+fn conditions_in_debug_registers_give_way_to_watchpoints() {
+    // Four conditional breakpoints take the four debug registers (a false
+    // condition then costs one stop); a watchpoint gets one back, and
+    // every breakpoint still stops where its condition holds.
+    let prog = build("four", FOUR);
+    let out = gdb(
+        &prog,
+        &[],
+        &[
+            "break main",
+            "continue",
+            "set breakpoint condition-evaluation target",
+            "break f1 if i == 3",
+            "break f2 if i == 5",
+            "break f3 if i == 7",
+            "break f4 if i == 9",
+            "continue",
+            "watch counter",
+            "continue",
+            "delete 6",
+            "continue",
+            "continue",
+            "continue",
+            "continue",
+        ],
+    );
+    assert!(out.contains("f1 (i=3)"), "{out}");
+    assert!(out.contains("Hardware watchpoint 6: counter"), "{out}");
+    assert!(out.contains("Old value = 12\nNew value = 15"), "{out}");
+    assert!(out.contains("f2 (i=5)") && out.contains("f3 (i=7)") && out.contains("f4 (i=9)"), "{out}");
+    assert!(out.contains("exited normally]"), "{out}");
+}

@@ -22,6 +22,7 @@ pub const G_LEN: usize = 16 * 8 + 8 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 16 * 16 + 4 +
 pub const RBP: usize = 6;
 pub const RSP: usize = 7;
 pub const RIP: usize = 16;
+#[cfg(test)]
 pub const EFLAGS: usize = 17;
 #[cfg(test)]
 pub const ORIG_RAX: usize = 57;
@@ -302,6 +303,7 @@ pub const O_FS_BASE: usize = 544;
 pub const O_GS_BASE: usize = 552;
 
 /// Register `n` of the `g` image as a number (GPRs, rip, eflags).
+#[cfg(test)]
 pub fn g_u64(g: &[u8], n: usize) -> u64 {
     match n {
         0..=15 => u64_at(g, n * 8),

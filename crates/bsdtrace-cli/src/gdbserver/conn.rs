@@ -22,11 +22,12 @@ use std::path::PathBuf;
 pub struct Conn {
     rd: File,
     wr: File,
+    buf: Vec<u8>,
 }
 
 impl Conn {
     pub fn new(rd: OwnedFd, wr: OwnedFd) -> Conn {
-        Conn { rd: File::from(rd), wr: File::from(wr) }
+        Conn { rd: File::from(rd), wr: File::from(wr), buf: vec![0; 16384] }
     }
 
     pub fn fd(&self) -> RawFd {
@@ -36,15 +37,11 @@ impl Conn {
     /// What is available (blocks until something is); `None` at EOF. A
     /// reset connection is an error like any other: the session ends, the
     /// program stays.
-    pub fn read(&mut self) -> std::io::Result<Option<Vec<u8>>> {
-        let mut buf = vec![0u8; 16384];
+    pub fn read(&mut self) -> std::io::Result<Option<&[u8]>> {
         loop {
-            match self.rd.read(&mut buf) {
+            match self.rd.read(&mut self.buf) {
                 Ok(0) => return Ok(None),
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Ok(Some(buf));
-                }
+                Ok(n) => return Ok(Some(&self.buf[..n])),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }

@@ -79,7 +79,7 @@ pub fn threads_in_stop(inf: &mut Inferiors, pid: i32) -> String {
     let tids: Vec<i32> = inf.lwps(pid).iter().map(|l| l.0).collect();
     let mut pcs = Vec::new();
     for &tid in &tids {
-        let pc = inf.g_image(Ptid { pid, tid }).map(|g| arch::g_u64(&g, arch::RIP)).unwrap_or(0);
+        let pc = inf.frame_regs(Ptid { pid, tid }).map(|r| r[2]).unwrap_or(0);
         pcs.push(format!("{pc:x}"));
     }
     let list: Vec<String> = tids.iter().map(|t| format!("{t:x}")).collect();
@@ -109,15 +109,13 @@ pub fn threads_info(inf: &mut Inferiors, last: Option<&Stop>) -> String {
         if signal != 0 {
             let _ = write!(out, ",\"reason\":\"{reason}\",\"signal\":{signal}");
         }
-        if let Ok(g) = inf.g_image(*p) {
+        if let Some(regs) = inf.frame_regs(*p) {
             out.push_str(",\"registers\":{");
-            for (k, n) in [arch::RBP, arch::RSP, arch::RIP].iter().enumerate() {
-                if let Some(v) = inf.layout.read(*n, &g, None) {
-                    if k > 0 {
-                        out.push(',');
-                    }
-                    let _ = write!(out, "\"{n}\":\"{}\"", to_hex(&v));
+            for (k, (n, v)) in [arch::RBP, arch::RSP, arch::RIP].into_iter().zip(regs).enumerate() {
+                if k > 0 {
+                    out.push(',');
                 }
+                let _ = write!(out, "\"{n}\":\"{}\"", to_hex(&v.to_le_bytes()));
             }
             out.push('}');
         }

@@ -52,7 +52,10 @@ Unix-domain socket), or - / stdio.
   --no-disable-randomization
                            start programs with address-space randomization
                            (gdb's `set disable-randomization off`)
-  --startup-with-shell     start PROG through $SHELL -c (gdb's default for `run`)";
+  --startup-with-shell     start PROG through $SHELL -c (gdb's default for `run`)
+  --no-pass-signals        do not offer QPassSignals/QProgramSignals: a signal
+                           gdb passes costs a round trip, but gdb 13 no longer
+                           sends two of them per step over a breakpoint";
 
 /// What the command line and gdb's `Q` packets set for the whole server.
 #[derive(Debug, Default)]
@@ -69,6 +72,8 @@ pub struct Settings {
     pub cwd: Option<String>,
     pub shell: bool,
     pub disable_aslr: bool,
+    /// Offer QPassSignals/QProgramSignals (see `--no-pass-signals`).
+    pub pass_signals: bool,
 }
 
 enum Comm {
@@ -85,7 +90,7 @@ struct Args {
 fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
     let mut it = args.into_iter().map(|a| a.to_string_lossy().into_owned()).peekable();
     let mut attach = false;
-    let mut s = Settings { disable_aslr: true, ..Default::default() };
+    let mut s = Settings { disable_aslr: true, pass_signals: true, ..Default::default() };
     let mut shell = false;
     while let Some(a) = it.peek() {
         match a.as_str() {
@@ -97,6 +102,7 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
             "--disable-randomization" => s.disable_aslr = true,
             "--startup-with-shell" => shell = true,
             "--no-startup-with-shell" => shell = false,
+            "--no-pass-signals" => s.pass_signals = false,
             "-h" | "--help" => return Err(String::new()),
             x if x.starts_with("--") => return Err(format!("{prog}: unknown option {x}")),
             _ => break,

@@ -168,7 +168,7 @@ impl<'a> Session<'a> {
                     return End::Disconnected;
                 }
             };
-            for b in bytes {
+            for &b in bytes {
                 let Some(f) = self.reader.push(b) else { continue };
                 if f != Frame::Ack {
                     self.pending.push_back(f);
@@ -969,12 +969,13 @@ impl<'a> Session<'a> {
         }
         self.client = c;
         let mut r = format!(
-            "PacketSize={MAX_PACKET:x};QStartNoAckMode+;QPassSignals+;QProgramSignals+;QCatchSyscalls+;\
+            "PacketSize={MAX_PACKET:x};QStartNoAckMode+;{}QCatchSyscalls+;\
              QStartupWithShell+;QEnvironmentHexEncoded+;QEnvironmentReset+;QEnvironmentUnset+;QSetWorkingDir+;\
              QDisableRandomization+;ConditionalBreakpoints+;BreakpointCommands+;\
              qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:libraries-svr4:read+;\
              qXfer:threads:read+;qXfer:siginfo:read+;qXfer:siginfo:write+;qXfer:osdata:read+;\
-             vContSupported+;QThreadEvents+"
+             vContSupported+;QThreadEvents+",
+            if self.settings.pass_signals { "QPassSignals+;QProgramSignals+;" } else { "" }
         );
         for (on, name) in [
             (c.multiprocess, "multiprocess+"),

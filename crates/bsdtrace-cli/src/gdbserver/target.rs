@@ -150,6 +150,9 @@ struct Slot {
     len: u64,
     /// `None`: an instruction breakpoint.
     watch: Option<WatchKind>,
+    /// Ours: a software breakpoint with conditions held in a debug
+    /// register (see [`Process::hwbps`]); gdb gets the slot back on demand.
+    ours: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +178,12 @@ pub struct Process {
     /// Software breakpoints by address. A vfork child shares its parent's
     /// memory and so its parent's table (`shares`).
     bps: BTreeMap<u64, Breakpoint>,
+    /// Software breakpoints with conditions or commands (hit often,
+    /// reported rarely) held in a free debug register instead of an int3:
+    /// a hit whose condition is false costs one stop and no step over it
+    /// (the kernel sets RF, so the instruction runs on resume). By
+    /// address, with their slot.
+    hwbps: BTreeMap<u64, (Breakpoint, usize)>,
     shares: Option<i32>,
     slots: [Option<Slot>; 4],
     slots_gen: u64,
@@ -204,6 +213,7 @@ impl Process {
             attached,
             run: Run::Stopped,
             bps: BTreeMap::new(),
+            hwbps: BTreeMap::new(),
             shares: None,
             slots: [None; 4],
             slots_gen: 0,
@@ -252,14 +262,24 @@ pub fn to_gdb_signal(sig: i32) -> u8 {
 
 /// GDB's protocol number -> host signal number (0 if the host has none).
 pub fn from_gdb_signal(s: u8) -> i32 {
-    if s == 0 {
-        return 0;
-    }
-    (1..=64).find(|&h| to_gdb_signal(h) == s).unwrap_or(0)
+    static TABLE: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        let mut t = [0u8; 256];
+        for h in (1..=64).rev() {
+            t[to_gdb_signal(h) as usize] = h as u8;
+        }
+        t[143] = 0;
+        t
+    });
+    t[s as usize] as i32
 }
 
 /// FreeBSD's TRAP_BRKPT, which the engine reports for an int3 (SI_KERNEL).
 const TRAP_BRKPT: i32 = 1;
+/// Linux's si_code of a debug-register trap.
+const TRAP_HWBKPT: i32 = 4;
+/// The end of user addresses (amd64, 4-level paging).
+const USER_END: u64 = 0x0000_7fff_ffff_f000;
 /// `orig_rax` in Linux's `struct user` (FreeBSD's `struct reg` has no slot
 /// for it, so the engine's PT_GETREGS cannot carry it).
 const ORIG_RAX_OFFSET: usize = 15 * 8;
@@ -493,6 +513,7 @@ impl Inferiors {
             self.remove_all_breakpoints(pid);
             let p = self.procs.get_mut(&pid).expect("listed");
             p.actions.clear();
+            p.hwbps.clear();
             if p.slots.iter().any(|s| s.is_some()) {
                 p.slots = [None; 4];
                 p.slots_gen += 1;
@@ -508,6 +529,10 @@ impl Inferiors {
 
     pub fn remove_all_breakpoints(&mut self, pid: i32) {
         let Some(p) = self.procs.get_mut(&pid) else { return };
+        for (_, (_, i)) in std::mem::take(&mut p.hwbps) {
+            p.slots[i] = None;
+            p.slots_gen += 1;
+        }
         if p.shares.is_some() {
             return;
         }
@@ -671,8 +696,9 @@ impl Inferiors {
         Some([r.r_rbp as u64, r.r_rsp as u64, r.r_rip as u64])
     }
 
+    /// The pc (one PT_GETREGS per stop, shared; not the whole `g` image).
     fn pc(&mut self, p: Ptid) -> u64 {
-        self.g_image(p).map(|g| arch::g_u64(&g, arch::RIP)).unwrap_or(0)
+        self.frame_regs(p).map(|r| r[2]).unwrap_or(0)
     }
 
     // ---- memory ----
@@ -727,11 +753,19 @@ impl Inferiors {
     pub fn insert_breakpoint(&mut self, pid: i32, addr: u64, conds: Vec<Vec<u8>>, cmds: Vec<Vec<u8>>, persist: bool) -> bool {
         let owner = self.owner(pid);
         let Some(p) = self.procs.get_mut(&owner) else { return false };
-        if let Some(bp) = p.bps.get_mut(&addr) {
+        if let Some(bp) = p.bps.get_mut(&addr).or_else(|| p.hwbps.get_mut(&addr).map(|(b, _)| b)) {
             bp.conds = conds;
             bp.cmds = cmds;
             bp.persist = persist;
             return true;
+        }
+        if (!conds.is_empty() || !cmds.is_empty()) && owner == pid && addr < USER_END {
+            if let Some(i) = p.slots.iter().position(|x| x.is_none()) {
+                p.slots[i] = Some(Slot { addr, len: 1, watch: None, ours: true });
+                p.slots_gen += 1;
+                p.hwbps.insert(addr, (Breakpoint { orig: 0, conds, cmds, persist }, i));
+                return true;
+            }
         }
         let hidden = p.vfork_hidden;
         let mut orig = [0u8];
@@ -750,6 +784,11 @@ impl Inferiors {
         let owner = self.owner(pid);
         let Some(p) = self.procs.get_mut(&owner) else { return false };
         let hidden = p.vfork_hidden;
+        if let Some((_, i)) = p.hwbps.remove(&addr) {
+            p.slots[i] = None;
+            p.slots_gen += 1;
+            return true;
+        }
         let Some(bp) = p.bps.remove(&addr) else { return false };
         hidden || self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[bp.orig]).is_ok()
     }
@@ -757,16 +796,34 @@ impl Inferiors {
     /// Z1-Z4 through the debug registers of every LWP (4 slots, lengths
     /// 1/2/4/8, aligned).
     pub fn insert_slot(&mut self, pid: i32, addr: u64, len: u64, watch: Option<WatchKind>) -> bool {
-        let Some(p) = self.procs.get_mut(&pid) else { return false };
-        let s = Slot { addr, len, watch };
+        let s = Slot { addr, len, watch, ours: false };
         #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.85
         let aligned = matches!(len, 1 | 2 | 4 | 8) && addr % len == 0;
-        if !aligned || addr >= 0x0000_7fff_ffff_f000 {
+        if !aligned || addr >= USER_END {
             return false;
         }
+        let Some(p) = self.procs.get_mut(&pid) else { return false };
         if p.slots.contains(&Some(s)) {
             return true;
         }
+        if p.slots.iter().all(|x| x.is_some()) {
+            // gdb's own hardware breakpoints and watchpoints come first: a
+            // slot holding one of our conditional breakpoints goes back to
+            // an int3.
+            if let Some((&a, _)) = p.hwbps.iter().next() {
+                let (bp, i) = p.hwbps.remove(&a).expect("present");
+                p.slots[i] = None;
+                p.slots_gen += 1;
+                let mut orig = [0u8];
+                if self.tracer.read_memory(T::Proc(Pid(pid)), a, &mut orig).is_ok()
+                    && self.tracer.write_memory(T::Proc(Pid(pid)), a, &[0xcc]).is_ok()
+                {
+                    let p = self.procs.get_mut(&pid).expect("present");
+                    p.bps.insert(a, Breakpoint { orig: orig[0], ..bp });
+                }
+            }
+        }
+        let p = self.procs.get_mut(&pid).expect("present");
         match p.slots.iter().position(|x| x.is_none()) {
             Some(i) => {
                 p.slots[i] = Some(s);
@@ -779,7 +836,7 @@ impl Inferiors {
 
     pub fn remove_slot(&mut self, pid: i32, addr: u64, len: u64, watch: Option<WatchKind>) -> bool {
         let Some(p) = self.procs.get_mut(&pid) else { return false };
-        match p.slots.iter().position(|x| *x == Some(Slot { addr, len, watch })) {
+        match p.slots.iter().position(|x| *x == Some(Slot { addr, len, watch, ours: false })) {
             Some(i) => {
                 p.slots[i] = None;
                 p.slots_gen += 1;
@@ -864,7 +921,7 @@ impl Inferiors {
             if s.kind == StopKind::SwBreak {
                 let pc = self.pc(s.ptid);
                 let owner = self.owner(s.ptid.pid);
-                if !self.procs[&owner].bps.contains_key(&pc) {
+                if !self.procs[&owner].bps.contains_key(&pc) && !self.procs[&s.ptid.pid].hwbps.contains_key(&pc) {
                     continue;
                 }
             }
@@ -909,15 +966,16 @@ impl Inferiors {
                 }
             }
         }
-        if let Some(s) = sig {
-            sig_x = s;
-        }
+        // A signal gdb names is delivered; one the server delivers on its
+        // own (passed, or held while stopping for another report) only if
+        // `QProgramSignals` allows it.
+        let allowed = |s: i32| s > 0 && self.opts.program.is_none_or(|m| m & (1u64 << (s - 1)) != 0);
         let deferred = std::mem::take(&mut self.procs.get_mut(&pid).expect("present").deferred_sig);
-        if sig_x == 0 {
-            sig_x = deferred;
+        if let Some(s) = sig {
+            sig_x = if allowed(s) { s } else { 0 };
         }
-        if sig_x != 0 && self.opts.program.is_some_and(|m| m & (1u64 << (sig_x - 1)) == 0) {
-            sig_x = 0;
+        if sig_x == 0 && allowed(deferred) {
+            sig_x = deferred;
         }
         if !any {
             // Every thread gdb named is gone: nothing runs, nothing will stop.
@@ -1084,6 +1142,9 @@ impl Inferiors {
                 if self.procs.get_mut(&pid).expect("checked").rewound.remove(&l.0) {
                     return self.breakpoint_hit(ptid, action, quiet);
                 }
+                if let Some(o) = self.hw_breakpoint_hit(ptid, action, quiet) {
+                    return Ok(o);
+                }
                 if let Some(k) = self.debug_trap(pid, l)? {
                     return Ok(Outcome::Report(Stop { ptid, kind: k }));
                 }
@@ -1129,6 +1190,7 @@ impl Inferiors {
                 let path = exe_path(pid);
                 let p = self.procs.get_mut(&pid).expect("checked");
                 p.bps.clear();
+                p.hwbps.clear();
                 p.rewound.clear();
                 p.slots = [None; 4];
                 p.slots_gen += 1;
@@ -1243,6 +1305,42 @@ impl Inferiors {
         Ok(Outcome::Resumed)
     }
 
+    /// `p` stopped at one of our conditional breakpoints held in a debug
+    /// register (`None` if it did not). The kernel set RF, so resuming
+    /// runs the instruction: a false condition costs nothing more.
+    fn hw_breakpoint_hit(&mut self, p: Ptid, action: Option<Action>, quiet: bool) -> Option<Outcome> {
+        if self.procs.get(&p.pid).is_none_or(|pr| pr.hwbps.is_empty()) {
+            return None;
+        }
+        let pc = self.pc(p);
+        let bp = self.procs[&p.pid].hwbps.get(&pc)?.0.clone();
+        let by_dr = bsdtrace::sys::siginfo(p.tid).is_ok_and(|si| bsdtrace::sys::si::code(&si) == TRAP_HWBKPT);
+        if !by_dr {
+            return None;
+        }
+        if action.is_some_and(|a| matches!(a, Action::Step(_))) {
+            return Some(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        // Evaluated now whatever else is going on: the hit will not come
+        // again (RF).
+        let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
+        if true_now && bp.cmds.is_empty() {
+            return Some(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        if true_now {
+            for c in &bp.cmds {
+                let _ = self.run_commands(p, c);
+            }
+        }
+        Some(if quiet {
+            Outcome::Hold
+        } else if self.ctrl_c {
+            Outcome::Report(Stop { ptid: p, kind: StopKind::Interrupted })
+        } else {
+            Outcome::Resume(0)
+        })
+    }
+
     /// Run only `p` one instruction with the original byte at `addr`; the
     /// int3 goes back when the step is done.
     fn step_over(&mut self, p: Ptid, addr: u64) -> Result<(), Error> {
@@ -1317,12 +1415,13 @@ impl Inferiors {
     /// A debug-register hit of LWP `l` (DR6 names the slot), cleared.
     fn debug_trap(&mut self, pid: i32, l: Lwpid) -> Result<Option<StopKind>, Error> {
         let p = &self.procs[&pid];
-        if p.slots.iter().all(|s| s.is_none()) {
+        let gdbs = |s: &Option<Slot>| s.is_some_and(|s| !s.ours);
+        if !p.slots.iter().any(gdbs) {
             return Ok(None);
         }
         let t = T::Lwp(l);
         let mut d = self.tracer.get_dbregs(t)?;
-        let hit = (0..4).find(|&i| d.dr[6] & (1 << i) != 0 && p.slots[i].is_some()).and_then(|i| p.slots[i]);
+        let hit = (0..4).find(|&i| d.dr[6] & (1 << i) != 0 && gdbs(&p.slots[i])).and_then(|i| p.slots[i]);
         if d.dr[6] & 0xf != 0 {
             // DR6 is sticky: clear it so the next hit is told apart.
             d.dr[6] = 0;
@@ -1353,6 +1452,10 @@ impl Inferiors {
             if vfork {
                 c.shares = Some(self.owner(ptid.pid));
             } else {
+                // The engine gave the child its parent's debug registers.
+                c.hwbps = self.procs[&ptid.pid].hwbps.clone();
+                c.slots = self.procs[&ptid.pid].slots;
+                c.slots_gen = self.procs[&ptid.pid].slots_gen;
                 c.bps = self.procs[&self.owner(ptid.pid)].bps.clone();
                 if self.procs[&self.owner(ptid.pid)].vfork_hidden {
                     // The copy has no int3s in memory: put them in.
