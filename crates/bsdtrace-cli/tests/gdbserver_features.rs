@@ -553,3 +553,35 @@ fn conditions_in_debug_registers_give_way_to_watchpoints() {
     assert!(out.contains("f2 (i=5)") && out.contains("f3 (i=7)") && out.contains("f4 (i=9)"), "{out}");
     assert!(out.contains("exited normally]"), "{out}");
 }
+
+const TLS: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+__thread int tv = 7;
+void in_worker(void) {}
+void in_main(void) {}
+void *worker(void *a)
+{
+    tv = 40;
+    in_worker();
+    return a;
+}
+int main(void)
+{
+    pthread_t t;
+    tv++;
+    pthread_create(&t, NULL, worker, NULL);
+    pthread_join(t, NULL);
+    in_main();
+    printf("%d\n", tv);
+    return 0;
+}
+"#;
+
+#[test]
+fn thread_local_variables_are_found_per_thread() {
+    let prog = build("tls", TLS);
+    let out = gdb(&prog, &[], &["break in_worker", "break in_main", "continue", "print tv", "continue", "print tv"]);
+    assert!(out.contains("$1 = 40\n"), "{out}");
+    assert!(out.contains("$2 = 8\n"), "{out}");
+}

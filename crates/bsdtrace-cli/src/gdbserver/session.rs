@@ -63,8 +63,13 @@ pub struct Session<'a> {
     /// costly to build).
     xfer_cache: Option<(Vec<u8>, Vec<u8>)>,
     names: xfer::Names,
+    /// Offset of `l_tls_modid` in glibc's link_map, once gdb told us.
+    tls_modid_field: Option<u64>,
     end: Option<End>,
 }
+
+/// What glibc publishes (in libc.so.6) for debuggers about link_map.
+const TLS_MODID_SYM: &str = "_thread_db_link_map_l_tls_modid";
 
 impl<'a> Session<'a> {
     pub fn new(
@@ -97,6 +102,7 @@ impl<'a> Session<'a> {
             hostio: HostIo::default(),
             xfer_cache: None,
             names: xfer::Names::default(),
+            tls_modid_field: None,
             end: None,
         }
     }
@@ -870,7 +876,15 @@ impl<'a> Session<'a> {
                 return self.thread_info();
             }
             b"qsThreadInfo" => return self.thread_info(),
-            b"qSymbol::" => return self.ok(),
+            b"qSymbol::" => {
+                // gdb offers to look symbols up (after loading some): the
+                // one TLS addresses need, if we do not have it.
+                if self.tls_modid_field.is_none() {
+                    let s = format!("qSymbol:{}", to_hex(TLS_MODID_SYM.as_bytes()));
+                    return self.send_str(&s);
+                }
+                return self.ok();
+            }
             b"qOffsets" | b"qTStatus" => return self.empty(),
             b"qHostInfo" => {
                 let s = lldb::host_info();
@@ -888,6 +902,24 @@ impl<'a> Session<'a> {
             }
             b"qWatchpointSupportInfo" | b"qWatchpointSupportInfo:" => return self.send(b"num:4;"),
             _ => {}
+        }
+        if let Some(a) = body.strip_prefix(b"qSymbol:") {
+            // `ADDR:NAME` (or `:NAME` when gdb does not know it).
+            if let Some((addr, name)) = split_once(a, b':') {
+                if hex_bytes(name).is_some_and(|n| n == TLS_MODID_SYM.as_bytes()) {
+                    self.tls_modid_field = hex_u64(addr).and_then(|at| {
+                        let pid = self.mem_pid()?;
+                        // glibc's descriptor: bits, count, offset (u32 each).
+                        let mut d = [0u8; 12];
+                        (self.inf.read_memory(pid, at, &mut d) == 12)
+                            .then(|| u32::from_le_bytes(d[8..12].try_into().expect("4")) as u64)
+                    });
+                }
+            }
+            return self.ok();
+        }
+        if let Some(a) = body.strip_prefix(b"qGetTLSAddr:") {
+            return self.tls_addr(a);
         }
         if let Some(a) = body.strip_prefix(b"qAttached") {
             let pid = match a.strip_prefix(b":") {
@@ -950,6 +982,42 @@ impl<'a> Session<'a> {
             return self.monitor(a);
         }
         self.empty()
+    }
+
+    /// `qGetTLSAddr:THREAD,OFFSET,LM`: where a thread-local variable at
+    /// OFFSET in the TLS block of module LM (a link_map) lives in THREAD.
+    /// x86-64 glibc: the thread pointer (fs_base) points at the TCB, whose
+    /// second word is the DTV; entry MODID (16 bytes each) holds the
+    /// block. The main program's module id is 1; another module's comes
+    /// from its link_map, at the offset glibc publishes for debuggers
+    /// (`_thread_db_link_map_l_tls_modid`, asked of gdb with qSymbol).
+    fn tls_addr(&mut self, a: &[u8]) {
+        let f: Vec<&[u8]> = a.split(|&c| c == b',').collect();
+        let [t, off, lm] = f.as_slice() else { return self.err() };
+        let (Some(Sel::Thread(p)), Some(off), Some(lm)) = (self.parse_sel(t), hex_u64(off), hex_u64(lm)) else {
+            return self.err();
+        };
+        if self.stopped_thread(Some(p)).is_none() {
+            return self.err();
+        }
+        let Ok(fs) = self.inf.read_register(p, 58).map(|v| v.map(|b| u64::from_le_bytes(b[..8].try_into().expect("8")))) else {
+            return self.err();
+        };
+        let read = |me: &mut Self, at: u64| -> Option<u64> {
+            let mut b = [0u8; 8];
+            (me.inf.read_memory(p.pid, at, &mut b) == 8).then(|| u64::from_le_bytes(b))
+        };
+        let modid = match self.tls_modid_field {
+            Some(o) => read(self, lm.wrapping_add(o)),
+            None if xfer::main_link_map(self.inf, p.pid) == Some(lm) => Some(1),
+            None => None,
+        };
+        let block = fs.and_then(|tp| read(self, tp + 8)).zip(modid).and_then(|(dtv, m)| read(self, dtv + 16 * m));
+        match block {
+            // Not allocated yet (dynamic TLS never touched by this thread).
+            Some(b) if b != 0 && b != u64::MAX => self.send_str(&format!("{:x}", b.wrapping_add(off))),
+            _ => self.err(),
+        }
     }
 
     fn supported(&mut self, features: &[u8]) {

@@ -147,6 +147,12 @@ fn r_debug(inf: &mut Inferiors, pid: i32) -> Option<u64> {
     None
 }
 
+/// The program's own link_map (the first of the dynamic linker's list).
+pub fn main_link_map(inf: &mut Inferiors, pid: i32) -> Option<u64> {
+    let r = r_debug(inf, pid)?;
+    read_u64(inf, pid, r + 8).filter(|&m| m != 0)
+}
+
 /// `qXfer:libraries-svr4:read`: the link map gdb would walk itself.
 pub fn libraries_svr4(inf: &mut Inferiors, pid: i32) -> String {
     let mut s = String::from("<library-list-svr4 version=\"1.0\"");
