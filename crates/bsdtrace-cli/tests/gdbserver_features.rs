@@ -585,3 +585,116 @@ fn thread_local_variables_are_found_per_thread() {
     assert!(out.contains("$1 = 40\n"), "{out}");
     assert!(out.contains("$2 = 8\n"), "{out}");
 }
+
+/// Instructions the server may execute itself for a one-thread step, and
+/// some it leaves to the CPU, in sequence.
+const STEPS: &str = r#"
+long data[4] = {1, 2, 3, 4};
+__thread long tlsv = 5;
+void stepped(void);
+void after(void) {}
+asm(".globl stepped\n"
+    "stepped:\n"
+    "endbr64\n"
+    "push %rbp\n"
+    "mov %rsp,%rbp\n"
+    "sub $0x40,%rsp\n"
+    "movl $7,-0x8(%rbp)\n"
+    "mov -0x8(%rbp),%eax\n"
+    "mov %eax,-0x10(%rbp)\n"
+    "movq $-3,-0x18(%rbp)\n"
+    "mov data(%rip),%rcx\n"
+    "mov %rcx,data+8(%rip)\n"
+    "lea 0x8(%rsp,%rcx,4),%rdx\n"
+    "lea -0x4(%rbp),%r8d\n"
+    "mov %fs:0x0,%rsi\n"
+    "movabs $0x1122334455667788,%r9\n"
+    "mov $5,%r10d\n"
+    "mov %r9,%r14\n"
+    "mov %r9d,%r15d\n"
+    "push %r12\n"
+    "pop %r13\n"
+    "add %rcx,%rdx\n"
+    "call inner\n"
+    "nop\n"
+    "leave\n"
+    "ret\n"
+    "inner:\n"
+    "mov %rdi,%r11\n"
+    "ret\n");
+int main(void)
+{
+    stepped();
+    after();
+    return (int)data[1];
+}
+"#;
+
+/// Step `n` times from `stepped` with the server's emulation on or off:
+/// each step's registers, the memory `data`, and which bytes of the stack
+/// it changed (the stack holds per-run random words: canaries, the
+/// pointer guard, so contents are compared as changes).
+fn steps(emulate: bool, n: usize) -> (Vec<String>, String) {
+    let prog = build_with("steps", STEPS, &["-no-pie"]);
+    let o = Command::new("nm").arg(&prog).output().unwrap();
+    let sym = |name: &str| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() == 3 && f[2] == name).then(|| u64::from_str_radix(f[0], 16).unwrap())
+            })
+            .unwrap()
+    };
+    let (mut rsp, _err) = Rsp::stdio(&[], &[prog.to_str().unwrap()]);
+    rsp.handshake("multiprocess+;swbreak+");
+    if !emulate {
+        assert_eq!(rsp.ask(&format!("qRcmd,{}", hex("set step-emulation off"))), "OK");
+    }
+    let at = sym("stepped");
+    assert_eq!(rsp.ask(&format!("Z0,{at:x},1")), "OK");
+    let stop = rsp.ask("vCont;c");
+    let t = stop_thread(&stop);
+    assert_eq!(rsp.ask(&format!("z0,{at:x},1")), "OK");
+    let data = sym("data");
+    let sp_of = |g: &str| u64::from_str_radix(&g[7 * 16..8 * 16], 16).map(u64::swap_bytes).unwrap();
+    let base = sp_of(&rsp.ask("g")) - 0x100;
+    let mut stack = rsp.ask(&format!("m{base:x},140"));
+    let mut seen = Vec::new();
+    for _ in 0..n {
+        let stop = rsp.ask(&format!("vCont;s:{t}"));
+        assert!(stop.starts_with("T05"), "{stop}");
+        let g = rsp.ask("g");
+        let now = rsp.ask(&format!("m{base:x},140"));
+        let changed: Vec<String> = (0..now.len() / 2)
+            .filter(|i| now[i * 2..i * 2 + 2] != stack[i * 2..i * 2 + 2])
+            .map(|i| format!("{i}={}", &now[i * 2..i * 2 + 2]))
+            .collect();
+        stack = now;
+        let d = rsp.ask(&format!("m{data:x},20"));
+        seen.push(format!("{g}\nstack changes {changed:?}\ndata {d}"));
+    }
+    rsp.send(&format!("qRcmd,{}", hex("show step-emulation")));
+    let mut said = String::new();
+    loop {
+        let p = rsp.recv();
+        if p == "OK" {
+            break;
+        }
+        said.push_str(&String::from_utf8_lossy(&(1..p.len()).step_by(2).map(|i| u8::from_str_radix(&p[i..i + 2], 16).unwrap()).collect::<Vec<u8>>()));
+    }
+    (seen, said)
+}
+
+#[test]
+fn emulated_steps_match_the_cpu() {
+    let n = 24;
+    let (cpu, said) = steps(false, n);
+    assert!(said.contains("0 steps emulated"), "{said}");
+    let (emulated, said) = steps(true, n);
+    let count: u64 = said.split("; ").nth(1).and_then(|s| s.split(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+    assert!(count >= 15, "{said}");
+    for (i, (a, b)) in cpu.iter().zip(&emulated).enumerate() {
+        assert_eq!(a, b, "step {}: registers or memory differ", i + 1);
+    }
+}

@@ -14,6 +14,7 @@
 mod agent;
 mod arch;
 mod conn;
+mod emulate;
 mod hostio;
 mod lldb;
 mod packet;

@@ -1163,12 +1163,22 @@ impl<'a> Session<'a> {
         };
         match cmd.as_str() {
             "help" => {
-                out(self, "The following monitor commands are supported:\n  help -- this list\n  exit -- end the server (programs it started are killed, attached ones detached)\n");
+                out(self, "The following monitor commands are supported:\n  help -- this list\n  exit -- end the server (programs it started are killed, attached ones detached)\n  set step-emulation on|off -- execute simple instructions of a one-thread step in the server (on)\n  show step-emulation -- and how many steps were\n");
                 self.ok()
             }
             "exit" => {
                 self.ok();
                 self.end = Some(End::Exit);
+            }
+            "show step-emulation" => {
+                let state = if self.inf.emulate_steps { "on" } else { "off" };
+                let text = format!("step emulation is {state}; {} steps emulated\n", self.inf.emulated);
+                out(self, &text);
+                self.ok()
+            }
+            "set step-emulation on" | "set step-emulation off" => {
+                self.inf.emulate_steps = cmd.ends_with("on");
+                self.ok()
             }
             _ => self.empty(),
         }

@@ -15,6 +15,7 @@
 //! of our int3s in a process it lets go.
 
 use super::agent;
+use super::emulate;
 use super::arch::{self, Layout};
 use bsdtrace::abi::dbreg;
 use bsdtrace::{Error, Errno, Event, Lwpid, Pid, Resume, Target as T, Tracer, WaitOptions, WaitStatus};
@@ -303,6 +304,10 @@ pub struct Inferiors {
     xcache: HashMap<i32, Vec<u8>>,
     /// Where agent `printf` output goes: the program's stdout.
     dprintf_out: Option<(i32, std::fs::File)>,
+    /// Single steps of one thread may be emulated (`monitor set
+    /// step-emulation`); how many were.
+    pub emulate_steps: bool,
+    pub emulated: u64,
 }
 
 impl Inferiors {
@@ -319,6 +324,8 @@ impl Inferiors {
             gcache: HashMap::new(),
             xcache: HashMap::new(),
             dprintf_out: None,
+            emulate_steps: true,
+            emulated: 0,
         }
     }
 
@@ -928,10 +935,67 @@ impl Inferiors {
             self.reporting = Some(s);
             return Ok(true);
         }
+        if let [(Action::Step(0), Sel::Thread(t))] = actions {
+            if self.emulate_step(*t) {
+                self.reporting = Some(Stop { ptid: *t, kind: StopKind::Step });
+                return Ok(true);
+            }
+        }
         for pid in resumed {
             self.resume_process(pid, None)?;
         }
         Ok(true)
+    }
+
+    /// gdb steps one thread alone (stepping over a breakpoint, `stepi`
+    /// with the others locked): execute its instruction here if it is one
+    /// we emulate ([`emulate`]), sparing a trap round trip. Only from a
+    /// trap stop (a breakpoint or a step: user mode, between
+    /// instructions; never inside an interrupted syscall), with no
+    /// watchpoint that an access could fire, no RF pending, and none of
+    /// our int3s inside the instruction.
+    fn emulate_step(&mut self, t: Ptid) -> bool {
+        if !self.emulate_steps || !self.is_stopped(t.pid) {
+            return false;
+        }
+        let lt = T::Lwp(Lwpid(t.tid));
+        if !matches!(self.tracer.stop_event(lt), Ok((_, Some(Event::Signal { sig: libc::SIGTRAP })))) {
+            return false;
+        }
+        let p = &self.procs[&t.pid];
+        if p.slots.iter().any(|s| s.is_some_and(|s| s.watch.is_some())) || p.step_over.is_some() {
+            return false;
+        }
+        let Ok(r) = self.tracer.get_regs(lt) else { return false };
+        if r.r_rflags & (0x10000 | 0x100) != 0 {
+            // RF (a debug-register hit to skip) or TF (the program steps
+            // itself): the CPU's business.
+            return false;
+        }
+        let rip = r.r_rip as u64;
+        let mut code = [0u8; 16];
+        let n = self.read_memory(t.pid, rip, &mut code);
+        let (fs, gs) = (self.tracer.get_fsbase(lt).unwrap_or(0), self.tracer.get_gsbase(lt).unwrap_or(0));
+        let tracer = &mut self.tracer;
+        let pid = t.pid;
+        let mut read = |a: u64, buf: &mut [u8]| tracer.read_memory(T::Proc(Pid(pid)), a, buf).is_ok();
+        let Some(e) = emulate::step(&code[..n], &r, fs, gs, &mut read) else { return false };
+        let len = (e.regs.r_rip as u64).wrapping_sub(rip);
+        let owner = self.owner(t.pid);
+        if self.procs[&owner].bps.range(rip..rip.saturating_add(16)).next().is_some_and(|(&a, _)| a < rip + len.min(16)) {
+            return false;
+        }
+        if let Some((addr, bytes)) = &e.write {
+            if self.write_memory(t.pid, *addr, bytes).is_err() {
+                // Unwritable: let the CPU fault.
+                return false;
+            }
+        }
+        self.gcache.clear();
+        self.xcache.clear();
+        let ok = self.tracer.set_regs(lt, &e.regs).is_ok();
+        self.emulated += ok as u64;
+        ok
     }
 
     /// Resume one stopped process with its current actions; `sig`
