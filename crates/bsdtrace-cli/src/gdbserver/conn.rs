@@ -10,6 +10,7 @@
 //! has no such entry and is refused). `--allow-other-users` turns the
 //! check off.
 
+use bsdtrace::error::io_message;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
@@ -79,15 +80,15 @@ impl Listener {
                     Err(e)
                 }
             });
-            let l = UnixListener::bind(&path).map_err(|e| format!("cannot listen on {comm}: {e}"))?;
+            let l = UnixListener::bind(&path).map_err(|e| format!("cannot listen on {comm}: {}", io_message(&e)))?;
             // Accepted only after poll() says so; a client gone meanwhile
             // must not block us.
-            l.set_nonblocking(true).map_err(|e| e.to_string())?;
+            l.set_nonblocking(true).map_err(|e| io_message(&e))?;
             return Ok(Listener::Unix(l, path));
         }
         let addr = if comm.starts_with(':') { format!("127.0.0.1{comm}") } else { comm.to_string() };
-        let l = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        l.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let l = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {}", io_message(&e)))?;
+        l.set_nonblocking(true).map_err(|e| io_message(&e))?;
         Ok(Listener::Tcp(l))
     }
 
@@ -124,7 +125,7 @@ impl Listener {
                     let (s, peer) = match l.accept() {
                         Ok(x) => x,
                         Err(e) if would_block(&e) => continue,
-                        Err(e) => return Err(format!("accept: {e}")),
+                        Err(e) => return Err(format!("accept: {}", io_message(&e))),
                     };
                     let _ = s.set_nonblocking(false);
                     let uid = s.local_addr().ok().and_then(|me| tcp_peer_uid(me, peer));
@@ -135,7 +136,7 @@ impl Listener {
                     let (s, _) = match l.accept() {
                         Ok(x) => x,
                         Err(e) if would_block(&e) => continue,
-                        Err(e) => return Err(format!("accept: {e}")),
+                        Err(e) => return Err(format!("accept: {}", io_message(&e))),
                     };
                     let _ = s.set_nonblocking(false);
                     let cred = bsdtrace::sys::host::peer_cred(s.as_raw_fd()).ok();
@@ -157,7 +158,7 @@ impl Listener {
                 continue;
             }
             super::note(&format!("Remote debugging from {who}"));
-            let rd = fd.try_clone().map_err(|e| e.to_string())?;
+            let rd = fd.try_clone().map_err(|e| io_message(&e))?;
             return Ok(Some(Conn::new(rd, fd)));
         }
     }

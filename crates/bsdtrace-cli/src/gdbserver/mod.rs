@@ -206,7 +206,7 @@ pub fn spawn(inf: &mut Inferiors, s: &Settings, argv: &[String], from_gdb: bool)
     };
     let saved_dir = std::env::current_dir().ok();
     if let Some(d) = &s.cwd {
-        std::env::set_current_dir(d).map_err(|e| format!("cannot use {d} as working directory: {e}"))?;
+        std::env::set_current_dir(d).map_err(|e| format!("cannot use {d} as working directory: {}", io_message(&e)))?;
     }
     let saved = bsdtrace::sys::host::personality(0xffff_ffff).ok();
     if let Some(p) = saved {

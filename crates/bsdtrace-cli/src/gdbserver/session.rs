@@ -170,7 +170,7 @@ impl<'a> Session<'a> {
                     return End::Disconnected;
                 }
                 Err(e) => {
-                    note(&format!("Remote connection lost: {e}"));
+                    note(&format!("Remote connection lost: {}", bsdtrace::error::io_message(&e)));
                     return End::Disconnected;
                 }
             };
