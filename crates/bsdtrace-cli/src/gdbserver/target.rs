@@ -371,11 +371,10 @@ impl Inferiors {
 
     /// PT_ATTACH; returns once the attach stop is collected.
     pub fn attach(&mut self, pid: i32) -> Result<(), String> {
-        let p = self.tracer.attach(T::Proc(Pid(pid))).map_err(|e| format!("cannot attach to process {pid}: {e}"))?;
         // gdb detaches from what it attached to, and a server that dies
-        // must not take it along.
+        // must not take it along, not even before the attach stop.
+        let p = self.tracer.attach_with(T::Proc(Pid(pid)), false).map_err(|e| format!("cannot attach to process {pid}: {e}"))?;
         let _ = self.wait_first(p.0)?;
-        let _ = self.tracer.set_kill_on_exit(T::Proc(p), false);
         self.adopt(pid, true)?;
         Ok(())
     }
