@@ -433,3 +433,32 @@ fn a_unix_socket_serves_its_owner() {
     assert!(server.0.wait().unwrap().success());
     assert!(!sock.exists(), "the socket is removed at the end");
 }
+
+#[test]
+fn sigterm_ends_a_waiting_server_as_its_last_session_would() {
+    // What it started dies with it; what it attached to runs on.
+    let prog = target();
+    let sleeper = build("hostile-sleeper", "#include <unistd.h>\nint main(void) { write(1, \"ready\\n\", 6); for (;;) pause(); }\n");
+    let mut attached = start_ready(&sleeper);
+    let apid = attached.0.id();
+    let (mut started, _port, mut err) = tcp_server(&[":0", prog.to_str().unwrap()]);
+    let (mut attacher, _port2, _err2) = tcp_server(&["--attach", ":0", &apid.to_string()]);
+    // `timeout` runs the server as its child: signal the server itself.
+    let server_of = |k: &Killed| -> i32 {
+        let kids = std::fs::read_to_string(format!("/proc/{}/task/{}/children", k.0.id(), k.0.id())).unwrap();
+        kids.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let prog_pid = {
+        let kids = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", server_of(&started))).unwrap();
+        kids.split_whitespace().next().unwrap().parse::<i32>().unwrap()
+    };
+    bsdtrace::sys::kill(server_of(&started), libc::SIGTERM).unwrap();
+    bsdtrace::sys::kill(server_of(&attacher), libc::SIGTERM).unwrap();
+    assert!(started.0.wait().unwrap().success());
+    assert!(attacher.0.wait().unwrap().success());
+    let _ = wait_line(&mut err, "never printed");
+    assert!(!Path::new(&format!("/proc/{prog_pid}")).exists(), "the program it started is gone");
+    let status = std::fs::read_to_string(format!("/proc/{apid}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0\n") && !status.contains("State:\tZ"), "{status}");
+    attached.0.kill().unwrap();
+}
