@@ -3,11 +3,9 @@
 //! compiled here; gdb's own output is the oracle. Every gdb runs under
 //! `timeout`, so a hang fails the test instead of hanging CI.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod gdbcommon;
+use gdbcommon::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_bsdtrace");
 
 const PROGRAM: &str = r#"
 #include <signal.h>
@@ -118,59 +116,6 @@ int main(void)
         spins++;
 }
 "#;
-
-/// Compile `src` with `cc -g -O0` into cargo's test scratch directory,
-/// once: the name carries a hash of the source, and a build lands under
-/// its final name by rename, so parallel test processes never see half a
-/// binary.
-fn build(name: &str, src: &str) -> PathBuf {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    src.hash(&mut h);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gdbserver-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let base = format!("{name}-{:016x}", h.finish());
-    let exe = dir.join(&base);
-    if !exe.exists() {
-        // gdb lists the source from the path in the debug info: keep it.
-        let me = format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "");
-        let c = dir.join(format!("{base}.c"));
-        let c_tmp = dir.join(format!("{base}.c.{me}"));
-        std::fs::write(&c_tmp, src).unwrap();
-        std::fs::rename(&c_tmp, &c).unwrap();
-        let tmp = dir.join(format!("{base}.{me}"));
-        let st = Command::new("cc").args(["-g", "-O0", "-pthread", "-o"]).arg(&tmp).arg(&c).status().unwrap();
-        assert!(st.success(), "cc failed for {name}");
-        std::fs::rename(&tmp, &exe).unwrap();
-    }
-    exe
-}
-
-/// Run gdb in batch mode against `bsdtrace gdbserver - PROG ARGS`, with
-/// `cmds` as its -ex commands; returns stdout and stderr together.
-fn gdb(prog: &Path, args: &[&str], cmds: &[&str]) -> String {
-    let mut remote = format!("target remote | {BIN} gdbserver - {}", prog.display());
-    for a in args {
-        remote.push(' ');
-        remote.push_str(a);
-    }
-    gdb_remote(prog, &remote, cmds)
-}
-
-fn gdb_remote(prog: &Path, remote: &str, cmds: &[&str]) -> String {
-    let mut c = Command::new("timeout");
-    c.args(["-k", "5", "60", "gdb", "-nx", "-batch"]);
-    c.args(["-ex", "set pagination off", "-ex", "set confirm off", "-ex", remote]);
-    for cmd in cmds {
-        c.args(["-ex", cmd]);
-    }
-    c.arg(prog);
-    c.stdin(Stdio::null());
-    let o = c.output().expect("gdb runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert_ne!(o.status.code(), Some(124), "gdb timed out:\n{text}");
-    text
-}
 
 fn program() -> PathBuf {
     build("prog", PROGRAM)
@@ -309,91 +254,31 @@ fn every_thread_hitting_one_breakpoint_is_reported_once() {
     assert!(out.contains("exited normally]"), "{out}");
 }
 
-/// A minimal remote-protocol client for what gdb's batch mode cannot do:
-/// Ctrl-C while the program runs.
-struct Rsp {
-    child: std::process::Child,
-    rd: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Rsp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Rsp {
-    fn send(&mut self, body: &str) {
-        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-        let pkt = format!("${body}#{sum:02x}");
-        self.child.stdin.as_mut().unwrap().write_all(pkt.as_bytes()).unwrap();
-    }
-    fn raw(&mut self, b: &[u8]) {
-        self.child.stdin.as_mut().unwrap().write_all(b).unwrap();
-    }
-    /// The next packet's body (acks skipped, each packet acked).
-    fn recv(&mut self) -> String {
-        let mut byte = [0u8];
-        loop {
-            self.rd.read_exact(&mut byte).unwrap();
-            if byte[0] == b'$' {
-                break;
-            }
-        }
-        let mut body = Vec::new();
-        self.rd.read_until(b'#', &mut body).unwrap();
-        body.pop();
-        let mut sum = [0u8; 2];
-        self.rd.read_exact(&mut sum).unwrap();
-        // The ack of a last packet may find the server gone already.
-        let _ = self.child.stdin.as_mut().unwrap().write_all(b"+");
-        String::from_utf8_lossy(&body).into_owned()
-    }
-}
-
 #[test]
 fn ctrl_c_stops_a_running_multithreaded_program_with_sigint() {
     let prog = build("spin", SPIN);
-    let mut child = Command::new("timeout")
-        .args(["-k", "5", "60", BIN, "gdbserver", "-"])
-        .arg(&prog)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rd = BufReader::new(child.stdout.take().unwrap());
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut rsp = Rsp { child, rd };
-    rsp.send("qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+");
-    assert!(rsp.recv().contains("PacketSize="));
-    rsp.send("?");
-    assert!(rsp.recv().starts_with("T05"));
+    let (mut rsp, mut err) = Rsp::stdio(&[], &[prog.to_str().unwrap()]);
+    let pid = pid_in(&wait_line(&mut err, "created"));
+    assert!(rsp.ask("qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+").contains("PacketSize="));
+    assert!(rsp.ask("?").starts_with("T05"));
     rsp.send("vCont;c");
     // The program's stdout is our stderr pipe (gdbserver's stdio rule):
     // once it said "ready" it is spinning in user code.
-    let mut line = String::new();
-    while !line.contains("ready") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "gdbserver ended early");
-    }
+    wait_line(&mut err, "ready");
     rsp.raw(&[0x03]);
     let stop = rsp.recv();
     assert!(stop.starts_with("T02thread:"), "{stop}");
     // Both threads are stopped and listed; the process can go on and be
-    // interrupted again.
-    rsp.send("qfThreadInfo");
-    let list = rsp.recv();
+    // interrupted again, even by a Ctrl-C right behind the vCont.
+    let list = rsp.ask("qfThreadInfo");
     assert_eq!(list.matches(',').count(), 1, "{list}");
     rsp.send("vCont;c");
     rsp.raw(&[0x03]);
     let stop = rsp.recv();
     assert!(stop.starts_with("T02thread:"), "{stop}");
-    rsp.send("vKill;1");
-    let _ = rsp.recv();
-    let st = rsp.child.wait().unwrap();
-    assert_eq!(st.code(), Some(0));
+    assert_eq!(rsp.ask(&format!("vKill;{pid:x}")), "OK");
+    assert_eq!(rsp.exit_status(10).and_then(|s| s.code()), Some(0));
+    assert!(!Path::new(&format!("/proc/{pid}")).exists());
 }
 
 #[test]
@@ -402,25 +287,6 @@ fn a_forked_child_runs_without_our_breakpoints() {
     assert_eq!(out.matches("Breakpoint 1, add (").count(), 2, "{out}");
     // The child ran add(2, 3) past the int3 and exited 5, not of SIGTRAP.
     assert!(out.contains("exited with code 05]"), "{out}");
-}
-
-/// A process killed and reaped when the test ends, even by a panic.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Start `prog`, wait until it printed "ready", and return it.
-fn start_ready(prog: &Path) -> Killed {
-    let mut child = Command::new(prog).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
-    Killed(child)
 }
 
 #[test]
@@ -461,31 +327,6 @@ fn detach_over_a_pipe_leaves_the_attached_process_alive() {
     let st = child.0.wait().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(st.signal(), Some(9), "{out}");
-}
-
-/// `bsdtrace gdbserver ARGS` on TCP; returns it, the port it announced
-/// and its stderr (kept open: the server goes on writing there).
-fn tcp_server(args: &[&str]) -> (Killed, String, BufReader<std::process::ChildStderr>) {
-    let mut server = Killed(
-        Command::new("timeout")
-            .args(["-k", "5", "60", BIN, "gdbserver"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut err = BufReader::new(server.0.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no port announced");
-        if let Some(p) = line.strip_prefix("Listening on port ") {
-            let port = p.trim().to_string();
-            return (server, port, err);
-        }
-    }
 }
 
 #[test]

@@ -1,125 +1,136 @@
 //! `bsdtrace gdbserver`: gdb's remote protocol over the bsdtrace engine.
 //!
-//! gdbstub parses and answers packets; [`target::Inferior`] turns them
-//! into engine requests; this file owns the connection and the event loop.
+//! The protocol is ours end to end (`packet` frames it, `session` answers
+//! every packet); `target` turns requests into engine requests and engine
+//! stops into stop replies. This file owns the command line, the
+//! connections and their order: a program started or attached here stays
+//! for the next gdb when one goes away (closed or reset), as gdbserver's
+//! does.
+//!
 //! The loop sleeps in `poll()` on the connection and on a SIGCHLD
-//! self-pipe, so a Ctrl-C from gdb is seen while the program runs, and
-//! collects stops with the engine's non-blocking wait. It must never
-//! sleep-poll, and never reap children itself.
+//! self-pipe, and collects stops with the engine's non-blocking wait. It
+//! must never sleep-poll, and never reap children itself.
 
+mod agent;
 mod arch;
+mod conn;
+mod emulate;
+mod hostio;
+mod lldb;
+mod packet;
+mod session;
 mod target;
+mod wire;
+mod xfer;
 
 use bsdtrace::error::io_message;
 use bsdtrace::sys::gdbsys;
-use bsdtrace::{Pid, Target as T, Tracer, WaitOptions, WaitStatus};
-use gdbstub::conn::Connection;
-use gdbstub::stub::state_machine::GdbStubStateMachine;
-use gdbstub::stub::{DisconnectReason, GdbStub};
-use std::collections::VecDeque;
+use bsdtrace::Tracer;
+use conn::{Conn, Listener};
+use session::{End, Session};
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
-use target::{Inferior, StopReason};
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use target::Inferiors;
 
 /// The manual `--help` prints (and `bsdtrace manpage` turns into a page).
 pub const MANUAL: &str = include_str!("gdbserver.1.txt");
 
-const USAGE: &str = "usage: bsdtrace gdbserver [--once] COMM PROG [ARGS...]\n       bsdtrace gdbserver [--once] --attach COMM PID\n\nCOMM is HOST:PORT or :PORT (TCP; :PORT listens on 127.0.0.1), or - / stdio";
+const USAGE: &str = "usage: bsdtrace gdbserver [OPTIONS] COMM PROG [ARGS...]
+       bsdtrace gdbserver [OPTIONS] --attach COMM PID
+       bsdtrace gdbserver [OPTIONS] --multi COMM [PROG [ARGS...]]
 
-/// The byte stream to gdb: reads are raw (no userspace buffer hides bytes
-/// from poll), writes are collected and sent on flush.
-struct Conn {
-    rd: File,
-    wr: File,
-    out: Vec<u8>,
-    inbuf: VecDeque<u8>,
-}
+COMM is HOST:PORT or :PORT (TCP; :PORT listens on 127.0.0.1), a path (a
+Unix-domain socket), or - / stdio.
 
-impl Connection for Conn {
-    type Error = std::io::Error;
-    fn write(&mut self, byte: u8) -> Result<(), Self::Error> {
-        self.out.push(byte);
-        Ok(())
-    }
-    fn write_all(&mut self, buf: &[u8]) -> Result<(), Self::Error> {
-        self.out.extend_from_slice(buf);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        let r = self.wr.write_all(&self.out);
-        self.out.clear();
-        r?;
-        self.wr.flush()
-    }
-}
+  --once                   serve one gdb only (otherwise a program that is
+                           still there waits for the next one)
+  --multi                  extended mode from the start; keep serving with
+                           no program (gdb's `run` and `attach` start one)
+  --attach                 debug the running process PID
+  --allow-other-users      accept clients running as another user (by
+                           default only our own user and root may connect)
+  --no-disable-randomization
+                           start programs with address-space randomization
+                           (gdb's `set disable-randomization off`)
+  --startup-with-shell     start PROG through $SHELL -c (gdb's default for `run`)
+  --no-pass-signals        do not offer QPassSignals/QProgramSignals: a signal
+                           gdb passes costs a round trip, but gdb 13 no longer
+                           sends two of them per step over a breakpoint";
 
-impl Conn {
-    fn fd(&self) -> RawFd {
-        self.rd.as_raw_fd()
-    }
-    /// Read what is available (blocks until something is); false at EOF.
-    fn fill(&mut self) -> std::io::Result<bool> {
-        let mut buf = [0u8; 4096];
-        loop {
-            match self.rd.read(&mut buf) {
-                Ok(0) => return Ok(false),
-                Ok(n) => {
-                    self.inbuf.extend(&buf[..n]);
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
+/// What the command line and gdb's `Q` packets set for the whole server.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub once: bool,
+    pub multi: bool,
+    pub allow_others: bool,
+    /// The program of the command line.
+    pub program: Vec<String>,
+    /// The program `vRun` or `R` started last.
+    pub last_run: Vec<String>,
+    /// `QEnvironmentHexEncoded` / `QEnvironmentUnset`, in order, over ours.
+    pub env_changes: Vec<(String, Option<String>)>,
+    pub cwd: Option<String>,
+    pub shell: bool,
+    pub disable_aslr: bool,
+    /// Offer QPassSignals/QProgramSignals (see `--no-pass-signals`).
+    pub pass_signals: bool,
 }
 
 enum Comm {
     Stdio,
-    Tcp(String),
+    Listen(String),
 }
 
 struct Args {
     comm: Comm,
-    /// One gdb only: without it a TCP server keeps the program for the
-    /// next gdb when the connection drops without a kill or detach.
-    once: bool,
     attach: Option<i32>,
-    prog: Vec<String>,
+    settings: Settings,
 }
 
 fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
     let mut it = args.into_iter().map(|a| a.to_string_lossy().into_owned()).peekable();
     let mut attach = false;
-    let mut once = false;
+    let mut s = Settings { disable_aslr: true, pass_signals: true, ..Default::default() };
+    let mut shell = false;
     while let Some(a) = it.peek() {
         match a.as_str() {
-            "--once" => once = true,
+            "--once" => s.once = true,
+            "--multi" => s.multi = true,
             "--attach" => attach = true,
+            "--allow-other-users" => s.allow_others = true,
+            "--no-disable-randomization" => s.disable_aslr = false,
+            "--disable-randomization" => s.disable_aslr = true,
+            "--startup-with-shell" => shell = true,
+            "--no-startup-with-shell" => shell = false,
+            "--no-pass-signals" => s.pass_signals = false,
             "-h" | "--help" => return Err(String::new()),
-            s if s.starts_with("--") => return Err(format!("{prog}: unknown option {s}")),
+            x if x.starts_with("--") => return Err(format!("{prog}: unknown option {x}")),
             _ => break,
         }
         it.next();
     }
     let comm = match it.next().as_deref() {
         Some("-") | Some("stdio") => Comm::Stdio,
-        Some(c) if c.contains(':') => Comm::Tcp(c.to_string()),
-        Some(c) => return Err(format!("{prog}: bad COMM {c}: want HOST:PORT, :PORT, - or stdio")),
+        Some(c) if c.contains(':') || c.contains('/') => Comm::Listen(c.to_string()),
+        Some(c) => return Err(format!("{prog}: bad COMM {c}: want HOST:PORT, :PORT, a socket path, - or stdio")),
         None => return Err(String::new()),
     };
     let rest: Vec<String> = it.collect();
+    s.shell = shell;
     if attach {
         let [pid] = rest.as_slice() else { return Err(String::new()) };
         let pid = pid.parse().map_err(|_| format!("{prog}: bad pid {pid}"))?;
-        Ok(Args { comm, once, attach: Some(pid), prog: Vec::new() })
-    } else if rest.is_empty() {
-        Err(String::new())
-    } else {
-        Ok(Args { comm, once, attach: None, prog: rest })
+        return Ok(Args { comm, attach: Some(pid), settings: s });
     }
+    if rest.is_empty() && !s.multi {
+        return Err(String::new());
+    }
+    if s.multi && matches!(comm, Comm::Stdio) && rest.is_empty() {
+        // Over stdio there is nobody to serve after this gdb: fine.
+    }
+    s.program = rest;
+    Ok(Args { comm, attach: None, settings: s })
 }
 
 pub fn main(prog: &str, args: Vec<std::ffi::OsString>) -> i32 {
@@ -155,201 +166,136 @@ fn take_stdio() -> Result<Conn, String> {
     let null = File::open("/dev/null").map_err(|e| format!("/dev/null: {}", io_message(&e)))?;
     gdbsys::dup2(null.as_raw_fd(), 0).map_err(|e| format!("dup2: {e}"))?;
     gdbsys::dup2(2, 1).map_err(|e| format!("dup2: {e}"))?;
-    Ok(Conn { rd: File::from(rd), wr: File::from(wr), out: Vec::new(), inbuf: VecDeque::new() })
+    Ok(Conn::new(rd, wr))
 }
 
 /// A progress line on stderr, as gdbserver prints them; a closed stderr
 /// must not end the session.
-fn note(msg: &str) {
+pub fn note(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
-fn listen_tcp(addr: &str) -> Result<TcpListener, String> {
-    let addr = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
-    TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {}", io_message(&e)))
+/// Start `argv` as gdb asked: environment, working directory, address
+/// randomization, shell. The personality and the directory are the
+/// server's own for the moment of the fork (the child inherits them and
+/// the server never execs), then restored.
+pub fn spawn(inf: &mut Inferiors, s: &Settings, argv: &[String], from_gdb: bool) -> Result<i32, String> {
+    let mut env: Vec<(String, String)> = std::env::vars().collect();
+    for (k, v) in &s.env_changes {
+        env.retain(|(ek, _)| ek != k);
+        if let Some(v) = v {
+            env.push((k.clone(), v.clone()));
+        }
+    }
+    let env: Vec<String> = env.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let shell = s.shell && (from_gdb || argv == s.program.as_slice());
+    let argv: Vec<String> = if shell {
+        let sh = std::env::var("SHELL").ok().filter(|x| !x.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+        // gdb has split the arguments already; gdbserver quotes each one
+        // for the shell (gdb 13's construct_inferior_arguments), and so
+        // do we: the shell finds the program and runs it, expanding nothing.
+        let mut cmd = String::from("exec ");
+        cmd.push_str(&shell_quote(&argv[0]));
+        for a in &argv[1..] {
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(a));
+        }
+        vec![sh, "-c".into(), cmd]
+    } else {
+        argv.to_vec()
+    };
+    let saved_dir = std::env::current_dir().ok();
+    if let Some(d) = &s.cwd {
+        std::env::set_current_dir(d).map_err(|e| format!("cannot use {d} as working directory: {}", io_message(&e)))?;
+    }
+    let saved = bsdtrace::sys::host::personality(0xffff_ffff).ok();
+    if let Some(p) = saved {
+        let want = if s.disable_aslr { p | bsdtrace::sys::host::ADDR_NO_RANDOMIZE } else { p & !bsdtrace::sys::host::ADDR_NO_RANDOMIZE };
+        let _ = bsdtrace::sys::host::personality(want);
+    }
+    let r = inf.spawn(&argv, Some(&env), shell);
+    if let Some(p) = saved {
+        let _ = bsdtrace::sys::host::personality(p);
+    }
+    if s.cwd.is_some() {
+        if let Some(d) = saved_dir {
+            let _ = std::env::set_current_dir(d);
+        }
+    }
+    r
 }
 
-fn accept_tcp(l: &TcpListener) -> Result<Conn, String> {
-    let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
-    note(&format!("Listening on port {port}"));
-    let (s, peer) = l.accept().map_err(|e| format!("accept: {}", io_message(&e)))?;
-    note(&format!("Remote debugging from host {}, port {}", peer.ip(), peer.port()));
-    let _ = s.set_nodelay(true);
-    let rd = s.try_clone().map_err(|e| io_message(&e))?;
-    Ok(Conn { rd: File::from(OwnedFd::from(rd)), wr: File::from(OwnedFd::from(s)), out: Vec::new(), inbuf: VecDeque::new() })
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c)) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 fn run(a: Args) -> Result<i32, String> {
     // Before any child exists, so no SIGCHLD is missed.
-    let sigchld = gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?;
-    gdbsys::catch_termination().map_err(|e| format!("signal handlers: {e}"))?;
-    let mut conn = match a.comm {
+    let sigchld = File::from(gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?);
+    // SIGTERM and SIGHUP end the server as the end of the last session
+    // would (started programs killed, attached ones detached); SIGINT (a
+    // terminal's Ctrl-C, which the program gets too) only wakes it. gdb
+    // SIGTERMs a `target remote |` server right after it disconnects:
+    // whatever it asked for is done by then.
+    let term = bsdtrace::sys::host::termination_pipe(&[libc::SIGTERM, libc::SIGHUP], &[libc::SIGINT])
+        .map_err(|e| format!("signal handlers: {e}"))?;
+    let mut settings = a.settings;
+    let mut stdio = match a.comm {
         Comm::Stdio => Some(take_stdio()?),
-        Comm::Tcp(_) => None,
+        Comm::Listen(_) => None,
     };
-    let mut tracer = Tracer::new();
-    let pid = match a.attach {
-        Some(p) => {
-            let pid = tracer.attach(T::Proc(Pid(p))).map_err(|e| format!("cannot attach to process {p}: {e}"))?;
-            note(&format!("Attached; pid = {}", pid.0));
-            pid
-        }
-        None => {
-            let pid = tracer.spawn(&a.prog).map_err(|e| format!("cannot run {}: {e}", a.prog[0]))?;
-            note(&format!("Process {} created; pid = {}", a.prog[0], pid.0));
-            pid
-        }
-    };
-    let mut inf = Inferior::new(tracer, pid, a.attach.is_some());
-    let what = a.prog.first().cloned().unwrap_or_else(|| format!("process {}", pid.0));
-    inf.wait_initial().map_err(|e| format!("{what}: {e}"))?;
+    let mut inf = Inferiors::new(Tracer::new());
+    if let Some(pid) = a.attach {
+        inf.attach(pid)?;
+        note(&format!("Attached; pid = {pid}"));
+    } else if !settings.program.is_empty() {
+        let argv = settings.program.clone();
+        let pid = spawn(&mut inf, &settings, &argv, false)?;
+        settings.last_run = argv.clone();
+        note(&format!("Process {} created; pid = {pid}", argv[0]));
+    }
     let listener = match &a.comm {
-        Comm::Tcp(addr) => Some(listen_tcp(addr)?),
+        Comm::Listen(addr) => Some(Listener::bind(addr)?),
         Comm::Stdio => None,
     };
     loop {
-        let c = match (&listener, conn.take()) {
+        let mut conn = match (&listener, stdio.take()) {
             (_, Some(c)) => c,
-            (Some(l), None) => accept_tcp(l)?,
-            (None, None) => unreachable!("stdio serves once"),
+            (Some(l), None) => match l.accept(settings.allow_others, &term)? {
+                Some(c) => c,
+                None => break,
+            },
+            (None, None) => break,
         };
-        match serve(c, &mut inf, &sigchld) {
-            Ok(Some(code)) => return Ok(code),
-            // gdb went away without a kill or detach (`disconnect`): keep
-            // the program, stopped and without our breakpoints, for the
-            // next gdb, as gdbserver does.
-            Ok(None) if listener.is_some() && !a.once && !inf.gone => {
-                if inf.running {
-                    stop_now(&mut inf);
-                }
+        let end = Session::new(&mut conn, &mut inf, &mut settings, &sigchld, &term).run();
+        drop(conn);
+        match end {
+            End::Done if inf.procs.is_empty() => return Ok(0),
+            End::Exit => break,
+            // gdb went away without a kill or detach (`disconnect`, a
+            // crash, a reset): keep the programs, stopped and without its
+            // breakpoints, for the next gdb, as gdbserver does.
+            End::Disconnected | End::Done if listener.is_some() && !settings.once => {
                 inf.forget_session();
-                if inf.gone {
+                if inf.procs.is_empty() && !settings.multi {
                     return Ok(0);
                 }
             }
-            Ok(None) => return Ok(finish(&mut inf, None)),
-            Err(e) => {
-                // A broken connection or protocol error: end as if gdb went away.
-                finish(&mut inf, None);
-                return Err(e);
-            }
+            _ => break,
         }
     }
-}
-
-/// The session: feed gdb's bytes to gdbstub, and stops to gdb.
-/// `Ok(None)`: the connection closed with the program still ours.
-fn serve(conn: Conn, inf: &mut Inferior, sigchld: &OwnedFd) -> Result<Option<i32>, String> {
-    let stub = GdbStub::new(conn);
-    let mut gdb = stub.run_state_machine(inf).map_err(|e| format!("gdbstub: {e}"))?;
-    loop {
-        gdb = match gdb {
-            GdbStubStateMachine::Idle(mut g) => {
-                let conn = g.borrow_conn();
-                if conn.inbuf.is_empty() && !conn.fill().map_err(|e| io_message(&e))? {
-                    return Ok(None);
-                }
-                let b = g.borrow_conn().inbuf.pop_front().expect("filled");
-                g.incoming_data(inf, b).map_err(|e| format!("gdbstub: {e}"))?
-            }
-            GdbStubStateMachine::Running(mut g) => {
-                if let Some(b) = g.borrow_conn().inbuf.pop_front() {
-                    g.incoming_data(inf, b).map_err(|e| format!("gdbstub: {e}"))?
-                } else {
-                    gdbsys::drain(sigchld);
-                    match inf.poll_stop().map_err(|e| format!("wait: {e}"))? {
-                        Some(reason) => g.report_stop(inf, reason).map_err(|e| format!("gdbstub: {e}"))?,
-                        None => {
-                            let cfd = g.borrow_conn().fd();
-                            let ready = gdbsys::poll_readable(&[cfd, sigchld.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
-                            if ready[0] && !g.borrow_conn().fill().map_err(|e| io_message(&e))? {
-                                return Ok(None);
-                            }
-                            g.into()
-                        }
-                    }
-                }
-            }
-            GdbStubStateMachine::CtrlCInterrupt(g) => {
-                inf.interrupt();
-                g.interrupt_handled(inf, None::<StopReason>).map_err(|e| format!("gdbstub: {e}"))?
-            }
-            GdbStubStateMachine::Disconnected(g) => {
-                return Ok(Some(finish(inf, Some(g.get_reason()))));
-            }
+    // The last session is over: like gdbserver, kill what we started and
+    // let what we attached to go on.
+    let pids: Vec<i32> = inf.procs.keys().copied().collect();
+    for pid in pids {
+        if inf.procs[&pid].attached {
+            let _ = inf.detach(pid);
+        } else {
+            inf.kill(pid);
         }
     }
-}
-
-/// End of the session: gdb killed, detached, or went away; or the program
-/// ended (told on stderr, as gdbserver does).
-fn finish(inf: &mut Inferior, reason: Option<DisconnectReason>) -> i32 {
-    match reason {
-        Some(DisconnectReason::TargetExited(code)) => {
-            note(&format!("\nChild exited with status {code}"));
-            0
-        }
-        Some(DisconnectReason::TargetTerminated(sig)) => {
-            note(&format!("\nChild terminated with signal = {}", target::from_gdb_signal(sig)));
-            0
-        }
-        Some(DisconnectReason::Disconnect) => {
-            detach(inf);
-            0
-        }
-        Some(DisconnectReason::Kill) => {
-            kill(inf);
-            0
-        }
-        // The connection dropped: like gdbserver, kill a program we started
-        // and let an attached one go on.
-        None if inf.attached => {
-            detach(inf);
-            0
-        }
-        None => {
-            kill(inf);
-            0
-        }
-    }
-}
-
-fn detach(inf: &mut Inferior) {
-    if inf.gone {
-        return;
-    }
-    if inf.running {
-        stop_now(inf);
-    }
-    inf.remove_all_breakpoints();
-    let _ = inf.tracer.detach(T::Proc(inf.pid), 0);
-}
-
-fn kill(inf: &mut Inferior) {
-    if inf.gone {
-        return;
-    }
-    if inf.tracer.kill(T::Proc(inf.pid)).is_err() {
-        let _ = bsdtrace::sys::kill(inf.pid.0, libc::SIGKILL);
-    }
-    // Collect the exit so no zombie or half-traced process is left behind.
-    while let Ok(Some((_, st))) = inf.tracer.wait(inf.pid.0, WaitOptions::BLOCK) {
-        match st {
-            WaitStatus::Exited(_) | WaitStatus::Signaled { .. } => break,
-            _ => {
-                let _ = inf.tracer.kill(T::Proc(inf.pid));
-            }
-        }
-    }
-    inf.gone = true;
-}
-
-/// Stop a running process and collect the stop (before a detach).
-fn stop_now(inf: &mut Inferior) {
-    let _ = inf.tracer.interrupt(bsdtrace::Target::Proc(inf.pid));
-    if let Ok(Some((_, WaitStatus::Stopped(_)))) = inf.tracer.wait(inf.pid.0, WaitOptions::BLOCK) {
-        inf.running = false;
-    } else {
-        inf.gone = true;
-    }
+    Ok(0)
 }

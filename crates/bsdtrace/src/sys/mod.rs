@@ -14,6 +14,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub mod fd;
 pub mod gdbsys;
+pub mod host;
 pub mod proc;
 pub mod procfs;
 pub mod procfs_stat;
