@@ -71,6 +71,11 @@ pub(crate) struct Lwp {
     pub step: bool,
     /// A PTRACE_INTERRUPT was sent and its PTRACE_EVENT_STOP not yet seen.
     pub interrupt_pending: bool,
+    /// An interrupt was taken by another trap (a syscall or signal stop
+    /// clears the kernel's JOBCTL_TRAP_STOP but not JOBCTL_TRAP_NOTIFY):
+    /// the LWP still has a wake-up pending, which turns its next sleeping
+    /// call into EINTR or a restart, and a PTRACE_EVENT_STOP follows.
+    pub notify_pending: bool,
     pub sc: ScState,
     /// The next syscall-exit stop belongs to an event already reported with
     /// SCX (exec, fork): swallow it, as FreeBSD reports them as one stop.
@@ -152,6 +157,7 @@ impl Lwp {
             suspended: false,
             step: false,
             interrupt_pending: false,
+            notify_pending: false,
             sc: ScState::Out,
             skip_scx: false,
             dbregs_dirty: false,

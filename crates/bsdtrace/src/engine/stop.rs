@@ -150,8 +150,12 @@ impl Tracer {
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
         // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel
-        // clears JOBCTL_TRAP_STOP on every trap).
+        // clears JOBCTL_TRAP_STOP on every trap); only its own
+        // PTRACE_EVENT_STOP ends the wake-up it left (JOBCTL_TRAP_NOTIFY).
         let interrupted = std::mem::take(&mut lwp.interrupt_pending);
+        let event_stop = ev as i32 == sys::PTRACE_EVENT_STOP;
+        let woken = interrupted || lwp.notify_pending;
+        lwp.notify_pending = if event_stop { false } else { woken };
 
         // Classify the Linux stop into (how to resume, FreeBSD event if any).
         if lwp.handler_step != HandlerStep::None && !killed {
@@ -198,7 +202,7 @@ impl Tracer {
                 lwp.restart_exit();
                 // Our interrupt woke the call and it returned to be
                 // restarted: an artifact of our stop, not the call's exit.
-                let artifact = interrupted
+                let artifact = woken
                     && sys::getregs(tid).ok().and_then(|r| {
                         lwp.regs = Some(r);
                         let pending = eintr_needs_signal_check(&r) && restart::signal_coming(tid);
@@ -276,7 +280,7 @@ impl Tracer {
                     } else if group && !interrupted {
                         (LinuxStop::Group, None)
                     } else {
-                        if interrupted {
+                        if woken {
                             // Our interrupt: what was the LWP doing?
                             // (engine/restart.rs)
                             unbreak_call(lwp);
