@@ -37,7 +37,7 @@
 //! run a request anywhere but on the engine thread, or leave a job un-run
 //! (a caller blocked on it would hang).
 
-use crate::engine::{Pid, Tracer, WaitOptions, WaitStatus};
+use crate::engine::{LwpStatus, Pid, Tracer, WaitOptions, WaitStatus};
 use crate::error::{Errno, Result};
 use crate::sys::{self, wakeup, Tid};
 use std::cell::UnsafeCell;
@@ -121,6 +121,9 @@ type Job = Box<dyn FnOnce(&mut Tracer) + Send>;
 struct State {
     jobs: VecDeque<JobBox>,
     published: VecDeque<Report>,
+    /// Reports of per-LWP processes ([`Engine::wait_lwp`]); each LWP stop
+    /// is collected as it is published.
+    lwp_published: VecDeque<(LwpStatus, Option<sys::Rusage>)>,
     /// Processes the engine traces, and its own untraced children: a wait
     /// for another pid is ECHILD (unless process waits cover it).
     known: Vec<i32>,
@@ -436,11 +439,48 @@ impl Engine {
         if !nowait && matches!(r.status, WaitStatus::Stopped(_)) {
             st.marks.push(r.pid);
         }
-        if st.published.is_empty() && st.signalled {
+        self.clear_ready(st);
+        Some(r)
+    }
+
+    fn clear_ready(&self, st: &mut State) {
+        if st.published.is_empty() && st.lwp_published.is_empty() && st.signalled {
             st.signalled = false;
             sys::eventfd_clear(&self.shared.ready);
         }
-        Some(r)
+    }
+
+    /// [`Tracer::wait_lwp`] for the engine's per-LWP processes
+    /// ([`crate::StopMode::Lwp`]): the next LWP stop or process exit, with
+    /// the exit's resource usage. `pid`: -1 any, > 0 that one. The stop is
+    /// collected as the engine publishes it, so requests may name the LWP
+    /// as soon as its report exists. Blocks (unless `nohang`) while the
+    /// engine runs everything else; ECHILD when nothing selected is traced.
+    pub fn wait_lwp(&self, pid: i32, opts: WaitOptions) -> Result<Option<(LwpStatus, Option<sys::Rusage>)>> {
+        if pid == 0 || pid < -1 {
+            return Err(Errno::EINVAL.into());
+        }
+        let of = |s: &LwpStatus| match s {
+            LwpStatus::Stopped { pid, .. } | LwpStatus::Exited { pid, .. } => pid.0,
+        };
+        let mut st = self.shared.lock();
+        loop {
+            if let Some(i) = st.lwp_published.iter().position(|(s, _)| pid == -1 || of(s) == pid) {
+                let r = st.lwp_published.remove(i).expect("index valid");
+                self.clear_ready(&mut st);
+                return Ok(Some(r));
+            }
+            if st.dead || !(if pid > 0 { st.known.contains(&pid) } else { !st.known.is_empty() }) {
+                return Err(Errno::ECHILD.into());
+            }
+            if opts.nohang {
+                return Ok(None);
+            }
+            let seen = st.seq;
+            while st.seq == seen && !st.dead {
+                st = self.shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+        }
     }
 
     /// Is `pid` traced by the engine, one of its own children, or the
@@ -722,12 +762,16 @@ fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, 
         }
         new.push(Report { pid: r.pid, status: r.status, rusage: r.rusage, pgid: r.pgid });
     }
+    let mut lwp_new = Vec::new();
+    while let Some(r) = tracer.take_lwp_ready(-1) {
+        lwp_new.push(r);
+    }
     let fp = (
         tracer.procs.len() + tracer.children.len(),
         tracer.procs.keys().map(|p| p.0 as i64).sum::<i64>() + tracer.children.iter().map(|p| *p as i64 * 31).sum::<i64>(),
     );
     let known_changed = fp != ps.known_stamp;
-    if new.is_empty() && !known_changed {
+    if new.is_empty() && lwp_new.is_empty() && !known_changed {
         return;
     }
     ps.known_stamp = fp;
@@ -739,6 +783,13 @@ fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup::Sleeper, 
     }
     for r in new {
         push_report(shared, &mut st, r);
+    }
+    if !lwp_new.is_empty() {
+        st.lwp_published.extend(lwp_new);
+        if !st.signalled {
+            st.signalled = true;
+            sys::eventfd_signal(&shared.ready);
+        }
     }
     st.seq += 1;
     drop(st);

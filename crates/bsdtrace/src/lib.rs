@@ -96,7 +96,7 @@ pub mod sys;
 pub mod sysent;
 
 pub use driver::{Backend, Engine, EngineOptions, Report, TraceMeStop, WaitFor};
-pub use engine::{Event, Lwpid, Pid, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
+pub use engine::{Event, LwpStatus, Lwpid, Pid, SpawnOptions, StopMode, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
 pub use request::control::trace_me;
 pub use request::{LwpInfo, Resume, ScArgs, VmEntry};

@@ -25,6 +25,9 @@ impl Tracer {
             self.ready.retain(|x| *x != pid);
             return self.resume_all(pid);
         }
+        if p.mode == super::StopMode::Lwp {
+            return self.after_lwp_stop(pid, tid, kind, event);
+        }
         match event {
             Some(e) => {
                 let l = p.lwp_mut(tid).expect("live");

@@ -111,6 +111,13 @@ pub(crate) struct Lwp {
     pub resumed: Option<std::time::Instant>,
     /// Registers were written at this stop (a restart must not undo that).
     pub regs_written: bool,
+    /// Per-LWP mode: where its stop stands with the tracer.
+    pub report: super::lwpmode::LwpReport,
+    /// Per-LWP mode: the tracer asked to stop it (Tracer::interrupt).
+    pub want_stop: bool,
+    /// Keep it stopped at a stop with nothing to report (a detach is
+    /// gathering every LWP).
+    pub hold: bool,
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
@@ -172,11 +179,20 @@ impl Lwp {
             entered: None,
             resumed: None,
             regs_written: false,
+            report: Default::default(),
+            want_stop: false,
+            hold: false,
         }
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
         matches!(self.linux, LinuxState::Stopped(_))
+    }
+
+    /// Stopped as FreeBSD sees it: in a ptrace-stop, or asleep in a
+    /// syscall whose return will stop it.
+    pub(crate) fn is_held(&self) -> bool {
+        matches!(self.linux, LinuxState::Stopped(_) | LinuxState::Blocked)
     }
 
     /// Counts as an LWP of the process (FreeBSD's thread list).

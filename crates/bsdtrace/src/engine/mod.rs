@@ -25,6 +25,7 @@ mod allstop;
 mod dbregs;
 mod ids;
 mod lwp;
+pub(crate) mod lwpmode;
 mod proc;
 pub(crate) mod restart;
 mod signals;
@@ -33,6 +34,7 @@ mod stop;
 mod wait;
 
 pub use ids::{Event, Lwpid, Pid, Target};
+pub use lwpmode::{LwpStatus, StopMode};
 pub(crate) use lwp::{HandlerStep, LinuxState, LinuxStop, Lwp, ScState};
 pub(crate) use proc::{MapSnapshot, Proc, ProcState};
 pub(crate) use signals::{Disposition, SigProbe};
@@ -60,6 +62,8 @@ pub struct Tracer {
     pub(crate) tids: sys::TidMap<Pid>,
     /// Processes with a stop or an exit to report, oldest first.
     pub(crate) ready: VecDeque<Pid>,
+    /// LWP stops of per-LWP processes to report, oldest first.
+    pub(crate) lwp_ready: VecDeque<(Pid, Tid)>,
     /// Statuses of children we do not trace, kept for [`Tracer::wait`].
     pub(crate) foreign: VecDeque<(i32, i32, Option<sys::Rusage>)>,
     /// The resource usage wait4 returned with the status being dispatched
@@ -208,6 +212,7 @@ impl Tracer {
             procs: BTreeMap::new(),
             tids: Default::default(),
             ready: VecDeque::new(),
+            lwp_ready: VecDeque::new(),
             foreign: VecDeque::new(),
             last_rusage: None,
             early: Default::default(),

@@ -32,6 +32,8 @@ pub(crate) struct Proc {
     pub pid: Pid,
     /// LWPs in creation order (FreeBSD's thread list order).
     pub lwps: Vec<Lwp>,
+    /// Whole-process stops (FreeBSD's), or each LWP alone.
+    pub mode: super::StopMode,
     /// Its process group when traced and after each exec (kept for the
     /// report of its exit, which wait(0) and wait(-pgid) select by).
     pub pgid: i32,
@@ -93,6 +95,7 @@ impl Proc {
         Proc {
             pid,
             lwps: Vec::new(),
+            mode: super::StopMode::Process,
             pgid: sys::getpgid(pid.0).unwrap_or(-1),
             state: ProcState::Running,
             xthread: None,
@@ -151,6 +154,8 @@ impl Proc {
     /// so it gets none: engine/restart.rs).
     pub(crate) fn resume_at(&mut self, i: usize, follow: bool) {
         let (mask, seccomp) = (self.mask, self.seccomp);
+        // Nothing to keep asleep without whole-process stops.
+        let follow = follow && self.mode == super::StopMode::Process;
         let l = &mut self.lwps[i];
         let LinuxState::Stopped(kind) = l.linux else { return };
         let tid = l.tid;

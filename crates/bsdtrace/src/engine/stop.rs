@@ -98,7 +98,13 @@ impl Tracer {
         p.parent = Some(parent);
         p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
         p.exit_kill = self.procs.get(&parent).is_none_or(|pp| pp.exit_kill);
-        p.state = ProcState::Stopping;
+        p.mode = self.procs.get(&parent).map(|pp| pp.mode).unwrap_or_default();
+        p.state = if p.mode == super::StopMode::Lwp {
+            // Reported alone at its first stop (lwpmode.rs).
+            ProcState::Running
+        } else {
+            ProcState::Stopping
+        };
         self.procs.insert(Pid(child), p);
         self.tids.insert(child, Pid(child));
     }
@@ -121,6 +127,7 @@ impl Tracer {
             p.xthread = None;
             p.state = ProcState::Exited { status };
             p.rusage = rusage;
+            self.lwp_ready.retain(|(q, _)| *q != pid);
             p.mem = None;
             p.sigs = SigProbe::default();
             p.maps = None;
@@ -153,7 +160,7 @@ impl Tracer {
         // clears JOBCTL_TRAP_STOP on every trap); only its own
         // PTRACE_EVENT_STOP ends the wake-up it left (JOBCTL_TRAP_NOTIFY).
         let interrupted = std::mem::take(&mut lwp.interrupt_pending);
-        let event_stop = ev as i32 == sys::PTRACE_EVENT_STOP;
+        let event_stop = ev == sys::PTRACE_EVENT_STOP;
         let woken = interrupted || lwp.notify_pending;
         lwp.notify_pending = if event_stop { false } else { woken };
 

@@ -80,7 +80,7 @@ impl WaitStatus {
 }
 
 /// Which children a wait is for (FreeBSD/POSIX `pid` argument of wait4).
-fn matches(want: i32, pid: i32) -> bool {
+pub(crate) fn selects(want: i32, pid: i32) -> bool {
     match want {
         -1 => true,
         w if w > 0 => w == pid,
@@ -103,7 +103,7 @@ impl Tracer {
             // The engine thread reaps and reports (Engine::wait).
             return Err(Errno::EDEADLK.into());
         }
-        Ok(self.wait_inner(pid, opts, false)?.map(|(p, st, _)| (p, st)))
+        Ok(self.wait_with(pid, opts, false, |t, want| t.take_ready(want, opts))?.map(|(p, st, _)| (p, st)))
     }
 
     /// [`Tracer::wait`], also returning the resource usage of an exited
@@ -116,12 +116,20 @@ impl Tracer {
         if self.driven {
             return Err(Errno::EDEADLK.into());
         }
-        self.wait_inner(pid, opts, true)
+        self.wait_with(pid, opts, true, |t, want| t.take_ready(want, opts))
     }
 
-    fn wait_inner(&mut self, pid: i32, opts: WaitOptions, rusage: bool) -> Result<Option<(Pid, WaitStatus, Option<sys::Rusage>)>> {
+    /// The wait loop: `take` what is ready for `pid`, else reap statuses
+    /// (blocking unless `nohang`) until there is.
+    pub(crate) fn wait_with<R>(
+        &mut self,
+        pid: i32,
+        opts: WaitOptions,
+        rusage: bool,
+        mut take: impl FnMut(&mut Tracer, i32) -> Option<R>,
+    ) -> Result<Option<R>> {
         loop {
-            if let Some(r) = self.take_ready(pid, opts) {
+            if let Some(r) = take(self, pid) {
                 return Ok(Some(r));
             }
             if pid > 0 && !self.procs.contains_key(&Pid(pid)) && !self.foreign.iter().any(|f| f.0 == pid) {
@@ -151,7 +159,7 @@ impl Tracer {
                     self.last_rusage = None;
                 }
                 Err(Errno::ECHILD) => {
-                    if let Some(r) = self.take_ready(pid, opts) {
+                    if let Some(r) = take(self, pid) {
                         return Ok(Some(r));
                     }
                     return Err(Errno::ECHILD.into());
@@ -304,7 +312,7 @@ impl Tracer {
         let mut i = 0;
         while i < self.ready.len() {
             let pid = self.ready[i];
-            if !matches(want, pid.0) {
+            if !selects(want, pid.0) || self.procs.get(&pid).is_some_and(|p| p.mode == super::StopMode::Lwp) {
                 i += 1;
                 continue;
             }
@@ -345,7 +353,7 @@ impl Tracer {
             }
         }
         let pos = self.foreign.iter().position(|&(p, st, _)| {
-            matches(want, p)
+            selects(want, p)
                 && (libc::WIFEXITED(st)
                     || libc::WIFSIGNALED(st)
                     || (libc::WIFSTOPPED(st) && opts.untraced)

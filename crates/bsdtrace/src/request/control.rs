@@ -4,7 +4,7 @@
 
 use super::candebug;
 use crate::abi;
-use crate::engine::{options_for, Event, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, Target, Tracer};
+use crate::engine::{options_for, Event, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, StopMode, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
 
@@ -143,7 +143,17 @@ impl Tracer {
             self.stopped(t)?;
             return Err(Errno::EINVAL.into());
         }
-        let (pid, tid) = self.settled(t)?;
+        let lwp_mode = self.resolve(t).is_some_and(|(p, _)| self.procs[&p].mode == StopMode::Lwp);
+        // Per-LWP mode: the named LWP alone, or (Target::Proc) every LWP
+        // whose stop was collected; a new PC or a step needs the LWP named.
+        let (pid, tid) = if lwp_mode && matches!(t, Target::Proc(_)) {
+            if addr.is_some() || how == Resume::Step {
+                return Err(Errno::EINVAL.into());
+            }
+            self.stopped(t)?
+        } else {
+            self.settled(t)?
+        };
         if sig > 64 {
             // No such host signal: the closest answer to FreeBSD's
             // "valid number, no handler" is refusing it.
@@ -176,17 +186,27 @@ impl Tracer {
         } else {
             sig
         };
-        self.consume_event(pid, sig)?;
-        if how == Resume::Step && sig != 0 {
-            let p = self.procs.get_mut(&pid).expect("checked");
-            let caught = p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught);
-            let l = p.lwp_mut(tid).expect("live");
-            if caught && l.resume_sig == sig {
-                l.handler_step = crate::engine::HandlerStep::Armed;
-            }
+        if lwp_mode {
+            return self.continue_lwps(pid, tid, matches!(t, Target::Proc(_)), sig, how == Resume::Step);
         }
+        self.consume_event(pid, sig)?;
+        self.arm_handler_step(pid, tid, how == Resume::Step, sig);
         self.continue_process(pid);
         Ok(())
+    }
+
+    /// A step with a caught signal stops at the handler's first
+    /// instruction (FreeBSD): arm the walk once the signal is settled.
+    pub(crate) fn arm_handler_step(&mut self, pid: Pid, tid: Tid, step: bool, sig: i32) {
+        if !step || sig == 0 {
+            return;
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
+        let caught = p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught);
+        let l = p.lwp_mut(tid).expect("live");
+        if caught && l.resume_sig == sig {
+            l.handler_step = crate::engine::HandlerStep::Armed;
+        }
     }
 
     /// PT_KILL: the process dies with SIGKILL; the next wait reports it.
@@ -215,8 +235,16 @@ impl Tracer {
         if !(0..=abi::SIG_MAXSIG).contains(&sig) || sig > 64 {
             return Err(Errno::EINVAL.into());
         }
-        // Threads asleep in a syscall must be in a ptrace-stop to be let go.
+        // Threads asleep in a syscall (or, per-LWP, running) must be in a
+        // ptrace-stop to be let go.
         self.settle_all(pid);
+        if self.procs[&pid].mode == StopMode::Lwp {
+            self.stop_all_lwps(pid);
+            self.lwp_ready.retain(|(q, _)| *q != pid);
+            if !self.procs.contains_key(&pid) || matches!(self.procs[&pid].state, ProcState::Exited { .. }) {
+                return Err(Errno::ESRCH.into());
+            }
+        }
         self.consume_event(pid, sig)?;
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
@@ -277,10 +305,16 @@ impl Tracer {
     /// process is stopped already or a stop of it is on its way (the wait
     /// reports that one). Errors as for any request on an untraced target.
     pub fn interrupt(&mut self, t: Target) -> Result<bool> {
-        let Some((pid, _)) = self.resolve(t) else {
+        let Some((pid, tid)) = self.resolve(t) else {
             return Err(self.untraced_error(t).into());
         };
         let p = self.procs.get_mut(&pid).expect("resolved");
+        if p.mode == StopMode::Lwp {
+            if p.killed || matches!(p.state, ProcState::Exited { .. }) {
+                return Err(Errno::ESRCH.into());
+            }
+            return self.interrupt_lwps(pid, matches!(t, Target::Lwp(_)).then_some(tid));
+        }
         match p.state {
             ProcState::Running => {}
             ProcState::Exited { .. } => return Err(Errno::ESRCH.into()),
@@ -399,8 +433,14 @@ impl Tracer {
     /// a second debugger stop. At a non-signal stop a signal is queued to be
     /// delivered after the syscall, also without a further stop.
     fn consume_event(&mut self, pid: Pid, sig: i32) -> Result<()> {
+        let Some(x) = self.procs[&pid].xthread else { return Ok(()) };
+        self.consume_lwp_event(pid, x, sig)
+    }
+
+    /// [`Tracer::consume_event`] for LWP `x` (the reporting one, or in the
+    /// per-LWP mode the one being resumed).
+    pub(crate) fn consume_lwp_event(&mut self, pid: Pid, x: Tid, sig: i32) -> Result<()> {
         let p = self.procs.get_mut(&pid).expect("checked");
-        let Some(x) = p.xthread else { return Ok(()) };
         let Some(l) = p.lwp_mut(x) else { return Ok(()) };
         let ev = l.event.take();
         l.siginfo = None;

@@ -32,6 +32,11 @@ pub struct LwpInfo {
     pub syscall_narg: u32,
 }
 
+// SAFETY: `siginfo_t` holds addresses only as values copied from the
+// kernel (si_addr, si_ptr); nothing is dereferenced through them, so the
+// record may cross to another thread (an Engine job's result).
+unsafe impl Send for LwpInfo {}
+
 impl std::fmt::Debug for LwpInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LwpInfo")

@@ -7,7 +7,8 @@
 //! request family. The answers for processes we do not trace come from
 //! /proc, off every hot path.
 
-use crate::engine::{Lwpid, Pid, ProcState, Target, Tracer};
+use crate::engine::lwpmode::LwpReport;
+use crate::engine::{Lwpid, Pid, ProcState, StopMode, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
 
@@ -50,11 +51,28 @@ impl Tracer {
     /// returns the process and the selected LWP.
     pub(crate) fn stopped(&self, t: Target) -> Result<(Pid, Tid)> {
         match self.resolve(t) {
-            Some((pid, tid)) => match self.procs[&pid].state {
-                ProcState::Stopped { waited: true } => Ok((pid, tid)),
-                ProcState::Exited { .. } => Err(Errno::ESRCH.into()),
-                _ => Err(Errno::EBUSY.into()),
-            },
+            Some((pid, tid)) => {
+                let p = &self.procs[&pid];
+                if let ProcState::Exited { .. } = p.state {
+                    return Err(Errno::ESRCH.into());
+                }
+                if p.mode == StopMode::Lwp {
+                    // Per-LWP mode: that LWP's stop collected (it may be
+                    // asleep in a syscall: `settled` stops it for requests
+                    // that need its registers); for the process, any
+                    // collected LWP (process-wide requests).
+                    let collected = |l: &crate::engine::Lwp| l.report == LwpReport::Waited && l.is_held();
+                    let l = match t {
+                        Target::Lwp(_) => p.lwp(tid).filter(|l| collected(l)),
+                        Target::Proc(_) => p.lwps.iter().find(|l| collected(l)),
+                    };
+                    return l.map(|l| (pid, l.tid)).ok_or_else(|| Errno::EBUSY.into());
+                }
+                match p.state {
+                    ProcState::Stopped { waited: true } => Ok((pid, tid)),
+                    _ => Err(Errno::EBUSY.into()),
+                }
+            }
             None => Err(self.untraced_error(t).into()),
         }
     }
@@ -64,6 +82,10 @@ impl Tracer {
     /// is stopped now, for a request that needs its registers.
     pub(crate) fn settled(&mut self, t: Target) -> Result<(Pid, Tid)> {
         let (pid, tid) = self.stopped(t)?;
+        if matches!(t, Target::Proc(_)) && self.procs[&pid].mode == StopMode::Lwp {
+            // One thread's state, and several may be stopped: name it.
+            return Err(Errno::EINVAL.into());
+        }
         self.settle_lwp(pid, tid);
         self.stopped(t)
     }

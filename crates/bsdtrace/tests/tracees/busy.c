@@ -16,6 +16,11 @@
  *                       getppid calls; it prints "ready", and when stdin
  *                       closes prints one line per call kind:
  *                       "NAME calls eintr early late maxlate_ms" and exits.
+ *   busy counters N     N threads, each forever: getppid, then its
+ *                       counter += 1 (slot i of `counters`, with its tid);
+ *                       prints "ready ADDR" (the address of `counters`)
+ *                       once every thread has counted, and exits 0 when
+ *                       $IN_FD (or stdin) closes.
  *   busy exit_after_read  prints "ready", reads one byte from $IN_FD (or
  *                       stdin), then exits 7.
  */
@@ -207,6 +212,43 @@ static int sleepers(int timeout_ms) {
     }
 }
 
+/* ---- counters ---------------------------------------------------------- */
+
+struct slot {
+    _Atomic long tid;
+    _Atomic long count;
+};
+static struct slot counters[64];
+
+static void *count_thread(void *arg) {
+    struct slot *s = arg;
+    atomic_store(&s->tid, syscall(SYS_gettid));
+    for (;;) {
+        syscall(SYS_getppid);
+        atomic_fetch_add(&s->count, 1);
+    }
+    return NULL;
+}
+
+static int count(int n) {
+    if (n > 64)
+        n = 64;
+    pthread_t t;
+    for (int i = 0; i < n; i++)
+        pthread_create(&t, NULL, count_thread, &counters[i]);
+    for (int i = 0; i < n; i++)
+        while (atomic_load(&counters[i].count) == 0)
+            usleep(1000);
+    char line[64];
+    snprintf(line, sizeof line, "ready %p", (void *)counters);
+    ready(line);
+    char c;
+    const char *in = getenv("IN_FD");
+    while (read(in ? atoi(in) : 0, &c, 1) > 0)
+        ;
+    _exit(0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2)
         return 2;
@@ -214,6 +256,8 @@ int main(int argc, char **argv) {
         return progress(argc > 2 ? atoi(argv[2]) : 4, argc > 3 ? atoi(argv[3]) : 50);
     if (!strcmp(argv[1], "sleepers"))
         return sleepers(argc > 2 ? atoi(argv[2]) : 300);
+    if (!strcmp(argv[1], "counters"))
+        return count(argc > 2 ? atoi(argv[2]) : 4);
     if (!strcmp(argv[1], "exit_after_read")) {
         ready("ready");
         char c;
