@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bsdtrace::sysent::{Arg, Ret};
-use bsdtrace::{abi, sys, Errno, Event, Pid, Resume, SpawnOptions, Target, Tracer, WaitOptions, WaitStatus};
+use bsdtrace::{abi, sys, Errno, Event, LwpStatus, Lwpid, Pid, Resume, SpawnOptions, StopMode, Target, Tracer, WaitOptions, WaitStatus};
 
 use super::args::{Config, SortBy};
 use super::decode::filter::{InjectAction, Quiet, Status};
@@ -176,6 +176,9 @@ pub struct Session<'a> {
     reader: Option<i32>,
     /// `-k`.
     unwinder: Option<Unwinder>,
+    /// Trace each thread alone ([`StopMode::Lwp`]) rather than stopping
+    /// the process at every syscall of one of them.
+    per_lwp: bool,
     /// Lines were lost (`-o` failed): exit non-zero.
     write_failed: bool,
 }
@@ -291,6 +294,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         reader,
         unwinder: cfg.stack.then(Unwinder::new),
         write_failed: false,
+        // BSDTRACE_TRUSS_STOP=process: FreeBSD's whole-process stop at
+        // every event (for comparisons; the output is the same).
+        per_lwp: std::env::var("BSDTRACE_TRUSS_STOP").map_or(true, |v| v != "process"),
     };
     let mut live = 0;
     for (i, &root) in roots.iter().enumerate() {
@@ -367,6 +373,11 @@ impl Session<'_> {
         match self.tracer.wait(root.0, WaitOptions::BLOCK) {
             Ok(Some((_, WaitStatus::Stopped(_)))) => {
                 let t = Target::Proc(root);
+                if self.per_lwp {
+                    // Each thread stops alone at its syscalls, as under
+                    // strace: the others never wait for our decoding.
+                    let _ = self.tracer.set_stop_mode(t, StopMode::Lwp);
+                }
                 let _ = self.tracer.set_event_mask(t, self.mask(true));
                 let _ = self.tracer.resume(t, Resume::Syscall, None, 0);
                 Ok(())
@@ -388,6 +399,9 @@ impl Session<'_> {
 
     /// The one place that waits and resumes.
     fn event_loop(&mut self, attach: bool) {
+        if self.per_lwp {
+            return self.lwp_event_loop(attach);
+        }
         let opts = WaitOptions { interruptible: attach, ..WaitOptions::BLOCK };
         loop {
             if attach && (DETACH.load(Ordering::SeqCst) != 0 || self.out.failed()) {
@@ -401,7 +415,7 @@ impl Session<'_> {
                     return;
                 }
                 Ok(Some((pid, WaitStatus::Stopped(_)))) => {
-                    let next = self.on_stop(pid);
+                    let next = self.on_stop(pid, None);
                     let _ = self.tracer.resume(Target::Proc(pid), next.how, None, next.sig);
                 }
                 Ok(Some((pid, _))) if Some(pid.0) == self.reader => self.reader = None,
@@ -420,8 +434,132 @@ impl Session<'_> {
         }
     }
 
-    fn on_stop(&mut self, pid: Pid) -> Next {
-        let t = Target::Proc(pid);
+    /// One stop: of the process (whole-process mode), or of `lwp` alone.
+    /// [`Session::event_loop`] in the per-LWP mode: each thread's stop is
+    /// decoded and resumed alone while the others run.
+    fn lwp_event_loop(&mut self, attach: bool) {
+        let opts = WaitOptions { interruptible: attach, ..WaitOptions::BLOCK };
+        loop {
+            if attach && (DETACH.load(Ordering::SeqCst) != 0 || self.out.failed()) {
+                self.detach_all_lwp();
+                return;
+            }
+            match self.tracer.wait_lwp(-1, opts) {
+                Ok(Some(LwpStatus::Stopped { .. })) if attach && DETACH.load(Ordering::SeqCst) != 0 => {
+                    // Stays collected: the detach gathers it with the rest.
+                    self.detach_all_lwp();
+                    return;
+                }
+                Ok(Some(LwpStatus::Stopped { pid, lwp, .. })) => {
+                    let next = self.on_stop(pid, Some(lwp));
+                    let _ = self.tracer.resume(Target::Lwp(lwp), next.how, None, next.sig);
+                }
+                Ok(Some(LwpStatus::Exited { pid, status })) => {
+                    self.on_gone(pid, status);
+                    if self.tracer.traced().is_empty() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) if e.errno() == Errno::EINTR => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Detach from every per-LWP process: stop and collect every LWP (the
+    /// SIGSTOP the signal handler sent is discarded on the way), go back to
+    /// the whole-process stop, and detach as FreeBSD does, the reporting
+    /// thread's own signal passed on.
+    fn detach_all_lwp(&mut self) {
+        let pending: Vec<i32> = self.pending.keys().copied().collect();
+        for t in pending {
+            let p = self.pending.remove(&t).expect("listed");
+            if self.cfg.filter.status.contains(Status::DETACHED) {
+                self.print_unfinished(t, p);
+            }
+        }
+        self.out.flush();
+        let stop_sent = Pid(STOP_SENT.load(Ordering::SeqCst));
+        if stop_sent.0 > 0 && self.tracer.is_traced(stop_sent) {
+            self.discard_our_sigstop(stop_sent);
+        }
+        for pid in self.tracer.traced() {
+            let _ = self.tracer.interrupt(Target::Proc(pid));
+        }
+        while let Some(&pid) = self.tracer.traced().first() {
+            if self.tracer.set_stop_mode(Target::Proc(pid), StopMode::Process).is_ok() {
+                let sig = match self.tracer.stop_event(Target::Proc(pid)) {
+                    Ok((_, Some(Event::Signal { sig }))) => sig,
+                    _ => 0,
+                };
+                if self.tracer.detach(Target::Proc(pid), sig).is_err() {
+                    // Dying under us: its exit is the last thing to see.
+                    match self.tracer.wait(pid.0, WaitOptions::BLOCK) {
+                        Ok(Some((pid, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => self.on_gone(pid, st),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+                continue;
+            }
+            match self.tracer.wait_lwp(pid.0, WaitOptions::BLOCK) {
+                Ok(Some(LwpStatus::Stopped { .. })) | Ok(None) => {}
+                Ok(Some(LwpStatus::Exited { pid, status })) => self.on_gone(pid, status),
+                Err(e) if e.errno() == Errno::EINTR => {}
+                Err(_) => break,
+            }
+            // New LWPs (born since) are stopped too.
+            let _ = self.tracer.interrupt(Target::Proc(pid));
+        }
+        self.pending.clear();
+        if self.out.failed() {
+            self.write_failed = true;
+        }
+    }
+
+    /// The SIGSTOP the signal handler sent `pid` to wake us must never
+    /// reach it: let its threads run until one takes it, and drop it
+    /// (what the whole-process detach does at its SIGSTOP stop). Other
+    /// signals met on the way are delivered.
+    fn discard_our_sigstop(&mut self, pid: Pid) {
+        let lwps = self.tracer.lwp_list(Target::Proc(pid)).unwrap_or_default();
+        for l in lwps {
+            match self.tracer.stop_event(Target::Lwp(l)) {
+                Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) => {
+                    let _ = self.tracer.resume(Target::Lwp(l), Resume::Continue, None, 0);
+                    return;
+                }
+                Ok((_, ev)) => {
+                    let sig = if let Some(Event::Signal { sig }) = ev { sig } else { 0 };
+                    let _ = self.tracer.resume(Target::Lwp(l), Resume::Continue, None, sig);
+                }
+                Err(_) => {}
+            }
+        }
+        loop {
+            match self.tracer.wait_lwp(pid.0, WaitOptions::BLOCK) {
+                Ok(Some(LwpStatus::Stopped { lwp, .. })) => {
+                    let (stop, sig) = match self.tracer.stop_event(Target::Lwp(lwp)) {
+                        Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) => (true, 0),
+                        Ok((_, Some(Event::Signal { sig }))) => (false, sig),
+                        _ => (false, 0),
+                    };
+                    let _ = self.tracer.resume(Target::Lwp(lwp), Resume::Continue, None, sig);
+                    if stop {
+                        return;
+                    }
+                }
+                Ok(Some(LwpStatus::Exited { pid, status })) => return self.on_gone(pid, status),
+                Ok(None) => {}
+                Err(e) if e.errno() == Errno::EINTR => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn on_stop(&mut self, pid: Pid, lwp: Option<Lwpid>) -> Next {
+        let t = lwp.map_or(Target::Proc(pid), Target::Lwp);
         let shown = self.shown(pid);
         let resume = if shown { Resume::Syscall } else { Resume::Continue };
         let mut next = Next { how: resume, sig: 0 };
@@ -530,7 +668,7 @@ impl Session<'_> {
         }
         let start = self.timed.then(Instant::now);
         let wall = (self.cfg.wall_clock > 0).then(SystemTime::now);
-        let t = Target::Proc(pid);
+        let t = Target::Lwp(Lwpid(tid));
         if self.cfg.count && self.cfg.filter.inject.is_empty() && self.paths.is_empty() {
             // The exit's registers tell the number too: no request now.
             self.pending.insert(tid, Pending { pid: pid.0, entry: None, start, wall, fds: Vec::new(), inject: None });
@@ -630,7 +768,7 @@ impl Session<'_> {
     fn on_exit(&mut self, pid: Pid, tid: i32) {
         let Some(p) = self.pending.remove(&tid) else { return };
         let in_call = p.start.map(|s| s.elapsed());
-        let t = Target::Proc(pid);
+        let t = Target::Lwp(Lwpid(tid));
         if let Some(a) = p.inject {
             if a.error.is_some() || a.retval.is_some() {
                 if let Ok(mut r) = self.tracer.get_regs(t) {
@@ -752,7 +890,7 @@ impl Session<'_> {
         if !self.lines() || self.cfg.hide_signals || !self.cfg.filter.signals.contains(sig as u32) {
             return;
         }
-        let si = match self.tracer.stop_siginfo(Target::Proc(pid)) {
+        let si = match self.tracer.stop_siginfo(Target::Lwp(Lwpid(tid))) {
             Ok(Some(raw)) => SigInfo::from_bytes(&sys::siginfo_bytes(&raw)),
             _ => None,
         }
