@@ -14,8 +14,8 @@
 # other process of the machine.
 # Workloads: 200k getppid() calls (a C program), dd bs=1 count=100000 from
 # /dev/zero to /dev/null, find /usr -name '*.h'; and 100k getppid() calls
-# spread over 8, 64 and 512 threads (bench/threads_getppid.c), strace and
-# truss --bpf only.
+# spread over 8, 64 and 512 threads (bench/threads_getppid.c), strace,
+# truss and truss --bpf.
 # Placements: pinned to CPU 0 (taskset -c 0) and unpinned.
 # Floors, pinned only: bench/raw_syscall_stop.c mode 0 (wait + PTRACE_SYSCALL,
 # no request) and mode 3 (+ one PTRACE_GET_SYSCALL_INFO per stop, what truss
@@ -118,10 +118,10 @@ for ((r = 1; r <= RUNS; r++)); do
                 done
             done
         done
-        # ptrace truss is left out here: its whole-process stop takes
-        # 5-22x strace's time at 8-512 threads (minutes per run at 512).
+        # ptrace truss traces each thread alone (per-LWP stops); see also
+        # bench/truss-threads.sh for the whole-process stop beside it.
         for wl in "${MT_WORKLOADS[@]}"; do
-            for tl in strace truss-bpf; do record "$p" "$wl" "$tl"; done
+            for tl in strace truss truss-bpf; do record "$p" "$wl" "$tl"; done
         done
     done
 done
@@ -201,8 +201,9 @@ for p in ["pinned", "unpinned"]:
     out.append("")
     out.append("| tool | " + " | ".join(wl[w] for w in MW) + " |")
     out.append("| --- | " + " | ".join("---" for _ in MW) + " |")
-    for t in ["strace", "truss-bpf"]:
+    for t in ["strace", "truss", "truss-bpf"]:
         out.append(f"| {label[t]} | " + " | ".join(fmt(p, w, t) for w in MW) + " |")
+    out.append(f"| truss / strace (target ≤ 1.0x) | " + " | ".join(f"{med(p, w, 'truss') / med(p, w, 'strace'):.2f}x" for w in MW) + " |")
     out.append(f"| truss --bpf / strace (target ≤ 0.10x) | " + " | ".join(f"{med(p, w, 'truss-bpf') / med(p, w, 'strace'):.2f}x" for w in MW) + " |")
     out.append("")
 section = "\n".join(out) + "\n"
