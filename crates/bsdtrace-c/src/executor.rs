@@ -85,6 +85,13 @@ pub fn global() -> &'static Global {
     }
 }
 
+/// The engine, if this process has started it (never starts one).
+pub fn started() -> Option<&'static Global> {
+    let p = GLOBAL.load(Ordering::Acquire);
+    // SAFETY: as in `global`: a published Global is never freed.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
 pub fn stash() -> MutexGuard<'static, VecDeque<Stashed>> {
     global().stash.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -15,6 +15,7 @@ mod copy;
 mod executor;
 mod procctl;
 mod ptrace;
+mod signal;
 mod wait;
 
 /// Which engine design this process runs: `"engine-thread/io_uring"` or

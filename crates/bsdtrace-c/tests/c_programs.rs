@@ -82,12 +82,13 @@ fn tap(name: &str, args: &[&str], backend: Option<&str>) {
     }
     let out = run(&mut cmd);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    // TAP's "# TODO": a known defect, reported but not a failure.
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok") && !l.contains("# TODO")).collect();
     let plan = stdout
         .lines()
         .find_map(|l| l.strip_prefix("1.."))
         .and_then(|n| n.parse::<usize>().ok());
-    let oks = stdout.lines().filter(|l| l.starts_with("ok ")).count();
+    let oks = stdout.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok") && l.contains("# TODO")).count();
     assert!(
         out.status.success() && failed.is_empty() && plan == Some(oks) && oks > 0,
         "{name} {args:?} (backend: {backend:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
@@ -119,6 +120,7 @@ tap_tests! {
     fp_debug_and_base_registers_step_and_detach: "regs";
     core_dumps_with_freebsd_errors: "coredump";
     remote_syscalls_as_freebsds_tests_make_them: "remote";
+    tracees_progress_while_the_tracer_is_away: "away";
 }
 
 #[test]

@@ -180,10 +180,36 @@ pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct, signal_pendin
 pub(crate) fn signal_coming(tid: sys::Tid) -> bool {
     let blocked = sys::sigmask(tid).unwrap_or(0);
     let pending = sys::thread_pending(tid).unwrap_or(0) | sys::shared_pending(tid).unwrap_or(0);
-    pending & !blocked & !(1u64 << (libc::SIGKILL - 1)) != 0
+    // A SIGSTOP pending for a traced process ends in a signal-delivery
+    // stop where the tracer decides; on FreeBSD a stop signal never ends a
+    // sleep with EINTR either (the thread is suspended where it sleeps).
+    let not_eintr = (1u64 << (libc::SIGKILL - 1)) | (1u64 << (libc::SIGSTOP - 1));
+    pending & !blocked & !not_eintr != 0
+}
+
+/// An EINTR from a call a stop breaks: only then is it worth asking
+/// whether a real signal is coming (three ptrace requests).
+pub(crate) fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
+    r.rax as i64 == -(libc::EINTR as i64) && breaks_on_stop(r.orig_rax)
 }
 
 impl Lwp {
+    /// A syscall a stop woke (our interrupt, a signal FreeBSD would have
+    /// discarded, or one the tracer discards): note it for a restart when
+    /// the LWP is resumed, and follow the LWP's syscalls again if it was a
+    /// call a stop breaks.
+    pub(crate) fn unbreak(&mut self) {
+        let Ok(r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) else { return };
+        self.regs = Some(r);
+        let pending = eintr_needs_signal_check(&r) && signal_coming(self.tid);
+        if let Some(fix) = interrupted_call(self, &r, pending) {
+            self.fix = Some(fix);
+            if breaks_on_stop(r.orig_rax) {
+                self.sticky = STICKY;
+            }
+        }
+    }
+
     /// Apply a pending restart before resuming (returns the Linux request
     /// to use instead, if it must change).
     pub(crate) fn apply_fix(&mut self) -> Option<u32> {

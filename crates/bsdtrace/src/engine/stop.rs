@@ -11,24 +11,15 @@ use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, 
 use crate::sys::{self, Tid};
 
 /// A syscall a stop (our interrupt, or a signal FreeBSD would have
-/// discarded) woke: note it for a restart when the LWP is resumed, and
-/// follow the LWP's syscalls again if it was a call a stop breaks.
+/// discarded) woke: see [`Lwp::unbreak`].
 fn unbreak_call(lwp: &mut Lwp) {
-    let Ok(r) = lwp.regs.map_or_else(|| sys::getregs(lwp.tid), Ok) else { return };
-    lwp.regs = Some(r);
-    let pending = eintr_needs_signal_check(&r) && restart::signal_coming(lwp.tid);
-    if let Some(fix) = restart::interrupted_call(lwp, &r, pending) {
-        lwp.fix = Some(fix);
-        if restart::breaks_on_stop(r.orig_rax) {
-            lwp.sticky = restart::STICKY;
-        }
-    }
+    lwp.unbreak();
 }
 
 /// An EINTR from a call a stop breaks: only then is it worth asking
 /// whether a real signal is coming (three ptrace requests).
 fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
-    r.rax as i64 == -(libc::EINTR as i64) && restart::breaks_on_stop(r.orig_rax)
+    restart::eintr_needs_signal_check(r)
 }
 
 impl Tracer {

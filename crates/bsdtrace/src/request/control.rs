@@ -448,6 +448,12 @@ impl Tracer {
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {
+                if sig == 0 && !l.regs_written {
+                    // Discarded: on FreeBSD the signal never reaches the
+                    // thread, so a call it woke (epoll_wait's plain EINTR)
+                    // sleeps on. Restart it.
+                    l.unbreak();
+                }
                 if sig == orig || sig == 0 {
                     l.resume_sig = sig;
                     return Ok(());
