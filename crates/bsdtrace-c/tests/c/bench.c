@@ -1,7 +1,7 @@
 /*
  * Per-request cost of libbsdtrace's executor (docs/c-api.md, "Threads").
- * Run it twice: as is (the engine runs on the calling thread) and with
- * BSDTRACE_ENGINE_THREAD=1 (every call hops to the engine thread).
+ * Run it with each wake-up backend of the engine thread
+ * (BSDTRACE_BACKEND=io_uring, BSDTRACE_BACKEND=doorbell).
  *
  *   bench [iterations]
  *
