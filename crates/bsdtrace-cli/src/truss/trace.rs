@@ -467,11 +467,9 @@ impl Session<'_> {
         }
     }
 
-    /// Detach from every per-LWP process: stop and collect every LWP (the
-    /// SIGSTOP the signal handler sent is discarded on the way), go back to
-    /// the whole-process stop, and detach as FreeBSD does, the reporting
-    /// thread's own signal passed on.
-    fn detach_all_lwp(&mut self) {
+    /// Before a detach: calls in progress are printed without their return
+    /// part (if `-e status=` shows detached calls).
+    fn flush_unfinished(&mut self) {
         let pending: Vec<i32> = self.pending.keys().copied().collect();
         for t in pending {
             let p = self.pending.remove(&t).expect("listed");
@@ -480,6 +478,14 @@ impl Session<'_> {
             }
         }
         self.out.flush();
+    }
+
+    /// Detach from every per-LWP process: stop and collect every LWP (the
+    /// SIGSTOP the signal handler sent is discarded on the way), go back to
+    /// the whole-process stop, and detach as FreeBSD does, the reporting
+    /// thread's own signal passed on.
+    fn detach_all_lwp(&mut self) {
+        self.flush_unfinished();
         let stop_sent = Pid(STOP_SENT.load(Ordering::SeqCst));
         if stop_sent.0 > 0 && self.tracer.is_traced(stop_sent) {
             self.discard_our_sigstop(stop_sent);
@@ -1089,14 +1095,7 @@ impl Session<'_> {
     /// progress are printed without their return part. `first` is a stop
     /// already collected.
     fn detach_all(&mut self, first: Option<Pid>) {
-        let pending: Vec<i32> = self.pending.keys().copied().collect();
-        for t in pending {
-            let p = self.pending.remove(&t).expect("listed");
-            if self.cfg.filter.status.contains(Status::DETACHED) {
-                self.print_unfinished(t, p);
-            }
-        }
-        self.out.flush();
+        self.flush_unfinished();
         let stopped = STOP_SENT.load(Ordering::SeqCst);
         for pid in self.tracer.traced() {
             if pid.0 != stopped {
