@@ -452,6 +452,7 @@ impl Tracer {
         p.mem = None;
         p.sigs = SigProbe::default();
         p.maps = None;
+        p.arch = None;
         for g in gone {
             if g != tid {
                 self.tids.remove(&g);
