@@ -794,6 +794,9 @@ pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;
 
 impl Arch {
+    /// The ABI this library itself runs in (i386 when built for i686).
+    pub const HOST: Arch = if cfg!(target_pointer_width = "32") { Arch::I386 } else { Arch::X86_64 };
+
     /// The ABI of a `PTRACE_GET_SYSCALL_INFO` or seccomp `arch`; `None`
     /// for any other.
     pub fn from_audit(arch: u32) -> Option<Arch> {
