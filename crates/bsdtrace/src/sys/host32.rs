@@ -191,3 +191,21 @@ pub fn segment_base(tid: Tid, selector: u64) -> Result<u64, Errno> {
     unsafe { raw_ptrace(PTRACE_GET_THREAD_AREA, tid, index, desc.as_mut_ptr() as usize)? };
     Ok(u64::from(desc[1]))
 }
+
+/// `PTRACE_SET_THREAD_AREA` (i386).
+const PTRACE_SET_THREAD_AREA: u32 = 26;
+
+/// Move the TLS descriptor `selector` names to `base` (its limit and
+/// flags unchanged): what setting a 32-bit thread's segment base is.
+/// EINVAL if the selector names no TLS descriptor.
+pub fn set_segment_base(tid: Tid, selector: u64, base: u64) -> Result<(), Errno> {
+    if selector & !3 == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let base = u32::try_from(base).map_err(|_| Errno::EINVAL)?;
+    let mut desc = [0u32; 4];
+    let index = (selector >> 3) as usize;
+    unsafe { raw_ptrace(PTRACE_GET_THREAD_AREA, tid, index, desc.as_mut_ptr() as usize)? };
+    desc[1] = base;
+    unsafe { raw_ptrace(PTRACE_SET_THREAD_AREA, tid, index, desc.as_ptr() as usize).map(drop) }
+}
