@@ -1081,3 +1081,22 @@ pub fn waitid_peek_all(options: i32) -> Result<Option<(Tid, i32)>, Errno> {
         }
     }
 }
+
+/// ptrace(2): PTRACE_GET_THREAD_AREA (a TLS descriptor of the GDT).
+const PTRACE_GET_THREAD_AREA_REQ: u32 = 25;
+
+/// The three TLS descriptors of a 32-bit thread's GDT (`struct user_desc`,
+/// 16 bytes each, entries 12-14 on x86-64 kernels), as an i386 core's
+/// NT_386_TLS holds them; `None` if the kernel gives none.
+pub fn tls_descriptors(tid: Tid) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(48);
+    for index in 12..15usize {
+        let mut desc = [0u32; 4];
+        // SAFETY: the kernel writes one 16-byte user_desc into `desc`.
+        unsafe { raw_ptrace(PTRACE_GET_THREAD_AREA_REQ, tid, index, desc.as_mut_ptr() as usize).ok()? };
+        for w in desc {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    Some(out)
+}
