@@ -220,6 +220,8 @@ combo_tests! {
     basic_requests_on_a_traceme_child: "basic";
     syscall_stops_args_and_return_values: "syscalls";
     fp_debug_and_base_registers_step_and_detach: "regs";
+    follow_fork_and_the_wait_family: "fork";
+    threads_of_a_tracee: "threads";
 }
 
 #[test]
