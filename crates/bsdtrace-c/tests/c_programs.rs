@@ -222,6 +222,9 @@ combo_tests! {
     fp_debug_and_base_registers_step_and_detach: "regs";
     follow_fork_and_the_wait_family: "fork";
     threads_of_a_tracee: "threads";
+    errors_in_freebsd_order: "errors";
+    remote_syscalls_as_freebsds_tests_make_them: "remote";
+    core_dumps_with_freebsd_errors: "coredump";
 }
 
 #[test]

@@ -212,6 +212,22 @@ tap_share_fds(void)
 	setenv("TAP_FDS", buf, 1);
 }
 
+/* Read `len` bytes from `fd`, then insist on its end; -1 if it has
+ * another length. */
+__attribute__((unused)) static ssize_t
+tap_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	char extra;
+
+	while (got < len && (n = read(fd, (char *)buf + got, len - got)) > 0)
+		got += n;
+	if (got < len || read(fd, &extra, 1) != 0)
+		return (-1);
+	return ((ssize_t)got);
+}
+
 /* A child running `name` in the peer; with `traceme`, traced by us and
  * past its exec stop (the peer then stops itself). */
 __attribute__((unused)) static pid_t
@@ -242,7 +258,10 @@ tap_spawn_peer(const char *name, int traceme)
 		    ptrace(PT_CONTINUE, pid, (caddr_t)1, 0) == -1)
 			printf("# the peer's exec stop: status %#x\n", status);
 	}
-	if (TAP_NSYM > 0 && read(p[0], tap_remote, sizeof(uint64_t) * TAP_NSYM) !=
+	/* Read to the end even with no symbols: the peer closes the pipe
+	 * once it runs (past its exec), so the caller never meets the
+	 * child still running this program. */
+	if (tap_read_all(p[0], tap_remote, sizeof(uint64_t) * TAP_NSYM) !=
 	    (ssize_t)(sizeof(uint64_t) * TAP_NSYM))
 		printf("# no addresses from the peer\n");
 	close(p[0]);
