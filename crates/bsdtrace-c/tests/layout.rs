@@ -229,11 +229,10 @@ fn layouts32() -> Vec<Layout> {
     ]
 }
 
-/// Structs only the amd64 headers have (`__HAVE_REG32`), and only the
-/// i386 ones.
+/// Structs only the amd64 headers have (`__HAVE_REG32`). (The constants
+/// only the i386 headers define, PT_GETXMMREGS and PT_SETXMMREGS, are in
+/// [`constants32`].)
 const AMD64_ONLY: &[&str] = &["reg32", "fpreg32", "dbreg32", "segbasereg32", "prstatus32", "prpsinfo32", "thrmisc32"];
-/// Constants only the i386 headers define.
-const I386_ONLY: &[&str] = &["PT_GETXMMREGS", "PT_SETXMMREGS"];
 
 /// Every constant the headers define, with its expected value.
 #[rustfmt::skip]

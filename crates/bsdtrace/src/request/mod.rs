@@ -166,6 +166,8 @@ impl Tracer {
         if let Some(a) = self.procs[&pid].arch {
             return Ok(a);
         }
+        // %cs tells: a thread asleep in a syscall is stopped to read it.
+        self.settle_lwp(pid, tid);
         let r = self.linux_regs(pid, tid)?;
         let a = if r.cs == sys::USER32_CS { Arch::I386 } else { Arch::X86_64 };
         self.procs.get_mut(&pid).expect("checked").arch = Some(a);
