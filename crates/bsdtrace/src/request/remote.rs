@@ -472,7 +472,7 @@ impl Tracer {
         let u32_at = |b: &[u8], o: usize| u64::from(u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes")));
         let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
         // e_phoff, e_phentsize, e_phnum; each header's p_vaddr and p_memsz.
-        let (phoff, phentsize, phnum, min, vaddr, memsz): (u64, usize, usize, usize, fn(&[u8]) -> u64, fn(&[u8]) -> u64) = match arch {
+        let (phoff, phentsize, phnum, min, vaddr, memsz): (u64, usize, usize, usize, Field, Field) = match arch {
             Arch::X86_64 => (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize, 56, |h| u64::from_le_bytes(h[0x08..0x10].try_into().expect("8")), |h| u64::from_le_bytes(h[0x20..0x28].try_into().expect("8"))),
             Arch::I386 => (u32_at(&ehdr, 0x1c), u16_at(&ehdr, 0x2a) as usize, u16_at(&ehdr, 0x2c) as usize, 32, |h| u64::from(u32::from_le_bytes(h[0x08..0x0c].try_into().expect("4"))), |h| u64::from(u32::from_le_bytes(h[0x14..0x18].try_into().expect("4")))),
         };
@@ -493,6 +493,9 @@ impl Tracer {
         })
     }
 }
+
+/// A field read out of a program header.
+type Field = fn(&[u8]) -> u64;
 
 /// Offset of the first syscall instruction's bytes in `text`: `syscall`
 /// (0f 05), or for an i386 call `int $0x80` (cd 80).
