@@ -513,7 +513,9 @@ pub fn vm_write(pid: i32, addr: u64, buf: &[u8]) -> Result<usize, Errno> {
 pub fn vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
     // A 32-bit process names remote addresses in 32 bits (the kernel's
     // compat process_vm_readv takes 32-bit iovecs).
-    if usize::try_from(addr).is_err() || usize::try_from(addr + buf.len() as u64).is_err() {
+    // A range that wraps is EFAULT too, as the kernel says.
+    let end = addr.checked_add(buf.len() as u64);
+    if usize::try_from(addr).is_err() || end.is_none_or(|e| usize::try_from(e).is_err()) {
         return Err(Errno::EFAULT);
     }
     let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
