@@ -84,17 +84,21 @@ pub extern "C" fn ptrace(
         // Runs in the child, which traces nothing: no executor needed.
         PT_TRACE_ME => bsdtrace::trace_me().map(|()| 0).map_err(e),
         _ => {
-            if req == PT_READ_I || req == PT_READ_D {
-                // FreeBSD's libc does this so a value of -1 can be told apart.
-                crate::copy::set_errno(Errno(0));
-            }
             // None: a signal handler called in while this thread was inside
             // the engine; FreeBSD's answer to a request racing another.
             executor::call(move |t| request(t, req, pid, addr, data)).unwrap_or(Err(Errno::ESRCH))
         }
     };
     match r {
-        Ok(v) => v,
+        Ok(v) => {
+            if req == PT_READ_I || req == PT_READ_D {
+                // FreeBSD's libc zeroes errno so a value of -1 can be told
+                // apart; here after the call, which may leave errno set by
+                // the engine's own syscalls (a wake-up's EAGAIN).
+                crate::copy::set_errno(Errno(0));
+            }
+            v
+        }
         Err(err) => {
             crate::copy::set_errno(err);
             -1
