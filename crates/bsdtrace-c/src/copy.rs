@@ -42,6 +42,18 @@ plain!(
     abi::reg,
     abi::fpreg,
     abi::dbreg,
+    abi::reg32,
+    abi::fpreg32,
+    abi::dbreg32,
+    abi::xmmreg,
+    abi::ptrace_io_desc32,
+    abi::ptrace_lwpinfo32,
+    abi::ptrace_vm_entry32,
+    abi::ptrace_sc_ret32,
+    abi::ptrace_sc_remote32,
+    abi::ptrace_coredump32,
+    abi::ptrace_xstate_info32,
+    abi::iovec32,
 );
 
 /// A `T` with every byte zero (valid because `T: Plain`).

@@ -17,6 +17,8 @@ mod procctl;
 mod ptrace;
 mod signal;
 mod wait;
+#[cfg(target_pointer_width = "32")]
+mod wrap32;
 
 /// Which engine design this process runs: `"engine-thread/io_uring"` or
 /// `"engine-thread/doorbell"` (docs/c-api.md, "Threads"). Not a FreeBSD

@@ -40,7 +40,7 @@ const IO_CHUNK: usize = 64 * 1024;
 
 /// FreeBSD's pid argument: an LWP id (above [`abi::LWPID_BASE`]), a traced
 /// process, a raw thread id of a traced process, or any other process.
-fn target(t: &Tracer, pid: i32) -> Target {
+pub(crate) fn target(t: &Tracer, pid: i32) -> Target {
     if pid > LWPID_BASE {
         return Target::Lwp(Lwpid(pid - LWPID_BASE));
     }
@@ -61,7 +61,7 @@ fn process_of(t: Target) -> Option<Pid> {
     }
 }
 
-fn e(err: bsdtrace::Error) -> Errno {
+pub(crate) fn e(err: bsdtrace::Error) -> Errno {
     err.errno()
 }
 
@@ -84,17 +84,21 @@ pub extern "C" fn ptrace(
         // Runs in the child, which traces nothing: no executor needed.
         PT_TRACE_ME => bsdtrace::trace_me().map(|()| 0).map_err(e),
         _ => {
-            if req == PT_READ_I || req == PT_READ_D {
-                // FreeBSD's libc does this so a value of -1 can be told apart.
-                crate::copy::set_errno(Errno(0));
-            }
             // None: a signal handler called in while this thread was inside
             // the engine; FreeBSD's answer to a request racing another.
             executor::call(move |t| request(t, req, pid, addr, data)).unwrap_or(Err(Errno::ESRCH))
         }
     };
     match r {
-        Ok(v) => v,
+        Ok(v) => {
+            if req == PT_READ_I || req == PT_READ_D {
+                // FreeBSD's libc zeroes errno so a value of -1 can be told
+                // apart; here after the call, which may leave errno set by
+                // the engine's own syscalls (a wake-up's EAGAIN).
+                crate::copy::set_errno(Errno(0));
+            }
+            v
+        }
         Err(err) => {
             crate::copy::set_errno(err);
             -1
@@ -104,7 +108,7 @@ pub extern "C" fn ptrace(
 
 /// The engine's preamble alone (ESRCH, EPERM, EBUSY...), for requests whose
 /// own checks come after it.
-fn preamble(t: &Tracer, tg: Target) -> Result<(), Errno> {
+pub(crate) fn preamble(t: &Tracer, tg: Target) -> Result<(), Errno> {
     t.selected_lwp(tg).map(drop).map_err(e)
 }
 
@@ -114,6 +118,12 @@ fn pc(addr: usize) -> Option<u64> {
 }
 
 fn request(t: &mut Tracer, req: i32, pid: i32, addr: usize, data: i32) -> Result<i32, Errno> {
+    // A 32-bit program's requests that take 32-bit structures: FreeBSD's
+    // freebsd32_ptrace(), converting at the boundary.
+    #[cfg(target_pointer_width = "32")]
+    if let Some(r) = crate::wrap32::request(t, req, pid, addr, data) {
+        return r;
+    }
     // Checks FreeBSD makes before it looks the target up.
     let mut io: Option<ptrace_io_desc> = None;
     let mut pve: Option<ptrace_vm_entry> = None;
@@ -374,20 +384,38 @@ fn request(t: &mut Tracer, req: i32, pid: i32, addr: usize, data: i32) -> Result
 /// copied back; on a fault EFAULT and nothing is copied back (bytes already
 /// moved stay moved).
 fn pt_io(t: &mut Tracer, tg: Target, addr: usize, mut piod: ptrace_io_desc) -> Result<i32, Errno> {
+    piod.piod_len = move_memory(
+        t,
+        tg,
+        piod.piod_op,
+        piod.piod_offs as u64,
+        piod.piod_addr as usize,
+        piod.piod_len,
+    )?;
+    copyout(addr, &piod)?;
+    Ok(0)
+}
+
+/// PT_IO's work after the copyin: the preamble, `op`'s check, then `len`
+/// bytes between the tracee's `remote` and the caller's `local`; the
+/// count moved.
+pub(crate) fn move_memory(
+    t: &mut Tracer,
+    tg: Target,
+    op: i32,
+    remote: u64,
+    local: usize,
+    len: usize,
+) -> Result<usize, Errno> {
     preamble(t, tg)?;
-    let write = match piod.piod_op {
+    let write = match op {
         PIOD_READ_D | PIOD_READ_I => false,
         PIOD_WRITE_D | PIOD_WRITE_I => true,
         _ => return Err(Errno::EINVAL),
     };
-    if piod.piod_len > isize::MAX as usize {
+    if len > isize::MAX as usize {
         return Err(Errno::EINVAL);
     }
-    let (remote, local, len) = (
-        piod.piod_offs as u64,
-        piod.piod_addr as usize,
-        piod.piod_len,
-    );
     let mut done = 0usize;
     while done < len {
         let n = (len - done).min(IO_CHUNK);
@@ -408,9 +436,7 @@ fn pt_io(t: &mut Tracer, tg: Target, addr: usize, mut piod: ptrace_io_desc) -> R
         }
         done += n;
     }
-    piod.piod_len = done;
-    copyout(addr, &piod)?;
-    Ok(0)
+    Ok(done)
 }
 
 /// PT_LWPINFO: `data` is the caller's `sizeof(struct ptrace_lwpinfo)`;
@@ -441,29 +467,47 @@ fn pt_vm_entry(
     addr: usize,
     mut pve: ptrace_vm_entry,
 ) -> Result<i32, Errno> {
-    let v = t.vm_entry(tg, pve.pve_entry).map_err(e)?;
-    let want_path = pve.pve_pathlen > 0;
+    let (v, pathlen) = vm_entry(t, tg, pve.pve_entry, pve.pve_pathlen, pve.pve_path as usize)?;
     pve.pve_entry = v.entry;
     pve.pve_timestamp = v.timestamp;
     pve.pve_start = v.start;
     pve.pve_end = v.end;
     pve.pve_offset = v.offset;
     pve.pve_prot = v.prot;
-    pve.pve_fileid = abi::VNOVAL;
-    pve.pve_fsid = abi::VNOVAL as u32;
-    let mut pathlen = 0u32;
-    if let (true, Some(path)) = (want_path, v.path.as_ref()) {
-        let mut bytes = path.as_bytes().to_vec();
-        bytes.push(0);
-        if bytes.len() > pve.pve_pathlen as usize {
-            return Err(Errno::ENAMETOOLONG);
-        }
-        copyout_bytes(pve.pve_path as usize, &bytes)?;
-        pathlen = bytes.len() as u32;
-        pve.pve_fileid = v.fileid;
-        pve.pve_fsid = v.fsid;
-    }
+    pve.pve_fileid = v.fileid;
+    pve.pve_fsid = v.fsid;
     pve.pve_pathlen = pathlen;
     copyout(addr, &pve)?;
     Ok(0)
+}
+
+/// PT_VM_ENTRY's work: entry `entry`, its path copied out to `path` if
+/// one was asked for (`pathlen` > 0, the buffer's size); the entry (with
+/// `fileid`/`fsid` VNOVAL unless a path was given) and the path's length
+/// + 1 or 0.
+pub(crate) fn vm_entry(
+    t: &mut Tracer,
+    tg: Target,
+    entry: i32,
+    pathlen: u32,
+    path: usize,
+) -> Result<(bsdtrace::VmEntry, u32), Errno> {
+    let mut v = t.vm_entry(tg, entry).map_err(e)?;
+    let mut out = 0u32;
+    match (pathlen > 0, v.path.as_ref()) {
+        (true, Some(p)) => {
+            let mut bytes = p.as_bytes().to_vec();
+            bytes.push(0);
+            if bytes.len() > pathlen as usize {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            copyout_bytes(path, &bytes)?;
+            out = bytes.len() as u32;
+        }
+        _ => {
+            v.fileid = abi::VNOVAL;
+            v.fsid = abi::VNOVAL as u32;
+        }
+    }
+    Ok((v, out))
 }

@@ -214,6 +214,7 @@ pub extern "C" fn wait3(
 }
 
 /// glibc's `siginfo_t` as `waitid()` fills it for SIGCHLD.
+#[cfg(target_pointer_width = "64")]
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct ChildInfo {
@@ -228,6 +229,22 @@ struct ChildInfo {
     si_utime: i64,
     si_stime: i64,
     _rest: [u64; 10],
+}
+
+/// ... in i386's layout (the union right after si_code; 32-bit clock_t).
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ChildInfo {
+    si_signo: i32,
+    si_errno: i32,
+    si_code: i32,
+    si_pid: i32,
+    si_uid: u32,
+    si_status: i32,
+    si_utime: i32,
+    si_stime: i32,
+    _rest: [u32; 24],
 }
 // SAFETY: integers only; every byte pattern is valid.
 unsafe impl Plain for ChildInfo {}

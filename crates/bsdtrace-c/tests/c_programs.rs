@@ -3,6 +3,14 @@
 //! and exits nonzero if a check failed. Every program runs with each of the
 //! engine thread's wake-up backends (BSDTRACE_BACKEND=io_uring, doorbell).
 //! The example of docs/c-api.md is built and run too.
+//!
+//! The programs that make sense for 32-bit run in all four combinations of
+//! tracer and tracee ABIs: 64->64 as above, and 64->32, 32->32, 32->64,
+//! the 32-bit tracer built with `gcc -m32` against the i686 libbsdtrace
+//! (one `cargo build --target i686-unknown-linux-gnu`), the tracee being
+//! the same program built for the other ABI (tap.h's peer; a 64-bit peer
+//! is linked at a fixed address below 4 GiB, `-no-pie`, so that a 32-bit
+//! debugger can name its objects, as on FreeBSD).
 
 mod common;
 
@@ -45,12 +53,59 @@ fn lib_dir() -> &'static Path {
     })
 }
 
+/// `target/i686-unknown-linux-gnu/<profile>`, with the 32-bit
+/// libbsdtrace.so built in it (once per test binary).
+fn lib_dir32() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let release = !cfg!(debug_assertions);
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "-p", "bsdtrace-c", "--target", I686, "--manifest-path"])
+            .arg(workspace_dir().join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target);
+        if release {
+            cmd.arg("--release");
+        }
+        run_ok(&mut cmd);
+        let dir = target
+            .join(I686)
+            .join(if release { "release" } else { "debug" });
+        assert!(dir.join("libbsdtrace.so").exists(), "no libbsdtrace.so in {}", dir.display());
+        dir
+    })
+}
+
+const I686: &str = "i686-unknown-linux-gnu";
+
+/// The ABI a program is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Abi {
+    X86_64,
+    I386,
+}
+
 /// Compile `src` (a file under tests/c or a path) into `dir`.
 fn build(name: &str, src: &Path, dir: &Path) -> PathBuf {
-    let lib = lib_dir();
+    build_for(name, src, dir, Abi::X86_64, &[])
+}
+
+/// Compile `src` for `abi` (`-m32` and the i686 library for i386), with
+/// `flags`.
+fn build_for(name: &str, src: &Path, dir: &Path, abi: Abi, flags: &[&str]) -> PathBuf {
+    let (lib, m32): (&Path, &[&str]) = match abi {
+        Abi::X86_64 => (lib_dir(), &[]),
+        Abi::I386 => (lib_dir32(), &["-m32"]),
+    };
     let exe = dir.join(name);
     run_ok(
         Command::new(cc())
+            .args(m32)
+            .args(flags)
             .args(["-Wall", "-Werror", "-g", "-I"])
             .arg(include_dir())
             .arg(src)
@@ -75,10 +130,29 @@ fn c_source(name: &str) -> PathBuf {
 fn tap(name: &str, args: &[&str], backend: Option<&str>) {
     let dir = scratch(&format!("c-{name}-{}-{:?}", args.join("-"), backend));
     let exe = build(name, &c_source(name), &dir);
-    let mut cmd = Command::new(&exe);
-    cmd.args(args).env_remove("BSDTRACE_BACKEND");
+    run_tap(name, &exe, None, args, backend);
+}
+
+/// tests/c/<name>.c as a `tracer` program tracing `tracee` programs (the
+/// same source built for that ABI), with each wake-up backend.
+fn combo(name: &str, tracer: Abi, tracee: Abi) {
+    let dir = scratch(&format!("c-{name}-{tracer:?}-{tracee:?}"));
+    let exe = build_for(name, &c_source(name), &dir, tracer, &[]);
+    let peer = (tracee != tracer)
+        .then(|| build_for(&format!("{name}-peer"), &c_source(name), &dir, tracee, &["-no-pie"]));
+    for backend in ["io_uring", "doorbell"] {
+        run_tap(name, &exe, peer.as_deref(), &[], Some(backend));
+    }
+}
+
+fn run_tap(name: &str, exe: &Path, peer: Option<&Path>, args: &[&str], backend: Option<&str>) {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).env_remove("BSDTRACE_BACKEND").env_remove("TAP_PEER");
     if let Some(b) = backend {
         cmd.env("BSDTRACE_BACKEND", b);
+    }
+    if let Some(p) = peer {
+        cmd.env("TAP_PEER", p);
     }
     let out = run(&mut cmd);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -91,7 +165,7 @@ fn tap(name: &str, args: &[&str], backend: Option<&str>) {
     let oks = stdout.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok") && l.contains("# TODO")).count();
     assert!(
         out.status.success() && failed.is_empty() && plan == Some(oks) && oks > 0,
-        "{name} {args:?} (backend: {backend:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
+        "{name} {args:?} (backend: {backend:?}, peer {peer:?}) failed ({}):\n{stdout}\n--- stderr\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -121,6 +195,36 @@ tap_tests! {
     core_dumps_with_freebsd_errors: "coredump";
     remote_syscalls_as_freebsds_tests_make_them: "remote";
     tracees_progress_while_the_tracer_is_away: "away";
+}
+
+/// The programs that make sense for 32-bit, in the three combinations
+/// with a 32-bit side (tracer ABI -> tracee ABI).
+macro_rules! combo_tests {
+    ($($test:ident: $name:literal;)*) => {
+        mod tracer64_tracee32 {
+            use super::*;
+            $(#[test] fn $test() { combo($name, Abi::X86_64, Abi::I386) })*
+        }
+        mod tracer32_tracee32 {
+            use super::*;
+            $(#[test] fn $test() { combo($name, Abi::I386, Abi::I386) })*
+        }
+        mod tracer32_tracee64 {
+            use super::*;
+            $(#[test] fn $test() { combo($name, Abi::I386, Abi::X86_64) })*
+        }
+    };
+}
+
+combo_tests! {
+    basic_requests_on_a_traceme_child: "basic";
+    syscall_stops_args_and_return_values: "syscalls";
+    fp_debug_and_base_registers_step_and_detach: "regs";
+    follow_fork_and_the_wait_family: "fork";
+    threads_of_a_tracee: "threads";
+    errors_in_freebsd_order: "errors";
+    remote_syscalls_as_freebsds_tests_make_them: "remote";
+    core_dumps_with_freebsd_errors: "coredump";
 }
 
 #[test]

@@ -8,6 +8,14 @@
 //! numbers of the fact sheet (shared/reference/freebsd-ptrace.md §3).
 //! The headers are read too, so a struct, field or constant added to them
 //! without a line here fails the test instead of going unchecked.
+//!
+//! Both sides of the 32-bit boundary: the i386 register sets of the amd64
+//! headers (`struct reg32` & co., what a 64-bit debugger of a 32-bit
+//! process uses) against `bsdtrace::abi`'s `*32` types; and the same
+//! program compiled with `-m32` (what a 32-bit debugger sees: `struct reg`
+//! is the i386 set, `struct ptrace_io_desc` has 32-bit pointers...)
+//! against the same `*32` types, which the i686 libbsdtrace copies in and
+//! out (and which its build checks are its native structures).
 
 mod common;
 
@@ -38,8 +46,22 @@ fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
     size_of::<F>()
 }
 
-/// A struct `bsdtrace::abi` defines: expectations from the Rust type.
+/// A struct `bsdtrace::abi` defines: expectations from the Rust type
+/// (`c = rust { ... }` when the C name is another one).
 macro_rules! rust {
+    ($c:ident = $t:ident { $($f:ident),* $(,)? }) => {
+        Layout {
+            name: stringify!($c),
+            size: size_of::<abi::$t>(),
+            align: align_of::<abi::$t>(),
+            fields: vec![$(Field {
+                name: stringify!($f),
+                offset: offset_of!(abi::$t, $f),
+                size: field_size(|s: &abi::$t| &s.$f),
+            }),*],
+            source: "bsdtrace::abi",
+        }
+    };
     ($t:ident { $($f:ident),* $(,)? }) => {
         Layout {
             name: stringify!($t),
@@ -116,9 +138,9 @@ fn layouts() -> Vec<Layout> {
             pr_version: 0, 4; pr_psinfosz: 8, 8; pr_fname: 16, 17; pr_psargs: 33, 81; pr_pid: 116, 4
         }),
         fact!(thrmisc, 24, 4, { pr_tname: 0, 20; _pad: 20, 4 }),
-        fact!(prstatus32, 104, 4, {
-            pr_version: 0, 4; pr_statussz: 4, 4; pr_gregsetsz: 8, 4; pr_fpregsetsz: 12, 4;
-            pr_osreldate: 16, 4; pr_cursig: 20, 4; pr_pid: 24, 4; pr_reg: 28, 76
+        rust!(prstatus32 {
+            pr_version, pr_statussz, pr_gregsetsz, pr_fpregsetsz, pr_osreldate, pr_cursig, pr_pid,
+            pr_reg,
         }),
         fact!(prpsinfo32, 112, 4, {
             pr_version: 0, 4; pr_psinfosz: 4, 4; pr_fname: 8, 17; pr_psargs: 25, 81; pr_pid: 108, 4
@@ -131,16 +153,14 @@ fn layouts() -> Vec<Layout> {
         fact!(ptrace_xstate_info, 16, 8, { xsave_mask: 0, 8; xsave_len: 8, 4 }),
         fact!(segbasereg, 16, 8, { r_fsbase: 0, 8; r_gsbase: 8, 8 }),
         // §3.9: the i386 register sets of FreeBSD/amd64's <machine/reg.h>.
-        fact!(reg32, 76, 4, {
-            r_fs: 0, 4; r_es: 4, 4; r_ds: 8, 4; r_edi: 12, 4; r_esi: 16, 4; r_ebp: 20, 4;
-            r_isp: 24, 4; r_ebx: 28, 4; r_edx: 32, 4; r_ecx: 36, 4; r_eax: 40, 4;
-            r_trapno: 44, 4; r_err: 48, 4; r_eip: 52, 4; r_cs: 56, 4; r_eflags: 60, 4;
-            r_esp: 64, 4; r_ss: 68, 4; r_gs: 72, 4
+        rust!(reg32 {
+            r_fs, r_es, r_ds, r_edi, r_esi, r_ebp, r_isp, r_ebx, r_edx, r_ecx, r_eax, r_trapno,
+            r_err, r_eip, r_cs, r_eflags, r_esp, r_ss, r_gs,
         }),
-        fact!(fpreg32, 176, 4, { fpr_env: 0, 28; fpr_acc: 28, 80; fpr_ex_sw: 108, 4; fpr_pad: 112, 64 }),
-        fact!(xmmreg, 512, 4, { xmm_env: 0, 32; xmm_acc: 32, 128; xmm_reg: 160, 128; xmm_pad: 288, 224 }),
-        fact!(dbreg32, 32, 4, { dr: 0, 32 }),
-        fact!(segbasereg32, 8, 4, { r_fsbase: 0, 4; r_gsbase: 4, 4 }),
+        rust!(fpreg32 { fpr_env, fpr_acc, fpr_ex_sw, fpr_pad }),
+        rust!(xmmreg { xmm_env, xmm_acc, xmm_reg, xmm_pad }),
+        rust!(dbreg32 { dr }),
+        rust!(segbasereg32 { r_fsbase, r_gsbase }),
         // TODO: compare with bsdtrace::abi::procctl once that lands (§3.11).
         fact!(procctl_reaper_status, 80, 4, {
             rs_flags: 0, 4; rs_children: 4, 4; rs_descendants: 8, 4; rs_reaper: 12, 4;
@@ -156,6 +176,63 @@ fn layouts() -> Vec<Layout> {
         }),
     ]
 }
+
+/// What `gcc -m32` makes of the headers: every struct in its i386 layout,
+/// which must be `bsdtrace::abi`'s `*32` type.
+#[rustfmt::skip]
+fn layouts32() -> Vec<Layout> {
+    vec![
+        rust!(ptrace_io_desc = ptrace_io_desc32 { piod_op, piod_offs, piod_addr, piod_len }),
+        rust!(ptrace_lwpinfo = ptrace_lwpinfo32 {
+            pl_lwpid, pl_event, pl_flags, pl_sigmask, pl_siglist, pl_siginfo, pl_tdname,
+            pl_child_pid, pl_syscall_code, pl_syscall_narg,
+        }),
+        rust!(ptrace_vm_entry = ptrace_vm_entry32 {
+            pve_entry, pve_timestamp, pve_start, pve_end, pve_offset, pve_prot, pve_pathlen,
+            pve_fileid, pve_fsid, pve_path,
+        }),
+        rust!(ptrace_sc_ret = ptrace_sc_ret32 { sr_retval, sr_error }),
+        rust!(ptrace_sc_remote = ptrace_sc_remote32 { pscr_ret, pscr_syscall, pscr_nargs, pscr_args }),
+        rust!(ptrace_coredump = ptrace_coredump32 { pc_fd, pc_flags, pc_limit }),
+        rust!(ptrace_xstate_info = ptrace_xstate_info32 { xsave_mask, xsave_len }),
+        rust!(reg = reg32 {
+            r_fs, r_es, r_ds, r_edi, r_esi, r_ebp, r_isp, r_ebx, r_edx, r_ecx, r_eax, r_trapno,
+            r_err, r_eip, r_cs, r_eflags, r_esp, r_ss, r_gs,
+        }),
+        rust!(fpreg = fpreg32 { fpr_env, fpr_acc, fpr_ex_sw, fpr_pad }),
+        rust!(xmmreg { xmm_env, xmm_acc, xmm_reg, xmm_pad }),
+        rust!(dbreg = dbreg32 { dr }),
+        rust!(segbasereg = segbasereg32 { r_fsbase, r_gsbase }),
+        rust!(prstatus = prstatus32 {
+            pr_version, pr_statussz, pr_gregsetsz, pr_fpregsetsz, pr_osreldate, pr_cursig, pr_pid,
+            pr_reg,
+        }),
+        fact!(prpsinfo, 112, 4, {
+            pr_version: 0, 4; pr_psinfosz: 4, 4; pr_fname: 8, 17; pr_psargs: 25, 81; pr_pid: 108, 4
+        }),
+        fact!(thrmisc, 24, 4, { pr_tname: 0, 20; _pad: 20, 4 }),
+        // procctl(2)'s structures (FreeBSD's freebsd32 ones: one pointer).
+        fact!(procctl_reaper_status, 80, 4, {
+            rs_flags: 0, 4; rs_children: 4, 4; rs_descendants: 8, 4; rs_reaper: 12, 4;
+            rs_pid: 16, 4; rs_pad0: 20, 60
+        }),
+        fact!(procctl_reaper_pidinfo, 72, 4, {
+            pi_pid: 0, 4; pi_subtree: 4, 4; pi_flags: 8, 4; pi_pad0: 12, 60
+        }),
+        fact!(procctl_reaper_pids, 68, 4, {
+            rp_count: 0, 4; rp_pad0: 4, 60; rp_pids: 64, 4
+        }),
+        fact!(procctl_reaper_kill, 80, 4, {
+            rk_sig: 0, 4; rk_flags: 4, 4; rk_subtree: 8, 4; rk_killed: 12, 4; rk_fpid: 16, 4;
+            rk_pad0: 20, 60
+        }),
+    ]
+}
+
+/// Structs only the amd64 headers have (`__HAVE_REG32`). (The constants
+/// only the i386 headers define, PT_GETXMMREGS and PT_SETXMMREGS, are in
+/// [`constants32`].)
+const AMD64_ONLY: &[&str] = &["reg32", "fpreg32", "dbreg32", "segbasereg32", "prstatus32", "prpsinfo32", "thrmisc32"];
 
 /// Every constant the headers define, with its expected value.
 #[rustfmt::skip]
@@ -379,6 +456,38 @@ fn expressions() -> Vec<(String, String, i128)> {
     v
 }
 
+/// The constants compiled with `-m32`: the same, and the i386 requests.
+fn constants32() -> Vec<(&'static str, i128)> {
+    let mut v = constants();
+    v.extend([("PT_GETXMMREGS", abi::PT_GETXMMREGS as i128), ("PT_SETXMMREGS", abi::PT_SETXMMREGS as i128)]);
+    v
+}
+
+/// Typedefs with `-m32`: FreeBSD/i386's sizes.
+fn typedefs32() -> Vec<(&'static str, usize, bool)> {
+    vec![
+        ("lwpid_t", 4, true),
+        ("pid_t", 4, true),
+        ("id_t", 4, false),
+        ("u_int", 4, false),
+        ("u_long", 4, false),
+        ("register_t", 4, true),
+        ("syscallarg_t", 4, true),
+        ("caddr_t", 4, false),
+        ("sigset_t", 128, false),
+        ("siginfo_t", 128, false),
+        ("idtype_t", 4, false),
+        ("gregset_t", size_of::<abi::reg32>(), false),
+        ("fpregset_t", size_of::<abi::fpreg32>(), false),
+        ("prstatus_t", size_of::<abi::prstatus32>(), false),
+        ("prgregset_t", size_of::<abi::reg32>(), false),
+        ("prfpregset_t", size_of::<abi::fpreg32>(), false),
+        ("prpsinfo_t", 112, false),
+        ("thrmisc_t", 24, false),
+        ("psaddr_t", 8, false),
+    ]
+}
+
 /// Typedefs: (name, size, signed) as the ABI decisions have them.
 fn typedefs() -> Vec<(&'static str, usize, bool)> {
     vec![
@@ -427,13 +536,17 @@ fn aggregate(name: &str) -> bool {
 }
 
 fn c_program() -> String {
+    c_program_of(&layouts(), &constants(), &typedefs())
+}
+
+fn c_program_of(layouts: &[Layout], constants: &[(&str, i128)], typedefs: &[(&str, usize, bool)]) -> String {
     let mut c = String::from(
         "#define _WANT_KERNEL_ERRNO\n#include <sys/ptrace.h>\n#include <sys/procctl.h>\n\
          #include <machine/reg.h>\n#include <machine/ptrace.h>\n#include <machine/procctl.h>\n\
          #include <sys/procfs.h>\n#include <sys/syscall.h>\n#include <sys/errno.h>\n\
          #include <stddef.h>\n#include <stdio.h>\n\nint main(void)\n{\n",
     );
-    for l in layouts() {
+    for l in layouts {
         let s = l.name;
         writeln!(
             c,
@@ -449,13 +562,13 @@ fn c_program() -> String {
             .unwrap();
         }
     }
-    for (name, _) in constants() {
+    for (name, _) in constants {
         writeln!(c, "\tprintf(\"C {name} %lld\\n\", (long long)({name}));").unwrap();
     }
     for (label, expr, _) in expressions() {
         writeln!(c, "\tprintf(\"E {label}|%lld\\n\", (long long)({expr}));").unwrap();
     }
-    for (name, _, _) in typedefs() {
+    for (name, _, _) in typedefs {
         // Pointers and aggregates have no sign; report 0 for them.
         let sign = if aggregate(name) {
             "0".to_string()
@@ -475,16 +588,23 @@ fn c_program() -> String {
 /// Compile and run the generated program (once); its output, line by line.
 fn c_facts() -> &'static [String] {
     static FACTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    FACTS.get_or_init(compile_and_run)
+    FACTS.get_or_init(|| compile_and_run("layout", &c_program(), &[]))
 }
 
-fn compile_and_run() -> Vec<String> {
-    let dir = scratch("layout");
+/// The facts of the program compiled with `-m32` (gcc-multilib).
+fn c_facts32() -> &'static [String] {
+    static FACTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FACTS.get_or_init(|| compile_and_run("layout32", &c_program_of(&layouts32(), &constants32(), &typedefs32()), &["-m32"]))
+}
+
+fn compile_and_run(name: &str, program: &str, flags: &[&str]) -> Vec<String> {
+    let dir = scratch(name);
     let src = dir.join("layout.c");
-    std::fs::write(&src, c_program()).unwrap();
+    std::fs::write(&src, program).unwrap();
     let exe = dir.join("layout");
     run_ok(
         Command::new(cc())
+            .args(flags)
             // -Wno-type-limits: the signedness probes compare unsigned types with 0.
             .args([
                 "-std=gnu11",
@@ -509,9 +629,26 @@ fn compile_and_run() -> Vec<String> {
 
 #[test]
 fn every_struct_and_field_matches_the_rust_abi_and_the_fact_sheet() {
-    let facts = c_facts();
+    check_layouts(c_facts(), &layouts());
+}
+
+#[test]
+fn compiled_for_i386_every_struct_is_the_32_bit_one_of_the_rust_abi() {
+    check_layouts(c_facts32(), &layouts32());
+}
+
+#[test]
+fn compiled_for_i386_every_constant_and_typedef_is_freebsd_i386_s() {
+    check_constants(c_facts32(), &constants32());
+    for (name, size, signed) in typedefs32() {
+        let want = format!("T {name} {size} {}", signed as i32);
+        assert!(c_facts32().contains(&want), "{name}: want {want:?}");
+    }
+}
+
+fn check_layouts(facts: &[String], layouts: &[Layout]) {
     let mut errors = Vec::new();
-    for l in layouts() {
+    for l in layouts {
         let want = format!("S {} {} {}", l.name, l.size, l.align);
         if !facts.contains(&want) {
             let got = facts
@@ -580,9 +717,12 @@ fn lwpinfo_has_the_host_signal_types() {
 
 #[test]
 fn every_constant_matches_the_rust_abi_and_the_fact_sheet() {
-    let facts = c_facts();
+    check_constants(c_facts(), &constants());
+}
+
+fn check_constants(facts: &[String], constants: &[(&str, i128)]) {
     let mut errors = Vec::new();
-    for (name, value) in constants() {
+    for &(name, value) in constants {
         let want = format!("C {name} {value}");
         if !facts.contains(&want) {
             let got = facts.iter().find(|f| f.starts_with(&format!("C {name} ")));
@@ -623,6 +763,13 @@ fn the_tables_cover_everything_the_headers_define() {
         .iter()
         .map(|l| (l.name, l.fields.iter().map(|f| f.name).collect()))
         .collect();
+    // Every struct the i386 compile sees is checked there too.
+    for s in items.structs.keys() {
+        assert!(
+            AMD64_ONLY.contains(&s.as_str()) || layouts32().iter().any(|l| l.name == s.as_str()),
+            "struct {s} is in the headers but not checked compiled for i386"
+        );
+    }
     for (s, fields) in &items.structs {
         let checked = layouts
             .get(s.as_str())
@@ -638,7 +785,7 @@ fn the_tables_cover_everything_the_headers_define() {
             "struct {s} is checked here but not in the headers"
         );
     }
-    let constants: BTreeSet<&str> = constants().iter().map(|c| c.0).collect();
+    let constants: BTreeSet<&str> = constants32().iter().map(|c| c.0).collect();
     for c in &items.constants {
         assert!(
             constants.contains(c.as_str()),

@@ -355,3 +355,80 @@ fn without_once_a_tcp_server_keeps_the_program_for_the_next_gdb() {
     assert!(second.contains("exited with code 052]"), "{second}");
     assert!(server.0.wait().unwrap().success());
 }
+
+/// gdb debugs a 32-bit (i386) program through the server: the i386
+/// target description, registers in gdb's i386 numbering, breakpoints,
+/// finish and next, its libraries (the link map read with 32-bit
+/// pointers), a thread, its exit; and an attached 32-bit process is
+/// detached running.
+#[test]
+fn gdb_debugs_a_32_bit_program() {
+    const SRC: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+volatile int counter = 5;
+static int add(int a, int b) { return a + b; }
+static void *worker(void *p) { counter += 1; return p; }
+int main(void)
+{
+    int local = 37;
+    pthread_t t;
+    counter = add(local, counter);
+    pthread_create(&t, NULL, worker, NULL);
+    pthread_join(t, NULL);
+    printf("counter=%d\n", counter);
+    return 0;
+}
+"#;
+    let prog = build_with("prog32", SRC, &["-m32"]);
+    let out = gdb(
+        &prog,
+        &[],
+        &[
+            "break add",
+            "continue",
+            "bt",
+            "info registers eip",
+            "print a",
+            "print b",
+            "print sizeof(long)",
+            "print $orig_eax",
+            "finish",
+            "next",
+            "print counter",
+            "print local",
+            "info sharedlibrary",
+            "set var counter = 100",
+            "continue",
+        ],
+    );
+    for want in [
+        "Breakpoint 1, add (a=37, b=5)",
+        "in main () at ",
+        "$1 = 37",
+        "$2 = 5",
+        "$3 = 4",
+        "Value returned is $5 = 42",
+        "$6 = 42",
+        "$7 = 37",
+        "/libc.so.6",
+        "counter=101",
+        "exited normally",
+    ] {
+        assert!(out.contains(want), "{want}:\n{out}");
+    }
+    assert!(out.lines().any(|l| l.starts_with("eip ") && l.contains("<add+")), "{out}");
+    assert!(!out.contains("not compatible"), "{out}");
+
+    // Attached and detached: the process runs on, untraced.
+    let sleeper = build_with("sleeper32", SLEEPER, &["-m32"]);
+    let k = start_ready(&sleeper);
+    let pid = k.0.id();
+    let out = gdb_cmds(
+        Some(&sleeper),
+        &["set pagination off", &format!("target remote | {BIN} gdbserver --attach - {pid}"), "break tick", "continue", "print ticks > 0", "detach"],
+    );
+    assert!(out.contains("Breakpoint 1, ") && out.contains("$1 = 1"), "{out}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0\n"), "{status}");
+}

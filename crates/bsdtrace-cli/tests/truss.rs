@@ -53,6 +53,26 @@ fn prog(name: &str) -> PathBuf {
     out
 }
 
+/// A test program from tests/truss_progs built as a 32-bit (i386) program
+/// (`cc -m32`: Debian's gcc-multilib, which CI installs), once per test
+/// binary.
+fn prog32(name: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let m = BUILT.get_or_init(Default::default);
+    let mut m = m.lock().unwrap();
+    if let Some(p) = m.get(name) {
+        return p.clone();
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/truss_progs").join(format!("{name}.c"));
+    let tmp = tmpdir().join(format!("truss32-{name}-{}", std::process::id()));
+    let out = tmpdir().join(format!("truss32-{name}"));
+    let st = Command::new("cc").args(["-m32", "-O2", "-Wall", "-pthread", "-o"]).arg(&tmp).arg(&src).status().expect("cc");
+    assert!(st.success(), "compiling {name}.c with -m32 failed (it needs gcc-multilib)");
+    std::fs::rename(&tmp, &out).unwrap();
+    m.insert(name.to_string(), out.clone());
+    out
+}
+
 /// A fresh output file path for this test.
 fn out_file(tag: &str) -> PathBuf {
     tmpdir().join(format!("truss-out-{tag}-{}", std::process::id()))
@@ -233,7 +253,7 @@ fn parse_strace(text: &str) -> Trace {
     t
 }
 
-const ADDR_CALLS: &[&str] = &["mmap", "brk", "mremap", "shmat"];
+const ADDR_CALLS: &[&str] = &["mmap", "mmap2", "brk", "mremap", "shmat"];
 const PID_CALLS: &[&str] =
     &["clone", "clone3", "fork", "vfork", "wait4", "waitid", "getpid", "gettid", "getppid", "set_tid_address"];
 const SPAWN_CALLS: &[&str] = &["clone", "clone3", "fork", "vfork"];
@@ -406,6 +426,62 @@ fn a_program_whose_syscalls_fail_matches_strace() {
         assert!(lines.iter().any(|l| l.contains(want) && l.contains(" ERR#")), "{want}: {lines:?}");
     }
     assert!(lines.iter().any(|l| l.contains("lseek(") && l.ends_with("ERR#29 'Illegal seek'")), "{lines:?}");
+}
+
+// ---- 32-bit programs (i386 calls) ----------------------------------------
+
+#[test]
+fn a_32_bit_ls_like_program_matches_strace() {
+    let dir = tmpdir().join(format!("lsdir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["a", "bb", "ccc"] {
+        std::fs::write(dir.join(f), f).unwrap();
+    }
+    let p = prog32("lsdir");
+    let lines = compare_with_strace("lsdir32", &[p.to_str().unwrap(), dir.to_str().unwrap()], &[]);
+    // Announced once, before the program's first call.
+    assert_eq!(lines.iter().filter(|l| l.ends_with("<runs in 32 bit mode>")).count(), 1, "{lines:?}");
+    assert!(lines[0].ends_with("<runs in 32 bit mode>"), "{lines:?}");
+    // The i386 calls by name, with their arguments read in i386's layouts:
+    // a split 64-bit offset is one argument, mmap2's offset is in bytes.
+    for want in [
+        "mmap2(0x0,",
+        "_llseek(3,0,",
+        "pread64(3,\"",
+        ",10,2) = 10 (0xa)",
+        "clock_nanosleep(CLOCK_REALTIME,0x0,{ 0.000001000 },",
+        "ugetrlimit(RLIMIT_STACK,{ cur=",
+        "O_LARGEFILE",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(want)), "{want}: {lines:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_32_bit_program_whose_syscalls_fail_matches_strace() {
+    let lines = compare_with_strace("fails32", &[prog32("fails").to_str().unwrap()], &[]);
+    assert!(lines.iter().any(|l| l.contains("close(-1)") && l.contains(" ERR#9")), "{lines:?}");
+}
+
+#[test]
+fn a_32_bit_multithreaded_program_matches_strace() {
+    let lines = compare_with_strace("threads32", &[prog32("threads").to_str().unwrap()], &["futex", "futex_time64"]);
+    // Every thread is announced in 32-bit mode once.
+    let born = lines.iter().filter(|l| l.contains("<new thread ")).count();
+    let modes = lines.iter().filter(|l| l.ends_with("<runs in 32 bit mode>")).count();
+    assert_eq!((born, modes), (2, 3), "{lines:?}");
+}
+
+#[test]
+fn a_trace_filter_picks_i386_calls_by_their_x86_64_twins() {
+    // -e trace=lseek,pread64 shows i386's _llseek and pread64; nothing else.
+    let p = prog32("lsdir");
+    let (o, lines) = truss_to_file("filter32", &["-e", "trace=lseek,pread64", p.to_str().unwrap(), "/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let calls: Vec<&String> = lines.iter().filter(|l| l.contains('(')).collect();
+    assert_eq!(calls.len(), 2, "{lines:?}");
+    assert!(calls[0].starts_with("_llseek(") && calls[1].starts_with("pread64("), "{lines:?}");
 }
 
 // ---- truss's own interface ----------------------------------------------

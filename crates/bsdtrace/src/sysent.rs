@@ -1,5 +1,8 @@
-//! The x86-64 Linux system call table: one row per syscall, with the kinds of
-//! its arguments, the kind of its return value and its strace-style classes.
+//! The Linux system call tables of the two x86 ABIs a process on x86-64 can
+//! use: x86-64 ([`TABLE`]) and i386 ([`TABLE_I386`], `int $0x80`, the vDSO's
+//! `sysenter`, and every call of a 32-bit program). One row per syscall,
+//! with the kinds of its arguments, the kind of its return value and its
+//! strace-style classes; [`Arch`] picks the table.
 //!
 //! This is the *signature* half of a syscall tracer, written as data in the
 //! manner of strace's `syscallent.h`: a decoder walks a row's [`Arg`] kinds
@@ -14,9 +17,20 @@
 //! which a test checks where tracefs is mounted: so preadv and pwritev take
 //! 5 (their `pos_h` is read, and ignored, on 64-bit), where strace says 4.
 //!
-//! The numbers are those of the x86-64 ABI (not x32, not ia32). Numbers the
-//! kernel has never assigned (335..=423 apart from the uprobe calls) have no
-//! row: [`by_number`] returns `None` for them.
+//! [`TABLE`]'s numbers are those of the x86-64 ABI (x32 calls are x86-64
+//! calls with bit 30 set), and the free functions ([`by_number`], [`nargs`]...)
+//! read it; [`Arch::I386`]'s methods read [`TABLE_I386`], the ia32 ABI's
+//! numbers. Numbers the kernel has never assigned (x86-64: 335..=423 apart
+//! from the uprobe calls) have no row: `by_number` returns `None` for them.
+//!
+//! An i386 row has one argument per register the kernel reads (`ebx`,
+//! `ecx`, `edx`, `esi`, `edi`, `ebp`): a 64-bit offset passed in two
+//! registers is [`Arg::OffLo`] then [`Arg::OffHi`] (or the reverse, as
+//! `_llseek` takes them), so `nargs` stays the kernel's count (pread64
+//! takes 5 there). Kinds that name a structure mean the structure of the
+//! row's ABI: [`Arg::StatOut`] of i386's `stat` is the 32-bit `struct stat`,
+//! a `TimespecIn` of i386's `nanosleep` has 32-bit fields; the `*_time64`
+//! calls take [`Arg::Timespec64In`].
 //!
 //! ```
 //! use bsdtrace::sysent::{self, Arg, Class};
@@ -204,6 +218,31 @@ pub enum Arg {
     EpollCtlOp,
     /// `ITIMER_*`.
     ItimerWhich,
+    /// i386: the low 32 bits of a 64-bit offset or length, whose high half
+    /// is the [`Arg::OffHi`] next to it (after it, or before it for
+    /// `_llseek`).
+    OffLo,
+    /// i386: the high 32 bits of the 64-bit value of the [`Arg::OffLo`]
+    /// beside it; printed with it, not on its own.
+    OffHi,
+    /// mmap2's offset, in 4096-byte pages.
+    PageOffset,
+    /// i386 `struct stat64` output (stat64, lstat64, fstat64, fstatat64).
+    Stat64Out,
+    /// `struct __kernel_timespec` (64-bit fields) input: the i386
+    /// `*_time64` calls.
+    Timespec64In,
+    /// `struct __kernel_timespec` output.
+    Timespec64Out,
+    /// `struct user_desc` (set_thread_area, get_thread_area): in, and
+    /// `entry_number` out.
+    UserDesc,
+    /// i386 `struct old_sigaction` the call installs (sigaction).
+    OldSigactionIn,
+    /// i386 `struct old_sigaction` the call returns.
+    OldSigactionOut,
+    /// i386 `old_sigset_t` (one word) passed by value.
+    OldSigset,
 }
 
 /// What a syscall returns when it succeeds.
@@ -734,7 +773,628 @@ pub static TABLE: &[Syscall] = &[
     r(469, "file_setattr", RInt, D | F, &[Dirfd, Path, Ptr, Uint, AtFlags]),
 ];
 
-/// One past the highest syscall number in [`TABLE`]; a [`SyscallSet`] holds
+/// A syscall ABI of x86-64 Linux: which table a call's number is read in.
+///
+/// A 64-bit process normally makes x86-64 calls, a 32-bit one i386 calls;
+/// a 64-bit process that executes `int $0x80` makes an i386 call, which
+/// Linux reports as such (`PTRACE_GET_SYSCALL_INFO`'s `arch` is
+/// `AUDIT_ARCH_I386`), and so does bsdtrace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Arch {
+    /// The x86-64 ABI (`AUDIT_ARCH_X86_64`): [`TABLE`].
+    #[default]
+    X86_64,
+    /// The i386 ABI (`AUDIT_ARCH_I386`): [`TABLE_I386`].
+    I386,
+}
+
+/// `AUDIT_ARCH_X86_64`: the `arch` of an x86-64 call.
+pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// `AUDIT_ARCH_I386`: the `arch` of an i386 call.
+pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+
+impl Arch {
+    /// The ABI this library itself runs in (i386 when built for i686).
+    pub const HOST: Arch = if cfg!(target_pointer_width = "32") { Arch::I386 } else { Arch::X86_64 };
+
+    /// The ABI of a `PTRACE_GET_SYSCALL_INFO` or seccomp `arch`; `None`
+    /// for any other.
+    pub fn from_audit(arch: u32) -> Option<Arch> {
+        match arch {
+            AUDIT_ARCH_X86_64 => Some(Arch::X86_64),
+            AUDIT_ARCH_I386 => Some(Arch::I386),
+            _ => None,
+        }
+    }
+
+    /// Its `AUDIT_ARCH_*`.
+    pub fn audit(self) -> u32 {
+        match self {
+            Arch::X86_64 => AUDIT_ARCH_X86_64,
+            Arch::I386 => AUDIT_ARCH_I386,
+        }
+    }
+
+    /// Bytes in a register, a `long` and a pointer of this ABI.
+    pub fn word_size(self) -> usize {
+        match self {
+            Arch::X86_64 => 8,
+            Arch::I386 => 4,
+        }
+    }
+
+    /// The ABI's name as FreeBSD's `sv_name` spells an ELF flavour
+    /// (`procstat`'s EMUL column): `"Linux ELF64"`, `"Linux ELF32"`.
+    pub fn emulation(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "Linux ELF64",
+            Arch::I386 => "Linux ELF32",
+        }
+    }
+
+    /// Every syscall of the ABI, sorted by number.
+    pub fn table(self) -> &'static [Syscall] {
+        match self {
+            Arch::X86_64 => TABLE,
+            Arch::I386 => TABLE_I386,
+        }
+    }
+
+    /// The row for syscall `number` of this ABI.
+    pub fn by_number(self, number: u32) -> Option<&'static Syscall> {
+        let t = self.table();
+        t.binary_search_by_key(&number, |s| s.number).ok().map(|i| &t[i])
+    }
+
+    /// The row for the syscall called `name` in this ABI.
+    pub fn by_name(self, name: &str) -> Option<&'static Syscall> {
+        self.table().iter().find(|s| s.name == name)
+    }
+
+    /// The name of syscall `number` of this ABI.
+    pub fn name(self, number: u32) -> Option<&'static str> {
+        self.by_number(number).map(|s| s.name)
+    }
+
+    /// How many arguments syscall `number` of this ABI takes (6 if unknown).
+    pub fn nargs(self, number: u32) -> u32 {
+        self.by_number(number).map_or(6, |s| u32::from(s.nargs))
+    }
+
+    /// The number, in this ABI, of the call `number` of ABI `from` (the
+    /// same name), e.g. i386's prctl (172) for x86-64's (157).
+    pub fn translate(self, from: Arch, number: u32) -> Option<u32> {
+        if self == from {
+            return Some(number);
+        }
+        self.by_name(from.name(number)?).map(|s| s.number)
+    }
+
+    /// Whether `number` ends only the calling thread (`exit`), as opposed
+    /// to the whole process (`exit_group`).
+    pub fn is_thread_exit(self, number: u64) -> bool {
+        number == self.exit()
+    }
+
+    fn exit(self) -> u64 {
+        match self {
+            Arch::X86_64 => 60,
+            Arch::I386 => 1,
+        }
+    }
+
+    /// Whether `number` returns from a signal handler (`rt_sigreturn`, and
+    /// i386's old `sigreturn`): it loads the whole register file.
+    pub fn is_sigreturn(self, number: u64) -> bool {
+        match self {
+            Arch::X86_64 => number == 15,
+            Arch::I386 => number == 119 || number == 173,
+        }
+    }
+
+    /// Whether `number` is `execve` or `execveat`.
+    pub fn is_exec(self, number: u64) -> bool {
+        match self {
+            Arch::X86_64 => number == 59 || number == 322,
+            Arch::I386 => number == 11 || number == 358,
+        }
+    }
+
+    /// Whether a syscall's raw return register is an error (the kernel's
+    /// `IS_ERR_VALUE`: -4095..=-1 as the ABI's `long`), and which errno.
+    pub fn error_of(self, ret: u64) -> Option<i32> {
+        let v = match self {
+            Arch::X86_64 => ret as i64,
+            Arch::I386 => i64::from(ret as u32 as i32),
+        };
+        (-4095..0).contains(&v).then_some((-v) as i32)
+    }
+
+    /// A register of this ABI as a signed value: i386 registers are 32 bits.
+    pub fn signed(self, reg: u64) -> i64 {
+        match self {
+            Arch::X86_64 => reg as i64,
+            Arch::I386 => i64::from(reg as u32 as i32),
+        }
+    }
+
+    /// A register of this ABI as an unsigned value.
+    pub fn unsigned(self, reg: u64) -> u64 {
+        match self {
+            Arch::X86_64 => reg,
+            Arch::I386 => u64::from(reg as u32),
+        }
+    }
+}
+
+/// Every i386 syscall (the ia32 ABI of x86-64 Linux), sorted by number.
+/// Calls the two ABIs share take the x86-64 row's kinds, read with the
+/// i386 structure layouts (see the module docs).
+#[rustfmt::skip]
+pub static TABLE_I386: &[Syscall] = &[
+    r(0, "restart_syscall", RInt, 0, &[]),
+    r(1, "exit", NoReturn, P, &[Int]),
+    r(2, "fork", RInt, P, &[]),
+    r(3, "read", RInt, D, &[Fd, BufOut(2), Uint]),
+    r(4, "write", RInt, D, &[Fd, BufIn(2), Uint]),
+    r(5, "open", RFd, D | F, &[Path, OpenFlags, Mode]),
+    r(6, "close", RInt, D, &[Fd]),
+    r(7, "waitpid", RInt, P, &[Int, WaitStatusOut, WaitOptions]),
+    r(8, "creat", RFd, D | F, &[Path, Mode]),
+    r(9, "link", RInt, F, &[Path, Path]),
+    r(10, "unlink", RInt, F, &[Path]),
+    r(11, "execve", RInt, F | P, &[Path, Argv, Envp]),
+    r(12, "chdir", RInt, F, &[Path]),
+    r(13, "time", RInt, CL, &[Ptr]),
+    r(14, "mknod", RInt, F, &[Path, Mode, Hex]),
+    r(15, "chmod", RInt, F, &[Path, Mode]),
+    r(16, "lchown", RInt, F, &[Path, Id, Id]),
+    r(17, "break", RInt, M, &[]),
+    r(18, "oldstat", RInt, F | ST, &[Path, Ptr]),
+    r(19, "lseek", RInt, D, &[Fd, Off, Whence]),
+    r(20, "getpid", RInt, PU, &[]),
+    r(21, "mount", RInt, F, &[Str, Path, Str, Hex, Ptr]),
+    r(22, "umount", RInt, F, &[Path]),
+    r(23, "setuid", RInt, C, &[Id]),
+    r(24, "getuid", RInt, C | PU, &[]),
+    r(25, "stime", RInt, CL, &[Ptr]),
+    r(26, "ptrace", RInt, 0, &[PtraceRequest, Int, Ptr, Hex]),
+    r(27, "alarm", RInt, 0, &[Uint]),
+    r(28, "oldfstat", RInt, D | FST, &[Fd, Ptr]),
+    r(29, "pause", RInt, S, &[]),
+    r(30, "utime", RInt, F, &[Path, Ptr]),
+    r(31, "stty", RInt, 0, &[]),
+    r(32, "gtty", RInt, 0, &[]),
+    r(33, "access", RInt, F, &[Path, AccessMode]),
+    r(34, "nice", RInt, 0, &[Int]),
+    r(35, "ftime", RInt, 0, &[]),
+    r(36, "sync", RInt, 0, &[]),
+    r(37, "kill", RInt, S | P, &[Int, Signal]),
+    r(38, "rename", RInt, F, &[Path, Path]),
+    r(39, "mkdir", RInt, F, &[Path, Mode]),
+    r(40, "rmdir", RInt, F, &[Path]),
+    r(41, "dup", RFd, D, &[Fd]),
+    r(42, "pipe", RInt, D, &[FdPairOut]),
+    r(43, "times", RInt, 0, &[Ptr]),
+    r(44, "prof", RInt, 0, &[]),
+    r(45, "brk", RPtr, M, &[Ptr]),
+    r(46, "setgid", RInt, C, &[Id]),
+    r(47, "getgid", RInt, C | PU, &[]),
+    r(48, "signal", RInt, S, &[Signal, Ptr]),
+    r(49, "geteuid", RInt, C | PU, &[]),
+    r(50, "getegid", RInt, C | PU, &[]),
+    r(51, "acct", RInt, F, &[Path]),
+    r(52, "umount2", RInt, F, &[Path, Hex]),
+    r(53, "lock", RInt, 0, &[]),
+    r(54, "ioctl", RInt, D, &[Fd, IoctlReq, Hex]),
+    r(55, "fcntl", RInt, D, &[Fd, FcntlCmd, FcntlArg]),
+    r(56, "mpx", RInt, 0, &[]),
+    r(57, "setpgid", RInt, 0, &[Int, Int]),
+    r(58, "ulimit", RInt, 0, &[]),
+    r(59, "oldolduname", RInt, 0, &[Ptr]),
+    r(60, "umask", RInt, 0, &[Mode]),
+    r(61, "chroot", RInt, F, &[Path]),
+    r(62, "ustat", RInt, SFA, &[Hex, Ptr]),
+    r(63, "dup2", RFd, D, &[Fd, Fd]),
+    r(64, "getppid", RInt, PU, &[]),
+    r(65, "getpgrp", RInt, PU, &[]),
+    r(66, "setsid", RInt, 0, &[]),
+    r(67, "sigaction", RInt, S, &[Signal, OldSigactionIn, OldSigactionOut]),
+    r(68, "sgetmask", RInt, S, &[]),
+    r(69, "ssetmask", RInt, S, &[Hex]),
+    r(70, "setreuid", RInt, C, &[Id, Id]),
+    r(71, "setregid", RInt, C, &[Id, Id]),
+    r(72, "sigsuspend", RInt, S, &[Int, Int, OldSigset]),
+    r(73, "sigpending", RInt, S, &[Ptr]),
+    r(74, "sethostname", RInt, 0, &[BufIn(1), Uint]),
+    r(75, "setrlimit", RInt, 0, &[RlimitResource, RlimitIn]),
+    r(76, "getrlimit", RInt, 0, &[RlimitResource, RlimitOut]),
+    r(77, "getrusage", RInt, 0, &[Int, RusageOut]),
+    r(78, "gettimeofday", RInt, CL, &[TimevalOut, Ptr]),
+    r(79, "settimeofday", RInt, CL, &[TimevalIn, Ptr]),
+    r(80, "getgroups", RInt, C, &[Int, Ptr]),
+    r(81, "setgroups", RInt, C, &[Int, Ptr]),
+    r(82, "select", RInt, D, &[Ptr]),
+    r(83, "symlink", RInt, F, &[Path, Path]),
+    r(84, "oldlstat", RInt, F | LST, &[Path, Ptr]),
+    r(85, "readlink", RInt, F, &[Path, BufOut(2), Uint]),
+    r(86, "uselib", RInt, F, &[Path]),
+    r(87, "swapon", RInt, F, &[Path, Hex]),
+    r(88, "reboot", RInt, 0, &[Hex, Hex, Hex, Ptr]),
+    r(89, "readdir", RInt, D, &[Fd, Ptr, Uint]),
+    r(90, "mmap", RPtr, D | M, &[Ptr]),
+    r(91, "munmap", RInt, M, &[Ptr, Uint]),
+    r(92, "truncate", RInt, F, &[Path, Off]),
+    r(93, "ftruncate", RInt, D, &[Fd, Off]),
+    r(94, "fchmod", RInt, D, &[Fd, Mode]),
+    r(95, "fchown", RInt, D, &[Fd, Id, Id]),
+    r(96, "getpriority", RInt, 0, &[Int, Int]),
+    r(97, "setpriority", RInt, 0, &[Int, Int, Int]),
+    r(98, "profil", RInt, 0, &[]),
+    r(99, "statfs", RInt, F | SF, &[Path, Ptr]),
+    r(100, "fstatfs", RInt, D | FSF, &[Fd, Ptr]),
+    r(101, "ioperm", RInt, 0, &[Hex, Uint, Int]),
+    r(102, "socketcall", RInt, N, &[Int, Ptr]),
+    r(103, "syslog", RInt, 0, &[Int, Ptr, Int]),
+    r(104, "setitimer", RInt, 0, &[ItimerWhich, Ptr, Ptr]),
+    r(105, "getitimer", RInt, 0, &[ItimerWhich, Ptr]),
+    r(106, "stat", RInt, F | ST, &[Path, StatOut]),
+    r(107, "lstat", RInt, F | LST, &[Path, StatOut]),
+    r(108, "fstat", RInt, D | FST, &[Fd, StatOut]),
+    r(109, "olduname", RInt, 0, &[Ptr]),
+    r(110, "iopl", RInt, 0, &[Int]),
+    r(111, "vhangup", RInt, 0, &[]),
+    r(112, "idle", RInt, 0, &[]),
+    r(113, "vm86old", RInt, 0, &[Ptr]),
+    r(114, "wait4", RInt, P, &[Int, WaitStatusOut, WaitOptions, RusageOut]),
+    r(115, "swapoff", RInt, F, &[Path]),
+    r(116, "sysinfo", RInt, 0, &[Ptr]),
+    r(117, "ipc", RInt, I, &[Uint, Int, Int, Int, Ptr, Hex]),
+    r(118, "fsync", RInt, D, &[Fd]),
+    r(119, "sigreturn", RInt, S, &[]),
+    r(120, "clone", RInt, P, &[CloneFlags, Ptr, Ptr, Ptr, Hex]),
+    r(121, "setdomainname", RInt, 0, &[BufIn(1), Uint]),
+    r(122, "uname", RInt, 0, &[UtsnameOut]),
+    r(123, "modify_ldt", RInt, 0, &[Int, Ptr, Uint]),
+    r(124, "adjtimex", RInt, CL, &[Ptr]),
+    r(125, "mprotect", RInt, M, &[Ptr, Uint, ProtFlags]),
+    r(126, "sigprocmask", RInt, S, &[SigHow, Ptr, Ptr]),
+    r(127, "create_module", RInt, 0, &[Str, Uint]),
+    r(128, "init_module", RInt, 0, &[Ptr, Uint, Str]),
+    r(129, "delete_module", RInt, 0, &[Str, Hex]),
+    r(130, "get_kernel_syms", RInt, 0, &[Ptr]),
+    r(131, "quotactl", RInt, F, &[Hex, Path, Int, Ptr]),
+    r(132, "getpgid", RInt, 0, &[Int]),
+    r(133, "fchdir", RInt, D, &[Fd]),
+    r(134, "bdflush", RInt, 0, &[Int, Hex]),
+    r(135, "sysfs", RInt, 0, &[Int, Hex, Hex]),
+    r(136, "personality", RInt, 0, &[Hex]),
+    r(137, "afs_syscall", RInt, 0, H5),
+    r(138, "setfsuid", RInt, C, &[Id]),
+    r(139, "setfsgid", RInt, C, &[Id]),
+    r(140, "_llseek", RInt, D, &[Fd, OffHi, OffLo, Ptr, Whence]),
+    r(141, "getdents", RInt, D, &[Fd, Ptr, Uint]),
+    r(142, "_newselect", RInt, D, &[Int, FdSet(0), FdSet(0), FdSet(0), TimevalIn]),
+    r(143, "flock", RInt, D, &[Fd, FlockOp]),
+    r(144, "msync", RInt, M, &[Ptr, Uint, MsyncFlags]),
+    r(145, "readv", RInt, D, &[Fd, IovecOut(2), Int]),
+    r(146, "writev", RInt, D, &[Fd, IovecIn(2), Int]),
+    r(147, "getsid", RInt, 0, &[Int]),
+    r(148, "fdatasync", RInt, D, &[Fd]),
+    r(149, "_sysctl", RInt, 0, &[Ptr]),
+    r(150, "mlock", RInt, M, &[Ptr, Uint]),
+    r(151, "munlock", RInt, M, &[Ptr, Uint]),
+    r(152, "mlockall", RInt, M, &[Hex]),
+    r(153, "munlockall", RInt, M, &[]),
+    r(154, "sched_setparam", RInt, 0, &[Int, Ptr]),
+    r(155, "sched_getparam", RInt, 0, &[Int, Ptr]),
+    r(156, "sched_setscheduler", RInt, 0, &[Int, Int, Ptr]),
+    r(157, "sched_getscheduler", RInt, 0, &[Int]),
+    r(158, "sched_yield", RInt, 0, &[]),
+    r(159, "sched_get_priority_max", RInt, 0, &[Int]),
+    r(160, "sched_get_priority_min", RInt, 0, &[Int]),
+    r(161, "sched_rr_get_interval", RInt, 0, &[Int, TimespecOut]),
+    r(162, "nanosleep", RInt, 0, &[TimespecIn, TimespecOut]),
+    r(163, "mremap", RPtr, M, &[Ptr, Uint, Uint, MremapFlags, Ptr]),
+    r(164, "setresuid", RInt, C, &[Id, Id, Id]),
+    r(165, "getresuid", RInt, C, &[Ptr, Ptr, Ptr]),
+    r(166, "vm86", RInt, 0, &[Hex, Ptr]),
+    r(167, "query_module", RInt, 0, &[Str, Int, Ptr, Uint, Ptr]),
+    r(168, "poll", RInt, D, &[Pollfd(1), Uint, Int]),
+    r(169, "nfsservctl", RInt, 0, &[Int, Ptr, Ptr]),
+    r(170, "setresgid", RInt, C, &[Id, Id, Id]),
+    r(171, "getresgid", RInt, C, &[Ptr, Ptr, Ptr]),
+    r(172, "prctl", RInt, C, &[PrctlOption, Hex, Hex, Hex, Hex]),
+    r(173, "rt_sigreturn", RInt, S, &[]),
+    r(174, "rt_sigaction", RInt, S, &[Signal, SigactionIn, SigactionOut, Uint]),
+    r(175, "rt_sigprocmask", RInt, S, &[SigHow, SigsetIn, SigsetOut, Uint]),
+    r(176, "rt_sigpending", RInt, S, &[SigsetOut, Uint]),
+    r(177, "rt_sigtimedwait", RInt, S, &[SigsetIn, Ptr, TimespecIn, Uint]),
+    r(178, "rt_sigqueueinfo", RInt, S | P, &[Int, Signal, Ptr]),
+    r(179, "rt_sigsuspend", RInt, S, &[SigsetIn, Uint]),
+    r(180, "pread64", RInt, D, &[Fd, BufOut(2), Uint, OffLo, OffHi]),
+    r(181, "pwrite64", RInt, D, &[Fd, BufIn(2), Uint, OffLo, OffHi]),
+    r(182, "chown", RInt, F, &[Path, Id, Id]),
+    r(183, "getcwd", RInt, F, &[PathOut, Uint]),
+    r(184, "capget", RInt, C, &[Ptr, Ptr]),
+    r(185, "capset", RInt, C, &[Ptr, Ptr]),
+    r(186, "sigaltstack", RInt, S, &[Ptr, Ptr]),
+    r(187, "sendfile", RInt, D | N, &[Fd, Fd, Ptr, Uint]),
+    r(188, "getpmsg", RInt, N, H5),
+    r(189, "putpmsg", RInt, N, H5),
+    r(190, "vfork", RInt, P, &[]),
+    r(191, "ugetrlimit", RInt, 0, &[RlimitResource, RlimitOut]),
+    r(192, "mmap2", RPtr, D | M, &[Ptr, Uint, ProtFlags, MmapFlags, Fd, PageOffset]),
+    r(193, "truncate64", RInt, F, &[Path, OffLo, OffHi]),
+    r(194, "ftruncate64", RInt, D, &[Fd, OffLo, OffHi]),
+    r(195, "stat64", RInt, F | ST, &[Path, Stat64Out]),
+    r(196, "lstat64", RInt, F | LST, &[Path, Stat64Out]),
+    r(197, "fstat64", RInt, D | FST, &[Fd, Stat64Out]),
+    r(198, "lchown32", RInt, F, &[Path, Id, Id]),
+    r(199, "getuid32", RInt, C | PU, &[]),
+    r(200, "getgid32", RInt, C | PU, &[]),
+    r(201, "geteuid32", RInt, C | PU, &[]),
+    r(202, "getegid32", RInt, C | PU, &[]),
+    r(203, "setreuid32", RInt, C, &[Id, Id]),
+    r(204, "setregid32", RInt, C, &[Id, Id]),
+    r(205, "getgroups32", RInt, C, &[Int, Ptr]),
+    r(206, "setgroups32", RInt, C, &[Int, Ptr]),
+    r(207, "fchown32", RInt, D, &[Fd, Id, Id]),
+    r(208, "setresuid32", RInt, C, &[Id, Id, Id]),
+    r(209, "getresuid32", RInt, C, &[Ptr, Ptr, Ptr]),
+    r(210, "setresgid32", RInt, C, &[Id, Id, Id]),
+    r(211, "getresgid32", RInt, C, &[Ptr, Ptr, Ptr]),
+    r(212, "chown32", RInt, F, &[Path, Id, Id]),
+    r(213, "setuid32", RInt, C, &[Id]),
+    r(214, "setgid32", RInt, C, &[Id]),
+    r(215, "setfsuid32", RInt, C, &[Id]),
+    r(216, "setfsgid32", RInt, C, &[Id]),
+    r(217, "pivot_root", RInt, F, &[Path, Path]),
+    r(218, "mincore", RInt, M, &[Ptr, Uint, Ptr]),
+    r(219, "madvise", RInt, M, &[Ptr, Uint, Madvise]),
+    r(220, "getdents64", RInt, D, &[Fd, Ptr, Uint]),
+    r(221, "fcntl64", RInt, D, &[Fd, FcntlCmd, FcntlArg]),
+    r(224, "gettid", RInt, PU, &[]),
+    r(225, "readahead", RInt, D, &[Fd, OffLo, OffHi, Uint]),
+    r(226, "setxattr", RInt, F, &[Path, Str, Ptr, Uint, Hex]),
+    r(227, "lsetxattr", RInt, F, &[Path, Str, Ptr, Uint, Hex]),
+    r(228, "fsetxattr", RInt, D, &[Fd, Str, Ptr, Uint, Hex]),
+    r(229, "getxattr", RInt, F, &[Path, Str, Ptr, Uint]),
+    r(230, "lgetxattr", RInt, F, &[Path, Str, Ptr, Uint]),
+    r(231, "fgetxattr", RInt, D, &[Fd, Str, Ptr, Uint]),
+    r(232, "listxattr", RInt, F, &[Path, Ptr, Uint]),
+    r(233, "llistxattr", RInt, F, &[Path, Ptr, Uint]),
+    r(234, "flistxattr", RInt, D, &[Fd, Ptr, Uint]),
+    r(235, "removexattr", RInt, F, &[Path, Str]),
+    r(236, "lremovexattr", RInt, F, &[Path, Str]),
+    r(237, "fremovexattr", RInt, D, &[Fd, Str]),
+    r(238, "tkill", RInt, S | P, &[Int, Signal]),
+    r(239, "sendfile64", RInt, D | N, &[Fd, Fd, Ptr, Uint]),
+    r(240, "futex", RInt, 0, &[Ptr, FutexOp, Int, FutexTimeout, Ptr, Int]),
+    r(241, "sched_setaffinity", RInt, 0, &[Int, Uint, Ptr]),
+    r(242, "sched_getaffinity", RInt, 0, &[Int, Uint, Ptr]),
+    r(243, "set_thread_area", RInt, 0, &[UserDesc]),
+    r(244, "get_thread_area", RInt, 0, &[UserDesc]),
+    r(245, "io_setup", RInt, M, &[Uint, Ptr]),
+    r(246, "io_destroy", RInt, M, &[Hex]),
+    r(247, "io_getevents", RInt, 0, &[Hex, Int, Int, Ptr, TimespecIn]),
+    r(248, "io_submit", RInt, 0, &[Hex, Int, Ptr]),
+    r(249, "io_cancel", RInt, 0, &[Hex, Ptr, Ptr]),
+    r(250, "fadvise64", RInt, D, &[Fd, OffLo, OffHi, Uint, Fadvise]),
+    r(252, "exit_group", NoReturn, P, &[Int]),
+    r(253, "lookup_dcookie", RInt, 0, &[Hex, Hex, Ptr, Uint]),
+    r(254, "epoll_create", RFd, D, &[Int]),
+    r(255, "epoll_ctl", RInt, D, &[Fd, EpollCtlOp, Fd, Ptr]),
+    r(256, "epoll_wait", RInt, D, &[Fd, Ptr, Int, Int]),
+    r(257, "remap_file_pages", RInt, M, &[Ptr, Uint, ProtFlags, Uint, Hex]),
+    r(258, "set_tid_address", RInt, 0, &[Ptr]),
+    r(259, "timer_create", RInt, 0, &[ClockId, Ptr, Ptr]),
+    r(260, "timer_settime", RInt, 0, &[Int, Hex, Ptr, Ptr]),
+    r(261, "timer_gettime", RInt, 0, &[Int, Ptr]),
+    r(262, "timer_getoverrun", RInt, 0, &[Int]),
+    r(263, "timer_delete", RInt, 0, &[Int]),
+    r(264, "clock_settime", RInt, CL, &[ClockId, TimespecIn]),
+    r(265, "clock_gettime", RInt, CL, &[ClockId, TimespecOut]),
+    r(266, "clock_getres", RInt, CL, &[ClockId, TimespecOut]),
+    r(267, "clock_nanosleep", RInt, 0, &[ClockId, Hex, TimespecIn, TimespecOut]),
+    r(268, "statfs64", RInt, F | SF, &[Path, Uint, Ptr]),
+    r(269, "fstatfs64", RInt, D | FSF, &[Fd, Uint, Ptr]),
+    r(270, "tgkill", RInt, S | P, &[Int, Int, Signal]),
+    r(271, "utimes", RInt, F, &[Path, Ptr]),
+    r(272, "fadvise64_64", RInt, D, &[Fd, OffLo, OffHi, OffLo, OffHi, Fadvise]),
+    r(273, "vserver", RInt, 0, H5),
+    r(274, "mbind", RInt, M, &[Ptr, Uint, Int, Ptr, Uint, Hex]),
+    r(275, "get_mempolicy", RInt, M, &[Ptr, Ptr, Uint, Ptr, Hex]),
+    r(276, "set_mempolicy", RInt, M, &[Int, Ptr, Uint]),
+    r(277, "mq_open", RFd, D, &[Str, OpenFlags, Mode, Ptr]),
+    r(278, "mq_unlink", RInt, 0, &[Str]),
+    r(279, "mq_timedsend", RInt, D, &[Fd, BufIn(2), Uint, Uint, TimespecIn]),
+    r(280, "mq_timedreceive", RInt, D, &[Fd, BufOut(2), Uint, Ptr, TimespecIn]),
+    r(281, "mq_notify", RInt, D, &[Fd, Ptr]),
+    r(282, "mq_getsetattr", RInt, D, &[Fd, Ptr, Ptr]),
+    r(283, "kexec_load", RInt, 0, &[Hex, Uint, Ptr, Hex]),
+    r(284, "waitid", RInt, P, &[IdType, Int, Ptr, WaitOptions, RusageOut]),
+    r(286, "add_key", RInt, 0, &[Str, Str, Ptr, Uint, Int]),
+    r(287, "request_key", RInt, 0, &[Str, Str, Str, Int]),
+    r(288, "keyctl", RInt, 0, &[Int, Hex, Hex, Hex, Hex]),
+    r(289, "ioprio_set", RInt, 0, &[Int, Int, Int]),
+    r(290, "ioprio_get", RInt, 0, &[Int, Int]),
+    r(291, "inotify_init", RFd, D, &[]),
+    r(292, "inotify_add_watch", RInt, D | F, &[Fd, Path, Hex]),
+    r(293, "inotify_rm_watch", RInt, D, &[Fd, Int]),
+    r(294, "migrate_pages", RInt, M, &[Int, Uint, Ptr, Ptr]),
+    r(295, "openat", RFd, D | F, &[Dirfd, Path, OpenFlags, Mode]),
+    r(296, "mkdirat", RInt, D | F, &[Dirfd, Path, Mode]),
+    r(297, "mknodat", RInt, D | F, &[Dirfd, Path, Mode, Hex]),
+    r(298, "fchownat", RInt, D | F, &[Dirfd, Path, Id, Id, AtFlags]),
+    r(299, "futimesat", RInt, D | F, &[Dirfd, Path, Ptr]),
+    r(300, "fstatat64", RInt, D | F | FST, &[Dirfd, Path, Stat64Out, AtFlags]),
+    r(301, "unlinkat", RInt, D | F, &[Dirfd, Path, UnlinkatFlags]),
+    r(302, "renameat", RInt, D | F, &[Dirfd, Path, Dirfd, Path]),
+    r(303, "linkat", RInt, D | F, &[Dirfd, Path, Dirfd, Path, AtFlags]),
+    r(304, "symlinkat", RInt, D | F, &[Path, Dirfd, Path]),
+    r(305, "readlinkat", RInt, D | F, &[Dirfd, Path, BufOut(3), Uint]),
+    r(306, "fchmodat", RInt, D | F, &[Dirfd, Path, Mode]),
+    r(307, "faccessat", RInt, D | F, &[Dirfd, Path, AccessMode]),
+    r(308, "pselect6", RInt, D, &[Int, FdSet(0), FdSet(0), FdSet(0), TimespecIn, Ptr]),
+    r(309, "ppoll", RInt, D, &[Pollfd(1), Uint, TimespecIn, SigsetIn, Uint]),
+    r(310, "unshare", RInt, 0, &[CloneFlags]),
+    r(311, "set_robust_list", RInt, 0, &[Ptr, Uint]),
+    r(312, "get_robust_list", RInt, 0, &[Int, Ptr, Ptr]),
+    r(313, "splice", RInt, D, &[Fd, Ptr, Fd, Ptr, Uint, Hex]),
+    r(314, "sync_file_range", RInt, D, &[Fd, OffLo, OffHi, OffLo, OffHi, Hex]),
+    r(315, "tee", RInt, D, &[Fd, Fd, Uint, Hex]),
+    r(316, "vmsplice", RInt, D, &[Fd, IovecIn(2), Uint, Hex]),
+    r(317, "move_pages", RInt, M, &[Int, Uint, Ptr, Ptr, Ptr, Hex]),
+    r(318, "getcpu", RInt, 0, &[Ptr, Ptr, Ptr]),
+    r(319, "epoll_pwait", RInt, D, &[Fd, Ptr, Int, Int, SigsetIn, Uint]),
+    r(320, "utimensat", RInt, D | F, &[Dirfd, Path, Ptr, AtFlags]),
+    r(321, "signalfd", RFd, D | S, &[Fd, SigsetIn, Uint]),
+    r(322, "timerfd_create", RFd, D, &[ClockId, FdFlags]),
+    r(323, "eventfd", RFd, D, &[Uint]),
+    r(324, "fallocate", RInt, D, &[Fd, Hex, OffLo, OffHi, OffLo, OffHi]),
+    r(325, "timerfd_settime", RInt, D, &[Fd, Hex, Ptr, Ptr]),
+    r(326, "timerfd_gettime", RInt, D, &[Fd, Ptr]),
+    r(327, "signalfd4", RFd, D | S, &[Fd, SigsetIn, Uint, FdFlags]),
+    r(328, "eventfd2", RFd, D, &[Uint, FdFlags]),
+    r(329, "epoll_create1", RFd, D, &[FdFlags]),
+    r(330, "dup3", RFd, D, &[Fd, Fd, FdFlags]),
+    r(331, "pipe2", RInt, D, &[FdPairOut, FdFlags]),
+    r(332, "inotify_init1", RFd, D, &[FdFlags]),
+    r(333, "preadv", RInt, D, &[Fd, IovecOut(2), Int, OffLo, OffHi]),
+    r(334, "pwritev", RInt, D, &[Fd, IovecIn(2), Int, OffLo, OffHi]),
+    r(335, "rt_tgsigqueueinfo", RInt, S | P, &[Int, Int, Signal, Ptr]),
+    r(336, "perf_event_open", RFd, D, &[Ptr, Int, Int, Fd, Hex]),
+    r(337, "recvmmsg", RInt, N, &[Fd, Ptr, Uint, MsgFlags, TimespecIn]),
+    r(338, "fanotify_init", RFd, D, &[Hex, Hex]),
+    r(339, "fanotify_mark", RInt, D | F, &[Fd, Hex, Hex, Dirfd, Path]),
+    r(340, "prlimit64", RInt, 0, &[Int, RlimitResource, RlimitIn, RlimitOut]),
+    r(341, "name_to_handle_at", RInt, D | F, &[Dirfd, Path, Ptr, Ptr, AtFlags]),
+    r(342, "open_by_handle_at", RFd, D, &[Fd, Ptr, OpenFlags]),
+    r(343, "clock_adjtime", RInt, CL, &[ClockId, Ptr]),
+    r(344, "syncfs", RInt, D, &[Fd]),
+    r(345, "sendmmsg", RInt, N, &[Fd, Ptr, Uint, MsgFlags]),
+    r(346, "setns", RInt, D, &[Fd, CloneFlags]),
+    r(347, "process_vm_readv", RInt, 0, &[Int, Ptr, Uint, Ptr, Uint, Hex]),
+    r(348, "process_vm_writev", RInt, 0, &[Int, Ptr, Uint, Ptr, Uint, Hex]),
+    r(349, "kcmp", RInt, 0, &[Int, Int, Int, Hex, Hex]),
+    r(350, "finit_module", RInt, D, &[Fd, Str, Hex]),
+    r(351, "sched_setattr", RInt, 0, &[Int, Ptr, Hex]),
+    r(352, "sched_getattr", RInt, 0, &[Int, Ptr, Uint, Hex]),
+    r(353, "renameat2", RInt, D | F, &[Dirfd, Path, Dirfd, Path, Hex]),
+    r(354, "seccomp", RInt, 0, &[Int, Hex, Ptr]),
+    r(355, "getrandom", RInt, 0, &[BufOut(1), Uint, Hex]),
+    r(356, "memfd_create", RFd, D, &[Str, Hex]),
+    r(357, "bpf", RInt, D, &[Int, Ptr, Uint]),
+    r(358, "execveat", RInt, D | F | P, &[Dirfd, Path, Argv, Envp, AtFlags]),
+    r(359, "socket", RFd, N, &[SockDomain, SockType, Int]),
+    r(360, "socketpair", RInt, N, &[SockDomain, SockType, Int, FdPairOut]),
+    r(361, "bind", RInt, N, &[Fd, SockaddrIn(2), Uint]),
+    r(362, "connect", RInt, N, &[Fd, SockaddrIn(2), Uint]),
+    r(363, "listen", RInt, N, &[Fd, Int]),
+    r(364, "accept4", RFd, N, &[Fd, SockaddrOut(2), Ptr, SockFlags]),
+    r(365, "getsockopt", RInt, N, &[Fd, SockLevel, Int, Ptr, Ptr]),
+    r(366, "setsockopt", RInt, N, &[Fd, SockLevel, Int, Ptr, Uint]),
+    r(367, "getsockname", RInt, N, &[Fd, SockaddrOut(2), Ptr]),
+    r(368, "getpeername", RInt, N, &[Fd, SockaddrOut(2), Ptr]),
+    r(369, "sendto", RInt, N, &[Fd, BufIn(2), Uint, MsgFlags, SockaddrIn(5), Uint]),
+    r(370, "sendmsg", RInt, N, &[Fd, MsghdrIn, MsgFlags]),
+    r(371, "recvfrom", RInt, N, &[Fd, BufOut(2), Uint, MsgFlags, SockaddrOut(5), Ptr]),
+    r(372, "recvmsg", RInt, N, &[Fd, MsghdrOut, MsgFlags]),
+    r(373, "shutdown", RInt, N, &[Fd, ShutdownHow]),
+    r(374, "userfaultfd", RFd, D, &[FdFlags]),
+    r(375, "membarrier", RInt, 0, &[Int, Hex, Int]),
+    r(376, "mlock2", RInt, M, &[Ptr, Uint, Hex]),
+    r(377, "copy_file_range", RInt, D, &[Fd, Ptr, Fd, Ptr, Uint, Hex]),
+    r(378, "preadv2", RInt, D, &[Fd, IovecOut(2), Int, OffLo, OffHi, Hex]),
+    r(379, "pwritev2", RInt, D, &[Fd, IovecIn(2), Int, OffLo, OffHi, Hex]),
+    r(380, "pkey_mprotect", RInt, M, &[Ptr, Uint, ProtFlags, Int]),
+    r(381, "pkey_alloc", RInt, 0, H2),
+    r(382, "pkey_free", RInt, 0, &[Int]),
+    r(383, "statx", RInt, D | F | FST, &[Dirfd, Path, AtFlags, Hex, StatxOut]),
+    r(384, "arch_prctl", RInt, 0, &[ArchPrctlCode, Hex]),
+    r(385, "io_pgetevents", RInt, 0, &[Hex, Int, Int, Ptr, TimespecIn, Ptr]),
+    r(386, "rseq", RInt, 0, &[Ptr, Uint, Hex, Hex]),
+    r(393, "semget", RInt, I, &[Hex, Int, Hex]),
+    r(394, "semctl", RInt, I, &[Int, Int, Int, Hex]),
+    r(395, "shmget", RInt, I, &[Hex, Uint, Hex]),
+    r(396, "shmctl", RInt, I, &[Int, Int, Ptr]),
+    r(397, "shmat", RPtr, I | M, &[Int, Ptr, Hex]),
+    r(398, "shmdt", RInt, I | M, &[Ptr]),
+    r(399, "msgget", RInt, I, &[Hex, Hex]),
+    r(400, "msgsnd", RInt, I, &[Int, Ptr, Uint, Hex]),
+    r(401, "msgrcv", RInt, I, &[Int, Ptr, Uint, Int, Hex]),
+    r(402, "msgctl", RInt, I, &[Int, Int, Ptr]),
+    r(403, "clock_gettime64", RInt, CL, &[ClockId, Timespec64Out]),
+    r(404, "clock_settime64", RInt, CL, &[ClockId, Timespec64In]),
+    r(405, "clock_adjtime64", RInt, CL, &[ClockId, Ptr]),
+    r(406, "clock_getres_time64", RInt, CL, &[ClockId, Timespec64Out]),
+    r(407, "clock_nanosleep_time64", RInt, 0, &[ClockId, Hex, Timespec64In, Timespec64Out]),
+    r(408, "timer_gettime64", RInt, 0, &[Int, Ptr]),
+    r(409, "timer_settime64", RInt, 0, &[Int, Hex, Ptr, Ptr]),
+    r(410, "timerfd_gettime64", RInt, D, &[Fd, Ptr]),
+    r(411, "timerfd_settime64", RInt, D, &[Fd, Hex, Ptr, Ptr]),
+    r(412, "utimensat_time64", RInt, D | F, &[Dirfd, Path, Ptr, AtFlags]),
+    r(413, "pselect6_time64", RInt, D, &[Int, FdSet(0), FdSet(0), FdSet(0), Timespec64In, Ptr]),
+    r(414, "ppoll_time64", RInt, D, &[Pollfd(1), Uint, Timespec64In, SigsetIn, Uint]),
+    r(416, "io_pgetevents_time64", RInt, 0, &[Hex, Int, Int, Ptr, Timespec64In, Ptr]),
+    r(417, "recvmmsg_time64", RInt, N, &[Fd, Ptr, Uint, MsgFlags, Timespec64In]),
+    r(418, "mq_timedsend_time64", RInt, D, &[Fd, BufIn(2), Uint, Uint, Timespec64In]),
+    r(419, "mq_timedreceive_time64", RInt, D, &[Fd, BufOut(2), Uint, Ptr, Timespec64In]),
+    r(420, "semtimedop_time64", RInt, I, &[Int, Ptr, Uint, Timespec64In]),
+    r(421, "rt_sigtimedwait_time64", RInt, S, &[SigsetIn, Ptr, Timespec64In, Uint]),
+    r(422, "futex_time64", RInt, 0, &[Ptr, FutexOp, Int, FutexTimeout, Ptr, Int]),
+    r(423, "sched_rr_get_interval_time64", RInt, 0, &[Int, Timespec64Out]),
+    r(424, "pidfd_send_signal", RInt, D | S | P, &[Fd, Signal, Ptr, Hex]),
+    r(425, "io_uring_setup", RFd, D, &[Uint, Ptr]),
+    r(426, "io_uring_enter", RInt, D | S, &[Fd, Uint, Uint, Hex, SigsetIn, Uint]),
+    r(427, "io_uring_register", RInt, D | M, &[Fd, Uint, Ptr, Uint]),
+    r(428, "open_tree", RFd, D | F, &[Dirfd, Path, Hex]),
+    r(429, "move_mount", RInt, D | F, &[Dirfd, Path, Dirfd, Path, Hex]),
+    r(430, "fsopen", RFd, D, &[Str, Hex]),
+    r(431, "fsconfig", RInt, D | F, &[Fd, Uint, Str, Ptr, Int]),
+    r(432, "fsmount", RFd, D, &[Fd, Hex, Hex]),
+    r(433, "fspick", RFd, D | F, &[Dirfd, Path, Hex]),
+    r(434, "pidfd_open", RFd, D, &[Int, Hex]),
+    r(435, "clone3", RInt, P, &[CloneArgs, Uint]),
+    r(436, "close_range", RInt, 0, &[Fd, Fd, Hex]),
+    r(437, "openat2", RFd, D | F, &[Dirfd, Path, Ptr, Uint]),
+    r(438, "pidfd_getfd", RFd, D, &[Fd, Fd, Hex]),
+    r(439, "faccessat2", RInt, D | F, &[Dirfd, Path, AccessMode, AtFlags]),
+    r(440, "process_madvise", RInt, D, &[Fd, Ptr, Uint, Madvise, Hex]),
+    r(441, "epoll_pwait2", RInt, D, &[Fd, Ptr, Int, TimespecIn, SigsetIn, Uint]),
+    r(442, "mount_setattr", RInt, D | F, &[Dirfd, Path, AtFlags, Ptr, Uint]),
+    r(443, "quotactl_fd", RInt, D, &[Fd, Hex, Int, Ptr]),
+    r(444, "landlock_create_ruleset", RFd, D, &[Ptr, Uint, Hex]),
+    r(445, "landlock_add_rule", RInt, D, &[Fd, Int, Ptr, Hex]),
+    r(446, "landlock_restrict_self", RInt, D, &[Fd, Hex]),
+    r(447, "memfd_secret", RFd, D, &[Hex]),
+    r(448, "process_mrelease", RInt, D, &[Fd, Hex]),
+    r(449, "futex_waitv", RInt, 0, &[Ptr, Uint, Hex, TimespecIn, ClockId]),
+    r(450, "set_mempolicy_home_node", RInt, M, &[Ptr, Uint, Uint, Hex]),
+    r(451, "cachestat", RInt, D, &[Fd, Ptr, Ptr, Hex]),
+    r(452, "fchmodat2", RInt, D | F, &[Dirfd, Path, Mode, AtFlags]),
+    r(453, "map_shadow_stack", RPtr, M, &[Ptr, Uint, Hex]),
+    r(454, "futex_wake", RInt, 0, &[Ptr, Hex, Int, Hex]),
+    r(455, "futex_wait", RInt, 0, &[Ptr, Hex, Hex, Hex, TimespecIn, ClockId]),
+    r(456, "futex_requeue", RInt, 0, &[Ptr, Hex, Int, Int]),
+    r(457, "statmount", RInt, 0, &[Ptr, Ptr, Uint, Hex]),
+    r(458, "listmount", RInt, 0, &[Ptr, Ptr, Uint, Hex]),
+    r(459, "lsm_get_self_attr", RInt, 0, &[Uint, Ptr, Ptr, Hex]),
+    r(460, "lsm_set_self_attr", RInt, 0, &[Uint, Ptr, Uint, Hex]),
+    r(461, "lsm_list_modules", RInt, 0, &[Ptr, Ptr, Hex]),
+    r(462, "mseal", RInt, M, &[Ptr, Uint, Hex]),
+    r(463, "setxattrat", RInt, D | F, &[Dirfd, Path, AtFlags, Str, Ptr, Uint]),
+    r(464, "getxattrat", RInt, D | F, &[Dirfd, Path, AtFlags, Str, Ptr, Uint]),
+    r(465, "listxattrat", RInt, D | F, &[Dirfd, Path, AtFlags, Ptr, Uint]),
+    r(466, "removexattrat", RInt, D | F, &[Dirfd, Path, AtFlags, Str]),
+    r(467, "open_tree_attr", RFd, D | F, &[Dirfd, Path, Hex, Ptr, Uint]),
+    r(468, "file_getattr", RInt, D | F, &[Dirfd, Path, Ptr, Uint, AtFlags]),
+    r(469, "file_setattr", RInt, D | F, &[Dirfd, Path, Ptr, Uint, AtFlags]),
+];
+
+/// One past the highest syscall number in [`TABLE`] and [`TABLE_I386`]; a
+/// [`SyscallSet`] holds
 /// numbers below this.
 pub const MAX_NUMBER: u32 = 512;
 
@@ -789,6 +1449,11 @@ impl SyscallSet {
     /// Every syscall in [`TABLE`].
     pub fn all() -> Self {
         TABLE.iter().map(|s| s.number).collect()
+    }
+
+    /// Every syscall of `arch`'s table.
+    pub fn all_of(arch: Arch) -> Self {
+        arch.table().iter().map(|s| s.number).collect()
     }
 
     /// Adds `number`; numbers at or above [`MAX_NUMBER`] are ignored.
@@ -889,6 +1554,72 @@ mod tests {
             );
         }
         assert_eq!(TABLE.len(), Sysno::count());
+    }
+
+    #[test]
+    fn the_i386_table_is_sorted_unique_and_complete() {
+        for w in TABLE_I386.windows(2) {
+            assert!(w[0].number < w[1].number, "{} then {}", w[0].name, w[1].name);
+        }
+        use syscalls::x86::Sysno;
+        let all: Vec<Sysno> = (0..MAX_NUMBER as usize).filter_map(Sysno::new).collect();
+        for sysno in &all {
+            let row = Arch::I386
+                .by_number(sysno.id() as u32)
+                .unwrap_or_else(|| panic!("no i386 row for {} ({})", sysno.name(), sysno.id()));
+            assert_eq!(row.name, sysno.name().trim_start_matches("r#"));
+        }
+        assert_eq!(TABLE_I386.len(), all.len());
+        for s in TABLE_I386 {
+            assert_eq!(s.nargs as usize, s.args.len());
+            assert!(s.nargs <= 6, "{}", s.name);
+            // The halves of a 64-bit value come in pairs.
+            let lo = s.args.iter().filter(|a| **a == OffLo).count();
+            let hi = s.args.iter().filter(|a| **a == OffHi).count();
+            assert_eq!(lo, hi, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn i386_calls_that_split_64_bit_values_take_more_registers() {
+        for (name, n) in [
+            ("read", 3),
+            ("exit", 1),
+            ("mmap", 1),
+            ("mmap2", 6),
+            ("pread64", 5),
+            ("pwrite64", 5),
+            ("_llseek", 5),
+            ("fadvise64_64", 6),
+            ("truncate64", 3),
+            ("socketcall", 2),
+            ("ipc", 6),
+            ("clock_gettime64", 2),
+            ("statx", 5),
+            ("clone", 5),
+        ] {
+            assert_eq!(Arch::I386.by_name(name).map(|s| s.nargs), Some(n), "{name}");
+        }
+        assert_eq!(Arch::I386.by_name("read").unwrap().number, 3);
+        assert_eq!(Arch::I386.name(252), Some("exit_group"));
+        assert_eq!(Arch::I386.translate(Arch::X86_64, 157), Some(172)); // prctl
+        assert_eq!(Arch::X86_64.translate(Arch::I386, 4), Some(1)); // write
+        assert_eq!(Arch::I386.translate(Arch::X86_64, 184), None); // tuxcall
+    }
+
+    #[test]
+    fn arch_helpers() {
+        assert_eq!(Arch::from_audit(AUDIT_ARCH_I386), Some(Arch::I386));
+        assert_eq!(Arch::from_audit(0x4000_0028), None); // ARM
+        assert_eq!(Arch::I386.error_of(0xffff_fffe), Some(2));
+        assert_eq!(Arch::I386.error_of(u64::MAX - 1), Some(2));
+        assert_eq!(Arch::I386.error_of(0xf7f0_0000), None);
+        assert_eq!(Arch::X86_64.error_of(0xffff_fffe), None);
+        assert_eq!(Arch::X86_64.error_of(-9i64 as u64), Some(9));
+        assert!(Arch::I386.is_thread_exit(1) && !Arch::X86_64.is_thread_exit(1));
+        assert!(Arch::I386.is_sigreturn(119) && Arch::I386.is_sigreturn(173));
+        assert!(Arch::I386.is_exec(11) && Arch::X86_64.is_exec(59));
+        assert_eq!(Arch::I386.signed(0xffff_ffff), -1);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 /*
- * libbsdtrace <machine/ptrace.h>: FreeBSD amd64 machine-dependent ptrace
- * requests, with today's numbers.  64 and 65 are i386-only (PT_GETXMMREGS)
- * and 66/67 were amd64's PT_GETXSTATE/PT_SETXSTATE before 2015; FreeBSD keeps
- * them only for old binaries, and so they are not defined here.
+ * libbsdtrace <machine/ptrace.h>: FreeBSD x86 machine-dependent ptrace
+ * requests, with today's numbers.  64 and 65 are i386-only (PT_GETXMMREGS,
+ * defined when compiled for i386) and 66/67 were PT_GETXSTATE/PT_SETXSTATE
+ * before 2015; FreeBSD keeps them only for old binaries, and so they are
+ * not defined here.  On i386 the fs/gs base requests take an unsigned
+ * long (32 bits) and work on 32-bit targets only (EINVAL otherwise), and
+ * struct ptrace_xstate_info is 12 bytes (its uint64_t aligned on 4).
  */
 #ifndef _MACHINE_PTRACE_H_
 #define _MACHINE_PTRACE_H_
@@ -10,6 +13,11 @@
 #include <stdint.h>
 
 #define __HAVE_PTRACE_MACHDEP
+
+#ifdef __i386__
+#define PT_GETXMMREGS		64	/* struct xmmreg <- the FXSAVE image */
+#define PT_SETXMMREGS		65	/* struct xmmreg -> the FXSAVE image */
+#endif
 
 #define PT_GETXSTATE_INFO	68	/* struct ptrace_xstate_info, data = sizeof */
 #define PT_GETXSTATE		69	/* XSAVE area, data = buffer size */

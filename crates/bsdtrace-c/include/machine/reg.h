@@ -1,11 +1,16 @@
 /*
- * libbsdtrace <machine/reg.h>: FreeBSD amd64 register sets.
+ * libbsdtrace <machine/reg.h>: FreeBSD's x86 register sets.
  *
  * These are FreeBSD's layouts, not Linux's: struct reg is not
  * user_regs_struct (different order, 176 bytes, r_trapno/r_err, 16-bit
  * segment selectors); libbsdtrace converts.  struct fpreg is the 512-byte
  * FXSAVE image, struct dbreg holds dr0-dr15 (4, 5 and 8-15 reserved).
  * The 32-bit (i386) sets are here as on FreeBSD/amd64 (__HAVE_REG32).
+ *
+ * Compiled for i386 (gcc -m32, with the i686 libbsdtrace), the names are
+ * FreeBSD/i386's: struct reg is the 19-word i386 set (FreeBSD/amd64's
+ * reg32), struct fpreg the 176-byte FSAVE image, struct dbreg dr0-dr7,
+ * plus struct xmmreg for PT_GETXMMREGS; there is no reg32.
  */
 #ifndef _MACHINE_REG_H_
 #define _MACHINE_REG_H_
@@ -15,6 +20,18 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#ifdef __i386__
+/* The i386 sets (FreeBSD/amd64's reg32, fpreg32, dbreg32, segbasereg32). */
+#define	__reg32		reg
+#define	__fpreg32	fpreg
+#define	__dbreg32	dbreg
+#define	__segbasereg32	segbasereg
+#else
+#define	__reg32		reg32
+#define	__fpreg32	fpreg32
+#define	__dbreg32	dbreg32
+#define	__segbasereg32	segbasereg32
 
 /* General registers, PT_GETREGS / PT_SETREGS. */
 struct reg {
@@ -67,8 +84,10 @@ struct segbasereg {
 
 /* The i386 sets, as a 64-bit debugger sees a 32-bit process. */
 #define __HAVE_REG32
+#endif /* !__i386__ */
 
-struct reg32 {
+/* i386 general registers (a 32-bit debugger's PT_GETREGS). */
+struct __reg32 {
 	__uint32_t	r_fs;
 	__uint32_t	r_es;
 	__uint32_t	r_ds;
@@ -90,13 +109,15 @@ struct reg32 {
 	__uint32_t	r_gs;
 };
 
-struct fpreg32 {
+/* i386 FSAVE image (a 32-bit debugger's PT_GETFPREGS). */
+struct __fpreg32 {
 	__uint32_t	fpr_env[7];
 	__uint8_t	fpr_acc[8][10];
 	__uint32_t	fpr_ex_sw;
 	__uint8_t	fpr_pad[64];
 };
 
+/* The FXSAVE image (i386's PT_GETXMMREGS). */
 struct xmmreg {
 	__uint32_t	xmm_env[8];
 	__uint8_t	xmm_acc[8][16];
@@ -104,11 +125,12 @@ struct xmmreg {
 	__uint8_t	xmm_pad[224];
 };
 
-struct dbreg32 {
+/* dr0-dr7 (a 32-bit debugger's PT_GETDBREGS). */
+struct __dbreg32 {
 	__uint32_t	dr[8];
 };
 
-struct segbasereg32 {
+struct __segbasereg32 {
 	__uint32_t	r_fsbase;
 	__uint32_t	r_gsbase;
 };

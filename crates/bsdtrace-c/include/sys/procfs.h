@@ -3,7 +3,10 @@
  *
  * prstatus_t is what PT_GETREGSET(NT_PRSTATUS) fills in: FreeBSD's
  * 224-byte struct (version, sizes, osreldate, signal, thread id and a
- * struct reg), not glibc's 336-byte Linux `struct elf_prstatus`.
+ * struct reg; 104 bytes compiled for i386), not glibc's 336-byte Linux
+ * `struct elf_prstatus`.  The register sets are those of the target's
+ * ABI: a 32-bit process's NT_PRSTATUS is a prstatus32_t (for a 32-bit
+ * debugger, its own prstatus_t) whoever asks.
  * gregset_t and fpregset_t are FreeBSD's struct reg and struct fpreg.
  *
  * This file shadows glibc's <sys/procfs.h>, whose prstatus_t, prpsinfo_t,
@@ -41,8 +44,10 @@
 #define prpsinfo_t	__bsdtrace_prpsinfo_t
 #define thrmisc_t	__bsdtrace_thrmisc_t
 #define psaddr_t	__bsdtrace_psaddr_t
+#ifdef __HAVE_REG32
 #define prstatus32_t	__bsdtrace_prstatus32_t
 #define prpsinfo32_t	__bsdtrace_prpsinfo32_t
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +94,7 @@ typedef struct thrmisc {
 
 typedef uint64_t	__bsdtrace_psaddr_t;	/* an address in the target */
 
+#ifdef __HAVE_REG32
 /* The i386 forms, as a 64-bit debugger sees a 32-bit process. */
 typedef struct prstatus32 {
 	int32_t		pr_version;
@@ -113,6 +119,7 @@ struct thrmisc32 {
 	char		pr_tname[MAXCOMLEN + 1];
 	uint32_t	_pad;
 };
+#endif /* __HAVE_REG32 */
 
 #ifdef __cplusplus
 }

@@ -192,7 +192,8 @@ struct ptrace_vm_entry {
 struct ptrace_coredump {
 	int		pc_fd;		/* writable regular file */
 	uint32_t	pc_flags;	/* PC_* */
-	off_t		pc_limit;	/* largest core in bytes, 0 = no limit */
+	__int64_t	pc_limit;	/* largest core in bytes, 0 = no limit
+					 * (FreeBSD's off_t: 64 bits on i386 too) */
 };
 
 #define PC_COMPRESS		0x00000001

@@ -3,7 +3,14 @@
  * PT_LWPINFO, PT_GETNUMLWPS/PT_GETLWPLIST, PT_IO (read, write, write into
  * read-only text, fault), PT_READ_D/PT_WRITE_D, PT_GETREGS/PT_SETREGS,
  * PT_VM_TIMESTAMP/PT_VM_ENTRY, the event mask, PT_CONTINUE.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h): a
+ * 32-bit tracer of a 64-bit process may not write its registers (EINVAL)
+ * and sees its map entries above 4 GiB with their addresses truncated to
+ * 32 bits, as on FreeBSD.
  */
+#define TAP_CHILDREN(X) X(child)
+#define TAP_SYMBOLS(X) X(buffer) X(counter) X(text_function)
 #include "tap.h"
 
 #include <sys/syscall.h>
@@ -29,8 +36,38 @@ child(void)
 	_exit(text_function(counter) == counter * 3 + 1 ? counter : 1);
 }
 
+/* A register the test may change at the stop (and puts back). */
+#if TAP_TRACER32
+#define R_SCRATCH(r)	((r).r_esi)
+#define SCRATCH		0x11223344
+#else
+#define R_SCRATCH(r)	((r).r_r12)
+#define SCRATCH		0x1122334455667788
+#endif
+
+/* The start of the first mapping of `pid` above 4 GiB (its stack), or 0. */
+static unsigned long long
+high_mapping(pid_t pid)
+{
+	char path[64], line[512];
+	unsigned long long start = 0, end;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%llx-%llx", &start, &end) == 2 && start > 0xffffffffULL &&
+		    strstr(line, "[stack]") != NULL)
+			break;
+		start = 0;
+	}
+	fclose(f);
+	return (start);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct ptrace_io_desc piod;
@@ -43,8 +80,9 @@ main(void)
 	unsigned char orig[4], text[4];
 	int saw_self = 0, entries = 0;
 
-	tap_start(20);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	TAP_INIT(argc, argv);
+	tap_start(20);
 	pid = fork_traceme(child);
 	OK(pid > 0, "fork");
 	status = wait_for(pid);
@@ -62,7 +100,7 @@ main(void)
 	OK(pl.pl_child_pid == 0, "pl_child_pid zeroed");
 	/* raise() is tgkill(2); the stop comes as it returns (FreeBSD names
 	 * thr_kill there). */
-	OK(pl.pl_syscall_code == SYS_tgkill && pl.pl_syscall_narg == 3,
+	OK(pl.pl_syscall_code == (u_int)TSYS(tgkill) && pl.pl_syscall_narg == 3,
 	    "pl_syscall_code: the tgkill raise() made (%u, %u args)",
 	    pl.pl_syscall_code, pl.pl_syscall_narg);
 	OK(pl.pl_siginfo.si_code == SI_LWP, "si_code SI_LWP (%d)", pl.pl_siginfo.si_code);
@@ -91,7 +129,7 @@ main(void)
 	/* PT_IO read */
 	memset(buf, 0, sizeof(buf));
 	piod.piod_op = PIOD_READ_D;
-	piod.piod_offs = buffer;
+	piod.piod_offs = TP(buffer);
 	piod.piod_addr = buf;
 	piod.piod_len = sizeof(buffer);
 	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO read");
@@ -103,12 +141,12 @@ main(void)
 	piod.piod_addr = "rewritten";
 	piod.piod_len = 10;
 	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO write");
-	v = ptrace(PT_READ_D, pid, (caddr_t)buffer, 0);
+	v = ptrace(PT_READ_D, pid, (caddr_t)TP(buffer), 0);
 	OK(memcmp(&v, "rewr", 4) == 0, "PT_READ_D reads the written bytes");
 
 	/* PT_IO write into read-only text (a breakpoint), then restore. */
 	piod.piod_op = PIOD_READ_I;
-	piod.piod_offs = (void *)text_function;
+	piod.piod_offs = TP(text_function);
 	piod.piod_addr = orig;
 	piod.piod_len = 4;
 	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO read text");
@@ -116,7 +154,7 @@ main(void)
 	piod.piod_op = PIOD_WRITE_I;
 	piod.piod_addr = text;
 	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO writes into read-only text");
-	v = ptrace(PT_READ_I, pid, (caddr_t)text_function, 0);
+	v = ptrace(PT_READ_I, pid, (caddr_t)TP(text_function), 0);
 	OK(memcmp(&v, "\xcc\xcc\xcc\xcc", 4) == 0, "the text changed");
 	piod.piod_addr = orig;
 	WORKS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), "PT_IO restores the text");
@@ -129,7 +167,7 @@ main(void)
 	FAILS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), EFAULT, "PT_IO read of unmapped memory: EFAULT");
 	OK(piod.piod_len == 16, "piod_len untouched after the fault");
 	piod.piod_op = PIOD_WRITE_D;
-	piod.piod_offs = buffer;
+	piod.piod_offs = TP(buffer);
 	piod.piod_addr = (void *)8;
 	FAILS(ptrace(PT_IO, pid, (caddr_t)&piod, 0), EFAULT, "PT_IO write from a bad tracer buffer: EFAULT");
 	piod.piod_op = 99;
@@ -138,22 +176,27 @@ main(void)
 
 	/* PT_READ_D / PT_WRITE_D */
 	errno = 0;
-	v = ptrace(PT_READ_D, pid, (caddr_t)&counter, 0);
+	v = ptrace(PT_READ_D, pid, (caddr_t)TP(counter), 0);
 	OK(v == 41 && errno == 0, "PT_READ_D returns the value (%d)", v);
-	WORKS(ptrace(PT_WRITE_D, pid, (caddr_t)&counter, 125), "PT_WRITE_D");
-	OK(ptrace(PT_READ_D, pid, (caddr_t)&counter, 0) == 125, "PT_READ_D after PT_WRITE_D");
+	WORKS(ptrace(PT_WRITE_D, pid, (caddr_t)TP(counter), 125), "PT_WRITE_D");
+	OK(ptrace(PT_READ_D, pid, (caddr_t)TP(counter), 0) == 125, "PT_READ_D after PT_WRITE_D");
 	FAILS(ptrace(PT_READ_D, pid, (caddr_t)8, 0), ENOMEM, "PT_READ_D of unmapped memory: ENOMEM");
 
 	/* Registers */
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS");
-	OK(r.r_rip != 0 && r.r_rsp != 0, "registers look alive (rip %#lx)", (long)r.r_rip);
+	OK(R_PC(r) != 0 && R_SP(r) != 0, "registers look alive (pc %#lx)", (long)R_PC(r));
 	r2 = r;
-	r2.r_r12 = 0x1122334455667788;
-	WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r2, 0), "PT_SETREGS");
-	memset(&r2, 0, sizeof(r2));
-	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r2, 0), "PT_GETREGS again");
-	OK(r2.r_r12 == 0x1122334455667788, "PT_SETREGS changed r12");
-	WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r, 0), "PT_SETREGS restores");
+	R_SCRATCH(r2) = SCRATCH;
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_SETREGS, pid, (caddr_t)&r2, 0), EINVAL,
+		    "PT_SETREGS of a 64-bit process from a 32-bit debugger: EINVAL");
+	} else {
+		WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r2, 0), "PT_SETREGS");
+		memset(&r2, 0, sizeof(r2));
+		WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r2, 0), "PT_GETREGS again");
+		OK(R_SCRATCH(r2) == SCRATCH, "PT_SETREGS changed a register");
+		WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r, 0), "PT_SETREGS restores");
+	}
 	FAILS(ptrace(PT_GETREGS, pid, NULL, 0), EFAULT, "PT_GETREGS to NULL: EFAULT");
 	FAILS(ptrace(PT_SETREGS, pid, (caddr_t)1, 0), EFAULT, "PT_SETREGS from a bad pointer: EFAULT");
 
@@ -166,8 +209,8 @@ main(void)
 		if (ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0) == -1)
 			break;
 		entries++;
-		if ((uintptr_t)text_function >= pve.pve_start &&
-		    (uintptr_t)text_function <= pve.pve_end &&
+		if ((u_long)T(text_function) >= pve.pve_start &&
+		    (u_long)T(text_function) <= pve.pve_end &&
 		    (pve.pve_prot & 4 /* VM_PROT_EXECUTE */) && pve.pve_pathlen == strlen(path) + 1 &&
 		    pve.pve_fileid != (long)-1)
 			saw_self = 1;
@@ -192,6 +235,18 @@ main(void)
 	OK(pve.pve_pathlen == 0 && pve.pve_fileid == (long)-1, "no path: pve_pathlen 0, fileid VNOVAL");
 	pve.pve_entry = 100000;
 	FAILS(ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0), EINVAL, "pve_entry past the end: EINVAL");
+	if (TAP_WRAP32_UNSAFE) {
+		/* FreeBSD's ptrace_vm_entry32: a 64-bit process's stack, above
+		 * 4 GiB, is reported with its addresses cut to 32 bits. */
+		unsigned long long high = high_mapping(pid);
+		int found = 0;
+
+		memset(&pve, 0, sizeof(pve));
+		while (ptrace(PT_VM_ENTRY, pid, (caddr_t)&pve, 0) == 0)
+			found |= pve.pve_start == (u_long)high;
+		OK(high != 0 && found, "an entry above 4 GiB (%#llx) comes truncated (%#lx)",
+		    high, (u_long)high);
+	}
 
 	/* Event mask */
 	WORKS(ptrace(PT_GET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), "PT_GET_EVENT_MASK");

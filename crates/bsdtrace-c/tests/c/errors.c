@@ -4,7 +4,12 @@
  * process or not stopped, EINVAL for bad signals and unknown requests (only
  * once the permission checks pass), EFAULT for bad pointers (never a
  * crash), ECHILD from the wait family.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h): the
+ * register sets of PT_GETREGSET are the target's (a 32-bit process's
+ * NT_PRSTATUS is a prstatus32_t whoever asks), as on FreeBSD.
  */
+#define TAP_CHILDREN(X) X(spin)
 #include "tap.h"
 
 #include <machine/reg.h>
@@ -22,17 +27,11 @@ spin(void)
 static pid_t
 fork_plain(void)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		alarm(30);
-		spin();
-	}
-	return (pid);
+	return (fork_run(spin));
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct reg r;
 	struct ptrace_lwpinfo pl;
@@ -40,8 +39,9 @@ main(void)
 	pid_t plain, traced, other, tracer, gone;
 	char c;
 
-	tap_start(20);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	TAP_INIT(argc, argv);
+	tap_start(20);
 
 	/* ESRCH: no such process (a reaped child's pid). */
 	gone = fork();
@@ -86,24 +86,30 @@ main(void)
 	{
 		struct iovec iov = { NULL, 0 };
 		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PRSTATUS), "PT_GETREGSET size query");
-		OK(iov.iov_len == 224, "NT_PRSTATUS is a 224-byte prstatus_t");
+		OK(iov.iov_len == (TAP_TRACEE32 ? 104 : 224),
+		    "NT_PRSTATUS is the target's prstatus_t (%zu bytes)", (size_t)iov.iov_len);
 		FAILS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, 8), EINVAL, "PT_GETREGSET NT_PROCSTAT_PROC (a core note only): EINVAL");
-		/* An int, then the struct right after it (unaligned, as FreeBSD's
-		 * kernel lays the note out). */
-		char lwbuf[sizeof(int) + sizeof(struct ptrace_lwpinfo)];
-		struct ptrace_lwpinfo lwpl;
-		int structsize;
+		/* An int, then the target's struct ptrace_lwpinfo right after it
+		 * (unaligned, as FreeBSD's kernel lays the note out): 428 bytes
+		 * for a 32-bit process, pl_siginfo at 268; 432 and 272 for a
+		 * 64-bit one. */
+		size_t lwsz = TAP_TRACEE32 ? 428 : 432, sioff = TAP_TRACEE32 ? 268 : 272;
+		char lwbuf[sizeof(int) + 432];
+		int structsize, lwpid, event, signo;
 		memset(lwbuf, 0, sizeof(lwbuf));
 		iov.iov_base = lwbuf;
-		iov.iov_len = sizeof(lwbuf);
+		iov.iov_len = sizeof(int) + lwsz;
 		WORKS(ptrace(PT_GETREGSET, plain, (caddr_t)&iov, NT_PTLWPINFO), "PT_GETREGSET NT_PTLWPINFO");
 		memcpy(&structsize, lwbuf, sizeof(int));
-		memcpy(&lwpl, lwbuf + sizeof(int), sizeof(lwpl));
-		OK(structsize == (int)sizeof(struct ptrace_lwpinfo) && lwpl.pl_lwpid == pl.pl_lwpid &&
-		    lwpl.pl_event == PL_EVENT_SIGNAL && lwpl.pl_siginfo.si_signo == SIGSTOP,
+		memcpy(&lwpid, lwbuf + sizeof(int), sizeof(int));
+		memcpy(&event, lwbuf + sizeof(int) + 4, sizeof(int));
+		memcpy(&signo, lwbuf + sizeof(int) + sioff, sizeof(int));
+		OK(structsize == (int)lwsz && lwpid == pl.pl_lwpid &&
+		    event == PL_EVENT_SIGNAL && signo == SIGSTOP,
 		    "NT_PTLWPINFO: structsize, the C ABI's lwpid, the SIGSTOP siginfo");
 	}
-	FAILS(ptrace(PT_SC_REMOTE, plain, NULL, 40), EFAULT, "PT_SC_REMOTE NULL struct: EFAULT");
+	FAILS(ptrace(PT_SC_REMOTE, plain, NULL, sizeof(struct ptrace_sc_remote)), EFAULT,
+	    "PT_SC_REMOTE NULL struct: EFAULT");
 	FAILS(ptrace(PT_STEP, plain, (caddr_t)1, 200), EINVAL, "PT_STEP signal 200: EINVAL");
 	FAILS(ptrace(PT_DETACH, plain, (caddr_t)1, 129), EINVAL, "PT_DETACH signal 129: EINVAL");
 	FAILS(ptrace(PT_GETFPREGS, plain, (caddr_t)4, 0), EFAULT, "PT_GETFPREGS to a bad pointer: EFAULT");

@@ -4,7 +4,10 @@
  * waitid with WTRAPPED (CLD_TRAPPED), WNOWAIT, WEXITED, P_PGID; wait4 and
  * wait3 with rusage (zero for stops, the kernel's for exits); job-control stops of untraced children with
  * WUNTRACED only; WNOHANG.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h).
  */
+#define TAP_CHILDREN(X) X(forker)
 #include "tap.h"
 
 #include <sys/resource.h>
@@ -22,7 +25,7 @@ forker(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct rusage ru;
@@ -31,8 +34,9 @@ main(void)
 	int status, i, saw_parent = 0, saw_child = 0, gate[2];
 	char c;
 
-	tap_start(22);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	TAP_INIT(argc, argv);
+	tap_start(22);
 	pid = fork_traceme(forker);
 
 	/* waitid with FreeBSD's WTRAPPED: CLD_TRAPPED and the stop signal. */

@@ -8,7 +8,15 @@
  * executed (a call through a bad function pointer).
  *
  * Run with an argument, it is the program the remote execve starts.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h): the
+ * call's number is in the traced program's ABI (i386's for a 32-bit one,
+ * made through int $0x80). A 32-bit tracer cannot make a 64-bit process's
+ * calls (EINVAL: it cannot read that process's registers whole to put
+ * them back, docs/deviations.md).
  */
+#define TAP_CHILDREN(X) X(stop_forever) X(exit_66) X(bad_call)
+#define TAP_SYMBOLS(X) X(not_code) X(scratch)
 #define _WANT_KERNEL_ERRNO
 #include <sys/errno.h>
 #include "tap.h"
@@ -18,6 +26,8 @@
 #include <stdint.h>
 
 static char self[4096];
+/* Where the tracer writes execve's path and vectors in the tracee. */
+static char scratch[1024];
 
 /* PT_SC_REMOTE, then the SIGSTOP the process reports again. */
 static int
@@ -72,12 +82,12 @@ getpid_and_getppid_at_the_first_stop(void)
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "raise(SIGSTOP) stop");
 
 	memset(&pscr, 0, sizeof(pscr));
-	pscr.pscr_syscall = SYS_getpid;
+	pscr.pscr_syscall = TSYS(getpid);
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE getpid at the PT_TRACE_ME stop");
 	OK(pscr.pscr_ret.sr_error == 0 && pscr.pscr_ret.sr_retval[0] == pid,
 	    "getpid() = the child (%ld, error %d)", (long)pscr.pscr_ret.sr_retval[0],
 	    pscr.pscr_ret.sr_error);
-	pscr.pscr_syscall = SYS_getppid;
+	pscr.pscr_syscall = TSYS(getppid);
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE getppid");
 	OK(pscr.pscr_ret.sr_error == 0 && pscr.pscr_ret.sr_retval[0] == getpid(),
 	    "getppid() = us");
@@ -86,7 +96,7 @@ getpid_and_getppid_at_the_first_stop(void)
 	pscr.pscr_syscall = SYS_MAXSYSCALL;
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE SYS_MAXSYSCALL");
 	OK(pscr.pscr_ret.sr_error == ENOSYS, "ENOSYS (%d)", pscr.pscr_ret.sr_error);
-	pscr.pscr_syscall = SYS_close;
+	pscr.pscr_syscall = TSYS(close);
 	pscr.pscr_nargs = 1;
 	pscr.pscr_args = &code;
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE close(512)");
@@ -114,7 +124,7 @@ remote_exit(void)
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "exit: first stop");
 	memset(&pscr, 0, sizeof(pscr));
-	pscr.pscr_syscall = SYS_exit;
+	pscr.pscr_syscall = TSYS(exit);
 	pscr.pscr_nargs = 1;
 	pscr.pscr_args = args;
 	WORKS(ptrace(PT_SC_REMOTE, pid, (caddr_t)&pscr, sizeof(pscr)), "PT_SC_REMOTE exit(42)");
@@ -127,12 +137,39 @@ remote_exit(void)
 	FAILS(waitpid(pid, &status, WNOHANG), ECHILD, "reported once");
 }
 
+/* The program a traced child runs: the peer, or ourselves. */
+static const char *
+traced_program(void)
+{
+	return (tap_peer != NULL ? tap_peer : self);
+}
+
+/* Write `len` bytes at `off` of the tracee's scratch buffer. */
+static int
+poke_scratch(pid_t pid, size_t off, const void *data, size_t len)
+{
+	struct ptrace_io_desc piod;
+
+	piod.piod_op = PIOD_WRITE_D;
+	piod.piod_offs = (char *)TP(scratch) + off;
+	piod.piod_addr = (void *)data;
+	piod.piod_len = len;
+	return (ptrace(PT_IO, pid, (caddr_t)&piod, 0));
+}
+
+/* A pointer of the tracee's width, at `off` of its scratch buffer. */
+static int
+poke_pointer(pid_t pid, size_t off, uint64_t p)
+{
+	uint32_t p32 = (uint32_t)p;
+
+	return (TAP_TRACEE32 ? poke_scratch(pid, off, &p32, 4) : poke_scratch(pid, off, &p, 8));
+}
+
 static void
 remote_execve(void)
 {
-	static char arg1[] = "exit7";
-	char *argv[] = { self, arg1, NULL };
-	char *envp[] = { NULL };
+	static const char arg1[] = "exit7";
 	struct ptrace_sc_remote pscr;
 	syscallarg_t args[3];
 	char comm[sizeof(self) + 64] = "";
@@ -144,11 +181,20 @@ remote_execve(void)
 	pid = fork_traceme(exit_66);
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "execve: first stop");
-	args[0] = (syscallarg_t)self;
-	args[1] = (syscallarg_t)argv;
-	args[2] = (syscallarg_t)envp;
+	/* The path, argv[1], argv[] and envp[] in the tracee, as a debugger
+	 * would put them there: path at 0, "exit7" at 512, argv at 768,
+	 * envp at 896. */
+	OK(poke_scratch(pid, 0, traced_program(), strlen(traced_program()) + 1) == 0 &&
+	    poke_scratch(pid, 512, arg1, sizeof(arg1)) == 0 &&
+	    poke_pointer(pid, 768, T(scratch)) == 0 &&
+	    poke_pointer(pid, 768 + (TAP_TRACEE32 ? 4 : 8), T(scratch) + 512) == 0 &&
+	    poke_pointer(pid, 768 + (TAP_TRACEE32 ? 8 : 16), 0) == 0 &&
+	    poke_pointer(pid, 896, 0) == 0, "execve's arguments written into the tracee");
+	args[0] = (syscallarg_t)T(scratch);
+	args[1] = (syscallarg_t)(T(scratch) + 768);
+	args[2] = (syscallarg_t)(T(scratch) + 896);
 	memset(&pscr, 0, sizeof(pscr));
-	pscr.pscr_syscall = SYS_execve;
+	pscr.pscr_syscall = TSYS(execve);
 	pscr.pscr_nargs = 3;
 	pscr.pscr_args = args;
 	WORKS(ptrace(PT_SC_REMOTE, pid, (caddr_t)&pscr, sizeof(pscr)), "PT_SC_REMOTE execve");
@@ -181,7 +227,7 @@ at_an_exec_stop(void)
 	if (pid == 0) {
 		if (ptrace(PT_TRACE_ME, 0, NULL, 0) == -1)
 			_exit(90);
-		execl(self, self, "exit7", (char *)NULL);
+		execl(traced_program(), traced_program(), "exit7", (char *)NULL);
 		_exit(91);
 	}
 	status = wait_for(pid);
@@ -189,7 +235,7 @@ at_an_exec_stop(void)
 	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
 	OK(pl.pl_flags & PL_FLAG_EXEC, "PL_FLAG_EXEC");
 	memset(&pscr, 0, sizeof(pscr));
-	pscr.pscr_syscall = SYS_getpid;
+	pscr.pscr_syscall = TSYS(getpid);
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE getpid at the exec stop");
 	OK(pscr.pscr_ret.sr_error == 0 && pscr.pscr_ret.sr_retval[0] == pid, "getpid() = the child");
 	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
@@ -212,9 +258,9 @@ with_a_bad_pc(void)
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSEGV, "SIGSEGV stop (status %#x)", status);
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&before, 0), "PT_GETREGS");
-	OK(before.r_rip == (register_t)not_code, "the PC is in the data");
+	OK(R_PC(before) == (register_t)T(not_code), "the PC is in the data");
 	memset(&pscr, 0, sizeof(pscr));
-	pscr.pscr_syscall = SYS_getpid;
+	pscr.pscr_syscall = TSYS(getpid);
 	WORKS(sc_remote(pid, &pscr), "PT_SC_REMOTE getpid with the PC in data");
 	OK(pscr.pscr_ret.sr_error == 0 && pscr.pscr_ret.sr_retval[0] == pid, "getpid() = the child");
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&after, 0), "PT_GETREGS");
@@ -224,18 +270,46 @@ with_a_bad_pc(void)
 	OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed (status %#x)", status);
 }
 
+/* A 32-bit tracer and a 64-bit process: no remote call (deviations.md). */
+static void
+refused_from_32_bits(void)
+{
+	struct ptrace_sc_remote pscr;
+	pid_t pid;
+	int status;
+
+	pid = fork_traceme(stop_forever);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "raise(SIGSTOP) stop");
+	memset(&pscr, 0, sizeof(pscr));
+	pscr.pscr_syscall = TSYS(getpid);
+	FAILS(ptrace(PT_SC_REMOTE, pid, (caddr_t)&pscr, sizeof(pscr)), EINVAL,
+	    "PT_SC_REMOTE into a 64-bit process from a 32-bit debugger: EINVAL");
+	pscr.pscr_nargs = 9;
+	FAILS(ptrace(PT_SC_REMOTE, pid, (caddr_t)&pscr, sizeof(pscr)), EINVAL,
+	    "nine arguments: EINVAL");
+	WORKS(ptrace(PT_KILL, pid, NULL, 0), "PT_KILL");
+	status = wait_for(pid);
+	OK(WIFSIGNALED(status), "killed");
+}
+
 int
 main(int argc, char **argv)
 {
 	ssize_t n;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	TAP_INIT(argc, argv);
 	if (argc > 1)
 		return (strcmp(argv[1], "exit7") == 0 ? 7 : 2);
 	tap_start(30);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	OK(n > 0 && n < (ssize_t)sizeof(self) - 1, "our own path");
 	self[n > 0 ? n : 0] = '\0';
+	if (TAP_WRAP32_UNSAFE) {
+		refused_from_32_bits();
+		return (tap_done());
+	}
 	getpid_and_getppid_at_the_first_stop();
 	remote_exit();
 	remote_execve();

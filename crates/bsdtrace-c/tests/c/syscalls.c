@@ -5,7 +5,14 @@
  * register convention at syscall stops.  The syscall a thread sleeps in
  * when PT_ATTACH stops it (FreeBSD's ptrace__syscall_args_anywhere), and
  * rt_sigreturn's exit stop.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h): the
+ * numbers are the traced program's ABI's (i386's for a 32-bit one), and
+ * a 32-bit tracer of a 64-bit process gets EINVAL from PT_GET_SC_ARGS
+ * and PT_GET_SC_RET, and may not write its registers, as on FreeBSD.
  */
+#define TAP_CHILDREN(X) X(child) X(sleeper) X(handler)
+#define TAP_SYMBOLS(X) X(msg) X(rqt)
 #include "tap.h"
 
 #include <sys/syscall.h>
@@ -13,6 +20,7 @@
 #include <time.h>
 
 static char msg[] = "abc";
+static struct timespec rqt = { 100000, 0 };
 
 static void
 child(void)
@@ -22,8 +30,6 @@ child(void)
 	(void)syscall(SYS_getppid);
 	_exit(0);
 }
-
-static struct timespec rqt = { 100000, 0 };
 
 static void
 sleeper(void)
@@ -74,26 +80,27 @@ syscall_args_anywhere(void)
 	pid_t pid;
 	int status;
 
-	pid = fork();
-	if (pid == 0) {
-		alarm(30);
-		sleeper();
-	}
-	while (!sleeps_in(pid, SYS_nanosleep))
+	pid = fork_run(sleeper);
+	while (!sleeps_in(pid, TSYS(nanosleep)))
 		usleep(1000);
 	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to a thread in nanosleep");
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "attach stop");
 	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
 	OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == 0, "not a syscall stop");
-	OK(pl.pl_syscall_code == SYS_nanosleep && pl.pl_syscall_narg == 2,
+	OK(pl.pl_syscall_code == (u_int)TSYS(nanosleep) && pl.pl_syscall_narg == 2,
 	    "pl_syscall_code SYS_nanosleep, 2 args (%u, %u)", pl.pl_syscall_code,
 	    pl.pl_syscall_narg);
 	memset(args, 0xff, sizeof(args));
-	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
-	    "PT_GET_SC_ARGS");
-	OK(args[0] == (register_t)&rqt && args[1] == 0 && args[2] == -1,
-	    "its arguments: &rqt, NULL");
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
+		    EINVAL, "PT_GET_SC_ARGS of a 64-bit process from a 32-bit debugger: EINVAL");
+	} else {
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
+		    "PT_GET_SC_ARGS");
+		OK(args[0] == (register_t)T(rqt) && args[1] == 0 && args[2] == -1,
+		    "its arguments: &rqt, NULL");
+	}
 	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH");
 	kill(pid, SIGKILL);
 	status = wait_for(pid);
@@ -121,9 +128,9 @@ rt_sigreturn_exit(void)
 		if (!WIFSTOPPED(status) ||
 		    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1)
 			break;
-		if (pl.pl_syscall_code == SYS_rt_sigreturn && (pl.pl_flags & PL_FLAG_SCX))
+		if (pl.pl_syscall_code == (u_int)TSYS(rt_sigreturn) && (pl.pl_flags & PL_FLAG_SCX))
 			scx++;
-		if (pl.pl_syscall_code == SYS_getppid)
+		if (pl.pl_syscall_code == (u_int)TSYS(getppid))
 			break;
 	}
 	OK(scx == 1, "rt_sigreturn's exit stop says SYS_rt_sigreturn (%d)", scx);
@@ -155,7 +162,7 @@ run_to(pid_t pid, int req, int flag, long nr, struct ptrace_lwpinfo *pl)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct ptrace_sc_ret sr;
@@ -164,47 +171,67 @@ main(void)
 	pid_t pid;
 	int status;
 
-	tap_start(20);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	TAP_INIT(argc, argv);
+	tap_start(20);
 	pid = fork_traceme(child);
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status), "child stopped");
 	/* The stop came as raise()'s tgkill(2) returned: FreeBSD's td_sa
 	 * still describes that call, so its arguments are there. */
 	memset(args, 0xff, sizeof(args));
-	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)),
-	    "PT_GET_SC_ARGS at raise()'s signal stop");
-	OK(args[0] == pid && args[1] == pid && args[2] == SIGSTOP && args[3] == 0,
-	    "tgkill's arguments, then zeros");
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
+		    "PT_GET_SC_ARGS of a 64-bit process from a 32-bit debugger: EINVAL");
+	} else {
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)),
+		    "PT_GET_SC_ARGS at raise()'s signal stop");
+		OK(args[0] == pid && args[1] == pid && args[2] == SIGSTOP && args[3] == 0,
+		    "tgkill's arguments, then zeros");
+	}
 	FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
 	    "PT_GET_SC_RET at a signal stop: EINVAL");
 
-	OK(run_to(pid, PT_TO_SCE, PL_FLAG_SCE, SYS_write, &pl) == 0, "PT_TO_SCE reaches write's entry");
+	OK(run_to(pid, PT_TO_SCE, PL_FLAG_SCE, TSYS(write), &pl) == 0, "PT_TO_SCE reaches write's entry");
 	OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == PL_FLAG_SCE, "PL_FLAG_SCE alone");
 	OK(pl.pl_syscall_narg == 3, "pl_syscall_narg 3 (%u)", pl.pl_syscall_narg);
 	memset(args, 0xff, sizeof(args));
-	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), "PT_GET_SC_ARGS");
-	OK(args[0] == 77 && args[1] == (register_t)msg && args[2] == 3 && args[3] == 0,
-	    "arguments 77, msg, 3, then zeros");
-	memset(args, 0xff, sizeof(args));
-	WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, 8), "PT_GET_SC_ARGS with room for one");
-	OK(args[0] == 77 && args[1] == -1, "copied min(data, sizeof) bytes");
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
+		    "PT_GET_SC_ARGS at a 64-bit process's entry: EINVAL");
+	} else {
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), "PT_GET_SC_ARGS");
+		OK(args[0] == 77 && args[1] == (register_t)T(msg) && args[2] == 3 && args[3] == 0,
+		    "arguments 77, msg, 3, then zeros");
+		memset(args, 0xff, sizeof(args));
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(register_t)),
+		    "PT_GET_SC_ARGS with room for one");
+		OK(args[0] == 77 && args[1] == -1, "copied min(data, sizeof) bytes");
+	}
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS at entry");
-	OK(r.r_rax == SYS_write, "r_rax is the syscall number at entry (%ld)", (long)r.r_rax);
+	OK(R_AX(r) == TSYS(write), "the syscall number is in the ax register at entry (%ld)",
+	    (long)R_AX(r));
 
-	OK(run_to(pid, PT_TO_SCX, PL_FLAG_SCX, SYS_write, &pl) == 0, "PT_TO_SCX reaches write's exit");
+	OK(run_to(pid, PT_TO_SCX, PL_FLAG_SCX, TSYS(write), &pl) == 0, "PT_TO_SCX reaches write's exit");
 	memset(&sr, 0xff, sizeof(sr));
-	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET");
-	OK(sr.sr_error == EBADF, "sr_error EBADF (%d)", sr.sr_error);
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
+		    "PT_GET_SC_RET of a 64-bit process from a 32-bit debugger: EINVAL");
+	} else {
+		WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET");
+		OK(sr.sr_error == EBADF, "sr_error EBADF (%d)", sr.sr_error);
+		memset(&sr, 0xee, sizeof(sr));
+		WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, 4), "PT_GET_SC_RET with a short buffer");
+		OK(((unsigned char *)&sr)[4] == 0xee, "copied only 4 bytes");
+	}
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS at exit");
-	OK((r.r_rflags & 1) && r.r_rax == EBADF, "carry set, r_rax the errno");
-	memset(&sr, 0xee, sizeof(sr));
-	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, 4), "PT_GET_SC_RET with a short buffer");
-	OK(((unsigned char *)&sr)[4] == 0xee, "copied only 4 bytes");
+	OK((R_FLAGS(r) & 1) && R_AX(r) == EBADF, "carry set, the ax register the errno");
 
-	OK(run_to(pid, PT_SYSCALL, PL_FLAG_SCX, SYS_getppid, &pl) == 0, "PT_SYSCALL reaches getppid's exit");
-	WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET for getppid");
-	OK(sr.sr_error == 0 && sr.sr_retval[0] == getpid(), "getppid returned our pid");
+	OK(run_to(pid, PT_SYSCALL, PL_FLAG_SCX, TSYS(getppid), &pl) == 0, "PT_SYSCALL reaches getppid's exit");
+	if (!TAP_WRAP32_UNSAFE) {
+		WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET for getppid");
+		OK(sr.sr_error == 0 && sr.sr_retval[0] == getpid(), "getppid returned our pid");
+	}
 
 	/* Clear the syscall bits again and let it finish. */
 	status = PTRACE_EXEC;

@@ -3,7 +3,10 @@
  * PT_GETLWPLIST, PT_LWPINFO and PT_GETREGS on each LWP (by LWP id and by
  * raw thread id), PT_LWP_EVENTS with a thread's birth (PL_FLAG_BORN), and
  * PT_KILL.
+ *
+ * In every combination of 32- and 64-bit tracer and tracee (tap.h).
  */
+#define TAP_CHILDREN(X) X(tracee)
 #include "tap.h"
 
 #include <pthread.h>
@@ -12,7 +15,7 @@
 
 #define NTHREADS 3
 
-static int ready[2], go[2];
+/* tap_fds: the ready pipe (0, 1) and the go pipe (2, 3). */
 
 static void *
 worker(void *arg)
@@ -38,16 +41,16 @@ tracee(void)
 
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_create(&t, NULL, worker, NULL);
-	write(ready[1], "r", 1);
+	write(tap_fds[1], "r", 1);
 	/* Wait for the tracer's go, then start one more thread. */
-	if (read(go[0], &c, 1) == 1)
+	if (read(tap_fds[2], &c, 1) == 1)
 		pthread_create(&t, NULL, late, NULL);
 	for (;;)
 		pause();
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct reg r;
@@ -56,16 +59,13 @@ main(void)
 	int status, n, i, all_ok, born = 0;
 	char c;
 
-	tap_start(20);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (pipe(ready) == -1 || pipe(go) == -1)
+	TAP_INIT(argc, argv);
+	tap_start(20);
+	if (pipe(&tap_fds[0]) == -1 || pipe(&tap_fds[2]) == -1)
 		return (2);
-	pid = fork();
-	if (pid == 0) {
-		alarm(30);
-		tracee();
-	}
-	OK(read(ready[0], &c, 1) == 1, "tracee started its threads");
+	pid = fork_run(tracee);
+	OK(read(tap_fds[0], &c, 1) == 1, "tracee started its threads");
 	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH");
 	status = wait_for(pid);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "attach stop");
@@ -81,7 +81,7 @@ main(void)
 		memset(&pl, 0, sizeof(pl));
 		if (ptrace(PT_LWPINFO, lwps[i], (caddr_t)&pl, sizeof(pl)) == -1 || pl.pl_lwpid != lwps[i])
 			all_ok = 0;
-		if (ptrace(PT_GETREGS, lwps[i], (caddr_t)&r, 0) == -1 || r.r_rip == 0)
+		if (ptrace(PT_GETREGS, lwps[i], (caddr_t)&r, 0) == -1 || R_PC(r) == 0)
 			all_ok = 0;
 		/* A raw Linux thread id names the same LWP. */
 		memset(&pl, 0, sizeof(pl));
@@ -95,7 +95,7 @@ main(void)
 
 	WORKS(ptrace(PT_LWP_EVENTS, pid, NULL, 1), "PT_LWP_EVENTS on");
 	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
-	write(go[1], "g", 1);
+	write(tap_fds[3], "g", 1);
 	for (i = 0; i < 10 && !born; i++) {
 		status = wait_for(pid);
 		if (!WIFSTOPPED(status))

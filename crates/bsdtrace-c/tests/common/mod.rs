@@ -148,6 +148,9 @@ fn scan(text: &str, items: &mut HeaderItems) {
         if !after.starts_with('{') {
             continue;
         }
+        // <machine/reg.h> names the i386 sets `struct __reg32` & co., a
+        // macro for `reg32` (amd64) or `reg` (i386): checked as reg32.
+        let name = name.strip_prefix("__").map(str::to_owned).unwrap_or(name);
         let body_end = after.find('}').expect("unterminated struct");
         let body = &after[1..body_end];
         let mut fields = Vec::new();

@@ -61,6 +61,8 @@ pub struct Layout {
     /// Start of each XSAVE component we use in the standard layout.
     pub comp_offset: [usize; 10],
     pub xcr0: u64,
+    /// gdb's `i386-linux` view of a 32-bit program ([`Layout::i386`]).
+    pub i386: bool,
 }
 
 const GPR_NAMES: [&str; 16] =
@@ -146,7 +148,85 @@ impl Layout {
         if have(PKRU) {
             x("pkru".into(), 32, PKRU, 0, "uint32", "org.gnu.gdb.i386.pkeys");
         }
-        Layout { regs, comp_offset, xcr0 }
+        Layout { regs, comp_offset, xcr0, i386: false }
+    }
+
+    /// gdb's `i386-linux` register file for a 32-bit program, numbered as
+    /// gdb numbers it (eax, ecx, edx, ebx, esp, ebp, esi, edi, eip, eflags,
+    /// cs..gs, st0-7, the x87 control registers, xmm0-7, mxcsr,
+    /// orig_eax). Each register is the low bytes of its amd64 counterpart
+    /// in the same `g` image (the engine's amd64 view of the thread), so
+    /// every other path (syscall convention, caches, writes) is shared;
+    /// the `g` packet is [`Layout::wire_g`]. No vector extensions: gdb's
+    /// i386 ymm registers would need the upper halves of xmm0-7 only.
+    pub fn i386() -> Layout {
+        let mut regs = Vec::new();
+        let mut g = |name: &str, bits: usize, o: usize, ty: &'static str, group: Option<&'static str>, feature: &'static str| {
+            regs.push(RegDesc { name: name.to_string(), bits, loc: Loc::G(o), ty, group, feature });
+        };
+        const CORE: &str = "org.gnu.gdb.i386.core";
+        // The amd64 slots of eax, ecx, edx, ebx, esp, ebp, esi, edi.
+        for (n, slot) in [("eax", 0), ("ecx", 2), ("edx", 3), ("ebx", 1), ("esp", 7), ("ebp", 6), ("esi", 4), ("edi", 5)] {
+            let ty = match n {
+                "esp" | "ebp" => "data_ptr",
+                _ => "int32",
+            };
+            g(n, 32, slot * 8, ty, None, CORE);
+        }
+        g("eip", 32, O_RIP, "code_ptr", None, CORE);
+        g("eflags", 32, O_EFLAGS, "i386_eflags", None, CORE);
+        for (i, n) in SEG_NAMES.iter().enumerate() {
+            g(n, 32, O_EFLAGS + 4 + i * 4, "int32", None, CORE);
+        }
+        for i in 0..8 {
+            g(&format!("st{i}"), 80, O_ST + i * 10, "i387_ext", None, CORE);
+        }
+        for (i, n) in FPU_NAMES.iter().enumerate() {
+            g(n, 32, O_FPU + i * 4, "int", Some("float"), CORE);
+        }
+        for i in 0..8 {
+            g(&format!("xmm{i}"), 128, O_XMM + i * 16, "vec128", None, "org.gnu.gdb.i386.sse");
+        }
+        g("mxcsr", 32, O_MXCSR, "i386_mxcsr", Some("vector"), "org.gnu.gdb.i386.sse");
+        g("orig_eax", 32, O_ORIG_RAX, "int", None, "org.gnu.gdb.i386.linux");
+        Layout { regs, comp_offset: [0; 10], xcr0: 0, i386: true }
+    }
+
+    /// The `g` packet's bytes: the image itself, or for i386 each
+    /// register's bytes in turn.
+    pub fn wire_g(&self, g: &[u8]) -> Vec<u8> {
+        if !self.i386 {
+            return g.to_vec();
+        }
+        (0..self.regs.len()).filter_map(|n| self.read(n, g, None)).flatten().collect()
+    }
+
+    /// Bytes in a `G` packet.
+    pub fn wire_len(&self) -> usize {
+        if !self.i386 {
+            return G_LEN;
+        }
+        self.regs.iter().map(|r| r.bits / 8).sum()
+    }
+
+    /// The inverse of [`Layout::wire_g`]: `wire` into the image `g`.
+    pub fn apply_wire(&self, wire: &[u8], g: &mut [u8]) -> bool {
+        if wire.len() != self.wire_len() {
+            return false;
+        }
+        if !self.i386 {
+            g.copy_from_slice(wire);
+            return true;
+        }
+        let mut at = 0;
+        for n in 0..self.regs.len() {
+            let len = self.regs[n].bits / 8;
+            if !self.write(n, &wire[at..at + len], g, None) {
+                return false;
+            }
+            at += len;
+        }
+        true
     }
 
     /// Does reading or writing these registers need the XSAVE area?
@@ -183,6 +263,14 @@ impl Layout {
             return false;
         }
         match r.loc {
+            // An i386 GPR or eip fills its amd64 slot, zero-extended;
+            // orig_eax sign-extended (-1: no syscall to restart).
+            Loc::G(o) if self.i386 && (o <= O_RIP || o == O_ORIG_RAX) => {
+                let v = u32::from_le_bytes(bytes.try_into().expect("4 bytes"));
+                let wide = if o == O_ORIG_RAX { i64::from(v as i32) as u64 } else { u64::from(v) };
+                g[o..o + 8].copy_from_slice(&wide.to_le_bytes());
+                true
+            }
             Loc::G(o) => {
                 g[o..o + len].copy_from_slice(bytes);
                 true
@@ -212,6 +300,9 @@ impl Layout {
     /// gdb's target description for this layout.
     pub fn target_xml(&self) -> String {
         let mut s = String::from(XML_HEAD);
+        if self.i386 {
+            s = s.replace("<architecture>i386:x86-64</architecture>", "<architecture>i386</architecture>");
+        }
         let mut feature = "";
         for (i, r) in self.regs.iter().enumerate() {
             if r.feature != feature {

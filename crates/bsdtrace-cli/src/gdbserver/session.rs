@@ -382,7 +382,7 @@ impl<'a> Session<'a> {
     fn read_regs(&mut self, body: &[u8]) {
         let (_, t) = self.strip_suffix(body);
         let Some(p) = self.stopped_thread(t.or_else(|| self.current())) else { return self.err() };
-        match self.inf.g_image(p) {
+        match self.inf.wire_g(p) {
             Ok(g) => self.send(to_hex(&g).as_bytes()),
             Err(_) => self.err(),
         }
@@ -392,9 +392,9 @@ impl<'a> Session<'a> {
         let (body, t) = self.strip_suffix(body);
         let Some(p) = self.stopped_thread(t.or_else(|| self.current())) else { return self.err() };
         match hex_bytes(&body[1..]) {
-            Some(g) if g.len() == arch::G_LEN => match self.inf.set_g_image(p, &g) {
-                Ok(()) => self.ok(),
-                Err(_) => self.err(),
+            Some(g) => match self.inf.set_wire_g(p, &g) {
+                Ok(true) => self.ok(),
+                _ => self.err(),
             },
             _ => self.err(),
         }
@@ -404,7 +404,7 @@ impl<'a> Session<'a> {
         let (body, t) = self.strip_suffix(body);
         let Some(n) = hex_u64(&body[1..]) else { return self.err() };
         let Some(p) = self.stopped_thread(t.or_else(|| self.current())) else { return self.err() };
-        match self.inf.read_register(p, n as usize) {
+        match self.inf.read_wire_register(p, n as usize) {
             Ok(Some(v)) => self.send(to_hex(&v).as_bytes()),
             _ => self.err(),
         }
@@ -415,7 +415,7 @@ impl<'a> Session<'a> {
         let Some((n, v)) = split_once(&body[1..], b'=') else { return self.err() };
         let (Some(n), Some(v)) = (hex_u64(n), hex_bytes(v)) else { return self.err() };
         let Some(p) = self.stopped_thread(t.or_else(|| self.current())) else { return self.err() };
-        match self.inf.write_register(p, n as usize, &v) {
+        match self.inf.write_wire_register(p, n as usize, &v) {
             Ok(true) => self.ok(),
             _ => self.err(),
         }
@@ -654,8 +654,15 @@ impl<'a> Session<'a> {
         // Registers gdb needs at every stop (frame and pc), so it does not
         // ask with `g`.
         if let Some(regs) = self.inf.frame_regs(s.ptid) {
-            for (n, v) in [arch::RBP, arch::RSP, arch::RIP].into_iter().zip(regs) {
-                r.push_str(&format!("{n:02x}:{};", to_hex(&v.to_le_bytes())));
+            if self.inf.is_i386(s.ptid.pid) {
+                // i386's ebp (5), esp (4), eip (8), 32 bits each.
+                for (n, v) in [5, 4, 8].into_iter().zip(regs) {
+                    r.push_str(&format!("{n:02x}:{};", to_hex(&(v as u32).to_le_bytes())));
+                }
+            } else {
+                for (n, v) in [arch::RBP, arch::RSP, arch::RIP].into_iter().zip(regs) {
+                    r.push_str(&format!("{n:02x}:{};", to_hex(&v.to_le_bytes())));
+                }
             }
         }
         match &s.kind {
@@ -997,7 +1004,8 @@ impl<'a> Session<'a> {
         let (Some(Sel::Thread(p)), Some(off), Some(lm)) = (self.parse_sel(t), hex_u64(off), hex_u64(lm)) else {
             return self.err();
         };
-        if self.stopped_thread(Some(p)).is_none() {
+        // The x86-64 TLS layout (the thread pointer in fs_base) only.
+        if self.stopped_thread(Some(p)).is_none() || self.inf.is_i386(p.pid) {
             return self.err();
         }
         let Ok(fs) = self.inf.read_register(p, 58).map(|v| v.map(|b| u64::from_le_bytes(b[..8].try_into().expect("8")))) else {
@@ -1113,7 +1121,10 @@ impl<'a> Session<'a> {
         };
         let data: Option<Vec<u8>> = if cached.is_some() { cached } else { match *object {
             b"features" => match *annex {
-                b"target.xml" => Some(self.inf.layout.target_xml().into_bytes()),
+                b"target.xml" => Some(match cur {
+                    Some(p) => self.inf.layout_of(p.pid).target_xml(),
+                    None => self.inf.layout.target_xml(),
+                }.into_bytes()),
                 _ => None,
             },
             b"auxv" => {

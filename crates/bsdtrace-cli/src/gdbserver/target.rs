@@ -291,6 +291,8 @@ pub struct Inferiors {
     pub procs: BTreeMap<i32, Process>,
     pub opts: Options,
     pub layout: Layout,
+    /// gdb's i386 register file, for 32-bit programs.
+    pub layout32: Layout,
     /// gdb is waiting for a stop reply.
     pub waiting: bool,
     /// Ctrl-C asked for: the first interrupt stop is reported as SIGINT.
@@ -317,6 +319,7 @@ impl Inferiors {
             procs: BTreeMap::new(),
             opts: Options::default(),
             layout: Layout::new(0),
+            layout32: Layout::i386(),
             waiting: false,
             ctrl_c: false,
             reporting: None,
@@ -665,7 +668,60 @@ impl Inferiors {
         Ok(x)
     }
 
-    /// Register `n` (`p` packet).
+    /// Whether the process runs a 32-bit (i386) program (the engine keeps
+    /// the answer until an exec).
+    pub fn is_i386(&mut self, pid: i32) -> bool {
+        self.tracer.arch(T::Proc(Pid(pid))) == Ok(bsdtrace::sysent::Arch::I386)
+    }
+
+    /// The register file gdb sees for the process.
+    pub fn layout_of(&mut self, pid: i32) -> &Layout {
+        if self.is_i386(pid) {
+            &self.layout32
+        } else {
+            &self.layout
+        }
+    }
+
+    /// The `g` packet of a thread, in its program's register file.
+    pub fn wire_g(&mut self, p: Ptid) -> Result<Vec<u8>, Error> {
+        let g = self.g_image(p)?;
+        Ok(self.layout_of(p.pid).wire_g(&g))
+    }
+
+    /// The `G` packet; false if it has the wrong length.
+    pub fn set_wire_g(&mut self, p: Ptid, wire: &[u8]) -> Result<bool, Error> {
+        let mut g = self.g_image(p)?;
+        if !self.layout_of(p.pid).apply_wire(wire, &mut g) {
+            return Ok(false);
+        }
+        self.set_g_image(p, &g)?;
+        Ok(true)
+    }
+
+    /// Register `n` as gdb numbers it for the program (`p` packet).
+    pub fn read_wire_register(&mut self, p: Ptid, n: usize) -> Result<Option<Vec<u8>>, Error> {
+        if !self.is_i386(p.pid) {
+            return self.read_register(p, n);
+        }
+        let g = self.g_image(p)?;
+        Ok(self.layout32.read(n, &g, None))
+    }
+
+    /// Register `n` as gdb numbers it for the program (`P` packet).
+    pub fn write_wire_register(&mut self, p: Ptid, n: usize, bytes: &[u8]) -> Result<bool, Error> {
+        if !self.is_i386(p.pid) {
+            return self.write_register(p, n, bytes);
+        }
+        let mut g = self.g_image(p)?;
+        if !self.layout32.write(n, bytes, &mut g, None) {
+            return Ok(false);
+        }
+        self.set_g_image(p, &g)?;
+        Ok(true)
+    }
+
+    /// Register `n` (amd64 numbering, the engine's view).
     pub fn read_register(&mut self, p: Ptid, n: usize) -> Result<Option<Vec<u8>>, Error> {
         if n >= self.layout.regs.len() {
             return Ok(None);
@@ -954,7 +1010,8 @@ impl Inferiors {
     /// watchpoint that an access could fire, no RF pending, and none of
     /// our int3s inside the instruction.
     fn emulate_step(&mut self, t: Ptid) -> bool {
-        if !self.emulate_steps || !self.is_stopped(t.pid) {
+        // The emulator decodes x86-64 instructions only.
+        if !self.emulate_steps || !self.is_stopped(t.pid) || self.is_i386(t.pid) {
             return false;
         }
         let lt = T::Lwp(Lwpid(t.tid));
@@ -1632,7 +1689,8 @@ struct AgentCtx<'a> {
 impl agent::Machine for AgentCtx<'_> {
     fn reg(&mut self, n: u16) -> Option<u64> {
         let n = n as usize;
-        let bytes = self.inf.read_register(self.ptid, n).ok()??;
+        // gdb numbers registers in the program's target description.
+        let bytes = self.inf.read_wire_register(self.ptid, n).ok()??;
         let mut b = [0u8; 8];
         let k = bytes.len().min(8);
         b[..k].copy_from_slice(&bytes[..k]);

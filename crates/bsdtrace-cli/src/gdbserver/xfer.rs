@@ -84,6 +84,24 @@ fn read_u64(inf: &mut Inferiors, pid: i32, addr: u64) -> Option<u64> {
     (inf.read_memory(pid, addr, &mut b) == 8).then(|| u64::from_le_bytes(b))
 }
 
+/// A pointer-sized word of the program (`w` 4 for a 32-bit one, else 8).
+fn read_word(inf: &mut Inferiors, pid: i32, addr: u64, w: u64) -> Option<u64> {
+    if w == 8 {
+        return read_u64(inf, pid, addr);
+    }
+    let mut b = [0u8; 4];
+    (inf.read_memory(pid, addr, &mut b) == 4).then(|| u64::from(u32::from_le_bytes(b)))
+}
+
+/// The program's word size: 4 for a 32-bit (i386) one.
+fn word(inf: &mut Inferiors, pid: i32) -> u64 {
+    if inf.is_i386(pid) {
+        4
+    } else {
+        8
+    }
+}
+
 fn read_cstr(inf: &mut Inferiors, pid: i32, addr: u64) -> String {
     let mut out = Vec::new();
     let mut chunk = [0u8; 64];
@@ -106,11 +124,17 @@ fn read_cstr(inf: &mut Inferiors, pid: i32, addr: u64) -> String {
 /// The dynamic linker's `r_debug`, from the program's `DT_DEBUG` (found
 /// through the auxiliary vector's program headers).
 fn r_debug(inf: &mut Inferiors, pid: i32) -> Option<u64> {
+    let w = word(inf, pid);
     let auxv = std::fs::read(format!("/proc/{pid}/auxv")).ok()?;
     let (mut phdr, mut phnum) = (0u64, 0u64);
-    for e in auxv.chunks_exact(16) {
-        let k = u64::from_le_bytes(e[..8].try_into().ok()?);
-        let v = u64::from_le_bytes(e[8..].try_into().ok()?);
+    let num = |b: &[u8]| -> u64 {
+        match b.len() {
+            4 => u64::from(u32::from_le_bytes(b.try_into().expect("4"))),
+            _ => u64::from_le_bytes(b.try_into().expect("8")),
+        }
+    };
+    for e in auxv.chunks_exact(2 * w as usize) {
+        let (k, v) = (num(&e[..w as usize]), num(&e[w as usize..]));
         match k {
             3 => phdr = v,  // AT_PHDR
             5 => phnum = v, // AT_PHNUM
@@ -120,14 +144,16 @@ fn r_debug(inf: &mut Inferiors, pid: i32) -> Option<u64> {
     if phdr == 0 || phnum == 0 || phnum > 256 {
         return None;
     }
-    let mut ph = vec![0u8; 56 * phnum as usize];
+    // Elf64_Phdr (56 bytes, p_vaddr at 16) or Elf32_Phdr (32, at 8).
+    let (size, vo) = if w == 8 { (56, 16) } else { (32, 8) };
+    let mut ph = vec![0u8; size * phnum as usize];
     if inf.read_memory(pid, phdr, &mut ph) != ph.len() {
         return None;
     }
     let (mut bias, mut dynamic) = (None, None);
-    for h in ph.chunks_exact(56) {
+    for h in ph.chunks_exact(size) {
         let ty = u32::from_le_bytes(h[..4].try_into().ok()?);
-        let vaddr = u64::from_le_bytes(h[16..24].try_into().ok()?);
+        let vaddr = num(&h[vo..vo + w as usize]);
         match ty {
             6 => bias = Some(phdr.wrapping_sub(vaddr)), // PT_PHDR
             2 => dynamic = Some(vaddr),                // PT_DYNAMIC
@@ -136,12 +162,12 @@ fn r_debug(inf: &mut Inferiors, pid: i32) -> Option<u64> {
     }
     let mut at = bias?.wrapping_add(dynamic?);
     for _ in 0..512 {
-        let tag = read_u64(inf, pid, at)?;
-        let val = read_u64(inf, pid, at + 8)?;
+        let tag = read_word(inf, pid, at, w)?;
+        let val = read_word(inf, pid, at + w, w)?;
         match tag {
             0 => return None,
             21 => return (val != 0).then_some(val), // DT_DEBUG
-            _ => at += 16,
+            _ => at += 2 * w,
         }
     }
     None
@@ -150,28 +176,31 @@ fn r_debug(inf: &mut Inferiors, pid: i32) -> Option<u64> {
 /// The program's own link_map (the first of the dynamic linker's list).
 pub fn main_link_map(inf: &mut Inferiors, pid: i32) -> Option<u64> {
     let r = r_debug(inf, pid)?;
-    read_u64(inf, pid, r + 8).filter(|&m| m != 0)
+    let w = word(inf, pid);
+    read_word(inf, pid, r + w, w).filter(|&m| m != 0)
 }
 
 /// `qXfer:libraries-svr4:read`: the link map gdb would walk itself.
 pub fn libraries_svr4(inf: &mut Inferiors, pid: i32) -> String {
     let mut s = String::from("<library-list-svr4 version=\"1.0\"");
-    let map = r_debug(inf, pid).and_then(|r| read_u64(inf, pid, r + 8)).unwrap_or(0);
+    let w = word(inf, pid);
+    // r_debug: int r_version, then (aligned) r_map.
+    let map = r_debug(inf, pid).and_then(|r| read_word(inf, pid, r + w, w)).unwrap_or(0);
     if map == 0 {
         s.push_str("/>");
         return s;
     }
     let _ = write!(s, " main-lm=\"0x{map:x}\">");
     // link_map: l_addr, l_name, l_ld, l_next, l_prev.
-    let mut lm = read_u64(inf, pid, map + 24).unwrap_or(0);
+    let mut lm = read_word(inf, pid, map + 3 * w, w).unwrap_or(0);
     let mut seen = 0;
     while lm != 0 && seen < 4096 {
         seen += 1;
         let (Some(l_addr), Some(l_name), Some(l_ld), Some(next)) = (
-            read_u64(inf, pid, lm),
-            read_u64(inf, pid, lm + 8),
-            read_u64(inf, pid, lm + 16),
-            read_u64(inf, pid, lm + 24),
+            read_word(inf, pid, lm, w),
+            read_word(inf, pid, lm + w, w),
+            read_word(inf, pid, lm + 2 * w, w),
+            read_word(inf, pid, lm + 3 * w, w),
         ) else {
             break;
         };

@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use bsdtrace::sysent::{Arg, Ret};
+use bsdtrace::sysent::{Arch, Arg, Ret};
 use bsdtrace::{abi, sys, Errno, Event, LwpStatus, Lwpid, Pid, Resume, SpawnOptions, StopMode, Target, Tracer, WaitOptions, WaitStatus};
 
 use super::args::{Config, SortBy};
@@ -168,6 +168,9 @@ pub struct Session<'a> {
     last_line: Option<Instant>,
     /// `-e inject=`: calls seen per (thread, rule).
     inject_counts: HashMap<(i32, usize), u64>,
+    /// Threads whose last call was an i386 one (a 32-bit program, or
+    /// `int $0x80`): a change is announced, as strace does.
+    thirty_two: HashSet<i32>,
     /// `-P`: the paths, as given and resolved.
     paths: Vec<PathBuf>,
     /// `-u`: the root still runs truss's setuid helper, until its exec.
@@ -289,6 +292,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         line: String::new(),
         last_line: None,
         inject_counts: HashMap::new(),
+        thirty_two: HashSet::new(),
         paths,
         prelude: cfg.user.is_some(),
         reader,
@@ -627,6 +631,7 @@ impl Session<'_> {
                 if let Some(p) = self.pending.remove(&tid) {
                     self.print_unfinished(tid, p);
                 }
+                self.thirty_two.remove(&tid);
                 if shown && self.lines() {
                     if self.cfg.json {
                         self.json_line(pid.0, json::thread_exited(pid.0, tid));
@@ -683,8 +688,29 @@ impl Session<'_> {
         let Ok(sc) = self.tracer.sc_args(t) else { return };
         let mut args = [0u64; 6];
         args.copy_from_slice(&sc.args[..6]);
-        let inject = if self.cfg.filter.inject.is_empty() { None } else { self.injection(tid, sc.code) };
-        let traced = self.cfg.filter.trace.contains(sc.code) && (self.paths.is_empty() || self.touches_paths(pid, tid, sc.code, &args));
+        let i386 = sc.arch == Arch::I386;
+        if i386 != self.thirty_two.contains(&tid) {
+            if i386 {
+                self.thirty_two.insert(tid);
+            } else {
+                self.thirty_two.remove(&tid);
+            }
+            if !self.cfg.count && !self.cfg.json && self.lines() {
+                self.text_line(pid.0, tid, None, decode::mode_line(sc.arch));
+            }
+        }
+        // The sets of -e are of x86-64 numbers: an i386 call is looked up
+        // by its x86-64 twin; one x86-64 lacks is traced unless -e trace=
+        // (or -P) chose calls.
+        let key = if i386 { decode::x86_64_key(sc.code) } else { Some(sc.code) };
+        let inject = match key {
+            Some(k) if !self.cfg.filter.inject.is_empty() => self.injection(tid, k),
+            _ => None,
+        };
+        let traced = match key {
+            Some(k) => self.cfg.filter.trace.contains(k) && (self.paths.is_empty() || self.touches_paths(pid, tid, k, &args)),
+            None => !self.cfg.filtered && self.paths.is_empty(),
+        };
         if !traced && inject.is_none() {
             return;
         }
@@ -701,7 +727,7 @@ impl Session<'_> {
                 }
             }
         }
-        if sc.code == libc::SYS_rt_sigreturn as u32 && traced && !self.cfg.count {
+        if !i386 && sc.code == libc::SYS_rt_sigreturn as u32 && traced && !self.cfg.count {
             // Its restored mask is in the signal frame at the stack pointer.
             if let Ok(r) = self.tracer.get_regs(t) {
                 args[0] = r.r_rsp as u64;
@@ -709,7 +735,11 @@ impl Session<'_> {
         }
         let entry = if traced && !self.cfg.count {
             let mem = ProcessMemory { pid: pid.0 };
-            Some(decode::decode_entry(&self.cfg.decode, sc.code, args, &mem))
+            Some(if i386 {
+                decode::decode_entry_i386(&self.cfg.decode, sc.code, args, &mem)
+            } else {
+                decode::decode_entry(&self.cfg.decode, sc.code, args, &mem)
+            })
         } else {
             None
         };
@@ -818,8 +848,12 @@ impl Session<'_> {
             }
             // -c: count it (the registers are cached: no second request).
             let Ok(sc) = self.tracer.sc_args(t) else { return };
-            if self.cfg.filter.trace.contains(sc.code) && self.cfg.filter.status.contains(wanted) {
-                let name = bsdtrace::sysent::name(sc.code).map_or_else(|| format!("syscall_{}", sc.code), str::to_string);
+            let traced = match sc.arch {
+                Arch::X86_64 => self.cfg.filter.trace.contains(sc.code),
+                Arch::I386 => decode::x86_64_key(sc.code).map_or(!self.cfg.filtered, |k| self.cfg.filter.trace.contains(k)),
+            };
+            if traced && self.cfg.filter.status.contains(wanted) {
+                let name = sc.arch.name(sc.code).map_or_else(|| format!("syscall_{}", sc.code), str::to_string);
                 let failed = !matches!(end, End::Outcome(Outcome::Value(_)));
                 self.summary.record(&name, in_call.unwrap_or_default(), failed);
             }
@@ -921,6 +955,7 @@ impl Session<'_> {
             let p = self.pending.remove(&t).expect("listed");
             self.print_unfinished(t, p);
         }
+        self.thirty_two.remove(&pid.0);
         if self.is_root(pid) && !self.cfg.attach() {
             self.root_status = Some(st);
         }

@@ -10,6 +10,8 @@
 #![allow(non_camel_case_types)]
 
 pub mod procctl;
+mod x32;
+pub use x32::*;
 
 /// FreeBSD's PID_MAX analogue on Linux: LWP ids handed to C are `tid + LWPID_BASE`
 /// (Linux's PID_MAX_LIMIT), so a pid and an LWP id never collide.

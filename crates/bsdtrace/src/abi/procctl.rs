@@ -214,8 +214,10 @@ impl procctl_reaper_pidinfo {
 }
 
 impl procctl_reaper_pids {
-    /// The struct's size in bytes.
-    pub const SIZE: usize = 72;
+    /// The struct's size in bytes: 72, or 68 for a 32-bit caller (the
+    /// library built for i686), whose `rp_pids` pointer is 4 bytes
+    /// (FreeBSD's `procctl_reaper_pids32`).
+    pub const SIZE: usize = if cfg!(target_pointer_width = "32") { 68 } else { 72 };
     /// Decode the first [`Self::SIZE`] bytes (missing bytes read as zero).
     pub fn from_bytes(b: &[u8]) -> Self {
         let mut pad = [0u32; 15];
@@ -223,7 +225,7 @@ impl procctl_reaper_pids {
             *p = word(b, 1 + i);
         }
         let lo = word(b, 16) as u64;
-        let hi = word(b, 17) as u64;
+        let hi = if Self::SIZE == 68 { 0 } else { word(b, 17) as u64 };
         let rp_pids = if cfg!(target_endian = "little") { lo | hi << 32 } else { hi | lo << 32 };
         procctl_reaper_pids { rp_count: word(b, 0), rp_pad0: pad, rp_pids }
     }

@@ -80,6 +80,9 @@ pub(crate) struct Proc {
     pub seccomp: bool,
     /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
     pub restop: bool,
+    /// The ABI of the program it runs (FreeBSD's `SV_ILP32`), learnt when
+    /// first asked (`request::Tracer::proc_arch`) and forgotten at exec.
+    pub arch: Option<crate::sysent::Arch>,
     /// Kill it when the tracer goes (FreeBSD's `kern.kill_on_debugger_exit`
     /// and Linux's PTRACE_O_EXITKILL); when cleared, the tracer's end
     /// detaches it instead and it runs on ([`Tracer::set_kill_on_exit`]).
@@ -116,6 +119,7 @@ impl Proc {
             job_report: false,
             seccomp: false,
             restop: false,
+            arch: None,
             exit_kill: true,
             index: Default::default(),
         }

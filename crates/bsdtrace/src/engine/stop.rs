@@ -9,6 +9,7 @@ use super::signals::{fault_signal, forced_fault, signal_ignored};
 use super::restart;
 use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, ScState, SigProbe, Tracer, BASE_OPTIONS};
 use crate::sys::{self, Tid};
+use crate::sysent::Arch;
 
 /// A syscall a stop (our interrupt, or a signal FreeBSD would have
 /// discarded) woke: see [`Lwp::unbreak`].
@@ -362,7 +363,10 @@ impl Tracer {
                     // nothing but its exit (FreeBSD's P_WEXIT).
                     let r = sys::getregs(tid).ok();
                     lwp.regs = r;
-                    let own_exit = r.is_some_and(|r| r.orig_rax == libc::SYS_exit as u64);
+                    // The call that ended it, in its own ABI (i386's exit
+                    // is 1: a 32-bit program, or int $0x80).
+                    let arch = sys::syscall_info(tid).ok().and_then(|i| Arch::from_audit(i.arch)).unwrap_or_default();
+                    let own_exit = r.is_some_and(|r| arch.is_thread_exit(r.orig_rax));
                     let e = (own_exit && mask & crate::abi::PTRACE_LWP != 0 && !killed && p.live_lwps().nth(1).is_some())
                         .then_some(Event::Exited);
                     // A thread killed by another thread's execve (de_thread)
@@ -413,7 +417,8 @@ impl Tracer {
             HandlerStep::AwaitSigreturn if sig == (libc::SIGTRAP | 0x80) => {
                 let entry = l.sc != ScState::In;
                 l.sc = if entry { ScState::In } else { ScState::Out };
-                if entry && sys::getregs(l.tid).is_ok_and(|r| r.orig_rax == libc::SYS_rt_sigreturn as u64) {
+                let sigreturn = |i: sys::SyscallInfo| Arch::from_audit(i.arch).is_some_and(|a| a.is_sigreturn(i.data[0]));
+                if entry && sys::syscall_info(l.tid).is_ok_and(sigreturn) {
                     l.handler_step = HandlerStep::InSigreturn;
                 }
                 l.force_req = Some(sys::PTRACE_SYSCALL);
@@ -452,6 +457,7 @@ impl Tracer {
         p.mem = None;
         p.sigs = SigProbe::default();
         p.maps = None;
+        p.arch = None;
         for g in gone {
             if g != tid {
                 self.tids.remove(&g);

@@ -18,6 +18,11 @@
 //! FreeBSD's does (EFAULT) with nothing written. Memory is streamed through
 //! one buffer; all-zero pages past the file's old end are left as holes.
 //!
+//! A 32-bit program gets the Linux i386 core the kernel would write for it
+//! (ELFCLASS32, EM_386; i386 `elf_prstatus` and `elf_prpsinfo`, the FSAVE
+//! image as NT_FPREGSET and the FXSAVE one as NT_PRXFPREG, NT_386_TLS,
+//! 32-bit NT_AUXV, NT_FILE and NT_SIGINFO), which gdb reads the same way.
+//!
 //! Which map entries a core holds (FreeBSD's `each_dumpable_segment`):
 //! without PC_ALL not those the process excluded — MAP_NOCORE on FreeBSD,
 //! MADV_DONTDUMP (`dd` in VmFlags) on Linux — nor PROT_NONE ones; never
@@ -27,6 +32,7 @@
 //! because one range cannot be read: such pages are zeros in the core.
 
 use crate::abi::{PC_ALL, PC_COMPRESS};
+use crate::sysent::Arch;
 use crate::engine::{Pid, Target, Tracer};
 use crate::error::{Errno, Error, Result};
 use crate::sys::{self, fd, procfs, procfs_stat, Tid};
@@ -35,6 +41,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 // <elf.h>
 const ET_CORE: u16 = 4;
 const EM_X86_64: u16 = 62;
+const EM_386: u16 = 3;
 const PT_LOAD: u32 = 1;
 const PT_NOTE: u32 = 4;
 const PF_X: u32 = 1;
@@ -42,9 +49,24 @@ const PF_W: u32 = 2;
 const PF_R: u32 = 4;
 /// e_phnum's escape: the real count is in section header 0's sh_info.
 const PN_XNUM: usize = 0xffff;
-const EHDR_SIZE: u64 = 64;
-const PHDR_SIZE: u64 = 56;
-const SHDR_SIZE: u64 = 64;
+
+/// The sizes of an ELF64 or ELF32 file's headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Class {
+    ehdr: u64,
+    phdr: u64,
+    shdr: u64,
+}
+
+const ELF64: Class = Class { ehdr: 64, phdr: 56, shdr: 64 };
+const ELF32: Class = Class { ehdr: 52, phdr: 32, shdr: 40 };
+
+fn class(arch: Arch) -> Class {
+    match arch {
+        Arch::X86_64 => ELF64,
+        Arch::I386 => ELF32,
+    }
+}
 
 const NT_PRSTATUS: u32 = 1;
 const NT_FPREGSET: u32 = 2;
@@ -53,10 +75,17 @@ const NT_AUXV: u32 = 6;
 const NT_SIGINFO: u32 = 0x5349_4749;
 const NT_FILE: u32 = 0x4649_4c45;
 const NT_X86_XSTATE: u32 = 0x202;
+/// i386: the FXSAVE image (the FSAVE one is NT_FPREGSET).
+const NT_PRXFPREG: u32 = 0x46e6_2b7f;
+/// i386: the TLS descriptors of the GDT (`struct user_desc[3]`).
+const NT_386_TLS: u32 = 0x200;
 
 /// `sizeof(struct elf_prstatus)` and `sizeof(struct elf_prpsinfo)` on x86_64.
 const PRSTATUS_SIZE: usize = 336;
 const PRPSINFO_SIZE: usize = 136;
+/// ... and on i386.
+const PRSTATUS32_SIZE: usize = 144;
+const PRPSINFO32_SIZE: usize = 124;
 /// Memory moves through a buffer of this size.
 const CHUNK: usize = 1 << 20;
 /// Linux's default `core_file_note_size_limit`: a bigger NT_FILE is left out.
@@ -113,45 +142,61 @@ struct Layout {
     total: u64,
 }
 
-fn layout(segs: &[Segment], notes_len: usize, page: u64) -> Layout {
+fn layout(c: Class, segs: &[Segment], notes_len: usize, page: u64) -> Layout {
     let phnum = 1 + segs.len();
-    let shdrs = if phnum >= PN_XNUM { SHDR_SIZE } else { 0 };
-    let notes_off = EHDR_SIZE + PHDR_SIZE * phnum as u64 + shdrs;
+    let shdrs = if phnum >= PN_XNUM { c.shdr } else { 0 };
+    let notes_off = c.ehdr + c.phdr * phnum as u64 + shdrs;
     let data_off = (notes_off + notes_len as u64).div_ceil(page) * page;
     let total = data_off + segs.iter().map(Segment::filesz).sum::<u64>();
     Layout { phnum, notes_off, notes_len: notes_len as u64, data_off, total }
 }
 
 /// ELF header, program headers and (extended numbering) section header 0.
-fn headers(l: &Layout, segs: &[Segment], page: u64) -> Vec<u8> {
+fn headers(arch: Arch, l: &Layout, segs: &[Segment], page: u64) -> Vec<u8> {
+    let c = class(arch);
+    let wide = c == ELF64;
     let mut b = Vec::with_capacity(l.notes_off as usize);
+    // An address or offset: 8 bytes in ELF64, 4 in ELF32.
+    let word = |b: &mut Vec<u8>, v: u64| {
+        if wide {
+            b.extend_from_slice(&v.to_le_bytes());
+        } else {
+            b.extend_from_slice(&(v as u32).to_le_bytes());
+        }
+    };
     let ext = l.phnum >= PN_XNUM;
     b.extend_from_slice(b"\x7fELF");
-    b.extend_from_slice(&[2, 1, 1, 0]); // ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE
+    // ELFCLASS64 or ELFCLASS32, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE.
+    b.extend_from_slice(&[if wide { 2 } else { 1 }, 1, 1, 0]);
     b.extend_from_slice(&[0; 8]);
     b.extend_from_slice(&ET_CORE.to_le_bytes());
-    b.extend_from_slice(&EM_X86_64.to_le_bytes());
+    b.extend_from_slice(&(if wide { EM_X86_64 } else { EM_386 }).to_le_bytes());
     b.extend_from_slice(&1u32.to_le_bytes()); // e_version
-    b.extend_from_slice(&0u64.to_le_bytes()); // e_entry
-    b.extend_from_slice(&EHDR_SIZE.to_le_bytes()); // e_phoff
-    let shoff = if ext { EHDR_SIZE + PHDR_SIZE * l.phnum as u64 } else { 0 };
-    b.extend_from_slice(&shoff.to_le_bytes());
+    word(&mut b, 0); // e_entry
+    word(&mut b, c.ehdr); // e_phoff
+    let shoff = if ext { c.ehdr + c.phdr * l.phnum as u64 } else { 0 };
+    word(&mut b, shoff);
     b.extend_from_slice(&0u32.to_le_bytes()); // e_flags
-    b.extend_from_slice(&(EHDR_SIZE as u16).to_le_bytes());
-    b.extend_from_slice(&(PHDR_SIZE as u16).to_le_bytes());
+    b.extend_from_slice(&(c.ehdr as u16).to_le_bytes());
+    b.extend_from_slice(&(c.phdr as u16).to_le_bytes());
     b.extend_from_slice(&(l.phnum.min(PN_XNUM) as u16).to_le_bytes());
-    b.extend_from_slice(&(if ext { SHDR_SIZE as u16 } else { 0 }).to_le_bytes());
+    b.extend_from_slice(&(if ext { c.shdr as u16 } else { 0 }).to_le_bytes());
     b.extend_from_slice(&(ext as u16).to_le_bytes()); // e_shnum
     b.extend_from_slice(&0u16.to_le_bytes()); // e_shstrndx
     let mut phdr = |ty: u32, flags: u32, off: u64, vaddr: u64, filesz: u64, memsz: u64, align: u64| {
         b.extend_from_slice(&ty.to_le_bytes());
-        b.extend_from_slice(&flags.to_le_bytes());
-        b.extend_from_slice(&off.to_le_bytes());
-        b.extend_from_slice(&vaddr.to_le_bytes());
-        b.extend_from_slice(&0u64.to_le_bytes()); // p_paddr
-        b.extend_from_slice(&filesz.to_le_bytes());
-        b.extend_from_slice(&memsz.to_le_bytes());
-        b.extend_from_slice(&align.to_le_bytes());
+        if wide {
+            b.extend_from_slice(&flags.to_le_bytes());
+        }
+        word(&mut b, off);
+        word(&mut b, vaddr);
+        word(&mut b, 0); // p_paddr
+        word(&mut b, filesz);
+        word(&mut b, memsz);
+        if !wide {
+            b.extend_from_slice(&flags.to_le_bytes());
+        }
+        word(&mut b, align);
     };
     phdr(PT_NOTE, 0, l.notes_off, 0, l.notes_len, 0, 4);
     let mut off = l.data_off;
@@ -161,9 +206,14 @@ fn headers(l: &Layout, segs: &[Segment], page: u64) -> Vec<u8> {
     }
     if ext {
         // SHT_NULL, sh_size = e_shnum, sh_info = the real e_phnum.
-        let mut sh = [0u8; SHDR_SIZE as usize];
-        sh[32..40].copy_from_slice(&1u64.to_le_bytes());
-        sh[44..48].copy_from_slice(&(l.phnum as u32).to_le_bytes());
+        let mut sh = vec![0u8; c.shdr as usize];
+        if wide {
+            sh[32..40].copy_from_slice(&1u64.to_le_bytes());
+            sh[44..48].copy_from_slice(&(l.phnum as u32).to_le_bytes());
+        } else {
+            sh[20..24].copy_from_slice(&1u32.to_le_bytes());
+            sh[28..32].copy_from_slice(&(l.phnum as u32).to_le_bytes());
+        }
         b.extend_from_slice(&sh);
     }
     b
@@ -208,6 +258,35 @@ fn timeval(ticks: u64, hz: u64) -> [u8; 16] {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&(ticks / hz).to_le_bytes());
     b[8..].copy_from_slice(&((ticks % hz) * 1_000_000 / hz).to_le_bytes());
+    b
+}
+
+/// Linux's i386 `struct elf_prstatus` (`compat_elf_prstatus`).
+fn prstatus32_bytes(p: &Prstatus, hz: u64) -> Vec<u8> {
+    let mut b = Vec::with_capacity(PRSTATUS32_SIZE);
+    b.extend_from_slice(&p.sig.to_le_bytes());
+    b.extend_from_slice(&[0; 8]);
+    b.extend_from_slice(&(p.sig as i16).to_le_bytes());
+    b.extend_from_slice(&[0; 2]);
+    b.extend_from_slice(&(p.sigpend as u32).to_le_bytes());
+    b.extend_from_slice(&(p.sighold as u32).to_le_bytes());
+    for id in [p.tid, p.ids.ppid, p.ids.pgrp, p.ids.sid] {
+        b.extend_from_slice(&id.to_le_bytes());
+    }
+    for ticks in [p.times.0, p.times.1] {
+        let tv = timeval(ticks, hz);
+        b.extend_from_slice(&tv[..4]);
+        b.extend_from_slice(&tv[8..12]);
+    }
+    b.extend_from_slice(&[0; 16]); // pr_cutime, pr_cstime
+    let r = &p.regs;
+    // i386 user_regs_struct: ebx ecx edx esi edi ebp eax ds es fs gs
+    // orig_eax eip cs eflags esp ss.
+    for v in [r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rax, r.ds, r.es, r.fs, r.gs, r.orig_rax, r.rip, r.cs, r.eflags, r.rsp, r.ss] {
+        b.extend_from_slice(&(v as u32).to_le_bytes());
+    }
+    b.extend_from_slice(&(p.fpvalid as i32).to_le_bytes());
+    debug_assert_eq!(b.len(), PRSTATUS32_SIZE);
     b
 }
 
@@ -262,17 +341,35 @@ fn prpsinfo_bytes(pid: Pid, st: &procfs::Status, ps: &procfs_stat::Stat, args: &
     b
 }
 
+/// Linux's i386 `struct elf_prpsinfo` (16-bit uid and gid).
+fn prpsinfo32_bytes(pid: Pid, st: &procfs::Status, ps: &procfs_stat::Stat, args: &[String]) -> Vec<u8> {
+    let wide = prpsinfo_bytes(pid, st, ps, args);
+    let mut b = Vec::with_capacity(PRPSINFO32_SIZE);
+    b.extend_from_slice(&wide[..4]); // state, sname, zomb, nice
+    b.extend_from_slice(&(ps.flags as u32).to_le_bytes());
+    b.extend_from_slice(&(st.uid[0] as u16).to_le_bytes());
+    b.extend_from_slice(&(st.gid[0] as u16).to_le_bytes());
+    b.extend_from_slice(&wide[24..136]); // pid, ppid, pgrp, sid, fname, psargs
+    debug_assert_eq!(b.len(), PRPSINFO32_SIZE);
+    b
+}
+
 /// NT_FILE: every file-backed map entry (start, end, offset in pages) and
-/// its path; `None` when over Linux's size limit for the note.
-fn file_note(maps: &[procfs_stat::SmapsEntry], page: u64) -> Option<Vec<u8>> {
+/// its path, in the program's word size; `None` when over Linux's size
+/// limit for the note.
+fn file_note(arch: Arch, maps: &[procfs_stat::SmapsEntry], page: u64) -> Option<Vec<u8>> {
     let files: Vec<&procfs::MapEntry> =
         maps.iter().map(|e| &e.map).filter(|m| m.inode != 0 && !m.path.is_empty()).collect();
     let mut b = Vec::new();
-    b.extend_from_slice(&(files.len() as u64).to_le_bytes());
-    b.extend_from_slice(&page.to_le_bytes());
+    let word = |b: &mut Vec<u8>, v: u64| match arch {
+        Arch::X86_64 => b.extend_from_slice(&v.to_le_bytes()),
+        Arch::I386 => b.extend_from_slice(&(v as u32).to_le_bytes()),
+    };
+    word(&mut b, files.len() as u64);
+    word(&mut b, page);
     for m in &files {
         for v in [m.start, m.end, m.offset / page] {
-            b.extend_from_slice(&v.to_le_bytes());
+            word(&mut b, v);
         }
     }
     for m in &files {
@@ -354,15 +451,21 @@ impl Tracer {
         let out = own.as_ref().map_or(out, |o| o.as_raw_fd());
 
         let page = procfs_stat::page_size();
+        let arch = self.proc_arch(pid, first)?;
+        if sys::HOST_32 && arch == Arch::X86_64 {
+            // A 32-bit tracer cannot read a 64-bit program's registers
+            // whole, nor its memory above 4 GiB (docs/deviations.md).
+            return Err(Errno::EINVAL.into());
+        }
         let maps = procfs_stat::task_smaps(pid.0, first)?;
         let segs: Vec<Segment> = maps.iter().filter_map(|e| segment(e, flags & PC_ALL != 0)).collect();
-        let notes = self.core_notes(pid, first, &maps, page)?;
-        let l = layout(&segs, notes.len(), page);
+        let notes = self.core_notes(arch, pid, first, &maps, page)?;
+        let l = layout(class(arch), &segs, notes.len(), page);
         if limit != 0 && l.total >= limit {
             return Err(Errno::EFAULT.into());
         }
 
-        let mut head = headers(&l, &segs, page);
+        let mut head = headers(arch, &l, &segs, page);
         head.extend_from_slice(&notes);
         head.resize(l.data_off as usize, 0);
         fd::pwrite_all(out, &head, 0)?;
@@ -408,7 +511,7 @@ impl Tracer {
     /// The PT_NOTE's contents: the selected LWP's notes first, then every
     /// other live LWP's in creation order. A thread that vanished (killed
     /// while stopped) is left out.
-    fn core_notes(&mut self, pid: Pid, first: Tid, maps: &[procfs_stat::SmapsEntry], page: u64) -> Result<Vec<u8>> {
+    fn core_notes(&mut self, arch: Arch, pid: Pid, first: Tid, maps: &[procfs_stat::SmapsEntry], page: u64) -> Result<Vec<u8>> {
         let mut tids = vec![first];
         tids.extend(self.procs[&pid].live_lwps().map(|l| l.tid).filter(|&t| t != first));
         let st = procfs::status(pid.0)?;
@@ -438,26 +541,51 @@ impl Tracer {
                 regs,
                 fpvalid: fpregs.is_some(),
             };
-            put_note(&mut out, "CORE", NT_PRSTATUS, &prstatus_bytes(&pr, hz));
+            let i386 = arch == Arch::I386;
+            let prstatus = if i386 { prstatus32_bytes(&pr, hz) } else { prstatus_bytes(&pr, hz) };
+            put_note(&mut out, "CORE", NT_PRSTATUS, &prstatus);
             if threads == 0 {
                 let args = procfs_stat::cmdline(pid.0).unwrap_or_default();
-                put_note(&mut out, "CORE", NT_PRPSINFO, &prpsinfo_bytes(pid, &st, &ps, &args));
+                let psinfo = if i386 { prpsinfo32_bytes(pid, &st, &ps, &args) } else { prpsinfo_bytes(pid, &st, &ps, &args) };
+                put_note(&mut out, "CORE", NT_PRPSINFO, &psinfo);
                 if let Some(si) = siginfo.or_else(|| sys::siginfo(tid).ok()) {
-                    put_note(&mut out, "CORE", NT_SIGINFO, &sys::siginfo_bytes(&si));
+                    let native = sys::siginfo_bytes(&si);
+                    let bytes = match (i386, sys::HOST_32) {
+                        (true, false) => crate::abi::siginfo_64_to_32(&native),
+                        _ => native,
+                    };
+                    put_note(&mut out, "CORE", NT_SIGINFO, &bytes);
                 }
                 if let Ok(auxv) = procfs_stat::auxv(pid.0) {
-                    let bytes: Vec<u8> =
-                        auxv.iter().flat_map(|&(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes())).collect();
+                    let bytes: Vec<u8> = if i386 {
+                        auxv.iter().flat_map(|&(k, v)| (k as u32).to_le_bytes().into_iter().chain((v as u32).to_le_bytes())).collect()
+                    } else {
+                        auxv.iter().flat_map(|&(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes())).collect()
+                    };
                     put_note(&mut out, "CORE", NT_AUXV, &bytes);
                 }
-                if let Some(files) = file_note(maps, page) {
+                if let Some(files) = file_note(arch, maps, page) {
                     put_note(&mut out, "CORE", NT_FILE, &files);
                 }
             }
             if let Some(fp) = fpregs {
                 let mut b = [0u8; 512];
                 sys::copy_to_bytes(&fp, &mut b);
-                put_note(&mut out, "CORE", NT_FPREGSET, &b);
+                if i386 {
+                    // The FSAVE image, then the FXSAVE one.
+                    let fsave = crate::request::regs::fxsave_to_fpreg32(&fp, regs.cs as u16, regs.ds as u32);
+                    let mut f = [0u8; 108];
+                    sys::copy_to_bytes(&fsave, &mut f);
+                    put_note(&mut out, "CORE", NT_FPREGSET, &f);
+                    put_note(&mut out, "LINUX", NT_PRXFPREG, &b);
+                } else {
+                    put_note(&mut out, "CORE", NT_FPREGSET, &b);
+                }
+            }
+            if i386 {
+                if let Some(tls) = sys::tls_descriptors(tid) {
+                    put_note(&mut out, "LINUX", NT_386_TLS, &tls);
+                }
             }
             if let Ok(n) = sys::getregset(tid, sys::NT_X86_XSTATE, &mut xstate) {
                 put_note(&mut out, "LINUX", NT_X86_XSTATE, &xstate[..n]);
@@ -493,12 +621,12 @@ mod tests {
     #[test]
     fn segments_follow_the_notes_from_a_page_boundary() {
         let segs = [seg(0x1000, 0x3000, true), seg(0x8000, 0x9000, false), seg(0xa000, 0xb000, true)];
-        let l = layout(&segs, 100, 4096);
+        let l = layout(ELF64, &segs, 100, 4096);
         assert_eq!(l.phnum, 4);
         assert_eq!(l.notes_off, 64 + 4 * 56);
         assert_eq!(l.data_off, 4096);
         assert_eq!(l.total, 4096 + 0x2000 + 0x1000);
-        let h = headers(&l, &segs, 4096);
+        let h = headers(Arch::X86_64, &l, &segs, 4096);
         assert_eq!(h.len() as u64, l.notes_off);
         assert_eq!(&h[..4], b"\x7fELF");
         assert_eq!(u16::from_le_bytes([h[16], h[17]]), ET_CORE);
@@ -514,8 +642,8 @@ mod tests {
     #[test]
     fn more_than_65534_segments_use_extended_numbering() {
         let segs: Vec<Segment> = (0..PN_XNUM as u64).map(|i| seg(i << 12, (i + 1) << 12, false)).collect();
-        let l = layout(&segs, 0, 4096);
-        let h = headers(&l, &segs, 4096);
+        let l = layout(ELF64, &segs, 0, 4096);
+        let h = headers(Arch::X86_64, &l, &segs, 4096);
         assert_eq!(u16::from_le_bytes([h[56], h[57]]), 0xffff, "e_phnum is PN_XNUM");
         let shoff = u64::from_le_bytes(h[40..48].try_into().unwrap());
         assert_eq!(shoff, 64 + 56 * (PN_XNUM as u64 + 1));

@@ -4,6 +4,7 @@ use crate::abi;
 use crate::engine::{Event, LinuxState, LinuxStop, Lwpid, Pid, ScState, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
+use crate::sysent::Arch;
 
 /// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
 #[derive(Clone, Copy)]
@@ -26,10 +27,15 @@ pub struct LwpInfo {
     pub tdname: [u8; abi::TDNAMLEN],
     /// The new child after a fork (PL_FLAG_FORKED), else 0.
     pub child_pid: i32,
-    /// The system call number at syscall stops.
+    /// The system call number at syscall stops, in the ABI `syscall_arch`
+    /// says (FreeBSD numbers a 32-bit process's calls in its own ABI too).
     pub syscall_code: u32,
     /// Its number of arguments.
     pub syscall_narg: u32,
+    /// The ABI of `syscall_code`: i386 for a 32-bit program's calls and a
+    /// 64-bit program's `int $0x80` (not in FreeBSD's struct, which leaves
+    /// it to PT_GET_ABI_NAME).
+    pub syscall_arch: Arch,
 }
 
 // SAFETY: `siginfo_t` holds addresses only as values copied from the
@@ -50,6 +56,7 @@ impl std::fmt::Debug for LwpInfo {
             .field("child_pid", &self.child_pid)
             .field("syscall_code", &self.syscall_code)
             .field("syscall_narg", &self.syscall_narg)
+            .field("syscall_arch", &self.syscall_arch)
             .finish()
     }
 }
@@ -83,6 +90,61 @@ impl LwpInfo {
     }
 }
 
+impl LwpInfo {
+    /// The answer in a 32-bit debugger's `struct ptrace_lwpinfo32` (glibc's
+    /// i386 signal types; FreeBSD's `ptrace_lwpinfo_to32`).
+    pub fn to_abi32(&self) -> abi::ptrace_lwpinfo32 {
+        let set = |bits: u64| {
+            let mut w = [0u32; 32];
+            w[0] = bits as u32;
+            w[1] = (bits >> 32) as u32;
+            w
+        };
+        let mut si = [0u32; 32];
+        if self.flags & abi::PL_FLAG_SI != 0 {
+            let native = sys::siginfo_bytes(&self.siginfo);
+            let i386 = if sys::HOST_32 { native } else { abi::siginfo_64_to_32(&native) };
+            for (w, c) in si.iter_mut().zip(i386.chunks(4)) {
+                *w = u32::from_le_bytes(c.try_into().expect("4 bytes"));
+            }
+        }
+        abi::ptrace_lwpinfo32 {
+            pl_lwpid: self.lwpid.0,
+            pl_event: self.event,
+            pl_flags: self.flags,
+            pl_sigmask: set(self.sigmask),
+            pl_siglist: set(self.siglist),
+            pl_siginfo: si,
+            pl_tdname: self.tdname,
+            pl_child_pid: self.child_pid,
+            pl_syscall_code: self.syscall_code,
+            pl_syscall_narg: self.syscall_narg,
+        }
+    }
+
+    /// The bytes of the amd64 `struct ptrace_lwpinfo` (x86-64 glibc's
+    /// signal types), whatever the host: PT_GETREGSET(NT_PTLWPINFO) of a
+    /// 64-bit program asked by a 32-bit tracer.
+    pub fn to_abi64_bytes(&self) -> Vec<u8> {
+        let mut v = vec![0u8; 432];
+        let mut put = |at: usize, b: &[u8]| v[at..at + b.len()].copy_from_slice(b);
+        put(0, &self.lwpid.0.to_le_bytes());
+        put(4, &self.event.to_le_bytes());
+        put(8, &self.flags.to_le_bytes());
+        put(12, &self.sigmask.to_le_bytes());
+        put(140, &self.siglist.to_le_bytes());
+        if self.flags & abi::PL_FLAG_SI != 0 {
+            let native = sys::siginfo_bytes(&self.siginfo);
+            put(272, &if sys::HOST_32 { abi::siginfo_32_to_64(&native) } else { native });
+        }
+        put(400, &self.tdname);
+        put(420, &self.child_pid.to_le_bytes());
+        put(424, &self.syscall_code.to_le_bytes());
+        put(428, &self.syscall_narg.to_le_bytes());
+        v
+    }
+}
+
 /// The `PL_FLAG_*` set an event reports.
 pub fn event_flags(e: Event) -> i32 {
     match e {
@@ -103,6 +165,8 @@ pub fn event_flags(e: Event) -> i32 {
 /// Syscall arguments (PT_GET_SC_ARGS): `narg` valid entries, the rest zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScArgs {
+    /// The ABI of the call (`code` is a number of its table).
+    pub arch: Arch,
     /// The system call number.
     pub code: u32,
     /// How many of `args` it takes.
@@ -143,9 +207,9 @@ impl Tracer {
             Some(Event::Forked { child, .. }) => child.0,
             _ => 0,
         };
-        let (syscall_code, syscall_narg) = match self.current_call(pid, tid, stop)? {
-            Some((code, _)) => (code, crate::sysent::nargs(code)),
-            None => (0, 0),
+        let (syscall_arch, syscall_code, syscall_narg) = match self.current_call(pid, tid, stop)? {
+            Some((arch, code, _)) => (arch, code, arch.nargs(code)),
+            None => (Arch::default(), 0, 0),
         };
         let sigmask = sys::sigmask(tid).map_err(|_| Errno::ESRCH)?;
         let siglist = sys::thread_pending(tid).map_err(|_| Errno::ESRCH)?;
@@ -162,6 +226,7 @@ impl Tracer {
             child_pid,
             syscall_code,
             syscall_narg,
+            syscall_arch,
         })
     }
 
@@ -189,26 +254,33 @@ impl Tracer {
     /// breakpoint: -1 then). The arguments are the registers, which a
     /// syscall hands back unchanged. `None`: no syscall (FreeBSD would
     /// still name the thread's last one; docs/deviations.md).
-    fn current_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<Option<(u32, [u64; 6])>> {
+    fn current_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<Option<(Arch, u32, [u64; 6])>> {
         let flags = stop.map(event_flags).unwrap_or(0);
         if flags & (abi::PL_FLAG_SCE | abi::PL_FLAG_SCX) != 0 {
-            let (nr, args) = self.sc_call(pid, tid, stop)?;
+            let (arch, nr, args) = self.sc_call(pid, tid, stop)?;
             // rt_sigreturn loads the interrupted context, orig_rax = -1
             // included (so that the kernel restarts no syscall): its exit
             // stop is the only one that shows -1, unless the tracer itself
             // set the number to -1 at the entry (FreeBSD reports that as
-            // code 0xffffffff too).
+            // code 0xffffffff too). (i386's old sigreturn, which glibc
+            // uses for handlers without SA_SIGINFO, cannot be told from
+            // rt_sigreturn there: docs/deviations.md.)
             let l = self.procs[&pid].lwp(tid).expect("live");
             if nr == u64::MAX && stop == Some(Event::SyscallExit) && !l.sc_info.number_written() {
-                return Ok(Some((libc::SYS_rt_sigreturn as u32, [0; 6])));
+                let rt_sigreturn = match arch {
+                    Arch::X86_64 => 15,
+                    Arch::I386 => 173,
+                };
+                return Ok(Some((arch, rt_sigreturn, [0; 6])));
             }
-            return Ok(Some((nr as u32, args)));
+            return Ok(Some((arch, nr as u32, args)));
         }
         let r = self.linux_regs(pid, tid)?;
         if r.orig_rax >= u64::from(abi::SYS_MAXSYSCALL) {
             return Ok(None);
         }
-        Ok(Some((r.orig_rax as u32, [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9])))
+        let arch = self.call_arch(pid, tid)?;
+        Ok(Some((arch, r.orig_rax as u32, reg_args(arch, &r))))
     }
 
     /// PT_GET_SC_ARGS: at a syscall stop, or at any stop of a thread that
@@ -218,13 +290,13 @@ impl Tracer {
     pub fn sc_args(&mut self, t: Target) -> Result<ScArgs> {
         let (pid, tid) = self.settled(t)?;
         let stop = self.procs[&pid].lwp(tid).and_then(|l| l.event);
-        let Some((code, all)) = self.current_call(pid, tid, stop)? else {
+        let Some((arch, code, all)) = self.current_call(pid, tid, stop)? else {
             return Err(Errno::EINVAL.into());
         };
-        let narg = crate::sysent::nargs(code);
+        let narg = arch.nargs(code);
         let mut args = [0u64; 8];
         args[..narg as usize].copy_from_slice(&all[..narg as usize]);
-        Ok(ScArgs { code, narg, args })
+        Ok(ScArgs { arch, code, narg, args })
     }
 
     /// PT_GET_SC_RET: only at a stop with `PL_FLAG_SCX`. `sr_error` is the
@@ -251,29 +323,30 @@ impl Tracer {
             _ => {
                 debug_assert!(in_syscall == ScState::Out);
                 let (rax, rdx) = self.sc_result(pid, tid)?;
-                let rax = rax as i64;
-                if (-4095..0).contains(&rax) {
-                    let e = (-rax) as i32;
+                // The kernel leaves an error sign-extended in rax whatever
+                // the call's ABI; a 32-bit tracer sees eax alone.
+                if let Some(e) = Arch::HOST.error_of(rax) {
                     ret.sr_error = match e {
                         512 | 513 | 514 | 516 => abi::ERESTART, // ERESTARTSYS & co.
                         _ => e,
                     };
                 } else {
-                    ret.sr_retval = [rax, rdx as i64];
+                    ret.sr_retval = [rax as i64, rdx as i64];
                 }
             }
         }
         Ok(ret)
     }
 
-    /// The syscall number (`orig_rax`) and the six argument registers at a
-    /// syscall stop.
-    fn sc_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<(u64, [u64; 6])> {
+    /// The syscall's ABI, number (`orig_rax`) and six argument registers
+    /// at a syscall stop.
+    fn sc_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<(Arch, u64, [u64; 6])> {
         if let Some(call) = self.sc_call_from_info(pid, tid, stop) {
             return Ok(call);
         }
         let r = self.linux_regs(pid, tid)?;
-        Ok((r.orig_rax, [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]))
+        let arch = self.call_arch(pid, tid)?;
+        Ok((arch, r.orig_rax, reg_args(arch, &r)))
     }
 
     /// `rax` and `rdx` at a syscall-exit stop.
@@ -295,7 +368,7 @@ impl Tracer {
 
     /// [`Tracer::sc_call`] from PTRACE_GET_SYSCALL_INFO, where that gives
     /// exactly what the registers would; `None`: read the registers.
-    fn sc_call_from_info(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Option<(u64, [u64; 6])> {
+    fn sc_call_from_info(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Option<(Arch, u64, [u64; 6])> {
         let l = self.procs.get_mut(&pid)?.lwp_mut(tid)?;
         // Registers fetched or written at this stop are the truth.
         if l.regs.is_some() || l.linux != LinuxState::Stopped(LinuxStop::Syscall) {
@@ -304,16 +377,16 @@ impl Tracer {
         match stop {
             Some(Event::SyscallEntry) => {
                 if let Some(e) = l.sc_info.entry.filter(|e| e.here) {
-                    return Some((e.nr, e.args));
+                    return Some((e.arch, e.nr, e.args));
                 }
                 let e = ScEntry::ask(tid)?;
                 l.sc_info = ScInfo { entry: Some(e), exit_rax: None, ..l.sc_info };
-                Some((e.nr, e.args))
+                Some((e.arch, e.nr, e.args))
             }
             Some(Event::SyscallExit) => {
                 let e = l.sc_info.entry.filter(|e| !e.here)?;
                 l.sc_info.exit_rax(tid, &e)?;
-                Some((e.nr, e.args))
+                Some((e.arch, e.nr, e.args))
             }
             _ => None,
         }
@@ -351,6 +424,7 @@ pub(crate) struct ScInfo {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScEntry {
+    arch: Arch,
     nr: u64,
     args: [u64; 6],
     ip: u64,
@@ -359,26 +433,38 @@ pub(crate) struct ScEntry {
     here: bool,
 }
 
-/// Syscalls that load the caller's registers from elsewhere.
-const REWRITE_REGISTERS: [u64; 5] = [
-    libc::SYS_rt_sigreturn as u64,
-    libc::SYS_execve as u64,
-    libc::SYS_execveat as u64,
-    335, // uretprobe
-    336, // uprobe
-];
+/// Whether syscall `nr` loads the caller's registers from elsewhere.
+fn rewrites_registers(arch: Arch, nr: u64) -> bool {
+    arch.is_sigreturn(nr) || arch.is_exec(nr) || (arch == Arch::X86_64 && matches!(nr, 335 | 336)) // uretprobe, uprobe
+}
+
+/// The argument registers of a call of ABI `arch`: x86-64's rdi, rsi, rdx,
+/// r10, r8, r9; i386's ebx, ecx, edx, esi, edi, ebp (32 bits each).
+fn reg_args(arch: Arch, r: &sys::user_regs_struct) -> [u64; 6] {
+    match arch {
+        Arch::X86_64 => [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
+        Arch::I386 => [r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp].map(|v| v & 0xffff_ffff),
+    }
+}
 
 impl ScEntry {
-    /// The entry (or seccomp) answer, if it is an x86-64 call.
+    /// The entry (or seccomp) answer.
     fn ask(tid: Tid) -> Option<ScEntry> {
         let i = sys::syscall_info(tid).ok()?;
         let at_entry = matches!(i.op, sys::PTRACE_SYSCALL_INFO_ENTRY | sys::PTRACE_SYSCALL_INFO_SECCOMP);
-        if !at_entry || i.arch != sys::AUDIT_ARCH_X86_64 {
+        let arch = Arch::from_audit(i.arch)?;
+        if !at_entry {
             return None;
         }
         let mut args = [0u64; 6];
         args.copy_from_slice(&i.data[1..7]);
-        Some(ScEntry { nr: i.data[0], args, ip: i.instruction_pointer, sp: i.stack_pointer, here: true })
+        // An i386 call reads 32 bits of each register (a 64-bit program's
+        // int $0x80 may leave anything above).
+        let (nr, args) = match arch {
+            Arch::X86_64 => (i.data[0], args),
+            Arch::I386 => (i.data[0] & 0xffff_ffff, args.map(|a| a & 0xffff_ffff)),
+        };
+        Some(ScEntry { arch, nr, args, ip: i.instruction_pointer, sp: i.stack_pointer, here: true })
     }
 }
 
@@ -391,7 +477,7 @@ impl ScInfo {
         self.written = std::mem::take(&mut self.written_here) && req == sys::PTRACE_SYSCALL;
         self.entry = self
             .entry
-            .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !REWRITE_REGISTERS.contains(&e.nr))
+            .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !rewrites_registers(e.arch, e.nr))
             .map(|e| ScEntry { here: false, ..e });
     }
 
@@ -417,7 +503,7 @@ impl ScInfo {
         if self.exit_rax.is_none() {
             let i = sys::syscall_info(tid).ok()?;
             let same = i.op == sys::PTRACE_SYSCALL_INFO_EXIT
-                && i.arch == sys::AUDIT_ARCH_X86_64
+                && i.arch == entry.arch.audit()
                 && i.instruction_pointer == entry.ip
                 && i.stack_pointer == entry.sp;
             if !same {

@@ -11,6 +11,7 @@ use crate::engine::lwpmode::LwpReport;
 use crate::engine::{Lwpid, Pid, ProcState, StopMode, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
+use crate::sysent::Arch;
 
 pub(crate) mod control;
 mod coredump;
@@ -147,6 +148,44 @@ impl Tracer {
     pub fn lwp_list(&self, t: Target) -> Result<Vec<Lwpid>> {
         let (pid, _) = self.stopped(t)?;
         Ok(self.procs[&pid].live_lwps().map(|l| Lwpid(l.tid)).collect())
+    }
+
+    /// The ABI of the program a stopped process runs: FreeBSD's
+    /// `SV_ILP32` (what PT_GET_ABI_NAME and `kern.proc.sv_name` tell a
+    /// debugger). A 32-bit program is [`Arch::I386`]; its registers are
+    /// still read in the amd64 layout ([`Tracer::get_regs`]) or, as a
+    /// 32-bit debugger sees them, [`Tracer::get_regs32`].
+    pub fn arch(&mut self, t: Target) -> Result<Arch> {
+        let (pid, tid) = self.stopped(t)?;
+        self.proc_arch(pid, tid)
+    }
+
+    /// [`Tracer::arch`] of a process known stopped: the code segment its
+    /// LWP runs in (`__USER32_CS` for a 32-bit program), read once per exec.
+    pub(crate) fn proc_arch(&mut self, pid: Pid, tid: Tid) -> Result<Arch> {
+        if let Some(a) = self.procs[&pid].arch {
+            return Ok(a);
+        }
+        // %cs tells: a thread asleep in a syscall is stopped to read it.
+        self.settle_lwp(pid, tid);
+        let r = self.linux_regs(pid, tid)?;
+        let a = if r.cs == sys::USER32_CS { Arch::I386 } else { Arch::X86_64 };
+        self.procs.get_mut(&pid).expect("checked").arch = Some(a);
+        Ok(a)
+    }
+
+    /// The ABI of the syscall an LWP is at (or, at another stop, was in
+    /// last): that of its program, except that a 64-bit program's
+    /// `int $0x80` call is i386's (Linux's `TS_COMPAT`, which
+    /// PTRACE_GET_SYSCALL_INFO reports while the thread is in the call).
+    pub(crate) fn call_arch(&mut self, pid: Pid, tid: Tid) -> Result<Arch> {
+        match self.proc_arch(pid, tid)? {
+            Arch::I386 => Ok(Arch::I386),
+            Arch::X86_64 => Ok(sys::syscall_info(tid)
+                .ok()
+                .and_then(|i| Arch::from_audit(i.arch))
+                .unwrap_or(Arch::X86_64)),
+        }
     }
 
     /// The LWP a process-wide request would act on (`p_xthread`, else the

@@ -4,8 +4,19 @@
 //! At syscall stops registers follow FreeBSD's convention both ways: at
 //! entry `r_rax` is the syscall number (Linux keeps it in `orig_rax`), at exit
 //! a failure is the carry flag with a positive errno in `r_rax`.
+//!
+//! A 32-bit program's registers come in the same amd64 layouts (FreeBSD's
+//! view for a 64-bit debugger: `fill_regs`), and in the i386 ones a 32-bit
+//! debugger gets (`reg32`, `fpreg32`, `dbreg32`, `xmmreg`: FreeBSD's
+//! `fill_regs32` & co., the `*32` methods), which also give the 32-bit
+//! view of a 64-bit program (truncated). The `*32` writers refuse a
+//! 64-bit program (EINVAL, FreeBSD's `PROC_WRITE` for 32-bit consumers).
+//! A tracer built for i686 cannot see a 64-bit program's whole registers
+//! (Linux gives a 32-bit caller the i386 view): the amd64-layout requests
+//! on such a program are EINVAL there.
 
-use crate::abi::{self, dbreg, fpreg, reg};
+use crate::abi::{self, dbreg, dbreg32, fpreg, fpreg32, reg, reg32, xmmreg};
+use crate::sysent::Arch;
 use crate::engine::{Event, LinuxState, LinuxStop, Pid, ScState, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
@@ -20,6 +31,16 @@ enum At {
 
 /// Highest user address + 1 (amd64, 4-level paging): `VM_MAXUSER_ADDRESS`.
 const VM_MAXUSER_ADDRESS: u64 = 0x0000_7fff_ffff_f000;
+/// ... of a 32-bit program.
+const VM_MAXUSER_ADDRESS32: u64 = 0x1_0000_0000;
+
+/// The highest user address + 1 of a program of ABI `arch`.
+fn maxuser(arch: Arch) -> u64 {
+    match arch {
+        Arch::X86_64 => VM_MAXUSER_ADDRESS,
+        Arch::I386 => VM_MAXUSER_ADDRESS32,
+    }
+}
 
 impl Tracer {
     fn at(&self, pid: Pid, tid: Tid) -> At {
@@ -51,9 +72,34 @@ impl Tracer {
         Ok(())
     }
 
+    /// The amd64 registers of a program a 32-bit tracer cannot see whole
+    /// (a 64-bit one): EINVAL. Returns the program's ABI.
+    fn whole(&mut self, pid: Pid, tid: Tid) -> Result<Arch> {
+        let arch = self.proc_arch(pid, tid)?;
+        if sys::HOST_32 && arch == Arch::X86_64 {
+            return Err(Errno::EINVAL.into());
+        }
+        Ok(arch)
+    }
+
+    /// A 32-bit program only: the `*32` writers' rule.
+    fn only32(&mut self, pid: Pid, tid: Tid) -> Result<()> {
+        match self.proc_arch(pid, tid)? {
+            Arch::I386 => Ok(()),
+            Arch::X86_64 => Err(Errno::EINVAL.into()),
+        }
+    }
+
     /// PT_GETREGS.
     pub fn get_regs(&mut self, t: Target) -> Result<reg> {
         let (pid, tid) = self.settled(t)?;
+        self.whole(pid, tid)?;
+        self.regs_view(pid, tid)
+    }
+
+    /// The amd64 view with FreeBSD's syscall convention (on a 32-bit host,
+    /// of what it can see).
+    fn regs_view(&mut self, pid: Pid, tid: Tid) -> Result<reg> {
         let r = self.linux_regs(pid, tid)?;
         let at = self.at(pid, tid);
         let l = self.procs[&pid].lwp(tid).expect("live");
@@ -93,10 +139,11 @@ impl Tracer {
         match at {
             At::Entry => f.r_rax = r.orig_rax as i64,
             At::Exit => {
-                let rax = r.rax as i64;
-                if (-4095..0).contains(&rax) {
+                // The kernel leaves an error sign-extended whatever the
+                // call's ABI; a 32-bit tracer sees eax alone.
+                if let Some(e) = Arch::HOST.error_of(r.rax) {
                     f.r_rflags |= abi::PSL_C;
-                    f.r_rax = -rax;
+                    f.r_rax = e.into();
                 } else {
                     f.r_rflags &= !abi::PSL_C;
                 }
@@ -109,8 +156,14 @@ impl Tracer {
     /// PT_SETREGS: EINVAL for rflags bits user code may not change or a
     /// non-user %cs (FreeBSD's EFL_SECURE / CS_SECURE).
     pub fn set_regs(&mut self, t: Target, f: &reg) -> Result<()> {
-        let cur = self.get_regs(t)?;
         let (pid, tid) = self.settled(t)?;
+        self.whole(pid, tid)?;
+        self.write_regs_view(pid, tid, f)
+    }
+
+    /// Write the amd64 view (FreeBSD's convention at syscall stops).
+    fn write_regs_view(&mut self, pid: Pid, tid: Tid, f: &reg) -> Result<()> {
+        let cur = self.regs_view(pid, tid)?;
         if (f.r_rflags ^ cur.r_rflags) & !abi::PSL_USERCHANGE != 0 || f.r_cs & 3 != 3 {
             return Err(Errno::EINVAL.into());
         }
@@ -154,12 +207,75 @@ impl Tracer {
 
     /// Set the PC of a stopped LWP (PT_CONTINUE with an address).
     pub(crate) fn set_pc(&mut self, tid: Tid, pid: Pid, pc: u64) -> Result<()> {
-        if pc >= VM_MAXUSER_ADDRESS {
+        if pc >= maxuser(self.proc_arch(pid, tid)?) {
             return Err(Errno::EINVAL.into());
+        }
+        if sys::HOST_32 {
+            // The PC alone: a 64-bit program's other registers cannot be
+            // read whole from here, so they must not be written.
+            sys::set_pc(tid, pc).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+            let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+            l.regs = None;
+            l.sc_info.clear();
+            return Ok(());
         }
         let mut r = self.linux_regs(pid, tid)?;
         r.rip = pc;
         self.store_linux_regs(pid, tid, &r)
+    }
+
+    /// PT_GETREGS of a 32-bit debugger (FreeBSD's `fill_regs32`): the
+    /// i386 registers of a 32-bit program, the low halves of a 64-bit
+    /// one's; the syscall convention as in [`Tracer::get_regs`].
+    pub fn get_regs32(&mut self, t: Target) -> Result<reg32> {
+        let (pid, tid) = self.settled(t)?;
+        let v = self.regs_view(pid, tid)?;
+        let l = |x: i64| x as u32;
+        Ok(reg32 {
+            r_fs: v.r_fs.into(),
+            r_es: v.r_es.into(),
+            r_ds: v.r_ds.into(),
+            r_edi: l(v.r_rdi),
+            r_esi: l(v.r_rsi),
+            r_ebp: l(v.r_rbp),
+            r_isp: 0,
+            r_ebx: l(v.r_rbx),
+            r_edx: l(v.r_rdx),
+            r_ecx: l(v.r_rcx),
+            r_eax: l(v.r_rax),
+            r_trapno: 0,
+            r_err: 0,
+            r_eip: l(v.r_rip),
+            r_cs: l(v.r_cs),
+            r_eflags: l(v.r_rflags),
+            r_esp: l(v.r_rsp),
+            r_ss: l(v.r_ss),
+            r_gs: v.r_gs.into(),
+        })
+    }
+
+    /// PT_SETREGS of a 32-bit debugger (`set_regs32`): EINVAL for a 64-bit
+    /// program, whose upper halves it would lose; FreeBSD's checks of
+    /// eflags and cs. The segment selectors are kept, as PT_SETREGS keeps
+    /// them.
+    pub fn set_regs32(&mut self, t: Target, f: &reg32) -> Result<()> {
+        let (pid, tid) = self.settled(t)?;
+        self.only32(pid, tid)?;
+        let mut v = self.regs_view(pid, tid)?;
+        let z = |x: u32| i64::from(x);
+        v.r_rdi = z(f.r_edi);
+        v.r_rsi = z(f.r_esi);
+        v.r_rbp = z(f.r_ebp);
+        v.r_rbx = z(f.r_ebx);
+        v.r_rdx = z(f.r_edx);
+        v.r_rcx = z(f.r_ecx);
+        // eax is a syscall number at an entry stop: -1 must stay -1.
+        v.r_rax = i64::from(f.r_eax as i32);
+        v.r_rip = z(f.r_eip);
+        v.r_cs = z(f.r_cs);
+        v.r_rflags = z(f.r_eflags);
+        v.r_rsp = z(f.r_esp);
+        self.write_regs_view(pid, tid, &v)
     }
 
     /// PT_GETFPREGS: the FXSAVE image.
@@ -177,8 +293,79 @@ impl Tracer {
         Ok(())
     }
 
+    /// PT_GETFPREGS of a 32-bit debugger (`fill_fpregs32`): the FSAVE
+    /// image made from the FXSAVE one.
+    pub fn get_fpregs32(&mut self, t: Target) -> Result<fpreg32> {
+        let (pid, tid) = self.settled(t)?;
+        let fx = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
+        let r = self.linux_regs(pid, tid)?;
+        Ok(fxsave_to_fpreg32(&fx, r.cs as u16, r.ds as u32))
+    }
+
+    /// PT_SETFPREGS of a 32-bit debugger (`set_fpregs32`): EINVAL for a
+    /// 64-bit program; the SSE state is kept.
+    pub fn set_fpregs32(&mut self, t: Target, f: &fpreg32) -> Result<()> {
+        let (pid, tid) = self.settled(t)?;
+        self.only32(pid, tid)?;
+        let mut fx = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
+        fpreg32_into_fxsave(f, &mut fx);
+        sys::setfpregs(tid, &fx).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+        Ok(())
+    }
+
+    /// PT_GETXMMREGS (i386): the FXSAVE image.
+    pub fn get_xmmregs(&mut self, t: Target) -> Result<xmmreg> {
+        let (_, tid) = self.settled(t)?;
+        let fx = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
+        let mut x = xmmreg::default();
+        sys::copy_from_bytes(&fxsave_bytes(&fx), &mut x);
+        Ok(x)
+    }
+
+    /// PT_SETXMMREGS (i386): the FXSAVE image, MXCSR's reserved bits
+    /// cleared (FreeBSD masks with `cpu_mxcsr_mask`).
+    pub fn set_xmmregs(&mut self, t: Target, x: &xmmreg) -> Result<()> {
+        let (_, tid) = self.settled(t)?;
+        let old = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
+        let mut bytes = [0u8; 512];
+        sys::copy_to_bytes(x, &mut bytes);
+        let mut fx = old;
+        sys::copy_from_bytes(&bytes, &mut fx);
+        fx.mxcsr &= if old.mxcr_mask == 0 { 0xffbf } else { old.mxcr_mask };
+        sys::setfpregs(tid, &fx).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+        Ok(())
+    }
+
+    /// PT_GETDBREGS of a 32-bit debugger: dr0-dr7, 32 bits each.
+    pub fn get_dbregs32(&mut self, t: Target) -> Result<dbreg32> {
+        let d = self.read_dbregs(t)?;
+        let mut d32 = dbreg32::default();
+        for (o, i) in d32.dr.iter_mut().zip(d.dr) {
+            *o = i as u32;
+        }
+        Ok(d32)
+    }
+
+    /// PT_SETDBREGS of a 32-bit debugger: EINVAL for a 64-bit program;
+    /// the same checks as [`Tracer::set_dbregs`].
+    pub fn set_dbregs32(&mut self, t: Target, d: &dbreg32) -> Result<()> {
+        let (pid, tid) = self.settled(t)?;
+        self.only32(pid, tid)?;
+        let mut d64 = dbreg::default();
+        for (o, i) in d64.dr.iter_mut().zip(d.dr) {
+            *o = i.into();
+        }
+        self.write_dbregs(t, &d64)
+    }
+
     /// PT_GETDBREGS: dr0-dr3, dr6, dr7 of the LWP (others read as 0).
     pub fn get_dbregs(&mut self, t: Target) -> Result<dbreg> {
+        let (pid, tid) = self.settled(t)?;
+        self.whole(pid, tid)?;
+        self.read_dbregs(t)
+    }
+
+    fn read_dbregs(&mut self, t: Target) -> Result<dbreg> {
         let (_, tid) = self.settled(t)?;
         let mut d = dbreg::default();
         for i in [0usize, 1, 2, 3, 6, 7] {
@@ -191,6 +378,13 @@ impl Tracer {
     /// only, no I/O breakpoints, reserved bits clear).
     pub fn set_dbregs(&mut self, t: Target, d: &dbreg) -> Result<()> {
         let (pid, tid) = self.settled(t)?;
+        self.whole(pid, tid)?;
+        self.write_dbregs(t, d)
+    }
+
+    fn write_dbregs(&mut self, t: Target, d: &dbreg) -> Result<()> {
+        let (pid, tid) = self.settled(t)?;
+        let limit = maxuser(self.proc_arch(pid, tid)?);
         let dr7 = d.dr[7];
         if dr7 >> 32 != 0 {
             return Err(Errno::EINVAL.into());
@@ -201,7 +395,7 @@ impl Tracer {
             if access == 2 {
                 return Err(Errno::EINVAL.into());
             }
-            if enabled && d.dr[i] >= VM_MAXUSER_ADDRESS {
+            if enabled && d.dr[i] >= limit {
                 return Err(Errno::EINVAL.into());
             }
         }
@@ -222,36 +416,75 @@ impl Tracer {
 
     /// PT_GETFSBASE.
     pub fn get_fsbase(&mut self, t: Target) -> Result<u64> {
-        let (pid, tid) = self.settled(t)?;
-        Ok(self.linux_regs(pid, tid)?.fs_base)
+        self.segment_base(t, false)
     }
 
-    /// PT_GETGSBASE.
+    /// PT_GETGSBASE (a 32-bit program's TLS: glibc's i386 `%gs`).
     pub fn get_gsbase(&mut self, t: Target) -> Result<u64> {
+        self.segment_base(t, true)
+    }
+
+    fn segment_base(&mut self, t: Target, gs: bool) -> Result<u64> {
         let (pid, tid) = self.settled(t)?;
-        Ok(self.linux_regs(pid, tid)?.gs_base)
+        self.whole(pid, tid)?;
+        let r = self.linux_regs(pid, tid)?;
+        #[cfg(target_pointer_width = "32")]
+        return Ok(sys::segment_base(tid, if gs { r.gs } else { r.fs }).map_err(|_| Errno::ESRCH)?);
+        #[cfg(target_pointer_width = "64")]
+        return Ok(if gs { r.gs_base } else { r.fs_base });
+    }
+
+    /// PT_GETFSBASE / PT_GETGSBASE of a 32-bit debugger: EINVAL for a
+    /// 64-bit program (`cpu32_ptrace`).
+    pub fn get_segbase32(&mut self, t: Target, gs: bool) -> Result<u32> {
+        let (pid, tid) = self.settled(t)?;
+        self.only32(pid, tid)?;
+        Ok(self.segment_base(t, gs)? as u32)
     }
 
     /// PT_SETFSBASE: EINVAL for a non-user address.
     pub fn set_fsbase(&mut self, t: Target, v: u64) -> Result<()> {
-        let (pid, tid) = self.settled(t)?;
-        if v >= VM_MAXUSER_ADDRESS {
-            return Err(Errno::EINVAL.into());
-        }
-        let mut r = self.linux_regs(pid, tid)?;
-        r.fs_base = v;
-        self.store_linux_regs(pid, tid, &r)
+        self.set_segment_base(t, false, v)
     }
 
     /// PT_SETGSBASE.
     pub fn set_gsbase(&mut self, t: Target, v: u64) -> Result<()> {
+        self.set_segment_base(t, true, v)
+    }
+
+    /// PT_SETFSBASE / PT_SETGSBASE of a 32-bit debugger: EINVAL for a
+    /// 64-bit program.
+    pub fn set_segbase32(&mut self, t: Target, gs: bool, v: u32) -> Result<()> {
         let (pid, tid) = self.settled(t)?;
-        if v >= VM_MAXUSER_ADDRESS {
+        self.only32(pid, tid)?;
+        self.set_segment_base(t, gs, v.into())
+    }
+
+    fn set_segment_base(&mut self, t: Target, gs: bool, v: u64) -> Result<()> {
+        let (pid, tid) = self.settled(t)?;
+        let arch = self.whole(pid, tid)?;
+        if v >= maxuser(arch) {
             return Err(Errno::EINVAL.into());
         }
         let mut r = self.linux_regs(pid, tid)?;
-        r.gs_base = v;
-        self.store_linux_regs(pid, tid, &r)
+        #[cfg(target_pointer_width = "32")]
+        {
+            // The base of the TLS descriptor the selector names.
+            sys::set_segment_base(tid, if gs { r.gs } else { r.fs }, v).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+            let _ = &mut r;
+            let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
+            l.regs = None;
+            Ok(())
+        }
+        #[cfg(target_pointer_width = "64")]
+        {
+            if gs {
+                r.gs_base = v;
+            } else {
+                r.fs_base = v;
+            }
+            self.store_linux_regs(pid, tid, &r)
+        }
     }
 
     /// PT_GETXSTATE: the XSAVE area (as much as fits in `buf`); returns its
@@ -315,6 +548,76 @@ fn fxsave_to_fpreg(r: &sys::user_fpregs_struct) -> fpreg {
     f
 }
 
+/// The 512 bytes of an FXSAVE image.
+fn fxsave_bytes(fx: &sys::user_fpregs_struct) -> [u8; 512] {
+    let mut b = [0u8; 512];
+    sys::copy_to_bytes(fx, &mut b);
+    b
+}
+
+/// FreeBSD's `fill_fpregs32`: the FSAVE (`save87`) image of an FXSAVE one,
+/// with the full tag word rebuilt from the abridged one and the registers'
+/// contents; `cs` and `ds` stand in for the instruction and operand
+/// segments, which 64-bit FXSAVE does not keep.
+pub(crate) fn fxsave_to_fpreg32(fx: &sys::user_fpregs_struct, cs: u16, ds: u32) -> fpreg32 {
+    let b = fxsave_bytes(fx);
+    let mut f = fpreg32::default();
+    f.fpr_env[0] = u32::from(fx.cwd);
+    f.fpr_env[1] = u32::from(fx.swd);
+    f.fpr_env[3] = fx.rip as u32;
+    f.fpr_env[4] = u32::from(cs) | (u32::from(fx.fop) << 16);
+    f.fpr_env[5] = fx.rdp as u32;
+    f.fpr_env[6] = ds;
+    let top = (fx.swd >> 11) & 7;
+    let mut tw = 0u32;
+    for phys in (0..8u16).rev() {
+        // Physical register `phys` is ST((phys - top) & 7).
+        let st = usize::from(phys.wrapping_sub(top) & 7);
+        let acc = &b[32 + st * 16..32 + st * 16 + 10];
+        tw <<= 2;
+        tw |= if fx.ftw & (1 << phys) == 0 {
+            3 // empty
+        } else {
+            let mantissa = u64::from_le_bytes(acc[..8].try_into().expect("8 bytes"));
+            let exp = u16::from_le_bytes([acc[8], acc[9]]) & 0x7fff;
+            match (exp, mantissa) {
+                (0x7fff, _) => 2, // special
+                (0, 0) => 1,      // zero
+                (0, _) => 2,      // denormal
+                _ => 0,           // valid
+            }
+        };
+    }
+    f.fpr_env[2] = tw;
+    for i in 0..8 {
+        f.fpr_acc[i].copy_from_slice(&b[32 + i * 16..32 + i * 16 + 10]);
+    }
+    f
+}
+
+/// FreeBSD's `set_fpregs32`: an FSAVE image into the FXSAVE one; MXCSR
+/// and the SSE registers are left as they are.
+fn fpreg32_into_fxsave(f: &fpreg32, fx: &mut sys::user_fpregs_struct) {
+    fx.cwd = f.fpr_env[0] as u16;
+    fx.swd = f.fpr_env[1] as u16;
+    fx.rip = u64::from(f.fpr_env[3]);
+    fx.fop = (f.fpr_env[4] >> 16) as u16 & 0x7ff;
+    fx.rdp = u64::from(f.fpr_env[5]);
+    let mut ftw = 0u16;
+    for i in 0..8 {
+        if (f.fpr_env[2] >> (i * 2)) & 3 != 3 {
+            ftw |= 1 << i;
+        }
+    }
+    fx.ftw = ftw;
+    let mut b = fxsave_bytes(fx);
+    for i in 0..8 {
+        b[32 + i * 16..32 + i * 16 + 16].fill(0);
+        b[32 + i * 16..32 + i * 16 + 10].copy_from_slice(&f.fpr_acc[i]);
+    }
+    sys::copy_from_bytes(&b, fx);
+}
+
 fn fpreg_to_fxsave(f: &fpreg) -> sys::user_fpregs_struct {
     let mut r: sys::user_fpregs_struct = sys::zeroed_fpregs();
     r.cwd = f.fpr_env[0] as u16;
@@ -356,6 +659,20 @@ pub const NT_X86_XSTATE: i32 = 0x202;
 /// `struct thrmisc`: `pr_tname[MAXCOMLEN + 1]` and a `u_int` of padding.
 const THRMISC_SIZE: usize = 24;
 
+/// amd64 `struct ptrace_lwpinfo` with x86-64 glibc's signal types.
+const LWPINFO64_SIZE: usize = 432;
+
+/// FreeBSD's NT_PTLWPINFO note fills only the id, name, masks and, at a
+/// signal stop, the siginfo.
+fn ptlwpinfo_note(flags: &mut i32, event: &mut i32, child: &mut i32, code: &mut u32, narg: &mut u32) {
+    let si = *flags & abi::PL_FLAG_SI;
+    *flags = si;
+    *event = if si != 0 { abi::PL_EVENT_SIGNAL } else { abi::PL_EVENT_NONE };
+    *child = 0;
+    *code = 0;
+    *narg = 0;
+}
+
 /// FreeBSD's `prstatus_t` (NT_PRSTATUS), 224 bytes on amd64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -396,23 +713,74 @@ fn from_bytes<T: Copy + Default>(b: &[u8]) -> T {
 }
 
 impl Tracer {
-    /// Size of a register set (PT_GETREGSET with a NULL buffer).
+    /// Size of a register set (PT_GETREGSET with a NULL buffer). The sets
+    /// are those of the target's ABI, as FreeBSD's `proc_find_regset()`
+    /// takes them from the target's `sysentvec`: a 32-bit program's are
+    /// `prstatus32_t`, `struct fpreg32`, `struct ptrace_lwpinfo32`,
+    /// `struct segbasereg32`, whoever asks.
     pub fn regset_size(&mut self, t: Target, nt: i32) -> Result<usize> {
-        self.stopped(t)?;
+        let (pid, tid) = self.stopped(t)?;
+        if self.proc_arch(pid, tid)? == Arch::I386 {
+            return Ok(match nt {
+                NT_PRSTATUS => std::mem::size_of::<abi::prstatus32>(),
+                NT_FPREGSET => std::mem::size_of::<fpreg32>(),
+                NT_THRMISC => THRMISC_SIZE,
+                NT_PTLWPINFO => 4 + std::mem::size_of::<abi::ptrace_lwpinfo32>(),
+                NT_X86_SEGBASES => std::mem::size_of::<abi::segbasereg32>(),
+                NT_X86_XSTATE => self.xstate_info(t)?.1 as usize,
+                _ => return Err(Errno::EINVAL.into()),
+            });
+        }
         Ok(match nt {
             NT_PRSTATUS => std::mem::size_of::<Prstatus>(),
             NT_FPREGSET => std::mem::size_of::<fpreg>(),
             NT_THRMISC => THRMISC_SIZE,
-            NT_PTLWPINFO => 4 + std::mem::size_of::<crate::abi::ptrace_lwpinfo>(),
+            NT_PTLWPINFO => 4 + LWPINFO64_SIZE,
             NT_X86_SEGBASES => 16,
             NT_X86_XSTATE => self.xstate_info(t)?.1 as usize,
             _ => return Err(Errno::EINVAL.into()),
         })
     }
 
-    /// PT_GETREGSET: the register set `nt` in FreeBSD's layout.
+    /// PT_GETREGSET: the register set `nt` in FreeBSD's layout (of the
+    /// target's ABI, see [`Tracer::regset_size`]).
     pub fn get_regset(&mut self, t: Target, nt: i32) -> Result<Vec<u8>> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
+        let arch = self.proc_arch(pid, tid)?;
+        if arch == Arch::I386 {
+            match nt {
+                NT_PRSTATUS => {
+                    let r = self.get_regs32(t)?;
+                    let sig = self.stop_event(t)?.1.map(|e| e.stop_signal()).unwrap_or(0);
+                    let ps = abi::prstatus32 {
+                        pr_version: 1,
+                        pr_statussz: std::mem::size_of::<abi::prstatus32>() as u32,
+                        pr_gregsetsz: std::mem::size_of::<reg32>() as u32,
+                        pr_fpregsetsz: std::mem::size_of::<fpreg32>() as u32,
+                        pr_osreldate: 1_400_000,
+                        pr_cursig: sig,
+                        pr_pid: tid,
+                        pr_reg: r,
+                    };
+                    return Ok(as_bytes(&ps));
+                }
+                NT_FPREGSET => return Ok(as_bytes(&self.get_fpregs32(t)?)),
+                NT_PTLWPINFO => {
+                    let info = self.lwpinfo(t)?;
+                    let mut pl = info.to_abi32();
+                    ptlwpinfo_note(&mut pl.pl_flags, &mut pl.pl_event, &mut pl.pl_child_pid, &mut pl.pl_syscall_code, &mut pl.pl_syscall_narg);
+                    let mut v = (std::mem::size_of::<abi::ptrace_lwpinfo32>() as i32).to_ne_bytes().to_vec();
+                    v.extend_from_slice(&as_bytes(&pl));
+                    return Ok(v);
+                }
+                NT_X86_SEGBASES => {
+                    let mut v = (self.get_fsbase(t)? as u32).to_le_bytes().to_vec();
+                    v.extend_from_slice(&(self.get_gsbase(t)? as u32).to_le_bytes());
+                    return Ok(v);
+                }
+                _ => {}
+            }
+        }
         match nt {
             NT_PRSTATUS => {
                 let r = self.get_regs(t)?;
@@ -443,16 +811,10 @@ impl Tracer {
             NT_PTLWPINFO => {
                 // FreeBSD's note fills only the id, name, masks and, at a
                 // signal stop, the siginfo.
-                let info = self.lwpinfo(t)?;
-                let mut pl = info.to_abi();
-                let si = info.flags & crate::abi::PL_FLAG_SI;
-                pl.pl_flags = si;
-                pl.pl_event = if si != 0 { crate::abi::PL_EVENT_SIGNAL } else { crate::abi::PL_EVENT_NONE };
-                pl.pl_child_pid = 0;
-                pl.pl_syscall_code = 0;
-                pl.pl_syscall_narg = 0;
-                let mut v = (std::mem::size_of::<crate::abi::ptrace_lwpinfo>() as i32).to_ne_bytes().to_vec();
-                v.extend_from_slice(&as_bytes(&pl));
+                let mut info = self.lwpinfo(t)?;
+                ptlwpinfo_note(&mut info.flags, &mut info.event, &mut info.child_pid, &mut info.syscall_code, &mut info.syscall_narg);
+                let mut v = (LWPINFO64_SIZE as i32).to_ne_bytes().to_vec();
+                v.extend_from_slice(&info.to_abi64_bytes());
                 Ok(v)
             }
             NT_X86_SEGBASES => {
@@ -475,6 +837,19 @@ impl Tracer {
         let size = self.regset_size(t, nt)?;
         if data.len() != size {
             return Err(Errno::EINVAL.into());
+        }
+        let (pid, tid) = self.settled(t)?;
+        if self.proc_arch(pid, tid)? == Arch::I386 {
+            match nt {
+                NT_PRSTATUS => return self.set_regs32(t, &from_bytes::<abi::prstatus32>(data).pr_reg),
+                NT_FPREGSET => return self.set_fpregs32(t, &from_bytes::<fpreg32>(data)),
+                NT_X86_SEGBASES => {
+                    let b = from_bytes::<abi::segbasereg32>(data);
+                    self.set_segbase32(t, false, b.r_fsbase)?;
+                    return self.set_segbase32(t, true, b.r_gsbase);
+                }
+                _ => {}
+            }
         }
         match nt {
             NT_PRSTATUS => self.set_regs(t, &from_bytes::<Prstatus>(data).pr_reg),

@@ -19,6 +19,12 @@
 //! first run to that syscall's exit stop (which FreeBSD reports as one
 //! stop with the event anyway). A syscall entry is not a boundary: EBUSY.
 //!
+//! A 32-bit program's call is made the i386 way: its number (of the i386
+//! table, as FreeBSD takes `pscr_syscall` in the target's ABI) in `eax`,
+//! its arguments in `ebx`, `ecx`, `edx`, `esi`, `edi`, `ebp`, through an
+//! `int $0x80` instruction (the 32-bit vDSO has one: its
+//! `__kernel_vsyscall` falls back to it).
+//!
 //! Calls that do not return, as on FreeBSD: `exit`/`exit_group` answer
 //! `sr_error` 0 and leave the LWP at its exit (PTRACE_EVENT_EXIT) stop, so
 //! that its status reaches the tracer's wait once it is continued; a
@@ -29,6 +35,7 @@ use crate::abi;
 use crate::engine::{Event, LinuxState, LinuxStop, Lwpid, Pid, ScState, SigProbe, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
+use crate::sysent::Arch;
 
 /// How an injected call ended.
 enum Outcome {
@@ -80,6 +87,12 @@ impl Tracer {
         if args.len() > 8 {
             return Err(Errno::EINVAL.into());
         }
+        let arch = self.proc_arch(pid, tid)?;
+        if sys::HOST_32 && arch == Arch::X86_64 {
+            // Its registers cannot be saved whole from a 32-bit tracer, so
+            // they could not be put back (docs/deviations.md).
+            return Err(Errno::EINVAL.into());
+        }
         let l = self.procs[&pid].lwp(tid).expect("live");
         let place = match (l.linux, l.sc) {
             (LinuxState::Stopped(LinuxStop::Signal | LinuxStop::Group), _) => Place::Boundary,
@@ -104,7 +117,7 @@ impl Tracer {
             pending: p.pending.contains(&tid),
         };
         let saved = self.linux_regs(pid, tid)?;
-        let site = match self.syscall_site(pid, tid) {
+        let site = match self.syscall_site(pid, tid, arch) {
             Ok(site) => site,
             Err(e) => {
                 self.resend(pid, tid, &late);
@@ -116,13 +129,28 @@ impl Tracer {
         r.rip = site;
         r.rax = nr;
         r.orig_rax = u64::MAX;
-        r.rdi = a(0);
-        r.rsi = a(1);
-        r.rdx = a(2);
-        r.r10 = a(3);
-        r.r8 = a(4);
-        r.r9 = a(5);
-        let exec = nr == libc::SYS_execve as u64 || nr == libc::SYS_execveat as u64;
+        match arch {
+            Arch::X86_64 => {
+                r.rdi = a(0);
+                r.rsi = a(1);
+                r.rdx = a(2);
+                r.r10 = a(3);
+                r.r8 = a(4);
+                r.r9 = a(5);
+            }
+            Arch::I386 => {
+                // 32-bit arguments, as FreeBSD's freebsd32 callers pass.
+                let a = |i: usize| a(i) & 0xffff_ffff;
+                r.rax = nr & 0xffff_ffff;
+                r.rbx = a(0);
+                r.rcx = a(1);
+                r.rdx = a(2);
+                r.rsi = a(3);
+                r.rdi = a(4);
+                r.rbp = a(5);
+            }
+        }
+        let exec = arch.is_exec(nr);
         // An execve kills the other threads; Linux may stop each at its
         // exit (kernels before 5.19 do), which only a wait for any child
         // sees and must let go, or the execve waits for them forever.
@@ -132,11 +160,10 @@ impl Tracer {
         match outcome {
             Ok(Outcome::Returned(rax)) => {
                 self.after_return(pid, tid, &saved, &before);
-                let v = rax as i64;
-                if (-4095..0).contains(&v) {
-                    ret.sr_error = (-v) as i32;
-                } else {
-                    ret.sr_retval[0] = v;
+                // The kernel sign-extends an error; a 32-bit tracer sees eax.
+                match Arch::HOST.error_of(rax) {
+                    Some(e) => ret.sr_error = e,
+                    None => ret.sr_retval[0] = rax as i64,
                 }
                 self.resend(pid, tid, &late);
             }
@@ -388,16 +415,18 @@ impl Tracer {
         self.dispatch(t, st);
     }
 
-    /// The address of a `syscall` instruction (0f 05) the process maps
-    /// executable: in the vDSO (Linux's fallback paths of clock_gettime &
-    /// co. have several), else in its own code.
-    fn syscall_site(&mut self, pid: Pid, tid: Tid) -> Result<u64, Errno> {
+    /// The address of a `syscall` instruction (0f 05; for a 32-bit
+    /// program, `int $0x80`, cd 80) the process maps executable: in the
+    /// vDSO (Linux's fallback paths of clock_gettime & co. have several),
+    /// else in its own code.
+    fn syscall_site(&mut self, pid: Pid, tid: Tid, arch: Arch) -> Result<u64, Errno> {
+        let find_syscall = |text: &[u8]| find_entry(arch, text);
         let at = Target::Lwp(Lwpid(tid));
         let vdso = sys::procfs_stat::auxv(pid.0)
             .ok()
             .and_then(|v| v.iter().find(|(k, _)| *k == AT_SYSINFO_EHDR).map(|&(_, base)| base));
         if let Some(base) = vdso.filter(|&b| b != 0) {
-            if let Some((start, len)) = self.executable_segment(at, base) {
+            if let Some((start, len)) = self.executable_segment(at, base, arch) {
                 let mut text = vec![0u8; len];
                 if self.read_memory(at, start, &mut text).is_ok() {
                     if let Some(i) = find_syscall(&text) {
@@ -428,33 +457,54 @@ impl Tracer {
 
     /// The executable PT_LOAD segment of the ELF image whose header is at
     /// `base` (the vDSO: one mapping of the whole file, so file offset o
-    /// is at `base + o`).
-    fn executable_segment(&mut self, at: Target, base: u64) -> Option<(u64, usize)> {
+    /// is at `base + o`): ELF64, or ELF32 for a 32-bit program.
+    fn executable_segment(&mut self, at: Target, base: u64, arch: Arch) -> Option<(u64, usize)> {
         let mut ehdr = [0u8; 64];
         self.read_memory(at, base, &mut ehdr).ok()?;
-        if &ehdr[..4] != b"\x7fELF" || ehdr[4] != 2 {
+        let class = match arch {
+            Arch::X86_64 => 2,
+            Arch::I386 => 1,
+        };
+        if &ehdr[..4] != b"\x7fELF" || ehdr[4] != class {
             return None;
         }
         let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
+        let u32_at = |b: &[u8], o: usize| u64::from(u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes")));
         let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
-        let (phoff, phentsize, phnum) = (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize);
-        if phentsize < 56 || phnum > 64 {
+        // e_phoff, e_phentsize, e_phnum; each header's p_vaddr and p_memsz.
+        let (phoff, phentsize, phnum, min, vaddr, memsz): (u64, usize, usize, usize, Field, Field) = match arch {
+            Arch::X86_64 => (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize, 56, |h| u64::from_le_bytes(h[0x08..0x10].try_into().expect("8")), |h| u64::from_le_bytes(h[0x20..0x28].try_into().expect("8"))),
+            Arch::I386 => (u32_at(&ehdr, 0x1c), u16_at(&ehdr, 0x2a) as usize, u16_at(&ehdr, 0x2c) as usize, 32, |h| u64::from(u32::from_le_bytes(h[0x08..0x0c].try_into().expect("4"))), |h| u64::from(u32::from_le_bytes(h[0x14..0x18].try_into().expect("4")))),
+        };
+        if phentsize < min || phnum > 64 {
             return None;
         }
         let mut ph = vec![0u8; phentsize * phnum];
         self.read_memory(at, base + phoff, &mut ph).ok()?;
         ph.chunks(phentsize).find_map(|h| {
-            let (p_type, p_flags) = (u32::from_le_bytes(h[0..4].try_into().ok()?), u32::from_le_bytes(h[4..8].try_into().ok()?));
+            // p_type and, at 4 (ELF64) or 24 (ELF32), p_flags.
+            let p_type = u32::from_le_bytes(h[0..4].try_into().ok()?);
+            let fo = if arch == Arch::X86_64 { 4 } else { 24 };
+            let p_flags = u32::from_le_bytes(h[fo..fo + 4].try_into().ok()?);
             const PT_LOAD: u32 = 1;
             const PF_X: u32 = 1;
-            (p_type == PT_LOAD && p_flags & PF_X != 0).then(|| (base + u64_at(h, 0x08), (u64_at(h, 0x20) as usize).min(1 << 20)))
+            // The vDSO is linked at 0: its addresses are offsets from `base`.
+            (p_type == PT_LOAD && p_flags & PF_X != 0).then(|| (base + vaddr(h), (memsz(h) as usize).min(1 << 20)))
         })
     }
 }
 
-/// Offset of the first `syscall` instruction's bytes in `text`.
-fn find_syscall(text: &[u8]) -> Option<usize> {
-    text.windows(2).position(|w| w == [0x0f, 0x05])
+/// A field read out of a program header.
+type Field = fn(&[u8]) -> u64;
+
+/// Offset of the first syscall instruction's bytes in `text`: `syscall`
+/// (0f 05), or for an i386 call `int $0x80` (cd 80).
+fn find_entry(arch: Arch, text: &[u8]) -> Option<usize> {
+    let insn = match arch {
+        Arch::X86_64 => [0x0f, 0x05],
+        Arch::I386 => [0xcd, 0x80],
+    };
+    text.windows(2).position(|w| w == insn)
 }
 
 impl Tracer {
@@ -493,8 +543,16 @@ fn install_hook() {
 fn remote_hook(pid: i32, nr: i64, args: [u64; 6]) -> Option<std::result::Result<i64, Errno>> {
     sys::scoped::borrow(|t: &mut Tracer| {
         let target = Target::Proc(crate::Pid(pid));
-        t.stopped(target).ok()?;
-        let r = t.remote_syscall(target, nr as u64, &args);
+        let (p, tid) = t.stopped(target).ok()?;
+        // procctl names the call in our own ABI; the target's may differ.
+        let arch = match t.proc_arch(p, tid) {
+            Ok(a) => a,
+            Err(e) => return Some(Err(e.errno())),
+        };
+        let Some(nr) = arch.translate(Arch::HOST, nr as u32) else {
+            return Some(Err(Errno::ENOSYS));
+        };
+        let r = t.remote_syscall(target, nr.into(), &args);
         // The tracer did not ask for a re-stop: this was procctl's business.
         if let Some(p) = t.procs.get_mut(&crate::Pid(pid)) {
             p.restop = false;

@@ -9,9 +9,14 @@ use std::os::fd::RawFd;
 
 /// `cpuid` leaf `leaf`, sub-leaf `sub`: (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32, sub: u32) -> (u32, u32, u32, u32) {
-    // Safe on every x86-64 CPU; an `unsafe fn` before Rust 1.87.
+    // Safe on every x86-64 CPU (and every i686 one this library runs on:
+    // it needs a 64-bit kernel); an `unsafe fn` before Rust 1.87.
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::__cpuid_count;
+    #[cfg(target_arch = "x86")]
+    use std::arch::x86::__cpuid_count;
     #[allow(unused_unsafe)]
-    let r = unsafe { std::arch::x86_64::__cpuid_count(leaf, sub) };
+    let r = unsafe { __cpuid_count(leaf, sub) };
     (r.eax, r.ebx, r.ecx, r.edx)
 }
 

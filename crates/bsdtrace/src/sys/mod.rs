@@ -166,7 +166,18 @@ pub const ARCH_GET_FS: u64 = 0x1003;
 /// arch_prctl(2): read the gs base.
 pub const ARCH_GET_GS: u64 = 0x1004;
 
-pub use libc::{siginfo_t, user_fpregs_struct, user_regs_struct};
+pub use libc::siginfo_t;
+#[cfg(target_pointer_width = "64")]
+pub use libc::{user_fpregs_struct, user_regs_struct};
+#[cfg(target_pointer_width = "32")]
+pub use host32::*;
+
+/// The tracer itself is a 32-bit process (built for i686): Linux answers
+/// its ptrace requests with the i386 layouts (`sys::host32`).
+pub const HOST_32: bool = cfg!(target_pointer_width = "32");
+
+#[cfg(target_pointer_width = "32")]
+mod host32;
 
 /// `struct ptrace_syscall_info` (the 0x58-byte kernel layout).
 #[repr(C)]
@@ -196,7 +207,7 @@ fn check(ret: libc::c_long) -> Result<libc::c_long, Errno> {
 }
 
 #[inline]
-unsafe fn raw_ptrace(req: u32, tid: Tid, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
+pub(crate) unsafe fn raw_ptrace(req: u32, tid: Tid, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
     check(unsafe { libc::syscall(libc::SYS_ptrace, req as libc::c_long, tid as libc::c_long, addr, data) })
 }
 
@@ -293,6 +304,7 @@ fn peek_pending(tid: Tid, flags: u32) -> Result<u64, Errno> {
     Ok(bits)
 }
 
+#[cfg(target_pointer_width = "64")]
 /// PTRACE_GETREGS.
 pub fn getregs(tid: Tid) -> Result<user_regs_struct, Errno> {
     let mut r: user_regs_struct = unsafe { std::mem::zeroed() };
@@ -300,18 +312,21 @@ pub fn getregs(tid: Tid) -> Result<user_regs_struct, Errno> {
     Ok(r)
 }
 
+#[cfg(target_pointer_width = "64")]
 /// PTRACE_SETREGS.
 pub fn setregs(tid: Tid, r: &user_regs_struct) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETREGS, tid, 0, r as *const _ as usize).map(drop) }
 }
 
-/// PTRACE_GETFPREGS.
+#[cfg(target_pointer_width = "64")]
+/// PTRACE_GETFPREGS: the 512-byte FXSAVE image.
 pub fn getfpregs(tid: Tid) -> Result<user_fpregs_struct, Errno> {
     let mut r: user_fpregs_struct = unsafe { std::mem::zeroed() };
     unsafe { raw_ptrace(PTRACE_GETFPREGS, tid, 0, &mut r as *mut _ as usize)? };
     Ok(r)
 }
 
+#[cfg(target_pointer_width = "64")]
 /// PTRACE_SETFPREGS.
 pub fn setfpregs(tid: Tid, r: &user_fpregs_struct) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETFPREGS, tid, 0, r as *const _ as usize).map(drop) }
@@ -330,6 +345,7 @@ pub fn setregset(tid: Tid, nt: u32, buf: &[u8]) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_SETREGSET, tid, nt as usize, &mut iov as *mut _ as usize).map(drop) }
 }
 
+#[cfg(target_pointer_width = "64")]
 /// PTRACE_PEEKUSER at `offset` of the user area.
 pub fn peekuser(tid: Tid, offset: usize) -> Result<u64, Errno> {
     let mut v: u64 = 0;
@@ -337,11 +353,13 @@ pub fn peekuser(tid: Tid, offset: usize) -> Result<u64, Errno> {
     Ok(v)
 }
 
+#[cfg(target_pointer_width = "64")]
 /// PTRACE_POKEUSER at `offset` of the user area.
 pub fn pokeuser(tid: Tid, offset: usize, value: u64) -> Result<(), Errno> {
     unsafe { raw_ptrace(PTRACE_POKEUSER, tid, offset, value as usize).map(drop) }
 }
 
+#[cfg(target_pointer_width = "64")]
 /// `PTRACE_ARCH_PRCTL` (ARCH_GET_FS & co.).
 pub fn arch_prctl(tid: Tid, code: u64, value: u64) -> Result<u64, Errno> {
     let mut v: u64 = value;
@@ -493,8 +511,15 @@ pub fn vm_write(pid: i32, addr: u64, buf: &[u8]) -> Result<usize, Errno> {
 
 /// `process_vm_readv` of one remote range into `buf`; returns bytes read.
 pub fn vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    // A 32-bit process names remote addresses in 32 bits (the kernel's
+    // compat process_vm_readv takes 32-bit iovecs).
+    // A range that wraps is EFAULT too, as the kernel says.
+    let end = addr.checked_add(buf.len() as u64);
+    if usize::try_from(addr).is_err() || end.is_none_or(|e| usize::try_from(e).is_err()) {
+        return Err(Errno::EFAULT);
+    }
     let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-    let remote = libc::iovec { iov_base: addr as *mut _, iov_len: buf.len() };
+    let remote = libc::iovec { iov_base: addr as usize as *mut _, iov_len: buf.len() };
     let r = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
     check(r as libc::c_long).map(|n| n as usize)
 }
@@ -640,6 +665,8 @@ pub fn default_signal(sig: i32) -> Result<(), Errno> {
 /// glibc's `siginfo_t` is a union; these offsets are the kernel's.
 pub mod si {
     use super::siginfo_t;
+    // The union follows the three ints, 8-aligned on 64-bit hosts.
+    #[cfg(target_pointer_width = "64")]
     #[repr(C)]
     struct Raw {
         signo: i32,
@@ -649,6 +676,16 @@ pub mod si {
         a: i32,   // pid / timerid
         b: u32,   // uid / overrun
         c: u64,   // status / value / addr
+    }
+    #[cfg(target_pointer_width = "32")]
+    #[repr(C)]
+    struct Raw {
+        signo: i32,
+        errno: i32,
+        code: i32,
+        a: i32,   // pid / timerid / addr
+        b: u32,   // uid / overrun
+        c: u32,   // status / value
     }
     fn raw(si: &siginfo_t) -> &Raw {
         unsafe { &*(si as *const siginfo_t as *const Raw) }
@@ -676,11 +713,14 @@ pub mod si {
     pub fn uid(si: &siginfo_t) -> u32 {
         raw(si).b
     }
-    /// `si_addr` for fault signals; `si_status` (low 32 bits) for SIGCHLD.
+    /// `si_addr` for fault signals.
     pub fn addr(si: &siginfo_t) -> u64 {
         let r = raw(si);
         // si_addr sits where pid/uid are for kill-type signals.
-        (r.a as u32 as u64) | ((r.b as u64) << 32)
+        #[cfg(target_pointer_width = "64")]
+        return (r.a as u32 as u64) | ((r.b as u64) << 32);
+        #[cfg(target_pointer_width = "32")]
+        return r.a as u32 as u64;
     }
     /// `si_status` (SIGCHLD).
     pub fn status(si: &siginfo_t) -> i32 {
@@ -874,6 +914,24 @@ pub fn zeroed_regs() -> user_regs_struct {
     unsafe { std::mem::zeroed() }
 }
 
+/// The `cs` selector of a 32-bit (compatibility mode) process, which its
+/// registers show whenever it runs its own code (`__USER32_CS`).
+pub const USER32_CS: u64 = 0x23;
+
+/// Set only the PC of a stopped thread (PT_CONTINUE with an address):
+/// the rest of its registers stay as they are, even those a 32-bit tracer
+/// cannot read whole.
+pub fn set_pc(tid: Tid, pc: u64) -> Result<(), Errno> {
+    #[cfg(target_pointer_width = "64")]
+    {
+        let mut r = getregs(tid)?;
+        r.rip = pc;
+        setregs(tid, &r)
+    }
+    #[cfg(target_pointer_width = "32")]
+    host32::poke_pc(tid, pc)
+}
+
 /// A per-thread slot through which a callback deep inside a call can reach
 /// the object that made the call (the engine lends itself to procctl's
 /// remote-syscall hook this way). Only [`scoped::lend`] fills it, only for
@@ -1024,4 +1082,23 @@ pub fn waitid_peek_all(options: i32) -> Result<Option<(Tid, i32)>, Errno> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// ptrace(2): PTRACE_GET_THREAD_AREA (a TLS descriptor of the GDT).
+const PTRACE_GET_THREAD_AREA_REQ: u32 = 25;
+
+/// The three TLS descriptors of a 32-bit thread's GDT (`struct user_desc`,
+/// 16 bytes each, entries 12-14 on x86-64 kernels), as an i386 core's
+/// NT_386_TLS holds them; `None` if the kernel gives none.
+pub fn tls_descriptors(tid: Tid) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(48);
+    for index in 12..15usize {
+        let mut desc = [0u32; 4];
+        // SAFETY: the kernel writes one 16-byte user_desc into `desc`.
+        unsafe { raw_ptrace(PTRACE_GET_THREAD_AREA_REQ, tid, index, desc.as_mut_ptr() as usize).ok()? };
+        for w in desc {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    Some(out)
 }

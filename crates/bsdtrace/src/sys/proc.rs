@@ -38,10 +38,13 @@ pub const ADDR_NO_RANDOMIZE: u32 = 0x0040000;
 /// `personality(0xffffffff)` queries without changing.
 pub const PER_QUERY: u32 = 0xffff_ffff;
 
-/// Host syscall numbers, for running these calls inside another process.
-pub const SYS_PRCTL: i64 = libc::SYS_prctl;
+/// Host syscall numbers, for running these calls inside another process
+/// (the remote-syscall hook translates them to the target's ABI).
+#[allow(clippy::unnecessary_cast)] // c_long: i64 here, i32 on i686
+pub const SYS_PRCTL: i64 = libc::SYS_prctl as i64;
 /// The personality(2) system call number.
-pub const SYS_PERSONALITY: i64 = libc::SYS_personality;
+#[allow(clippy::unnecessary_cast)]
+pub const SYS_PERSONALITY: i64 = libc::SYS_personality as i64;
 
 /// The CAP_SYS_RAWIO capability number.
 pub const CAP_SYS_RAWIO: u32 = 17;

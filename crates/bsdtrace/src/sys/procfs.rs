@@ -108,15 +108,36 @@ pub fn comm(pid: i32, tid: i32) -> Result<String, Errno> {
 }
 
 /// Is a thread of `pid` inside execve/execveat right now? (Read only when a
-/// thread dies of SIGKILL, to tell exec's de_thread from a kill.)
+/// thread dies of SIGKILL, to tell exec's de_thread from a kill.) The
+/// numbers in `/proc/PID/task/TID/syscall` are those of the image that
+/// makes the call, which `/proc/PID/exe` still names during the exec.
 pub fn exec_in_progress(pid: i32) -> bool {
     let Ok(tasks) = tasks(pid) else { return false };
+    let arch = exe_arch(pid).unwrap_or_default();
     tasks.iter().any(|t| {
         std::fs::read_to_string(format!("/proc/{pid}/task/{t}/syscall"))
             .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<i64>().ok()))
-            .is_some_and(|n| n == libc::SYS_execve || n == libc::SYS_execveat)
+            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+            .is_some_and(|n| arch.is_exec(n))
     })
+}
+
+/// The ABI of the program `pid` runs, from its executable's ELF header
+/// (`e_machine`: EM_386 is i386, EM_X86_64 x86-64, x32 included): what
+/// FreeBSD's `sv_flags & SV_ILP32` says of a process. `None` if the file
+/// cannot be read (an exiting process) or is no x86 ELF.
+pub fn exe_arch(pid: i32) -> Option<crate::sysent::Arch> {
+    use std::io::Read;
+    let mut h = [0u8; 20];
+    std::fs::File::open(format!("/proc/{pid}/exe")).ok()?.read_exact(&mut h).ok()?;
+    if &h[..4] != b"\x7fELF" {
+        return None;
+    }
+    match u16::from_le_bytes([h[18], h[19]]) {
+        3 => Some(crate::sysent::Arch::I386),
+        62 => Some(crate::sysent::Arch::X86_64),
+        _ => None,
+    }
 }
 
 /// Does any thread of `pid` live (state not Z/X)? A process whose main

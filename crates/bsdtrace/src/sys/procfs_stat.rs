@@ -192,8 +192,17 @@ pub fn environ(pid: i32) -> Result<Vec<String>, Errno> {
 /// The auxiliary vector, up to and including AT_NULL.
 pub fn auxv(pid: i32) -> Result<Vec<(u64, u64)>, Errno> {
     let b = read_bytes(&format!("/proc/{pid}/auxv"))?;
-    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8]));
-    Ok(b.chunks_exact(16).map(|c| (word(&c[..8]), word(&c[8..]))).collect())
+    // The kernel keeps the vector in the program's own word size.
+    let w = match super::procfs::exe_arch(pid) {
+        Some(crate::sysent::Arch::I386) => 4,
+        _ => 8,
+    };
+    let word = |c: &[u8]| {
+        let mut x = [0u8; 8];
+        x[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(x)
+    };
+    Ok(b.chunks_exact(2 * w).map(|c| (word(&c[..w]), word(&c[w..]))).collect())
 }
 
 /// One line of /proc/PID/limits; `None` is "unlimited".

@@ -21,19 +21,32 @@ pub fn busy() -> &'static str {
     PATH.get_or_init(|| build_c("busy"))
 }
 
+/// Path of the tracee built as a 32-bit (i386) program (`cc -m32`: Debian's
+/// gcc-multilib, which CI and the README's setup install).
+pub fn tracee32() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| build_c_as("tracee", "tracee32", &["-m32"]))
+}
+
 /// Compile tests/tracees/NAME.c (once per test binary).
 fn build_c(name: &str) -> String {
+    build_c_as(name, name, &[])
+}
+
+/// Compile tests/tracees/NAME.c with `flags` into bsdtrace-OUT.
+fn build_c_as(name: &str, out: &str, flags: &[&str]) -> String {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/tracees/{name}.c"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let out = dir.join(format!("bsdtrace-{name}"));
-    let tmp = dir.join(format!("bsdtrace-{name}.{}", std::process::id()));
+    let out = dir.join(format!("bsdtrace-{out}"));
+    let tmp = dir.join(format!("bsdtrace-{name}.{}.{}", flags.join(""), std::process::id()));
     let st = Command::new("cc")
+        .args(flags)
         .args(["-O1", "-g", "-pthread", "-o"])
         .arg(&tmp)
         .arg(&src)
         .status()
         .expect("cc runs");
-    assert!(st.success(), "compiling {name}.c failed");
+    assert!(st.success(), "compiling {name}.c with {flags:?} failed (32-bit programs need gcc-multilib)");
     std::fs::rename(&tmp, &out).expect("rename tracee");
     out.to_string_lossy().into_owned()
 }

@@ -370,6 +370,20 @@ int main(int argc, char **argv) {
         void (*f)(void) = n ? (void (*)(void))(uintptr_t)0x10 : (void (*)(void))(uintptr_t)data;
         f();
         return 0;
+    } else if (!strcmp(m, "int80")) {
+        /* i386 calls through int $0x80, from a 32-bit or a 64-bit program:
+         * getpid (20), getppid (64), close(-1) (6, EBADF). Exits 0 if
+         * each answered as its 64-bit twin does. */
+        long r, r2, r3;
+#ifdef __x86_64__
+#define INT80_CLOBBERS "memory", "r8", "r9", "r10", "r11"
+#else
+#define INT80_CLOBBERS "memory"
+#endif
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : INT80_CLOBBERS);
+        __asm__ volatile("int $0x80" : "=a"(r2) : "a"(64L) : INT80_CLOBBERS);
+        __asm__ volatile("int $0x80" : "=a"(r3) : "a"(6L), "b"(-1L) : INT80_CLOBBERS);
+        return r == getpid() && r2 == getppid() && (int)r3 == -EBADF ? 0 : 1;
     } else if (!strcmp(m, "getpid_errno")) {
         raise(SIGSTOP);
         long r = syscall(SYS_getpid);
