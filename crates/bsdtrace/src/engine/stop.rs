@@ -17,6 +17,28 @@ fn unbreak_call(lwp: &mut Lwp) {
     lwp.unbreak();
 }
 
+/// At a PTRACE_EVENT_CLONE stop of `lwp`: did the clone make a thread
+/// (CLONE_THREAD) rather than a process? The creator's registers still
+/// hold the call: clone's flags in rdi, clone3's in the `struct
+/// clone_args` rdi points to. (One PTRACE_GETREGS, kept for the stop.)
+fn clone_made_thread(lwp: &mut Lwp) -> bool {
+    const CLONE_THREAD: u64 = 0x0001_0000;
+    let Ok(r) = lwp.regs.map_or_else(|| sys::getregs(lwp.tid), Ok) else { return true };
+    lwp.regs = Some(r);
+    let flags = match r.orig_rax as i64 {
+        libc::SYS_clone => r.rdi,
+        libc::SYS_clone3 => {
+            let mut b = [0u8; 8];
+            match sys::vm_read(lwp.tid, r.rdi, &mut b) {
+                Ok(8) => u64::from_ne_bytes(b),
+                _ => return true,
+            }
+        }
+        _ => return true,
+    };
+    flags & CLONE_THREAD != 0
+}
+
 /// An EINTR from a call a stop breaks: only then is it worth asking
 /// whether a real signal is coming (three ptrace requests).
 fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
@@ -43,10 +65,20 @@ impl Tracer {
     }
 
     pub(super) fn dispatch_unknown(&mut self, tid: Tid, status: i32) {
-        if let Some(exp) = self.expected.remove(&tid) {
-            let Expect::Child(parent) = exp;
-            self.add_child_proc(parent, tid);
-            return self.dispatch(tid, status);
+        match self.expected.remove(&tid) {
+            Some(Expect::Child(parent)) => {
+                self.add_child_proc(parent, tid);
+                return self.dispatch(tid, status);
+            }
+            Some(Expect::Release) => {
+                // Its first stop (or its exit, which its real parent also
+                // gets once we have reaped it): not ours to report.
+                if libc::WIFSTOPPED(status) {
+                    let _ = sys::detach(tid, 0);
+                }
+                return;
+            }
+            None => {}
         }
         if libc::WIFSTOPPED(status) {
             if (status >> 16) == sys::PTRACE_EVENT_STOP {
@@ -54,6 +86,19 @@ impl Tracer {
                 // creator's event has not arrived (a PT_TRACE_ME child's
                 // first stop is never a PTRACE_EVENT_STOP).
                 self.early.insert(tid, status);
+                return;
+            }
+            if (status >> 16) != 0 {
+                // A ptrace event stop of a thread we trace but do not know
+                // (issue 11 #1, #2): a thread cloned just before a fatal
+                // signal, stopping at its PTRACE_EVENT_EXIT while its
+                // creator, killed too, never reports the clone; or a thread
+                // of a process we detached whose detach missed it (it was
+                // on its way out). Either way it is dying and nobody waits
+                // for its stops: let it go. Untraced, it is reaped by the
+                // kernel, and the leader's exit can come.
+                self.early.remove(&tid);
+                let _ = sys::detach(tid, 0);
                 return;
             }
             if self.traceme.contains(&tid) || self.adoptable(tid) {
@@ -287,6 +332,13 @@ impl Tracer {
                         (LinuxStop::Event, None)
                     }
                 }
+                sys::PTRACE_EVENT_CLONE if sys::event_msg(tid).is_ok_and(|n| n > 0) && !clone_made_thread(lwp) => {
+                    // clone() without CLONE_THREAD and an exit signal other
+                    // than SIGCHLD: Linux says CLONE, but the new task is a
+                    // process, which FreeBSD sees as a fork.
+                    let child = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(0);
+                    return self.on_fork(pid, tid, child, false);
+                }
                 sys::PTRACE_EVENT_CLONE => {
                     lwp.sc = ScState::In;
                     if let Ok(new) = sys::event_msg(tid) {
@@ -311,34 +363,8 @@ impl Tracer {
                     return self.after_stop(pid, tid, LinuxStop::Event, None);
                 }
                 sys::PTRACE_EVENT_FORK | sys::PTRACE_EVENT_VFORK => {
-                    lwp.sc = ScState::In;
-                    let vfork = ev == sys::PTRACE_EVENT_VFORK;
                     let child = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(0);
-                    let follow = mask & crate::abi::PTRACE_FORK != 0 && child > 0;
-                    if follow {
-                        lwp.skip_scx = true;
-                    }
-                    if follow && crate::procctl::has_state() {
-                        // FreeBSD children inherit protection only with PPROT_INHERIT.
-                        let _ = crate::procctl::sprotect_child_forked(pid.0, child);
-                    }
-                    if follow && lwp.dbregs_dirty {
-                        if let Some(dr) = read_dbregs(tid) {
-                            self.inherit_dbregs.insert(child, dr);
-                        }
-                    }
-                    if child > 0 {
-                        self.expected.insert(child, Expect::Child(pid));
-                        if let Some(st) = self.early.remove(&child) {
-                            self.expected.remove(&child);
-                            self.add_child_proc(pid, child);
-                            self.dispatch(child, st);
-                        }
-                    }
-                    let e = follow.then_some(Event::Forked { child: Pid(child), vfork });
-                    let p = self.procs.get_mut(&pid).expect("live");
-                    p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(LinuxStop::Event);
-                    return self.after_stop(pid, tid, LinuxStop::Event, e);
+                    return self.on_fork(pid, tid, child, ev == sys::PTRACE_EVENT_VFORK);
                 }
                 sys::PTRACE_EVENT_EXEC => {
                     let old = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(tid);
@@ -400,6 +426,39 @@ impl Tracer {
         }
         p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
         self.after_stop(pid, tid, kind, event);
+    }
+
+    /// A fork, vfork, or clone of a new process (`child`) by LWP `tid`,
+    /// at its event stop: followed (PT_FOLLOW_FORK), the child is traced
+    /// and the fork reported; otherwise a child Linux attached to us
+    /// anyway is let go at its first stop.
+    fn on_fork(&mut self, pid: Pid, tid: Tid, child: Tid, vfork: bool) {
+        let p = self.procs.get_mut(&pid).expect("live");
+        let follow = p.mask & crate::abi::PTRACE_FORK != 0 && child > 0;
+        let l = p.lwp_mut(tid).expect("live");
+        l.sc = ScState::In;
+        l.linux = LinuxState::Stopped(LinuxStop::Event);
+        if follow {
+            l.skip_scx = true;
+        }
+        let dirty = l.dbregs_dirty;
+        if follow && crate::procctl::has_state() {
+            // FreeBSD children inherit protection only with PPROT_INHERIT.
+            let _ = crate::procctl::sprotect_child_forked(pid.0, child);
+        }
+        if follow && dirty {
+            if let Some(dr) = read_dbregs(tid) {
+                self.inherit_dbregs.insert(child, dr);
+            }
+        }
+        if child > 0 {
+            self.expected.insert(child, if follow { Expect::Child(pid) } else { Expect::Release });
+            if let Some(st) = self.early.remove(&child) {
+                self.dispatch(child, st);
+            }
+        }
+        let e = follow.then_some(Event::Forked { child: Pid(child), vfork });
+        self.after_stop(pid, tid, LinuxStop::Event, e);
     }
 
     /// A stop of an LWP stepping over a signal handler: `Some(kind)` if it
