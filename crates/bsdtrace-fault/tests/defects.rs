@@ -9,13 +9,11 @@ mod common;
 use common::fault_ok;
 
 #[test]
-#[ignore = "issue 11 #1: an LWP cloned just before a SIGKILL stops at PTRACE_EVENT_EXIT before its creator's clone event; the engine files the unknown tid's stop as a foreign status, never resumes it, and wait blocks for ever (engine/mod.rs dispatch_unknown)"]
 fn sigkill_of_a_multithreaded_tracee_never_hangs_the_tracer() {
     fault_ok(&["repro", "1"]);
 }
 
 #[test]
-#[ignore = "issue 11 #2: PT_DETACH passes the fatal signal while other threads are still traced (request/control.rs detach)"]
 fn detach_with_a_fatal_signal_leaves_no_zombie() {
     fault_ok(&["repro", "2"]);
 }

@@ -727,6 +727,11 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         // began to exit loses its "continued" before it is a zombie): look
         // again, the next status will wake the peek.
         Ok(None) => true,
+        // Gone since the peek saw it (a thread of a process just detached,
+        // reaped or let go meanwhile): look again, as above. Parking here
+        // would leave a waiter that is already counted blind to the next
+        // status (issue 11 #2: the zombie of the detached process).
+        Err(Errno::ECHILD) => true,
         Err(_) => false,
     }
 }

@@ -248,7 +248,8 @@ impl Tracer {
         self.consume_event(pid, sig)?;
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
-        for tid in tids {
+        let mut missed = Vec::new();
+        for &tid in &tids {
             let p = self.procs.get_mut(&pid).expect("checked");
             let l = p.lwp_mut(tid).expect("listed");
             if l.linux == LinuxState::New {
@@ -286,10 +287,58 @@ impl Tracer {
             // A syscall one of our stops broke restarts (its whole timeout:
             // nothing of ours will be there to put a rewritten one back).
             l.restart_on_detach();
-            let _ = sys::detach(tid, s);
+            if sys::detach(tid, s) == Err(Errno::ESRCH) {
+                missed.push(tid);
+            }
+        }
+        // Threads we trace but never learnt of (cloned just before the
+        // stop, their creator's clone event not seen yet) stop soon, at
+        // their first stop or their exit: let them go too.
+        let me = sys::gettid();
+        for t in sys::procfs::tasks(pid.0).unwrap_or_default() {
+            if !tids.contains(&t) && sys::procfs::task_status(pid.0, t).is_ok_and(|s| s.tracer_pid == me) {
+                missed.push(t);
+            }
         }
         self.forget(pid);
+        // A fatal signal passed to a thread detached before them (issue 11
+        // #2) woke these out of their stop towards their exit, still traced
+        // by us: unless let go at their exit stop (or reaped), the process
+        // could never be reaped. ESRCH from a thread we had stopped means
+        // just that (nothing else ends a ptrace stop), so the waits are brief.
+        missed.sort_by_key(|&t| t == pid.0);
+        for tid in missed {
+            self.let_go_dying(tid, tid == pid.0);
+        }
         Ok(())
+    }
+
+    /// A thread of a process we no longer trace, on its way out but still
+    /// traced by us: wait for its exit stop and detach it, or reap its
+    /// zombie (a thread's; a leader's is left for its parent, or swallowed
+    /// if we are not its parent).
+    fn let_go_dying(&mut self, tid: Tid, leader: bool) {
+        loop {
+            match sys::waitid_pid_peek(tid, sys::WALL) {
+                Ok(Some((code, _))) if code == libc::CLD_TRAPPED || code == libc::CLD_STOPPED => {
+                    // Detaching drops the stop's notification too.
+                    if sys::detach(tid, 0) != Err(Errno::ESRCH) {
+                        return;
+                    }
+                }
+                Ok(Some(_)) if leader => {
+                    if sys::procfs::status(tid).is_ok_and(|s| s.ppid != self.self_pid) {
+                        self.released.insert(tid);
+                    }
+                    return;
+                }
+                Ok(Some(_)) => {
+                    let _ = sys::wait4(tid, sys::WALL);
+                    return;
+                }
+                _ => return,
+            }
+        }
     }
 
     /// Stop a running traced process now, as a debugger's `kill(pid,

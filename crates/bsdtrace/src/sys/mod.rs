@@ -878,6 +878,31 @@ pub fn getpgid(pid: i32) -> Result<i32, Errno> {
     }
 }
 
+/// `waitid(P_PID, tid, WEXITED|WSTOPPED|WNOWAIT|options)`, blocking unless
+/// `options` has WNOHANG: the `si_code` (CLD_*) and `si_status` of its
+/// next status, left in place.
+pub fn waitid_pid_peek(tid: Tid, options: i32) -> Result<Option<(i32, i32)>, Errno> {
+    let mut si: siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_waitid,
+                libc::P_PID,
+                tid,
+                &mut si as *mut siginfo_t,
+                libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | options,
+                0usize,
+            )
+        };
+        match check(r) {
+            Ok(_) if unsafe { si.si_pid() } == 0 => return Ok(None),
+            Ok(_) => return Ok(Some((si.si_code, unsafe { si.si_status() }))),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Is `pid` a child (or tracee) this process may wait for?
 pub fn is_child(pid: i32, scope: i32) -> bool {
     let mut si: siginfo_t = unsafe { std::mem::zeroed() };
