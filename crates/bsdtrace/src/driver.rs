@@ -696,6 +696,12 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         // of it through ptrace; this copy is nobody's business.
         return sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED).is_ok_and(|r| r.is_some());
     }
+    if t.released.contains(&pid) && code != libc::CLD_TRAPPED && code != libc::CLD_STOPPED && code != libc::CLD_CONTINUED {
+        // An exit reported already (the zombie leader of a process whose
+        // last thread's exit was the report, issue 11 #6): reap it unseen.
+        t.released.remove(&pid);
+        return sys::wait4(pid, sys::WALL | libc::WNOHANG).is_ok();
+    }
     let pgid = sys::getpgid(pid).ok();
     let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
     let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };

@@ -246,3 +246,48 @@ fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout
         }
     }
 }
+
+/// Issue 11 #1: a tracee creating threads all the time, its LWP events on,
+/// SIGKILLed at a random moment while the tracer sleeps outside the
+/// library: a thread cloned just before the kill stops at its exit before
+/// its creator's clone event comes. The engine must let it go and report
+/// the process's `Signaled(SIGKILL)`; a wait that never returns is a hang
+/// (reported by a watchdog thread, not a timing assertion).
+#[test]
+fn sigkill_of_a_churning_tracee_is_reported_while_the_tracer_sleeps() {
+    for e in engines() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64 ^ e.backend() as u64;
+        for round in 0..40 {
+            let pid = e.with(|t| t.spawn(&[tracee(), "churn"])).unwrap();
+            assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
+            e.with(|t| {
+                t.lwp_events(pid.into(), round % 2 == 0)?;
+                t.resume(pid.into(), Resume::Continue, None, 0)
+            })
+            .unwrap();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            std::thread::sleep(Duration::from_micros(seed % 4000));
+            assert_eq!(unsafe { libc::kill(pid.0, libc::SIGKILL) }, 0);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let e2 = e.clone();
+            std::thread::spawn(move || {
+                let r = loop {
+                    match e2.wait(pid.0, WaitOptions::BLOCK) {
+                        // An LWP event or a signal stop reported before the kill landed.
+                        Ok(Some((_, WaitStatus::Stopped(_)))) => {
+                            let _ = e2.with(|t| t.resume(pid.into(), Resume::Continue, None, 0));
+                        }
+                        other => break other,
+                    }
+                };
+                let _ = tx.send(r);
+            });
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(r) => assert_eq!(r.unwrap(), Some((pid, WaitStatus::Signaled { sig: libc::SIGKILL, core: false })), "round {round}"),
+                Err(_) => panic!("round {round}: the wait for the SIGKILLed tracee {pid:?} hangs (issue 11 #1)"),
+            }
+        }
+    }
+}

@@ -20,9 +20,32 @@ impl Tracer {
         let si = sys::siginfo(tid).ok();
         // Detach into a job-control stop and reap that notification; the
         // rest is the same as for a child another thread forked.
-        let detached = sys::detach(tid, libc::SIGSTOP).and_then(|_| sys::wait4(tid, sys::WUNTRACED | sys::WALL));
-        if detached.is_ok() {
-            let _ = self.adopt_traceme_detached(Pid(tid), status, si);
+        if sys::detach(tid, libc::SIGSTOP).is_err() {
+            return;
+        }
+        // Its job-control stop, or its exit if it was killed at its first
+        // stop: that is then reported as any untraced child's (issue 11 #5).
+        // Never a blocking wait: a SIGCONT that cancelled the SIGSTOP would
+        // leave it running and the wait blocked (#4).
+        // (It comes at once but for that race: a few short looks, then the
+        // seize goes on without it and interrupts what runs.)
+        let mut w = Ok(None);
+        for _ in 0..200 {
+            w = sys::wait4(tid, sys::WUNTRACED | sys::WALL | libc::WNOHANG);
+            if !matches!(w, Ok(None)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
+        match w {
+            Ok(Some((_, st))) if !libc::WIFSTOPPED(st) => {
+                let ru = self.last_rusage.take();
+                self.foreign.push_back((tid, st, ru));
+            }
+            Ok(_) => {
+                let _ = self.adopt_traceme_detached(Pid(tid), status, si);
+            }
+            Err(_) => {}
         }
     }
 

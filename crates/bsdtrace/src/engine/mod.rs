@@ -46,10 +46,6 @@ pub use wait::{WaitOptions, WaitStatus};
 enum Expect {
     /// A followed fork child of this process.
     Child(Pid),
-    /// A new process Linux attached to us (clone() without CLONE_THREAD
-    /// reports as PTRACE_EVENT_CLONE) that FreeBSD would not trace (fork
-    /// following off): detached at its first stop.
-    Release,
 }
 
 /// The tracer: every process it traces, and its wait.

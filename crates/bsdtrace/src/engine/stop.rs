@@ -17,28 +17,6 @@ fn unbreak_call(lwp: &mut Lwp) {
     lwp.unbreak();
 }
 
-/// At a PTRACE_EVENT_CLONE stop of `lwp`: did the clone make a thread
-/// (CLONE_THREAD) rather than a process? The creator's registers still
-/// hold the call: clone's flags in rdi, clone3's in the `struct
-/// clone_args` rdi points to. (One PTRACE_GETREGS, kept for the stop.)
-fn clone_made_thread(lwp: &mut Lwp) -> bool {
-    const CLONE_THREAD: u64 = 0x0001_0000;
-    let Ok(r) = lwp.regs.map_or_else(|| sys::getregs(lwp.tid), Ok) else { return true };
-    lwp.regs = Some(r);
-    let flags = match r.orig_rax as i64 {
-        libc::SYS_clone => r.rdi,
-        libc::SYS_clone3 => {
-            let mut b = [0u8; 8];
-            match sys::vm_read(lwp.tid, r.rdi, &mut b) {
-                Ok(8) => u64::from_ne_bytes(b),
-                _ => return true,
-            }
-        }
-        _ => return true,
-    };
-    flags & CLONE_THREAD != 0
-}
-
 /// An EINTR from a call a stop breaks: only then is it worth asking
 /// whether a real signal is coming (three ptrace requests).
 fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
@@ -69,14 +47,6 @@ impl Tracer {
             Some(Expect::Child(parent)) => {
                 self.add_child_proc(parent, tid);
                 return self.dispatch(tid, status);
-            }
-            Some(Expect::Release) => {
-                // Its first stop (or its exit, which its real parent also
-                // gets once we have reaped it): not ours to report.
-                if libc::WIFSTOPPED(status) {
-                    let _ = sys::detach(tid, 0);
-                }
-                return;
             }
             None => {}
         }
@@ -332,13 +302,6 @@ impl Tracer {
                         (LinuxStop::Event, None)
                     }
                 }
-                sys::PTRACE_EVENT_CLONE if sys::event_msg(tid).is_ok_and(|n| n > 0) && !clone_made_thread(lwp) => {
-                    // clone() without CLONE_THREAD and an exit signal other
-                    // than SIGCHLD: Linux says CLONE, but the new task is a
-                    // process, which FreeBSD sees as a fork.
-                    let child = sys::event_msg(tid).map(|c| c as Tid).unwrap_or(0);
-                    return self.on_fork(pid, tid, child, false);
-                }
                 sys::PTRACE_EVENT_CLONE => {
                     lwp.sc = ScState::In;
                     if let Ok(new) = sys::event_msg(tid) {
@@ -428,10 +391,8 @@ impl Tracer {
         self.after_stop(pid, tid, kind, event);
     }
 
-    /// A fork, vfork, or clone of a new process (`child`) by LWP `tid`,
-    /// at its event stop: followed (PT_FOLLOW_FORK), the child is traced
-    /// and the fork reported; otherwise a child Linux attached to us
-    /// anyway is let go at its first stop.
+    /// A fork or vfork of `child` by LWP `tid`, at its event stop:
+    /// followed (PT_FOLLOW_FORK), the fork is reported.
     fn on_fork(&mut self, pid: Pid, tid: Tid, child: Tid, vfork: bool) {
         let p = self.procs.get_mut(&pid).expect("live");
         let follow = p.mask & crate::abi::PTRACE_FORK != 0 && child > 0;
@@ -452,7 +413,7 @@ impl Tracer {
             }
         }
         if child > 0 {
-            self.expected.insert(child, if follow { Expect::Child(pid) } else { Expect::Release });
+            self.expected.insert(child, Expect::Child(pid));
             if let Some(st) = self.early.remove(&child) {
                 self.dispatch(child, st);
             }

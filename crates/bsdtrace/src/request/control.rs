@@ -118,6 +118,12 @@ impl Tracer {
         if p.lwps.is_empty() {
             return Err(Errno::ESRCH.into());
         }
+        if p.leader_gone && st.ppid == self.self_pid {
+            // We report the process's exit at its last thread's; the
+            // leader's zombie, ours as its parent, then comes as an
+            // untraced child's: not a second exit (issue 11 #6).
+            self.released.insert(pid.0);
+        }
         p.initial = Some(Event::Attach);
         p.state = ProcState::Stopping;
         for l in p.lwps.iter_mut() {
@@ -598,7 +604,15 @@ impl Tracer {
                 }));
         // The detach left a job-control stop whose notification waits for
         // the real parent (a thread of ours): take it, nobody is to see it.
-        let _ = sys::wait4(tid, sys::WALL | libc::WUNTRACED | libc::WNOHANG);
+        // Killed since (issue 11 #5): that wait reaps its exit, which is
+        // then reported as any untraced child's.
+        if let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL | libc::WUNTRACED | libc::WNOHANG) {
+            if !libc::WIFSTOPPED(st) {
+                let ru = self.last_rusage.take();
+                self.foreign.push_back((tid, st, ru));
+                return Err(Errno::ESRCH.into());
+            }
+        }
         let mask = abi::PTRACE_DEFAULT;
         let opts = options_for(mask);
         sys::seize(tid, opts)?;
@@ -631,10 +645,28 @@ impl Tracer {
         // Seizing a job-stopped task makes it trap (PTRACE_EVENT_STOP):
         // collect those traps, then end the job-control stop. The SIGCONT
         // that does it is ours, and is never delivered.
+        // A SIGCONT from a thread of its own (or anyone) between the
+        // detach and the seize ended the job-control stop: such a thread
+        // never traps by itself, and a blocking wait for it would hang the
+        // tracer (issue 11 #4), so it is interrupted.
+        let mut gone = None;
         for l in p.lwps.iter_mut() {
-            if sys::wait4(l.tid, sys::WALL).is_err() {
-                l.linux = LinuxState::Exiting;
+            let mut w = sys::wait4(l.tid, sys::WALL | libc::WNOHANG);
+            if matches!(w, Ok(None)) {
+                let _ = sys::interrupt(l.tid);
+                w = sys::wait4(l.tid, sys::WALL);
             }
+            match w {
+                Ok(Some((_, st))) if libc::WIFSTOPPED(st) => {}
+                Ok(Some((_, st))) if l.tid == tid => gone = Some(st),
+                _ => l.linux = LinuxState::Exiting,
+            }
+        }
+        if let Some(st) = gone {
+            // The leader's exit (killed meanwhile, the group empty): the
+            // process is gone; report it as the child it is.
+            self.foreign.push_back((tid, st, None));
+            return Err(Errno::ESRCH.into());
         }
         let _ = sys::kill(tid, libc::SIGCONT);
         // Its continue notification for the real parent, likewise.
