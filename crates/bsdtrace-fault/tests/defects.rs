@@ -24,19 +24,16 @@ fn remote_syscall_where_the_pc_cannot_run_code_does_not_livelock() {
 }
 
 #[test]
-#[ignore = "issue 11 #4: adopting a PT_TRACE_ME child blocks in wait4 for a trap that a SIGCONT between the detach and the seize cancelled (engine/mod.rs adopt_traceme, request/control.rs adopt_traceme_detached)"]
 fn a_wnohang_wait_never_blocks() {
     fault_ok(&["repro", "4"]);
 }
 
 #[test]
-#[ignore = "issue 11 #5: the adoption's own wait4 reaps the exit of a PT_TRACE_ME child killed at its first stop (request/control.rs adopt_traceme_detached)"]
 fn a_traceme_child_dying_at_its_first_stop_reports_its_exit() {
     fault_ok(&["repro", "5"]);
 }
 
 #[test]
-#[ignore = "issue 11 #6: attaching a process whose leader is already a zombie reports the last thread's exit and then the leader's as a foreign status (request/control.rs attach, leader_gone)"]
 fn sigkill_racing_attach_reports_one_exit() {
     fault_ok(&["repro", "6"]);
 }
@@ -54,7 +51,6 @@ fn engine_thread_mode_reports_a_non_leader_exec_at_512_threads() {
 }
 
 #[test]
-#[ignore = "issue 11 #9: the C face's waitid takes the status from the engine (which marks the stop waited) before knowing it cannot report it (crates/bsdtrace-c/src/wait.rs attempt)"]
 fn a_waitid_that_reports_nothing_leaves_the_stop_pending() {
     fault_ok(&["repro", "9"]);
 }

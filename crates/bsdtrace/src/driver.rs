@@ -506,6 +506,13 @@ impl Engine {
         st.handover.retain(|p| *p != pid);
         if on {
             st.handover.push(pid);
+        } else {
+            // The process-wide watch was off during the hand-over: have the
+            // engine look again (the child may have died meanwhile, and its
+            // exit is for a waiter already counted; issue 11 #5).
+            st.watch_gen += 1;
+            drop(st);
+            self.shared.bell.ring();
         }
     }
 
@@ -599,14 +606,14 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
             break;
         }
         let seen = sleeper.prepare(&shared.bell);
-        let app = {
+        let (app, gen_at_sleep) = {
             let st = shared.lock();
             if !st.jobs.is_empty() || st.closing {
                 drop(st);
                 sleeper.cancel(&shared.bell);
                 continue;
             }
-            st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen)
+            (st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen), st.watch_gen)
         };
         if app {
             shared.lock().app_parked = None;
@@ -622,16 +629,19 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
                 if let Some((pid, code)) = w.app {
                     // The waiters as they are now: a waiter arriving after
                     // this look moves watch_gen and unparks the watch.
-                    let (waiters, gen) = {
-                        let st = shared.lock();
-                        (st.app_waiters > 0, st.watch_gen)
-                    };
+                    let waiters = shared.lock().app_waiters > 0;
                     let consumed = (owned(&tracer, pid) || waiters) && app_child(&shared, &mut tracer, pid, code);
                     if !consumed {
                         // Nothing to act on now (no child at all, or a
                         // child's status no waiter asked for yet: it stays
-                        // in the kernel): park until a waiter arrives.
-                        shared.lock().app_parked = Some(gen);
+                        // in the kernel): park until a waiter arrives. A
+                        // waiter that came while we slept (with the child
+                        // it waits for, perhaps forked after the peek said
+                        // "no child") moved watch_gen past the one the
+                        // peek was armed under: park at that one, so the
+                        // watch looks again (issue 11 #5: a wait for a
+                        // killed PT_TRACE_ME child hung, parked blind).
+                        shared.lock().app_parked = Some(gen_at_sleep);
                     }
                 }
             }

@@ -669,8 +669,19 @@ impl Tracer {
             return Err(Errno::ESRCH.into());
         }
         let _ = sys::kill(tid, libc::SIGCONT);
-        // Its continue notification for the real parent, likewise.
-        let _ = sys::wait4(tid, sys::WALL | libc::WCONTINUED | libc::WNOHANG);
+        // Its continue notification for the real parent, likewise (or its
+        // exit, if it was killed just now: then the process is gone).
+        if let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL | libc::WCONTINUED | libc::WNOHANG) {
+            if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+                for l in &p.lwps {
+                    if l.tid != tid {
+                        let _ = sys::wait4(l.tid, sys::WALL | libc::WNOHANG);
+                    }
+                }
+                self.foreign.push_back((tid, st, None));
+                return Err(Errno::ESRCH.into());
+            }
+        }
         p.swallow |= 1 << (libc::SIGCONT - 1);
         p.pending.push_back(tid);
         p.state = ProcState::Stopping;
