@@ -599,6 +599,7 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mps
             };
             let Some(mut job) = job else { break };
             job.run(&mut tracer);
+            sleeper.rearm();
             publish(&shared, &mut tracer, &mut sleeper, &mut pub_state);
             drop(job);
         }

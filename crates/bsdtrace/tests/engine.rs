@@ -291,3 +291,24 @@ fn sigkill_of_a_churning_tracee_is_reported_while_the_tracer_sleeps() {
         }
     }
 }
+
+/// CPU ticks (user + system) the thread `tid` of this process has used.
+fn thread_ticks(tid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+    // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    let f: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn an_engine_with_nothing_to_trace_sleeps() {
+    for e in engines() {
+        // A job, then nothing: no child, no tracee, no caller.
+        assert!(!e.with(|t| t.is_traced(Pid(1))));
+        let before = thread_ticks(e.engine_tid());
+        std::thread::sleep(Duration::from_millis(500));
+        let used = thread_ticks(e.engine_tid()) - before;
+        // A spinning engine thread would use ~50 ticks (USER_HZ 100) here.
+        assert!(used < 10, "backend {:?}: the idle engine thread used {used} ticks in 0.5 s", e.backend());
+    }
+}

@@ -122,6 +122,11 @@ struct Uring {
     wait_armed: bool,
     futex_armed: bool,
     app_armed: bool,
+    /// The last peek found no child of the engine thread (ECHILD): none can
+    /// appear but through a job (spawn, attach, adoption), so the peek is
+    /// armed again only after one ([`Sleeper::rearm`]); re-arming at once
+    /// would spin.
+    childless: bool,
 }
 
 const UD_WAITID: u64 = 1;
@@ -222,6 +227,14 @@ impl Sleeper {
         bell.word.load(Ordering::SeqCst)
     }
 
+    /// A job ran: it may have made the engine thread a child (spawn,
+    /// attach, adoption), so the next sleep watches for children again.
+    pub fn rearm(&mut self) {
+        if let Imp::Uring(u) = &mut self.imp {
+            u.childless = false;
+        }
+    }
+
     /// Not going to sleep after all (work was found after `prepare`).
     pub fn cancel(&self, bell: &Bell) {
         bell.sleeping.store(false, Ordering::SeqCst);
@@ -249,12 +262,12 @@ impl Uring {
         // SAFETY: all-zero siginfo is valid.
         let si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
         let app_si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
-        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false })
+        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false, childless: false })
     }
 
     fn sleep(&mut self, bell: &Bell, seen: u32, app: bool) -> Result<Woken, Errno> {
         use io_uring::opcode;
-        if !self.wait_armed {
+        if !self.wait_armed && !self.childless {
             let e = opcode::WaitId::new(libc::P_ALL, 0, libc::WEXITED | libc::WNOWAIT | WALL | WNOTHREAD)
                 .infop(&mut *self.si as *mut libc::siginfo_t as *const _)
                 .build()
@@ -296,7 +309,9 @@ impl Uring {
             match cqe.user_data() {
                 UD_WAITID => {
                     self.wait_armed = false;
-                    // ECHILD: nothing to wait for yet; the futex still wakes us.
+                    // ECHILD: nothing to wait for until a job makes a
+                    // child; the futex still wakes us for that job.
+                    self.childless = cqe.result() == -libc::ECHILD;
                     woken.kernel = true;
                 }
                 UD_FUTEX => self.futex_armed = false,
