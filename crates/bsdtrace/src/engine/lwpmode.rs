@@ -118,9 +118,16 @@ impl Tracer {
             }
         }
         let l = p.lwp_mut(tid).expect("live");
-        if event.is_none() && std::mem::take(&mut l.want_stop) && kind == LinuxStop::Event {
-            // Our interrupt of this LWP alone (Tracer::interrupt).
+        if event.is_none() && kind == LinuxStop::Event && std::mem::take(&mut l.want_stop) {
+            // Our interrupt of this LWP alone (Tracer::interrupt). A
+            // hidden syscall or signal stop that came first does not answer
+            // it: it takes Linux's STOP trap, but the NOTIFY trap left
+            // pending still brings this PTRACE_EVENT_STOP once resumed.
             event = Some(Event::Interrupt);
+        } else if event.is_some() {
+            // Stopped with an event of its own: the interrupt is answered
+            // (its trap, still pending, is hidden after the next resume).
+            l.want_stop = false;
         }
         match event {
             Some(e) => {
