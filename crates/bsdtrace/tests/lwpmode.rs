@@ -214,6 +214,9 @@ fn bad_requests_on_a_per_lwp_process_get_clear_errors() {
     // Resume all; then nothing is collected and the process is busy.
     e.with(|t| t.resume(c.pid.into(), Resume::Continue, None, 0)).unwrap();
     assert_eq!(errno(e.with(|t| t.read_memory(c.pid.into(), c.addr, &mut b))), Errno::EBUSY);
+    // The thread list does not need a stopped LWP.
+    assert_eq!(errno(e.with(|t| t.lwp_list(c.pid.into()))), Errno::EBUSY);
+    assert_eq!(e.with(|t| t.live_lwp_list(c.pid)).unwrap(), lwps);
     assert_eq!(errno(e.with(|t| t.resume(Target::Lwp(lwps[0]), Resume::Continue, None, 0))), Errno::EBUSY);
     assert_eq!(e.wait_lwp(c.pid.0, WaitOptions { nohang: true, ..WaitOptions::BLOCK }).unwrap().map(|x| x.0), None);
     // An unknown LWP is ESRCH, as for any request; a bad wait selector EINVAL.
