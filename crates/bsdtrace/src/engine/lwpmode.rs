@@ -121,6 +121,23 @@ impl Tracer {
         }
     }
 
+    /// Drop the event of a collected LWP of a per-LWP process, as a
+    /// resume with signal 0 would, but leave it stopped: a trap the tracer
+    /// handled itself (its breakpoint, its single step) is then delivered
+    /// by nothing later, not by a detach (which gives every other thread's
+    /// signal event back to it) nor after a switch back to
+    /// [`StopMode::Process`]. Not a FreeBSD request.
+    pub fn discard_lwp_event(&mut self, t: Target) -> Result<()> {
+        if !matches!(t, Target::Lwp(_)) {
+            return Err(Errno::EINVAL.into());
+        }
+        let (pid, tid) = self.stopped(t)?;
+        if self.procs[&pid].mode != StopMode::Lwp {
+            return Err(Errno::EINVAL.into());
+        }
+        self.consume_lwp_event(pid, tid, 0)
+    }
+
     /// The tail of a stop of an LWP of a per-LWP process: report it alone,
     /// or resume it.
     pub(super) fn after_lwp_stop(&mut self, pid: Pid, tid: Tid, kind: LinuxStop, mut event: Option<Event>) {
