@@ -277,3 +277,86 @@ fn the_remote_protocol_of_non_stop() {
     assert!(r.ask("?").starts_with('T'));
     assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK");
 }
+
+/// Three threads count to a limit and end; then the program exits 7.
+const ENDS: &str = r#"
+#include <pthread.h>
+volatile long counts[3];
+static void *counter(void *a) { long i = (long)a; while (counts[i] < 20000000) counts[i]++; return 0; }
+int main(void) {
+    pthread_t t[3];
+    for (long i = 0; i < 3; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    for (int i = 0; i < 3; i++) pthread_join(t[i], 0);
+    return 7;
+}
+"#;
+
+#[test]
+fn a_watchpoint_stops_its_thread_and_the_exit_comes_as_a_notification() {
+    let prog = build("ns_ends", ENDS);
+    let mut g = Gdb::start(&prog);
+    g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    // Stopped at the start (a stopped thread selected): a watchpoint is
+    // set for every thread, running ones included.
+    g.cmd("break counter");
+    g.send("continue -a &");
+    let o = g.expect("hit Breakpoint 1");
+    let t = hit_thread(&o);
+    g.cmd(&format!("thread {t}"));
+    let i = g.int("i");
+    g.cmd("delete");
+    g.cmd(&format!("watch counts[{i}]"));
+    // Not `cmd`: the stop may come before its marker.
+    g.send("continue &");
+    let o = g.expect("hit Hardware watchpoint 2");
+    assert_eq!(hit_thread(&o.replace("Hardware watchpoint", "Breakpoint")), t, "{o}");
+    g.expect("New value = 1");
+    g.cmd("delete");
+    g.send("continue -a &");
+    let o = g.expect("exited with code 07]");
+    assert!(o.contains("[Inferior 1 (process"), "{o}");
+    let o = g.cmd("info threads");
+    assert!(o.contains("No threads"), "{o}");
+    g.quit();
+}
+
+#[test]
+fn detach_in_non_stop_lets_every_thread_run_untraced() {
+    let prog = build("ns_counters", COUNTERS);
+    let mut g = Gdb::start(&prog);
+    let o = g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    let pid = pid_in(&o);
+    g.cmd("break hit");
+    g.send("continue -a &");
+    g.expect("hit (n=1)");
+    // One thread at the breakpoint, the others running.
+    let o = g.cmd("detach");
+    assert!(o.contains("detached"), "{o}");
+    g.quit();
+    // The int3 is gone and the pc of the thread that hit it is back on the
+    // instruction: the program goes on calling hit() untraced.
+    let status = || std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    assert!(status().contains("TracerPid:\t0"), "{}", status());
+    std::thread::sleep(Duration::from_millis(300));
+    let st = status();
+    assert!(st.contains("TracerPid:\t0") && !st.contains("zombie"), "{st}");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+}
+
+#[test]
+fn a_non_stop_gdb_that_disconnects_leaves_the_program_to_an_all_stop_one() {
+    let prog = build("ns_counters", COUNTERS);
+    let (_server, port, _err) = tcp_server(&[":0", prog.to_str().unwrap()]);
+    let mut g = Gdb::start(&prog);
+    g.cmd(&format!("target remote :{port}"));
+    g.cmd("break hit");
+    g.send("continue -a &");
+    g.expect("hit (n=1)");
+    g.cmd("disconnect");
+    g.quit();
+    // All-stop now: every thread stopped, the breakpoint gone.
+    let o = gdb_remote(&prog, &format!("target remote :{port}"), &["info threads", "print hits", "kill"]);
+    assert_eq!(o.matches("Thread ").count() >= 5, true, "{o}");
+    assert!(!o.contains("(running)"), "{o}");
+    assert!(o.contains("$1 = 0"), "{o}");
+}

@@ -94,15 +94,16 @@ impl Inferiors {
 
     fn mem_direct(&mut self, pid: i32, addr: u64, rd: &mut [u8], wr: Option<&[u8]>) -> Result<(), Error> {
         let ns = self.ns.as_mut().expect("non-stop");
-        if !ns.mem.contains_key(&pid) {
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(format!("/proc/{pid}/mem"))
-                .map_err(|e| Error::Errno(Errno(e.raw_os_error().unwrap_or(libc::EIO))))?;
-            ns.mem.insert(pid, f);
-        }
-        let f = &ns.mem[&pid];
+        let f = match ns.mem.entry(pid) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(format!("/proc/{pid}/mem"))
+                    .map_err(|e| Error::Errno(Errno(e.raw_os_error().unwrap_or(libc::EIO))))?,
+            ),
+        };
         let len = wr.map(|w| w.len()).unwrap_or(rd.len());
         let mut done = 0;
         while done < len {
@@ -147,8 +148,8 @@ impl Inferiors {
         // Events other LWPs had pending: they are those threads' stops.
         for s in self.ns_poll() {
             if let Some(ns) = self.ns.as_mut() {
-                if ns.stopped.contains_key(&s.ptid) {
-                    ns.stopped.insert(s.ptid, s.kind);
+                if let Some(k) = ns.stopped.get_mut(&s.ptid) {
+                    *k = s.kind;
                 }
             }
         }
@@ -198,8 +199,10 @@ impl Inferiors {
             match self.tracer.wait_lwp(pid, WaitOptions::BLOCK) {
                 Ok(Some(LwpStatus::Stopped { lwp, .. })) => {
                     // A breakpoint hit must not leave the pc past our int3
-                    // (gone after a detach).
-                    self.rewind(Ptid { pid, tid: lwp.0 });
+                    // (gone after a detach), nor its SIGTRAP to be delivered.
+                    if self.rewind(Ptid { pid, tid: lwp.0 }).is_some() {
+                        let _ = self.tracer.discard_lwp_event(T::Lwp(lwp));
+                    }
                 }
                 _ => {
                     self.ns_forget(pid);
@@ -271,7 +274,13 @@ impl Inferiors {
                         continue;
                     }
                     let p = Ptid { pid: pid.0, tid: lwp.0 };
-                    match self.classify_lwp(p) {
+                    let out_now = self.classify_lwp(p);
+                    if let Out::Report(StopKind::SwBreak | StopKind::HwBreak | StopKind::Watch(..) | StopKind::Step) = out_now {
+                        // Our trap, told to gdb: nothing to deliver later
+                        // (a detach would give the SIGTRAP back).
+                        let _ = self.tracer.discard_lwp_event(T::Lwp(lwp));
+                    }
+                    match out_now {
                         Out::Report(StopKind::ThreadExited(c)) => {
                             // Told, and let it finish exiting.
                             out.push(Stop { ptid: p, kind: StopKind::ThreadExited(c) });
