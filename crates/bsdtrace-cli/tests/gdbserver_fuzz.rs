@@ -160,7 +160,9 @@ fn query(r: &mut Rng, k: &Known) -> Vec<u8> {
         31 => format!("QProgramSignals:{}", hexnum(r, k)),
         32 => format!("QCatchSyscalls:{};{}", r.below(3), hexnum(r, k)),
         33 => format!("QThreadEvents:{}", r.below(3)),
-        34 => format!("QNonStop:{}", r.below(3)),
+        // Not QNonStop:1: non-stop answers resumes with OK and notifications
+        // (gdbserver_nonstop.rs tests it).
+        34 => format!("QNonStop:{}", r.pick(&["0", "2", "x"])),
         35 => format!("qCRC:{:x},{:x}", k.buffer, r.below(300)),
         36 => format!("qSearch:memory:{:x};{:x};{}", k.buffer, r.below(300), hexbytes(r, 2)),
         37 => "jThreadsInfo".into(),

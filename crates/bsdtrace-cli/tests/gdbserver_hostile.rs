@@ -176,7 +176,7 @@ fn malformed_input_gets_an_answer_and_the_session_goes_on() {
         ("QPassSignals:zz", &["E01"]),
         ("QCatchSyscalls:1;zz", &["E01"]),
         ("QCatchSyscalls:0", &["OK"]),
-        ("QNonStop:1", &["E01"]),
+        ("QNonStop:2", &["E01"]),
         ("qThreadExtraInfo,zz", &["E01"]),
         ("qAttached:999999", &["E01"]),
         ("jThreadsInfo", &["*"]),

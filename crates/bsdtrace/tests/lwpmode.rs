@@ -214,6 +214,9 @@ fn bad_requests_on_a_per_lwp_process_get_clear_errors() {
     // Resume all; then nothing is collected and the process is busy.
     e.with(|t| t.resume(c.pid.into(), Resume::Continue, None, 0)).unwrap();
     assert_eq!(errno(e.with(|t| t.read_memory(c.pid.into(), c.addr, &mut b))), Errno::EBUSY);
+    // The thread list does not need a stopped LWP.
+    assert_eq!(errno(e.with(|t| t.lwp_list(c.pid.into()))), Errno::EBUSY);
+    assert_eq!(e.with(|t| t.live_lwp_list(c.pid)).unwrap(), lwps);
     assert_eq!(errno(e.with(|t| t.resume(Target::Lwp(lwps[0]), Resume::Continue, None, 0))), Errno::EBUSY);
     assert_eq!(e.wait_lwp(c.pid.0, WaitOptions { nohang: true, ..WaitOptions::BLOCK }).unwrap().map(|x| x.0), None);
     // An unknown LWP is ESRCH, as for any request; a bad wait selector EINVAL.
@@ -324,4 +327,29 @@ fn detaching_a_per_lwp_process_leaves_every_thread_running() {
     unsafe { libc::kill(c.pid.0, libc::SIGKILL) };
     // The engine spawned it: its exit is still ours to reap.
     assert_eq!(ewait(&e, c.pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+}
+
+#[test]
+fn a_collected_lwp_event_can_be_discarded_and_the_lwp_stays_stopped() {
+    let e = Engine::new().unwrap();
+    let c = counters(&e, 2);
+    // Only in the per-LWP mode, and only for a named LWP.
+    assert_eq!(errno(e.with(|t| t.discard_lwp_event(c.pid.into()))), Errno::EINVAL);
+    into_lwp_mode(&e, c.pid);
+    let lwps = e.with(|t| t.lwp_list(c.pid.into())).unwrap();
+    assert_eq!(errno(e.with(|t| t.discard_lwp_event(c.pid.into()))), Errno::EINVAL);
+    let l = lwps[1];
+    // Resume it and stop it alone: its interrupt is its event.
+    e.with(|t| t.resume(Target::Lwp(l), Resume::Continue, None, 0)).unwrap();
+    assert!(e.with(|t| t.interrupt(Target::Lwp(l))).unwrap());
+    match wait_lwp(&e, c.pid) {
+        LwpStatus::Stopped { lwp, .. } => assert_eq!(lwp, l),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(e.with(|t| t.stop_event(Target::Lwp(l))).unwrap().1, Some(Event::Interrupt));
+    e.with(|t| t.discard_lwp_event(Target::Lwp(l))).unwrap();
+    // Dropped, still stopped and collected: requests work on it.
+    assert_eq!(e.with(|t| t.stop_event(Target::Lwp(l))).unwrap().1, None);
+    assert!(e.with(|t| t.get_regs(Target::Lwp(l))).is_ok());
+    back_to_process_mode_and_kill(&e, c.pid);
 }

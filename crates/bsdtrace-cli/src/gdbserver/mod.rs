@@ -17,6 +17,7 @@ mod conn;
 mod emulate;
 mod hostio;
 mod lldb;
+mod nonstop;
 mod packet;
 mod session;
 mod target;

@@ -107,8 +107,17 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The packet loop; returns how the session ended.
+    /// The packet loop; returns how the session ended. Non-stop ends
+    /// with the session: every process goes back to all-stop, stopped.
     pub fn run(&mut self) -> End {
+        let end = self.run_loop();
+        if self.inf.ns.is_some() {
+            self.inf.leave_non_stop();
+        }
+        end
+    }
+
+    fn run_loop(&mut self) -> End {
         loop {
             if let Some(e) = self.end {
                 return e;
@@ -117,8 +126,22 @@ impl<'a> Session<'a> {
             // interrupts what that `vCont` started.
             if self.pending.front() == Some(&Frame::Interrupt) {
                 self.pending.pop_front();
-                self.inf.interrupt();
+                if self.inf.ns.is_some() {
+                    self.inf.ns_ctrl_c();
+                } else {
+                    self.inf.interrupt();
+                }
                 continue;
+            }
+            if self.inf.ns.is_some() {
+                // Non-stop: packets are answered while threads run, and
+                // stops are collected as they come.
+                let _ = std::io::Read::read(&mut &*self.sigchld, &mut [0u8; 256]);
+                self.ns_notify();
+                if let Some(f) = self.pending.pop_front() {
+                    self.frame(f);
+                    continue;
+                }
             }
             if !self.inf.waiting {
                 if let Some(f) = self.pending.pop_front() {
@@ -144,7 +167,7 @@ impl<'a> Session<'a> {
                 }
             }
             let mut fds = vec![self.conn.fd(), self.term.as_raw_fd()];
-            if self.inf.waiting {
+            if self.inf.waiting || self.inf.ns.is_some() {
                 fds.push(self.sigchld.as_raw_fd());
             }
             let ready = match super::gdbsys::poll_readable(&fds) {
@@ -325,6 +348,9 @@ impl<'a> Session<'a> {
     }
 
     fn question(&mut self) {
+        if self.inf.ns.is_some() {
+            return self.ns_question();
+        }
         match self.last.clone() {
             Some(s) if self.inf.procs.contains_key(&s.ptid.pid) => {
                 let r = self.stop_reply(&s);
@@ -376,6 +402,9 @@ impl<'a> Session<'a> {
 
     /// A thread that can be read: it exists and its process is stopped.
     fn stopped_thread(&self, p: Option<Ptid>) -> Option<Ptid> {
+        if self.inf.ns.is_some() {
+            return p.filter(|p| self.inf.ns_stopped(*p));
+        }
         p.filter(|p| self.inf.alive(*p) && self.inf.is_stopped(p.pid))
     }
 
@@ -423,6 +452,10 @@ impl<'a> Session<'a> {
 
     /// The process memory requests go to (`Hg`'s).
     fn mem_pid(&self) -> Option<i32> {
+        if self.inf.ns.is_some() {
+            // Non-stop: memory is the process's, running or not.
+            return self.current().map(|p| p.pid).filter(|pid| self.inf.procs.contains_key(pid));
+        }
         self.current().map(|p| p.pid).filter(|&pid| self.inf.is_stopped(pid))
     }
 
@@ -496,6 +529,7 @@ impl<'a> Session<'a> {
             return self.err();
         };
         let Some(pid) = self.mem_pid() else { return self.err() };
+        let gen = self.inf.dbregs_gen(pid);
         let ok = match (ty, insert) {
             (0, true) => {
                 let Some((conds, cmds, persist)) = parse_bp_extras(tail) else { return self.err() };
@@ -517,6 +551,11 @@ impl<'a> Session<'a> {
             }
             _ => return self.empty(),
         };
+        if ok && self.inf.ns.is_some() && self.inf.dbregs_gen(pid) != gen {
+            // Debug registers (gdb's, or ours for a conditional
+            // breakpoint) reach running threads too.
+            self.inf.ns_resync(pid);
+        }
         if ok {
             self.ok()
         } else {
@@ -530,6 +569,10 @@ impl<'a> Session<'a> {
     /// the current one) continues or steps; the others continue unless
     /// `Hc` named one thread (as gdbserver does).
     fn old_resume(&mut self, body: &[u8]) {
+        if self.inf.ns.is_some() {
+            // Non-stop clients resume with vCont.
+            return self.err();
+        }
         let c = body[0];
         let rest = &body[1..];
         let (sig, addr) = match c {
@@ -572,6 +615,8 @@ impl<'a> Session<'a> {
 
     fn v_cont(&mut self, args: &[u8]) {
         let mut actions = Vec::new();
+        // Non-stop's `t` actions: where they stand among the others.
+        let mut stops: Vec<(usize, Sel)> = Vec::new();
         for item in args.split(|&c| c == b';').filter(|s| !s.is_empty()) {
             let (act, sel) = match split_once(item, b':') {
                 Some((a, t)) => (a, Some(t)),
@@ -601,9 +646,26 @@ impl<'a> Session<'a> {
                     Action::Range(a, b)
                 }
                 // `t` (stop) is for non-stop mode.
+                Some(b't') if act.len() == 1 && self.inf.ns.is_some() => {
+                    stops.push((actions.len(), sel));
+                    continue;
+                }
                 _ => return self.err(),
             };
             actions.push((action, sel));
+        }
+        if self.inf.ns.is_some() {
+            let mut all: Vec<(Option<Action>, Sel)> = actions.into_iter().map(|(a, s)| (Some(a), s)).collect();
+            for (i, sel) in stops.into_iter().rev() {
+                all.insert(i, (None, sel));
+            }
+            if all.is_empty() {
+                return self.err();
+            }
+            return match self.inf.ns_resume(&all) {
+                Ok(()) => self.ok(),
+                Err(_) => self.err(),
+            };
         }
         if actions.is_empty() {
             return self.err();
@@ -646,6 +708,8 @@ impl<'a> Session<'a> {
             StopKind::Signaled(sig) => return format!("X{:02x}{}", target::to_gdb_signal(*sig), proc_suffix(self, s.ptid.pid)),
             StopKind::ThreadExited(code) => return format!("w{:02x};{}", *code as u8, self.fmt_ptid(s.ptid)),
             StopKind::NoResumed => return "N".into(),
+            // Stopped by non-stop's `vCont;t`: no signal.
+            StopKind::Signal(0) => 0,
             StopKind::Signal(sig) => target::to_gdb_signal(*sig),
             StopKind::Interrupted => target::to_gdb_signal(libc::SIGINT),
             _ => 5,
@@ -691,6 +755,72 @@ impl<'a> Session<'a> {
             r.push_str(&lldb::threads_in_stop(self.inf, s.ptid.pid));
         }
         r
+    }
+
+    // ---- non-stop ----
+
+    /// New stops for gdb: queued, and a `%Stop` notification when the
+    /// queue was empty (gdb fetches the rest with `vStopped`).
+    fn ns_notify(&mut self) {
+        let stops = self.inf.ns_poll();
+        for s in stops {
+            if matches!(s.kind, StopKind::Exited(_) | StopKind::Signaled(_)) {
+                let pid = s.ptid.pid;
+                match &s.kind {
+                    StopKind::Exited(code) => note(&format!("\nChild exited with status {code}")),
+                    StopKind::Signaled(sig) => note(&format!("\nChild terminated with signal = {sig}")),
+                    _ => {}
+                }
+                self.after_exit(pid);
+            }
+            let Some(ns) = self.inf.ns.as_mut() else { return };
+            ns.queue.push_back(s.clone());
+            if ns.queue.len() == 1 {
+                self.last = Some(s.clone());
+                let r = self.stop_reply(&s);
+                self.notify(&format!("Stop:{r}"));
+            }
+        }
+    }
+
+    /// A notification: `%BODY#xx`, never acknowledged, never resent.
+    fn notify(&mut self, body: &str) {
+        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+        let out = format!("%{body}#{sum:02x}");
+        self.raw(out.as_bytes());
+    }
+
+    /// `?` in non-stop: every stopped thread, the first now, the others
+    /// through `vStopped`; `OK` if none.
+    fn ns_question(&mut self) {
+        let Some(ns) = self.inf.ns.as_mut() else { return };
+        let mut q: VecDeque<Stop> = ns.stopped.iter().map(|(p, k)| Stop { ptid: *p, kind: k.clone() }).collect();
+        // Exits gdb has not seen yet stay queued.
+        q.extend(ns.queue.iter().filter(|s| matches!(s.kind, StopKind::Exited(_) | StopKind::Signaled(_))).cloned());
+        ns.queue = q;
+        self.ns_send_head();
+    }
+
+    /// `vStopped`: the stop sent last is taken; the next one, or `OK`.
+    fn ns_stopped_ack(&mut self) {
+        if let Some(ns) = self.inf.ns.as_mut() {
+            ns.queue.pop_front();
+        }
+        self.ns_send_head();
+    }
+
+    fn ns_send_head(&mut self) {
+        let head = self.inf.ns.as_ref().and_then(|ns| ns.queue.front().cloned());
+        match head {
+            Some(s) => {
+                if !matches!(s.kind, StopKind::Exited(_) | StopKind::Signaled(_) | StopKind::ThreadExited(_)) {
+                    self.last = Some(s.clone());
+                }
+                let r = self.stop_reply(&s);
+                self.send_str(&r);
+            }
+            None => self.ok(),
+        }
     }
 
     // ---- ending ----
@@ -776,7 +906,16 @@ impl<'a> Session<'a> {
             return self.v_cont(a);
         }
         if body == b"vCont?" {
-            return self.send(b"vCont;c;C;s;S;r");
+            return self.send(b"vCont;c;C;s;S;t;r");
+        }
+        if self.inf.ns.is_some() {
+            if body == b"vStopped" {
+                return self.ns_stopped_ack();
+            }
+            if body == b"vCtrlC" {
+                self.inf.ns_ctrl_c();
+                return self.ok();
+            }
         }
         if body == b"vMustReplyEmpty" {
             return self.empty();
@@ -1050,7 +1189,7 @@ impl<'a> Session<'a> {
              QDisableRandomization+;ConditionalBreakpoints+;BreakpointCommands+;\
              qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:libraries-svr4:read+;\
              qXfer:threads:read+;qXfer:siginfo:read+;qXfer:siginfo:write+;qXfer:osdata:read+;\
-             vContSupported+;QThreadEvents+",
+             vContSupported+;QThreadEvents+;QNonStop+",
             if self.settings.pass_signals { "QPassSignals+;QProgramSignals+;" } else { "" }
         );
         for (on, name) in [
@@ -1205,7 +1344,16 @@ impl<'a> Session<'a> {
         }
         if let Some(a) = body.strip_prefix(b"QNonStop:") {
             return match a {
-                b"0" => self.ok(),
+                b"0" if self.inf.ns.is_none() => self.ok(),
+                // Back to all-stop only with every thread stopped.
+                b"0" if self.inf.all_stopped() => {
+                    self.inf.leave_non_stop();
+                    self.ok()
+                }
+                b"1" => match self.inf.enter_non_stop() {
+                    Ok(()) => self.ok(),
+                    Err(_) => self.err(),
+                },
                 _ => self.err(),
             };
         }

@@ -134,8 +134,8 @@ pub struct Options {
 /// A software breakpoint: the byte under our int3, and what gdb asked to
 /// run there.
 #[derive(Clone, Debug)]
-struct Breakpoint {
-    orig: u8,
+pub(super) struct Breakpoint {
+    pub(super) orig: u8,
     /// Agent expressions; the stop is reported if any is true (none: always).
     conds: Vec<Vec<u8>>,
     /// Agent bytecode to run at each hit (dprintf); a breakpoint with
@@ -178,13 +178,13 @@ pub struct Process {
     run: Run,
     /// Software breakpoints by address. A vfork child shares its parent's
     /// memory and so its parent's table (`shares`).
-    bps: BTreeMap<u64, Breakpoint>,
+    pub(super) bps: BTreeMap<u64, Breakpoint>,
     /// Software breakpoints with conditions or commands (hit often,
     /// reported rarely) held in a free debug register instead of an int3:
     /// a hit whose condition is false costs one stop and no step over it
     /// (the kernel sets RF, so the instruction runs on resume). By
     /// address, with their slot.
-    hwbps: BTreeMap<u64, (Breakpoint, usize)>,
+    pub(super) hwbps: BTreeMap<u64, (Breakpoint, usize)>,
     shares: Option<i32>,
     slots: [Option<Slot>; 4],
     slots_gen: u64,
@@ -276,14 +276,14 @@ pub fn from_gdb_signal(s: u8) -> i32 {
 }
 
 /// FreeBSD's TRAP_BRKPT, which the engine reports for an int3 (SI_KERNEL).
-const TRAP_BRKPT: i32 = 1;
+pub(super) const TRAP_BRKPT: i32 = 1;
 /// Linux's si_code of a debug-register trap.
-const TRAP_HWBKPT: i32 = 4;
+pub(super) const TRAP_HWBKPT: i32 = 4;
 /// The end of user addresses (amd64, 4-level paging).
 const USER_END: u64 = 0x0000_7fff_ffff_f000;
 /// `orig_rax` in Linux's `struct user` (FreeBSD's `struct reg` has no slot
 /// for it, so the engine's PT_GETREGS cannot carry it).
-const ORIG_RAX_OFFSET: usize = 15 * 8;
+pub(super) const ORIG_RAX_OFFSET: usize = 15 * 8;
 const ENOSYS: i64 = 38;
 
 pub struct Inferiors {
@@ -302,14 +302,17 @@ pub struct Inferiors {
     /// Stops collected while stopping for another one, reported next.
     queue: VecDeque<Stop>,
     /// Per-stop caches: `g` images and XSAVE areas by tid.
-    gcache: HashMap<i32, Vec<u8>>,
-    xcache: HashMap<i32, Vec<u8>>,
+    pub(super) gcache: HashMap<i32, Vec<u8>>,
+    pub(super) xcache: HashMap<i32, Vec<u8>>,
     /// Where agent `printf` output goes: the program's stdout.
     dprintf_out: Option<(i32, std::fs::File)>,
     /// Single steps of one thread may be emulated (`monitor set
     /// step-emulation`); how many were.
     pub emulate_steps: bool,
     pub emulated: u64,
+    /// gdb's non-stop mode (`QNonStop:1`): every process in the engine's
+    /// per-LWP mode; see `nonstop.rs`.
+    pub ns: Option<super::nonstop::NonStop>,
 }
 
 impl Inferiors {
@@ -329,6 +332,7 @@ impl Inferiors {
             dprintf_out: None,
             emulate_steps: true,
             emulated: 0,
+            ns: None,
         }
     }
 
@@ -412,7 +416,7 @@ impl Inferiors {
     /// are always followed (a child must lose our int3s), vfork-done is
     /// always wanted (our int3s come back then), thread and syscall events
     /// only when gdb wants them.
-    fn configure(&mut self, pid: i32) -> Result<(), Error> {
+    pub(super) fn configure(&mut self, pid: i32) -> Result<(), Error> {
         use bsdtrace::abi::{PTRACE_EXEC, PTRACE_FORK, PTRACE_LWP, PTRACE_SYSCALL, PTRACE_VFORK};
         let mut mask = PTRACE_EXEC | PTRACE_FORK | PTRACE_VFORK;
         if self.opts.thread_events {
@@ -448,6 +452,9 @@ impl Inferiors {
         if !self.procs.contains_key(&pid) {
             return;
         }
+        if !self.ns_quiesce(pid) {
+            return; // it ended meanwhile
+        }
         self.make_stopped(pid);
         if self.tracer.kill(T::Proc(Pid(pid))).is_err() {
             let _ = bsdtrace::sys::kill(pid, libc::SIGKILL);
@@ -468,6 +475,7 @@ impl Inferiors {
         if !self.procs.contains_key(&pid) {
             return Err(Errno::ESRCH.into());
         }
+        self.ns_quiesce(pid);
         self.make_stopped(pid);
         if !self.procs.contains_key(&pid) {
             return Ok(()); // it ended meanwhile
@@ -478,7 +486,7 @@ impl Inferiors {
         r
     }
 
-    fn forget(&mut self, pid: i32) {
+    pub(super) fn forget(&mut self, pid: i32) {
         self.procs.remove(&pid);
         self.queue.retain(|s| s.ptid.pid != pid);
         for p in self.procs.values_mut() {
@@ -536,6 +544,34 @@ impl Inferiors {
         }
     }
 
+    /// After an exec: the int3s and debug registers went with the old
+    /// image (non-stop's copy of what `classify` does). Returns the new path.
+    pub(super) fn forget_image(&mut self, pid: i32) -> Option<String> {
+        let path = exe_path(pid);
+        let p = self.procs.get_mut(&pid)?;
+        p.bps.clear();
+        p.hwbps.clear();
+        p.rewound.clear();
+        p.slots = [None; 4];
+        p.slots_gen += 1;
+        p.applied.clear();
+        p.exe = path.clone();
+        p.shares = None;
+        let _ = self.configure(pid);
+        path
+    }
+
+    /// Changes with every change of the debug registers' contents.
+    pub fn dbregs_gen(&self, pid: i32) -> u64 {
+        self.procs.get(&pid).map(|p| p.slots_gen).unwrap_or(0)
+    }
+
+    /// The original bytes under our int3s, for a fork child's copy.
+    pub(super) fn breakpoint_bytes(&self, pid: i32) -> Vec<(u64, u8)> {
+        let owner = self.owner(pid);
+        self.procs.get(&owner).map(|p| p.bps.iter().map(|(&a, b)| (a, b.orig)).collect()).unwrap_or_default()
+    }
+
     pub fn remove_all_breakpoints(&mut self, pid: i32) {
         let Some(p) = self.procs.get_mut(&pid) else { return };
         for (_, (_, i)) in std::mem::take(&mut p.hwbps) {
@@ -557,6 +593,9 @@ impl Inferiors {
     // ---- threads ----
 
     pub fn lwps(&self, pid: i32) -> Vec<Lwpid> {
+        if self.ns.is_some() {
+            return self.tracer.live_lwp_list(Pid(pid)).unwrap_or_default();
+        }
         self.tracer.lwp_list(T::Proc(Pid(pid))).unwrap_or_default()
     }
 
@@ -766,14 +805,14 @@ impl Inferiors {
     // ---- memory ----
 
     /// The process whose breakpoint table covers `pid`'s memory.
-    fn owner(&self, pid: i32) -> i32 {
+    pub(super) fn owner(&self, pid: i32) -> i32 {
         self.procs.get(&pid).and_then(|p| p.shares).filter(|o| self.procs.contains_key(o)).unwrap_or(pid)
     }
 
     /// Read memory; returns how many bytes were readable (0: none). Our
     /// int3s read as the bytes they replace, as gdbserver shows them.
     pub fn read_memory(&mut self, pid: i32, addr: u64, data: &mut [u8]) -> usize {
-        let n = match self.tracer.read_memory(T::Proc(Pid(pid)), addr, data) {
+        let n = match self.mem_read(pid, addr, data) {
             Ok(()) => data.len(),
             Err(Error::Fault { done, .. }) => done,
             Err(_) => 0,
@@ -805,7 +844,7 @@ impl Inferiors {
                 }
             }
         }
-        self.tracer.write_memory(T::Proc(Pid(pid)), addr, &buf)
+        self.mem_write(pid, addr, &buf)
     }
 
     // ---- breakpoints and watchpoints ----
@@ -831,10 +870,10 @@ impl Inferiors {
         }
         let hidden = p.vfork_hidden;
         let mut orig = [0u8];
-        if self.tracer.read_memory(T::Proc(Pid(owner)), addr, &mut orig).is_err() {
+        if self.mem_read(owner, addr, &mut orig).is_err() {
             return false;
         }
-        if !hidden && self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[0xcc]).is_err() {
+        if !hidden && self.mem_write(owner, addr, &[0xcc]).is_err() {
             return false;
         }
         let p = self.procs.get_mut(&owner).expect("checked");
@@ -852,7 +891,10 @@ impl Inferiors {
             return true;
         }
         let Some(bp) = p.bps.remove(&addr) else { return false };
-        hidden || self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[bp.orig]).is_ok()
+        if let Some(ns) = self.ns.as_mut() {
+            ns.removed(owner, addr);
+        }
+        hidden || self.mem_write(owner, addr, &[bp.orig]).is_ok()
     }
 
     /// Z1-Z4 through the debug registers of every LWP (4 slots, lengths
@@ -877,8 +919,7 @@ impl Inferiors {
                 p.slots[i] = None;
                 p.slots_gen += 1;
                 let mut orig = [0u8];
-                if self.tracer.read_memory(T::Proc(Pid(pid)), a, &mut orig).is_ok()
-                    && self.tracer.write_memory(T::Proc(Pid(pid)), a, &[0xcc]).is_ok()
+                if self.mem_read(pid, a, &mut orig).is_ok() && self.mem_write(pid, a, &[0xcc]).is_ok()
                 {
                     let p = self.procs.get_mut(&pid).expect("present");
                     p.bps.insert(a, Breakpoint { orig: orig[0], ..bp });
@@ -931,7 +972,7 @@ impl Inferiors {
 
     /// Give every LWP the current debug registers (before each resume;
     /// each LWP records the generation it has).
-    fn sync_dbregs(&mut self, pid: i32) {
+    pub(super) fn sync_dbregs(&mut self, pid: i32) {
         if self.procs.get(&pid).is_none_or(|p| p.slots_gen == 0) {
             // No debug register was ever asked for: nothing to clear.
             return;
@@ -1533,7 +1574,7 @@ impl Inferiors {
     }
 
     /// A debug-register hit of LWP `l` (DR6 names the slot), cleared.
-    fn debug_trap(&mut self, pid: i32, l: Lwpid) -> Result<Option<StopKind>, Error> {
+    pub(super) fn debug_trap(&mut self, pid: i32, l: Lwpid) -> Result<Option<StopKind>, Error> {
         let p = &self.procs[&pid];
         let gdbs = |s: &Option<Slot>| s.is_some_and(|s| !s.ours);
         if !p.slots.iter().any(gdbs) {

@@ -173,6 +173,8 @@ pub struct Rsp {
     rx: mpsc::Receiver<Vec<u8>>,
     buf: Vec<u8>,
     pub noack: bool,
+    /// Non-stop notifications received, oldest first.
+    pub notes: std::collections::VecDeque<String>,
 }
 
 impl Rsp {
@@ -212,7 +214,7 @@ impl Rsp {
                 }
             }
         });
-        Rsp { child: None, wr, rx, buf: Vec::new(), noack: false }
+        Rsp { child: None, wr, rx, buf: Vec::new(), noack: false, notes: Default::default() }
     }
 
     pub fn raw(&mut self, b: &[u8]) {
@@ -253,6 +255,7 @@ impl Rsp {
     pub fn recv_for(&mut self, wait: Duration) -> Option<Vec<u8>> {
         let deadline = std::time::Instant::now() + wait;
         loop {
+            self.take_notifications();
             if let Some(start) = self.buf.iter().position(|&b| b == b'$') {
                 if let Some(hash) = self.buf[start..].iter().position(|&b| b == b'#').map(|i| i + start) {
                     if self.buf.len() >= hash + 3 {
@@ -264,6 +267,38 @@ impl Rsp {
                         return Some(expand_rle(&body));
                     }
                 }
+            }
+            if !self.more(deadline) {
+                return None;
+            }
+        }
+    }
+
+    /// Complete non-stop notifications (`%BODY#xx`) ahead of any packet
+    /// move to `notes`.
+    fn take_notifications(&mut self) {
+        while let Some(start) = self.buf.iter().position(|&b| b == b'%') {
+            if self.buf[..start].contains(&b'$') {
+                return;
+            }
+            let Some(hash) = self.buf[start..].iter().position(|&b| b == b'#').map(|i| i + start) else { return };
+            if self.buf.len() < hash + 3 {
+                return;
+            }
+            let body = self.buf[start + 1..hash].to_vec();
+            self.buf.drain(start..hash + 3);
+            self.notes.push_back(String::from_utf8_lossy(&body).into_owned());
+        }
+    }
+
+    /// The next non-stop notification's body (`Stop:...`), or `None` if
+    /// none came within `secs`.
+    pub fn notification_within(&mut self, secs: u64) -> Option<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.take_notifications();
+            if let Some(n) = self.notes.pop_front() {
+                return Some(n);
             }
             if !self.more(deadline) {
                 return None;

@@ -107,6 +107,37 @@ impl Tracer {
         }
     }
 
+    /// The live LWPs of a process, running or not. [`Tracer::lwp_list`]
+    /// needs a stopped process (FreeBSD's PT_GETLWPLIST), which a per-LWP
+    /// process whose LWPs all run is not; a debugger in non-stop mode lists
+    /// its threads then too. Not a FreeBSD request.
+    pub fn live_lwp_list(&self, pid: Pid) -> Result<Vec<super::Lwpid>> {
+        match self.procs.get(&pid) {
+            Some(p) if p.mode == StopMode::Lwp && !matches!(p.state, ProcState::Exited { .. }) => {
+                Ok(p.live_lwps().map(|l| super::Lwpid(l.tid)).collect())
+            }
+            Some(_) => self.lwp_list(Target::Proc(pid)),
+            None => Err(self.untraced_error(Target::Proc(pid)).into()),
+        }
+    }
+
+    /// Drop the event of a collected LWP of a per-LWP process, as a
+    /// resume with signal 0 would, but leave it stopped: a trap the tracer
+    /// handled itself (its breakpoint, its single step) is then delivered
+    /// by nothing later, not by a detach (which gives every other thread's
+    /// signal event back to it) nor after a switch back to
+    /// [`StopMode::Process`]. Not a FreeBSD request.
+    pub fn discard_lwp_event(&mut self, t: Target) -> Result<()> {
+        if !matches!(t, Target::Lwp(_)) {
+            return Err(Errno::EINVAL.into());
+        }
+        let (pid, tid) = self.stopped(t)?;
+        if self.procs[&pid].mode != StopMode::Lwp {
+            return Err(Errno::EINVAL.into());
+        }
+        self.consume_lwp_event(pid, tid, 0)
+    }
+
     /// The tail of a stop of an LWP of a per-LWP process: report it alone,
     /// or resume it.
     pub(super) fn after_lwp_stop(&mut self, pid: Pid, tid: Tid, kind: LinuxStop, mut event: Option<Event>) {

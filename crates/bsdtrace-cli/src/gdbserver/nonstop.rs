@@ -1,0 +1,512 @@
+//! gdb's non-stop mode (`set non-stop on`, `QNonStop:1`): each thread
+//! stops, is reported and resumed alone while the others run.
+//!
+//! Every process is put in the engine's per-LWP mode ([`StopMode::Lwp`]):
+//! an LWP's stop comes from [`Tracer::wait_lwp`] alone, requests name the
+//! LWP, and resuming an LWP resumes it alone. This layer keeps what gdb
+//! sees: which threads are stopped (and why), the queue of stop replies
+//! gdb fetches with `vStopped` after a `%Stop` notification, the threads
+//! gdb asked to stop (`vCont;t`), and what each running thread was told to
+//! do (a range step goes on here). Memory is read and written through a
+//! collected LWP, or through `/proc/PID/mem` when every thread runs.
+//!
+//! All-stop is untouched: nothing here runs unless gdb asked for non-stop,
+//! and leaving it (QNonStop:0, kill, detach, the end of the session)
+//! brings every LWP to a stop and the process back to the whole-process
+//! mode the all-stop code expects.
+//!
+//! It must never resume a thread gdb believes stopped, never report a
+//! stop twice, and never wait for a stop that cannot come.
+
+use super::target::{Action, Inferiors, Ptid, Sel, Stop, StopKind, ORIG_RAX_OFFSET, TRAP_BRKPT, TRAP_HWBKPT};
+use bsdtrace::{Errno, Error, Event, LwpStatus, Lwpid, Pid, Resume, StopMode, Target as T, WaitOptions, WaitStatus};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::os::unix::fs::FileExt;
+
+/// What gdb knows and asked for in non-stop mode.
+#[derive(Default)]
+pub struct NonStop {
+    /// Threads stopped as gdb sees them (their stop reported or queued),
+    /// with why they stopped (for `?`).
+    pub stopped: BTreeMap<Ptid, StopKind>,
+    /// What each thread was last told to do (while it runs).
+    actions: HashMap<Ptid, Action>,
+    /// Threads gdb asked to stop (`vCont;t`): their stop is signal 0.
+    stop_wanted: HashSet<Ptid>,
+    /// Threads we stopped to give them new debug registers (resumed at
+    /// once, not reported).
+    resync: HashSet<Ptid>,
+    /// `vCtrlC`: this thread's interrupt is reported as SIGINT.
+    ctrl_c: Option<Ptid>,
+    /// Stop replies for gdb; the head has been sent (as `%Stop` or as the
+    /// reply to `?`/`vStopped`) and leaves at the next `vStopped`.
+    pub queue: VecDeque<Stop>,
+    /// Breakpoints gdb removed, by process: a hit collected after the
+    /// removal still moves the pc back onto the original instruction.
+    removed: HashMap<i32, HashSet<u64>>,
+    /// `/proc/PID/mem`, for memory while every thread runs.
+    mem: HashMap<i32, std::fs::File>,
+    /// Fork children (not followed in non-stop: let go) and whether they
+    /// share memory with their parent (vfork); children whose first stop
+    /// came before their parent's fork event wait here.
+    children: HashMap<i32, bool>,
+    early_children: HashSet<i32>,
+}
+
+impl NonStop {
+    pub fn removed(&mut self, pid: i32, addr: u64) {
+        let set = self.removed.entry(pid).or_default();
+        if set.len() < 4096 {
+            set.insert(addr);
+        }
+    }
+
+    /// Is a stop of `p` waiting for gdb?
+    pub fn queued(&self, p: Ptid) -> bool {
+        self.queue.iter().any(|s| s.ptid == p)
+    }
+}
+
+/// What became of an LWP's stop.
+enum Out {
+    Report(StopKind),
+    /// Resume it as it was told, with this signal.
+    Resume(i32),
+}
+
+impl Inferiors {
+    /// Memory through the engine (a collected LWP), or through
+    /// `/proc/PID/mem` while every thread runs (we are its tracer, so the
+    /// kernel lets us, text included).
+    pub(super) fn mem_read(&mut self, pid: i32, addr: u64, data: &mut [u8]) -> Result<(), Error> {
+        match self.tracer.read_memory(T::Proc(Pid(pid)), addr, data) {
+            Err(Error::Errno(Errno::EBUSY)) if self.ns.is_some() => self.mem_direct(pid, addr, data, None),
+            r => r,
+        }
+    }
+
+    pub(super) fn mem_write(&mut self, pid: i32, addr: u64, data: &[u8]) -> Result<(), Error> {
+        match self.tracer.write_memory(T::Proc(Pid(pid)), addr, data) {
+            Err(Error::Errno(Errno::EBUSY)) if self.ns.is_some() => self.mem_direct(pid, addr, &mut [], Some(data)),
+            r => r,
+        }
+    }
+
+    fn mem_direct(&mut self, pid: i32, addr: u64, rd: &mut [u8], wr: Option<&[u8]>) -> Result<(), Error> {
+        let ns = self.ns.as_mut().expect("non-stop");
+        let f = match ns.mem.entry(pid) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(format!("/proc/{pid}/mem"))
+                    .map_err(|e| Error::Errno(Errno(e.raw_os_error().unwrap_or(libc::EIO))))?,
+            ),
+        };
+        let len = wr.map(|w| w.len()).unwrap_or(rd.len());
+        let mut done = 0;
+        while done < len {
+            let at = addr.wrapping_add(done as u64);
+            let r = match wr {
+                Some(w) => f.write_at(&w[done..], at),
+                None => f.read_at(&mut rd[done..], at),
+            };
+            match r {
+                Ok(0) | Err(_) => break,
+                Ok(n) => done += n,
+            }
+        }
+        if done == len {
+            Ok(())
+        } else {
+            Err(Error::Fault { errno: Errno::EFAULT, done })
+        }
+    }
+
+    /// `QNonStop:1`: every process (stopped, as all-stop leaves them) to
+    /// the per-LWP mode, every thread stopped as far as gdb knows.
+    pub fn enter_non_stop(&mut self) -> Result<(), Error> {
+        if self.ns.is_some() {
+            return Ok(());
+        }
+        if self.any_running() {
+            return Err(Errno::EBUSY.into());
+        }
+        let pids: Vec<i32> = self.procs.keys().copied().collect();
+        let mut ns = NonStop::default();
+        for &pid in &pids {
+            let rep = self.reporting_thread(pid);
+            self.tracer.set_stop_mode(T::Proc(Pid(pid)), StopMode::Lwp)?;
+            for l in self.tracer.live_lwp_list(Pid(pid))? {
+                let p = Ptid { pid, tid: l.0 };
+                let kind = if Some(p) == rep { StopKind::Signal(libc::SIGTRAP) } else { StopKind::Signal(0) };
+                ns.stopped.insert(p, kind);
+            }
+        }
+        self.ns = Some(ns);
+        // Events other LWPs had pending: they are those threads' stops.
+        for s in self.ns_poll() {
+            if let Some(ns) = self.ns.as_mut() {
+                if let Some(k) = ns.stopped.get_mut(&s.ptid) {
+                    *k = s.kind;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `QNonStop:0`, a kill, a detach, the end of a session: every
+    /// process back to the whole-process mode.
+    pub fn leave_non_stop(&mut self) {
+        let pids: Vec<i32> = self.procs.keys().copied().collect();
+        for pid in pids {
+            self.ns_quiesce(pid);
+        }
+        self.ns = None;
+    }
+
+    /// Does gdb see every thread stopped?
+    pub fn all_stopped(&self) -> bool {
+        let Some(ns) = &self.ns else { return true };
+        self.threads().iter().all(|p| ns.stopped.contains_key(p))
+    }
+
+    /// Bring every LWP of `pid` to a stop and the process back to the
+    /// whole-process mode (a no-op outside non-stop). False if it ended.
+    pub(super) fn ns_quiesce(&mut self, pid: i32) -> bool {
+        if self.ns.is_none() {
+            return self.procs.contains_key(&pid);
+        }
+        let t = T::Proc(Pid(pid));
+        loop {
+            if !self.procs.contains_key(&pid) {
+                return false;
+            }
+            if self.tracer.stop_mode(Pid(pid)).ok() != Some(StopMode::Lwp) {
+                return true;
+            }
+            if self.tracer.set_stop_mode(t, StopMode::Process).is_ok() {
+                if let Some(ns) = self.ns.as_mut() {
+                    ns.stopped.retain(|p, _| p.pid != pid);
+                    ns.actions.retain(|p, _| p.pid != pid);
+                    ns.queue.retain(|s| s.ptid.pid != pid);
+                    ns.mem.remove(&pid);
+                }
+                return true;
+            }
+            let _ = self.tracer.interrupt(t);
+            match self.tracer.wait_lwp(pid, WaitOptions::BLOCK) {
+                Ok(Some(LwpStatus::Stopped { lwp, .. })) => {
+                    // A breakpoint hit must not leave the pc past our int3
+                    // (gone after a detach), nor its SIGTRAP to be delivered.
+                    if self.rewind(Ptid { pid, tid: lwp.0 }).is_some() {
+                        let _ = self.tracer.discard_lwp_event(T::Lwp(lwp));
+                    }
+                }
+                _ => {
+                    self.ns_forget(pid);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn ns_forget(&mut self, pid: i32) {
+        self.forget(pid);
+        if let Some(ns) = self.ns.as_mut() {
+            ns.stopped.retain(|p, _| p.pid != pid);
+            ns.actions.retain(|p, _| p.pid != pid);
+            ns.stop_wanted.retain(|p| p.pid != pid);
+            ns.resync.retain(|p| p.pid != pid);
+            ns.mem.remove(&pid);
+            ns.removed.remove(&pid);
+        }
+    }
+
+    /// An int3 hit of `p`: the pc moved back onto the breakpoint. Returns
+    /// whether the breakpoint is (still) ours, or `None` if it was no hit.
+    fn rewind(&mut self, p: Ptid) -> Option<bool> {
+        let t = T::Lwp(Lwpid(p.tid));
+        let Ok((_, Some(Event::Signal { sig: libc::SIGTRAP }))) = self.tracer.stop_event(t) else { return None };
+        let code = self.tracer.stop_siginfo(t).ok().flatten().map(|si| bsdtrace::sys::si::code(&si));
+        if code != Some(TRAP_BRKPT) {
+            return None;
+        }
+        let mut r = self.tracer.get_regs(t).ok()?;
+        let at = (r.r_rip as u64).wrapping_sub(1);
+        let owner = self.owner(p.pid);
+        let ours = self.procs.get(&owner).is_some_and(|pr| pr.bps.contains_key(&at));
+        let was = self.ns.as_ref().is_some_and(|ns| ns.removed.get(&owner).is_some_and(|s| s.contains(&at)));
+        if !ours && !was {
+            return None;
+        }
+        r.r_rip = at as i64;
+        self.tracer.set_regs(t, &r).ok()?;
+        self.gcache.remove(&p.tid);
+        Some(ours)
+    }
+
+    /// Collect every LWP stop and exit the engine has (never blocks);
+    /// returns the stops to tell gdb, in order.
+    pub fn ns_poll(&mut self) -> Vec<Stop> {
+        let mut out = Vec::new();
+        if self.ns.is_none() {
+            return out;
+        }
+        loop {
+            match self.tracer.wait_lwp(-1, WaitOptions::NOHANG) {
+                Ok(Some(LwpStatus::Exited { pid, status })) => {
+                    if !self.procs.contains_key(&pid.0) {
+                        continue;
+                    }
+                    self.ns_forget(pid.0);
+                    let kind = match status {
+                        WaitStatus::Signaled { sig, .. } => StopKind::Signaled(sig),
+                        WaitStatus::Exited(c) => StopKind::Exited(c),
+                        _ => StopKind::Exited(0),
+                    };
+                    out.push(Stop { ptid: Ptid { pid: pid.0, tid: pid.0 }, kind });
+                }
+                Ok(Some(LwpStatus::Stopped { pid, lwp, .. })) => {
+                    if !self.procs.contains_key(&pid.0) {
+                        self.fork_child_stopped(pid.0);
+                        continue;
+                    }
+                    let p = Ptid { pid: pid.0, tid: lwp.0 };
+                    let out_now = self.classify_lwp(p);
+                    if let Out::Report(StopKind::SwBreak | StopKind::HwBreak | StopKind::Watch(..) | StopKind::Step) = out_now {
+                        // Our trap, told to gdb: nothing to deliver later
+                        // (a detach would give the SIGTRAP back).
+                        let _ = self.tracer.discard_lwp_event(T::Lwp(lwp));
+                    }
+                    match out_now {
+                        Out::Report(StopKind::ThreadExited(c)) => {
+                            // Told, and let it finish exiting.
+                            out.push(Stop { ptid: p, kind: StopKind::ThreadExited(c) });
+                            let _ = self.tracer.resume(T::Lwp(lwp), Resume::Continue, None, 0);
+                        }
+                        Out::Report(kind) => {
+                            let ns = self.ns.as_mut().expect("non-stop");
+                            ns.actions.remove(&p);
+                            ns.stopped.insert(p, kind.clone());
+                            out.push(Stop { ptid: p, kind });
+                        }
+                        Out::Resume(sig) => {
+                            let a = self.ns.as_ref().and_then(|ns| ns.actions.get(&p).copied()).unwrap_or(Action::Continue(0));
+                            if self.resume_lwp(p, a, sig).is_err() {
+                                // It is going away: its exit comes next.
+                            }
+                        }
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        out
+    }
+
+    /// Why `p` stopped, for gdb; or resume it.
+    fn classify_lwp(&mut self, p: Ptid) -> Out {
+        self.gcache.remove(&p.tid);
+        self.xcache.remove(&p.tid);
+        let l = Lwpid(p.tid);
+        let t = T::Lwp(l);
+        let ev = self.tracer.stop_event(t).ok().and_then(|e| e.1);
+        let ns = self.ns.as_mut().expect("non-stop");
+        let action = ns.actions.get(&p).copied();
+        let wanted = ns.stop_wanted.remove(&p);
+        let resync = ns.resync.remove(&p);
+        let ctrl_c = ns.ctrl_c == Some(p);
+        if ctrl_c {
+            ns.ctrl_c = None;
+        }
+        let stepping = action.is_some_and(|a| !matches!(a, Action::Continue(_)));
+        match ev {
+            Some(Event::Signal { sig: libc::SIGTRAP }) => {
+                match self.rewind(p) {
+                    // Conditions and commands of breakpoints are left to
+                    // gdb in non-stop (a false one would need a step over
+                    // it with every other thread stopped).
+                    Some(true) => return Out::Report(StopKind::SwBreak),
+                    Some(false) => return Out::Resume(0), // gdb removed it meanwhile
+                    None => {}
+                }
+                let si = bsdtrace::sys::siginfo(p.tid).ok().map(|si| bsdtrace::sys::si::code(&si));
+                let pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
+                if si == Some(TRAP_HWBKPT) && self.procs.get(&p.pid).is_some_and(|pr| pr.hwbps.contains_key(&pc)) {
+                    return Out::Report(StopKind::SwBreak);
+                }
+                if let Ok(Some(k)) = self.debug_trap(p.pid, l) {
+                    return Out::Report(k);
+                }
+                let by_step =
+                    self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == 2 /* TRAP_TRACE */);
+                match action {
+                    Some(Action::Range(start, end)) if by_step => {
+                        if (start..end).contains(&pc) {
+                            Out::Resume(0)
+                        } else {
+                            Out::Report(StopKind::Step)
+                        }
+                    }
+                    Some(Action::Step(_)) if by_step => Out::Report(StopKind::Step),
+                    _ => self.signal_out(libc::SIGTRAP, stepping),
+                }
+            }
+            Some(Event::Interrupt) => {
+                if ctrl_c {
+                    Out::Report(StopKind::Interrupted)
+                } else if resync && !wanted {
+                    Out::Resume(0)
+                } else {
+                    Out::Report(StopKind::Signal(0))
+                }
+            }
+            Some(Event::Signal { sig }) | Some(Event::TraceMe { sig }) => self.signal_out(sig, stepping),
+            Some(Event::Attach) | Some(Event::Child) => Out::Report(StopKind::Signal(libc::SIGSTOP)),
+            Some(Event::SyscallEntry) | Some(Event::SyscallExit) => {
+                let nr = bsdtrace::sys::peekuser(p.tid, ORIG_RAX_OFFSET).unwrap_or(u64::MAX);
+                let wanted = self.opts.catch_syscalls.as_ref().is_some_and(|set| set.is_empty() || set.contains(&nr));
+                if !wanted {
+                    Out::Resume(0)
+                } else if ev == Some(Event::SyscallEntry) {
+                    Out::Report(StopKind::SyscallEntry(nr))
+                } else {
+                    Out::Report(StopKind::SyscallReturn(nr))
+                }
+            }
+            Some(Event::Exec { .. }) => {
+                let path = self.forget_image(p.pid);
+                // The other threads went with the old image.
+                let alive: HashSet<Ptid> = self.threads().into_iter().collect();
+                let ns = self.ns.as_mut().expect("non-stop");
+                ns.stopped.retain(|q, _| q.pid != p.pid || alive.contains(q));
+                ns.actions.retain(|q, _| q.pid != p.pid || alive.contains(q));
+                if self.opts.exec_events {
+                    Out::Report(StopKind::Exec(path.unwrap_or_default()))
+                } else {
+                    Out::Report(StopKind::Signal(libc::SIGTRAP))
+                }
+            }
+            Some(Event::Forked { child, vfork }) => {
+                // Not followed in non-stop: the child is let go.
+                let ns = self.ns.as_mut().expect("non-stop");
+                ns.children.insert(child.0, vfork);
+                if ns.early_children.remove(&child.0) {
+                    self.fork_child_stopped(child.0);
+                }
+                Out::Resume(0)
+            }
+            Some(Event::Exited) if self.opts.thread_events && p.tid != p.pid => Out::Report(StopKind::ThreadExited(0)),
+            Some(Event::VforkDone) | Some(Event::Born) | Some(Event::Exited) => Out::Resume(0),
+            None => Out::Report(StopKind::Signal(libc::SIGTRAP)),
+        }
+    }
+
+    fn signal_out(&self, sig: i32, stepping: bool) -> Out {
+        let pass = (1..=64).contains(&sig) && self.opts.pass & (1u64 << (sig - 1)) != 0;
+        if pass && !stepping {
+            Out::Resume(sig)
+        } else {
+            Out::Report(StopKind::Signal(sig))
+        }
+    }
+
+    /// The first stop of a fork child: without our int3s (unless it shares
+    /// its parent's memory), let go.
+    fn fork_child_stopped(&mut self, child: i32) {
+        let Some(ns) = self.ns.as_mut() else { return };
+        let Some(&vfork) = ns.children.get(&child) else {
+            // Its parent's fork event comes next.
+            ns.early_children.insert(child);
+            return;
+        };
+        ns.children.remove(&child);
+        let parent = std::fs::read_to_string(format!("/proc/{child}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|x| x.parse::<i32>().ok()));
+        if !vfork {
+            if let Some(parent) = parent {
+                for (addr, orig) in self.breakpoint_bytes(parent) {
+                    let _ = self.tracer.write_memory(T::Lwp(Lwpid(child)), addr, &[orig]);
+                }
+            }
+        }
+        let _ = self.tracer.detach(T::Proc(Pid(child)), 0);
+    }
+
+    /// Resume one thread gdb sees stopped.
+    fn resume_lwp(&mut self, p: Ptid, a: Action, sig: i32) -> Result<(), Error> {
+        self.sync_dbregs(p.pid);
+        self.gcache.remove(&p.tid);
+        self.xcache.remove(&p.tid);
+        let how = if matches!(a, Action::Continue(_)) { Resume::Continue } else { Resume::Step };
+        let allowed = sig > 0 && self.opts.program.is_none_or(|m| m & (1u64 << (sig - 1)) != 0);
+        self.tracer.resume(T::Lwp(Lwpid(p.tid)), how, None, if allowed { sig } else { 0 })?;
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.stopped.remove(&p);
+        ns.actions.insert(p, a);
+        Ok(())
+    }
+
+    /// `vCont` in non-stop: each thread takes the first action naming it
+    /// (`None`: stop it). Threads whose stop gdb has not fetched yet stay
+    /// stopped (it comes with `vStopped`).
+    pub fn ns_resume(&mut self, actions: &[(Option<Action>, Sel)]) -> Result<(), Error> {
+        let mut err = None;
+        for p in self.threads() {
+            let Some((a, _)) = actions.iter().find(|(_, s)| s.matches(p)) else { continue };
+            let ns = self.ns.as_ref().expect("non-stop");
+            let stopped = ns.stopped.contains_key(&p);
+            match a {
+                None => {
+                    if !stopped && !ns.stop_wanted.contains(&p) && self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
+                        self.ns.as_mut().expect("non-stop").stop_wanted.insert(p);
+                    }
+                }
+                Some(a) if stopped && !ns.queued(p) => {
+                    let sig = match a {
+                        Action::Continue(s) | Action::Step(s) => *s,
+                        Action::Range(..) => 0,
+                    };
+                    if let Err(e) = self.resume_lwp(p, *a, sig) {
+                        err = Some(e);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        err.map_or(Ok(()), Err)
+    }
+
+    /// `vCtrlC`: stop one running thread of the first process, reported
+    /// as SIGINT.
+    pub fn ns_ctrl_c(&mut self) {
+        let Some(ns) = &self.ns else { return };
+        let running = self.threads().into_iter().find(|p| !ns.stopped.contains_key(p));
+        if let Some(p) = running {
+            if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
+                self.ns.as_mut().expect("non-stop").ctrl_c = Some(p);
+            }
+        }
+    }
+
+    /// Debug registers changed: running threads are stopped to take them,
+    /// and resumed unseen.
+    pub fn ns_resync(&mut self, pid: i32) {
+        self.sync_dbregs(pid);
+        let Some(ns) = &self.ns else { return };
+        let running: Vec<Ptid> = self.threads().into_iter().filter(|p| p.pid == pid && !ns.stopped.contains_key(p)).collect();
+        for p in running {
+            if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
+                self.ns.as_mut().expect("non-stop").resync.insert(p);
+            }
+        }
+    }
+
+    /// Is `p` stopped as gdb sees it (its registers readable)?
+    pub fn ns_stopped(&self, p: Ptid) -> bool {
+        self.ns.as_ref().is_some_and(|ns| ns.stopped.contains_key(&p))
+    }
+}

@@ -1,0 +1,387 @@
+//! `bsdtrace gdbserver` in gdb's non-stop mode (`set non-stop on`): a
+//! breakpoint stops only the thread that hit it while the others run on,
+//! threads are continued, interrupted and listed one by one, and a
+//! program killed while gdb is attached never hangs the server. gdb is
+//! driven through its stdin, one command at a time, so that it handles
+//! the server's asynchronous stop notifications between commands as it
+//! does for a user (batch mode would not).
+
+mod gdbcommon;
+use gdbcommon::*;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Three threads count without end, a fourth calls `hit()` every
+/// millisecond.
+const COUNTERS: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+volatile long counts[3];
+volatile long hits;
+void hit(long n) { hits = n; }
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+static void *hitter(void *a) { (void)a; for (long n = 1;; n++) { hit(n); usleep(1000); } return 0; }
+int main(void) {
+    pthread_t t[4];
+    for (long i = 0; i < 3; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    pthread_create(&t[3], 0, hitter, 0);
+    printf("ready\n");
+    fflush(stdout);
+    pthread_join(t[0], 0);
+    return 0;
+}
+"#;
+
+/// gdb reading commands from a pipe; its output (stdout and stderr
+/// together) comes through a channel.
+struct Gdb {
+    child: Killed,
+    stdin: std::process::ChildStdin,
+    rx: mpsc::Receiver<Vec<u8>>,
+    /// Output not consumed yet.
+    out: String,
+    /// Everything, for failure messages.
+    all: String,
+    marks: u32,
+}
+
+impl Gdb {
+    fn start(prog: &Path) -> Gdb {
+        let cmd = format!("exec timeout -k 5 120 gdb -nx -q {} 2>&1", prog.display());
+        let mut child = Command::new("sh").args(["-c", &cmd]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut rd = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut b = [0u8; 8192];
+            loop {
+                match rd.read(&mut b) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if tx.send(b[..n].to_vec()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let mut g = Gdb { child: Killed(child), stdin, rx, out: String::new(), all: String::new(), marks: 0 };
+        g.cmd("set pagination off");
+        g.cmd("set confirm off");
+        g.cmd("set width 0");
+        g.cmd("set non-stop on");
+        g
+    }
+
+    fn send(&mut self, line: &str) {
+        self.stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Wait until the output holds `what`; return the output up to and
+    /// including it (consumed).
+    fn expect(&mut self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(i) = self.out.find(what) {
+                let upto: String = self.out.drain(..i + what.len()).collect();
+                return upto;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(b) => {
+                    let s = String::from_utf8_lossy(&b).into_owned();
+                    self.out.push_str(&s);
+                    self.all.push_str(&s);
+                }
+                Err(_) => panic!("no {what:?} from gdb; it said:\n{}", self.all),
+            }
+        }
+    }
+
+    /// Run a command and return its output (up to a marker echoed after it).
+    fn cmd(&mut self, line: &str) -> String {
+        self.marks += 1;
+        let mark = format!("<<mark {}>>", self.marks);
+        self.send(line);
+        self.send(&format!("echo {mark}\\n"));
+        let out = self.expect(&format!("{mark}\n"));
+        out.trim_end_matches(&format!("{mark}\n")).to_string()
+    }
+
+    /// `print EXPR` as an integer.
+    fn int(&mut self, expr: &str) -> i64 {
+        let o = self.cmd(&format!("print {expr}"));
+        let v = value(&o).unwrap_or_default();
+        v.parse().unwrap_or_else(|_| panic!("print {expr}: {o:?}\n{}", self.all))
+    }
+
+    fn quit(mut self) -> String {
+        self.send("quit");
+        drop(self.stdin);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Ok(b) = self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            self.all.push_str(&String::from_utf8_lossy(&b));
+        }
+        let st = self.child.0.wait().unwrap();
+        assert_ne!(st.code(), Some(124), "gdb timed out:\n{}", self.all);
+        self.all
+    }
+}
+
+/// The value in `print`'s output (`$N = VALUE`).
+fn value(out: &str) -> Option<String> {
+    out.lines().map(|l| l.trim_start_matches("(gdb) ")).find(|l| l.starts_with('$')).and_then(|l| l.split(" = ").nth(1)).map(|v| v.trim().to_string())
+}
+
+/// The number of the thread in gdb's "Thread N "name" hit Breakpoint".
+fn hit_thread(out: &str) -> u32 {
+    let l = out.lines().find(|l| l.contains("hit Breakpoint")).unwrap_or_else(|| panic!("no hit:\n{out}"));
+    l.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{l}"))
+}
+
+/// The value of `counts[i]` changes while gdb waits: that thread runs.
+fn advances(g: &mut Gdb, i: usize) -> bool {
+    let first = g.int(&format!("counts[{i}]"));
+    (0..2000).any(|_| g.int(&format!("counts[{i}]")) != first)
+}
+
+#[test]
+fn a_breakpoint_stops_only_its_thread_and_threads_run_stop_and_continue_alone() {
+    let prog = build("ns_counters", COUNTERS);
+    let mut g = Gdb::start(&prog);
+    let o = g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    assert!(o.contains("Remote debugging using"), "{o}");
+    g.cmd("break hit");
+    g.send("continue -a &");
+    let o = g.expect("hit (n=1)");
+    let hitter = hit_thread(&o);
+
+    // Only the thread at the breakpoint is stopped.
+    let threads = g.cmd("info threads");
+    assert_eq!(threads.matches("(running)").count(), 4, "{threads}");
+    assert!(threads.contains("hit (n=1)"), "{threads}");
+    // The others count on while gdb reads their memory ...
+    for i in 0..3 {
+        assert!(advances(&mut g, i), "counter {i} stood still:\n{}", g.all);
+    }
+    // ... and the stopped one does not move.
+    assert_eq!(g.int("hits"), 0);
+    g.cmd(&format!("thread {hitter}"));
+    assert_eq!(g.int("n"), 1, "its registers are readable while the others run");
+
+    // `thread N` + `continue`: that thread alone, to its next hit.
+    g.send("continue &");
+    let o = g.expect("hit (n=2)");
+    assert_eq!(hit_thread(&o), hitter, "{o}");
+    assert_eq!(g.int("hits"), 1);
+    let threads = g.cmd("info threads");
+    assert_eq!(threads.matches("(running)").count(), 4, "{threads}");
+
+    // `interrupt -a`: every running thread stops and is reported.
+    g.send("interrupt -a");
+    for _ in 0..4 {
+        g.expect("stopped.");
+    }
+    let threads = g.cmd("info threads");
+    assert_eq!(threads.matches("(running)").count(), 0, "{threads}");
+    let before = g.cmd("print counts");
+    let after = g.cmd("print counts");
+    assert!(value(&before).is_some(), "{before}");
+    assert_eq!(value(&before), value(&after), "counters moved while stopped");
+
+    // `continue -a` without the breakpoint: everything runs.
+    g.cmd("delete");
+    g.cmd("continue -a &");
+    let threads = g.cmd("info threads");
+    assert_eq!(threads.matches("(running)").count(), 5, "{threads}");
+    assert!(advances(&mut g, 1));
+    assert!(g.int("hits") > 2);
+
+    let o = g.cmd("kill");
+    assert!(o.contains("killed"), "{o}");
+    g.quit();
+}
+
+#[test]
+fn a_program_killed_while_threads_run_is_reported_and_ends_the_server() {
+    let prog = build("ns_counters", COUNTERS);
+    let mut g = Gdb::start(&prog);
+    let o = g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    let pid = pid_in(&o);
+    g.cmd("break hit");
+    g.send("continue -a &");
+    g.expect("hit (n=1)");
+    // One thread stopped at the breakpoint, the others running: SIGKILL.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    g.expect("SIGKILL");
+    let o = g.cmd("info threads");
+    assert!(o.contains("No threads"), "{o}");
+    let all = g.quit();
+    assert!(!all.contains("Remote connection closed"), "{all}");
+}
+
+/// Three threads count without end (no thread sleeps in a syscall:
+/// see the report of a lost `vCont;t` in docs/gdbserver.md).
+const COUNT_ONLY: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+volatile long counts[3];
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+int main(void) {
+    pthread_t t[3];
+    for (long i = 0; i < 3; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    printf("ready\n");
+    fflush(stdout);
+    pthread_join(t[0], 0);
+    return 0;
+}
+"#;
+
+#[test]
+fn the_remote_protocol_of_non_stop() {
+    let prog = build("ns_count_only", COUNT_ONLY);
+    let (mut r, mut err) = Rsp::stdio(&[], &[prog.to_str().unwrap()]);
+    assert!(r.ask("qSupported:multiprocess+;swbreak+").contains("QNonStop+"));
+    assert_eq!(r.ask("QNonStop:1"), "OK");
+    // `?`: every stopped thread (one, at the exec), then OK.
+    let first = r.ask("?");
+    assert!(first.starts_with("T05thread:p"), "{first}");
+    assert_eq!(r.ask("vStopped"), "OK");
+    // `vCont` is answered at once; the program runs.
+    assert_eq!(r.ask("vCont;c"), "OK");
+    // Its output (our stderr in stdio mode): every thread started.
+    wait_line(&mut err, "ready");
+    // Memory while every thread runs: the ELF header of the program,
+    // first in its map.
+    let pid = ptid_pid(&stop_thread(&first));
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let base = u64::from_str_radix(maps.split('-').next().unwrap(), 16).unwrap();
+    assert_eq!(r.ask(&format!("m{base:x},4")), "7f454c46", "the ELF magic, read while running");
+    // `vCtrlC`: OK, then one thread's SIGINT stop as a notification, and
+    // `vStopped` drains the queue.
+    assert_eq!(r.ask("vCtrlC"), "OK");
+    let note = r.notification_within(30).expect("a %Stop notification");
+    assert!(note.starts_with("Stop:T02thread:p"), "{note}");
+    assert_eq!(r.ask("vStopped"), "OK");
+    // `vCont;t` stops the other three; each is reported with signal 0,
+    // through a notification when the queue was empty, else `vStopped`.
+    // (An interrupt can be lost under load: see docs/gdbserver.md, known
+    // issue; so at least one stop, each one T00, and then a kill that
+    // must stop everything itself.)
+    assert_eq!(r.ask("vCont;t"), "OK");
+    let mut stopped = 0;
+    while stopped < 3 {
+        let Some(note) = r.notification_within(if stopped == 0 { 30 } else { 5 }) else { break };
+        assert!(note.starts_with("Stop:T00thread:p"), "{note}");
+        stopped += 1;
+        loop {
+            let s = r.ask("vStopped");
+            if s == "OK" {
+                break;
+            }
+            assert!(s.starts_with("T00thread:p"), "{s}");
+            stopped += 1;
+        }
+    }
+    assert!(stopped >= 1);
+    let threads = r.ask("qfThreadInfo");
+    assert!(threads.starts_with('m'), "{threads}");
+    if stopped == 3 {
+        // Every thread is stopped: back to all-stop, where `?` is the
+        // single reply of all-stop.
+        assert_eq!(r.ask("QNonStop:0"), "OK");
+        assert!(r.ask("?").starts_with('T'));
+    } else {
+        assert_eq!(r.ask("QNonStop:0"), "E01", "a thread still runs");
+    }
+    assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK");
+}
+
+/// Three threads count to a limit and end; then the program exits 7.
+const ENDS: &str = r#"
+#include <pthread.h>
+volatile long counts[3];
+static void *counter(void *a) { long i = (long)a; while (counts[i] < 20000000) counts[i]++; return 0; }
+int main(void) {
+    pthread_t t[3];
+    for (long i = 0; i < 3; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    for (int i = 0; i < 3; i++) pthread_join(t[i], 0);
+    return 7;
+}
+"#;
+
+#[test]
+fn a_watchpoint_stops_its_thread_and_the_exit_comes_as_a_notification() {
+    let prog = build("ns_ends", ENDS);
+    let mut g = Gdb::start(&prog);
+    g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    // Stopped at the start (a stopped thread selected): a watchpoint is
+    // set for every thread, running ones included.
+    g.cmd("break counter");
+    g.send("continue -a &");
+    let o = g.expect("hit Breakpoint 1");
+    let t = hit_thread(&o);
+    g.cmd(&format!("thread {t}"));
+    // Its slot (`a`: `i` is not assigned yet at the breakpoint).
+    let i = g.int("(long)a");
+    g.cmd("delete");
+    g.cmd(&format!("watch counts[{i}]"));
+    // Not `cmd`: the stop may come before its marker.
+    g.send("continue &");
+    let o = g.expect("hit Hardware watchpoint 2");
+    assert_eq!(hit_thread(&o.replace("Hardware watchpoint", "Breakpoint")), t, "{o}");
+    g.expect("New value = 1");
+    g.cmd("delete");
+    g.send("continue -a &");
+    let o = g.expect("exited with code 07]");
+    assert!(o.contains("[Inferior 1 (process"), "{o}");
+    let o = g.cmd("info threads");
+    assert!(o.contains("No threads"), "{o}");
+    g.quit();
+}
+
+#[test]
+fn detach_in_non_stop_lets_every_thread_run_untraced() {
+    let prog = build("ns_counters", COUNTERS);
+    let mut g = Gdb::start(&prog);
+    let o = g.cmd(&format!("target remote | {BIN} gdbserver - {}", prog.display()));
+    let pid = pid_in(&o);
+    g.cmd("break hit");
+    g.send("continue -a &");
+    g.expect("hit (n=1)");
+    // One thread at the breakpoint, the others running.
+    let o = g.cmd("detach");
+    assert!(o.contains("detached"), "{o}");
+    g.quit();
+    // The int3 is gone and the pc of the thread that hit it is back on the
+    // instruction: the program goes on calling hit() untraced.
+    let status = || std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    assert!(status().contains("TracerPid:\t0"), "{}", status());
+    std::thread::sleep(Duration::from_millis(300));
+    let st = status();
+    assert!(st.contains("TracerPid:\t0") && !st.contains("zombie"), "{st}");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+}
+
+#[test]
+fn a_non_stop_gdb_that_disconnects_leaves_the_program_to_an_all_stop_one() {
+    let prog = build("ns_counters", COUNTERS);
+    let (_server, port, _err) = tcp_server(&[":0", prog.to_str().unwrap()]);
+    let mut g = Gdb::start(&prog);
+    g.cmd(&format!("target remote :{port}"));
+    g.cmd("break hit");
+    g.send("continue -a &");
+    g.expect("hit (n=1)");
+    g.cmd("disconnect");
+    g.quit();
+    // All-stop now: every thread stopped, the breakpoint gone.
+    let o = gdb_remote(&prog, &format!("target remote :{port}"), &["info threads", "print hits", "kill"]);
+    assert!(o.matches("Thread ").count() >= 5, "{o}");
+    assert!(!o.contains("(running)"), "{o}");
+    assert!(o.contains("$1 = 0"), "{o}");
+}
