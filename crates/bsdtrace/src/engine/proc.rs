@@ -87,6 +87,10 @@ pub(crate) struct Proc {
     /// and Linux's PTRACE_O_EXITKILL); when cleared, the tracer's end
     /// detaches it instead and it runs on ([`Tracer::set_kill_on_exit`]).
     pub exit_kill: bool,
+    /// Threads an execve in progress took down, with PTRACE_LWP on: their
+    /// EXITED stops are reported before the exec's, as FreeBSD reports
+    /// them (engine/stop.rs `on_exec`).
+    pub exec_ghosts: Vec<Lwp>,
     /// tid -> position in `lwps`, checked on every use and rebuilt when
     /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
     /// each stop O(1) with hundreds of threads instead of a scan.
@@ -121,6 +125,7 @@ impl Proc {
             restop: false,
             arch: None,
             exit_kill: true,
+            exec_ghosts: Vec::new(),
             index: Default::default(),
         }
     }

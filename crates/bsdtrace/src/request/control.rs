@@ -212,6 +212,7 @@ impl Tracer {
     /// PT_KILL: the process dies with SIGKILL; the next wait reports it.
     pub fn kill(&mut self, t: Target) -> Result<()> {
         let (pid, _) = self.stopped(t)?;
+        self.drop_ghosts(pid, None);
         let p = self.procs.get_mut(&pid).expect("checked");
         p.killed = true;
         p.mask = 0;
@@ -246,6 +247,7 @@ impl Tracer {
             }
         }
         self.consume_event(pid, sig)?;
+        self.drop_ghosts(pid, None);
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
         for tid in tids {
@@ -499,9 +501,14 @@ impl Tracer {
     /// (without resuming anything), or resume every LWP not suspended.
     pub(crate) fn continue_process(&mut self, pid: Pid) {
         let p = self.procs.get_mut(&pid).expect("checked");
+        // A thread an execve took down is gone once its EXITED stop is.
+        if let Some(x) = p.xthread.filter(|x| p.lwp(*x).is_some_and(|l| l.ghost.is_some())) {
+            self.drop_ghosts(pid, Some(x));
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
         p.xthread = None;
         p.maps = None;
-        for l in p.lwps.iter_mut() {
+        for l in p.lwps.iter_mut().filter(|l| l.ghost.is_none()) {
             l.regs = None;
         }
         if p.job_stopped.take().is_some() {
@@ -518,7 +525,28 @@ impl Tracer {
             self.ready.push_back(pid);
             return;
         }
+        // (A PT_SUSPENDed one is not kept: the exec'ing thread it held
+        // back runs on.)
+        self.drop_ghosts(pid, None);
         self.resume_all(pid);
+    }
+
+    /// Forget the threads an execve took down (engine/lwp.rs `Ghost`):
+    /// `one` of them, or all.
+    fn drop_ghosts(&mut self, pid: Pid, one: Option<Tid>) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.ghost.is_some() && one.is_none_or(|t| t == l.tid)).map(|l| l.tid).collect();
+        if gone.is_empty() {
+            return;
+        }
+        p.lwps.retain(|l| !gone.contains(&l.tid));
+        p.pending.retain(|t| !gone.contains(t));
+        if p.xthread.is_some_and(|x| gone.contains(&x)) {
+            p.xthread = None;
+        }
+        for t in gone {
+            self.tids.remove(&t);
+        }
     }
 }
 

@@ -318,6 +318,18 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, execer, NULL);
         for (;;)
             pause();
+    } else if (!strcmp(m, "threads_exec")) {
+        /* n threads asleep in pause(), then another thread execs
+         * argv[3...] while the main thread sleeps in pause() too. */
+        pthread_t t;
+        pthread_barrier_init(&barrier, NULL, n + 1);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t, NULL, blocker, NULL);
+        pthread_barrier_wait(&barrier);
+        exec_argv = argv + 3;
+        pthread_create(&t, NULL, execer, NULL);
+        for (;;)
+            pause();
     } else if (!strcmp(m, "leader_exit")) {
         /* The main thread leaves first; the other thread exits the process with n. */
         leader_exit_code = n;
