@@ -195,6 +195,7 @@ tap_tests! {
     core_dumps_with_freebsd_errors: "coredump";
     remote_syscalls_as_freebsds_tests_make_them: "remote";
     tracees_progress_while_the_tracer_is_away: "away";
+    lwp_exits_and_a_non_leader_exec_as_on_freebsd: "lwpexec";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations
