@@ -196,6 +196,7 @@ tap_tests! {
     remote_syscalls_as_freebsds_tests_make_them: "remote";
     tracees_progress_while_the_tracer_is_away: "away";
     lwp_exits_and_a_non_leader_exec_as_on_freebsd: "lwpexec";
+    a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper: "tracer_exit";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations

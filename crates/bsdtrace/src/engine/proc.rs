@@ -54,6 +54,12 @@ pub(crate) struct Proc {
     /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
     /// at a non-signal stop): their delivery must not stop it again.
     pub injected: u64,
+    /// Deliveries of an injected signal still owed after the one pending
+    /// (index: signal - 1): a second injection of a signal already pending
+    /// would merge with it (Linux queues one instance of a standard
+    /// signal), so it is sent when the first one's delivery is seen. FreeBSD
+    /// delivers each signal a debugger gives.
+    pub injected_again: [u8; 64],
     /// Signals we sent for the engine's own purposes (the SIGCONT that ends
     /// an adoption's job-control stop): their delivery is suppressed.
     pub swallow: u64,
@@ -112,6 +118,7 @@ impl Proc {
             killed: false,
             initial: None,
             injected: 0,
+            injected_again: [0; 64],
             swallow: 0,
             mem: None,
             sigs: SigProbe::default(),

@@ -245,6 +245,15 @@ impl Tracer {
                 (LinuxStop::Signal, None)
             } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
+                let again = &mut p.injected_again[((sig - 1) & 63) as usize];
+                if *again > 0 {
+                    // Another delivery of it is owed (request/control.rs
+                    // `inject`): it is no longer pending, so it queues now
+                    // and arrives after this one (once its handler returns).
+                    *again -= 1;
+                    *p_injected |= 1u64 << ((sig - 1) & 63);
+                    let _ = sys::tgkill(pid.0, tid, sig);
+                }
                 (LinuxStop::Signal, None)
             } else if killed {
                 (LinuxStop::Signal, None)

@@ -485,6 +485,14 @@ impl Tracer {
     fn inject(&mut self, pid: Pid, prefer: Tid, sig: i32) {
         let p = self.procs.get_mut(&pid).expect("checked");
         let bit = 1u64 << (sig - 1);
+        if p.injected & bit != 0 && sig < libc::SIGRTMIN() {
+            // One of ours is still pending: sending it again would merge
+            // the two into one delivery. Send it once that one is seen
+            // (engine/stop.rs), so the program gets both, as on FreeBSD.
+            let n = &mut p.injected_again[(sig - 1) as usize];
+            *n = n.saturating_add(1);
+            return;
+        }
         p.injected |= bit;
         if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
             // The stopping thread blocks it: send it to the process, and
