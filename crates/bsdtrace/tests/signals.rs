@@ -109,6 +109,24 @@ fn a_replaced_signal_goes_to_a_thread_that_does_not_block_it() {
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(42));
 }
 
+/// A replacement signal every thread blocks: FreeBSD queues it, the thread
+/// that unblocks it stops for it, and it is delivered whatever the
+/// debugger does at that stop (passed on: delivered twice).
+#[test]
+fn a_replacement_signal_every_thread_blocks_stops_when_unblocked() {
+    for (give, runs) in [(0, 1), (libc::SIGUSR1, 2)] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["masked_usr1"]);
+        assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+        t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1), "a stop once it is unblocked");
+        let info = t.lwpinfo(pid.into()).unwrap();
+        assert_eq!(sys::si::signo(&info.siginfo), libc::SIGUSR1);
+        t.resume(pid.into(), Resume::Continue, None, give).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(runs), "given {give}");
+    }
+}
+
 #[test]
 fn follow_fork_reports_the_parent_and_the_child() {
     for mode in ["fork", "vfork"] {

@@ -60,6 +60,12 @@ pub(crate) struct Proc {
     /// signal), so it is sent when the first one's delivery is seen. FreeBSD
     /// delivers each signal a debugger gives.
     pub injected_again: [u8; 64],
+    /// Replacement signals every thread blocked when they were given (bit
+    /// signal - 1): sent unmarked, so their delivery, once a thread
+    /// unblocks them, is a debugger stop; whatever the debugger does at
+    /// that stop, the signal is still delivered (FreeBSD queues a marked
+    /// copy to the stopping thread and an unmarked one to the process).
+    pub blocked_replacement: u64,
     /// Signals we sent for the engine's own purposes (the SIGCONT that ends
     /// an adoption's job-control stop): their delivery is suppressed.
     pub swallow: u64,
@@ -119,6 +125,7 @@ impl Proc {
             initial: None,
             injected: 0,
             injected_again: [0; 64],
+            blocked_replacement: 0,
             swallow: 0,
             mem: None,
             sigs: SigProbe::default(),

@@ -450,6 +450,21 @@ impl Tracer {
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {
+                let obit = 1u64 << ((orig - 1) & 63);
+                if p.blocked_replacement & obit != 0 {
+                    // The unmarked copy of a replacement every thread
+                    // blocked: this stop was the debugger's; the marked copy
+                    // is delivered whatever it decides, and what it gives
+                    // comes on top (FreeBSD delivers both copies).
+                    p.blocked_replacement &= !obit;
+                    let l = p.lwp_mut(x).expect("checked");
+                    l.resume_sig = orig;
+                    if sig != 0 {
+                        self.inject(pid, x, sig);
+                    }
+                    return Ok(());
+                }
+                let l = p.lwp_mut(x).expect("checked");
                 if sig == 0 && !l.regs_written {
                     // Discarded: on FreeBSD the signal never reaches the
                     // thread, so a call it woke (epoll_wait's plain EINTR)
@@ -461,11 +476,24 @@ impl Tracer {
                     return Ok(());
                 }
                 l.resume_sig = 0;
-                let blocked = sys::sigmask(x).unwrap_or(0) & (1 << (sig - 1)) != 0;
+                let bit = 1u64 << (sig - 1);
+                let blocked = sys::sigmask(x).unwrap_or(0) & bit != 0;
                 if !blocked {
                     // Linux delivers a replaced signal at once, with SI_USER
                     // siginfo naming the tracer, and no second stop.
                     l.resume_sig = sig;
+                    return Ok(());
+                }
+                let all_block = p
+                    .live_lwps()
+                    .filter(|l| l.ghost.is_none())
+                    .all(|l| !sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0));
+                if all_block && sig < libc::SIGRTMIN() && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
+                    // No thread can take it: FreeBSD queues it, and the
+                    // thread that unblocks it stops for it (fact sheet
+                    // 4.3). Send it unmarked: its delivery is a stop.
+                    p.blocked_replacement |= bit;
+                    let _ = sys::kill(pid.0, sig);
                     return Ok(());
                 }
                 self.inject(pid, x, sig);

@@ -238,6 +238,19 @@ int main(int argc, char **argv) {
         raise(SIGUSR2);
         syscall(SYS_getppid);
         return handled;
+    } else if (!strcmp(m, "masked_usr1")) {
+        /* SIGUSR1 caught but blocked; stop with SIGUSR2 (the tracer
+         * replaces it with SIGUSR1), then unblock SIGUSR1; exit with the
+         * number of handler runs. */
+        sigset_t s;
+        signal(SIGUSR1, on_usr1);
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
+        sigprocmask(SIG_UNBLOCK, &s, NULL);
+        return handled;
     } else if (!strcmp(m, "blocked_usr1")) {
         /* Main blocks SIGUSR1; a helper thread does not. Stop with SIGUSR2. */
         sigset_t s;
