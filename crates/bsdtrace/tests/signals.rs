@@ -269,6 +269,27 @@ fn step_with_a_caught_signal_runs_the_handler_first() {
 /// killable-only wait): the process's stop completes when the child goes.
 /// Nothing is lost and nothing hangs when the child is continued.
 #[test]
+fn a_step_whose_handler_stops_still_traps_after_the_handler_returns() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler_stops"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    let rip = t.get_regs(pid.into()).unwrap().r_rip;
+    // Step with SIGUSR1: its handler raises SIGUSR2, which stops the
+    // process inside the handler; continued from there (discarding it),
+    // the step is still reported once the handler has returned, as
+    // FreeBSD's saved trace flag makes it.
+    t.resume(pid.into(), Resume::Step, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR2), "the handler's own stop");
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP), "the step, after the handler");
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
+    let now = t.get_regs(pid.into()).unwrap().r_rip;
+    assert!(now > rip && now <= rip + 15, "one instruction after {rip:#x}, at {now:#x}");
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1), "the handler ran exactly once");
+}
+
+#[test]
 fn a_vfork_parent_thread_completes_the_stop_when_its_child_goes() {
     let mut t = Tracer::new();
     let pid = spawn(&mut t, &["vfork_thread"]);

@@ -192,6 +192,9 @@ impl Proc {
             // (engine/restart.rs).
             mask & crate::abi::PTRACE_SYSCALL != 0 || follow && (l.sticky > 0 || l.watch.is_some())
         };
+        // Walking a signal handler to its rt_sigreturn (a step with a
+        // caught signal whose handler stopped meanwhile).
+        let syscall = syscall || matches!(l.handler_step, super::HandlerStep::AwaitSigreturn | super::HandlerStep::InSigreturn);
         let fixed = if kind == LinuxStop::Exit {
             None
         } else if follow {

@@ -449,6 +449,14 @@ impl Tracer {
                 l.step = true;
                 Some(LinuxStop::Syscall)
             }
+            HandlerStep::AwaitSigreturn | HandlerStep::InSigreturn => {
+                // The handler stopped for something else (a signal it
+                // raised, a breakpoint): reported as usual, and the walk
+                // goes on when it is continued. FreeBSD keeps the trace
+                // flag in the saved frame, so the step still comes after
+                // the handler returns.
+                None
+            }
             _ => {
                 l.handler_step = HandlerStep::None;
                 None

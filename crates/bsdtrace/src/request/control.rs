@@ -198,10 +198,18 @@ impl Tracer {
     /// A step with a caught signal stops at the handler's first
     /// instruction (FreeBSD): arm the walk once the signal is settled.
     pub(crate) fn arm_handler_step(&mut self, pid: Pid, tid: Tid, step: bool, sig: i32) {
-        if !step || sig == 0 {
+        if !step {
             return;
         }
         let p = self.procs.get_mut(&pid).expect("checked");
+        if let Some(l) = p.lwp_mut(tid) {
+            // The debugger steps on its own from a stop inside a handler
+            // being walked: the walk ends.
+            l.handler_step = crate::engine::HandlerStep::None;
+        }
+        if sig == 0 {
+            return;
+        }
         let caught = p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught);
         let l = p.lwp_mut(tid).expect("live");
         if caught && l.resume_sig == sig {

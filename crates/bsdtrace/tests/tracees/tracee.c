@@ -51,6 +51,13 @@ static void on_usr1(int sig) {
     handled++;
 }
 
+/* A handler that itself stops the process (a signal the debugger sees). */
+static void on_usr1_stop(int sig) {
+    (void)sig;
+    handled++;
+    raise(SIGUSR2);
+}
+
 static pthread_barrier_t barrier;
 
 static void *bump(void *arg) {
@@ -250,6 +257,12 @@ int main(int argc, char **argv) {
         raise(SIGUSR2);
         syscall(SYS_getppid);
         sigprocmask(SIG_UNBLOCK, &s, NULL);
+        return handled;
+    } else if (!strcmp(m, "handler_stops")) {
+        /* As "handler", but the SIGUSR1 handler raises SIGUSR2 itself. */
+        signal(SIGUSR1, on_usr1_stop);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
         return handled;
     } else if (!strcmp(m, "blocked_usr1")) {
         /* Main blocks SIGUSR1; a helper thread does not. Stop with SIGUSR2. */
