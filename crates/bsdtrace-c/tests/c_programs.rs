@@ -197,6 +197,7 @@ tap_tests! {
     tracees_progress_while_the_tracer_is_away: "away";
     lwp_exits_and_a_non_leader_exec_as_on_freebsd: "lwpexec";
     a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper: "tracer_exit";
+    signals_given_by_the_debugger_as_freebsd_delivers_them: "sigfidelity";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations
