@@ -401,10 +401,11 @@ impl Tracer {
             // die now; whatever it held is moot, and the exec's own stop
             // reports the process.
             p.pending.retain(|t| *t != tid);
-            if p.mask & crate::abi::PTRACE_LWP != 0 {
+            if p.mask & crate::abi::PTRACE_LWP != 0 && p.mode == super::StopMode::Process {
                 // FreeBSD reports the exit of each thread its execve
                 // single-threads away (EXITED, no SCE) before the exec:
-                // keep what a debugger may ask about it then.
+                // keep what a debugger may ask about it then. (Not in the
+                // per-LWP mode, which reports each thread's own stops.)
                 if let Some(g) = p.lwp(tid).map(|l| ghost_of(pid, l)) {
                     p.exec_ghosts.push(g);
                 }
