@@ -75,12 +75,10 @@ fn a_signal_given_at_a_syscalls_entry_and_again_at_its_exit_is_delivered_twice()
     let pid = spawn(&mut t, &["handler"]);
     assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
     // Discard SIGUSR2; run to getppid's entry.
-    let mut sig_at_entry = 0;
     loop {
         let (st, ev) = cont_until(&mut t, pid, Resume::ToSce, 0);
         assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
         if t.lwpinfo(pid.into()).unwrap().syscall_code == libc::SYS_getppid as u32 {
-            sig_at_entry = libc::SIGUSR1;
             break;
         }
     }
@@ -88,7 +86,7 @@ fn a_signal_given_at_a_syscalls_entry_and_again_at_its_exit_is_delivered_twice()
     // its exit stop; SIGUSR1 again there: a second delivery, not merged
     // with the first (FreeBSD queues both), and neither stops the process.
     t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_SCX).unwrap();
-    t.resume(pid.into(), Resume::Continue, None, sig_at_entry).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
     let info = t.lwpinfo(pid.into()).unwrap();
     assert_eq!((info.stop, info.syscall_code), (Some(Event::SyscallExit), libc::SYS_getppid as u32));
