@@ -16,6 +16,9 @@ run_tracer(int use_exit, int running, int out)
 	int st;
 
 	if (c == 0) {
+		/* Only the tracer holds the pipe: should it die, the reaper's
+		 * read ends. */
+		close(out);
 		ptrace(PT_TRACE_ME, 0, NULL, 0);
 		raise(SIGSTOP);
 		for (;;)
