@@ -38,11 +38,13 @@ const XSTATE_MAX: usize = 64 * 1024;
 /// needs a huge buffer.
 const IO_CHUNK: usize = 64 * 1024;
 
-/// FreeBSD's pid argument: an LWP id (above [`abi::LWPID_BASE`]), a traced
-/// process, a raw thread id of a traced process, or any other process.
+/// FreeBSD's pid argument: an LWP id (above [`abi::LWPID_BASE`]: FreeBSD's
+/// id of the LWP, which a thread that called execve from a non-leader
+/// thread keeps), a traced process, a raw thread id of a traced process,
+/// or any other process.
 pub(crate) fn target(t: &Tracer, pid: i32) -> Target {
     if pid > LWPID_BASE {
-        return Target::Lwp(Lwpid(pid - LWPID_BASE));
+        return t.freebsd_target(Lwpid(pid - LWPID_BASE));
     }
     if pid <= 0 || t.is_traced(Pid(pid)) {
         return Target::Proc(Pid(pid));
@@ -193,7 +195,7 @@ fn request(t: &mut Tracer, req: i32, pid: i32, addr: usize, data: i32) -> Result
         PT_LWPINFO => pt_lwpinfo(t, tg, addr, data),
         PT_GETNUMLWPS => t.num_lwps(tg).map(|n| n as i32).map_err(e),
         PT_GETLWPLIST => {
-            let list = t.lwp_list(tg).map_err(e)?;
+            let list = t.freebsd_lwp_list(tg).map_err(e)?;
             if data <= 0 {
                 return Err(Errno::EINVAL);
             }

@@ -396,7 +396,7 @@ fn procfs_h_is_freebsds_in_both_include_orders() {
 }
 
 /// A FreeBSD program's view of the names FreeBSD gives and glibc lacks:
-/// the kernel errno values, SI_LWP, SYS_MAXSYSCALL, nitems() & co. of
+/// the kernel errno values, SI_LWP, TRAP_BRKPT/TRAP_TRACE, SYS_MAXSYSCALL, nitems() & co. of
 /// <sys/param.h>, <sys/cdefs.h>'s attributes, prstatus_t.
 const FREEBSD_PROGRAM: &str = r#"
 __FBSDID("$FreeBSD$");
@@ -411,6 +411,7 @@ _Static_assert(ERESTART == -1 && EJUSTRETURN == -2, "FreeBSD's kernel errno valu
 _Static_assert(ENOIOCTL == -3 && EDIRIOCTL == -4 && ERELOOKUP == -5, "the rest of them");
 _Static_assert(EBADF == 9 && ENOSYS == 38, "the host's errno values stay");
 _Static_assert(SI_LWP == -6, "Linux's SI_TKILL");
+_Static_assert(TRAP_BRKPT == 1 && TRAP_TRACE == 2, "SIGTRAP's si_codes in every mode");
 _Static_assert(SYS_MAXSYSCALL == 512 && SYS_getpid < SYS_MAXSYSCALL, "SYS_MAXSYSCALL");
 _Static_assert(MAXCOMLEN == 19, "MAXCOMLEN");
 _Static_assert(roundup2(4097, 4096) == 8192 && rounddown2(4097, 4096) == 4096, "roundup2");

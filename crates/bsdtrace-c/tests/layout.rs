@@ -270,6 +270,9 @@ fn constants() -> Vec<(&'static str, i128)> {
     );
     v.extend([
         ("MAXCOMLEN", abi::TDNAMLEN as i128 - 1),
+        // SIGTRAP's si_codes, the host's (Linux and FreeBSD agree).
+        ("TRAP_BRKPT", libc::TRAP_BRKPT as i128),
+        ("TRAP_TRACE", libc::TRAP_TRACE as i128),
         ("BSDTRACE_LWPID_BASE", abi::LWPID_BASE as i128),
         // FreeBSD's <sys/wait.h> value; free among Linux's waitid() options.
         ("WTRAPPED", 0x20),

@@ -70,6 +70,32 @@ fn a_signal_given_at_a_syscall_stop_arrives_after_the_syscall_without_a_stop() {
 }
 
 #[test]
+fn a_signal_given_at_a_syscalls_entry_and_again_at_its_exit_is_delivered_twice() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    // Discard SIGUSR2; run to getppid's entry.
+    loop {
+        let (st, ev) = cont_until(&mut t, pid, Resume::ToSce, 0);
+        assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+        if t.lwpinfo(pid.into()).unwrap().syscall_code == libc::SYS_getppid as u32 {
+            break;
+        }
+    }
+    // SIGUSR1 at the entry: queued for after the call, which still reaches
+    // its exit stop; SIGUSR1 again there: a second delivery, not merged
+    // with the first (FreeBSD queues both), and neither stops the process.
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_SCX).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!((info.stop, info.syscall_code), (Some(Event::SyscallExit), libc::SYS_getppid as u32));
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(2), "the handler ran twice, no SIGUSR1 stop");
+}
+
+#[test]
 fn a_replaced_signal_goes_to_a_thread_that_does_not_block_it() {
     let mut t = Tracer::new();
     let pid = spawn(&mut t, &["blocked_usr1"]);
@@ -79,6 +105,24 @@ fn a_replaced_signal_goes_to_a_thread_that_does_not_block_it() {
     // Main blocks SIGUSR1: the helper thread must take it, and no stop follows.
     t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(42));
+}
+
+/// A replacement signal every thread blocks: FreeBSD queues it, the thread
+/// that unblocks it stops for it, and it is delivered whatever the
+/// debugger does at that stop (passed on: delivered twice).
+#[test]
+fn a_replacement_signal_every_thread_blocks_stops_when_unblocked() {
+    for (give, runs) in [(0, 1), (libc::SIGUSR1, 2)] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["masked_usr1"]);
+        assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+        t.resume(pid.into(), Resume::Continue, None, libc::SIGUSR1).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR1), "a stop once it is unblocked");
+        let info = t.lwpinfo(pid.into()).unwrap();
+        assert_eq!(sys::si::signo(&info.siginfo), libc::SIGUSR1);
+        t.resume(pid.into(), Resume::Continue, None, give).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(runs), "given {give}");
+    }
 }
 
 #[test]
@@ -222,6 +266,27 @@ fn step_with_a_caught_signal_runs_the_handler_first() {
 /// A thread waiting in vfork() for a child we hold cannot stop (Linux's
 /// killable-only wait): the process's stop completes when the child goes.
 /// Nothing is lost and nothing hangs when the child is continued.
+#[test]
+fn a_step_whose_handler_stops_still_traps_after_the_handler_returns() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler_stops"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    let rip = t.get_regs(pid.into()).unwrap().r_rip;
+    // Step with SIGUSR1: its handler raises SIGUSR2, which stops the
+    // process inside the handler; continued from there (discarding it),
+    // the step is still reported once the handler has returned, as
+    // FreeBSD's saved trace flag makes it.
+    t.resume(pid.into(), Resume::Step, None, libc::SIGUSR1).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGUSR2), "the handler's own stop");
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP), "the step, after the handler");
+    let info = t.lwpinfo(pid.into()).unwrap();
+    assert_eq!(sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
+    let now = t.get_regs(pid.into()).unwrap().r_rip;
+    assert!(now > rip && now <= rip + 15, "one instruction after {rip:#x}, at {now:#x}");
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(1), "the handler ran exactly once");
+}
+
 #[test]
 fn a_vfork_parent_thread_completes_the_stop_when_its_child_goes() {
     let mut t = Tracer::new();

@@ -95,6 +95,9 @@ fn lwp_events_report_birth_and_exit() {
                     assert_ne!(info.lwpid.0, pid.0);
                     born += 1;
                 } else if info.flags & abi::PL_FLAG_EXITED != 0 {
+                    // FreeBSD stops an exiting thread inside thr_exit's
+                    // syscall entry: EXITED and SCE together.
+                    assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
                     assert_ne!(info.lwpid.0, pid.0);
                     exited += 1;
                 } else {
@@ -142,6 +145,73 @@ fn exec_from_a_non_leader_thread() {
         }
     }
     assert_eq!(execs, 1);
+}
+
+#[test]
+fn a_non_leader_exec_reports_the_other_threads_exits_first_and_keeps_its_lwp_id() {
+    let mut t = Tracer::new();
+    let tr = tracee();
+    let pid = spawn(&mut t, &["threads_exec", "3", tr, "exit", "5"]);
+    t.lwp_events(pid.into(), true).unwrap();
+    let (mut exited, mut exec_tid) = (Vec::new(), None);
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        match wait_pid(&mut t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).unwrap();
+                if info.flags & abi::PL_FLAG_BORN != 0 {
+                    continue;
+                }
+                if info.flags & abi::PL_FLAG_EXITED != 0 {
+                    // Taken down by the exec, not inside thr_exit: EXITED alone,
+                    // before the exec's own event.
+                    assert_eq!(info.flags, abi::PL_FLAG_EXITED, "{info:?}");
+                    assert!(exec_tid.is_none(), "exits come before the exec");
+                    assert_eq!(info.lwpid, info.freebsd_lwpid);
+                    // It is listed while it reports, registers readable.
+                    assert!(t.lwp_list(pid.into()).unwrap().contains(&info.lwpid));
+                    t.get_regs(pid.into()).unwrap();
+                    exited.push(info.lwpid.0);
+                    continue;
+                }
+                assert_ne!(info.flags & abi::PL_FLAG_EXEC, 0, "{info:?}");
+                let Some(Event::Exec { old_tid }) = info.stop else { panic!("{info:?}") };
+                assert_ne!(old_tid.0, pid.0);
+                // Linux moved it to the pid; FreeBSD's id is the one it had.
+                assert_eq!(info.lwpid.0, pid.0);
+                assert_eq!(info.freebsd_lwpid, old_tid);
+                assert_eq!(t.freebsd_lwp_list(pid.into()).unwrap(), vec![old_tid]);
+                assert_eq!(t.lwp_list(pid.into()).unwrap(), vec![Lwpid(pid.0)]);
+                // The id names it as a request target; the pid-as-LWP does not.
+                assert_eq!(t.freebsd_target(old_tid), Target::Lwp(Lwpid(pid.0)));
+                assert_eq!(t.freebsd_target(Lwpid(pid.0)), Target::Lwp(Lwpid(0)));
+                exec_tid = Some(old_tid);
+                // And it keeps it at the next stops.
+                t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_LWP | abi::PTRACE_SCE).unwrap();
+            }
+            WaitStatus::Stopped(other) => panic!("signal {other}"),
+            WaitStatus::Exited(c) => {
+                assert_eq!(c, 5);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        if exec_tid.is_some() {
+            // A syscall entry after the exec, then run to the end.
+            t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+            assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+            let info = t.lwpinfo(pid.into()).unwrap();
+            assert_ne!(info.flags & abi::PL_FLAG_SCE, 0, "{info:?}");
+            assert_eq!(Some(info.freebsd_lwpid), exec_tid);
+            t.set_event_mask(pid.into(), abi::PTRACE_EXEC | abi::PTRACE_LWP).unwrap();
+        }
+    }
+    assert!(exec_tid.is_some());
+    // The three sleepers and the main thread, each once.
+    exited.sort();
+    exited.dedup();
+    assert_eq!(exited.len(), 4, "{exited:?}");
+    assert!(exited.contains(&pid.0), "the main thread's exit too");
 }
 
 #[test]
@@ -247,7 +317,8 @@ fn threads_born_and_dying_while_the_process_stops() {
                 if info.flags & abi::PL_FLAG_BORN != 0 {
                     born += 1;
                 } else {
-                    assert_eq!(info.flags, abi::PL_FLAG_EXITED, "{info:?}");
+                    // Inside exit(2)'s entry, as FreeBSD's thr_exit.
+                    assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
                     exited += 1;
                 }
             }

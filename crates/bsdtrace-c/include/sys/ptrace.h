@@ -232,6 +232,20 @@ int ptrace(int _request, pid_t _pid, caddr_t _addr, int _data);
 #endif
 
 /*
+ * SIGTRAP's si_codes, which FreeBSD's <sys/ptrace.h> makes visible (through
+ * <sys/signal.h>) in every mode and a debugger compares pl_siginfo.si_code
+ * with: a breakpoint and a single step.  glibc's <signal.h> (included
+ * above) has them only under _XOPEN_SOURCE or _GNU_SOURCE; Linux and
+ * FreeBSD agree on the values.
+ */
+#ifndef TRAP_BRKPT
+#define TRAP_BRKPT	1
+#endif
+#ifndef TRAP_TRACE
+#define TRAP_TRACE	2
+#endif
+
+/*
  * Not FreeBSD's: which thread runs libbsdtrace's engine in this process,
  * "direct", "direct+forwarding" or "engine-thread" (docs/c-api.md).
  */

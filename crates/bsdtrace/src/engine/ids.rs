@@ -57,7 +57,9 @@ pub enum Event {
     VforkDone,
     /// First stop of a new thread (`PL_FLAG_BORN | PL_FLAG_SCX`).
     Born,
-    /// The thread is about to exit (`PL_FLAG_EXITED`).
+    /// The thread is about to exit (`PL_FLAG_EXITED`, with `PL_FLAG_SCE`
+    /// when it left through exit(2), FreeBSD's thr_exit: the stop is inside
+    /// that syscall's entry).
     Exited,
     /// A PT_TRACE_ME child's first stop came from `raise(SIGSTOP)` & co: a
     /// signal stop like any other, kept apart only for the adoption path.

@@ -118,6 +118,28 @@ pub(crate) struct Lwp {
     /// Keep it stopped at a stop with nothing to report (a detach is
     /// gathering every LWP).
     pub hold: bool,
+    /// FreeBSD's id for this LWP where it is not `tid`: the thread that
+    /// called execve from a non-leader thread keeps its id although Linux
+    /// moved it to the leader's tid; a thread whose tid Linux reused while
+    /// another LWP goes by that number gets one of its own. `None`: `tid`.
+    /// (See [`crate::Tracer::freebsd_lwpid`].)
+    pub vid: Option<Tid>,
+    /// A thread an execve took down before the exec's event, kept only to
+    /// report its EXITED stop first, as FreeBSD does (engine/stop.rs
+    /// `on_exec`). Linux has removed it: `tid` is a key that names no
+    /// task (the negated tid it had), its registers are those of its last
+    /// stop, and it is never resumed.
+    pub ghost: Option<Box<Ghost>>,
+}
+
+/// What is left of a thread an execve took down (see [`Lwp::ghost`]).
+#[derive(Debug)]
+pub(crate) struct Ghost {
+    /// Its Linux tid when it died.
+    pub tid: Tid,
+    /// Its signal mask and name then (PT_LWPINFO).
+    pub sigmask: u64,
+    pub name: [u8; crate::abi::TDNAMLEN],
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the
@@ -182,7 +204,20 @@ impl Lwp {
             report: Default::default(),
             want_stop: false,
             hold: false,
+            vid: None,
+            ghost: None,
         }
+    }
+
+    /// The id the Rust API names this LWP by: its Linux tid (or, for a
+    /// ghost, the tid it had).
+    pub(crate) fn lwpid(&self) -> Tid {
+        self.ghost.as_ref().map_or(self.tid, |g| g.tid)
+    }
+
+    /// FreeBSD's id of this LWP (the C face's, less its base).
+    pub(crate) fn freebsd_id(&self) -> Tid {
+        self.vid.unwrap_or(self.tid)
     }
 
     pub(crate) fn is_stopped(&self) -> bool {

@@ -106,6 +106,12 @@ pub struct Tracer {
     /// Processes this tracer forked ([`Tracer::spawn`]) whose exit has not
     /// been reported: they stay our children after a detach.
     pub(crate) children: std::collections::BTreeSet<i32>,
+    /// FreeBSD LWP ids that are not their LWP's tid ([`Lwp::vid`]) ->
+    /// (process, tid key). Checked against the LWP on every use, so a
+    /// stale entry is never believed.
+    pub(crate) vids: sys::TidMap<(Pid, Tid)>,
+    /// The next FreeBSD id handed to an LWP whose tid is another's id.
+    pub(crate) next_vid: Tid,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -227,6 +233,8 @@ impl Tracer {
             doorbell: None,
             doorbell_statuses: Vec::new(),
             children: Default::default(),
+            vids: Default::default(),
+            next_vid: crate::abi::LWPID_BASE,
             _not_send: std::marker::PhantomData,
         }
     }
@@ -269,6 +277,19 @@ impl Tracer {
                 Some((pid, tid))
             }
         }
+    }
+
+    /// Give LWP `tid` of `pid` FreeBSD id `vid` (its own tid: none of its
+    /// own), keeping [`Tracer::vids`] in step and dropping its stale
+    /// entries (ids whose LWP is gone or goes by another id now).
+    pub(crate) fn set_vid(&mut self, pid: Pid, tid: Tid, vid: Tid) {
+        let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) else { return };
+        l.vid = (vid != tid).then_some(vid);
+        if vid != tid {
+            self.vids.insert(vid, (pid, tid));
+        }
+        let procs = &self.procs;
+        self.vids.retain(|v, (p, t)| procs.get(p).and_then(|p| p.lwp(*t)).is_some_and(|l| l.vid == Some(*v)));
     }
 
     /// Forget a process (after detach or once its exit was collected).

@@ -54,6 +54,18 @@ pub(crate) struct Proc {
     /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
     /// at a non-signal stop): their delivery must not stop it again.
     pub injected: u64,
+    /// Deliveries of an injected signal still owed after the one pending
+    /// (index: signal - 1): a second injection of a signal already pending
+    /// would merge with it (Linux queues one instance of a standard
+    /// signal), so it is sent when the first one's delivery is seen. FreeBSD
+    /// delivers each signal a debugger gives.
+    pub injected_again: [u8; 64],
+    /// Replacement signals every thread blocked when they were given (bit
+    /// signal - 1): sent unmarked, so their delivery, once a thread
+    /// unblocks them, is a debugger stop; whatever the debugger does at
+    /// that stop, the signal is still delivered (FreeBSD queues a marked
+    /// copy to the stopping thread and an unmarked one to the process).
+    pub blocked_replacement: u64,
     /// Signals we sent for the engine's own purposes (the SIGCONT that ends
     /// an adoption's job-control stop): their delivery is suppressed.
     pub swallow: u64,
@@ -87,6 +99,10 @@ pub(crate) struct Proc {
     /// and Linux's PTRACE_O_EXITKILL); when cleared, the tracer's end
     /// detaches it instead and it runs on ([`Tracer::set_kill_on_exit`]).
     pub exit_kill: bool,
+    /// Threads an execve in progress took down, with PTRACE_LWP on: their
+    /// EXITED stops are reported before the exec's, as FreeBSD reports
+    /// them (engine/stop.rs `on_exec`).
+    pub exec_ghosts: Vec<Lwp>,
     /// tid -> position in `lwps`, checked on every use and rebuilt when
     /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
     /// each stop O(1) with hundreds of threads instead of a scan.
@@ -108,6 +124,8 @@ impl Proc {
             killed: false,
             initial: None,
             injected: 0,
+            injected_again: [0; 64],
+            blocked_replacement: 0,
             swallow: 0,
             mem: None,
             sigs: SigProbe::default(),
@@ -121,6 +139,7 @@ impl Proc {
             restop: false,
             arch: None,
             exit_kill: true,
+            exec_ghosts: Vec::new(),
             index: Default::default(),
         }
     }
@@ -173,6 +192,9 @@ impl Proc {
             // (engine/restart.rs).
             mask & crate::abi::PTRACE_SYSCALL != 0 || follow && (l.sticky > 0 || l.watch.is_some())
         };
+        // Walking a signal handler to its rt_sigreturn (a step with a
+        // caught signal whose handler stopped meanwhile).
+        let syscall = syscall || matches!(l.handler_step, super::HandlerStep::AwaitSigreturn | super::HandlerStep::InSigreturn);
         let fixed = if kind == LinuxStop::Exit {
             None
         } else if follow {

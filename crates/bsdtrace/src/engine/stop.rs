@@ -7,6 +7,7 @@
 use super::dbregs::{copy_dbregs, read_dbregs};
 use super::signals::{fault_signal, forced_fault, signal_ignored};
 use super::restart;
+use super::lwp::Ghost;
 use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, ScState, SigProbe, Tracer, BASE_OPTIONS};
 use crate::sys::{self, Tid};
 use crate::sysent::Arch;
@@ -259,6 +260,15 @@ impl Tracer {
                 (LinuxStop::Signal, None)
             } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
+                let again = &mut p.injected_again[((sig - 1) & 63) as usize];
+                if *again > 0 {
+                    // Another delivery of it is owed (request/control.rs
+                    // `inject`): it is no longer pending, so it queues now
+                    // and arrives after this one (once its handler returns).
+                    *again -= 1;
+                    *p_injected |= 1u64 << ((sig - 1) & 63);
+                    let _ = sys::tgkill(pid.0, tid, sig);
+                }
                 (LinuxStop::Signal, None)
             } else if killed {
                 (LinuxStop::Signal, None)
@@ -380,6 +390,15 @@ impl Tracer {
             // die now; whatever it held is moot, and the exec's own stop
             // reports the process.
             p.pending.retain(|t| *t != tid);
+            if p.mask & crate::abi::PTRACE_LWP != 0 && p.mode == super::StopMode::Process {
+                // FreeBSD reports the exit of each thread its execve
+                // single-threads away (EXITED, no SCE) before the exec:
+                // keep what a debugger may ask about it then. (Not in the
+                // per-LWP mode, which reports each thread's own stops.)
+                if let Some(g) = p.lwp(tid).map(|l| ghost_of(pid, l)) {
+                    p.exec_ghosts.push(g);
+                }
+            }
             if let Some(l) = p.lwp_mut(tid) {
                 l.event = None;
                 l.linux = LinuxState::Exiting;
@@ -451,6 +470,14 @@ impl Tracer {
                 l.step = true;
                 Some(LinuxStop::Syscall)
             }
+            HandlerStep::AwaitSigreturn | HandlerStep::InSigreturn => {
+                // The handler stopped for something else (a signal it
+                // raised, a breakpoint): reported as usual, and the walk
+                // goes on when it is continued. FreeBSD keeps the trace
+                // flag in the saved frame, so the step still comes after
+                // the handler returns.
+                None
+            }
             _ => {
                 l.handler_step = HandlerStep::None;
                 None
@@ -461,14 +488,20 @@ impl Tracer {
     pub(super) fn on_exec(&mut self, pid: Pid, tid: Tid, old: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
         // Every other thread is gone; a non-leader exec took over the pid.
+        // The thread keeps its FreeBSD LWP id (its old tid, or the id it
+        // had), as FreeBSD's execve keeps the calling thread.
+        let mut fid = tid;
         if old != tid {
             let mut moved = p.lwps.iter().position(|l| l.tid == old).map(|i| p.lwps.remove(i));
             p.lwps.retain(|l| l.tid != tid);
+            fid = moved.as_ref().map_or(old, |l| l.freebsd_id());
             if let Some(l) = moved.as_mut() {
                 l.tid = tid;
             }
             let l = moved.unwrap_or_else(|| Lwp::new(tid, LinuxState::Running));
             p.lwps.insert(0, l);
+        } else if let Some(l) = p.lwp(tid) {
+            fid = l.freebsd_id();
         }
         let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
         p.lwps.retain(|l| l.tid == tid);
@@ -493,7 +526,47 @@ impl Tracer {
         l.skip_scx = true;
         l.interrupt_pending = false;
         l.linux = LinuxState::Stopped(LinuxStop::Event);
+        self.set_vid(pid, tid, fid);
+        // The threads the exec took down report their EXITED stops first,
+        // one per wait, while the exec'ing thread waits (FreeBSD's
+        // single-threading), whether or not the exec itself is reported.
+        let p = self.procs.get_mut(&pid).expect("live");
+        let ghosts = std::mem::take(&mut p.exec_ghosts);
+        if !ghosts.is_empty() && mask & crate::abi::PTRACE_LWP != 0 {
+            for g in ghosts {
+                let (key, id) = (g.tid, g.freebsd_id());
+                let p = self.procs.get_mut(&pid).expect("live");
+                p.pending.push_back(key);
+                p.lwps.push(g);
+                self.tids.insert(key, pid);
+                self.set_vid(pid, key, id);
+            }
+            let p = self.procs.get_mut(&pid).expect("live");
+            if p.state == ProcState::Running {
+                p.state = ProcState::Stopping;
+            }
+        }
         let e = (mask & crate::abi::PTRACE_EXEC != 0).then_some(Event::Exec { old_tid: Lwpid(old) });
         self.after_stop(pid, tid, LinuxStop::Event, e);
     }
+}
+
+/// The EXITED report of LWP `l` of `pid`, which an execve is taking down
+/// (at its PTRACE_EVENT_EXIT stop, registers fetched): its id, registers,
+/// mask and name, kept after Linux removes it (see [`Lwp::ghost`]).
+fn ghost_of(pid: Pid, l: &Lwp) -> Lwp {
+    let mut name = [0u8; crate::abi::TDNAMLEN];
+    if let Ok(fd) = sys::open(&format!("/proc/{}/task/{}/comm", pid.0, l.tid), libc::O_RDONLY) {
+        let mut buf = [0u8; 32];
+        let n = sys::pread(&fd, &mut buf, 0).unwrap_or(0);
+        let text = buf[..n].strip_suffix(b"\n").unwrap_or(&buf[..n]);
+        let k = text.len().min(name.len() - 1);
+        name[..k].copy_from_slice(&text[..k]);
+    }
+    let mut g = Lwp::new(-l.tid, LinuxState::Stopped(LinuxStop::Exit));
+    g.event = Some(Event::Exited);
+    g.regs = l.regs;
+    g.vid = Some(l.freebsd_id());
+    g.ghost = Some(Box::new(Ghost { tid: l.tid, sigmask: sys::sigmask(l.tid).unwrap_or(0), name }));
+    g
 }

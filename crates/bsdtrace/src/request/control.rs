@@ -204,10 +204,18 @@ impl Tracer {
     /// A step with a caught signal stops at the handler's first
     /// instruction (FreeBSD): arm the walk once the signal is settled.
     pub(crate) fn arm_handler_step(&mut self, pid: Pid, tid: Tid, step: bool, sig: i32) {
-        if !step || sig == 0 {
+        if !step {
             return;
         }
         let p = self.procs.get_mut(&pid).expect("checked");
+        if let Some(l) = p.lwp_mut(tid) {
+            // The debugger steps on its own from a stop inside a handler
+            // being walked: the walk ends.
+            l.handler_step = crate::engine::HandlerStep::None;
+        }
+        if sig == 0 {
+            return;
+        }
         let caught = p.sigs.disposition(pid.0, sig) == Some(crate::engine::Disposition::Caught);
         let l = p.lwp_mut(tid).expect("live");
         if caught && l.resume_sig == sig {
@@ -218,6 +226,7 @@ impl Tracer {
     /// PT_KILL: the process dies with SIGKILL; the next wait reports it.
     pub fn kill(&mut self, t: Target) -> Result<()> {
         let (pid, _) = self.stopped(t)?;
+        self.drop_ghosts(pid, None);
         let p = self.procs.get_mut(&pid).expect("checked");
         p.killed = true;
         p.mask = 0;
@@ -252,6 +261,7 @@ impl Tracer {
             }
         }
         self.consume_event(pid, sig)?;
+        self.drop_ghosts(pid, None);
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
         let mut missed = Vec::new();
@@ -503,6 +513,21 @@ impl Tracer {
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {
+                let obit = 1u64 << ((orig - 1) & 63);
+                if p.blocked_replacement & obit != 0 {
+                    // The unmarked copy of a replacement every thread
+                    // blocked: this stop was the debugger's; the marked copy
+                    // is delivered whatever it decides, and what it gives
+                    // comes on top (FreeBSD delivers both copies).
+                    p.blocked_replacement &= !obit;
+                    let l = p.lwp_mut(x).expect("checked");
+                    l.resume_sig = orig;
+                    if sig != 0 {
+                        self.inject(pid, x, sig);
+                    }
+                    return Ok(());
+                }
+                let l = p.lwp_mut(x).expect("checked");
                 if sig == 0 && !l.regs_written {
                     // Discarded: on FreeBSD the signal never reaches the
                     // thread, so a call it woke (epoll_wait's plain EINTR)
@@ -514,11 +539,24 @@ impl Tracer {
                     return Ok(());
                 }
                 l.resume_sig = 0;
-                let blocked = sys::sigmask(x).unwrap_or(0) & (1 << (sig - 1)) != 0;
+                let bit = 1u64 << (sig - 1);
+                let blocked = sys::sigmask(x).unwrap_or(0) & bit != 0;
                 if !blocked {
                     // Linux delivers a replaced signal at once, with SI_USER
                     // siginfo naming the tracer, and no second stop.
                     l.resume_sig = sig;
+                    return Ok(());
+                }
+                let all_block = p
+                    .live_lwps()
+                    .filter(|l| l.ghost.is_none())
+                    .all(|l| !sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0));
+                if all_block && sig < libc::SIGRTMIN() && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
+                    // No thread can take it: FreeBSD queues it, and the
+                    // thread that unblocks it stops for it (fact sheet
+                    // 4.3). Send it unmarked: its delivery is a stop.
+                    p.blocked_replacement |= bit;
+                    let _ = sys::kill(pid.0, sig);
                     return Ok(());
                 }
                 self.inject(pid, x, sig);
@@ -538,6 +576,14 @@ impl Tracer {
     fn inject(&mut self, pid: Pid, prefer: Tid, sig: i32) {
         let p = self.procs.get_mut(&pid).expect("checked");
         let bit = 1u64 << (sig - 1);
+        if p.injected & bit != 0 && sig < libc::SIGRTMIN() {
+            // One of ours is still pending: sending it again would merge
+            // the two into one delivery. Send it once that one is seen
+            // (engine/stop.rs), so the program gets both, as on FreeBSD.
+            let n = &mut p.injected_again[(sig - 1) as usize];
+            *n = n.saturating_add(1);
+            return;
+        }
         p.injected |= bit;
         if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
             // The stopping thread blocks it: send it to the process, and
@@ -554,9 +600,14 @@ impl Tracer {
     /// (without resuming anything), or resume every LWP not suspended.
     pub(crate) fn continue_process(&mut self, pid: Pid) {
         let p = self.procs.get_mut(&pid).expect("checked");
+        // A thread an execve took down is gone once its EXITED stop is.
+        if let Some(x) = p.xthread.filter(|x| p.lwp(*x).is_some_and(|l| l.ghost.is_some())) {
+            self.drop_ghosts(pid, Some(x));
+        }
+        let p = self.procs.get_mut(&pid).expect("checked");
         p.xthread = None;
         p.maps = None;
-        for l in p.lwps.iter_mut() {
+        for l in p.lwps.iter_mut().filter(|l| l.ghost.is_none()) {
             l.regs = None;
         }
         if p.job_stopped.take().is_some() {
@@ -573,7 +624,28 @@ impl Tracer {
             self.ready.push_back(pid);
             return;
         }
+        // (A PT_SUSPENDed one is not kept: the exec'ing thread it held
+        // back runs on.)
+        self.drop_ghosts(pid, None);
         self.resume_all(pid);
+    }
+
+    /// Forget the threads an execve took down (engine/lwp.rs `Ghost`):
+    /// `one` of them, or all.
+    fn drop_ghosts(&mut self, pid: Pid, one: Option<Tid>) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.ghost.is_some() && one.is_none_or(|t| t == l.tid)).map(|l| l.tid).collect();
+        if gone.is_empty() {
+            return;
+        }
+        p.lwps.retain(|l| !gone.contains(&l.tid));
+        p.pending.retain(|t| !gone.contains(t));
+        if p.xthread.is_some_and(|x| gone.contains(&x)) {
+            p.xthread = None;
+        }
+        for t in gone {
+            self.tids.remove(&t);
+        }
     }
 }
 

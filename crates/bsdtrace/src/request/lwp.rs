@@ -9,8 +9,13 @@ use crate::sysent::Arch;
 /// PT_LWPINFO's answer (`struct ptrace_lwpinfo`, host signal types).
 #[derive(Clone, Copy)]
 pub struct LwpInfo {
-    /// The LWP described.
+    /// The LWP described (its Linux tid: see [`Tracer::lwp_list`]).
     pub lwpid: Lwpid,
+    /// FreeBSD's id of the LWP, which `to_abi` reports as `pl_lwpid`: the
+    /// same as `lwpid` except after an execve from a non-leader thread,
+    /// which keeps the id it had although Linux moved it to the leader's
+    /// tid ([`Tracer::freebsd_lwpid`]).
+    pub freebsd_lwpid: Lwpid,
     /// `PL_EVENT_SIGNAL` when the LWP has a debugger stop, else `PL_EVENT_NONE`.
     pub event: i32,
     /// `PL_FLAG_*`.
@@ -68,11 +73,11 @@ impl LwpInfo {
         std::str::from_utf8(&self.tdname[..n]).unwrap_or("")
     }
 
-    /// The same answer as FreeBSD's `struct ptrace_lwpinfo` (with the Rust
-    /// LWP id; the C face moves it into its id range).
+    /// The same answer as FreeBSD's `struct ptrace_lwpinfo` (with FreeBSD's
+    /// LWP id, `freebsd_lwpid`; the C face moves it into its id range).
     pub fn to_abi(&self) -> abi::ptrace_lwpinfo {
         let mut pl = sys::zeroed_lwpinfo();
-        pl.pl_lwpid = self.lwpid.0;
+        pl.pl_lwpid = self.freebsd_lwpid.0;
         pl.pl_event = self.event;
         pl.pl_flags = self.flags;
         pl.pl_sigmask = sys::bits_to_sigset(self.sigmask);
@@ -158,7 +163,11 @@ pub fn event_flags(e: Event) -> i32 {
         Event::Child => abi::PL_FLAG_CHILD | abi::PL_FLAG_SCX,
         Event::VforkDone => abi::PL_FLAG_VFORK_DONE,
         Event::Born => abi::PL_FLAG_BORN | abi::PL_FLAG_SCX,
-        Event::Exited => abi::PL_FLAG_EXITED,
+        // FreeBSD stops a thread leaving through thr_exit inside that
+        // syscall's entry (TDB_SCE is still set): EXITED and SCE together.
+        // A thread taken down by another thread's execve reports EXITED
+        // alone ([`Tracer::lwpinfo`] clears SCE for those).
+        Event::Exited => abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE,
     }
 }
 
@@ -180,7 +189,8 @@ impl Tracer {
     /// part of PT_LWPINFO a syscall tracer needs on every stop.
     pub fn stop_event(&self, t: Target) -> Result<(Lwpid, Option<Event>)> {
         let (pid, tid) = self.stopped(t)?;
-        Ok((Lwpid(tid), self.procs[&pid].lwp(tid).and_then(|l| l.event)))
+        let l = self.procs[&pid].lwp(tid);
+        Ok((Lwpid(l.map_or(tid, |l| l.lwpid())), l.and_then(|l| l.event)))
     }
 
     /// The siginfo of a signal stop (translated as FreeBSD reports it).
@@ -196,6 +206,12 @@ impl Tracer {
         let stop = l.event;
         let siginfo_raw = l.stop_siginfo();
         let mut flags = stop.map(event_flags).unwrap_or(0);
+        let lwpid = Lwpid(l.lwpid());
+        // A thread an execve took down is not inside thr_exit: EXITED alone.
+        let ghost = l.ghost.as_ref().map(|g| (g.sigmask, g.name));
+        if ghost.is_some() {
+            flags &= !abi::PL_FLAG_SCE;
+        }
         let mut siginfo = sys::zeroed_siginfo();
         if flags & abi::PL_FLAG_SI != 0 {
             match siginfo_raw {
@@ -211,11 +227,18 @@ impl Tracer {
             Some((arch, code, _)) => (arch, code, arch.nargs(code)),
             None => (Arch::default(), 0, 0),
         };
-        let sigmask = sys::sigmask(tid).map_err(|_| Errno::ESRCH)?;
-        let siglist = sys::thread_pending(tid).map_err(|_| Errno::ESRCH)?;
-        let tdname = self.tdname(pid, tid)?;
+        let (sigmask, siglist, tdname) = match ghost {
+            Some((mask, name)) => (mask, 0, name),
+            None => (
+                sys::sigmask(tid).map_err(|_| Errno::ESRCH)?,
+                sys::thread_pending(tid).map_err(|_| Errno::ESRCH)?,
+                self.tdname(pid, tid)?,
+            ),
+        };
+        let freebsd_lwpid = Lwpid(self.freebsd_id(pid, tid));
         Ok(LwpInfo {
-            lwpid: Lwpid(tid),
+            lwpid,
+            freebsd_lwpid,
             event: if stop.is_some() { abi::PL_EVENT_SIGNAL } else { abi::PL_EVENT_NONE },
             flags,
             stop,
@@ -228,6 +251,69 @@ impl Tracer {
             syscall_narg,
             syscall_arch,
         })
+    }
+
+    /// FreeBSD's LWP id of LWP `tid` of `pid` (see [`Tracer::freebsd_lwpid`]).
+    /// A thread whose tid Linux reused while another LWP goes by that
+    /// number as its FreeBSD id (the thread that called execve keeps its
+    /// old tid as id) gets an id of its own here, above every tid, so two
+    /// LWPs never answer to one id.
+    fn freebsd_id(&mut self, pid: Pid, tid: Tid) -> Tid {
+        let Some(l) = self.procs.get(&pid).and_then(|p| p.lwp(tid)) else { return tid };
+        if let Some(v) = l.vid {
+            return v;
+        }
+        let taken = self.vids.get(&tid).is_some_and(|&(p2, t2)| {
+            (p2, t2) != (pid, tid) && self.procs.get(&p2).and_then(|p| p.lwp(t2)).is_some_and(|o| o.vid == Some(tid))
+        });
+        if !taken {
+            return tid;
+        }
+        let v = self.next_vid;
+        self.next_vid = if v >= i32::MAX - 2 * abi::LWPID_BASE { abi::LWPID_BASE } else { v + 1 };
+        self.set_vid(pid, tid, v);
+        v
+    }
+
+    /// FreeBSD's id of an LWP the Rust API names (a Linux tid): the id
+    /// `pl_lwpid` and PT_GETLWPLIST report to C, less the C face's base.
+    /// It is the tid, except that a thread that called execve from a
+    /// non-leader thread keeps the id it had (FreeBSD's execve keeps the
+    /// calling thread; Linux moves it to the leader's tid), and that a
+    /// thread whose tid is such an id gets one of its own. Not a FreeBSD
+    /// request.
+    pub fn freebsd_lwpid(&mut self, t: Target) -> Result<Lwpid> {
+        let (pid, tid) = self.stopped(t)?;
+        Ok(Lwpid(self.freebsd_id(pid, tid)))
+    }
+
+    /// PT_GETLWPLIST with FreeBSD's LWP ids ([`Tracer::freebsd_lwpid`]).
+    pub fn freebsd_lwp_list(&mut self, t: Target) -> Result<Vec<Lwpid>> {
+        let (pid, _) = self.stopped(t)?;
+        let tids: Vec<Tid> = self.procs[&pid].live_lwps().map(|l| l.tid).collect();
+        Ok(tids.into_iter().map(|tid| Lwpid(self.freebsd_id(pid, tid))).collect())
+    }
+
+    /// The target a FreeBSD LWP id names ([`Tracer::freebsd_lwpid`]): the
+    /// LWP that goes by it, or the thread with that tid if that thread has
+    /// no other id. An id no LWP answers to names nothing (requests fail
+    /// with ESRCH).
+    pub fn freebsd_target(&self, id: Lwpid) -> Target {
+        if let Some(&(pid, tid)) = self.vids.get(&id.0) {
+            if self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.vid == Some(id.0)) {
+                return Target::Lwp(Lwpid(tid));
+            }
+        }
+        let renamed = self
+            .tids
+            .get(&id.0)
+            .and_then(|pid| self.procs.get(pid))
+            .and_then(|p| p.lwp(id.0))
+            .is_some_and(|l| l.vid.is_some_and(|v| v != id.0));
+        if renamed || id.0 >= abi::LWPID_BASE {
+            return Target::Lwp(Lwpid(0));
+        }
+        Target::Lwp(id)
     }
 
     /// The thread's name: one pread of its `comm` file, kept open.

@@ -144,10 +144,14 @@ impl Tracer {
         Ok(self.procs[&pid].live_lwps().count())
     }
 
-    /// PT_GETLWPLIST: the LWPs in creation order.
+    /// PT_GETLWPLIST: the LWPs in creation order, by Linux tid (FreeBSD's
+    /// ids: [`Tracer::freebsd_lwp_list`]). While the threads an execve
+    /// took down report their EXITED stops they are listed too, with the
+    /// tid they had (the main thread's is the pid, which the exec'ing
+    /// thread has taken over).
     pub fn lwp_list(&self, t: Target) -> Result<Vec<Lwpid>> {
         let (pid, _) = self.stopped(t)?;
-        Ok(self.procs[&pid].live_lwps().map(|l| Lwpid(l.tid)).collect())
+        Ok(self.procs[&pid].live_lwps().map(|l| Lwpid(l.lwpid())).collect())
     }
 
     /// The ABI of the program a stopped process runs: FreeBSD's
@@ -191,7 +195,7 @@ impl Tracer {
     /// The LWP a process-wide request would act on (`p_xthread`, else the
     /// first thread).
     pub fn selected_lwp(&self, t: Target) -> Result<Lwpid> {
-        let (_, tid) = self.stopped(t)?;
-        Ok(Lwpid(tid))
+        let (pid, tid) = self.stopped(t)?;
+        Ok(Lwpid(self.procs[&pid].lwp(tid).map_or(tid, |l| l.lwpid())))
     }
 }

@@ -48,6 +48,8 @@ impl Tracer {
         match (l.linux, l.sc) {
             (LinuxState::Stopped(LinuxStop::Syscall), ScState::In) => At::Entry,
             (LinuxState::Stopped(LinuxStop::Syscall), ScState::Out) => At::Exit,
+            // FreeBSD's thr_exit stop is inside that syscall's entry.
+            (LinuxState::Stopped(LinuxStop::Exit), _) if l.event == Some(Event::Exited) && l.ghost.is_none() => At::Entry,
             _ => At::Other,
         }
     }

@@ -111,15 +111,33 @@ pub fn comm(pid: i32, tid: i32) -> Result<String, Errno> {
 /// thread dies of SIGKILL, to tell exec's de_thread from a kill.) The
 /// numbers in `/proc/PID/task/TID/syscall` are those of the image that
 /// makes the call, which `/proc/PID/exe` still names during the exec.
+///
+/// A task that is running shows no syscall ("running") in its `syscall`
+/// file, and the exec'ing thread runs for a moment after it has sent the
+/// others SIGKILL, before it sleeps in de_thread waiting for them: ask
+/// again while some task is running (briefly: a killed process's running
+/// threads soon stop at their own exit), so a loaded machine does not turn
+/// an exec into a kill.
 pub fn exec_in_progress(pid: i32) -> bool {
-    let Ok(tasks) = tasks(pid) else { return false };
     let arch = exe_arch(pid).unwrap_or_default();
-    tasks.iter().any(|t| {
-        std::fs::read_to_string(format!("/proc/{pid}/task/{t}/syscall"))
-            .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
-            .is_some_and(|n| arch.is_exec(n))
-    })
+    for _ in 0..2000 {
+        let Ok(tasks) = tasks(pid) else { return false };
+        let mut running = false;
+        for t in tasks {
+            let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/task/{t}/syscall")) else { continue };
+            let first = s.split_whitespace().next().unwrap_or("");
+            if first == "running" {
+                running = true;
+            } else if first.parse::<u64>().is_ok_and(|n| arch.is_exec(n)) {
+                return true;
+            }
+        }
+        if !running {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
+    false
 }
 
 /// The ABI of the program `pid` runs, from its executable's ELF header

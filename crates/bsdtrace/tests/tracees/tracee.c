@@ -51,6 +51,13 @@ static void on_usr1(int sig) {
     handled++;
 }
 
+/* A handler that itself stops the process (a signal the debugger sees). */
+static void on_usr1_stop(int sig) {
+    (void)sig;
+    handled++;
+    raise(SIGUSR2);
+}
+
 static pthread_barrier_t barrier;
 
 static void *bump(void *arg) {
@@ -238,6 +245,25 @@ int main(int argc, char **argv) {
         raise(SIGUSR2);
         syscall(SYS_getppid);
         return handled;
+    } else if (!strcmp(m, "masked_usr1")) {
+        /* SIGUSR1 caught but blocked; stop with SIGUSR2 (the tracer
+         * replaces it with SIGUSR1), then unblock SIGUSR1; exit with the
+         * number of handler runs. */
+        sigset_t s;
+        signal(SIGUSR1, on_usr1);
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
+        sigprocmask(SIG_UNBLOCK, &s, NULL);
+        return handled;
+    } else if (!strcmp(m, "handler_stops")) {
+        /* As "handler", but the SIGUSR1 handler raises SIGUSR2 itself. */
+        signal(SIGUSR1, on_usr1_stop);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
+        return handled;
     } else if (!strcmp(m, "blocked_usr1")) {
         /* Main blocks SIGUSR1; a helper thread does not. Stop with SIGUSR2. */
         sigset_t s;
@@ -315,6 +341,18 @@ int main(int argc, char **argv) {
         /* A non-leader thread execs argv[2...]. */
         exec_argv = argv + 2;
         pthread_t t;
+        pthread_create(&t, NULL, execer, NULL);
+        for (;;)
+            pause();
+    } else if (!strcmp(m, "threads_exec")) {
+        /* n threads asleep in pause(), then another thread execs
+         * argv[3...] while the main thread sleeps in pause() too. */
+        pthread_t t;
+        pthread_barrier_init(&barrier, NULL, n + 1);
+        for (int i = 0; i < n; i++)
+            pthread_create(&t, NULL, blocker, NULL);
+        pthread_barrier_wait(&barrier);
+        exec_argv = argv + 3;
         pthread_create(&t, NULL, execer, NULL);
         for (;;)
             pause();
