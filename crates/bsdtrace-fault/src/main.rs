@@ -3,7 +3,7 @@
 //! ```text
 //! bsdtrace-fault run [--long] [--seed S] [--only r1,r2,r3,r4] [--faces LIST] [-v]
 //!                                      the suite, supervised; prints a summary
-//! bsdtrace-fault repro N [--rounds R]  the reproducer of issue 11's defect N
+//! bsdtrace-fault repro N [--rounds R] [--face rust|c]  the reproducer of issue 11's defect N
 //! bsdtrace-fault fuzz|kill-tracee|kill-tracer|stress ...   one worker (run by `run`)
 //! ```
 //!
@@ -81,7 +81,8 @@ fn main() {
             let n = a.0.first().cloned().unwrap_or_else(|| die("repro N"));
             a.0.remove(0);
             let rounds = a.opt("--rounds").map(|r| r.parse().unwrap_or(0));
-            std::process::exit(repro::main(&n, rounds));
+            let only = a.opt("--face");
+            std::process::exit(repro::main(&n, rounds, only.as_deref()));
         }
         "fuzz" => {
             let f = a.opt("--face").unwrap_or_else(|| "c".into());

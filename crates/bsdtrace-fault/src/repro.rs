@@ -42,8 +42,9 @@ fn default_rounds(n: &str) -> u64 {
     }
 }
 
-/// `repro N`: run the reproducer under the supervisor, print what it found.
-pub fn main(n: &str, rounds: Option<u64>) -> i32 {
+/// `repro N [--face F]`: run the reproducer under the supervisor (on one
+/// face, or each it applies to), print what it found.
+pub fn main(n: &str, rounds: Option<u64>, only: Option<&str>) -> i32 {
     let Some((_, about)) = ABOUT.iter().find(|(k, _)| *k == n) else {
         eprintln!("repro: no defect {n}; known: {}", ABOUT.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(" "));
         return 2;
@@ -58,7 +59,7 @@ pub fn main(n: &str, rounds: Option<u64>) -> i32 {
         "7" => &["rust", "c"],
         _ => &["c"],
     };
-    for f in faces {
+    for f in faces.iter().filter(|f| only.is_none_or(|o| o == **f)) {
         if n == "7" {
             // One tracer process per round: each is killed.
             for round in 0..rounds {

@@ -10,7 +10,13 @@ use common::fault_ok;
 
 #[test]
 fn sigkill_of_a_multithreaded_tracee_never_hangs_the_tracer() {
-    fault_ok(&["repro", "1"]);
+    fault_ok(&["repro", "1", "--face", "rust"]);
+}
+
+#[test]
+#[ignore = "issue 11 #1 on the C face: still hangs in about 1 run of 300 rounds in 3 (a thread left in a ptrace-stop, the leader a traced zombie, the engine asleep); `bsdtrace-fault repro 1 --face c`"]
+fn sigkill_of_a_multithreaded_tracee_never_hangs_a_c_tracer() {
+    fault_ok(&["repro", "1", "--face", "c"]);
 }
 
 #[test]

@@ -127,6 +127,11 @@ struct Uring {
     /// armed again only after one ([`Sleeper::rearm`]); re-arming at once
     /// would spin.
     childless: bool,
+    /// Jobs run so far ([`Sleeper::rearm`]), and their count when the
+    /// armed peek was submitted: an ECHILD from a peek armed before the
+    /// last job says nothing about the children that job made.
+    jobs: u64,
+    armed_at: u64,
 }
 
 const UD_WAITID: u64 = 1;
@@ -232,6 +237,7 @@ impl Sleeper {
     pub fn rearm(&mut self) {
         if let Imp::Uring(u) = &mut self.imp {
             u.childless = false;
+            u.jobs += 1;
         }
     }
 
@@ -262,7 +268,7 @@ impl Uring {
         // SAFETY: all-zero siginfo is valid.
         let si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
         let app_si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
-        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false, childless: false })
+        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false, childless: false, jobs: 0, armed_at: 0 })
     }
 
     fn sleep(&mut self, bell: &Bell, seen: u32, app: bool) -> Result<Woken, Errno> {
@@ -276,6 +282,7 @@ impl Uring {
             // operation completes (dropping the ring cancels it first).
             unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
             self.wait_armed = true;
+            self.armed_at = self.jobs;
         }
         if !self.futex_armed {
             let e = opcode::FutexWait::new(bell.word.as_ptr() as *const u32, seen as u64, u32::MAX as u64, FUTEX2_U32_PRIVATE)
@@ -311,7 +318,7 @@ impl Uring {
                     self.wait_armed = false;
                     // ECHILD: nothing to wait for until a job makes a
                     // child; the futex still wakes us for that job.
-                    self.childless = cqe.result() == -libc::ECHILD;
+                    self.childless = cqe.result() == -libc::ECHILD && self.armed_at == self.jobs;
                     woken.kernel = true;
                 }
                 UD_FUTEX => self.futex_armed = false,
