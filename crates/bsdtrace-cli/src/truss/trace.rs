@@ -535,28 +535,14 @@ impl Session<'_> {
     fn discard_our_sigstop(&mut self, pid: Pid) {
         let lwps = self.tracer.lwp_list(Target::Proc(pid)).unwrap_or_default();
         for l in lwps {
-            match self.tracer.stop_event(Target::Lwp(l)) {
-                Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) => {
-                    let _ = self.tracer.resume(Target::Lwp(l), Resume::Continue, None, 0);
-                    return;
-                }
-                Ok((_, ev)) => {
-                    let sig = if let Some(Event::Signal { sig }) = ev { sig } else { 0 };
-                    let _ = self.tracer.resume(Target::Lwp(l), Resume::Continue, None, sig);
-                }
-                Err(_) => {}
+            if self.resume_dropping_sigstop(l) == Some(true) {
+                return;
             }
         }
         loop {
             match self.tracer.wait_lwp(pid.0, WaitOptions::BLOCK) {
                 Ok(Some(LwpStatus::Stopped { lwp, .. })) => {
-                    let (stop, sig) = match self.tracer.stop_event(Target::Lwp(lwp)) {
-                        Ok((_, Some(Event::Signal { sig: libc::SIGSTOP }))) => (true, 0),
-                        Ok((_, Some(Event::Signal { sig }))) => (false, sig),
-                        _ => (false, 0),
-                    };
-                    let _ = self.tracer.resume(Target::Lwp(lwp), Resume::Continue, None, sig);
-                    if stop {
+                    if self.resume_dropping_sigstop(lwp) == Some(true) {
                         return;
                     }
                 }
@@ -566,6 +552,20 @@ impl Session<'_> {
                 Err(_) => return,
             }
         }
+    }
+
+    /// Resume a collected LWP with the signal of its stop, except a
+    /// SIGSTOP, which is dropped. `Some(true)` if it was one, `None` if the
+    /// LWP has no collected stop.
+    fn resume_dropping_sigstop(&mut self, l: Lwpid) -> Option<bool> {
+        let (_, ev) = self.tracer.stop_event(Target::Lwp(l)).ok()?;
+        let (ours, sig) = match ev {
+            Some(Event::Signal { sig: libc::SIGSTOP }) => (true, 0),
+            Some(Event::Signal { sig }) => (false, sig),
+            _ => (false, 0),
+        };
+        let _ = self.tracer.resume(Target::Lwp(l), Resume::Continue, None, sig);
+        Some(ours)
     }
 
     fn on_stop(&mut self, pid: Pid, lwp: Option<Lwpid>) -> Next {

@@ -12,18 +12,6 @@ use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, 
 use crate::sys::{self, Tid};
 use crate::sysent::Arch;
 
-/// A syscall a stop (our interrupt, or a signal FreeBSD would have
-/// discarded) woke: see [`Lwp::unbreak`].
-fn unbreak_call(lwp: &mut Lwp) {
-    lwp.unbreak();
-}
-
-/// An EINTR from a call a stop breaks: only then is it worth asking
-/// whether a real signal is coming (three ptrace requests).
-fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
-    restart::eintr_needs_signal_check(r)
-}
-
 impl Tracer {
     /// Handle one status from `wait4(-1, __WALL)`.
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
@@ -220,7 +208,7 @@ impl Tracer {
                 let artifact = woken
                     && sys::getregs(tid).ok().and_then(|r| {
                         lwp.regs = Some(r);
-                        let pending = eintr_needs_signal_check(&r) && restart::signal_coming(tid);
+                        let pending = restart::eintr_needs_signal_check(&r) && restart::signal_coming(tid);
                         restart::interrupted_call(lwp, &r, pending)
                     })
                     .map(|fix| lwp.fix = Some(fix))
@@ -256,7 +244,7 @@ impl Tracer {
             if swallowed {
                 // Sent by the engine for itself (an adoption's SIGCONT):
                 // the program never sees it.
-                unbreak_call(lwp);
+                lwp.unbreak();
                 (LinuxStop::Signal, None)
             } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
@@ -276,7 +264,7 @@ impl Tracer {
                 // FreeBSD discards it at send time: it wakes nothing, and
                 // a call it woke here must not see EINTR either.
                 lwp.resume_sig = 0;
-                unbreak_call(lwp);
+                lwp.unbreak();
                 (LinuxStop::Signal, None)
             } else {
                 lwp.siginfo_lazy = si.is_none();
@@ -307,7 +295,7 @@ impl Tracer {
                         if woken {
                             // Our interrupt: what was the LWP doing?
                             // (engine/restart.rs)
-                            unbreak_call(lwp);
+                            lwp.unbreak();
                         }
                         (LinuxStop::Event, None)
                     }
