@@ -312,3 +312,73 @@ fn an_engine_with_nothing_to_trace_sleeps() {
         assert!(used < 10, "backend {:?}: the idle engine thread used {used} ticks in 0.5 s", e.backend());
     }
 }
+
+/// `busy sleepers MS` started untraced (our child), then job-stopped by a
+/// SIGSTOP as its shell would; returns it with its stdin and stdout.
+fn job_stopped_sleepers(ms: u32) -> (std::process::Child, Pid) {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(busy());
+    cmd.args(["sleepers", &ms.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped());
+    let (child, line) = spawn_until_ready(&mut cmd);
+    assert_eq!(line, "ready");
+    let pid = Pid(child.id() as i32);
+    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
+    let mut st = 0;
+    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
+    assert!(libc::WIFSTOPPED(st), "{st:#x}");
+    (child, pid)
+}
+
+/// Close its stdin, read its report (call, calls, eintr).
+fn sleepers_report(child: &mut std::process::Child) -> Vec<(String, u64, u64)> {
+    drop(child.stdin.take());
+    let out = child.stdout.take().unwrap();
+    let mut report = Vec::new();
+    for l in BufReader::new(out).lines() {
+        let l = l.unwrap();
+        let f: Vec<&str> = l.split_whitespace().collect();
+        report.push((f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap()));
+    }
+    report
+}
+
+/// Issue 9 #4: a job-stopped program with threads asleep in calls of every
+/// kind, attached while stopped. As on FreeBSD (PT_CONTINUE and PT_DETACH
+/// clear P_STOPPED_SIG), continuing it makes it run while the tracer
+/// sleeps, and after the detach it still runs (it prints its report only
+/// then: a program left stopped never answers, and the watchdog fails the
+/// test). Linux itself turns the job stop (SIGSTOP, then the SIGCONT
+/// that ends it) into at most one EINTR per sleeping thread of the calls
+/// it does not restart: that is all the report may show, not one per stop
+/// of ours.
+#[test]
+fn a_job_stopped_program_runs_once_attached_continued_or_detached() {
+    for e in engines() {
+        let (mut child, pid) = job_stopped_sleepers(100);
+        watchdog(pid, 60);
+        e.with(|t| t.attach(pid.into())).unwrap();
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        // Away: its threads must run (the report's call counts say so).
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(10));
+            interrupt_and_continue(&e, pid);
+        }
+        assert!(e.with(|t| t.interrupt(pid.into())).unwrap());
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        e.with(|t| t.detach(pid.into(), 0)).unwrap();
+        // (Its real parent's WCONTINUED is the engine's: docs/deviations.md.)
+        std::thread::sleep(Duration::from_millis(300));
+        let report = sleepers_report(&mut child);
+        assert_eq!(report.len(), 10, "{report:?}");
+        for (call, calls, eintr) in &report {
+            assert!(*eintr <= 1, "{call}: {eintr} EINTRs (backend {:?}): {report:?}", e.backend());
+            if call != "read" {
+                assert!(*calls >= 3, "{call} did not run (backend {:?}): {report:?}", e.backend());
+            }
+        }
+        let st = child.wait().unwrap();
+        assert_eq!(st.code(), Some(0), "backend {:?}", e.backend());
+    }
+}

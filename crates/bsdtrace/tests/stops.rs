@@ -566,3 +566,76 @@ fn a_process_not_killed_on_exit_survives_a_tracer_that_vanishes() {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
     assert!(status.contains("TracerPid:\t0\n"), "{status}");
 }
+
+/// A job-stopped program (SIGSTOP from its shell), stdin a pipe we hold.
+fn job_stopped_reader() -> (std::process::Child, Pid) {
+    let mut cmd = std::process::Command::new(busy());
+    cmd.arg("exit_after_read").stdin(std::process::Stdio::piped());
+    let (child, line) = spawn_until_ready(&mut cmd);
+    assert_eq!(line, "ready");
+    let pid = Pid(child.id() as i32);
+    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
+    let mut st = 0;
+    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
+    assert!(libc::WIFSTOPPED(st), "{st:#x}");
+    (child, pid)
+}
+
+/// Poll the tracer (never blocking) for up to 10 s.
+fn wait_within(t: &mut Tracer, pid: Pid) -> Option<WaitStatus> {
+    for _ in 0..2000 {
+        if let Some((_, st)) = t.wait(pid.0, WaitOptions { nohang: true, ..WaitOptions::BLOCK }).unwrap() {
+            return Some(st);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    None
+}
+
+/// Issue 9 #4. FreeBSD's PT_CONTINUE clears P_STOPPED_SIG: the process
+/// runs (and no SIGCONT handler of its own runs: exit 7, not 8).
+#[test]
+fn a_job_stopped_process_runs_once_attached_and_continued() {
+    let (mut child, pid) = job_stopped_reader();
+    let mut t = Tracer::new();
+    t.attach(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"x").unwrap();
+    let st = wait_within(&mut t, pid);
+    if st.is_none() {
+        let _ = child.kill();
+    }
+    assert_eq!(st, Some(WaitStatus::Exited(7)));
+}
+
+/// Issue 9 #4: PT_DETACH leaves a process that was job-stopped before the
+/// attach running, and its real parent sees it continued.
+#[test]
+fn a_job_stopped_process_runs_once_detached() {
+    let (mut child, pid) = job_stopped_reader();
+    let mut t = Tracer::new();
+    t.attach(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.detach(pid.into(), 0).unwrap();
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"x").unwrap();
+    let mut st = 0;
+    let mut seen = Vec::new();
+    for _ in 0..2000 {
+        let r = unsafe { libc::waitpid(pid.0, &mut st, libc::WNOHANG | libc::WCONTINUED | libc::WUNTRACED) };
+        if r == pid.0 {
+            seen.push(st);
+            if libc::WIFEXITED(st) {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    // Continued (by our SIGCONT, which its handler never saw: exit 7), then
+    // its exit.
+    assert!(seen.len() == 2 && libc::WIFCONTINUED(seen[0]), "{seen:x?}");
+    assert!(libc::WIFEXITED(seen[1]) && libc::WEXITSTATUS(seen[1]) == 7, "{seen:x?}");
+}

@@ -19,6 +19,9 @@
  *      debuggers interrupt a running program: not one EINTR reaches them
  *      (the library's kill() stops a running tracee without a signal,
  *      which on Linux would wake one sleeper for good).
+ *   5. A PT_TRACE_ME child detached at its first stop, and a job-stopped
+ *      process attached and detached at once: each runs on, and neither
+ *      SIGCONT handler sees the SIGCONT that ends Linux's group stop.
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -91,6 +94,54 @@ traceme_then_read(void)
 	OK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "its exit (%#x)", status);
 	close(p[0]);
+}
+
+static void
+detached_at_once_without_a_sigcont(void)
+{
+	int in[2];
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGCONT, on_cont);
+		ptrace(PT_TRACE_ME, 0, NULL, 0);
+		raise(SIGSTOP);
+		_exit(conts);
+	}
+	OK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "PT_TRACE_ME stop (%#x)", status);
+	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH at once");
+	OK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "it ran on, its SIGCONT handler never called (%#x)", status);
+
+	if (pipe(in) != 0)
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(in[1]);
+		signal(SIGCONT, on_cont);
+		raise(SIGSTOP);
+		/* Job-stopped until attached and detached; then reads. */
+		if (read(in[0], &c, 1) != 1)
+			_exit(100);
+		_exit(conts);
+	}
+	close(in[0]);
+	OK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status), "job-stopped (%#x)", status);
+	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to a job-stopped process");
+	OK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
+	    "its attach stop (%#x)", status);
+	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH");
+	OK(write(in[1], "x", 1) == 1, "wrote to it");
+	close(in[1]);
+	/* Its real parent: continued (Linux's job stop ended), then exited. */
+	while (waitpid(pid, &status, WCONTINUED) == pid && WIFCONTINUED(status))
+		;
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "it ran after the detach, its SIGCONT handler never called (%#x)", status);
 }
 
 static void
@@ -377,6 +428,7 @@ main(void)
 	traceme_then_read();
 	ignored_signals_while_asleep();
 	exit_while_tracer_reads();
+	detached_at_once_without_a_sigcont();
 	no_eintr_from_our_stops();
 	return (tap_done());
 }

@@ -1,8 +1,10 @@
 //! PT_TRACE_ME children: Linux makes the forking thread their tracer with
 //! a legacy (non-seized) attach; the engine converts that into a seized
-//! trace at the child's first stop.
+//! trace at the child's first stop. Both an adoption and an attach to a
+//! job-stopped process end a Linux group stop with a SIGCONT of ours,
+//! which the program never sees.
 
-use super::{Pid, Tracer};
+use super::{Event, LinuxState, LinuxStop, Pid, Tracer};
 use crate::sys::{self, Tid};
 
 impl Tracer {
@@ -53,5 +55,70 @@ impl Tracer {
     /// children traced by us are recognised anyway).
     pub fn expect_traceme(&mut self, pid: Pid) {
         self.traceme.push(pid.0);
+    }
+
+    /// Before a detach: our SIGCONT (an adoption's, or the one that ended a
+    /// job stop at the attach) may still be pending, no thread having run
+    /// since. Delivered after the detach it would run the program's
+    /// handler, which FreeBSD never does (there is no such signal there).
+    /// Let one thread take it now, under our eyes: resumed from a trap, a
+    /// thread takes its pending signals before it returns to user mode.
+    /// Signals of the program taken on the way are delivered as they come.
+    pub(crate) fn drain_our_sigcont(&mut self, pid: Pid) {
+        let bit = 1u64 << (libc::SIGCONT - 1);
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        if p.swallow & bit == 0 {
+            return;
+        }
+        p.swallow &= !bit;
+        let pending = |tid| (sys::shared_pending(tid).unwrap_or(0) | sys::thread_pending(tid).unwrap_or(0)) & bit != 0;
+        // A thread in a trap (not inside a syscall, which would run first),
+        // with no signal of its own to report, that takes SIGCONT.
+        let Some(tid) = p
+            .lwps
+            .iter()
+            .find(|l| {
+                matches!(l.linux, LinuxState::Stopped(LinuxStop::Event | LinuxStop::Group))
+                    && l.resume_sig == 0
+                    && !matches!(l.event, Some(Event::Signal { .. }))
+                    && sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0)
+            })
+            .map(|l| l.tid)
+        else {
+            return;
+        };
+        if !pending(tid) {
+            return;
+        }
+        let mut sig = 0;
+        for _ in 0..8 {
+            if sys::resume(sys::PTRACE_CONT, tid, sig).is_err() {
+                return;
+            }
+            let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL) else { return };
+            if !libc::WIFSTOPPED(st) {
+                // Killed meanwhile: the detach finds it gone.
+                if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
+                    l.linux = LinuxState::Exiting;
+                }
+                return;
+            }
+            let (s, ev) = (libc::WSTOPSIG(st), st >> 16);
+            if s == libc::SIGCONT && ev == 0 {
+                // Taken (the signal before it, if any, delivered).
+                sig = 0;
+                break;
+            }
+            // Another thing first: a signal of the program (delivered on
+            // the next resume), or a trap (a notification of ours).
+            sig = if ev == 0 { s } else { 0 };
+        }
+        if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
+            l.linux = LinuxState::Stopped(LinuxStop::Signal);
+            l.regs = None;
+            // A signal of the program still to deliver, should the
+            // SIGCONT never have come.
+            l.resume_sig = sig;
+        }
     }
 }

@@ -136,6 +136,15 @@ impl Tracer {
             }
             l.sc = crate::engine::ScState::Unknown;
         }
+        if st.state == 'T' && sys::kill(pid.0, libc::SIGCONT).is_ok() {
+            // Job-stopped (by its shell's SIGSTOP): FreeBSD's PT_CONTINUE
+            // and PT_DETACH clear P_STOPPED_SIG and it runs. Linux keeps
+            // the group stop until a SIGCONT, trapping the threads again
+            // at each resume and stopping them again at the detach. End it
+            // now with a SIGCONT of ours that is never delivered (as for
+            // an adoption); its real parent sees it continued.
+            p.swallow |= 1 << (libc::SIGCONT - 1);
+        }
         self.procs.insert(pid, p);
         Ok(pid)
     }
@@ -262,6 +271,7 @@ impl Tracer {
         }
         self.consume_event(pid, sig)?;
         self.drop_ghosts(pid, None);
+        self.drain_our_sigcont(pid);
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
         let mut missed = Vec::new();

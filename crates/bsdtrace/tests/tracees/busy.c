@@ -22,7 +22,8 @@
  *                       once every thread has counted, and exits 0 when
  *                       $IN_FD (or stdin) closes.
  *   busy exit_after_read  prints "ready", reads one byte from $IN_FD (or
- *                       stdin), then exits 7.
+ *                       stdin), then exits 7 plus the number of SIGCONTs
+ *                       its handler caught.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -249,6 +250,13 @@ static int count(int n) {
     _exit(0);
 }
 
+static volatile sig_atomic_t conts;
+
+static void on_cont(int sig) {
+    (void)sig;
+    conts++;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2)
         return 2;
@@ -259,12 +267,13 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "counters"))
         return count(argc > 2 ? atoi(argv[2]) : 4);
     if (!strcmp(argv[1], "exit_after_read")) {
+        signal(SIGCONT, on_cont);
         ready("ready");
         char c;
         const char *in = getenv("IN_FD");
         if (read(in ? atoi(in) : 0, &c, 1) != 1)
             return 3;
-        return 7;
+        return 7 + conts;
     }
     return 2;
 }
