@@ -8,8 +8,10 @@
  *   mt_tracer early  threads exist before the first request: one thread
  *                    attaches and ends,
  *                    the main thread issues requests, another thread waits
- *                    while the main thread is in pthread_join(), and a
- *                    thread forks a PT_TRACE_ME child and waits for it.
+ *                    while the main thread is in pthread_join(), a
+ *                    thread forks a PT_TRACE_ME child and waits for it,
+ *                    and the main thread vforks PT_TRACE_ME children that
+ *                    exec (glibc's vfork runs no atfork handler).
  */
 #include "tap.h"
 
@@ -189,6 +191,32 @@ forker(void *arg)
 	return (NULL);
 }
 
+/* vfork() in a tracer that has other threads: each child calls
+ * PT_TRACE_ME and execs; its exec stop and exit reach the parent's
+ * waitpid (issue 9 #5: they once never did). */
+static void
+vfork_traceme_children(void)
+{
+	int stops = 0, exits = 0, status;
+
+	for (int i = 0; i < 10; i++) {
+		pid_t pid = vfork();
+
+		if (pid == 0) {
+			ptrace(PT_TRACE_ME, 0, NULL, 0);
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		status = wait_for(pid);
+		stops += WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP;
+		if (ptrace(PT_CONTINUE, pid, (caddr_t)1, 0) != 0)
+			break;
+		status = wait_for(pid);
+		exits += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	OK(stops == 10 && exits == 10, "10 vforked PT_TRACE_ME children: exec stops %d, exits %d", stops, exits);
+}
+
 static int
 early(void)
 {
@@ -213,6 +241,7 @@ early(void)
 	pthread_create(&t, NULL, forker, NULL);
 	pthread_join(t, NULL);
 	two_waiters();
+	vfork_traceme_children();
 	return (tap_done());
 }
 
