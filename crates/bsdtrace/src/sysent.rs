@@ -876,6 +876,14 @@ impl Arch {
         number == self.exit()
     }
 
+    /// Whether `number` is `exit_group` (the whole process's exit).
+    pub fn is_group_exit(self, number: u64) -> bool {
+        match self {
+            Arch::X86_64 => number == 231,
+            Arch::I386 => number == 252,
+        }
+    }
+
     fn exit(self) -> u64 {
         match self {
             Arch::X86_64 => 60,

@@ -359,8 +359,11 @@ impl Tracer {
                     // A thread killed by another thread's execve (de_thread)
                     // also dies of SIGKILL, but the process lives on.
                     // (Linux gives those exit code 0, as exit_group(0) does.)
+                    // (The /proc scan only when nothing else tells: once per
+                    // process, not once per thread of a large exit_group.)
                     let code = sys::event_msg(tid).unwrap_or(0) as i32;
-                    if !own_exit && (code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
+                    let group_exit = r.is_some_and(|r| arch.is_group_exit(r.orig_rax));
+                    if !own_exit && (killed || group_exit || code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
                         p.killed = true;
                     } else if !own_exit {
                         exec_kill = true;
