@@ -370,10 +370,7 @@ no_eintr_from_our_stops(void)
 	n = read(p[0], buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	before = atol(buf);
-	/* Known defect (issue 9 notes): in about one run in ten under load,
-	 * one epoll_wait sees one EINTR during the syscall stops. */
-	printf("%sok %d - no EINTR during the syscall stops (%ld)%s\n", before == 0 ? "" : "not ",
-	    ++tap_n, before, before == 0 ? "" : " # TODO a rare EINTR of epoll_wait left");
+	OK(before == 0, "no EINTR during the syscall stops (%ld)", before);
 	/* A debugger interrupting the program 200 times, sleeping between. */
 	for (int i = 0; i < 200; i++) {
 		usleep(1000);
