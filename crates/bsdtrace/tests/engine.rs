@@ -318,15 +318,7 @@ fn an_engine_with_nothing_to_trace_sleeps() {
 fn job_stopped_sleepers(ms: u32) -> (std::process::Child, Pid) {
     use std::process::{Command, Stdio};
     let mut cmd = Command::new(busy());
-    cmd.args(["sleepers", &ms.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped());
-    let (child, line) = spawn_until_ready(&mut cmd);
-    assert_eq!(line, "ready");
-    let pid = Pid(child.id() as i32);
-    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
-    let mut st = 0;
-    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
-    assert!(libc::WIFSTOPPED(st), "{st:#x}");
-    (child, pid)
+    job_stopped(cmd.args(["sleepers", &ms.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped()))
 }
 
 /// Close its stdin, read its report (call, calls, eintr).

@@ -570,15 +570,7 @@ fn a_process_not_killed_on_exit_survives_a_tracer_that_vanishes() {
 /// A job-stopped program (SIGSTOP from its shell), stdin a pipe we hold.
 fn job_stopped_reader() -> (std::process::Child, Pid) {
     let mut cmd = std::process::Command::new(busy());
-    cmd.arg("exit_after_read").stdin(std::process::Stdio::piped());
-    let (child, line) = spawn_until_ready(&mut cmd);
-    assert_eq!(line, "ready");
-    let pid = Pid(child.id() as i32);
-    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
-    let mut st = 0;
-    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
-    assert!(libc::WIFSTOPPED(st), "{st:#x}");
-    (child, pid)
+    job_stopped(cmd.arg("exit_after_read").stdin(std::process::Stdio::piped()))
 }
 
 /// Poll the tracer (never blocking) for up to 10 s.

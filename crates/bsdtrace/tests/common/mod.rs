@@ -122,6 +122,19 @@ pub fn spawn_until_ready(cmd: &mut Command) -> (Child, String) {
     (child, line.trim().to_string())
 }
 
+/// Start `cmd` (a tracee that prints "ready") untraced, as our child, and
+/// job-stop it as its shell would (SIGSTOP, seen by our WUNTRACED wait).
+pub fn job_stopped(cmd: &mut Command) -> (Child, Pid) {
+    let (child, line) = spawn_until_ready(cmd);
+    assert_eq!(line, "ready");
+    let pid = Pid(child.id() as i32);
+    unsafe { libc::kill(pid.0, libc::SIGSTOP) };
+    let mut st = 0;
+    assert_eq!(unsafe { libc::waitpid(pid.0, &mut st, libc::WUNTRACED) }, pid.0);
+    assert!(libc::WIFSTOPPED(st), "{st:#x}");
+    (child, pid)
+}
+
 impl Drop for Untraced {
     fn drop(&mut self) {
         let _ = self.child.kill();
