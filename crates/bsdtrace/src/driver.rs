@@ -162,6 +162,15 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Sleep until the engine publishes something new (or dies).
+    fn next_news<'a>(&'a self, mut st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        let seen = st.seq;
+        while st.seq == seen && !st.dead {
+            st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st
+    }
 }
 
 /// What a blocked caller of [`Engine::with`] waits on: the job's result,
@@ -421,10 +430,7 @@ impl Engine {
                     continue;
                 }
             }
-            let seen = st.seq;
-            while st.seq == seen && !st.dead {
-                st = shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
-            }
+            st = shared.next_news(st);
         }
     }
 
@@ -476,10 +482,7 @@ impl Engine {
             if opts.nohang {
                 return Ok(None);
             }
-            let seen = st.seq;
-            while st.seq == seen && !st.dead {
-                st = self.shared.cv.wait(st).unwrap_or_else(|e| e.into_inner());
-            }
+            st = self.shared.next_news(st);
         }
     }
 
