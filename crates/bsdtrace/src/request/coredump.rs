@@ -573,7 +573,7 @@ impl Tracer {
                 sys::copy_to_bytes(&fp, &mut b);
                 if i386 {
                     // The FSAVE image, then the FXSAVE one.
-                    let fsave = crate::request::regs::fxsave_to_fpreg32(&fp, regs.cs as u16, regs.ds as u32);
+                    let fsave = crate::request::fxsave::fxsave_to_fpreg32(&fp, regs.cs as u16, regs.ds as u32);
                     let mut f = [0u8; 108];
                     sys::copy_to_bytes(&fsave, &mut f);
                     put_note(&mut out, "CORE", NT_FPREGSET, &f);

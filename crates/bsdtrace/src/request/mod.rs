@@ -17,10 +17,12 @@ pub(crate) mod control;
 mod coredump;
 mod lwp;
 mod memory;
+mod fxsave;
 mod regs;
+mod regsets;
 /// Register-set note types and `prstatus_t`.
 pub mod regset {
-    pub use super::regs::{
+    pub use super::regsets::{
         Prstatus, NT_FPREGSET, NT_PRSTATUS, NT_PTLWPINFO, NT_THRMISC, NT_X86_SEGBASES, NT_X86_XSTATE,
     };
 }
