@@ -115,6 +115,24 @@ detached_at_once_without_a_sigcont(void)
 	OK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "it ran on, its SIGCONT handler never called (%#x)", status);
 
+	/* The same with a fatal signal passed on: it dies of it, untraced,
+	 * and its exit is ours as its parent (delivered while the library
+	 * took its SIGCONT, the exit was lost). */
+	for (int i = 0; i < 10; i++) {
+		pid = fork();
+		if (pid == 0) {
+			ptrace(PT_TRACE_ME, 0, NULL, 0);
+			raise(SIGSTOP);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
+		    ptrace(PT_DETACH, pid, (caddr_t)1, SIGUSR1) != 0 ||
+		    waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGUSR1)
+			break;
+	}
+	OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1,
+	    "10 children detached with SIGUSR1 at their first stop die of it (%#x)", status);
+
 	if (pipe(in) != 0)
 		abort();
 	pid = fork();

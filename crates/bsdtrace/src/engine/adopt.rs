@@ -90,35 +90,53 @@ impl Tracer {
         if !pending(tid) {
             return;
         }
-        let mut sig = 0;
+        // A signal of the program met first (one below SIGCONT, such as
+        // the one this detach passes on, queued already) is held back and
+        // given to the detach: delivered now, while traced, a fatal one
+        // would end the process under us and its exit would be ours.
+        let mut keep = 0;
         for _ in 0..8 {
-            if sys::resume(sys::PTRACE_CONT, tid, sig).is_err() {
+            if sys::resume(sys::PTRACE_CONT, tid, 0).is_err() {
                 return;
             }
             let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL) else { return };
             if !libc::WIFSTOPPED(st) {
-                // Killed meanwhile: the detach finds it gone.
+                // Gone meanwhile (killed, its exit event not traced): the
+                // status is the engine's to report, as if its pump had
+                // reaped it; the detach then finds the process gone.
+                return self.dispatch(tid, st);
+            }
+            let (s, ev) = (libc::WSTOPSIG(st), st >> 16);
+            if ev == sys::PTRACE_EVENT_EXIT {
+                // Killed meanwhile (SIGKILL needs no delivery): held at
+                // its exit; the detach lets it die.
                 if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
-                    l.linux = LinuxState::Exiting;
+                    l.linux = LinuxState::Stopped(LinuxStop::Exit);
+                    l.regs = None;
                 }
                 return;
             }
-            let (s, ev) = (libc::WSTOPSIG(st), st >> 16);
-            if s == libc::SIGCONT && ev == 0 {
-                // Taken (the signal before it, if any, delivered).
-                sig = 0;
+            if ev != 0 {
+                continue; // a trap (a notification of ours): on
+            }
+            if s == libc::SIGCONT {
                 break;
             }
-            // Another thing first: a signal of the program (delivered on
-            // the next resume), or a trap (a notification of ours).
-            sig = if ev == 0 { s } else { 0 };
+            if keep == 0 {
+                keep = s;
+                continue;
+            }
+            // A second one: stop here. It goes with the detach; the first
+            // is queued again, and our SIGCONT stays pending (delivered
+            // after the detach: rare, and visible only to a handler).
+            let _ = sys::tgkill(pid.0, tid, keep);
+            keep = s;
+            break;
         }
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
             l.linux = LinuxState::Stopped(LinuxStop::Signal);
             l.regs = None;
-            // A signal of the program still to deliver, should the
-            // SIGCONT never have come.
-            l.resume_sig = sig;
+            l.resume_sig = keep;
         }
     }
 }

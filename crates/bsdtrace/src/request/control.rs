@@ -272,6 +272,9 @@ impl Tracer {
         self.consume_event(pid, sig)?;
         self.drop_ghosts(pid, None);
         self.drain_our_sigcont(pid);
+        if !self.procs.contains_key(&pid) || matches!(self.procs[&pid].state, ProcState::Exited { .. }) {
+            return Err(Errno::ESRCH.into());
+        }
         let p = self.procs.get_mut(&pid).expect("checked");
         let tids: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
         let mut missed = Vec::new();
