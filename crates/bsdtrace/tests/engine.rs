@@ -247,6 +247,41 @@ fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout
     }
 }
 
+/// A debugger that reads every thread's registers at each stop (gdb's
+/// `info threads`, `thread apply all bt`): the threads asleep in their
+/// calls are stopped for it, again and again inside one call. Each
+/// restart is shortened by the time slept so far, and the timeout register
+/// the program passed comes back as it was (busy.c's epoll_wait checks
+/// r10: a changed one counts as an EINTR).
+#[test]
+fn reading_every_threads_registers_at_each_stop_changes_nothing_the_program_sees() {
+    fn interrupt_read_all_and_continue(e: &Engine, pid: Pid) {
+        assert!(e.with(|t| t.interrupt(pid.into())).unwrap());
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        e.with(|t| {
+            for l in t.lwp_list(pid.into()).unwrap() {
+                t.get_regs(l.into()).unwrap();
+            }
+            t.resume(pid.into(), Resume::Continue, None, 0)
+        })
+        .unwrap();
+    }
+    for e in engines() {
+        let report = sleepers_under(&e, 200, 60, Duration::from_millis(15), interrupt_read_all_and_continue);
+        for (call, calls, eintr, early, _late, max_late) in &report {
+            assert_eq!(*eintr, 0, "{call}: EINTR (backend {:?}): {report:?}", e.backend());
+            assert_eq!(*early, 0, "{call}: returned before its timeout: {report:?}");
+            assert!(*max_late < 150, "{call}: ran {max_late} ms late: {report:?}");
+            // recv's timeout lives in its socket (SO_RCVTIMEO), shared with
+            // other threads: restarted whole each time (docs/deviations.md),
+            // it never expires while stops come faster than it.
+            if call != "read" && call != "recv_timeo" {
+                assert!(*calls >= 3, "{call} ran: {report:?}");
+            }
+        }
+    }
+}
+
 /// Issue 11 #1: a tracee creating threads all the time, its LWP events on,
 /// SIGKILLed at a random moment while the tracer sleeps outside the
 /// library: a thread cloned just before the kill stops at its exit before

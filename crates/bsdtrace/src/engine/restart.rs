@@ -291,6 +291,18 @@ impl Lwp {
                 return None;
             }
         }
+        // Interrupted again inside a restart we follow: the register to put
+        // back at the end is still the program's own, not our last rewrite
+        // of it (which holds the time left, shortened again above).
+        // (Also when the restart was not entered yet: a stop on its way
+        // back to it, such as the wake-up our interrupt leaves.)
+        if let Some((b, orig)) = self.watch.filter(|w| w.nr == fix.nr && w.ip == fix.ip).and_then(|w| w.restore) {
+            match restore {
+                Some((a, _)) if a == b => restore = Some((a, orig)),
+                None => restore = Some((b, orig)),
+                Some(_) => {}
+            }
+        }
         self.watch = Some(Watch { nr: fix.nr, ip: fix.ip, entered: false, restore, budget: 64 });
         // The next syscall stop is the restart's entry.
         self.sc = ScState::Out;

@@ -202,9 +202,10 @@ impl Tracer {
                 }
                 (mask & crate::abi::PTRACE_SCE != 0 && !hidden).then_some(Event::SyscallEntry)
             } else {
-                lwp.restart_exit();
                 // Our interrupt woke the call and it returned to be
                 // restarted: an artifact of our stop, not the call's exit.
+                // (A restart of ours interrupted again keeps its rewritten
+                // timeout, the time left, until the call really returns.)
                 let artifact = woken
                     && sys::getregs(tid).ok().and_then(|r| {
                         lwp.regs = Some(r);
@@ -213,6 +214,9 @@ impl Tracer {
                     })
                     .map(|fix| lwp.fix = Some(fix))
                     .is_some();
+                if !artifact {
+                    lwp.restart_exit();
+                }
                 if std::mem::take(&mut lwp.skip_scx) || artifact {
                     None
                 } else {

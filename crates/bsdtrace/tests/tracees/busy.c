@@ -11,6 +11,8 @@
  *                       after a stop (epoll_wait, epoll_pwait,
  *                       sigtimedwait, semtimedop, recv with SO_RCVTIMEO,
  *                       io_getevents... each with a MS millisecond timeout,
+ *                       epoll_wait made by hand so that a timeout register
+ *                       changed under the program counts as an EINTR,
  *                       in a loop) and in calls it restarts (nanosleep,
  *                       poll, futex, read), while the main thread makes
  *                       getppid calls; it prints "ready", and when stdin
@@ -128,6 +130,29 @@ static void account(int k, long t0, int r, int err, int timed) {
         ;
 }
 
+/* epoll_wait by hand, to see the timeout register after the call: the
+ * x86-64 syscall ABI hands every argument register back unchanged, and
+ * compiled code may rely on it. A tracer that rewrote it to restart the
+ * call with the time left must put it back: a changed r10 is reported as
+ * an EINTR (something the program would see). */
+static int epoll_wait_r10(int ep, struct epoll_event *ev, int timeout) {
+    register long r10 __asm__("r10") = timeout;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+r"(r10)
+                     : "0"((long)SYS_epoll_wait), "D"((long)ep), "S"(ev), "d"(1L)
+                     : "rcx", "r11", "memory");
+    if (r10 != timeout) {
+        errno = EINTR;
+        return -1;
+    }
+    if (ret < 0) {
+        errno = (int)-ret;
+        return -1;
+    }
+    return (int)ret;
+}
+
 static void *sleeper(void *arg) {
     int k = (int)(long)arg;
     int ep = epoll_create1(0);
@@ -150,7 +175,7 @@ static void *sleeper(void *arg) {
         long t0 = now_us();
         int r = 0, timed = 1;
         switch (k) {
-        case K_EPOLL: r = epoll_wait(ep, &ev, 1, ms); break;
+        case K_EPOLL: r = epoll_wait_r10(ep, &ev, ms); break;
         case K_EPOLL_PWAIT: r = epoll_pwait(ep, &ev, 1, ms, &set); break;
         case K_SIGTIMEDWAIT: r = sigtimedwait(&set, NULL, &ts); if (r < 0 && errno == EAGAIN) r = 0; break;
         case K_SEMTIMEDOP: {
