@@ -72,9 +72,11 @@ pub(crate) struct Lwp {
     /// A PTRACE_INTERRUPT was sent and its PTRACE_EVENT_STOP not yet seen.
     pub interrupt_pending: bool,
     /// An interrupt was taken by another trap (a syscall or signal stop
-    /// clears the kernel's JOBCTL_TRAP_STOP but not JOBCTL_TRAP_NOTIFY):
-    /// the LWP still has a wake-up pending, which turns its next sleeping
-    /// call into EINTR or a restart, and a PTRACE_EVENT_STOP follows.
+    /// clears the kernel's JOBCTL_TRAP_STOP): the wake-up it sent
+    /// (TIF_SIGPENDING, which a trap does not clear) may still turn the
+    /// LWP's next sleeping call into EINTR or a restart. No
+    /// PTRACE_EVENT_STOP follows such a trap (PTRACE_INTERRUPT sets no
+    /// JOBCTL_TRAP_NOTIFY); this flag only says "maybe woken" until one.
     pub notify_pending: bool,
     pub sc: ScState,
     /// The next syscall-exit stop belongs to an event already reported with

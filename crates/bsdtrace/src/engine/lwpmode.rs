@@ -149,11 +149,14 @@ impl Tracer {
             }
         }
         let l = p.lwp_mut(tid).expect("live");
-        if event.is_none() && kind == LinuxStop::Event && std::mem::take(&mut l.want_stop) {
-            // Our interrupt of this LWP alone (Tracer::interrupt). A
-            // hidden syscall or signal stop that came first does not answer
-            // it: it takes Linux's STOP trap, but the NOTIFY trap left
-            // pending still brings this PTRACE_EVENT_STOP once resumed.
+        if event.is_none() && !matches!(kind, LinuxStop::Exit | LinuxStop::Group) && std::mem::take(&mut l.want_stop) {
+            // Our interrupt of this LWP alone (Tracer::interrupt), answered
+            // by whatever stop comes first: PTRACE_INTERRUPT sets only the
+            // kernel's JOBCTL_TRAP_STOP, which any trap clears (a hidden
+            // syscall or signal stop too), and no PTRACE_EVENT_STOP follows
+            // then. Resumed from such a stop, the LWP was never reported
+            // and the tracer's wait_lwp waited for ever (1 run in 8-12 of
+            // tests/lwpmode.rs under load).
             event = Some(Event::Interrupt);
         } else if event.is_some() {
             // Stopped with an event of its own: the interrupt is answered

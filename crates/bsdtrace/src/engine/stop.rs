@@ -153,8 +153,10 @@ impl Tracer {
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
         // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel
-        // clears JOBCTL_TRAP_STOP on every trap); only its own
-        // PTRACE_EVENT_STOP ends the wake-up it left (JOBCTL_TRAP_NOTIFY).
+        // clears JOBCTL_TRAP_STOP on every trap). The wake-up it sent may
+        // outlive that trap (TIF_SIGPENDING), so "maybe woken" is kept
+        // until a PTRACE_EVENT_STOP: an over-estimate (it only lets an
+        // EINTR with no signal behind it count as ours).
         let interrupted = std::mem::take(&mut lwp.interrupt_pending);
         let event_stop = ev == sys::PTRACE_EVENT_STOP;
         let woken = interrupted || lwp.notify_pending;
