@@ -217,7 +217,7 @@ impl Session {
                 };
                 let cargv = cstrings(argv)?;
                 let cenv = opts.env.as_deref().map(cstrings).transpose()?;
-                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, cenv.as_deref(), None)
+                let (pid, gate) = bsdtrace::sys::fork_exec_gated(&cargv, cenv.as_deref(), None, None)
                     .map_err(|e| Error::Spawn { errno: e.0 })?;
                 (vec![pid], true, Some(gate))
             }

@@ -261,7 +261,10 @@ impl Engine {
         });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<()>>(1);
         let s2 = shared.clone();
-        let thread = sys::spawn_quiet("bsdtrace-engine", move || engine_main(s2, opts, tx))?;
+        // The mask of the thread that made the engine: the programs the
+        // engine spawns start with it, not with the engine thread's.
+        let mask = sys::own_sigmask();
+        let thread = sys::spawn_quiet("bsdtrace-engine", move || engine_main(s2, opts, mask, tx))?;
         match rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -572,12 +575,13 @@ fn selects(want: i32, my_pgid: i32, r: &Report) -> bool {
     }
 }
 
-fn engine_main(shared: Arc<Shared>, opts: EngineOptions, started: std::sync::mpsc::SyncSender<Result<()>>) {
+fn engine_main(shared: Arc<Shared>, opts: EngineOptions, mask: u64, started: std::sync::mpsc::SyncSender<Result<()>>) {
     shared.engine_tid.store(sys::gettid(), Ordering::Relaxed);
     // Never the process-wide flavour: the program's children are reaped
     // only through the watch below, by pid, when a waiter wants them.
     let mut tracer = Tracer::new();
     tracer.driven = true;
+    tracer.spawn_sigmask = Some(mask);
     let mut sleeper = match wakeup::Sleeper::new(&shared.bell, opts.backend) {
         Ok(s) => s,
         Err(e) => {

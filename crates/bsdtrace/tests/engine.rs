@@ -100,6 +100,47 @@ fn an_exiting_tracee_becomes_a_zombie_without_the_tracer() {
     }
 }
 
+/// A program the engine starts has the signal mask of the thread that
+/// made the engine (its "parent" as far as the program can tell), not the
+/// engine thread's, which blocks every signal: a traced program that
+/// blocked SIGINT and SIGTERM could not be stopped by its user.
+#[test]
+fn a_program_the_engine_starts_has_its_makers_signal_mask() {
+    // SIGUSR2 blocked here, as a program may do before making the engine.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGUSR2);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+    }
+    let mine = {
+        let mut cur: libc::sigset_t = unsafe { std::mem::zeroed() };
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut cur) };
+        (1..=64).filter(|&s| unsafe { libc::sigismember(&cur, s) } == 1).fold(0u64, |m, s| m | 1 << (s - 1))
+    };
+    let engines = engines();
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    assert_ne!(mine & 1 << (libc::SIGUSR2 - 1), 0);
+    for e in engines {
+        let (in_r, in_w) = pipe();
+        let (ready_r, ready_w) = pipe();
+        let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string()), ("IN_FD", in_r.as_raw_fd().to_string())]);
+        let pid = e.with(|t| t.spawn_env(&[busy(), "exit_after_read"], Some(&env))).unwrap();
+        drop((in_r, ready_w));
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        watchdog(pid, 60);
+        let mut line = String::new();
+        BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
+        let blk = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).unwrap().trim();
+        assert_eq!(u64::from_str_radix(blk, 16).unwrap(), mine, "backend {:?}", e.backend());
+        std::fs::File::from(in_w).write_all_byte();
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Exited(7));
+    }
+}
+
 trait WriteByte {
     fn write_all_byte(self);
 }

@@ -99,6 +99,10 @@ pub struct Tracer {
     /// Run by an [`crate::Engine`] thread, which does all the waiting:
     /// [`Tracer::wait`] would steal its statuses and is refused.
     pub(crate) driven: bool,
+    /// The signal mask the programs it spawns start with, where the
+    /// spawning thread's own is not the program's (an engine thread blocks
+    /// every signal); `None`: inherited from the spawning thread.
+    pub(crate) spawn_sigmask: Option<u64>,
     /// The engine thread's doorbell child ([`crate::sys::wakeup`]): its
     /// statuses are kept apart for the engine, never dispatched.
     pub(crate) doorbell: Option<Tid>,
@@ -230,6 +234,7 @@ impl Tracer {
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
             driven: false,
+            spawn_sigmask: None,
             doorbell: None,
             doorbell_statuses: Vec::new(),
             children: Default::default(),

@@ -55,7 +55,7 @@ impl Tracer {
             None => None,
         };
         let filter = trace_only.map(sys::seccomp_trace_filter);
-        let (pid, gate) = sys::fork_exec_gated(&cargv, cenv.as_deref(), filter.as_deref())?;
+        let (pid, gate) = sys::fork_exec_gated(&cargv, cenv.as_deref(), filter.as_deref(), self.spawn_sigmask)?;
         let mask = crate::abi::PTRACE_DEFAULT;
         let opts = options_for(mask) | if filter.is_some() { sys::PTRACE_O_TRACESECCOMP } else { 0 };
         if let Err(e) = sys::seize(pid, opts) {

@@ -7,14 +7,18 @@
 use super::*;
 
 /// Fork a child that waits on a pipe before `execvp(argv)`; the parent gets
-/// the pid and the write end (closing it releases the child). Everything the
+/// the pid and the write end (closing it releases the child). `sigmask`:
+/// the child's signal mask (bits as [`sigset_to_bits`]), else the calling
+/// thread's. Everything the
 /// child touches is prepared before `fork()`, so this is safe in a
 /// multithreaded parent.
 pub fn fork_exec_gated(
     argv: &[CString],
     env: Option<&[CString]>,
     filter: Option<&[libc::sock_filter]>,
+    sigmask: Option<u64>,
 ) -> Result<(i32, OwnedFd), Errno> {
+    let mask = sigmask.map(bits_to_sigset);
     let mut fds = [0i32; 2];
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(Errno::last());
@@ -55,6 +59,9 @@ pub fn fork_exec_gated(
             // Rust programs start with SIGPIPE ignored; the program must not
             // inherit that.
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            if let Some(m) = &mask {
+                libc::pthread_sigmask(libc::SIG_SETMASK, m, std::ptr::null_mut());
+            }
             if let Some(f) = filter {
                 let prog = libc::sock_fprog { len: f.len() as u16, filter: f.as_ptr() as *mut _ };
                 let set = |prog: &libc::sock_fprog| {

@@ -13,7 +13,7 @@ use super::*;
 /// lines for it, the last being `process exit, rval = N`.
 fn truss(argv: &[&str], opts: &Options) -> Vec<String> {
     let argv: Vec<CString> = argv.iter().map(|a| CString::new(*a).unwrap()).collect();
-    let (pid, gate) = sys::fork_exec_gated(&argv, None, None).expect("fork");
+    let (pid, gate) = sys::fork_exec_gated(&argv, None, None, None).expect("fork");
     sys::seize(
         pid,
         sys::PTRACE_O_TRACESYSGOOD | sys::PTRACE_O_TRACEEXEC | sys::PTRACE_O_EXITKILL,
