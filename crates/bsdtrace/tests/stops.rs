@@ -603,7 +603,8 @@ fn a_job_stopped_process_runs_once_attached_and_continued() {
 }
 
 /// Issue 9 #4: PT_DETACH leaves a process that was job-stopped before the
-/// attach running, and its real parent sees it continued.
+/// attach running (it reads and exits), and its real parent may see it
+/// continued; nothing else.
 #[test]
 fn a_job_stopped_process_runs_once_detached() {
     let (mut child, pid) = job_stopped_reader();
@@ -627,7 +628,10 @@ fn a_job_stopped_process_runs_once_detached() {
     }
     let _ = child.kill();
     // Continued (by our SIGCONT, which its handler never saw: exit 7), then
-    // its exit.
-    assert!(seen.len() == 2 && libc::WIFCONTINUED(seen[0]), "{seen:x?}");
-    assert!(libc::WIFEXITED(seen[1]) && libc::WEXITSTATUS(seen[1]) == 7, "{seen:x?}");
+    // its exit. (The continued report is one flag in the kernel that any
+    // wait of this process with WCONTINUED takes: the other tests' tracers
+    // run in this process and may take it first, so it may be missing.)
+    let exit = *seen.last().expect("its exit");
+    assert!(libc::WIFEXITED(exit) && libc::WEXITSTATUS(exit) == 7, "{seen:x?}");
+    assert!(seen[..seen.len() - 1].iter().all(|&s| libc::WIFCONTINUED(s)) && seen.len() <= 2, "{seen:x?}");
 }
