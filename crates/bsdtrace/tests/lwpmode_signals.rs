@@ -102,8 +102,45 @@ fn in_call(tid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{tid}/syscall")).unwrap_or_default().split_whitespace().next().unwrap_or("?").to_string()
 }
 
+type Next = Result<Option<(LwpStatus, Option<sys::Rusage>)>>;
+
+/// The next LWP report of `pid` other than a syscall stop (those are
+/// resumed at once: with syscall stops on, every call of every thread
+/// stops), blocking.
+fn next_stop(e: &Engine, pid: Pid) -> Next {
+    next_stop_within(e, pid, true)
+}
+
+fn next_stop_within(e: &Engine, pid: Pid, block: bool) -> Next {
+    loop {
+        let r = e.wait_lwp(pid.0, WaitOptions { nohang: !block, ..WaitOptions::BLOCK })?;
+        if let Some((LwpStatus::Stopped { lwp, sig: libc::SIGTRAP, .. }, _)) = r {
+            // (ESRCH once the program is exiting: its exit comes next.)
+            let ev = e.with(|t| t.stop_event(Target::Lwp(lwp))).map(|x| x.1);
+            if matches!(ev, Ok(Some(Event::SyscallEntry | Event::SyscallExit)) | Err(_)) {
+                let _ = e.with(|t| t.resume(Target::Lwp(lwp), Resume::Continue, None, 0));
+                continue;
+            }
+        }
+        return Ok(r);
+    }
+}
+
 #[test]
 fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_tracer_waits() {
+    for e in engines() {
+        signals_to_single_threads(&e, Resume::Continue);
+    }
+}
+
+#[test]
+fn the_same_with_every_syscall_of_every_thread_stopping() {
+    for e in engines() {
+        signals_to_single_threads(&e, Resume::Syscall);
+    }
+}
+
+fn signals_to_single_threads(e: &Engine, how: Resume) {
     // Reported: the program does not ignore them (SIGSTOP and SIGTSTP
     // too: a debugger sees them first, and a discarded one stops nothing).
     let reported = [
@@ -119,7 +156,7 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
     ];
     // Ignored by default: discarded, never reported.
     let ignored = [libc::SIGWINCH, libc::SIGURG, libc::SIGCHLD];
-    for e in engines() {
+    {
         // Untraced at first, stdin a pipe we hold (its closer thread ends
         // the program when stdin closes); timeouts of 60 s: every sleeper
         // stays in its call unless a signal takes it out.
@@ -135,7 +172,7 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
         e.with(|t| t.set_stop_mode(pid.into(), StopMode::Lwp)).unwrap();
         let tids: Vec<i32> = e.with(|t| t.live_lwp_list(pid)).unwrap().iter().map(|l| l.0).collect();
         assert_eq!(tids.len(), 12, "main, 10 sleepers, the stdin reader");
-        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        e.with(|t| t.resume(pid.into(), how, None, 0)).unwrap();
         // Let every sleeper get back into its call.
         std::thread::sleep(Duration::from_millis(100));
         let dog = Watchdog::new(pid.0, 20);
@@ -151,7 +188,7 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
                 }
                 tgkill_later(pid.0, tid, sig);
                 let what = format!("{} to thread {tid} (in syscall {call})", sig_name(sig));
-                match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+                match next_stop(e, pid) {
                     Ok(Some((LwpStatus::Stopped { pid: p, lwp, sig: s }, _))) => {
                         assert_eq!((p, lwp.0, s), (pid, tid, sig), "the stop after {what}");
                     }
@@ -177,7 +214,7 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
         }
         let mut seen = std::collections::HashSet::new();
         while seen.len() < tids.len() {
-            match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+            match next_stop(e, pid) {
                 Ok(Some((LwpStatus::Stopped { lwp, sig, .. }, _))) => {
                     let i = tids.iter().position(|&t| t == lwp.0).expect("one of its threads");
                     assert_eq!(sig, burst[i % burst.len()], "thread {}", lwp.0);
@@ -201,7 +238,7 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
         // and a SIGCONT from outside lets every thread go on; a signal
         // after that is reported as before.
         tgkill_later(pid.0, tids[3], libc::SIGSTOP);
-        match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+        match next_stop(e, pid) {
             Ok(Some((LwpStatus::Stopped { lwp, sig, .. }, _))) => assert_eq!((lwp.0, sig), (tids[3], libc::SIGSTOP)),
             other => panic!("{other:?}"),
         }
@@ -211,11 +248,11 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
         assert_eq!(unsafe { libc::kill(pid.0, libc::SIGCONT) }, 0);
         for &tid in &tids {
             tgkill_later(pid.0, tid, libc::SIGUSR2);
-            match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+            match next_stop(e, pid) {
                 // The SIGCONT itself may be reported first (by one thread).
                 Ok(Some((LwpStatus::Stopped { lwp, sig: libc::SIGCONT, .. }, _))) => {
                     e.with(|t| t.resume(Target::Lwp(lwp), Resume::Continue, None, 0)).unwrap();
-                    match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+                    match next_stop(e, pid) {
                         Ok(Some((LwpStatus::Stopped { lwp, sig, .. }, _))) => assert_eq!((lwp.0, sig), (tid, libc::SIGUSR2)),
                         other => panic!("SIGUSR2 to {tid} after SIGCONT: {other:?}"),
                     }
@@ -229,13 +266,13 @@ fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_
         // Nothing else was reported: no stop for an ignored signal, none
         // for a thread no signal was sent to.
         std::thread::sleep(Duration::from_millis(50));
-        let extra = e.wait_lwp(pid.0, WaitOptions { nohang: true, ..WaitOptions::BLOCK }).unwrap();
+        let extra = next_stop_within(e, pid, false).unwrap();
         assert!(extra.is_none(), "{extra:?}");
         // Every thread still lives and runs: the program answers its
         // stdin's end with its statistics and exits 0.
         drop(dog);
         drop(_stdin);
-        match e.wait_lwp(pid.0, WaitOptions::BLOCK) {
+        match next_stop(e, pid) {
             Ok(Some((LwpStatus::Exited { status, .. }, _))) => assert_eq!(status, WaitStatus::Exited(0)),
             other => panic!("{other:?}"),
         }
