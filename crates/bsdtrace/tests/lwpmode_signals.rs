@@ -104,14 +104,45 @@ fn in_call(tid: i32) -> String {
 
 type Next = Result<Option<(LwpStatus, Option<sys::Rusage>)>>;
 
+/// The self-driving engine, or a plain [`Tracer`] driven by the test
+/// thread (as `bsdtrace gdbserver` drives it: its `wait_lwp` blocks in
+/// the test's thread).
+enum Tr<'a> {
+    Engine(&'a Engine),
+    Plain(std::cell::RefCell<Tracer>),
+}
+
+impl Tr<'_> {
+    fn with<R: Send>(&self, f: impl FnOnce(&mut Tracer) -> R + Send) -> R {
+        match self {
+            Tr::Engine(e) => e.with(f),
+            Tr::Plain(t) => f(&mut t.borrow_mut()),
+        }
+    }
+
+    fn wait(&self, pid: i32, opts: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        match self {
+            Tr::Engine(e) => e.wait(pid, opts),
+            Tr::Plain(t) => t.borrow_mut().wait(pid, opts),
+        }
+    }
+
+    fn wait_lwp(&self, pid: i32, opts: WaitOptions) -> Next {
+        match self {
+            Tr::Engine(e) => e.wait_lwp(pid, opts),
+            Tr::Plain(t) => t.borrow_mut().wait_lwp(pid, opts).map(|r| r.map(|s| (s, None))),
+        }
+    }
+}
+
 /// The next LWP report of `pid` other than a syscall stop (those are
 /// resumed at once: with syscall stops on, every call of every thread
 /// stops), blocking.
-fn next_stop(e: &Engine, pid: Pid) -> Next {
+fn next_stop(e: &Tr, pid: Pid) -> Next {
     next_stop_within(e, pid, true)
 }
 
-fn next_stop_within(e: &Engine, pid: Pid, block: bool) -> Next {
+fn next_stop_within(e: &Tr, pid: Pid, block: bool) -> Next {
     loop {
         let r = e.wait_lwp(pid.0, WaitOptions { nohang: !block, ..WaitOptions::BLOCK })?;
         if let Some((LwpStatus::Stopped { lwp, sig: libc::SIGTRAP, .. }, _)) = r {
@@ -129,18 +160,25 @@ fn next_stop_within(e: &Engine, pid: Pid, block: bool) -> Next {
 #[test]
 fn signals_sent_to_single_threads_blocked_in_calls_are_reported_alone_while_the_tracer_waits() {
     for e in engines() {
-        signals_to_single_threads(&e, Resume::Continue);
+        signals_to_single_threads(&Tr::Engine(&e), Resume::Continue);
     }
 }
 
 #[test]
 fn the_same_with_every_syscall_of_every_thread_stopping() {
     for e in engines() {
-        signals_to_single_threads(&e, Resume::Syscall);
+        signals_to_single_threads(&Tr::Engine(&e), Resume::Syscall);
     }
 }
 
-fn signals_to_single_threads(e: &Engine, how: Resume) {
+#[test]
+fn the_same_with_a_tracer_the_test_thread_drives() {
+    for how in [Resume::Continue, Resume::Syscall] {
+        signals_to_single_threads(&Tr::Plain(std::cell::RefCell::new(Tracer::new())), how);
+    }
+}
+
+fn signals_to_single_threads(e: &Tr, how: Resume) {
     // Reported: the program does not ignore them (SIGSTOP and SIGTSTP
     // too: a debugger sees them first, and a discarded one stops nothing).
     let reported = [
