@@ -109,7 +109,7 @@ type Next = Result<Option<(LwpStatus, Option<sys::Rusage>)>>;
 /// the test's thread).
 enum Tr<'a> {
     Engine(&'a Engine),
-    Plain(std::cell::RefCell<Tracer>),
+    Plain(Box<std::cell::RefCell<Tracer>>),
 }
 
 impl Tr<'_> {
@@ -174,7 +174,7 @@ fn the_same_with_every_syscall_of_every_thread_stopping() {
 #[test]
 fn the_same_with_a_tracer_the_test_thread_drives() {
     for how in [Resume::Continue, Resume::Syscall] {
-        signals_to_single_threads(&Tr::Plain(std::cell::RefCell::new(Tracer::new())), how);
+        signals_to_single_threads(&Tr::Plain(Box::new(std::cell::RefCell::new(Tracer::new()))), how);
     }
 }
 
