@@ -231,8 +231,9 @@ fn a_program_killed_while_threads_run_is_reported_and_ends_the_server() {
     assert!(!all.contains("Remote connection closed"), "{all}");
 }
 
-/// Three threads count without end (no thread sleeps in a syscall:
-/// see the report of a lost `vCont;t` in docs/gdbserver.md).
+/// Three threads count without end. `vCont;t` comes right after they are
+/// born: under load the engine may not have collected a thread's first
+/// stop yet, the case that once lost an interrupt (docs/gdbserver.md).
 const COUNT_ONLY: &str = r#"
 #include <pthread.h>
 #include <stdio.h>
@@ -276,13 +277,10 @@ fn the_remote_protocol_of_non_stop() {
     assert_eq!(r.ask("vStopped"), "OK");
     // `vCont;t` stops the other three; each is reported with signal 0,
     // through a notification when the queue was empty, else `vStopped`.
-    // (An interrupt can be lost under load: see docs/gdbserver.md, known
-    // issue; so at least one stop, each one T00, and then a kill that
-    // must stop everything itself.)
     assert_eq!(r.ask("vCont;t"), "OK");
     let mut stopped = 0;
     while stopped < 3 {
-        let Some(note) = r.notification_within(if stopped == 0 { 30 } else { 5 }) else { break };
+        let note = r.notification_within(30).unwrap_or_else(|| panic!("{} stops of 3 after vCont;t", stopped));
         assert!(note.starts_with("Stop:T00thread:p"), "{note}");
         stopped += 1;
         loop {
@@ -294,17 +292,13 @@ fn the_remote_protocol_of_non_stop() {
             stopped += 1;
         }
     }
-    assert!(stopped >= 1);
+    assert_eq!(stopped, 3, "every thread asked to stop reports its stop");
     let threads = r.ask("qfThreadInfo");
     assert!(threads.starts_with('m'), "{threads}");
-    if stopped == 3 {
-        // Every thread is stopped: back to all-stop, where `?` is the
-        // single reply of all-stop.
-        assert_eq!(r.ask("QNonStop:0"), "OK");
-        assert!(r.ask("?").starts_with('T'));
-    } else {
-        assert_eq!(r.ask("QNonStop:0"), "E01", "a thread still runs");
-    }
+    // Every thread is stopped: back to all-stop, where `?` is the single
+    // reply of all-stop.
+    assert_eq!(r.ask("QNonStop:0"), "OK");
+    assert!(r.ask("?").starts_with('T'));
     assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK");
 }
 

@@ -308,19 +308,36 @@ impl Inferiors {
 
     /// Why `p` stopped, for gdb; or resume it.
     fn classify_lwp(&mut self, p: Ptid) -> Out {
-        self.gcache.remove(&p.tid);
-        self.xcache.remove(&p.tid);
-        let l = Lwpid(p.tid);
-        let t = T::Lwp(l);
-        let ev = self.tracer.stop_event(t).ok().and_then(|e| e.1);
+        let ev = self.tracer.stop_event(T::Lwp(Lwpid(p.tid))).ok().and_then(|e| e.1);
         let ns = self.ns.as_mut().expect("non-stop");
-        let action = ns.actions.get(&p).copied();
         let wanted = ns.stop_wanted.remove(&p);
-        let resync = ns.resync.remove(&p);
         let ctrl_c = ns.ctrl_c == Some(p);
         if ctrl_c {
             ns.ctrl_c = None;
         }
+        match self.classify_event(p, ev, wanted, ctrl_c) {
+            // gdb asked this thread to stop (`vCont;t`, `vCtrlC`) and the
+            // engine reported a stop of another kind first: that stop
+            // answered the interrupt (the engine sends no other), so it is
+            // the stop gdb waits for. Resumed, the thread ran on and gdb
+            // waited for ever. (A thread exiting is let go: gdb learns of
+            // its end.)
+            Out::Resume(sig) if (wanted || ctrl_c) && ev != Some(Event::Exited) => {
+                Out::Report(if sig == 0 && ctrl_c { StopKind::Interrupted } else { StopKind::Signal(sig) })
+            }
+            out => out,
+        }
+    }
+
+    /// Why `p` stopped with `ev`, for gdb; or resume it.
+    fn classify_event(&mut self, p: Ptid, ev: Option<Event>, wanted: bool, ctrl_c: bool) -> Out {
+        self.gcache.remove(&p.tid);
+        self.xcache.remove(&p.tid);
+        let l = Lwpid(p.tid);
+        let t = T::Lwp(l);
+        let ns = self.ns.as_mut().expect("non-stop");
+        let action = ns.actions.get(&p).copied();
+        let resync = ns.resync.remove(&p);
         let stepping = action.is_some_and(|a| !matches!(a, Action::Continue(_)));
         match ev {
             Some(Event::Signal { sig: libc::SIGTRAP }) => {

@@ -262,6 +262,15 @@ impl Tracer {
             if only.is_some_and(|t| t != l.tid) || l.report != LwpReport::None || l.want_stop {
                 continue;
             }
+            if l.linux == LinuxState::New {
+                // Born, its first stop (a PTRACE_EVENT_STOP) not collected
+                // yet: that stop answers the interrupt (after_lwp_stop), no
+                // PTRACE_INTERRUPT needed. Skipped, it was resumed from that
+                // stop and the interrupt was lost.
+                l.want_stop = true;
+                asked = true;
+                continue;
+            }
             if !matches!(l.linux, LinuxState::Running | LinuxState::Blocked) {
                 continue;
             }

@@ -1,0 +1,417 @@
+//! Classifying a stop for gdb: breakpoint hits (with conditions and
+//! commands evaluated here), steps, signals, syscalls, forks and vforks.
+
+use super::*;
+
+impl Inferiors {
+    // ---- classifying stops ----
+
+    pub(super) fn classify(&mut self, pid: i32, quiet: bool) -> Result<Outcome, Error> {
+        self.gcache.clear();
+        self.xcache.clear();
+        self.rewind_breakpoint_hits(pid);
+        let (l, ev) = self.tracer.stop_event(T::Proc(Pid(pid)))?;
+        let ptid = Ptid { pid, tid: l.0 };
+        let p = self.procs.get_mut(&pid).expect("checked");
+        if let Some(so) = p.step_over.take() {
+            // Put the int3 back (unless gdb removed the breakpoint).
+            let owner = self.owner(pid);
+            if self.procs[&owner].bps.contains_key(&so.addr) && !self.procs[&owner].vfork_hidden {
+                let _ = self.tracer.write_memory(T::Proc(Pid(owner)), so.addr, &[0xcc]);
+            }
+            if so.tid == l.0 && ev == Some(Event::Signal { sig: libc::SIGTRAP }) && !self.procs[&pid].rewound.contains(&l.0) {
+                // The step over it is done: on as gdb asked.
+                return Ok(self.after_step(ptid, quiet));
+            }
+        }
+        let action = self.procs[&pid].action_for(ptid);
+        Ok(match ev {
+            Some(Event::Signal { sig: libc::SIGTRAP }) => {
+                if self.procs.get_mut(&pid).expect("checked").rewound.remove(&l.0) {
+                    return self.breakpoint_hit(ptid, action, quiet);
+                }
+                if let Some(o) = self.hw_breakpoint_hit(ptid, action, quiet) {
+                    return Ok(o);
+                }
+                if let Some(k) = self.debug_trap(pid, l)? {
+                    return Ok(Outcome::Report(Stop { ptid, kind: k }));
+                }
+                let by_step = self
+                    .tracer
+                    .stop_siginfo(T::Lwp(l))
+                    .ok()
+                    .flatten()
+                    .is_some_and(|si| bsdtrace::sys::si::code(&si) == 2 /* TRAP_TRACE */);
+                if by_step && action.is_some_and(|a| a.steps()) {
+                    self.after_step(ptid, quiet)
+                } else {
+                    self.signal_stop(ptid, libc::SIGTRAP, action)
+                }
+            }
+            Some(Event::Interrupt) => {
+                if self.ctrl_c && !quiet {
+                    self.ctrl_c = false;
+                    Outcome::Report(Stop { ptid, kind: StopKind::Interrupted })
+                } else {
+                    Outcome::Hold
+                }
+            }
+            Some(Event::Signal { sig }) | Some(Event::TraceMe { sig }) => self.signal_stop(ptid, sig, action),
+            Some(Event::Attach) | Some(Event::Child) => Outcome::Report(Stop { ptid, kind: StopKind::Signal(libc::SIGSTOP) }),
+            Some(Event::SyscallEntry) | Some(Event::SyscallExit) => {
+                let nr = bsdtrace::sys::peekuser(l.0, ORIG_RAX_OFFSET).unwrap_or(u64::MAX);
+                let wanted = self.opts.catch_syscalls.as_ref().is_some_and(|set| set.is_empty() || set.contains(&nr));
+                if !wanted || quiet {
+                    if quiet {
+                        Outcome::Hold
+                    } else {
+                        Outcome::Resume(0)
+                    }
+                } else if ev == Some(Event::SyscallEntry) {
+                    Outcome::Report(Stop { ptid, kind: StopKind::SyscallEntry(nr) })
+                } else {
+                    Outcome::Report(Stop { ptid, kind: StopKind::SyscallReturn(nr) })
+                }
+            }
+            Some(Event::Exec { .. }) => {
+                // The int3s and debug registers went with the old image.
+                let path = exe_path(pid);
+                let p = self.procs.get_mut(&pid).expect("checked");
+                p.bps.clear();
+                p.hwbps.clear();
+                p.rewound.clear();
+                p.slots = [None; 4];
+                p.slots_gen += 1;
+                p.applied.clear();
+                p.exe = path.clone();
+                if let Some(parent) = p.shares.take() {
+                    self.vfork_released(parent);
+                }
+                let _ = self.configure(pid);
+                if self.opts.exec_events {
+                    Outcome::Report(Stop { ptid: Ptid { pid, tid: pid }, kind: StopKind::Exec(path.unwrap_or_default()) })
+                } else {
+                    Outcome::Report(Stop { ptid: Ptid { pid, tid: pid }, kind: StopKind::Signal(libc::SIGTRAP) })
+                }
+            }
+            Some(Event::Forked { child, vfork }) => self.forked(ptid, child.0, vfork, quiet),
+            Some(Event::VforkDone) => {
+                self.procs.get_mut(&pid).expect("checked").in_vfork = false;
+                if self.procs[&pid].vfork_hidden {
+                    self.restore_after_vfork(pid);
+                    if quiet {
+                        Outcome::Hold
+                    } else {
+                        Outcome::Resume(0)
+                    }
+                } else if self.opts.vfork_events {
+                    Outcome::Report(Stop { ptid, kind: StopKind::VforkDone })
+                } else if quiet {
+                    Outcome::Hold
+                } else {
+                    Outcome::Resume(0)
+                }
+            }
+            Some(Event::Born) => {
+                if self.opts.thread_events && !quiet {
+                    Outcome::Report(Stop { ptid, kind: StopKind::ThreadCreated })
+                } else if quiet {
+                    Outcome::Hold
+                } else {
+                    Outcome::Resume(0)
+                }
+            }
+            Some(Event::Exited) => {
+                if self.opts.thread_events && !quiet && l.0 != pid {
+                    Outcome::Report(Stop { ptid, kind: StopKind::ThreadExited(0) })
+                } else if quiet {
+                    Outcome::Hold
+                } else {
+                    Outcome::Resume(0)
+                }
+            }
+            None => Outcome::Report(Stop { ptid, kind: StopKind::Signal(libc::SIGTRAP) }),
+        })
+    }
+
+    /// A single step of `p` ended (its own or one over a breakpoint).
+    pub(super) fn after_step(&mut self, p: Ptid, quiet: bool) -> Outcome {
+        match self.procs[&p.pid].action_for(p) {
+            Some(Action::Range(start, end)) => {
+                let pc = self.pc(p);
+                if (start..end).contains(&pc) && !quiet {
+                    Outcome::Resume(0)
+                } else {
+                    Outcome::Report(Stop { ptid: p, kind: StopKind::Step })
+                }
+            }
+            Some(Action::Step(_)) => Outcome::Report(Stop { ptid: p, kind: StopKind::Step }),
+            _ if quiet => Outcome::Hold,
+            _ => Outcome::Resume(0),
+        }
+    }
+
+    pub(super) fn signal_stop(&mut self, p: Ptid, sig: i32, action: Option<Action>) -> Outcome {
+        let pass = (1..=64).contains(&sig) && self.opts.pass & (1u64 << (sig - 1)) != 0;
+        if pass && !action.is_some_and(|a| a.steps()) {
+            Outcome::Resume(sig)
+        } else {
+            Outcome::Report(Stop { ptid: p, kind: StopKind::Signal(sig) })
+        }
+    }
+
+    /// `p` stopped at one of our int3s (rip already moved back onto it).
+    pub(super) fn breakpoint_hit(&mut self, p: Ptid, action: Option<Action>, quiet: bool) -> Result<Outcome, Error> {
+        let pc = self.pc(p);
+        let owner = self.owner(p.pid);
+        let Some(bp) = self.procs[&owner].bps.get(&pc).cloned() else {
+            // gdb removed it while the hit was pending: it never happened.
+            return Ok(if quiet { Outcome::Hold } else { Outcome::Resume(0) });
+        };
+        let stepping = action.is_some_and(|a| matches!(a, Action::Step(_)));
+        if stepping || (bp.conds.is_empty() && bp.cmds.is_empty()) {
+            return Ok(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        if quiet {
+            // No step over now: the thread sits on the int3 and meets it
+            // again at the next resume, conditions and all.
+            return Ok(Outcome::Hold);
+        }
+        if self.ctrl_c {
+            // Ctrl-C answered here; the hit comes again at the next resume.
+            return Ok(Outcome::Report(Stop { ptid: p, kind: StopKind::Interrupted }));
+        }
+        let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
+        if true_now && !bp.cmds.is_empty() {
+            for c in &bp.cmds {
+                let _ = self.run_commands(p, c);
+            }
+        } else if true_now {
+            return Ok(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        self.step_over(p, pc)?;
+        Ok(Outcome::Resumed)
+    }
+
+    /// `p` stopped at one of our conditional breakpoints held in a debug
+    /// register (`None` if it did not). The kernel set RF, so resuming
+    /// runs the instruction: a false condition costs nothing more.
+    pub(super) fn hw_breakpoint_hit(&mut self, p: Ptid, action: Option<Action>, quiet: bool) -> Option<Outcome> {
+        if self.procs.get(&p.pid).is_none_or(|pr| pr.hwbps.is_empty()) {
+            return None;
+        }
+        let pc = self.pc(p);
+        let bp = self.procs[&p.pid].hwbps.get(&pc)?.0.clone();
+        let by_dr = bsdtrace::sys::siginfo(p.tid).is_ok_and(|si| bsdtrace::sys::si::code(&si) == TRAP_HWBKPT);
+        if !by_dr {
+            return None;
+        }
+        if action.is_some_and(|a| matches!(a, Action::Step(_))) {
+            return Some(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        // Evaluated now whatever else is going on: the hit will not come
+        // again (RF).
+        let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
+        if true_now && bp.cmds.is_empty() {
+            return Some(Outcome::Report(Stop { ptid: p, kind: StopKind::SwBreak }));
+        }
+        if true_now {
+            for c in &bp.cmds {
+                let _ = self.run_commands(p, c);
+            }
+        }
+        Some(if quiet {
+            Outcome::Hold
+        } else if self.ctrl_c {
+            Outcome::Report(Stop { ptid: p, kind: StopKind::Interrupted })
+        } else {
+            Outcome::Resume(0)
+        })
+    }
+
+    /// Run only `p` one instruction with the original byte at `addr`; the
+    /// int3 goes back when the step is done.
+    pub(super) fn step_over(&mut self, p: Ptid, addr: u64) -> Result<(), Error> {
+        let owner = self.owner(p.pid);
+        if let Some(orig) = self.procs[&owner].bps.get(&addr).map(|b| b.orig) {
+            self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[orig])?;
+        }
+        self.sync_dbregs(p.pid);
+        self.gcache.clear();
+        self.xcache.clear();
+        for l in self.lwps(p.pid) {
+            let t = T::Lwp(l);
+            if l.0 == p.tid {
+                self.tracer.unsuspend(t)?;
+                self.tracer.set_step(t)?;
+            } else {
+                self.tracer.suspend(t)?;
+                self.tracer.clear_step(t)?;
+            }
+        }
+        let pr = self.procs.get_mut(&p.pid).expect("checked");
+        pr.step_over = Some(StepOver { tid: p.tid, addr });
+        self.tracer.resume(T::Proc(Pid(p.pid)), Resume::Continue, None, 0)?;
+        self.procs.get_mut(&p.pid).expect("checked").run = Run::Running;
+        Ok(())
+    }
+
+    pub(super) fn eval(&mut self, p: Ptid, code: &[u8]) -> Option<u64> {
+        agent::eval(code, &mut AgentCtx { inf: self, ptid: p }).ok()
+    }
+
+    pub(super) fn run_commands(&mut self, p: Ptid, code: &[u8]) -> Result<(), agent::AgentError> {
+        // Command bytecode ends with an empty stack: only its effects count.
+        match agent::eval(code, &mut AgentCtx { inf: self, ptid: p }) {
+            Ok(_) | Err(agent::AgentError::Malformed("empty stack at end")) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Move every LWP that sits just past one of our int3s back onto it,
+    /// including LWPs whose stop is still pending in the engine: by the
+    /// time their stop is reported, gdb may have removed the breakpoint.
+    pub(super) fn rewind_breakpoint_hits(&mut self, pid: i32) {
+        let owner = self.owner(pid);
+        if self.procs.get(&owner).is_none_or(|p| p.bps.is_empty()) {
+            return;
+        }
+        for l in self.lwps(pid) {
+            if self.procs[&pid].rewound.contains(&l.0) {
+                continue;
+            }
+            let t = T::Lwp(l);
+            let Ok((_, Some(Event::Signal { sig: libc::SIGTRAP }))) = self.tracer.stop_event(t) else { continue };
+            let Ok(mut r) = self.tracer.get_regs(t) else { continue };
+            let at = (r.r_rip as u64).wrapping_sub(1);
+            if !self.procs[&owner].bps.contains_key(&at) {
+                continue;
+            }
+            // Just past one of our int3s: was it the int3 (and not a step
+            // or a jump that ended there)?
+            let by_int3 =
+                self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == TRAP_BRKPT);
+            if by_int3 {
+                r.r_rip = at as i64;
+                if self.tracer.set_regs(t, &r).is_ok() {
+                    self.procs.get_mut(&pid).expect("checked").rewound.insert(l.0);
+                }
+            }
+        }
+    }
+
+    /// A debug-register hit of LWP `l` (DR6 names the slot), cleared.
+    pub(in crate::gdbserver) fn debug_trap(&mut self, pid: i32, l: Lwpid) -> Result<Option<StopKind>, Error> {
+        let p = &self.procs[&pid];
+        let gdbs = |s: &Option<Slot>| s.is_some_and(|s| !s.ours);
+        if !p.slots.iter().any(gdbs) {
+            return Ok(None);
+        }
+        let t = T::Lwp(l);
+        let mut d = self.tracer.get_dbregs(t)?;
+        let hit = (0..4).find(|&i| d.dr[6] & (1 << i) != 0 && gdbs(&p.slots[i])).and_then(|i| p.slots[i]);
+        if d.dr[6] & 0xf != 0 {
+            // DR6 is sticky: clear it so the next hit is told apart.
+            d.dr[6] = 0;
+            self.tracer.set_dbregs(t, &d)?;
+        }
+        Ok(hit.map(|s| match s.watch {
+            None => StopKind::HwBreak,
+            Some(kind) => StopKind::Watch(kind, s.addr),
+        }))
+    }
+
+    // ---- forks ----
+
+    /// `ptid` forked `child`. The child's first stop is collected here.
+    /// If gdb wants fork events it gets the child as a new process
+    /// (stopped, with a copy of our int3s it will take out or keep);
+    /// otherwise the child is let go without them.
+    pub(super) fn forked(&mut self, ptid: Ptid, child: i32, vfork: bool, quiet: bool) -> Outcome {
+        let stopped = matches!(self.tracer.wait(child, WaitOptions::BLOCK), Ok(Some((_, WaitStatus::Stopped(_)))));
+        let tell = if vfork { self.opts.vfork_events } else { self.opts.fork_events };
+        if vfork {
+            self.procs.get_mut(&ptid.pid).expect("checked").in_vfork = true;
+        }
+        if tell && stopped {
+            let parent = &self.procs[&ptid.pid];
+            let mut c = Process::new(parent.attached);
+            c.exe = parent.exe.clone();
+            if vfork {
+                c.shares = Some(self.owner(ptid.pid));
+            } else {
+                // The engine gave the child its parent's debug registers.
+                c.hwbps = self.procs[&ptid.pid].hwbps.clone();
+                c.slots = self.procs[&ptid.pid].slots;
+                c.slots_gen = self.procs[&ptid.pid].slots_gen;
+                c.bps = self.procs[&self.owner(ptid.pid)].bps.clone();
+                if self.procs[&self.owner(ptid.pid)].vfork_hidden {
+                    // The copy has no int3s in memory: put them in.
+                    for &a in c.bps.keys() {
+                        let _ = self.tracer.write_memory(T::Proc(Pid(child)), a, &[0xcc]);
+                    }
+                }
+            }
+            self.procs.insert(child, c);
+            let _ = self.configure(child);
+            return Outcome::Report(Stop { ptid, kind: StopKind::Fork { child, vfork } });
+        }
+        if stopped {
+            if vfork {
+                // It shares our memory: our int3s must be out of it until
+                // it execs or exits (vfork-done), or it dies of SIGTRAP
+                // at the first one it meets.
+                self.hide_breakpoints_for_vfork(ptid.pid);
+            } else {
+                let owner = self.owner(ptid.pid);
+                let bps: Vec<(u64, u8)> = if self.procs[&owner].vfork_hidden {
+                    Vec::new()
+                } else {
+                    self.procs[&owner].bps.iter().map(|(&a, b)| (a, b.orig)).collect()
+                };
+                for (addr, orig) in bps {
+                    let _ = self.tracer.write_memory(T::Proc(Pid(child)), addr, &[orig]);
+                }
+            }
+            let _ = self.tracer.detach(T::Proc(Pid(child)), 0);
+        }
+        if quiet {
+            Outcome::Hold
+        } else {
+            Outcome::Resume(0)
+        }
+    }
+
+    pub(super) fn hide_breakpoints_for_vfork(&mut self, pid: i32) {
+        let owner = self.owner(pid);
+        let p = self.procs.get_mut(&owner).expect("checked");
+        if p.vfork_hidden {
+            return;
+        }
+        p.vfork_hidden = true;
+        let bps: Vec<(u64, u8)> = p.bps.iter().map(|(&a, b)| (a, b.orig)).collect();
+        for (addr, orig) in bps {
+            let _ = self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[orig]);
+        }
+    }
+
+    pub(super) fn restore_after_vfork(&mut self, pid: i32) {
+        let p = self.procs.get_mut(&pid).expect("checked");
+        if !p.vfork_hidden {
+            return;
+        }
+        p.vfork_hidden = false;
+        let addrs: Vec<u64> = p.bps.keys().copied().collect();
+        for addr in addrs {
+            let _ = self.tracer.write_memory(T::Proc(Pid(pid)), addr, &[0xcc]);
+        }
+    }
+
+    /// A vfork child gdb debugs execed or exited: its parent's memory is
+    /// its own again.
+    pub(super) fn vfork_released(&mut self, parent: i32) {
+        if let Some(p) = self.procs.get_mut(&parent) {
+            p.in_vfork = false;
+        }
+    }
+}
