@@ -719,6 +719,17 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
     let pgid = sys::getpgid(pid).ok();
     let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
     let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };
+    if traced_by != 0 && traced_by == shared.engine_tid.load(Ordering::Relaxed) {
+        // A stop of a tracee of the engine's that it does not know (yet):
+        // a thread cloned just before a SIGKILL, whose clone event never
+        // comes. The peek saw an earlier stop the pump has reaped since
+        // (its first stop, filed as early); this is its next one, at its
+        // exit. The pump's, to dispatch (it lets such a thread go).
+        // Reaped here it was listed as a PT_TRACE_ME stop of the engine
+        // thread, which nobody hands over: the thread stayed stopped, the
+        // leader a zombie, the wait blocked (issue 11 #1, C face).
+        return t.pump().is_ok();
+    }
     // Reap and publish under the lock: a waiter that found nothing
     // published and then no such child (ECHILD) must not slip in between.
     let mut st = shared.lock();
