@@ -702,13 +702,26 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         return false;
     }
     if owned(t, pid) {
-        if code == libc::CLD_TRAPPED || !t.tids.contains_key(&pid) {
+        if !matches!(code, libc::CLD_STOPPED | libc::CLD_CONTINUED) || !t.tids.contains_key(&pid) {
+            // A trap, or an exit the pump has not reaped yet: the pump's.
+            // (An exit taken for a job-control copy below was reaped and
+            // dropped: a PT_KILLed tracee's exit never came, its wait
+            // hung; R1, C face.)
             return t.pump().is_ok();
         }
         // The real parent's copy of a job-control change of a process we
         // trace (a thread of the program is its parent): the tracer hears
-        // of it through ptrace; this copy is nobody's business.
-        return sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED).is_ok_and(|r| r.is_some());
+        // of it through ptrace; this copy is nobody's business. If it died
+        // since the peek, what this reaps is its exit: the tracer's.
+        return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED) {
+            Ok(Some((tid, st))) => {
+                if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) {
+                    t.dispatch_reaped(tid, st, None);
+                }
+                true
+            }
+            _ => false,
+        };
     }
     if t.released.contains(&pid) && code != libc::CLD_TRAPPED && code != libc::CLD_STOPPED && code != libc::CLD_CONTINUED {
         // An exit reported already (the zombie leader of a process whose
