@@ -101,8 +101,14 @@ impl Tracer {
             Err(e) => return e,
         };
         if let Some(p) = self.procs.get(&pid) {
+            // A live thread we have not met yet (its creator's clone event
+            // is still to be reaped: the process runs) is a thread of a
+            // running process to FreeBSD, which knows every thread: EBUSY.
+            let unmet = matches!(t, Target::Lwp(Lwpid(tid)) if !self.tids.contains_key(&tid));
+            if unmet && !p.killed && matches!(p.state, ProcState::Running | ProcState::Stopping) {
+                return Errno::EBUSY;
+            }
             // Traced by us but the LWP is gone or exiting.
-            let _ = p;
             return Errno::ESRCH;
         }
         if let Err(e) = candebug(&st) {
