@@ -702,17 +702,19 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         return false;
     }
     if owned(t, pid) {
-        if !matches!(code, libc::CLD_STOPPED | libc::CLD_CONTINUED) || !t.tids.contains_key(&pid) {
-            // A trap, or an exit the pump has not reaped yet: the pump's.
-            // (An exit taken for a job-control copy below was reaped and
-            // dropped: a PT_KILLed tracee's exit never came, its wait
-            // hung; R1, C face.)
+        if code == libc::CLD_TRAPPED || !t.tids.contains_key(&pid) {
             return t.pump().is_ok();
         }
+        // An exit the pump has not reaped yet is the pump's. (It was taken
+        // for the job-control copy below, reaped and dropped: a PT_KILLed
+        // tracee's exit never came, its wait hung; R1, C face.)
+        let exit = !matches!(code, libc::CLD_STOPPED | libc::CLD_CONTINUED);
+        let pumped = exit && t.pump().unwrap_or(false);
         // The real parent's copy of a job-control change of a process we
         // trace (a thread of the program is its parent): the tracer hears
-        // of it through ptrace; this copy is nobody's business. If it died
-        // since the peek, what this reaps is its exit: the tracer's.
+        // of it through ptrace; this copy is nobody's business. An exit
+        // reaped here (the process died since the peek, or Linux gives its
+        // zombie to the real parent) is the tracer's: dispatched.
         return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED) {
             Ok(Some((tid, st))) => {
                 if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) {
@@ -720,7 +722,7 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
                 }
                 true
             }
-            _ => false,
+            _ => pumped,
         };
     }
     if t.released.contains(&pid) && code != libc::CLD_TRAPPED && code != libc::CLD_STOPPED && code != libc::CLD_CONTINUED {
