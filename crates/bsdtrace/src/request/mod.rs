@@ -59,6 +59,13 @@ impl Tracer {
                 if let ProcState::Exited { .. } = p.state {
                     return Err(Errno::ESRCH.into());
                 }
+                if p.killed {
+                    // Exiting (a fatal signal or PT_KILL; FreeBSD's
+                    // P_WEXIT): ESRCH, even if its last stop was
+                    // collected. The engine let its threads go to their
+                    // death, so the stop no longer holds (it said EBUSY).
+                    return Err(Errno::ESRCH.into());
+                }
                 if p.mode == StopMode::Lwp {
                     // Per-LWP mode: that LWP's stop collected (it may be
                     // asleep in a syscall: `settled` stops it for requests
