@@ -492,7 +492,9 @@ impl<'a> Fuzz<'a> {
         // The other tracer may have gone (we may have attached to it and
         // killed it): its child is then simply untraced.
         for (pid, p) in self.procs.iter_mut() {
-            if p.other && util::proc_info(*pid).is_none_or(|i| i.tracer == 0) {
+            // (Its tracer is its parent, the helper; once the helper is
+            // gone it is re-parented, and may be attached by us since.)
+            if p.other && util::proc_info(*pid).is_none_or(|i| i.tracer == 0 || i.tracer != i.ppid) {
                 p.other = false;
                 p.child = false;
                 p.sandboxed = false;
@@ -987,7 +989,13 @@ impl<'a> Fuzz<'a> {
                 return;
             }
             (Err(libc::ESRCH), Class::Traced(p)) if lwp_gone || (tid != p && state != Some(St::Stopped)) => return,
+            // The LWP is gone and its id may name another process now
+            // (one we may not debug: EPERM).
+            (Err(libc::EPERM | libc::EBUSY), Class::Traced(_)) if lwp_gone => return,
             (Err(libc::EPERM | libc::EBUSY), Class::Dead(p)) if !gone(p) => return,
+            // The other tracer (its parent) died since the target was
+            // picked: the target is untraced, or ours if this attached it.
+            (_, Class::Other(p)) if util::proc_info(p).is_none_or(|i| i.tracer != i.ppid) => return,
             (Err(libc::EBUSY), Class::Untraced(p)) if req == PT_ATTACH && util::proc_info(p).is_some_and(|i| i.tracer != 0) => return,
             _ => {}
         }
@@ -1014,6 +1022,7 @@ impl<'a> Fuzz<'a> {
     }
 
     fn after_ok(&mut self, req: i32, pid: i32, tpid: i32, class: Class, data: i32, addr: usize) {
+        let mut remote_exit = false;
         let Some(p) = self.procs.get_mut(&tpid) else { return };
         match req {
             PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL => {
@@ -1025,6 +1034,8 @@ impl<'a> Fuzz<'a> {
             PT_ATTACH => {
                 p.st = St::Running;
                 p.polls = 0;
+                // Ours now, whoever traced it before.
+                p.other = false;
             }
             PT_DETACH => {
                 p.st = St::Untraced;
@@ -1039,7 +1050,11 @@ impl<'a> Fuzz<'a> {
                 // SAFETY: addr is our buffer (the call succeeded).
                 let nr = unsafe { std::ptr::read_unaligned((addr + 24) as *const u32) };
                 let ret: ptrace_sc_ret = unsafe { std::ptr::read_unaligned(addr as *const ptrace_sc_ret) };
-                p.st = if nr == 231 { St::Dying } else { St::Restop };
+                // Every call re-stops the process (SIGSTOP, reported next);
+                // exit_group too: its LWP then sits at its exit, and the exit
+                // comes once it is continued (request/remote.rs, as FreeBSD).
+                p.st = St::Restop;
+                remote_exit = nr == 231;
                 if nr == 39 && (ret.sr_error != 0 || ret.sr_retval[0] != tpid as i64) {
                     let ctx = self.ctx();
                     self.report.defect("unexpected", format!("{ctx} PT_SC_REMOTE getpid() in {tpid} returned {ret:?}"));
@@ -1065,6 +1080,37 @@ impl<'a> Fuzz<'a> {
             _ => {}
         }
         let _ = (pid, class);
+        if remote_exit {
+            self.end_remote_exit(tpid);
+        }
+    }
+
+    /// After a PT_SC_REMOTE of exit_group: take the re-stop and continue
+    /// the process, whose exit is then owed. (The model used to take it
+    /// for dying at once and wait for an exit that a process held at its
+    /// exit stop never gives: the "blocking wait for a stopped
+    /// single-threaded process" of docs/RELIABILITY.md.)
+    fn end_remote_exit(&mut self, pid: i32) {
+        self.wait_one(pid, false, WaitHow::Waitpid);
+        if self.procs.get(&pid).is_none_or(|p| p.st != St::Stopped) {
+            // Reported something else (its exit, a defect already filed).
+            return;
+        }
+        self.n += 1;
+        let r = {
+            let _c = progress::begin(|| format!("PT_CONTINUE {pid} after a remote exit_group"));
+            self.face.ptrace(PT_CONTINUE, pid, 1, 0)
+        };
+        if log() {
+            eprintln!("{} PT_CONTINUE {pid} after a remote exit_group -> {r:?}", self.n);
+        }
+        if let Err(e) = r {
+            let ctx = self.ctx();
+            self.report.defect("wrong-errno", format!("{ctx} PT_CONTINUE of {pid} at its exit after a remote exit_group: {}", errno_name(e)));
+        }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.st = St::Dying;
+        }
     }
 
     /// Kill everything, collect every exit, and leave nothing behind.

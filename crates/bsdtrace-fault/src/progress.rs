@@ -81,7 +81,14 @@ impl Drop for Call {
 
 /// A call starts: `label` says what it is (kept for a hang report).
 pub fn begin(label: impl FnOnce() -> String) -> Call {
-    let Some(p) = page() else { return Call(None) };
+    let Some(p) = page() else {
+        // Run alone (no supervisor): with BSDTRACE_FAULT_LOG, say what is
+        // starting, so that a call that never returns is named.
+        if std::env::var_os("BSDTRACE_FAULT_LOG").is_some() {
+            eprintln!("> {}", label());
+        }
+        return Call(None);
+    };
     p.seq.fetch_add(1, Ordering::Relaxed);
     // The label costs a format; only 1 call in 1 needs it (a hang can hit
     // any), so keep labels short.

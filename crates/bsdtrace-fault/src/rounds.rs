@@ -68,6 +68,9 @@ pub fn start(face: &mut dyn Face, start: Start, argv: &[String]) -> Result<i32, 
 
 fn lwpinfo(face: &mut dyn Face, pid: i32) -> Option<ptrace_lwpinfo> {
     let mut pl = bsdtrace::sys::zeroed_lwpinfo();
+    // Watched like every call (a hang here went unseen, and the run never
+    // ended).
+    let _c = progress::begin(|| format!("PT_LWPINFO {pid}"));
     face.ptrace(PT_LWPINFO, pid, &mut pl as *mut _ as usize, std::mem::size_of::<ptrace_lwpinfo>() as i32).ok()?;
     Some(pl)
 }
@@ -171,6 +174,7 @@ pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, repo
                     }
                     if !killer_started && p == pid {
                         // First stop: configure, then arm the killer.
+                        let _c = progress::begin(|| format!("{ctx} configure {pid}"));
                         let _ = face.ptrace(PT_FOLLOW_FORK, pid, 0, follow as i32);
                         let _ = face.ptrace(PT_LWP_EVENTS, pid, 0, lwp as i32);
                         let tid = if at_thread {

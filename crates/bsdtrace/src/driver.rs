@@ -709,10 +709,25 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
         if code == libc::CLD_TRAPPED || !t.tids.contains_key(&pid) {
             return t.pump().is_ok();
         }
+        // An exit the pump has not reaped yet is the pump's. (It was taken
+        // for the job-control copy below, reaped and dropped: a PT_KILLed
+        // tracee's exit never came, its wait hung; R1, C face.)
+        let exit = !matches!(code, libc::CLD_STOPPED | libc::CLD_CONTINUED);
+        let pumped = exit && t.pump().unwrap_or(false);
         // The real parent's copy of a job-control change of a process we
         // trace (a thread of the program is its parent): the tracer hears
-        // of it through ptrace; this copy is nobody's business.
-        return sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED).is_ok_and(|r| r.is_some());
+        // of it through ptrace; this copy is nobody's business. An exit
+        // reaped here (the process died since the peek, or Linux gives its
+        // zombie to the real parent) is the tracer's: dispatched.
+        return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED) {
+            Ok(Some((tid, st))) => {
+                if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) {
+                    t.dispatch_reaped(tid, st, None);
+                }
+                true
+            }
+            _ => pumped,
+        };
     }
     if t.released.contains(&pid) && code != libc::CLD_TRAPPED && code != libc::CLD_STOPPED && code != libc::CLD_CONTINUED {
         // An exit reported already (the zombie leader of a process whose
@@ -723,6 +738,17 @@ fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
     let pgid = sys::getpgid(pid).ok();
     let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
     let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };
+    if traced_by != 0 && traced_by == shared.engine_tid.load(Ordering::Relaxed) {
+        // A stop of a tracee of the engine's that it does not know (yet):
+        // a thread cloned just before a SIGKILL, whose clone event never
+        // comes. The peek saw an earlier stop the pump has reaped since
+        // (its first stop, filed as early); this is its next one, at its
+        // exit. The pump's, to dispatch (it lets such a thread go).
+        // Reaped here it was listed as a PT_TRACE_ME stop of the engine
+        // thread, which nobody hands over: the thread stayed stopped, the
+        // leader a zombie, the wait blocked (issue 11 #1, C face).
+        return t.pump().is_ok();
+    }
     // Reap and publish under the lock: a waiter that found nothing
     // published and then no such child (ECHILD) must not slip in between.
     let mut st = shared.lock();

@@ -59,6 +59,13 @@ impl Tracer {
                 if let ProcState::Exited { .. } = p.state {
                     return Err(Errno::ESRCH.into());
                 }
+                if p.killed {
+                    // Exiting (a fatal signal or PT_KILL; FreeBSD's
+                    // P_WEXIT): ESRCH, even if its last stop was
+                    // collected. The engine let its threads go to their
+                    // death, so the stop no longer holds (it said EBUSY).
+                    return Err(Errno::ESRCH.into());
+                }
                 if p.mode == StopMode::Lwp {
                     // Per-LWP mode: that LWP's stop collected (it may be
                     // asleep in a syscall: `settled` stops it for requests
@@ -101,8 +108,14 @@ impl Tracer {
             Err(e) => return e,
         };
         if let Some(p) = self.procs.get(&pid) {
+            // A live thread we have not met yet (its creator's clone event
+            // is still to be reaped: the process runs) is a thread of a
+            // running process to FreeBSD, which knows every thread: EBUSY.
+            let unmet = matches!(t, Target::Lwp(Lwpid(tid)) if !self.tids.contains_key(&tid));
+            if unmet && !p.killed && matches!(p.state, ProcState::Running | ProcState::Stopping) {
+                return Errno::EBUSY;
+            }
             // Traced by us but the LWP is gone or exiting.
-            let _ = p;
             return Errno::ESRCH;
         }
         if let Err(e) = candebug(&st) {
