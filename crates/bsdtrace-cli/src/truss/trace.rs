@@ -727,7 +727,9 @@ impl Session<'_> {
                 }
             }
         }
-        if !i386 && sc.code == libc::SYS_rt_sigreturn as u32 && traced && !self.cfg.count {
+        // i386's sigreturn (119) and rt_sigreturn (173).
+        let sigreturn = if i386 { matches!(sc.code, 119 | 173) } else { sc.code == libc::SYS_rt_sigreturn as u32 };
+        if sigreturn && traced && !self.cfg.count {
             // Its restored mask is in the signal frame at the stack pointer.
             if let Ok(r) = self.tracer.get_regs(t) {
                 args[0] = r.r_rsp as u64;

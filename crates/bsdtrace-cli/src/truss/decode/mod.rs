@@ -53,6 +53,7 @@ pub mod num;
 pub mod print;
 pub mod signal;
 pub mod special;
+pub mod special32;
 pub mod summary;
 pub mod tables;
 
@@ -314,6 +315,8 @@ pub struct EntryState {
 struct I386Call {
     kinds: Vec<Arg>,
     key: u32,
+    /// Decoded by the per-call decoders ([`special32::shares`]).
+    special: bool,
 }
 
 /// The x86-64 call an i386 one is (the same name, or i386's variant of
@@ -348,8 +351,10 @@ pub fn decode_entry_i386(opts: &Options, number: u32, args: [u64; 6], mem: &dyn 
     let syscall = Arch::I386.by_number(number);
     let key = x86_64_key(number).unwrap_or(u32::MAX);
     // OffLo/OffHi pairs become one Off, as the call's 64-bit value.
-    let (mut kinds, mut merged, mut n) = (Vec::new(), [0u64; 6], 0);
     let row: &[Arg] = syscall.map_or(&[], |s| s.args);
+    // A call without arguments keeps the registers: sigreturn's driver
+    // passes the stack pointer in the first.
+    let (mut kinds, mut merged, mut n) = (Vec::new(), if row.is_empty() { args } else { [0u64; 6] }, 0);
     let mut i = 0;
     while i < row.len() && n < 6 {
         let lo_hi = match (row[i], row.get(i + 1)) {
@@ -377,10 +382,17 @@ pub fn decode_entry_i386(opts: &Options, number: u32, args: [u64; 6], mem: &dyn 
         number: key,
         args: merged,
         outcome: None,
+        i386: syscall.map(|s| s.name),
     };
     let raw = opts.raw.contains(key);
+    let special = !raw && syscall.is_some_and(|s| special32::shares(s.name));
+    let mut captured = special::Captured::default();
     let text = match syscall {
         Some(sc) if raw => args[..sc.args.len()].iter().map(|&a| Some(print::hex(a))).collect(),
+        Some(_) if special => {
+            captured = special::capture(&ctx);
+            special::entry(&ctx).unwrap_or_default()
+        }
         Some(_) => kinds
             .iter()
             .enumerate()
@@ -393,9 +405,9 @@ pub fn decode_entry_i386(opts: &Options, number: u32, args: [u64; 6], mem: &dyn 
         syscall,
         args: if raw { args } else { merged },
         text,
-        captured: special::Captured::default(),
+        captured,
         raw,
-        i386: Some(I386Call { kinds, key }),
+        i386: Some(I386Call { kinds, key, special }),
     }
 }
 
@@ -422,6 +434,7 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
         number,
         args,
         outcome: None,
+        i386: None,
     };
     let raw = opts.raw.contains(number);
     let mut captured = special::Captured::default();
@@ -508,13 +521,18 @@ impl EntryState {
             number: self.i386.as_ref().map_or(self.number, |c| c.key),
             args: self.args,
             outcome,
+            i386: self.i386.as_ref().and(self.syscall).map(|s| s.name),
         };
         let printer = if self.i386.is_some() { print::arg32 } else { print::arg };
         let kinds: &[Arg] = match (&self.i386, self.syscall) {
             (Some(c), _) if !self.raw => &c.kinds,
             (_, sc) => sc.map_or(&[], |s| s.args),
         };
-        let special = self.i386.is_none() && special::is_special(self.number) && !self.raw;
+        let special = !self.raw
+            && match &self.i386 {
+                None => special::is_special(self.number),
+                Some(c) => c.special,
+            };
         let captured = self.captured;
         let args_text = self
             .text

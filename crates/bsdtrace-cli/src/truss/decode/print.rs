@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     pub args: [u64; 6],
     /// `None` at entry (and for a call that never returned).
     pub outcome: Option<Outcome>,
+    /// An i386 call (a 32-bit program's, or an `int $0x80`): its name in
+    /// the i386 table; `number` is then its x86-64 twin's.
+    pub i386: Option<&'static str>,
 }
 
 impl Ctx<'_> {
@@ -36,6 +39,33 @@ impl Ctx<'_> {
     pub fn verbose(&self) -> bool {
         self.opts.verbose.contains(self.number)
     }
+
+    /// The size of the call's `long` and pointers: 4 for an i386 call.
+    pub fn long(&self) -> usize {
+        if self.i386.is_some() { 4 } else { 8 }
+    }
+
+    /// Whether the call's `timespec`s are two 32-bit longs: an i386 call
+    /// other than the `*_time64` ones.
+    pub fn time32(&self) -> bool {
+        self.i386.is_some_and(|n| !n.ends_with("_time64"))
+    }
+
+    /// A signed `long` of this call's ABI at `off` in `b`.
+    pub fn long_at(&self, b: &[u8], off: usize) -> i64 {
+        if self.long() == 4 { i64::from(i32_at(b, off)) } else { i64_at(b, off) }
+    }
+
+    /// An unsigned `long` (or pointer) of this call's ABI at `off`.
+    pub fn ulong_at(&self, b: &[u8], off: usize) -> u64 {
+        if self.long() == 4 { u64::from(u32_at(b, off)) } else { u64_at(b, off) }
+    }
+}
+
+/// [`arg`] or [`arg32`], as the call's ABI reads timespecs and longs:
+/// for the per-call decoders that print one argument by its kind.
+pub fn arg_abi(kind: Arg, i: usize, ctx: &Ctx) -> String {
+    if ctx.time32() { arg32(kind, i, ctx) } else { arg(kind, i, ctx) }
 }
 
 /// `-X` (0 abbrev, 1 raw, 2 verbose) and `-x` (0, 1 non-ASCII, 2 all):
@@ -162,10 +192,16 @@ pub fn signal(sig: u32) -> String {
 
 /// `bytes` as a double-quoted C string literal (`\n`, `\t`, `\"`, `\\`,
 /// `\0`, `\xNN`...), then `...` when the data went on past what is shown.
+/// A NUL before an octal digit is `\000`, so that `"\0004"` reads back
+/// as NUL then `4` (as strace writes it), not as the byte 4.
 pub fn quote(bytes: &[u8], truncated: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + 5);
     out.push('"');
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == 0 && nul_needs_three(bytes, i) {
+            out.push_str("\\000");
+            continue;
+        }
         escape_byte(&mut out, b);
     }
     out.push('"');
@@ -173,6 +209,12 @@ pub fn quote(bytes: &[u8], truncated: bool) -> String {
         out.push_str("...");
     }
     out
+}
+
+/// Whether the NUL at `i` is followed by an octal digit (and so must be
+/// written `\000`), outside `-xx`'s all-hex style.
+fn nul_needs_three(bytes: &[u8], i: usize) -> bool {
+    HEX_STYLE.load(Ordering::Relaxed) != 2 && matches!(bytes.get(i + 1), Some(b'0'..=b'7'))
 }
 
 fn escape_byte(out: &mut String, b: u8) {
@@ -205,7 +247,9 @@ pub fn escaped_len(bytes: &[u8]) -> usize {
     }
     bytes
         .iter()
-        .map(|&b| match b {
+        .enumerate()
+        .map(|(i, &b)| match b {
+            0 if nul_needs_three(bytes, i) => 4,
             b'"' | b'\\' | b'\n' | b'\t' | b'\r' | 0 | 7 | 8 | 0x0b | 0x0c => 2,
             0x20..=0x7e => 1,
             _ => 4,
@@ -536,19 +580,19 @@ fn sigaction(ctx: &Ctx, addr: u64) -> String {
     let Some(b) = read_exact(ctx.mem, addr, 32) else {
         return hex(addr);
     };
-    let handler = match u64_at(&b, 0) {
+    sigaction_fields(u64_at(&b, 0), u64_at(&b, 24), u64_at(&b, 8), u64_at(&b, 16))
+}
+
+/// The fields of a `struct sigaction`, whichever ABI's layout held them.
+pub fn sigaction_fields(handler: u64, mask: u64, fl: u64, restorer: u64) -> String {
+    let handler = match handler {
         0 => "SIG_DFL".to_string(),
         1 => "SIG_IGN".to_string(),
         h => hex(h),
     };
-    let fl = u64_at(&b, 8);
-    let mut s = format!(
-        "{{ sa_handler={handler},sa_mask={},sa_flags={}",
-        sigset(u64_at(&b, 24)),
-        flags(fl, SA_FLAGS, "0")
-    );
+    let mut s = format!("{{ sa_handler={handler},sa_mask={},sa_flags={}", sigset(mask), flags(fl, SA_FLAGS, "0"));
     if fl & 0x0400_0000 != 0 {
-        let _ = write!(s, ",sa_restorer={}", hex(u64_at(&b, 16)));
+        let _ = write!(s, ",sa_restorer={}", hex(restorer));
     }
     s.push_str(" }");
     s
@@ -1005,8 +1049,60 @@ pub fn arg32(kind: Arg, i: usize, ctx: &Ctx) -> String {
             Some(b) => stat(&stat64_as_stat(&b)),
             None => hex(v),
         },
+        SigactionIn | SigactionOut | OldSigactionIn | OldSigactionOut if v == 0 => "NULL".to_string(),
+        // i386's kernel sigaction: handler, flags, restorer, then the
+        // 64-bit mask.
+        SigactionIn | SigactionOut => match read_exact(ctx.mem, v, 20) {
+            Some(b) => sigaction_fields(u64::from(u32_at(&b, 0)), u64_at(&b, 12), u64::from(u32_at(&b, 4)), u64::from(u32_at(&b, 8))),
+            None => hex(v),
+        },
+        // old_sigaction: handler, a one-word mask, flags, restorer.
+        OldSigactionIn | OldSigactionOut => match read_exact(ctx.mem, v, 16) {
+            Some(b) => sigaction_fields(
+                u64::from(u32_at(&b, 0)),
+                u64::from(u32_at(&b, 4)),
+                u64::from(u32_at(&b, 8)),
+                u64::from(u32_at(&b, 12)),
+            ),
+            None => hex(v),
+        },
+        OldSigset => sigset(u64::from(v as u32)),
+        UserDesc => user_desc(ctx, v),
+        // Two 32-bit timevals, then 14 longs: inblock and oublock at 44.
+        RusageOut => match read_exact(ctx.mem, v, 72) {
+            Some(b) => format!(
+                "{{ u={}.{:06},s={}.{:06},in={},out={} }}",
+                i32_at(&b, 0),
+                i32_at(&b, 4),
+                i32_at(&b, 8),
+                i32_at(&b, 12),
+                i32_at(&b, 44),
+                i32_at(&b, 48)
+            ),
+            None => hex(v),
+        },
         _ => hex(v),
     }
+}
+
+/// `struct user_desc` (set_thread_area, get_thread_area; the same in both
+/// ABIs): strace's fields; at exit the entry number the kernel chose.
+fn user_desc(ctx: &Ctx, v: u64) -> String {
+    let Some(b) = read_exact(ctx.mem, v, 16) else { return hex(v) };
+    let bits = u32_at(&b, 12);
+    let bit = |n: u32| (bits >> n) & 1;
+    format!(
+        "{{ entry_number={},base_addr={},limit={:#08x},seg_32bit={},contents={},read_exec_only={},limit_in_pages={},seg_not_present={},useable={} }}",
+        i32_at(&b, 0),
+        hex(u64::from(u32_at(&b, 4))),
+        u32_at(&b, 8),
+        bit(0),
+        (bits >> 1) & 3,
+        bit(3),
+        bit(4),
+        bit(5),
+        bit(6)
+    )
 }
 
 /// `{ sec.frac }` of an i386 `timespec` (`digits` 9) or `timeval` (6):

@@ -22,7 +22,7 @@ use libc::c_long;
 use super::consts::*;
 use super::print::{self, enum_or_int, flags, hex, i32_at, i64_at, lookup, quote, read_exact, u16_at, u32_at, u64_at, Ctx};
 use super::tables::*;
-use super::Outcome;
+use super::{special32, Outcome};
 
 /// Values read at entry that the exit needs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -140,24 +140,38 @@ pub fn capture(ctx: &Ctx) -> Captured {
     }
 }
 
-fn ts(b: &[u8], off: usize) -> String {
-    format!("{{ {}.{:09} }}", i64_at(b, off), i64_at(b, off + 8))
+/// A timespec of `w`-byte words (8, or 4 for an i386 call's 32-bit one).
+fn ts(b: &[u8], off: usize, w: usize) -> String {
+    format!("{{ {}.{:09} }}", word_at(b, off, w), word_at(b, off + w, w))
 }
 
-fn tv(b: &[u8], off: usize) -> String {
-    format!("{{ {}.{:06} }}", i64_at(b, off), i64_at(b, off + 8))
+/// A timeval of `w`-byte words.
+fn tv(b: &[u8], off: usize, w: usize) -> String {
+    format!("{{ {}.{:06} }}", word_at(b, off, w), word_at(b, off + w, w))
+}
+
+/// A signed `w`-byte word.
+fn word_at(b: &[u8], off: usize, w: usize) -> i64 {
+    if w == 4 { i64::from(i32_at(b, off)) } else { i64_at(b, off) }
 }
 
 /// The in-arguments of a call whose shown arguments depend on the call,
 /// or `None` to let the per-kind printers do it. `None` elements are
 /// printed at exit.
 pub fn entry(ctx: &Ctx) -> Option<Vec<Option<String>>> {
+    if let Some(v) = special32::entry(ctx) {
+        return Some(v);
+    }
     let a = ctx.args;
     let fd = |v: u64| (v as i32).to_string();
     match ctx.number {
         FCNTL => {
             let cmd = a[1] as i32;
-            let mut v = vec![Some(fd(a[0])), Some(enum_or_int(i64::from(cmd), FCNTL_CMDS))];
+            let name = match ctx.i386.and_then(|_| special32::fcntl_cmd(cmd)) {
+                Some(n) => n.to_string(),
+                None => enum_or_int(i64::from(cmd), FCNTL_CMDS),
+            };
+            let mut v = vec![Some(fd(a[0])), Some(name)];
             if !FCNTL_GET_CMDS.contains(&cmd) {
                 v.push(Some(fcntl_arg(ctx, cmd, a[2])));
             }
@@ -208,7 +222,7 @@ pub fn entry(ctx: &Ctx) -> Option<Vec<Option<String>>> {
         CLOCK_NANOSLEEP => Some(vec![
             Some(enum_or_int(i64::from(a[0] as i32), CLOCK_IDS)),
             Some(flags(u64::from(a[1] as u32), TIMER_FLAGS, "0")),
-            Some(print::arg(bsdtrace::sysent::Arg::TimespecIn, 2, ctx)),
+            Some(print::arg_abi(bsdtrace::sysent::Arg::TimespecIn, 2, ctx)),
             None,
         ]),
         SETSOCKOPT => Some(vec![
@@ -239,7 +253,7 @@ pub fn entry(ctx: &Ctx) -> Option<Vec<Option<String>>> {
         PPOLL => Some(vec![
             Some(pollfds(ctx, a[0], a[1], false)),
             Some(a[1].to_string()),
-            Some(print::arg(bsdtrace::sysent::Arg::TimespecIn, 2, ctx)),
+            Some(print::arg_abi(bsdtrace::sysent::Arg::TimespecIn, 2, ctx)),
             Some(print::arg(bsdtrace::sysent::Arg::SigsetIn, 3, ctx)),
             Some(a[4].to_string()),
         ]),
@@ -346,6 +360,9 @@ fn rlimit_at(ctx: &Ctx, addr: u64) -> String {
 
 /// An out-argument of a special call, at exit (the call succeeded).
 pub fn exit_arg(ctx: &Ctx, i: usize, cap: &Captured) -> Option<String> {
+    if let Some(s) = special32::exit_arg(ctx, i) {
+        return Some(s);
+    }
     let a = ctx.args;
     let ret = match ctx.outcome {
         Some(Outcome::Value(r)) => r,
@@ -406,11 +423,13 @@ pub fn exit_arg(ctx: &Ctx, i: usize, cap: &Captured) -> Option<String> {
             }
         }
         (SCHED_GETAFFINITY, 2) => cpuset(ctx, a[2], ret.max(0) as u64),
+        // The remaining time is written only when a sleep is interrupted
+        // (strace shows it then); a call that returned left it as it was.
         (CLOCK_NANOSLEEP, 3) => {
             if a[3] == 0 {
                 "NULL".to_string()
             } else {
-                print::arg(bsdtrace::sysent::Arg::TimespecOut, 3, ctx)
+                hex(a[3])
             }
         }
         (GETSOCKOPT, 3) => {
@@ -456,7 +475,7 @@ pub fn exit_arg(ctx: &Ctx, i: usize, cap: &Captured) -> Option<String> {
             if a[3] == 0 {
                 "NULL".to_string()
             } else {
-                print::arg(bsdtrace::sysent::Arg::RlimitOut, 3, ctx)
+                print::arg_abi(bsdtrace::sysent::Arg::RlimitOut, 3, ctx)
             }
         }
         _ => return None,
@@ -492,6 +511,7 @@ fn fcntl_arg(ctx: &Ctx, cmd: i32, v: u64) -> String {
             2 => "F_UNLCK".to_string(),
             n => n.to_string(),
         },
+        _ if ctx.i386.is_some() && special32::is_lock_cmd(cmd) => special32::flock(ctx, cmd, v),
         libc::F_SETLK | libc::F_SETLKW | libc::F_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW | libc::F_OFD_GETLK => flock(ctx, v),
         _ => hex(v),
     }
@@ -520,7 +540,7 @@ fn futex(ctx: &Ctx) -> Vec<Option<String>> {
     let cmd = op & 0x7f;
     let mut v = vec![Some(hex(a[0])), Some(print::futex_op(op))];
     let val = Some((a[2] as i32).to_string());
-    let timeout = || Some(if a[3] == 0 { "NULL".to_string() } else { print::arg(bsdtrace::sysent::Arg::FutexTimeout, 3, ctx) });
+    let timeout = || Some(if a[3] == 0 { "NULL".to_string() } else { print::arg_abi(bsdtrace::sysent::Arg::FutexTimeout, 3, ctx) });
     let val2 = || Some((a[3] as u32).to_string());
     let uaddr2 = || Some(hex(a[4]));
     let val3 = || Some((a[5] as i32).to_string());
@@ -545,16 +565,18 @@ fn futex(ctx: &Ctx) -> Vec<Option<String>> {
 fn clone(ctx: &Ctx) -> Vec<Option<String>> {
     let a = ctx.args;
     let fl = a[0];
+    // i386's clone takes the TLS before the child's tid pointer.
+    let (ctid, tls) = if ctx.i386.is_some() { (a[4], a[3]) } else { (a[3], a[4]) };
     let stack = if a[1] == 0 { "NULL".to_string() } else { hex(a[1]) };
     let mut v = vec![Some(format!("child_stack={stack}")), Some(format!("flags={}", print::clone_flags(fl)))];
     if fl & libc::CLONE_PARENT_SETTID as u64 != 0 {
         v.push(Some(format!("parent_tid={}", hex(a[2]))));
     }
     if fl & (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID) as u64 != 0 {
-        v.push(Some(format!("child_tidptr={}", hex(a[3]))));
+        v.push(Some(format!("child_tidptr={}", hex(ctid))));
     }
     if fl & libc::CLONE_SETTLS as u64 != 0 {
-        v.push(Some(format!("tls={}", hex(a[4]))));
+        v.push(Some(format!("tls={}", hex(tls))));
     }
     v
 }
@@ -616,13 +638,9 @@ fn statx(ctx: &Ctx, addr: u64) -> String {
         flags(u64_at(&b, 8), STATX_ATTRS, "0"),
         mode_strace(mode)
     );
-    let dev = mode & libc::S_IFMT == libc::S_IFCHR || mode & libc::S_IFMT == libc::S_IFBLK;
     if !ctx.verbose() {
-        if dev {
-            let _ = write!(s, ",stx_rdev_major={},stx_rdev_minor={}", u32_at(&b, 128), u32_at(&b, 132));
-        } else {
-            let _ = write!(s, ",stx_size={}", u64_at(&b, 40));
-        }
+        // strace's abbreviated statx shows the size, devices included.
+        let _ = write!(s, ",stx_size={}", u64_at(&b, 40));
         s.push_str(",... }");
         return s;
     }
@@ -780,21 +798,31 @@ fn sigreturn(ctx: &Ctx) -> String {
 
 fn statfs(ctx: &Ctx, addr: u64) -> String {
     let Some(b) = read_exact(ctx.mem, addr, 120) else { return hex(addr) };
-    let ftype = i64_at(&b, 0);
-    format!(
-        "{{ f_type={},f_bsize={},f_blocks={},f_bfree={},f_bavail={},f_files={},f_ffree={},f_fsid={{ val=[{:#x},{:#x}] }},f_namelen={},f_frsize={},f_flags={} }}",
-        lookup(ftype, FS_MAGICS).map_or_else(|| format!("{ftype:#x}"), str::to_string),
+    statfs_fields(
+        i64_at(&b, 0),
         i64_at(&b, 8),
-        u64_at(&b, 16),
-        u64_at(&b, 24),
-        u64_at(&b, 32),
-        u64_at(&b, 40),
-        u64_at(&b, 48),
-        u32_at(&b, 56),
-        u32_at(&b, 60),
+        [u64_at(&b, 16), u64_at(&b, 24), u64_at(&b, 32), u64_at(&b, 40), u64_at(&b, 48)],
+        [u32_at(&b, 56), u32_at(&b, 60)],
         i64_at(&b, 64),
         i64_at(&b, 72),
-        statfs_flags(u64_at(&b, 80))
+        u64_at(&b, 80),
+    )
+}
+
+/// A `struct statfs` whichever ABI's layout held it: type, block size,
+/// the block and file counts, fsid, name length, fragment size, flags.
+pub fn statfs_fields(ftype: i64, bsize: i64, counts: [u64; 5], fsid: [u32; 2], namelen: i64, frsize: i64, fl: u64) -> String {
+    format!(
+        "{{ f_type={},f_bsize={bsize},f_blocks={},f_bfree={},f_bavail={},f_files={},f_ffree={},f_fsid={{ val=[{:#x},{:#x}] }},f_namelen={namelen},f_frsize={frsize},f_flags={} }}",
+        lookup(ftype, FS_MAGICS).map_or_else(|| format!("{ftype:#x}"), str::to_string),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        counts[4],
+        fsid[0],
+        fsid[1],
+        statfs_flags(fl)
     )
 }
 
@@ -808,35 +836,40 @@ fn statfs_flags(v: u64) -> String {
     }
 }
 
+/// `struct sysinfo`: longs (4 bytes for an i386 call), then `procs`
+/// (16 bits), the high-memory longs and `mem_unit`.
 fn sysinfo(ctx: &Ctx, addr: u64) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 112) else { return hex(addr) };
+    let w = ctx.long();
+    let Some(b) = read_exact(ctx.mem, addr, 13 * w + 4) else { return hex(addr) };
+    let l = |k: usize| ctx.ulong_at(&b, k * w);
     format!(
         "{{ uptime={},loads=[{},{},{}],totalram={},freeram={},sharedram={},bufferram={},totalswap={},freeswap={},procs={},totalhigh={},freehigh={},mem_unit={} }}",
-        i64_at(&b, 0),
-        u64_at(&b, 8),
-        u64_at(&b, 16),
-        u64_at(&b, 24),
-        u64_at(&b, 32),
-        u64_at(&b, 40),
-        u64_at(&b, 48),
-        u64_at(&b, 56),
-        u64_at(&b, 64),
-        u64_at(&b, 72),
-        u16_at(&b, 80),
-        u64_at(&b, 88),
-        u64_at(&b, 96),
-        u32_at(&b, 104)
+        ctx.long_at(&b, 0),
+        l(1),
+        l(2),
+        l(3),
+        l(4),
+        l(5),
+        l(6),
+        l(7),
+        l(8),
+        l(9),
+        u16_at(&b, 10 * w),
+        l(11),
+        l(12),
+        u32_at(&b, 13 * w)
     )
 }
 
 fn tms(ctx: &Ctx, addr: u64) -> String {
-    match read_exact(ctx.mem, addr, 32) {
+    let w = ctx.long();
+    match read_exact(ctx.mem, addr, 4 * w) {
         Some(b) => format!(
             "{{ tms_utime={},tms_stime={},tms_cutime={},tms_cstime={} }}",
-            i64_at(&b, 0),
-            i64_at(&b, 8),
-            i64_at(&b, 16),
-            i64_at(&b, 24)
+            ctx.long_at(&b, 0),
+            ctx.long_at(&b, w),
+            ctx.long_at(&b, 2 * w),
+            ctx.long_at(&b, 3 * w)
         ),
         None if addr == 0 => "NULL".to_string(),
         None => hex(addr),
@@ -848,18 +881,20 @@ fn utimens(ctx: &Ctx, addr: u64) -> String {
     if addr == 0 {
         return "NULL".to_string();
     }
-    let Some(b) = read_exact(ctx.mem, addr, 32) else { return hex(addr) };
-    let one = |off: usize| match i64_at(&b, off + 8) {
+    let w = if ctx.time32() { 4 } else { 8 };
+    let Some(b) = read_exact(ctx.mem, addr, 4 * w) else { return hex(addr) };
+    let one = |off: usize| match word_at(&b, off + w, w) {
         libc::UTIME_NOW => "UTIME_NOW".to_string(),
         libc::UTIME_OMIT => "UTIME_OMIT".to_string(),
-        _ => ts(&b, off),
+        _ => ts(&b, off, w),
     };
-    format!("[{},{}]", one(0), one(16))
+    format!("[{},{}]", one(0), one(2 * w))
 }
 
 fn itimerval(ctx: &Ctx, addr: u64) -> String {
-    match read_exact(ctx.mem, addr, 32) {
-        Some(b) => format!("{{ it_interval={},it_value={} }}", tv(&b, 0), tv(&b, 16)),
+    let w = ctx.long();
+    match read_exact(ctx.mem, addr, 4 * w) {
+        Some(b) => format!("{{ it_interval={},it_value={} }}", tv(&b, 0, w), tv(&b, 2 * w, w)),
         None if addr == 0 => "NULL".to_string(),
         None => hex(addr),
     }
@@ -972,12 +1007,13 @@ fn stack_t(ctx: &Ctx, addr: u64) -> String {
     if addr == 0 {
         return "NULL".to_string();
     }
-    match read_exact(ctx.mem, addr, 24) {
+    let w = ctx.long();
+    match read_exact(ctx.mem, addr, 3 * w) {
         Some(b) => format!(
             "{{ ss_sp={},ss_flags={},ss_size={} }}",
-            hex(u64_at(&b, 0)),
-            flags(u64::from(u32_at(&b, 8)), SS_FLAGS, "0"),
-            u64_at(&b, 16)
+            hex(ctx.ulong_at(&b, 0)),
+            flags(u64::from(u32_at(&b, w)), SS_FLAGS, "0"),
+            ctx.ulong_at(&b, 2 * w)
         ),
         None => hex(addr),
     }
