@@ -95,6 +95,25 @@ fn truss(tag: &str, args: &[&str]) -> (Output, Vec<String>) {
 
 const SPAWN_CALLS: &[&str] = &["clone", "clone3", "fork", "vfork"];
 
+/// The index just past the C string literal that opens at `start` in `t`
+/// (its closing quote: the first one no backslash escapes); `t.len()` if
+/// there is none.
+fn quoted_end(t: &str, start: usize) -> usize {
+    let b = t.as_bytes();
+    if b.get(start) != Some(&b'"') {
+        return t.len();
+    }
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    t.len()
+}
+
 /// `-f -H` lines by thread: (pid, tid, text after the prefix).
 fn split(lines: &[String]) -> Vec<(i32, i32, String)> {
     lines
@@ -184,7 +203,9 @@ fn normalise(lines: &[String], drop: &[&str]) -> HashMap<String, Vec<String>> {
         let mut t = rename_ids(text, &names);
         if call == "getrandom" {
             // the padding before the result depends on the bytes' escaped length
-            t = format!("getrandom(R{}", &t[t.find("\",").map_or(t.len(), |i| i + 1)..]).replace('\t', "");
+            // (the bytes may hold an escaped quote: the string ends at the
+            // first unescaped one)
+            t = format!("getrandom(R{}", &t[quoted_end(&t, "getrandom(".len())..]).replace('\t', "");
         }
         if call == "getppid" {
             t = "getppid() = PARENT".to_string();
