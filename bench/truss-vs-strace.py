@@ -57,6 +57,20 @@ def zoo(work):
     return []
 
 
+def i386(work):
+    """The 32-bit (cc -m32, gcc-multilib) builds of tests/truss_progs' zoo,
+    lsdir (an ls-like program) and fails (failing calls)."""
+    progs = []
+    for name, args in [("zoo", []), ("lsdir", ["/etc"]), ("lsdir", ["/usr/share/doc"]), ("fails", [])]:
+        src = os.path.join(ROOT, "crates", "bsdtrace-cli", "tests", "truss_progs", name + ".c")
+        out = os.path.join(work, name + "32")
+        if not os.path.exists(out):
+            if not shutil.which("cc") or subprocess.run(["cc", "-m32", "-O2", "-pthread", "-o", out, src]).returncode != 0:
+                sys.exit(f"{name}.c: cc -m32 failed (it needs gcc-multilib)")
+        progs.append([out] + args)
+    return progs
+
+
 def programs(which, work):
     py = shutil.which("python3", path="/usr/bin:/bin") or "python3"
     small = zoo(work) + [
@@ -85,6 +99,8 @@ def programs(which, work):
     ]
     if which == "zoo":
         return zoo(work)
+    if which == "i386":
+        return i386(work)
     progs = small if which == "small" else full
     return [p for p in progs if shutil.which(p[0])]
 
@@ -539,13 +555,13 @@ def compare(sc, tc, pids):
 # ---- running ---------------------------------------------------------------
 
 
-def run_pair(argv, truss, work, strsize):
+def run_pair(argv, truss, work, strsize, bpf=False):
     s_out = os.path.join(work, "s.out")
     t_out = os.path.join(work, "t.out")
     env = dict(os.environ, LC_ALL="C")
     subprocess.run(["strace", "-f", "-qq", "-s", str(strsize), "-o", s_out, "--"] + argv,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work)
-    subprocess.run([truss, "truss", "-f", "-a", "-s", str(strsize), "-o", t_out] + argv,
+    subprocess.run([truss, "truss"] + (["--bpf"] if bpf else []) + ["-f", "-a", "-s", str(strsize), "-o", t_out] + argv,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work)
     s = parse_strace(open(s_out, errors="surrogateescape").read())
     t = parse_truss(open(t_out, errors="surrogateescape").read())
@@ -558,13 +574,14 @@ def run_pair(argv, truss, work, strsize):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", default="full", choices=["zoo", "small", "full"])
+    ap.add_argument("--set", default="full", choices=["zoo", "small", "full", "i386"])
     ap.add_argument("--min", type=float, default=None)
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--show-mismatches", type=int, default=0, metavar="N")
     ap.add_argument("--only", default=None, help="report mismatches of this syscall only")
     ap.add_argument("--truss", default=os.path.join(ROOT, "target", "release", "bsdtrace"))
     ap.add_argument("-s", "--strsize", type=int, default=32)
+    ap.add_argument("--bpf", action="store_true", help="run truss --bpf")
     a = ap.parse_args()
     errno_names()
     a.truss = os.path.abspath(a.truss)
@@ -574,7 +591,7 @@ def main():
     reasons = collections.defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="truss-vs-strace-") as work:
         for argv in programs(a.set, work):
-            s, t = run_pair(argv, a.truss, work, a.strsize)
+            s, t = run_pair(argv, a.truss, work, a.strsize, a.bpf)
             spids = set(s.keys())
             tpids = set(t.keys())
             for sp, tp in zip(s.keys(), t.keys()):

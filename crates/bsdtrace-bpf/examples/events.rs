@@ -22,7 +22,7 @@ fn main() {
         s.poll(std::time::Duration::from_millis(1)).unwrap();
         for e in s.events(false) {
             match &e.kind {
-                EventKind::Enter { nr, args, mem } => println!("{} {} enter {} {:x?} {:?}", e.ts, e.tid, bsdtrace::sysent::name(*nr).unwrap_or("?"), args, mem),
+                EventKind::Enter { nr, args, mem, .. } => println!("{} {} enter {} {:x?} {:?}", e.ts, e.tid, bsdtrace::sysent::name(*nr).unwrap_or("?"), args, mem),
                 k => println!("{} {} {:?}", e.ts, e.tid, k),
             }
         }

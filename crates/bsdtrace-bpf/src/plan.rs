@@ -89,12 +89,21 @@ fn ops(nr: u32, cap: &Capture) -> Vec<Op> {
 
 /// `struct plan` of truss.bpf.c: 56 bytes.
 pub(crate) fn plan_bytes(nr: u32, wanted: bool, cap: &Capture) -> [u8; 56] {
+    encode(wanted, if wanted && !cap.nothing { ops(nr, cap) } else { Vec::new() })
+}
+
+/// `struct plan` for i386 call `nr` (a compat call's plan).
+pub(crate) fn plan_bytes_i386(nr: u32, wanted: bool, cap: &Capture) -> [u8; 56] {
+    encode(wanted, if wanted && !cap.nothing { ops_i386(nr, cap) } else { Vec::new() })
+}
+
+fn encode(wanted: bool, ops: Vec<Op>) -> [u8; 56] {
     let mut b = [0u8; 56];
     b[0..4].copy_from_slice(&u32::from(wanted).to_le_bytes());
     let mut at = 0u32;
-    if wanted && !cap.nothing {
+    {
         // Six slots; `extra` keeps every call within them (tested).
-        for (i, op) in ops(nr, cap).into_iter().take(6).enumerate() {
+        for (i, op) in ops.into_iter().take(6).enumerate() {
             at |= if op.exit { 2 } else { 1 };
             let o = 8 + i * 8;
             b[o] = op.cap as u8;
@@ -166,6 +175,91 @@ fn extra(nr: u32, cap: &Capture) -> Vec<Op> {
         // PR_SET_NAME's string in; PR_GET_NAME's 16 bytes, or an int or a
         // pointer, out.
         x if x == n(libc::SYS_prctl) => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
+        _ => Vec::new(),
+    }
+}
+
+/// The copies an i386 call needs, in i386's layouts. The capture kinds
+/// that follow 64-bit pointers inside user memory (iovecs, argv, msghdr)
+/// are not used: those arguments show as addresses under `--bpf`. The
+/// operations name argument registers (ebx..ebp), before the decoder
+/// merges split 64-bit offsets.
+fn ops_i386(nr: u32, cap: &Capture) -> Vec<Op> {
+    use Arg::*;
+    let Some(sc) = sysent::Arch::I386.by_number(nr) else { return Vec::new() };
+    let buf = cap.strsize.clamp(1, BLOB_MAX) as u32;
+    let time64 = sc.name.ends_with("_time64");
+    let mut v = Vec::new();
+    for (i, &kind) in sc.args.iter().enumerate().take(6) {
+        let (c, len_arg, size) = match kind {
+            Path | Str | PathOut => (Cap::Str, 0, BLOB_MAX as u32),
+            BufIn(l) => (Cap::LenArg, l, buf),
+            BufOut(l) => (Cap::LenRet, l, buf),
+            SockaddrIn(l) => (Cap::LenArg, l, SOCKADDR_MAX),
+            SockaddrOut(l) => (Cap::SockaddrOut, l, SOCKADDR_MAX),
+            FdSet(n) => (Cap::FdSet, n, 0),
+            Pollfd(c) => (Cap::Array, c, 8),
+            FutexTimeout => (Cap::FutexTimeout, 0, 16),
+            CloneArgs => (Cap::CloneArgs, 0, 64),
+            FdPairOut | SigsetIn | SigsetOut => (Cap::Fixed, 0, 8),
+            WaitStatusOut => (Cap::Fixed, 0, 4),
+            SigactionIn | SigactionOut => (Cap::Fixed, 0, 20),
+            OldSigactionIn | OldSigactionOut | UserDesc => (Cap::Fixed, 0, 16),
+            TimespecIn | TimespecOut if time64 => (Cap::Fixed, 0, 16),
+            Timespec64In | Timespec64Out => (Cap::Fixed, 0, 16),
+            TimespecIn | TimespecOut | TimevalIn | TimevalOut => (Cap::Fixed, 0, 8),
+            RlimitIn | RlimitOut if sc.name == "prlimit64" => (Cap::Fixed, 0, 16),
+            RlimitIn | RlimitOut => (Cap::Fixed, 0, 8),
+            RusageOut => (Cap::Fixed, 0, 72),
+            Stat64Out => (Cap::Fixed, 0, 96),
+            StatxOut => (Cap::Fixed, 0, 256),
+            UtsnameOut => (Cap::Fixed, 0, 390),
+            _ => continue,
+        };
+        let exit = is_out(kind) || matches!(kind, Stat64Out | Timespec64Out | OldSigactionOut);
+        v.push(Op { cap: c, exit, arg: i as u8, len_arg, size });
+    }
+    v.extend(extra_i386(sc.name, cap));
+    v
+}
+
+/// [`extra`] for the i386 calls the decoder's per-call decoders serve
+/// (its `special32` module), in i386's sizes and argument positions.
+fn extra_i386(name: &str, cap: &Capture) -> Vec<Op> {
+    use Cap::*;
+    let buf = cap.strsize.clamp(8, BLOB_MAX) as u32;
+    let long = |n: u32| n * 4;
+    match name {
+        // sigreturn: the frame up to extramask; rt_sigreturn: up to uc_sigmask.
+        "sigreturn" => vec![entry(Fixed, 0, 0, 716)],
+        "rt_sigreturn" => vec![entry(Fixed, 0, 0, 256)],
+        "ioctl" => vec![entry(Fixed, 2, 0, 4), entry(Fixed, 2, 0, 36), exit(Fixed, 2, 0, 4), exit(Fixed, 2, 0, 36)],
+        // struct flock64 (24 bytes) or flock (16).
+        "fcntl" | "fcntl64" => vec![entry(Fixed, 2, 0, 24), entry(Fixed, 2, 0, 16)],
+        "getdents64" => vec![exit(LenRet, 1, 2, BLOB_MAX as u32)],
+        "getsockname" | "getpeername" | "accept" | "accept4" => vec![entry(Fixed, 2, 0, 4)],
+        "recvfrom" => vec![entry(Fixed, 5, 0, 4)],
+        // statfs64(path, size, buf)
+        "statfs64" | "fstatfs64" => vec![exit(Fixed, 2, 0, 84)],
+        "sysinfo" => vec![exit(Fixed, 0, 0, 64)],
+        "times" => vec![exit(Fixed, 0, 0, long(4))],
+        "utimensat" => vec![entry(Fixed, 2, 0, 16)],
+        "utimensat_time64" => vec![entry(Fixed, 2, 0, 32)],
+        "setitimer" => vec![entry(Fixed, 1, 0, long(4)), exit(Fixed, 2, 0, long(4))],
+        "getitimer" => vec![exit(Fixed, 1, 0, long(4))],
+        "sched_setaffinity" => vec![entry(LenArg, 2, 1, 1024)],
+        "sched_getaffinity" => vec![exit(LenRet, 2, 1, 1024)],
+        "setsockopt" => vec![entry(LenArg, 3, 4, buf)],
+        "getsockopt" => vec![entry(Fixed, 4, 0, 4), exit(SockaddrOut, 3, 4, 0)],
+        "epoll_ctl" => vec![entry(Fixed, 3, 0, 12)],
+        "epoll_wait" | "epoll_pwait" => vec![exit(Array, 1, 2, 12)],
+        "poll" | "ppoll" | "ppoll_time64" => vec![exit(Array, 0, 1, 8)],
+        "sigaltstack" => vec![entry(Fixed, 0, 0, long(3)), exit(Fixed, 1, 0, long(3))],
+        "setgroups32" => vec![entry(Array, 1, 0, 4)],
+        "getgroups32" => vec![exit(Array, 1, 0, 4)],
+        "prctl" => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
+        // _llseek(fd, hi, lo, result, whence): the 64-bit result.
+        "_llseek" => vec![exit(Fixed, 3, 0, 8)],
         _ => Vec::new(),
     }
 }
@@ -254,6 +348,25 @@ mod tests {
             let all = Capture { argv: true, env: true, ..CAP };
             assert!(ops(sc.number, &all).len() <= 6, "{}", sc.name);
         }
+        for sc in sysent::TABLE_I386 {
+            let all = Capture { argv: true, env: true, ..CAP };
+            assert!(ops_i386(sc.number, &all).len() <= 6, "i386 {}", sc.name);
+        }
+    }
+
+    #[test]
+    fn i386_plans_use_i386_sizes_and_registers() {
+        let nr = |n: &str| sysent::Arch::I386.by_name(n).unwrap().number;
+        // stat64's buffer (argument 1) at exit: 96 bytes.
+        let b = plan_bytes_i386(nr("stat64"), true, &CAP);
+        assert_eq!(&b[8..12], &[Cap::Str as u8, 0, 0, 0]);
+        assert_eq!(&b[16..20], &[Cap::Fixed as u8, 1, 1, 0]);
+        assert_eq!(u32::from_le_bytes(b[20..24].try_into().unwrap()), 96);
+        // _llseek's result is register 3 (after the split offset).
+        let b = plan_bytes_i386(nr("_llseek"), true, &CAP);
+        assert_eq!(&b[8..12], &[Cap::Fixed as u8, 1, 3, 0]);
+        // writev's 32-bit iovecs are not followed: nothing copied.
+        assert_eq!(plan_bytes_i386(nr("writev"), true, &CAP)[4..8], [0, 0, 0, 0]);
     }
 
     #[test]

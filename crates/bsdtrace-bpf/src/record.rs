@@ -54,8 +54,11 @@ pub enum EventKind {
     /// A syscall entry: number, argument registers, and the in-arguments'
     /// memory.
     Enter {
-        /// The syscall number.
+        /// The syscall number (in the i386 table when `i386`).
         nr: u32,
+        /// An i386 call: a 32-bit program's, or a 64-bit one's `int $0x80`
+        /// (the kernel's TS_COMPAT); its arguments are ebx..ebp.
+        i386: bool,
         /// The argument registers (rt_sigreturn's argument 0: the stack
         /// pointer, where its signal frame is).
         args: [u64; 6],
@@ -67,8 +70,11 @@ pub enum EventKind {
     /// in-arguments that could not be copied at entry (a page the program
     /// had not touched yet: BPF cannot fault it in), copied now.
     Exit {
-        /// The syscall number.
+        /// The syscall number (in the i386 table when `i386`; an i386
+        /// sigreturn's exit says 173, rt_sigreturn, for both).
         nr: u32,
+        /// An i386 call.
+        i386: bool,
         /// The raw return value.
         ret: i64,
         /// The out-arguments' memory (copied only when the call succeeded).
@@ -126,6 +132,7 @@ pub struct Event {
 }
 
 const REC_LEN: usize = 80;
+const NR_I386: u32 = 0x4000_0000;
 const BLOB_LEN: usize = 16;
 
 const EV_ENTER: u32 = 1;
@@ -171,27 +178,30 @@ pub fn parse(b: &[u8]) -> Option<Event> {
     }
     let size = (u32_at(b, 24) as usize).min(b.len());
     let b = &b[..size];
-    let nr = u32_at(b, 28);
+    let raw_nr = u32_at(b, 28);
+    // truss.bpf.c's NR_I386: a syscall record of an i386 call.
+    let i386 = raw_nr & NR_I386 != 0;
+    let nr = raw_nr & !NR_I386;
     let mut a = [0u64; 6];
     for (i, v) in a.iter_mut().enumerate() {
         *v = u64_at(b, 32 + 8 * i);
     }
     let kind = match u32_at(b, 8) {
-        EV_ENTER => EventKind::Enter { nr, args: a, mem: blobs(b)?.0 },
+        EV_ENTER => EventKind::Enter { nr, i386, args: a, mem: blobs(b)?.0 },
         EV_EXIT => {
             let (mem, late) = blobs(b)?;
-            EventKind::Exit { nr, ret: a[0] as i64, mem, late }
+            EventKind::Exit { nr, i386, ret: a[0] as i64, mem, late }
         }
         EV_START => EventKind::Start,
-        EV_NEW_PROC => EventKind::NewProcess { parent: nr as i32 },
+        EV_NEW_PROC => EventKind::NewProcess { parent: raw_nr as i32 },
         EV_NEW_THREAD => EventKind::NewThread,
-        EV_EXEC => EventKind::Exec { old_tid: nr as i32 },
+        EV_EXEC => EventKind::Exec { old_tid: raw_nr as i32 },
         EV_THREAD_EXIT => EventKind::ThreadExit,
-        EV_PROC_EXIT => EventKind::ProcessExit { status: nr as i32, before_exec: a[0] != 0 },
+        EV_PROC_EXIT => EventKind::ProcessExit { status: raw_nr as i32, before_exec: a[0] != 0 },
         EV_SIGNAL => {
             let mut siginfo = [0u8; 48];
             siginfo.copy_from_slice(&b[32..80]);
-            EventKind::Signal { sig: nr as i32, siginfo }
+            EventKind::Signal { sig: raw_nr as i32, siginfo }
         }
         _ => return None,
     };
@@ -236,7 +246,7 @@ mod tests {
         b[24..28].copy_from_slice(&size.to_le_bytes());
         let e = parse(&b).unwrap();
         assert_eq!((e.ts, e.pid, e.tid), (7, 10, 11));
-        let EventKind::Enter { nr, args, mem } = e.kind else { panic!() };
+        let EventKind::Enter { nr, args, mem, .. } = e.kind else { panic!() };
         assert_eq!((nr, args[1]), (257, 0x1000));
         let mut buf = [0u8; 16];
         assert_eq!(mem.read(0x1000, &mut buf), 4);

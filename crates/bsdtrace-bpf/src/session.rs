@@ -20,6 +20,8 @@ use crate::Error;
 /// How many syscalls a filtered trace may attach to one by one (the
 /// fentry/fexit slots of truss.bpf.c); a larger set uses the tracepoints.
 pub const SLOTS: usize = 64;
+/// Plans per ABI: x86-64's at 0..512, i386's at 512..1024 (truss.bpf.c's
+/// HALF); the last of each serves the numbers past it.
 const NPLANS: u32 = 512;
 const T_WAIT_EXEC: u32 = 1;
 const T_FOLLOW: u32 = 2;
@@ -34,6 +36,10 @@ pub struct Options {
     pub follow: bool,
     /// The syscall numbers to record; `None`: all of them.
     pub syscalls: Option<Vec<u32>>,
+    /// The i386 syscall numbers to record (the calls of 32-bit programs
+    /// and `int $0x80`) when `syscalls` is a set; `None`: all of them.
+    /// The fentry/fexit hooks a small set uses see x86-64 calls only.
+    pub syscalls_i386: Option<Vec<u32>>,
     /// Which memory to copy with each call.
     pub capture: Capture,
     /// Ring buffer size in bytes (a power of two, at least one page).
@@ -54,6 +60,7 @@ impl Default for Options {
         Options {
             follow: false,
             syscalls: None,
+            syscalls_i386: None,
             capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
             ring_bytes: 16 << 20,
             tracepoints_only: false,
@@ -190,6 +197,13 @@ impl Session {
             let on = wanted.as_ref().is_none_or(|w| w.contains(&nr)) && (nr < NPLANS - 1 || wanted.is_none());
             let p = plan::plan_bytes(nr, on, &opts.capture);
             skel.maps.plans.update(&nr.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
+        }
+        let wanted: Option<HashSet<u32>> = opts.syscalls_i386.as_ref().map(|s| s.iter().copied().collect());
+        for nr in 0..NPLANS {
+            let on = wanted.as_ref().is_none_or(|w| w.contains(&nr)) && (nr < NPLANS - 1 || wanted.is_none());
+            let p = plan::plan_bytes_i386(nr, on, &opts.capture);
+            let key = NPLANS + nr;
+            skel.maps.plans.update(&key.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
         }
         skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
 

@@ -443,13 +443,17 @@ fn a_32_bit_ls_like_program_matches_strace() {
     assert_eq!(lines.iter().filter(|l| l.ends_with("<runs in 32 bit mode>")).count(), 1, "{lines:?}");
     assert!(lines[0].ends_with("<runs in 32 bit mode>"), "{lines:?}");
     // The i386 calls by name, with their arguments read in i386's layouts:
-    // a split 64-bit offset is one argument, mmap2's offset is in bytes.
+    // a split 64-bit offset is one argument, mmap2's offset is in bytes;
+    // structures shown by content (user_desc, _llseek's result, statx by
+    // the per-call decoder).
     for want in [
         "mmap2(0x0,",
-        "_llseek(3,0,",
+        "_llseek(3,0,[0],SEEK_SET)",
         "pread64(3,\"",
         ",10,2) = 10 (0xa)",
-        "clock_nanosleep(CLOCK_REALTIME,0x0,{ 0.000001000 },",
+        "clock_nanosleep(CLOCK_REALTIME,0,{ 0.000001000 },",
+        "set_thread_area({ entry_number=-1,base_addr=0x",
+        "statx(3,\"\",AT_STATX_SYNC_AS_STAT|AT_NO_AUTOMOUNT|AT_EMPTY_PATH,STATX_BASIC_STATS,{ stx_mask=",
         "ugetrlimit(RLIMIT_STACK,{ cur=",
         "O_LARGEFILE",
     ] {

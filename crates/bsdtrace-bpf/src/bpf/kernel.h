@@ -50,7 +50,15 @@ struct k_sigaction {
 	struct sigaction sa;
 };
 
+/* x86: `status` holds TS_COMPAT while the thread is in an ia32 syscall
+ * (int $0x80, or a 32-bit program's sysenter/syscall), from the entry to
+ * the return to user mode, so both raw_syscalls tracepoints see it. */
+struct thread_info {
+	u32 status;
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	int exit_code;

@@ -39,7 +39,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SOFT_CAP 16384
 /* ...and no blob is longer than this, so a record stays under SCRATCH. */
 #define BLOB_MAX 4096
-#define NPLANS 512
+/* Plans 0..511: x86-64 numbers; 512..1023: i386 numbers (a compat call).
+ * The last of each half serves the numbers past it. */
+#define NPLANS 1024
+#define HALF 512
+/* In a record's nr: the call is an i386 one (its number is i386's). */
+#define NR_I386 0x40000000u
+/* arch/x86/include/asm/thread_info.h */
+#define TS_COMPAT 0x0002
 #define MAX_IOV 16
 #define MAX_STRV 256
 #define MAX_ARRAY 64
@@ -465,11 +472,43 @@ static __always_inline u64 run_plan(struct scratch *s, u64 off, struct opin *in,
 	return off;
 }
 
-static __always_inline struct plan *plan_of(u64 nr)
+/* Whether the current thread is in an ia32 syscall (in_ia32_syscall()). */
+static __always_inline bool in_compat(void)
 {
-	u32 key = nr < NPLANS ? nr : NPLANS - 1;
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
+static __always_inline struct plan *plan_of(u64 nr, bool compat)
+{
+	u32 key = nr < HALF ? nr : HALF - 1;
+
+	if (compat)
+		key += HALF;
 
 	return bpf_map_lookup_elem(&plans, &key);
+}
+
+/* The six argument registers: x86-64's (di, si, dx, r10, r8, r9), or for
+ * an ia32 call i386's (ebx, ecx, edx, esi, edi, ebp: the low halves). */
+static __always_inline void args_of(struct pt_regs *regs, bool compat, u64 *a)
+{
+	if (compat) {
+		a[0] = (u32)regs->bx;
+		a[1] = (u32)regs->cx;
+		a[2] = (u32)regs->dx;
+		a[3] = (u32)regs->si;
+		a[4] = (u32)regs->di;
+		a[5] = (u32)regs->bp;
+	} else {
+		a[0] = regs->di;
+		a[1] = regs->si;
+		a[2] = regs->dx;
+		a[3] = regs->r10;
+		a[4] = regs->r8;
+		a[5] = regs->r9;
+	}
 }
 
 static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
@@ -481,10 +520,12 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 	struct rec *r;
 	struct opin in;
 	u64 size = sizeof(struct rec);
+	bool compat;
 
 	if (!t || (t->flags & T_WAIT_EXEC))
 		return 0;
-	p = plan_of(nr);
+	compat = in_compat();
+	p = plan_of(nr, compat);
 	if (!p || !p->wanted)
 		return 0;
 	s = scratch_buf();
@@ -495,17 +536,14 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 	r->kind = EV_ENTER;
 	r->pid = id >> 32;
 	r->tid = (u32)id;
-	r->nr = nr;
-	in.a[0] = r->a[0] = regs->di;
-	in.a[1] = r->a[1] = regs->si;
-	in.a[2] = r->a[2] = regs->dx;
-	in.a[3] = r->a[3] = regs->r10;
-	in.a[4] = r->a[4] = regs->r8;
-	in.a[5] = r->a[5] = regs->r9;
-	/* rt_sigreturn takes no argument: its plan reads the signal frame at
-	 * the stack pointer, which the decoder finds in argument 0. */
-	if (nr == 15)
-		in.a[0] = r->a[0] = regs->sp;
+	r->nr = compat ? nr | NR_I386 : nr;
+	args_of(regs, compat, in.a);
+	__builtin_memcpy(r->a, in.a, sizeof(r->a));
+	/* rt_sigreturn (and i386's sigreturn) takes no argument: its plan
+	 * reads the signal frame at the stack pointer, which the decoder finds
+	 * in argument 0. */
+	if (compat ? (nr == 119 || nr == 173) : nr == 15)
+		in.a[0] = r->a[0] = compat ? (u32)regs->sp : regs->sp;
 	if (p->ops_at & 1) {
 		u32 empty = 0;
 
@@ -515,7 +553,7 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 		__builtin_memcpy(in.op, p->op, sizeof(in.op));
 		size = run_plan(s, size, &in, 0x3f, &empty);
 		if (empty) {
-			struct missed m = { .mask = empty, .nr = nr };
+			struct missed m = { .mask = empty, .nr = r->nr };
 			u32 tid = (u32)id;
 
 			if (!bpf_map_update_elem(&missed, &tid, &m, BPF_ANY))
@@ -530,8 +568,8 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct tracee *t = tracee_of(id >> 32);
-	/* rt_sigreturn restores the registers it returns to, orig_ax = -1. */
-	u64 nr = regs->orig_ax == (unsigned long)-1 ? 15 : regs->orig_ax;
+	bool compat;
+	u64 nr;
 	struct scratch *s;
 	struct plan *p;
 	struct rec *r;
@@ -540,7 +578,11 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 
 	if (!t || (t->flags & T_WAIT_EXEC))
 		return 0;
-	p = plan_of(nr);
+	compat = in_compat();
+	/* rt_sigreturn restores the registers it returns to, orig_ax = -1
+	 * (i386: sigreturn or rt_sigreturn, told apart by the entry). */
+	nr = regs->orig_ax == (unsigned long)-1 ? (compat ? 173 : 15) : regs->orig_ax;
+	p = plan_of(nr, compat);
 	if (!p || !p->wanted)
 		return 0;
 	s = scratch_buf();
@@ -551,14 +593,9 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 	r->kind = EV_EXIT;
 	r->pid = id >> 32;
 	r->tid = (u32)id;
-	r->nr = nr;
+	r->nr = compat ? nr | NR_I386 : nr;
 	r->a[0] = ret;
-	in.a[0] = regs->di;
-	in.a[1] = regs->si;
-	in.a[2] = regs->dx;
-	in.a[3] = regs->r10;
-	in.a[4] = regs->r8;
-	in.a[5] = regs->r9;
+	args_of(regs, compat, in.a);
 	__builtin_memcpy(in.op, p->op, sizeof(in.op));
 	if (missed_count > 0) {
 		u32 tid = (u32)id;
@@ -569,7 +606,7 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 
 			bpf_map_delete_elem(&missed, &tid);
 			__sync_fetch_and_add(&missed_count, -1);
-			if (was == nr) {
+			if (was == r->nr) {
 				in.ret = ret;
 				in.at_exit = 0;
 				in.late = BLOB_LATE;

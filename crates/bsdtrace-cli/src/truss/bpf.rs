@@ -88,6 +88,8 @@ impl Memory for Copied<'_> {
 struct Pending {
     pid: i32,
     nr: u32,
+    /// An i386 call (`nr` in the i386 table).
+    i386: bool,
     args: [u64; 6],
     /// `None` with `-c`, which decodes nothing.
     mem: Option<Snapshot>,
@@ -97,9 +99,18 @@ struct Pending {
 impl Pending {
     fn entry(&self, opts: &decode::Options, late: Option<&Snapshot>) -> Option<EntryState> {
         let mem = self.mem.as_ref()?;
-        Some(match late {
-            Some(l) if !l.is_empty() => decode::decode_entry(opts, self.nr, self.args, &Copied(&mem.merged(l))),
-            _ => decode::decode_entry(opts, self.nr, self.args, &Copied(mem)),
+        let merged;
+        let mem = match late {
+            Some(l) if !l.is_empty() => {
+                merged = mem.merged(l);
+                &merged
+            }
+            _ => mem,
+        };
+        Some(if self.i386 {
+            decode::decode_entry_i386(opts, self.nr, self.args, &Copied(mem))
+        } else {
+            decode::decode_entry(opts, self.nr, self.args, &Copied(mem))
         })
     }
 }
@@ -122,6 +133,8 @@ struct Driver<'a> {
     cfg: &'a Config,
     out: Output,
     pending: TidMap<Pending>,
+    /// Threads whose last call was an i386 one (for `<runs in 32 bit mode>`).
+    thirty_two: TidMap<()>,
     summary: Summary,
     /// CLOCK_MONOTONIC at the start (`-d`), and CLOCK_REALTIME minus
     /// CLOCK_MONOTONIC (`-t`), in ns: records carry monotonic times.
@@ -175,6 +188,14 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     let opts = Options {
         follow: cfg.follow,
         syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
+        // The i386 calls whose x86-64 twin is in the set.
+        syscalls_i386: cfg.filtered.then(|| {
+            bsdtrace::sysent::TABLE_I386
+                .iter()
+                .filter(|s| decode::x86_64_key(s.number).is_some_and(|k| cfg.filter.trace.contains(k)))
+                .map(|s| s.number)
+                .collect()
+        }),
         capture: Capture {
             strsize: cfg.decode.strsize,
             argv: cfg.decode.show_argv,
@@ -209,6 +230,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         cfg,
         out,
         pending: TidMap::default(),
+        thirty_two: TidMap::default(),
         summary: Summary::new(),
         t0,
         real_offset,
@@ -343,20 +365,40 @@ impl Driver<'_> {
         let (pid, tid) = (e.pid, e.tid);
         let cfg = self.cfg;
         match e.kind {
-            EventKind::Enter { nr, args, mem } => {
-                if !cfg.filter.trace.contains(nr) {
+            EventKind::Enter { nr, i386, args, mem } => {
+                if i386 != self.thirty_two.contains_key(&tid) {
+                    if i386 {
+                        self.thirty_two.insert(tid, ());
+                    } else {
+                        self.thirty_two.remove(&tid);
+                    }
+                    if !cfg.json && self.lines() {
+                        let arch = if i386 { bsdtrace::sysent::Arch::I386 } else { bsdtrace::sysent::Arch::X86_64 };
+                        self.text_line(pid, tid, LineTime::at(e.ts), None, decode::mode_line(arch));
+                    }
+                }
+                // The sets of -e are of x86-64 numbers: an i386 call by its
+                // x86-64 twin; one x86-64 lacks unless -e trace= chose calls.
+                let traced = if i386 {
+                    decode::x86_64_key(nr).map_or(!cfg.filtered, |k| cfg.filter.trace.contains(k))
+                } else {
+                    cfg.filter.trace.contains(nr)
+                };
+                if !traced {
                     return;
                 }
                 let mem = (!cfg.count).then_some(mem);
-                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, args, mem, ts: e.ts }) {
+                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, i386, args, mem, ts: e.ts }) {
                     if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
                         self.print_unfinished(tid, old);
                     }
                 }
             }
-            EventKind::Exit { nr, ret, mem, late } => {
+            EventKind::Exit { nr, i386, ret, mem, late } => {
                 let Some(p) = self.pending.remove(&tid) else { return };
-                if p.nr != nr {
+                // An i386 sigreturn's exit says rt_sigreturn (173).
+                let same = p.nr == nr || (i386 && p.i386 && nr == 173 && p.nr == 119);
+                if !same || p.i386 != i386 {
                     // Its exit record was lost: the call is shown unfinished.
                     self.print_unfinished(tid, p);
                     return;
@@ -371,7 +413,8 @@ impl Driver<'_> {
                     return;
                 }
                 let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
-                    let name = bsdtrace::sysent::name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
+                    let arch = if i386 { bsdtrace::sysent::Arch::I386 } else { bsdtrace::sysent::Arch::X86_64 };
+                    let name = arch.name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
                     self.summary.record(&name, in_call, failed);
                     return;
                 };
@@ -408,6 +451,7 @@ impl Driver<'_> {
             }
             EventKind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
             EventKind::ThreadExit => {
+                self.thirty_two.remove(&tid);
                 if let Some(p) = self.pending.remove(&tid) {
                     self.print_unfinished(tid, p);
                 }

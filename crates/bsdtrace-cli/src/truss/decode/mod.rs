@@ -53,6 +53,7 @@ pub mod num;
 pub mod print;
 pub mod signal;
 pub mod special;
+pub mod special32;
 pub mod summary;
 pub mod tables;
 
@@ -62,6 +63,9 @@ use std::time::Duration;
 
 use bsdtrace::sysent::{self, Arch, Arg, Ret, Syscall, SyscallSet};
 pub use bsdtrace::Errno;
+
+mod i386;
+pub use i386::*;
 
 /// Read access to the tracee's memory.
 pub trait Memory {
@@ -314,99 +318,8 @@ pub struct EntryState {
 struct I386Call {
     kinds: Vec<Arg>,
     key: u32,
-}
-
-/// The x86-64 call an i386 one is (the same name, or i386's variant of
-/// it: `mmap2`, `_llseek`, `fstat64`, `chown32`, `ugetrlimit`,
-/// `clock_gettime64`...), for `-e trace=` and the other sets keyed by
-/// x86-64 numbers; `None` for the calls x86-64 lacks (`socketcall`,
-/// `ipc`, `waitpid`...).
-pub fn x86_64_key(number: u32) -> Option<u32> {
-    let name = Arch::I386.name(number)?;
-    let mut candidates = vec![name.to_string()];
-    let mut base = name.trim_start_matches('_').to_string();
-    for suffix in ["_time64", "32", "64", "2"] {
-        if let Some(b) = base.strip_suffix(suffix) {
-            base = b.to_string();
-            candidates.push(base.clone());
-        }
-    }
-    match name {
-        "ugetrlimit" => candidates.push("getrlimit".into()),
-        "_llseek" => candidates.push("lseek".into()),
-        "_newselect" => candidates.push("select".into()),
-        "fstatat64" => candidates.push("newfstatat".into()),
-        "fadvise64_64" => candidates.push("fadvise64".into()),
-        _ => {}
-    }
-    candidates.iter().find_map(|n| Arch::X86_64.by_name(n)).map(|s| s.number)
-}
-
-/// Decodes an i386 call at entry (see the module docs): `number` is in
-/// the i386 table, `args` the six argument registers (ebx..ebp).
-pub fn decode_entry_i386(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memory) -> EntryState {
-    let syscall = Arch::I386.by_number(number);
-    let key = x86_64_key(number).unwrap_or(u32::MAX);
-    // OffLo/OffHi pairs become one Off, as the call's 64-bit value.
-    let (mut kinds, mut merged, mut n) = (Vec::new(), [0u64; 6], 0);
-    let row: &[Arg] = syscall.map_or(&[], |s| s.args);
-    let mut i = 0;
-    while i < row.len() && n < 6 {
-        let lo_hi = match (row[i], row.get(i + 1)) {
-            (Arg::OffLo, Some(Arg::OffHi)) => Some((args[i], args[i + 1])),
-            (Arg::OffHi, Some(Arg::OffLo)) => Some((args[i + 1], args[i])),
-            _ => None,
-        };
-        match lo_hi {
-            Some((lo, hi)) => {
-                kinds.push(Arg::Off);
-                merged[n] = (lo & 0xffff_ffff) | (hi << 32);
-                i += 2;
-            }
-            None => {
-                kinds.push(if row[i] == Arg::OffLo { Arg::Off } else { row[i] });
-                merged[n] = args[i];
-                i += 1;
-            }
-        }
-        n += 1;
-    }
-    let ctx = print::Ctx {
-        opts,
-        mem,
-        number: key,
-        args: merged,
-        outcome: None,
-    };
-    let raw = opts.raw.contains(key);
-    let text = match syscall {
-        Some(sc) if raw => args[..sc.args.len()].iter().map(|&a| Some(print::hex(a))).collect(),
-        Some(_) => kinds
-            .iter()
-            .enumerate()
-            .map(|(i, &kind)| (!print::is_out32(kind)).then(|| print::arg32(kind, i, &ctx)))
-            .collect(),
-        None => args.iter().map(|&a| Some(print::hex(a))).collect(),
-    };
-    EntryState {
-        number,
-        syscall,
-        args: if raw { args } else { merged },
-        text,
-        captured: special::Captured::default(),
-        raw,
-        i386: Some(I386Call { kinds, key }),
-    }
-}
-
-/// `<runs in 32 bit mode>` (or 64): a thread's calls changed ABI, the
-/// first time a thread is seen making 32-bit calls and whenever it
-/// changes again (strace's `[ Process PID=N runs in 32 bit mode. ]`).
-pub fn mode_line(arch: Arch) -> &'static str {
-    match arch {
-        Arch::I386 => "<runs in 32 bit mode>",
-        Arch::X86_64 => "<runs in 64 bit mode>",
-    }
+    /// Decoded by the per-call decoders ([`special32::shares`]).
+    special: bool,
 }
 
 /// Decodes a syscall at entry: prints its in-arguments now, while the
@@ -422,6 +335,7 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
         number,
         args,
         outcome: None,
+        i386: None,
     };
     let raw = opts.raw.contains(number);
     let mut captured = special::Captured::default();
@@ -508,13 +422,18 @@ impl EntryState {
             number: self.i386.as_ref().map_or(self.number, |c| c.key),
             args: self.args,
             outcome,
+            i386: self.i386.as_ref().and(self.syscall).map(|s| s.name),
         };
         let printer = if self.i386.is_some() { print::arg32 } else { print::arg };
         let kinds: &[Arg] = match (&self.i386, self.syscall) {
             (Some(c), _) if !self.raw => &c.kinds,
             (_, sc) => sc.map_or(&[], |s| s.args),
         };
-        let special = self.i386.is_none() && special::is_special(self.number) && !self.raw;
+        let special = !self.raw
+            && match &self.i386 {
+                None => special::is_special(self.number),
+                Some(c) => c.special,
+            };
         let captured = self.captured;
         let args_text = self
             .text

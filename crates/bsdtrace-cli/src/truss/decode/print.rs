@@ -14,6 +14,12 @@ use super::consts::*;
 use super::num::dec;
 use super::{Memory, Options, Outcome};
 
+mod i386;
+pub use i386::*;
+
+mod structs;
+pub use structs::*;
+
 /// Longest path read from the tracee (Linux's PATH_MAX).
 pub const PATH_MAX: usize = 4096;
 /// Most elements of an array (pollfd, argv) shown before `...`.
@@ -29,6 +35,9 @@ pub struct Ctx<'a> {
     pub args: [u64; 6],
     /// `None` at entry (and for a call that never returned).
     pub outcome: Option<Outcome>,
+    /// An i386 call (a 32-bit program's, or an `int $0x80`): its name in
+    /// the i386 table; `number` is then its x86-64 twin's.
+    pub i386: Option<&'static str>,
 }
 
 impl Ctx<'_> {
@@ -36,6 +45,33 @@ impl Ctx<'_> {
     pub fn verbose(&self) -> bool {
         self.opts.verbose.contains(self.number)
     }
+
+    /// The size of the call's `long` and pointers: 4 for an i386 call.
+    pub fn long(&self) -> usize {
+        if self.i386.is_some() { 4 } else { 8 }
+    }
+
+    /// Whether the call's `timespec`s are two 32-bit longs: an i386 call
+    /// other than the `*_time64` ones.
+    pub fn time32(&self) -> bool {
+        self.i386.is_some_and(|n| !n.ends_with("_time64"))
+    }
+
+    /// A signed `long` of this call's ABI at `off` in `b`.
+    pub fn long_at(&self, b: &[u8], off: usize) -> i64 {
+        if self.long() == 4 { i64::from(i32_at(b, off)) } else { i64_at(b, off) }
+    }
+
+    /// An unsigned `long` (or pointer) of this call's ABI at `off`.
+    pub fn ulong_at(&self, b: &[u8], off: usize) -> u64 {
+        if self.long() == 4 { u64::from(u32_at(b, off)) } else { u64_at(b, off) }
+    }
+}
+
+/// [`arg`] or [`arg32`], as the call's ABI reads timespecs and longs:
+/// for the per-call decoders that print one argument by its kind.
+pub fn arg_abi(kind: Arg, i: usize, ctx: &Ctx) -> String {
+    if ctx.time32() { arg32(kind, i, ctx) } else { arg(kind, i, ctx) }
 }
 
 /// `-X` (0 abbrev, 1 raw, 2 verbose) and `-x` (0, 1 non-ASCII, 2 all):
@@ -162,10 +198,16 @@ pub fn signal(sig: u32) -> String {
 
 /// `bytes` as a double-quoted C string literal (`\n`, `\t`, `\"`, `\\`,
 /// `\0`, `\xNN`...), then `...` when the data went on past what is shown.
+/// A NUL before an octal digit is `\000`, so that `"\0004"` reads back
+/// as NUL then `4` (as strace writes it), not as the byte 4.
 pub fn quote(bytes: &[u8], truncated: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + 5);
     out.push('"');
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == 0 && nul_needs_three(bytes, i) {
+            out.push_str("\\000");
+            continue;
+        }
         escape_byte(&mut out, b);
     }
     out.push('"');
@@ -173,6 +215,12 @@ pub fn quote(bytes: &[u8], truncated: bool) -> String {
         out.push_str("...");
     }
     out
+}
+
+/// Whether the NUL at `i` is followed by an octal digit (and so must be
+/// written `\000`), outside `-xx`'s all-hex style.
+fn nul_needs_three(bytes: &[u8], i: usize) -> bool {
+    HEX_STYLE.load(Ordering::Relaxed) != 2 && matches!(bytes.get(i + 1), Some(b'0'..=b'7'))
 }
 
 fn escape_byte(out: &mut String, b: u8) {
@@ -205,7 +253,9 @@ pub fn escaped_len(bytes: &[u8]) -> usize {
     }
     bytes
         .iter()
-        .map(|&b| match b {
+        .enumerate()
+        .map(|(i, &b)| match b {
+            0 if nul_needs_three(bytes, i) => 4,
             b'"' | b'\\' | b'\n' | b'\t' | b'\r' | 0 | 7 | 8 | 0x0b | 0x0c => 2,
             0x20..=0x7e => 1,
             _ => 4,
@@ -530,333 +580,6 @@ pub fn sigset(mask: u64) -> String {
     format!("{}[{}]", if neg { "~" } else { "" }, names.join(" "))
 }
 
-/// `struct sigaction` (the kernel's: handler, flags, restorer, mask), with
-/// strace's fields: `{ sa_handler=SIG_DFL,sa_mask=[],sa_flags=SA_RESTORER,sa_restorer=0x... }`.
-fn sigaction(ctx: &Ctx, addr: u64) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 32) else {
-        return hex(addr);
-    };
-    let handler = match u64_at(&b, 0) {
-        0 => "SIG_DFL".to_string(),
-        1 => "SIG_IGN".to_string(),
-        h => hex(h),
-    };
-    let fl = u64_at(&b, 8);
-    let mut s = format!(
-        "{{ sa_handler={handler},sa_mask={},sa_flags={}",
-        sigset(u64_at(&b, 24)),
-        flags(fl, SA_FLAGS, "0")
-    );
-    if fl & 0x0400_0000 != 0 {
-        let _ = write!(s, ",sa_restorer={}", hex(u64_at(&b, 16)));
-    }
-    s.push_str(" }");
-    s
-}
-
-/// strmode(3): `-rw-r--r-- ` (type, permissions, and the trailing space
-/// FreeBSD's strmode leaves for the ACL marker).
-pub fn strmode(mode: u32) -> String {
-    let t = match mode & 0o170000 {
-        0o040000 => 'd',
-        0o020000 => 'c',
-        0o060000 => 'b',
-        0o100000 => '-',
-        0o120000 => 'l',
-        0o140000 => 's',
-        0o010000 => 'p',
-        _ => '?',
-    };
-    let mut s = String::with_capacity(11);
-    s.push(t);
-    let bit = |b: u32, c: char| if mode & b != 0 { c } else { '-' };
-    let special = |x: u32, sp: u32, on: char, off: char| match (mode & x != 0, mode & sp != 0) {
-        (true, true) => on,
-        (false, true) => off,
-        (true, false) => 'x',
-        (false, false) => '-',
-    };
-    s.push(bit(0o400, 'r'));
-    s.push(bit(0o200, 'w'));
-    s.push(special(0o100, 0o4000, 's', 'S'));
-    s.push(bit(0o040, 'r'));
-    s.push(bit(0o020, 'w'));
-    s.push(special(0o010, 0o2000, 's', 'S'));
-    s.push(bit(0o004, 'r'));
-    s.push(bit(0o002, 'w'));
-    s.push(special(0o001, 0o1000, 't', 'T'));
-    s.push(' ');
-    s
-}
-
-/// x86-64 `struct stat` (144 bytes) as FreeBSD truss shows it, plus the
-/// device number of a device (`rdev=makedev(0x1,0x3)`, strace's spelling).
-pub fn stat(b: &[u8]) -> String {
-    let mode = u32_at(b, 24);
-    let rdev = match mode & 0o170000 {
-        0o020000 | 0o060000 => {
-            let d = u64_at(b, 40);
-            let major = ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff);
-            let minor = ((d >> 12) & 0xffff_ff00) | (d & 0xff);
-            format!(",rdev=makedev({major:#x},{minor:#x})")
-        }
-        _ => String::new(),
-    };
-    format!(
-        "{{ mode={},inode={},size={},blksize={}{rdev} }}",
-        strmode(mode),
-        u64_at(b, 8),
-        i64_at(b, 48),
-        i64_at(b, 56)
-    )
-}
-
-/// `struct statx` in the same shape as [`stat`].
-pub fn statx(b: &[u8]) -> String {
-    format!(
-        "{{ mode={},inode={},size={},blksize={} }}",
-        strmode(u32::from(u16_at(b, 28))),
-        u64_at(b, 32),
-        u64_at(b, 40),
-        u32_at(b, 4)
-    )
-}
-
-fn sock_type(v: u32) -> String {
-    let t = enum_or_int(i64::from(v & 0xf), SOCK_TYPES);
-    let rest = u64::from(v & !0xf);
-    if rest == 0 {
-        t
-    } else {
-        format!("{t}|{}", flags(rest, SOCK_FLAGS, "0"))
-    }
-}
-
-fn sockaddr_at(ctx: &Ctx, addr: u64, len: u64) -> String {
-    if addr == 0 {
-        return "NULL".to_string();
-    }
-    let len = len.min(128) as usize;
-    if len < 2 {
-        return hex(addr);
-    }
-    let mut buf = vec![0; len];
-    match ctx.mem.read(addr, &mut buf) {
-        Ok(n) if n >= 2 => sockaddr(&buf[..n]),
-        _ => hex(addr),
-    }
-}
-
-/// A socket address of `len` bytes at `addr`.
-pub(super) fn sockaddr_at_len(ctx: &Ctx, addr: u64, len: u64) -> String {
-    sockaddr_at(ctx, addr, len)
-}
-
-/// `{ AF_INET 127.0.0.1:80 }`, `{ AF_INET6 [::1]:80 }`, `{ AF_UNIX "/tmp/s" }`.
-pub fn sockaddr(b: &[u8]) -> String {
-    let family = u16_at(b, 0);
-    match family {
-        2 if b.len() >= 8 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            format!(
-                "{{ AF_INET {}:{port} }}",
-                Ipv4Addr::new(b[4], b[5], b[6], b[7])
-            )
-        }
-        10 if b.len() >= 24 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let ip: [u8; 16] = b[8..24].try_into().unwrap();
-            format!("{{ AF_INET6 [{}]:{port} }}", Ipv6Addr::from(ip))
-        }
-        1 => {
-            let path = &b[2..];
-            if path.first() == Some(&0) && path.len() > 1 {
-                // Abstract socket: the name is every byte of the length.
-                format!("{{ AF_UNIX @{} }}", quote(&path[1..], false))
-            } else {
-                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
-                format!("{{ AF_UNIX {} }}", quote(&path[..end], false))
-            }
-        }
-        16 if b.len() >= 12 => {
-            format!(
-                "{{ AF_NETLINK pid={},groups={:#x} }}",
-                u32_at(b, 4),
-                u32_at(b, 8)
-            )
-        }
-        f => {
-            // FreeBSD's generic form, less sa_len, which Linux lacks.
-            let data: Vec<String> = b[2..].iter().map(|x| format!("0x{x:02x}")).collect();
-            format!("{{ sa_family = {f}, sa_data = {{ {} }} }}", data.join(", "))
-        }
-    }
-}
-
-fn iovec(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
-    let count = count as i32;
-    if count <= 0 {
-        return hex(addr);
-    }
-    let shown = (count as usize).min(IOV_LIMIT);
-    let Some(b) = read_exact(ctx.mem, addr, shown * 16) else {
-        return hex(addr);
-    };
-    let mut remaining = out_total;
-    let mut parts = Vec::with_capacity(shown);
-    for i in 0..shown {
-        let base = u64_at(&b, i * 16);
-        let len = u64_at(&b, i * 16 + 8);
-        let data_len = match remaining.as_mut() {
-            Some(r) => {
-                let n = len.min(*r);
-                *r -= n;
-                n
-            }
-            None => len,
-        };
-        parts.push(format!("{{{},{len}}}", buffer(ctx, base, data_len)));
-    }
-    if (count as usize) > shown {
-        parts.push("...".to_string());
-    }
-    format!("[{}]", parts.join(","))
-}
-
-/// `{ 0 3 4 }`: the descriptors set in an `fd_set` of `nfds` bits.
-fn fd_set(ctx: &Ctx, addr: u64, nfds: u64) -> String {
-    let nfds = (nfds as i32).clamp(0, 1024) as usize;
-    if addr == 0 || nfds == 0 {
-        return hex(addr);
-    }
-    // The kernel copies whole longs.
-    let Some(b) = read_exact(ctx.mem, addr, nfds.div_ceil(64) * 8) else {
-        return hex(addr);
-    };
-    let fds: Vec<String> = (0..nfds)
-        .filter(|&fd| b[fd / 8] & (1 << (fd % 8)) != 0)
-        .map(|fd| fd.to_string())
-        .collect();
-    if fds.is_empty() {
-        "{ }".to_string()
-    } else {
-        format!("{{ {} }}", fds.join(" "))
-    }
-}
-
-/// `struct msghdr` with strace's fields:
-/// `{ msg_name=NULL,msg_namelen=0,msg_iov=[{"x",1}],msg_iovlen=1,msg_control=[{ cmsg_len=20,... }],msg_controllen=24,msg_flags=0 }`.
-/// For recvmsg (`out_total` = bytes received) the iovec shows the data,
-/// the control messages what the kernel wrote, and `msg_flags` its result.
-fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 56) else {
-        return hex(addr);
-    };
-    let name = u64_at(&b, 0);
-    let namelen = u64::from(u32_at(&b, 8));
-    let iov = u64_at(&b, 16);
-    let iovlen = u64_at(&b, 24);
-    let control = u64_at(&b, 32);
-    let controllen = u64_at(&b, 40);
-    let name_s = if name == 0 {
-        "NULL".to_string()
-    } else if namelen == 0 {
-        hex(name)
-    } else {
-        sockaddr_at(ctx, name, namelen)
-    };
-    format!(
-        "{{ msg_name={name_s},msg_namelen={namelen},msg_iov={},msg_iovlen={iovlen},msg_control={},msg_controllen={controllen},msg_flags={} }}",
-        iovec(ctx, iov, iovlen, out_total),
-        super::special::cmsgs(ctx, control, controllen),
-        flags(u64::from(u32_at(&b, 48)), MSG_FLAGS, "0")
-    )
-}
-
-/// `{ flags=CLONE_VM|...,exit_signal=SIGCHLD,stack=0x...,stack_size=N,tls=0x... }`.
-fn clone_args(ctx: &Ctx, addr: u64, size: u64) -> String {
-    // clone_args grew over time; 64 bytes (CLONE_ARGS_SIZE_VER0) hold these fields.
-    if size < 64 {
-        return hex(addr);
-    }
-    let Some(b) = read_exact(ctx.mem, addr, 64) else {
-        return hex(addr);
-    };
-    let exit_signal = u64_at(&b, 32);
-    format!(
-        "{{ flags={},exit_signal={},stack={},stack_size={},tls={} }}",
-        clone_flags(u64_at(&b, 0)),
-        if exit_signal == 0 {
-            "0".to_string()
-        } else {
-            signal(exit_signal as u32)
-        },
-        hex(u64_at(&b, 40)),
-        u64_at(&b, 48),
-        hex(u64_at(&b, 56))
-    )
-}
-
-fn pollfd(ctx: &Ctx, addr: u64, count: u64) -> String {
-    let shown = (count as usize).min(MAX_ELEMENTS);
-    if shown == 0 {
-        return hex(addr);
-    }
-    let Some(b) = read_exact(ctx.mem, addr, shown * 8) else {
-        return hex(addr);
-    };
-    let mut out = String::from("{");
-    for i in 0..shown {
-        let fd = i32_at(&b, i * 8);
-        let events = u16_at(&b, i * 8 + 4);
-        let _ = write!(out, " {fd}/{}", flags(u64::from(events), POLL_EVENTS, "0"));
-    }
-    if count as usize > shown {
-        out.push_str(" ...");
-    }
-    out.push_str(" }");
-    out
-}
-
-/// `[ "ls", "-l" ]`.
-fn string_array(ctx: &Ctx, addr: u64) -> String {
-    if addr == 0 {
-        return hex(addr);
-    }
-    let mut parts = Vec::new();
-    let mut more = false;
-    for i in 0.. {
-        if i == MAX_ELEMENTS * 4 {
-            more = true;
-            break;
-        }
-        let Some(b) = read_exact(ctx.mem, addr + 8 * i as u64, 8) else {
-            more = true;
-            break;
-        };
-        let p = u64_at(&b, 0);
-        if p == 0 {
-            break;
-        }
-        if parts.len() >= ctx.opts.strsize.max(1) {
-            more = true;
-            break;
-        }
-        // Each string cut at -s, and at most -s of them, as strace.
-        parts.push(match ctx.mem.read_cstr(p, ctx.opts.strsize) {
-            Ok(s) => quote(&s.bytes, !s.complete),
-            Err(_) => hex(p),
-        });
-    }
-    if parts.is_empty() && more {
-        return hex(addr);
-    }
-    if more {
-        parts.push("...".to_string());
-    }
-    format!("[ {} ]", parts.join(", "))
-}
-
 /// A request's name, or for one not in [`IOCTLS`] FreeBSD truss's
 /// decoding of the `_IOC` fields: `0xc0186201 { IORW 0x62('b'), 1, 24 }`
 /// (R: the kernel writes the argument, W: it reads it).
@@ -931,175 +654,3 @@ pub fn futex_op(v: u32) -> String {
     s
 }
 
-/// [`is_out`] for an i386 call: also the kinds only the i386 table has.
-pub fn is_out32(kind: Arg) -> bool {
-    is_out(kind) || matches!(kind, Arg::Stat64Out | Arg::Timespec64Out | Arg::OldSigactionOut)
-}
-
-/// One argument of an i386 call (a 32-bit program's, or a 64-bit one's
-/// `int $0x80`), read with the i386 layouts: 32-bit `long`s and pointers
-/// in `timespec`, `timeval`, `iovec`, argv, `rlimit`, `struct stat64`.
-/// The kinds whose layout is the same in both ABIs print as in [`arg`];
-/// structures this decoder does not know in their i386 layout (`msghdr`,
-/// `sigaction`, `rusage`...) print as their address, never misread.
-/// `ctx.number` is the x86-64 call of the same name (for `-v`).
-pub fn arg32(kind: Arg, i: usize, ctx: &Ctx) -> String {
-    use Arg::*;
-    let v = ctx.args[i];
-    if is_out32(kind) && !matches!(ctx.outcome, Some(Outcome::Value(_))) {
-        return hex(v);
-    }
-    let ret = match ctx.outcome {
-        Some(Outcome::Value(r)) => r,
-        _ => 0,
-    };
-    match kind {
-        // i386's O_LARGEFILE (x86-64's is 0: the kernel's 0100000 is
-        // implied there), as strace names it.
-        OpenFlags | FdFlags if v as u32 & 0o100000 != 0 => {
-            let rest = u64::from(v as u32 & !0o100000);
-            let mut s = if kind == OpenFlags { open_flags(rest as u32) } else { flags(rest, OPEN_FLAGS, "0") };
-            if s == "0" {
-                s.clear();
-            } else {
-                s.push('|');
-            }
-            s.push_str("O_LARGEFILE");
-            s
-        }
-        Int | Off | Uint | Hex | Ptr | Fd | Dirfd | Id | Path | Str | PathOut | BufIn(_) | BufOut(_)
-        | Pollfd(_) | FdSet(_) | CloneArgs | SockaddrIn(_) | SockaddrOut(_) | FdPairOut | OpenFlags
-        | FdFlags | Mode | AccessMode | AtFlags | UnlinkatFlags | ProtFlags | MmapFlags | MremapFlags
-        | MsyncFlags | Madvise | Fadvise | CloneFlags | Signal | SigHow | SigsetIn | SigsetOut
-        | StatxOut | Whence | IoctlReq | FcntlCmd | FcntlArg | FlockOp | SockDomain | SockType
-        | SockFlags | SockLevel | MsgFlags | ShutdownHow | WaitOptions | WaitStatusOut | IdType
-        | ClockId | FutexOp | PrctlOption | PtraceRequest | RlimitResource | UtsnameOut | EpollCtlOp
-        | ItimerWhich => arg(kind, i, ctx),
-        // The *_time64 calls take the 64-bit timespec.
-        Timespec64In => arg(TimespecIn, i, ctx),
-        Timespec64Out => arg(TimespecOut, i, ctx),
-        TimespecIn | TimespecOut => pair32(ctx, v, 9),
-        TimevalIn | TimevalOut => pair32(ctx, v, 6),
-        FutexTimeout => match ctx.args[1] as u32 & 0x7f {
-            0 | 6 | 9 | 11 | 13 => pair32(ctx, v, 9),
-            _ => (v as u32).to_string(),
-        },
-        IovecIn(c) => iovec32(ctx, v, ctx.args[c as usize], None),
-        IovecOut(c) => iovec32(ctx, v, ctx.args[c as usize], Some(ret.max(0) as u64)),
-        Argv if ctx.opts.show_argv => string_array32(ctx, v),
-        Envp if ctx.opts.show_env => string_array32(ctx, v),
-        // mmap2's offset is in 4096-byte pages: shown in bytes, as strace.
-        PageOffset => hex(v << 12),
-        // getrlimit/setrlimit/ugetrlimit: unsigned longs; prlimit64 (x86-64's
-        // 302) takes the 64-bit struct.
-        RlimitIn | RlimitOut if v == 0 => "NULL".to_string(),
-        RlimitIn | RlimitOut if ctx.number == 302 => arg(kind, i, ctx),
-        RlimitIn | RlimitOut => match read_exact(ctx.mem, v, 8) {
-            Some(b) => {
-                let r = |x: u32| if x == u32::MAX { "RLIM_INFINITY".to_string() } else { x.to_string() };
-                format!("{{ cur={},max={} }}", r(u32_at(&b, 0)), r(u32_at(&b, 4)))
-            }
-            None => hex(v),
-        },
-        Stat64Out => match read_exact(ctx.mem, v, 96) {
-            Some(b) => stat(&stat64_as_stat(&b)),
-            None => hex(v),
-        },
-        _ => hex(v),
-    }
-}
-
-/// `{ sec.frac }` of an i386 `timespec` (`digits` 9) or `timeval` (6):
-/// two 32-bit `long`s.
-fn pair32(ctx: &Ctx, v: u64, digits: usize) -> String {
-    match read_exact(ctx.mem, v, 8) {
-        Some(b) => format!("{{ {}.{:0digits$} }}", i32_at(&b, 0), i32_at(&b, 4)),
-        None => hex(v),
-    }
-}
-
-/// [`iovec`] with i386's `struct iovec` (two 32-bit words).
-fn iovec32(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
-    let count = count as i32;
-    if count <= 0 {
-        return hex(addr);
-    }
-    let shown = (count as usize).min(IOV_LIMIT);
-    let Some(b) = read_exact(ctx.mem, addr, shown * 8) else {
-        return hex(addr);
-    };
-    let mut remaining = out_total;
-    let mut parts = Vec::with_capacity(shown);
-    for i in 0..shown {
-        let base = u64::from(u32_at(&b, i * 8));
-        let len = u64::from(u32_at(&b, i * 8 + 4));
-        let data_len = match remaining.as_mut() {
-            Some(r) => {
-                let n = len.min(*r);
-                *r -= n;
-                n
-            }
-            None => len,
-        };
-        parts.push(format!("{{{},{len}}}", buffer(ctx, base, data_len)));
-    }
-    if (count as usize) > shown {
-        parts.push("...".to_string());
-    }
-    format!("[{}]", parts.join(","))
-}
-
-/// [`string_array`] with 32-bit pointers.
-fn string_array32(ctx: &Ctx, addr: u64) -> String {
-    if addr == 0 {
-        return hex(addr);
-    }
-    let mut parts = Vec::new();
-    let mut more = false;
-    for i in 0.. {
-        if i == MAX_ELEMENTS * 4 {
-            more = true;
-            break;
-        }
-        let Some(b) = read_exact(ctx.mem, addr + 4 * i as u64, 4) else {
-            more = true;
-            break;
-        };
-        let p = u64::from(u32_at(&b, 0));
-        if p == 0 {
-            break;
-        }
-        if parts.len() >= ctx.opts.strsize.max(1) {
-            more = true;
-            break;
-        }
-        parts.push(match ctx.mem.read_cstr(p, ctx.opts.strsize) {
-            Ok(s) => quote(&s.bytes, !s.complete),
-            Err(_) => hex(p),
-        });
-    }
-    if parts.is_empty() && more {
-        return hex(addr);
-    }
-    if more {
-        parts.push("...".to_string());
-    }
-    format!("[ {} ]", parts.join(", "))
-}
-
-/// i386's `struct stat64` (96 bytes) laid out as x86-64's `struct stat`
-/// for [`stat`]: mode, inode (the 64-bit `st_ino` at 88), size, blksize,
-/// rdev.
-pub fn stat64_as_stat(b: &[u8]) -> [u8; 144] {
-    let mut s = [0u8; 144];
-    s[0..8].copy_from_slice(&b[0..8]); // st_dev
-    s[8..16].copy_from_slice(&b[88..96]); // st_ino
-    s[16..20].copy_from_slice(&b[20..24]); // st_nlink
-    s[24..28].copy_from_slice(&b[16..20]); // st_mode
-    s[28..36].copy_from_slice(&b[24..32]); // st_uid, st_gid
-    s[40..48].copy_from_slice(&b[32..40]); // st_rdev
-    s[48..56].copy_from_slice(&b[44..52]); // st_size
-    s[56..60].copy_from_slice(&b[52..56]); // st_blksize
-    s[64..72].copy_from_slice(&b[56..64]); // st_blocks
-    s
-}

@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod i386;
+
 /// Tracee memory made of a few mapped regions; everything else faults.
 #[derive(Default, Clone)]
 struct FakeMemory {
@@ -832,59 +834,3 @@ fn at_most_sixteen_iovecs() {
     assert_eq!(call(&line), want);
 }
 
-fn nr32(name: &str) -> u32 {
-    Arch::I386.by_name(name).unwrap().number
-}
-
-#[test]
-fn i386_calls_have_x86_64_twins_for_the_filters() {
-    for (i386, x64) in [
-        ("read", "read"),
-        ("mmap2", "mmap"),
-        ("_llseek", "lseek"),
-        ("fstat64", "fstat"),
-        ("fstatat64", "newfstatat"),
-        ("chown32", "chown"),
-        ("getuid32", "getuid"),
-        ("ugetrlimit", "getrlimit"),
-        ("_newselect", "select"),
-        ("clock_gettime64", "clock_gettime"),
-        ("futex_time64", "futex"),
-        ("fcntl64", "fcntl"),
-    ] {
-        assert_eq!(x86_64_key(nr32(i386)), Some(nr(x64)), "{i386}");
-    }
-    for lonely in ["socketcall", "ipc", "waitpid"] {
-        assert_eq!(x86_64_key(nr32(lonely)), None, "{lonely}");
-    }
-}
-
-#[test]
-fn i386_arguments_in_i386_layouts() {
-    let opts = Options::default();
-    // writev(1, iov, 2): i386 iovecs are two 32-bit words.
-    let mut iov = Vec::new();
-    for (base, len) in [(0x5000u32, 2u32), (0x6000, 3)] {
-        iov.extend_from_slice(&base.to_le_bytes());
-        iov.extend_from_slice(&len.to_le_bytes());
-    }
-    let mem = FakeMemory::default().with(0x4000, &iov).with(0x5000, b"hi").with(0x6000, b"you");
-    let e = decode_entry_i386(&opts, nr32("writev"), [1, 0x4000, 2, 0, 0, 0], &mem);
-    let c = e.finish(&opts, Outcome::Value(5), &mem);
-    assert_eq!(c.call(), "writev(1,[{\"hi\",2},{\"you\",3}],2)");
-    // pread64(3, buf, 10, lo, hi): the offset is one argument.
-    let e = decode_entry_i386(&opts, nr32("pread64"), [3, 0x5000, 2, 7, 1, 0], &mem);
-    let c = e.finish(&opts, Outcome::Value(2), &mem);
-    assert_eq!(c.call(), "pread64(3,\"hi\",2,4294967303)");
-    // _llseek(fd, hi, lo, result, whence).
-    let e = decode_entry_i386(&opts, nr32("_llseek"), [3, 1, 2, 0x7000, 0, 0], &mem);
-    assert_eq!(e.finish(&opts, Outcome::Value(0), &mem).call(), "_llseek(3,4294967298,0x7000,SEEK_SET)");
-    // nanosleep's i386 timespec: two 32-bit longs.
-    let ts = [5u32.to_le_bytes(), 42u32.to_le_bytes()].concat();
-    let mem = FakeMemory::default().with(0x8000, &ts);
-    let e = decode_entry_i386(&opts, nr32("nanosleep"), [0x8000, 0, 0, 0, 0, 0], &mem);
-    assert!(e.finish(&opts, Outcome::Value(0), &mem).call().starts_with("nanosleep({ 5.000000042 },"));
-    // A structure this decoder does not know in i386's layout: its address.
-    let e = decode_entry_i386(&opts, nr32("sendmsg"), [3, 0x8000, 0, 0, 0, 0], &mem);
-    assert!(e.finish(&opts, Outcome::Value(0), &mem).call().starts_with("sendmsg(3,0x8000,"));
-}
