@@ -13,6 +13,7 @@ use crate::error::{Errno, Result};
 use crate::sys::{self, procfs, Tid};
 use crate::sysent::Arch;
 
+pub(crate) mod attach;
 pub(crate) mod control;
 mod coredump;
 mod lwp;
