@@ -288,6 +288,13 @@ impl Tracer {
     /// detach): interrupt those that run and collect their stops here;
     /// their events are reported as usual.
     pub(crate) fn stop_all_lwps(&mut self, pid: Pid) {
+        // Just born, first stop not collected yet: held at that stop (the
+        // detach collects it), never resumed from it.
+        if let Some(p) = self.procs.get_mut(&pid) {
+            for l in p.lwps.iter_mut().filter(|l| l.linux == LinuxState::New) {
+                l.hold = true;
+            }
+        }
         let running: Vec<Tid> = match self.procs.get(&pid) {
             Some(p) => p.lwps.iter().filter(|l| matches!(l.linux, LinuxState::Running | LinuxState::Blocked)).map(|l| l.tid).collect(),
             None => return,
