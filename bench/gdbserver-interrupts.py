@@ -38,10 +38,11 @@ ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 
 
 def build():
-    out = "/tmp/bsdtrace-bench-busy"
+    out = os.environ.get("BUSY_OUT", "/tmp/bsdtrace-bench-busy")
     src = os.path.join(ROOT, "crates/bsdtrace/tests/tracees/busy.c")
     subprocess.check_call(["cc", "-O2", "-pthread", "-o", out, src])
-    subprocess.check_call(["cargo", "build", "--release", "--quiet", "-p", "bsdtrace-cli"], cwd=ROOT)
+    if "BSDTRACE" not in os.environ:
+        subprocess.check_call(["cargo", "build", "--release", "--quiet", "-p", "bsdtrace-cli"], cwd=ROOT)
     return out
 
 
@@ -199,14 +200,21 @@ def run(server, prog, nonstop):
 
 def main():
     prog = build()
-    ours = [os.path.join(ROOT, "target/release/bsdtrace"), "gdbserver"]
+    # BSDTRACE: our binary (default: a release build made here); ONLY=ours
+    # skips GNU gdbserver (the test suite's use: tests/gdbserver_nonstop.rs).
+    ours = [os.environ.get("BSDTRACE", os.path.join(ROOT, "target/release/bsdtrace")), "gdbserver"]
     gnu = ["gdbserver"]
-    print(f"Command: `bench/gdbserver-interrupts.py {ROUNDS}` (GNU gdbserver "
-          f"{subprocess.run(['gdbserver', '--version'], capture_output=True, text=True).stdout.split()[3]}, "
-          "shared 2-CPU machine).\n")
+    only = os.environ.get("ONLY")
+    if only != "ours":
+        print(f"Command: `bench/gdbserver-interrupts.py {ROUNDS}` (GNU gdbserver "
+              f"{subprocess.run(['gdbserver', '--version'], capture_output=True, text=True).stdout.split()[3]}, "
+              "shared 2-CPU machine).\n")
     results = {}
     for mode in ("all-stop", "non-stop"):
         for name, srv in (("GNU", gnu), ("ours", ours)):
+            if only and name != only:
+                results[(mode, name)] = (0, 0, {})
+                continue
             results[(mode, name)] = run(srv, prog, mode == "non-stop")
     kinds = ["epoll_wait", "epoll_pwait", "sigtimedwait", "semtimedop", "recv_timeo", "io_getevents",
              "nanosleep", "poll", "futex", "read"]

@@ -248,7 +248,12 @@ fn run(a: Args) -> Result<i32, String> {
         Comm::Stdio => Some(take_stdio()?),
         Comm::Listen(_) => None,
     };
-    let mut inf = Inferiors::new(Tracer::new());
+    // The server's loop waits as soon as SIGCHLD says something happened:
+    // the engine may restart the calls its stops break with the time they
+    // have left (not their whole timeout) and keep sleepers asleep.
+    let mut tracer = Tracer::new();
+    tracer.set_reaps_promptly(true);
+    let mut inf = Inferiors::new(tracer);
     if let Some(pid) = a.attach {
         inf.attach(pid)?;
         note(&format!("Attached; pid = {pid}"));

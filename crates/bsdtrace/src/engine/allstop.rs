@@ -174,7 +174,7 @@ impl Tracer {
 
     /// Resume one LWP with the Linux request its process's mask asks for.
     pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
-        let follow = self.driven;
+        let follow = self.driven || self.reaps_promptly;
         let p = self.procs.get_mut(&pid).expect("live");
         if let Some(i) = p.position(tid) {
             p.resume_at(i, follow);
@@ -183,7 +183,7 @@ impl Tracer {
 
     /// Resume every stopped, not suspended LWP (the continue of FreeBSD).
     pub(crate) fn resume_all(&mut self, pid: Pid) {
-        let follow = self.driven;
+        let follow = self.driven || self.reaps_promptly;
         let p = self.procs.get_mut(&pid).expect("live");
         p.state = ProcState::Running;
         p.xthread = None;

@@ -99,6 +99,9 @@ pub struct Tracer {
     /// Run by an [`crate::Engine`] thread, which does all the waiting:
     /// [`Tracer::wait`] would steal its statuses and is refused.
     pub(crate) driven: bool,
+    /// Its user reaps at once whatever happens ([`Tracer::set_reaps_promptly`]):
+    /// the engine may take stops nobody is told about, as under an Engine.
+    pub(crate) reaps_promptly: bool,
     /// The signal mask the programs it spawns start with, where the
     /// spawning thread's own is not the program's (an engine thread blocks
     /// every signal); `None`: inherited from the spawning thread.
@@ -234,6 +237,7 @@ impl Tracer {
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
             driven: false,
+            reaps_promptly: false,
             spawn_sigmask: None,
             doorbell: None,
             doorbell_statuses: Vec::new(),
@@ -250,6 +254,21 @@ impl Tracer {
         let mut t = Tracer::new();
         t.wait_flags = sys::WALL;
         t
+    }
+
+    /// Promise that this tracer's user calls [`Tracer::wait`] (or
+    /// [`Tracer::wait_lwp`]) as soon as a tracee changes state (it watches
+    /// SIGCHLD, as gdbserver's loop does), never leaving a tracee stopped
+    /// for long with nothing reported. The engine may then take stops of
+    /// its own that are never reported, as it does under an
+    /// [`crate::Engine`]: a call that a whole-process stop broke is
+    /// restarted with the time it has left, and threads that sleep in such
+    /// calls are followed so that the next stop leaves them asleep
+    /// (engine/restart.rs). Without it a plain tracer restarts such calls
+    /// with their whole timeout, since a tracee would wait at any such
+    /// stop until its user's next wait.
+    pub fn set_reaps_promptly(&mut self, on: bool) {
+        self.reaps_promptly = on;
     }
 
     /// Processes currently traced.

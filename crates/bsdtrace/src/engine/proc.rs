@@ -177,7 +177,10 @@ impl Proc {
     /// so it gets none: engine/restart.rs).
     pub(crate) fn resume_at(&mut self, i: usize, follow: bool) {
         let (mask, seccomp) = (self.mask, self.seccomp);
-        // Nothing to keep asleep without whole-process stops.
+        // Nothing to keep asleep without whole-process stops; but a call
+        // an interrupt of one LWP broke is still restarted with its time
+        // left (and followed to its return, to put its timeout back).
+        let restart = follow;
         let follow = follow && self.mode == super::StopMode::Process;
         let l = &mut self.lwps[i];
         let LinuxState::Stopped(kind) = l.linux else { return };
@@ -190,14 +193,14 @@ impl Proc {
             // Also while the engine follows the LWP's syscalls itself, so
             // that a call a stop would break is entered under its eyes
             // (engine/restart.rs).
-            mask & crate::abi::PTRACE_SYSCALL != 0 || follow && (l.sticky > 0 || l.watch.is_some())
+            mask & crate::abi::PTRACE_SYSCALL != 0 || follow && l.sticky > 0 || restart && l.watch.is_some()
         };
         // Walking a signal handler to its rt_sigreturn (a step with a
         // caught signal whose handler stopped meanwhile).
         let syscall = syscall || matches!(l.handler_step, super::HandlerStep::AwaitSigreturn | super::HandlerStep::InSigreturn);
         let fixed = if kind == LinuxStop::Exit {
             None
-        } else if follow {
+        } else if restart {
             l.apply_fix()
         } else {
             // Restart a broken call, without following it.

@@ -36,11 +36,15 @@
 //! cannot be changed for one call (docs/deviations.md).
 //!
 //! Following syscalls costs stops that someone must handle at once, so
-//! only an [`crate::Engine`] (whose thread always does) follows them; a
-//! direct [`crate::Tracer`], whose tracees progress only while its caller
-//! is inside `wait()`, only restarts the calls its stops broke (with their
-//! whole timeout) and leaves asleep the threads a PT_SYSCALL tracer already
-//! follows.
+//! only an [`crate::Engine`] (whose thread always does), or a tracer whose
+//! user promised to reap at once ([`crate::Tracer::set_reaps_promptly`]:
+//! gdbserver's), follows them; any other direct [`crate::Tracer`], whose
+//! tracees progress only while its caller is inside `wait()`, only
+//! restarts the calls its stops broke (with their whole timeout) and leaves
+//! asleep the threads a PT_SYSCALL tracer already follows. In the per-LWP
+//! mode nothing is kept asleep (no whole-process stops), but a call an
+//! interrupt of one LWP broke is restarted with its time left all the
+//! same.
 
 use super::{Lwp, ScState};
 use crate::sys;
