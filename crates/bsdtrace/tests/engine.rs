@@ -67,20 +67,28 @@ fn a_tracee_needing_the_tracer_at_every_step_runs_while_the_tracer_blocks_in_rea
     }
 }
 
+/// `busy exit_after_read` spawned by the engine, continued past its exec
+/// and ready (watched for 60 s); returns it and the pipe end whose byte
+/// makes it exit 7.
+fn running_reader(e: &Engine) -> (Pid, OwnedFd) {
+    let (in_r, in_w) = pipe();
+    let (ready_r, ready_w) = pipe();
+    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string()), ("IN_FD", in_r.as_raw_fd().to_string())]);
+    let pid = e.with(|t| t.spawn_env(&[busy(), "exit_after_read"], Some(&env))).unwrap();
+    drop((in_r, ready_w));
+    assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
+    e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+    watchdog(pid, 60);
+    let mut line = String::new();
+    BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    (pid, in_w)
+}
+
 #[test]
 fn an_exiting_tracee_becomes_a_zombie_without_the_tracer() {
     for e in engines() {
-        let (in_r, in_w) = pipe();
-        let (ready_r, ready_w) = pipe();
-        let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string()), ("IN_FD", in_r.as_raw_fd().to_string())]);
-        let pid = e.with(|t| t.spawn_env(&[busy(), "exit_after_read"], Some(&env))).unwrap();
-        drop((in_r, ready_w));
-        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
-        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
-        watchdog(pid, 60);
-        let mut line = String::new();
-        BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready");
+        let (pid, in_w) = running_reader(&e);
         // Let it exit, and stay out of the library: its exit stop
         // (PTRACE_EVENT_EXIT, which holds its descriptors open) must pass
         // without us, as an exit is no debugger stop on FreeBSD.
@@ -123,16 +131,7 @@ fn a_program_the_engine_starts_has_its_makers_signal_mask() {
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
     assert_ne!(mine & 1 << (libc::SIGUSR2 - 1), 0);
     for e in engines {
-        let (in_r, in_w) = pipe();
-        let (ready_r, ready_w) = pipe();
-        let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string()), ("IN_FD", in_r.as_raw_fd().to_string())]);
-        let pid = e.with(|t| t.spawn_env(&[busy(), "exit_after_read"], Some(&env))).unwrap();
-        drop((in_r, ready_w));
-        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
-        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
-        watchdog(pid, 60);
-        let mut line = String::new();
-        BufReader::new(std::fs::File::from(ready_r)).read_line(&mut line).unwrap();
+        let (pid, in_w) = running_reader(&e);
         let status = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
         let blk = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).unwrap().trim();
         assert_eq!(u64::from_str_radix(blk, 16).unwrap(), mine, "backend {:?}", e.backend());
