@@ -52,6 +52,35 @@ pub(crate) enum LinuxStop {
     Group,
 }
 
+/// The siginfo an LWP's signal event carries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SigInfo {
+    /// None (no signal event, or it was consumed).
+    None,
+    /// A signal stop whose siginfo was not fetched: the kernel keeps it
+    /// while the LWP sits in this stop (asked when wanted; forgotten when
+    /// the LWP is resumed).
+    Lazy,
+    /// Fetched, or made (a PT_TRACE_ME child's first stop).
+    Known(sys::siginfo_t),
+}
+
+impl SigInfo {
+    /// The siginfo, if it was fetched or made.
+    pub(crate) fn known(&self) -> Option<sys::siginfo_t> {
+        match self {
+            SigInfo::Known(si) => Some(*si),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<sys::siginfo_t>> for SigInfo {
+    fn from(si: Option<sys::siginfo_t>) -> SigInfo {
+        si.map_or(SigInfo::None, SigInfo::Known)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Lwp {
     pub tid: Tid,
@@ -59,10 +88,7 @@ pub(crate) struct Lwp {
     /// A FreeBSD event this LWP holds (current or pending report).
     pub event: Option<Event>,
     /// siginfo of a signal event (also for TraceMe).
-    pub siginfo: Option<sys::siginfo_t>,
-    /// The signal event's siginfo was not fetched: ask the kernel when
-    /// wanted (valid until the LWP is resumed).
-    pub siginfo_lazy: bool,
+    pub siginfo: SigInfo,
     /// Signal to hand to Linux when this LWP is resumed.
     pub resume_sig: i32,
     /// PT_SUSPEND: stays stopped across continue.
@@ -166,9 +192,9 @@ impl Lwp {
     /// not at every stop (two syscalls).
     pub(crate) fn stop_siginfo(&self) -> Option<sys::siginfo_t> {
         match (self.siginfo, self.event) {
-            (Some(si), _) => Some(si),
-            (None, Some(Event::Signal { .. })) if self.siginfo_lazy => sys::siginfo(self.tid).ok(),
-            (None, Some(Event::Attach | Event::Interrupt)) => {
+            (SigInfo::Known(si), _) => Some(si),
+            (SigInfo::Lazy, Some(Event::Signal { .. })) => sys::siginfo(self.tid).ok(),
+            (_, Some(Event::Attach | Event::Interrupt)) => {
                 let mut si = sys::zeroed_siginfo();
                 sys::si::set(&mut si, libc::SIGSTOP, libc::SI_USER, sys::getpid(), sys::getuid());
                 Some(si)
@@ -182,8 +208,7 @@ impl Lwp {
             tid,
             linux,
             event: None,
-            siginfo: None,
-            siginfo_lazy: false,
+            siginfo: SigInfo::None,
             resume_sig: 0,
             suspended: false,
             step: false,

@@ -220,7 +220,9 @@ impl Proc {
         };
         l.regs = None;
         l.regs_written = false;
-        l.siginfo_lazy = false;
+        if matches!(l.siginfo, super::SigInfo::Lazy) {
+            l.siginfo = super::SigInfo::None;
+        }
         l.sc_info.resumed(req);
         tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
         l.linux = if kind == LinuxStop::Exit {

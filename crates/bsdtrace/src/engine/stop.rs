@@ -7,7 +7,7 @@
 use super::dbregs::{copy_dbregs, read_dbregs};
 use super::signals::{fault_signal, forced_fault, signal_ignored};
 use super::restart;
-use super::lwp::Ghost;
+use super::lwp::{Ghost, SigInfo};
 use super::{Event, Expect, HandlerStep, LinuxState, LinuxStop, Lwp, Lwpid, Pid, Proc, ProcState, ScState, SigProbe, Tracer, BASE_OPTIONS};
 use crate::sys::{self, Tid};
 use crate::sysent::Arch;
@@ -273,8 +273,7 @@ impl Tracer {
                 lwp.unbreak();
                 (LinuxStop::Signal, None)
             } else {
-                lwp.siginfo_lazy = si.is_none();
-                lwp.siginfo = si;
+                lwp.siginfo = si.map_or(SigInfo::Lazy, SigInfo::Known);
                 (LinuxStop::Signal, Some(Event::Signal { sig }))
             }
         } else {

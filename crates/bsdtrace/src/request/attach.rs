@@ -177,7 +177,7 @@ impl Tracer {
             l.event = Some(Event::Exec { old_tid: Lwpid(tid) });
         } else {
             l.event = Some(Event::TraceMe { sig });
-            l.siginfo = siginfo;
+            l.siginfo = siginfo.into();
         }
         p.lwps.push(l);
         // Threads it made before (or after) PT_TRACE_ME were never traced

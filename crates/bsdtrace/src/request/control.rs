@@ -401,8 +401,7 @@ impl Tracer {
         let p = self.procs.get_mut(&pid).expect("checked");
         let Some(l) = p.lwp_mut(x) else { return Ok(()) };
         let ev = l.event.take();
-        l.siginfo = None;
-        l.siginfo_lazy = false;
+        l.siginfo = crate::engine::SigInfo::None;
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {

@@ -106,7 +106,7 @@ impl Tracer {
         let r = self.linux_regs(pid, tid)?;
         let at = self.at(pid, tid);
         let l = self.procs[&pid].lwp(tid).expect("live");
-        let trapno = match (l.event, l.siginfo.as_ref().map(sys::si::code)) {
+        let trapno = match (l.event, l.siginfo.known().as_ref().map(sys::si::code)) {
             (Some(Event::Signal { sig: libc::SIGTRAP }), Some(c)) if c == libc::SI_KERNEL || c == 1 => abi::T_BPTFLT,
             (Some(Event::Signal { sig: libc::SIGTRAP }), Some(2 | 4)) => abi::T_TRCTRAP,
             _ => 0,

@@ -174,8 +174,7 @@ impl Tracer {
                 }
                 let l = p.lwp_mut(tid).expect("live");
                 l.event = before.event;
-                l.siginfo = before.siginfo;
-                l.siginfo_lazy = false;
+                l.siginfo = before.siginfo.into();
                 l.linux = LinuxState::Stopped(LinuxStop::Exit);
                 l.resume_sig = 0;
                 l.regs = None;
@@ -187,8 +186,7 @@ impl Tracer {
             }
             Ok(Outcome::Execed { tid: new }) => {
                 let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
-                l.siginfo = before.siginfo;
-                l.siginfo_lazy = false;
+                l.siginfo = before.siginfo.into();
                 self.after_exec(pid, tid, new);
                 ret.sr_error = abi::EJUSTRETURN;
                 self.resend(pid, new, &late);
@@ -244,9 +242,8 @@ impl Tracer {
         } else {
             LinuxState::Stopped(LinuxStop::Signal)
         };
-        if l.siginfo_lazy || l.siginfo.is_some() {
-            l.siginfo = before.siginfo;
-            l.siginfo_lazy = false;
+        if !matches!(l.siginfo, crate::engine::SigInfo::None) {
+            l.siginfo = before.siginfo.into();
         }
     }
 
