@@ -122,19 +122,14 @@ fn a_program_the_engine_starts_has_its_makers_signal_mask() {
         libc::sigaddset(&mut set, libc::SIGUSR2);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
     }
-    let mine = {
-        let mut cur: libc::sigset_t = unsafe { std::mem::zeroed() };
-        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut cur) };
-        (1..=64).filter(|&s| unsafe { libc::sigismember(&cur, s) } == 1).fold(0u64, |m, s| m | 1 << (s - 1))
-    };
+    let mine = bsdtrace::sys::own_sigmask();
     let engines = engines();
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
     assert_ne!(mine & 1 << (libc::SIGUSR2 - 1), 0);
     for e in engines {
         let (pid, in_w) = running_reader(&e);
-        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
-        let blk = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).unwrap().trim();
-        assert_eq!(u64::from_str_radix(blk, 16).unwrap(), mine, "backend {:?}", e.backend());
+        let blk = bsdtrace::sys::procfs::status(pid.0).unwrap().sig_blk;
+        assert_eq!(blk, mine, "backend {:?}", e.backend());
         std::fs::File::from(in_w).write_all_byte();
         assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Exited(7));
     }

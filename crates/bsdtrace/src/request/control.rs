@@ -29,6 +29,12 @@ fn is_stop_signal(sig: i32) -> bool {
 }
 
 impl Tracer {
+    /// The process died while a request was stopping it (forgotten, or
+    /// only its exit left to report).
+    fn gone(&self, pid: Pid) -> bool {
+        self.procs.get(&pid).is_none_or(|p| matches!(p.state, ProcState::Exited { .. }))
+    }
+
     /// PT_CONTINUE / PT_STEP / PT_TO_SCE / PT_TO_SCX / PT_SYSCALL.
     /// `addr`: `None` resumes where stopped (FreeBSD's `(caddr_t)1`), else the
     /// new PC of the selected LWP (ignored by PT_STEP). `sig`: 0..=128.
@@ -145,14 +151,14 @@ impl Tracer {
         if self.procs[&pid].mode == StopMode::Lwp {
             self.stop_all_lwps(pid);
             self.lwp_ready.retain(|(q, _)| *q != pid);
-            if !self.procs.contains_key(&pid) || matches!(self.procs[&pid].state, ProcState::Exited { .. }) {
+            if self.gone(pid) {
                 return Err(Errno::ESRCH.into());
             }
         }
         self.consume_event(pid, sig)?;
         self.drop_ghosts(pid, None);
         self.drain_our_sigcont(pid);
-        if !self.procs.contains_key(&pid) || matches!(self.procs[&pid].state, ProcState::Exited { .. }) {
+        if self.gone(pid) {
             return Err(Errno::ESRCH.into());
         }
         let p = self.procs.get_mut(&pid).expect("checked");
