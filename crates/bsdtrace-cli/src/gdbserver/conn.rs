@@ -109,9 +109,9 @@ impl Listener {
                 Listener::Tcp(l) => l.as_raw_fd(),
                 Listener::Unix(l, _) => l.as_raw_fd(),
             };
-            let ready = super::gdbsys::poll_readable(&[lfd, term.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
+            let ready = super::evloop::poll_readable(&[lfd, term.as_raw_fd()]).map_err(|e| format!("poll: {e}"))?;
             if ready[1] {
-                super::gdbsys::drain(term);
+                super::evloop::drain(term);
                 if bsdtrace::sys::host::terminated() {
                     return Ok(None);
                 }

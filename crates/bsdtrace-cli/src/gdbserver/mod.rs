@@ -15,6 +15,7 @@ mod agent;
 mod arch;
 mod conn;
 mod emulate;
+mod evloop;
 mod hostio;
 mod lldb;
 mod nonstop;
@@ -25,7 +26,7 @@ mod wire;
 mod xfer;
 
 use bsdtrace::error::io_message;
-use bsdtrace::sys::gdbsys;
+
 use bsdtrace::Tracer;
 use conn::{Conn, Listener};
 use session::{End, Session};
@@ -165,8 +166,8 @@ fn take_stdio() -> Result<Conn, String> {
     let rd: OwnedFd = std::io::stdin().as_fd().try_clone_to_owned().map_err(|e| io_message(&e))?;
     let wr: OwnedFd = std::io::stdout().as_fd().try_clone_to_owned().map_err(|e| io_message(&e))?;
     let null = File::open("/dev/null").map_err(|e| format!("/dev/null: {}", io_message(&e)))?;
-    gdbsys::dup2(null.as_raw_fd(), 0).map_err(|e| format!("dup2: {e}"))?;
-    gdbsys::dup2(2, 1).map_err(|e| format!("dup2: {e}"))?;
+    evloop::dup2(null.as_raw_fd(), 0).map_err(|e| format!("dup2: {e}"))?;
+    evloop::dup2(2, 1).map_err(|e| format!("dup2: {e}"))?;
     Ok(Conn::new(rd, wr))
 }
 
@@ -235,7 +236,7 @@ fn shell_quote(s: &str) -> String {
 
 fn run(a: Args) -> Result<i32, String> {
     // Before any child exists, so no SIGCHLD is missed.
-    let sigchld = File::from(gdbsys::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?);
+    let sigchld = File::from(evloop::sigchld_pipe().map_err(|e| format!("SIGCHLD handler: {e}"))?);
     // SIGTERM and SIGHUP end the server as the end of the last session
     // would (started programs killed, attached ones detached); SIGINT (a
     // terminal's Ctrl-C, which the program gets too) only wakes it. gdb

@@ -114,7 +114,7 @@ pub(crate) struct Lwp {
     pub regs: Option<sys::user_regs_struct>,
     /// PTRACE_GET_SYSCALL_INFO answers serving PT_GET_SC_ARGS/PT_GET_SC_RET
     /// without PTRACE_GETREGS (request/lwp.rs; aged on resume).
-    pub sc_info: crate::request::ScInfo,
+    pub sc_info: super::scinfo::ScInfo,
     /// PT_STEP with a caught signal: FreeBSD runs the handler unstepped.
     pub handler_step: HandlerStep,
     /// A Linux request that overrides the usual choice at the next resume.

@@ -27,6 +27,7 @@ mod ids;
 mod lwp;
 pub(crate) mod lwpmode;
 mod proc;
+pub(crate) mod scinfo;
 pub(crate) mod restart;
 mod signals;
 mod spawn;

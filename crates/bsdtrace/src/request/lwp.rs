@@ -1,6 +1,7 @@
 //! PT_LWPINFO, PT_GET_SC_ARGS and PT_GET_SC_RET.
 
 use crate::abi;
+use crate::engine::scinfo::ScEntry;
 use crate::engine::{Event, LinuxState, LinuxStop, Lwpid, Pid, ScState, Target, Tracer};
 use crate::error::{Errno, Result};
 use crate::sys::{self, Tid};
@@ -466,7 +467,7 @@ impl Tracer {
                     return Some((e.arch, e.nr, e.args));
                 }
                 let e = ScEntry::ask(tid)?;
-                l.sc_info = ScInfo { entry: Some(e), exit_rax: None, ..l.sc_info };
+                l.sc_info.set_entry(e);
                 Some((e.arch, e.nr, e.args))
             }
             Some(Event::SyscallExit) => {
@@ -479,126 +480,12 @@ impl Tracer {
     }
 }
 
-/// PTRACE_GET_SYSCALL_INFO answers kept for one syscall of one LWP, so
-/// that PT_GET_SC_ARGS at its entry and PT_GET_SC_RET at its exit cost one
-/// such request each (about half a PTRACE_GETREGS on this kernel) and
-/// answer what the registers would.
-///
-/// The exit answer carries only `rax`; the arguments (and `rdx`, FreeBSD's
-/// `sr_retval[1]`) at the exit are the entry's, because x86-64 Linux
-/// returns from a syscall with every argument register as it took it. That
-/// holds unless something rewrote the registers in between: the tracer
-/// (every register write clears this), or the syscall itself (execve,
-/// rt_sigreturn, the uprobe calls), which moves the instruction and stack
-/// pointers, so the exit's answer must show the entry's pointers; those
-/// syscalls are also never taken from here.
-///
-/// Lifetime: an entry answer taken at an entry stop survives only a
-/// resume with PTRACE_SYSCALL, which runs the LWP to that syscall's exit
-/// stop (the first syscall stop to come; an event stop met first resumes
-/// it, which ends the answer); nothing survives a second resume.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ScInfo {
-    entry: Option<ScEntry>,
-    /// The exit's `rax`, once asked at this exit stop.
-    exit_rax: Option<u64>,
-    /// The tracer wrote the syscall number at this entry stop (PT_SETREGS).
-    written_here: bool,
-    /// ... at the entry stop of the syscall whose exit stop this is.
-    written: bool,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ScEntry {
-    arch: Arch,
-    nr: u64,
-    args: [u64; 6],
-    ip: u64,
-    sp: u64,
-    /// Taken at the stop the LWP is in now (not yet resumed).
-    here: bool,
-}
-
-/// Whether syscall `nr` loads the caller's registers from elsewhere.
-fn rewrites_registers(arch: Arch, nr: u64) -> bool {
-    arch.is_sigreturn(nr) || arch.is_exec(nr) || (arch == Arch::X86_64 && matches!(nr, 335 | 336)) // uretprobe, uprobe
-}
-
 /// The argument registers of a call of ABI `arch`: x86-64's rdi, rsi, rdx,
 /// r10, r8, r9; i386's ebx, ecx, edx, esi, edi, ebp (32 bits each).
 fn reg_args(arch: Arch, r: &sys::user_regs_struct) -> [u64; 6] {
     match arch {
         Arch::X86_64 => [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
         Arch::I386 => [r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp].map(|v| v & 0xffff_ffff),
-    }
-}
-
-impl ScEntry {
-    /// The entry (or seccomp) answer.
-    fn ask(tid: Tid) -> Option<ScEntry> {
-        let i = sys::syscall_info(tid).ok()?;
-        let at_entry = matches!(i.op, sys::PTRACE_SYSCALL_INFO_ENTRY | sys::PTRACE_SYSCALL_INFO_SECCOMP);
-        let arch = Arch::from_audit(i.arch)?;
-        if !at_entry {
-            return None;
-        }
-        let mut args = [0u64; 6];
-        args.copy_from_slice(&i.data[1..7]);
-        // An i386 call reads 32 bits of each register (a 64-bit program's
-        // int $0x80 may leave anything above).
-        let (nr, args) = match arch {
-            Arch::X86_64 => (i.data[0], args),
-            Arch::I386 => (i.data[0] & 0xffff_ffff, args.map(|a| a & 0xffff_ffff)),
-        };
-        Some(ScEntry { arch, nr, args, ip: i.instruction_pointer, sp: i.stack_pointer, here: true })
-    }
-}
-
-impl ScInfo {
-    /// The LWP is resumed with Linux request `req`.
-    pub(crate) fn resumed(&mut self, req: u32) {
-        self.exit_rax = None;
-        // A resume with PTRACE_SYSCALL from an entry stop runs to that
-        // syscall's exit stop (see the lifetime above).
-        self.written = std::mem::take(&mut self.written_here) && req == sys::PTRACE_SYSCALL;
-        self.entry = self
-            .entry
-            .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !rewrites_registers(e.arch, e.nr))
-            .map(|e| ScEntry { here: false, ..e });
-    }
-
-    /// The LWP's registers were written: the cached answers are stale
-    /// (whether the tracer set the syscall number is not).
-    pub(crate) fn clear(&mut self) {
-        *self = ScInfo { written_here: self.written_here, written: self.written, ..ScInfo::default() };
-    }
-
-    /// The tracer set the syscall number at this entry stop.
-    pub(crate) fn set_number_written(&mut self) {
-        self.written_here = true;
-    }
-
-    /// At an exit stop: the tracer set this syscall's number at its entry.
-    fn number_written(&self) -> bool {
-        self.written
-    }
-
-    /// `rax` at the exit stop of the syscall whose entry was `entry`, if
-    /// the exit answer shows that syscall, unmoved.
-    fn exit_rax(&mut self, tid: Tid, entry: &ScEntry) -> Option<u64> {
-        if self.exit_rax.is_none() {
-            let i = sys::syscall_info(tid).ok()?;
-            let same = i.op == sys::PTRACE_SYSCALL_INFO_EXIT
-                && i.arch == entry.arch.audit()
-                && i.instruction_pointer == entry.ip
-                && i.stack_pointer == entry.sp;
-            if !same {
-                self.entry = None;
-                return None;
-            }
-            self.exit_rax = Some(i.data[0]);
-        }
-        self.exit_rax
     }
 }
 

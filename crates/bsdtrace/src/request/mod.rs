@@ -32,7 +32,7 @@ mod vm;
 
 pub use control::Resume;
 pub use lwp::{LwpInfo, ScArgs};
-pub(crate) use lwp::ScInfo;
+
 pub use vm::VmEntry;
 
 /// Why a process may not be debugged by us: FreeBSD's `p_candebug()`, with

@@ -13,7 +13,6 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub mod fd;
-pub mod gdbsys;
 pub mod host;
 pub mod proc;
 pub mod procfs;

@@ -182,7 +182,7 @@ impl<'a> Session<'a> {
             if self.inf.waiting || self.inf.ns.is_some() {
                 fds.push(self.sigchld.as_raw_fd());
             }
-            let ready = match super::gdbsys::poll_readable(&fds) {
+            let ready = match super::evloop::poll_readable(&fds) {
                 Ok(r) => r,
                 Err(e) => {
                     note(&format!("poll: {e}"));
@@ -190,7 +190,7 @@ impl<'a> Session<'a> {
                 }
             };
             if ready[1] {
-                super::gdbsys::drain(self.term);
+                super::evloop::drain(self.term);
                 if bsdtrace::sys::host::terminated() {
                     return End::Exit;
                 }

@@ -1,15 +1,23 @@
-//! What `bsdtrace gdbserver`'s event loop needs from the kernel beyond
-//! ptrace: `poll(2)` over the connection and a SIGCHLD self-pipe, and
-//! `dup2(2)` to keep the tracee off a stdio connection.
+//! What the event loop needs from the kernel beyond the engine: `poll(2)`
+//! over the connection and a SIGCHLD self-pipe, and `dup2(2)` to keep the
+//! tracee off a stdio connection. (gdbserver's own: the library's
+//! self-driving `Engine` has its own wakeup, `sys/wakeup.rs`.)
 //!
 //! The SIGCHLD handler only writes one byte to a non-blocking pipe, so the
 //! loop can sleep in `poll()` on the connection and on child events at once
 //! and never sleep-poll. It must never reap: the engine's wait does that.
 
-use super::check;
-use crate::error::Errno;
+use bsdtrace::error::Errno;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
+
+fn check(ret: libc::c_long) -> Result<libc::c_long, Errno> {
+    if ret == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
 
 static SIGCHLD_WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 
@@ -39,23 +47,6 @@ pub fn sigchld_pipe() -> Result<OwnedFd, Errno> {
     unsafe { libc::sigemptyset(&mut sa.sa_mask) };
     check(unsafe { libc::sigaction(libc::SIGCHLD, &sa, std::ptr::null_mut()) } as libc::c_long)?;
     Ok(r)
-}
-
-/// Survive SIGTERM, SIGHUP and SIGINT: the handler only wakes the loop
-/// (like SIGCHLD), and the loop ends the session when the connection
-/// closes. gdb SIGTERMs a `target remote |` server right after it
-/// disconnects, and dying then would leave a detach half done. A handler,
-/// unlike SIG_IGN, is reset by exec, so the programs we start are
-/// unaffected. Call after [`sigchld_pipe`].
-pub fn catch_termination() -> Result<(), Errno> {
-    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
-    sa.sa_sigaction = on_sigchld as extern "C" fn(libc::c_int) as usize;
-    sa.sa_flags = libc::SA_RESTART;
-    unsafe { libc::sigemptyset(&mut sa.sa_mask) };
-    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
-        check(unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } as libc::c_long)?;
-    }
-    Ok(())
 }
 
 /// Read everything the pipe holds (non-blocking).
