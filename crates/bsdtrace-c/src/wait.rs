@@ -86,7 +86,7 @@ fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
                 return Ok(Some(s));
             }
         }
-        let how = WaitFor { nohang, nowait: false, traceme_of: Some(me) };
+        let how = WaitFor { nohang, nowait: false, traceme_of: Some(me), continued: w.continued };
         let r = g.engine.wait_for(w.sel, |st| w.reports(*st), how).map_err(|e| e.errno())?;
         let Some(r) = r else {
             if g.engine.has_traceme(me) {

@@ -137,6 +137,9 @@ struct State {
     marks: Vec<Pid>,
     /// Blocked waiters that want the program's own children too.
     app_waiters: usize,
+    /// ... of which accept "continued" reports: while there are none, the
+    /// process-wide peek leaves out WCONTINUED (see [`WaitFor::continued`]).
+    cont_waiters: usize,
     /// Bumped at each such waiter's arrival: a watch that found nothing it
     /// could act on (no child at all, or only a child no waiter wanted
     /// then) stays parked until this moves.
@@ -244,6 +247,11 @@ pub struct WaitFor {
     /// Return `None` as soon as a stopped PT_TRACE_ME child traced by this
     /// thread (Linux tid) waits to be handed over ([`Engine::take_traceme`]).
     pub traceme_of: Option<Tid>,
+    /// The waiter accepts "continued" reports (WCONTINUED). Linux keeps one
+    /// such state per process, for whichever wait takes it first: only
+    /// while a waiter asks does the engine look for it (and take it), so a
+    /// traced process's real parent elsewhere still sees its continue.
+    pub continued: bool,
 }
 
 impl Engine {
@@ -374,7 +382,7 @@ impl Engine {
             WaitStatus::JobStopped(_) => opts.untraced,
             WaitStatus::Continued => opts.continued,
         };
-        self.wait_for(pid, want, WaitFor { nohang: opts.nohang, ..WaitFor::default() })
+        self.wait_for(pid, want, WaitFor { nohang: opts.nohang, continued: opts.continued, ..WaitFor::default() })
     }
 
     /// The general wait: the first published report that `pid` selects
@@ -386,7 +394,7 @@ impl Engine {
         // Counted as a waiter for the program's children for the whole call
         // (the guard uncounts it however the call ends).
         let registered = std::cell::Cell::new(false);
-        let _uncount = Uncount { shared, registered: &registered };
+        let _uncount = Uncount { shared, registered: &registered, continued: how.continued };
         let mut st = shared.lock();
         loop {
             if let Some(r) = self.take(&mut st, pid, my_pgid, &want, how.nowait) {
@@ -416,7 +424,7 @@ impl Engine {
                 // (only it can tell its tracees' statuses from theirs).
                 drop(st);
                 polled = true;
-                if self.try_with(|t| app_poll(shared, t)).is_none() {
+                if self.try_with(|t| app_poll(shared, t, how.continued)).is_none() {
                     return Err(Errno::ECHILD.into());
                 }
                 st = shared.lock();
@@ -426,7 +434,12 @@ impl Engine {
                 registered.set(true);
                 st.app_waiters += 1;
                 st.watch_gen += 1;
-                let wake_engine = !st.app_ever || st.app_parked.is_some();
+                if how.continued {
+                    st.cont_waiters += 1;
+                }
+                // The first waiter for "continued" changes what the peek
+                // looks for: the engine must arm it again.
+                let wake_engine = !st.app_ever || st.app_parked.is_some() || (how.continued && st.cont_waiters == 1);
                 st.app_ever = true;
                 if wake_engine || self.backend_is_doorbell() {
                     drop(st);
@@ -544,12 +557,22 @@ impl Engine {
 struct Uncount<'a> {
     shared: &'a Shared,
     registered: &'a std::cell::Cell<bool>,
+    continued: bool,
 }
 
 impl Drop for Uncount<'_> {
     fn drop(&mut self) {
         if self.registered.get() {
-            self.shared.lock().app_waiters -= 1;
+            let mut st = self.shared.lock();
+            st.app_waiters -= 1;
+            if self.continued {
+                st.cont_waiters -= 1;
+                if st.cont_waiters == 0 {
+                    // The peek must stop taking "continued" states.
+                    drop(st);
+                    self.shared.bell.ring();
+                }
+            }
         }
     }
 }
@@ -626,9 +649,10 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, mask: u64, started: std
                 sleeper.cancel(&shared.bell);
                 continue;
             }
-            (st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen), st.watch_gen)
+            let app = st.app_ever && st.handover.is_empty() && st.app_parked.is_none_or(|g| g != st.watch_gen);
+            (app.then_some(st.cont_waiters > 0), st.watch_gen)
         };
-        if app {
+        if app.is_some() {
             shared.lock().app_parked = None;
         }
         match sleeper.sleep(&shared.bell, seen, app, true) {

@@ -22,6 +22,10 @@
  *   5. A PT_TRACE_ME child detached at its first stop, and a job-stopped
  *      process attached and detached at once: each runs on, and neither
  *      SIGCONT handler sees the SIGCONT that ends Linux's group stop.
+ *   6. A job-stopped process whose real parent is another process,
+ *      attached, waited for and detached while that parent sleeps: the
+ *      parent's waitpid(WCONTINUED) then reports it continued (the
+ *      library's own waits must not take Linux's one "continued" state).
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -436,6 +440,70 @@ no_eintr_from_our_stops(void)
 	close(p[0]);
 }
 
+static void
+real_parent_sees_continued(void)
+{
+	int to_tracer[2], to_parent[2];
+	pid_t parent, pid;
+	int status;
+	char c;
+
+	if (pipe(to_tracer) != 0 || pipe(to_parent) != 0)
+		abort();
+	parent = fork();
+	if (parent == 0) {
+		/* The real parent: a job-stopped child, then (told to look)
+		 * its "continued" report within 5 s. */
+		pid_t child;
+		int st;
+
+		close(to_tracer[0]);
+		close(to_parent[1]);
+		alarm(10);
+		child = fork();
+		if (child == 0) {
+			raise(SIGSTOP);
+			pause();
+			_exit(0);
+		}
+		if (waitpid(child, &st, WUNTRACED) != child || !WIFSTOPPED(st))
+			_exit(1);
+		if (write(to_tracer[1], &child, sizeof(child)) != sizeof(child))
+			_exit(2);
+		if (read(to_parent[0], &c, 1) != 1)
+			_exit(3);
+		for (int i = 0; i < 500; i++) {
+			pid_t w = waitpid(child, &st, WCONTINUED | WNOHANG);
+
+			if (w == child && WIFCONTINUED(st)) {
+				kill(child, SIGKILL);
+				waitpid(child, &st, 0);
+				_exit(0);
+			}
+			if (w != 0)
+				break;
+			usleep(10000);
+		}
+		kill(child, SIGKILL);
+		waitpid(child, &st, 0);
+		_exit(4);
+	}
+	close(to_tracer[1]);
+	close(to_parent[0]);
+	OK(read(to_tracer[0], &pid, sizeof(pid)) == sizeof(pid), "the job-stopped grandchild is %d", pid);
+	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to another parent's job-stopped child");
+	OK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "its attach stop (%#x)", status);
+	/* Away from the library a while: the engine runs on its own. */
+	usleep(50000);
+	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH");
+	usleep(50000);
+	OK(write(to_parent[1], "x", 1) == 1, "told its parent to look");
+	OK(waitpid(parent, &status, 0) == parent && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "its real parent's waitpid(WCONTINUED) reported it continued (parent's exit %#x: 4 = never)", status);
+	close(to_tracer[0]);
+	close(to_parent[1]);
+}
+
 int
 main(void)
 {
@@ -445,5 +513,6 @@ main(void)
 	exit_while_tracer_reads();
 	detached_at_once_without_a_sigcont();
 	no_eintr_from_our_stops();
+	real_parent_sees_continued();
 	return (tap_done());
 }

@@ -6,12 +6,18 @@
 
 use super::*;
 
+/// What the process-wide peek looks for: "continued" only while a waiter
+/// accepts it ([`super::WaitFor::continued`]).
+pub(super) fn peek_flags(continued: bool) -> i32 {
+    libc::WEXITED | libc::WSTOPPED | sys::WALL | if continued { libc::WCONTINUED } else { 0 }
+}
+
 /// One look at every child of the program (a `WNOHANG` process wait): what
 /// is the engine's is reaped by its pump, anything else by pid.
-pub(super) fn app_poll(shared: &Shared, t: &mut Tracer) {
+pub(super) fn app_poll(shared: &Shared, t: &mut Tracer, continued: bool) {
     let _ = t.pump();
     for _ in 0..64 {
-        match sys::waitid_peek_all(libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | sys::WALL | libc::WNOHANG) {
+        match sys::waitid_peek_all(peek_flags(continued) | libc::WNOHANG) {
             Ok(Some((pid, code))) => {
                 if !app_child(shared, t, pid, code) {
                     return;
@@ -52,7 +58,8 @@ pub(super) fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) ->
         // of it through ptrace; this copy is nobody's business. An exit
         // reaped here (the process died since the peek, or Linux gives its
         // zombie to the real parent) is the tracer's: dispatched.
-        return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED) {
+        let cont = if code == libc::CLD_CONTINUED { libc::WCONTINUED } else { 0 };
+        return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | cont) {
             Ok(Some((tid, st))) => {
                 if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) {
                     t.dispatch_reaped(tid, st, None);
@@ -69,7 +76,8 @@ pub(super) fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) ->
         return sys::wait4(pid, sys::WALL | libc::WNOHANG).is_ok();
     }
     let pgid = sys::getpgid(pid).ok();
-    let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED;
+    // "Continued" only when that is what the peek saw (a waiter asked).
+    let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | if code == libc::CLD_CONTINUED { libc::WCONTINUED } else { 0 };
     let traced_by = if code == libc::CLD_TRAPPED { sys::procfs::status(pid).ok().map(|s| s.tracer_pid).unwrap_or(0) } else { 0 };
     if traced_by != 0 && traced_by == shared.engine_tid.load(Ordering::Relaxed) {
         // A stop of a tracee of the engine's that it does not know (yet):
@@ -127,6 +135,7 @@ pub(super) fn watcher(shared: Arc<Shared>, handle: std::sync::Weak<Handle>) {
     // (watch_gen, seq) when the last look found nothing to act on: look
     // again only once a waiter arrived or something was published since.
     let mut idle: Option<(u64, u64)> = None;
+    let mut continued;
     loop {
         {
             let mut st = shared.lock();
@@ -136,8 +145,11 @@ pub(super) fn watcher(shared: Arc<Shared>, handle: std::sync::Weak<Handle>) {
             if st.dead {
                 return;
             }
+            // A change of cont_waiters rings the doorbell, whose stop ends
+            // this peek: the next one looks for what is wanted then.
+            continued = st.cont_waiters > 0;
         }
-        let peek = sys::waitid_peek_all(libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | sys::WALL);
+        let peek = sys::waitid_peek_all(peek_flags(continued));
         let Some(h) = handle.upgrade() else { return };
         let engine = Engine { shared: shared.clone(), _handle: h };
         // What the waiters were when the look was decided on: a waiter

@@ -246,10 +246,14 @@ impl Tracer {
                 any = true;
                 continue;
             }
-            // Every kind of status, so that no status of ours stays for a
-            // process-wide peek to see again and again (a continued tracee,
-            // a job stop of a detached child of ours).
-            let flags = self.wait_flags | sys::WNOHANG | sys::WUNTRACED | libc::WCONTINUED;
+            // Every kind of status but "continued", so that no status of
+            // ours stays for a process-wide peek to see again and again (a
+            // job stop of a detached child of ours). Linux keeps one
+            // "continued" state per process, also for its real parent
+            // elsewhere (a tracer's WCONTINUED takes it from that parent):
+            // the peek looks for it only while a waiter asks, and takes it
+            // by pid (driver/app.rs).
+            let flags = self.wait_flags | sys::WNOHANG | sys::WUNTRACED;
             match sys::wait4_rusage(-1, flags, false, true) {
                 Ok(None) | Err(Errno::ECHILD) => return Ok(any),
                 Ok(Some((tid, st, ru))) => {

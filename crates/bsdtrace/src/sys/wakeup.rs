@@ -122,6 +122,10 @@ struct Uring {
     wait_armed: bool,
     futex_armed: bool,
     app_armed: bool,
+    /// The flags the armed process-wide peek was submitted with.
+    app_flags: i32,
+    /// A cancel of that peek is in flight (the flags wanted changed).
+    app_cancelling: bool,
     /// The last peek found no child of the engine thread (ECHILD): none can
     /// appear but through a job (spawn, attach, adoption), so the peek is
     /// armed again only after one ([`Sleeper::rearm`]); re-arming at once
@@ -137,9 +141,11 @@ struct Uring {
 const UD_WAITID: u64 = 1;
 const UD_FUTEX: u64 = 2;
 const UD_APP: u64 = 3;
+const UD_CANCEL: u64 = 4;
 
-/// What the process-wide peek looks for.
-const APP_FLAGS: i32 = libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOWAIT | WALL;
+/// What the process-wide peek looks for ("continued" too while a waiter
+/// asks: [`Sleeper::sleep`]).
+const APP_FLAGS: i32 = libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | WALL;
 /// FUTEX2_SIZE_U32 | FUTEX2_PRIVATE.
 const FUTEX2_U32_PRIVATE: u32 = 0x02 | 0x80;
 
@@ -202,9 +208,12 @@ impl Sleeper {
     /// from `seen`; with `app`, also until any child of the whole process
     /// (the program's own, forked by any thread) has a status. The caller
     /// must have looked at its job queue *after* [`Sleeper::prepare`] and
-    /// found it empty. With the doorbell backend `app` is not watched here
-    /// (a watcher thread must peek: it would block this thread's wait4).
-    pub fn sleep(&mut self, bell: &Bell, seen: u32, app: bool, want_rusage: bool) -> Result<Woken, Errno> {
+    /// found it empty. `app` is `Some(continued)`: whether that peek also
+    /// looks for (WCONTINUED) "continued" states, which only a waiter that
+    /// asks for them may take. With the doorbell backend `app` is not
+    /// watched here (a watcher thread must peek: it would block this
+    /// thread's wait4).
+    pub fn sleep(&mut self, bell: &Bell, seen: u32, app: Option<bool>, want_rusage: bool) -> Result<Woken, Errno> {
         let r = match &mut self.imp {
             Imp::Uring(u) => u.sleep(bell, seen, app),
             Imp::Doorbell { pid } => {
@@ -268,10 +277,10 @@ impl Uring {
         // SAFETY: all-zero siginfo is valid.
         let si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
         let app_si = Box::new(unsafe { std::mem::zeroed::<libc::siginfo_t>() });
-        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false, childless: false, jobs: 0, armed_at: 0 })
+        Ok(Uring { ring, si, app_si, wait_armed: false, futex_armed: false, app_armed: false, app_flags: 0, app_cancelling: false, childless: false, jobs: 0, armed_at: 0 })
     }
 
-    fn sleep(&mut self, bell: &Bell, seen: u32, app: bool) -> Result<Woken, Errno> {
+    fn sleep(&mut self, bell: &Bell, seen: u32, app: Option<bool>) -> Result<Woken, Errno> {
         use io_uring::opcode;
         if !self.wait_armed && !self.childless {
             let e = opcode::WaitId::new(libc::P_ALL, 0, libc::WEXITED | libc::WNOWAIT | WALL | WNOTHREAD)
@@ -293,10 +302,21 @@ impl Uring {
             unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
             self.futex_armed = true;
         }
-        if app && !self.app_armed {
+        let want = APP_FLAGS | if app == Some(true) { libc::WCONTINUED } else { 0 };
+        if self.app_armed && !self.app_cancelling && (self.app_flags ^ want) & libc::WCONTINUED != 0 {
+            // A peek that takes "continued" states nobody asks for now, or
+            // that misses them for a waiter that does: cancel it, and arm
+            // it again (below, once its completion came) with `want`.
+            let e = opcode::AsyncCancel::new(UD_APP).build().user_data(UD_CANCEL);
+            // SAFETY: no buffer.
+            unsafe { self.ring.submission().push(&e).map_err(|_| Errno::EBUSY)? };
+            self.app_cancelling = true;
+        }
+        if app.is_some() && !self.app_armed {
             // SAFETY: all-zero siginfo is valid.
             *self.app_si = unsafe { std::mem::zeroed() };
-            let e = opcode::WaitId::new(libc::P_ALL, 0, APP_FLAGS)
+            self.app_flags = want;
+            let e = opcode::WaitId::new(libc::P_ALL, 0, want)
                 .infop(&mut *self.app_si as *mut libc::siginfo_t as *const _)
                 .build()
                 .user_data(UD_APP);
@@ -322,6 +342,10 @@ impl Uring {
                     woken.kernel = true;
                 }
                 UD_FUTEX => self.futex_armed = false,
+                UD_APP if std::mem::take(&mut self.app_cancelling) && cqe.result() == -libc::ECANCELED => {
+                    // Cancelled for other flags: armed again at the next sleep.
+                    self.app_armed = false;
+                }
                 UD_APP => {
                     self.app_armed = false;
                     // SAFETY: the kernel filled the SIGCHLD member (or left it zero).
