@@ -321,3 +321,31 @@ fn a_vfork_parent_thread_completes_the_stop_when_its_child_goes() {
     // The parent is running: its thread reaps the child, and it exits.
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(0));
 }
+
+/// A parent SIGKILLed at its fork event, before the tracer collected the
+/// child's first stop (gdbserver does that right after the fork event):
+/// the child's first stop is still reported, and the parent's death.
+/// Seen under `bsdtrace gdbserver`: a blocking wait for the child hung.
+#[test]
+fn a_parent_killed_at_its_fork_event_still_hands_over_its_child() {
+    for round in 0..20 {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["fork"]);
+        t.set_event_mask(pid.into(), abi::PTRACE_FORK).unwrap();
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        let child = Pid(t.lwpinfo(pid.into()).unwrap().child_pid);
+        assert!(child.0 > 0);
+        if round % 2 == 1 {
+            // Let the child's first stop reach the kernel's queue first.
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        unsafe { libc::kill(pid.0, libc::SIGKILL) };
+        let watchdog = Watchdog::arm(10, "wait for the child of a parent killed at its fork event");
+        assert_eq!(wait_pid(&mut t, child), WaitStatus::Stopped(libc::SIGSTOP), "round {round}");
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false }, "round {round}");
+        t.resume(child.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, child), WaitStatus::Exited(7), "round {round}");
+        drop(watchdog);
+    }
+}

@@ -211,3 +211,32 @@ pub fn read_addrs(path: &str) -> Vec<u64> {
 pub fn errno(r: Result<impl std::fmt::Debug>) -> Errno {
     r.expect_err("request must fail").errno()
 }
+
+/// Aborts the test binary (its tracees die with it: kill-on-exit) if not
+/// dropped within `secs` seconds: a hang becomes a failure with a message.
+pub struct Watchdog(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Watchdog {
+    pub fn arm(secs: u64, what: &'static str) -> Watchdog {
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d = done.clone();
+        std::thread::spawn(move || {
+            let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+            while std::time::Instant::now() < end {
+                if d.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            eprintln!("hung for {secs} s: {what}");
+            std::process::abort();
+        });
+        Watchdog(done)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

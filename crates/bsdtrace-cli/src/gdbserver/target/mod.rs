@@ -325,6 +325,11 @@ pub struct Inferiors {
     /// gdb's non-stop mode (`QNonStop:1`): every process in the engine's
     /// per-LWP mode; see `nonstop.rs`.
     pub ns: Option<super::nonstop::NonStop>,
+    /// Fork children whose first stop came before their parent's fork
+    /// event (the engine may report either first, as FreeBSD may), by
+    /// child: the parent. [`Inferiors::forked`] takes them; a parent that
+    /// dies first has them let go.
+    pub(super) early_children: HashMap<i32, i32>,
 }
 
 impl Inferiors {
@@ -345,6 +350,7 @@ impl Inferiors {
             emulate_steps: true,
             emulated: 0,
             ns: None,
+            early_children: HashMap::new(),
         }
     }
 }

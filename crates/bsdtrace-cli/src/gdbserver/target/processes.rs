@@ -195,6 +195,7 @@ impl Inferiors {
         self.opts = Options::default();
         let pids: Vec<i32> = self.procs.keys().copied().collect();
         for pid in pids {
+            self.let_early_children_go(pid);
             self.remove_all_breakpoints(pid);
             let p = self.procs.get_mut(&pid).expect("listed");
             p.actions.clear();

@@ -9,18 +9,43 @@ impl Inferiors {
     /// `vCont` (and `c`/`s`): resume every process some action names.
     /// Returns false if no thread is resumed (nothing to wait for).
     pub fn resume(&mut self, actions: &[(Action, Sel)]) -> Result<bool, Error> {
+        // A process that died while gdb looked at its last stop (killed
+        // while gdb handled its fork event): its exit, queued, answers.
+        let gone = |s: &Stop| matches!(s.kind, StopKind::Exited(_) | StopKind::Signaled(_));
+        let named = |pid: i32| actions.iter().any(|(_, sel)| sel.may_match_proc(pid));
+        if let Some(i) = self.queue.iter().position(|s| gone(s) && !self.procs.contains_key(&s.ptid.pid) && named(s.ptid.pid)) {
+            self.waiting = true;
+            self.ctrl_c = false;
+            self.reporting = self.queue.remove(i);
+            return Ok(true);
+        }
         let pids: Vec<i32> = self.procs.keys().copied().collect();
         let mut resumed = Vec::new();
+        let mut dying = false;
         for &pid in &pids {
             let mine: Vec<(Action, Sel)> = actions.iter().copied().filter(|(_, s)| s.may_match_proc(pid)).collect();
-            let any = self.lwps(pid).iter().any(|l| mine.iter().any(|(_, s)| s.matches(Ptid { pid, tid: l.0 })));
+            if mine.is_empty() {
+                continue;
+            }
+            let lwps = self.lwps(pid);
+            let any = lwps.iter().any(|l| mine.iter().any(|(_, s)| s.matches(Ptid { pid, tid: l.0 })));
             let p = self.procs.get_mut(&pid).expect("listed");
-            if any && p.run == Run::Stopped {
+            if p.run != Run::Stopped {
+                continue;
+            }
+            if lwps.is_empty() {
+                // It began to exit since its stop (no thread is left to
+                // name): its exit comes next. Waited for as running; left
+                // "stopped", the resume was answered "no resumed thread"
+                // and gdb waited for ever.
+                p.run = Run::Running;
+                dying = true;
+            } else if any {
                 p.actions = mine;
                 resumed.push(pid);
             }
         }
-        if resumed.is_empty() {
+        if resumed.is_empty() && !dying {
             return Ok(false);
         }
         self.waiting = true;
@@ -108,15 +133,32 @@ impl Inferiors {
     /// Resume one stopped process with its current actions; `sig`
     /// overrides the signal given to the reporting thread.
     pub(super) fn resume_process(&mut self, pid: i32, sig: Option<i32>) -> Result<(), Error> {
+        match self.resume_process_now(pid, sig) {
+            Err(e) if e.errno() == Errno::ESRCH && self.procs.contains_key(&pid) => {
+                // It began to exit since its stop (killed while gdb looked
+                // at it): its exit is on its way. Waited for as running,
+                // so the resume is answered with the exit; left "stopped",
+                // the resume was answered "no resumed thread" and gdb
+                // waited for ever.
+                self.procs.get_mut(&pid).expect("checked").run = Run::Running;
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn resume_process_now(&mut self, pid: i32, sig: Option<i32>) -> Result<(), Error> {
         self.sync_dbregs(pid);
         self.gcache.clear();
         self.xcache.clear();
         let t = T::Proc(Pid(pid));
         let (xthread, _) = self.tracer.stop_event(t)?;
+        // ESRCH for a process that began to exit: see `resume_process`.
+        let lwps = if self.ns.is_some() { self.lwps(pid) } else { self.tracer.lwp_list(t)? };
         let p = &self.procs[&pid];
         let mut sig_x = 0;
         let mut any = false;
-        for l in self.lwps(pid) {
+        for l in lwps {
             let lt = T::Lwp(l);
             match p.action_for(Ptid { pid, tid: l.0 }) {
                 Some(a) => {
@@ -214,6 +256,7 @@ impl Inferiors {
         let outcome = match st {
             WaitStatus::Exited(code) => {
                 let known = self.procs.contains_key(&pid);
+                self.let_early_children_go(pid);
                 self.forget(pid);
                 if !known {
                     return;
@@ -222,6 +265,7 @@ impl Inferiors {
             }
             WaitStatus::Signaled { sig, .. } => {
                 let known = self.procs.contains_key(&pid);
+                self.let_early_children_go(pid);
                 self.forget(pid);
                 if !known {
                     return;
@@ -230,8 +274,10 @@ impl Inferiors {
             }
             WaitStatus::Stopped(_) => {
                 if !self.procs.contains_key(&pid) {
-                    // A process we do not debug (a fork child being let go
-                    // is collected where it is handled).
+                    // A process we do not debug: a fork child whose first
+                    // stop came before its parent's fork event (kept for
+                    // `forked`; dropped, its wait there blocked for ever).
+                    self.early_child(pid);
                     return;
                 }
                 self.procs.get_mut(&pid).expect("checked").run = Run::Stopped;

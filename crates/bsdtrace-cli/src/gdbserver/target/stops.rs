@@ -328,7 +328,8 @@ impl Inferiors {
     /// (stopped, with a copy of our int3s it will take out or keep);
     /// otherwise the child is let go without them.
     pub(super) fn forked(&mut self, ptid: Ptid, child: i32, vfork: bool, quiet: bool) -> Outcome {
-        let stopped = matches!(self.tracer.wait(child, WaitOptions::BLOCK), Ok(Some((_, WaitStatus::Stopped(_)))));
+        let stopped = self.early_children.remove(&child).is_some()
+            || matches!(self.tracer.wait(child, WaitOptions::BLOCK), Ok(Some((_, WaitStatus::Stopped(_)))));
         let tell = if vfork { self.opts.vfork_events } else { self.opts.fork_events };
         if vfork {
             self.procs.get_mut(&ptid.pid).expect("checked").in_vfork = true;
@@ -379,6 +380,39 @@ impl Inferiors {
             Outcome::Hold
         } else {
             Outcome::Resume(0)
+        }
+    }
+
+    /// The first stop of `child`, a process we do not debug, came before
+    /// its parent's fork event: keep it for [`Inferiors::forked`] if its
+    /// parent is ours; anything else is let go at once.
+    pub(super) fn early_child(&mut self, child: i32) {
+        let parent = bsdtrace::sys::procfs::status(child).map(|s| s.ppid).unwrap_or(0);
+        if self.procs.contains_key(&parent) {
+            self.early_children.insert(child, parent);
+        } else {
+            let _ = self.tracer.detach(T::Proc(Pid(child)), 0);
+        }
+    }
+
+    /// `parent` is gone (or leaves the session) before its fork events of
+    /// early children came: they are let go, without our int3s.
+    pub(super) fn let_early_children_go(&mut self, parent: i32) {
+        let children: Vec<i32> = self.early_children.iter().filter(|&(_, &p)| p == parent).map(|(&c, _)| c).collect();
+        if children.is_empty() {
+            return;
+        }
+        let owner = self.owner(parent);
+        let bps: Vec<(u64, u8)> = match self.procs.get(&owner) {
+            Some(p) if !p.vfork_hidden => p.bps.iter().map(|(&a, b)| (a, b.orig)).collect(),
+            _ => Vec::new(),
+        };
+        for child in children {
+            self.early_children.remove(&child);
+            for &(addr, orig) in &bps {
+                let _ = self.tracer.write_memory(T::Proc(Pid(child)), addr, &[orig]);
+            }
+            let _ = self.tracer.detach(T::Proc(Pid(child)), 0);
         }
     }
 
