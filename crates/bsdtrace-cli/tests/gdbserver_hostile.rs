@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// Built without PIE so the test knows function addresses from `nm`.
 const TARGET: &str = r#"
@@ -461,4 +462,68 @@ fn sigterm_ends_a_waiting_server_as_its_last_session_would() {
     let status = std::fs::read_to_string(format!("/proc/{apid}/status")).unwrap();
     assert!(status.contains("TracerPid:\t0\n") && !status.contains("State:\tZ"), "{status}");
     attached.0.kill().unwrap();
+}
+
+/// A program forking in a loop, SIGKILLed at random moments while gdb
+/// continues it: the kill lands between a fork's two stops (the child's
+/// first stop came before the parent's fork event, and was dropped: the
+/// server then waited for it for ever) or while gdb handles the fork
+/// event (the parent's stop vanished under gdb's feet: the resume was
+/// answered "no resumed thread" and gdb waited for ever). Each round, gdb
+/// must see the program killed, and nothing may be left behind.
+#[test]
+fn a_forking_program_killed_at_random_moments_ends_the_session() {
+    const FORKER: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	FILE *f = fopen(argv[1], "w");
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	for (;;) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		if (p > 0)
+			waitpid(p, 0, 0);
+	}
+}
+"#;
+    let prog = build("forker", FORKER);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gdbserver-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut seed = std::process::id() as u64;
+    for round in 0..12 {
+        let pidfile = dir.join(format!("forker-{}-{round}.pid", std::process::id()));
+        let _ = std::fs::remove_file(&pidfile);
+        let remote = format!("target remote | {BIN} gdbserver - {} {}", prog.display(), pidfile.display());
+        let gdb = Command::new("timeout")
+            .args(["-k", "5", "60", "gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off", "-ex", &remote, "-ex", "continue"])
+            .arg(&prog)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pid = 0;
+        for _ in 0..600 {
+            if let Some(p) = std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse::<i32>().ok()) {
+                pid = p;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(pid > 0, "round {round}: the program never started");
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(50 + (seed >> 33) % 200));
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let o = gdb.wait_with_output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert_ne!(o.status.code(), Some(124), "round {round}: gdb hung after the kill:\n{text}");
+        assert!(text.contains("terminated with signal SIGKILL"), "round {round}:\n{text}");
+        let _ = std::fs::remove_file(&pidfile);
+    }
 }
