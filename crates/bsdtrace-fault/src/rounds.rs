@@ -258,7 +258,7 @@ pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, repo
 /// arm a killer aimed at ourselves, and trace until it fires.
 pub fn kill_tracer(face: &mut dyn Face, seed: u64, round: u64) -> ! {
     let mut rng = fastrand::Rng::with_seed(seed ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5bd1);
-    let (_, argv) = kind(&mut rng);
+    let (name, argv) = kind(&mut rng);
     let how = if rng.u32(..3) == 0 { Start::Attach } else { Start::TraceMe };
     let delay = if rng.u32(..4) == 0 { rng.u64(..500) } else { rng.u64(..30_000) };
     let follow = rng.bool();
@@ -268,7 +268,7 @@ pub fn kill_tracer(face: &mut dyn Face, seed: u64, round: u64) -> ! {
     let pid = match start(face, how, &argv) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{e} (a tracee {name})");
             // SAFETY: plain call.
             unsafe { libc::_exit(3) };
         }
