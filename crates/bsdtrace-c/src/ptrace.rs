@@ -513,3 +513,16 @@ pub(crate) fn vm_entry(
     }
     Ok((v, out))
 }
+
+/// When the library is loaded, before the program forks anything: map what
+/// a PT_TRACE_ME child uses to tell its tracer that it armed a
+/// parent-death SIGKILL (bsdtrace's `prepare_traceme`), so that a tracer
+/// killed before it has seized the child takes the child along, as
+/// FreeBSD's `kern.kill_on_debugger_exit` does.
+extern "C" fn prepare_traceme_on_load() {
+    bsdtrace::prepare_traceme();
+}
+
+#[used]
+#[link_section = ".init_array"]
+static PREPARE_TRACEME: extern "C" fn() = prepare_traceme_on_load;

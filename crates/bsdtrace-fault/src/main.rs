@@ -141,8 +141,9 @@ fn main() {
             let f = a.opt("--face").unwrap_or_else(|| "c".into());
             let seed = a.num("--seed", 1);
             let round = a.num("--round", 0);
+            let avoid = avoid_list(&mut a);
             let mut fc = face(&f);
-            rounds::kill_tracer(fc.as_mut(), seed, round);
+            rounds::kill_tracer(fc.as_mut(), seed, round, &avoid);
         }
         "stress" => {
             let f = a.opt("--face").unwrap_or_else(|| "c".into());
@@ -268,6 +269,9 @@ fn run(mut a: Args) -> i32 {
                     "c" | "c-thread" | "rust" => {
                         let mut c = worker(f, "kill-tracer");
                         c.args(["--seed", &p.seed.to_string(), "--round", &round.to_string()]);
+                        if !p.avoid.is_empty() {
+                            c.args(["--avoid", &p.avoid.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")]);
+                        }
                         sup.run(c, &what, End::Killed, Expect::AllGone, None, None)
                     }
                     "truss" | "gdbserver" => tool_round(&mut sup, &bsdtrace, f, &mut rng, &what),

@@ -150,6 +150,14 @@ impl Supervisor {
         loop {
             self.reap();
             left = util::tagged(tag, &[me]);
+            // Orphans come to us (the subreaper): counted even when their
+            // environment cannot be read at this instant (an execer in
+            // the middle of an execve was missed, and outlived the run).
+            for p in util::related(me) {
+                if !left.contains(&p) {
+                    left.push(p);
+                }
+            }
             left.retain(|&p| util::proc_info(p).is_some_and(|i| !matches!(i.state, 'Z' | 'X')));
             let waiting = match expect {
                 Expect::AllGone => !left.is_empty(),

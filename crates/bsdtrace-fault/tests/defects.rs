@@ -46,8 +46,9 @@ fn sigkill_racing_attach_reports_one_exit() {
     fault_ok(&["repro", "6"]);
 }
 
+/// 150 rounds per face: before the fix about 1 round in 8 left
+/// the child stopped or untraced (119 in 1,000).
 #[test]
-#[ignore = "issue 11 #7: between the adoption's PTRACE_DETACH(SIGSTOP) and PTRACE_SEIZE the child is untraced and job-stopped; a tracer killed there leaves it so (and Linux's PTRACE_TRACEME has no EXITKILL before the first stop)"]
 fn a_tracer_killed_while_adopting_takes_its_child_along() {
     fault_ok(&["repro", "7"]);
 }

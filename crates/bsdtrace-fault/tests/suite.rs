@@ -31,11 +31,12 @@ fn r2_tracees_killed_during_request_bursts() {
 }
 
 /// R3: 500 rounds per face (C direct, C engine thread, Rust, truss,
-/// gdbserver) of a tracer killed at a random point.
+/// gdbserver) of a tracer killed at a random point. (`--avoid 13`: an
+/// execer is traced from PT_TRACE_ME, not attached: PT_ATTACH racing its
+/// execve answers EPERM now and then, open defect 13.)
 #[test]
-#[ignore = "issue 11 #7 (children of a tracer killed while adopting them are left stopped or untraced): run with --ignored once fixed"]
 fn r3_tracers_killed_at_random_points() {
-    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500"]);
+    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500", "--avoid", "13"]);
 }
 
 /// R3 for the command-line tools alone.

@@ -98,5 +98,5 @@ pub mod sysent;
 pub use driver::{Backend, Engine, EngineOptions, Report, TraceMeStop, WaitFor};
 pub use engine::{Event, LwpStatus, Lwpid, Pid, SpawnOptions, StopMode, Target, Tracer, WaitOptions, WaitStatus};
 pub use error::{Errno, Error, Result};
-pub use request::attach::trace_me;
+pub use request::attach::{prepare_traceme, trace_me};
 pub use request::{LwpInfo, Resume, ScArgs, VmEntry};

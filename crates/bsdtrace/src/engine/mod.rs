@@ -222,6 +222,8 @@ pub(crate) fn options_for(mask: i32) -> u32 {
 
 impl Tracer {
     pub fn new() -> Tracer {
+        // Before any PT_TRACE_ME child is forked (request/attach.rs).
+        crate::request::attach::prepare_traceme();
         Tracer {
             procs: BTreeMap::new(),
             tids: Default::default(),

@@ -13,14 +13,114 @@ use crate::sys::{self, procfs, Tid};
 /// parent the tracer. Like FreeBSD's it does not stop; the child usually
 /// raises SIGSTOP or execs next. The parent's [`Tracer::wait`] adopts the
 /// child at its first stop.
+///
+/// FreeBSD kills a traced process whose debugger exits
+/// (`kern.kill_on_debugger_exit`); Linux's PTRACE_TRACEME has no
+/// PTRACE_O_EXITKILL until the tracer sets options at the first stop, and
+/// the adoption passes through a moment where the child is not traced at
+/// all (issue 11 #7). So the child arms a parent-death SIGKILL here, and
+/// the adoption disarms it once the child is seized with EXITKILL (see
+/// [`armed`]). Only when the program has no parent-death signal of its own
+/// (the case after every fork): one it set is left as it is, and nothing
+/// is armed.
 pub fn trace_me() -> Result<()> {
-    if procfs::status(sys::getpid()).is_ok_and(|s| s.tracer_pid != 0) {
+    let me = sys::getpid();
+    if procfs::status(me).is_ok_and(|s| s.tracer_pid != 0) {
         return Err(Errno::EBUSY.into());
     }
-    if sys::getppid() == 1 {
+    let ppid = sys::getppid();
+    if ppid == 1 {
         return Err(Errno::EPERM.into());
     }
-    sys::traceme().map_err(Into::into)
+    // (A parent in another pid namespace shows as 0: its tracer could not
+    // find our record under our pid.)
+    let armed = ppid > 0 && sys::proc::pdeathsig() == Ok(0) && armed::note(me) && sys::proc::set_pdeathsig(libc::SIGKILL).is_ok();
+    if !armed {
+        armed::take(me);
+    } else if sys::getppid() != ppid {
+        // The parent died before the arming, so the signal will not come:
+        // its tracee-to-be goes the way FreeBSD sends a debugger's tracees.
+        let _ = sys::kill(me, libc::SIGKILL);
+    }
+    if let Err(e) = sys::traceme() {
+        if armed {
+            let _ = sys::proc::set_pdeathsig(0);
+            armed::take(me);
+        }
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The record of PT_TRACE_ME children that armed a parent-death SIGKILL
+/// ([`trace_me`]), which their tracer must disarm once it has seized them.
+/// The tracer cannot read a child's parent-death signal, nor tell ours
+/// from one the program set, so the child says so here: a page the tracer
+/// maps shared before it forks ([`prepare_traceme`]), which the child
+/// inherits (until it execs). A slot holds the pid of an armed child.
+pub(crate) mod armed {
+    use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+
+    const SLOTS: usize = 1024;
+    static PAGE: AtomicPtr<AtomicI32> = AtomicPtr::new(std::ptr::null_mut());
+
+    /// Map the page, once per process (a child forked before has none, and
+    /// arms nothing).
+    pub fn prepare() {
+        if !PAGE.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        let len = SLOTS * std::mem::size_of::<AtomicI32>();
+        // SAFETY: a fresh anonymous mapping, zero-filled (every slot free).
+        let p = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+        };
+        if p == libc::MAP_FAILED {
+            return;
+        }
+        if PAGE.compare_exchange(std::ptr::null_mut(), p.cast(), Ordering::AcqRel, Ordering::Acquire).is_err() {
+            // SAFETY: our own mapping, never published.
+            unsafe { libc::munmap(p, len) };
+        }
+    }
+
+    fn slots() -> Option<&'static [AtomicI32]> {
+        let p = PAGE.load(Ordering::Acquire);
+        // SAFETY: once published the mapping is never unmapped; AtomicI32
+        // has the layout of the i32s the kernel zero-filled.
+        (!p.is_null()).then(|| unsafe { std::slice::from_raw_parts(p, SLOTS) })
+    }
+
+    /// In the child: record `pid` as armed. False if there is no page or
+    /// no free slot (a slot left by a process that died unadopted is taken
+    /// back: one with our pid at once, any other once it is gone).
+    pub(crate) fn note(pid: i32) -> bool {
+        let Some(s) = slots() else { return false };
+        if s.iter().any(|x| x.load(Ordering::Relaxed) == pid) {
+            return true;
+        }
+        if s.iter().any(|x| x.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Relaxed).is_ok()) {
+            return true;
+        }
+        s.iter().any(|x| {
+            let old = x.load(Ordering::Relaxed);
+            let gone = old > 0 && crate::sys::kill(old, 0) == Err(crate::Errno::ESRCH);
+            gone && x.compare_exchange(old, pid, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        })
+    }
+
+    /// In the tracer (or the child undoing): was `pid` armed? Forgets it.
+    pub(crate) fn take(pid: i32) -> bool {
+        let Some(s) = slots() else { return false };
+        s.iter().any(|x| x.compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok())
+    }
+}
+
+/// Make ready, in a process that will trace PT_TRACE_ME children, what lets
+/// them die with it before it has seized them ([`armed`]). Call it before
+/// forking them: [`Tracer::new`] does, and libbsdtrace when it is loaded.
+pub fn prepare_traceme() {
+    armed::prepare();
 }
 
 impl Tracer {
@@ -147,6 +247,8 @@ impl Tracer {
         if self.procs.contains_key(&pid) {
             return Err(Errno::EBUSY.into());
         }
+        // Whatever happens below, the child's record goes (trace_me).
+        let armed = armed::take(tid);
         let sig = libc::WSTOPSIG(status);
         // A legacy exec stop is a plain SIGTRAP the kernel sends "from" the
         // tracee itself with SEND_SIG_NOINFO (SI_USER, si_pid = its pid).
@@ -216,6 +318,23 @@ impl Tracer {
                 _ => l.linux = LinuxState::Exiting,
             }
         }
+        if armed && gone.is_none() {
+            // Seized with EXITKILL now: the parent-death SIGKILL the child
+            // armed in trace_me has done its part (it covered the child
+            // until here, untraced since the detach). Left armed, it would
+            // show (PR_GET_PDEATHSIG), kill the child when the thread that
+            // forked it ends, and outlive a PT_DETACH.
+            match disarm_pdeathsig(tid) {
+                Err(Disarm::Gone(st)) => gone = Some(st),
+                Err(Disarm::Dying) => {
+                    // Killed meanwhile: held at its exit (as drain_our_sigcont).
+                    let l = p.lwps.iter_mut().find(|l| l.tid == tid).expect("the leader");
+                    l.linux = LinuxState::Stopped(LinuxStop::Exit);
+                }
+                Err(Disarm::Failed(e)) => tracing::debug!(tid, ?e, "parent-death signal left armed"),
+                Ok(()) => {}
+            }
+        }
         if let Some(st) = gone {
             // The leader's exit (killed meanwhile, the group empty): the
             // process is gone; report it as the child it is.
@@ -246,6 +365,155 @@ impl Tracer {
         self.check_all_stopped(pid);
         Ok(())
     }
+}
+
+/// ptrace(2): PTRACE_SETSIGMASK.
+const PTRACE_SETSIGMASK: u32 = 0x420b;
+
+/// Why [`disarm_pdeathsig`] did not run its call.
+enum Disarm {
+    /// The thread is gone: its exit status (reaped).
+    Gone(i32),
+    /// The thread is at its exit stop (killed).
+    Dying,
+    /// It could not be run (no `syscall` instruction found, a fault).
+    Failed(Errno),
+}
+
+/// `prctl(PR_SET_PDEATHSIG, 0)` run inside `tid`, which we seized and hold
+/// in a trap (an adoption's group-stop trap), unseen by the program: its
+/// registers and signal mask are put back, it is left in a trap (the
+/// single step's SIGTRAP stop, which resuming with no signal discards as it
+/// does the trap it replaces). request/remote.rs injects the same way (a
+/// `syscall` of the vDSO's, single-stepped). Every signal is blocked during
+/// the step, so that none pending is taken (and lost) on the way; a
+/// SIGSTOP, which cannot be blocked, is dropped: the adoption's SIGCONT,
+/// sent next, would discard it anyway. Costs 12 system calls.
+fn disarm_pdeathsig(tid: Tid) -> std::result::Result<(), Disarm> {
+    use crate::sysent::Arch;
+    let failed = Disarm::Failed;
+    let saved = sys::getregs(tid).map_err(failed)?;
+    let arch = if saved.cs == sys::USER32_CS { Arch::I386 } else { Arch::X86_64 };
+    if sys::HOST_32 && arch == Arch::X86_64 {
+        return Err(Disarm::Failed(Errno::EINVAL));
+    }
+    let nr = arch.by_name("prctl").ok_or(Disarm::Failed(Errno::ENOSYS))?.number;
+    let site = vdso_syscall(tid, arch).ok_or(Disarm::Failed(Errno::EFAULT))?;
+    // A thread stopped in a call that swaps its mask for the call's time
+    // (sigsuspend, ppoll...) has the kernel put it back on the way out;
+    // PTRACE_SETSIGMASK would cancel that. Such a one keeps its mask (and
+    // a signal that comes meanwhile is queued again after).
+    let swapping = arch.name(saved.orig_rax as u32).is_some_and(|n| {
+        matches!(
+            n,
+            "rt_sigsuspend" | "sigsuspend" | "ppoll" | "ppoll_time64" | "pselect6" | "pselect6_time64" | "epoll_pwait" | "epoll_pwait2" | "io_pgetevents" | "io_pgetevents_time64"
+        )
+    });
+    let mask = sys::sigmask(tid).map_err(failed)?;
+    let set_mask = |m: u64| {
+        // SAFETY: PTRACE_SETSIGMASK reads 8 bytes from `m`.
+        unsafe { sys::raw_ptrace(PTRACE_SETSIGMASK, tid, 8, &m as *const u64 as usize) }.map(drop)
+    };
+    if !swapping {
+        set_mask(!0).map_err(failed)?;
+    }
+    let mut r = saved;
+    super::remote::load_call(&mut r, arch, site, u64::from(nr), &[sys::proc::PR_SET_PDEATHSIG as u64, 0]);
+    let mut late = Vec::new();
+    let out = (|| {
+        sys::setregs(tid, &r).map_err(failed)?;
+        sys::resume(sys::PTRACE_SINGLESTEP, tid, 0).map_err(failed)?;
+        loop {
+            let st = match sys::wait4(tid, sys::WALL) {
+                Ok(Some((_, st))) => st,
+                Ok(None) => continue,
+                Err(e) => return Err(Disarm::Failed(e)),
+            };
+            if !libc::WIFSTOPPED(st) {
+                return Err(Disarm::Gone(st));
+            }
+            let ev = st >> 16;
+            if ev == sys::PTRACE_EVENT_EXIT {
+                return Err(Disarm::Dying);
+            }
+            if ev == 0 {
+                match libc::WSTOPSIG(st) {
+                    // The step's trap: every other SIGTRAP is blocked (or,
+                    // for a mask-swapping call, the odd one is lost).
+                    libc::SIGTRAP => return Ok(()),
+                    // Executing at the site faulted: nothing ran.
+                    libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE => return Err(Disarm::Failed(Errno::EFAULT)),
+                    libc::SIGSTOP => {}
+                    s => late.push(s),
+                }
+            }
+            sys::resume(sys::PTRACE_SINGLESTEP, tid, 0).map_err(failed)?;
+        }
+    })();
+    if matches!(out, Ok(()) | Err(Disarm::Failed(_))) {
+        let _ = sys::setregs(tid, &saved);
+        if !swapping {
+            let _ = set_mask(mask);
+        }
+        for s in late {
+            let _ = sys::tgkill(tid, tid, s);
+        }
+    }
+    out
+}
+
+/// The address of a `syscall` (`int $0x80`) instruction in the vDSO of
+/// `tid`'s process. Its offset in the vDSO is the same in every process of
+/// an ABI (the image is the kernel's), so it is looked up once and then
+/// only checked (2 bytes): /proc/PID/auxv and one read.
+fn vdso_syscall(tid: Tid, arch: crate::sysent::Arch) -> Option<u64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    /// Offset + 1 of the instruction from the vDSO's base, per ABI (0: not
+    /// known yet).
+    static OFFSET: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+    const AT_SYSINFO_EHDR: u64 = 33;
+    let base = vdso_base(tid, arch == crate::sysent::Arch::I386, AT_SYSINFO_EHDR).filter(|&b| b != 0)?;
+    let read = |addr: u64, buf: &mut [u8]| sys::vm_read(tid, addr, buf).is_ok_and(|n| n == buf.len());
+    let known = &OFFSET[usize::from(arch == crate::sysent::Arch::I386)];
+    let off = known.load(Ordering::Relaxed);
+    if off != 0 {
+        let mut insn = [0u8; 2];
+        if read(base + off - 1, &mut insn) && super::remote::find_entry(arch, &insn) == Some(0) {
+            return Some(base + off - 1);
+        }
+    }
+    let (start, len) = super::remote::executable_segment(&mut |a, b| read(a, b), base, arch)?;
+    let mut text = vec![0u8; len];
+    if !read(start, &mut text) {
+        return None;
+    }
+    let site = start + super::remote::find_entry(arch, &text)? as u64;
+    known.store(site - base + 1, Ordering::Relaxed);
+    Some(site)
+}
+
+/// An entry of the auxiliary vector of `tid`'s process (words of 4 bytes
+/// for a 32-bit program), read in one go.
+fn vdso_base(tid: Tid, word4: bool, key: u64) -> Option<u64> {
+    let path = format!("/proc/{tid}/auxv\0");
+    let mut buf = [0u8; 1024];
+    // SAFETY: a NUL-terminated path; reads into our buffer.
+    let n = unsafe {
+        let fd = libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return None;
+        }
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let w = if word4 { 4 } else { 8 };
+    let word = |c: &[u8]| {
+        let mut x = [0u8; 8];
+        x[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(x)
+    };
+    buf[..usize::try_from(n).ok()?].chunks_exact(2 * w).map(|c| (word(&c[..w]), word(&c[w..]))).find(|&(k, _)| k == key).map(|(_, v)| v)
 }
 
 fn is_ancestor(candidate: i32, mut pid: i32) -> bool {

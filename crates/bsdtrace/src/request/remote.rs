@@ -125,31 +125,7 @@ impl Tracer {
             }
         };
         let mut r = saved;
-        let a = |i: usize| args.get(i).copied().unwrap_or(0);
-        r.rip = site;
-        r.rax = nr;
-        r.orig_rax = u64::MAX;
-        match arch {
-            Arch::X86_64 => {
-                r.rdi = a(0);
-                r.rsi = a(1);
-                r.rdx = a(2);
-                r.r10 = a(3);
-                r.r8 = a(4);
-                r.r9 = a(5);
-            }
-            Arch::I386 => {
-                // 32-bit arguments, as FreeBSD's freebsd32 callers pass.
-                let a = |i: usize| a(i) & 0xffff_ffff;
-                r.rax = nr & 0xffff_ffff;
-                r.rbx = a(0);
-                r.rcx = a(1);
-                r.rdx = a(2);
-                r.rsi = a(3);
-                r.rdi = a(4);
-                r.rbp = a(5);
-            }
-        }
+        load_call(&mut r, arch, site, nr, args);
         let exec = arch.is_exec(nr);
         // An execve kills the other threads; Linux may stop each at its
         // exit (kernels before 5.19 do), which only a wait for any child
@@ -453,42 +429,84 @@ impl Tracer {
     }
 
     /// The executable PT_LOAD segment of the ELF image whose header is at
-    /// `base` (the vDSO: one mapping of the whole file, so file offset o
-    /// is at `base + o`): ELF64, or ELF32 for a 32-bit program.
+    /// `base` (see [`executable_segment`]).
     fn executable_segment(&mut self, at: Target, base: u64, arch: Arch) -> Option<(u64, usize)> {
-        let mut ehdr = [0u8; 64];
-        self.read_memory(at, base, &mut ehdr).ok()?;
-        let class = match arch {
-            Arch::X86_64 => 2,
-            Arch::I386 => 1,
-        };
-        if &ehdr[..4] != b"\x7fELF" || ehdr[4] != class {
-            return None;
-        }
-        let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
-        let u32_at = |b: &[u8], o: usize| u64::from(u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes")));
-        let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
-        // e_phoff, e_phentsize, e_phnum; each header's p_vaddr and p_memsz.
-        let (phoff, phentsize, phnum, min, vaddr, memsz): (u64, usize, usize, usize, Field, Field) = match arch {
-            Arch::X86_64 => (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize, 56, |h| u64::from_le_bytes(h[0x08..0x10].try_into().expect("8")), |h| u64::from_le_bytes(h[0x20..0x28].try_into().expect("8"))),
-            Arch::I386 => (u32_at(&ehdr, 0x1c), u16_at(&ehdr, 0x2a) as usize, u16_at(&ehdr, 0x2c) as usize, 32, |h| u64::from(u32::from_le_bytes(h[0x08..0x0c].try_into().expect("4"))), |h| u64::from(u32::from_le_bytes(h[0x14..0x18].try_into().expect("4")))),
-        };
-        if phentsize < min || phnum > 64 {
-            return None;
-        }
-        let mut ph = vec![0u8; phentsize * phnum];
-        self.read_memory(at, base + phoff, &mut ph).ok()?;
-        ph.chunks(phentsize).find_map(|h| {
-            // p_type and, at 4 (ELF64) or 24 (ELF32), p_flags.
-            let p_type = u32::from_le_bytes(h[0..4].try_into().ok()?);
-            let fo = if arch == Arch::X86_64 { 4 } else { 24 };
-            let p_flags = u32::from_le_bytes(h[fo..fo + 4].try_into().ok()?);
-            const PT_LOAD: u32 = 1;
-            const PF_X: u32 = 1;
-            // The vDSO is linked at 0: its addresses are offsets from `base`.
-            (p_type == PT_LOAD && p_flags & PF_X != 0).then(|| (base + vaddr(h), (memsz(h) as usize).min(1 << 20)))
-        })
+        executable_segment(&mut |addr, buf| self.read_memory(at, addr, buf).is_ok(), base, arch)
     }
+}
+
+/// Point `r` at the `syscall` instruction at `site` with call `nr` (of
+/// `arch`'s table) and its arguments loaded, `orig_rax = -1` so that the
+/// kernel's syscall-restart logic leaves them alone.
+pub(crate) fn load_call(r: &mut sys::user_regs_struct, arch: Arch, site: u64, nr: u64, args: &[u64]) {
+    let a = |i: usize| args.get(i).copied().unwrap_or(0);
+    r.rip = site;
+    r.rax = nr;
+    r.orig_rax = u64::MAX;
+    match arch {
+        Arch::X86_64 => {
+            r.rdi = a(0);
+            r.rsi = a(1);
+            r.rdx = a(2);
+            r.r10 = a(3);
+            r.r8 = a(4);
+            r.r9 = a(5);
+        }
+        Arch::I386 => {
+            // 32-bit arguments, as FreeBSD's freebsd32 callers pass.
+            let a = |i: usize| a(i) & 0xffff_ffff;
+            r.rax = nr & 0xffff_ffff;
+            r.rbx = a(0);
+            r.rcx = a(1);
+            r.rdx = a(2);
+            r.rsi = a(3);
+            r.rdi = a(4);
+            r.rbp = a(5);
+        }
+    }
+}
+
+/// The executable PT_LOAD segment of the ELF image whose header is at
+/// `base` (the vDSO: one mapping of the whole file, so file offset o is at
+/// `base + o`): ELF64, or ELF32 for a 32-bit program. `read` fills a
+/// buffer from the process's memory, or says false.
+pub(crate) fn executable_segment(read: &mut dyn FnMut(u64, &mut [u8]) -> bool, base: u64, arch: Arch) -> Option<(u64, usize)> {
+    let mut ehdr = [0u8; 64];
+    if !read(base, &mut ehdr) {
+        return None;
+    }
+    let class = match arch {
+        Arch::X86_64 => 2,
+        Arch::I386 => 1,
+    };
+    if &ehdr[..4] != b"\x7fELF" || ehdr[4] != class {
+        return None;
+    }
+    let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
+    let u32_at = |b: &[u8], o: usize| u64::from(u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes")));
+    let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    // e_phoff, e_phentsize, e_phnum; each header's p_vaddr and p_memsz.
+    let (phoff, phentsize, phnum, min, vaddr, memsz): (u64, usize, usize, usize, Field, Field) = match arch {
+        Arch::X86_64 => (u64_at(&ehdr, 0x20), u16_at(&ehdr, 0x36) as usize, u16_at(&ehdr, 0x38) as usize, 56, |h| u64::from_le_bytes(h[0x08..0x10].try_into().expect("8")), |h| u64::from_le_bytes(h[0x20..0x28].try_into().expect("8"))),
+        Arch::I386 => (u32_at(&ehdr, 0x1c), u16_at(&ehdr, 0x2a) as usize, u16_at(&ehdr, 0x2c) as usize, 32, |h| u64::from(u32::from_le_bytes(h[0x08..0x0c].try_into().expect("4"))), |h| u64::from(u32::from_le_bytes(h[0x14..0x18].try_into().expect("4")))),
+    };
+    if phentsize < min || phnum > 64 {
+        return None;
+    }
+    let mut ph = vec![0u8; phentsize * phnum];
+    if !read(base + phoff, &mut ph) {
+        return None;
+    }
+    ph.chunks(phentsize).find_map(|h| {
+        // p_type and, at 4 (ELF64) or 24 (ELF32), p_flags.
+        let p_type = u32::from_le_bytes(h[0..4].try_into().ok()?);
+        let fo = if arch == Arch::X86_64 { 4 } else { 24 };
+        let p_flags = u32::from_le_bytes(h[fo..fo + 4].try_into().ok()?);
+        const PT_LOAD: u32 = 1;
+        const PF_X: u32 = 1;
+        // The vDSO is linked at 0: its addresses are offsets from `base`.
+        (p_type == PT_LOAD && p_flags & PF_X != 0).then(|| (base + vaddr(h), (memsz(h) as usize).min(1 << 20)))
+    })
 }
 
 /// A field read out of a program header.
@@ -496,7 +514,7 @@ type Field = fn(&[u8]) -> u64;
 
 /// Offset of the first syscall instruction's bytes in `text`: `syscall`
 /// (0f 05), or for an i386 call `int $0x80` (cd 80).
-fn find_entry(arch: Arch, text: &[u8]) -> Option<usize> {
+pub(crate) fn find_entry(arch: Arch, text: &[u8]) -> Option<usize> {
     let insn = match arch {
         Arch::X86_64 => [0x0f, 0x05],
         Arch::I386 => [0xcd, 0x80],
