@@ -292,6 +292,7 @@ impl Tracer {
             p.xthread = Some(new);
         }
         p.leader_gone = false;
+        p.execing = false;
         p.mem = None;
         p.sigs = SigProbe::default();
         p.maps = None;
