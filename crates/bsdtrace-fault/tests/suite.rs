@@ -45,9 +45,9 @@ fn r3_truss_and_gdbserver_killed_at_random_points() {
 }
 
 /// R4: 512 churning threads, 1,000 followed forks and a non-leader exec,
-/// in both C engine modes and the Rust face.
+/// on the C face with each wake-up backend (io_uring, doorbell) and the
+/// Rust face: the full bounded size (~20 s in a debug build).
 #[test]
-#[ignore = "issue 11 #8 (engine-thread mode loses the non-leader exec event): run with --ignored once fixed"]
 fn r4_thread_and_fork_storms() {
     fault_ok(&["run", "--only", "r4"]);
 }
