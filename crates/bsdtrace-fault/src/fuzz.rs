@@ -151,8 +151,15 @@ impl<'a> Fuzz<'a> {
             assert!(p != libc::MAP_FAILED);
             p as usize
         };
-        let core_path = format!("/tmp/bsdtrace-fault-core.{}", std::process::id());
-        let core_file = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&core_path).expect("core file");
+        // A name nobody else holds: a file left by another run (another
+        // user's, in sticky /tmp) under our pid cannot be opened as nobody.
+        let (core_path, core_file) = (0..1000)
+            .find_map(|k| {
+                let path = format!("/tmp/bsdtrace-fault-core.{}.{k}", std::process::id());
+                let f = std::fs::OpenOptions::new().create_new(true).read(true).write(true).open(&path).ok()?;
+                Some((path, f))
+            })
+            .expect("core file");
         let me = std::process::id() as i32;
         // SAFETY: plain call.
         let ppid = unsafe { libc::getppid() };
