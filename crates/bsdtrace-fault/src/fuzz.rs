@@ -1022,6 +1022,9 @@ impl<'a> Fuzz<'a> {
             // The LWP is gone and its id may name another process now
             // (one we may not debug: EPERM).
             (Err(libc::EPERM | libc::EBUSY), Class::Traced(_)) if lwp_gone => return,
+            // ... or another process of ours, even (a raw id of the C face
+            // is a pid too): whatever that one answers.
+            (_, Class::Traced(_)) if lwp_gone && util::proc_info(tid).is_some() => return,
             (Err(libc::EPERM | libc::EBUSY), Class::Dead(p)) if !gone(p) => return,
             // The other tracer (its parent) died since the target was
             // picked: the target is untraced, or ours if this attached it.
