@@ -52,6 +52,12 @@ struct P {
     suspended: bool,
     /// Runs the sandboxed fuzz tracee (PT_SC_REMOTE may call kill()).
     sandboxed: bool,
+    /// May execve at any moment (the "fuzz" mode does, now and then).
+    may_exec: bool,
+    /// A PT_TRACE_ME child whose first stop (its exec of the tracee) has
+    /// not been reported: it comes by itself; stopped earlier it would
+    /// still run our own image, not the tracee's.
+    unborn: bool,
     /// SIGKILLed from outside while the engine may still hold it stopped:
     /// requests may still work until the engine sees the death.
     killed_outside: bool,
@@ -145,8 +151,15 @@ impl<'a> Fuzz<'a> {
             assert!(p != libc::MAP_FAILED);
             p as usize
         };
-        let core_path = format!("/tmp/bsdtrace-fault-core.{}", std::process::id());
-        let core_file = std::fs::OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&core_path).expect("core file");
+        // A name nobody else holds: a file left by another run (another
+        // user's, in sticky /tmp) under our pid cannot be opened as nobody.
+        let (core_path, core_file) = (0..1000)
+            .find_map(|k| {
+                let path = format!("/tmp/bsdtrace-fault-core.{}.{k}", std::process::id());
+                let f = std::fs::OpenOptions::new().create_new(true).read(true).write(true).open(&path).ok()?;
+                Some((path, f))
+            })
+            .expect("core file");
         let me = std::process::id() as i32;
         // SAFETY: plain call.
         let ppid = unsafe { libc::getppid() };
@@ -257,6 +270,11 @@ impl<'a> Fuzz<'a> {
         let stuck: Vec<i32> = self.procs.iter().filter(|(_, p)| p.st == St::Running && p.polls > 20).map(|(k, _)| *k).collect();
         let Some(&pid) = stuck.first() else { return };
         let p = self.procs.get_mut(&pid).expect("listed");
+        if p.unborn {
+            // Its first stop, the exec, comes by itself (a blocking wait,
+            // watched by the hang detector).
+            return self.wait_one(pid, false, WaitHow::Waitpid);
+        }
         if p.stop_sent || p.suspended {
             if p.stop_sent && !p.suspended {
                 self.report.add("r1.requested-stop-not-reported", 1);
@@ -294,7 +312,7 @@ impl<'a> Fuzz<'a> {
             let _c = progress::begin(|| "spawn traced".into());
             self.face.spawn_traceme(&["fuzz", &s])
         };
-        self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
+        self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: true, unborn: true, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
         self.report.add("r1.spawned", 1);
     }
@@ -305,7 +323,7 @@ impl<'a> Fuzz<'a> {
         // EPERM; "loop" never execs.)
         let mode = if self.avoid.contains(&13) { "loop" } else { "fuzz" };
         let (pid, _) = spawn_ready(&[mode, &s]);
-        self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
+        self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: mode == "fuzz", unborn: false, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
     }
 
@@ -313,8 +331,8 @@ impl<'a> Fuzz<'a> {
         self.other_made = true;
         let (helper, line) = spawn_ready(&["other_tracer"]);
         let Some(grandchild) = line.strip_prefix("ready ").and_then(|s| s.trim().parse::<i32>().ok()) else { return };
-        self.procs.insert(helper, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false, esrch: None });
-        self.procs.insert(grandchild, P { st: St::Untraced, child: false, other: true, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, killed_outside: false, esrch: None });
+        self.procs.insert(helper, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, may_exec: false, unborn: false, killed_outside: false, esrch: None });
+        self.procs.insert(grandchild, P { st: St::Untraced, child: false, other: true, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, may_exec: false, unborn: false, killed_outside: false, esrch: None });
     }
 
     // ---- waits ----------------------------------------------------------------
@@ -391,7 +409,7 @@ impl<'a> Fuzz<'a> {
                         return;
                     }
                     // A followed fork child's first stop.
-                    self.procs.insert(pid, P { st: St::Stopped, child: false, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, killed_outside: false, esrch: None });
+                    self.procs.insert(pid, P { st: St::Stopped, child: false, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: true, unborn: false, killed_outside: false, esrch: None });
                     self.report.add("r1.new-children", 1);
                     return;
                 };
@@ -399,6 +417,7 @@ impl<'a> Fuzz<'a> {
                     self.report.defect("wrong-errno", format!("{e}, but it was not exiting: its next status is a stop ({sig}); FreeBSD allows EBUSY"));
                 }
                 let Some(p) = self.procs.get_mut(&pid) else { return };
+                p.unborn = false;
                 match p.st {
                     St::Running | St::Restop => {
                         if p.st == St::Restop && sig != libc::SIGSTOP {
@@ -484,7 +503,10 @@ impl<'a> Fuzz<'a> {
             }
             return (pid, Class::Traced(pid));
         }
-        let untraced: Vec<i32> = self.procs.iter().filter(|(_, p)| p.st == St::Untraced && !p.other).map(|(k, _)| *k).collect();
+        // (Avoid 13: PT_ATTACH racing the target's own execve answers
+        // EPERM; a tracee we detached runs the fuzz mode, which execs.)
+        let no_exec = req == PT_ATTACH && self.avoid.contains(&13);
+        let untraced: Vec<i32> = self.procs.iter().filter(|(_, p)| p.st == St::Untraced && !p.other && !(no_exec && p.may_exec)).map(|(k, _)| *k).collect();
         if r < 73 && !untraced.is_empty() {
             let pid = pick(&mut self.rng, &untraced);
             return (pid, Class::Untraced(pid));
@@ -509,8 +531,7 @@ impl<'a> Fuzz<'a> {
             let pid = pick(&mut self.rng, &self.foreign.clone());
             return (pid, Class::Foreign(pid));
         }
-        // (Avoid 12: PT_ATTACH of oneself as nobody answers EPERM.)
-        if r < 85 && !(req == PT_ATTACH && self.who == "nobody" && self.avoid.contains(&12)) {
+        if r < 85 {
             return (self.me, Class::Myself);
         }
         if r < 91 && !self.dead.is_empty() && req != PT_ATTACH {
@@ -973,8 +994,17 @@ impl<'a> Fuzz<'a> {
         // reused by another process EPERM) wherever FreeBSD's P_WEXIT would.
         let gone = |p: i32| util::proc_info(p).is_none_or(|i| matches!(i.state, 'Z' | 'X'));
         let tid = if pid > LWPID_BASE { pid - LWPID_BASE } else { pid };
+        // An LWP is gone once its task is, or is a zombie (a traced thread's
+        // stays until its tracer reaps it), or soon will be: one the engine
+        // let go to its death (an execve's single-threading) runs to it.
         let lwp_gone = match class {
-            Class::Traced(p) if tid != p => !std::path::Path::new(&format!("/proc/{p}/task/{tid}")).exists(),
+            Class::Traced(p) if tid != p => (0..50).any(|i| {
+                if i > 0 {
+                    util::sleep_us(2000);
+                }
+                std::fs::read_to_string(format!("/proc/{p}/task/{tid}/stat"))
+                    .map_or(true, |s| s.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with(['Z', 'X'])))
+            }),
             _ => false,
         };
         match (r, class) {
@@ -992,6 +1022,9 @@ impl<'a> Fuzz<'a> {
             // The LWP is gone and its id may name another process now
             // (one we may not debug: EPERM).
             (Err(libc::EPERM | libc::EBUSY), Class::Traced(_)) if lwp_gone => return,
+            // ... or another process of ours, even (a raw id of the C face
+            // is a pid too): whatever that one answers.
+            (_, Class::Traced(_)) if lwp_gone && util::proc_info(tid).is_some() => return,
             (Err(libc::EPERM | libc::EBUSY), Class::Dead(p)) if !gone(p) => return,
             // The other tracer (its parent) died since the target was
             // picked: the target is untraced, or ours if this attached it.

@@ -66,6 +66,17 @@ fn face(name: &str) -> Box<dyn Face> {
     }
 }
 
+/// The environment of a worker for `face`: libbsdtrace's wake-up backend
+/// (docs/c-api.md, "Threads"): "c-doorbell" the doorbell and its watcher
+/// thread, any other face the default (io_uring where the kernel has it).
+pub fn backend_env(c: &mut std::process::Command, face: &str) {
+    if face == "c-doorbell" {
+        c.env("BSDTRACE_BACKEND", "doorbell");
+    } else {
+        c.env_remove("BSDTRACE_BACKEND");
+    }
+}
+
 fn main() {
     let mut a = Args(std::env::args().skip(1).collect());
     if a.0.is_empty() {
@@ -197,7 +208,12 @@ fn run(mut a: Args) -> i32 {
         }
     }
     p.only = a.opt("--only").map(|s| s.split(',').map(String::from).collect()).unwrap_or_else(|| vec!["r1".into(), "r2".into(), "r3".into(), "r4".into()]);
-    p.faces = a.opt("--faces").map(|s| s.split(',').map(String::from).collect()).unwrap_or_else(|| vec!["c".into(), "c-thread".into(), "rust".into(), "truss".into(), "gdbserver".into()]);
+    // ("c-thread", the name of libbsdtrace's engine-thread mode when it had
+    // a direct mode too, is the doorbell backend's face now.)
+    p.faces = a
+        .opt("--faces")
+        .map(|s| s.split(',').map(|f| if f == "c-thread" { "c-doorbell".to_string() } else { f.to_string() }).collect())
+        .unwrap_or_else(|| vec!["c".into(), "c-doorbell".into(), "rust".into(), "truss".into(), "gdbserver".into()]);
     if !a.0.is_empty() {
         die(&format!("unknown arguments {:?}", a.0));
     }
@@ -208,19 +224,20 @@ fn run(mut a: Args) -> i32 {
     let mut total = Report::default();
     let t0 = Instant::now();
     let mut times: Vec<(String, f64)> = vec![];
-    // A worker for a library face: "c" in direct mode, "c-thread" with
-    // libbsdtrace's engine thread, "rust".
+    // A worker for a library face: "c" (libbsdtrace's engine thread with
+    // its default wake-up backend, io_uring), "c-doorbell" (the doorbell
+    // backend and its watcher thread), "rust".
     let worker = |face: &str, sub: &str| -> Command {
         let mut c = Command::new(&exe);
         c.arg(sub).arg("--face").arg(if face == "rust" { "rust" } else { "c" });
-        c.env("BSDTRACE_ENGINE_THREAD", if face == "c-thread" { "1" } else { "0" });
+        backend_env(&mut c, face);
         c
     };
-    let lib_faces: Vec<String> = p.faces.iter().filter(|f| matches!(f.as_str(), "c" | "c-thread" | "rust")).cloned().collect();
+    let lib_faces: Vec<String> = p.faces.iter().filter(|f| matches!(f.as_str(), "c" | "c-doorbell" | "rust")).cloned().collect();
 
     if p.only.iter().any(|x| x == "r1") {
         let t = Instant::now();
-        for f in lib_faces.iter().filter(|f| f.as_str() != "c-thread") {
+        for f in lib_faces.iter().filter(|f| f.as_str() != "c-doorbell") {
             for nobody in [false, true] {
                 let mut done = 0;
                 let mut k = 0;
@@ -266,7 +283,7 @@ fn run(mut a: Args) -> i32 {
                 let mut rng = fastrand::Rng::with_seed(p.seed ^ round.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x33);
                 let what = format!("R3 kill-tracer face={f} seed={} round={round}", p.seed);
                 let r = match f.as_str() {
-                    "c" | "c-thread" | "rust" => {
+                    "c" | "c-doorbell" | "rust" => {
                         let mut c = worker(f, "kill-tracer");
                         c.args(["--seed", &p.seed.to_string(), "--round", &round.to_string()]);
                         if !p.avoid.is_empty() {

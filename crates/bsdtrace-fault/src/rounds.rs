@@ -308,7 +308,7 @@ pub fn kill_tracer(face: &mut dyn Face, seed: u64, round: u64, avoid: &[u32]) ->
 /// (FORKED), each child (its first stop and its exit), each thread birth
 /// (BORN), the exec, and the final exit (42).
 pub fn stress(face: &mut dyn Face, threads: u32, per: u32, forks: u32, report: &mut Report) {
-    let ctx = format!("face={} engine_thread={} threads={threads} per={per} forks={forks}", face.name(), std::env::var("BSDTRACE_ENGINE_THREAD").unwrap_or_default());
+    let ctx = format!("face={} backend={} threads={threads} per={per} forks={forks}", face.name(), std::env::var("BSDTRACE_BACKEND").unwrap_or_else(|_| "default".into()));
     let argv = vec!["stress".to_string(), threads.to_string(), per.to_string(), forks.to_string()];
     let pid = match start(face, Start::TraceMe, &argv) {
         Ok(p) => p,
@@ -325,7 +325,10 @@ pub fn stress(face: &mut dyn Face, threads: u32, per: u32, forks: u32, report: &
         };
         match r {
             Ok(Some((p, WaitStatus::Stopped(_)))) => {
-                if first && p == pid {
+                // The first stop is the PT_TRACE_ME child's own exec
+                // (PL_FLAG_EXEC, as on FreeBSD): not the one counted.
+                let first_stop = first && p == pid;
+                if first_stop {
                     first = false;
                     let _ = face.ptrace(PT_FOLLOW_FORK, pid, 0, 1);
                     let _ = face.ptrace(PT_LWP_EVENTS, pid, 0, 1);
@@ -333,7 +336,11 @@ pub fn stress(face: &mut dyn Face, threads: u32, per: u32, forks: u32, report: &
                 let pl = lwpinfo(face, p);
                 if let Some(pl) = &pl {
                     let f = pl.pl_flags;
-                    if p == pid {
+                    if first_stop {
+                        if f & PL_FLAG_EXEC == 0 {
+                            report.defect("unexpected", format!("{ctx}: the first stop (the exec) has no PL_FLAG_EXEC (flags {f:#x})"));
+                        }
+                    } else if p == pid {
                         if f & PL_FLAG_FORKED != 0 {
                             forked += 1;
                         }

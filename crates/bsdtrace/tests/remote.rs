@@ -50,6 +50,33 @@ fn remote_syscall_where_the_pc_cannot_execute() {
     }
 }
 
+/// A SIGTRAP pending at the stop (an int3's kept back by an interrupt,
+/// with the kernel's si_code) is delivered before the injected call runs:
+/// it is not the step's trap. (Taken for it, getpid "returned" 39, its own
+/// number: issue 11's fault suite, R1 Rust face.)
+#[test]
+fn remote_syscall_with_a_sigtrap_pending() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["trap_pending"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    // To the exit of the rt_sigprocmask that unblocks it.
+    let trap = 1u64 << (libc::SIGTRAP - 1);
+    for _ in 0..10 {
+        let (_, ev) = cont_until(&mut t, pid, Resume::ToScx, 0);
+        assert_eq!(ev, Some(Event::SyscallExit));
+        if sys::procfs::status(pid.0).unwrap().sig_blk & trap == 0 {
+            break;
+        }
+    }
+    let st = sys::procfs::status(pid.0).unwrap();
+    assert_eq!((st.sig_blk & trap, (st.sig_pnd | st.shd_pnd) & trap), (0, trap), "SIGTRAP unblocked and pending");
+    let r = t.remote_syscall(pid.into(), libc::SYS_getpid as u64, &[]).unwrap();
+    assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64));
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.kill(pid.into()).unwrap();
+    assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, .. }));
+}
+
 #[test]
 fn remote_syscall_inside_a_syscall_is_ebusy() {
     let mut t = Tracer::new();

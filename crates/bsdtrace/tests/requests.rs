@@ -41,6 +41,39 @@ fn attach_to_self_is_einval() {
     assert_eq!(errno(t.attach(Pid(std::process::id() as i32).into())), Errno::EINVAL);
 }
 
+/// A Tracer made before a fork and used in the child (issue 11's fault
+/// suite does this for its `nobody` fuzzer): the child attaching to itself
+/// is EINVAL too, as root and, dropped to `nobody`, as another user. (It
+/// answered EPERM: the Tracer compared with its parent's pid.)
+#[test]
+fn attach_to_self_from_a_forked_child_is_einval() {
+    let mut t = Tracer::new();
+    for nobody in [false, true] {
+        // SAFETY: the child only makes plain calls and leaves with _exit.
+        let child = unsafe { libc::fork() };
+        assert!(child >= 0);
+        if child == 0 {
+            // SAFETY: plain credential calls in the single-threaded child.
+            if nobody && unsafe { libc::geteuid() == 0 && (libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0) } {
+                unsafe { libc::_exit(2) };
+            }
+            let me = Pid(unsafe { libc::getpid() });
+            let code = match t.attach(me.into()) {
+                Err(e) if e.errno() == Errno::EINVAL => 0,
+                Err(e) if e.errno() == Errno::EPERM => 1,
+                _ => 3,
+            };
+            // SAFETY: plain call.
+            unsafe { libc::_exit(code) };
+        }
+        let mut st = 0;
+        // SAFETY: our child.
+        assert_eq!(unsafe { libc::waitpid(child, &mut st, 0) }, child);
+        assert!(libc::WIFEXITED(st), "child status {st:#x}");
+        assert_eq!(libc::WEXITSTATUS(st), 0, "nobody={nobody}: 1 = EPERM, 2 = cannot drop to nobody, 3 = not EINVAL");
+    }
+}
+
 #[test]
 fn attach_to_a_traced_process_is_ebusy_and_requests_by_others_too() {
     let u = Untraced::start(&["pause"]);

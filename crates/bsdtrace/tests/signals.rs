@@ -233,6 +233,40 @@ fn trace_me_child_is_adopted_at_its_first_stop() {
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
 }
 
+/// A PT_TRACE_ME child that has not stopped yet (it sleeps, it will
+/// never exec) is ours to stop, as FreeBSD's kill(SIGSTOP) would: it was
+/// EBUSY (issue 11's fault suite, R1 Rust face, whose `stop` is
+/// `interrupt`).
+#[test]
+fn interrupt_stops_a_trace_me_child_before_its_first_stop() {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let mut t = Tracer::new();
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: just made, ours.
+    let (r, w) = unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: the child makes plain calls only and never returns.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // Gone with the test's thread, should the test fail.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        let ok = bsdtrace::trace_me().is_ok();
+        unsafe { libc::write(w.as_raw_fd(), [ok as u8].as_ptr().cast(), 1) };
+        loop {
+            unsafe { libc::pause() };
+        }
+    }
+    drop(w);
+    let mut b = [0u8];
+    assert_eq!(unsafe { libc::read(r.as_raw_fd(), b.as_mut_ptr().cast(), 1) }, 1);
+    assert_eq!(b[0], 1, "PT_TRACE_ME in the child");
+    let pid = Pid(pid);
+    assert_eq!(t.interrupt(pid.into()).map_err(|e| e.errno()), Ok(true));
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    t.kill(pid.into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+}
+
 #[test]
 fn trace_me_twice_is_ebusy() {
     let pid = unsafe { libc::fork() };

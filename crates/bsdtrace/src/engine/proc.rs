@@ -103,6 +103,13 @@ pub(crate) struct Proc {
     /// EXITED stops are reported before the exec's, as FreeBSD reports
     /// them (engine/stop.rs `on_exec`).
     pub exec_ghosts: Vec<Lwp>,
+    /// An execve is taking the other threads down (de_thread): found once,
+    /// at the first of their exit stops, by a look at /proc; the next ones
+    /// need not look again (a look reads every task's syscall file: once
+    /// per killed thread, 512 threads made it 512 looks at 512 tasks, and
+    /// on a loaded machine the exec took more than 5 s to reach the
+    /// tracer, issue 11 #8). Cleared at the exec event.
+    pub execing: bool,
     /// tid -> position in `lwps`, checked on every use and rebuilt when
     /// stale, so no mutation of `lwps` can make a lookup wrong; it keeps
     /// each stop O(1) with hundreds of threads instead of a scan.
@@ -140,6 +147,7 @@ impl Proc {
             arch: None,
             exit_kill: true,
             exec_ghosts: Vec::new(),
+            execing: false,
             index: Default::default(),
         }
     }

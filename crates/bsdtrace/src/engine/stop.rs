@@ -368,9 +368,10 @@ impl Tracer {
                     // process, not once per thread of a large exit_group.)
                     let code = sys::event_msg(tid).unwrap_or(0) as i32;
                     let group_exit = r.is_some_and(|r| arch.is_group_exit(r.orig_rax));
-                    if !own_exit && (killed || group_exit || code != 0 || !sys::procfs::exec_in_progress(pid.0)) {
+                    if !own_exit && (killed || group_exit || code != 0 || !(p.execing || sys::procfs::exec_in_progress(pid.0))) {
                         p.killed = true;
                     } else if !own_exit {
+                        p.execing = true;
                         exec_kill = true;
                     }
                     (LinuxStop::Exit, e)
@@ -501,6 +502,7 @@ impl Tracer {
         }
         let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
         p.lwps.retain(|l| l.tid == tid);
+        p.execing = false;
         p.pending.clear();
         p.pgid = sys::getpgid(pid.0).unwrap_or(p.pgid);
         p.mem = None;

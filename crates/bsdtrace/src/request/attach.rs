@@ -136,18 +136,24 @@ impl Tracer {
     /// its first stop, where `set_kill_on_exit` cannot reach it yet.
     pub fn attach_with(&mut self, t: Target, kill_on_exit: bool) -> Result<Pid> {
         let (pid, st) = self.lookup(t)?;
-        candebug(&st)?;
-        if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
+        // Ourselves: FreeBSD's p_candebug() lets a process debug itself,
+        // then PT_ATTACH says EINVAL. By the pid we have now: a Tracer
+        // carried into a forked child keeps its parent's `self_pid` (it
+        // answered EPERM there, from Linux's seize of its own group, and
+        // as `nobody` from the credential check: issue 11's fault suite).
+        let me = sys::getpid();
+        if pid.0 == me {
             return Err(Errno::EINVAL.into());
         }
-        if pid.0 == self.self_pid {
+        candebug(&st)?;
+        if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
             return Err(Errno::EINVAL.into());
         }
         if st.tracer_pid != 0 || self.procs.contains_key(&pid) {
             return Err(Errno::EBUSY.into());
         }
         // A traced tracer may not attach to its own ancestors.
-        if procfs::status(self.self_pid).is_ok_and(|me| me.tracer_pid != 0) && is_ancestor(pid.0, self.self_pid) {
+        if procfs::status(me).is_ok_and(|s| s.tracer_pid != 0) && is_ancestor(pid.0, me) {
             return Err(Errno::EINVAL.into());
         }
         let mask = abi::PTRACE_DEFAULT;
@@ -199,7 +205,7 @@ impl Tracer {
         if p.lwps.is_empty() {
             return Err(Errno::ESRCH.into());
         }
-        if p.leader_gone && st.ppid == self.self_pid {
+        if p.leader_gone && st.ppid == me {
             // We report the process's exit at its last thread's; the
             // leader's zombie, ours as its parent, then comes as an
             // untraced child's: not a second exit (issue 11 #6).

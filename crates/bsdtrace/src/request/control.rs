@@ -270,6 +270,19 @@ impl Tracer {
     /// reports that one). Errors as for any request on an untraced target.
     pub fn interrupt(&mut self, t: Target) -> Result<bool> {
         let Some((pid, tid)) = self.resolve(t) else {
+            if let Target::Proc(Pid(p)) = t {
+                // A PT_TRACE_ME child of ours before its first stop (Linux
+                // traces it the legacy way, from this thread; the engine
+                // learns of it at that stop): FreeBSD's kill(SIGSTOP)
+                // stops it, and so does ours. Its adoption reports the
+                // stop (or, if its own first stop comes first, the SIGSTOP
+                // is reported next). It was EBUSY, as for another tracer's
+                // process (issue 11's fault suite, R1 Rust face).
+                if sys::procfs::status(p).is_ok_and(|s| s.tgid == p && s.tracer_pid == sys::gettid()) {
+                    sys::kill(p, libc::SIGSTOP)?;
+                    return Ok(true);
+                }
+            }
             return Err(self.untraced_error(t).into());
         };
         let p = self.procs.get_mut(&pid).expect("resolved");

@@ -379,6 +379,24 @@ int main(int argc, char **argv) {
     } else if (!strcmp(m, "fail")) {
         int fd = open("/nonexistent/bsdtrace", O_RDONLY);
         return fd < 0 && errno == ENOENT ? 0 : 1;
+    } else if (!strcmp(m, "trap_pending")) {
+        /* A SIGTRAP with a kernel's si_code (TRAP_BRKPT) queued while
+         * blocked; stop; then unblock it: at the exit of that
+         * rt_sigprocmask it is pending and deliverable, as an int3's
+         * SIGTRAP kept back by a stop is. */
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGTRAP);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        si.si_signo = SIGTRAP;
+        si.si_code = 1; /* TRAP_BRKPT */
+        syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGTRAP, &si);
+        raise(SIGSTOP);
+        syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &s, NULL, 8);
+        for (;;)
+            pause();
     } else if (!strcmp(m, "nanosleep_getpid")) {
         /* Stop, then one getpid (its result is rewritten by the tracer). */
         raise(SIGSTOP);
