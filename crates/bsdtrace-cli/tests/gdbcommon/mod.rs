@@ -100,6 +100,16 @@ pub struct Killed(pub std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        // SIGTERM first: a `timeout` wrapper passes it on to the server
+        // (SIGKILLed, it left the server listening for ever, orphaned),
+        // and SIGKILLs it 5 s later (`-k 5`) if it lingers: wait longer.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        for _ in 0..500 {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
