@@ -376,6 +376,8 @@ fn spawn_doorbell() -> Result<Tid, Errno> {
     // SAFETY: clone without CLONE_VM gives the child its own copy of our
     // memory; it only makes raw system calls (no locks, no allocation), so
     // this is sound in a multithreaded process.
+    // SAFETY: plain syscall.
+    let parent = unsafe { libc::getpid() };
     let pid = unsafe { libc::syscall(libc::SYS_clone, 0 as libc::c_ulong, 0usize, 0usize, 0usize, 0usize) };
     if pid == 0 {
         // SAFETY: raw syscalls only, in the child.
@@ -388,8 +390,24 @@ fn spawn_doorbell() -> Result<Tid, Errno> {
             }
             libc::syscall(libc::SYS_close_range, g + 1, u32::MAX, 0u32);
             libc::syscall(libc::SYS_prctl, libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // A parent dead before the arming never sends it; a gate
+            // closed without its byte is a parent dead before the seize
+            // (EXITKILL not armed): either way, nobody will reap us for
+            // good (the fault suite's R3 found this child asleep, untraced,
+            // after its tracer was SIGKILLed).
+            if libc::syscall(libc::SYS_getppid) != parent as libc::c_long {
+                libc::syscall(libc::SYS_exit_group, 0);
+            }
             let mut b = 0u8;
-            while libc::syscall(libc::SYS_read, gate[0], &mut b as *mut u8, 1usize) < 0 {}
+            loop {
+                match libc::syscall(libc::SYS_read, gate[0], &mut b as *mut u8, 1usize) {
+                    1 => break,
+                    0 => {
+                        libc::syscall(libc::SYS_exit_group, 0);
+                    }
+                    _ => {}
+                }
+            }
             libc::syscall(libc::SYS_close, gate[0]);
             let none: libc::sigset_t = std::mem::zeroed();
             libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &none as *const libc::sigset_t, 0usize, 8usize);
