@@ -73,13 +73,72 @@ impl Tracer {
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
             l.interrupt_pending = true;
         }
-        // Only this thread's statuses: it stops promptly (the interrupt
-        // wakes its syscall), unless it dies, which also ends the wait.
-        while let Ok(Some((t, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {
-            self.dispatch(t, st);
-            let l = self.procs.get(&pid).and_then(|p| p.lwp(tid));
-            if !l.is_some_and(|l| l.linux == LinuxState::Blocked || l.linux == LinuxState::Running) {
-                break;
+        self.collect_lwp_stop(pid, tid);
+    }
+
+    /// Collect statuses until the interrupted LWP `tid` has stopped (or
+    /// died): what `wait4(tid)` would do, but also reaping the statuses of
+    /// the process's other threads meanwhile and dispatching them as
+    /// usual. An LWP interrupted inside execve stops only once the exec
+    /// has killed every other thread (de_thread) and those threads' exit
+    /// stops and zombies were collected, by us alone: a wait for `tid`
+    /// alone would wait for ever (issue 11, R2's execer deadlock). Other
+    /// processes' statuses are left to the usual wait (collecting those
+    /// here, `wait4(-1)`, made R2 livelock). It blocks in a
+    /// `waitid(P_ALL, WNOWAIT)` look, which takes nothing, while nothing
+    /// is pending; while some other process's status is (the look
+    /// returns at once), it polls, backing off to 1 ms.
+    pub(crate) fn collect_lwp_stop(&mut self, pid: Pid, tid: Tid) {
+        let busy = |t: &Tracer| {
+            t.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| matches!(l.linux, LinuxState::Blocked | LinuxState::Running))
+        };
+        let flags = sys::WALL | self.wait_flags | sys::WNOHANG;
+        let mut idle = 0u32;
+        loop {
+            let mut got = false;
+            match sys::wait4(tid, flags) {
+                Ok(Some((t, st))) => {
+                    self.dispatch(t, st);
+                    got = true;
+                }
+                Ok(None) => {}
+                // Gone: reaped, or its execve gave it the leader's id (that
+                // exec's stop is for the usual wait).
+                Err(_) => return,
+            }
+            if !busy(self) {
+                return;
+            }
+            let others: Vec<Tid> = match self.procs.get(&pid) {
+                Some(p) => p.lwps.iter().map(|l| l.tid).filter(|t| *t != tid).collect(),
+                None => return,
+            };
+            for o in others {
+                while let Ok(Some((t, st))) = sys::wait4(o, flags) {
+                    self.dispatch(t, st);
+                    got = true;
+                }
+            }
+            if !busy(self) {
+                return;
+            }
+            if got {
+                idle = 0;
+                continue;
+            }
+            // Nothing of ours yet: sleep until some status is pending.
+            let mine = |t: Tid, me: &Tracer| t == tid || me.tids.get(&t) == Some(&pid);
+            match sys::waitid_peek_all(self.wait_flags | sys::WALL | libc::WEXITED | libc::WSTOPPED) {
+                Ok(Some((t, _))) if mine(t, self) => continue,
+                Ok(Some(_)) => {}
+                // No child at all: `tid` is gone too.
+                Ok(None) | Err(_) => return,
+            }
+            idle += 1;
+            if idle < 8 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(1 << (idle - 8).min(10)));
             }
         }
     }
