@@ -174,7 +174,8 @@ impl Tracer {
                 if p.lwp(tid).is_some() || self.tids.contains_key(&tid) {
                     continue;
                 }
-                match sys::seize(tid, opts) {
+                let seized = if first && tid == pid.0 { seize_leader(pid, opts) } else { sys::seize(tid, opts) };
+                match seized {
                     Ok(()) => {
                         p.lwps.push(Lwp::new(tid, LinuxState::Running));
                         self.tids.insert(tid, pid);
@@ -189,7 +190,7 @@ impl Tracer {
                     }
                     Err(e) if first && tid == pid.0 => {
                         return Err(match e {
-                            Errno::EPERM | Errno::EACCES => Errno::EPERM,
+                            Errno::EACCES => Errno::EPERM,
                             other => other,
                         }
                         .into())
@@ -234,6 +235,41 @@ impl Tracer {
         }
         self.procs.insert(pid, p);
         Ok(pid)
+    }
+}
+
+/// Seize the leader of a process being attached. Linux's ptrace_attach
+/// finds the task by its id, then waits for the target's
+/// `cred_guard_mutex`, which an execve holds from before it kills the
+/// other threads (de_thread) until its new image is set up. When the exec
+/// comes from a thread that is not the leader, de_thread kills the leader,
+/// and the exec'ing thread takes over its id: the task found is a dead
+/// one by the time the mutex is ours, and `task->exit_state` makes the
+/// attach EPERM (as it does for an already traced task). The process lives
+/// on under the same id: seize it again, as FreeBSD's attach is ordered
+/// before or after the exec and succeeds. Each retry looks at the process
+/// afresh: gone or a zombie, ESRCH or the caller's zombie-leader case;
+/// traced by another since, EBUSY (FreeBSD's answer); no longer ours to
+/// debug (a set-id exec, for a tracer that is not root), EPERM. An EPERM
+/// that outlives a few retries (Yama, say) is returned.
+fn seize_leader(pid: Pid, opts: u32) -> Result<(), Errno> {
+    let mut tries = 0;
+    loop {
+        match sys::seize(pid.0, opts) {
+            Err(Errno::EPERM) if tries < 20 => {
+                let Ok(now) = procfs::status(pid.0) else { return Err(Errno::ESRCH) };
+                if matches!(now.state, 'Z' | 'X') {
+                    return Err(Errno::EPERM);
+                }
+                if now.tracer_pid != 0 {
+                    return Err(Errno::EBUSY);
+                }
+                candebug(&now)?;
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            r => return r,
+        }
     }
 }
 
