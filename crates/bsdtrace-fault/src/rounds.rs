@@ -133,15 +133,20 @@ const STOPS_AFTER_KILL: u64 = 2_000;
 /// The killer fired `n` stops ago and the process lives on. A signal aimed
 /// at one thread (tgkill) is that thread's alone until it is delivered:
 /// if the thread dies first, it dies with it (Linux flushes a dead
-/// thread's pending signals; an execve kills every other thread, and
-/// while it runs not even a SIGKILL at one thread takes the whole
-/// process). The round's tracee (an `execer` loops for ever at the end)
-/// would then never die, the worker busy with its stops for ever, and no
-/// call slow enough for the hang detector: R2's "runs that never end".
-/// So when the aimed thread is gone, or an exec happened since the killer
-/// was armed, the signal goes again, at the process. If the aimed thread
-/// is the same and alive, the signal was lost by the tracer: a defect.
-/// A round that still does not end is a hang; its tracee is killed.
+/// thread's pending signals), and an execve kills every other thread. One
+/// aimed at the process is taken by one thread, which holds it at its
+/// signal-delivery-stop until the tracer resumes it: if an execve kills
+/// that thread first, before the tracer collected the stop, the kernel
+/// drops the signal and nobody can know (once the engine collected the
+/// stop it puts the signal back: engine/stop.rs `requeue_after_exec`).
+/// The round's tracee (an `execer` loops for ever at the end) would then
+/// never die, the worker busy with its stops for ever, and no call slow
+/// enough for the hang detector: R2's "runs that never end". So when the
+/// aimed thread is gone, or an exec happened since the killer was armed,
+/// the signal goes again, at the process (the killer does it too, 20 ms
+/// after, for a tracee that makes no stops). Otherwise the signal was
+/// lost by the tracer: a defect. A round that still does not end is a
+/// hang; its tracee is killed.
 #[allow(clippy::too_many_arguments)]
 fn check_signal_landed(pid: i32, sig: i32, n: u64, aimed: &Option<(i32, String)>, resent: &mut bool, ended: &mut bool, report: &mut Report, ctx: &str) {
     if n < STOPS_AFTER_KILL {
@@ -151,8 +156,8 @@ fn check_signal_landed(pid: i32, sig: i32, n: u64, aimed: &Option<(i32, String)>
     if !*resent {
         *resent = true;
         let gone = *tid != 0 && !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists();
-        if *tid != 0 && (gone || cmdline(pid) != *before) {
-            report.add("r2.thread-signal-lost-with-its-thread", 1);
+        if gone || cmdline(pid) != *before {
+            report.add("r2.signal-lost-with-its-thread", 1);
         } else {
             report.defect("lost", format!("{ctx}: the signal never took effect ({n} stops since; aimed at {}): {}", if *tid == 0 { "the process".into() } else { format!("thread {tid}, alive") }, util::describe(pid)));
         }

@@ -170,15 +170,16 @@ pub fn killer(pid: i32, tid: i32, sig: i32, us: u64) -> i32 {
             // A thread that is gone already: the process, then.
             if tid == 0 || libc::syscall(libc::SYS_tgkill, pid, tid, sig) != 0 {
                 libc::kill(pid, sig);
-                return 0;
             }
             // A signal aimed at one thread is that thread's until it is
             // delivered, and dies with it: an execve kills every other
-            // thread (and while it runs even a SIGKILL at one thread
-            // takes only that thread), a churning thread may end first.
-            // The process then lives on, an `execer` for ever. If the
-            // thread is gone or an exec happened, and the process still
-            // lives a while later, aim at the process (R2's runs that
+            // thread, a churning thread may end first. One aimed at the
+            // process is taken by one thread, held at its
+            // signal-delivery-stop until the tracer resumes it, and dies
+            // with it too if an execve kills that thread first. The
+            // process then lives on, an `execer` for ever. If the thread
+            // is gone or an exec happened, and the process still lives a
+            // while later, aim at the process (again) (R2's runs that
             // never ended: rounds.rs `check_signal_landed`).
             let ms = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
             let mut buf = [0u8; 256];
@@ -191,7 +192,7 @@ pub fn killer(pid: i32, tid: i32, sig: i32, us: u64) -> i32 {
                 }
             }
             let n = read_raw(&cmdline, &mut buf);
-            if libc::access(task.as_ptr(), libc::F_OK) != 0 || buf[..n] != before[..before_len] {
+            if n > 0 && (tid != 0 && libc::access(task.as_ptr(), libc::F_OK) != 0 || buf[..n] != before[..before_len]) {
                 libc::kill(pid, sig);
             }
         }
