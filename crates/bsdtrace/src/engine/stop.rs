@@ -149,7 +149,12 @@ impl Tracer {
         let mask = p.mask;
         let seccomp = p.seccomp;
         let killed = p.killed;
+        let options = p.options;
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
+        if std::mem::take(&mut lwp.options_late) {
+            // Seized without its exit stop (request/attach.rs): now it may.
+            let _ = sys::set_options(tid, options);
+        }
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
         // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel

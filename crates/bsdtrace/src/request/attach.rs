@@ -166,7 +166,18 @@ impl Tracer {
         p.exit_kill = kill_on_exit;
         // Seize every thread; threads created meanwhile are caught by
         // TRACECLONE from seized ones, so loop until /proc shows no new tid.
+        // Without PTRACE_O_TRACEEXIT until each one's first stop: an execve
+        // from a thread not seized yet holds the process's
+        // cred_guard_mutex, which our next seize waits for, while its
+        // de_thread kills the leader and waits for it to become a zombie;
+        // a leader we seized would stop at its exit for us instead, and
+        // both would wait for ever (issue 11, R2: `PT_ATTACH` hangs on an
+        // `execer`, 2 in 15,000 C rounds). Without the exit stop it dies
+        // at once, the exec goes on, and the seize then takes the thread
+        // that exec'd.
+        let seize_opts = opts & !sys::PTRACE_O_TRACEEXIT;
         let mut first = true;
+        let mut restarts = 0;
         loop {
             let tasks = procfs::tasks(pid.0).unwrap_or_default();
             let mut added = false;
@@ -174,10 +185,12 @@ impl Tracer {
                 if p.lwp(tid).is_some() || self.tids.contains_key(&tid) {
                     continue;
                 }
-                let seized = if first && tid == pid.0 { seize_leader(pid, opts) } else { sys::seize(tid, opts) };
+                let seized = if first && tid == pid.0 { seize_leader(pid, seize_opts) } else { sys::seize(tid, seize_opts) };
                 match seized {
                     Ok(()) => {
-                        p.lwps.push(Lwp::new(tid, LinuxState::Running));
+                        let mut l = Lwp::new(tid, LinuxState::Running);
+                        l.options_late = true;
+                        p.lwps.push(l);
                         self.tids.insert(tid, pid);
                         added = true;
                     }
@@ -200,6 +213,24 @@ impl Tracer {
             }
             first = false;
             if !added {
+                // A thread not seized yet exec'd meanwhile: the leader we
+                // seized died in its de_thread and its id names that
+                // thread now, which we do not trace (its seize, waiting for
+                // the exec, found a dead task). Everything we seized is
+                // gone with the old image: start again.
+                let me = sys::gettid();
+                if !p.leader_gone
+                    && p.lwp(pid.0).is_some()
+                    && restarts < 10
+                    && procfs::status(pid.0).is_ok_and(|s| s.tracer_pid != me && !matches!(s.state, 'Z' | 'X'))
+                {
+                    restarts += 1;
+                    for l in p.lwps.drain(..) {
+                        self.tids.remove(&l.tid);
+                    }
+                    first = true;
+                    continue;
+                }
                 break;
             }
         }
