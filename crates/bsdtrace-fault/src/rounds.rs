@@ -159,7 +159,12 @@ fn check_signal_landed(pid: i32, sig: i32, n: u64, aimed: &Option<(i32, String)>
         if gone || cmdline(pid) != *before {
             report.add("r2.signal-lost-with-its-thread", 1);
         } else {
-            report.defect("lost", format!("{ctx}: the signal never took effect ({n} stops since; aimed at {}): {}", if *tid == 0 { "the process".into() } else { format!("thread {tid}, alive") }, util::describe(pid)));
+            let sigs = |t: i32| {
+                let st = std::fs::read_to_string(format!("/proc/{pid}/task/{t}/status")).unwrap_or_default();
+                let f: Vec<&str> = st.lines().filter(|l| ["State", "SigPnd", "ShdPnd", "SigBlk"].iter().any(|k| l.starts_with(k))).collect();
+                f.join(" ").replace('\t', " ")
+            };
+            report.defect("lost", format!("{ctx}: the signal never took effect ({n} stops since; aimed at {}): {}", if *tid == 0 { format!("the process: {}", sigs(pid)) } else { format!("thread {tid}, alive: {}", sigs(*tid)) }, util::describe(pid)));
         }
         // SAFETY: plain call on our tracee.
         unsafe { libc::kill(pid, sig) };

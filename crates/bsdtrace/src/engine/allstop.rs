@@ -84,10 +84,13 @@ impl Tracer {
     /// stops and zombies were collected, by us alone: a wait for `tid`
     /// alone would wait for ever (issue 11, R2's execer deadlock). Other
     /// processes' statuses are left to the usual wait (collecting those
-    /// here, `wait4(-1)`, made R2 livelock). It blocks in a
-    /// `waitid(P_ALL, WNOWAIT)` look, which takes nothing, while nothing
-    /// is pending; while some other process's status is (the look
-    /// returns at once), it polls, backing off to 1 ms.
+    /// here, `wait4(-1)`, made R2 livelock). It sleeps in a
+    /// `waitid(P_ALL, WNOWAIT)` look, which takes nothing and names the
+    /// next status pending: `tid`'s (the usual case: two system calls in
+    /// all, the look and the `wait4` that reaps) or another thread's of
+    /// the process, reaped then. When the look names someone else's, ours
+    /// may be behind it: every thread of the process is asked (WNOHANG),
+    /// then it polls, backing off to 1 ms.
     pub(crate) fn collect_lwp_stop(&mut self, pid: Pid, tid: Tid) {
         let busy = |t: &Tracer| {
             t.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| matches!(l.linux, LinuxState::Blocked | LinuxState::Running))
@@ -95,28 +98,35 @@ impl Tracer {
         let flags = sys::WALL | self.wait_flags | sys::WNOHANG;
         let mut idle = 0u32;
         loop {
-            let mut got = false;
-            match sys::wait4(tid, flags) {
-                Ok(Some((t, st))) => {
-                    self.dispatch(t, st);
-                    got = true;
-                }
-                Ok(None) => {}
-                // Gone: reaped, or its execve gave it the leader's id (that
-                // exec's stop is for the usual wait).
-                Err(_) => return,
-            }
-            if !busy(self) {
-                return;
-            }
-            let others: Vec<Tid> = match self.procs.get(&pid) {
-                Some(p) => p.lwps.iter().map(|l| l.tid).filter(|t| *t != tid).collect(),
-                None => return,
+            let next = match sys::waitid_peek_all(self.wait_flags | sys::WALL | libc::WEXITED | libc::WSTOPPED) {
+                Ok(Some((t, _))) => t,
+                // No child at all: `tid` is gone too.
+                Ok(None) | Err(_) => return,
             };
-            for o in others {
-                while let Ok(Some((t, st))) = sys::wait4(o, flags) {
-                    self.dispatch(t, st);
-                    got = true;
+            let mine = next == tid || self.tids.get(&next) == Some(&pid);
+            let look: Vec<Tid> = if mine {
+                vec![next]
+            } else {
+                // Someone else's first: ours may be behind it.
+                match self.procs.get(&pid) {
+                    Some(p) => std::iter::once(tid).chain(p.lwps.iter().map(|l| l.tid).filter(|t| *t != tid)).collect(),
+                    None => return,
+                }
+            };
+            let mut got = false;
+            for o in look {
+                loop {
+                    match sys::wait4(o, flags) {
+                        Ok(Some((t, st))) => {
+                            self.dispatch(t, st);
+                            got = true;
+                        }
+                        Ok(None) => break,
+                        // Gone: reaped, or its execve gave it the leader's
+                        // id (that exec's stop is for the usual wait).
+                        Err(_) if o == tid => return,
+                        Err(_) => break,
+                    }
                 }
             }
             if !busy(self) {
@@ -125,14 +135,6 @@ impl Tracer {
             if got {
                 idle = 0;
                 continue;
-            }
-            // Nothing of ours yet: sleep until some status is pending.
-            let mine = |t: Tid, me: &Tracer| t == tid || me.tids.get(&t) == Some(&pid);
-            match sys::waitid_peek_all(self.wait_flags | sys::WALL | libc::WEXITED | libc::WSTOPPED) {
-                Ok(Some((t, _))) if mine(t, self) => continue,
-                Ok(Some(_)) => {}
-                // No child at all: `tid` is gone too.
-                Ok(None) | Err(_) => return,
             }
             idle += 1;
             if idle < 8 {
