@@ -89,7 +89,12 @@ impl Tracer {
         let mut p = Proc::new(Pid(child), mask);
         // Linux copies the parent's options; they are fixed at the first stop.
         p.options = self.procs.get(&parent).map(|pp| pp.options).unwrap_or(BASE_OPTIONS);
-        p.lwps.push(Lwp::new(child, LinuxState::New));
+        let mut l = Lwp::new(child, LinuxState::New);
+        // Its options are the forking thread's, which may not have had
+        // its full options yet (an attach's first stop): set them at its
+        // first stop (one request per followed fork).
+        l.options_late = true;
+        p.lwps.push(l);
         p.initial = Some(Event::Child);
         p.parent = Some(parent);
         p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
@@ -151,7 +156,8 @@ impl Tracer {
         let killed = p.killed;
         let options = p.options;
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
-        if std::mem::take(&mut lwp.options_late) {
+        let late = std::mem::take(&mut lwp.options_late);
+        if late {
             // Seized without its exit stop (request/attach.rs): now it may.
             let _ = sys::set_options(tid, options);
         }
@@ -323,6 +329,13 @@ impl Tracer {
                             }
                         }
                         self.add_new_lwp(pid, new);
+                        if late {
+                            // It inherited the options its creator had
+                            // before this, its first stop.
+                            if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(new)) {
+                                l.options_late = true;
+                            }
+                        }
                         if let Some(st) = self.early.remove(&new) {
                             self.dispatch(new, st);
                         }
