@@ -406,7 +406,7 @@ impl Tracer {
             // reports the process.
             p.pending.retain(|t| *t != tid);
             // A signal this thread had taken and held at its
-            // signal-delivery-stop, not delivered yet, dies with it: a
+            // signal-delivery-stop, not reported yet, dies with it: a
             // process-directed SIGTERM that this thread dequeued, say. On
             // FreeBSD the exec waits for the thread, stopped for the
             // debugger, and the signal acts. Put it back on the process
@@ -414,7 +414,10 @@ impl Tracer {
             // image (a handler is not carried over by the exec: such a
             // signal is dropped, as before). Issue 11, R2: an `execer`
             // sent SIGALRM lived on for ever.
-            let held = p.lwp(tid).and_then(|l| match l.event {
+            // (A stop already reported is the tracer's: it saw the
+            // signal, and sending it again would report it twice.)
+            let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
+            let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
                 Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
                 _ => None,
             });
