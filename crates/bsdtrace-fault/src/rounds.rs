@@ -143,8 +143,8 @@ const STOPS_AFTER_KILL: u64 = 2_000;
 /// never die, the worker busy with its stops for ever, and no call slow
 /// enough for the hang detector: R2's "runs that never end". So when the
 /// aimed thread is gone, or an exec happened since the killer was armed,
-/// the signal goes again, at the process (the killer does it too, 20 ms
-/// after, for a tracee that makes no stops). Otherwise the signal was
+/// the signal goes again, at the process (the killer does it too, between 20
+/// and 200 ms after, for a tracee that makes no stops). Otherwise the signal was
 /// lost by the tracer: a defect. A round that still does not end is a
 /// hang; its tracee is killed.
 #[allow(clippy::too_many_arguments)]

@@ -181,19 +181,25 @@ pub fn killer(pid: i32, tid: i32, sig: i32, us: u64) -> i32 {
             // is gone or an exec happened, and the process still lives a
             // while later, aim at the process (again) (R2's runs that
             // never ended: rounds.rs `check_signal_landed`).
+            // (Looked at each ms for 200 ms, from 20 ms on: an exec may
+            // come later than the signal.)
             let ms = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
             let mut buf = [0u8; 256];
-            for _ in 0..20 {
+            for i in 0..200 {
                 libc::nanosleep(&ms, std::ptr::null_mut());
                 let n = read_raw(&stat, &mut buf);
                 let state = buf[..n].iter().rposition(|b| *b == b')').and_then(|i| buf.get(i + 2).copied());
                 if n == 0 || matches!(state, Some(b'Z' | b'X')) {
                     return 0;
                 }
-            }
-            let n = read_raw(&cmdline, &mut buf);
-            if n > 0 && (tid != 0 && libc::access(task.as_ptr(), libc::F_OK) != 0 || buf[..n] != before[..before_len]) {
-                libc::kill(pid, sig);
+                if i < 20 {
+                    continue;
+                }
+                let n = read_raw(&cmdline, &mut buf);
+                if n > 0 && (tid != 0 && libc::access(task.as_ptr(), libc::F_OK) != 0 || buf[..n] != before[..before_len]) {
+                    libc::kill(pid, sig);
+                    return 0;
+                }
             }
         }
         0
