@@ -106,9 +106,22 @@ static void *execer(void *arg) {
 /* exec_held: wait until the leader sleeps inside its execve (its
  * /proc syscall file says execve, its state is not a ptrace-stop), then
  * stop this thread with a signal the tracer sees. */
+static volatile int exec_soon;
 static void *exec_watcher(void *arg) {
     (void)arg;
     char path[64], buf[128];
+    /* No system call (each is a stop under PT_SYSCALL, which interrupts
+     * the leader if it runs) until the leader has long been asleep in
+     * its execve: an interrupt pending there would make its fault in the
+     * kernel retry for ever instead of sleeping. Spin in user space
+     * (clock_gettime is the vDSO's) for 300 ms after it said so. */
+    while (!exec_soon)
+        ;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
     for (;;) {
         snprintf(path, sizeof path, "/proc/self/task/%d/syscall", getpid());
         int fd = open(path, O_RDONLY);
@@ -389,6 +402,7 @@ int main(int argc, char **argv) {
         pthread_t t;
         pthread_create(&t, NULL, exec_watcher, NULL);
         char *args[] = {argv[0], "exit", page, NULL};
+        exec_soon = 1;
         execv(argv[0], args);
         return 99;
     } else if (!strcmp(m, "thread_exec")) {
