@@ -120,6 +120,62 @@ fn burst(face: &mut dyn Face, rng: &mut fastrand::Rng, pid: i32, report: &mut Re
     }
 }
 
+/// The process's command line (it changes at each exec of an `execer`).
+fn cmdline(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline")).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+}
+
+/// Stops after the killer fired before a round that has not ended is
+/// looked at: a fatal signal pending is delivered at the next stop or
+/// two, so these are far more than enough.
+const STOPS_AFTER_KILL: u64 = 2_000;
+
+/// The killer fired `n` stops ago and the process lives on. A signal aimed
+/// at one thread (tgkill) is that thread's alone until it is delivered:
+/// if the thread dies first, it dies with it (Linux flushes a dead
+/// thread's pending signals), and an execve kills every other thread. One
+/// aimed at the process is taken by one thread, which holds it at its
+/// signal-delivery-stop until the tracer resumes it: if an execve kills
+/// that thread first, before the tracer collected the stop, the kernel
+/// drops the signal and nobody can know (once the engine collected the
+/// stop it puts the signal back: engine/stop.rs `requeue_after_exec`).
+/// The round's tracee (an `execer` loops for ever at the end) would then
+/// never die, the worker busy with its stops for ever, and no call slow
+/// enough for the hang detector: R2's "runs that never end". So when the
+/// aimed thread is gone, or an exec happened since the killer was armed,
+/// the signal goes again, at the process (the killer does it too, between 20
+/// and 200 ms after, for a tracee that makes no stops). Otherwise the signal was
+/// lost by the tracer: a defect. A round that still does not end is a
+/// hang; its tracee is killed.
+#[allow(clippy::too_many_arguments)]
+fn check_signal_landed(pid: i32, sig: i32, n: u64, aimed: &Option<(i32, String)>, resent: &mut bool, ended: &mut bool, report: &mut Report, ctx: &str) {
+    if n < STOPS_AFTER_KILL {
+        return;
+    }
+    let Some((tid, before)) = aimed else { return };
+    if !*resent {
+        *resent = true;
+        let gone = *tid != 0 && !std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists();
+        if gone || cmdline(pid) != *before {
+            report.add("r2.signal-lost-with-its-thread", 1);
+        } else {
+            let sigs = |t: i32| {
+                let st = std::fs::read_to_string(format!("/proc/{pid}/task/{t}/status")).unwrap_or_default();
+                let f: Vec<&str> = st.lines().filter(|l| ["State", "SigPnd", "ShdPnd", "SigBlk"].iter().any(|k| l.starts_with(k))).collect();
+                f.join(" ").replace('\t', " ")
+            };
+            report.defect("lost", format!("{ctx}: the signal never took effect ({n} stops since; aimed at {}): {}", if *tid == 0 { format!("the process: {}", sigs(pid)) } else { format!("thread {tid}, alive: {}", sigs(*tid)) }, util::describe(pid)));
+        }
+        // SAFETY: plain call on our tracee.
+        unsafe { libc::kill(pid, sig) };
+    } else if n >= 10 * STOPS_AFTER_KILL {
+        *ended = true;
+        report.defect("hang", format!("{ctx}: the round does not end ({n} stops since the signal, sent again at the process): {}", util::describe(pid)));
+        // SAFETY: plain call on our tracee.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
 /// R2: `rounds` rounds starting at round `first` of `seed`.
 pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, report: &mut Report) {
     for round in first..first + rounds {
@@ -148,6 +204,14 @@ pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, repo
         let mut killer = 0;
         let mut main_status = None;
         let mut stops = 0u64;
+        // The thread the signal is aimed at (0: the process), as it was
+        // when the killer was armed: its tid, the process's command line.
+        let mut aimed: Option<(i32, String)> = None;
+        // Stops since the killer fired, and what was done about a round
+        // that does not end.
+        let mut after_kill: Option<u64> = None;
+        let mut resent = false;
+        let mut ended = false;
         loop {
             if main_status.is_some() && traced.is_empty() {
                 break;
@@ -183,8 +247,16 @@ pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, repo
                         } else {
                             0
                         };
+                        aimed = Some((tid, cmdline(pid)));
                         killer = util::killer(pid, tid, sig, delay);
                         killer_started = true;
+                    }
+                    if let Some(n) = after_kill.as_mut() {
+                        *n += 1;
+                        let n = *n;
+                        if main_status.is_none() && !ended {
+                            check_signal_landed(pid, sig, n, &aimed, &mut resent, &mut ended, report, &ctx);
+                        }
                     }
                     burst(face, &mut rng, p, report, &ctx);
                     let pl = lwpinfo(face, p);
@@ -203,6 +275,7 @@ pub fn kill_tracee(face: &mut dyn Face, seed: u64, first: u64, rounds: u64, repo
                 Ok(Some((p, st @ (WaitStatus::Exited(_) | WaitStatus::Signaled { .. })))) => {
                     if p == killer {
                         killer = 0;
+                        after_kill = Some(0);
                         continue;
                     }
                     if exited.contains(&p) {

@@ -154,7 +154,15 @@ pub fn spawn_synced(args: &[&str], before: impl FnOnce() -> bool) -> i32 {
 /// A child that sleeps `us` microseconds, sends `sig` to `pid` (or to the
 /// thread `tid` of it when nonzero), and exits.
 pub fn killer(pid: i32, tid: i32, sig: i32, us: u64) -> i32 {
-    fork_with(|| {
+    // Made before the fork: the child of a threaded worker must not allocate.
+    let task = std::ffi::CString::new(format!("/proc/{pid}/task/{tid}")).expect("no NUL");
+    let cmdline = std::ffi::CString::new(format!("/proc/{pid}/cmdline")).expect("no NUL");
+    let stat = std::ffi::CString::new(format!("/proc/{pid}/stat")).expect("no NUL");
+    let mut before = [0u8; 256];
+    let before_len = read_raw(&cmdline, &mut before);
+    fork_with(move || {
+        // Never freed in the child (it only _exits).
+        let (task, cmdline, stat) = (std::mem::ManuallyDrop::new(task), std::mem::ManuallyDrop::new(cmdline), std::mem::ManuallyDrop::new(stat));
         let ts = libc::timespec { tv_sec: (us / 1_000_000) as i64, tv_nsec: ((us % 1_000_000) * 1000) as i64 };
         // SAFETY: plain system calls.
         unsafe {
@@ -163,9 +171,54 @@ pub fn killer(pid: i32, tid: i32, sig: i32, us: u64) -> i32 {
             if tid == 0 || libc::syscall(libc::SYS_tgkill, pid, tid, sig) != 0 {
                 libc::kill(pid, sig);
             }
+            // A signal aimed at one thread is that thread's until it is
+            // delivered, and dies with it: an execve kills every other
+            // thread, a churning thread may end first. One aimed at the
+            // process is taken by one thread, held at its
+            // signal-delivery-stop until the tracer resumes it, and dies
+            // with it too if an execve kills that thread first. The
+            // process then lives on, an `execer` for ever. If the thread
+            // is gone or an exec happened, and the process still lives a
+            // while later, aim at the process (again) (R2's runs that
+            // never ended: rounds.rs `check_signal_landed`).
+            // (Looked at each ms for 200 ms, from 20 ms on: an exec may
+            // come later than the signal.)
+            let ms = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+            let mut buf = [0u8; 256];
+            for i in 0..200 {
+                libc::nanosleep(&ms, std::ptr::null_mut());
+                let n = read_raw(&stat, &mut buf);
+                let state = buf[..n].iter().rposition(|b| *b == b')').and_then(|i| buf.get(i + 2).copied());
+                if n == 0 || matches!(state, Some(b'Z' | b'X')) {
+                    return 0;
+                }
+                if i < 20 {
+                    continue;
+                }
+                let n = read_raw(&cmdline, &mut buf);
+                if n > 0 && (tid != 0 && libc::access(task.as_ptr(), libc::F_OK) != 0 || buf[..n] != before[..before_len]) {
+                    libc::kill(pid, sig);
+                    return 0;
+                }
+            }
         }
         0
     })
+}
+
+/// Read what fits of a file into `buf` with plain system calls (no
+/// allocation: also for a forked child); 0 when it cannot be read.
+fn read_raw(path: &std::ffi::CStr, buf: &mut [u8]) -> usize {
+    // SAFETY: plain system calls on a valid path and buffer.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return 0;
+        }
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n.max(0) as usize
+    }
 }
 
 pub fn sleep_us(us: u64) {

@@ -23,7 +23,6 @@ fn r1_fuzzed_requests_and_waits() {
 /// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
 /// tracee killed at a random point of a request burst.
 #[test]
-#[ignore = "the EBUSY after a reported stop is fixed (0 in 1,000 C rounds); still: a run that never ends in about 1 of 3 runs of 500 C rounds (a worker spinning, undiagnosed), an execer whose exec runs deadlocks a request (settle_lwp), PT_ATTACH EPERM racing execve (#13): see docs/RELIABILITY.md"]
 fn r2_tracees_killed_during_request_bursts() {
     fault_ok(&["run", "--only", "r2", "--r2-rounds", "500"]);
 }

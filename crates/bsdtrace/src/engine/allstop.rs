@@ -73,13 +73,74 @@ impl Tracer {
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
             l.interrupt_pending = true;
         }
-        // Only this thread's statuses: it stops promptly (the interrupt
-        // wakes its syscall), unless it dies, which also ends the wait.
-        while let Ok(Some((t, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {
-            self.dispatch(t, st);
-            let l = self.procs.get(&pid).and_then(|p| p.lwp(tid));
-            if !l.is_some_and(|l| l.linux == LinuxState::Blocked || l.linux == LinuxState::Running) {
-                break;
+        self.collect_lwp_stop(pid, tid);
+    }
+
+    /// Collect statuses until the interrupted LWP `tid` has stopped (or
+    /// died): what `wait4(tid)` would do, but also reaping the statuses of
+    /// the process's other threads meanwhile and dispatching them as
+    /// usual. An LWP interrupted inside execve stops only once the exec
+    /// has killed every other thread (de_thread) and those threads' exit
+    /// stops and zombies were collected, by us alone: a wait for `tid`
+    /// alone would wait for ever (issue 11, R2's execer deadlock). Other
+    /// processes' statuses are left to the usual wait (collecting those
+    /// here, `wait4(-1)`, made R2 livelock). It sleeps in a
+    /// `waitid(P_ALL, WNOWAIT)` look, which takes nothing and names the
+    /// next status pending: `tid`'s (the usual case: two system calls in
+    /// all, the look and the `wait4` that reaps) or another thread's of
+    /// the process, reaped then. When the look names someone else's, ours
+    /// may be behind it: every thread of the process is asked (WNOHANG),
+    /// then it polls, backing off to 1 ms.
+    pub(crate) fn collect_lwp_stop(&mut self, pid: Pid, tid: Tid) {
+        let busy = |t: &Tracer| {
+            t.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| matches!(l.linux, LinuxState::Blocked | LinuxState::Running))
+        };
+        let flags = sys::WALL | self.wait_flags | sys::WNOHANG;
+        let mut idle = 0u32;
+        loop {
+            let next = match sys::waitid_peek_all(self.wait_flags | sys::WALL | libc::WEXITED | libc::WSTOPPED) {
+                Ok(Some((t, _))) => t,
+                // No child at all: `tid` is gone too.
+                Ok(None) | Err(_) => return,
+            };
+            let mine = next == tid || self.tids.get(&next) == Some(&pid);
+            let look: Vec<Tid> = if mine {
+                vec![next]
+            } else {
+                // Someone else's first: ours may be behind it.
+                match self.procs.get(&pid) {
+                    Some(p) => std::iter::once(tid).chain(p.lwps.iter().map(|l| l.tid).filter(|t| *t != tid)).collect(),
+                    None => return,
+                }
+            };
+            let mut got = false;
+            for o in look {
+                loop {
+                    match sys::wait4(o, flags) {
+                        Ok(Some((t, st))) => {
+                            self.dispatch(t, st);
+                            got = true;
+                        }
+                        Ok(None) => break,
+                        // Gone: reaped, or its execve gave it the leader's
+                        // id (that exec's stop is for the usual wait).
+                        Err(_) if o == tid => return,
+                        Err(_) => break,
+                    }
+                }
+            }
+            if !busy(self) {
+                return;
+            }
+            if got {
+                idle = 0;
+                continue;
+            }
+            idle += 1;
+            if idle < 8 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(1 << (idle - 8).min(10)));
             }
         }
     }

@@ -146,6 +146,9 @@ pub(crate) struct Lwp {
     /// Keep it stopped at a stop with nothing to report (a detach is
     /// gathering every LWP).
     pub hold: bool,
+    /// Seized by PT_ATTACH without PTRACE_O_TRACEEXIT: its process's
+    /// options are set at its first stop (request/attach.rs).
+    pub options_late: bool,
     /// FreeBSD's id for this LWP where it is not `tid`: the thread that
     /// called execve from a non-leader thread keeps its id although Linux
     /// moved it to the leader's tid; a thread whose tid Linux reused while
@@ -231,6 +234,7 @@ impl Lwp {
             report: Default::default(),
             want_stop: false,
             hold: false,
+            options_late: false,
             vid: None,
             ghost: None,
         }

@@ -308,13 +308,9 @@ impl Tracer {
                 // Held, not resumed, when it stops with nothing to report.
                 l.hold = true;
             }
-            while let Ok(Some((t, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {
-                self.dispatch(t, st);
-                let l = self.procs.get(&pid).and_then(|p| p.lwp(tid));
-                if !l.is_some_and(|l| matches!(l.linux, LinuxState::Running | LinuxState::Blocked)) {
-                    break;
-                }
-            }
+            // Other threads' exits too: an LWP inside execve stops only
+            // once they are collected.
+            self.collect_lwp_stop(pid, tid);
         }
     }
 }

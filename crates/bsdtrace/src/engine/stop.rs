@@ -89,7 +89,12 @@ impl Tracer {
         let mut p = Proc::new(Pid(child), mask);
         // Linux copies the parent's options; they are fixed at the first stop.
         p.options = self.procs.get(&parent).map(|pp| pp.options).unwrap_or(BASE_OPTIONS);
-        p.lwps.push(Lwp::new(child, LinuxState::New));
+        let mut l = Lwp::new(child, LinuxState::New);
+        // Its options are the forking thread's, which may not have had
+        // its full options yet (an attach's first stop): set them at its
+        // first stop (one request per followed fork).
+        l.options_late = true;
+        p.lwps.push(l);
         p.initial = Some(Event::Child);
         p.parent = Some(parent);
         p.seccomp = self.procs.get(&parent).is_some_and(|pp| pp.seccomp);
@@ -149,7 +154,13 @@ impl Tracer {
         let mask = p.mask;
         let seccomp = p.seccomp;
         let killed = p.killed;
+        let options = p.options;
         let lwp = p.lwp_mut(tid).expect("tid index is consistent");
+        let late = std::mem::take(&mut lwp.options_late);
+        if late {
+            // Seized without its exit stop (request/attach.rs): now it may.
+            let _ = sys::set_options(tid, options);
+        }
         let was_new = lwp.linux == LinuxState::New;
         lwp.regs = None;
         // Any ptrace-stop consumes a pending PTRACE_INTERRUPT (the kernel
@@ -318,6 +329,13 @@ impl Tracer {
                             }
                         }
                         self.add_new_lwp(pid, new);
+                        if late {
+                            // It inherited the options its creator had
+                            // before this, its first stop.
+                            if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(new)) {
+                                l.options_late = true;
+                            }
+                        }
                         if let Some(st) = self.early.remove(&new) {
                             self.dispatch(new, st);
                         }
@@ -387,6 +405,28 @@ impl Tracer {
             // die now; whatever it held is moot, and the exec's own stop
             // reports the process.
             p.pending.retain(|t| *t != tid);
+            // A signal this thread had taken and held at its
+            // signal-delivery-stop, not reported yet, dies with it: a
+            // process-directed SIGTERM that this thread dequeued, say. On
+            // FreeBSD the exec waits for the thread, stopped for the
+            // debugger, and the signal acts. Put it back on the process
+            // when its action is the default one, the same in the new
+            // image (a handler is not carried over by the exec: such a
+            // signal is dropped, as before). Issue 11, R2: an `execer`
+            // sent SIGALRM lived on for ever.
+            // (A stop already reported is the tracer's: it saw the
+            // signal, and sending it again would report it twice.)
+            let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
+            let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
+                Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
+                _ => None,
+            });
+            if let Some((sig, si)) = held {
+                if requeue_after_exec(pid.0, sig, si) {
+                    tracing::debug!(pid = pid.0, tid, sig, "a signal held by a thread the exec killed, put back on the process");
+                    let _ = sys::kill(pid.0, sig);
+                }
+            }
             if p.mask & crate::abi::PTRACE_LWP != 0 && p.mode == super::StopMode::Process {
                 // FreeBSD reports the exit of each thread its execve
                 // single-threads away (EXITED, no SCE) before the exec:
@@ -567,4 +607,22 @@ fn ghost_of(pid: Pid, l: &Lwp) -> Lwp {
     g.vid = Some(l.freebsd_id());
     g.ghost = Some(Box::new(Ghost { tid: l.tid, sigmask: sys::sigmask(l.tid).unwrap_or(0), name }));
     g
+}
+
+/// Does a signal held at the signal-delivery-stop of a thread an execve
+/// killed go back to the process? Only one whose action is the default,
+/// which the new image keeps: not ignored, not a job-control stop, not a
+/// fault the thread raised itself (int3, a SIGSEGV of its own: the new
+/// image did not fault), and not one with a handler (reset by the exec).
+fn requeue_after_exec(pid: i32, sig: i32, si: Option<sys::siginfo_t>) -> bool {
+    if matches!(sig, libc::SIGKILL | libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU) || !(1..=64).contains(&sig) {
+        return false;
+    }
+    if super::signals::DEFAULT_IGNORED & (1u64 << (sig - 1)) != 0 {
+        return false;
+    }
+    if fault_signal(sig) && si.as_ref().is_none_or(|si| forced_fault(sig, sys::si::code(si))) {
+        return false;
+    }
+    matches!(SigProbe::default().disposition(pid, sig), Some(super::signals::Disposition::Default))
 }

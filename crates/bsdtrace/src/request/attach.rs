@@ -166,7 +166,18 @@ impl Tracer {
         p.exit_kill = kill_on_exit;
         // Seize every thread; threads created meanwhile are caught by
         // TRACECLONE from seized ones, so loop until /proc shows no new tid.
+        // Without PTRACE_O_TRACEEXIT until each one's first stop: an execve
+        // from a thread not seized yet holds the process's
+        // cred_guard_mutex, which our next seize waits for, while its
+        // de_thread kills the leader and waits for it to become a zombie;
+        // a leader we seized would stop at its exit for us instead, and
+        // both would wait for ever (issue 11, R2: `PT_ATTACH` hangs on an
+        // `execer`, 2 in 15,000 C rounds). Without the exit stop it dies
+        // at once, the exec goes on, and the seize then takes the thread
+        // that exec'd.
+        let seize_opts = opts & !sys::PTRACE_O_TRACEEXIT;
         let mut first = true;
+        let mut restarts = 0;
         loop {
             let tasks = procfs::tasks(pid.0).unwrap_or_default();
             let mut added = false;
@@ -174,9 +185,12 @@ impl Tracer {
                 if p.lwp(tid).is_some() || self.tids.contains_key(&tid) {
                     continue;
                 }
-                match sys::seize(tid, opts) {
+                let seized = if first && tid == pid.0 { seize_leader(pid, seize_opts) } else { sys::seize(tid, seize_opts) };
+                match seized {
                     Ok(()) => {
-                        p.lwps.push(Lwp::new(tid, LinuxState::Running));
+                        let mut l = Lwp::new(tid, LinuxState::Running);
+                        l.options_late = true;
+                        p.lwps.push(l);
                         self.tids.insert(tid, pid);
                         added = true;
                     }
@@ -189,7 +203,7 @@ impl Tracer {
                     }
                     Err(e) if first && tid == pid.0 => {
                         return Err(match e {
-                            Errno::EPERM | Errno::EACCES => Errno::EPERM,
+                            Errno::EACCES => Errno::EPERM,
                             other => other,
                         }
                         .into())
@@ -199,6 +213,24 @@ impl Tracer {
             }
             first = false;
             if !added {
+                // A thread not seized yet exec'd meanwhile: the leader we
+                // seized died in its de_thread and its id names that
+                // thread now, which we do not trace (its seize, waiting for
+                // the exec, found a dead task). Everything we seized is
+                // gone with the old image: start again.
+                let me = sys::gettid();
+                if !p.leader_gone
+                    && p.lwp(pid.0).is_some()
+                    && restarts < 10
+                    && procfs::status(pid.0).is_ok_and(|s| s.tracer_pid != me && !matches!(s.state, 'Z' | 'X'))
+                {
+                    restarts += 1;
+                    for l in p.lwps.drain(..) {
+                        self.tids.remove(&l.tid);
+                    }
+                    first = true;
+                    continue;
+                }
                 break;
             }
         }
@@ -234,6 +266,41 @@ impl Tracer {
         }
         self.procs.insert(pid, p);
         Ok(pid)
+    }
+}
+
+/// Seize the leader of a process being attached. Linux's ptrace_attach
+/// finds the task by its id, then waits for the target's
+/// `cred_guard_mutex`, which an execve holds from before it kills the
+/// other threads (de_thread) until its new image is set up. When the exec
+/// comes from a thread that is not the leader, de_thread kills the leader,
+/// and the exec'ing thread takes over its id: the task found is a dead
+/// one by the time the mutex is ours, and `task->exit_state` makes the
+/// attach EPERM (as it does for an already traced task). The process lives
+/// on under the same id: seize it again, as FreeBSD's attach is ordered
+/// before or after the exec and succeeds. Each retry looks at the process
+/// afresh: gone or a zombie, ESRCH or the caller's zombie-leader case;
+/// traced by another since, EBUSY (FreeBSD's answer); no longer ours to
+/// debug (a set-id exec, for a tracer that is not root), EPERM. An EPERM
+/// that outlives a few retries (Yama, say) is returned.
+fn seize_leader(pid: Pid, opts: u32) -> Result<(), Errno> {
+    let mut tries = 0;
+    loop {
+        match sys::seize(pid.0, opts) {
+            Err(Errno::EPERM) if tries < 20 => {
+                let Ok(now) = procfs::status(pid.0) else { return Err(Errno::ESRCH) };
+                if matches!(now.state, 'Z' | 'X') {
+                    return Err(Errno::EPERM);
+                }
+                if now.tracer_pid != 0 {
+                    return Err(Errno::EBUSY);
+                }
+                candebug(&now)?;
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            r => return r,
+        }
     }
 }
 

@@ -418,7 +418,15 @@ impl Tracer {
     /// per-LWP mode the one being resumed).
     pub(crate) fn consume_lwp_event(&mut self, pid: Pid, x: Tid, sig: i32) -> Result<()> {
         let p = self.procs.get_mut(&pid).expect("checked");
-        let Some(l) = p.lwp_mut(x) else { return Ok(()) };
+        let Some(l) = p.lwp_mut(x).filter(|l| l.linux != LinuxState::Exiting) else {
+            // The reporting thread died after its stop was reported (an
+            // execve of another thread killed it, issue 11 R2): FreeBSD
+            // delivers the signal to the process; so do we.
+            if sig != 0 {
+                let _ = sys::kill(pid.0, sig);
+            }
+            return Ok(());
+        };
         let ev = l.event.take();
         l.siginfo = crate::engine::SigInfo::None;
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -99,6 +101,45 @@ static void *execer(void *arg) {
     (void)arg;
     execv(exec_argv[0], exec_argv);
     _exit(99);
+}
+
+/* exec_held: wait until the leader sleeps inside its execve (its
+ * /proc syscall file says execve, its state is not a ptrace-stop), then
+ * stop this thread with a signal the tracer sees. */
+static volatile int exec_soon;
+static void *exec_watcher(void *arg) {
+    (void)arg;
+    char path[64], buf[128];
+    /* No system call (each is a stop under PT_SYSCALL, which interrupts
+     * the leader if it runs) until the leader has long been asleep in
+     * its execve: an interrupt pending there would make its fault in the
+     * kernel retry for ever instead of sleeping. Spin in user space
+     * (clock_gettime is the vDSO's) for 300 ms after it said so. */
+    while (!exec_soon)
+        ;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
+    for (;;) {
+        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", getpid());
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+        close(fd);
+        int in_exec = n > 0 && (buf[n] = 0, atoi(buf) == SYS_execve);
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", getpid());
+        fd = open(path, O_RDONLY);
+        n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+        close(fd);
+        char *rp = n > 0 ? (buf[n] = 0, strrchr(buf, ')')) : NULL;
+        if (in_exec && rp && (rp[2] == 'S' || rp[2] == 'D'))
+            break;
+        sched_yield();
+    }
+    raise(SIGUSR1);
+    for (;;)
+        pause();
 }
 
 static int leader_exit_code;
@@ -336,6 +377,33 @@ int main(int argc, char **argv) {
         return 1;
     } else if (!strcmp(m, "exec")) {
         execv(argv[2], argv + 2);
+        return 99;
+    } else if (!strcmp(m, "exec_held")) {
+        /* The leader execs `tracee exit ""` while another thread stops
+         * with SIGUSR1 (handled). The exec's last argument string lies on
+         * a page a userfaultfd (fd 100) holds at 0x10000000 until the
+         * tracer fills it (UFFDIO_ZEROPAGE), so the leader sleeps inside
+         * execve, before it kills the other threads, for as long as the
+         * tracer likes. Needs CAP_SYS_PTRACE (a fault in the kernel). */
+        int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+        struct uffdio_api api = {.api = UFFD_API};
+        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+            perror("userfaultfd");
+            return 3;
+        }
+        char *page = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        struct uffdio_register reg = {.range = {(uintptr_t)page, 4096}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) || dup2(uffd, 100) != 100) {
+            perror("userfaultfd page");
+            return 3;
+        }
+        signal(SIGUSR1, on_usr1);
+        pthread_t t;
+        pthread_create(&t, NULL, exec_watcher, NULL);
+        char *args[] = {argv[0], "exit", page, NULL};
+        exec_soon = 1;
+        execv(argv[0], args);
         return 99;
     } else if (!strcmp(m, "thread_exec")) {
         /* A non-leader thread execs argv[2...]. */
