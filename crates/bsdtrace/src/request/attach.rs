@@ -20,7 +20,7 @@ use crate::sys::{self, procfs, Tid};
 /// the adoption passes through a moment where the child is not traced at
 /// all (issue 11 #7). So the child arms a parent-death SIGKILL here, and
 /// the adoption disarms it once the child is seized with EXITKILL (see
-/// [`armed`]). Only when the program has no parent-death signal of its own
+/// `armed`). Only when the program has no parent-death signal of its own
 /// (the case after every fork): one it set is left as it is, and nothing
 /// is armed.
 pub fn trace_me() -> Result<()> {
@@ -117,7 +117,7 @@ pub(crate) mod armed {
 }
 
 /// Make ready, in a process that will trace PT_TRACE_ME children, what lets
-/// them die with it before it has seized them ([`armed`]). Call it before
+/// them die with it before it has seized them (`armed`). Call it before
 /// forking them: [`Tracer::new`] does, and libbsdtrace when it is loaded.
 pub fn prepare_traceme() {
     armed::prepare();
