@@ -408,8 +408,14 @@ impl Engine {
                     return Ok(None);
                 }
             }
+            // A process whose report is published and not yet taken still
+            // exists for the waiter (FreeBSD: an unreaped zombie child), also
+            // when this wait does not want that report (a waitid for
+            // WCONTINUED alone): "nothing", not ECHILD (which lost the exit
+            // to the fuzz suite's model: `--avoid 9`).
             let ours = match pid {
-                p if p > 0 => st.known.contains(&p),
+                p if p > 0 => st.known.contains(&p) || st.published.iter().any(|r| r.pid.0 == p),
+                -1 => !st.known.is_empty() || !st.published.is_empty(),
                 _ => !st.known.is_empty(),
             };
             let app = shared.process_waits && !(pid > 0 && ours);
