@@ -213,9 +213,16 @@ impl Inferiors {
         }
     }
 
-    /// After an exec: the int3s and debug registers went with the old
-    /// image (non-stop's copy of what `classify` does). Returns the new path.
+    /// After an exec (non-stop's): the int3s and debug registers went with
+    /// the old image. Returns the new path.
     pub(in crate::gdbserver) fn forget_image(&mut self, pid: i32) -> Option<String> {
+        self.new_image(pid).map(|(path, _)| path)?
+    }
+
+    /// After an exec: the int3s and debug registers went with the old
+    /// image, and it shares no vfork parent's memory any more. Returns the
+    /// new path and the vfork parent it shared with, if any.
+    pub(super) fn new_image(&mut self, pid: i32) -> Option<(Option<String>, Option<i32>)> {
         let path = exe_path(pid);
         let p = self.procs.get_mut(&pid)?;
         p.bps.clear();
@@ -225,9 +232,9 @@ impl Inferiors {
         p.slots_gen += 1;
         p.applied.clear();
         p.exe = path.clone();
-        p.shares = None;
+        let parent = p.shares.take();
         let _ = self.configure(pid);
-        path
+        Some((path, parent))
     }
 
     /// Changes with every change of the debug registers' contents.

@@ -75,19 +75,10 @@ impl Inferiors {
             }
             Some(Event::Exec { .. }) => {
                 // The int3s and debug registers went with the old image.
-                let path = exe_path(pid);
-                let p = self.procs.get_mut(&pid).expect("checked");
-                p.bps.clear();
-                p.hwbps.clear();
-                p.rewound.clear();
-                p.slots = [None; 4];
-                p.slots_gen += 1;
-                p.applied.clear();
-                p.exe = path.clone();
-                if let Some(parent) = p.shares.take() {
+                let (path, parent) = self.new_image(pid).expect("checked");
+                if let Some(parent) = parent {
                     self.vfork_released(parent);
                 }
-                let _ = self.configure(pid);
                 if self.opts.exec_events {
                     Outcome::Report(Stop { ptid: Ptid { pid, tid: pid }, kind: StopKind::Exec(path.unwrap_or_default()) })
                 } else {
