@@ -15,7 +15,7 @@
  * calls (EINVAL: it cannot read that process's registers whole to put
  * them back, docs/deviations.md).
  */
-#define TAP_CHILDREN(X) X(stop_forever) X(exit_66) X(bad_call)
+#define TAP_CHILDREN(X) X(stop_forever) X(exit_66) X(bad_call) X(threads_then_stop)
 #define TAP_SYMBOLS(X) X(not_code) X(scratch)
 #define _WANT_KERNEL_ERRNO
 #include <sys/errno.h>
@@ -23,6 +23,7 @@
 
 #include <sys/param.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <stdint.h>
 
 static char self[4096];
@@ -134,6 +135,68 @@ remote_exit(void)
 	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, SIGCONT), "PT_CONTINUE");
 	status = wait_for(pid);
 	OK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "exit status 42 (status %#x)", status);
+	FAILS(waitpid(pid, &status, WNOHANG), ECHILD, "reported once");
+}
+
+static void *
+pausing(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return (NULL);
+}
+
+/* Four threads asleep, then a stop for the tracer. */
+static void
+threads_then_stop(void)
+{
+	pthread_t t;
+
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t, NULL, pausing, NULL) != 0)
+			_exit(95);
+	raise(SIGSTOP);
+	stop_forever();
+}
+
+/*
+ * A remote exit_group of a multithreaded process: the other threads die at
+ * once, but on FreeBSD the process's exit starts only when the debugger
+ * continues it. Reported stopped again, it stays stopped for requests
+ * while the tracer is away (asleep, the engine thread meeting the other
+ * threads' deaths), and PT_CONTINUE takes it to its exit (it answered
+ * ESRCH: fault suite long-form R1, seed 1000015).
+ */
+static void
+remote_exit_group_with_threads(void)
+{
+	struct ptrace_sc_remote pscr;
+	struct reg r;
+	syscallarg_t args[1] = { 9 };
+	pid_t pid;
+	int status;
+
+	pid = fork_traceme(threads_then_stop);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "exit_group: first stop");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE to the threads' stop");
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "stopped with its threads");
+	memset(&pscr, 0, sizeof(pscr));
+	pscr.pscr_syscall = TSYS(exit_group);
+	pscr.pscr_nargs = 1;
+	pscr.pscr_args = args;
+	WORKS(ptrace(PT_SC_REMOTE, pid, (caddr_t)&pscr, sizeof(pscr)), "PT_SC_REMOTE exit_group(9)");
+	OK(pscr.pscr_ret.sr_error == 0, "sr_error 0 (%d)", pscr.pscr_ret.sr_error);
+	usleep(50000);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "stopped again (status %#x)", status);
+	usleep(50000);
+	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS after the other threads died");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE to the exit");
+	status = wait_for(pid);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 9, "exit status 9 (status %#x)", status);
 	FAILS(waitpid(pid, &status, WNOHANG), ECHILD, "reported once");
 }
 
@@ -312,6 +375,7 @@ main(int argc, char **argv)
 	}
 	getpid_and_getppid_at_the_first_stop();
 	remote_exit();
+	remote_exit_group_with_threads();
 	remote_execve();
 	at_an_exec_stop();
 	with_a_bad_pc();

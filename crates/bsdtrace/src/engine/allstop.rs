@@ -20,6 +20,19 @@ impl Tracer {
             if p.state == ProcState::Running {
                 return self.resume_lwp(pid, tid);
             }
+            // A remote exit's stop: on FreeBSD the exit starts when the
+            // tracer continues. The threads exit_group took down go (this
+            // one), the LWP at the remote exit stays, and so does the stop
+            // (its re-stop still to report, or reported and held). Letting
+            // it go too made the tracer's PT_CONTINUE after the re-stop
+            // fail with ESRCH (fault suite long-form R1, C face, seed
+            // 1000015), or the re-stop vanish.
+            if let Some(rt) = p.remote_exit.filter(|rt| p.lwp(*rt).is_some_and(|l| l.is_live())) {
+                if tid != rt {
+                    self.resume_lwp(pid, tid);
+                }
+                return;
+            }
             // Even a stop the tracer holds: a dying process cannot stay
             // stopped (SIGKILL woke it), and its exit must reach wait.
             self.ready.retain(|x| *x != pid);

@@ -92,6 +92,12 @@ pub(crate) struct Proc {
     pub seccomp: bool,
     /// A remote syscall ran: the next wait reports the stop again (SIGSTOP).
     pub restop: bool,
+    /// A remote `exit`/`exit_group` left this LWP at its exit stop:
+    /// FreeBSD starts the exit only once the debugger continues, so the
+    /// process's stop holds (that LWP stays stopped, the re-stop is still
+    /// reported, requests still work) even after the engine met the
+    /// group's other deaths ([`Proc::killed`]).
+    pub remote_exit: Option<Tid>,
     /// The ABI of the program it runs (FreeBSD's `SV_ILP32`), learnt when
     /// first asked (`request::Tracer::proc_arch`) and forgotten at exec.
     pub arch: Option<crate::sysent::Arch>,
@@ -144,6 +150,7 @@ impl Proc {
             job_report: false,
             seccomp: false,
             restop: false,
+            remote_exit: None,
             arch: None,
             exit_kill: true,
             exec_ghosts: Vec::new(),

@@ -145,6 +145,7 @@ impl Tracer {
             }
             Ok(Outcome::Exiting) => {
                 let p = self.procs.get_mut(&pid).expect("checked");
+                p.remote_exit = Some(tid);
                 if !before.pending {
                     p.pending.retain(|x| *x != tid);
                 }
