@@ -113,11 +113,17 @@ impl Tracer {
             Err(e) => return e,
         };
         if let Some(p) = self.procs.get(&pid) {
-            // A live thread we have not met yet (its creator's clone event
-            // is still to be reaped: the process runs) is a thread of a
-            // running process to FreeBSD, which knows every thread: EBUSY.
-            let unmet = matches!(t, Target::Lwp(Lwpid(tid)) if !self.tids.contains_key(&tid));
-            if unmet && !p.killed && matches!(p.state, ProcState::Running | ProcState::Stopping) {
+            // A live thread of a process that is not stopped for us is, to
+            // FreeBSD, which knows every thread until it is gone, a thread
+            // of a running process: EBUSY. The engine has no live LWP for
+            // two such threads: one we have not met yet (its creator's
+            // clone event is still to be reaped), and one it let go to its
+            // exit whose task has not ended yet (it answered ESRCH, and
+            // the process then reported a stop: fault suite R1, Rust face,
+            // seed 1000006). A zombie thread is gone.
+            let live_task = !matches!(st.state, 'Z' | 'X');
+            let waited = matches!(p.state, ProcState::Stopped { waited: true } | ProcState::Exited { .. });
+            if matches!(t, Target::Lwp(_)) && live_task && !p.killed && !waited {
                 return Errno::EBUSY;
             }
             // Traced by us but the LWP is gone or exiting.
