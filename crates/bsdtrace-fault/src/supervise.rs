@@ -106,6 +106,9 @@ impl Supervisor {
                 }
                 for p in seen {
                     detail.push_str(&format!("; {}", util::describe(p)));
+                    if p != w {
+                        detail.push_str(&util::signal_states(p));
+                    }
                 }
                 report.defect_quiet("hang", detail);
                 hung = true;

@@ -334,6 +334,23 @@ pub fn describe(pid: i32) -> String {
     }
 }
 
+/// Each thread's signal state (pending, shared pending, blocked, ignored,
+/// caught) and wait channel, for hang reports: a round that never ends is
+/// most often a fatal signal that went missing, and where it went (still
+/// pending and blocked, taken, or gone) tells which.
+pub fn signal_states(pid: i32) -> String {
+    let mut out = String::new();
+    let Ok(d) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for e in d.flatten() {
+        let tid = e.file_name().to_string_lossy().into_owned();
+        let st = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).unwrap_or_default();
+        let f: Vec<&str> = st.lines().filter(|l| ["State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"].iter().any(|k| l.starts_with(k))).collect();
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan")).unwrap_or_default();
+        out.push_str(&format!(" [{tid} {wchan}: {}]", f.join(" ").replace('\t', " ")));
+    }
+    out
+}
+
 /// The kernel stacks of a process's threads (root only), for hang reports.
 pub fn kernel_stacks(pid: i32) -> String {
     let mut out = String::new();
