@@ -136,6 +136,28 @@ impl Tracer {
             self.ready.push_back(pid);
             return;
         }
+        // A thread that dies holding a signal at a signal-delivery-stop
+        // the engine collected and has not reported: since Linux 5.19 a
+        // thread another thread's execve kills (de_thread's SIGKILL) no
+        // longer stops at its PTRACE_EVENT_EXIT, so this is where the
+        // engine learns of it (on_stop's `exec_kill` path serves older
+        // kernels). On FreeBSD the exec waits for the thread and the
+        // signal acts: put it back on the process, by the same rule.
+        // (R2: an `execer` sent SIGALRM lived on, asleep, for ever: C
+        // face, 1 clean-clone CI run in 3.)
+        if !p.killed {
+            let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
+            let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
+                Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
+                _ => None,
+            });
+            if let Some((sig, si)) = held {
+                if requeue_after_exec(pid.0, sig, si) {
+                    tracing::debug!(pid = pid.0, tid, sig, "a signal held by a thread that died, put back on the process");
+                    let _ = sys::kill(pid.0, sig);
+                }
+            }
+        }
         p.lwps.retain(|l| l.tid != tid);
         p.pending.retain(|t| *t != tid);
         if p.xthread == Some(tid) {
