@@ -53,23 +53,23 @@ pub(super) fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) ->
         // tracee's exit never came, its wait hung; R1, C face.)
         let exit = !matches!(code, libc::CLD_STOPPED | libc::CLD_CONTINUED);
         let pumped = exit && t.pump().unwrap_or(false);
-        // The real parent's copy of a "continued" of a process we trace (a
-        // thread of the program is its parent): the tracer hears of it
-        // through ptrace; this copy is nobody's business. Anything else
-        // reaped here is the tracer's and is dispatched: an exit (the
+        // The real parent's copy of a job-control change of a process we
+        // trace (a thread of the program is its parent; or one between an
+        // adoption's detach and seize): the tracer hears of it through
+        // ptrace; this copy is nobody's business. An exit reaped here (the
         // process died since the peek, or Linux gives its zombie to the
-        // real parent), and a stop. A tracer's wait takes ptrace stops
-        // whatever its flags say (the kernel: "traditionally we see
-        // ptrace'd stopped tasks regardless of options"), and when the
-        // tracer and the real parent are one process the real parent's
-        // view is the ptrace one: a WIFSTOPPED status here is always a
-        // ptrace stop that arrived since the pump, and dropping it left
-        // the thread stopped with nobody knowing, or resumed later with
-        // its signal discarded.
+        // real parent) is the tracer's: dispatched. So is a ptrace stop:
+        // a tracer's wait takes those whatever its flags say (the kernel:
+        // "traditionally we see ptrace'd stopped tasks regardless of
+        // options"), so one that arrived since the pump is reaped here;
+        // dropped, it left the thread stopped with nobody knowing, or
+        // resumed later with its signal discarded. Told apart by who
+        // traces the thread now.
         let cont = if code == libc::CLD_CONTINUED { libc::WCONTINUED } else { 0 };
         return match sys::wait4(pid, sys::WALL | libc::WNOHANG | libc::WUNTRACED | cont) {
             Ok(Some((tid, st))) => {
-                if !libc::WIFCONTINUED(st) {
+                let ours = || sys::procfs::status(tid).is_ok_and(|s| s.tracer_pid == shared.engine_tid.load(Ordering::Relaxed));
+                if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) || libc::WIFSTOPPED(st) && ours() {
                     t.dispatch_reaped(tid, st, None);
                 }
                 true

@@ -262,6 +262,8 @@ impl Tracer {
         p.state = ProcState::Running;
         p.xthread = None;
         p.maps = None;
+        // A remote exit's stop ends here: the exit is under way.
+        p.remote_exit = None;
         for i in 0..p.lwps.len() {
             if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
                 p.resume_at(i, follow);
