@@ -413,12 +413,19 @@ impl Engine {
             // when this wait does not want that report (a waitid for
             // WCONTINUED alone): "nothing", not ECHILD (which lost the exit
             // to the fuzz suite's model: `--avoid 9`).
+            let known = pid > 0 && st.known.contains(&pid);
             let ours = match pid {
-                p if p > 0 => st.known.contains(&p) || st.published.iter().any(|r| r.pid.0 == p),
+                p if p > 0 => known || st.published.iter().any(|r| r.pid.0 == p),
                 -1 => !st.known.is_empty() || !st.published.is_empty(),
                 _ => !st.known.is_empty(),
             };
-            let app = shared.process_waits && !(pid > 0 && ours);
+            // A child of the program the engine does not trace is the
+            // process-wide watch's, even with a report of it published
+            // that this wait does not want (the job stop of a child
+            // detached with SIGSTOP, published by a WNOHANG wait's look):
+            // its exit comes only through that watch. Counted as the
+            // engine's, the wait slept on news that never came.
+            let app = shared.process_waits && !known;
             if !(ours || app && sys::has_child(pid, shared.bell.doorbell())) {
                 return Err(Errno::ECHILD.into());
             }

@@ -26,6 +26,12 @@
  *      attached, waited for and detached while that parent sleeps: the
  *      parent's waitpid(WCONTINUED) then reports it continued (the
  *      library's own waits must not take Linux's one "continued" state).
+ *   7. A child attached and detached with SIGSTOP (job-stopped, untraced),
+ *      a WNOHANG wait its stop does not satisfy, then SIGKILL: the blocking
+ *      waitpid reports its death (it slept for ever: the job stop the
+ *      WNOHANG look had published made the wait take the child for the
+ *      engine's, whose watch then never looked for its exit; fault suite
+ *      R1 without --avoid 9, seed 3000010).
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -504,6 +510,43 @@ real_parent_sees_continued(void)
 	close(to_parent[1]);
 }
 
+static void
+pausing_child(void)
+{
+	for (;;)
+		pause();
+}
+
+static void
+killed_after_a_detach_into_a_job_stop(void)
+{
+	for (int round = 0; round < 3; round++) {
+		siginfo_t si;
+		pid_t pid;
+		int status;
+
+		pid = fork();
+		if (pid == 0) {
+			pausing_child();
+			_exit(0);
+		}
+		WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "7: PT_ATTACH");
+		status = wait_for(pid);
+		OK(WIFSTOPPED(status), "7: attached (status %#x)", status);
+		WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, SIGSTOP), "7: PT_DETACH with SIGSTOP");
+		usleep(20000);
+		memset(&si, 0, sizeof(si));
+		/* Rounds: continued only, exited only, both. */
+		OK(waitid(P_PID, pid, &si, (round == 1 ? WEXITED : WCONTINUED) | (round == 2 ? WEXITED : 0) | WNOHANG) == 0 &&
+		    si.si_pid == 0, "7.%d: a WNOHANG waitid its job stop does not satisfy: nothing", round);
+		kill(pid, SIGKILL);
+		/* Tracer away a moment, then a blocking wait. */
+		usleep(20000);
+		status = wait_for(pid);
+		OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "7.%d: its death reported (status %#x)", round, status);
+	}
+}
+
 int
 main(void)
 {
@@ -514,5 +557,6 @@ main(void)
 	detached_at_once_without_a_sigcont();
 	no_eintr_from_our_stops();
 	real_parent_sees_continued();
+	killed_after_a_detach_into_a_job_stop();
 	return (tap_done());
 }
