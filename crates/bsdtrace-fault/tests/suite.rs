@@ -13,20 +13,16 @@ use common::fault_ok;
 
 /// R1: 20,000 fuzzed calls per library face (C, Rust), half as root, half
 /// as `nobody`. Left out (docs/RELIABILITY.md): 13 (PT_ATTACH racing the
-/// target's execve: fixed, kept out until CI has run R1 with it on a main
-/// that has every fix) and #9's trigger (a waitid(WCONTINUED) alone: its
-/// ECHILD for an exited, unreported process is fixed, but the call
-/// sequence without it met a timing-dependent Rust-face ESRCH on an LWP
-/// id in its first CI run: kept out until that is found).
+/// target's execve: fixed, but the sequences it opens still meet open
+/// defects: a stop reported twice, a blocking wait that misses a stop).
 #[test]
 fn r1_fuzzed_requests_and_waits() {
-    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "9,13"]);
+    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "13"]);
 }
 
 /// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
 /// tracee killed at a random point of a request burst.
 #[test]
-#[ignore = "a fatal signal still gets lost now and then (the 5 s hang detector fires on a live, untraced-looking tracee: 1 of 3 clean-clone CI runs on 2026-12-07, c-doorbell face, an execer attached and sent SIGALRM; 0 in 8,000 release rounds after): run with --ignored; see docs/RELIABILITY.md"]
 fn r2_tracees_killed_during_request_bursts() {
     fault_ok(&["run", "--only", "r2", "--r2-rounds", "500"]);
 }
