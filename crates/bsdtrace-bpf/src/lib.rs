@@ -28,7 +28,10 @@
 //! docs/BENCHMARKS.md). A trace of a few syscalls (at most [`SLOTS`])
 //! attaches fentry/fexit programs to just those syscalls' functions
 //! (`__x64_sys_openat`...), so other syscalls of every process keep their
-//! fast path.
+//! fast path. Where the kernel refuses fentry (lockdown), or the set is
+//! larger, a filtered trace attaches to the chosen syscalls' own
+//! tracepoints (`syscalls/sys_enter_openat`...): every thread takes the
+//! slow path, but the others run no BPF program there ([`Hooks`]).
 //!
 //! ## What it cannot do
 //!

@@ -78,6 +78,21 @@ pub enum Hooks {
     Tracepoints,
     /// fentry/fexit on this many syscall functions; nothing else pays.
     Functions(usize),
+    /// The per-syscall tracepoints (`syscalls/sys_enter_NAME`) of this many
+    /// syscalls, where the kernel refuses fentry: every process of the
+    /// machine takes the slow syscall path, but a syscall nobody chose only
+    /// tests a bitmap there (no BPF program runs for it).
+    SyscallEvents(usize),
+}
+
+/// What to load.
+enum Load<'a> {
+    /// The raw_syscalls tracepoint programs.
+    Tracepoints,
+    /// fentry/fexit slots pointed at these functions.
+    Functions(&'a [String]),
+    /// The two per-syscall-event programs (attached after loading).
+    SyscallEvents,
 }
 
 /// What to trace.
@@ -94,6 +109,10 @@ pub enum Target<'a> {
 /// on untouched.
 pub struct Session {
     ring: RingBuffer<'static>,
+    /// The per-syscall tracepoint attachments ([`Hooks::SyscallEvents`]),
+    /// detached before the programs are unloaded.
+    #[allow(dead_code)]
+    links: Vec<libbpf_rs::Link>,
     skel: TrussSkel<'static>,
     incoming: Rc<RefCell<Vec<Event>>>,
     bad: Rc<RefCell<u64>>,
@@ -131,9 +150,45 @@ fn functions(set: &[u32]) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Opens and loads the object: the tracepoint programs, or the fentry/fexit
-/// slots pointed at `funcs`.
-fn load(opts: &Options, funcs: Option<&[String]>) -> Result<TrussSkel<'static>, Error> {
+/// The per-syscall tracepoint names of `set` (`sys_enter_NAME`'s NAME), if
+/// the kernel has the event of every one of them.
+fn syscall_events(set: &[u32]) -> Option<Vec<String>> {
+    let dir = ["/sys/kernel/tracing/events/syscalls", "/sys/kernel/debug/tracing/events/syscalls"]
+        .into_iter()
+        .find(|d| std::path::Path::new(d).is_dir())?;
+    set.iter()
+        .map(|&nr| {
+            let name = bsdtrace::sysent::name(nr)?;
+            let ok = std::path::Path::new(&format!("{dir}/sys_enter_{name}")).is_dir()
+                && std::path::Path::new(&format!("{dir}/sys_exit_{name}")).is_dir();
+            ok.then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Is the target a 32-bit program (the command's file, found in PATH as
+/// exec does, or an attached process's executable)? Its ia32 calls have no
+/// per-syscall tracepoints.
+fn runs_32_bit(target: &Target) -> bool {
+    let elf32 = |path: &std::path::Path| {
+        let mut head = [0u8; 5];
+        std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok() && head[..4] == *b"\x7fELF" && head[4] == 1
+    };
+    match target {
+        Target::Spawn(argv) => {
+            let Some(cmd) = argv.first() else { return false };
+            if cmd.contains('/') {
+                return elf32(std::path::Path::new(cmd));
+            }
+            let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+            std::env::split_paths(&path).map(|d| d.join(cmd)).find(|p| p.is_file()).is_some_and(|p| elf32(&p))
+        }
+        Target::Attach(pids) => pids.iter().any(|p| elf32(std::path::Path::new(&format!("/proc/{p}/exe")))),
+    }
+}
+
+/// Opens and loads the object with the programs `what` asks for.
+fn load(opts: &Options, what: Load) -> Result<TrussSkel<'static>, Error> {
     // The skeleton borrows its object's storage for its whole life; one
     // small allocation per session is leaked to give it that.
     let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
@@ -143,12 +198,16 @@ fn load(opts: &Options, funcs: Option<&[String]>) -> Result<TrussSkel<'static>, 
     if let Some(ro) = open.maps.rodata_data.as_deref_mut() {
         ro.ring_wakeup = (ring / 4) as u64;
     }
-    match funcs {
-        None => {
+    match what {
+        Load::Tracepoints => {
             open.progs.sys_enter.set_autoload(true);
             open.progs.sys_exit.set_autoload(true);
         }
-        Some(funcs) => {
+        Load::SyscallEvents => {
+            open.progs.sc_enter.set_autoload(true);
+            open.progs.sc_exit.set_autoload(true);
+        }
+        Load::Functions(funcs) => {
             for mut p in open.open_object_mut().progs_mut() {
                 let name = p.name().to_string_lossy().into_owned();
                 // enter_00 .. enter_77: the slot number in octal (SLOT8 in truss.bpf.c).
@@ -179,18 +238,45 @@ impl Session {
         if std::env::var_os("BSDTRACE_BPF_DEBUG").is_none() {
             libbpf_rs::set_print(None);
         }
+        // A filtered trace that cannot have fentry (a kernel in lockdown,
+        // a sandbox's BPF LSM, no trampolines) takes the chosen syscalls'
+        // own tracepoints where they all have one, else the raw_syscalls
+        // tracepoints, which run a program for every syscall of the machine.
+        // (Not for a 32-bit program: those events leave ia32 calls out.)
+        let events = || -> Option<(TrussSkel<'static>, Vec<String>)> {
+            let set = opts.syscalls.as_ref().filter(|s| !opts.tracepoints_only && !s.is_empty())?;
+            if runs_32_bit(&target) {
+                return None;
+            }
+            let names = syscall_events(set)?;
+            Some((load(opts, Load::SyscallEvents).ok()?, names))
+        };
+        let mut event_names = Vec::new();
         let (mut skel, hooks, note) = match &funcs {
-            Some(f) => match load(opts, Some(f)) {
+            Some(f) => match load(opts, Load::Functions(f)) {
                 Ok(skel) => (skel, Hooks::Functions(f.len()), None),
-                // Some kernels refuse fentry (a sandbox's BPF LSM, no
-                // trampolines): the tracepoints still serve.
-                Err(e) => (
-                    load(opts, None)?,
-                    Hooks::Tracepoints,
-                    Some(format!("fentry/fexit on the syscall functions refused ({e})")),
-                ),
+                Err(e) => {
+                    let note = Some(format!("fentry/fexit on the syscall functions refused ({e})"));
+                    match events() {
+                        Some((skel, names)) => {
+                            let n = names.len();
+                            event_names = names;
+                            (skel, Hooks::SyscallEvents(n), note)
+                        }
+                        None => (load(opts, Load::Tracepoints)?, Hooks::Tracepoints, note),
+                    }
+                }
             },
-            None => (load(opts, None)?, Hooks::Tracepoints, None),
+            // A set fentry cannot take (too many syscalls for the slots, or
+            // one with no BTF function): their tracepoints, if all have one.
+            None => match events() {
+                Some((skel, names)) => {
+                    let n = names.len();
+                    event_names = names;
+                    (skel, Hooks::SyscallEvents(n), None)
+                }
+                None => (load(opts, Load::Tracepoints)?, Hooks::Tracepoints, None),
+            },
         };
         let wanted: Option<HashSet<u32>> = opts.syscalls.as_ref().map(|s| s.iter().copied().collect());
         for nr in 0..NPLANS {
@@ -206,6 +292,12 @@ impl Session {
             skel.maps.plans.update(&key.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
         }
         skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
+        let mut links = Vec::with_capacity(2 * event_names.len());
+        for name in &event_names {
+            let cat = || libbpf_rs::TracepointCategory::Syscalls;
+            links.push(skel.progs.sc_enter.attach_tracepoint(cat(), format!("sys_enter_{name}")).map_err(|e| bpf_err("attach to a syscall's tracepoint", e))?);
+            links.push(skel.progs.sc_exit.attach_tracepoint(cat(), format!("sys_exit_{name}")).map_err(|e| bpf_err("attach to a syscall's tracepoint", e))?);
+        }
 
         let incoming = Rc::new(RefCell::new(Vec::new()));
         let bad = Rc::new(RefCell::new(0u64));
@@ -268,6 +360,7 @@ impl Session {
         }
         Ok(Session {
             ring,
+            links,
             skel,
             incoming,
             bad,

@@ -753,3 +753,38 @@ fn a_64_bit_programs_int_0x80_is_an_i386_call() {
     assert!(lines[at + 2].ends_with("<runs in 64 bit mode>"), "{lines:?}");
     let _ = std::fs::remove_file(&exe);
 }
+
+/// A filtered trace where the kernel refuses fentry runs on the chosen
+/// syscalls' own tracepoints, which leave ia32 calls out: a 32-bit
+/// command gets the raw_syscalls tracepoints instead, and its calls are
+/// all there, as under ptrace.
+#[test]
+fn e_trace_of_a_32_bit_program_sees_its_calls() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog32("fails");
+    let (_, plines) = truss("filter32-ptrace", &["-e", "trace=openat,close", p.to_str().unwrap()]);
+    let (bo, blines) = truss("filter32-bpf", &["--bpf", "-e", "trace=openat,close", p.to_str().unwrap()]);
+    assert_eq!(bo.status.code(), Some(0));
+    assert!(blines.iter().any(|l| l.starts_with("openat(AT_FDCWD,\"/nonexistent/file\"")), "{blines:?}");
+    assert_eq!(plines, blines);
+}
+
+/// The same filter on a 64-bit command, where the kernel refuses fentry
+/// (this machine's lockdown): the per-syscall tracepoints, said on stderr.
+#[test]
+fn e_trace_without_fentry_uses_the_syscalls_own_tracepoints() {
+    if !bpf_usable() {
+        return;
+    }
+    let p = prog("fails");
+    let (bo, blines) = truss("filter-events", &["--bpf", "-e", "trace=openat", p.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&bo.stderr);
+    if !err.contains("refuses fentry") {
+        // fentry works here: nothing to see.
+        return;
+    }
+    assert!(err.contains("own tracepoints"), "{err}");
+    assert!(blines.iter().any(|l| l.starts_with("openat(AT_FDCWD,\"/nonexistent/file\"")), "{blines:?}");
+}

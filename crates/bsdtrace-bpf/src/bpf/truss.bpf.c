@@ -9,13 +9,17 @@
  * copy for each syscall argument is a plan user space writes into `plans`
  * (from the decoder's syscall table) before the trace starts.
  *
- * Two ways to see syscalls:
+ * Three ways to see syscalls:
  *  - sys_enter/sys_exit (raw_syscalls tracepoints, BTF-typed): every
  *    syscall of the traced processes. Attaching them puts every thread of
  *    the machine on the kernel's slow syscall path while they are attached.
  *  - enter_N/exit_N (fentry/fexit on `__x64_sys_NAME`, one pair per chosen
  *    syscall): only the chosen functions pay; everything else keeps the
  *    fast path. Used for `-e trace=SET` when SET is small.
+ *  - sc_enter/sc_exit (the per-syscall tracepoints syscalls/sys_enter_NAME,
+ *    attached by user space to each chosen syscall): for `-e trace=SET`
+ *    where the kernel refuses fentry. Every thread takes the slow path, but
+ *    runs no program for a syscall nobody chose.
  *
  * A full ring never drops a record silently: the loss is counted per
  * thread (`lost`) and reported with that thread's next record, or read by
@@ -636,6 +640,42 @@ SEC("?tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	return on_exit(regs, ret);
+}
+
+/* The per-syscall tracepoints (syscalls/sys_enter_NAME, sys_exit_NAME):
+ * user space attaches these two programs to the chosen syscalls' events
+ * where the kernel refuses fentry. While any syscall event is enabled every
+ * thread of the machine takes the slow syscall path, as with the
+ * raw_syscalls tracepoints, but a syscall nobody chose costs only a bitmap
+ * test there, not a run of sys_enter above (docs/BENCHMARKS.md). Their
+ * records carry the number (and the result), not the registers: those are
+ * the thread's own, at the top of its kernel stack. ia32 calls have no
+ * such events (the kernel leaves compat calls out of them). */
+struct sc_enter_ctx {
+	u64 common;
+	int nr;
+};
+
+struct sc_exit_ctx {
+	u64 common;
+	int nr;
+	long ret;
+};
+
+SEC("?tp")
+int sc_enter(struct sc_enter_ctx *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return on_enter(regs, ctx->nr);
+}
+
+SEC("?tp")
+int sc_exit(struct sc_exit_ctx *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return on_exit(regs, ctx->ret);
 }
 
 /* fentry/fexit slots: user space points each pair it uses at one

@@ -204,7 +204,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         },
         // A filtered trace records little: a small ring is quicker to set up.
         ring_bytes: cfg.bpf_ring.unwrap_or(if cfg.filtered { 2 << 20 } else { 16 << 20 }),
-        tracepoints_only: false,
+        // (bench/bpf-filtered.sh compares the hooks: this forces the
+        // raw_syscalls tracepoints for a filtered trace.)
+        tracepoints_only: std::env::var_os("BSDTRACE_BPF_TRACEPOINTS").is_some(),
         keep_up: true,
         env: (!cfg.env.is_empty()).then(|| super::trace::command_env(&cfg.env)),
     };
@@ -219,6 +221,13 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             return 1;
         }
     };
+    if let Hooks::SyscallEvents(_) = session.hooks() {
+        let why = if session.note().is_some() { "the kernel refuses fentry" } else { "more syscalls than fentry slots" };
+        eprintln!(
+            "{prog}: --bpf: filtering on the chosen syscalls' own tracepoints ({why}): every syscall of every \
+             process takes the slow path meanwhile (the others only test a bitmap there)"
+        );
+    }
     if cfg.filtered && session.hooks() == Hooks::Tracepoints {
         let why = session.note().map_or_else(|| "more syscalls than fentry slots".to_string(), str::to_string);
         eprintln!(
