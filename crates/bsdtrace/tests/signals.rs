@@ -125,6 +125,39 @@ fn a_replacement_signal_every_thread_blocks_stops_when_unblocked() {
     }
 }
 
+/// The same with a realtime signal and the process's signal queue full
+/// (RLIMIT_SIGPENDING reached): FreeBSD's "from ptrace" copy needs no
+/// queue entry, so it is still delivered, and the unmarked copy still stops.
+/// A realtime signal given at a syscall stop is delivered too (a tgkill the
+/// full queue refuses is sent again with kill(), which keeps no siginfo),
+/// with no stop.
+#[test]
+fn realtime_signals_the_debugger_gives_survive_a_full_queue() {
+    let rt = libc::SIGRTMIN();
+    for (give, runs) in [(0, 1), (rt, 2)] {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["masked_rt_full"]);
+        assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+        t.resume(pid.into(), Resume::Continue, None, rt).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(rt), "a stop once it is unblocked");
+        t.resume(pid.into(), Resume::Continue, None, give).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(runs), "given {give}");
+    }
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["handler_rt_full"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGUSR2));
+    loop {
+        let (st, ev) = cont_until(&mut t, pid, Resume::ToSce, 0);
+        assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
+        if t.lwpinfo(pid.into()).unwrap().syscall_code == libc::SYS_getppid as u32 {
+            break;
+        }
+    }
+    t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+    t.resume(pid.into(), Resume::Continue, None, rt).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Exited(1), "handler ran once, no SIGRTMIN stop");
+}
+
 #[test]
 fn follow_fork_reports_the_parent_and_the_child() {
     for mode in ["fork", "vfork"] {

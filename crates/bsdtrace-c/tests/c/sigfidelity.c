@@ -5,20 +5,38 @@
  * - a replacement signal every thread blocks stops the thread that
  *   unblocks it, and is delivered whatever the debugger does there;
  * - PT_STEP with a caught signal whose handler stops (and is continued):
- *   the trace trap still comes once the handler has returned.
+ *   the trace trap still comes once the handler has returned;
+ * - all of it also for realtime signals, and with the process's signal
+ *   queue full (RLIMIT_SIGPENDING reached after queueing realtime signals
+ *   with sigqueue), where FreeBSD still delivers what the debugger gives
+ *   (its "from ptrace" signals never need a queue entry).
  */
 #include "tap.h"
 
+#include <sys/resource.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <machine/reg.h>
 
 static volatile int handled;
+/* The replacement signal of masked(); whether the child fills its queue. */
+static int repl = SIGUSR1, full;
 
 static void
 on_usr1(int sig)
 {
 	(void)sig;
 	handled++;
+}
+
+static volatile long handler_tid;
+
+static void
+on_usr1_where(int sig)
+{
+	(void)sig;
+	handled++;
+	handler_tid = syscall(SYS_gettid);
 }
 
 static void
@@ -29,10 +47,42 @@ on_usr1_stop(int sig)
 	raise(SIGUSR2);
 }
 
+/*
+ * A program that queued realtime signals until the kernel refused more:
+ * SIGRTMIN+1 blocked and queued to itself under a small RLIMIT_SIGPENDING,
+ * then the limit lowered to 0 so that the queue stays full whatever other
+ * processes of the user do (the count is the user's).
+ */
+static void
+fill_queue(void)
+{
+	struct rlimit rl;
+	union sigval v;
+	sigset_t s;
+	int n;
+
+	if (!full)
+		return;
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN + 1);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	rl.rlim_cur = rl.rlim_max = 8;
+	setrlimit(RLIMIT_SIGPENDING, &rl);
+	v.sival_int = 0;
+	for (n = 0; n < 64 && sigqueue(getpid(), SIGRTMIN + 1, v) == 0; n++)
+		;
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_SIGPENDING, &rl) == -1 || sigqueue(getpid(), SIGRTMIN + 1, v) != -1 ||
+	    errno != EAGAIN)
+		_exit(91);
+}
+
 static void
 twice(void)
 {
 	signal(SIGUSR1, on_usr1);
+	signal(SIGRTMIN, on_usr1);
+	fill_queue();
 	syscall(SYS_getppid);
 	_exit(handled);
 }
@@ -42,13 +92,49 @@ masked(void)
 {
 	sigset_t s;
 
-	signal(SIGUSR1, on_usr1);
+	signal(repl, on_usr1);
+	fill_queue();
 	sigemptyset(&s);
-	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, repl);
 	sigprocmask(SIG_BLOCK, &s, NULL);
 	raise(SIGUSR2);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	_exit(handled);
+}
+
+static void *
+second_thread(void *arg)
+{
+	sigset_t s;
+
+	(void)arg;
+	raise(SIGUSR2);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	return (NULL);
+}
+
+/*
+ * The second thread stops; its replacement SIGUSR1 is blocked by every
+ * thread. FreeBSD's sigtd gives it to the first thread, and (that not
+ * being the stopping one) queues no second copy: the second thread's
+ * unblock takes nothing, the main thread's runs the handler, no stop.
+ */
+static void
+masked_in_a_thread(void)
+{
+	pthread_t t;
+	sigset_t s;
+
+	signal(SIGUSR1, on_usr1_where);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	pthread_create(&t, NULL, second_thread, NULL);
+	pthread_join(t, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	_exit(handled * 10 + (handler_tid == getpid()));
 }
 
 static void
@@ -75,48 +161,84 @@ main(void)
 	struct reg r;
 	pid_t pid;
 	long rip;
-	int status, i, mask;
+	int status, i, mask, sig, give;
 
-	tap_start(30);
+	tap_start(60);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* Two deliveries of one signal given at a call's entry and exit. */
-	pid = fork_traceme(twice);
-	status = wait_for(pid);
-	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "first stop");
-	for (i = 0; i < 50; i++) {
-		status = cont(pid, PT_TO_SCE, 0);
-		if (!WIFSTOPPED(status) || ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1 ||
-		    ((pl.pl_flags & PL_FLAG_SCE) && pl.pl_syscall_code == SYS_getppid))
-			break;
-	}
-	OK(WIFSTOPPED(status) && (pl.pl_flags & PL_FLAG_SCE) && pl.pl_syscall_code == SYS_getppid,
-	    "at getppid's entry");
-	mask = PTRACE_SCX;
-	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), "only syscall exits");
-	status = cont(pid, PT_CONTINUE, SIGUSR1);
-	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
-	    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 && (pl.pl_flags & PL_FLAG_SCX) &&
-	    pl.pl_syscall_code == SYS_getppid, "SIGUSR1 given at the entry: the exit stop comes first");
-	mask = 0;
-	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)), "no more syscall stops");
-	status = cont(pid, PT_CONTINUE, SIGUSR1);
-	OK(WIFEXITED(status) && WEXITSTATUS(status) == 2,
-	    "SIGUSR1 again at the exit: the handler ran twice, no stop (status %#x)", status);
+	for (full = 0; full <= 1; full++) {
+		const char *q = full ? " (queue full)" : "";
 
-	/* A replacement signal that every thread blocks. */
-	for (int give = 0; give <= SIGUSR1; give += SIGUSR1) {
-		pid = fork_traceme(masked);
-		status = wait_for(pid);
-		status = cont(pid, PT_CONTINUE, 0);
-		OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop");
-		status = cont(pid, PT_CONTINUE, SIGUSR1);
-		OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1,
-		    "replaced by SIGUSR1, blocked: a SIGUSR1 stop once unblocked (status %#x)", status);
-		status = cont(pid, PT_CONTINUE, give);
-		OK(WIFEXITED(status) && WEXITSTATUS(status) == (give ? 2 : 1),
-		    "continued with %d: the handler ran %d times (status %#x)", give, give ? 2 : 1, status);
+		/* Two deliveries of one signal given at a call's entry and exit. */
+		for (sig = SIGUSR1; sig; sig = sig == SIGUSR1 ? SIGRTMIN : 0) {
+			pid = fork_traceme(twice);
+			status = wait_for(pid);
+			OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "first stop");
+			for (i = 0; i < 50; i++) {
+				status = cont(pid, PT_TO_SCE, 0);
+				if (!WIFSTOPPED(status) ||
+				    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1 ||
+				    ((pl.pl_flags & PL_FLAG_SCE) && pl.pl_syscall_code == SYS_getppid))
+					break;
+			}
+			OK(WIFSTOPPED(status) && (pl.pl_flags & PL_FLAG_SCE) &&
+			    pl.pl_syscall_code == SYS_getppid, "at getppid's entry%s", q);
+			mask = PTRACE_SCX;
+			WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)),
+			    "only syscall exits");
+			status = cont(pid, PT_CONTINUE, sig);
+			OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+			    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 &&
+			    (pl.pl_flags & PL_FLAG_SCX) && pl.pl_syscall_code == SYS_getppid,
+			    "signal %d given at the entry: the exit stop comes first%s", sig, q);
+			mask = 0;
+			WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)),
+			    "no more syscall stops");
+			status = cont(pid, PT_CONTINUE, sig);
+			/*
+			 * With a full queue FreeBSD keeps one "from ptrace" signal
+			 * of a number without its siginfo (sq_ptrace, a depth-1
+			 * queue): the two merge and the handler runs once.
+			 */
+			OK(WIFEXITED(status) && WEXITSTATUS(status) == (full ? 1 : 2),
+			    "signal %d again at the exit: the handler ran %d times, no stop%s (status %#x)",
+			    sig, full ? 1 : 2, q, status);
+		}
+
+		/* A replacement signal that every thread blocks. */
+		for (repl = SIGUSR1; repl; repl = repl == SIGUSR1 ? SIGRTMIN : 0) {
+			for (give = 0; give <= 1; give++) {
+				pid = fork_traceme(masked);
+				status = wait_for(pid);
+				status = cont(pid, PT_CONTINUE, 0);
+				OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop%s", q);
+				status = cont(pid, PT_CONTINUE, repl);
+				OK(WIFSTOPPED(status) && WSTOPSIG(status) == repl,
+				    "replaced by %d, blocked: a stop for it once unblocked%s (status %#x)",
+				    repl, q, status);
+				/* FreeBSD: the marked copy was delivered first. */
+				errno = 0;
+				i = ptrace(PT_READ_D, pid, (caddr_t)&handled, 0);
+				OK(i == 1 && errno == 0,
+				    "the handler ran once before that stop (%d)", i);
+				status = cont(pid, PT_CONTINUE, give ? repl : 0);
+				OK(WIFEXITED(status) && WEXITSTATUS(status) == (give ? 2 : 1),
+				    "continued with %d: the handler ran %d times (status %#x)",
+				    give ? repl : 0, give ? 2 : 1, status);
+			}
+		}
 	}
+	full = 0;
+	repl = SIGUSR1;
+
+	/* The stopping thread is not the first one, and every thread blocks. */
+	pid = fork_traceme(masked_in_a_thread);
+	status = wait_for(pid);
+	status = cont(pid, PT_CONTINUE, 0);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop in the second thread");
+	status = cont(pid, PT_CONTINUE, SIGUSR1);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 11,
+	    "replaced by SIGUSR1: no stop, the handler ran once, in the main thread (status %#x)", status);
 
 	/* A step whose handler stops. */
 	pid = fork_traceme(handler_stops);

@@ -54,18 +54,32 @@ pub(crate) struct Proc {
     /// Signals we queued on the tracee's behalf (PT_CONTINUE with a signal
     /// at a non-signal stop): their delivery must not stop it again.
     pub injected: u64,
-    /// Deliveries of an injected signal still owed after the one pending
-    /// (index: signal - 1): a second injection of a signal already pending
-    /// would merge with it (Linux queues one instance of a standard
-    /// signal), so it is sent when the first one's delivery is seen. FreeBSD
-    /// delivers each signal a debugger gives.
+    /// Deliveries of an injected signal still to come after the one pending
+    /// (index: signal - 1). A standard signal: owed, not sent yet (a second
+    /// injection of a signal already pending would merge with it, Linux
+    /// queueing one instance), sent when the first one's delivery is seen.
+    /// A realtime signal: sent already (each is queued), counted so each
+    /// delivery is known for ours. FreeBSD delivers each signal a debugger
+    /// gives.
     pub injected_again: [u8; 64],
     /// Replacement signals every thread blocked when they were given (bit
-    /// signal - 1): sent unmarked, so their delivery, once a thread
-    /// unblocks them, is a debugger stop; whatever the debugger does at
-    /// that stop, the signal is still delivered (FreeBSD queues a marked
-    /// copy to the stopping thread and an unmarked one to the process).
+    /// signal - 1). FreeBSD queues two copies: a marked one, delivered
+    /// with no stop when a thread unblocks the signal, and an unmarked one
+    /// whose delivery, after that (once the handler that blocks it has
+    /// returned), is a debugger stop. Linux keeps one copy of a standard
+    /// signal, so one is sent (from us, SI_USER): its first delivery is
+    /// passed on silently as the marked copy, and the unmarked copy is sent
+    /// then (engine/stop.rs).
     pub blocked_replacement: u64,
+    /// Injected signals whose send lost its siginfo, the process's signal
+    /// queue being full (RLIMIT_SIGPENDING): a later one of the same number
+    /// merges with it, as FreeBSD's "from ptrace" signals do then (its
+    /// depth-1 `sq_ptrace`).
+    pub injected_lost: u64,
+    /// Standard signals given again while one of ours was pending, at a
+    /// moment the queue was full: FreeBSD merges the two if the first had
+    /// lost its siginfo too (engine/stop.rs decides at its delivery).
+    pub injected_again_full: u64,
     /// Signals we sent for the engine's own purposes (the SIGCONT that ends
     /// an adoption's job-control stop): their delivery is suppressed.
     pub swallow: u64,
@@ -139,6 +153,8 @@ impl Proc {
             injected: 0,
             injected_again: [0; 64],
             blocked_replacement: 0,
+            injected_lost: 0,
+            injected_again_full: 0,
             swallow: 0,
             mem: None,
             sigs: SigProbe::default(),

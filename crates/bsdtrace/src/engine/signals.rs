@@ -82,6 +82,15 @@ impl SigProbe {
         parse_stat_sig_bits(&text)
     }
 
+    /// Whether the process's signal queue is full: `SigQ` of
+    /// `/proc/PID/status`, the user's queued signals against the process's
+    /// RLIMIT_SIGPENDING (FreeBSD's `max_pending_per_proc`). Read only when
+    /// the engine gives a signal while one it gave is still pending.
+    pub(crate) fn queue_full(&mut self, pid: i32) -> Option<bool> {
+        let text = read_cached(&mut self.status, || format!("/proc/{pid}/status"), |t| parse_sigq(t).is_some())?;
+        parse_sigq(&text).map(|(n, limit)| n >= limit)
+    }
+
     /// SigIgn and SigCgt of `/proc/PID/status` (all 64 signals).
     fn status_bits(&mut self, pid: i32) -> Option<(u64, u64)> {
         let text = read_cached(&mut self.status, || format!("/proc/{pid}/status"), |t| parse_sig_bits(t).is_some())?;
@@ -142,9 +151,26 @@ fn parse_sig_bits(text: &[u8]) -> Option<(u64, u64)> {
     Some((field(b"\nSigIgn:")?, field(b"\nSigCgt:")?))
 }
 
+/// `SigQ: queued/limit` once that line is complete in `text`.
+fn parse_sigq(text: &[u8]) -> Option<(u64, u64)> {
+    const KEY: &[u8] = b"\nSigQ:";
+    let at = text.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let rest = &text[at..];
+    let end = rest.iter().position(|&c| c == b'\n')?;
+    let (n, limit) = std::str::from_utf8(&rest[..end]).ok()?.trim().split_once('/')?;
+    Some((n.parse().ok()?, limit.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigq_is_count_and_limit() {
+        assert_eq!(parse_sigq(b"Name:\tx\nSigQ:\t3/63459\nSigPnd:\t0\n"), Some((3, 63459)));
+        assert_eq!(parse_sigq(b"Name:\tx\nSigQ:\t0/0\n"), Some((0, 0)));
+        assert_eq!(parse_sigq(b"Name:\tx\nSigQ:\t3/63"), None);
+    }
 
     #[test]
     fn stat_signal_fields_survive_any_command_name() {

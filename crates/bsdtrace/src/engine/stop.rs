@@ -267,12 +267,20 @@ impl Tracer {
             // SIGSTOP or SIGUSR1 stop).
             lwp.sc = ScState::Out;
             let bit = 1u64 << ((sig - 1) & 63);
-            let si = (p.injected & bit != 0 || fault_signal(sig))
+            let si = (p.injected & bit != 0 || p.blocked_replacement & bit != 0 || fault_signal(sig))
                 .then(|| sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo()));
             let code = si.as_ref().map_or(0, sys::si::code);
-            let ours = si.as_ref().is_some_and(|si| sys::si::pid(si) == self_pid)
-                && p.injected & bit != 0
-                && matches!(code, libc::SI_TKILL | libc::SI_USER);
+            // Sent by us: our pid, or no siginfo at all (SI_USER from pid 0:
+            // the kernel dropped it, the process's queue being full).
+            let lost = si.as_ref().is_some_and(|si| code == libc::SI_USER && sys::si::pid(si) == 0 && sys::si::uid(si) == 0);
+            let from_us = si.as_ref().is_some_and(|si| sys::si::pid(si) == self_pid && matches!(code, libc::SI_TKILL | libc::SI_USER)) || lost;
+            let ours = p.injected & bit != 0 && from_us;
+            // The one copy of a replacement every thread blocked: as the
+            // marked copy it is delivered silently (a realtime one is known
+            // by its siginfo: the program's own may be queued before it).
+            let replacement = !ours
+                && p.blocked_replacement & bit != 0
+                && (sig < libc::SIGRTMIN() || si.as_ref().is_some_and(|si| lost || sys::si::pid(si) == self_pid && code == libc::SI_USER));
             let i = p.position(tid).expect("tid index is consistent");
             let swallowed = p.swallow & bit != 0;
             p.swallow &= !bit;
@@ -285,16 +293,38 @@ impl Tracer {
                 // the program never sees it.
                 lwp.unbreak();
                 (LinuxStop::Signal, None)
+            } else if replacement {
+                // FreeBSD's unmarked copy comes next: sent now, it is blocked
+                // by the handler this delivery runs (unless SA_NODEFER) and
+                // stops the thread that takes it, as on FreeBSD once the
+                // handler has returned. (A fatal default action ends the
+                // process first, with no stop, as there.)
+                p.blocked_replacement &= !bit;
+                let _ = sys::kill(pid.0, sig);
+                (LinuxStop::Signal, None)
             } else if ours {
                 *p_injected &= !(1u64 << ((sig - 1) & 63));
+                if lost {
+                    p.injected_lost &= !bit;
+                }
+                let merge = lost && p.injected_again_full & bit != 0;
+                p.injected_again_full &= !bit;
                 let again = &mut p.injected_again[((sig - 1) & 63) as usize];
-                if *again > 0 {
-                    // Another delivery of it is owed (request/control.rs
-                    // `inject`): it is no longer pending, so it queues now
-                    // and arrives after this one (once its handler returns).
+                if merge {
+                    // Given again while this one was pending without its
+                    // siginfo and the queue was full: FreeBSD keeps one
+                    // (`sq_ptrace` is a depth-1 queue).
+                    *again = 0;
+                } else if *again > 0 {
+                    // Another delivery of it is to come (request/control.rs
+                    // `inject`). A standard one is no longer pending, so it
+                    // is queued now and arrives after this one (once its
+                    // handler returns); a realtime one is queued already.
                     *again -= 1;
                     *p_injected |= 1u64 << ((sig - 1) & 63);
-                    let _ = sys::tgkill(pid.0, tid, sig);
+                    if sig < libc::SIGRTMIN() {
+                        let _ = sys::tgkill(pid.0, tid, sig);
+                    }
                 }
                 (LinuxStop::Signal, None)
             } else if killed {

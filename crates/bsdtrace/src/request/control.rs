@@ -432,21 +432,6 @@ impl Tracer {
         let in_signal_stop = l.linux == LinuxState::Stopped(LinuxStop::Signal);
         match ev {
             Some(Event::Signal { sig: orig }) | Some(Event::TraceMe { sig: orig }) if in_signal_stop => {
-                let obit = 1u64 << ((orig - 1) & 63);
-                if p.blocked_replacement & obit != 0 {
-                    // The unmarked copy of a replacement every thread
-                    // blocked: this stop was the debugger's; the marked copy
-                    // is delivered whatever it decides, and what it gives
-                    // comes on top (FreeBSD delivers both copies).
-                    p.blocked_replacement &= !obit;
-                    let l = p.lwp_mut(x).expect("checked");
-                    l.resume_sig = orig;
-                    if sig != 0 {
-                        self.inject(pid, x, sig);
-                    }
-                    return Ok(());
-                }
-                let l = p.lwp_mut(x).expect("checked");
                 if sig == 0 && !l.regs_written {
                     // Discarded: on FreeBSD the signal never reaches the
                     // thread, so a call it woke (epoll_wait's plain EINTR)
@@ -466,14 +451,28 @@ impl Tracer {
                     l.resume_sig = sig;
                     return Ok(());
                 }
-                let all_block = p
-                    .live_lwps()
-                    .filter(|l| l.ghost.is_none())
-                    .all(|l| !sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0));
-                if all_block && sig < libc::SIGRTMIN() && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
-                    // No thread can take it: FreeBSD queues it, and the
-                    // thread that unblocks it stops for it (fact sheet
-                    // 4.3). Send it unmarked: its delivery is a stop.
+                let first = p.live_lwps().find(|l| l.ghost.is_none()).map(|l| l.tid);
+                let all_block = first.is_some()
+                    && p
+                        .live_lwps()
+                        .filter(|l| l.ghost.is_none())
+                        .all(|l| !sys::sigmask(l.tid).is_ok_and(|m| m & bit == 0));
+                if all_block && !matches!(sig, libc::SIGKILL | libc::SIGSTOP) {
+                    let first = first.expect("checked");
+                    if first != x {
+                        // FreeBSD's sigtd: no thread takes it, so the marked
+                        // copy goes to the first thread, and since that is
+                        // not the stopping one there is no second copy: it
+                        // is delivered, with no stop, once the first thread
+                        // unblocks it.
+                        self.inject_to(pid, first, sig, true);
+                        return Ok(());
+                    }
+                    // No thread can take it: FreeBSD queues it twice (fact
+                    // sheet 4.3); the thread that unblocks it takes the
+                    // marked copy, then stops for the unmarked one. Sent
+                    // once, unmarked; its first delivery is the marked
+                    // copy's (engine/stop.rs).
                     p.blocked_replacement |= bit;
                     let _ = sys::kill(pid.0, sig);
                     return Ok(());
@@ -493,25 +492,52 @@ impl Tracer {
     /// Queue `sig` to a thread of `pid` that does not block it (else to
     /// `prefer`), marked as ours so its delivery passes without a stop.
     fn inject(&mut self, pid: Pid, prefer: Tid, sig: i32) {
+        self.inject_to(pid, prefer, sig, false)
+    }
+
+    /// [`Tracer::inject`]; `directed`: to `prefer` even if it blocks `sig`.
+    fn inject_to(&mut self, pid: Pid, prefer: Tid, sig: i32, directed: bool) {
         let p = self.procs.get_mut(&pid).expect("checked");
         let bit = 1u64 << (sig - 1);
-        if p.injected & bit != 0 && sig < libc::SIGRTMIN() {
+        let i = (sig - 1) as usize;
+        let rt = sig >= libc::SIGRTMIN();
+        if p.injected & bit != 0 && !rt {
             // One of ours is still pending: sending it again would merge
             // the two into one delivery. Send it once that one is seen
-            // (engine/stop.rs), so the program gets both, as on FreeBSD.
-            let n = &mut p.injected_again[(sig - 1) as usize];
-            *n = n.saturating_add(1);
+            // (engine/stop.rs), so the program gets both, as on FreeBSD;
+            // unless the queue is full and that one lost its siginfo
+            // (decided at its delivery).
+            if p.sigs.queue_full(pid.0) == Some(true) {
+                p.injected_again_full |= bit;
+            }
+            p.injected_again[i] = p.injected_again[i].saturating_add(1);
             return;
         }
+        let again = p.injected & bit != 0;
         p.injected |= bit;
-        if sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
+        // Whether the send lost its siginfo to a full queue (then, as
+        // FreeBSD's "from ptrace" signals, it merges with a later one).
+        let lost = if !directed && sys::sigmask(prefer).unwrap_or(0) & bit != 0 {
             // The stopping thread blocks it: send it to the process, and
             // the kernel picks a thread that does not (one asleep in a
             // syscall included, whose mask we could not read without
-            // stopping it). If every thread blocks it, it waits.
+            // stopping it). If every thread blocks it, it waits. (kill()
+            // of a standard signal always gets its siginfo.)
             let _ = sys::kill(pid.0, sig);
+            rt && p.sigs.queue_full(pid.0) == Some(true)
         } else {
-            let _ = sys::tgkill(pid.0, prefer, sig);
+            // A realtime tgkill a full queue refuses (EAGAIN): kill() still
+            // delivers it, without its siginfo, as FreeBSD does a signal
+            // from ptrace when its queue is full.
+            sys::tgkill(pid.0, prefer, sig) == Err(Errno::EAGAIN) && sys::kill(pid.0, sig).is_ok()
+        };
+        if rt && again && !(lost && p.injected_lost & bit != 0) {
+            // Each realtime send is queued: count it, so that each delivery
+            // is known for ours.
+            p.injected_again[i] = p.injected_again[i].saturating_add(1);
+        }
+        if lost {
+            p.injected_lost |= bit;
         }
     }
 

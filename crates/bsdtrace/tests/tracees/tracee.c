@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -298,6 +299,36 @@ int main(int argc, char **argv) {
         raise(SIGUSR2);
         syscall(SYS_getppid);
         sigprocmask(SIG_UNBLOCK, &s, NULL);
+        return handled;
+    } else if (!strcmp(m, "masked_rt_full") || !strcmp(m, "handler_rt_full")) {
+        /* SIGRTMIN caught, with the signal queue full (RLIMIT_SIGPENDING
+         * 0 after queueing SIGRTMIN+1, blocked, while the kernel took
+         * them). masked_rt_full: SIGRTMIN blocked, stop with SIGUSR2 (the
+         * tracer replaces it with SIGRTMIN), unblock; handler_rt_full:
+         * stop with SIGUSR2, then getppid (the tracer gives SIGRTMIN at
+         * a syscall stop). Exit with the number of handler runs. */
+        sigset_t s, rt;
+        struct rlimit rl = { 8, 8 };
+        union sigval v = { 0 };
+        int masked = !strcmp(m, "masked_rt_full");
+        signal(SIGRTMIN, on_usr1);
+        sigemptyset(&rt);
+        sigaddset(&rt, SIGRTMIN + 1);
+        sigprocmask(SIG_BLOCK, &rt, NULL);
+        setrlimit(RLIMIT_SIGPENDING, &rl);
+        for (int n = 0; n < 64 && sigqueue(getpid(), SIGRTMIN + 1, v) == 0; n++)
+            ;
+        rl.rlim_cur = rl.rlim_max = 0;
+        if (setrlimit(RLIMIT_SIGPENDING, &rl) == -1 || sigqueue(getpid(), SIGRTMIN + 1, v) == 0)
+            return 91;
+        sigemptyset(&s);
+        sigaddset(&s, SIGRTMIN);
+        if (masked)
+            sigprocmask(SIG_BLOCK, &s, NULL);
+        raise(SIGUSR2);
+        syscall(SYS_getppid);
+        if (masked)
+            sigprocmask(SIG_UNBLOCK, &s, NULL);
         return handled;
     } else if (!strcmp(m, "handler_stops")) {
         /* As "handler", but the SIGUSR1 handler raises SIGUSR2 itself. */
