@@ -102,6 +102,39 @@ masked(void)
 	_exit(handled);
 }
 
+/*
+ * The replaced signal came from sigqueue (SIGRTMIN+2, queued while there
+ * was room), the queue is full when the debugger replaces it with a
+ * SIGUSR1 every thread blocks: FreeBSD's unmarked copy, which carries the
+ * replaced signal's siginfo (KSI_SIGQ), finds no room and is dropped; the
+ * marked one is delivered once unblocked, with no stop.
+ */
+static void
+masked_after_sigqueue(void)
+{
+	union sigval v;
+	sigset_t s;
+
+	signal(SIGUSR1, on_usr1);
+	signal(SIGRTMIN + 2, on_usr1);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGRTMIN + 2);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	v.sival_int = 7;
+	if (sigqueue(getpid(), SIGRTMIN + 2, v) == -1)
+		_exit(92);
+	full = 1;
+	fill_queue();
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN + 2);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	_exit(handled);
+}
+
 static void *
 second_thread(void *arg)
 {
@@ -230,6 +263,18 @@ main(void)
 	}
 	full = 0;
 	repl = SIGUSR1;
+
+	/* A replaced signal from sigqueue, the queue full. */
+	pid = fork_traceme(masked_after_sigqueue);
+	status = wait_for(pid);
+	status = cont(pid, PT_CONTINUE, 0);
+	memset(&pl, 0, sizeof(pl));
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGRTMIN + 2 &&
+	    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 &&
+	    pl.pl_siginfo.si_code == SI_QUEUE, "SIGRTMIN+2 stop, from sigqueue (status %#x)", status);
+	status = cont(pid, PT_CONTINUE, SIGUSR1);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	    "replaced by SIGUSR1, blocked, queue full: delivered once, no stop (status %#x)", status);
 
 	/* The stopping thread is not the first one, and every thread blocks. */
 	pid = fork_traceme(masked_in_a_thread);

@@ -473,6 +473,17 @@ impl Tracer {
                     // marked copy, then stops for the unmarked one. Sent
                     // once, unmarked; its first delivery is the marked
                     // copy's (engine/stop.rs).
+                    //
+                    // The unmarked copy carries the replaced signal's
+                    // siginfo: one from sigqueue(2) (KSI_SIGQ) finds no room
+                    // in a full queue, and FreeBSD drops that copy: the
+                    // marked one alone, no stop.
+                    if sys::siginfo(x).is_ok_and(|si| sys::si::code(&si) == libc::SI_QUEUE)
+                        && p.sigs.queue_full(pid.0) == Some(true)
+                    {
+                        self.inject_to(pid, x, sig, true);
+                        return Ok(());
+                    }
                     p.blocked_replacement |= bit;
                     let _ = sys::kill(pid.0, sig);
                     return Ok(());
