@@ -266,6 +266,35 @@ fn trace_me_child_is_adopted_at_its_first_stop() {
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
 }
 
+/// PT_SC_REMOTE at a PT_TRACE_ME child's first stops (the exec's SIGTRAP,
+/// then its raise(SIGSTOP)): boundary stops on FreeBSD, where the call runs
+/// (issue 10 #2: ours said EBUSY); each is followed by the SIGSTOP re-stop.
+#[test]
+fn remote_syscall_at_a_trace_me_childs_first_stops() {
+    let mut t = Tracer::new();
+    let tr = std::ffi::CString::new(tracee()).unwrap();
+    let args = [tr.clone(), std::ffi::CString::new("sigstop_then_exit").unwrap(), std::ffi::CString::new("6").unwrap()];
+    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        if bsdtrace::trace_me().is_err() {
+            unsafe { libc::_exit(50) };
+        }
+        unsafe { libc::execv(argv[0], argv.as_ptr()) };
+        unsafe { libc::_exit(51) };
+    }
+    let pid = Pid(pid);
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+    let r = t.remote_syscall(pid.into(), libc::SYS_getppid as u64, &[]).unwrap();
+    assert_eq!((r.sr_error, r.sr_retval[0]), (0, std::process::id() as i64), "at the exec stop");
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    let r = t.remote_syscall(pid.into(), libc::SYS_getpid as u64, &[]).unwrap();
+    assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64), "at the raise(SIGSTOP) stop");
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
+}
+
 /// A PT_TRACE_ME child that has not stopped yet (it sleeps, it will
 /// never exec) is ours to stop, as FreeBSD's kill(SIGSTOP) would: it was
 /// EBUSY (issue 11's fault suite, R1 Rust face, whose `stop` is
