@@ -194,7 +194,7 @@ main(void)
 	struct reg r;
 	pid_t pid;
 	long rip;
-	int status, i, mask, sig, give;
+	int status, i, mask, sig, give, code, from;
 
 	tap_start(60);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -244,11 +244,22 @@ main(void)
 				pid = fork_traceme(masked);
 				status = wait_for(pid);
 				status = cont(pid, PT_CONTINUE, 0);
-				OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop%s", q);
+				memset(&pl, 0, sizeof(pl));
+				OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2 &&
+				    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0, "SIGUSR2 stop%s", q);
+				code = pl.pl_siginfo.si_code;
+				from = pl.pl_siginfo.si_pid;
 				status = cont(pid, PT_CONTINUE, repl);
 				OK(WIFSTOPPED(status) && WSTOPSIG(status) == repl,
 				    "replaced by %d, blocked: a stop for it once unblocked%s (status %#x)",
 				    repl, q, status);
+				/* FreeBSD's unmarked copy carries the replaced signal's siginfo. */
+				memset(&pl, 0, sizeof(pl));
+				OK(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 &&
+				    (pl.pl_flags & PL_FLAG_SI) && pl.pl_siginfo.si_signo == repl &&
+				    pl.pl_siginfo.si_code == code && pl.pl_siginfo.si_pid == from,
+				    "its siginfo is SIGUSR2's, numbered %d (code %d pid %d, want %d %d)", repl,
+				    pl.pl_siginfo.si_code, pl.pl_siginfo.si_pid, code, from);
 				/* FreeBSD: the marked copy was delivered first. */
 				errno = 0;
 				i = ptrace(PT_READ_D, pid, (caddr_t)&handled, 0);

@@ -71,6 +71,12 @@ pub(crate) struct Proc {
     /// passed on silently as the marked copy, and the unmarked copy is sent
     /// then (engine/stop.rs).
     pub blocked_replacement: u64,
+    /// The replaced signal's siginfo for each of `blocked_replacement`
+    /// (FreeBSD's unmarked copy carries it): the unmarked copy's stop
+    /// reports it, with the new signal number, and its delivery gives it.
+    pub replacement_info: Vec<(i32, sys::siginfo_t)>,
+    /// Unmarked copies of those replacements sent (engine/stop.rs).
+    pub replacement_stop: u64,
     /// Injected signals whose send lost its siginfo, the process's signal
     /// queue being full (RLIMIT_SIGPENDING): a later one of the same number
     /// merges with it, as FreeBSD's "from ptrace" signals do then (its
@@ -153,6 +159,8 @@ impl Proc {
             injected: 0,
             injected_again: [0; 64],
             blocked_replacement: 0,
+            replacement_info: Vec::new(),
+            replacement_stop: 0,
             injected_lost: 0,
             injected_again_full: 0,
             swallow: 0,

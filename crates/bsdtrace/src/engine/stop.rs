@@ -267,7 +267,7 @@ impl Tracer {
             // SIGSTOP or SIGUSR1 stop).
             lwp.sc = ScState::Out;
             let bit = 1u64 << ((sig - 1) & 63);
-            let si = (p.injected & bit != 0 || p.blocked_replacement & bit != 0 || fault_signal(sig))
+            let si = (p.injected & bit != 0 || (p.blocked_replacement | p.replacement_stop) & bit != 0 || fault_signal(sig))
                 .then(|| sys::siginfo(tid).unwrap_or_else(|_| sys::zeroed_siginfo()));
             let code = si.as_ref().map_or(0, sys::si::code);
             // Sent by us: our pid, or no siginfo at all (SI_USER from pid 0:
@@ -281,6 +281,9 @@ impl Tracer {
             let replacement = !ours
                 && p.blocked_replacement & bit != 0
                 && (sig < libc::SIGRTMIN() || si.as_ref().is_some_and(|si| lost || sys::si::pid(si) == self_pid && code == libc::SI_USER));
+            // Its unmarked copy, sent at that delivery: a debugger stop
+            // that shows the replaced signal's siginfo, as FreeBSD's does.
+            let unmarked = !ours && !replacement && p.replacement_stop & bit != 0 && from_us;
             let i = p.position(tid).expect("tid index is consistent");
             let swallowed = p.swallow & bit != 0;
             p.swallow &= !bit;
@@ -300,6 +303,7 @@ impl Tracer {
                 // handler has returned. (A fatal default action ends the
                 // process first, with no stop, as there.)
                 p.blocked_replacement &= !bit;
+                p.replacement_stop |= bit;
                 let _ = sys::kill(pid.0, sig);
                 (LinuxStop::Signal, None)
             } else if ours {
@@ -336,6 +340,17 @@ impl Tracer {
                 lwp.unbreak();
                 (LinuxStop::Signal, None)
             } else {
+                let mut si = si;
+                if unmarked {
+                    p.replacement_stop &= !bit;
+                    if let Some(k) = p.replacement_info.iter().position(|(s, _)| *s == sig) {
+                        let (_, orig) = p.replacement_info.swap_remove(k);
+                        if sys::set_siginfo(tid, &orig).is_ok() {
+                            si = Some(orig);
+                        }
+                    }
+                }
+                let lwp = &mut p.lwps[i];
                 lwp.siginfo = si.map_or(SigInfo::Lazy, SigInfo::Known);
                 (LinuxStop::Signal, Some(Event::Signal { sig }))
             }

@@ -478,13 +478,19 @@ impl Tracer {
                     // siginfo: one from sigqueue(2) (KSI_SIGQ) finds no room
                     // in a full queue, and FreeBSD drops that copy: the
                     // marked one alone, no stop.
-                    if sys::siginfo(x).is_ok_and(|si| sys::si::code(&si) == libc::SI_QUEUE)
+                    let orig_info = sys::siginfo(x).ok();
+                    if orig_info.is_some_and(|si| sys::si::code(&si) == libc::SI_QUEUE)
                         && p.sigs.queue_full(pid.0) == Some(true)
                     {
                         self.inject_to(pid, x, sig, true);
                         return Ok(());
                     }
                     p.blocked_replacement |= bit;
+                    p.replacement_info.retain(|(s, _)| *s != sig);
+                    if let Some(mut si) = orig_info {
+                        si.si_signo = sig;
+                        p.replacement_info.push((sig, si));
+                    }
                     let _ = sys::kill(pid.0, sig);
                     return Ok(());
                 }
