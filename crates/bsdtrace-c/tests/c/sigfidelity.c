@@ -275,6 +275,25 @@ main(void)
 	full = 0;
 	repl = SIGUSR1;
 
+	/* PT_STEP with the replacement every thread blocks: the step first. */
+	pid = fork_traceme(masked);
+	status = wait_for(pid);
+	status = cont(pid, PT_CONTINUE, 0);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop");
+	status = cont(pid, PT_STEP, SIGUSR1);
+	memset(&pl, 0, sizeof(pl));
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+	    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 && (pl.pl_flags & PL_FLAG_SI) &&
+	    pl.pl_siginfo.si_code == TRAP_TRACE, "PT_STEP with SIGUSR1, blocked: the step's trap (status %#x)",
+	    status);
+	status = cont(pid, PT_CONTINUE, 0);
+	errno = 0;
+	i = ptrace(PT_READ_D, pid, (caddr_t)&handled, 0);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1 && i == 1 && errno == 0,
+	    "then, once unblocked, the handler ran and a SIGUSR1 stop came (status %#x, %d)", status, i);
+	status = cont(pid, PT_CONTINUE, 0);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 1, "discarded: the handler ran once (status %#x)", status);
+
 	/* A replaced signal from sigqueue, the queue full. */
 	pid = fork_traceme(masked_after_sigqueue);
 	status = wait_for(pid);
