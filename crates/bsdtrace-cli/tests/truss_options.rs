@@ -364,3 +364,43 @@ fn real_programs_decode_as_strace_does() {
     println!("{}", String::from_utf8_lossy(&o.stdout));
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
 }
+
+/// Signals ignored when truss starts (a background job of a script ignores
+/// SIGINT and SIGQUIT; `nohup` ignores SIGHUP) stay ignored for the command,
+/// as under strace: truss catches SIGINT & co. only if they were not
+/// ignored (the command's shell saw them default and made two more
+/// rt_sigaction calls than under strace). Both ways of tracing.
+#[test]
+fn signals_ignored_at_the_start_stay_ignored_for_the_command() {
+    use std::os::unix::process::CommandExt;
+    // SigIgn of the command itself, as a hex mask.
+    let script = "grep SigIgn /proc/self/status";
+    let bpf = std::process::Command::new(env!("CARGO_BIN_EXE_bsdtrace"))
+        .args(["truss", "--bpf", "-o", "/dev/null", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    for extra in [&[][..], &["--bpf"][..]] {
+        if !extra.is_empty() && !bpf {
+            continue;
+        }
+        let mut c = Command::new(env!("CARGO_BIN_EXE_bsdtrace"));
+        c.arg("truss").args(extra).args(["-o", "/dev/null", "sh", "-c", script]);
+        // SAFETY: signal() is async-signal-safe; run in the child before exec.
+        unsafe {
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_IGN);
+                libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let o = c.stderr(Stdio::null()).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        let mask = u64::from_str_radix(out.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap_or(0);
+        for sig in [libc::SIGINT, libc::SIGQUIT] {
+            assert!(mask & (1 << (sig - 1)) != 0, "{extra:?}: signal {sig} not ignored in the command: {out}");
+        }
+        // And truss itself still catches SIGTERM (not ignored at start):
+        // the command sees it default.
+        assert!(mask & (1 << (libc::SIGTERM - 1)) == 0, "{extra:?}: {out}");
+    }
+}

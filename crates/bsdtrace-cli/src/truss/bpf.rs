@@ -159,8 +159,11 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     }
     decode::print::set_styles(&cfg.decode);
     // As the ptrace driver: an attached trace ends at these; a spawned
-    // command gets them from the terminal and truss waits for its end.
-    let _ = sys::catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGQUIT], on_stop_signal);
+    // command gets them from the terminal and truss waits for its end (one
+    // ignored when truss started stays ignored, for the command too).
+    let sigs: Vec<i32> =
+        [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT].into_iter().filter(|&s| attach || !sys::is_ignored(s)).collect();
+    let _ = sys::catch_signals(&sigs, on_stop_signal);
     let out = match Output::open(&cfg.output, attach, cfg.per_process_files, prog) {
         Ok(o) => o,
         Err(e) => {

@@ -202,9 +202,14 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     } else {
         // FreeBSD truss ignores these while it runs a command (a handler,
         // not SIG_IGN, so the command does not inherit an ignored signal).
+        // One ignored when truss started stays ignored, for the command
+        // too, as under strace (truss run as a background job of a script,
+        // whose SIGINT and SIGQUIT are ignored: the command's shell saw
+        // them as default and its trace differed from strace's).
         // SIGPIPE stays ignored (Rust's start-up default): a closed output
         // is a write error, reported, not a silent death.
-        let _ = sys::catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGQUIT], on_fatal_signal);
+        let sigs: Vec<i32> = [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT].into_iter().filter(|&s| !sys::is_ignored(s)).collect();
+        let _ = sys::catch_signals(&sigs, on_fatal_signal);
     }
     let me = sys::getpid();
     if cfg.pids.contains(&me) {

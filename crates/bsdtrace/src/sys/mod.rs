@@ -259,6 +259,16 @@ pub fn catch_signals(sigs: &[i32], handler: extern "C" fn(libc::c_int)) -> Resul
     Ok(())
 }
 
+/// Is `sig` ignored (SIG_IGN) in this process? A tool that runs a command
+/// leaves a signal ignored at its start ignored (a background job of a
+/// non-interactive shell ignores SIGINT and SIGQUIT; `nohup`, SIGHUP):
+/// catching it would hand the command the default action instead.
+pub fn is_ignored(sig: i32) -> bool {
+    // SAFETY: sigaction with a null new action only reads the current one.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN }
+}
+
 /// Restore the default action of `sig`. Rust's runtime starts with SIGPIPE
 /// ignored, and an ignored signal stays ignored across fork and execve: a
 /// tool that spawns programs restores it first.
