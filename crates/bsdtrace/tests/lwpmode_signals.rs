@@ -179,6 +179,12 @@ fn the_same_with_a_tracer_the_test_thread_drives() {
 }
 
 fn signals_to_single_threads(e: &Tr, how: Resume) {
+    // The tracee inherits our dispositions: a suite run under `nohup`
+    // ignores SIGHUP, which the engine then discards, as FreeBSD does.
+    for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM] {
+        // SAFETY: plain call; no handler of ours is replaced.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
     // Reported: the program does not ignore them (SIGSTOP and SIGTSTP
     // too: a debugger sees them first, and a discarded one stops nothing).
     let reported = [
