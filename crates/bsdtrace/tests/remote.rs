@@ -178,6 +178,26 @@ fn remote_exit_is_reported_once_the_process_is_continued() {
 }
 
 #[test]
+fn pt_kill_after_a_remote_exit_ends_the_held_stop() {
+    // The remote exit holds the stop for requests until the process is
+    // continued; PT_KILL ends it like any kill: requests answer ESRCH
+    // (a remote exit_group had left a GETREGS answering after PT_KILL:
+    // fault suite R1 without --avoid, seed 15000046).
+    let u = Untraced::start(&["threads", "2"]);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    wait_pid(&mut t, pid);
+    remote(&mut t, pid.into(), pid, libc::SYS_exit_group, &[3]);
+    // The engine meets the other threads' deaths, as an Engine would.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(t.wait(pid.0, bsdtrace::WaitOptions::NOHANG).unwrap(), None);
+    t.get_regs(pid.into()).unwrap();
+    t.kill(pid.into()).unwrap();
+    assert_eq!(t.get_regs(pid.into()).unwrap_err().errno(), Errno::ESRCH);
+    assert!(matches!(wait_pid(&mut t, pid), WaitStatus::Exited(_) | WaitStatus::Signaled { .. }));
+}
+
+#[test]
 fn remote_exit_group_of_a_multithreaded_process() {
     // Rounds: whether the re-stop is still there to report depends on
     // when the engine meets the other threads' deaths (before the wait,
