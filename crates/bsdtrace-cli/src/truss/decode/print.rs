@@ -139,6 +139,11 @@ pub fn hex(v: u64) -> String {
     super::num::hex(v)
 }
 
+/// A pointer: `NULL`, or its address.
+pub fn ptr_or_null(v: u64) -> String {
+    if v == 0 { "NULL".to_string() } else { hex(v) }
+}
+
 /// `NAME|NAME|0xrest`, or `zero` when no bit is set.
 pub fn flags(v: u64, table: FlagTable, zero: &str) -> String {
     if CONST_STYLE.load(Ordering::Relaxed) == 0 {
