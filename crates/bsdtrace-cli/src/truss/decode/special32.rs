@@ -203,17 +203,10 @@ pub fn is_lock_cmd(cmd: i32) -> bool {
 pub fn flock(ctx: &Ctx, cmd: i32, addr: u64) -> String {
     let wide = !matches!(cmd, 5..=7);
     let Some(b) = read_exact(ctx.mem, addr, if wide { 24 } else { 16 }) else { return hex(addr) };
-    let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
-        libc::F_RDLCK => "F_RDLCK".to_string(),
-        libc::F_WRLCK => "F_WRLCK".to_string(),
-        libc::F_UNLCK => "F_UNLCK".to_string(),
-        n => n.to_string(),
-    };
-    let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
     let (start, len, pid) = if wide {
         (i64_at(&b, 4), i64_at(&b, 12), i32_at(&b, 20))
     } else {
         (i64::from(i32_at(&b, 4)), i64::from(i32_at(&b, 8)), i32_at(&b, 12))
     };
-    format!("{{ l_type={ty},l_whence={whence},l_start={start},l_len={len},l_pid={pid} }}")
+    super::special::flock_fields(&b, start, len, pid)
 }

@@ -15,7 +15,8 @@ pub fn is_out32(kind: Arg) -> bool {
 /// `int $0x80`), read with the i386 layouts: 32-bit `long`s and pointers
 /// in `timespec`, `timeval`, `iovec`, argv, `rlimit`, `struct stat64`.
 /// The kinds whose layout is the same in both ABIs, or whose printer
-/// reads the ABI's `long` from [`Ctx`] (iovecs, argv, msghdr), print as in
+/// reads the ABI's `long` from [`Ctx`] (iovecs, argv, msghdr, sigaction,
+/// rusage), print as in
 /// [`arg`]; a structure this decoder does not know in its i386 layout
 /// prints as its address, never misread.
 /// `ctx.number` is the x86-64 call of the same name (for `-v`).
@@ -46,7 +47,8 @@ pub fn arg32(kind: Arg, i: usize, ctx: &Ctx) -> String {
         | StatxOut | Whence | IoctlReq | FcntlCmd | FcntlArg | FlockOp | SockDomain | SockType
         | SockFlags | SockLevel | MsgFlags | ShutdownHow | WaitOptions | WaitStatusOut | IdType
         | ClockId | FutexOp | PrctlOption | PtraceRequest | RlimitResource | UtsnameOut | EpollCtlOp
-        | ItimerWhich | IovecIn(_) | IovecOut(_) | Argv | Envp | MsghdrIn | MsghdrOut => arg(kind, i, ctx),
+        | ItimerWhich | IovecIn(_) | IovecOut(_) | Argv | Envp | MsghdrIn | MsghdrOut | SigactionIn | SigactionOut
+        | RusageOut => arg(kind, i, ctx),
         // The *_time64 calls take the 64-bit timespec.
         Timespec64In => arg(TimespecIn, i, ctx),
         Timespec64Out => arg(TimespecOut, i, ctx),
@@ -71,13 +73,7 @@ pub fn arg32(kind: Arg, i: usize, ctx: &Ctx) -> String {
         },
         Stat64Out => stat_at(ctx, v, &STAT64_I386),
         StatOut => stat_at(ctx, v, &STAT_I386),
-        SigactionIn | SigactionOut | OldSigactionIn | OldSigactionOut if v == 0 => "NULL".to_string(),
-        // i386's kernel sigaction: handler, flags, restorer, then the
-        // 64-bit mask.
-        SigactionIn | SigactionOut => match read_exact(ctx.mem, v, 20) {
-            Some(b) => sigaction_fields(u64::from(u32_at(&b, 0)), u64_at(&b, 12), u64::from(u32_at(&b, 4)), u64::from(u32_at(&b, 8))),
-            None => hex(v),
-        },
+        OldSigactionIn | OldSigactionOut if v == 0 => "NULL".to_string(),
         // old_sigaction: handler, a one-word mask, flags, restorer.
         OldSigactionIn | OldSigactionOut => match read_exact(ctx.mem, v, 16) {
             Some(b) => sigaction_fields(
@@ -90,19 +86,6 @@ pub fn arg32(kind: Arg, i: usize, ctx: &Ctx) -> String {
         },
         OldSigset => sigset(u64::from(v as u32)),
         UserDesc => user_desc(ctx, v),
-        // Two 32-bit timevals, then 14 longs: inblock and oublock at 44.
-        RusageOut => match read_exact(ctx.mem, v, 72) {
-            Some(b) => format!(
-                "{{ u={}.{:06},s={}.{:06},in={},out={} }}",
-                i32_at(&b, 0),
-                i32_at(&b, 4),
-                i32_at(&b, 8),
-                i32_at(&b, 12),
-                i32_at(&b, 44),
-                i32_at(&b, 48)
-            ),
-            None => hex(v),
-        },
         _ => hex(v),
     }
 }

@@ -6,11 +6,14 @@ use super::*;
 
 /// `struct sigaction` (the kernel's: handler, flags, restorer, mask), with
 /// strace's fields: `{ sa_handler=SIG_DFL,sa_mask=[],sa_flags=SA_RESTORER,sa_restorer=0x... }`.
+/// The kernel's layout is the same in both ABIs: three `long`s of the
+/// call's ABI, then the 64-bit mask.
 pub(super) fn sigaction(ctx: &Ctx, addr: u64) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 32) else {
+    let w = ctx.long();
+    let Some(b) = read_exact(ctx.mem, addr, 3 * w + 8) else {
         return hex(addr);
     };
-    sigaction_fields(u64_at(&b, 0), u64_at(&b, 24), u64_at(&b, 8), u64_at(&b, 16))
+    sigaction_fields(ctx.ulong_at(&b, 0), u64_at(&b, 3 * w), ctx.ulong_at(&b, w), ctx.ulong_at(&b, 2 * w))
 }
 
 /// The fields of a `struct sigaction`, whichever ABI's layout held them.

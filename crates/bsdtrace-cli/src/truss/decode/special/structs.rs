@@ -43,18 +43,22 @@ pub(super) fn fcntl_arg(ctx: &Ctx, cmd: i32, v: u64) -> String {
 
 pub(super) fn flock(ctx: &Ctx, addr: u64) -> String {
     match read_exact(ctx.mem, addr, 32) {
-        Some(b) => {
-            let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
-                libc::F_RDLCK => "F_RDLCK".to_string(),
-                libc::F_WRLCK => "F_WRLCK".to_string(),
-                libc::F_UNLCK => "F_UNLCK".to_string(),
-                n => n.to_string(),
-            };
-            let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
-            format!("{{ l_type={ty},l_whence={whence},l_start={},l_len={},l_pid={} }}", i64_at(&b, 8), i64_at(&b, 16), i32_at(&b, 24))
-        }
+        Some(b) => flock_fields(&b, i64_at(&b, 8), i64_at(&b, 16), i32_at(&b, 24)),
         None => hex(addr),
     }
+}
+
+/// A `struct flock` whichever layout held it: the type and whence (two
+/// 16-bit fields at its start, in every layout), start, length, pid.
+pub fn flock_fields(b: &[u8], start: i64, len: i64, pid: i32) -> String {
+    let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
+        libc::F_RDLCK => "F_RDLCK".to_string(),
+        libc::F_WRLCK => "F_WRLCK".to_string(),
+        libc::F_UNLCK => "F_UNLCK".to_string(),
+        n => n.to_string(),
+    };
+    let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
+    format!("{{ l_type={ty},l_whence={whence},l_start={start},l_len={len},l_pid={pid} }}")
 }
 
 /// futex: only the arguments the operation reads, as strace.
