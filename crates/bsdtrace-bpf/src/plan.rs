@@ -178,6 +178,14 @@ fn extra(nr: u32, cap: &Capture) -> Vec<Op> {
         // PR_SET_NAME's string in; PR_GET_NAME's 16 bytes, or an int or a
         // pointer, out.
         x if x == n(libc::SYS_prctl) => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
+        // The struct mmsghdr[] (64 bytes each; their msghdrs' own
+        // pointers are not followed).
+        x if x == n(libc::SYS_sendmmsg) || x == n(libc::SYS_recvmmsg) => vec![exit(Array, 1, 2, 64)],
+        // System V IPC: semop's sembufs, msgsnd's and msgrcv's message
+        // (the type, then `-s` bytes).
+        x if x == n(libc::SYS_semop) || x == n(libc::SYS_semtimedop) => vec![entry(Array, 1, 2, 6)],
+        x if x == n(libc::SYS_msgsnd) => vec![entry(Fixed, 1, 0, 8 + buf)],
+        x if x == n(libc::SYS_msgrcv) => vec![exit(Fixed, 1, 0, 8 + buf)],
         _ => Vec::new(),
     }
 }
