@@ -39,6 +39,9 @@ enum Cap {
     Iov32 = 13,
     Msghdr32 = 14,
     Strv32 = 15,
+    Mmsg = 16,
+    Mmsg32 = 17,
+    Ptr32 = 18,
 }
 
 /// Longest copy of one piece of memory (BLOB_MAX in truss.bpf.c).
@@ -178,9 +181,9 @@ fn extra(nr: u32, cap: &Capture) -> Vec<Op> {
         // PR_SET_NAME's string in; PR_GET_NAME's 16 bytes, or an int or a
         // pointer, out.
         x if x == n(libc::SYS_prctl) => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
-        // The struct mmsghdr[] (64 bytes each; their msghdrs' own
-        // pointers are not followed).
-        x if x == n(libc::SYS_sendmmsg) || x == n(libc::SYS_recvmmsg) => vec![exit(Array, 1, 2, 64)],
+        // The struct mmsghdr[] (64 bytes each) and the first 8 messages'
+        // iovecs (their names and control messages are not followed).
+        x if x == n(libc::SYS_sendmmsg) || x == n(libc::SYS_recvmmsg) => vec![exit(Array, 1, 2, 64), exit(Mmsg, 1, 2, buf)],
         // System V IPC: semop's sembufs, msgsnd's and msgrcv's message
         // (the type, then `-s` bytes).
         x if x == n(libc::SYS_semop) || x == n(libc::SYS_semtimedop) => vec![entry(Array, 1, 2, 6)],
@@ -326,21 +329,24 @@ fn extra_i386(name: &str, cap: &Capture) -> Vec<Op> {
         // up to 255 bytes after 10).
         "oldstat" | "oldlstat" | "oldfstat" => vec![exit(Fixed, 1, 0, 32)],
         "readdir" => vec![exit(Fixed, 1, 0, 10), exit(Fixed, 1, 0, 266)],
-        // The struct mmsghdr[] (32 bytes each); the msghdrs' own pointers
-        // are not followed (their iovecs show as addresses).
-        "sendmmsg" | "recvmmsg" | "recvmmsg_time64" => vec![exit(Array, 1, 2, 32)],
+        // The struct mmsghdr[] (32 bytes each) and the first 8 messages'
+        // iovecs (their names and control messages are not followed).
+        "sendmmsg" | "recvmmsg" | "recvmmsg_time64" => vec![exit(Array, 1, 2, 32), exit(Mmsg32, 1, 2, buf)],
         // socketcall's array of argument words (the sub-call's pointers
         // are not followed).
         "socketcall" => vec![entry(Fixed, 1, 0, 24), entry(Fixed, 1, 0, 8)],
         // ipc: what `ptr` (argument 4) points to for each sub-call:
-        // semctl's union semun, semop's sembufs (`second` of them),
-        // msgsnd's message (type and `-s` bytes), msgrcv's at exit; and
-        // shmat's stored address (argument 3).
+        // semctl's union semun or msgrcv's `struct ipc_kludge` (version
+        // 0, the C library's: the message is where its first word
+        // points), semop's sembufs (`second` of them), msgsnd's message
+        // (type and `-s` bytes), msgrcv's at exit; and shmat's stored
+        // address (argument 3).
         "ipc" => vec![
-            entry(Fixed, 4, 0, 4),
+            entry(Fixed, 4, 0, 8),
             entry(Array, 4, 2, 6),
             entry(Fixed, 4, 0, 4 + buf),
             exit(Fixed, 4, 0, 4 + buf),
+            exit(Ptr32, 4, 0, 4 + buf),
             exit(Fixed, 3, 0, 4),
         ],
         _ => Vec::new(),

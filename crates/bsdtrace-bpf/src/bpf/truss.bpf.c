@@ -56,6 +56,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* arch/x86/include/asm/thread_info.h */
 #define TS_COMPAT 0x0002
 #define MAX_IOV 16
+#define MAX_MMSG 8
 #define MAX_STRV 256
 #define MAX_ARRAY 64
 #define SOCKADDR_MAX 128
@@ -89,6 +90,9 @@ enum cap_kind {
 	CAP_IOV32 = 13,		/* CAP_IOV in i386's layout (32-bit base and length) */
 	CAP_MSGHDR32 = 14,	/* CAP_MSGHDR in i386's layout (seven 32-bit slots) */
 	CAP_STRV32 = 15,	/* CAP_STRV of 32-bit pointers */
+	CAP_MMSG = 16,		/* the iovecs of the first min(ret, MAX_MMSG) mmsghdrs */
+	CAP_MMSG32 = 17,	/* CAP_MMSG in i386's layout */
+	CAP_PTR32 = 18,		/* size bytes where the 32-bit pointer at arg points */
 };
 
 struct rec {
@@ -389,6 +393,36 @@ __noinline u64 cap_strv32(struct scratch *s, u64 off, u64 base, u64 cap, u32 lat
 	return end | (*failed & OP_EMPTY);
 }
 
+/* The iovecs of the msghdrs in a struct mmsghdr[] (64 bytes each, or 32
+ * for i386), the first `count`; the array itself is another operation's. */
+__noinline u64 cap_mmsg(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_late)
+{
+	u64 m[4];	/* name, namelen, iov, iovlen */
+	u32 m32[4];
+	u64 wide = cap_late & (1ULL << 31), next, incomplete = 0;
+	int i;
+
+	cap_late &= ~(1ULL << 31);
+	if (!s || !base || count <= 0)
+		return off;
+	for (i = 0; i < MAX_MMSG; i++) {
+		if (i >= count)
+			break;
+		if (wide) {
+			if (bpf_probe_read_user(m, sizeof(m), (void *)(base + 64 * i)))
+				break;
+			next = cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), cap_late);
+		} else {
+			if (bpf_probe_read_user(m32, sizeof(m32), (void *)(base + 32 * i)))
+				break;
+			next = cap_iov32(s, off, m32[2], (s64)min64(m32[3], MAX_IOV), cap_late);
+		}
+		incomplete |= next & OP_EMPTY;
+		off = next & ~OP_EMPTY;
+	}
+	return off | incomplete;
+}
+
 /* A NULL-terminated char *[]: the pointers copied one by one (the array
  * may end just before unmapped memory) into one blob, then the strings. */
 __noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap, u32 late)
@@ -519,6 +553,19 @@ static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, 
 	}
 	case CAP_STRV32:
 		return cap_strv32(s, off, v, op.size, late);
+	case CAP_PTR32: {
+		u32 p = 0;
+
+		if (bpf_probe_read_user(&p, 4, (void *)v))
+			return off;
+		return put_blob(s, off, p, op.size, late);
+	}
+	case CAP_MMSG:
+	case CAP_MMSG32:
+		if (in->ret <= 0)
+			return off;
+		return cap_mmsg(s, off, v, (s64)min64((u64)in->ret, MAX_MMSG),
+				(op.size & 0x7fffffff) | (op.kind == CAP_MMSG ? 1ULL << 31 : 0) | (u64)late << 32);
 	case CAP_SOCKADDR_OUT: {
 		u64 lenp = argn(in, op.len_arg);
 		u32 len = 0;
