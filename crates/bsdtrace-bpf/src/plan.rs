@@ -36,6 +36,12 @@ enum Cap {
     Strv = 10,
     FutexTimeout = 11,
     CloneArgs = 12,
+    Iov32 = 13,
+    Msghdr32 = 14,
+    Strv32 = 15,
+    Mmsg = 16,
+    Mmsg32 = 17,
+    Ptr32 = 18,
 }
 
 /// Longest copy of one piece of memory (BLOB_MAX in truss.bpf.c).
@@ -175,22 +181,75 @@ fn extra(nr: u32, cap: &Capture) -> Vec<Op> {
         // PR_SET_NAME's string in; PR_GET_NAME's 16 bytes, or an int or a
         // pointer, out.
         x if x == n(libc::SYS_prctl) => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
+        // The struct mmsghdr[] (64 bytes each) and the first 8 messages'
+        // iovecs (their names and control messages are not followed).
+        x if x == n(libc::SYS_sendmmsg) || x == n(libc::SYS_recvmmsg) => vec![exit(Array, 1, 2, 64), exit(Mmsg, 1, 2, buf)],
+        // System V IPC: semop's sembufs, msgsnd's and msgrcv's message
+        // (the type, then `-s` bytes).
+        x if x == n(libc::SYS_semop) || x == n(libc::SYS_semtimedop) => vec![entry(Array, 1, 2, 6)],
+        x if x == n(libc::SYS_msgsnd) => vec![entry(Fixed, 1, 0, 8 + buf)],
+        x if x == n(libc::SYS_msgrcv) => vec![exit(Fixed, 1, 0, 8 + buf)],
         _ => Vec::new(),
     }
 }
 
-/// The copies an i386 call needs, in i386's layouts. The capture kinds
-/// that follow 64-bit pointers inside user memory (iovecs, argv, msghdr)
-/// are not used: those arguments show as addresses under `--bpf`. The
+/// The copies an i386 call needs, in i386's layouts: iovecs, msghdrs and
+/// argv follow 32-bit pointers (`Iov32`, `Msghdr32`, `Strv32`). The
 /// operations name argument registers (ebx..ebp), before the decoder
 /// merges split 64-bit offsets.
 fn ops_i386(nr: u32, cap: &Capture) -> Vec<Op> {
+    match sysent::Arch::I386.by_number(nr) {
+        Some(sc) => ops_i386_of(sc, 6, cap),
+        None => Vec::new(),
+    }
+}
+
+/// socketcall(2)'s sub-calls (linux/net.h's SYS_SOCKET = 1...): the i386
+/// row whose argument kinds they share (accept is accept4's first three,
+/// send and recv sendto's and recvfrom's first four) and how many words
+/// of the array they read.
+const SOCKETCALLS: [(&str, usize); 20] = [
+    ("socket", 3),
+    ("bind", 3),
+    ("connect", 3),
+    ("listen", 2),
+    ("accept4", 3),
+    ("getsockname", 3),
+    ("getpeername", 3),
+    ("socketpair", 4),
+    ("sendto", 4),
+    ("recvfrom", 4),
+    ("sendto", 6),
+    ("recvfrom", 6),
+    ("shutdown", 2),
+    ("setsockopt", 5),
+    ("getsockopt", 5),
+    ("sendmsg", 3),
+    ("recvmsg", 3),
+    ("accept4", 4),
+    ("recvmmsg", 5),
+    ("sendmmsg", 4),
+];
+
+/// The plan of i386 socketcall's sub-call `call` (1..=20), which the BPF
+/// program runs on the words of the call's array (truss.bpf.c's
+/// `run_socketcall`): the copies the sub-call's own row asks for.
+pub(crate) fn plan_bytes_socketcall(call: u32, cap: &Capture) -> [u8; 56] {
+    let row = (call as usize).checked_sub(1).and_then(|i| SOCKETCALLS.get(i));
+    let ops = match row.and_then(|&(name, n)| Some((sysent::Arch::I386.by_name(name)?, n))) {
+        Some((sc, n)) if !cap.nothing => ops_i386_of(sc, n, cap),
+        _ => Vec::new(),
+    };
+    encode(true, ops)
+}
+
+/// [`ops_i386`] of a row whose first `nargs` arguments are used.
+fn ops_i386_of(sc: &sysent::Syscall, nargs: usize, cap: &Capture) -> Vec<Op> {
     use Arg::*;
-    let Some(sc) = sysent::Arch::I386.by_number(nr) else { return Vec::new() };
     let buf = cap.strsize.clamp(1, BLOB_MAX) as u32;
     let time64 = sc.name.ends_with("_time64");
     let mut v = Vec::new();
-    for (i, &kind) in sc.args.iter().enumerate().take(6) {
+    for (i, &kind) in sc.args.iter().enumerate().take(nargs.min(6)) {
         let (c, len_arg, size) = match kind {
             Path | Str | PathOut => (Cap::Str, 0, BLOB_MAX as u32),
             BufIn(l) => (Cap::LenArg, l, buf),
@@ -199,6 +258,10 @@ fn ops_i386(nr: u32, cap: &Capture) -> Vec<Op> {
             SockaddrOut(l) => (Cap::SockaddrOut, l, SOCKADDR_MAX),
             FdSet(n) => (Cap::FdSet, n, 0),
             Pollfd(c) => (Cap::Array, c, 8),
+            IovecIn(c) | IovecOut(c) => (Cap::Iov32, c, buf),
+            MsghdrIn | MsghdrOut => (Cap::Msghdr32, 0, buf),
+            Argv if cap.argv => (Cap::Strv32, 0, BLOB_MAX as u32),
+            Envp if cap.env => (Cap::Strv32, 0, BLOB_MAX as u32),
             FutexTimeout => (Cap::FutexTimeout, 0, 16),
             CloneArgs => (Cap::CloneArgs, 0, 64),
             FdPairOut | SigsetIn | SigsetOut => (Cap::Fixed, 0, 8),
@@ -212,6 +275,7 @@ fn ops_i386(nr: u32, cap: &Capture) -> Vec<Op> {
             RlimitIn | RlimitOut => (Cap::Fixed, 0, 8),
             RusageOut => (Cap::Fixed, 0, 72),
             Stat64Out => (Cap::Fixed, 0, 96),
+            StatOut => (Cap::Fixed, 0, 64),
             StatxOut => (Cap::Fixed, 0, 256),
             UtsnameOut => (Cap::Fixed, 0, 390),
             _ => continue,
@@ -219,7 +283,7 @@ fn ops_i386(nr: u32, cap: &Capture) -> Vec<Op> {
         let exit = is_out(kind) || matches!(kind, Stat64Out | Timespec64Out | OldSigactionOut);
         v.push(Op { cap: c, exit, arg: i as u8, len_arg, size });
     }
-    v.extend(extra_i386(sc.name, cap));
+    v.extend(extra_i386(sc.name, cap).into_iter().filter(|o| usize::from(o.arg) < nargs));
     v
 }
 
@@ -260,6 +324,31 @@ fn extra_i386(name: &str, cap: &Capture) -> Vec<Op> {
         "prctl" => vec![entry(Str, 1, 0, BLOB_MAX as u32), exit(Fixed, 1, 0, 4), exit(Fixed, 1, 0, 16)],
         // _llseek(fd, hi, lo, result, whence): the 64-bit result.
         "_llseek" => vec![exit(Fixed, 3, 0, 8)],
+        "getdents" => vec![exit(LenRet, 1, 2, BLOB_MAX as u32)],
+        // struct __old_kernel_stat; readdir's old_linux_dirent (a name of
+        // up to 255 bytes after 10).
+        "oldstat" | "oldlstat" | "oldfstat" => vec![exit(Fixed, 1, 0, 32)],
+        "readdir" => vec![exit(Fixed, 1, 0, 10), exit(Fixed, 1, 0, 266)],
+        // The struct mmsghdr[] (32 bytes each) and the first 8 messages'
+        // iovecs (their names and control messages are not followed).
+        "sendmmsg" | "recvmmsg" | "recvmmsg_time64" => vec![exit(Array, 1, 2, 32), exit(Mmsg32, 1, 2, buf)],
+        // socketcall's array of argument words (the sub-call's pointers
+        // are not followed).
+        "socketcall" => vec![entry(Fixed, 1, 0, 24), entry(Fixed, 1, 0, 8)],
+        // ipc: what `ptr` (argument 4) points to for each sub-call:
+        // semctl's union semun or msgrcv's `struct ipc_kludge` (version
+        // 0, the C library's: the message is where its first word
+        // points), semop's sembufs (`second` of them), msgsnd's message
+        // (type and `-s` bytes), msgrcv's at exit; and shmat's stored
+        // address (argument 3).
+        "ipc" => vec![
+            entry(Fixed, 4, 0, 8),
+            entry(Array, 4, 2, 6),
+            entry(Fixed, 4, 0, 4 + buf),
+            exit(Fixed, 4, 0, 4 + buf),
+            exit(Ptr32, 4, 0, 4 + buf),
+            exit(Fixed, 3, 0, 4),
+        ],
         _ => Vec::new(),
     }
 }
@@ -365,8 +454,37 @@ mod tests {
         // _llseek's result is register 3 (after the split offset).
         let b = plan_bytes_i386(nr("_llseek"), true, &CAP);
         assert_eq!(&b[8..12], &[Cap::Fixed as u8, 1, 3, 0]);
-        // writev's 32-bit iovecs are not followed: nothing copied.
-        assert_eq!(plan_bytes_i386(nr("writev"), true, &CAP)[4..8], [0, 0, 0, 0]);
+        // writev's 32-bit iovecs (register 1, count in 2) at entry.
+        let b = plan_bytes_i386(nr("writev"), true, &CAP);
+        assert_eq!(&b[8..12], &[Cap::Iov32 as u8, 0, 1, 2]);
+        // recvmsg's 32-bit msghdr at exit; execve's argv of 32-bit pointers.
+        assert_eq!(&plan_bytes_i386(nr("recvmsg"), true, &CAP)[8..12], &[Cap::Msghdr32 as u8, 1, 1, 0]);
+        let argv = Capture { argv: true, ..CAP };
+        assert_eq!(&plan_bytes_i386(nr("execve"), true, &argv)[16..20], &[Cap::Strv32 as u8, 0, 1, 0]);
+    }
+
+    #[test]
+    fn socketcall_sub_plans_copy_what_the_sub_calls_rows_ask_for() {
+        // socketcall's own plan copies the array of words.
+        let b = plan_bytes_i386(102, true, &CAP);
+        assert_eq!(&b[8..12], &[Cap::Fixed as u8, 0, 1, 0]);
+        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 24);
+        // SYS_BIND (2): the address (word 1, length in word 2).
+        let b = plan_bytes_socketcall(2, &CAP);
+        assert_eq!(&b[8..12], &[Cap::LenArg as u8, 0, 1, 2]);
+        // SYS_RECV (10): recvfrom's first four words only (its address
+        // and length words are not recv's).
+        let b = plan_bytes_socketcall(10, &CAP);
+        assert_eq!(&b[8..12], &[Cap::LenRet as u8, 1, 1, 2]);
+        assert_eq!(&b[16..20], &[0, 0, 0, 0]);
+        // SYS_SENDMSG (16): the 32-bit msghdr; an unknown call: nothing.
+        assert_eq!(&plan_bytes_socketcall(16, &CAP)[8..12], &[Cap::Msghdr32 as u8, 0, 1, 0]);
+        assert_eq!(plan_bytes_socketcall(21, &CAP)[4..8], [0, 0, 0, 0]);
+        for call in 1..=20 {
+            let all = Capture { argv: true, env: true, ..CAP };
+            let (name, n) = SOCKETCALLS[call - 1];
+            assert!(ops_i386_of(sysent::Arch::I386.by_name(name).unwrap(), n, &all).len() <= 6, "{name}");
+        }
     }
 
     #[test]

@@ -291,6 +291,12 @@ impl Session {
             let key = NPLANS + nr;
             skel.maps.plans.update(&key.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
         }
+        // i386 socketcall's sub-calls (truss.bpf.c's run_socketcall).
+        for call in 1..=20u32 {
+            let p = plan::plan_bytes_socketcall(call, &opts.capture);
+            let key = 2 * NPLANS + call;
+            skel.maps.plans.update(&key.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
+        }
         skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
         let mut links = Vec::with_capacity(2 * event_names.len());
         for name in &event_names {

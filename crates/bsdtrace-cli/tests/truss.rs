@@ -257,6 +257,8 @@ const ADDR_CALLS: &[&str] = &["mmap", "mmap2", "brk", "mremap", "shmat"];
 const PID_CALLS: &[&str] =
     &["clone", "clone3", "fork", "vfork", "wait4", "waitid", "getpid", "gettid", "getppid", "set_tid_address"];
 const SPAWN_CALLS: &[&str] = &["clone", "clone3", "fork", "vfork"];
+/// System V IPC identifiers: the kernel picks them, two runs differ.
+const IPC_ID_CALLS: &[&str] = &["semget", "shmget", "msgget"];
 
 /// A comparable form of one thread's items (see the module doc).
 fn normalise(items: &[Item], pids: &HashSet<i64>, drop: &[&str]) -> Vec<String> {
@@ -284,6 +286,7 @@ fn normalise(items: &[Item], pids: &HashSet<i64>, drop: &[&str]) -> Vec<String> 
                 }
                 let r = match ret {
                     Ret::Val(_) if ADDR_CALLS.contains(&name.as_str()) => "ADDR".to_string(),
+                    Ret::Val(_) if IPC_ID_CALLS.contains(&name.as_str()) => "IPC_ID".to_string(),
                     Ret::Val(v) if PID_CALLS.contains(&name.as_str()) || pids.contains(v) => {
                         let _ = v;
                         "PID".to_string()
@@ -477,6 +480,43 @@ fn a_32_bit_multithreaded_program_matches_strace() {
     assert_eq!((born, modes), (2, 3), "{lines:?}");
 }
 
+/// The calls only i386 has (tests/truss_progs/compat32.c): socketcall
+/// and ipc shown as their sub-calls (strace's names and arguments), the
+/// old stat family and getdents read in their i386 layouts, msghdrs and
+/// mmsghdrs in i386's.
+#[test]
+fn a_32_bit_programs_multiplexed_and_old_calls_match_strace() {
+    let lines = compare_with_strace("compat32", &[prog32("compat32").to_str().unwrap()], &[]);
+    for want in [
+        "oldstat(\"/etc/passwd\",{ mode=-rw-r--r-- ,inode=",
+        "oldfstat(3,{ mode=-rw-r--r-- ,inode=",
+        "stat(\"/etc/passwd\",{ mode=-rw-r--r-- ,inode=",
+        "lstat(\"/dev/null\",{ mode=crw-rw-rw- ,inode=",
+        ",rdev=makedev(0x1,0x3) })",
+        "getdents(3,0x",
+        "readdir(3,{ d_ino=",
+        "socket(AF_INET,SOCK_STREAM,IPPROTO_IP)",
+        "bind(3,{ AF_INET 127.0.0.1:0 },16)",
+        "send(4,\"ping\",4,0)",
+        "recv(5,\"ping\",4096,0)",
+        "shutdown(4,SHUT_WR)",
+        "sendmsg(6,{ msg_name=NULL,msg_namelen=0,msg_iov=[{\"ab\",2},{\"cde\",3}],msg_iovlen=2,msg_control=[{ cmsg_len=16,cmsg_level=SOL_SOCKET,cmsg_type=SCM_RIGHTS,cmsg_data=[6] }],msg_controllen=16,msg_flags=0 },0) = 5",
+        "recvmsg(7,{ msg_name=NULL,msg_namelen=0,msg_iov=[{\"abcde\",8}],msg_iovlen=1,msg_control=[{ cmsg_len=16,",
+        "recvmmsg(7,[{ msg_hdr={ msg_name=NULL,msg_namelen=0,msg_iov=[{\"ab\",4}],msg_iovlen=1,",
+        "msg_len=3 }],2,MSG_DONTWAIT,NULL) = 2",
+        "semget(IPC_PRIVATE,1,IPC_CREAT|0600)",
+        ",[{ sem_num=0,sem_op=1,sem_flg=IPC_NOWAIT }],1) = 0",
+        ",0,IPC_RMID,[NULL])",
+        "shmget(IPC_PRIVATE,4096,IPC_CREAT|0600)",
+        " = 0 (0x0) (shmaddr 0x",
+        ",{ mtype=1,mtext=\"hi\\0\" },3,0)",
+        ",{ mtype=1,mtext=\"hi\\0\\0\\0\\0\\0\\0\" },8,0,0) = 3",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(want)), "{want}: {lines:?}");
+    }
+    assert!(!lines.iter().any(|l| l.contains("socketcall(") || l.contains("ipc(")), "{lines:?}");
+}
+
 #[test]
 fn a_trace_filter_picks_i386_calls_by_their_x86_64_twins() {
     // -e trace=lseek,pread64 shows i386's _llseek and pread64; nothing else.
@@ -486,6 +526,20 @@ fn a_trace_filter_picks_i386_calls_by_their_x86_64_twins() {
     let calls: Vec<&String> = lines.iter().filter(|l| l.contains('(')).collect();
     assert_eq!(calls.len(), 2, "{lines:?}");
     assert!(calls[0].starts_with("_llseek(") && calls[1].starts_with("pread64("), "{lines:?}");
+}
+
+#[test]
+fn a_trace_filter_picks_socketcall_and_ipc_sub_calls_by_name() {
+    // strace's filters see a socketcall or ipc as its sub-call; so do ours.
+    let p = prog32("compat32");
+    let (o, lines) = truss_to_file("filter-sub32", &["-e", "trace=socket,semop,%ipc", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<&str> = lines.iter().filter(|l| l.contains('(')).map(|l| &l[..l.find('(').unwrap()]).collect();
+    assert_eq!(
+        names,
+        ["socket", "socket", "socket", "semget", "semop", "semctl", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl"],
+        "{lines:?}"
+    );
 }
 
 // ---- truss's own interface ----------------------------------------------

@@ -44,14 +44,19 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ...and no blob is longer than this, so a record stays under SCRATCH. */
 #define BLOB_MAX 4096
 /* Plans 0..511: x86-64 numbers; 512..1023: i386 numbers (a compat call).
- * The last of each half serves the numbers past it. */
-#define NPLANS 1024
+ * The last of each half serves the numbers past it. 1024 + n: the plan of
+ * i386 socketcall(2)'s sub-call n (1..20), run on the argument words the
+ * call's array holds. */
+#define NPLANS (1024 + SOCKETCALLS)
 #define HALF 512
+#define SOCKETCALL 102
+#define SOCKETCALLS 21
 /* In a record's nr: the call is an i386 one (its number is i386's). */
 #define NR_I386 0x40000000u
 /* arch/x86/include/asm/thread_info.h */
 #define TS_COMPAT 0x0002
 #define MAX_IOV 16
+#define MAX_MMSG 8
 #define MAX_STRV 256
 #define MAX_ARRAY 64
 #define SOCKADDR_MAX 128
@@ -82,6 +87,12 @@ enum cap_kind {
 	CAP_STRV = 10,		/* NULL-terminated char *[], strings up to size */
 	CAP_FUTEX_TIMEOUT = 11,	/* timespec when futex's op waits */
 	CAP_CLONE_ARGS = 12,	/* clone_args when arg 1 (size) holds them */
+	CAP_IOV32 = 13,		/* CAP_IOV in i386's layout (32-bit base and length) */
+	CAP_MSGHDR32 = 14,	/* CAP_MSGHDR in i386's layout (seven 32-bit slots) */
+	CAP_STRV32 = 15,	/* CAP_STRV of 32-bit pointers */
+	CAP_MMSG = 16,		/* the iovecs of the first min(ret, MAX_MMSG) mmsghdrs */
+	CAP_MMSG32 = 17,	/* CAP_MMSG in i386's layout */
+	CAP_PTR32 = 18,		/* size bytes where the 32-bit pointer at arg points */
 };
 
 struct rec {
@@ -309,6 +320,109 @@ __noinline u64 cap_iov(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_
 	return off | incomplete;
 }
 
+/* cap_iov of an i386 iovec[] (two 32-bit words each): the same copies,
+ * kept apart so that each is verified with constant strides. */
+__noinline u64 cap_iov32(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_late)
+{
+	u32 late = cap_late >> 32;
+	u64 cap = (u32)cap_late;
+	u32 e[2];
+	int i;
+
+	if (!s || !base || count <= 0)
+		return off;
+	if (count > MAX_IOV)
+		count = MAX_IOV;
+	u64 incomplete = 0, next;
+
+	off = put_blob(s, off, base, count * 8, late);
+	for (i = 0; i < MAX_IOV; i++) {
+		if (i >= count)
+			break;
+		if (bpf_probe_read_user(e, sizeof(e), (void *)(base + 8 * i)))
+			break;
+		next = put_blob(s, off, e[0], min64(e[1], cap), late);
+		if (next == off && e[0] && e[1] && cap)
+			incomplete = OP_EMPTY;
+		off = next;
+	}
+	return off | incomplete;
+}
+
+/* cap_strv of an i386 char *[]: 32-bit pointers, kept as the program
+ * holds them (the blob is the array's own bytes). */
+__noinline u64 cap_strv32(struct scratch *s, u64 off, u64 base, u64 cap, u32 late)
+{
+	u64 *failed = (u64 *)(s->b + SCRATCH - 8);
+	u64 *count = (u64 *)(s->b + SCRATCH - 16);
+	u64 pbase, end, next;
+	u32 p, n = 0;
+	int i;
+
+	if (!s || !base || off > SOFT_CAP)
+		return off;
+	pbase = off + sizeof(struct blob);
+	for (i = 0; i < MAX_STRV; i++) {
+		p = 0;
+		if (bpf_probe_read_user(&p, 4, (void *)(base + 4 * i)))
+			break;
+		*(u32 *)(s->b + pbase + 4 * i) = p;
+		n = i + 1;
+		if (!p)
+			break;
+	}
+	if (!n)
+		return off;
+	((struct blob *)(s->b + off))->addr = base;
+	((struct blob *)(s->b + off))->len = n * 4;
+	((struct blob *)(s->b + off))->flags = late;
+	end = pbase + ((n * 4 + 7) & ~7U);
+	*failed = 0;
+	*count = n;
+	for (i = 0; i < MAX_STRV; i++) {
+		if (i >= *count)
+			break;
+		p = *(u32 *)(s->b + pbase + 4 * i);
+		if (!p)
+			break;
+		next = put_blob(s, end, p, cap, BLOB_STR | late);
+		if (next == end)
+			*failed = OP_EMPTY;
+		end = next;
+	}
+	return end | (*failed & OP_EMPTY);
+}
+
+/* The iovecs of the msghdrs in a struct mmsghdr[] (64 bytes each, or 32
+ * for i386), the first `count`; the array itself is another operation's. */
+__noinline u64 cap_mmsg(struct scratch *s, u64 off, u64 base, s64 count, u64 cap_late)
+{
+	u64 m[4];	/* name, namelen, iov, iovlen */
+	u32 m32[4];
+	u64 wide = cap_late & (1ULL << 31), next, incomplete = 0;
+	int i;
+
+	cap_late &= ~(1ULL << 31);
+	if (!s || !base || count <= 0)
+		return off;
+	for (i = 0; i < MAX_MMSG; i++) {
+		if (i >= count)
+			break;
+		if (wide) {
+			if (bpf_probe_read_user(m, sizeof(m), (void *)(base + 64 * i)))
+				break;
+			next = cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), cap_late);
+		} else {
+			if (bpf_probe_read_user(m32, sizeof(m32), (void *)(base + 32 * i)))
+				break;
+			next = cap_iov32(s, off, m32[2], (s64)min64(m32[3], MAX_IOV), cap_late);
+		}
+		incomplete |= next & OP_EMPTY;
+		off = next & ~OP_EMPTY;
+	}
+	return off | incomplete;
+}
+
 /* A NULL-terminated char *[]: the pointers copied one by one (the array
  * may end just before unmapped memory) into one blob, then the strings. */
 __noinline u64 cap_strv(struct scratch *s, u64 off, u64 base, u64 cap, u32 late)
@@ -423,6 +537,35 @@ static __always_inline u64 op_body(struct scratch *s, u64 off, struct opin *in, 
 			off = put_blob(s, off, m[4], min64(m[5], BLOB_MAX), late);
 		return cap_iov(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size | (u64)late << 32);
 	}
+	case CAP_IOV32:
+		return cap_iov32(s, off, v, (s32)argn(in, op.len_arg), op.size | (u64)late << 32);
+	case CAP_MSGHDR32: {
+		u32 m[6];	/* name, namelen, iov, iovlen, control, controllen */
+
+		off = put_blob(s, off, v, 28, late);
+		if (bpf_probe_read_user(m, sizeof(m), (void *)v))
+			return off;
+		if (m[0] && m[1])
+			off = put_blob(s, off, m[0], min64(m[1], SOCKADDR_MAX), late);
+		if (m[4] && m[5])
+			off = put_blob(s, off, m[4], min64(m[5], BLOB_MAX), late);
+		return cap_iov32(s, off, m[2], (s64)min64(m[3], MAX_IOV), op.size | (u64)late << 32);
+	}
+	case CAP_STRV32:
+		return cap_strv32(s, off, v, op.size, late);
+	case CAP_PTR32: {
+		u32 p = 0;
+
+		if (bpf_probe_read_user(&p, 4, (void *)v))
+			return off;
+		return put_blob(s, off, p, op.size, late);
+	}
+	case CAP_MMSG:
+	case CAP_MMSG32:
+		if (in->ret <= 0)
+			return off;
+		return cap_mmsg(s, off, v, (s64)min64((u64)in->ret, MAX_MMSG),
+				(op.size & 0x7fffffff) | (op.kind == CAP_MMSG ? 1ULL << 31 : 0) | (u64)late << 32);
 	case CAP_SOCKADDR_OUT: {
 		u64 lenp = argn(in, op.len_arg);
 		u32 len = 0;
@@ -474,6 +617,33 @@ static __always_inline u64 run_plan(struct scratch *s, u64 off, struct opin *in,
 		off = r & ~OP_EMPTY;
 	}
 	return off;
+}
+
+/* An i386 socketcall: the plan of its sub-call (arg 0), run on the words
+ * of its array (arg 1) as arguments, after the call's own plan copied the
+ * array itself. What it could not copy is not tried again at exit. */
+static __always_inline u64 run_socketcall(struct scratch *s, u64 off, struct opin *in, u32 only)
+{
+	u32 call = in->a[0], w[6] = {};
+	u64 base = in->a[1];
+	struct plan *p;
+	u32 key, empty = 0;
+	int i;
+
+	if (call == 0 || call >= SOCKETCALLS)
+		return off;
+	key = 2 * HALF + call;
+	p = bpf_map_lookup_elem(&plans, &key);
+	if (!p || !(p->ops_at & only))
+		return off;
+	/* Six words, or the three every sub-call has (an array at the end
+	 * of a mapping). */
+	if (bpf_probe_read_user(w, sizeof(w), (void *)base) && bpf_probe_read_user(w, 12, (void *)base))
+		return off;
+	for (i = 0; i < 6; i++)
+		in->a[i] = w[i];
+	__builtin_memcpy(in->op, p->op, sizeof(in->op));
+	return run_plan(s, off, in, 0x3f, &empty);
 }
 
 /* Whether the current thread is in an ia32 syscall (in_ia32_syscall()). */
@@ -564,6 +734,12 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 				__sync_fetch_and_add(&missed_count, 1);
 		}
 	}
+	if (compat && nr == SOCKETCALL) {
+		in.ret = 0;
+		in.at_exit = 0;
+		in.late = 0;
+		size = run_socketcall(s, size, &in, 1);
+	}
 	emit(s, size);
 	return 0;
 }
@@ -625,6 +801,13 @@ static __always_inline int on_exit(struct pt_regs *regs, s64 ret)
 		in.at_exit = 1;
 		in.late = 0;
 		size = run_plan(s, size, &in, 0x3f, &empty);
+	}
+	if (compat && nr == SOCKETCALL && !(ret < 0 && ret >= -4095)) {
+		args_of(regs, compat, in.a);
+		in.ret = ret;
+		in.at_exit = 1;
+		in.late = 0;
+		size = run_socketcall(s, size, &in, 2);
 	}
 	emit(s, size);
 	return 0;

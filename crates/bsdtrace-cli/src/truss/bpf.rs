@@ -191,11 +191,12 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     let opts = Options {
         follow: cfg.follow,
         syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
-        // The i386 calls whose x86-64 twin is in the set.
+        // The i386 calls whose x86-64 twin is in the set; socketcall and
+        // ipc always (their sub-call is told apart here).
         syscalls_i386: cfg.filtered.then(|| {
             bsdtrace::sysent::TABLE_I386
                 .iter()
-                .filter(|s| decode::x86_64_key(s.number).is_some_and(|k| cfg.filter.trace.contains(k)))
+                .filter(|s| matches!(s.number, 102 | 117) || decode::x86_64_key(s.number).is_some_and(|k| cfg.filter.trace.contains(k)))
                 .map(|s| s.number)
                 .collect()
         }),
@@ -392,7 +393,7 @@ impl Driver<'_> {
                 // The sets of -e are of x86-64 numbers: an i386 call by its
                 // x86-64 twin; one x86-64 lacks unless -e trace= chose calls.
                 let traced = if i386 {
-                    decode::x86_64_key(nr).map_or(!cfg.filtered, |k| cfg.filter.trace.contains(k))
+                    decode::x86_64_key_of_call(nr, &args).map_or(!cfg.filtered, |k| cfg.filter.trace.contains(k))
                 } else {
                     cfg.filter.trace.contains(nr)
                 };
@@ -408,9 +409,13 @@ impl Driver<'_> {
             }
             EventKind::Exit { nr, i386, ret, mem, late } => {
                 let Some(p) = self.pending.remove(&tid) else { return };
-                // An i386 sigreturn's exit says rt_sigreturn (173).
-                let same = p.nr == nr || (i386 && p.i386 && nr == 173 && p.nr == 119);
-                if !same || p.i386 != i386 {
+                // An i386 sigreturn's exit says rt_sigreturn (173); an
+                // execve that changed the program's ABI returns in the new
+                // one's (the call's number in the new table).
+                let arch = |x| if x { bsdtrace::sysent::Arch::I386 } else { bsdtrace::sysent::Arch::X86_64 };
+                let exec = p.i386 != i386 && arch(p.i386).is_exec(u64::from(p.nr)) && arch(i386).is_exec(u64::from(nr));
+                let same = (p.nr == nr && p.i386 == i386) || (i386 && p.i386 && nr == 173 && p.nr == 119) || exec;
+                if !same {
                     // Its exit record was lost: the call is shown unfinished.
                     self.print_unfinished(tid, p);
                     return;
@@ -425,8 +430,8 @@ impl Driver<'_> {
                     return;
                 }
                 let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
-                    let arch = if i386 { bsdtrace::sysent::Arch::I386 } else { bsdtrace::sysent::Arch::X86_64 };
-                    let name = arch.name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string);
+                    let name = if i386 { decode::call_name(nr, &p.args) } else { bsdtrace::sysent::Arch::X86_64.name(nr) };
+                    let name = name.map_or_else(|| format!("syscall_{nr}"), str::to_string);
                     self.summary.record(&name, in_call, failed);
                     return;
                 };

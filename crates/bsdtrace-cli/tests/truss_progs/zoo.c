@@ -3,7 +3,8 @@
  * futex, getrandom, socket addresses, statfs, sysinfo, times, utimensat,
  * setitimer, sched_getaffinity, clock_nanosleep, socket options, epoll,
  * poll, sendmsg/recvmsg with SCM_RIGHTS and SCM_CREDENTIALS, rt_sigreturn,
- * pipe2, wait4, clone. Deterministic: no time-dependent results. */
+ * pipe2, wait4, clone, sendmmsg/recvmmsg, System V semaphores and
+ * messages. Deterministic: no time-dependent results. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -17,6 +18,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -160,6 +164,34 @@ int main(void) {
     rh.msg_control = rcbuf;
     rh.msg_controllen = sizeof rcbuf;
     recvmsg(sv[1], &rh, MSG_CMSG_CLOEXEC);
+
+    struct iovec miov[2] = {{"ab", 2}, {"cde", 3}};
+    struct mmsghdr mm[2];
+    memset(mm, 0, sizeof mm);
+    mm[0].msg_hdr.msg_iov = &miov[0];
+    mm[0].msg_hdr.msg_iovlen = 1;
+    mm[1].msg_hdr.msg_iov = &miov[1];
+    mm[1].msg_hdr.msg_iovlen = 1;
+    sendmmsg(sv[0], mm, 2, 0);
+    char m0[4], m1[4];
+    struct iovec mr[2] = {{m0, sizeof m0}, {m1, sizeof m1}};
+    struct mmsghdr rm[2];
+    memset(rm, 0, sizeof rm);
+    rm[0].msg_hdr.msg_iov = &mr[0];
+    rm[0].msg_hdr.msg_iovlen = 1;
+    rm[1].msg_hdr.msg_iov = &mr[1];
+    rm[1].msg_hdr.msg_iovlen = 1;
+    recvmmsg(sv[1], rm, 2, MSG_DONTWAIT, NULL);
+
+    int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    struct sembuf sop = {0, 1, IPC_NOWAIT};
+    semop(sem, &sop, 1);
+    semctl(sem, 0, IPC_RMID);
+    int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    struct { long type; char text[8]; } msg = {1, "hi"};
+    msgsnd(q, &msg, 3, 0);
+    msgrcv(q, &msg, sizeof msg.text, 0, 0);
+    msgctl(q, IPC_RMID, NULL);
 
     pid_t child = fork();
     if (child == 0)

@@ -320,6 +320,8 @@ struct I386Call {
     key: u32,
     /// Decoded by the per-call decoders ([`special32::shares`]).
     special: bool,
+    /// A socketcall or ipc shown as its sub-call.
+    sub: Option<Sub>,
 }
 
 /// Decodes a syscall at entry: prints its in-arguments now, while the
@@ -449,8 +451,12 @@ impl EntryState {
                 })
             })
             .collect();
-        let note = match outcome {
-            Some(Outcome::Value(v)) if special => special::annotate(&ctx, v),
+        let note = match (outcome, self.i386.as_ref().and_then(|c| c.sub)) {
+            // ipc's shmat returns 0 and stores the address it attached at.
+            (Some(Outcome::Value(0)), Some(Sub::Shmat { raddr })) => {
+                print::read_exact(mem, raddr, 4).map(|b| format!("shmaddr {}", print::hex(u64::from(print::u32_at(&b, 0)))))
+            }
+            (Some(Outcome::Value(v)), _) if special => special::annotate(&ctx, v),
             _ => None,
         };
         Completed {

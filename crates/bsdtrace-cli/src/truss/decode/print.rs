@@ -139,6 +139,11 @@ pub fn hex(v: u64) -> String {
     super::num::hex(v)
 }
 
+/// A pointer: `NULL`, or its address.
+pub fn ptr_or_null(v: u64) -> String {
+    if v == 0 { "NULL".to_string() } else { hex(v) }
+}
+
 /// `NAME|NAME|0xrest`, or `zero` when no bit is set.
 pub fn flags(v: u64, table: FlagTable, zero: &str) -> String {
     if CONST_STYLE.load(Ordering::Relaxed) == 0 {
@@ -439,18 +444,7 @@ pub fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
             Some(b) if ret > 0 => wait_status(i32_at(&b, 0)),
             _ => hex(v),
         },
-        RusageOut => match read_exact(ctx.mem, v, 144) {
-            Some(b) => format!(
-                "{{ u={}.{:06},s={}.{:06},in={},out={} }}",
-                i64_at(&b, 0),
-                i64_at(&b, 8),
-                i64_at(&b, 16),
-                i64_at(&b, 24),
-                i64_at(&b, 88),
-                i64_at(&b, 96)
-            ),
-            None => hex(v),
-        },
+        RusageOut => rusage(ctx, v),
         IdType => enum_or_int(i64::from(v as i32), ID_TYPES),
         ClockId => enum_or_int(i64::from(v as i32), CLOCK_IDS),
         FutexOp => futex_op(v as u32),
@@ -487,6 +481,24 @@ pub fn arg(kind: Arg, i: usize, ctx: &Ctx) -> String {
         EpollCtlOp => enum_or_int(i64::from(v as i32), EPOLL_CTL_OPS),
         ItimerWhich => enum_or_int(i64::from(v as i32), ITIMERS),
         _ => hex(v),
+    }
+}
+
+/// `struct rusage` of the call's ABI: two timevals, then 14 `long`s
+/// (`ru_inblock` and `ru_oublock` the 8th and 9th).
+fn rusage(ctx: &Ctx, v: u64) -> String {
+    let w = ctx.long();
+    match read_exact(ctx.mem, v, 18 * w) {
+        Some(b) => format!(
+            "{{ u={}.{:06},s={}.{:06},in={},out={} }}",
+            ctx.long_at(&b, 0),
+            ctx.long_at(&b, w),
+            ctx.long_at(&b, 2 * w),
+            ctx.long_at(&b, 3 * w),
+            ctx.long_at(&b, 11 * w),
+            ctx.long_at(&b, 12 * w)
+        ),
+        None => hex(v),
     }
 }
 

@@ -24,6 +24,7 @@ use super::print::{self, enum_or_int, flags, hex, i32_at, i64_at, lookup, quote,
 use super::tables::*;
 use super::{special32, Outcome};
 
+mod ipc;
 mod structs;
 pub use structs::*;
 
@@ -80,6 +81,8 @@ const SET_MEMPOLICY: u32 = nr(libc::SYS_set_mempolicy);
 const GET_MEMPOLICY: u32 = nr(libc::SYS_get_mempolicy);
 const PRLIMIT64: u32 = nr(libc::SYS_prlimit64);
 const PRCTL: u32 = nr(libc::SYS_prctl);
+const SENDMMSG: u32 = nr(libc::SYS_sendmmsg);
+const RECVMMSG: u32 = nr(libc::SYS_recvmmsg);
 
 /// Whether a call is decoded here at all (a cheap test for the hot path).
 pub fn is_special(number: u32) -> bool {
@@ -125,7 +128,9 @@ pub fn is_special(number: u32) -> bool {
             | GET_MEMPOLICY
             | PRLIMIT64
             | PRCTL
-    )
+            | SENDMMSG
+            | RECVMMSG
+    ) || ipc::is_ipc(number)
 }
 
 /// Input halves of value-result arguments, read at entry.
@@ -270,6 +275,16 @@ pub fn entry(ctx: &Ctx) -> Option<Vec<Option<String>>> {
             ])
         }
         PRCTL => Some(prctl(ctx)),
+        // The messages are printed at exit, with their msg_len.
+        SENDMMSG => Some(vec![Some(fd(a[0])), None, Some((a[2] as u32).to_string()), Some(flags(u64::from(a[3] as u32), MSG_FLAGS, "0"))]),
+        RECVMMSG => Some(vec![
+            Some(fd(a[0])),
+            None,
+            Some((a[2] as u32).to_string()),
+            Some(flags(u64::from(a[3] as u32), MSG_FLAGS, "0")),
+            Some(if a[4] == 0 { "NULL".to_string() } else { print::arg_abi(bsdtrace::sysent::Arg::TimespecIn, 4, ctx) }),
+        ]),
+        n if ipc::is_ipc(n) => ipc::entry(ctx),
         _ => None,
     }
 }
@@ -459,6 +474,9 @@ pub fn exit_arg(ctx: &Ctx, i: usize, cap: &Captured) -> Option<String> {
                 None => hex(a[1]),
             },
         },
+        (SENDMMSG, 1) => print::mmsghdrs(ctx, a[1], ret.max(0) as u64, false),
+        (RECVMMSG, 1) => print::mmsghdrs(ctx, a[1], ret.max(0) as u64, true),
+        (n, i) if ipc::is_ipc(n) => return ipc::exit_arg(ctx, i),
         (PRLIMIT64, 3) => {
             if a[3] == 0 {
                 "NULL".to_string()

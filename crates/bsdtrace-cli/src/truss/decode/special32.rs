@@ -9,7 +9,7 @@
 //! `_llseek`'s result, fcntl64's lock commands and `struct flock`s.
 
 use super::consts::*;
-use super::print::{enum_or_int, hex, i32_at, i64_at, read_exact, u32_at, u64_at, Ctx};
+use super::print::{enum_or_int, hex, i32_at, i64_at, quote, read_exact, stat_at, u16_at, u32_at, u64_at, Ctx, OLD_STAT_I386};
 use super::special::statfs_fields;
 use super::Outcome;
 
@@ -62,6 +62,27 @@ pub fn shares(name: &str) -> bool {
             | "_llseek"
             | "sigreturn"
             | "rt_sigreturn"
+            | "getdents"
+            | "sendmmsg"
+            | "recvmmsg"
+            | "recvmmsg_time64"
+            | "semop"
+            | "semget"
+            | "semctl"
+            | "semtimedop"
+            | "semtimedop_time64"
+            | "shmget"
+            | "shmat"
+            | "shmdt"
+            | "shmctl"
+            | "msgget"
+            | "msgsnd"
+            | "msgrcv"
+            | "msgctl"
+            | "oldstat"
+            | "oldlstat"
+            | "oldfstat"
+            | "readdir"
     )
 }
 
@@ -73,6 +94,12 @@ pub fn entry(ctx: &Ctx) -> Option<Vec<Option<String>>> {
         // statfs64(path, size, buf), fstatfs64(fd, size, buf).
         "statfs64" => Some(vec![Some(super::print::arg(bsdtrace::sysent::Arg::Path, 0, ctx)), Some(a[1].to_string()), None]),
         "fstatfs64" => Some(vec![Some((a[0] as i32).to_string()), Some(a[1].to_string()), None]),
+        // The old stat family: `struct __old_kernel_stat`, at exit.
+        "oldstat" | "oldlstat" => Some(vec![Some(super::print::arg(bsdtrace::sysent::Arg::Path, 0, ctx)), None]),
+        "oldfstat" => Some(vec![Some((a[0] as i32).to_string()), None]),
+        // readdir(fd, dirent, count): one `struct old_linux_dirent`; the
+        // kernel ignores the count, and strace leaves it out.
+        "readdir" => Some(vec![Some((a[0] as i32).to_string()), None]),
         // _llseek(fd, offset, result, whence): the offset merged.
         "_llseek" => Some(vec![
             Some((a[0] as i32).to_string()),
@@ -114,6 +141,11 @@ pub fn exit_arg(ctx: &Ctx, i: usize) -> Option<String> {
     let ok = matches!(ctx.outcome, Some(Outcome::Value(_)));
     Some(match (ctx.i386?, i) {
         ("statfs64" | "fstatfs64" | "_llseek", 2) if !ok => hex(a[2]),
+        ("oldstat" | "oldlstat" | "oldfstat" | "readdir", 1) if !ok => hex(a[1]),
+        ("oldstat" | "oldlstat" | "oldfstat", 1) => stat_at(ctx, a[1], &OLD_STAT_I386),
+        // It returns 1 when it read an entry, 0 at the end.
+        ("readdir", 1) if matches!(ctx.outcome, Some(Outcome::Value(1))) => old_dirent(ctx, a[1]),
+        ("readdir", 1) => hex(a[1]),
         ("statfs64" | "fstatfs64", 2) => statfs64(ctx, a[2]),
         ("_llseek", 2) => match read_exact(ctx.mem, a[2], 8) {
             Some(b) => format!("[{}]", i64_at(&b, 0)),
@@ -121,6 +153,18 @@ pub fn exit_arg(ctx: &Ctx, i: usize) -> Option<String> {
         },
         _ => return None,
     })
+}
+
+/// `struct old_linux_dirent`: 32-bit inode and offset, the name's
+/// length (strace calls it `d_reclen`), the name.
+fn old_dirent(ctx: &Ctx, addr: u64) -> String {
+    let Some(b) = read_exact(ctx.mem, addr, 10) else { return hex(addr) };
+    let namlen = u16_at(&b, 8);
+    let name = match ctx.mem.read_cstr(addr + 10, usize::from(namlen)) {
+        Ok(s) => quote(&s.bytes, false),
+        Err(_) => hex(addr + 10),
+    };
+    format!("{{ d_ino={},d_off={},d_reclen={namlen},d_name={name} }}", u32_at(&b, 0), u32_at(&b, 4))
 }
 
 /// i386's `struct statfs64` (84 bytes): 32-bit type and block size,
@@ -159,17 +203,10 @@ pub fn is_lock_cmd(cmd: i32) -> bool {
 pub fn flock(ctx: &Ctx, cmd: i32, addr: u64) -> String {
     let wide = !matches!(cmd, 5..=7);
     let Some(b) = read_exact(ctx.mem, addr, if wide { 24 } else { 16 }) else { return hex(addr) };
-    let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
-        libc::F_RDLCK => "F_RDLCK".to_string(),
-        libc::F_WRLCK => "F_WRLCK".to_string(),
-        libc::F_UNLCK => "F_UNLCK".to_string(),
-        n => n.to_string(),
-    };
-    let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
     let (start, len, pid) = if wide {
         (i64_at(&b, 4), i64_at(&b, 12), i32_at(&b, 20))
     } else {
         (i64::from(i32_at(&b, 4)), i64::from(i32_at(&b, 8)), i32_at(&b, 12))
     };
-    format!("{{ l_type={ty},l_whence={whence},l_start={start},l_len={len},l_pid={pid} }}")
+    super::special::flock_fields(&b, start, len, pid)
 }

@@ -50,7 +50,7 @@ impl Session<'_> {
         // The sets of -e are of x86-64 numbers: an i386 call is looked up
         // by its x86-64 twin; one x86-64 lacks is traced unless -e trace=
         // (or -P) chose calls.
-        let key = if i386 { decode::x86_64_key(sc.code) } else { Some(sc.code) };
+        let key = if i386 { decode::x86_64_key_of_call(sc.code, &args) } else { Some(sc.code) };
         let inject = match key {
             Some(k) if !self.cfg.filter.inject.is_empty() => self.injection(tid, k),
             _ => None,
@@ -95,8 +95,9 @@ impl Session<'_> {
         };
         let mut fds = Vec::new();
         if self.cfg.fd_paths > 0 {
-            if let Some(row) = entry.as_ref().and_then(|e| e.syscall()) {
-                for (i, kind) in row.args.iter().enumerate() {
+            if let Some((row, args)) = entry.as_ref().and_then(|e| Some((e.syscall()?, e.args()))) {
+                // The entry's arguments: a socketcall's are its sub-call's.
+                for (i, kind) in row.args.iter().enumerate().take(6) {
                     if matches!(kind, Arg::Fd | Arg::Dirfd) && (args[i] as i32) >= 0 {
                         if let Some(p) = fdinfo::describe(pid.0, tid, args[i] as i32, self.cfg.fd_paths) {
                             fds.push((i, p));
@@ -198,12 +199,20 @@ impl Session<'_> {
             }
             // -c: count it (the registers are cached: no second request).
             let Ok(sc) = self.tracer.sc_args(t) else { return };
+            let mut a = [0u64; 6];
+            a.copy_from_slice(&sc.args[..6]);
             let traced = match sc.arch {
                 Arch::X86_64 => self.cfg.filter.trace.contains(sc.code),
-                Arch::I386 => decode::x86_64_key(sc.code).map_or(!self.cfg.filtered, |k| self.cfg.filter.trace.contains(k)),
+                Arch::I386 => {
+                    decode::x86_64_key_of_call(sc.code, &a).map_or(!self.cfg.filtered, |k| self.cfg.filter.trace.contains(k))
+                }
             };
             if traced && self.cfg.filter.status.contains(wanted) {
-                let name = sc.arch.name(sc.code).map_or_else(|| format!("syscall_{}", sc.code), str::to_string);
+                let name = match sc.arch {
+                    Arch::I386 => decode::call_name(sc.code, &a),
+                    Arch::X86_64 => sc.arch.name(sc.code),
+                };
+                let name = name.map_or_else(|| format!("syscall_{}", sc.code), str::to_string);
                 let failed = !matches!(end, End::Outcome(Outcome::Value(_)));
                 self.summary.record(&name, in_call.unwrap_or_default(), failed);
             }

@@ -6,11 +6,14 @@ use super::*;
 
 /// `struct sigaction` (the kernel's: handler, flags, restorer, mask), with
 /// strace's fields: `{ sa_handler=SIG_DFL,sa_mask=[],sa_flags=SA_RESTORER,sa_restorer=0x... }`.
+/// The kernel's layout is the same in both ABIs: three `long`s of the
+/// call's ABI, then the 64-bit mask.
 pub(super) fn sigaction(ctx: &Ctx, addr: u64) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 32) else {
+    let w = ctx.long();
+    let Some(b) = read_exact(ctx.mem, addr, 3 * w + 8) else {
         return hex(addr);
     };
-    sigaction_fields(u64_at(&b, 0), u64_at(&b, 24), u64_at(&b, 8), u64_at(&b, 16))
+    sigaction_fields(ctx.ulong_at(&b, 0), u64_at(&b, 3 * w), ctx.ulong_at(&b, w), ctx.ulong_at(&b, 2 * w))
 }
 
 /// The fields of a `struct sigaction`, whichever ABI's layout held them.
@@ -63,26 +66,67 @@ pub fn strmode(mode: u32) -> String {
     s
 }
 
+/// Where one ABI's `struct stat` keeps the fields truss shows: each an
+/// (offset, width in bytes) pair; `blksize` is absent from i386's
+/// `__old_kernel_stat`.
+pub struct StatLayout {
+    /// The structure's size.
+    pub len: usize,
+    ino: (usize, usize),
+    mode: (usize, usize),
+    rdev: (usize, usize),
+    size: (usize, usize),
+    blksize: Option<(usize, usize)>,
+}
+
+/// x86-64's `struct stat` (144 bytes).
+pub const STAT_X86_64: StatLayout = StatLayout { len: 144, ino: (8, 8), mode: (24, 4), rdev: (40, 8), size: (48, 8), blksize: Some((56, 8)) };
+/// i386's `struct stat64` (96 bytes; the 64-bit `st_ino` at 88).
+pub const STAT64_I386: StatLayout = StatLayout { len: 96, ino: (88, 8), mode: (16, 4), rdev: (32, 8), size: (44, 8), blksize: Some((52, 4)) };
+/// i386's `struct stat` (64 bytes: 32-bit fields, 16-bit mode and ids).
+pub const STAT_I386: StatLayout = StatLayout { len: 64, ino: (4, 4), mode: (8, 2), rdev: (16, 4), size: (20, 4), blksize: Some((24, 4)) };
+/// i386's `struct __old_kernel_stat` (32 bytes: 16-bit fields, 32-bit size).
+pub const OLD_STAT_I386: StatLayout = StatLayout { len: 32, ino: (2, 2), mode: (4, 2), rdev: (12, 2), size: (16, 4), blksize: None };
+
+/// An unsigned field of `w` bytes at `off`.
+fn field(b: &[u8], (off, w): (usize, usize)) -> u64 {
+    match w {
+        2 => u64::from(u16_at(b, off)),
+        4 => u64::from(u32_at(b, off)),
+        _ => u64_at(b, off),
+    }
+}
+
 /// x86-64 `struct stat` (144 bytes) as FreeBSD truss shows it, plus the
 /// device number of a device (`rdev=makedev(0x1,0x3)`, strace's spelling).
 pub fn stat(b: &[u8]) -> String {
-    let mode = u32_at(b, 24);
+    stat_in(b, &STAT_X86_64)
+}
+
+/// [`stat`] of a `struct stat` in the layout `l`. The device numbers of
+/// the narrower layouts are the kernel's 32-bit (or old 16-bit) encoding,
+/// which the 64-bit decoding reads as the same major and minor.
+pub fn stat_in(b: &[u8], l: &StatLayout) -> String {
+    let mode = field(b, l.mode) as u32;
     let rdev = match mode & 0o170000 {
         0o020000 | 0o060000 => {
-            let d = u64_at(b, 40);
+            let d = field(b, l.rdev);
             let major = ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff);
             let minor = ((d >> 12) & 0xffff_ff00) | (d & 0xff);
             format!(",rdev=makedev({major:#x},{minor:#x})")
         }
         _ => String::new(),
     };
-    format!(
-        "{{ mode={},inode={},size={},blksize={}{rdev} }}",
-        strmode(mode),
-        u64_at(b, 8),
-        i64_at(b, 48),
-        i64_at(b, 56)
-    )
+    let blksize = l.blksize.map_or_else(String::new, |f| format!(",blksize={}", field(b, f) as i64));
+    format!("{{ mode={},inode={},size={}{blksize}{rdev} }}", strmode(mode), field(b, l.ino), field(b, l.size) as i64)
+}
+
+/// A `struct stat` of layout `l` at `addr`, or the address.
+pub fn stat_at(ctx: &Ctx, addr: u64, l: &StatLayout) -> String {
+    match read_exact(ctx.mem, addr, l.len) {
+        Some(b) => stat_in(&b, l),
+        None => hex(addr),
+    }
 }
 
 /// `struct statx` in the same shape as [`stat`].
@@ -167,20 +211,22 @@ pub fn sockaddr(b: &[u8]) -> String {
     }
 }
 
+/// `struct iovec[]` in the call's ABI (two `long`s each).
 pub(super) fn iovec(ctx: &Ctx, addr: u64, count: u64, out_total: Option<u64>) -> String {
     let count = count as i32;
     if count <= 0 {
         return hex(addr);
     }
+    let w = ctx.long();
     let shown = (count as usize).min(IOV_LIMIT);
-    let Some(b) = read_exact(ctx.mem, addr, shown * 16) else {
+    let Some(b) = read_exact(ctx.mem, addr, shown * 2 * w) else {
         return hex(addr);
     };
     let mut remaining = out_total;
     let mut parts = Vec::with_capacity(shown);
     for i in 0..shown {
-        let base = u64_at(&b, i * 16);
-        let len = u64_at(&b, i * 16 + 8);
+        let base = ctx.ulong_at(&b, i * 2 * w);
+        let len = ctx.ulong_at(&b, i * 2 * w + w);
         let data_len = match remaining.as_mut() {
             Some(r) => {
                 let n = len.min(*r);
@@ -222,16 +268,24 @@ pub(super) fn fd_set(ctx: &Ctx, addr: u64, nfds: u64) -> String {
 /// `{ msg_name=NULL,msg_namelen=0,msg_iov=[{"x",1}],msg_iovlen=1,msg_control=[{ cmsg_len=20,... }],msg_controllen=24,msg_flags=0 }`.
 /// For recvmsg (`out_total` = bytes received) the iovec shows the data,
 /// the control messages what the kernel wrote, and `msg_flags` its result.
+/// The `struct msghdr` is seven `long`-sized slots in either ABI (the
+/// name length and flags in the low half of theirs).
 pub(super) fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
-    let Some(b) = read_exact(ctx.mem, addr, 56) else {
-        return hex(addr);
-    };
-    let name = u64_at(&b, 0);
-    let namelen = u64::from(u32_at(&b, 8));
-    let iov = u64_at(&b, 16);
-    let iovlen = u64_at(&b, 24);
-    let control = u64_at(&b, 32);
-    let controllen = u64_at(&b, 40);
+    match read_exact(ctx.mem, addr, 7 * ctx.long()) {
+        Some(b) => msghdr_fields(ctx, &b, out_total),
+        None => hex(addr),
+    }
+}
+
+/// [`msghdr`] of the structure's bytes.
+fn msghdr_fields(ctx: &Ctx, b: &[u8], out_total: Option<u64>) -> String {
+    let w = ctx.long();
+    let name = ctx.ulong_at(b, 0);
+    let namelen = u64::from(u32_at(b, w));
+    let iov = ctx.ulong_at(b, 2 * w);
+    let iovlen = ctx.ulong_at(b, 3 * w);
+    let control = ctx.ulong_at(b, 4 * w);
+    let controllen = ctx.ulong_at(b, 5 * w);
     let name_s = if name == 0 {
         "NULL".to_string()
     } else if namelen == 0 {
@@ -243,8 +297,33 @@ pub(super) fn msghdr(ctx: &Ctx, addr: u64, out_total: Option<u64>) -> String {
         "{{ msg_name={name_s},msg_namelen={namelen},msg_iov={},msg_iovlen={iovlen},msg_control={},msg_controllen={controllen},msg_flags={} }}",
         iovec(ctx, iov, iovlen, out_total),
         crate::truss::decode::special::cmsgs(ctx, control, controllen),
-        flags(u64::from(u32_at(&b, 48)), MSG_FLAGS, "0")
+        flags(u64::from(u32_at(b, 6 * w)), MSG_FLAGS, "0")
     )
+}
+
+/// sendmmsg's and recvmmsg's `struct mmsghdr[]` (a msghdr, then the
+/// 32-bit `msg_len`, padded to a `long`), the first `n` of them:
+/// `[{ msg_hdr={ ... },msg_len=2 },...]`. recvmmsg's (`received`) show
+/// each message's `msg_len` bytes of data.
+pub fn mmsghdrs(ctx: &Ctx, addr: u64, n: u64, received: bool) -> String {
+    let w = ctx.long();
+    let size = (7 * w + 4).next_multiple_of(w);
+    let shown = (n as usize).min(IOV_LIMIT);
+    if shown == 0 {
+        return hex(addr);
+    }
+    let Some(b) = read_exact(ctx.mem, addr, shown * size) else { return hex(addr) };
+    let mut parts: Vec<String> = (0..shown)
+        .map(|i| {
+            let e = &b[i * size..(i + 1) * size];
+            let len = u32_at(e, 7 * w);
+            format!("{{ msg_hdr={},msg_len={len} }}", msghdr_fields(ctx, e, received.then_some(u64::from(len))))
+        })
+        .collect();
+    if n as usize > shown {
+        parts.push("...".to_string());
+    }
+    format!("[{}]", parts.join(","))
 }
 
 /// `{ flags=CLONE_VM|...,exit_signal=SIGCHLD,stack=0x...,stack_size=N,tls=0x... }`.
@@ -292,7 +371,7 @@ pub(super) fn pollfd(ctx: &Ctx, addr: u64, count: u64) -> String {
     out
 }
 
-/// `[ "ls", "-l" ]`.
+/// `[ "ls", "-l" ]`: an array of pointers (`long`s of the call's ABI).
 pub(super) fn string_array(ctx: &Ctx, addr: u64) -> String {
     if addr == 0 {
         return hex(addr);
@@ -304,11 +383,12 @@ pub(super) fn string_array(ctx: &Ctx, addr: u64) -> String {
             more = true;
             break;
         }
-        let Some(b) = read_exact(ctx.mem, addr + 8 * i as u64, 8) else {
+        let w = ctx.long();
+        let Some(b) = read_exact(ctx.mem, addr + (w * i) as u64, w) else {
             more = true;
             break;
         };
-        let p = u64_at(&b, 0);
+        let p = ctx.ulong_at(&b, 0);
         if p == 0 {
             break;
         }

@@ -43,18 +43,22 @@ pub(super) fn fcntl_arg(ctx: &Ctx, cmd: i32, v: u64) -> String {
 
 pub(super) fn flock(ctx: &Ctx, addr: u64) -> String {
     match read_exact(ctx.mem, addr, 32) {
-        Some(b) => {
-            let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
-                libc::F_RDLCK => "F_RDLCK".to_string(),
-                libc::F_WRLCK => "F_WRLCK".to_string(),
-                libc::F_UNLCK => "F_UNLCK".to_string(),
-                n => n.to_string(),
-            };
-            let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
-            format!("{{ l_type={ty},l_whence={whence},l_start={},l_len={},l_pid={} }}", i64_at(&b, 8), i64_at(&b, 16), i32_at(&b, 24))
-        }
+        Some(b) => flock_fields(&b, i64_at(&b, 8), i64_at(&b, 16), i32_at(&b, 24)),
         None => hex(addr),
     }
+}
+
+/// A `struct flock` whichever layout held it: the type and whence (two
+/// 16-bit fields at its start, in every layout), start, length, pid.
+pub fn flock_fields(b: &[u8], start: i64, len: i64, pid: i32) -> String {
+    let ty = match i16::from_le_bytes([b[0], b[1]]) as i32 {
+        libc::F_RDLCK => "F_RDLCK".to_string(),
+        libc::F_WRLCK => "F_WRLCK".to_string(),
+        libc::F_UNLCK => "F_UNLCK".to_string(),
+        n => n.to_string(),
+    };
+    let whence = enum_or_int(i64::from(i16::from_le_bytes([b[2], b[3]])), WHENCE);
+    format!("{{ l_type={ty},l_whence={whence},l_start={start},l_len={len},l_pid={pid} }}")
 }
 
 /// futex: only the arguments the operation reads, as strace.
@@ -192,7 +196,11 @@ pub(super) fn statx(ctx: &Ctx, addr: u64) -> String {
 }
 
 /// getdents64/getdents: `0x... /* 12 entries */`, or with -v the entries.
+/// getdents' `struct linux_dirent` has `long` inode and offset (32-bit for
+/// an i386 call), getdents64's 64-bit ones; the record length follows.
 pub(super) fn dirents(ctx: &Ctx, addr: u64, len: i64, is64: bool) -> String {
+    let w = if is64 { 8 } else { ctx.long() };
+    let at_reclen = 2 * w;
     let len = (len.max(0) as usize).min(1 << 20);
     if len == 0 {
         return format!("{} /* 0 entries */", hex(addr));
@@ -200,9 +208,9 @@ pub(super) fn dirents(ctx: &Ctx, addr: u64, len: i64, is64: bool) -> String {
     let Some(b) = read_exact(ctx.mem, addr, len) else { return hex(addr) };
     let mut entries = Vec::new();
     let mut off = 0;
-    while off + 19 <= len {
-        let reclen = usize::from(u16_at(&b, off + 16));
-        if reclen == 0 || off + reclen > len {
+    while off + at_reclen + 3 <= len {
+        let reclen = usize::from(u16_at(&b, off + at_reclen));
+        if reclen < at_reclen + 3 || off + reclen > len {
             break;
         }
         entries.push(off);
@@ -220,18 +228,18 @@ pub(super) fn dirents(ctx: &Ctx, addr: u64, len: i64, is64: bool) -> String {
         if k > 0 {
             s.push(',');
         }
-        let reclen = usize::from(u16_at(&b, o + 16));
+        let reclen = usize::from(u16_at(&b, o + at_reclen));
         let (ty, name) = if is64 {
             (b[o + 18], &b[o + 19..o + reclen])
         } else {
-            (b[o + reclen - 1], &b[o + 18..o + reclen - 1])
+            (b[o + reclen - 1], &b[o + at_reclen + 2..o + reclen - 1])
         };
         let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
         let _ = write!(
             s,
             "{{ d_ino={},d_off={},d_reclen={},d_type={},d_name={} }}",
-            u64_at(&b, o),
-            i64_at(&b, o + 8),
+            if w == 4 { u64::from(u32_at(&b, o)) } else { u64_at(&b, o) },
+            word_at(&b, o + w, w),
             reclen,
             enum_or_int(i64::from(ty), DIRENT_TYPES),
             quote(name, false)
@@ -561,23 +569,27 @@ pub(super) fn gid_list(ctx: &Ctx, addr: u64, n: i64) -> String {
     }
 }
 
-/// Control messages of a msghdr (`msg_control`, `msg_controllen`).
+/// Control messages of a msghdr (`msg_control`, `msg_controllen`), in
+/// the call's ABI.
 pub fn cmsgs(ctx: &Ctx, addr: u64, len: u64) -> String {
     let len = (len as usize).min(4096);
     if addr == 0 || len == 0 {
         return if addr == 0 { "NULL".to_string() } else { "[]".to_string() };
     }
     let Some(b) = read_exact(ctx.mem, addr, len) else { return hex(addr) };
+    // `struct cmsghdr`: a `long` length, level, type; aligned to a `long`.
+    let w = ctx.long();
+    let head = w + 8;
     let mut out = Vec::new();
     let mut off = 0;
-    while off + 16 <= len {
-        let clen = u64_at(&b, off) as usize;
-        let level = i32_at(&b, off + 8);
-        let ty = i32_at(&b, off + 12);
-        if clen < 16 || off + clen > len {
+    while off + head <= len {
+        let clen = ctx.ulong_at(&b, off) as usize;
+        let level = i32_at(&b, off + w);
+        let ty = i32_at(&b, off + w + 4);
+        if clen < head || off + clen > len {
             break;
         }
-        let data = &b[off + 16..off + clen];
+        let data = &b[off + head..off + clen];
         let (ty_s, data_s) = if level == libc::SOL_SOCKET {
             let t = enum_or_int(i64::from(ty), SCM_TYPES);
             let d = match ty {
@@ -598,7 +610,7 @@ pub fn cmsgs(ctx: &Ctx, addr: u64, len: u64) -> String {
             "{{ cmsg_len={clen},cmsg_level={},cmsg_type={ty_s},cmsg_data={data_s} }}",
             sock_level(level)
         ));
-        off += clen.div_ceil(8) * 8;
+        off += clen.div_ceil(w) * w;
     }
     format!("[{}]", out.join(","))
 }

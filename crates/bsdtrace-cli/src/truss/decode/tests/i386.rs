@@ -24,7 +24,7 @@ fn i386_calls_have_x86_64_twins_for_the_filters() {
     ] {
         assert_eq!(x86_64_key(nr32(i386)), Some(nr(x64)), "{i386}");
     }
-    for lonely in ["socketcall", "ipc", "waitpid"] {
+    for lonely in ["socketcall", "ipc", "waitpid", "oldstat", "readdir"] {
         assert_eq!(x86_64_key(nr32(lonely)), None, "{lonely}");
     }
 }
@@ -54,9 +54,94 @@ fn i386_arguments_in_i386_layouts() {
     let mem = FakeMemory::default().with(0x8000, &ts);
     let e = decode_entry_i386(&opts, nr32("nanosleep"), [0x8000, 0, 0, 0, 0, 0], &mem);
     assert!(e.finish(&opts, Outcome::Value(0), &mem).call().starts_with("nanosleep({ 5.000000042 },"));
-    // A structure this decoder does not know in i386's layout: its address.
+    // A structure the memory does not hold in full: its address.
     let e = decode_entry_i386(&opts, nr32("sendmsg"), [3, 0x8000, 0, 0, 0, 0], &mem);
     assert!(e.finish(&opts, Outcome::Value(0), &mem).call().starts_with("sendmsg(3,0x8000,"));
+}
+
+/// An i386 `struct msghdr` (seven 32-bit slots) with two iovecs and an
+/// SCM_RIGHTS control message (12-byte header), at 0x4000.
+fn msghdr32() -> FakeMemory {
+    let hdr = words32(&[0, 0, 0x5000, 2, 0x6000, 16, 0]);
+    let iov = words32(&[0x7000, 2, 0x7100, 3]);
+    let cmsg = words32(&[16, 1, 1, 9]);
+    FakeMemory::default().with(0x4000, &hdr).with(0x5000, &iov).with(0x6000, &cmsg).with(0x7000, b"ab").with(0x7100, b"cde")
+}
+
+#[test]
+fn i386_msghdrs_are_read_in_their_own_layout() {
+    let opts = Options::default();
+    let mem = msghdr32();
+    let e = decode_entry_i386(&opts, nr32("sendmsg"), [3, 0x4000, 0, 0, 0, 0], &mem);
+    assert_eq!(
+        e.finish(&opts, Outcome::Value(5), &mem).call(),
+        "sendmsg(3,{ msg_name=NULL,msg_namelen=0,msg_iov=[{\"ab\",2},{\"cde\",3}],msg_iovlen=2,msg_control=[{ cmsg_len=16,cmsg_level=SOL_SOCKET,cmsg_type=SCM_RIGHTS,cmsg_data=[9] }],msg_controllen=16,msg_flags=0 },0)"
+    );
+}
+
+#[test]
+fn socketcall_and_ipc_are_shown_as_their_sub_calls() {
+    let opts = Options::default();
+    // socketcall(SYS_SOCKET, [AF_INET, SOCK_STREAM, 0]).
+    let mem = msghdr32().with(0x9000, &words32(&[2, 1, 0])).with(0x9100, &words32(&[3, 0x4000, 0]));
+    let e = decode_entry_i386(&opts, nr32("socketcall"), [1, 0x9000, 0, 0, 0, 0], &mem);
+    assert_eq!(e.name(), "socket");
+    assert_eq!(e.finish(&opts, Outcome::Value(3), &mem).call(), "socket(AF_INET,SOCK_STREAM,IPPROTO_IP)");
+    // socketcall(SYS_SENDMSG, [3, msghdr, 0]): the msghdr in i386's layout.
+    let e = decode_entry_i386(&opts, nr32("socketcall"), [16, 0x9100, 0, 0, 0, 0], &mem);
+    assert!(e.finish(&opts, Outcome::Value(5), &mem).call().starts_with("sendmsg(3,{ msg_name=NULL,msg_namelen=0,msg_iov=[{\"ab\",2},"));
+    // An unreadable array, or an unknown sub-call: socketcall as it is.
+    let e = decode_entry_i386(&opts, nr32("socketcall"), [1, 0xdead0000, 0, 0, 0, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Error(14), &mem).call(), "socketcall(1,0xdead0000)");
+    let e = decode_entry_i386(&opts, nr32("socketcall"), [99, 0x9000, 0, 0, 0, 0], &mem);
+    assert_eq!(e.name(), "socketcall");
+    // ipc(SEMOP, id, nsops, 0, sops): semop(id, sops, nsops).
+    let sembuf = [0u16.to_le_bytes(), 1u16.to_le_bytes(), 0o4000u16.to_le_bytes()].concat();
+    let mem = FakeMemory::default().with(0x4000, &sembuf).with(0x5000, &words32(&[0xf7f0_0000]));
+    let e = decode_entry_i386(&opts, nr32("ipc"), [1, 7, 1, 0, 0x4000, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Value(0), &mem).call(), "semop(7,[{ sem_num=0,sem_op=1,sem_flg=IPC_NOWAIT }],1)");
+    // ipc(SHMGET, IPC_PRIVATE, size, IPC_CREAT|0600).
+    let e = decode_entry_i386(&opts, nr32("ipc"), [23, 0, 4096, 0o1600, 0, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Value(3), &mem).call(), "shmget(IPC_PRIVATE,4096,IPC_CREAT|0600)");
+    // ipc(SHMAT, id, flags, &raddr, addr): the address it stored.
+    let e = decode_entry_i386(&opts, nr32("ipc"), [21, 3, 0, 0x5000, 0, 0], &mem);
+    let c = e.finish(&opts, Outcome::Value(0), &mem);
+    assert_eq!(c.line(0), "shmat(3,NULL,0)\t\t\t\t\t = 0 (0x0) (shmaddr 0xf7f00000)");
+}
+
+#[test]
+fn i386_old_stat_and_dirents_are_read_in_their_own_layouts() {
+    let opts = Options::default();
+    // __old_kernel_stat: 16-bit dev, ino, mode, nlink, uid, gid, rdev,
+    // then the 32-bit size.
+    let mut old = Vec::new();
+    for h in [1u16, 737, 0o100644, 1, 0, 0, 0, 0] {
+        old.extend_from_slice(&h.to_le_bytes());
+    }
+    old.extend_from_slice(&words32(&[1221, 0, 0, 0]));
+    // i386's struct stat of a character device: rdev 1:3, blksize 4096.
+    let mut st = words32(&[5, 3]);
+    st.extend_from_slice(&[0o20666u16.to_le_bytes(), 1u16.to_le_bytes(), 0u16.to_le_bytes(), 0u16.to_le_bytes()].concat());
+    st.extend_from_slice(&words32(&[0x103, 0, 4096, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    // Two struct linux_dirent of 32-bit inodes and offsets.
+    let mut d = Vec::new();
+    for (ino, name) in [(10u32, &b"a\0"[..]), (11, &b"bb\0"[..])] {
+        let reclen = 10 + name.len() + 1;
+        d.extend_from_slice(&words32(&[ino, 0]));
+        d.extend_from_slice(&(reclen as u16).to_le_bytes());
+        d.extend_from_slice(name);
+        d.push(8);
+    }
+    let mem = FakeMemory::default().with(0x4000, &old).with(0x5000, &st).with(0x6000, &d).with(0x7000, b"/etc/passwd\0");
+    let e = decode_entry_i386(&opts, nr32("oldstat"), [0x7000, 0x4000, 0, 0, 0, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Value(0), &mem).call(), "oldstat(\"/etc/passwd\",{ mode=-rw-r--r-- ,inode=737,size=1221 })");
+    let e = decode_entry_i386(&opts, nr32("fstat"), [3, 0x5000, 0, 0, 0, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Value(0), &mem).call(), "fstat(3,{ mode=crw-rw-rw- ,inode=3,size=0,blksize=4096,rdev=makedev(0x1,0x3) })");
+    let e = decode_entry_i386(&opts, nr32("getdents"), [3, 0x6000, 4096, 0, 0, 0], &mem);
+    assert_eq!(e.finish(&opts, Outcome::Value(d.len() as i64), &mem).call(), "getdents(3,0x6000 /* 2 entries */,4096)");
+    let v = Options { verbose: SyscallSet::all(), ..Options::default() };
+    let e = decode_entry_i386(&v, nr32("getdents"), [3, 0x6000, 4096, 0, 0, 0], &mem);
+    assert!(e.finish(&v, Outcome::Value(d.len() as i64), &mem).call().contains("{ d_ino=11,d_off=0,d_reclen=14,d_type=DT_REG,d_name=\"bb\" }"));
 }
 
 fn words32(w: &[u32]) -> Vec<u8> {
