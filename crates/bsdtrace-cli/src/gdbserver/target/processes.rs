@@ -214,9 +214,14 @@ impl Inferiors {
     }
 
     /// After an exec (non-stop's): the int3s and debug registers went with
-    /// the old image. Returns the new path.
+    /// the old image, and a vfork parent it shared them with is its own
+    /// again (as the all-stop exec stop does). Returns the new path.
     pub(in crate::gdbserver) fn forget_image(&mut self, pid: i32) -> Option<String> {
-        self.new_image(pid).map(|(path, _)| path)?
+        let (path, parent) = self.new_image(pid)?;
+        if let Some(parent) = parent {
+            self.vfork_released(parent);
+        }
+        path
     }
 
     /// After an exec: the int3s and debug registers went with the old

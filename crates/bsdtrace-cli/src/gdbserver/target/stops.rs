@@ -420,21 +420,22 @@ impl Inferiors {
         }
     }
 
-    pub(super) fn restore_after_vfork(&mut self, pid: i32) {
-        let p = self.procs.get_mut(&pid).expect("checked");
+    pub(in crate::gdbserver) fn restore_after_vfork(&mut self, pid: i32) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
         if !p.vfork_hidden {
             return;
         }
         p.vfork_hidden = false;
         let addrs: Vec<u64> = p.bps.keys().copied().collect();
         for addr in addrs {
-            let _ = self.tracer.write_memory(T::Proc(Pid(pid)), addr, &[0xcc]);
+            // (In non-stop, through /proc/PID/mem if every thread runs.)
+            let _ = self.mem_write(pid, addr, &[0xcc]);
         }
     }
 
     /// A vfork child gdb debugs execed or exited: its parent's memory is
     /// its own again.
-    pub(super) fn vfork_released(&mut self, parent: i32) {
+    pub(in crate::gdbserver) fn vfork_released(&mut self, parent: i32) {
         if let Some(p) = self.procs.get_mut(&parent) {
             p.in_vfork = false;
         }
