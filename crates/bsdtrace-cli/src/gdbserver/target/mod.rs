@@ -339,7 +339,7 @@ impl Inferiors {
             procs: BTreeMap::new(),
             opts: Options::default(),
             layout: Layout::new(0),
-            layout32: Layout::i386(),
+            layout32: Layout::i386(0),
             waiting: false,
             ctrl_c: false,
             reporting: None,

@@ -71,7 +71,9 @@ impl Inferiors {
         self.procs.insert(pid, p);
         self.configure(pid).map_err(|e| e.to_string())?;
         if self.layout.xcr0 == 0 {
-            self.layout = Layout::new(self.xcr0(pid));
+            let xcr0 = self.xcr0(pid);
+            self.layout = Layout::new(xcr0);
+            self.layout32 = Layout::i386(xcr0);
         }
         Ok(())
     }
