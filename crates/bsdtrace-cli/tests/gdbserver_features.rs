@@ -522,6 +522,47 @@ fn a_32_bit_program_has_its_thread_locals_and_avx_registers() {
     }
 }
 
+/// A worker stops at a breakpoint and ends; main waits for it.
+const WORKER_ENDS: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+void in_worker(void) {}
+void *worker(void *a) { in_worker(); return a; }
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, NULL, worker, NULL);
+    pthread_join(t, NULL);
+    printf("joined\n");
+    return 0;
+}
+"#;
+
+/// `no-resumed`: with `scheduler-locking on` gdb resumes only the worker,
+/// which ends: nothing gdb resumed is left, and the server says so (`N`,
+/// "No unwaited-for children left." as with GNU gdbserver) instead of
+/// waiting for a stop that cannot come (it once hung there, and could not
+/// even be ended: the program stayed stopped when gdb was killed).
+#[test]
+fn no_resumed_thread_left_is_reported() {
+    let prog = build("worker_ends", WORKER_ENDS);
+    let out = gdb(
+        &prog,
+        &[],
+        &[
+            "break in_worker",
+            "continue",
+            "set scheduler-locking on",
+            "continue",
+            "info threads",
+            "thread 1",
+            "set scheduler-locking off",
+            "continue",
+        ],
+    );
+    assert!(out.contains("No unwaited-for children left."), "{out}");
+    assert!(out.contains("joined") && out.contains("exited normally"), "{out}");
+}
+
 #[test]
 fn gcore_writes_a_core_gdb_can_read() {
     let prog = build("signals", SIGNALS);

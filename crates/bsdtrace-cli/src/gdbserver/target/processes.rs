@@ -89,7 +89,7 @@ impl Inferiors {
     pub(in crate::gdbserver) fn configure(&mut self, pid: i32) -> Result<(), Error> {
         use bsdtrace::abi::{PTRACE_EXEC, PTRACE_FORK, PTRACE_LWP, PTRACE_SYSCALL, PTRACE_VFORK};
         let mut mask = PTRACE_EXEC | PTRACE_FORK | PTRACE_VFORK;
-        if self.opts.thread_events {
+        if self.opts.thread_events || self.procs.get(&pid).is_some_and(|p| p.partial) {
             mask |= PTRACE_LWP;
         }
         if self.opts.catch_syscalls.is_some() {
@@ -279,7 +279,11 @@ impl Inferiors {
         if self.ns.is_some() {
             return self.tracer.live_lwp_list(Pid(pid)).unwrap_or_default();
         }
-        self.tracer.lwp_list(T::Proc(Pid(pid))).unwrap_or_default()
+        let mut l = self.tracer.lwp_list(T::Proc(Pid(pid))).unwrap_or_default();
+        if let Some(p) = self.procs.get(&pid).filter(|p| !p.gone.is_empty()) {
+            l.retain(|t| !p.gone.contains(&t.0));
+        }
+        l
     }
 
     pub fn threads(&self) -> Vec<Ptid> {

@@ -115,6 +115,11 @@ impl Inferiors {
             Some(Event::Exited) => {
                 if self.opts.thread_events && !quiet && l.0 != pid {
                     Outcome::Report(Stop { ptid, kind: StopKind::ThreadExited(0) })
+                } else if !quiet && action.is_some() && self.last_resumed_thread(ptid) {
+                    // The others are held: nothing gdb resumed is left. It
+                    // is gone for gdb (GNU gdbserver lets it finish first).
+                    self.procs.get_mut(&pid).expect("checked").gone.insert(l.0);
+                    Outcome::Report(Stop { ptid, kind: StopKind::NoResumed })
                 } else if quiet {
                     Outcome::Hold
                 } else {
@@ -123,6 +128,17 @@ impl Inferiors {
             }
             None => Outcome::Report(Stop { ptid, kind: StopKind::Signal(libc::SIGTRAP) }),
         })
+    }
+
+    /// Is `p`, ending, the last thread gdb resumed (the others held), in
+    /// every process?
+    fn last_resumed_thread(&mut self, p: Ptid) -> bool {
+        if !self.procs[&p.pid].partial || self.procs.iter().any(|(&k, q)| k != p.pid && q.run == Run::Running) {
+            return false;
+        }
+        let lwps = self.tracer.lwp_list(T::Proc(Pid(p.pid))).unwrap_or_default();
+        let pr = &self.procs[&p.pid];
+        !lwps.iter().any(|l| l.0 != p.tid && pr.action_for(Ptid { pid: p.pid, tid: l.0 }).is_some())
     }
 
     /// A single step of `p` ended (its own or one over a breakpoint).
