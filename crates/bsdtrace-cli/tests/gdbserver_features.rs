@@ -446,6 +446,123 @@ fn avx_registers_are_read_and_written() {
     }
 }
 
+/// A 32-bit program with a thread-local variable and, when the CPU has
+/// AVX, a value in ymm3.
+const TLS32: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+__thread int tv = 7;
+void in_worker(void) {}
+void in_main(void) {}
+void *worker(void *a) { tv = 40; in_worker(); return a; }
+__attribute__((target("avx"))) static void load_ymm3(void) {
+    asm volatile("vbroadcastss %0, %%ymm3" :: "m"(*(float[]){2.5f}));
+}
+int main(void) {
+    pthread_t t;
+    tv++;
+    pthread_create(&t, NULL, worker, NULL);
+    pthread_join(t, NULL);
+    if (__builtin_cpu_supports("avx"))
+        load_ymm3();
+    in_main();
+    printf("tv=%d\n", tv);
+    return 0;
+}
+"#;
+
+/// A 32-bit (i386) program: its thread-local variables per thread
+/// (`qGetTLSAddr` with i386's %gs-based TCB, for the program's module and
+/// libc's), and its AVX and AVX-512 registers (gdb's i386 description with
+/// ymm0h-7h, k0-7 and zmm0h-7h, as GNU gdbserver gives), read and written.
+#[test]
+fn a_32_bit_program_has_its_thread_locals_and_avx_registers() {
+    let prog = build_with("tls32", TLS32, &["-m32"]);
+    let out = gdb(
+        &prog,
+        &[],
+        &["break in_worker", "break in_main", "continue", "print tv", "print &errno != 0", "continue", "print tv", "continue"],
+    );
+    assert!(out.contains("$1 = 40\n"), "{out}");
+    assert!(out.contains("$2 = 1\n"), "{out}");
+    assert!(out.contains("$3 = 8\n"), "{out}");
+    assert!(out.contains("tv=8") && out.contains("exited normally"), "{out}");
+    assert!(!out.contains("Cannot find thread-local storage"), "{out}");
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    if !cpu.contains(" avx ") {
+        eprintln!("skipped the AVX part: no AVX");
+        return;
+    }
+    let out = gdb(
+        &prog,
+        &[],
+        &[
+            "break in_main",
+            "continue",
+            "p $ymm3.v8_float",
+            "info registers ymm0",
+            "set var $ymm3.v8_float[7] = 9",
+            "p $ymm3.v8_float",
+            "p $xmm3.v4_float",
+            "p $ymm8",
+        ],
+    );
+    assert!(out.contains("$1 = {2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5}"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("ymm0 ") && l.contains("v8_float = {0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0}")), "{out}");
+    assert!(out.contains("$2 = {2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 9}"), "{out}");
+    assert!(out.contains("$3 = {2.5, 2.5, 2.5, 2.5}"), "{out}");
+    // An i386 program has eight vector registers.
+    assert!(out.contains("$4 = void"), "{out}");
+    if cpu.contains("avx512f") {
+        let out = gdb(&prog, &[], &["break in_main", "continue", "set var $k1 = 0x55", "p/x $k1", "set var $zmm3.v8_int64[5] = 77", "p $zmm3.v8_int64[5]", "p $ymm3.v8_float"]);
+        assert!(out.contains("$1 = 0x55"), "{out}");
+        assert!(out.contains("$2 = 77\n"), "{out}");
+        assert!(out.contains("$3 = {2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5}"), "{out}");
+    }
+}
+
+/// A worker stops at a breakpoint and ends; main waits for it.
+const WORKER_ENDS: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+void in_worker(void) {}
+void *worker(void *a) { in_worker(); return a; }
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, NULL, worker, NULL);
+    pthread_join(t, NULL);
+    printf("joined\n");
+    return 0;
+}
+"#;
+
+/// `no-resumed`: with `scheduler-locking on` gdb resumes only the worker,
+/// which ends: nothing gdb resumed is left, and the server says so (`N`,
+/// "No unwaited-for children left." as with GNU gdbserver) instead of
+/// waiting for a stop that cannot come (it once hung there, and could not
+/// even be ended: the program stayed stopped when gdb was killed).
+#[test]
+fn no_resumed_thread_left_is_reported() {
+    let prog = build("worker_ends", WORKER_ENDS);
+    let out = gdb(
+        &prog,
+        &[],
+        &[
+            "break in_worker",
+            "continue",
+            "set scheduler-locking on",
+            "continue",
+            "info threads",
+            "thread 1",
+            "set scheduler-locking off",
+            "continue",
+        ],
+    );
+    assert!(out.contains("No unwaited-for children left."), "{out}");
+    assert!(out.contains("joined") && out.contains("exited normally"), "{out}");
+}
+
 #[test]
 fn gcore_writes_a_core_gdb_can_read() {
     let prog = build("signals", SIGNALS);

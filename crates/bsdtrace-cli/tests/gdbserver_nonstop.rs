@@ -15,10 +15,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Three threads count without end, a fourth calls `hit()` every
-/// millisecond.
+/// millisecond. It prints nothing: over stdio its output is the server's
+/// stderr, which gdb copies into its own output whenever it reads it, so
+/// a line of the program's once landed inside "hit (n=1)" and the test
+/// waiting for that text failed.
 const COUNTERS: &str = r#"
 #include <pthread.h>
-#include <stdio.h>
 #include <unistd.h>
 volatile long counts[3];
 volatile long hits;
@@ -29,8 +31,6 @@ int main(void) {
     pthread_t t[4];
     for (long i = 0; i < 3; i++) pthread_create(&t[i], 0, counter, (void *)i);
     pthread_create(&t[3], 0, hitter, 0);
-    printf("ready\n");
-    fflush(stdout);
     pthread_join(t[0], 0);
     return 0;
 }
@@ -426,4 +426,100 @@ fn interrupts_give_sleeping_threads_no_eintr_and_no_late_timeout() {
     }
     assert_eq!(rows, 20, "{text}");
     assert!(text.matches("ours: 10 interrupts, 0 thread stops never reported").count() == 2, "{text}");
+}
+
+/// vforks a child that execs `/bin/true`, waits for it, says so, then
+/// sleeps in pause().
+const VFORK_EXEC: &str = r#"
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    pid_t p = vfork();
+    if (p == 0) {
+        execl("/bin/true", "true", (char *)0);
+        _exit(127);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    printf("child exited %d\n", WEXITSTATUS(st));
+    fflush(stdout);
+    for (;;) pause();
+}
+"#;
+
+/// Non-stop stop notifications and `vStopped` replies until `done` says
+/// every wanted stop came; returns them all.
+fn ns_stops(r: &mut Rsp, mut done: impl FnMut(&[String]) -> bool) -> Vec<String> {
+    let mut stops = Vec::new();
+    while !done(&stops) {
+        let note = r
+            .notification_within(30)
+            .unwrap_or_else(|| panic!("no more stops after {stops:?}"));
+        stops.push(note.trim_start_matches("Stop:").to_string());
+        loop {
+            let s = r.ask("vStopped");
+            if s == "OK" {
+                break;
+            }
+            stops.push(s);
+        }
+    }
+    stops
+}
+
+/// A vfork child gdb follows (all-stop, `detach-on-fork off`) execs once
+/// gdb is in non-stop mode: its parent is its own again, so when gdb goes
+/// back to all-stop, a stop of the child stops the parent too before it
+/// is reported (its registers are readable at once). The vfork parent was
+/// once left marked "in vfork" (not waited for) by the non-stop exec.
+#[test]
+fn a_vfork_child_that_execs_in_non_stop_releases_its_parent() {
+    let prog = build("ns_vfork_exec", VFORK_EXEC);
+    let (mut r, mut err) = Rsp::stdio(&[], &[prog.to_str().unwrap()]);
+    r.handshake("multiprocess+;swbreak+;vfork-events+;exec-events+");
+    let first = r.ask("?");
+    let parent = ptid_pid(&stop_thread(&first));
+    // All-stop: the vfork, its child kept (gdb's detach-on-fork off).
+    let v = r.ask("vCont;c");
+    assert!(v.contains("vfork:p"), "{v}");
+    let child = ptid_pid(v.split("vfork:").nth(1).unwrap());
+    assert_ne!(child, parent);
+    // Non-stop: every thread runs; the child's exec stops it alone.
+    assert_eq!(r.ask("QNonStop:1"), "OK");
+    assert!(r.ask("?").starts_with('T'));
+    while r.ask("vStopped") != "OK" {}
+    assert_eq!(r.ask("vCont;c"), "OK");
+    let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("exec:")));
+    assert!(
+        stops
+            .iter()
+            .any(|s| s.contains(&format!("thread:p{child:x}."))),
+        "{stops:?}"
+    );
+    // The parent, let go by the exec, waits for its child: stop it too.
+    assert_eq!(r.ask(&format!("vCont;t:p{parent:x}.{parent:x}")), "OK");
+    ns_stops(&mut r, |s| {
+        s.iter()
+            .any(|s| s.contains(&format!("thread:p{parent:x}.")))
+    });
+    // Back to all-stop. The child (now /bin/true) exits: reported once
+    // the parent is stopped too.
+    assert_eq!(r.ask("QNonStop:0"), "OK");
+    r.ask("?");
+    let e = r.ask("vCont;c");
+    assert!(e.starts_with(&format!("W00;process:{child:x}")), "{e}");
+    assert_eq!(r.ask(&format!("Hgp{parent:x}.{parent:x}")), "OK");
+    let g = r.ask("g");
+    assert!(
+        !g.starts_with('E') && g.len() > 100,
+        "the parent's registers while all-stop says stopped: {g}"
+    );
+    // And it runs on when continued: its wait for the child returns.
+    r.send("vCont;c");
+    let out = wait_line(&mut err, "child exited");
+    assert!(out.contains("child exited 0"), "{out}");
+    r.raw(b"\x03");
+    assert!(r.recv().starts_with('T'));
+    assert_eq!(r.ask(&format!("vKill;{parent:x}")), "OK");
 }

@@ -108,18 +108,7 @@ impl Layout {
         g("gs_base".into(), 64, "int", None, "org.gnu.gdb.i386.segments");
         debug_assert_eq!(off, G_LEN);
         let mut comp_offset = [0usize; 10];
-        let mut have = |c: u32| -> bool {
-            if xcr0 & (1 << c) == 0 {
-                return false;
-            }
-            match bsdtrace::sys::host::xsave_component(c) {
-                Some((o, _)) => {
-                    comp_offset[c as usize] = o;
-                    true
-                }
-                None => false,
-            }
-        };
+        let mut have = |c: u32| component(xcr0, c, &mut comp_offset);
         let mut x = |name: String, bits: usize, c: u32, o: usize, ty: &'static str, feature: &'static str| {
             regs.push(RegDesc { name, bits, loc: Loc::X(c, o), ty, group: None, feature });
         };
@@ -157,9 +146,12 @@ impl Layout {
     /// orig_eax). Each register is the low bytes of its amd64 counterpart
     /// in the same `g` image (the engine's amd64 view of the thread), so
     /// every other path (syscall convention, caches, writes) is shared;
-    /// the `g` packet is [`Layout::wire_g`]. No vector extensions: gdb's
-    /// i386 ymm registers would need the upper halves of xmm0-7 only.
-    pub fn i386() -> Layout {
+    /// the `g` packet is [`Layout::wire_g`]. Then, as GNU gdbserver
+    /// describes an i386 program when the CPU has them (`xcr0`), the
+    /// vector extensions of the eight registers a 32-bit program sees, in
+    /// the XSAVE area: `.avx` (ymm0h-7h), `.avx512` (k0-7, zmm0h-7h) and
+    /// `.pkeys` (pkru).
+    pub fn i386(xcr0: u64) -> Layout {
         let mut regs = Vec::new();
         let mut g = |name: &str, bits: usize, o: usize, ty: &'static str, group: Option<&'static str>, feature: &'static str| {
             regs.push(RegDesc { name: name.to_string(), bits, loc: Loc::G(o), ty, group, feature });
@@ -189,7 +181,30 @@ impl Layout {
         }
         g("mxcsr", 32, O_MXCSR, "i386_mxcsr", Some("vector"), "org.gnu.gdb.i386.sse");
         g("orig_eax", 32, O_ORIG_RAX, "int", None, "org.gnu.gdb.i386.linux");
-        Layout { regs, comp_offset: [0; 10], xcr0: 0, i386: true }
+        let mut comp_offset = [0usize; 10];
+        let mut have = |c: u32| component(xcr0, c, &mut comp_offset);
+        let mut x = |name: String, bits: usize, c: u32, o: usize, ty: &'static str, feature: &'static str| {
+            regs.push(RegDesc { name, bits, loc: Loc::X(c, o), ty, group: None, feature });
+        };
+        let avx = have(YMM_HI128);
+        if avx {
+            for i in 0..8 {
+                x(format!("ymm{i}h"), 128, YMM_HI128, i * 16, "uint128", "org.gnu.gdb.i386.avx");
+            }
+        }
+        if avx && have(OPMASK) && have(ZMM_HI256) {
+            const F: &str = "org.gnu.gdb.i386.avx512";
+            for i in 0..8 {
+                x(format!("k{i}"), 64, OPMASK, i * 8, "uint64", F);
+            }
+            for i in 0..8 {
+                x(format!("zmm{i}h"), 256, ZMM_HI256, i * 32, "v2ui128", F);
+            }
+        }
+        if have(PKRU) {
+            x("pkru".into(), 32, PKRU, 0, "uint32", "org.gnu.gdb.i386.pkeys");
+        }
+        Layout { regs, comp_offset, xcr0, i386: true }
     }
 
     /// The `g` packet's bytes: the image itself, or for i386 each
@@ -198,7 +213,13 @@ impl Layout {
         if !self.i386 {
             return g.to_vec();
         }
-        (0..self.regs.len()).filter_map(|n| self.read(n, g, None)).flatten().collect()
+        (0..self.g_regs()).filter_map(|n| self.read(n, g, None)).flatten().collect()
+    }
+
+    /// How many registers the `g` packet carries: those before the first
+    /// one in the XSAVE area.
+    fn g_regs(&self) -> usize {
+        self.regs.iter().position(|r| matches!(r.loc, Loc::X(..))).unwrap_or(self.regs.len())
     }
 
     /// Bytes in a `G` packet.
@@ -206,7 +227,7 @@ impl Layout {
         if !self.i386 {
             return G_LEN;
         }
-        self.regs.iter().map(|r| r.bits / 8).sum()
+        self.regs[..self.g_regs()].iter().map(|r| r.bits / 8).sum()
     }
 
     /// The inverse of [`Layout::wire_g`]: `wire` into the image `g`.
@@ -219,7 +240,7 @@ impl Layout {
             return true;
         }
         let mut at = 0;
-        for n in 0..self.regs.len() {
+        for n in 0..self.g_regs() {
             let len = self.regs[n].bits / 8;
             if !self.write(n, &wire[at..at + len], g, None) {
                 return false;
@@ -333,6 +354,21 @@ impl Layout {
         }
         s.push_str("</feature>\n</target>\n");
         s
+    }
+}
+
+/// Does the process have XSAVE component `c` (in `xcr0`, and known to this
+/// CPU)? Records where it starts in the standard layout.
+fn component(xcr0: u64, c: u32, comp_offset: &mut [usize; 10]) -> bool {
+    if xcr0 & (1 << c) == 0 {
+        return false;
+    }
+    match bsdtrace::sys::host::xsave_component(c) {
+        Some((o, _)) => {
+            comp_offset[c as usize] = o;
+            true
+        }
+        None => false,
     }
 }
 
@@ -576,5 +612,27 @@ mod tests {
         let xml = l.target_xml();
         assert!(xml.contains(r#"<reg name="gs_base" bitsize="64" type="int" regnum="59"/>"#), "{xml}");
         assert!(!xml.contains("ymm"));
+    }
+
+    /// gdb's i386-linux numbering, as GNU gdbserver gives it: ymm0h after
+    /// orig_eax (41), k0 and zmm0h after the eight ymm halves; the `g`
+    /// packet is the same with or without them.
+    #[test]
+    fn the_i386_vector_extensions_follow_orig_eax() {
+        let plain = Layout::i386(0);
+        assert_eq!(plain.regs.len(), 42);
+        assert_eq!(plain.regs[41].name, "orig_eax");
+        // x87, SSE, AVX, opmask, ZMM_Hi256 (what this CPU has of them).
+        let l = Layout::i386(0b1110_0111);
+        assert_eq!(l.wire_len(), plain.wire_len());
+        let names: Vec<&str> = l.regs.iter().map(|r| r.name.as_str()).collect();
+        if let Some(i) = names.iter().position(|&n| n == "ymm0h") {
+            assert_eq!((i, names[49]), (42, "ymm7h"));
+            assert!(l.target_xml().contains(r#"<feature name="org.gnu.gdb.i386.avx">"#));
+            assert!(!names.contains(&"ymm8h") && !names.contains(&"xmm16"));
+            if let Some(k) = names.iter().position(|&n| n == "k0") {
+                assert_eq!((k, names[58], names[65]), (50, "zmm0h", "zmm7h"));
+            }
+        }
     }
 }

@@ -416,7 +416,14 @@ impl Inferiors {
                 Out::Resume(0)
             }
             Some(Event::Exited) if self.opts.thread_events && p.tid != p.pid => Out::Report(StopKind::ThreadExited(0)),
-            Some(Event::VforkDone) | Some(Event::Born) | Some(Event::Exited) => Out::Resume(0),
+            Some(Event::VforkDone) => {
+                // Its child execed or exited (a child gdb followed before
+                // non-stop, or one hidden from): its memory is its own again.
+                self.vfork_released(p.pid);
+                self.restore_after_vfork(p.pid);
+                Out::Resume(0)
+            }
+            Some(Event::Born) | Some(Event::Exited) => Out::Resume(0),
             None => Out::Report(StopKind::Signal(libc::SIGTRAP)),
         }
     }

@@ -139,12 +139,7 @@ impl Session<'_> {
         match self.start(&argv) {
             Ok(pid) => {
                 note(&format!("Process {} created; pid = {pid}", argv[0]));
-                let s = Stop { ptid: Ptid { pid, tid: pid }, kind: StopKind::Signal(libc::SIGTRAP) };
-                self.last = Some(s.clone());
-                self.hg = None;
-                self.hc = None;
-                let r = self.stop_reply(&s);
-                self.send_str(&r);
+                self.report_new_process(Ptid { pid, tid: pid });
             }
             Err(e) => {
                 note(&e);
@@ -165,17 +160,24 @@ impl Session<'_> {
             Ok(()) => {
                 note(&format!("Attached; pid = {pid}"));
                 let tid = self.inf.reporting_thread(pid).map(|p| p.tid).unwrap_or(pid);
-                let s = Stop { ptid: Ptid { pid, tid }, kind: StopKind::Signal(libc::SIGTRAP) };
-                self.last = Some(s.clone());
-                self.hg = None;
-                self.hc = None;
-                let r = self.stop_reply(&s);
-                self.send_str(&r);
+                self.report_new_process(Ptid { pid, tid });
             }
             Err(e) => {
                 note(&e);
                 self.err()
             }
         }
+    }
+
+    /// The reply to `vRun` and `vAttach`: the new process stopped (SIGTRAP,
+    /// as gdbserver reports both), its thread the one gdb's `Hg`/`Hc` now
+    /// mean.
+    fn report_new_process(&mut self, ptid: Ptid) {
+        let s = Stop { ptid, kind: StopKind::Signal(libc::SIGTRAP) };
+        self.last = Some(s.clone());
+        self.hg = None;
+        self.hc = None;
+        let r = self.stop_reply(&s);
+        self.send_str(&r);
     }
 }

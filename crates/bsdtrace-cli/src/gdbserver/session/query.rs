@@ -138,37 +138,41 @@ impl Session<'_> {
 
     /// `qGetTLSAddr:THREAD,OFFSET,LM`: where a thread-local variable at
     /// OFFSET in the TLS block of module LM (a link_map) lives in THREAD.
-    /// x86-64 glibc: the thread pointer (fs_base) points at the TCB, whose
-    /// second word is the DTV; entry MODID (16 bytes each) holds the
-    /// block. The main program's module id is 1; another module's comes
-    /// from its link_map, at the offset glibc publishes for debuggers
-    /// (`_thread_db_link_map_l_tls_modid`, asked of gdb with qSymbol).
+    /// glibc on x86: the thread pointer (x86-64: fs_base; i386: the base
+    /// of %gs) points at the TCB, whose second word is the DTV; entry
+    /// MODID (two words each) holds the block. The main program's module
+    /// id is 1; another module's comes from its link_map, at the offset
+    /// glibc publishes for debuggers (`_thread_db_link_map_l_tls_modid`,
+    /// asked of gdb with qSymbol).
     pub(super) fn tls_addr(&mut self, a: &[u8]) {
         let f: Vec<&[u8]> = a.split(|&c| c == b',').collect();
         let [t, off, lm] = f.as_slice() else { return self.err() };
         let (Some(Sel::Thread(p)), Some(off), Some(lm)) = (self.parse_sel(t), hex_u64(off), hex_u64(lm)) else {
             return self.err();
         };
-        // The x86-64 TLS layout (the thread pointer in fs_base) only.
-        if self.stopped_thread(Some(p)).is_none() || self.inf.is_i386(p.pid) {
+        if self.stopped_thread(Some(p)).is_none() {
             return self.err();
         }
-        let Ok(fs) = self.inf.read_register(p, 58).map(|v| v.map(|b| u64::from_le_bytes(b[..8].try_into().expect("8")))) else {
+        // fs_base and gs_base in the engine's (amd64) register view.
+        let (w, tp_reg) = if self.inf.is_i386(p.pid) { (4usize, 59) } else { (8, 58) };
+        let Ok(tp) = self.inf.read_register(p, tp_reg).map(|v| v.map(|b| u64::from_le_bytes(b[..8].try_into().expect("8")))) else {
             return self.err();
         };
         let read = |me: &mut Self, at: u64| -> Option<u64> {
             let mut b = [0u8; 8];
-            (me.inf.read_memory(p.pid, at, &mut b) == 8).then(|| u64::from_le_bytes(b))
+            (me.inf.read_memory(p.pid, at, &mut b[..w]) == w).then(|| u64::from_le_bytes(b))
         };
         let modid = match self.tls_modid_field {
             Some(o) => read(self, lm.wrapping_add(o)),
             None if xfer::main_link_map(self.inf, p.pid) == Some(lm) => Some(1),
             None => None,
         };
-        let block = fs.and_then(|tp| read(self, tp + 8)).zip(modid).and_then(|(dtv, m)| read(self, dtv + 16 * m));
+        let w = w as u64;
+        let block = tp.and_then(|tp| read(self, tp + w)).zip(modid).and_then(|(dtv, m)| read(self, dtv + 2 * w * m));
+        let unallocated = u64::MAX >> (64 - 8 * w);
         match block {
             // Not allocated yet (dynamic TLS never touched by this thread).
-            Some(b) if b != 0 && b != u64::MAX => self.send_str(&format!("{:x}", b.wrapping_add(off))),
+            Some(b) if b != 0 && b != unallocated => self.send_str(&format!("{:x}", b.wrapping_add(off) & unallocated)),
             _ => self.err(),
         }
     }

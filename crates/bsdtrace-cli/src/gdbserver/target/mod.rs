@@ -218,6 +218,15 @@ pub struct Process {
     /// A signal we would have passed on (QPassSignals) while stopping for
     /// another process's report: given at the next resume.
     deferred_sig: i32,
+    /// gdb resumed only some of the threads (`scheduler-locking`, `thread
+    /// N` + `continue` with the others held): thread exits are traced, so
+    /// that the end of the last resumed one is seen (`no-resumed`) instead
+    /// of waited for forever.
+    partial: bool,
+    /// Threads at their exit that gdb was told are gone (the last resumed
+    /// one, reported as `no-resumed`): hidden from gdb, they finish dying
+    /// when resumed.
+    gone: HashSet<i32>,
 }
 
 impl Process {
@@ -238,6 +247,8 @@ impl Process {
             in_vfork: false,
             exe: None,
             deferred_sig: 0,
+            partial: false,
+            gone: HashSet::new(),
         }
     }
 
@@ -339,7 +350,7 @@ impl Inferiors {
             procs: BTreeMap::new(),
             opts: Options::default(),
             layout: Layout::new(0),
-            layout32: Layout::i386(),
+            layout32: Layout::i386(0),
             waiting: false,
             ctrl_c: false,
             reporting: None,

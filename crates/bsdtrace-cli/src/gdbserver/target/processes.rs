@@ -71,7 +71,9 @@ impl Inferiors {
         self.procs.insert(pid, p);
         self.configure(pid).map_err(|e| e.to_string())?;
         if self.layout.xcr0 == 0 {
-            self.layout = Layout::new(self.xcr0(pid));
+            let xcr0 = self.xcr0(pid);
+            self.layout = Layout::new(xcr0);
+            self.layout32 = Layout::i386(xcr0);
         }
         Ok(())
     }
@@ -87,7 +89,7 @@ impl Inferiors {
     pub(in crate::gdbserver) fn configure(&mut self, pid: i32) -> Result<(), Error> {
         use bsdtrace::abi::{PTRACE_EXEC, PTRACE_FORK, PTRACE_LWP, PTRACE_SYSCALL, PTRACE_VFORK};
         let mut mask = PTRACE_EXEC | PTRACE_FORK | PTRACE_VFORK;
-        if self.opts.thread_events {
+        if self.opts.thread_events || self.procs.get(&pid).is_some_and(|p| p.partial) {
             mask |= PTRACE_LWP;
         }
         if self.opts.catch_syscalls.is_some() {
@@ -214,9 +216,14 @@ impl Inferiors {
     }
 
     /// After an exec (non-stop's): the int3s and debug registers went with
-    /// the old image. Returns the new path.
+    /// the old image, and a vfork parent it shared them with is its own
+    /// again (as the all-stop exec stop does). Returns the new path.
     pub(in crate::gdbserver) fn forget_image(&mut self, pid: i32) -> Option<String> {
-        self.new_image(pid).map(|(path, _)| path)?
+        let (path, parent) = self.new_image(pid)?;
+        if let Some(parent) = parent {
+            self.vfork_released(parent);
+        }
+        path
     }
 
     /// After an exec: the int3s and debug registers went with the old
@@ -272,7 +279,11 @@ impl Inferiors {
         if self.ns.is_some() {
             return self.tracer.live_lwp_list(Pid(pid)).unwrap_or_default();
         }
-        self.tracer.lwp_list(T::Proc(Pid(pid))).unwrap_or_default()
+        let mut l = self.tracer.lwp_list(T::Proc(Pid(pid))).unwrap_or_default();
+        if let Some(p) = self.procs.get(&pid).filter(|p| !p.gone.is_empty()) {
+            l.retain(|t| !p.gone.contains(&t.0));
+        }
+        l
     }
 
     pub fn threads(&self) -> Vec<Ptid> {

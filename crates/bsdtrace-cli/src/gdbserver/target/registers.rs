@@ -117,42 +117,49 @@ impl Inferiors {
 
     /// Register `n` as gdb numbers it for the program (`p` packet).
     pub fn read_wire_register(&mut self, p: Ptid, n: usize) -> Result<Option<Vec<u8>>, Error> {
-        if !self.is_i386(p.pid) {
-            return self.read_register(p, n);
-        }
-        let g = self.g_image(p)?;
-        Ok(self.layout32.read(n, &g, None))
+        let i386 = self.is_i386(p.pid);
+        self.read_register_in(i386, p, n)
     }
 
     /// Register `n` as gdb numbers it for the program (`P` packet).
     pub fn write_wire_register(&mut self, p: Ptid, n: usize, bytes: &[u8]) -> Result<bool, Error> {
-        if !self.is_i386(p.pid) {
-            return self.write_register(p, n, bytes);
-        }
-        let mut g = self.g_image(p)?;
-        if !self.layout32.write(n, bytes, &mut g, None) {
-            return Ok(false);
-        }
-        self.set_g_image(p, &g)?;
-        Ok(true)
+        let i386 = self.is_i386(p.pid);
+        self.write_register_in(i386, p, n, bytes)
     }
 
     /// Register `n` (amd64 numbering, the engine's view).
     pub fn read_register(&mut self, p: Ptid, n: usize) -> Result<Option<Vec<u8>>, Error> {
-        if n >= self.layout.regs.len() {
-            return Ok(None);
-        }
-        let g = self.g_image(p)?;
-        let x = if self.layout.needs_xstate(n) { Some(self.xstate(p)?) } else { None };
-        Ok(self.layout.read(n, &g, x.as_deref()))
+        self.read_register_in(false, p, n)
     }
 
     /// Register `n` (`P` packet); false: no such register or wrong size.
     pub fn write_register(&mut self, p: Ptid, n: usize, bytes: &[u8]) -> Result<bool, Error> {
-        if self.layout.needs_xstate(n) {
+        self.write_register_in(false, p, n, bytes)
+    }
+
+    fn layout_for(&self, i386: bool) -> &Layout {
+        if i386 {
+            &self.layout32
+        } else {
+            &self.layout
+        }
+    }
+
+    /// Register `n` in the amd64 or the i386 numbering.
+    fn read_register_in(&mut self, i386: bool, p: Ptid, n: usize) -> Result<Option<Vec<u8>>, Error> {
+        if n >= self.layout_for(i386).regs.len() {
+            return Ok(None);
+        }
+        let g = self.g_image(p)?;
+        let x = if self.layout_for(i386).needs_xstate(n) { Some(self.xstate(p)?) } else { None };
+        Ok(self.layout_for(i386).read(n, &g, x.as_deref()))
+    }
+
+    fn write_register_in(&mut self, i386: bool, p: Ptid, n: usize, bytes: &[u8]) -> Result<bool, Error> {
+        if self.layout_for(i386).needs_xstate(n) {
             let mut g = Vec::new();
             let mut x = self.xstate(p)?;
-            if !self.layout.write(n, bytes, &mut g, Some(&mut x)) {
+            if !self.layout_for(i386).write(n, bytes, &mut g, Some(&mut x)) {
                 return Ok(false);
             }
             self.xcache.remove(&p.tid);
@@ -160,7 +167,7 @@ impl Inferiors {
             return Ok(true);
         }
         let mut g = self.g_image(p)?;
-        if !self.layout.write(n, bytes, &mut g, None) {
+        if !self.layout_for(i386).write(n, bytes, &mut g, None) {
             return Ok(false);
         }
         self.set_g_image(p, &g)?;

@@ -155,18 +155,22 @@ impl Inferiors {
         let (xthread, _) = self.tracer.stop_event(t)?;
         // ESRCH for a process that began to exit: see `resume_process`.
         let lwps = if self.ns.is_some() { self.lwps(pid) } else { self.tracer.lwp_list(t)? };
-        let p = &self.procs[&pid];
         let mut sig_x = 0;
         let mut any = false;
+        let mut held = false;
+        let mut continues = false;
         for l in lwps {
             let lt = T::Lwp(l);
-            match p.action_for(Ptid { pid, tid: l.0 }) {
+            match self.procs[&pid].action_for(Ptid { pid, tid: l.0 }) {
                 Some(a) => {
                     any = true;
+                    // (A thread gdb was told is gone finishes dying.)
+                    self.procs.get_mut(&pid).expect("present").gone.remove(&l.0);
                     self.tracer.unsuspend(lt)?;
                     if a.steps() {
                         self.tracer.set_step(lt)?;
                     } else {
+                        continues = true;
                         self.tracer.clear_step(lt)?;
                     }
                     if l == xthread {
@@ -174,6 +178,7 @@ impl Inferiors {
                     }
                 }
                 None => {
+                    held = true;
                     self.tracer.suspend(lt)?;
                     self.tracer.clear_step(lt)?;
                 }
@@ -193,6 +198,13 @@ impl Inferiors {
         if !any {
             // Every thread gdb named is gone: nothing runs, nothing will stop.
             return Ok(());
+        }
+        // (A step ends with a stop of its own: gdb's step over a
+        // breakpoint, others held, changes nothing.)
+        let partial = held && continues;
+        if self.procs[&pid].partial != partial {
+            self.procs.get_mut(&pid).expect("present").partial = partial;
+            self.configure(pid)?;
         }
         self.tracer.resume(t, Resume::Continue, None, sig_x)?;
         self.procs.get_mut(&pid).expect("present").run = Run::Running;

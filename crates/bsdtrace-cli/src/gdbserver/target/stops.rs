@@ -115,6 +115,11 @@ impl Inferiors {
             Some(Event::Exited) => {
                 if self.opts.thread_events && !quiet && l.0 != pid {
                     Outcome::Report(Stop { ptid, kind: StopKind::ThreadExited(0) })
+                } else if !quiet && action.is_some() && self.last_resumed_thread(ptid) {
+                    // The others are held: nothing gdb resumed is left. It
+                    // is gone for gdb (GNU gdbserver lets it finish first).
+                    self.procs.get_mut(&pid).expect("checked").gone.insert(l.0);
+                    Outcome::Report(Stop { ptid, kind: StopKind::NoResumed })
                 } else if quiet {
                     Outcome::Hold
                 } else {
@@ -123,6 +128,17 @@ impl Inferiors {
             }
             None => Outcome::Report(Stop { ptid, kind: StopKind::Signal(libc::SIGTRAP) }),
         })
+    }
+
+    /// Is `p`, ending, the last thread gdb resumed (the others held), in
+    /// every process?
+    fn last_resumed_thread(&mut self, p: Ptid) -> bool {
+        if !self.procs[&p.pid].partial || self.procs.iter().any(|(&k, q)| k != p.pid && q.run == Run::Running) {
+            return false;
+        }
+        let lwps = self.tracer.lwp_list(T::Proc(Pid(p.pid))).unwrap_or_default();
+        let pr = &self.procs[&p.pid];
+        !lwps.iter().any(|l| l.0 != p.tid && pr.action_for(Ptid { pid: p.pid, tid: l.0 }).is_some())
     }
 
     /// A single step of `p` ended (its own or one over a breakpoint).
@@ -420,21 +436,22 @@ impl Inferiors {
         }
     }
 
-    pub(super) fn restore_after_vfork(&mut self, pid: i32) {
-        let p = self.procs.get_mut(&pid).expect("checked");
+    pub(in crate::gdbserver) fn restore_after_vfork(&mut self, pid: i32) {
+        let Some(p) = self.procs.get_mut(&pid) else { return };
         if !p.vfork_hidden {
             return;
         }
         p.vfork_hidden = false;
         let addrs: Vec<u64> = p.bps.keys().copied().collect();
         for addr in addrs {
-            let _ = self.tracer.write_memory(T::Proc(Pid(pid)), addr, &[0xcc]);
+            // (In non-stop, through /proc/PID/mem if every thread runs.)
+            let _ = self.mem_write(pid, addr, &[0xcc]);
         }
     }
 
     /// A vfork child gdb debugs execed or exited: its parent's memory is
     /// its own again.
-    pub(super) fn vfork_released(&mut self, parent: i32) {
+    pub(in crate::gdbserver) fn vfork_released(&mut self, parent: i32) {
         if let Some(p) = self.procs.get_mut(&parent) {
             p.in_vfork = false;
         }
