@@ -36,6 +36,10 @@ for r in $(seq "$RUNS"); do
     C[seccomp]+="$(ms taskset -c 0 bench/out/seccomp_floor $W) "
     C[events]+="$(ms taskset -c 0 "$T" truss --bpf -f -e trace=openat -o /dev/null $W) "
     C[raw]+="$(ms env BSDTRACE_BPF_TRACEPOINTS=1 taskset -c 0 "$T" truss --bpf -f -e trace=openat -o /dev/null $W) "
+    # The same with one call: truss's start (loading and verifying the
+    # programs), subtracted from the traced cells.
+    C[events0]+="$(ms taskset -c 0 "$T" truss --bpf -f -e trace=openat -o /dev/null bench/out/getppid 1) "
+    C[raw0]+="$(ms env BSDTRACE_BPF_TRACEPOINTS=1 taskset -c 0 "$T" truss --bpf -f -e trace=openat -o /dev/null bench/out/getppid 1) "
     C[beside_events]+="$(beside "") "
     C[beside_raw]+="$(beside BSDTRACE_BPF_TRACEPOINTS=1) "
 done
@@ -50,4 +54,7 @@ print("| cell | µs median (min-max) | / untraced |\n|---|---|---|")
 for k, n in names:
     v = c[k]
     print(f"| {n} | {statistics.median(v):,.0f} ({min(v):,}-{max(v):,}) | {statistics.median(v)/u:.2f}x |")
+for k, n in [("events", "per-syscall tracepoints"), ("raw", "raw_syscalls tracepoints")]:
+    s0 = statistics.median(c[k + "0"])
+    print(f"| traced, minus truss's start ({s0:,.0f} µs), {n} | {statistics.median(c[k]) - s0:,.0f} | {(statistics.median(c[k]) - s0)/u:.2f}x |")
 PY
