@@ -146,17 +146,7 @@ impl Tracer {
         // (R2: an `execer` sent SIGALRM lived on, asleep, for ever: C
         // face, 1 clean-clone CI run in 3.)
         if !p.killed {
-            let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
-            let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
-                Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
-                _ => None,
-            });
-            if let Some((sig, si)) = held {
-                if requeue_after_exec(pid.0, sig, si) {
-                    tracing::debug!(pid = pid.0, tid, sig, "a signal held by a thread that died, put back on the process");
-                    let _ = sys::kill(pid.0, sig);
-                }
-            }
+            requeue_held_signal(p, pid, tid);
         }
         p.lwps.retain(|l| l.tid != tid);
         p.pending.retain(|t| *t != tid);
@@ -483,17 +473,7 @@ impl Tracer {
             // sent SIGALRM lived on for ever.
             // (A stop already reported is the tracer's: it saw the
             // signal, and sending it again would report it twice.)
-            let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
-            let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
-                Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
-                _ => None,
-            });
-            if let Some((sig, si)) = held {
-                if requeue_after_exec(pid.0, sig, si) {
-                    tracing::debug!(pid = pid.0, tid, sig, "a signal held by a thread the exec killed, put back on the process");
-                    let _ = sys::kill(pid.0, sig);
-                }
-            }
+            requeue_held_signal(p, pid, tid);
             if p.mask & crate::abi::PTRACE_LWP != 0 && p.mode == super::StopMode::Process {
                 // FreeBSD reports the exit of each thread its execve
                 // single-threads away (EXITED, no SCE) before the exec:
@@ -674,6 +654,25 @@ fn ghost_of(pid: Pid, l: &Lwp) -> Lwp {
     g.vid = Some(l.freebsd_id());
     g.ghost = Some(Box::new(Ghost { tid: l.tid, sigmask: sys::sigmask(l.tid).unwrap_or(0), name }));
     g
+}
+
+/// LWP `tid` of `p` dies (an execve's single-threading): a signal it held
+/// at a collected signal-delivery-stop the tracer has not seen goes back
+/// on the process when [`requeue_after_exec`] says so. (A stop already
+/// reported is the tracer's: it saw the signal, and sending it again would
+/// report it twice.)
+fn requeue_held_signal(p: &super::Proc, pid: Pid, tid: Tid) {
+    let reported = p.xthread == Some(tid) && matches!(p.state, ProcState::Stopped { .. });
+    let held = p.lwp(tid).filter(|_| !reported).and_then(|l| match l.event {
+        Some(Event::Signal { sig }) => Some((sig, l.siginfo.known())),
+        _ => None,
+    });
+    if let Some((sig, si)) = held {
+        if requeue_after_exec(pid.0, sig, si) {
+            tracing::debug!(pid = pid.0, tid, sig, "a signal held by a thread that died, put back on the process");
+            let _ = sys::kill(pid.0, sig);
+        }
+    }
 }
 
 /// Does a signal held at the signal-delivery-stop of a thread an execve
