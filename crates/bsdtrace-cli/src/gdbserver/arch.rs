@@ -107,36 +107,7 @@ impl Layout {
         g("fs_base".into(), 64, "int", None, "org.gnu.gdb.i386.segments");
         g("gs_base".into(), 64, "int", None, "org.gnu.gdb.i386.segments");
         debug_assert_eq!(off, G_LEN);
-        let mut comp_offset = [0usize; 10];
-        let mut have = |c: u32| component(xcr0, c, &mut comp_offset);
-        let mut x = |name: String, bits: usize, c: u32, o: usize, ty: &'static str, feature: &'static str| {
-            regs.push(RegDesc { name, bits, loc: Loc::X(c, o), ty, group: None, feature });
-        };
-        let avx = have(YMM_HI128);
-        if avx {
-            for i in 0..16 {
-                x(format!("ymm{i}h"), 128, YMM_HI128, i * 16, "uint128", "org.gnu.gdb.i386.avx");
-            }
-        }
-        if avx && have(OPMASK) && have(ZMM_HI256) && have(HI16_ZMM) {
-            const F: &str = "org.gnu.gdb.i386.avx512";
-            for i in 0..16 {
-                x(format!("xmm{}", i + 16), 128, HI16_ZMM, i * 64, "vec128", F);
-            }
-            for i in 0..16 {
-                x(format!("ymm{}h", i + 16), 128, HI16_ZMM, i * 64 + 16, "uint128", F);
-            }
-            for i in 0..8 {
-                x(format!("k{i}"), 64, OPMASK, i * 8, "uint64", F);
-            }
-            for i in 0..32 {
-                let (c, o) = if i < 16 { (ZMM_HI256, i * 32) } else { (HI16_ZMM, (i - 16) * 64 + 32) };
-                x(format!("zmm{i}h"), 256, c, o, "v2ui128", F);
-            }
-        }
-        if have(PKRU) {
-            x("pkru".into(), 32, PKRU, 0, "uint32", "org.gnu.gdb.i386.pkeys");
-        }
+        let comp_offset = xsave_regs(&mut regs, xcr0, 16);
         Layout { regs, comp_offset, xcr0, i386: false }
     }
 
@@ -181,29 +152,7 @@ impl Layout {
         }
         g("mxcsr", 32, O_MXCSR, "i386_mxcsr", Some("vector"), "org.gnu.gdb.i386.sse");
         g("orig_eax", 32, O_ORIG_RAX, "int", None, "org.gnu.gdb.i386.linux");
-        let mut comp_offset = [0usize; 10];
-        let mut have = |c: u32| component(xcr0, c, &mut comp_offset);
-        let mut x = |name: String, bits: usize, c: u32, o: usize, ty: &'static str, feature: &'static str| {
-            regs.push(RegDesc { name, bits, loc: Loc::X(c, o), ty, group: None, feature });
-        };
-        let avx = have(YMM_HI128);
-        if avx {
-            for i in 0..8 {
-                x(format!("ymm{i}h"), 128, YMM_HI128, i * 16, "uint128", "org.gnu.gdb.i386.avx");
-            }
-        }
-        if avx && have(OPMASK) && have(ZMM_HI256) {
-            const F: &str = "org.gnu.gdb.i386.avx512";
-            for i in 0..8 {
-                x(format!("k{i}"), 64, OPMASK, i * 8, "uint64", F);
-            }
-            for i in 0..8 {
-                x(format!("zmm{i}h"), 256, ZMM_HI256, i * 32, "v2ui128", F);
-            }
-        }
-        if have(PKRU) {
-            x("pkru".into(), 32, PKRU, 0, "uint32", "org.gnu.gdb.i386.pkeys");
-        }
+        let comp_offset = xsave_regs(&mut regs, xcr0, 8);
         Layout { regs, comp_offset, xcr0, i386: true }
     }
 
@@ -359,6 +308,48 @@ impl Layout {
 
 /// Does the process have XSAVE component `c` (in `xcr0`, and known to this
 /// CPU)? Records where it starts in the standard layout.
+/// The registers of the XSAVE area GNU gdbserver describes when the CPU
+/// has them (`xcr0`), in its order, for a program with `nvec` vector
+/// registers (amd64 16, i386 8): the AVX upper halves, AVX-512 (amd64's
+/// registers 16-31 too: xmm, ymm upper halves, then k0-7 and every zmm
+/// upper half), PKRU. Returns the components' offsets.
+fn xsave_regs(regs: &mut Vec<RegDesc>, xcr0: u64, nvec: usize) -> [usize; 10] {
+    let mut comp_offset = [0usize; 10];
+    let mut have = |c: u32| component(xcr0, c, &mut comp_offset);
+    let mut x = |name: String, bits: usize, c: u32, o: usize, ty: &'static str, feature: &'static str| {
+        regs.push(RegDesc { name, bits, loc: Loc::X(c, o), ty, group: None, feature });
+    };
+    let hi16 = nvec > 8;
+    let avx = have(YMM_HI128);
+    if avx {
+        for i in 0..nvec {
+            x(format!("ymm{i}h"), 128, YMM_HI128, i * 16, "uint128", "org.gnu.gdb.i386.avx");
+        }
+    }
+    if avx && have(OPMASK) && have(ZMM_HI256) && (!hi16 || have(HI16_ZMM)) {
+        const F: &str = "org.gnu.gdb.i386.avx512";
+        if hi16 {
+            for i in 0..16 {
+                x(format!("xmm{}", i + 16), 128, HI16_ZMM, i * 64, "vec128", F);
+            }
+            for i in 0..16 {
+                x(format!("ymm{}h", i + 16), 128, HI16_ZMM, i * 64 + 16, "uint128", F);
+            }
+        }
+        for i in 0..8 {
+            x(format!("k{i}"), 64, OPMASK, i * 8, "uint64", F);
+        }
+        for i in 0..if hi16 { 32 } else { nvec } {
+            let (c, o) = if i < 16 { (ZMM_HI256, i * 32) } else { (HI16_ZMM, (i - 16) * 64 + 32) };
+            x(format!("zmm{i}h"), 256, c, o, "v2ui128", F);
+        }
+    }
+    if have(PKRU) {
+        x("pkru".into(), 32, PKRU, 0, "uint32", "org.gnu.gdb.i386.pkeys");
+    }
+    comp_offset
+}
+
 fn component(xcr0: u64, c: u32, comp_offset: &mut [usize; 10]) -> bool {
     if xcr0 & (1 << c) == 0 {
         return false;
