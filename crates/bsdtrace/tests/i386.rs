@@ -223,18 +223,7 @@ fn attach_to_a_threaded_32_bit_program_and_detach() {
 #[test]
 fn trace_me_and_follow_fork_with_32_bit_programs() {
     let mut t = Tracer::new();
-    let tr = std::ffi::CString::new(tracee32()).unwrap();
-    let args = [tr.clone(), std::ffi::CString::new("fork").unwrap()];
-    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        if bsdtrace::trace_me().is_err() {
-            unsafe { libc::_exit(50) };
-        }
-        unsafe { libc::execv(argv[0], argv.as_ptr()) };
-        unsafe { libc::_exit(51) };
-    }
-    let pid = Pid(pid);
+    let pid = fork_traceme_exec(&[tracee32(), "fork"]);
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
     assert_eq!(t.lwpinfo(pid.into()).unwrap().flags, abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX);
     assert_eq!(t.arch(pid.into()).unwrap(), Arch::I386);

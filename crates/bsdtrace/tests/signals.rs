@@ -240,18 +240,7 @@ fn exec_stops_with_exec_and_scx_unless_masked() {
 #[test]
 fn trace_me_child_is_adopted_at_its_first_stop() {
     let mut t = Tracer::new();
-    let tr = std::ffi::CString::new(tracee()).unwrap();
-    let args = [tr.clone(), std::ffi::CString::new("sigstop_then_exit").unwrap(), std::ffi::CString::new("6").unwrap()];
-    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        if bsdtrace::trace_me().is_err() {
-            unsafe { libc::_exit(50) };
-        }
-        unsafe { libc::execv(argv[0], argv.as_ptr()) };
-        unsafe { libc::_exit(51) };
-    }
-    let pid = Pid(pid);
+    let pid = fork_traceme_exec(&[tracee(), "sigstop_then_exit", "6"]);
     // First stop: the exec (SIGTRAP, EXEC).
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
     assert_eq!(t.lwpinfo(pid.into()).unwrap().flags & abi::PL_FLAG_EXEC, abi::PL_FLAG_EXEC);
@@ -272,18 +261,7 @@ fn trace_me_child_is_adopted_at_its_first_stop() {
 #[test]
 fn remote_syscall_at_a_trace_me_childs_first_stops() {
     let mut t = Tracer::new();
-    let tr = std::ffi::CString::new(tracee()).unwrap();
-    let args = [tr.clone(), std::ffi::CString::new("sigstop_then_exit").unwrap(), std::ffi::CString::new("6").unwrap()];
-    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        if bsdtrace::trace_me().is_err() {
-            unsafe { libc::_exit(50) };
-        }
-        unsafe { libc::execv(argv[0], argv.as_ptr()) };
-        unsafe { libc::_exit(51) };
-    }
-    let pid = Pid(pid);
+    let pid = fork_traceme_exec(&[tracee(), "sigstop_then_exit", "6"]);
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
     let r = t.remote_syscall(pid.into(), libc::SYS_getppid as u64, &[]).unwrap();
     assert_eq!((r.sr_error, r.sr_retval[0]), (0, std::process::id() as i64), "at the exec stop");

@@ -63,6 +63,26 @@ pub fn spawn(t: &mut Tracer, args: &[&str]) -> Pid {
     pid
 }
 
+/// Fork a child that calls PT_TRACE_ME and execs `argv` (`argv[0]` a path);
+/// its first stop (the exec's SIGTRAP) is the caller's to wait for. The
+/// child exits 50 if PT_TRACE_ME fails, 51 if the exec does.
+#[allow(dead_code)]
+pub fn fork_traceme_exec(argv: &[&str]) -> Pid {
+    let args: Vec<std::ffi::CString> = argv.iter().map(|a| std::ffi::CString::new(*a).unwrap()).collect();
+    let ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    // SAFETY: the child makes only async-signal-safe calls before it execs
+    // (everything it needs was allocated before the fork).
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        if bsdtrace::trace_me().is_err() {
+            unsafe { libc::_exit(50) };
+        }
+        unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
+        unsafe { libc::_exit(51) };
+    }
+    Pid(pid)
+}
+
 pub fn wait(t: &mut Tracer) -> (Pid, WaitStatus) {
     t.wait(-1, WaitOptions::BLOCK).expect("wait").expect("blocking wait returns")
 }
