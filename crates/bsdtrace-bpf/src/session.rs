@@ -251,31 +251,25 @@ impl Session {
             let names = syscall_events(set)?;
             Some((load(opts, Load::SyscallEvents).ok()?, names))
         };
-        let mut event_names = Vec::new();
-        let (mut skel, hooks, note) = match &funcs {
+        let (fentry, note) = match &funcs {
             Some(f) => match load(opts, Load::Functions(f)) {
-                Ok(skel) => (skel, Hooks::Functions(f.len()), None),
-                Err(e) => {
-                    let note = Some(format!("fentry/fexit on the syscall functions refused ({e})"));
-                    match events() {
-                        Some((skel, names)) => {
-                            let n = names.len();
-                            event_names = names;
-                            (skel, Hooks::SyscallEvents(n), note)
-                        }
-                        None => (load(opts, Load::Tracepoints)?, Hooks::Tracepoints, note),
-                    }
-                }
+                Ok(skel) => (Some((skel, Hooks::Functions(f.len()))), None),
+                Err(e) => (None, Some(format!("fentry/fexit on the syscall functions refused ({e})"))),
             },
-            // A set fentry cannot take (too many syscalls for the slots, or
-            // one with no BTF function): their tracepoints, if all have one.
+            None => (None, None),
+        };
+        // Without fentry (refused, or a set it cannot take: too many
+        // syscalls for the slots, one with no BTF function): the chosen
+        // syscalls' tracepoints if all have one, else the raw ones.
+        let mut event_names = Vec::new();
+        let (mut skel, hooks) = match fentry {
+            Some(x) => x,
             None => match events() {
                 Some((skel, names)) => {
-                    let n = names.len();
                     event_names = names;
-                    (skel, Hooks::SyscallEvents(n), None)
+                    (skel, Hooks::SyscallEvents(event_names.len()))
                 }
-                None => (load(opts, Load::Tracepoints)?, Hooks::Tracepoints, None),
+                None => (load(opts, Load::Tracepoints)?, Hooks::Tracepoints),
             },
         };
         let wanted: Option<HashSet<u32>> = opts.syscalls.as_ref().map(|s| s.iter().copied().collect());
