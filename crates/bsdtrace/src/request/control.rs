@@ -124,8 +124,6 @@ impl Tracer {
         self.drop_ghosts(pid, None);
         let p = self.procs.get_mut(&pid).expect("checked");
         p.killed = true;
-        // Dying now: a remote exit's held stop no longer holds.
-        p.remote_exit = None;
         p.mask = 0;
         p.pending.clear();
         for l in p.lwps.iter_mut() {
