@@ -27,7 +27,7 @@ impl Tracer {
             // it go too made the tracer's PT_CONTINUE after the re-stop
             // fail with ESRCH (fault suite long-form R1, C face, seed
             // 1000015), or the re-stop vanish.
-            if let Some(rt) = p.remote_exit.filter(|rt| p.lwp(*rt).is_some_and(|l| l.is_live())) {
+            if let Some(rt) = p.remote_exit_lwp() {
                 if tid != rt {
                     self.resume_lwp(pid, tid);
                 }

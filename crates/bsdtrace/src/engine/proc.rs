@@ -283,6 +283,11 @@ impl Proc {
         }
     }
 
+    /// The LWP a remote exit holds at its exit stop, while it lives.
+    pub(crate) fn remote_exit_lwp(&self) -> Option<Tid> {
+        self.remote_exit.filter(|rt| self.lwp(*rt).is_some_and(|l| l.is_live()))
+    }
+
     pub(crate) fn live_lwps(&self) -> impl Iterator<Item = &Lwp> {
         self.lwps.iter().filter(|l| l.is_live())
     }

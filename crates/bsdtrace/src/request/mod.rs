@@ -63,7 +63,7 @@ impl Tracer {
                 // (After a remote exit the tracer saw reported, the exit
                 // starts when it continues, as on FreeBSD: the process's
                 // other threads' deaths do not end the stop.)
-                let remote_exit = p.remote_exit.is_some_and(|rt| p.lwp(rt).is_some_and(|l| l.is_live())) && matches!(p.state, ProcState::Stopped { waited: true });
+                let remote_exit = p.remote_exit_lwp().is_some() && matches!(p.state, ProcState::Stopped { waited: true });
                 if p.killed && !remote_exit {
                     // Exiting (a fatal signal or PT_KILL; FreeBSD's
                     // P_WEXIT): ESRCH, even if its last stop was
