@@ -107,10 +107,15 @@ static void *execer(void *arg) {
 /* exec_held: wait until the leader sleeps inside its execve (its
  * /proc syscall file says execve, its state is not a ptrace-stop), then
  * stop this thread with a signal the tracer sees. */
-static volatile int exec_soon;
+static volatile int exec_soon, watcher_running;
 static void *exec_watcher(void *arg) {
     (void)arg;
     char path[64], buf[128];
+    /* Past the thread start's system calls (rseq, set_robust_list, the
+     * signal mask): each was a stop under PT_SYSCALL whose whole-process
+     * stop interrupts the leader, and an interrupt still pending when the
+     * leader enters execve is one the fault retries for ever. */
+    watcher_running = 1;
     /* No system call (each is a stop under PT_SYSCALL, which interrupts
      * the leader if it runs) until the leader has long been asleep in
      * its execve: an interrupt pending there would make its fault in the
@@ -432,6 +437,8 @@ int main(int argc, char **argv) {
         signal(SIGUSR1, on_usr1);
         pthread_t t;
         pthread_create(&t, NULL, exec_watcher, NULL);
+        while (!watcher_running)
+            ;
         char *args[] = {argv[0], "exit", page, NULL};
         exec_soon = 1;
         execv(argv[0], args);
