@@ -95,6 +95,9 @@ static const char *kind_name[K_COUNT] = {"epoll_wait", "epoll_pwait", "sigtimedw
 struct stats {
     atomic_long calls, eintr, early, late;
     atomic_long maxlate_us;
+    /* When (CLOCK_MONOTONIC, ms) the first EINTRs came, for a test that
+     * fails to say in which of its phases. */
+    atomic_long eintr_ms[3];
 };
 static struct stats st[K_COUNT];
 static int ms;
@@ -115,7 +118,9 @@ static void account(int k, long t0, int r, int err, int timed) {
     long d = now_us() - t0;
     atomic_fetch_add(&st[k].calls, 1);
     if (r < 0 && err == EINTR) {
-        atomic_fetch_add(&st[k].eintr, 1);
+        long n = atomic_fetch_add(&st[k].eintr, 1);
+        if (n < 3)
+            atomic_store(&st[k].eintr_ms[n], now_us() / 1000);
         return;
     }
     if (!timed)
@@ -213,8 +218,10 @@ static void *closer(void *arg) {
         ;
     atomic_store(&stop, 1);
     for (int k = 0; k < K_COUNT; k++)
-        printf("%s %ld %ld %ld %ld %ld\n", kind_name[k], atomic_load(&st[k].calls), atomic_load(&st[k].eintr),
-               atomic_load(&st[k].early), atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000);
+        printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld\n", kind_name[k], atomic_load(&st[k].calls),
+               atomic_load(&st[k].eintr), atomic_load(&st[k].early), atomic_load(&st[k].late),
+               atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
+               atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]));
     fflush(stdout);
     _exit(0);
 }
