@@ -339,6 +339,32 @@ impl Lwp {
         }
     }
 
+    /// Before a detach at a syscall-entry (or seccomp) stop of a call a
+    /// stop breaks: Linux's detach wakes every thread it lets go
+    /// (`__ptrace_unlink` sets TIF_SIGPENDING with no signal behind it),
+    /// and the call, entered with that, would fail at once with EINTR.
+    /// Skip this execution (syscall number -1) and point the thread back
+    /// at its `syscall` instruction with the number in rax: the exit path
+    /// takes the wake-up (no signal, nothing to restart), and the thread
+    /// then makes the call afresh, untraced, with its own arguments.
+    pub(crate) fn reenter_on_detach(&mut self) {
+        if self.linux != super::LinuxState::Stopped(super::LinuxStop::Syscall) || self.sc != ScState::In {
+            return;
+        }
+        let Ok(mut r) = sys::getregs(self.tid) else { return };
+        if r.cs == sys::USER32_CS || !breaks_on_stop(r.orig_rax) {
+            return;
+        }
+        r.rax = r.orig_rax;
+        r.orig_rax = u64::MAX;
+        // `syscall` (and `int $0x80`, `sysenter`'s restart point) is two
+        // bytes: what the kernel's own restarts rewind.
+        r.rip = r.rip.wrapping_sub(2);
+        if sys::setregs(self.tid, &r).is_ok() {
+            self.regs = Some(r);
+        }
+    }
+
     /// At a syscall-entry stop: is it the restart of the call we follow
     /// (then it is not reported, and its return must stop the LWP)?
     pub(crate) fn restart_entry(&mut self, nr: u64, ip: u64) -> bool {

@@ -200,8 +200,10 @@ impl Tracer {
                 _ => l.resume_sig,
             };
             // A syscall one of our stops broke restarts (its whole timeout:
-            // nothing of ours will be there to put a rewritten one back).
+            // nothing of ours will be there to put a rewritten one back);
+            // one about to be entered is entered afresh after the detach.
             l.restart_on_detach();
+            l.reenter_on_detach();
             if sys::detach(tid, s) == Err(Errno::ESRCH) {
                 missed.push(tid);
             }

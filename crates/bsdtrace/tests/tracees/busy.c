@@ -103,6 +103,7 @@ static struct stats st[K_COUNT];
 static int ms;
 static atomic_int stop;
 static int never_pipe[2];
+static atomic_int sleepers_sem = -1;
 
 static long now_us(void) {
     struct timespec t;
@@ -161,7 +162,19 @@ static int epoll_wait_r10(int ep, struct epoll_event *ev, int timeout) {
 static void *sleeper(void *arg) {
     int k = (int)(long)arg;
     int ep = epoll_create1(0);
-    int semid = semget(IPC_PRIVATE, 1, 0600);
+    /* One semaphore set, for the semtimedop thread only, removed by the
+     * closer (ten sets per run, never removed, once filled the system's
+     * table: 32,000 sets after a day of test loops, and every semtimedop
+     * then failed at once). */
+    int semid = -1;
+    if (k == K_SEMTIMEDOP) {
+        semid = semget(IPC_PRIVATE, 1, 0600);
+        if (semid < 0) {
+            perror("busy sleepers: semget");
+            _exit(3);
+        }
+        atomic_store(&sleepers_sem, semid);
+    }
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -223,6 +236,9 @@ static void *closer(void *arg) {
                atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
                atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]));
     fflush(stdout);
+    /* After the report: its removal wakes the semtimedop thread (EIDRM). */
+    if (atomic_load(&sleepers_sem) >= 0)
+        semctl(atomic_load(&sleepers_sem), 0, IPC_RMID);
     _exit(0);
 }
 
