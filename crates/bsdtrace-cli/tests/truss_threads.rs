@@ -99,3 +99,37 @@ fn a_multithreaded_program_killed_at_any_moment_never_hangs_truss() {
         assert!(!std::path::Path::new(&format!("/proc/{}", target.unwrap())).exists());
     }
 }
+
+/// `truss -p` attached and detached (SIGINT) again and again, in both stop
+/// modes: the program's sleeping threads never see EINTR. The detach is
+/// woken by a SIGSTOP truss sends and discards; sent to the whole process
+/// it woke one thread (whose epoll_wait then failed with EINTR) and was
+/// taken by another (1 to 5 EINTRs in 12 detaches before it went to the
+/// leader thread alone). strace, for comparison, gives each sleeping
+/// thread an EINTR at each attach (its PTRACE_INTERRUPT).
+#[test]
+fn attaching_and_detaching_again_and_again_leaves_the_sleepers_no_eintr() {
+    let p = prog("sleepers");
+    for mode in ["lwp", "process"] {
+        let mut prog = Command::new(&p).args(["0", "2"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        for round in 0..8u64 {
+            let mut tr = Command::new(BIN)
+                .args(["truss", "-f", "-o", "/dev/null", "-p"])
+                .arg(prog.id().to_string())
+                .env("BSDTRACE_TRUSS_STOP", mode)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(60 + 40 * (round % 3)));
+            unsafe { libc::kill(tr.id() as i32, libc::SIGINT) };
+            let st = tr.wait().unwrap();
+            assert!(st.success() || st.code() == Some(0), "truss -p ({mode} mode) after SIGINT: {st:?}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        drop(prog.stdin.take());
+        let out = prog.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{mode} mode: EINTRs seen by the program:\n{text}");
+    }
+}

@@ -2,6 +2,7 @@
  * (signal(7): "interrupted after a stop signal"), each with a 20 ms
  * timeout, while a worker thread makes syscalls (the stops a tracer takes).
  *   sleepers ROUNDS THREADS_PER_KIND
+ * (ROUNDS 0: the worker goes on until its stdin ends.)
  * Prints "getppid N" (the worker's calls) and one "KIND eintr N" line per
  * kind; exits with the total number of EINTRs (capped at 100): 0 when no
  * tracer stop leaked into the program. */
@@ -55,6 +56,15 @@ static void *sleeper(void *arg) {
     return NULL;
 }
 
+static _Atomic int stdin_done;
+static void *stdin_reader(void *arg) {
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+    atomic_store(&stdin_done, 1);
+    return arg;
+}
+
 int main(int argc, char **argv) {
     int rounds = argc > 1 ? atoi(argv[1]) : 2000;
     int per = argc > 2 ? atoi(argv[2]) : 1;
@@ -65,7 +75,12 @@ int main(int argc, char **argv) {
         for (int i = 0; i < per && n < K_KINDS * 16; i++)
             pthread_create(&t[n++], NULL, sleeper, (void *)(long)k);
     long calls = 0;
-    for (int i = 0; i < rounds; i++) {
+    pthread_t reader;
+    if (rounds == 0) {
+        pthread_create(&reader, NULL, stdin_reader, NULL);
+        rounds = -1;
+    }
+    for (int i = 0; i != rounds && !atomic_load(&stdin_done); i++) {
         syscall(SYS_getppid);
         calls++;
         if (i % 50 == 0)

@@ -104,6 +104,8 @@ static int ms;
 static atomic_int stop;
 static int never_pipe[2];
 static atomic_int sleepers_sem = -1;
+/* How many of epoll_wait's EINTRs were a changed r10 (the report's last field). */
+static atomic_long r10_changed;
 
 static long now_us(void) {
     struct timespec t;
@@ -149,6 +151,7 @@ static int epoll_wait_r10(int ep, struct epoll_event *ev, int timeout) {
                      : "0"((long)SYS_epoll_wait), "D"((long)ep), "S"(ev), "d"(1L)
                      : "rcx", "r11", "memory");
     if (r10 != timeout) {
+        atomic_fetch_add(&r10_changed, 1);
         errno = EINTR;
         return -1;
     }
@@ -231,10 +234,11 @@ static void *closer(void *arg) {
         ;
     atomic_store(&stop, 1);
     for (int k = 0; k < K_COUNT; k++)
-        printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld\n", kind_name[k], atomic_load(&st[k].calls),
-               atomic_load(&st[k].eintr), atomic_load(&st[k].early), atomic_load(&st[k].late),
-               atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
-               atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]));
+        printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld r10_changed=%ld\n", kind_name[k],
+               atomic_load(&st[k].calls), atomic_load(&st[k].eintr), atomic_load(&st[k].early),
+               atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
+               atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]),
+               k == K_EPOLL ? atomic_load(&r10_changed) : 0L);
     fflush(stdout);
     /* After the report: its removal wakes the semtimedop thread (EIDRM). */
     if (atomic_load(&sleepers_sem) >= 0)

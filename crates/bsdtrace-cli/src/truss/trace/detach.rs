@@ -102,7 +102,7 @@ impl Session<'_> {
         let stopped = STOP_SENT.load(Ordering::SeqCst);
         for pid in self.tracer.traced() {
             if pid.0 != stopped {
-                let _ = sys::kill(pid.0, libc::SIGSTOP);
+                super::stop_leader(pid.0);
             }
         }
         if let Some(pid) = first {
