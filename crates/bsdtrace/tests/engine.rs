@@ -282,6 +282,26 @@ fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout
     }
 }
 
+/// A FreeBSD debugger's own interrupt, `kill(pid, SIGSTOP)`, discarded at
+/// the continue. A process-directed signal wakes one thread (the kernel
+/// skips threads in a ptrace-stop), which another thread may take first:
+/// the woken thread's call then fails with EINTR with no signal behind it.
+#[test]
+fn a_debuggers_sigstop_never_makes_other_threads_see_eintr() {
+    fn sigstop_and_continue(e: &Engine, pid: Pid) {
+        unsafe { libc::kill(pid.0, libc::SIGSTOP) };
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+    }
+    for e in engines() {
+        let report = sleepers_under(&e, 200, 60, Duration::from_millis(15), sigstop_and_continue);
+        for (call, _, eintr, early, _, _) in &report {
+            assert_eq!(*eintr, 0, "{call}: EINTR (backend {:?}): {report:?}", e.backend());
+            assert_eq!(*early, 0, "{call}: returned before its timeout: {report:?}");
+        }
+    }
+}
+
 /// A debugger that reads every thread's registers at each stop (gdb's
 /// `info threads`, `thread apply all bt`): the threads asleep in their
 /// calls are stopped for it, again and again inside one call. Each
