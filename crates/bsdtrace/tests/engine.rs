@@ -252,6 +252,14 @@ fn sleepers_under(
     report
 }
 
+/// How late (ms) the calls the kernel restarts by itself ran (nanosleep,
+/// poll, futex: the engine never rewrites them): the machine's own
+/// lateness, tens of ms under load (218 ms once, every call alike, with
+/// the VM's load average at 7), against which a restarted call's is judged.
+fn machine_lateness(report: &[(String, u64, u64, u64, u64, u64)]) -> u64 {
+    report.iter().filter(|r| matches!(r.0.as_str(), "nanosleep" | "poll" | "futex")).map(|r| r.5).max().unwrap()
+}
+
 /// A debugger's stop (Tracer::interrupt, FreeBSD's kill(SIGSTOP)) and
 /// continue, from another thread than the one that waits.
 fn interrupt_and_continue(e: &Engine, pid: Pid) {
@@ -264,17 +272,18 @@ fn interrupt_and_continue(e: &Engine, pid: Pid) {
 fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout() {
     for e in engines() {
         let report = sleepers_under(&e, 200, 60, Duration::from_millis(15), interrupt_and_continue);
+        let baseline = machine_lateness(&report);
         for (call, calls, eintr, early, late, max_late) in &report {
             assert_eq!(*eintr, 0, "{call}: EINTR (backend {:?}): {report:?}", e.backend());
             assert_eq!(*early, 0, "{call}: returned before its timeout: {report:?}");
             // Each stop is a few ms and the engine shortens a restarted
             // timeout by the time already slept. A timeout restarted whole
             // would run late by most of its 200 ms at each of the 60
-            // interrupts (and `calls` below would fall to 0 or 1); a loaded
-            // machine's scheduler alone makes calls late by tens of ms, so
-            // the bound is well under one timeout, not the tracee's 20 ms.
+            // interrupts (and `calls` below would fall to 0 or 1): the
+            // bound is well under one timeout beyond the machine's own
+            // lateness, not the tracee's 20 ms.
             let _ = late;
-            assert!(*max_late < 150, "{call}: ran {max_late} ms late: {report:?}");
+            assert!(*max_late < baseline + 120, "{call}: ran {max_late} ms late (untouched calls: {baseline}): {report:?}");
             if call != "read" {
                 assert!(*calls >= 3, "{call} ran: {report:?}");
             }
@@ -323,10 +332,11 @@ fn reading_every_threads_registers_at_each_stop_changes_nothing_the_program_sees
     }
     for e in engines() {
         let report = sleepers_under(&e, 200, 60, Duration::from_millis(15), interrupt_read_all_and_continue);
+        let baseline = machine_lateness(&report);
         for (call, calls, eintr, early, _late, max_late) in &report {
             assert_eq!(*eintr, 0, "{call}: EINTR (backend {:?}): {report:?}", e.backend());
             assert_eq!(*early, 0, "{call}: returned before its timeout: {report:?}");
-            assert!(*max_late < 150, "{call}: ran {max_late} ms late: {report:?}");
+            assert!(*max_late < baseline + 120, "{call}: ran {max_late} ms late (kernel-restarted calls: {baseline}): {report:?}");
             // recv's timeout lives in its socket (SO_RCVTIMEO), shared with
             // other threads: restarted whole each time (docs/deviations.md),
             // it never expires while stops come faster than it.
