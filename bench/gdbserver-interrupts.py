@@ -189,8 +189,9 @@ def run(server, prog, nonstop):
     stats = {}
     for line in out.decode(errors="replace").splitlines():
         f = line.split()
-        if len(f) == 6 and f[1].isdigit():
-            stats[f[0]] = [int(x) for x in f[1:]]
+        # call calls eintr early late max_late_ms, then key=value fields
+        if len(f) >= 6 and all(x.isdigit() for x in f[1:6]):
+            stats[f[0]] = [int(x) for x in f[1:6]]
     try:
         r.s.close()
     except OSError:

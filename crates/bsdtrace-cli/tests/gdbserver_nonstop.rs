@@ -410,21 +410,28 @@ fn interrupts_give_sleeping_threads_no_eintr_and_no_late_timeout() {
     let _ = std::fs::remove_file(&busy);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    let mut rows = 0;
-    for line in text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| call")) {
-        // | call | GNU cell | ours: calls / EINTR / late (max ms) |
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let (call, ours) = (cells[1], cells[3]);
-        let n: Vec<u64> = ours.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
-        let (eintr, max_late_ms) = (n[1], n[3]);
-        assert_eq!(eintr, 0, "{call}: {text}");
-        // (A loaded machine's scheduler alone makes calls tens of ms late.)
+    // | call | GNU cell | ours: calls / EINTR / late (max ms) |
+    let rows: Vec<(String, u64, u64)> = text
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| call"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let n: Vec<u64> =
+                cells[3].split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+            assert!(n.len() >= 4, "{line}: {text}");
+            (cells[1].to_string(), n[1], n[3])
+        })
+        .collect();
+    assert_eq!(rows.len(), 20, "{text}");
+    // The machine's own lateness: the calls the kernel restarts by itself
+    // (a loaded machine's scheduler alone makes calls tens of ms late).
+    let baseline = rows.iter().filter(|r| matches!(r.0.as_str(), "nanosleep" | "poll" | "futex")).map(|r| r.2).max().unwrap();
+    for (call, eintr, max_late_ms) in &rows {
+        assert_eq!(*eintr, 0, "{call}: {text}");
         if call != "recv_timeo" {
-            assert!(max_late_ms < 150, "{call} ran late: {text}");
+            assert!(*max_late_ms < baseline + 120, "{call} ran late (kernel-restarted calls: {baseline} ms): {text}");
         }
-        rows += 1;
     }
-    assert_eq!(rows, 20, "{text}");
     assert!(text.matches("ours: 10 interrupts, 0 thread stops never reported").count() == 2, "{text}");
 }
 

@@ -30,6 +30,12 @@
 //!   restarted call returns.
 //! * **Hide the restart** from a tracer of syscalls: the restart's entry
 //!   stop is not reported (FreeBSD reports one entry per call).
+//! * **Let go cleanly.** Linux's detach wakes every thread it lets go
+//!   (TIF_SIGPENDING, no signal behind it): a call broken by our stops is
+//!   restarted with the program's own timeout and registers
+//!   ([`Lwp::restart_on_detach`]), and one about to be entered (a thread
+//!   at its syscall-entry stop) is entered afresh after the detach
+//!   ([`Lwp::reenter_on_detach`]), or it would fail at once with EINTR.
 //!
 //! Calls whose timeout lives in the socket (SO_RCVTIMEO/SO_SNDTIMEO) restart
 //! with the whole timeout: the socket is shared with other threads and
