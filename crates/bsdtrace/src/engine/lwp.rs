@@ -132,6 +132,12 @@ pub(crate) struct Lwp {
     /// an interrupt; refilled by every call that a stop would turn into
     /// EINTR (engine/restart.rs).
     pub sticky: u8,
+    /// The syscall the LWP is in, entered under our eyes, is one a stop
+    /// breaks (engine/restart.rs): an EINTR it returns with no signal
+    /// coming for this thread (a process-directed signal that woke it and
+    /// that another thread took) is restarted, as FreeBSD, which wakes
+    /// only the thread that takes a signal, never shows it.
+    pub in_breaking_call: bool,
     /// When the syscall the LWP is in was entered under our eyes.
     pub entered: Option<std::time::Instant>,
     /// When the LWP was last resumed (the earliest its current syscall can
@@ -228,6 +234,7 @@ impl Lwp {
             fix: None,
             watch: None,
             sticky: super::restart::STICKY,
+            in_breaking_call: false,
             entered: None,
             resumed: None,
             regs_written: false,

@@ -276,7 +276,8 @@ impl Proc {
         if l.sc != ScState::In {
             l.entered = None;
         }
-        l.resumed = Some(std::time::Instant::now());
+        // (Only a restart of ours shortens a timeout by the time slept.)
+        l.resumed = restart.then(std::time::Instant::now);
         if sys::resume(req, tid, sig).is_err() {
             // Killed meanwhile: its exit is on its way.
             l.linux = LinuxState::Exiting;

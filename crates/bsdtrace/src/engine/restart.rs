@@ -178,6 +178,14 @@ pub(crate) struct Fix {
     since: Option<Instant>,
 }
 
+impl Fix {
+    /// An EINTR to turn into a restart (else an ERESTART code the kernel
+    /// restarts by itself).
+    pub(crate) fn eintr(&self) -> bool {
+        self.eintr
+    }
+}
+
 /// A restarted call being followed to its exit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Watch {

@@ -162,6 +162,10 @@ impl Tracer {
         let sig = libc::WSTOPSIG(status);
         let ev = (status >> 16) & 0xff;
         let self_pid = self.self_pid;
+        // Only a tracer that sees its restarts through shortens their
+        // timeouts (engine/restart.rs): the others need no timestamps (a
+        // vDSO clock read per stop, which a tight PT_SYSCALL loop notices).
+        let timed = self.driven || self.reaps_promptly;
         let p = self.procs.get_mut(&pid).expect("tid index is consistent");
         let mask = p.mask;
         let seccomp = p.seccomp;
@@ -206,7 +210,8 @@ impl Tracer {
             lwp.sc = if entry { ScState::In } else { ScState::Out };
             let e = if entry {
                 lwp.skip_scx = false;
-                lwp.entered = Some(std::time::Instant::now());
+                lwp.entered = timed.then(std::time::Instant::now);
+                lwp.in_breaking_call = false;
                 // Following the LWP's syscalls ourselves (engine/restart.rs):
                 // which call is it?
                 let internal = mask & crate::abi::PTRACE_SYSCALL == 0 && !seccomp;
@@ -214,6 +219,7 @@ impl Tracer {
                 if lwp.watch.is_some() || internal {
                     if let Ok(i) = sys::syscall_info(tid) {
                         let nr = i.data[0];
+                        lwp.in_breaking_call = restart::breaks_on_stop(nr);
                         if lwp.restart_entry(nr, i.instruction_pointer) {
                             // The restart of a call a stop interrupted:
                             // FreeBSD reports one entry per call.
@@ -231,11 +237,16 @@ impl Tracer {
                 // restarted: an artifact of our stop, not the call's exit.
                 // (A restart of ours interrupted again keeps its rewritten
                 // timeout, the time left, until the call really returns.)
-                let artifact = woken
+                // So is an EINTR of a call a stop breaks with no signal
+                // coming for this thread: a process-directed signal woke it
+                // (the kernel passes over threads in a ptrace-stop) and
+                // another thread took it.
+                let check = std::mem::take(&mut lwp.in_breaking_call) || woken;
+                let artifact = check
                     && sys::getregs(tid).ok().and_then(|r| {
                         lwp.regs = Some(r);
                         let pending = restart::eintr_needs_signal_check(&r) && restart::signal_coming(tid);
-                        restart::interrupted_call(lwp, &r, pending)
+                        restart::interrupted_call(lwp, &r, pending).filter(|f| woken || f.eintr())
                     })
                     .map(|fix| lwp.fix = Some(fix))
                     .is_some();
