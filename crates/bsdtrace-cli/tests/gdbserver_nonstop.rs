@@ -497,19 +497,12 @@ fn a_vfork_child_that_execs_in_non_stop_releases_its_parent() {
     assert!(r.ask("?").starts_with('T'));
     while r.ask("vStopped") != "OK" {}
     assert_eq!(r.ask("vCont;c"), "OK");
-    let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("exec:")));
-    assert!(
-        stops
-            .iter()
-            .any(|s| s.contains(&format!("thread:p{child:x}."))),
-        "{stops:?}"
-    );
-    // The parent, let go by the exec, waits for its child: stop it too.
-    assert_eq!(r.ask(&format!("vCont;t:p{parent:x}.{parent:x}")), "OK");
-    ns_stops(&mut r, |s| {
-        s.iter()
-            .any(|s| s.contains(&format!("thread:p{parent:x}.")))
-    });
+    // The child's exec stops it alone; its parent, let go by the exec,
+    // stops with `vforkdone` (gdb was told of the vfork), as with GNU
+    // gdbserver.
+    let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("exec:")) && s.iter().any(|s| s.contains("vforkdone")));
+    assert!(stops.iter().any(|s| s.contains("exec:") && s.contains(&format!("thread:p{child:x}."))), "{stops:?}");
+    assert!(stops.iter().any(|s| s.contains("vforkdone") && s.contains(&format!("thread:p{parent:x}."))), "{stops:?}");
     // Back to all-stop. The child (now /bin/true) exits: reported once
     // the parent is stopped too.
     assert_eq!(r.ask("QNonStop:0"), "OK");
@@ -529,4 +522,162 @@ fn a_vfork_child_that_execs_in_non_stop_releases_its_parent() {
     r.raw(b"\x03");
     assert!(r.recv().starts_with('T'));
     assert_eq!(r.ask(&format!("vKill;{parent:x}")), "OK");
+}
+
+/// Two threads count without end while the main thread forks a child
+/// that calls `in_child(1)` and exits 7, then vforks one that execs
+/// `/bin/true`; `after(STATUS)` follows each wait, then it sleeps.
+const FORKS: &str = r#"
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile long counts[2];
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+void in_child(int n) { counts[0] += n; }
+void after(int st) { (void)st; }
+int main(void) {
+    pthread_t t[2];
+    for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    while (!counts[0] || !counts[1])
+        ;
+    int st;
+    pid_t p = fork();
+    if (p == 0) {
+        in_child(1);
+        _exit(7);
+    }
+    waitpid(p, &st, 0);
+    after(WEXITSTATUS(st));
+    p = vfork();
+    if (p == 0) {
+        execl("/bin/true", "true", (char *)0);
+        _exit(127);
+    }
+    waitpid(p, &st, 0);
+    after(WEXITSTATUS(st));
+    for (;;) pause();
+}
+"#;
+
+/// The servers a scenario runs against: ours, and GNU gdbserver when it
+/// is installed (CI installs it), so that gdb is seen to behave the same
+/// with both.
+fn servers() -> Vec<String> {
+    let mut v = vec![format!("{BIN} gdbserver")];
+    let gnu = Command::new("gdbserver").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if gnu.is_ok_and(|s| s.success()) {
+        v.push("gdbserver".into());
+    }
+    v
+}
+
+/// How many threads `info threads` shows running.
+fn running(g: &mut Gdb) -> usize {
+    g.cmd("info threads").matches("(running)").count()
+}
+
+#[test]
+fn catch_fork_and_vfork_in_non_stop_stop_only_the_forking_thread() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        assert!(o.contains("Remote debugging using"), "{server}: {o}");
+        g.cmd("catch fork");
+        g.cmd("break in_child");
+        g.cmd("break after");
+        g.send("continue -a &");
+        let o = g.expect("hit Catchpoint 1 (forked process ");
+        let forker = hit_thread(&o.replace("Catchpoint", "Breakpoint"));
+        // The forking thread alone is stopped: the counters count on.
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd(&format!("thread {forker}"));
+        // Resumed, gdb detaches the child (detach-on-fork on), which runs
+        // without our int3s: not stopped at in_child, not killed by a
+        // SIGTRAP, it exits 7.
+        g.send("continue &");
+        g.expect("Detaching after fork from child process");
+        let o = g.expect("after (st=7)");
+        assert!(!o.contains("in_child ("), "{server}: {}", g.all);
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        g.send("continue &");
+        g.expect("Detaching after vfork from child process");
+        g.expect("after (st=0)");
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        assert!(advances(&mut g, 1), "{server}: {}", g.all);
+        let o = g.cmd("kill");
+        assert!(o.contains("killed"), "{server}: {o}");
+        g.quit();
+    }
+}
+
+#[test]
+fn detach_on_fork_off_in_non_stop_debugs_both_processes_at_once() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        g.cmd("set detach-on-fork off");
+        g.cmd("break in_child");
+        g.cmd("break after");
+        g.send("continue -a &");
+        // gdb resumes the parent and the child (non-stop); the child stops
+        // at its copy of the breakpoint.
+        g.expect("[New inferior 2 (process ");
+        let o = g.expect("in_child (n=1)");
+        assert!(o.contains("Thread 2.1 "), "{server}: {}", g.all);
+        let inf = g.cmd("info inferiors");
+        assert_eq!(inf.matches("process ").count(), 2, "{server}: {inf}");
+        // The parent's threads run meanwhile (its main thread in waitpid).
+        g.cmd("inferior 1");
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd("thread 2.1");
+        g.send("continue &");
+        g.expect("[Inferior 2 (process ");
+        g.expect("exited with code 07]");
+        g.expect("after (st=7)");
+        // The vfork child is a third inferior; it execs and exits.
+        g.cmd("thread 1.1");
+        g.send("continue &");
+        g.expect("[New inferior 3 (process ");
+        g.expect("exited normally]");
+        g.expect("after (st=0)");
+        let o = g.cmd("info threads");
+        assert_eq!(o.matches("(running)").count(), 2, "{server}: {o}");
+        g.cmd("kill inferiors 1");
+        g.quit();
+    }
+}
+
+#[test]
+fn follow_fork_mode_child_in_non_stop_lets_the_parent_go() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        let parent = pid_in(&o);
+        g.cmd("set follow-fork-mode child");
+        g.cmd("break in_child");
+        g.send("continue -a &");
+        g.expect("[Detaching after fork from parent process ");
+        let o = g.expect("in_child (n=1)");
+        assert!(o.contains("hit Breakpoint 1"), "{server}: {}", g.all);
+        // The parent runs on untraced, without our int3s, its counters
+        // moving; the child is the only process gdb debugs.
+        let status = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+        assert!(status.contains("TracerPid:\t0"), "{server}: {status}");
+        let o = g.cmd("info threads");
+        assert_eq!(o.matches("Thread ").count(), 1, "{server}: {o}");
+        g.cmd("thread 2.1");
+        g.send("continue &");
+        g.expect("exited with code 07]");
+        g.quit();
+        // Its child gone, the parent goes on to its vfork and exec, and
+        // sleeps: alive, never killed by one of our int3s.
+        std::thread::sleep(Duration::from_millis(200));
+        let st = std::fs::read_to_string(format!("/proc/{parent}/stat")).unwrap_or_default();
+        assert!(!st.is_empty() && !st.contains(") Z"), "{server}: the parent died: {st}");
+        assert_eq!(unsafe { libc::kill(parent, libc::SIGKILL) }, 0);
+    }
 }

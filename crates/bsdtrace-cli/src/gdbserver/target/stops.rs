@@ -342,26 +342,7 @@ impl Inferiors {
             self.procs.get_mut(&ptid.pid).expect("checked").in_vfork = true;
         }
         if tell && stopped {
-            let parent = &self.procs[&ptid.pid];
-            let mut c = Process::new(parent.attached);
-            c.exe = parent.exe.clone();
-            if vfork {
-                c.shares = Some(self.owner(ptid.pid));
-            } else {
-                // The engine gave the child its parent's debug registers.
-                c.hwbps = self.procs[&ptid.pid].hwbps.clone();
-                c.slots = self.procs[&ptid.pid].slots;
-                c.slots_gen = self.procs[&ptid.pid].slots_gen;
-                c.bps = self.procs[&self.owner(ptid.pid)].bps.clone();
-                if self.procs[&self.owner(ptid.pid)].vfork_hidden {
-                    // The copy has no int3s in memory: put them in.
-                    for &a in c.bps.keys() {
-                        let _ = self.tracer.write_memory(T::Proc(Pid(child)), a, &[0xcc]);
-                    }
-                }
-            }
-            self.procs.insert(child, c);
-            let _ = self.configure(child);
+            self.add_fork_child(ptid.pid, child, vfork);
             return Outcome::Report(Stop { ptid, kind: StopKind::Fork { child, vfork } });
         }
         if stopped {
@@ -388,6 +369,37 @@ impl Inferiors {
         } else {
             Outcome::Resume(0)
         }
+    }
+
+    /// A fork child gdb is told of, its first stop collected: a process
+    /// of ours, with a copy of its parent's int3s and debug registers (the
+    /// engine gave it both), or after a vfork sharing its parent's memory
+    /// and so its parent's breakpoint table.
+    pub(in crate::gdbserver) fn add_fork_child(&mut self, parent: i32, child: i32, vfork: bool) {
+        let pp = &self.procs[&parent];
+        let mut c = Process::new(pp.attached);
+        if vfork {
+            self.procs.get_mut(&parent).expect("checked").in_vfork = true;
+        }
+        let pp = &self.procs[&parent];
+        c.exe = pp.exe.clone();
+        let owner = self.owner(parent);
+        if vfork {
+            c.shares = Some(owner);
+        } else {
+            c.hwbps = pp.hwbps.clone();
+            c.slots = pp.slots;
+            c.slots_gen = pp.slots_gen;
+            c.bps = self.procs[&owner].bps.clone();
+            if self.procs[&owner].vfork_hidden {
+                // The copy has no int3s in memory: put them in.
+                for &a in c.bps.keys() {
+                    let _ = self.tracer.write_memory(T::Proc(Pid(child)), a, &[0xcc]);
+                }
+            }
+        }
+        self.procs.insert(child, c);
+        let _ = self.configure(child);
     }
 
     /// The first stop of `child`, a process we do not debug, came before
@@ -434,6 +446,12 @@ impl Inferiors {
         for (addr, orig) in bps {
             let _ = self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[orig]);
         }
+    }
+
+    /// Are `pid`'s int3s out of its memory while a vfork child gdb was not
+    /// told of shares it?
+    pub(in crate::gdbserver) fn breakpoints_hidden_for_vfork(&self, pid: i32) -> bool {
+        self.procs.get(&pid).is_some_and(|p| p.vfork_hidden)
     }
 
     pub(in crate::gdbserver) fn restore_after_vfork(&mut self, pid: i32) {
