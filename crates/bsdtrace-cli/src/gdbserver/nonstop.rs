@@ -341,18 +341,21 @@ impl Inferiors {
         let stepping = action.is_some_and(|a| !matches!(a, Action::Continue(_)));
         match ev {
             Some(Event::Signal { sig: libc::SIGTRAP }) => {
+                // Target-side conditions and commands: evaluated here; a
+                // false one never reaches gdb.
+                let step = matches!(action, Some(Action::Step(_)));
                 match self.rewind(p) {
-                    // Conditions and commands of breakpoints are left to
-                    // gdb in non-stop (a false one would need a step over
-                    // it with every other thread stopped).
-                    Some(true) => return Out::Report(StopKind::SwBreak),
+                    Some(true) => {
+                        let pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
+                        return if self.ns_breakpoint_hit(p, pc, false, step) { Out::Report(StopKind::SwBreak) } else { Out::Resume(0) };
+                    }
                     Some(false) => return Out::Resume(0), // gdb removed it meanwhile
                     None => {}
                 }
                 let si = bsdtrace::sys::siginfo(p.tid).ok().map(|si| bsdtrace::sys::si::code(&si));
                 let pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
                 if si == Some(TRAP_HWBKPT) && self.procs.get(&p.pid).is_some_and(|pr| pr.hwbps.contains_key(&pc)) {
-                    return Out::Report(StopKind::SwBreak);
+                    return if self.ns_breakpoint_hit(p, pc, true, step) { Out::Report(StopKind::SwBreak) } else { Out::Resume(0) };
                 }
                 if let Ok(Some(k)) = self.debug_trap(p.pid, l) {
                     return Out::Report(k);

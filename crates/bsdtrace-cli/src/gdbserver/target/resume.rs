@@ -86,6 +86,13 @@ impl Inferiors {
     /// watchpoint that an access could fire, no RF pending, and none of
     /// our int3s inside the instruction.
     pub(super) fn emulate_step(&mut self, t: Ptid) -> bool {
+        self.emulate_instruction(t, false)
+    }
+
+    /// [`Inferiors::emulate_step`]; with `over_int3`, the instruction
+    /// under our int3 at the pc (the original one runs, as a step over the
+    /// breakpoint would run it).
+    pub(super) fn emulate_instruction(&mut self, t: Ptid, over_int3: bool) -> bool {
         // The emulator decodes x86-64 instructions only.
         if !self.emulate_steps || !self.is_stopped(t.pid) || self.is_i386(t.pid) {
             return false;
@@ -114,7 +121,8 @@ impl Inferiors {
         let Some(e) = emulate::step(&code[..n], &r, fs, gs, &mut read) else { return false };
         let len = (e.regs.r_rip as u64).wrapping_sub(rip);
         let owner = self.owner(t.pid);
-        if self.procs[&owner].bps.range(rip..rip.saturating_add(16)).next().is_some_and(|(&a, _)| a < rip + len.min(16)) {
+        let from = if over_int3 { rip.saturating_add(1) } else { rip };
+        if self.procs[&owner].bps.range(from..rip.saturating_add(16)).next().is_some_and(|(&a, _)| a < rip + len.min(16)) {
             return false;
         }
         if let Some((addr, bytes)) = &e.write {

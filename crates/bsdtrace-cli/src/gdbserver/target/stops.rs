@@ -236,6 +236,40 @@ impl Inferiors {
         })
     }
 
+    /// Non-stop: `p` stopped at our breakpoint at `pc` (an int3 hit, the pc
+    /// moved back onto it, or with `hw` a debug-register hit). Returns
+    /// whether gdb hears of it. Conditions are evaluated and commands
+    /// (dprintf) run here, as GNU gdbserver does; a false condition goes
+    /// on without gdb: through the debug register (the kernel set RF, so
+    /// the instruction runs on resume), or, at an int3, by executing the
+    /// instruction under it in the server ([`emulate`]): a real step over
+    /// the int3 would need every other thread stopped first (GNU
+    /// gdbserver stops them all). An instruction we do not emulate is
+    /// reported and gdb, which evaluates every condition again at a stop,
+    /// resumes it.
+    pub(in crate::gdbserver) fn ns_breakpoint_hit(&mut self, p: Ptid, pc: u64, hw: bool, stepping: bool) -> bool {
+        let bp = if hw {
+            self.procs.get(&p.pid).and_then(|pr| pr.hwbps.get(&pc)).map(|(b, _)| b.clone())
+        } else {
+            let owner = self.owner(p.pid);
+            self.procs.get(&owner).and_then(|pr| pr.bps.get(&pc)).cloned()
+        };
+        let Some(bp) = bp else { return true };
+        if stepping || (bp.conds.is_empty() && bp.cmds.is_empty()) {
+            return true;
+        }
+        let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
+        if true_now && bp.cmds.is_empty() {
+            return true;
+        }
+        if true_now {
+            for c in &bp.cmds {
+                let _ = self.run_commands(p, c);
+            }
+        }
+        !hw && !self.emulate_instruction(p, true)
+    }
+
     /// Run only `p` one instruction with the original byte at `addr`; the
     /// int3 goes back when the step is done.
     pub(super) fn step_over(&mut self, p: Ptid, addr: u64) -> Result<(), Error> {
