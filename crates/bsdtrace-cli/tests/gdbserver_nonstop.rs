@@ -692,8 +692,9 @@ fn follow_fork_mode_child_in_non_stop_lets_the_parent_go() {
     }
 }
 
-/// Two threads count without end; a third calls `hit(n)` and `tick(n)`
-/// for n = 1, 2, ... (every 200 µs); `never1`-`never4` are never called.
+/// Two threads count without end; a third calls `hit(n)`, `tick(n)` and
+/// `work(n)` for n = 1, 2, ... (every 200 µs); `never1`-`never4` are
+/// never called.
 const CONDS: &str = r#"
 #include <pthread.h>
 #include <unistd.h>
@@ -705,8 +706,13 @@ void never1(void) {}
 void never2(void) {}
 void never3(void) {}
 void never4(void) {}
+long work(long n) {
+    long a = n * 2;
+    long b = a + 3;
+    return a + b;
+}
 static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
-static void *hitter(void *a) { (void)a; for (long n = 1;; n++) { hit(n); tick(n); usleep(200); } return 0; }
+static void *hitter(void *a) { (void)a; for (long n = 1;; n++) { hit(n); tick(n); work(n); usleep(200); } return 0; }
 int main(void) {
     pthread_t t[3];
     for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, counter, (void *)i);
@@ -804,5 +810,115 @@ fn agent_dprintf_in_non_stop_prints_without_stopping() {
         assert!(advances(&mut g, 1), "{server}: {}", g.all);
         g.cmd("kill");
         g.quit();
+    }
+}
+
+/// `next` in non-stop: one thread steps the line while the other threads
+/// run; with GNU gdbserver as with ours. (gdb 13 does not range-step in
+/// non-stop: it sends a `vCont;s` per instruction to both servers; the
+/// next test drives `vCont;r` itself.)
+#[test]
+fn next_in_non_stop_steps_one_thread_while_the_others_run() {
+    let prog = build("ns_conds", CONDS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        g.cmd("break work");
+        g.send("continue -a &");
+        let o = g.expect("work (n=1)");
+        let t = hit_thread(&o);
+        g.cmd(&format!("thread {t}"));
+        g.cmd("delete");
+        let o = g.cmd("next");
+        assert!(o.contains("long b = a + 3;"), "{server}: {o}");
+        assert_eq!(g.int("a"), 2, "{server}");
+        assert_eq!(running(&mut g), 3, "{server}: {}", g.all);
+        assert!(advances(&mut g, 0), "{server}: {}", g.all);
+        let o = g.cmd("next");
+        assert!(o.contains("return a + b;"), "{server}: {o}");
+        assert_eq!(g.int("b"), 5, "{server}");
+        g.cmd("kill");
+        g.quit();
+    }
+}
+
+/// A symbol's value and size in `prog` (`nm -S`).
+fn symbol(prog: &Path, name: &str) -> (u64, u64) {
+    let out = Command::new("nm").arg("-S").arg(prog).output().expect("nm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let l = text.lines().find(|l| l.split_whitespace().nth(3) == Some(name)).unwrap_or_else(|| panic!("no {name} in nm -S"));
+    let f: Vec<&str> = l.split_whitespace().collect();
+    (u64::from_str_radix(f[0], 16).unwrap(), u64::from_str_radix(f[1], 16).unwrap())
+}
+
+/// `SERVER - PROG` over its stdio, through the raw protocol.
+fn rsp_of(server: &str, prog: &Path) -> Rsp {
+    let mut args: Vec<&str> = server.split(' ').collect();
+    args.push("-");
+    let mut child = Command::new("timeout")
+        .args(["-k", "5", "120"])
+        .args(&args)
+        .arg(prog)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rd = child.stdout.take().unwrap();
+    let wr = child.stdin.take().unwrap();
+    let mut r = Rsp::over(Box::new(rd), Box::new(wr));
+    r.child = Some(Killed(child));
+    r
+}
+
+/// The pc (`10:`) of an amd64 stop reply.
+fn stop_pc(stop: &str) -> u64 {
+    let stop = String::from_utf8_lossy(&expand_rle(stop.as_bytes())).into_owned();
+    let body = stop.get(3..).unwrap_or("");
+    let hex = body.split(';').find_map(|f| f.strip_prefix("10:")).unwrap_or_else(|| panic!("no pc in {stop}"));
+    let bytes: Vec<u8> = (0..8).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+    u64::from_le_bytes(bytes.try_into().unwrap())
+}
+
+/// `vCont;r` in non-stop, through the remote protocol: the thread steps
+/// through the range alone, with no stop reply per instruction (the
+/// server steps it on), while the other threads count on; one `%Stop`
+/// when its pc leaves the range. Side by side with GNU gdbserver.
+#[test]
+fn a_range_step_in_non_stop_reports_only_its_end() {
+    let prog = build("ns_conds", CONDS);
+    let (work, size) = symbol(&prog, "work");
+    let (counts, _) = symbol(&prog, "counts");
+    for server in servers() {
+        let mut r = rsp_of(&server, &prog);
+        r.handshake("multiprocess+;swbreak+");
+        assert_eq!(r.ask("QNonStop:1"), "OK", "{server}");
+        let first = r.ask("?");
+        while r.ask("vStopped") != "OK" {}
+        let pid = ptid_pid(&stop_thread(&first));
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+        let base = u64::from_str_radix(maps.split('-').next().unwrap(), 16).unwrap();
+        let (start, end) = (base + work, base + work + size);
+        // (The thread Z packets act through: GNU gdbserver needs one.)
+        assert_eq!(r.ask(&format!("Hgp{pid:x}.{pid:x}")), "OK", "{server}");
+        assert_eq!(r.ask(&format!("Z0,{start:x},1")), "OK", "{server}");
+        assert_eq!(r.ask("vCont;c"), "OK", "{server}");
+        let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("swbreak")));
+        let hit = stops.iter().find(|s| s.contains("swbreak")).unwrap();
+        assert_eq!(stop_pc(hit), start, "{server}: {hit}");
+        let t = stop_thread(hit);
+        assert_eq!(r.ask(&format!("z0,{start:x},1")), "OK", "{server}");
+        // The whole of work(): the first stop is back in its caller.
+        assert_eq!(r.ask(&format!("vCont;r{start:x},{end:x}:{t}")), "OK", "{server}");
+        let stops = ns_stops(&mut r, |s| !s.is_empty());
+        assert_eq!(stops.len(), 1, "{server}: {stops:?}");
+        assert_eq!(stop_thread(&stops[0]), t, "{server}: {stops:?}");
+        let pc = stop_pc(&stops[0]);
+        assert!(!(start..end).contains(&pc) && pc > base, "{server}: {pc:x} {stops:?}");
+        // The others ran meanwhile and still do.
+        let count = |r: &mut Rsp| r.ask(&format!("m{:x},8", base + counts));
+        let c = count(&mut r);
+        assert!((0..2000).any(|_| count(&mut r) != c), "{server}: counts[0] stood still");
+        assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK", "{server}");
     }
 }

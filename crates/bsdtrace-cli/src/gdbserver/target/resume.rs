@@ -126,6 +126,14 @@ impl Inferiors {
             return false;
         }
         if let Some((addr, bytes)) = &e.write {
+            // In non-stop the other threads run meanwhile: a store here is
+            // not the CPU's one instant but a read-modify-write spread over
+            // system calls, which could lose a store of theirs. Only the
+            // thread's own stack (its frame and red zone) is written.
+            let sp = r.r_rsp as u64;
+            if self.ns.is_some() && !(sp.wrapping_sub(4096)..sp.saturating_add(65536)).contains(addr) {
+                return false;
+            }
             if self.write_memory(t.pid, *addr, bytes).is_err() {
                 // Unwritable: let the CPU fault.
                 return false;
