@@ -915,6 +915,18 @@ fn a_range_step_in_non_stop_reports_only_its_end() {
         assert_eq!(stop_thread(&stops[0]), t, "{server}: {stops:?}");
         let pc = stop_pc(&stops[0]);
         assert!(!(start..end).contains(&pc) && pc > base, "{server}: {pc:x} {stops:?}");
+        // It ran work(1) through: rax holds its result, 1 * 2 + (2 + 3).
+        assert_eq!(r.ask(&format!("Hg{t}")), "OK", "{server}");
+        let g = expand_rle(r.ask("g").as_bytes());
+        assert_eq!(String::from_utf8_lossy(&g[..16.min(g.len())]), "0700000000000000", "{server}");
+        if server.contains(BIN) {
+            // Ours executed the instructions it emulates without a trap.
+            let o = r.ask(&format!("qRcmd,{}", hex("show step-emulation")));
+            let text = String::from_utf8(o.strip_prefix('O').and_then(|h| (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect::<Option<Vec<u8>>>()).unwrap_or_default()).unwrap_or_default();
+            let n: u64 = text.split("; ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+            assert!(n > 0, "{o} {text}");
+            while r.recv() != "OK" {}
+        }
         // The others ran meanwhile and still do.
         let count = |r: &mut Rsp| r.ask(&format!("m{:x},8", base + counts));
         let c = count(&mut r);

@@ -364,6 +364,15 @@ impl Inferiors {
                     self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == 2 /* TRAP_TRACE */);
                 match action {
                     Some(Action::Range(start, end)) if by_step => {
+                        // Inside the range, the instructions the server
+                        // emulates are executed here, sparing a trap each;
+                        // the first one it does not takes a real step.
+                        let mut pc = pc;
+                        let mut n = 0;
+                        while (start..end).contains(&pc) && n < 256 && self.emulate_instruction(p, false) {
+                            pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
+                            n += 1;
+                        }
                         if (start..end).contains(&pc) {
                             Out::Resume(0)
                         } else {

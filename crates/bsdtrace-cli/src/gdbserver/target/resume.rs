@@ -92,7 +92,7 @@ impl Inferiors {
     /// [`Inferiors::emulate_step`]; with `over_int3`, the instruction
     /// under our int3 at the pc (the original one runs, as a step over the
     /// breakpoint would run it).
-    pub(super) fn emulate_instruction(&mut self, t: Ptid, over_int3: bool) -> bool {
+    pub(in crate::gdbserver) fn emulate_instruction(&mut self, t: Ptid, over_int3: bool) -> bool {
         // The emulator decodes x86-64 instructions only.
         if !self.emulate_steps || !self.is_stopped(t.pid) || self.is_i386(t.pid) {
             return false;
