@@ -650,6 +650,8 @@ fn detach_on_fork_off_in_non_stop_debugs_both_processes_at_once() {
         g.cmd("thread 1.1");
         g.send("continue &");
         g.expect("[New inferior 3 (process ");
+        // Its exec event: gdb loads the new program into inferior 3.
+        g.expect("is executing new program: ");
         g.expect("exited normally]");
         g.expect("after (st=0)");
         let o = g.cmd("info threads");
