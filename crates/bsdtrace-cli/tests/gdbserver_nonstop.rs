@@ -497,19 +497,12 @@ fn a_vfork_child_that_execs_in_non_stop_releases_its_parent() {
     assert!(r.ask("?").starts_with('T'));
     while r.ask("vStopped") != "OK" {}
     assert_eq!(r.ask("vCont;c"), "OK");
-    let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("exec:")));
-    assert!(
-        stops
-            .iter()
-            .any(|s| s.contains(&format!("thread:p{child:x}."))),
-        "{stops:?}"
-    );
-    // The parent, let go by the exec, waits for its child: stop it too.
-    assert_eq!(r.ask(&format!("vCont;t:p{parent:x}.{parent:x}")), "OK");
-    ns_stops(&mut r, |s| {
-        s.iter()
-            .any(|s| s.contains(&format!("thread:p{parent:x}.")))
-    });
+    // The child's exec stops it alone; its parent, let go by the exec,
+    // stops with `vforkdone` (gdb was told of the vfork), as with GNU
+    // gdbserver.
+    let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("exec:")) && s.iter().any(|s| s.contains("vforkdone")));
+    assert!(stops.iter().any(|s| s.contains("exec:") && s.contains(&format!("thread:p{child:x}."))), "{stops:?}");
+    assert!(stops.iter().any(|s| s.contains("vforkdone") && s.contains(&format!("thread:p{parent:x}."))), "{stops:?}");
     // Back to all-stop. The child (now /bin/true) exits: reported once
     // the parent is stopped too.
     assert_eq!(r.ask("QNonStop:0"), "OK");
@@ -529,4 +522,417 @@ fn a_vfork_child_that_execs_in_non_stop_releases_its_parent() {
     r.raw(b"\x03");
     assert!(r.recv().starts_with('T'));
     assert_eq!(r.ask(&format!("vKill;{parent:x}")), "OK");
+}
+
+/// Two threads count without end while the main thread forks a child
+/// that calls `in_child(1)` and exits 7, then vforks one that execs
+/// `/bin/true`; `after(STATUS)` follows each wait, then it sleeps.
+const FORKS: &str = r#"
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile long counts[2];
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+void in_child(int n) { counts[0] += n; }
+void after(int st) { (void)st; }
+int main(void) {
+    pthread_t t[2];
+    for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    while (!counts[0] || !counts[1])
+        ;
+    int st;
+    pid_t p = fork();
+    if (p == 0) {
+        in_child(1);
+        _exit(7);
+    }
+    waitpid(p, &st, 0);
+    after(WEXITSTATUS(st));
+    p = vfork();
+    if (p == 0) {
+        execl("/bin/true", "true", (char *)0);
+        _exit(127);
+    }
+    waitpid(p, &st, 0);
+    after(WEXITSTATUS(st));
+    for (;;) pause();
+}
+"#;
+
+/// The servers a scenario runs against: ours, and GNU gdbserver when it
+/// is installed (CI installs it), so that gdb is seen to behave the same
+/// with both.
+fn servers() -> Vec<String> {
+    let mut v = vec![format!("{BIN} gdbserver")];
+    let gnu = Command::new("gdbserver").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if gnu.is_ok_and(|s| s.success()) {
+        v.push("gdbserver".into());
+    }
+    v
+}
+
+/// A process SIGKILLed when the test ends, even by a panic.
+struct KillPid(i32);
+
+impl Drop for KillPid {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0, libc::SIGKILL) };
+    }
+}
+
+/// How many threads `info threads` shows running.
+fn running(g: &mut Gdb) -> usize {
+    g.cmd("info threads").matches("(running)").count()
+}
+
+#[test]
+fn catch_fork_and_vfork_in_non_stop_stop_only_the_forking_thread() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        assert!(o.contains("Remote debugging using"), "{server}: {o}");
+        g.cmd("catch fork");
+        g.cmd("break in_child");
+        g.cmd("break after");
+        g.send("continue -a &");
+        let o = g.expect("hit Catchpoint 1 (forked process ");
+        let forker = hit_thread(&o.replace("Catchpoint", "Breakpoint"));
+        // The forking thread alone is stopped: the counters count on.
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd(&format!("thread {forker}"));
+        // Resumed, gdb detaches the child (detach-on-fork on), which runs
+        // without our int3s: not stopped at in_child, not killed by a
+        // SIGTRAP, it exits 7.
+        g.send("continue &");
+        g.expect("Detaching after fork from child process");
+        let o = g.expect("after (st=7)");
+        assert!(!o.contains("in_child ("), "{server}: {}", g.all);
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        g.send("continue &");
+        g.expect("Detaching after vfork from child process");
+        g.expect("after (st=0)");
+        assert_eq!(running(&mut g), 2, "{server}: {}", g.all);
+        assert!(advances(&mut g, 1), "{server}: {}", g.all);
+        let o = g.cmd("kill");
+        assert!(o.contains("killed"), "{server}: {o}");
+        g.quit();
+    }
+}
+
+#[test]
+fn detach_on_fork_off_in_non_stop_debugs_both_processes_at_once() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        g.cmd("set detach-on-fork off");
+        g.cmd("break in_child");
+        g.cmd("break after");
+        g.send("continue -a &");
+        // gdb resumes the parent and the child (non-stop); the child stops
+        // at its copy of the breakpoint.
+        g.expect("[New inferior 2 (process ");
+        let o = g.expect("in_child (n=1)");
+        assert!(o.contains("Thread 2.1 "), "{server}: {}", g.all);
+        let inf = g.cmd("info inferiors");
+        assert_eq!(inf.matches("process ").count(), 2, "{server}: {inf}");
+        // The parent's threads run meanwhile (its main thread in waitpid).
+        g.cmd("inferior 1");
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd("thread 2.1");
+        g.send("continue &");
+        g.expect("[Inferior 2 (process ");
+        g.expect("exited with code 07]");
+        g.expect("after (st=7)");
+        // The vfork child is a third inferior; it execs and exits.
+        g.cmd("thread 1.1");
+        g.send("continue &");
+        g.expect("[New inferior 3 (process ");
+        // Its exec event: gdb loads the new program into inferior 3.
+        g.expect("is executing new program: ");
+        g.expect("exited normally]");
+        g.expect("after (st=0)");
+        let o = g.cmd("info threads");
+        assert_eq!(o.matches("(running)").count(), 2, "{server}: {o}");
+        g.cmd("kill inferiors 1");
+        g.quit();
+    }
+}
+
+#[test]
+fn follow_fork_mode_child_in_non_stop_lets_the_parent_go() {
+    let prog = build("ns_forks", FORKS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        let parent = pid_in(&o);
+        // Let go by gdb, it would count for ever after a failed assertion.
+        let _reap = KillPid(parent);
+        g.cmd("set follow-fork-mode child");
+        g.cmd("break in_child");
+        g.send("continue -a &");
+        g.expect("[Detaching after fork from parent process ");
+        let o = g.expect("in_child (n=1)");
+        assert!(o.contains("hit Breakpoint 1"), "{server}: {}", g.all);
+        // The parent runs on untraced, without our int3s, its counters
+        // moving; the child is the only process gdb debugs.
+        let status = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+        assert!(status.contains("TracerPid:\t0"), "{server}: {status}");
+        let o = g.cmd("info threads");
+        assert_eq!(o.matches("Thread ").count(), 1, "{server}: {o}");
+        g.cmd("thread 2.1");
+        g.send("continue &");
+        g.expect("exited with code 07]");
+        g.quit();
+        // Its child gone, the parent goes on to its vfork and exec, and
+        // sleeps: alive, never killed by one of our int3s.
+        std::thread::sleep(Duration::from_millis(200));
+        let st = std::fs::read_to_string(format!("/proc/{parent}/stat")).unwrap_or_default();
+        assert!(!st.is_empty() && !st.contains(") Z"), "{server}: the parent died: {st}");
+    }
+}
+
+/// Two threads count without end; a third calls `hit(n)`, `tick(n)` and
+/// `work(n)` for n = 1, 2, ... (every 200 µs); `never1`-`never4` are
+/// never called.
+const CONDS: &str = r#"
+#include <pthread.h>
+#include <unistd.h>
+volatile long counts[2];
+volatile long hits, ticks;
+void hit(long n) { hits = n; }
+void tick(long n) { ticks = n; }
+void never1(void) {}
+void never2(void) {}
+void never3(void) {}
+void never4(void) {}
+long work(long n) {
+    long a = n * 2;
+    long b = a + 3;
+    return a + b;
+}
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+static void *hitter(void *a) { (void)a; for (long n = 1;; n++) { hit(n); tick(n); work(n); usleep(200); } return 0; }
+int main(void) {
+    pthread_t t[3];
+    for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, counter, (void *)i);
+    pthread_create(&t[2], 0, hitter, 0);
+    pthread_join(t[0], 0);
+    return 0;
+}
+"#;
+
+/// The breakpoint-hit notifications (`%Stop:…swbreak`) at `addr` in
+/// gdb's `set debug remote 1` output (gdb's own breakpoints, the dynamic
+/// linker's, are hit too).
+fn hit_notifications(out: &str, addr: u64) -> usize {
+    let pc = format!(";10:{};", addr.to_le_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>());
+    out.lines().filter(|l| l.contains("Notification received: Stop:") && l.contains("swbreak") && l.contains(&pc)).count()
+}
+
+/// The address in gdb's "Breakpoint N at 0xADDR: ...".
+fn bp_addr(out: &str) -> u64 {
+    let a = out.split(" at 0x").nth(1).and_then(|r| r.split(':').next()).unwrap_or_else(|| panic!("{out}"));
+    u64::from_str_radix(a, 16).unwrap()
+}
+
+/// `break hit if n == 50` with `set breakpoint condition-evaluation
+/// target`: the server evaluates the condition at each of the 50 hits,
+/// and gdb hears of the true one only (one `%Stop` notification), while
+/// the other threads count on; with GNU gdbserver as with ours. Both
+/// where the breakpoint sits: in a free debug register (ours), and as an
+/// int3 once gdb's four `hbreak`s hold every debug register (the
+/// instruction under the int3 executed in the server).
+#[test]
+fn target_side_conditions_in_non_stop_never_report_a_false_hit() {
+    let prog = build("ns_conds", CONDS);
+    for server in servers() {
+        for int3 in [false, true] {
+            let what = format!("{server}, int3: {int3}");
+            let mut g = Gdb::start(&prog);
+            g.cmd(&format!("target remote | {server} - {}", prog.display()));
+            g.cmd("set breakpoint condition-evaluation target");
+            if int3 {
+                for f in ["never1", "never2", "never3", "never4"] {
+                    let o = g.cmd(&format!("hbreak {f}"));
+                    assert!(o.contains("Hardware assisted breakpoint"), "{what}: {o}");
+                }
+            }
+            let addr = bp_addr(&g.cmd("break hit if n == 50"));
+            g.cmd("set debug remote 1");
+            g.send("continue -a &");
+            let o = g.expect("hit Breakpoint");
+            g.cmd("set debug remote 0");
+            assert_eq!(hit_notifications(&o, addr), 1, "{what}: {}", g.all);
+            let t = g.cmd("info threads");
+            assert_eq!(t.matches("(running)").count(), 3, "{what}: {t}");
+            let hitter = t.lines().find(|l| l.contains(" hit (")).and_then(|l| l.trim_start_matches('*').split_whitespace().next().map(str::to_string));
+            let hitter = hitter.unwrap_or_else(|| panic!("{what}: {t}"));
+            g.cmd(&format!("thread {hitter}"));
+            assert_eq!(g.int("n"), 50, "{what}");
+            assert_eq!(g.int("hits"), 49, "{what}");
+            assert!(advances(&mut g, 0), "{what}: {}", g.all);
+            // Continued, the condition is false for ever after: no stop.
+            g.cmd("continue &");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while g.int("hits") < 200 {
+                assert!(Instant::now() < deadline, "{what}: the hitter thread does not run on: {}", g.all);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert_eq!(hit_notifications(&g.all, addr), 1, "{what}");
+            assert!(!g.all.contains("hit Breakpoint 2") && !g.all.contains("hit Breakpoint 6"), "{what}");
+            let o = g.cmd("kill");
+            assert!(o.contains("killed"), "{what}: {o}");
+            g.quit();
+        }
+    }
+}
+
+/// `dprintf` with `set dprintf-style agent` in non-stop: the server runs
+/// the printf at each hit and gdb never hears of them, while the other
+/// threads count on. (Ours only: GNU gdbserver's agent printf writes to
+/// its own stdout, which over stdio is not where the test can read it.)
+#[test]
+fn agent_dprintf_in_non_stop_prints_without_stopping() {
+    let prog = build("ns_conds", CONDS);
+    {
+        let server = format!("{BIN} gdbserver");
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        g.cmd("set dprintf-style agent");
+        let addr = bp_addr(&g.cmd("dprintf tick,\"tick %ld\\n\",n"));
+        g.cmd("set debug remote 1");
+        g.send("continue -a &");
+        g.expect("tick 20\n");
+        g.cmd("set debug remote 0");
+        assert_eq!(hit_notifications(&g.all, addr), 0, "{server}: {}", g.all);
+        assert_eq!(running(&mut g), 4, "{server}: {}", g.all);
+        assert!(advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd("kill");
+        g.quit();
+    }
+}
+
+/// `next` in non-stop: one thread steps the line while the other threads
+/// run; with GNU gdbserver as with ours. (gdb 13 does not range-step in
+/// non-stop: it sends a `vCont;s` per instruction to both servers; the
+/// next test drives `vCont;r` itself.)
+#[test]
+fn next_in_non_stop_steps_one_thread_while_the_others_run() {
+    let prog = build("ns_conds", CONDS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target remote | {server} - {}", prog.display()));
+        g.cmd("break work");
+        g.send("continue -a &");
+        let o = g.expect("work (n=1)");
+        let t = hit_thread(&o);
+        g.cmd(&format!("thread {t}"));
+        g.cmd("delete");
+        let o = g.cmd("next");
+        assert!(o.contains("long b = a + 3;"), "{server}: {o}");
+        assert_eq!(g.int("a"), 2, "{server}");
+        assert_eq!(running(&mut g), 3, "{server}: {}", g.all);
+        assert!(advances(&mut g, 0), "{server}: {}", g.all);
+        let o = g.cmd("next");
+        assert!(o.contains("return a + b;"), "{server}: {o}");
+        assert_eq!(g.int("b"), 5, "{server}");
+        g.cmd("kill");
+        g.quit();
+    }
+}
+
+/// A symbol's value and size in `prog` (`nm -S`).
+fn symbol(prog: &Path, name: &str) -> (u64, u64) {
+    let out = Command::new("nm").arg("-S").arg(prog).output().expect("nm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let l = text.lines().find(|l| l.split_whitespace().nth(3) == Some(name)).unwrap_or_else(|| panic!("no {name} in nm -S"));
+    let f: Vec<&str> = l.split_whitespace().collect();
+    (u64::from_str_radix(f[0], 16).unwrap(), u64::from_str_radix(f[1], 16).unwrap())
+}
+
+/// `SERVER - PROG` over its stdio, through the raw protocol.
+fn rsp_of(server: &str, prog: &Path) -> Rsp {
+    let mut args: Vec<&str> = server.split(' ').collect();
+    args.push("-");
+    let mut child = Command::new("timeout")
+        .args(["-k", "5", "120"])
+        .args(&args)
+        .arg(prog)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rd = child.stdout.take().unwrap();
+    let wr = child.stdin.take().unwrap();
+    let mut r = Rsp::over(Box::new(rd), Box::new(wr));
+    r.child = Some(Killed(child));
+    r
+}
+
+/// The pc (`10:`) of an amd64 stop reply.
+fn stop_pc(stop: &str) -> u64 {
+    let stop = String::from_utf8_lossy(&expand_rle(stop.as_bytes())).into_owned();
+    let body = stop.get(3..).unwrap_or("");
+    let hex = body.split(';').find_map(|f| f.strip_prefix("10:")).unwrap_or_else(|| panic!("no pc in {stop}"));
+    let bytes: Vec<u8> = (0..8).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+    u64::from_le_bytes(bytes.try_into().unwrap())
+}
+
+/// `vCont;r` in non-stop, through the remote protocol: the thread steps
+/// through the range alone, with no stop reply per instruction (the
+/// server steps it on), while the other threads count on; one `%Stop`
+/// when its pc leaves the range. Side by side with GNU gdbserver.
+#[test]
+fn a_range_step_in_non_stop_reports_only_its_end() {
+    let prog = build("ns_conds", CONDS);
+    let (work, size) = symbol(&prog, "work");
+    let (counts, _) = symbol(&prog, "counts");
+    for server in servers() {
+        let mut r = rsp_of(&server, &prog);
+        r.handshake("multiprocess+;swbreak+");
+        assert_eq!(r.ask("QNonStop:1"), "OK", "{server}");
+        let first = r.ask("?");
+        while r.ask("vStopped") != "OK" {}
+        let pid = ptid_pid(&stop_thread(&first));
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+        let base = u64::from_str_radix(maps.split('-').next().unwrap(), 16).unwrap();
+        let (start, end) = (base + work, base + work + size);
+        // (The thread Z packets act through: GNU gdbserver needs one.)
+        assert_eq!(r.ask(&format!("Hgp{pid:x}.{pid:x}")), "OK", "{server}");
+        assert_eq!(r.ask(&format!("Z0,{start:x},1")), "OK", "{server}");
+        assert_eq!(r.ask("vCont;c"), "OK", "{server}");
+        let stops = ns_stops(&mut r, |s| s.iter().any(|s| s.contains("swbreak")));
+        let hit = stops.iter().find(|s| s.contains("swbreak")).unwrap();
+        assert_eq!(stop_pc(hit), start, "{server}: {hit}");
+        let t = stop_thread(hit);
+        assert_eq!(r.ask(&format!("z0,{start:x},1")), "OK", "{server}");
+        // The whole of work(): the first stop is back in its caller.
+        assert_eq!(r.ask(&format!("vCont;r{start:x},{end:x}:{t}")), "OK", "{server}");
+        let stops = ns_stops(&mut r, |s| !s.is_empty());
+        assert_eq!(stops.len(), 1, "{server}: {stops:?}");
+        assert_eq!(stop_thread(&stops[0]), t, "{server}: {stops:?}");
+        let pc = stop_pc(&stops[0]);
+        assert!(!(start..end).contains(&pc) && pc > base, "{server}: {pc:x} {stops:?}");
+        // It ran work(1) through: rax holds its result, 1 * 2 + (2 + 3).
+        assert_eq!(r.ask(&format!("Hg{t}")), "OK", "{server}");
+        let g = expand_rle(r.ask("g").as_bytes());
+        assert_eq!(String::from_utf8_lossy(&g[..16.min(g.len())]), "0700000000000000", "{server}");
+        if server.contains(BIN) {
+            // Ours executed the instructions it emulates without a trap.
+            let o = r.ask(&format!("qRcmd,{}", hex("show step-emulation")));
+            let text = String::from_utf8(o.strip_prefix('O').and_then(|h| (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect::<Option<Vec<u8>>>()).unwrap_or_default()).unwrap_or_default();
+            let n: u64 = text.split("; ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+            assert!(n > 0, "{o} {text}");
+            while r.recv() != "OK" {}
+        }
+        // The others ran meanwhile and still do.
+        let count = |r: &mut Rsp| r.ask(&format!("m{:x},8", base + counts));
+        let c = count(&mut r);
+        assert!((0..2000).any(|_| count(&mut r) != c), "{server}: counts[0] stood still");
+        assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK", "{server}");
+    }
 }

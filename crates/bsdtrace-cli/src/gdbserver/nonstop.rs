@@ -341,18 +341,21 @@ impl Inferiors {
         let stepping = action.is_some_and(|a| !matches!(a, Action::Continue(_)));
         match ev {
             Some(Event::Signal { sig: libc::SIGTRAP }) => {
+                // Target-side conditions and commands: evaluated here; a
+                // false one never reaches gdb.
+                let step = matches!(action, Some(Action::Step(_)));
                 match self.rewind(p) {
-                    // Conditions and commands of breakpoints are left to
-                    // gdb in non-stop (a false one would need a step over
-                    // it with every other thread stopped).
-                    Some(true) => return Out::Report(StopKind::SwBreak),
+                    Some(true) => {
+                        let pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
+                        return if self.ns_breakpoint_hit(p, pc, false, step) { Out::Report(StopKind::SwBreak) } else { Out::Resume(0) };
+                    }
                     Some(false) => return Out::Resume(0), // gdb removed it meanwhile
                     None => {}
                 }
                 let si = bsdtrace::sys::siginfo(p.tid).ok().map(|si| bsdtrace::sys::si::code(&si));
                 let pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
                 if si == Some(TRAP_HWBKPT) && self.procs.get(&p.pid).is_some_and(|pr| pr.hwbps.contains_key(&pc)) {
-                    return Out::Report(StopKind::SwBreak);
+                    return if self.ns_breakpoint_hit(p, pc, true, step) { Out::Report(StopKind::SwBreak) } else { Out::Resume(0) };
                 }
                 if let Ok(Some(k)) = self.debug_trap(p.pid, l) {
                     return Out::Report(k);
@@ -361,6 +364,15 @@ impl Inferiors {
                     self.tracer.stop_siginfo(t).ok().flatten().is_some_and(|si| bsdtrace::sys::si::code(&si) == 2 /* TRAP_TRACE */);
                 match action {
                     Some(Action::Range(start, end)) if by_step => {
+                        // Inside the range, the instructions the server
+                        // emulates are executed here, sparing a trap each;
+                        // the first one it does not takes a real step.
+                        let mut pc = pc;
+                        let mut n = 0;
+                        while (start..end).contains(&pc) && n < 256 && self.emulate_instruction(p, false) {
+                            pc = self.tracer.get_regs(t).map(|r| r.r_rip as u64).unwrap_or(0);
+                            n += 1;
+                        }
                         if (start..end).contains(&pc) {
                             Out::Resume(0)
                         } else {
@@ -406,26 +418,52 @@ impl Inferiors {
                     Out::Report(StopKind::Signal(libc::SIGTRAP))
                 }
             }
-            Some(Event::Forked { child, vfork }) => {
-                // Not followed in non-stop: the child is let go.
-                let ns = self.ns.as_mut().expect("non-stop");
-                ns.children.insert(child.0, vfork);
-                if ns.early_children.remove(&child.0) {
-                    self.fork_child_stopped(child.0);
-                }
-                Out::Resume(0)
-            }
+            Some(Event::Forked { child, vfork }) => self.ns_forked(p, child.0, vfork),
             Some(Event::Exited) if self.opts.thread_events && p.tid != p.pid => Out::Report(StopKind::ThreadExited(0)),
             Some(Event::VforkDone) => {
-                // Its child execed or exited (a child gdb followed before
-                // non-stop, or one hidden from): its memory is its own again.
+                // Its child execed or exited: its memory is its own again.
+                // gdb hears of it if it was told of the vfork (it took its
+                // breakpoints out of the child, and puts them back now).
                 self.vfork_released(p.pid);
+                let hidden = self.breakpoints_hidden_for_vfork(p.pid);
                 self.restore_after_vfork(p.pid);
-                Out::Resume(0)
+                if self.opts.vfork_events && !hidden {
+                    Out::Report(StopKind::VforkDone)
+                } else {
+                    Out::Resume(0)
+                }
             }
             Some(Event::Born) | Some(Event::Exited) => Out::Resume(0),
             None => Out::Report(StopKind::Signal(libc::SIGTRAP)),
         }
+    }
+
+    /// `p` forked `child`. As GNU gdbserver does in non-stop, a fork gdb
+    /// wants to hear of is reported as the forking thread's stop, the
+    /// child a new process of ours, stopped (its first stop collected
+    /// here), with a copy of our int3s (after vfork, sharing its parent's
+    /// memory and table), until gdb detaches or resumes it; the parent's
+    /// other threads run on. Any other child is let go without our int3s.
+    fn ns_forked(&mut self, p: Ptid, child: i32, vfork: bool) -> Out {
+        let tell = if vfork { self.opts.vfork_events } else { self.opts.fork_events };
+        let ns = self.ns.as_mut().expect("non-stop");
+        if !tell {
+            ns.children.insert(child, vfork);
+            if ns.early_children.remove(&child) {
+                self.fork_child_stopped(child);
+            }
+            return Out::Resume(0);
+        }
+        let stopped = ns.early_children.remove(&child)
+            || matches!(self.tracer.wait_lwp(child, WaitOptions::BLOCK), Ok(Some(LwpStatus::Stopped { .. })));
+        if !stopped {
+            // Killed before its first stop: nothing to tell.
+            return Out::Resume(0);
+        }
+        self.add_fork_child(p.pid, child, vfork);
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.stopped.insert(Ptid { pid: child, tid: child }, StopKind::Signal(0));
+        Out::Report(StopKind::Fork { child, vfork })
     }
 
     fn signal_out(&self, sig: i32, stepping: bool) -> Out {

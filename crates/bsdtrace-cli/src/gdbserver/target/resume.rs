@@ -86,6 +86,13 @@ impl Inferiors {
     /// watchpoint that an access could fire, no RF pending, and none of
     /// our int3s inside the instruction.
     pub(super) fn emulate_step(&mut self, t: Ptid) -> bool {
+        self.emulate_instruction(t, false)
+    }
+
+    /// [`Inferiors::emulate_step`]; with `over_int3`, the instruction
+    /// under our int3 at the pc (the original one runs, as a step over the
+    /// breakpoint would run it).
+    pub(in crate::gdbserver) fn emulate_instruction(&mut self, t: Ptid, over_int3: bool) -> bool {
         // The emulator decodes x86-64 instructions only.
         if !self.emulate_steps || !self.is_stopped(t.pid) || self.is_i386(t.pid) {
             return false;
@@ -114,10 +121,19 @@ impl Inferiors {
         let Some(e) = emulate::step(&code[..n], &r, fs, gs, &mut read) else { return false };
         let len = (e.regs.r_rip as u64).wrapping_sub(rip);
         let owner = self.owner(t.pid);
-        if self.procs[&owner].bps.range(rip..rip.saturating_add(16)).next().is_some_and(|(&a, _)| a < rip + len.min(16)) {
+        let from = if over_int3 { rip.saturating_add(1) } else { rip };
+        if self.procs[&owner].bps.range(from..rip.saturating_add(16)).next().is_some_and(|(&a, _)| a < rip + len.min(16)) {
             return false;
         }
         if let Some((addr, bytes)) = &e.write {
+            // In non-stop the other threads run meanwhile: a store here is
+            // not the CPU's one instant but a read-modify-write spread over
+            // system calls, which could lose a store of theirs. Only the
+            // thread's own stack (its frame and red zone) is written.
+            let sp = r.r_rsp as u64;
+            if self.ns.is_some() && !(sp.wrapping_sub(4096)..sp.saturating_add(65536)).contains(addr) {
+                return false;
+            }
             if self.write_memory(t.pid, *addr, bytes).is_err() {
                 // Unwritable: let the CPU fault.
                 return false;

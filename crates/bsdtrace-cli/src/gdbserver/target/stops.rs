@@ -236,6 +236,40 @@ impl Inferiors {
         })
     }
 
+    /// Non-stop: `p` stopped at our breakpoint at `pc` (an int3 hit, the pc
+    /// moved back onto it, or with `hw` a debug-register hit). Returns
+    /// whether gdb hears of it. Conditions are evaluated and commands
+    /// (dprintf) run here, as GNU gdbserver does; a false condition goes
+    /// on without gdb: through the debug register (the kernel set RF, so
+    /// the instruction runs on resume), or, at an int3, by executing the
+    /// instruction under it in the server ([`emulate`]): a real step over
+    /// the int3 would need every other thread stopped first (GNU
+    /// gdbserver stops them all). An instruction we do not emulate is
+    /// reported and gdb, which evaluates every condition again at a stop,
+    /// resumes it.
+    pub(in crate::gdbserver) fn ns_breakpoint_hit(&mut self, p: Ptid, pc: u64, hw: bool, stepping: bool) -> bool {
+        let bp = if hw {
+            self.procs.get(&p.pid).and_then(|pr| pr.hwbps.get(&pc)).map(|(b, _)| b.clone())
+        } else {
+            let owner = self.owner(p.pid);
+            self.procs.get(&owner).and_then(|pr| pr.bps.get(&pc)).cloned()
+        };
+        let Some(bp) = bp else { return true };
+        if stepping || (bp.conds.is_empty() && bp.cmds.is_empty()) {
+            return true;
+        }
+        let true_now = bp.conds.is_empty() || bp.conds.iter().any(|c| self.eval(p, c).is_none_or(|v| v != 0));
+        if true_now && bp.cmds.is_empty() {
+            return true;
+        }
+        if true_now {
+            for c in &bp.cmds {
+                let _ = self.run_commands(p, c);
+            }
+        }
+        !hw && !self.emulate_instruction(p, true)
+    }
+
     /// Run only `p` one instruction with the original byte at `addr`; the
     /// int3 goes back when the step is done.
     pub(super) fn step_over(&mut self, p: Ptid, addr: u64) -> Result<(), Error> {
@@ -342,26 +376,7 @@ impl Inferiors {
             self.procs.get_mut(&ptid.pid).expect("checked").in_vfork = true;
         }
         if tell && stopped {
-            let parent = &self.procs[&ptid.pid];
-            let mut c = Process::new(parent.attached);
-            c.exe = parent.exe.clone();
-            if vfork {
-                c.shares = Some(self.owner(ptid.pid));
-            } else {
-                // The engine gave the child its parent's debug registers.
-                c.hwbps = self.procs[&ptid.pid].hwbps.clone();
-                c.slots = self.procs[&ptid.pid].slots;
-                c.slots_gen = self.procs[&ptid.pid].slots_gen;
-                c.bps = self.procs[&self.owner(ptid.pid)].bps.clone();
-                if self.procs[&self.owner(ptid.pid)].vfork_hidden {
-                    // The copy has no int3s in memory: put them in.
-                    for &a in c.bps.keys() {
-                        let _ = self.tracer.write_memory(T::Proc(Pid(child)), a, &[0xcc]);
-                    }
-                }
-            }
-            self.procs.insert(child, c);
-            let _ = self.configure(child);
+            self.add_fork_child(ptid.pid, child, vfork);
             return Outcome::Report(Stop { ptid, kind: StopKind::Fork { child, vfork } });
         }
         if stopped {
@@ -388,6 +403,37 @@ impl Inferiors {
         } else {
             Outcome::Resume(0)
         }
+    }
+
+    /// A fork child gdb is told of, its first stop collected: a process
+    /// of ours, with a copy of its parent's int3s and debug registers (the
+    /// engine gave it both), or after a vfork sharing its parent's memory
+    /// and so its parent's breakpoint table.
+    pub(in crate::gdbserver) fn add_fork_child(&mut self, parent: i32, child: i32, vfork: bool) {
+        let pp = &self.procs[&parent];
+        let mut c = Process::new(pp.attached);
+        if vfork {
+            self.procs.get_mut(&parent).expect("checked").in_vfork = true;
+        }
+        let pp = &self.procs[&parent];
+        c.exe = pp.exe.clone();
+        let owner = self.owner(parent);
+        if vfork {
+            c.shares = Some(owner);
+        } else {
+            c.hwbps = pp.hwbps.clone();
+            c.slots = pp.slots;
+            c.slots_gen = pp.slots_gen;
+            c.bps = self.procs[&owner].bps.clone();
+            if self.procs[&owner].vfork_hidden {
+                // The copy has no int3s in memory: put them in.
+                for &a in c.bps.keys() {
+                    let _ = self.tracer.write_memory(T::Proc(Pid(child)), a, &[0xcc]);
+                }
+            }
+        }
+        self.procs.insert(child, c);
+        let _ = self.configure(child);
     }
 
     /// The first stop of `child`, a process we do not debug, came before
@@ -434,6 +480,12 @@ impl Inferiors {
         for (addr, orig) in bps {
             let _ = self.tracer.write_memory(T::Proc(Pid(owner)), addr, &[orig]);
         }
+    }
+
+    /// Are `pid`'s int3s out of its memory while a vfork child gdb was not
+    /// told of shares it?
+    pub(in crate::gdbserver) fn breakpoints_hidden_for_vfork(&self, pid: i32) -> bool {
+        self.procs.get(&pid).is_some_and(|p| p.vfork_hidden)
     }
 
     pub(in crate::gdbserver) fn restore_after_vfork(&mut self, pid: i32) {
