@@ -496,6 +496,21 @@ fn a_job_stopped_program_runs_once_attached_continued_or_detached() {
     }
 }
 
+/// `busy sleepers MS` started untraced (our child, its stdin and stdout
+/// piped), left alone for `settle`, then attached by `e` and stopped.
+fn attached_sleepers(e: &Engine, ms: u32, settle: Duration) -> (std::process::Child, Pid) {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(busy());
+    let (child, line) = spawn_until_ready(cmd.args(["sleepers", &ms.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped()));
+    assert_eq!(line, "ready");
+    let pid = Pid(child.id() as i32);
+    watchdog(pid, 60);
+    std::thread::sleep(settle);
+    e.with(|t| t.attach(pid.into())).unwrap();
+    assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+    (child, pid)
+}
+
 /// A detach while a restart of ours is still followed (a request woke
 /// each sleeper, so each call was restarted with the time it had left in
 /// its timeout register; the detach comes before those restarts return)
@@ -505,17 +520,9 @@ fn a_job_stopped_program_runs_once_attached_continued_or_detached() {
 /// test above met this once in ~60 runs, its restarts being short.)
 #[test]
 fn a_detach_during_a_restart_of_ours_leaves_the_programs_registers() {
-    use std::process::{Command, Stdio};
     for e in engines() {
-        let (mut child, line) =
-            spawn_until_ready(Command::new(busy()).args(["sleepers", "2000"]).stdin(Stdio::piped()).stdout(Stdio::piped()));
-        assert_eq!(line, "ready");
-        let pid = Pid(child.id() as i32);
-        watchdog(pid, 60);
-        // Every sleeper asleep in its call.
-        std::thread::sleep(Duration::from_millis(200));
-        e.with(|t| t.attach(pid.into())).unwrap();
-        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        // Every sleeper asleep in its call at the attach.
+        let (mut child, pid) = attached_sleepers(&e, 2000, Duration::from_millis(200));
         e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
         std::thread::sleep(Duration::from_millis(300));
         // Each sleeper's registers, read at a whole-process stop: each is
@@ -551,15 +558,8 @@ fn a_detach_during_a_restart_of_ours_leaves_the_programs_registers() {
 /// FreeBSD the call runs as if never traced; here it is made afresh.
 #[test]
 fn a_detach_at_a_syscall_entry_lets_the_call_run_as_if_never_traced() {
-    use std::process::{Command, Stdio};
     for e in engines() {
-        let (mut child, line) =
-            spawn_until_ready(Command::new(busy()).args(["sleepers", "300"]).stdin(Stdio::piped()).stdout(Stdio::piped()));
-        assert_eq!(line, "ready");
-        let pid = Pid(child.id() as i32);
-        watchdog(pid, 60);
-        e.with(|t| t.attach(pid.into())).unwrap();
-        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        let (mut child, pid) = attached_sleepers(&e, 300, Duration::ZERO);
         let mut at_entry = false;
         for _ in 0..100_000 {
             e.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap();
