@@ -387,6 +387,12 @@ pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct) -> Option<Fix
     if (r.orig_rax as i64) < 0 {
         return None;
     }
+    // The library built for i686 sees a 64-bit program's registers only in
+    // their low halves, and writing them would zero the upper ones
+    // (sys/host32.rs): such a program's calls are left to Linux.
+    if cfg!(target_pointer_width = "32") && r.cs != sys::USER32_CS {
+        return None;
+    }
     // The call's result: an i386 call's is the low 32 bits.
     let ret = |arch: Arch| match arch {
         Arch::X86_64 => r.rax as i64,
