@@ -422,8 +422,12 @@ fn whole_process_stops_never_make_a_32_bit_programs_threads_see_eintr_or_a_stret
             for (call, calls, eintr, early, _late, max_late) in &report {
                 assert_eq!(*eintr, 0, "{call}: EINTR ({how}, backend {b:?}): {report:?}");
                 assert_eq!(*early, 0, "{call}: returned before its timeout ({how}): {report:?}");
-                // As for the 64-bit program: well under one timeout.
-                assert!(*max_late < 150, "{call}: ran {max_late} ms late ({how}, backend {b:?}): {report:?}");
+                // A timeout restarted whole at each stop (stops come every
+                // ~20 ms) would end only with the stops, most of a second
+                // late, and leave `calls` below 3. 35 threads on a loaded
+                // 2-core machine run a few hundred ms late untraced (271 ms
+                // measured while a build ran): the bound leaves room for that.
+                assert!(*max_late < 500, "{call}: ran {max_late} ms late ({how}, backend {b:?}): {report:?}");
                 // Untimed: semop and read never return. A socket's own
                 // timeout is restarted whole when a stop had to wake its
                 // call (docs/deviations.md): it may never expire while
