@@ -418,16 +418,21 @@ fn whole_process_stops_never_make_a_32_bit_programs_threads_see_eintr_or_a_stret
         for (how, stop, ms, rounds) in stops {
             let report = program_under(&e, &format!("{prog} {ms} 2"), rounds, Duration::from_millis(15), stop);
             assert_eq!(report.len(), 17, "{report:?}");
+            let baseline = machine_lateness(&report);
             let b = e.backend();
             for (call, calls, eintr, early, _late, max_late) in &report {
                 assert_eq!(*eintr, 0, "{call}: EINTR ({how}, backend {b:?}): {report:?}");
                 assert_eq!(*early, 0, "{call}: returned before its timeout ({how}): {report:?}");
                 // A timeout restarted whole at each stop (stops come every
                 // ~20 ms) would end only with the stops, most of a second
-                // late, and leave `calls` below 3. 35 threads on a loaded
-                // 2-core machine run a few hundred ms late untraced (271 ms
-                // measured while a build ran): the bound leaves room for that.
-                assert!(*max_late < 500, "{call}: ran {max_late} ms late ({how}, backend {b:?}): {report:?}");
+                // late, and leave `calls` below 3: the bound is well under
+                // one timeout beyond the machine's own lateness (as for the
+                // 64-bit program; 35 threads on a loaded 2-core machine ran
+                // 271 ms late untraced while a build ran).
+                assert!(
+                    *max_late < baseline + 120,
+                    "{call}: ran {max_late} ms late, nanosleep {baseline} ({how}, backend {b:?}): {report:?}"
+                );
                 // Untimed: semop and read never return. A socket's own
                 // timeout is restarted whole when a stop had to wake its
                 // call (docs/deviations.md): it may never expire while
@@ -451,12 +456,14 @@ fn whole_process_stops_never_break_a_64_bit_programs_int_0x80_calls() {
         for (how, stop) in [("interrupts", interrupt_and_continue as fn(&Engine, Pid)), ("registers read", interrupt_read_all_and_continue)] {
             let report = program_under(&e, &format!("{} sleepers_int80 20 4", busy()), 80, Duration::from_millis(15), stop);
             let b = e.backend();
-            assert_eq!(report.len(), 1, "{report:?}");
-            let (call, calls, eintr, early, _late, max_late) = &report[0];
-            assert_eq!(*eintr, 0, "{call}: EINTR ({how}, backend {b:?}): {report:?}");
-            assert_eq!(*early, 0, "{call}: returned before its timeout ({how}): {report:?}");
-            assert!(*max_late < 150, "{call}: ran {max_late} ms late ({how}, backend {b:?}): {report:?}");
-            assert!(*calls >= 3, "{call} ran ({how}, backend {b:?}): {report:?}");
+            assert_eq!(report.len(), 2, "{report:?}");
+            let baseline = machine_lateness(&report);
+            for (call, calls, eintr, early, _late, max_late) in &report {
+                assert_eq!(*eintr, 0, "{call}: EINTR ({how}, backend {b:?}): {report:?}");
+                assert_eq!(*early, 0, "{call}: returned before its timeout ({how}): {report:?}");
+                assert!(*max_late < baseline + 120, "{call}: ran {max_late} ms late ({how}, backend {b:?}): {report:?}");
+                assert!(*calls >= 3, "{call} ran ({how}, backend {b:?}): {report:?}");
+            }
         }
     }
 }
@@ -689,6 +696,45 @@ fn a_detach_at_a_syscall_entry_lets_the_call_run_as_if_never_traced() {
         // The call (300 ms) and the next ones run untraced.
         std::thread::sleep(Duration::from_millis(700));
         let (report, lines) = sleepers_report(&mut child);
+        for (call, _, eintr) in &report {
+            assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
+        }
+        assert_eq!(child.wait().unwrap().code(), Some(0), "backend {:?}", e.backend());
+    }
+}
+
+/// The same for a 32-bit program's call: the detach at the entry of an
+/// i386 epoll_wait (number 256, made through `int $0x80`) in
+/// tests/tracees/sleepers32.c (`cc -m32`) lets it run afresh, untraced,
+/// with no EINTR.
+#[test]
+fn a_detach_at_a_32_bit_calls_entry_lets_the_call_run_as_if_never_traced() {
+    use std::process::{Command, Stdio};
+    let Some(prog) = sleepers32() else { return };
+    const I386_EPOLL_WAIT: u32 = 256;
+    for e in engines() {
+        let (mut child, line) = spawn_until_ready(Command::new(prog).args(["300", "1"]).stdin(Stdio::piped()).stdout(Stdio::piped()));
+        assert_eq!(line, "ready");
+        let pid = Pid(child.id() as i32);
+        watchdog(pid, 60);
+        e.with(|t| t.attach(pid.into())).unwrap();
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        let mut at_entry = false;
+        for _ in 0..100_000 {
+            e.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap();
+            assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
+            let (ev, code) = e.with(|t| (t.stop_event(pid.into()).unwrap().1, t.lwpinfo(pid.into()).unwrap().syscall_code));
+            if ev == Some(Event::SyscallEntry) && code == I386_EPOLL_WAIT {
+                at_entry = true;
+                break;
+            }
+        }
+        assert!(at_entry, "no epoll_wait entry seen");
+        e.with(|t| t.detach(pid.into(), 0)).unwrap();
+        // The call (300 ms) and the next ones run untraced.
+        std::thread::sleep(Duration::from_millis(700));
+        let (report, lines) = sleepers_report(&mut child);
+        assert_eq!(report.len(), 17, "{lines:?}");
         for (call, _, eintr) in &report {
             assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
         }

@@ -52,7 +52,8 @@ sleeper(void *arg)
 {
 	int kind = (int)(long)arg;
 	int ep = epoll_create1(0);
-	int semid = semget(IPC_PRIVATE, 1, 0600);
+	/* A set for the semtimedop threads only, each removing its own. */
+	int semid = kind == K_SEMTIMEDOP ? semget(IPC_PRIVATE, 1, 0600) : -1;
 	int sv[2];
 	struct timeval tv = { 0, MS * 1000 };
 	aio_context_t ctx = 0;
@@ -93,7 +94,8 @@ sleeper(void *arg)
 		if (late > atomic_load(&maxlate_us[kind]))
 			atomic_store(&maxlate_us[kind], late);
 	}
-	semctl(semid, 0, IPC_RMID);
+	if (semid >= 0)
+		semctl(semid, 0, IPC_RMID);
 	return (NULL);
 }
 

@@ -20,8 +20,8 @@
  *                       "NAME calls eintr early late maxlate_ms" and exits.
  *   busy sleepers_int80 MS N  the same with N threads in epoll_wait made
  *                       through int $0x80 (an i386 call of a 64-bit
- *                       program), the whole rsi checked after it; one
- *                       report line, "epoll_wait_int80 ...".
+ *                       program), the whole rsi checked after it, and
+ *                       one in nanosleep; their two report lines.
  *   busy counters N     N threads, each forever: getppid, then its
  *                       counter += 1 (slot i of `counters`, with its tid);
  *                       prints "ready ADDR" (the address of `counters`)
@@ -287,10 +287,12 @@ static int sleepers(int timeout_ms, int int80) {
     sigaddset(&set, SIGRTMIN + 3);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_t t;
-    if (int80)
+    if (int80) {
         for (int i = 0; i < int80; i++)
             pthread_create(&t, NULL, sleeper, (void *)(long)K_EPOLL_INT80);
-    else
+        /* The machine's own lateness, for comparison. */
+        pthread_create(&t, NULL, sleeper, (void *)(long)K_NANOSLEEP);
+    } else
         for (long k = 0; k < K_SLEEPERS; k++)
             pthread_create(&t, NULL, sleeper, (void *)k);
     pthread_create(&t, NULL, closer, NULL);

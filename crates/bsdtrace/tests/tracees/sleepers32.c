@@ -73,6 +73,9 @@ static struct stats st[K_COUNT];
 static int ms;
 static atomic_int stop;
 static int never_pipe[2];
+/* The one semaphore set the semop threads wait on (never posted), removed
+ * by the closer: sets left behind fill the system's table. */
+static int sem = -1;
 
 static long now_us(void) {
     struct timespec t;
@@ -131,7 +134,7 @@ static int timed_out(int r) {
 static void *sleeper(void *arg) {
     int k = (int)(long)arg;
     int ep = epoll_create1(0);
-    int semid = semget(IPC_PRIVATE, 1, 0600);
+    int semid = sem;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
@@ -211,6 +214,8 @@ static void *closer(void *arg) {
         printf("%s %ld %ld %ld %ld %ld\n", kind_name[k], atomic_load(&st[k].calls), atomic_load(&st[k].eintr),
                atomic_load(&st[k].early), atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000);
     fflush(stdout);
+    /* After the report: its removal wakes the semop threads (EIDRM). */
+    semctl(sem, 0, IPC_RMID);
     _exit(0);
 }
 
@@ -219,6 +224,11 @@ int main(int argc, char **argv) {
     int per = argc > 2 ? atoi(argv[2]) : 1;
     if (pipe(never_pipe) != 0)
         return 1;
+    sem = semget(IPC_PRIVATE, 1, 0600);
+    if (sem < 0) {
+        perror("sleepers32: semget");
+        return 3;
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGRTMIN + 3);
