@@ -620,9 +620,13 @@ fn a_job_stopped_program_runs_once_attached_continued_or_detached() {
 /// `busy sleepers MS` started untraced (our child, its stdin and stdout
 /// piped), left alone for `settle`, then attached by `e` and stopped.
 fn attached_sleepers(e: &Engine, ms: u32, settle: Duration) -> (std::process::Child, Pid) {
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(busy());
-    let (child, line) = spawn_until_ready(cmd.args(["sleepers", &ms.to_string()]).stdin(Stdio::piped()).stdout(Stdio::piped()));
+    attached(e, std::process::Command::new(busy()).args(["sleepers", &ms.to_string()]), settle)
+}
+
+/// The same for any program `cmd` that prints "ready" on $READY_FD.
+fn attached(e: &Engine, cmd: &mut std::process::Command, settle: Duration) -> (std::process::Child, Pid) {
+    use std::process::Stdio;
+    let (child, line) = spawn_until_ready(cmd.stdin(Stdio::piped()).stdout(Stdio::piped()));
     assert_eq!(line, "ready");
     let pid = Pid(child.id() as i32);
     watchdog(pid, 60);
@@ -680,27 +684,34 @@ fn a_detach_during_a_restart_of_ours_leaves_the_programs_registers() {
 #[test]
 fn a_detach_at_a_syscall_entry_lets_the_call_run_as_if_never_traced() {
     for e in engines() {
-        let (mut child, pid) = attached_sleepers(&e, 300, Duration::ZERO);
-        let mut at_entry = false;
-        for _ in 0..100_000 {
-            e.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap();
-            assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
-            let (ev, code) = e.with(|t| (t.stop_event(pid.into()).unwrap().1, t.lwpinfo(pid.into()).unwrap().syscall_code));
-            if ev == Some(Event::SyscallEntry) && code == libc::SYS_epoll_wait as u32 {
-                at_entry = true;
-                break;
-            }
-        }
-        assert!(at_entry, "no epoll_wait entry seen");
-        e.with(|t| t.detach(pid.into(), 0)).unwrap();
-        // The call (300 ms) and the next ones run untraced.
-        std::thread::sleep(Duration::from_millis(700));
-        let (report, lines) = sleepers_report(&mut child);
-        for (call, _, eintr) in &report {
-            assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
-        }
-        assert_eq!(child.wait().unwrap().code(), Some(0), "backend {:?}", e.backend());
+        let (child, pid) = attached_sleepers(&e, 300, Duration::ZERO);
+        detach_at_entry_of(&e, child, pid, libc::SYS_epoll_wait as u32);
     }
+}
+
+/// Run `pid` with PT_SYSCALL to an entry of syscall `nr`, detach there,
+/// let that call (300 ms) and the next ones run untraced, and insist that
+/// none saw an EINTR.
+fn detach_at_entry_of(e: &Engine, mut child: std::process::Child, pid: Pid, nr: u32) {
+    let mut at_entry = false;
+    for _ in 0..100_000 {
+        e.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap();
+        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
+        let (ev, code) = e.with(|t| (t.stop_event(pid.into()).unwrap().1, t.lwpinfo(pid.into()).unwrap().syscall_code));
+        if ev == Some(Event::SyscallEntry) && code == nr {
+            at_entry = true;
+            break;
+        }
+    }
+    assert!(at_entry, "no entry of syscall {nr} seen");
+    e.with(|t| t.detach(pid.into(), 0)).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let (report, lines) = sleepers_report(&mut child);
+    assert!(!report.is_empty(), "no report");
+    for (call, _, eintr) in &report {
+        assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0), "backend {:?}", e.backend());
 }
 
 /// The same for a 32-bit program's call: the detach at the entry of an
@@ -709,36 +720,11 @@ fn a_detach_at_a_syscall_entry_lets_the_call_run_as_if_never_traced() {
 /// with no EINTR.
 #[test]
 fn a_detach_at_a_32_bit_calls_entry_lets_the_call_run_as_if_never_traced() {
-    use std::process::{Command, Stdio};
     let Some(prog) = sleepers32() else { return };
     const I386_EPOLL_WAIT: u32 = 256;
     for e in engines() {
-        let (mut child, line) = spawn_until_ready(Command::new(prog).args(["300", "1"]).stdin(Stdio::piped()).stdout(Stdio::piped()));
-        assert_eq!(line, "ready");
-        let pid = Pid(child.id() as i32);
-        watchdog(pid, 60);
-        e.with(|t| t.attach(pid.into())).unwrap();
-        assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
-        let mut at_entry = false;
-        for _ in 0..100_000 {
-            e.with(|t| t.resume(pid.into(), Resume::Syscall, None, 0)).unwrap();
-            assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGTRAP));
-            let (ev, code) = e.with(|t| (t.stop_event(pid.into()).unwrap().1, t.lwpinfo(pid.into()).unwrap().syscall_code));
-            if ev == Some(Event::SyscallEntry) && code == I386_EPOLL_WAIT {
-                at_entry = true;
-                break;
-            }
-        }
-        assert!(at_entry, "no epoll_wait entry seen");
-        e.with(|t| t.detach(pid.into(), 0)).unwrap();
-        // The call (300 ms) and the next ones run untraced.
-        std::thread::sleep(Duration::from_millis(700));
-        let (report, lines) = sleepers_report(&mut child);
-        assert_eq!(report.len(), 17, "{lines:?}");
-        for (call, _, eintr) in &report {
-            assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
-        }
-        assert_eq!(child.wait().unwrap().code(), Some(0), "backend {:?}", e.backend());
+        let (child, pid) = attached(&e, std::process::Command::new(prog).args(["300", "1"]), Duration::ZERO);
+        detach_at_entry_of(&e, child, pid, I386_EPOLL_WAIT);
     }
 }
 
