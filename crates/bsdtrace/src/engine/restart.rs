@@ -39,7 +39,21 @@
 //!
 //! Calls whose timeout lives in the socket (SO_RCVTIMEO/SO_SNDTIMEO) restart
 //! with the whole timeout: the socket is shared with other threads and
-//! cannot be changed for one call (docs/deviations.md).
+//! cannot be changed for one call (docs/deviations.md). `io_pgetevents`
+//! returns ERESTARTNOHAND, which Linux restarts with the whole timeout: it
+//! is restarted here like an EINTR, with the time left.
+//!
+//! Each call is read in its own ABI ([`Arch`]): an x86-64 call by its
+//! x86-64 number, registers (rdi, rsi, rdx, r10, r8, r9) and 64-bit
+//! `struct timespec`; an i386 call (a 32-bit program's, or a 64-bit
+//! program's `int $0x80`) by its i386 number (socketcall(2)'s and ipc(2)'s
+//! sub-call in ebx), the i386 registers (ebx, ecx, edx, esi, edi, ebp) and
+//! the 32-bit `struct timespec` of the older calls or the 64-bit one of
+//! their `*_time64` twins. At an entry stop PTRACE_GET_SYSCALL_INFO's
+//! `arch` says which; at a stop inside a call the registers do (see
+//! `call_arch`). An i386 call's shortened timespec copy must lie below
+//! 4 GiB: a 64-bit program's `int $0x80` on a higher stack restarts with
+//! its whole timeout.
 //!
 //! Following syscalls costs stops that someone must handle at once, so
 //! only an [`crate::Engine`] (whose thread always does), or a tracer whose
@@ -54,6 +68,7 @@
 
 use super::{Lwp, ScState};
 use crate::sys;
+use crate::sysent::Arch;
 use std::time::Instant;
 
 /// Syscalls followed after any LWP is born or was found in a call a stop
@@ -63,8 +78,7 @@ use std::time::Instant;
 pub(crate) const STICKY: u8 = 32;
 
 /// The x86-64 calls this module knows, by their x86-64 numbers (not
-/// libc's, which are i386's when the library is built for i686). An i386
-/// call (a 32-bit program's) is left alone: see [`interrupted_call`].
+/// libc's, which are i386's when the library is built for i686).
 mod nr {
     pub const READ: i64 = 0;
     pub const WRITE: i64 = 1;
@@ -90,17 +104,77 @@ mod nr {
     pub const EPOLL_PWAIT2: i64 = 441;
 }
 
+/// The same calls in the i386 ABI (a 32-bit program's, or a 64-bit
+/// program's `int $0x80`): arch/x86/entry/syscalls/syscall_32.tbl. The
+/// socket calls also go through socketcall(2) and the System V semaphore
+/// ones only through ipc(2) (and semtimedop_time64), whose first argument
+/// says which.
+mod nr32 {
+    pub const RESTART_SYSCALL: i64 = 0;
+    pub const READ: i64 = 3;
+    pub const WRITE: i64 = 4;
+    pub const SOCKETCALL: i64 = 102;
+    pub const IPC: i64 = 117;
+    pub const READV: i64 = 145;
+    pub const WRITEV: i64 = 146;
+    pub const RT_SIGTIMEDWAIT: i64 = 177;
+    pub const IO_GETEVENTS: i64 = 247;
+    pub const EPOLL_WAIT: i64 = 256;
+    pub const EPOLL_PWAIT: i64 = 319;
+    pub const RECVMMSG: i64 = 337;
+    pub const SENDMMSG: i64 = 345;
+    pub const CONNECT: i64 = 362;
+    pub const ACCEPT4: i64 = 364;
+    pub const SENDTO: i64 = 369;
+    pub const SENDMSG: i64 = 370;
+    pub const RECVFROM: i64 = 371;
+    pub const RECVMSG: i64 = 372;
+    pub const IO_PGETEVENTS: i64 = 385;
+    pub const IO_PGETEVENTS_TIME64: i64 = 416;
+    pub const RECVMMSG_TIME64: i64 = 417;
+    pub const SEMTIMEDOP_TIME64: i64 = 420;
+    pub const RT_SIGTIMEDWAIT_TIME64: i64 = 421;
+    pub const EPOLL_PWAIT2: i64 = 441;
+
+    /// socketcall(2)'s calls (linux/net.h `SYS_*`).
+    pub mod socket {
+        pub const CONNECT: u64 = 3;
+        pub const ACCEPT: u64 = 5;
+        pub const SEND: u64 = 9;
+        pub const RECV: u64 = 10;
+        pub const SENDTO: u64 = 11;
+        pub const RECVFROM: u64 = 12;
+        pub const SENDMSG: u64 = 16;
+        pub const RECVMSG: u64 = 17;
+        pub const ACCEPT4: u64 = 18;
+        pub const RECVMMSG: u64 = 19;
+        pub const SENDMMSG: u64 = 20;
+    }
+
+    /// ipc(2)'s calls (linux/ipc.h), in the low 16 bits of its first
+    /// argument (a version above).
+    pub mod ipc {
+        pub const SEMOP: u64 = 1;
+        pub const SEMTIMEDOP: u64 = 4;
+    }
+}
+
 const ERESTARTSYS: i64 = 512;
 const ERESTARTNOINTR: i64 = 513;
 const ERESTARTNOHAND: i64 = 514;
 const ERESTART_RESTARTBLOCK: i64 = 516;
 
-/// An argument register of the x86-64 syscall ABI.
+/// An argument register: of the x86-64 syscall ABI (rdi, rsi, rdx, r10,
+/// r8, r9) or of the i386 one (ebx, ecx, edx, esi, edi, ebp, which the
+/// amd64 view of a 32-bit task's registers shows as rbx... rbp).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Arg {
     Rdx,
     R10,
     R8,
+    Rsi,
+    Rdi,
+    Rbp,
 }
 
 impl Arg {
@@ -109,6 +183,9 @@ impl Arg {
             Arg::Rdx => r.rdx,
             Arg::R10 => r.r10,
             Arg::R8 => r.r8,
+            Arg::Rsi => r.rsi,
+            Arg::Rdi => r.rdi,
+            Arg::Rbp => r.rbp,
         }
     }
 
@@ -117,6 +194,9 @@ impl Arg {
             Arg::Rdx => r.rdx = v,
             Arg::R10 => r.r10 = v,
             Arg::R8 => r.r8 = v,
+            Arg::Rsi => r.rsi = v,
+            Arg::Rdi => r.rdi = v,
+            Arg::Rbp => r.rbp = v,
         }
     }
 }
@@ -128,13 +208,26 @@ enum Timeout {
     None,
     /// Milliseconds in a register, -1 for none (`epoll_wait`).
     Millis(Arg),
-    /// A `const struct timespec *` in a register, NULL for none.
+    /// A `const struct timespec *` in a register, NULL for none: 64-bit
+    /// seconds and nanoseconds (x86-64's, and the i386 `*_time64` calls'
+    /// `struct __kernel_timespec`).
     Timespec(Arg),
+    /// The same with 32-bit fields (the older i386 calls'
+    /// `struct old_timespec32`).
+    Timespec32(Arg),
 }
 
 /// The syscalls of signal(7)'s "interrupted after a stop signal" list that
-/// return EINTR, and where their timeout is.
-fn eintr_class(nr: u64) -> Option<Timeout> {
+/// return EINTR, and where their timeout is, for a call of ABI `arch`
+/// (number `nr`, first argument `a0`: socketcall's and ipc's sub-call).
+fn eintr_class(arch: Arch, nr: u64, a0: u64) -> Option<Timeout> {
+    match arch {
+        Arch::X86_64 => eintr_class64(nr),
+        Arch::I386 => eintr_class32(nr & 0xffff_ffff, a0 & 0xffff_ffff),
+    }
+}
+
+fn eintr_class64(nr: u64) -> Option<Timeout> {
     Some(match nr as i64 {
         nr::EPOLL_WAIT | nr::EPOLL_PWAIT => Timeout::Millis(Arg::R10),
         nr::EPOLL_PWAIT2 => Timeout::Timespec(Arg::R10),
@@ -160,19 +253,103 @@ fn eintr_class(nr: u64) -> Option<Timeout> {
     })
 }
 
-/// Could a whole-process stop turn this call into EINTR?
-pub(crate) fn breaks_on_stop(nr: u64) -> bool {
-    eintr_class(nr).is_some()
+/// i386: arguments in ebx, ecx, edx, esi, edi, ebp.
+fn eintr_class32(nr: u64, a0: u64) -> Option<Timeout> {
+    use nr32::{ipc, socket};
+    Some(match nr as i64 {
+        nr32::EPOLL_WAIT | nr32::EPOLL_PWAIT => Timeout::Millis(Arg::Rsi),
+        nr32::EPOLL_PWAIT2 => Timeout::Timespec(Arg::Rsi),
+        nr32::RT_SIGTIMEDWAIT => Timeout::Timespec32(Arg::Rdx),
+        nr32::RT_SIGTIMEDWAIT_TIME64 => Timeout::Timespec(Arg::Rdx),
+        nr32::SEMTIMEDOP_TIME64 => Timeout::Timespec(Arg::Rsi),
+        nr32::IO_GETEVENTS | nr32::IO_PGETEVENTS => Timeout::Timespec32(Arg::Rdi),
+        nr32::IO_PGETEVENTS_TIME64 => Timeout::Timespec(Arg::Rdi),
+        nr32::RECVMMSG => Timeout::Timespec32(Arg::Rdi),
+        nr32::RECVMMSG_TIME64 => Timeout::Timespec(Arg::Rdi),
+        // ipc(SEMTIMEDOP, semid, nsops, 0, sops, timeout).
+        nr32::IPC => match a0 & 0xffff {
+            ipc::SEMTIMEDOP => Timeout::Timespec32(Arg::Rbp),
+            ipc::SEMOP => Timeout::None,
+            _ => return None,
+        },
+        // socketcall's arguments are in memory: its recvmmsg's timeout too
+        // (restarted whole, like a socket's own timeout).
+        nr32::SOCKETCALL => match a0 {
+            socket::CONNECT
+            | socket::ACCEPT
+            | socket::ACCEPT4
+            | socket::SEND
+            | socket::RECV
+            | socket::SENDTO
+            | socket::RECVFROM
+            | socket::SENDMSG
+            | socket::RECVMSG
+            | socket::RECVMMSG
+            | socket::SENDMMSG => Timeout::None,
+            _ => return None,
+        },
+        // Socket timeouts: SO_RCVTIMEO/SO_SNDTIMEO.
+        nr32::READ
+        | nr32::READV
+        | nr32::WRITE
+        | nr32::WRITEV
+        | nr32::RECVFROM
+        | nr32::RECVMSG
+        | nr32::SENDTO
+        | nr32::SENDMSG
+        | nr32::SENDMMSG
+        | nr32::ACCEPT4
+        | nr32::CONNECT => Timeout::None,
+        _ => return None,
+    })
+}
+
+/// Calls that a stop breaks with ERESTARTNOHAND, not EINTR, and that
+/// Linux then restarts with their whole relative timeout (io_pgetevents:
+/// unlike ppoll's, its timeout is not updated).
+fn restarts_whole(arch: Arch, nr: u64) -> bool {
+    match arch {
+        Arch::X86_64 => nr as i64 == nr::IO_PGETEVENTS,
+        Arch::I386 => matches!(nr as i64, nr32::IO_PGETEVENTS | nr32::IO_PGETEVENTS_TIME64),
+    }
+}
+
+/// At a syscall-entry stop (its PTRACE_GET_SYSCALL_INFO answer): could a
+/// whole-process stop turn this call into EINTR? The answer's `arch` says
+/// which table its number is read in (a 64-bit program's `int $0x80` is an
+/// i386 call).
+pub(crate) fn entry_breaks_on_stop(i: &sys::SyscallInfo) -> bool {
+    Arch::from_audit(i.arch).is_some_and(|arch| eintr_class(arch, i.data[0], i.data[1]).is_some())
+}
+
+/// The ABI of the syscall an LWP stopped in (known from its registers, at
+/// a stop inside the call: its exit or a stop on the way back to user
+/// mode). A 32-bit program's calls are i386 calls; a 64-bit one's are
+/// x86-64 calls made with `syscall`, which leaves the return address in
+/// rcx, unless it used `int $0x80` (then Linux's own answer, one request).
+fn call_arch(tid: sys::Tid, r: &sys::user_regs_struct) -> Arch {
+    if r.cs == sys::USER32_CS {
+        Arch::I386
+    } else if r.rcx == r.rip {
+        Arch::X86_64
+    } else {
+        sys::syscall_info(tid).ok().and_then(|i| Arch::from_audit(i.arch)).unwrap_or(Arch::X86_64)
+    }
 }
 
 /// A pending restart, decided at the stop and applied at the resume.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fix {
-    /// The call (orig_rax) and the address after its `syscall` instruction.
+    /// The call (orig_rax, 32 bits of it for an i386 call), its ABI and the
+    /// address after its `syscall` (or `int $0x80`) instruction.
     nr: u64,
+    arch: Arch,
     ip: u64,
-    /// EINTR to turn into ERESTARTNOINTR (an ERESTART code the kernel
-    /// restarts by itself).
+    /// Where a call a stop breaks keeps its timeout (None: any other).
+    class: Option<Timeout>,
+    /// EINTR (or io_pgetevents' ERESTARTNOHAND) to turn into
+    /// ERESTARTNOINTR, with the timeout shortened (other ERESTART codes
+    /// the kernel restarts by itself).
     eintr: bool,
     /// When the call began waiting (exactly, or the earliest it can have).
     since: Option<Instant>,
@@ -190,6 +367,7 @@ impl Fix {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Watch {
     nr: u64,
+    arch: Arch,
     ip: u64,
     /// Its restart's entry was seen (and hidden).
     entered: bool,
@@ -201,31 +379,53 @@ pub(crate) struct Watch {
 }
 
 /// What the registers at a stop say about the syscall the LWP was in:
-/// `Some(fix)` if a stop interrupted a call that must be restarted.
-/// `signal_pending`: a signal is about to be delivered (its EINTR is real).
-pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct, signal_pending: bool) -> Option<Fix> {
-    let nr = r.orig_rax;
-    if nr as i64 >= 0x4000_0000 || (nr as i64) < 0 {
+/// `Some(fix)` if a stop interrupted a call that must be restarted. An
+/// EINTR is a stop's only if no signal is about to be delivered (then it
+/// is that signal's, and real): asked (three requests) only for an EINTR
+/// of a call a stop breaks.
+pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct) -> Option<Fix> {
+    if (r.orig_rax as i64) < 0 {
         return None;
     }
-    // A 32-bit program's calls have i386 numbers, argument registers and
-    // timespecs: not restarted (their EINTR shows, docs/deviations.md).
-    if r.cs == sys::USER32_CS {
+    // The library built for i686 sees a 64-bit program's registers only in
+    // their low halves, and writing them would zero the upper ones
+    // (sys/host32.rs): such a program's calls are left to Linux.
+    if cfg!(target_pointer_width = "32") && r.cs != sys::USER32_CS {
         return None;
     }
-    let rax = r.rax as i64;
-    let eintr = rax == -(libc::EINTR as i64) && breaks_on_stop(nr) && !signal_pending;
-    let restart = matches!(-rax, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK);
+    // The call's result: an i386 call's is the low 32 bits.
+    let ret = |arch: Arch| match arch {
+        Arch::X86_64 => r.rax as i64,
+        Arch::I386 => r.rax as u32 as i32 as i64,
+    };
+    let restarts = |rax: i64| matches!(-rax, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK);
+    let candidate = |rax: i64| rax == -(libc::EINTR as i64) || restarts(rax);
+    if !candidate(ret(Arch::X86_64)) && !candidate(ret(Arch::I386)) {
+        return None;
+    }
+    let arch = call_arch(l.tid, r);
+    let (rax, nr) = match arch {
+        Arch::X86_64 => (ret(arch), r.orig_rax),
+        Arch::I386 => (ret(arch), r.orig_rax & 0xffff_ffff),
+    };
+    if nr >= 0x4000_0000 {
+        return None;
+    }
+    let restart = restarts(rax);
+    let class = eintr_class(arch, nr, r.rbx);
+    // io_pgetevents returns ERESTARTNOHAND, which Linux restarts with the
+    // whole timeout: restarted here like an EINTR, with the time left.
+    let woken = rax == -(libc::EINTR as i64) || rax == -ERESTARTNOHAND && restarts_whole(arch, nr);
+    let eintr = woken && class.is_some() && !signal_coming(l.tid);
     if !eintr && !restart {
         return None;
     }
-    Some(Fix { nr, ip: r.rip, eintr, since: l.entered.or(l.resumed) })
+    Some(Fix { nr, arch, ip: r.rip, class, eintr, since: l.entered.or(l.resumed) })
 }
 
 /// Does this LWP have a signal coming that it does not block (so an EINTR
-/// it just got is that signal's)? Three ptrace requests; asked only for an
-/// EINTR.
-pub(crate) fn signal_coming(tid: sys::Tid) -> bool {
+/// it just got is that signal's)? Three ptrace requests.
+fn signal_coming(tid: sys::Tid) -> bool {
     let blocked = sys::sigmask(tid).unwrap_or(0);
     let pending = sys::thread_pending(tid).unwrap_or(0) | sys::shared_pending(tid).unwrap_or(0);
     // A SIGSTOP pending for a traced process ends in a signal-delivery
@@ -235,10 +435,14 @@ pub(crate) fn signal_coming(tid: sys::Tid) -> bool {
     pending & !blocked & !not_eintr != 0
 }
 
-/// An EINTR from a call a stop breaks: only then is it worth asking
-/// whether a real signal is coming (three ptrace requests).
-pub(crate) fn eintr_needs_signal_check(r: &sys::user_regs_struct) -> bool {
-    r.rax as i64 == -(libc::EINTR as i64) && breaks_on_stop(r.orig_rax)
+/// Where to put a rewritten timeout of `len` bytes for a thread whose
+/// stack pointer is `sp`: below the x86-64 red zone (dead stack the kernel
+/// also uses for signal frames; i386 has no red zone, the same distance is
+/// as safe), and for an i386 call, within the 32 bits its pointer has
+/// (a 64-bit program's `int $0x80` may run on a stack above them: None).
+fn scratch(arch: Arch, sp: u64, len: u64) -> Option<u64> {
+    let at = sp.checked_sub(128 + 64)? & !15;
+    (arch == Arch::X86_64 || at + len <= 1 << 32).then_some(at)
 }
 
 impl Lwp {
@@ -249,10 +453,9 @@ impl Lwp {
     pub(crate) fn unbreak(&mut self) {
         let Ok(r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) else { return };
         self.regs = Some(r);
-        let pending = eintr_needs_signal_check(&r) && signal_coming(self.tid);
-        if let Some(fix) = interrupted_call(self, &r, pending) {
+        if let Some(fix) = interrupted_call(self, &r) {
             self.fix = Some(fix);
-            if breaks_on_stop(r.orig_rax) {
+            if fix.class.is_some() {
                 self.sticky = STICKY;
             }
         }
@@ -270,7 +473,7 @@ impl Lwp {
                 r.rax = (-ERESTARTNOINTR) as u64;
                 changed = true;
             }
-            if let (true, Some(t), Some(since)) = (fix.eintr, eintr_class(fix.nr), fix.since) {
+            if let (true, Some(t), Some(since)) = (fix.eintr, fix.class, fix.since) {
                 let waited = since.elapsed();
                 match t {
                     Timeout::Millis(a) => {
@@ -281,24 +484,15 @@ impl Lwp {
                             a.set(&mut r, left);
                         }
                     }
-                    Timeout::Timespec(a) => {
-                        let ptr = a.get(&r);
-                        let mut ts = [0u8; 16];
-                        if ptr != 0 && sys::vm_read(self.tid, ptr, &mut ts).is_ok_and(|n| n == 16) {
-                            let sec = i64::from_ne_bytes(ts[..8].try_into().expect("8"));
-                            let nsec = i64::from_ne_bytes(ts[8..].try_into().expect("8"));
-                            let total = (sec.max(0) as u128) * 1_000_000_000 + nsec.max(0) as u128;
-                            let left = total.saturating_sub(waited.as_nanos());
-                            let mut out = [0u8; 16];
-                            out[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_ne_bytes());
-                            out[8..].copy_from_slice(&((left % 1_000_000_000) as i64).to_ne_bytes());
-                            // Below the red zone: dead stack the kernel also
-                            // uses for signal frames.
-                            let at = (r.rsp.wrapping_sub(128 + 64)) & !15;
-                            if sys::vm_write(self.tid, at, &out).is_ok() {
-                                restore = Some((a, ptr));
-                                a.set(&mut r, at);
-                            }
+                    Timeout::Timespec(a) | Timeout::Timespec32(a) => {
+                        let wide = matches!(t, Timeout::Timespec(_));
+                        let ptr = match fix.arch {
+                            Arch::X86_64 => a.get(&r),
+                            Arch::I386 => a.get(&r) & 0xffff_ffff,
+                        };
+                        if let Some(at) = self.shortened_timespec(fix.arch, r.rsp, ptr, wide, waited) {
+                            restore = Some((a, a.get(&r)));
+                            a.set(&mut r, at);
                         }
                     }
                     Timeout::None => {}
@@ -314,17 +508,56 @@ impl Lwp {
         // of it (which holds the time left, shortened again above).
         // (Also when the restart was not entered yet: a stop on its way
         // back to it, such as the wake-up our interrupt leaves.)
-        if let Some((b, orig)) = self.watch.filter(|w| w.nr == fix.nr && w.ip == fix.ip).and_then(|w| w.restore) {
+        if let Some((b, orig)) = self.watch.filter(|w| w.nr == fix.nr && w.arch == fix.arch && w.ip == fix.ip).and_then(|w| w.restore) {
             match restore {
                 Some((a, _)) if a == b => restore = Some((a, orig)),
                 None => restore = Some((b, orig)),
                 Some(_) => {}
             }
         }
-        self.watch = Some(Watch { nr: fix.nr, ip: fix.ip, entered: false, restore, budget: 64 });
+        self.watch = Some(Watch { nr: fix.nr, arch: fix.arch, ip: fix.ip, entered: false, restore, budget: 64 });
         // The next syscall stop is the restart's entry.
         self.sc = ScState::Out;
         Some(sys::PTRACE_SYSCALL)
+    }
+
+    /// Copy the `struct timespec` at `ptr` (64-bit fields if `wide`, else
+    /// 32-bit ones) shortened by `waited` below the stack pointer `sp`:
+    /// its address, or None (no timeout, or no room for it).
+    fn shortened_timespec(&self, arch: Arch, sp: u64, ptr: u64, wide: bool, waited: std::time::Duration) -> Option<u64> {
+        if ptr == 0 {
+            return None;
+        }
+        let half = if wide { 8 } else { 4 };
+        let mut ts = [0u8; 16];
+        let ts = &mut ts[..2 * half];
+        if sys::vm_read(self.tid, ptr, ts).ok()? != ts.len() {
+            return None;
+        }
+        let field = |b: &[u8]| -> i64 {
+            if wide {
+                i64::from_ne_bytes(b.try_into().expect("8"))
+            } else {
+                i32::from_ne_bytes(b.try_into().expect("4")).into()
+            }
+        };
+        let (sec, nsec) = (field(&ts[..half]), field(&ts[half..]));
+        let total = (sec.max(0) as u128) * 1_000_000_000 + nsec.max(0) as u128;
+        let left = total.saturating_sub(waited.as_nanos());
+        let (sec, nsec) = ((left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64);
+        let mut out = [0u8; 16];
+        let out = &mut out[..2 * half];
+        if wide {
+            out[..8].copy_from_slice(&sec.to_ne_bytes());
+            out[8..].copy_from_slice(&nsec.to_ne_bytes());
+        } else {
+            // Less than the call's own 32-bit seconds: it fits.
+            out[..4].copy_from_slice(&(sec as i32).to_ne_bytes());
+            out[4..].copy_from_slice(&(nsec as i32).to_ne_bytes());
+        }
+        let at = scratch(arch, sp, out.len() as u64)?;
+        sys::vm_write(self.tid, at, out).ok()?;
+        Some(at)
     }
 
     /// Make the kernel restart an EINTR'd call without following it (before
@@ -366,7 +599,17 @@ impl Lwp {
             return;
         }
         let Ok(mut r) = sys::getregs(self.tid) else { return };
-        if r.cs == sys::USER32_CS || !breaks_on_stop(r.orig_rax) {
+        // (The i686 library would zero a 64-bit program's upper halves.)
+        if (r.orig_rax as i64) < 0 || cfg!(target_pointer_width = "32") && r.cs != sys::USER32_CS {
+            return;
+        }
+        // The call's own ABI: an i386 call's number is its 32 bits.
+        let arch = call_arch(self.tid, &r);
+        let nr = match arch {
+            Arch::X86_64 => r.orig_rax,
+            Arch::I386 => r.orig_rax & 0xffff_ffff,
+        };
+        if eintr_class(arch, nr, r.rbx).is_none() {
             return;
         }
         r.rax = r.orig_rax;
@@ -386,7 +629,11 @@ impl Lwp {
         if w.entered {
             return false;
         }
-        if ip == w.ip && (nr == w.nr || nr == nr::RESTART_SYSCALL as u64) {
+        let (nr, restart_syscall) = match w.arch {
+            Arch::X86_64 => (nr, nr::RESTART_SYSCALL),
+            Arch::I386 => (nr & 0xffff_ffff, nr32::RESTART_SYSCALL),
+        };
+        if ip == w.ip && (nr == w.nr || nr == restart_syscall as u64) {
             w.entered = true;
             return true;
         }
@@ -436,5 +683,59 @@ mod tests {
         ] {
             assert_eq!(Arch::X86_64.name(n as u32), Some(name), "{n}");
         }
+    }
+
+    #[test]
+    fn the_i386_numbers_are_i386s() {
+        use super::nr32::*;
+        for (n, name) in [
+            (RESTART_SYSCALL, "restart_syscall"), (READ, "read"), (WRITE, "write"),
+            (SOCKETCALL, "socketcall"), (IPC, "ipc"), (READV, "readv"), (WRITEV, "writev"),
+            (RT_SIGTIMEDWAIT, "rt_sigtimedwait"), (IO_GETEVENTS, "io_getevents"),
+            (EPOLL_WAIT, "epoll_wait"), (EPOLL_PWAIT, "epoll_pwait"), (RECVMMSG, "recvmmsg"),
+            (SENDMMSG, "sendmmsg"), (CONNECT, "connect"), (ACCEPT4, "accept4"),
+            (SENDTO, "sendto"), (SENDMSG, "sendmsg"), (RECVFROM, "recvfrom"),
+            (RECVMSG, "recvmsg"), (IO_PGETEVENTS, "io_pgetevents"),
+            (IO_PGETEVENTS_TIME64, "io_pgetevents_time64"), (RECVMMSG_TIME64, "recvmmsg_time64"),
+            (SEMTIMEDOP_TIME64, "semtimedop_time64"),
+            (RT_SIGTIMEDWAIT_TIME64, "rt_sigtimedwait_time64"), (EPOLL_PWAIT2, "epoll_pwait2"),
+        ] {
+            assert_eq!(Arch::I386.name(n as u32), Some(name), "{n}");
+        }
+    }
+
+    /// A number is read in its own ABI's table only: i386's epoll_wait
+    /// (256) is x86-64's migrate_pages, and x86-64's read (0) is i386's
+    /// restart_syscall.
+    #[test]
+    fn a_call_is_classified_in_its_own_abi() {
+        use super::{eintr_class, Arg, Timeout};
+        assert_eq!(eintr_class(Arch::I386, 256, 0), Some(Timeout::Millis(Arg::Rsi)));
+        assert_eq!(eintr_class(Arch::X86_64, 256, 0), None);
+        assert_eq!(eintr_class(Arch::X86_64, 232, 0), Some(Timeout::Millis(Arg::R10)));
+        assert_eq!(eintr_class(Arch::I386, 232, 0), None);
+        assert_eq!(eintr_class(Arch::X86_64, 0, 0), Some(Timeout::None));
+        assert_eq!(eintr_class(Arch::I386, 0, 0), None);
+        // Old i386 calls take 32-bit timespecs, their *_time64 twins 64-bit ones.
+        assert_eq!(eintr_class(Arch::I386, 177, 0), Some(Timeout::Timespec32(Arg::Rdx)));
+        assert_eq!(eintr_class(Arch::I386, 421, 0), Some(Timeout::Timespec(Arg::Rdx)));
+        // ipc(SEMTIMEDOP) (a version in the high half), ipc(SEMGET) not.
+        assert_eq!(eintr_class(Arch::I386, 117, 4 | 1 << 16), Some(Timeout::Timespec32(Arg::Rbp)));
+        assert_eq!(eintr_class(Arch::I386, 117, 2), None);
+        // socketcall(SYS_RECV), socketcall(SYS_SOCKET) not.
+        assert_eq!(eintr_class(Arch::I386, 102, 10), Some(Timeout::None));
+        assert_eq!(eintr_class(Arch::I386, 102, 1), None);
+        // An int $0x80's number comes zero-extended, with anything above in
+        // a 64-bit program's registers: 32 bits are read.
+        assert_eq!(eintr_class(Arch::I386, 0xdead_0000_0000_0100, 0), Some(Timeout::Millis(Arg::Rsi)));
+    }
+
+    #[test]
+    fn an_i386_timespec_copy_stays_below_4_gib() {
+        use super::scratch;
+        assert_eq!(scratch(Arch::I386, 0xffff_d000, 8), Some((0xffff_d000 - 192) & !15));
+        assert_eq!(scratch(Arch::I386, 0x7ffd_0000_0000, 8), None);
+        assert_eq!(scratch(Arch::X86_64, 0x7ffd_0000_0000, 16), Some(0x7ffd_0000_0000 - 192));
+        assert_eq!(scratch(Arch::X86_64, 100, 16), None);
     }
 }

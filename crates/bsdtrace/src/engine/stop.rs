@@ -219,7 +219,7 @@ impl Tracer {
                 if lwp.watch.is_some() || internal {
                     if let Ok(i) = sys::syscall_info(tid) {
                         let nr = i.data[0];
-                        lwp.in_breaking_call = restart::breaks_on_stop(nr);
+                        lwp.in_breaking_call = restart::entry_breaks_on_stop(&i);
                         if lwp.restart_entry(nr, i.instruction_pointer) {
                             // The restart of a call a stop interrupted:
                             // FreeBSD reports one entry per call.
@@ -227,7 +227,7 @@ impl Tracer {
                             lwp.force_req = Some(sys::PTRACE_SYSCALL);
                         }
                         if internal {
-                            lwp.sticky = if restart::breaks_on_stop(nr) { restart::STICKY } else { lwp.sticky.saturating_sub(1) };
+                            lwp.sticky = if lwp.in_breaking_call { restart::STICKY } else { lwp.sticky.saturating_sub(1) };
                         }
                     }
                 }
@@ -245,8 +245,7 @@ impl Tracer {
                 let artifact = check
                     && sys::getregs(tid).ok().and_then(|r| {
                         lwp.regs = Some(r);
-                        let pending = restart::eintr_needs_signal_check(&r) && restart::signal_coming(tid);
-                        restart::interrupted_call(lwp, &r, pending).filter(|f| woken || f.eintr())
+                        restart::interrupted_call(lwp, &r).filter(|f| woken || f.eintr())
                     })
                     .map(|fix| lwp.fix = Some(fix))
                     .is_some();

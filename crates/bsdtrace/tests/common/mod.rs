@@ -28,6 +28,41 @@ pub fn tracee32() -> &'static str {
     PATH.get_or_init(|| build_c_as("tracee", "tracee32", &["-m32"]))
 }
 
+/// Path of tests/tracees/sleepers32.c built with `cc -m32`, or None (said
+/// on stderr, for the caller to skip) where the C compiler cannot build a
+/// 32-bit program at all (no gcc-multilib; CI installs it).
+pub fn sleepers32() -> Option<&'static str> {
+    static PATH: OnceLock<Option<String>> = OnceLock::new();
+    PATH.get_or_init(|| {
+        if !cc_builds_32_bit() {
+            eprintln!("skipped: `cc -m32` cannot build a 32-bit program here (install gcc-multilib)");
+            return None;
+        }
+        Some(build_c_as("sleepers32", "sleepers32", &["-m32"]))
+    })
+    .as_deref()
+}
+
+/// Can `cc -m32` build and link a trivial threaded program?
+fn cc_builds_32_bit() -> bool {
+    use std::io::Write;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let out = dir.join(format!("bsdtrace-m32-probe.{}", std::process::id()));
+    let Ok(mut cc) = Command::new("cc")
+        .args(["-m32", "-pthread", "-x", "c", "-", "-o"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return false;
+    };
+    let _ = cc.stdin.take().expect("piped").write_all(b"int main(void) { return 0; }\n");
+    let ok = cc.wait().is_ok_and(|st| st.success());
+    let _ = std::fs::remove_file(&out);
+    ok
+}
+
 /// Compile tests/tracees/NAME.c (once per test binary).
 fn build_c(name: &str) -> String {
     build_c_as(name, name, &[])

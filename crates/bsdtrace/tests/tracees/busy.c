@@ -18,6 +18,10 @@
  *                       getppid calls; it prints "ready", and when stdin
  *                       closes prints one line per call kind:
  *                       "NAME calls eintr early late maxlate_ms" and exits.
+ *   busy sleepers_int80 MS N  the same with N threads in epoll_wait made
+ *                       through int $0x80 (an i386 call of a 64-bit
+ *                       program), the whole rsi checked after it, and
+ *                       one in nanosleep; their two report lines.
  *   busy counters N     N threads, each forever: getppid, then its
  *                       counter += 1 (slot i of `counters`, with its tid);
  *                       prints "ready ADDR" (the address of `counters`)
@@ -41,6 +45,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -87,10 +92,12 @@ static int progress(int n, int k) {
 /* ---- sleepers ---------------------------------------------------------- */
 
 enum { K_EPOLL, K_EPOLL_PWAIT, K_SIGTIMEDWAIT, K_SEMTIMEDOP, K_RECV_TIMEO, K_IO_GETEVENTS,
-       K_NANOSLEEP, K_POLL, K_FUTEX, K_READ, K_COUNT };
+       K_NANOSLEEP, K_POLL, K_FUTEX, K_READ, K_SLEEPERS, K_EPOLL_INT80 = K_SLEEPERS, K_COUNT };
 static const char *kind_name[K_COUNT] = {"epoll_wait", "epoll_pwait", "sigtimedwait", "semtimedop",
                                          "recv_timeo", "io_getevents", "nanosleep", "poll",
-                                         "futex", "read"};
+                                         "futex", "read", "epoll_wait_int80"};
+/* The kinds some thread sleeps in (reported). */
+static atomic_int started[K_COUNT];
 
 struct stats {
     atomic_long calls, eintr, early, late;
@@ -162,8 +169,31 @@ static int epoll_wait_r10(int ep, struct epoll_event *ev, int timeout) {
     return (int)ret;
 }
 
+/* The same through int $0x80: an i386 call (number 256, the timeout in
+ * esi) from this 64-bit program, its events in memory below 4 GiB. The
+ * whole rsi must come back as the program passed it. */
+static int epoll_wait_int80(int ep, struct epoll_event *ev, int timeout) {
+    long rsi = timeout | 0x5a5a5a5a00000000L;
+    long ret;
+    __asm__ volatile("int $0x80"
+                     : "=a"(ret), "+S"(rsi)
+                     : "0"(256L), "b"((long)ep), "c"(ev), "d"(1L)
+                     : "r8", "r9", "r10", "r11", "memory");
+    if (rsi != (timeout | 0x5a5a5a5a00000000L)) {
+        errno = EINTR;
+        return -1;
+    }
+    if ((int)ret < 0) {
+        errno = -(int)ret;
+        return -1;
+    }
+    return (int)ret;
+}
+
 static void *sleeper(void *arg) {
     int k = (int)(long)arg;
+    atomic_store(&started[k], 1);
+    struct epoll_event *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     int ep = epoll_create1(0);
     /* One semaphore set, for the semtimedop thread only, removed by the
      * closer (ten sets per run, never removed, once filled the system's
@@ -221,6 +251,7 @@ static void *sleeper(void *arg) {
             if (r < 0 && errno == ETIMEDOUT) r = 0;
             break;
         case K_READ: timed = 0; r = read(never_pipe[0], &c, 1); break;
+        case K_EPOLL_INT80: r = epoll_wait_int80(ep, low, ms); break;
         }
         account(k, t0, r, errno, timed);
     }
@@ -234,11 +265,12 @@ static void *closer(void *arg) {
         ;
     atomic_store(&stop, 1);
     for (int k = 0; k < K_COUNT; k++)
-        printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld r10_changed=%ld\n", kind_name[k],
-               atomic_load(&st[k].calls), atomic_load(&st[k].eintr), atomic_load(&st[k].early),
-               atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
-               atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]),
-               k == K_EPOLL ? atomic_load(&r10_changed) : 0L);
+        if (atomic_load(&started[k]))
+            printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld r10_changed=%ld\n", kind_name[k],
+                   atomic_load(&st[k].calls), atomic_load(&st[k].eintr), atomic_load(&st[k].early),
+                   atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
+                   atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]),
+                   k == K_EPOLL ? atomic_load(&r10_changed) : 0L);
     fflush(stdout);
     /* After the report: its removal wakes the semtimedop thread (EIDRM). */
     if (atomic_load(&sleepers_sem) >= 0)
@@ -246,7 +278,7 @@ static void *closer(void *arg) {
     _exit(0);
 }
 
-static int sleepers(int timeout_ms) {
+static int sleepers(int timeout_ms, int int80) {
     ms = timeout_ms;
     if (pipe(never_pipe) != 0)
         return 1;
@@ -255,8 +287,14 @@ static int sleepers(int timeout_ms) {
     sigaddset(&set, SIGRTMIN + 3);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_t t;
-    for (long k = 0; k < K_COUNT; k++)
-        pthread_create(&t, NULL, sleeper, (void *)k);
+    if (int80) {
+        for (int i = 0; i < int80; i++)
+            pthread_create(&t, NULL, sleeper, (void *)(long)K_EPOLL_INT80);
+        /* The machine's own lateness, for comparison. */
+        pthread_create(&t, NULL, sleeper, (void *)(long)K_NANOSLEEP);
+    } else
+        for (long k = 0; k < K_SLEEPERS; k++)
+            pthread_create(&t, NULL, sleeper, (void *)k);
     pthread_create(&t, NULL, closer, NULL);
     ready("ready");
     for (;;) {
@@ -315,7 +353,9 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "progress"))
         return progress(argc > 2 ? atoi(argv[2]) : 4, argc > 3 ? atoi(argv[3]) : 50);
     if (!strcmp(argv[1], "sleepers"))
-        return sleepers(argc > 2 ? atoi(argv[2]) : 300);
+        return sleepers(argc > 2 ? atoi(argv[2]) : 300, 0);
+    if (!strcmp(argv[1], "sleepers_int80"))
+        return sleepers(argc > 2 ? atoi(argv[2]) : 300, argc > 3 ? atoi(argv[3]) : 4);
     if (!strcmp(argv[1], "counters"))
         return count(argc > 2 ? atoi(argv[2]) : 4);
     if (!strcmp(argv[1], "exit_after_read")) {
