@@ -13,6 +13,7 @@ type PtraceFn = unsafe extern "C" fn(c_int, libc::pid_t, *mut c_char, c_int) -> 
 type Wait4Fn = unsafe extern "C" fn(libc::pid_t, *mut c_int, c_int, *mut libc::rusage) -> libc::pid_t;
 type WaitidFn = unsafe extern "C" fn(libc::idtype_t, libc::id_t, *mut libc::siginfo_t, c_int) -> c_int;
 type ProcctlFn = unsafe extern "C" fn(libc::idtype_t, libc::id_t, c_int, *mut c_void) -> c_int;
+type DumpFn = unsafe extern "C" fn(c_int);
 
 #[derive(Clone, Copy)]
 pub struct Lib {
@@ -20,7 +21,43 @@ pub struct Lib {
     wait4: Wait4Fn,
     waitid: WaitidFn,
     procctl: ProcctlFn,
+    /// The engine's flight recorder (`bsdtrace_debug_ring_dump`), if
+    /// this build of the library has one.
+    dump: Option<DumpFn>,
 }
+
+/// `BSDTRACE_FAULT_RING=DIR`: at each defect a worker finds, write the
+/// engines' flight recorders (the C face's, in libbsdtrace.so, and this
+/// program's own for the Rust face: their last events, see
+/// bsdtrace's `engine/ring.rs`) to a file in DIR, named on stderr.
+/// Recording costs no system call, so it leaves the timing alone, unlike
+/// `BSDTRACE_FAULT_LOG`.
+pub fn dump_rings(kind: &str) {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let Some(dir) = std::env::var_os("BSDTRACE_FAULT_RING") else { return };
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::path::Path::new(&dir).join(format!("ring.{}.{k}.{kind}", std::process::id()));
+    let Ok(mut f) = std::fs::File::create(&path) else { return };
+    let _ = writeln!(f, "== the fuzzer's calls (BSDTRACE_FAULT_LOG=ring)");
+    for l in crate::fuzz::lazy_lines() {
+        let _ = writeln!(f, "{l}");
+    }
+    let _ = writeln!(f, "== libbsdtrace (C face)");
+    let _ = f.flush();
+    if let Some(Ok(lib)) = OPENED.get() {
+        if let Some(d) = lib.dump {
+            // SAFETY: the library's own symbol, given an open descriptor.
+            unsafe { d(f.as_raw_fd()) };
+        }
+    }
+    let _ = writeln!(f, "== bsdtrace (Rust face, this program)");
+    let _ = f.write_all(bsdtrace::engine::ring::text().as_bytes());
+    eprintln!("ring dump: {}", path.display());
+}
+
+static OPENED: std::sync::OnceLock<Result<Lib, String>> = std::sync::OnceLock::new();
 
 /// Where libbsdtrace.so is: `$BSDTRACE_FAULT_LIB`, else next to this program
 /// (cargo puts both in `target/<profile>`).
@@ -35,8 +72,7 @@ pub fn lib_path() -> std::path::PathBuf {
 impl Lib {
     /// Open the library (once per process).
     pub fn open() -> Result<Lib, String> {
-        static LIB: std::sync::OnceLock<Result<Lib, String>> = std::sync::OnceLock::new();
-        LIB.get_or_init(|| {
+        OPENED.get_or_init(|| {
             let path = lib_path();
             let c = CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
             // SAFETY: dlopen/dlsym with valid C strings; the handle is never
@@ -61,6 +97,7 @@ impl Lib {
                     wait4: std::mem::transmute::<*mut c_void, Wait4Fn>(sym("wait4")?),
                     waitid: std::mem::transmute::<*mut c_void, WaitidFn>(sym("waitid")?),
                     procctl: std::mem::transmute::<*mut c_void, ProcctlFn>(sym("procctl")?),
+                    dump: sym("bsdtrace_debug_ring_dump").ok().map(|p| std::mem::transmute::<*mut c_void, DumpFn>(p)),
                 })
             }
         })

@@ -285,6 +285,9 @@ impl<'a> Fuzz<'a> {
         self.n += 1;
         let _c = progress::begin(|| format!("stop {pid}"));
         let r = self.face.stop(pid);
+        if log() || lazy_log() {
+            flog(format!("{} stop({pid}) -> {r:?}", self.n));
+        }
         if let Err(e) = r {
             if e != libc::ESRCH {
                 let ctx = self.ctx();
@@ -296,6 +299,9 @@ impl<'a> Fuzz<'a> {
     fn sigkill(&mut self, pid: i32) {
         // SAFETY: plain call; the pid is ours.
         unsafe { libc::kill(pid, libc::SIGKILL) };
+        if log() || lazy_log() {
+            flog(format!("{} kill({pid}, SIGKILL)", self.n));
+        }
         if let Some(p) = self.procs.get_mut(&pid) {
             p.st = St::Dying;
             p.killed_outside = true;
@@ -344,8 +350,8 @@ impl<'a> Fuzz<'a> {
             self.face.wait(sel, nohang, how)
         };
         self.report.add("r1.waits", 1);
-        if log() {
-            eprintln!("{} wait({sel}, {nohang}, {how:?}) -> {r:?}", self.n);
+        if log() || lazy_log() {
+            flog(format!("{} wait({sel}, {nohang}, {how:?}) -> {r:?}", self.n));
         }
         self.on_wait(sel, nohang, how, r);
     }
@@ -971,8 +977,8 @@ impl<'a> Fuzz<'a> {
             self.face.ptrace(req, pid, addr, data)
         };
         self.report.add("r1.requests", 1);
-        if log() {
-            eprintln!("{} ptrace({}, {pid}, {addr:#x}, {data}) {class:?} {state:?} -> {r:?}", self.n, req_name(req), );
+        if log() || lazy_log() {
+            flog(format!("{} ptrace({}, {pid}, {addr:#x}, {data}) {class:?} {state:?} -> {r:?}", self.n, req_name(req), ));
         }
         self.check(req, pid, addr, data, class, state, &exp, r);
         // Follow the model.
@@ -1134,8 +1140,8 @@ impl<'a> Fuzz<'a> {
             let _c = progress::begin(|| format!("PT_CONTINUE {pid} after a remote exit_group"));
             self.face.ptrace(PT_CONTINUE, pid, 1, 0)
         };
-        if log() {
-            eprintln!("{} PT_CONTINUE {pid} after a remote exit_group -> {r:?}", self.n);
+        if log() || lazy_log() {
+            flog(format!("{} PT_CONTINUE {pid} after a remote exit_group -> {r:?}", self.n));
         }
         if let Err(e) = r {
             let ctx = self.ctx();
@@ -1208,7 +1214,36 @@ impl<'a> Fuzz<'a> {
 /// `BSDTRACE_FAULT_LOG=1`: every call and its answer on stderr.
 fn log() -> bool {
     static L: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *L.get_or_init(|| std::env::var_os("BSDTRACE_FAULT_LOG").is_some())
+    *L.get_or_init(|| std::env::var_os("BSDTRACE_FAULT_LOG").is_some_and(|v| v != "ring"))
+}
+
+/// `BSDTRACE_FAULT_LOG=ring`: the same lines kept in memory (the last
+/// [`LAZY_LINES`]) and written with the engines' flight recorders at a
+/// defect (`BSDTRACE_FAULT_RING`): no system call per call, so the timing
+/// that printing hides defects with stays nearly as it was.
+fn lazy_log() -> bool {
+    static L: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *L.get_or_init(|| std::env::var_os("BSDTRACE_FAULT_LOG").is_some_and(|v| v == "ring"))
+}
+
+const LAZY_LINES: usize = 512;
+static LAZY: std::sync::Mutex<std::collections::VecDeque<String>> = std::sync::Mutex::new(std::collections::VecDeque::new());
+
+fn flog(line: String) {
+    if log() {
+        eprintln!("{line}");
+        return;
+    }
+    let mut q = LAZY.lock().unwrap_or_else(|e| e.into_inner());
+    if q.len() == LAZY_LINES {
+        q.pop_front();
+    }
+    q.push_back(line);
+}
+
+/// The in-memory call log, oldest first (`BSDTRACE_FAULT_LOG=ring`).
+pub fn lazy_lines() -> Vec<String> {
+    LAZY.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
 }
 
 /// Start the tracee with `$READY_FD` and return (pid, first line).

@@ -80,7 +80,9 @@ impl Tracer {
         if !blocked {
             return;
         }
-        if sys::interrupt(tid).is_err() {
+        let r = sys::interrupt(tid);
+        super::ring::record(super::ring::Kind::Interrupt, tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
+        if r.is_err() {
             return;
         }
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
@@ -196,7 +198,9 @@ impl Tracer {
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
                 tracing::trace!(tid = l.tid, "interrupt");
-                match sys::interrupt(l.tid) {
+                let r = sys::interrupt(l.tid);
+                super::ring::record(super::ring::Kind::Interrupt, l.tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
+                match r {
                     Ok(()) => {
                         l.interrupt_pending = true;
                         self.interrupts_out = true;
@@ -235,6 +239,8 @@ impl Tracer {
         match next {
             Some(i) => {
                 let t = p.pending.remove(i).expect("index valid");
+                let sig = p.lwp(t).and_then(|l| l.event).map_or(0, |e| e.stop_signal());
+                super::ring::record(super::ring::Kind::Ready, pid.0 as i64, t as i64, sig as i64);
                 p.xthread = Some(t);
                 p.state = ProcState::Stopped { waited: false };
                 self.ready.push_back(pid);

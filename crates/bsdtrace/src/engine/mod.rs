@@ -29,6 +29,7 @@ pub(crate) mod lwpmode;
 mod proc;
 pub(crate) mod scinfo;
 pub(crate) mod restart;
+pub mod ring;
 mod signals;
 mod spawn;
 mod stop;

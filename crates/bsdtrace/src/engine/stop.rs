@@ -16,6 +16,7 @@ impl Tracer {
     /// Handle one status from `wait4(-1, __WALL)`.
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
         tracing::trace!(tid, status = format_args!("{status:#x}"), known = ?self.tids.get(&tid), "wait4");
+        super::ring::record(super::ring::Kind::Reap, tid as i64, status as i64, self.tids.get(&tid).map_or(0, |p| p.0) as i64);
         let Some(&pid) = self.tids.get(&tid) else {
             if self.doorbell == Some(tid) {
                 return self.doorbell_statuses.push(status);
