@@ -1013,6 +1013,35 @@ impl<'a> Fuzz<'a> {
             }),
             _ => false,
         };
+        // The leader's LWP id of a process that may exec: an execve from
+        // another thread ends the leader (FreeBSD's execve keeps the
+        // calling thread, and its id), so it names nothing any more. The
+        // list tells when the process is stopped; when it runs nothing
+        // tells (taken as gone: the process's next status is no proof).
+        let leader_execed = match (r, class) {
+            (Err(libc::ESRCH), Class::Traced(p)) if pid > LWPID_BASE && tid == p && self.procs.get(&p).is_some_and(|m| m.may_exec) => {
+                let listed = if state == Some(St::Stopped) {
+                    let addr = self.out.as_ptr() as usize;
+                    let cap = (self.out.len() * 2).min(1024) as i32;
+                    self.face.ptrace(PT_GETLWPLIST, p, addr, cap).ok().map(|n| listed_lwps(&self.out, n, cap))
+                } else {
+                    None
+                };
+                let gone = listed.as_ref().is_none_or(|l| !l.contains(&pid));
+                if let (Some(m), true) = (self.procs.get_mut(&p), gone) {
+                    m.lwps.retain(|l| *l != pid);
+                    if let Some(l) = listed.filter(|l| !l.is_empty()) {
+                        m.lwps = l;
+                    }
+                }
+                gone
+            }
+            _ => false,
+        };
+        if leader_execed {
+            self.report.add("r1.leader-lwp-gone-after-exec", 1);
+            return;
+        }
         match (r, class) {
             (Err(libc::ESRCH), Class::Traced(p) | Class::Untraced(p) | Class::Other(p)) if gone(p) || lwp_gone => return,
             (Err(libc::ESRCH), Class::Traced(p)) if matches!(state, Some(St::Running | St::Restop)) => {
@@ -1065,6 +1094,11 @@ impl<'a> Fuzz<'a> {
         let mut remote_exit = false;
         let Some(p) = self.procs.get_mut(&tpid) else { return };
         match req {
+            // (A continue does not undo a SIGKILL: still dying. Taken for
+            // running, the stop the engine held from before the kill was
+            // "waited" and the requests after it expected to work, while
+            // the process was on its way out: ESRCH, R1 seed 17000053.)
+            PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL if p.st == St::Dying => {}
             PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL => {
                 p.st = St::Running;
                 p.polls = 0;
