@@ -449,6 +449,14 @@ impl<'a> Fuzz<'a> {
                     self.report.defect("unexpected", format!("{ctx} exit of unknown pid {pid} ({st:?})"));
                 }
             }
+            // A child of ours we attached and detached: FreeBSD's
+            // PT_DETACH posts "continued" to the real parent (the fact
+            // sheet; here the engine's SIGCONT that ends the attach's
+            // group stop does), and a WCONTINUED wait reports it (R1
+            // without --avoid 9, C face, nobody, seed 101000306).
+            WaitStatus::Continued if self.procs.get(&pid).is_some_and(|p| p.child && p.st == St::Untraced) => {
+                self.report.add("r1.continued-after-detach", 1);
+            }
             other => self.report.defect("unexpected", format!("{ctx} wait reported {other:?} for {pid}")),
         }
     }
