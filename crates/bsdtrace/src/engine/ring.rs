@@ -101,18 +101,26 @@ pub fn record(kind: Kind, a: i64, b: i64, c: i64) {
 
 /// The ring as text, oldest first: `seq tid kind a b c`, statuses in hex.
 pub fn text() -> String {
-    use std::fmt::Write;
     let end = NEXT.load(Ordering::Acquire);
+    format(end, |n| {
+        let s = &RING[(n as usize) & (SLOTS - 1)].0;
+        let w0 = s[0].load(Ordering::Acquire);
+        let w = [w0, s[1].load(Ordering::Relaxed), s[2].load(Ordering::Relaxed), s[3].load(Ordering::Relaxed)];
+        // Overwritten while read: torn.
+        (s[0].load(Ordering::Acquire) == w0).then_some(w)
+    })
+}
+
+fn format(end: u64, slot: impl Fn(u64) -> Option<[u64; 4]>) -> String {
+    use std::fmt::Write;
     let start = end.saturating_sub(SLOTS as u64);
     let mut out = String::new();
     for n in start..end {
-        let s = &RING[(n as usize) & (SLOTS - 1)].0;
-        let w0 = s[0].load(Ordering::Acquire);
-        let (a, b, c) = (s[1].load(Ordering::Relaxed) as i64, s[2].load(Ordering::Relaxed) as i64, s[3].load(Ordering::Relaxed) as i64);
-        if w0 >> 32 != (n + 1) & 0xffff_ffff || s[0].load(Ordering::Acquire) != w0 {
+        let Some([w0, a, b, c]) = slot(n).filter(|w| w[0] >> 32 == (n + 1) & 0xffff_ffff) else {
             let _ = writeln!(out, "{n} (torn)");
             continue;
-        }
+        };
+        let (a, b, c) = (a as i64, b as i64, c as i64);
         let tid = w0 & 0xff_ffff;
         let Some(kind) = Kind::from((w0 >> 24) & 0xff) else { continue };
         let _ = match kind {
@@ -121,6 +129,51 @@ pub fn text() -> String {
         };
     }
     out
+}
+
+/// The raw ring (its next sequence number, then every slot's four words,
+/// native-endian) written to `fd` at offset `off`, from a signal handler
+/// too: no allocation, no lock, nothing but pwrite(2). Returns the offset
+/// after it. [`decode_raw`] makes it [`text`].
+pub fn dump_raw(fd: i32, off: u64) -> u64 {
+    let mut off = off;
+    let put = |b: &[u8], off: &mut u64| {
+        let _ = crate::sys::fd::pwrite_all(fd, b, *off);
+        *off += b.len() as u64;
+    };
+    put(&RAW_MAGIC.to_ne_bytes(), &mut off);
+    put(&NEXT.load(Ordering::Acquire).to_ne_bytes(), &mut off);
+    let mut chunk = [0u8; 64 * 32];
+    for base in (0..SLOTS).step_by(64) {
+        for i in 0..64 {
+            for (k, w) in RING[base + i].0.iter().enumerate() {
+                let at = (i * 4 + k) * 8;
+                chunk[at..at + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_ne_bytes());
+            }
+        }
+        put(&chunk, &mut off);
+    }
+    off
+}
+
+const RAW_MAGIC: u64 = 0x676e_6972_7462_7362; // "bsdtring"
+/// Bytes of one [`dump_raw`].
+pub const RAW_LEN: usize = 16 + SLOTS * 32;
+
+/// [`text`] of a [`dump_raw`] image (the first one in `raw`).
+pub fn decode_raw(raw: &[u8]) -> Option<String> {
+    if raw.len() < RAW_LEN {
+        return None;
+    }
+    let word = |i: usize| u64::from_ne_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    if word(0) != RAW_MAGIC {
+        return None;
+    }
+    let end = word(1);
+    Some(format(end, |n| {
+        let i = 2 + ((n as usize) & (SLOTS - 1)) * 4;
+        Some([word(i), word(i + 1), word(i + 2), word(i + 3)])
+    }))
 }
 
 /// Write [`text`] to file descriptor `fd` (not closed).
@@ -144,5 +197,18 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         let i = lines.iter().rposition(|l| l.ends_with("Note 1 1407 -3")).expect("note recorded");
         assert!(lines[i + 1..].iter().any(|l| l.ends_with("Reap 42 0x137f 7")), "{t}");
+    }
+
+    #[test]
+    fn a_raw_dump_decodes_to_the_same_records() {
+        record(Kind::Note, 9, 8, 7);
+        let path = std::env::temp_dir().join(format!("bsdtrace-ring-test.{}", std::process::id()));
+        let f = std::fs::File::create(&path).expect("temp file");
+        use std::os::fd::AsRawFd;
+        assert_eq!(dump_raw(f.as_raw_fd(), 0), RAW_LEN as u64);
+        let raw = std::fs::read(&path).expect("read back");
+        let _ = std::fs::remove_file(&path);
+        let t = decode_raw(&raw).expect("decodes");
+        assert!(t.lines().any(|l| l.ends_with("Note 9 8 7")), "{t}");
     }
 }
