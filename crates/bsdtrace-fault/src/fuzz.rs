@@ -1147,12 +1147,10 @@ impl<'a> Fuzz<'a> {
                     self.report.defect("unexpected", format!("{ctx} PT_SC_REMOTE of syscall 1000 in {tpid} returned {ret:?}"));
                 }
             }
-            PT_GETLWPLIST => {
-                if self.out.as_ptr() as usize == addr {
-                    let got = listed_lwps(&self.out, ret, data);
-                    if !got.is_empty() {
-                        p.lwps = got;
-                    }
+            PT_GETLWPLIST if self.out.as_ptr() as usize == addr => {
+                let got = listed_lwps(&self.out, ret, data);
+                if !got.is_empty() {
+                    p.lwps = got;
                 }
             }
             _ => {}
