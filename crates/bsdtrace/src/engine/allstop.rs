@@ -268,10 +268,15 @@ impl Tracer {
         p.state = ProcState::Running;
         p.xthread = None;
         p.maps = None;
-        // A remote exit's stop ends here: the exit is under way.
+        // A remote exit's stop ends here: the exit is under way. Its LWP
+        // goes even if PT_SUSPENDed: held at its exit stop, it kept the
+        // process from ever exiting, and a wait for it hung (fault suite
+        // R1, Rust face, nobody, seed 207000623: PT_SUSPEND, PT_SC_REMOTE
+        // exit_group, PT_CONTINUE).
+        let exiting = p.remote_exit_lwp();
         p.remote_exit = None;
         for i in 0..p.lwps.len() {
-            if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
+            if p.lwps[i].is_stopped() && (!p.lwps[i].suspended || exiting == Some(p.lwps[i].tid)) {
                 p.resume_at(i, follow);
             }
         }
