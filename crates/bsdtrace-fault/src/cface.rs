@@ -124,7 +124,21 @@ extern "C" fn on_usr2(_: c_int) {
                 off = std::mem::transmute::<usize, DumpRawFn>(f)(fd, off + 8);
             }
             libc::pwrite(fd, b"Rustface".as_ptr().cast(), 8, off as i64);
-            bsdtrace::engine::ring::dump_raw(fd, off + 8);
+            off = bsdtrace::engine::ring::dump_raw(fd, off + 8);
+            // The fuzzer's in-memory call log (BSDTRACE_FAULT_LOG=ring),
+            // if its lock is free: the stuck thread holds it only while
+            // it appends a line, never across a call.
+            crate::fuzz::with_lazy_lines(|lines| {
+                libc::pwrite(fd, b"Fuzzlog ".as_ptr().cast(), 8, off as i64);
+                let start = off + 16;
+                let mut at = start;
+                for l in lines {
+                    libc::pwrite(fd, l.as_ptr().cast(), l.len(), at as i64);
+                    libc::pwrite(fd, b"\n".as_ptr().cast(), 1, (at + l.len() as u64) as i64);
+                    at += l.len() as u64 + 1;
+                }
+                libc::pwrite(fd, (at - start).to_ne_bytes().as_ptr().cast(), 8, (off + 8) as i64);
+            });
             libc::close(fd);
         }
         *libc::__errno_location() = saved;
@@ -137,6 +151,13 @@ pub fn decode_hang_dump(raw: &[u8]) -> String {
     let mut at = 0;
     while at + 8 <= raw.len() {
         let tag = String::from_utf8_lossy(&raw[at..at + 8]).trim().to_string();
+        if tag == "Fuzzlog" && at + 16 <= raw.len() {
+            let n = u64::from_ne_bytes(raw[at + 8..at + 16].try_into().expect("8 bytes")) as usize;
+            let text = raw.get(at + 16..at + 16 + n).unwrap_or(&raw[at + 16..]);
+            out.push_str(&format!("== the fuzzer's calls\n{}", String::from_utf8_lossy(text)));
+            at += 16 + n;
+            continue;
+        }
         let Some(t) = bsdtrace::engine::ring::decode_raw(&raw[at + 8..]) else { break };
         out.push_str(&format!("== {tag}\n{t}"));
         at += 8 + bsdtrace::engine::ring::RAW_LEN;

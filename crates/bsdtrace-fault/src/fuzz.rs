@@ -318,6 +318,9 @@ impl<'a> Fuzz<'a> {
             let _c = progress::begin(|| "spawn traced".into());
             self.face.spawn_traceme(&["fuzz", &s])
         };
+        if log() || lazy_log() {
+            flog(format!("{} spawn traced (PT_TRACE_ME) -> {pid}", self.n));
+        }
         self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: true, unborn: true, killed_outside: false, esrch: None });
         self.dead.retain(|d| *d != pid);
         self.report.add("r1.spawned", 1);
@@ -1295,6 +1298,14 @@ fn flog(line: String) {
         q.pop_front();
     }
     q.push_back(line);
+}
+
+/// `f` over the in-memory call log, oldest first, if its lock is free
+/// (from a signal handler: no allocation, no blocking).
+pub fn with_lazy_lines(f: impl FnOnce(&mut dyn Iterator<Item = &String>)) {
+    if let Ok(q) = LAZY.try_lock() {
+        f(&mut q.iter());
+    }
 }
 
 /// The in-memory call log, oldest first (`BSDTRACE_FAULT_LOG=ring`).
