@@ -44,6 +44,14 @@ pub enum Kind {
     AppChild,
     /// A caller-defined mark (the fault suite's call numbers): a, b, c.
     Note,
+    /// A known LWP's ptrace-stop classified: tid, Linux stop kind (0
+    /// signal, 1 syscall, 2 event, 3 exit, 4 group), FreeBSD event (0
+    /// none, else [`event_code`]) + 100 x the process state (0 running,
+    /// 1 stopping, 2 stopped, 3 stopped and waited, 4 exited) + 1000 if
+    /// it is being killed.
+    Stop,
+    /// An LWP's death reaped: pid, tid, raw status.
+    Gone,
 }
 
 impl Kind {
@@ -62,8 +70,30 @@ impl Kind {
             10 => Wait,
             11 => AppChild,
             12 => Note,
+            13 => Stop,
+            14 => Gone,
             _ => return None,
         })
+    }
+}
+
+/// A FreeBSD event as one number (the [`Kind::Stop`] records).
+pub fn event_code(e: Option<super::Event>) -> i64 {
+    use super::Event::*;
+    match e {
+        None => 0,
+        Some(Signal { .. }) => 1,
+        Some(Attach) => 2,
+        Some(Interrupt) => 3,
+        Some(SyscallEntry) => 4,
+        Some(SyscallExit) => 5,
+        Some(Exec { .. }) => 6,
+        Some(Forked { .. }) => 7,
+        Some(Child) => 8,
+        Some(VforkDone) => 9,
+        Some(Born) => 10,
+        Some(Exited) => 11,
+        Some(TraceMe { .. }) => 12,
     }
 }
 

@@ -112,6 +112,7 @@ impl Tracer {
     }
 
     pub(super) fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
+        super::ring::record(super::ring::Kind::Gone, pid.0 as i64, tid as i64, status as i64);
         self.inherit_dbregs.remove(&tid);
         let rusage = self.last_rusage.take();
         let Some(p) = self.procs.get_mut(&pid) else { return };
@@ -503,6 +504,15 @@ impl Tracer {
             return self.check_all_stopped(pid);
         }
         p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
+        let st = match p.state {
+            ProcState::Running => 0,
+            ProcState::Stopping => 1,
+            ProcState::Stopped { waited: false } => 2,
+            ProcState::Stopped { waited: true } => 3,
+            ProcState::Exited { .. } => 4,
+        };
+        let code = super::ring::event_code(event) + 100 * st + if p.killed { 1000 } else { 0 };
+        super::ring::record(super::ring::Kind::Stop, tid as i64, kind as i64, code);
         self.after_stop(pid, tid, kind, event);
     }
 
