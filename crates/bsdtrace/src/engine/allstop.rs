@@ -195,6 +195,7 @@ impl Tracer {
 
     pub(crate) fn interrupt_others(&mut self, pid: Pid, except: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
+        let execing = p.execing;
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
                 tracing::trace!(tid = l.tid, "interrupt");
@@ -205,6 +206,16 @@ impl Tracer {
                         l.interrupt_pending = true;
                         self.interrupts_out = true;
                     }
+                    // An execve under way (the leader's exit stop came):
+                    // the exec'ing thread's tid may have just become the
+                    // pid (de_thread), so the interrupt missed it; its
+                    // exec stop comes under the pid, or its death. Taken
+                    // for gone, the process had no live LWP until then
+                    // and requests on it answered ESRCH where FreeBSD
+                    // says EBUSY (fault suite R1, Rust face, seed
+                    // 47000142: `Interrupt 13481 3` between the leader's
+                    // PTRACE_EVENT_EXIT and the exec event).
+                    Err(_) if execing => {}
                     // Gone already: its exit status is on its way.
                     Err(_) => l.linux = LinuxState::Exiting,
                 }
