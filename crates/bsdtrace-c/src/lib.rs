@@ -30,3 +30,19 @@ pub extern "C" fn bsdtrace_executor_mode() -> *const libc::c_char {
         _ => c"engine-thread/doorbell".as_ptr(),
     }
 }
+
+/// Write the engine's flight recorder (its last events, oldest first) to
+/// descriptor `fd`: for the fault suite, when it meets a defect. Not a
+/// FreeBSD interface.
+#[no_mangle]
+pub extern "C" fn bsdtrace_debug_ring_dump(fd: libc::c_int) {
+    bsdtrace::engine::ring::dump(fd);
+}
+
+/// [`bsdtrace_debug_ring_dump`] as raw words at offset `off` of `fd`,
+/// safe in a signal handler (nothing but pwrite); returns the offset
+/// after it. `bsdtrace-fault ring-decode` reads it.
+#[no_mangle]
+pub extern "C" fn bsdtrace_debug_ring_dump_raw(fd: libc::c_int, off: u64) -> u64 {
+    bsdtrace::engine::ring::dump_raw(fd, off)
+}

@@ -88,7 +88,16 @@ pub extern "C" fn ptrace(
         _ => {
             // None: a signal handler called in while this thread was inside
             // the engine; FreeBSD's answer to a request racing another.
-            executor::call(move |t| request(t, req, pid, addr, data)).unwrap_or(Err(Errno::ESRCH))
+            executor::call(move |t| {
+                let r = request(t, req, pid, addr, data);
+                let v = match &r {
+                    Ok(v) => *v as i64,
+                    Err(e) => -(e.0 as i64),
+                };
+                bsdtrace::engine::ring::record(bsdtrace::engine::ring::Kind::Request, req as i64, pid as i64, v);
+                r
+            })
+            .unwrap_or(Err(Errno::ESRCH))
         }
     };
     match r {

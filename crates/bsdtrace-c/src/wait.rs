@@ -66,6 +66,18 @@ impl Want {
 }
 
 fn run(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
+    let r = run_inner(w, nohang);
+    let opts = (nohang as i64) | (w.exited as i64) << 1 | (w.trapped as i64) << 2 | (w.untraced as i64) << 3 | (w.continued as i64) << 4 | (w.nowait as i64) << 5;
+    let v = match &r {
+        Ok(Some(s)) => s.pid.0 as i64,
+        Ok(None) => 0,
+        Err(e) => -(e.0 as i64),
+    };
+    bsdtrace::engine::ring::record(bsdtrace::engine::ring::Kind::Wait, w.sel as i64, opts, v);
+    r
+}
+
+fn run_inner(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
     // From a signal handler that interrupted libbsdtrace (a SIGCHLD handler
     // calling waitpid): nothing can be reaped now; WNOHANG says so, a
     // blocking wait is interrupted.

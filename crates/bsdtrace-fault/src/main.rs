@@ -86,8 +86,17 @@ fn main() {
     // Build the tracee before anything forks.
     let _ = util::tracee();
     let _ = util::addrs();
+    if !matches!(sub.as_str(), "run" | "repro" | "ring-decode") {
+        // A worker: a supervisor's SIGUSR2 at a hang dumps the rings.
+        cface::install_hang_dump();
+    }
     match sub.as_str() {
         "run" => std::process::exit(run(a)),
+        "ring-decode" => {
+            let f = a.0.first().cloned().unwrap_or_else(|| die("ring-decode FILE"));
+            let raw = std::fs::read(&f).unwrap_or_else(|e| die(&format!("{f}: {e}")));
+            print!("{}", cface::decode_hang_dump(&raw));
+        }
         "repro" => {
             let n = a.0.first().cloned().unwrap_or_else(|| die("repro N"));
             a.0.remove(0);
@@ -115,6 +124,7 @@ fn main() {
             // SAFETY: fork in a single-threaded worker.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
+                // (The handler, and its file's name, are the parent's.)
                 if !util::become_nobody() {
                     // SAFETY: plain call.
                     unsafe { libc::_exit(120) };
@@ -125,6 +135,7 @@ fn main() {
                 // SAFETY: plain call (skip our parent's atexit work).
                 unsafe { libc::_exit(0) };
             }
+            cface::forward_hang_dump(pid);
             let st = util::raw_wait(pid, 0).map(|(_, s)| s).unwrap_or(-1);
             if !(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0) {
                 println!("DEFECT crash\tface={f} user=nobody seed={seed}: the nobody fuzzer ended with status {st:#x}");

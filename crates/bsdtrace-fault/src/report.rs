@@ -36,6 +36,7 @@ impl Report {
         // lose what it found before.
         println!("DEFECT {kind}\t{detail}");
         let _ = std::io::stdout().flush();
+        crate::cface::dump_rings(kind);
         self.defects.push((kind.to_string(), detail));
     }
 

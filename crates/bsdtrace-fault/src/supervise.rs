@@ -86,6 +86,7 @@ impl Supervisor {
         let start = Instant::now();
         let mut report = Report::default();
         let mut hung = false;
+        let mut dumped = false;
         let status = loop {
             if let Ok(Some(st)) = child.try_wait() {
                 break st;
@@ -94,6 +95,13 @@ impl Supervisor {
                 if start.elapsed() >= k {
                     let _ = child.kill();
                 }
+            }
+            if !dumped && std::env::var_os("BSDTRACE_FAULT_RING").is_some() && self.page.stuck(HANG_SECS - 1).is_some() {
+                // The worker writes its engines' flight recorders
+                // (cface.rs `install_hang_dump`) while still stuck.
+                dumped = true;
+                // SAFETY: plain call; the pid is our live child.
+                unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
             }
             if let Some((secs, seed, call, label)) = self.page.stuck(HANG_SECS) {
                 let mut detail = format!("{what}: call {call} (seed {seed}) running for {secs:.1}s: {label}; tracer{}", util::kernel_stacks(child.id() as i32));

@@ -476,6 +476,7 @@ impl Engine {
     fn take(&self, st: &mut State, pid: i32, my_pgid: i32, want: &dyn Fn(&WaitStatus) -> bool, nowait: bool) -> Option<Report> {
         let i = st.published.iter().position(|r| want(&r.status) && selects(pid, my_pgid, r))?;
         let r = if nowait { st.published[i] } else { st.published.remove(i)? };
+        crate::engine::ring::record(crate::engine::ring::Kind::Answer, r.pid.0 as i64, r.status.raw() as i64, nowait as i64);
         if !nowait && matches!(r.status, WaitStatus::Stopped(_)) {
             st.marks.push(r.pid);
         }

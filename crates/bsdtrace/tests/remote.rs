@@ -178,6 +178,30 @@ fn remote_exit_is_reported_once_the_process_is_continued() {
 }
 
 #[test]
+fn a_suspended_lwp_remote_exit_ends_once_the_process_is_continued() {
+    // PT_SUSPEND keeps an LWP stopped across a continue, but not one whose
+    // exit is under way: held at its exit stop, the process never exited
+    // and the tracer's wait for it hung (fault suite R1, Rust face, seed
+    // 207000623).
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["sigstop_then_exit", "66"]);
+    assert_eq!(cont_until(&mut t, pid, Resume::Continue, 0).0, WaitStatus::Stopped(libc::SIGSTOP));
+    t.suspend(pid.into()).unwrap();
+    remote(&mut t, pid.into(), pid, libc::SYS_exit_group, &[42]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // A bounded look, so that the old behaviour fails instead of hanging.
+    let mut st = None;
+    for _ in 0..5000 {
+        st = t.wait(pid.0, bsdtrace::WaitOptions::NOHANG).unwrap();
+        if st.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(st, Some((pid, WaitStatus::Exited(42))), "the exit never came");
+}
+
+#[test]
 fn pt_kill_after_a_remote_exit_ends_the_held_stop() {
     // The remote exit holds the stop for requests until the process is
     // continued; PT_KILL ends it like any kill: requests answer ESRCH

@@ -41,6 +41,12 @@ pub(super) fn owned(t: &Tracer, tid: Tid) -> bool {
 /// thread. Returns whether the status was consumed (so that the next peek
 /// looks further).
 pub(super) fn app_child(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
+    let r = app_child_inner(shared, t, pid, code);
+    crate::engine::ring::record(crate::engine::ring::Kind::AppChild, pid as i64, code as i64, r as i64);
+    r
+}
+
+fn app_child_inner(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool {
     if pid <= 0 {
         return false;
     }

@@ -32,6 +32,7 @@ pub(super) fn publish(shared: &Shared, tracer: &mut Tracer, sleeper: &mut wakeup
             // One process-wide wait must report it once: reap that copy.
             let _ = sys::wait4(r.pid.0, sys::WALL | libc::WNOHANG);
         }
+        crate::engine::ring::record(crate::engine::ring::Kind::Publish, r.pid.0 as i64, r.status.raw() as i64, 0);
         new.push(Report { pid: r.pid, status: r.status, rusage: r.rusage, pgid: r.pgid });
     }
     let mut lwp_new = Vec::new();

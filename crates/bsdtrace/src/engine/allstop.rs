@@ -80,7 +80,9 @@ impl Tracer {
         if !blocked {
             return;
         }
-        if sys::interrupt(tid).is_err() {
+        let r = sys::interrupt(tid);
+        super::ring::record(super::ring::Kind::Interrupt, tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
+        if r.is_err() {
             return;
         }
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
@@ -193,14 +195,27 @@ impl Tracer {
 
     pub(crate) fn interrupt_others(&mut self, pid: Pid, except: Tid) {
         let p = self.procs.get_mut(&pid).expect("live");
+        let execing = p.execing;
         for l in p.lwps.iter_mut() {
             if l.tid != except && l.linux == LinuxState::Running && !l.interrupt_pending {
                 tracing::trace!(tid = l.tid, "interrupt");
-                match sys::interrupt(l.tid) {
+                let r = sys::interrupt(l.tid);
+                super::ring::record(super::ring::Kind::Interrupt, l.tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
+                match r {
                     Ok(()) => {
                         l.interrupt_pending = true;
                         self.interrupts_out = true;
                     }
+                    // An execve under way (the leader's exit stop came):
+                    // the exec'ing thread's tid may have just become the
+                    // pid (de_thread), so the interrupt missed it; its
+                    // exec stop comes under the pid, or its death. Taken
+                    // for gone, the process had no live LWP until then
+                    // and requests on it answered ESRCH where FreeBSD
+                    // says EBUSY (fault suite R1, Rust face, seed
+                    // 47000142: `Interrupt 13481 3` between the leader's
+                    // PTRACE_EVENT_EXIT and the exec event).
+                    Err(_) if execing => {}
                     // Gone already: its exit status is on its way.
                     Err(_) => l.linux = LinuxState::Exiting,
                 }
@@ -235,6 +250,8 @@ impl Tracer {
         match next {
             Some(i) => {
                 let t = p.pending.remove(i).expect("index valid");
+                let sig = p.lwp(t).and_then(|l| l.event).map_or(0, |e| e.stop_signal());
+                super::ring::record(super::ring::Kind::Ready, pid.0 as i64, t as i64, sig as i64);
                 p.xthread = Some(t);
                 p.state = ProcState::Stopped { waited: false };
                 self.ready.push_back(pid);
@@ -262,10 +279,15 @@ impl Tracer {
         p.state = ProcState::Running;
         p.xthread = None;
         p.maps = None;
-        // A remote exit's stop ends here: the exit is under way.
+        // A remote exit's stop ends here: the exit is under way. Its LWP
+        // goes even if PT_SUSPENDed: held at its exit stop, it kept the
+        // process from ever exiting, and a wait for it hung (fault suite
+        // R1, Rust face, nobody, seed 207000623: PT_SUSPEND, PT_SC_REMOTE
+        // exit_group, PT_CONTINUE).
+        let exiting = p.remote_exit_lwp();
         p.remote_exit = None;
         for i in 0..p.lwps.len() {
-            if p.lwps[i].is_stopped() && !p.lwps[i].suspended {
+            if p.lwps[i].is_stopped() && (!p.lwps[i].suspended || exiting == Some(p.lwps[i].tid)) {
                 p.resume_at(i, follow);
             }
         }

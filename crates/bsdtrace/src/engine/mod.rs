@@ -29,6 +29,7 @@ pub(crate) mod lwpmode;
 mod proc;
 pub(crate) mod scinfo;
 pub(crate) mod restart;
+pub mod ring;
 mod signals;
 mod spawn;
 mod stop;
@@ -148,6 +149,13 @@ impl Drop for Tracer {
             let mut tids: Vec<Tid> = self.procs[&pid].lwps.iter().map(|l| l.tid).collect();
             tids.sort_by_key(|t| *t == pid.0);
             for tid in tids {
+                // A stop the engine collected and holds (an LWP
+                // PT_SUSPENDed at its exit stop, say) sends no new status:
+                // let it go first. In a process already exiting (a remote
+                // exit_group) the SIGKILL above wakes nothing: Linux
+                // queues it only (the group exit is under way), and the
+                // wait below slept for ever.
+                let _ = sys::resume(sys::PTRACE_CONT, tid, 0);
                 // A thread stopped before the kill saw it, or stopping at
                 // its PTRACE_EVENT_EXIT on the way out, waits for us.
                 while let Ok(Some((_, st))) = sys::wait4(tid, sys::WALL | self.wait_flags) {

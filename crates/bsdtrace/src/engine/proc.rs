@@ -264,6 +264,7 @@ impl Proc {
         }
         l.sc_info.resumed(req);
         tracing::trace!(tid, req = format_args!("{req:#x}"), sig, ?kind, "resume");
+        super::ring::record(super::ring::Kind::Resume, tid as i64, req as i64, sig as i64);
         l.linux = if kind == LinuxStop::Exit {
             LinuxState::Exiting
         } else if req == sys::PTRACE_SYSCALL && l.sc == ScState::In && sig == 0 {

@@ -16,6 +16,7 @@ impl Tracer {
     /// Handle one status from `wait4(-1, __WALL)`.
     pub(crate) fn dispatch(&mut self, tid: Tid, status: i32) {
         tracing::trace!(tid, status = format_args!("{status:#x}"), known = ?self.tids.get(&tid), "wait4");
+        super::ring::record(super::ring::Kind::Reap, tid as i64, status as i64, self.tids.get(&tid).map_or(0, |p| p.0) as i64);
         let Some(&pid) = self.tids.get(&tid) else {
             if self.doorbell == Some(tid) {
                 return self.doorbell_statuses.push(status);
@@ -111,6 +112,7 @@ impl Tracer {
     }
 
     pub(super) fn on_lwp_gone(&mut self, pid: Pid, tid: Tid, status: i32) {
+        super::ring::record(super::ring::Kind::Gone, pid.0 as i64, tid as i64, status as i64);
         self.inherit_dbregs.remove(&tid);
         let rusage = self.last_rusage.take();
         let Some(p) = self.procs.get_mut(&pid) else { return };
@@ -501,6 +503,15 @@ impl Tracer {
             return self.check_all_stopped(pid);
         }
         p.lwp_mut(tid).expect("live").linux = LinuxState::Stopped(kind);
+        let st = match p.state {
+            ProcState::Running => 0,
+            ProcState::Stopping => 1,
+            ProcState::Stopped { waited: false } => 2,
+            ProcState::Stopped { waited: true } => 3,
+            ProcState::Exited { .. } => 4,
+        };
+        let code = super::ring::event_code(event) + 100 * st + if p.killed { 1000 } else { 0 };
+        super::ring::record(super::ring::Kind::Stop, tid as i64, kind as i64, code);
         self.after_stop(pid, tid, kind, event);
     }
 

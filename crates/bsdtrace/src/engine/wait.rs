@@ -297,9 +297,11 @@ impl Tracer {
     /// requests on it are allowed from now on.
     pub(crate) fn mark_waited(&mut self, pid: Pid) {
         if let Some(p) = self.procs.get_mut(&pid) {
-            if p.state == (ProcState::Stopped { waited: false }) && !self.ready.contains(&pid) {
+            let marked = p.state == (ProcState::Stopped { waited: false }) && !self.ready.contains(&pid);
+            if marked {
                 p.state = ProcState::Stopped { waited: true };
             }
+            super::ring::record(super::ring::Kind::Mark, pid.0 as i64, marked as i64, 0);
         }
     }
 
@@ -313,6 +315,14 @@ impl Tracer {
     }
 
     fn take_ready_marking(&mut self, want: i32, opts: WaitOptions, mark: bool) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
+        let r = self.take_ready_marking_inner(want, opts, mark);
+        if let Some((pid, st, _)) = r {
+            super::ring::record(super::ring::Kind::Take, pid.0 as i64, st.raw() as i64, mark as i64);
+        }
+        r
+    }
+
+    fn take_ready_marking_inner(&mut self, want: i32, opts: WaitOptions, mark: bool) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
         let mut i = 0;
         while i < self.ready.len() {
             let pid = self.ready[i];

@@ -577,6 +577,15 @@ impl Tracer {
         if p.job_stopped.take().is_some() {
             p.job_report = false;
         }
+        if p.remote_exit_lwp().is_some() {
+            // The continue that ends a remote exit's stop starts the exit
+            // (FreeBSD's P_WEXIT: nothing but the exit is reported). An
+            // EXITED stop another LWP had pending was reported instead,
+            // and the process held stopped for a tracer that waited for
+            // its exit: a hang (fault suite R1, Rust face, seed 47000142,
+            // about 1 replay in 80; the flight recorder showed the stop).
+            p.pending.clear();
+        }
         let next = p
             .pending
             .iter()
