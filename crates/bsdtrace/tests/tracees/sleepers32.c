@@ -65,44 +65,12 @@ static const char *kind_name[K_COUNT] = {
     "io_pgetevents_time64", "socketcall_recv_timeo", "recvfrom_timeo", "recvmmsg_time64_timeo",
     "socketcall_accept_timeo", "nanosleep", "read"};
 
-struct stats {
-    atomic_long calls, eintr, early, late;
-    atomic_long maxlate_us;
-};
-static struct stats st[K_COUNT];
-static int ms;
+#include "sleep_stats.h"
 static atomic_int stop;
 static int never_pipe[2];
 /* The one semaphore set the semop threads wait on (never posted), removed
  * by the closer: sets left behind fill the system's table. */
 static int sem = -1;
-
-static long now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000L + t.tv_nsec / 1000;
-}
-
-/* As busy.c: count the call, its EINTRs, and how far its duration strayed
- * from the timeout (early: before it; late: more than 20 ms after it). */
-static void account(int k, long t0, int r, int err, int timed) {
-    long d = now_us() - t0;
-    atomic_fetch_add(&st[k].calls, 1);
-    if (r < 0 && err == EINTR) {
-        atomic_fetch_add(&st[k].eintr, 1);
-        return;
-    }
-    if (!timed)
-        return;
-    if (d < ms * 1000L - 1000)
-        atomic_fetch_add(&st[k].early, 1);
-    long late = d - ms * 1000L;
-    if (late > 20000)
-        atomic_fetch_add(&st[k].late, 1);
-    long m = atomic_load(&st[k].maxlate_us);
-    while (late > m && !atomic_compare_exchange_weak(&st[k].maxlate_us, &m, late))
-        ;
-}
 
 /* epoll_wait through int $0x80, to see the timeout register (esi) after
  * the call: the i386 ABI hands every register but eax back unchanged. A
