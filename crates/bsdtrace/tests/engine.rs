@@ -675,6 +675,41 @@ fn a_detach_during_a_restart_of_ours_leaves_the_programs_registers() {
     }
 }
 
+/// While a restart of ours is followed (a request woke a sleeper; its
+/// epoll_wait was restarted with the time it had left in r10), the
+/// debugger reading the thread's registers sees the program's r10, as on
+/// FreeBSD, not our rewrite; and the call still ends on time.
+#[test]
+fn a_debugger_sees_the_programs_timeout_register_during_a_restart_of_ours() {
+    for e in engines() {
+        let (mut child, pid) = attached_sleepers(&e, 2000, Duration::from_millis(200));
+        // The epoll_wait thread: the one asleep in call 232.
+        let tid = std::fs::read_dir(format!("/proc/{}/task", pid.0))
+            .unwrap()
+            .map(|t| t.unwrap().file_name().to_str().unwrap().parse::<i32>().unwrap())
+            .find(|t| std::fs::read_to_string(format!("/proc/{t}/syscall")).unwrap_or_default().starts_with("232 "))
+            .expect("a thread in epoll_wait");
+        e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+        for round in 0..3 {
+            std::thread::sleep(Duration::from_millis(150));
+            assert!(e.with(|t| t.interrupt(pid.into())).unwrap());
+            assert_eq!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+            let r = e.with(|t| t.get_regs(Target::Lwp(Lwpid(tid)))).unwrap();
+            assert_eq!(r.r_r10, 2000, "round {round}, backend {:?}", e.backend());
+            if round < 2 {
+                e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
+            }
+        }
+        e.with(|t| t.detach(pid.into(), 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(2500));
+        let (report, lines) = sleepers_report(&mut child);
+        for (call, _, eintr) in &report {
+            assert_eq!(*eintr, 0, "{call} (backend {:?}):\n{}", e.backend(), lines.join("\n"));
+        }
+        assert_eq!(child.wait().unwrap().code(), Some(0), "backend {:?}", e.backend());
+    }
+}
+
 /// A detach at the reported entry of a call a stop breaks (epoll_wait):
 /// Linux's detach wakes every thread it lets go (`__ptrace_unlink` sets
 /// TIF_SIGPENDING), and the call, run with that, failed at once with

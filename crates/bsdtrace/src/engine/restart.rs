@@ -560,6 +560,21 @@ impl Lwp {
         Some(at)
     }
 
+    /// The registers as the program set them, for the debugger: while a
+    /// restart of ours is followed, the timeout argument we rewrote (the
+    /// time left, or a pointer to our copy of the timespec) shows the
+    /// program's own value, as FreeBSD's debugger would see it (also in
+    /// PT_GET_SC_ARGS). `r` is the thread's real set; unless the debugger
+    /// has written registers since the stop, which it then sees as written.
+    pub(crate) fn program_regs(&self, mut r: sys::user_regs_struct) -> sys::user_regs_struct {
+        if !self.regs_written {
+            if let Some((a, v)) = self.watch.and_then(|w| w.restore) {
+                a.set(&mut r, v);
+            }
+        }
+        r
+    }
+
     /// Make the kernel restart an EINTR'd call without following it (before
     /// a detach, or for a direct tracer), with the program's own timeout:
     /// nothing will be there to put a rewritten one back. A restart of ours

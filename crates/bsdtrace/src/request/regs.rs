@@ -56,14 +56,20 @@ impl Tracer {
     }
 
     /// The Linux registers of a stopped LWP, fetched once per stop.
+    /// The LWP's registers as the debugger sees them: the program's, never
+    /// a timeout argument the engine rewrote for a restart
+    /// (engine/restart.rs); the cache keeps the real ones.
     pub(crate) fn linux_regs(&mut self, pid: Pid, tid: Tid) -> Result<sys::user_regs_struct> {
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
-        if let Some(r) = l.regs {
-            return Ok(r);
-        }
-        let r = sys::getregs(tid).map_err(|_| Errno::ESRCH)?;
-        l.regs = Some(r);
-        Ok(r)
+        let r = match l.regs {
+            Some(r) => r,
+            None => {
+                let r = sys::getregs(tid).map_err(|_| Errno::ESRCH)?;
+                l.regs = Some(r);
+                r
+            }
+        };
+        Ok(l.program_regs(r))
     }
 
     fn store_linux_regs(&mut self, pid: Pid, tid: Tid, r: &sys::user_regs_struct) -> Result<()> {
