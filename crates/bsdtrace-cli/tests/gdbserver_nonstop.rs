@@ -936,3 +936,35 @@ fn a_range_step_in_non_stop_reports_only_its_end() {
         assert_eq!(r.ask(&format!("vKill;{pid:x}")), "OK", "{server}");
     }
 }
+
+/// `target extended-remote` in non-stop: `run` starts the program (the
+/// server's `vRun`), a breakpoint stops only the thread that hit it while
+/// the counters count on, and a second `run` after `kill` does the same.
+/// Before, the started process was not in non-stop's bookkeeping: gdb's
+/// first `g` got E01 and `run` failed ("Could not read registers").
+/// Side by side with GNU gdbserver.
+#[test]
+fn run_over_extended_remote_in_non_stop_stops_only_the_breakpoint_thread() {
+    let prog = build("ns_run_counters", COUNTERS);
+    for server in servers() {
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target extended-remote | {server} --multi -"));
+        assert!(o.contains("Remote debugging using"), "{server}: {o}");
+        g.cmd(&format!("set remote exec-file {}", prog.display()));
+        g.cmd("break hit");
+        for round in 0..2 {
+            let o = g.cmd("run");
+            assert!(!o.contains("Could not read registers"), "{server}, run {round}: {}", g.all);
+            // (gdb's `run` waits for the first stop: it is in the output.)
+            if !o.contains("hit Breakpoint 1, hit (n=1)") {
+                g.expect("hit Breakpoint 1, hit (n=1)");
+            }
+            // The hitter alone is stopped: main and the counters run.
+            assert_eq!(running(&mut g), 4, "{server}, run {round}: {}", g.all);
+            assert!(advances(&mut g, 0), "{server}, run {round}: {}", g.all);
+            let o = g.cmd("kill");
+            assert!(o.contains("killed"), "{server}, run {round}: {o}");
+        }
+        g.quit();
+    }
+}

@@ -134,23 +134,38 @@ impl Inferiors {
             return Err(Errno::EBUSY.into());
         }
         let pids: Vec<i32> = self.procs.keys().copied().collect();
-        let mut ns = NonStop::default();
+        self.ns = Some(NonStop::default());
         for &pid in &pids {
-            let rep = self.reporting_thread(pid);
-            self.tracer.set_stop_mode(T::Proc(Pid(pid)), StopMode::Lwp)?;
-            for l in self.tracer.live_lwp_list(Pid(pid))? {
-                let p = Ptid { pid, tid: l.0 };
-                let kind = if Some(p) == rep { StopKind::Signal(libc::SIGTRAP) } else { StopKind::Signal(0) };
-                ns.stopped.insert(p, kind);
+            if let Err(e) = self.ns_adopt(pid) {
+                self.ns = None;
+                return Err(e);
             }
         }
-        self.ns = Some(ns);
         // Events other LWPs had pending: they are those threads' stops.
         for s in self.ns_poll() {
             if let Some(ns) = self.ns.as_mut() {
                 if let Some(k) = ns.stopped.get_mut(&s.ptid) {
                     *k = s.kind;
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A stopped process into non-stop's bookkeeping (at `QNonStop:1`, or
+    /// started or attached meanwhile: `vRun`, `vAttach`): the per-LWP mode,
+    /// every thread stopped as far as gdb knows, the reporting one with
+    /// SIGTRAP. (Without it a process `run` in non-stop answered `g` with
+    /// E01: gdb's `run` failed with "Could not read registers".)
+    pub fn ns_adopt(&mut self, pid: i32) -> Result<(), Error> {
+        let rep = self.reporting_thread(pid);
+        self.tracer.set_stop_mode(T::Proc(Pid(pid)), StopMode::Lwp)?;
+        let lwps = self.tracer.live_lwp_list(Pid(pid))?;
+        if let Some(ns) = self.ns.as_mut() {
+            for l in lwps {
+                let p = Ptid { pid, tid: l.0 };
+                let kind = if Some(p) == rep { StopKind::Signal(libc::SIGTRAP) } else { StopKind::Signal(0) };
+                ns.stopped.insert(p, kind);
             }
         }
         Ok(())

@@ -173,6 +173,11 @@ impl Session<'_> {
     /// as gdbserver reports both), its thread the one gdb's `Hg`/`Hc` now
     /// mean.
     fn report_new_process(&mut self, ptid: Ptid) {
+        if self.inf.ns.is_some() {
+            if let Err(e) = self.inf.ns_adopt(ptid.pid) {
+                note(&format!("process {}: non-stop mode: {e:?}", ptid.pid));
+            }
+        }
         let s = Stop { ptid, kind: StopKind::Signal(libc::SIGTRAP) };
         self.last = Some(s.clone());
         self.hg = None;
