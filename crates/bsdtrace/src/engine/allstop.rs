@@ -263,9 +263,17 @@ impl Tracer {
         }
     }
 
+    /// May the engine follow syscalls itself and see its restarts through
+    /// (engine/restart.rs)? An [`crate::Engine`]'s tracer, which handles
+    /// the extra stops at once, or a tracer whose user promised to reap
+    /// at once; a direct tracer's caller would have to be inside `wait()`.
+    pub(crate) fn follows_restarts(&self) -> bool {
+        self.driven || self.reaps_promptly
+    }
+
     /// Resume one LWP with the Linux request its process's mask asks for.
     pub(crate) fn resume_lwp(&mut self, pid: Pid, tid: Tid) {
-        let follow = self.driven || self.reaps_promptly;
+        let follow = self.follows_restarts();
         let p = self.procs.get_mut(&pid).expect("live");
         if let Some(i) = p.position(tid) {
             p.resume_at(i, follow);
@@ -274,7 +282,7 @@ impl Tracer {
 
     /// Resume every stopped, not suspended LWP (the continue of FreeBSD).
     pub(crate) fn resume_all(&mut self, pid: Pid) {
-        let follow = self.driven || self.reaps_promptly;
+        let follow = self.follows_restarts();
         let p = self.procs.get_mut(&pid).expect("live");
         p.state = ProcState::Running;
         p.xthread = None;

@@ -613,18 +613,13 @@ impl Lwp {
         if self.linux != super::LinuxState::Stopped(super::LinuxStop::Syscall) || self.sc != ScState::In {
             return;
         }
-        let Ok(mut r) = sys::getregs(self.tid) else { return };
+        let Ok(mut r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) else { return };
         // (The i686 library would zero a 64-bit program's upper halves.)
         if (r.orig_rax as i64) < 0 || cfg!(target_pointer_width = "32") && r.cs != sys::USER32_CS {
             return;
         }
-        // The call's own ABI: an i386 call's number is its 32 bits.
-        let arch = call_arch(self.tid, &r);
-        let nr = match arch {
-            Arch::X86_64 => r.orig_rax,
-            Arch::I386 => r.orig_rax & 0xffff_ffff,
-        };
-        if eintr_class(arch, nr, r.rbx).is_none() {
+        // The call in its own ABI (eintr_class takes an i386 number's 32 bits).
+        if eintr_class(call_arch(self.tid, &r), r.orig_rax, r.rbx).is_none() {
             return;
         }
         r.rax = r.orig_rax;

@@ -165,9 +165,9 @@ impl Tracer {
         let ev = (status >> 16) & 0xff;
         let self_pid = self.self_pid;
         // Only a tracer that sees its restarts through shortens their
-        // timeouts (engine/restart.rs): the others need no timestamps (a
-        // vDSO clock read per stop, which a tight PT_SYSCALL loop notices).
-        let timed = self.driven || self.reaps_promptly;
+        // timeouts: the others need no timestamps (a vDSO clock read per
+        // stop).
+        let timed = self.follows_restarts();
         let p = self.procs.get_mut(&pid).expect("tid index is consistent");
         let mask = p.mask;
         let seccomp = p.seccomp;
