@@ -12,12 +12,10 @@ mod common;
 use common::fault_ok;
 
 /// R1: 20,000 fuzzed calls per library face (C, Rust), half as root, half
-/// as `nobody`. Left out (docs/RELIABILITY.md): 13 (PT_ATTACH racing the
-/// target's execve: fixed, but the sequences it opens still meet open
-/// defects: a stop reported twice, a blocking wait that misses a stop).
+/// as `nobody`, untraced children that exec from any thread included.
 #[test]
 fn r1_fuzzed_requests_and_waits() {
-    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "13"]);
+    fault_ok(&["run", "--only", "r1", "--calls", "10000"]);
 }
 
 /// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
@@ -28,12 +26,10 @@ fn r2_tracees_killed_during_request_bursts() {
 }
 
 /// R3: 500 rounds per face (C direct, C engine thread, Rust, truss,
-/// gdbserver) of a tracer killed at a random point. (`--avoid 13`: an
-/// execer is traced from PT_TRACE_ME, not attached: PT_ATTACH racing its
-/// execve answers EPERM now and then, open defect 13.)
+/// gdbserver) of a tracer killed at a random point, execers attached too.
 #[test]
 fn r3_tracers_killed_at_random_points() {
-    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500", "--avoid", "13"]);
+    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500"]);
 }
 
 /// R3 for the command-line tools alone.

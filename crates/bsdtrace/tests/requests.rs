@@ -27,6 +27,30 @@ fn requests_on_an_untraced_process_are_eperm() {
     assert_eq!(errno(t.kill(pid.into())), Errno::EPERM);
 }
 
+/// An untraced process is never "gone" while one of its threads execs:
+/// de_thread() makes the leader a zombie before the exec'ing thread takes
+/// its id, and for that moment /proc can show no live task. FreeBSD's
+/// answer is EPERM (not traced) throughout; ours was ESRCH about once in
+/// a few thousand looks (fault suite R1, Rust face, as nobody).
+#[test]
+fn requests_on_an_untraced_process_mid_exec_are_eperm() {
+    let u = Untraced::start(&["exec_forever", "200"]);
+    let mut t = Tracer::new();
+    let pid = u.pid();
+    let mut counts: Vec<(Errno, u32)> = Vec::new();
+    let start = std::time::Instant::now();
+    let mut n = 0;
+    while start.elapsed() < std::time::Duration::from_secs(3) {
+        let e = errno(t.lwpinfo(pid.into()));
+        match counts.iter_mut().find(|(k, _)| *k == e) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((e, 1)),
+        }
+        n += 1;
+    }
+    assert!(counts.iter().all(|(e, _)| *e == Errno::EPERM), "{n} requests: {counts:?}");
+}
+
 #[test]
 fn requests_on_a_kernel_thread_are_einval() {
     let mut t = Tracer::new();

@@ -450,6 +450,23 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, execer, NULL);
         for (;;)
             pause();
+    } else if (!strcmp(m, "exec_forever")) {
+        /* Forever: a second thread execs this program again, in this mode,
+         * after a nap of n us; the leader sleeps in pause(). "ready" once. */
+        static char *again[5];
+        again[0] = argv[0];
+        again[1] = "exec_forever";
+        again[2] = argv[2];
+        again[3] = "again";
+        exec_argv = again;
+        if (argc < 4)
+            ready("ready");
+        struct timespec ts = {0, n * 1000};
+        nanosleep(&ts, NULL);
+        pthread_t t;
+        pthread_create(&t, NULL, execer, NULL);
+        for (;;)
+            pause();
     } else if (!strcmp(m, "threads_exec")) {
         /* n threads asleep in pause(), then another thread execs
          * argv[3...] while the main thread sleeps in pause() too. */
