@@ -127,6 +127,10 @@ pub(crate) struct Lwp {
     /// A restarted syscall being followed: its restart's entry is hidden
     /// and an argument we rewrote is put back at its exit.
     pub watch: Option<super::restart::Watch>,
+    /// The last call a stop of ours saw return ERESTART_RESTARTBLOCK (Linux
+    /// re-enters it as restart_syscall): what PT_LWPINFO names while the
+    /// LWP sleeps in that restart ([`Lwp::restarted_call`]).
+    pub restart_block: Option<super::restart::Fix>,
     /// Syscalls still to follow (PTRACE_SYSCALL although nobody asked)
     /// so that a blocking call is entered under our eyes and never needs
     /// an interrupt; refilled by every call that a stop would turn into
@@ -233,6 +237,7 @@ impl Lwp {
             comm: None,
             fix: None,
             watch: None,
+            restart_block: None,
             sticky: super::restart::STICKY,
             in_breaking_call: false,
             entered: None,

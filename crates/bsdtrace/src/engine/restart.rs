@@ -353,6 +353,10 @@ pub(crate) struct Fix {
     eintr: bool,
     /// When the call began waiting (exactly, or the earliest it can have).
     since: Option<Instant>,
+    /// It returned ERESTART_RESTARTBLOCK: Linux re-enters it as
+    /// restart_syscall, with the argument registers below.
+    block: bool,
+    args: [u64; 6],
 }
 
 impl Fix {
@@ -420,7 +424,25 @@ pub(crate) fn interrupted_call(l: &Lwp, r: &sys::user_regs_struct) -> Option<Fix
     if !eintr && !restart {
         return None;
     }
-    Some(Fix { nr, arch, ip: r.rip, class, eintr, since: l.entered.or(l.resumed) })
+    let block = rax == -ERESTART_RESTARTBLOCK;
+    let args = arg_regs(arch, r);
+    Some(Fix { nr, arch, ip: r.rip, class, eintr, since: l.entered.or(l.resumed), block, args })
+}
+
+/// restart_syscall's number in ABI `arch`.
+fn restart_nr(arch: Arch) -> u64 {
+    match arch {
+        Arch::X86_64 => nr::RESTART_SYSCALL as u64,
+        Arch::I386 => nr32::RESTART_SYSCALL as u64,
+    }
+}
+
+/// The six argument registers of a call of ABI `arch`.
+fn arg_regs(arch: Arch, r: &sys::user_regs_struct) -> [u64; 6] {
+    match arch {
+        Arch::X86_64 => [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
+        Arch::I386 => [r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp],
+    }
 }
 
 /// Does this LWP have a signal coming that it does not block (so an EINTR
@@ -465,6 +487,7 @@ impl Lwp {
     /// to use instead, if it must change).
     pub(crate) fn apply_fix(&mut self) -> Option<u32> {
         let fix = self.fix.take()?;
+        self.note_block(Some(fix));
         let mut restore = None;
         if !self.regs_written {
             let Ok(mut r) = self.regs.map_or_else(|| sys::getregs(self.tid), Ok) else { return None };
@@ -583,7 +606,9 @@ impl Lwp {
     /// changed after the call (busy.c's `epoll_wait_r10` counts that as an
     /// EINTR: one detach in ~60 of engine.rs's job-stop test did).
     pub(crate) fn restart_on_detach(&mut self) {
-        let eintr = self.fix.take().is_some_and(|f| f.eintr);
+        let fix = self.fix.take();
+        self.note_block(fix);
+        let eintr = fix.is_some_and(|f| f.eintr);
         let restore = self.watch.take().and_then(|w| w.restore);
         if self.regs_written || (!eintr && restore.is_none()) {
             return;
@@ -630,6 +655,32 @@ impl Lwp {
         if sys::setregs(self.tid, &r).is_ok() {
             self.regs = Some(r);
         }
+    }
+
+    /// Keep the call behind a restart_syscall (see
+    /// [`Lwp::restarted_call`]) as a fix is applied: a restart interrupted
+    /// in its turn (restart_syscall, ERESTART_RESTARTBLOCK again) still
+    /// restarts the call first interrupted.
+    fn note_block(&mut self, fix: Option<Fix>) {
+        self.restart_block = fix.filter(|f| f.block).map(|mut f| {
+            let again = self.restart_block.filter(|o| o.arch == f.arch && o.ip == f.ip && o.args == f.args);
+            if let Some(o) = again.filter(|_| f.nr == restart_nr(f.arch)) {
+                f.nr = o.nr;
+            }
+            f
+        });
+    }
+
+    /// The call a thread sleeping in `restart_syscall` (registers `r`)
+    /// restarts, if a stop of ours saw it return ERESTART_RESTARTBLOCK
+    /// (nanosleep, clock_nanosleep, poll, a futex wait...): FreeBSD's
+    /// `td_sa` still names that call, whose argument registers Linux
+    /// leaves as they were. Known by the `syscall` instruction's address
+    /// and those registers, so a record older than the call never names it.
+    pub(crate) fn restarted_call(&self, r: &sys::user_regs_struct) -> Option<u64> {
+        let f = self.restart_block?;
+        let same = r.orig_rax == restart_nr(f.arch) && r.rip == f.ip && arg_regs(f.arch, r) == f.args;
+        (same && f.nr != restart_nr(f.arch)).then_some(f.nr)
     }
 
     /// At a syscall-entry stop: is it the restart of the call we follow

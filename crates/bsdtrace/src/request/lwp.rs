@@ -367,7 +367,11 @@ impl Tracer {
             return Ok(None);
         }
         let arch = self.call_arch(pid, tid)?;
-        Ok(Some((arch, r.orig_rax as u32, reg_args(arch, &r))))
+        // Asleep again in a call a stop of ours interrupted, which Linux
+        // re-entered as restart_syscall: FreeBSD's thread sleeps on in the
+        // call itself.
+        let nr = self.procs[&pid].lwp(tid).and_then(|l| l.restarted_call(&r)).unwrap_or(r.orig_rax);
+        Ok(Some((arch, nr as u32, reg_args(arch, &r))))
     }
 
     /// PT_GET_SC_ARGS: at a syscall stop, or at any stop of a thread that
