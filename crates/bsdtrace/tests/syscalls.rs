@@ -163,14 +163,22 @@ fn attach_to_a_thread_blocked_in_nanosleep_reports_the_call() {
     assert_eq!(a.args, [ts, 0, 0, 0, 0, 0, 0, 0]);
     // Only a syscall-exit stop has a return value.
     assert_eq!(errno(t.sc_ret(pid.into())), Errno::EINVAL);
-    // Interrupted the same way later, it reports the restarted sleep.
+    // Interrupted the same way later, asleep again in the call Linux
+    // restarted as restart_syscall: FreeBSD's thread still sleeps in
+    // nanosleep, and td_sa says so.
     t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
     wait_in_syscall(pid.0, libc::SYS_restart_syscall);
     assert!(t.interrupt(pid.into()).unwrap());
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
     let info = t.lwpinfo(pid.into()).unwrap();
-    assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_restart_syscall as u32, 0));
-    assert_eq!(t.sc_args(pid.into()).unwrap().args, [0; 8]);
+    assert_eq!((info.syscall_code, info.syscall_narg), (libc::SYS_nanosleep as u32, 2));
+    assert_eq!(t.sc_args(pid.into()).unwrap().args, [ts, 0, 0, 0, 0, 0, 0, 0]);
+    // And again, one more stop later.
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    wait_in_syscall(pid.0, libc::SYS_restart_syscall);
+    assert!(t.interrupt(pid.into()).unwrap());
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    assert_eq!(t.lwpinfo(pid.into()).unwrap().syscall_code, libc::SYS_nanosleep as u32);
     t.detach(pid.into(), 0).unwrap();
     wait_in_syscall(pid.0, libc::SYS_restart_syscall);
     let _ = child.kill();

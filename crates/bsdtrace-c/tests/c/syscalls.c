@@ -17,6 +17,8 @@
 
 #include <sys/syscall.h>
 #include <machine/reg.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <time.h>
 
 static char msg[] = "abc";
@@ -31,9 +33,20 @@ child(void)
 	_exit(0);
 }
 
+static void *
+poller(void *arg)
+{
+	for (;;)
+		syscall(SYS_poll, NULL, 0, 100000000);
+	return (arg);
+}
+
 static void
 sleeper(void)
 {
+	pthread_t t;
+
+	pthread_create(&t, NULL, poller, NULL);
 	for (;;)
 		syscall(SYS_nanosleep, &rqt, NULL);
 }
@@ -56,14 +69,14 @@ handler(void)
 	_exit(handled);
 }
 
-/* Whether thread `pid` sleeps in syscall `nr` (/proc/PID/syscall). */
+/* Whether thread `tid` of `pid` sleeps in syscall `nr` (its syscall file). */
 static int
-sleeps_in(pid_t pid, long nr)
+sleeps_in(pid_t pid, pid_t tid, long nr)
 {
 	char path[64], buf[64] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (0);
 	if (fgets(buf, sizeof(buf), f) == NULL)
@@ -72,34 +85,108 @@ sleeps_in(pid_t pid, long nr)
 	return (atol(buf) == nr && buf[0] != 'r');
 }
 
+/*
+ * Whether both threads of `pid` sleep: the main one in `main_nr`, the
+ * other in `other_nr`.
+ */
+static int
+both_asleep(pid_t pid, long main_nr, long other_nr)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0, ok = 1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return (0);
+	while ((d = readdir(dir)) != NULL) {
+		pid_t tid = atoi(d->d_name);
+
+		if (tid <= 0)
+			continue;
+		n++;
+		ok &= sleeps_in(pid, tid, tid == pid ? main_nr : other_nr);
+	}
+	closedir(dir);
+	return (ok && n == 2);
+}
+
+/*
+ * The syscall each thread sleeps in, at every stop (FreeBSD's td_sa,
+ * ptrace__syscall_args_anywhere): when PT_ATTACH stops them, and when the
+ * debugger, away from the library while they sleep on, stops them again
+ * with kill(SIGSTOP), twice. Linux re-enters an interrupted nanosleep or
+ * poll as restart_syscall; FreeBSD's threads sleep on in the calls
+ * themselves, and so do ours as the debugger sees them.
+ */
 static void
 syscall_args_anywhere(void)
 {
 	struct ptrace_lwpinfo pl;
 	register_t args[8];
+	lwpid_t lwps[4];
 	pid_t pid;
-	int status;
+	int status, round, n, i, main_ok, poll_ok;
 
 	pid = fork_run(sleeper);
-	while (!sleeps_in(pid, TSYS(nanosleep)))
+	while (!both_asleep(pid, TSYS(nanosleep), TSYS(poll)))
 		usleep(1000);
-	WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to a thread in nanosleep");
-	status = wait_for(pid);
-	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "attach stop");
-	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
-	OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == 0, "not a syscall stop");
-	OK(pl.pl_syscall_code == (u_int)TSYS(nanosleep) && pl.pl_syscall_narg == 2,
-	    "pl_syscall_code SYS_nanosleep, 2 args (%u, %u)", pl.pl_syscall_code,
-	    pl.pl_syscall_narg);
-	memset(args, 0xff, sizeof(args));
-	if (TAP_WRAP32_UNSAFE) {
-		FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
-		    EINVAL, "PT_GET_SC_ARGS of a 64-bit process from a 32-bit debugger: EINVAL");
-	} else {
-		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, pl.pl_syscall_narg * sizeof(register_t)),
-		    "PT_GET_SC_ARGS");
-		OK(args[0] == (register_t)T(rqt) && args[1] == 0 && args[2] == -1,
-		    "its arguments: &rqt, NULL");
+	for (round = 0; round < 3; round++) {
+		const char *how = round == 0 ? "PT_ATTACH" : "kill(SIGSTOP)";
+
+		if (round == 0) {
+			WORKS(ptrace(PT_ATTACH, pid, NULL, 0), "PT_ATTACH to threads in nanosleep and poll");
+		} else {
+			/* Continued: the tracer sleeps until they do. */
+			WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+			while (!both_asleep(pid, TSYS(restart_syscall), TSYS(restart_syscall)))
+				usleep(1000);
+			WORKS(kill(pid, SIGSTOP), "kill(SIGSTOP) while they sleep again");
+		}
+		status = wait_for(pid);
+		OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "%s: stopped", how);
+		memset(&pl, 0, sizeof(pl));
+		WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
+		OK((pl.pl_flags & (PL_FLAG_SCE | PL_FLAG_SCX)) == 0, "not a syscall stop");
+		n = ptrace(PT_GETLWPLIST, pid, (caddr_t)lwps, 4);
+		main_ok = poll_ok = 0;
+		if (TAP_WRAP32_UNSAFE && round > 0) {
+			/*
+			 * The i686 library leaves a 64-bit program's interrupted
+			 * calls to Linux and keeps no record of them: the
+			 * restart shows (docs/deviations.md).
+			 */
+			for (i = 0; i < n; i++)
+				if (ptrace(PT_LWPINFO, lwps[i], (caddr_t)&pl, sizeof(pl)) == 0 &&
+				    pl.pl_syscall_code == (u_int)TSYS(restart_syscall))
+					main_ok++;
+			OK(n == 2 && main_ok == 2, "%s: a 32-bit debugger sees restart_syscall", how);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			memset(&pl, 0, sizeof(pl));
+			if (ptrace(PT_LWPINFO, lwps[i], (caddr_t)&pl, sizeof(pl)) == -1)
+				continue;
+			if (pl.pl_syscall_code == (u_int)TSYS(nanosleep) && pl.pl_syscall_narg == 2)
+				main_ok++;
+			else if (pl.pl_syscall_code == (u_int)TSYS(poll) && pl.pl_syscall_narg == 3)
+				poll_ok++;
+			else
+				printf("# LWP %d: code %u, %u args\n", (int)lwps[i], pl.pl_syscall_code,
+				    pl.pl_syscall_narg);
+			if (TAP_WRAP32_UNSAFE)
+				continue;
+			memset(args, 0xff, sizeof(args));
+			if (ptrace(PT_GET_SC_ARGS, lwps[i], (caddr_t)args, sizeof(args)) == -1 ||
+			    (pl.pl_syscall_code == (u_int)TSYS(nanosleep) &&
+			    !(args[0] == (register_t)T(rqt) && args[1] == 0 && args[2] == 0)) ||
+			    (pl.pl_syscall_code == (u_int)TSYS(poll) &&
+			    !(args[0] == 0 && args[1] == 0 && args[2] == 100000000 && args[3] == 0)))
+				main_ok = poll_ok = -9;
+		}
+		OK(n == 2 && main_ok == 1 && poll_ok == 1,
+		    "%s: PT_LWPINFO says SYS_nanosleep and SYS_poll, with their arguments", how);
 	}
 	WORKS(ptrace(PT_DETACH, pid, (caddr_t)1, 0), "PT_DETACH");
 	kill(pid, SIGKILL);

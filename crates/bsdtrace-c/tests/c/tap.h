@@ -149,6 +149,10 @@ static int tap_fds[8];
 #define TAP_I386_exit_group	252
 #define TAP_X64_execve		59
 #define TAP_I386_execve		11
+#define TAP_X64_restart_syscall	219
+#define TAP_X64_poll		7
+#define TAP_I386_poll		168
+#define TAP_I386_restart_syscall 0
 #define TSYS(name) (TAP_TRACEE32 ? TAP_I386_##name : TAP_X64_##name)
 
 /* struct reg by role: i386's for a 32-bit debugger, amd64's otherwise. */
