@@ -197,6 +197,7 @@ tap_tests! {
     tracees_progress_while_the_tracer_is_away: "away";
     lwp_exits_and_a_non_leader_exec_as_on_freebsd: "lwpexec";
     signals_given_by_the_debugger_as_freebsd_delivers_them: "sigfidelity";
+    signals_given_by_the_debugger_are_delivered_while_it_is_away: "sigfidelity", "away";
     traceme_children_die_with_their_tracer_and_see_nothing_of_it: "traceme";
     sleeping_threads_never_see_the_debuggers_stops: "sleepers";
 }

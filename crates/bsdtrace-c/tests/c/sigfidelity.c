@@ -10,15 +10,32 @@
  *   queue full (RLIMIT_SIGPENDING reached after queueing realtime signals
  *   with sigqueue), where FreeBSD still delivers what the debugger gives
  *   (its "from ptrace" signals never need a queue entry).
+ *
+ * With the argument "away", the debugger is away from the library while
+ * its tracee makes progress: after each continue it blocks in poll() and
+ * read() on a pipe the handler writes to, until the handler has run as
+ * often as FreeBSD would run it before the next stop, then sleeps a
+ * little, and only then waits (FreeBSD's kernel delivers and stops with
+ * no debugger call; here the engine thread must).
  */
 #include "tap.h"
 
 #include <sys/resource.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <machine/reg.h>
 
 static volatile int handled;
+/* "away": the handlers write a byte to report[1] each time they run. */
+static int away, report[2] = { -1, -1 };
+
+static void
+ran(void)
+{
+	if (away)
+		(void)write(report[1], "h", 1);
+}
 /* The replacement signal of masked(); whether the child fills its queue. */
 static int repl = SIGUSR1, full;
 
@@ -27,6 +44,7 @@ on_usr1(int sig)
 {
 	(void)sig;
 	handled++;
+	ran();
 }
 
 static volatile long handler_tid;
@@ -37,6 +55,7 @@ on_usr1_where(int sig)
 	(void)sig;
 	handled++;
 	handler_tid = syscall(SYS_gettid);
+	ran();
 }
 
 static void
@@ -44,6 +63,7 @@ on_usr1_stop(int sig)
 {
 	(void)sig;
 	handled++;
+	ran();
 	raise(SIGUSR2);
 }
 
@@ -179,16 +199,38 @@ handler_stops(void)
 	_exit(handled);
 }
 
+/*
+ * Resume with `req` and `sig`; when away, block in poll()/read() until
+ * the handler has run `runs` times (-2 if it did not within 10 s), then
+ * sleep, before the wait.
+ */
 static int
-cont(pid_t pid, int req, int sig)
+cont_runs(pid_t pid, int req, int sig, int runs)
 {
+	struct pollfd pfd;
+	char c;
+
 	if (ptrace(req, pid, (caddr_t)1, sig) == -1)
 		return (-1);
+	if (away) {
+		pfd.fd = report[0];
+		pfd.events = POLLIN;
+		for (; runs > 0; runs--)
+			if (poll(&pfd, 1, 10000) != 1 || read(report[0], &c, 1) != 1)
+				return (-2);
+		usleep(20000);
+	}
 	return (wait_for(pid));
 }
 
+static int
+cont(pid_t pid, int req, int sig)
+{
+	return (cont_runs(pid, req, sig, 0));
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct reg r;
@@ -198,6 +240,9 @@ main(void)
 
 	tap_start(60);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	away = argc > 1 && strcmp(argv[1], "away") == 0;
+	if (away && pipe(report) == -1)
+		return (2);
 
 	for (full = 0; full <= 1; full++) {
 		const char *q = full ? " (queue full)" : "";
@@ -227,7 +272,7 @@ main(void)
 			mask = 0;
 			WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&mask, sizeof(mask)),
 			    "no more syscall stops");
-			status = cont(pid, PT_CONTINUE, sig);
+			status = cont_runs(pid, PT_CONTINUE, sig, full ? 1 : 2);
 			/*
 			 * With a full queue FreeBSD keeps one "from ptrace" signal
 			 * of a number without its siginfo (sq_ptrace, a depth-1
@@ -249,7 +294,7 @@ main(void)
 				    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0, "SIGUSR2 stop%s", q);
 				code = pl.pl_siginfo.si_code;
 				from = pl.pl_siginfo.si_pid;
-				status = cont(pid, PT_CONTINUE, repl);
+				status = cont_runs(pid, PT_CONTINUE, repl, 1);
 				OK(WIFSTOPPED(status) && WSTOPSIG(status) == repl,
 				    "replaced by %d, blocked: a stop for it once unblocked%s (status %#x)",
 				    repl, q, status);
@@ -265,7 +310,7 @@ main(void)
 				i = ptrace(PT_READ_D, pid, (caddr_t)&handled, 0);
 				OK(i == 1 && errno == 0,
 				    "the handler ran once before that stop (%d)", i);
-				status = cont(pid, PT_CONTINUE, give ? repl : 0);
+				status = cont_runs(pid, PT_CONTINUE, give ? repl : 0, give);
 				OK(WIFEXITED(status) && WEXITSTATUS(status) == (give ? 2 : 1),
 				    "continued with %d: the handler ran %d times (status %#x)",
 				    give ? repl : 0, give ? 2 : 1, status);
@@ -286,7 +331,7 @@ main(void)
 	    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 && (pl.pl_flags & PL_FLAG_SI) &&
 	    pl.pl_siginfo.si_code == TRAP_TRACE, "PT_STEP with SIGUSR1, blocked: the step's trap (status %#x)",
 	    status);
-	status = cont(pid, PT_CONTINUE, 0);
+	status = cont_runs(pid, PT_CONTINUE, 0, 1);
 	errno = 0;
 	i = ptrace(PT_READ_D, pid, (caddr_t)&handled, 0);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1 && i == 1 && errno == 0,
@@ -302,7 +347,7 @@ main(void)
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGRTMIN + 2 &&
 	    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 &&
 	    pl.pl_siginfo.si_code == SI_QUEUE, "SIGRTMIN+2 stop, from sigqueue (status %#x)", status);
-	status = cont(pid, PT_CONTINUE, SIGUSR1);
+	status = cont_runs(pid, PT_CONTINUE, SIGUSR1, 1);
 	OK(WIFEXITED(status) && WEXITSTATUS(status) == 1,
 	    "replaced by SIGUSR1, blocked, queue full: delivered once, no stop (status %#x)", status);
 
@@ -311,7 +356,7 @@ main(void)
 	status = wait_for(pid);
 	status = cont(pid, PT_CONTINUE, 0);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop in the second thread");
-	status = cont(pid, PT_CONTINUE, SIGUSR1);
+	status = cont_runs(pid, PT_CONTINUE, SIGUSR1, 1);
 	OK(WIFEXITED(status) && WEXITSTATUS(status) == 11,
 	    "replaced by SIGUSR1: no stop, the handler ran once, in the main thread (status %#x)", status);
 
@@ -322,7 +367,7 @@ main(void)
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "SIGUSR2 stop");
 	OK(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0) == 0, "PT_GETREGS");
 	rip = r.r_rip;
-	status = cont(pid, PT_STEP, SIGUSR1);
+	status = cont_runs(pid, PT_STEP, SIGUSR1, 1);
 	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR2, "PT_STEP with SIGUSR1: the handler's own stop");
 	status = cont(pid, PT_CONTINUE, 0);
 	memset(&pl, 0, sizeof(pl));
