@@ -145,9 +145,23 @@ fn combo(name: &str, tracer: Abi, tracee: Abi) {
     }
 }
 
+/// tests/c/<name>.c run as `nobody` (tap.h's `$TAP_NOBODY`: the program
+/// drops to uid/gid 65534 first thing), when the tests run as root;
+/// otherwise they already run unprivileged.
+fn tap_as_nobody(name: &str, args: &[&str]) {
+    let dir = scratch(&format!("c-{name}-{}-nobody", args.join("-")));
+    let exe = build(name, &c_source(name), &dir);
+    run_tap_env(name, &exe, None, args, None, &[("TAP_NOBODY", "1")]);
+}
+
 fn run_tap(name: &str, exe: &Path, peer: Option<&Path>, args: &[&str], backend: Option<&str>) {
+    run_tap_env(name, exe, peer, args, backend, &[]);
+}
+
+fn run_tap_env(name: &str, exe: &Path, peer: Option<&Path>, args: &[&str], backend: Option<&str>, env: &[(&str, &str)]) {
     let mut cmd = Command::new(exe);
-    cmd.args(args).env_remove("BSDTRACE_BACKEND").env_remove("TAP_PEER");
+    cmd.args(args).env_remove("BSDTRACE_BACKEND").env_remove("TAP_PEER").env_remove("TAP_NOBODY");
+    cmd.envs(env.iter().copied());
     if let Some(b) = backend {
         cmd.env("BSDTRACE_BACKEND", b);
     }
@@ -273,6 +287,33 @@ fn a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper() {
     // sys/wakeup.rs: the peek waits for a job).
     tap("tracer_exit", &[], Some("doorbell"));
     tap("tracer_exit", &[], Some("io_uring"));
+}
+
+/// Issue 10's programs unprivileged: a debugger that is not root sees
+/// the same FreeBSD behaviour (tracer exit, PT_SC_REMOTE, LWP events and
+/// ids, syscall info at any stop, signals it gives).
+mod as_nobody {
+    use super::*;
+    #[test]
+    fn a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper() {
+        tap_as_nobody("tracer_exit", &[]);
+    }
+    #[test]
+    fn remote_syscalls_as_freebsds_tests_make_them() {
+        tap_as_nobody("remote", &[]);
+    }
+    #[test]
+    fn lwp_exits_and_a_non_leader_exec_as_on_freebsd() {
+        tap_as_nobody("lwpexec", &[]);
+    }
+    #[test]
+    fn syscall_stops_args_and_return_values() {
+        tap_as_nobody("syscalls", &[]);
+    }
+    #[test]
+    fn signals_given_by_the_debugger_are_delivered_while_it_is_away() {
+        tap_as_nobody("sigfidelity", &["away"]);
+    }
 }
 
 #[test]

@@ -6,11 +6,14 @@
 #ifndef TAP_H
 #define TAP_H
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,9 +68,60 @@ tap_timeout(int sig)
 	_exit(3);
 }
 
+/*
+ * With $TAP_NOBODY set, a program run as root drops to uid and gid 65534
+ * (nobody) before it does anything else, so that everything it checks is
+ * checked unprivileged; every thread must be nobody then (libbsdtrace's
+ * engine thread, Linux's tracer of everything, included).
+ */
+static void
+tap_nobody(void)
+{
+	char path[64], line[128];
+	int tasks = 0, nobody = 0;
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	if (getenv("TAP_NOBODY") == NULL || geteuid() != 0)
+		return;
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0) {
+		printf("Bail out! cannot drop to nobody: %s\n", strerror(errno));
+		exit(4);
+	}
+	/*
+	 * A uid change leaves the process (and the children it forks)
+	 * non-dumpable, which no real unprivileged user's process is: its
+	 * own uid could not trace them.
+	 */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	(void)ptrace(PT_GETNUMLWPS, getpid(), NULL, 0);	/* the engine runs */
+	if ((dir = opendir("/proc/self/task")) == NULL)
+		exit(4);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.16s/status", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		tasks++;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "Uid:\t65534\t65534\t65534\t65534\n", 29) == 0)
+				nobody++;
+		fclose(f);
+	}
+	closedir(dir);
+	printf("# as nobody: %d of %d threads\n", nobody, tasks);
+	if (tasks == 0 || nobody != tasks) {
+		printf("Bail out! a thread is not nobody\n");
+		exit(4);
+	}
+}
+
 static void
 tap_start(unsigned seconds)
 {
+	tap_nobody();
 	signal(SIGALRM, tap_timeout);
 	alarm(seconds);
 }
