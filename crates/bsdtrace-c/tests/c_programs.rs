@@ -210,6 +210,7 @@ tap_tests! {
     remote_syscalls_as_freebsds_tests_make_them: "remote";
     tracees_progress_while_the_tracer_is_away: "away";
     lwp_exits_and_a_non_leader_exec_as_on_freebsd: "lwpexec";
+    lwp_exits_and_a_non_leader_exec_while_the_tracer_is_away: "lwpexec", "away";
     signals_given_by_the_debugger_as_freebsd_delivers_them: "sigfidelity";
     signals_given_by_the_debugger_are_delivered_while_it_is_away: "sigfidelity", "away";
     traceme_children_die_with_their_tracer_and_see_nothing_of_it: "traceme";
@@ -304,7 +305,7 @@ mod as_nobody {
     }
     #[test]
     fn lwp_exits_and_a_non_leader_exec_as_on_freebsd() {
-        tap_as_nobody("lwpexec", &[]);
+        tap_as_nobody("lwpexec", &["away"]);
     }
     #[test]
     fn syscall_stops_args_and_return_values() {

@@ -5,6 +5,10 @@
  * too) are reported, PL_FLAG_EXITED alone, before the exec, and the
  * thread that called execve keeps its LWP id: at the exec event and
  * afterwards (PT_LWPINFO, PT_GETLWPLIST, as a request's target).
+ *
+ * With the argument "away" the debugger sleeps after each continue
+ * before it waits: the threads are born, one exits and the exec kills
+ * the others while it is away from the library.
  */
 #include "tap.h"
 
@@ -13,6 +17,18 @@
 #include <machine/reg.h>
 
 static char *self;
+static int away;
+
+/* Continue and wait, away from the library in between if asked to. */
+static int
+cont_wait(pid_t pid, int req)
+{
+	if (ptrace(req, pid, (caddr_t)1, 0) == -1)
+		return (-1);
+	if (away)
+		usleep(20000);
+	return (wait_for(pid));
+}
 
 static void *
 sleeper(void *arg)
@@ -76,6 +92,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return (7);
 	self = argv[0];
+	away = argc > 1 && strcmp(argv[1], "away") == 0;
 	tap_start(30);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pid = fork_traceme(tracee);
@@ -85,8 +102,8 @@ main(int argc, char **argv)
 	main_lwp = pl.pl_lwpid;
 	WORKS(ptrace(PT_LWP_EVENTS, pid, NULL, 1), "PT_LWP_EVENTS on");
 	for (i = 0; i < 20; i++) {
-		WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
-		status = wait_for(pid);
+		status = cont_wait(pid, PT_CONTINUE);
+		OK(status != -1, "PT_CONTINUE");
 		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
 		    ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == -1) {
 			all_ok = 0;
@@ -146,16 +163,16 @@ main(int argc, char **argv)
 	FAILS(ptrace(PT_GETREGS, main_lwp, (caddr_t)&r, 0), ESRCH, "the main thread's LWP id names nothing now");
 
 	/* It keeps the id at the next stops. */
-	WORKS(ptrace(PT_TO_SCE, pid, (caddr_t)1, 0), "PT_TO_SCE");
-	status = wait_for(pid);
+	status = cont_wait(pid, PT_TO_SCE);
+	OK(status != -1, "PT_TO_SCE");
 	memset(&pl, 0, sizeof(pl));
 	OK(WIFSTOPPED(status) && ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)) == 0 &&
 	    (pl.pl_flags & PL_FLAG_SCE) && pl.pl_lwpid == x, "a syscall entry after the exec: the same LWP id");
 	/* (PTRACE_SCE is sticky: clear the whole mask.) */
 	n = 0;
 	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&n, sizeof(n)), "PT_SET_EVENT_MASK 0");
-	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
-	status = wait_for(pid);
+	status = cont_wait(pid, PT_CONTINUE);
+	OK(status != -1, "PT_CONTINUE");
 	OK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "the new image exits 7 (status %#x)", status);
 	return (tap_done());
 }
