@@ -177,6 +177,10 @@ fn follow_fork_reports_the_parent_and_the_child() {
                 let vf = if mode == "vfork" { abi::PL_FLAG_VFORKED } else { 0 };
                 assert_eq!(info.flags, abi::PL_FLAG_FORKED | abi::PL_FLAG_SCX | vf);
                 assert_eq!(t.sc_ret(p.into()).unwrap().sr_retval[0], info.child_pid as i64);
+                // FreeBSD's FORKED stop is at the syscall's exit, the
+                // result in the registers (Linux's is before the return).
+                let r = t.get_regs(p.into()).unwrap();
+                assert_eq!((r.r_rax, r.r_rflags & abi::PSL_C), (info.child_pid as i64, 0), "{mode}");
                 child = Some(Pid(info.child_pid));
                 parent_seen = true;
             } else {
@@ -230,6 +234,9 @@ fn exec_stops_with_exec_and_scx_unless_masked() {
     assert_eq!(info.flags, abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX);
     assert_eq!(info.syscall_code, libc::SYS_execve as u32);
     assert_eq!(t.sc_ret(pid.into()).unwrap(), abi::ptrace_sc_ret::default());
+    // At FreeBSD's EXEC|SCX stop rax is what the new image starts with (0),
+    // not Linux's -ENOSYS of a call that has not returned yet.
+    assert_eq!(t.get_regs(pid.into()).unwrap().r_rax, 0);
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(3));
 
     let pid = spawn(&mut t, &["exec", tr, "exit", "4"]);

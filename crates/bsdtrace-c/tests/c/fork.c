@@ -1,6 +1,7 @@
 /*
  * PT_FOLLOW_FORK: the parent's FORKED stop and the new child's CHILD stop
- * are both collected (in either order), then both exits.  The wait family:
+ * are both collected (in either order), then both exits; at the FORKED
+ * stop (FreeBSD's syscall exit) the registers hold fork's result.  The wait family:
  * waitid with WTRAPPED (CLD_TRAPPED), WNOWAIT, WEXITED, P_PGID; wait4 and
  * wait3 with rusage (zero for stops, the kernel's for exits); job-control stops of untraced children with
  * WUNTRACED only; WNOHANG.
@@ -11,6 +12,7 @@
 #include "tap.h"
 
 #include <sys/resource.h>
+#include <machine/reg.h>
 
 static void
 forker(void)
@@ -29,6 +31,7 @@ main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
 	struct rusage ru;
+	struct reg r;
 	siginfo_t si;
 	pid_t pid, child = 0, w;
 	int status, i, saw_parent = 0, saw_child = 0, gate[2];
@@ -67,6 +70,13 @@ main(int argc, char **argv)
 			child = pl.pl_child_pid;
 			OK(WSTOPSIG(status) == SIGTRAP && (pl.pl_flags & PL_FLAG_SCX),
 			    "parent: SIGTRAP with FORKED|SCX");
+			if (!TAP_WRAP32_UNSAFE) {
+				memset(&r, 0, sizeof(r));
+				OK(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0) == 0 &&
+				    R_AX(r) == child && !(R_FLAGS(r) & 1),
+				    "parent: the ax register is the child's pid, carry clear (%ld)",
+				    (long)R_AX(r));
+			}
 		} else if (pl.pl_flags & PL_FLAG_CHILD) {
 			saw_child = w;
 			OK(WSTOPSIG(status) == SIGSTOP, "child: SIGSTOP with CHILD");

@@ -160,6 +160,8 @@ main(int argc, char **argv)
 	OK(ptrace(PT_LWPINFO, x, (caddr_t)&pl, sizeof(pl)) == 0 && pl.pl_lwpid == x &&
 	    (pl.pl_flags & PL_FLAG_EXEC), "its LWP id names it in PT_LWPINFO");
 	WORKS(ptrace(PT_GETREGS, x, (caddr_t)&r, 0), "and in PT_GETREGS");
+	OK(r.r_rax == 0 && !(r.r_rflags & 1), "at the exec stop (FreeBSD's syscall exit) rax is execve's 0 (%#lx)",
+	    (long)r.r_rax);
 	FAILS(ptrace(PT_GETREGS, main_lwp, (caddr_t)&r, 0), ESRCH, "the main thread's LWP id names nothing now");
 
 	/* It keeps the id at the next stops. */

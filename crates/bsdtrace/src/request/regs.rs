@@ -27,6 +27,11 @@ use super::fxsave::*;
 enum At {
     Entry,
     Exit,
+    /// A fork's or an exec's event stop, which FreeBSD makes at the
+    /// syscall's exit (FORKED|SCX, EXEC|SCX) with the result in place:
+    /// Linux stops the thread before the call returns, `rax` still
+    /// -ENOSYS. The value it is about to return (the child's pid, 0).
+    Returning(i64),
     Other,
 }
 
@@ -51,6 +56,11 @@ impl Tracer {
             (LinuxState::Stopped(LinuxStop::Syscall), ScState::Out) => At::Exit,
             // FreeBSD's thr_exit stop is inside that syscall's entry.
             (LinuxState::Stopped(LinuxStop::Exit), _) if l.event == Some(Event::Exited) && l.ghost.is_none() => At::Entry,
+            (LinuxState::Stopped(LinuxStop::Event), _) => match l.event {
+                Some(Event::Forked { child, .. }) => At::Returning(child.0.into()),
+                Some(Event::Exec { .. }) => At::Returning(0),
+                _ => At::Other,
+            },
             _ => At::Other,
         }
     }
@@ -157,6 +167,10 @@ impl Tracer {
                     f.r_rflags &= !abi::PSL_C;
                 }
             }
+            At::Returning(v) => {
+                f.r_rax = v;
+                f.r_rflags &= !abi::PSL_C;
+            }
             At::Other => {}
         }
         Ok(f)
@@ -204,7 +218,10 @@ impl Tracer {
                 r.rax = if f.r_rflags & abi::PSL_C != 0 { (-f.r_rax) as u64 } else { f.r_rax as u64 };
                 r.eflags = (r.eflags & !(abi::PSL_C as u64)) | real_cf;
             }
-            At::Other => r.rax = f.r_rax as u64,
+            // (At a fork's or exec's event stop the call's return then
+            // overwrites rax: the result cannot be changed there, where
+            // FreeBSD's debugger could; docs/deviations.md.)
+            At::Returning(_) | At::Other => r.rax = f.r_rax as u64,
         }
         self.store_linux_regs(pid, tid, &r)?;
         if at == At::Entry {
