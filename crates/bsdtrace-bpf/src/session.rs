@@ -473,8 +473,9 @@ impl Session {
         self.spawned
     }
 
-    /// Waits up to `timeout` for the ring to fill past a quarter (the
-    /// programs wake us only then), then takes every record in it.
+    /// Waits up to `timeout` for the ring to fill past a quarter mark (the
+    /// programs wake us then, and with every record past half full), then
+    /// takes every record in it.
     pub fn poll(&mut self, timeout: Duration) -> Result<(), Error> {
         match self.ring.poll(timeout) {
             Ok(()) => {}
