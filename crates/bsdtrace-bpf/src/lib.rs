@@ -44,8 +44,8 @@
 //! ## Requirements
 //!
 //! Linux with BTF (`/sys/kernel/btf/vmlinux`; the BTF tracepoints, ring
-//! buffer, bounded loops and global functions the programs use are all in
-//! 5.8; tested on 6.18) on x86-64, and CAP_BPF with CAP_PERFMON (or root).
+//! buffer, global functions and `bpf_loop` the programs use are all in
+//! 5.17; tested on 6.18) on x86-64, and CAP_BPF with CAP_PERFMON (or root).
 //! [`check`] says which is missing.
 //!
 //! ```no_run

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::mem::MaybeUninit;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -53,6 +53,14 @@ pub struct Options {
     /// A spawned command's environment (`NAME=value` strings); `None`:
     /// this process's.
     pub env: Option<Vec<String>>,
+    /// When the trace is dropped, leave detaching the per-syscall
+    /// tracepoints ([`Hooks::SyscallEvents`]: the kernel's RCU waits, 60-100
+    /// ms per tracepoint) to a helper process, so that dropping returns at
+    /// once. Until the helper is done, the programs stay attached (no
+    /// process is followed any more: they look the caller up and return)
+    /// and every syscall of the machine stays on the slow path. It forks
+    /// (twice) from the calling process.
+    pub detach_in_background: bool,
 }
 
 impl Default for Options {
@@ -66,6 +74,7 @@ impl Default for Options {
             tracepoints_only: false,
             keep_up: false,
             env: None,
+            detach_in_background: false,
         }
     }
 }
@@ -125,6 +134,7 @@ pub struct Session {
     /// The spawned command, or the first process attached to.
     root: i32,
     spawned: bool,
+    detach_in_background: bool,
 }
 
 fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
@@ -138,16 +148,19 @@ fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
 }
 
 /// `__x64_sys_NAME` for the syscalls of `set`, if the kernel has every one
-/// of them as a BTF function (an fentry target).
-fn functions(set: &[u32]) -> Option<Vec<String>> {
+/// of them as a BTF function (an fentry target), with the BTF id of the
+/// first.
+fn functions(set: &[u32]) -> Option<(Vec<String>, u32)> {
     let btf = libbpf_rs::btf::Btf::from_vmlinux().ok()?;
     let mut out = Vec::with_capacity(set.len());
+    let mut first = None;
     for &nr in set {
         let name = format!("__x64_sys_{}", bsdtrace::sysent::name(nr)?);
-        btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
+        let f = btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
+        first.get_or_insert(f.type_id());
         out.push(name);
     }
-    Some(out)
+    Some((out, u32::from(first?)))
 }
 
 /// The per-syscall tracepoint names of `set` (`sys_enter_NAME`'s NAME), if
@@ -187,12 +200,31 @@ fn runs_32_bit(target: &Target) -> bool {
     }
 }
 
+/// `BSDTRACE_BPF_DEBUG` set: libbpf's debug output, the verifier's
+/// statistics and the time of each start-up step, on stderr.
+fn debug() -> bool {
+    std::env::var_os("BSDTRACE_BPF_DEBUG").is_some()
+}
+
+/// With [`debug`]: how long since the previous step (per thread).
+fn step(what: &str) {
+    thread_local!(static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    if debug() {
+        let now = crate::sys::monotonic_ns();
+        let last = LAST.with(|l| l.replace(now));
+        if last != 0 {
+            eprintln!("bsdtrace-bpf: {what}: {:.2} ms", (now - last) as f64 / 1e6);
+        }
+    }
+}
+
 /// Opens and loads the object with the programs `what` asks for.
 fn load(opts: &Options, what: Load) -> Result<TrussSkel<'static>, Error> {
     // The skeleton borrows its object's storage for its whole life; one
     // small allocation per session is leaked to give it that.
     let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
     let mut open = TrussSkelBuilder::default().open(storage).map_err(|e| bpf_err("open the BPF object", e))?;
+    step("open the object");
     let ring = opts.ring_bytes.max(4096).next_power_of_two();
     open.maps.rb.set_max_entries(ring as u32).map_err(|e| bpf_err("size the ring buffer", e))?;
     if let Some(ro) = open.maps.rodata_data.as_deref_mut() {
@@ -219,10 +251,40 @@ fn load(opts: &Options, what: Load) -> Result<TrussSkel<'static>, Error> {
             }
         }
     }
-    open.load().map_err(|e| match e.kind() {
+    if debug() {
+        // The verifier's statistics (instructions processed, states) of
+        // each program, in libbpf's debug output.
+        for mut p in open.open_object_mut().progs_mut() {
+            if p.autoload() {
+                p.set_log_level(std::env::var("BSDTRACE_BPF_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(4));
+            }
+        }
+    }
+    let skel = open.load().map_err(|e| match e.kind() {
         libbpf_rs::ErrorKind::PermissionDenied => Error::NotPermitted(format!("the kernel refused the BPF programs: {e}")),
         _ => bpf_err("load the BPF programs", e),
-    })
+    });
+    step("load (maps, BTF, verification)");
+    skel
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        step("trace");
+        // The last close of a per-syscall tracepoint's perf link and event
+        // waits for RCU grace periods in the kernel, 60-100 ms per
+        // tracepoint, one after another. With `detach_in_background` a
+        // helper process holds them and pays that.
+        let gate = if self.detach_in_background && !self.links.is_empty() {
+            let fds: Vec<i32> = self.links.iter().map(|l| l.as_fd().as_raw_fd()).collect();
+            crate::sys::hand_off_perf_events(&fds)
+        } else {
+            None
+        };
+        self.links.clear();
+        drop(gate);
+        step("detach the per-syscall tracepoints");
+    }
 }
 
 impl Session {
@@ -230,12 +292,16 @@ impl Session {
     /// target. Fails with a reason a person can act on when BPF is not
     /// available (see [`crate::check`]).
     pub fn start(opts: &Options, target: Target) -> Result<Session, Error> {
+        step("start");
         crate::check()?;
         let funcs = match &opts.syscalls {
             Some(set) if !opts.tracepoints_only && !set.is_empty() && set.len() <= SLOTS => functions(set),
             _ => None,
         };
-        if std::env::var_os("BSDTRACE_BPF_DEBUG").is_none() {
+        step("find the syscall functions in the kernel's BTF");
+        if debug() {
+            libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, |_, m| eprint!("{m}"))));
+        } else {
             libbpf_rs::set_print(None);
         }
         // A filtered trace that cannot have fentry (a kernel in lockdown,
@@ -252,9 +318,18 @@ impl Session {
             Some((load(opts, Load::SyscallEvents).ok()?, names))
         };
         let (fentry, note) = match &funcs {
-            Some(f) => match load(opts, Load::Functions(f)) {
-                Ok(skel) => (Some((skel, Hooks::Functions(f.len()))), None),
-                Err(e) => (None, Some(format!("fentry/fexit on the syscall functions refused ({e})"))),
+            Some((f, id)) => match crate::sys::fentry_allowed(*id) {
+                Err(errno) => (
+                    None,
+                    Some(format!(
+                        "fentry/fexit on the syscall functions refused (the kernel refused a trivial fentry program: {})",
+                        std::io::Error::from_raw_os_error(errno)
+                    )),
+                ),
+                Ok(()) => match load(opts, Load::Functions(f)) {
+                    Ok(skel) => (Some((skel, Hooks::Functions(f.len()))), None),
+                    Err(e) => (None, Some(format!("fentry/fexit on the syscall functions refused ({e})"))),
+                },
             },
             None => (None, None),
         };
@@ -291,6 +366,7 @@ impl Session {
             let key = 2 * NPLANS + call;
             skel.maps.plans.update(&key.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
         }
+        step("write the plans");
         skel.attach().map_err(|e| bpf_err("attach the BPF programs", e))?;
         let mut links = Vec::with_capacity(2 * event_names.len());
         for name in &event_names {
@@ -311,7 +387,9 @@ impl Session {
             0
         })
         .map_err(|e| bpf_err("open the ring buffer", e))?;
+        step("attach");
         let ring = rb.build().map_err(|e| bpf_err("open the ring buffer", e))?;
+        step("map the ring");
 
         let follow = if opts.follow { T_FOLLOW } else { 0 };
         let (roots, spawned, gate): (Vec<i32>, bool, Option<OwnedFd>) = match target {
@@ -354,6 +432,7 @@ impl Session {
             let _ = bsdtrace::sys::wait4(root, 0);
         }
         r.map_err(|e| bpf_err("add the process to the trace", e))?;
+        step("start the target");
         if opts.keep_up {
             // The child, already forked, keeps its own priority.
             crate::sys::raise_priority();
@@ -370,6 +449,7 @@ impl Session {
             live: roots.into_iter().collect(),
             root,
             spawned,
+            detach_in_background: opts.detach_in_background,
         })
     }
 
@@ -393,8 +473,9 @@ impl Session {
         self.spawned
     }
 
-    /// Waits up to `timeout` for the ring to fill past a quarter (the
-    /// programs wake us only then), then takes every record in it.
+    /// Waits up to `timeout` for the ring to fill past a quarter mark (the
+    /// programs wake us then, and with every record past half full), then
+    /// takes every record in it.
     pub fn poll(&mut self, timeout: Duration) -> Result<(), Error> {
         match self.ring.poll(timeout) {
             Ok(()) => {}

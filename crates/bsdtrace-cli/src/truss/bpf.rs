@@ -213,6 +213,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         tracepoints_only: std::env::var_os("BSDTRACE_BPF_TRACEPOINTS").is_some(),
         keep_up: true,
         env: (!cfg.env.is_empty()).then(|| super::trace::command_env(&cfg.env)),
+        // truss's end (and its exit status) need not wait for the kernel
+        // to unregister the per-syscall tracepoints.
+        detach_in_background: true,
     };
     let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let target = if attach { Target::Attach(&pids) } else { Target::Spawn(&argv) };
