@@ -51,6 +51,15 @@ pub struct NonStop {
     /// came before their parent's fork event wait here.
     children: HashMap<i32, bool>,
     early_children: HashSet<i32>,
+    /// Threads stopped in the engine that gdb believes running: those of
+    /// a process attached in non-stop (`vAttach` is answered `OK`, and
+    /// gdb then stops the threads it wants with `vCont;t`, as with GNU
+    /// gdbserver). A `t` reports such a thread's stop at once, any other
+    /// action resumes it.
+    held: HashSet<Ptid>,
+    /// Stops decided outside the engine's events (a held thread's `t`):
+    /// handed out by the next [`Inferiors::ns_poll`].
+    reports: Vec<Stop>,
 }
 
 impl NonStop {
@@ -171,6 +180,18 @@ impl Inferiors {
         Ok(())
     }
 
+    /// A process attached while gdb is in non-stop (`vAttach`): the
+    /// per-LWP mode, every thread held (stopped here, running as gdb
+    /// sees it) until gdb's `vCont` says what each one does.
+    pub fn ns_adopt_held(&mut self, pid: i32) -> Result<(), Error> {
+        self.tracer.set_stop_mode(T::Proc(Pid(pid)), StopMode::Lwp)?;
+        let lwps = self.tracer.live_lwp_list(Pid(pid))?;
+        if let Some(ns) = self.ns.as_mut() {
+            ns.held.extend(lwps.into_iter().map(|l| Ptid { pid, tid: l.0 }));
+        }
+        Ok(())
+    }
+
     /// `QNonStop:0`, a kill, a detach, the end of a session: every
     /// process back to the whole-process mode.
     pub fn leave_non_stop(&mut self) {
@@ -206,6 +227,8 @@ impl Inferiors {
                     ns.stopped.retain(|p, _| p.pid != pid);
                     ns.actions.retain(|p, _| p.pid != pid);
                     ns.queue.retain(|s| s.ptid.pid != pid);
+                    ns.held.retain(|p| p.pid != pid);
+                    ns.reports.retain(|s| s.ptid.pid != pid);
                     ns.mem.remove(&pid);
                 }
                 return true;
@@ -234,6 +257,8 @@ impl Inferiors {
             ns.actions.retain(|p, _| p.pid != pid);
             ns.stop_wanted.retain(|p| p.pid != pid);
             ns.resync.retain(|p| p.pid != pid);
+            ns.held.retain(|p| p.pid != pid);
+            ns.reports.retain(|s| s.ptid.pid != pid);
             ns.mem.remove(&pid);
             ns.removed.remove(&pid);
         }
@@ -265,10 +290,8 @@ impl Inferiors {
     /// Collect every LWP stop and exit the engine has (never blocks);
     /// returns the stops to tell gdb, in order.
     pub fn ns_poll(&mut self) -> Vec<Stop> {
-        let mut out = Vec::new();
-        if self.ns.is_none() {
-            return out;
-        }
+        let Some(ns) = self.ns.as_mut() else { return Vec::new() };
+        let mut out = std::mem::take(&mut ns.reports);
         loop {
             match self.tracer.wait_lwp(-1, WaitOptions::NOHANG) {
                 Ok(Some(LwpStatus::Exited { pid, status })) => {
@@ -532,9 +555,25 @@ impl Inferiors {
     /// stopped (it comes with `vStopped`).
     pub fn ns_resume(&mut self, actions: &[(Option<Action>, Sel)]) -> Result<(), Error> {
         let mut err = None;
+        let mut named: HashSet<i32> = HashSet::new();
         for p in self.threads() {
             let Some((a, _)) = actions.iter().find(|(_, s)| s.matches(p)) else { continue };
+            named.insert(p.pid);
             let ns = self.ns.as_ref().expect("non-stop");
+            if ns.held.contains(&p) {
+                // Already stopped: a `t` is answered by its stop now.
+                let r = match a {
+                    None => {
+                        self.ns_report_held(p, StopKind::Signal(0));
+                        Ok(())
+                    }
+                    Some(a) => self.ns_release(p, *a),
+                };
+                if let Err(e) = r {
+                    err = Some(e);
+                }
+                continue;
+            }
             let stopped = ns.stopped.contains_key(&p);
             match a {
                 None => {
@@ -543,18 +582,37 @@ impl Inferiors {
                     }
                 }
                 Some(a) if stopped && !ns.queued(p) => {
-                    let sig = match a {
-                        Action::Continue(s) | Action::Step(s) => *s,
-                        Action::Range(..) => 0,
-                    };
-                    if let Err(e) = self.resume_lwp(p, *a, sig) {
+                    if let Err(e) = self.resume_lwp(p, *a, action_signal(a)) {
                         err = Some(e);
                     }
                 }
                 Some(_) => {}
             }
         }
+        // Held threads this `vCont` did not name, of a process it spoke
+        // of: gdb believes them running (`attach&` stops one thread
+        // only), so they run.
+        let rest: Vec<Ptid> = self.ns.as_ref().expect("non-stop").held.iter().filter(|p| named.contains(&p.pid)).copied().collect();
+        for p in rest {
+            if let Err(e) = self.ns_release(p, Action::Continue(0)) {
+                err = Some(e);
+            }
+        }
         err.map_or(Ok(()), Err)
+    }
+
+    /// A held thread's stop, reported now (it is stopped already).
+    fn ns_report_held(&mut self, p: Ptid, kind: StopKind) {
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.held.remove(&p);
+        ns.stopped.insert(p, kind.clone());
+        ns.reports.push(Stop { ptid: p, kind });
+    }
+
+    /// A held thread resumed as gdb asks.
+    fn ns_release(&mut self, p: Ptid, a: Action) -> Result<(), Error> {
+        self.ns.as_mut().expect("non-stop").held.remove(&p);
+        self.resume_lwp(p, a, action_signal(&a))
     }
 
     /// `vCtrlC`: stop one running thread of the first process, reported
@@ -563,6 +621,9 @@ impl Inferiors {
         let Some(ns) = &self.ns else { return };
         let running = self.threads().into_iter().find(|p| !ns.stopped.contains_key(p));
         if let Some(p) = running {
+            if ns.held.contains(&p) {
+                return self.ns_report_held(p, StopKind::Interrupted);
+            }
             if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
                 self.ns.as_mut().expect("non-stop").ctrl_c = Some(p);
             }
@@ -574,7 +635,8 @@ impl Inferiors {
     pub fn ns_resync(&mut self, pid: i32) {
         self.sync_dbregs(pid);
         let Some(ns) = &self.ns else { return };
-        let running: Vec<Ptid> = self.threads().into_iter().filter(|p| p.pid == pid && !ns.stopped.contains_key(p)).collect();
+        let running: Vec<Ptid> =
+            self.threads().into_iter().filter(|p| p.pid == pid && !ns.stopped.contains_key(p) && !ns.held.contains(p)).collect();
         for p in running {
             if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
                 self.ns.as_mut().expect("non-stop").resync.insert(p);
@@ -585,5 +647,13 @@ impl Inferiors {
     /// Is `p` stopped as gdb sees it (its registers readable)?
     pub fn ns_stopped(&self, p: Ptid) -> bool {
         self.ns.as_ref().is_some_and(|ns| ns.stopped.contains_key(&p))
+    }
+}
+
+/// The signal an action delivers.
+fn action_signal(a: &Action) -> i32 {
+    match a {
+        Action::Continue(s) | Action::Step(s) => *s,
+        Action::Range(..) => 0,
     }
 }
