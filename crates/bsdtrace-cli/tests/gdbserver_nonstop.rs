@@ -1183,3 +1183,104 @@ fn attach_over_extended_remote_in_non_stop_stops_every_thread_and_detach_leaves_
         }
     }
 }
+
+/// A thread counts; main vforks children that call `in_child()` and exec
+/// `/bin/true`, one after another.
+const VFORK_LOOP: &str = r#"
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile long counts[1];
+static void *counter(void *a) { (void)a; for (;;) counts[0]++; return 0; }
+void in_child(void) {}
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, 0, counter, 0);
+    for (;;) {
+        pid_t p = vfork();
+        if (p == 0) {
+            in_child();
+            execl("/bin/true", "true", (char *)0);
+            _exit(127);
+        }
+        int st;
+        waitpid(p, &st, 0);
+        usleep(10000);
+    }
+}
+"#;
+
+/// The state letter of every thread of `pid` (empty once it is reaped).
+fn task_states(pid: i32) -> Vec<char> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    dir.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+        .filter_map(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()).and_then(|c| c.chars().next()))
+        .collect()
+}
+
+/// detach-on-fork off in non-stop: gdb holds a vfork child stopped at a
+/// breakpoint while its parent, resumed, waits in the kernel for the
+/// child's exec or exit (Linux's vfork wait: no ptrace stop can come
+/// until then). Killing or detaching the parent then neither hangs the
+/// server nor leaves a process stopped: a kill is a SIGKILL without the
+/// stop, a detach is finished when the child lets the parent go; the
+/// child, held on, owns the breakpoints in the memory it kept and is then
+/// killed or detached. (Ours only: GNU gdbserver 13 hangs in each case,
+/// gdb saying "Ignoring packet error, continuing...".)
+#[test]
+fn a_vfork_parent_killed_or_detached_while_gdb_holds_its_child_in_non_stop() {
+    let prog = build("ns_vfork_loop", VFORK_LOOP);
+    let server = format!("{BIN} gdbserver");
+    for (parent_cmd, child_cmd) in [("kill", "kill"), ("detach", "detach"), ("kill", "detach"), ("detach", "kill")] {
+        let what = format!("{parent_cmd} the parent, {child_cmd} the child");
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} --once - {}", prog.display()));
+        let parent = pid_in(&o);
+        let _kp = KillPid(parent);
+        g.cmd("set detach-on-fork off");
+        g.cmd("break in_child");
+        g.send("continue -a &");
+        g.expect("[New inferior 2 (process ");
+        let o = g.expect(")]");
+        let child: i32 = o.trim_end_matches(")]").parse().unwrap_or_else(|_| panic!("{what}: {o}"));
+        let _kc = KillPid(child);
+        g.expect("hit Breakpoint 1, in_child () at ");
+        // The parent's vfork thread is in the kernel's vfork wait.
+        let threads = g.cmd("info threads");
+        assert!(threads.contains(&format!("Thread {parent}.{parent} ")) && threads.contains("(running)"), "{what}: {threads}");
+
+        g.cmd(&format!("{parent_cmd} inferiors 1"));
+        let inf = g.cmd("info inferiors");
+        assert!(!inf.contains(&format!("process {parent} ")) && inf.contains(&format!("process {child} ")), "{what}: {}", g.all);
+        // The child is still stopped at its breakpoint (one of ours: not a
+        // SIGTRAP of an unknown int3), its registers readable.
+        g.cmd("inferior 2");
+        let bt = g.cmd("frame");
+        assert!(bt.contains("in_child"), "{what}: {}", g.all);
+        g.cmd(&format!("{child_cmd} inferiors 2"));
+        let inf = g.cmd("info inferiors");
+        assert!(!inf.contains(&format!("process {child} ")), "{what}: {}", g.all);
+        let all = g.quit();
+        assert!(!all.contains("Ignoring packet error") && !all.contains("SIGTRAP"), "{what}: {all}");
+
+        // Nothing is left stopped: a killed parent is gone, a detached one
+        // runs on untraced (vforking on); the child is gone or running.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ps = task_states(parent);
+            let cs = task_states(child);
+            let traced = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+            let parent_ok = if parent_cmd == "kill" {
+                ps.iter().all(|&c| c == 'Z' || c == 'X')
+            } else {
+                !ps.is_empty() && ps.iter().all(|&c| !matches!(c, 't' | 'T' | 'Z')) && traced.contains("TracerPid:\t0")
+            };
+            let child_ok = cs.iter().all(|&c| !matches!(c, 't' | 'T'));
+            if parent_ok && child_ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: parent {ps:?} child {cs:?}\n{traced}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -296,9 +296,12 @@ fn run(a: Args) -> Result<i32, String> {
     }
     // The last session is over: like gdbserver, kill what we started and
     // let what we attached to go on.
-    let pids: Vec<i32> = inf.procs.keys().copied().collect();
+    // Vfork children first: their end lets a vfork parent stop.
+    let mut pids: Vec<i32> = inf.procs.keys().copied().collect();
+    pids.sort_by_key(|p| inf.procs[p].shares.is_none());
     for pid in pids {
-        if inf.procs[&pid].attached {
+        let Some(p) = inf.procs.get(&pid) else { continue };
+        if p.attached || p.detaching {
             let _ = inf.detach(pid);
         } else {
             inf.kill(pid);

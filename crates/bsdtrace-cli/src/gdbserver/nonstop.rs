@@ -195,9 +195,26 @@ impl Inferiors {
     /// `QNonStop:0`, a kill, a detach, the end of a session: every
     /// process back to the whole-process mode.
     pub fn leave_non_stop(&mut self) {
-        let pids: Vec<i32> = self.procs.keys().copied().collect();
+        // Vfork children first: one gdb held may be what keeps its
+        // parent's vfork thread from stopping.
+        let mut pids: Vec<i32> = self.procs.keys().copied().collect();
+        pids.sort_by_key(|p| self.procs[p].shares.is_none());
         for pid in pids {
+            let held_child = self.procs.values().any(|c| c.shares == Some(pid));
+            if self.procs.get(&pid).is_some_and(|p| p.in_vfork) && held_child {
+                // Its vfork thread cannot stop while its child is held:
+                // waiting here would hang. It stays in the per-LWP mode;
+                // the end of the session kills it without a stop, or
+                // detaches it once the child (ended first) let it go.
+                continue;
+            }
             self.ns_quiesce(pid);
+            if self.procs.get(&pid).is_some_and(|p| p.detaching) {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.detaching = false;
+                }
+                let _ = self.detach(pid);
+            }
         }
         self.ns = None;
     }
@@ -209,11 +226,9 @@ impl Inferiors {
     }
 
     /// Bring every LWP of `pid` to a stop and the process back to the
-    /// whole-process mode (a no-op outside non-stop). False if it ended.
+    /// whole-process mode (a no-op for a process in that mode). False if
+    /// it ended.
     pub(super) fn ns_quiesce(&mut self, pid: i32) -> bool {
-        if self.ns.is_none() {
-            return self.procs.contains_key(&pid);
-        }
         let t = T::Proc(Pid(pid));
         loop {
             if !self.procs.contains_key(&pid) {
@@ -248,6 +263,63 @@ impl Inferiors {
                 }
             }
         }
+    }
+
+    /// Kill a process without stopping it first (its vfork thread cannot
+    /// stop) and collect its end.
+    pub(super) fn ns_kill_now(&mut self, pid: i32) {
+        let _ = bsdtrace::sys::kill(pid, libc::SIGKILL);
+        while let Ok(Some(LwpStatus::Stopped { lwp, .. })) = self.tracer.wait_lwp(pid, WaitOptions::BLOCK) {
+            // A stop that raced the SIGKILL: let it die.
+            let _ = self.tracer.resume(T::Lwp(lwp), Resume::Continue, None, 0);
+        }
+        self.ns_forget(pid);
+    }
+
+    /// `D` of a process whose vfork thread waits for a child gdb holds:
+    /// gdb forgets it now (hidden from the thread list, no more stops
+    /// reported), its other threads are stopped, and the detach is done
+    /// when the vfork thread stops (its child execed or exited: the
+    /// memory, and so our int3s, are its own again).
+    pub(super) fn ns_detach_later(&mut self, pid: i32) -> Result<(), Error> {
+        let lwps = self.tracer.live_lwp_list(Pid(pid)).unwrap_or_default();
+        let ns = self.ns.as_ref().expect("non-stop");
+        let running: Vec<Lwpid> =
+            lwps.into_iter().filter(|l| !ns.stopped.contains_key(&Ptid { pid, tid: l.0 }) && !ns.held.contains(&Ptid { pid, tid: l.0 })).collect();
+        for l in running {
+            let _ = self.tracer.interrupt(T::Lwp(l));
+        }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.detaching = true;
+        }
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.stopped.retain(|p, _| p.pid != pid);
+        ns.actions.retain(|p, _| p.pid != pid);
+        ns.stop_wanted.retain(|p| p.pid != pid);
+        ns.held.retain(|p| p.pid != pid);
+        ns.queue.retain(|s| s.ptid.pid != pid);
+        ns.reports.retain(|s| s.ptid.pid != pid);
+        Ok(())
+    }
+
+    /// A stop of a process whose detach waits for its vfork thread.
+    fn ns_detaching_stopped(&mut self, p: Ptid) {
+        let l = T::Lwp(Lwpid(p.tid));
+        if let Ok((_, Some(Event::VforkDone))) = self.tracer.stop_event(l) {
+            self.vfork_released(p.pid);
+            self.restore_after_vfork(p.pid);
+        }
+        if self.rewind(p).is_some() {
+            let _ = self.tracer.discard_lwp_event(l);
+        }
+        if self.procs.get(&p.pid).is_some_and(|pr| pr.in_vfork) {
+            return; // the stop of another thread: it waits with the rest
+        }
+        if let Some(pr) = self.procs.get_mut(&p.pid) {
+            pr.detaching = false;
+        }
+        super::note(&format!("Process {} detached (its vfork child let it go)", p.pid));
+        let _ = self.detach(p.pid);
     }
 
     fn ns_forget(&mut self, pid: i32) {
@@ -298,6 +370,11 @@ impl Inferiors {
                     if !self.procs.contains_key(&pid.0) {
                         continue;
                     }
+                    if self.procs[&pid.0].detaching {
+                        // gdb forgot it already.
+                        self.ns_forget(pid.0);
+                        continue;
+                    }
                     self.ns_forget(pid.0);
                     let kind = match status {
                         WaitStatus::Signaled { sig, .. } => StopKind::Signaled(sig),
@@ -312,6 +389,10 @@ impl Inferiors {
                         continue;
                     }
                     let p = Ptid { pid: pid.0, tid: lwp.0 };
+                    if self.procs[&pid.0].detaching {
+                        self.ns_detaching_stopped(p);
+                        continue;
+                    }
                     let out_now = self.classify_lwp(p);
                     if let Out::Report(StopKind::SwBreak | StopKind::HwBreak | StopKind::Watch(..) | StopKind::Step) = out_now {
                         // Our trap, told to gdb: nothing to deliver later
