@@ -1283,4 +1283,48 @@ fn a_vfork_parent_killed_or_detached_while_gdb_holds_its_child_in_non_stop() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    // The parent stopped at `catch vfork` (its vfork thread not yet in the
+    // vfork wait, the child not yet an inferior of gdb's): a detach lets
+    // the thread go on (gdb detaches the child too) and is finished when
+    // the child execs; a kill is immediate.
+    for parent_cmd in ["detach", "kill"] {
+        let what = format!("catch vfork, {parent_cmd} the parent");
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} --once - {}", prog.display()));
+        let parent = pid_in(&o);
+        let _kp = KillPid(parent);
+        g.cmd("set detach-on-fork off");
+        g.cmd("catch vfork");
+        g.send("continue -a &");
+        g.expect("(vforked process ");
+        let o = g.expect(")");
+        let child: i32 = o.trim_end_matches(')').parse().unwrap_or_else(|_| panic!("{what}: {o}"));
+        let _kc = KillPid(child);
+        g.cmd(&format!("{parent_cmd} inferiors 1"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ps = task_states(parent);
+            let traced = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+            // While gdb is still connected: the detached parent runs
+            // untraced, the killed one is gone.
+            let ok = if parent_cmd == "kill" {
+                ps.iter().all(|&c| c == 'Z' || c == 'X')
+            } else {
+                !ps.is_empty() && ps.iter().all(|&c| !matches!(c, 't' | 'T' | 'Z')) && traced.contains("TracerPid:\t0")
+            };
+            if ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: parent {ps:?}\n{traced}\n{}", g.all);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let all = g.quit();
+        assert!(!all.contains("Ignoring packet error"), "{what}: {all}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while task_states(child).iter().any(|&c| matches!(c, 't' | 'T')) {
+            assert!(Instant::now() < deadline, "{what}: child {:?}", task_states(child));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

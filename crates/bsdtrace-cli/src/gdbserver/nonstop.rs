@@ -289,6 +289,14 @@ impl Inferiors {
         for l in running {
             let _ = self.tracer.interrupt(T::Lwp(l));
         }
+        // A vfork thread still at its fork event (`catch vfork`) goes on
+        // into the vfork wait, whose end is the stop the detach waits for.
+        let at_vfork: Vec<Ptid> =
+            ns.stopped.iter().filter(|(p, k)| p.pid == pid && matches!(k, StopKind::Fork { vfork: true, .. })).map(|(p, _)| *p).collect();
+        for p in at_vfork {
+            self.gcache.remove(&p.tid);
+            let _ = self.tracer.resume(T::Lwp(Lwpid(p.tid)), Resume::Continue, None, 0);
+        }
         if let Some(p) = self.procs.get_mut(&pid) {
             p.detaching = true;
         }
