@@ -109,10 +109,18 @@ pub fn dup2(src: RawFd, dst: RawFd) -> Result<(), Errno> {
 /// How long [`poll_readable`] looks before it sleeps.
 const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
 
-/// Does the server run on more than one CPU (its affinity, read once)?
+static NO_SPIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--no-spin`: [`poll_readable`] sleeps at once.
+pub fn no_spin() {
+    NO_SPIN.store(true, Ordering::Relaxed);
+}
+
+/// Not `--no-spin`, and the server runs on more than one CPU (its
+/// affinity, read once)?
 fn may_spin() -> bool {
     static V: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *V.get_or_init(|| {
+    !NO_SPIN.load(Ordering::Relaxed) && *V.get_or_init(|| {
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         let r = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
         r == 0 && unsafe { libc::CPU_COUNT(&set) } > 1

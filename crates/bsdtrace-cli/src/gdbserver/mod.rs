@@ -58,7 +58,10 @@ Unix-domain socket), or - / stdio.
   --startup-with-shell     start PROG through $SHELL -c (gdb's default for `run`)
   --no-pass-signals        do not offer QPassSignals/QProgramSignals: a signal
                            gdb passes costs a round trip, but gdb 13 no longer
-                           sends two of them per step over a breakpoint";
+                           sends two of them per step over a breakpoint
+  --no-spin                always sleep at once between packets (by default,
+                           on more than one CPU, the server looks again for
+                           up to 100 us before it sleeps)";
 
 /// What the command line and gdb's `Q` packets set for the whole server.
 #[derive(Debug, Default)]
@@ -106,6 +109,7 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
             "--startup-with-shell" => shell = true,
             "--no-startup-with-shell" => shell = false,
             "--no-pass-signals" => s.pass_signals = false,
+            "--no-spin" => evloop::no_spin(),
             "-h" | "--help" => return Err(String::new()),
             x if x.starts_with("--") => return Err(format!("{prog}: unknown option {x}")),
             _ => break,
