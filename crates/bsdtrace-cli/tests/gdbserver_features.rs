@@ -815,3 +815,18 @@ fn emulated_steps_match_the_cpu() {
         assert_eq!(a, b, "step {}: registers or memory differ", i + 1);
     }
 }
+
+/// The server looks for gdb's next packet a moment before it sleeps
+/// when it may run on several CPUs; pinned to one (taskset) or with
+/// `--no-spin` it sleeps at once. Each way every hit is counted and the
+/// program ends as it does undebugged.
+#[test]
+fn a_breakpoint_loop_ends_the_same_spinning_pinned_or_with_no_spin() {
+    let prog = build("four_spin", FOUR);
+    for (pre, opt) in [("", ""), ("", "--no-spin"), ("taskset -c 0", "")] {
+        let remote = format!("target remote | {pre} {BIN} gdbserver {opt} - {}", prog.display());
+        let out = gdb_remote(&prog, &remote, &["break f1", "ignore 1 100", "continue", "info breakpoints"]);
+        assert!(out.contains("exited normally]"), "{pre} {opt}: {out}");
+        assert!(out.contains("breakpoint already hit 20 times"), "{pre} {opt}: {out}");
+    }
+}

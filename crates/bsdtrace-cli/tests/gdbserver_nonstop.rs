@@ -968,3 +968,363 @@ fn run_over_extended_remote_in_non_stop_stops_only_the_breakpoint_thread() {
         g.quit();
     }
 }
+
+/// Two threads count, one calls `hit()` every millisecond, five sleep in
+/// calls that do not come back (epoll_wait, sigtimedwait, read, nanosleep,
+/// poll) and count the EINTRs they get; main, blocked in read(stdin),
+/// prints those counts and the counters for each line it reads.
+const SLEEPERS: &str = r#"
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+volatile long counts[2];
+volatile long hits;
+volatile long eintrs[6];
+void hit(long n) { hits = n; }
+static int quiet[2];
+static sigset_t usr2;
+static void *counter(void *a) { long i = (long)a; for (;;) counts[i]++; return 0; }
+static void *hitter(void *a) { (void)a; for (long n = 1;; n++) { hit(n); usleep(1000); } return 0; }
+static void *epoller(void *a) {
+    (void)a;
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN };
+    epoll_ctl(ep, EPOLL_CTL_ADD, quiet[0], &ev);
+    for (;;) if (epoll_wait(ep, &ev, 1, -1) < 0 && errno == EINTR) eintrs[0]++;
+    return 0;
+}
+static void *sigwaiter(void *a) {
+    (void)a;
+    for (;;) {
+        struct timespec ts = { 100, 0 };
+        if (sigtimedwait(&usr2, 0, &ts) < 0 && errno == EINTR) eintrs[1]++;
+    }
+    return 0;
+}
+static void *reader(void *a) { (void)a; char c; for (;;) if (read(quiet[0], &c, 1) < 0 && errno == EINTR) eintrs[2]++; return 0; }
+static void *sleeper(void *a) {
+    (void)a;
+    for (;;) { struct timespec ts = { 100, 0 }; if (nanosleep(&ts, 0) < 0 && errno == EINTR) eintrs[3]++; }
+    return 0;
+}
+static void *poller(void *a) { (void)a; struct pollfd p = { quiet[0], POLLIN, 0 }; for (;;) if (poll(&p, 1, -1) < 0 && errno == EINTR) eintrs[4]++; return 0; }
+int main(void) {
+    if (pipe(quiet)) return 1;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, 0);
+    pthread_t t;
+    for (long i = 0; i < 2; i++) pthread_create(&t, 0, counter, (void *)i);
+    pthread_create(&t, 0, hitter, 0);
+    pthread_create(&t, 0, epoller, 0);
+    pthread_create(&t, 0, sigwaiter, 0);
+    pthread_create(&t, 0, reader, 0);
+    pthread_create(&t, 0, sleeper, 0);
+    pthread_create(&t, 0, poller, 0);
+    printf("ready\n");
+    fflush(stdout);
+    char line[16];
+    for (;;) {
+        ssize_t n = read(0, line, sizeof line);
+        if (n == 0) return 0;
+        if (n < 0) { if (errno == EINTR) eintrs[5]++; continue; }
+        printf("eintr=%ld,%ld,%ld,%ld,%ld,%ld counts=%ld,%ld hits=%ld\n", eintrs[0], eintrs[1], eintrs[2], eintrs[3],
+               eintrs[4], eintrs[5], counts[0], counts[1], hits);
+        fflush(stdout);
+    }
+}
+"#;
+
+/// The SLEEPERS program, started outside gdb; its report is read by
+/// writing a line to its stdin.
+struct Sleepers {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Sleepers {
+    fn start(prog: &Path) -> Sleepers {
+        use std::io::BufRead;
+        let mut child = Command::new(prog).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        Sleepers { child, out }
+    }
+
+    /// (EINTRs per call, the two counters, hits).
+    fn report(&mut self) -> (Vec<u64>, u64, u64, u64) {
+        use std::io::BufRead;
+        self.child.stdin.as_mut().unwrap().write_all(b"?\n").unwrap();
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        let field = |k: &str| -> Vec<u64> {
+            let v = line.split_whitespace().find_map(|w| w.strip_prefix(k)).unwrap_or_else(|| panic!("{line:?}"));
+            v.split(',').map(|n| n.parse().unwrap()).collect()
+        };
+        let c = field("counts=");
+        (field("eintr="), c[0], c[1], field("hits=")[0])
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+}
+
+impl Drop for Sleepers {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Wait until gdb has taken in every thread's stop (non-stop's `attach`
+/// shows the first one; the others come as notifications gdb handles
+/// between commands).
+fn all_stopped(g: &mut Gdb, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while running(g) > 0 {
+        assert!(Instant::now() < deadline, "{what}: threads still running after attach:\n{}", g.all);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `attach PID` over `target extended-remote` in non-stop: the server
+/// answers `vAttach` with `OK` and the threads' stops come when gdb asks
+/// for them (`vCont;t`), as notifications, as GNU gdbserver does. (It
+/// answered with a stop reply, which gdb took for an error: "Attaching to
+/// process N failed with: T05...".) Every thread is listed and stopped,
+/// a breakpoint then stops only its thread while the others run, and
+/// after `detach` the program runs on untraced, its calls never broken
+/// (GNU gdbserver's attach stops threads with SIGSTOP: epoll_wait and
+/// sigtimedwait return EINTR, so for it they are not counted). Then
+/// `attach&`: gdb stops one thread and resumes it, the others never stop.
+#[test]
+fn attach_over_extended_remote_in_non_stop_stops_every_thread_and_detach_leaves_it_running() {
+    let prog = build("ns_attach_sleepers", SLEEPERS);
+    for server in servers() {
+        let ours = server != "gdbserver";
+        let mut p = Sleepers::start(&prog);
+        let pid = p.pid();
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target extended-remote | {server} --multi -"));
+        assert!(o.contains("Remote debugging using"), "{server}: {o}");
+        let o = g.cmd(&format!("attach {pid}"));
+        assert!(o.contains(&format!("Attaching to program: {}, process {pid}", prog.display())), "{server}: {}", g.all);
+        assert!(!o.contains("failed"), "{server}: {}", g.all);
+        all_stopped(&mut g, &server);
+        let threads = g.cmd("info threads");
+        assert_eq!(threads.matches(&format!("Thread {pid}.")).count(), 9, "{server}: {threads}");
+        // Stopped: the counters stand still.
+        let c = g.int("counts[0]");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(g.int("counts[0]"), c, "{server}: {}", g.all);
+
+        g.cmd("break hit");
+        g.send("continue -a &");
+        let o = g.expect("hit Breakpoint 1, hit (n=");
+        let hitter = hit_thread(&o);
+        assert_eq!(running(&mut g), 8, "{server}: {}", g.all);
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        g.cmd("delete");
+        g.cmd(&format!("thread {hitter}"));
+        g.cmd("continue &");
+        let o = g.cmd("detach");
+        assert!(o.contains("detached"), "{server}: {}", g.all);
+        g.quit();
+
+        // Untraced, every thread runs on.
+        let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        assert!(st.contains("TracerPid:\t0"), "{server}: {st}");
+        let (e1, c0, c1, h) = p.report();
+        std::thread::sleep(Duration::from_millis(200));
+        let (e2, d0, d1, k) = p.report();
+        assert!(d0 > c0 && d1 > c1 && k > h, "{server}: {c0} {c1} {h} -> {d0} {d1} {k}");
+        assert_eq!(e1, e2, "{server}: EINTRs after the detach");
+        if ours {
+            assert!(e2.iter().all(|&n| n == 0), "{server}: EINTRs {e2:?}");
+        } else {
+            // read, nanosleep, poll and main's read are restarted by Linux.
+            assert!(e2[2..].iter().all(|&n| n == 0), "{server}: EINTRs {e2:?}");
+        }
+        for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let s = std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap_or_default();
+            let state = s.rsplit(')').next().and_then(|r| r.split_whitespace().next()).unwrap_or("?").to_string();
+            assert!(state == "S" || state == "R", "{server}: a thread in state {state}: {s}");
+        }
+
+        // `attach&`: gdb stops one thread, then resumes it; the counters
+        // count on throughout.
+        let mut g = Gdb::start(&prog);
+        g.cmd(&format!("target extended-remote | {server} --multi -"));
+        let o = g.cmd(&format!("attach {pid} &"));
+        assert!(!o.contains("failed"), "{server}: {}", g.all);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while running(&mut g) < 9 {
+            assert!(Instant::now() < deadline, "{server}: attach& leaves threads stopped:\n{}", g.all);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(advances(&mut g, 0) && advances(&mut g, 1), "{server}: {}", g.all);
+        let o = g.cmd("detach");
+        assert!(o.contains("detached"), "{server}: {}", g.all);
+        g.quit();
+        let (_, c0, _, h) = p.report();
+        std::thread::sleep(Duration::from_millis(200));
+        let (e3, d0, _, k) = p.report();
+        assert!(d0 > c0 && k > h, "{server}: {c0} {h} -> {d0} {k}");
+        if ours {
+            assert!(e3.iter().all(|&n| n == 0), "{server}: EINTRs {e3:?}");
+        }
+    }
+}
+
+/// A thread counts; main vforks children that call `in_child()` and exec
+/// `/bin/true`, one after another.
+const VFORK_LOOP: &str = r#"
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile long counts[1];
+static void *counter(void *a) { (void)a; for (;;) counts[0]++; return 0; }
+void in_child(void) {}
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, 0, counter, 0);
+    for (;;) {
+        pid_t p = vfork();
+        if (p == 0) {
+            in_child();
+            execl("/bin/true", "true", (char *)0);
+            _exit(127);
+        }
+        int st;
+        waitpid(p, &st, 0);
+        usleep(10000);
+    }
+}
+"#;
+
+/// The state letter of every thread of `pid` (empty once it is reaped).
+fn task_states(pid: i32) -> Vec<char> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    dir.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+        .filter_map(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()).and_then(|c| c.chars().next()))
+        .collect()
+}
+
+/// detach-on-fork off in non-stop: gdb holds a vfork child stopped at a
+/// breakpoint while its parent, resumed, waits in the kernel for the
+/// child's exec or exit (Linux's vfork wait: no ptrace stop can come
+/// until then). Killing or detaching the parent then neither hangs the
+/// server nor leaves a process stopped: a kill is a SIGKILL without the
+/// stop, a detach is finished when the child lets the parent go; the
+/// child, held on, owns the breakpoints in the memory it kept and is then
+/// killed or detached. (Ours only: GNU gdbserver 13 hangs in each case,
+/// gdb saying "Ignoring packet error, continuing...".)
+#[test]
+fn a_vfork_parent_killed_or_detached_while_gdb_holds_its_child_in_non_stop() {
+    let prog = build("ns_vfork_loop", VFORK_LOOP);
+    let server = format!("{BIN} gdbserver");
+    for (parent_cmd, child_cmd) in [("kill", "kill"), ("detach", "detach"), ("kill", "detach"), ("detach", "kill")] {
+        let what = format!("{parent_cmd} the parent, {child_cmd} the child");
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} --once - {}", prog.display()));
+        let parent = pid_in(&o);
+        let _kp = KillPid(parent);
+        g.cmd("set detach-on-fork off");
+        g.cmd("break in_child");
+        g.send("continue -a &");
+        g.expect("[New inferior 2 (process ");
+        let o = g.expect(")]");
+        let child: i32 = o.trim_end_matches(")]").parse().unwrap_or_else(|_| panic!("{what}: {o}"));
+        let _kc = KillPid(child);
+        g.expect("hit Breakpoint 1, in_child () at ");
+        // The parent's vfork thread is in the kernel's vfork wait.
+        let threads = g.cmd("info threads");
+        assert!(threads.contains(&format!("Thread {parent}.{parent} ")) && threads.contains("(running)"), "{what}: {threads}");
+
+        g.cmd(&format!("{parent_cmd} inferiors 1"));
+        let inf = g.cmd("info inferiors");
+        assert!(!inf.contains(&format!("process {parent} ")) && inf.contains(&format!("process {child} ")), "{what}: {}", g.all);
+        // The child is still stopped at its breakpoint (one of ours: not a
+        // SIGTRAP of an unknown int3), its registers readable.
+        g.cmd("inferior 2");
+        let bt = g.cmd("frame");
+        assert!(bt.contains("in_child"), "{what}: {}", g.all);
+        g.cmd(&format!("{child_cmd} inferiors 2"));
+        let inf = g.cmd("info inferiors");
+        assert!(!inf.contains(&format!("process {child} ")), "{what}: {}", g.all);
+        let all = g.quit();
+        assert!(!all.contains("Ignoring packet error") && !all.contains("SIGTRAP"), "{what}: {all}");
+
+        // Nothing is left stopped: a killed parent is gone, a detached one
+        // runs on untraced (vforking on); the child is gone or running.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ps = task_states(parent);
+            let cs = task_states(child);
+            let traced = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+            let parent_ok = if parent_cmd == "kill" {
+                ps.iter().all(|&c| c == 'Z' || c == 'X')
+            } else {
+                !ps.is_empty() && ps.iter().all(|&c| !matches!(c, 't' | 'T' | 'Z')) && traced.contains("TracerPid:\t0")
+            };
+            let child_ok = cs.iter().all(|&c| !matches!(c, 't' | 'T'));
+            if parent_ok && child_ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: parent {ps:?} child {cs:?}\n{traced}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    // The parent stopped at `catch vfork` (its vfork thread not yet in the
+    // vfork wait, the child not yet an inferior of gdb's): a detach lets
+    // the thread go on (gdb detaches the child too) and is finished when
+    // the child execs; a kill is immediate.
+    for parent_cmd in ["detach", "kill"] {
+        let what = format!("catch vfork, {parent_cmd} the parent");
+        let mut g = Gdb::start(&prog);
+        let o = g.cmd(&format!("target remote | {server} --once - {}", prog.display()));
+        let parent = pid_in(&o);
+        let _kp = KillPid(parent);
+        g.cmd("set detach-on-fork off");
+        g.cmd("catch vfork");
+        g.send("continue -a &");
+        g.expect("(vforked process ");
+        let o = g.expect(")");
+        let child: i32 = o.trim_end_matches(')').parse().unwrap_or_else(|_| panic!("{what}: {o}"));
+        let _kc = KillPid(child);
+        g.cmd(&format!("{parent_cmd} inferiors 1"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ps = task_states(parent);
+            let traced = std::fs::read_to_string(format!("/proc/{parent}/status")).unwrap_or_default();
+            // While gdb is still connected: the detached parent runs
+            // untraced, the killed one is gone.
+            let ok = if parent_cmd == "kill" {
+                ps.iter().all(|&c| c == 'Z' || c == 'X')
+            } else {
+                !ps.is_empty() && ps.iter().all(|&c| !matches!(c, 't' | 'T' | 'Z')) && traced.contains("TracerPid:\t0")
+            };
+            if ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: parent {ps:?}\n{traced}\n{}", g.all);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let all = g.quit();
+        assert!(!all.contains("Ignoring packet error"), "{what}: {all}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while task_states(child).iter().any(|&c| matches!(c, 't' | 'T')) {
+            assert!(Instant::now() < deadline, "{what}: child {:?}", task_states(child));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

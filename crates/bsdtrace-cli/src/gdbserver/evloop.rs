@@ -68,6 +68,29 @@ pub fn drain(fd: &OwnedFd) {
 /// reports) on each fd; blocks until one is ready. Returns one flag per fd.
 pub fn poll_readable(fds: &[RawFd]) -> Result<Vec<bool>, Errno> {
     let mut p: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    // Before sleeping, look again for up to SPIN_US, giving the CPU to
+    // anything runnable in between (sched_yield): gdb's next packet comes
+    // tens of microseconds after our reply, and a sleeping server on an
+    // otherwise idle vCPU pays a wakeup of that vCPU (~25-30 µs in a
+    // hypervisor guest) on every round trip. Only when the server may run
+    // on more than one CPU: sharing one with gdb (taskset), spinning only
+    // delays gdb (docs/BENCHMARKS.md, gdbserver).
+    if may_spin() {
+        let t0 = std::time::Instant::now();
+        loop {
+            let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) };
+            if r > 0 {
+                return Ok(p.iter().map(|x| x.revents != 0).collect());
+            }
+            if r < 0 && Errno::last() != Errno::EINTR {
+                break; // the blocking poll below reports it
+            }
+            if t0.elapsed() >= SPIN {
+                break;
+            }
+            unsafe { libc::sched_yield() };
+        }
+    }
     loop {
         let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, -1) };
         match check(r as libc::c_long) {
@@ -81,4 +104,25 @@ pub fn poll_readable(fds: &[RawFd]) -> Result<Vec<bool>, Errno> {
 /// `dup2(src, dst)`.
 pub fn dup2(src: RawFd, dst: RawFd) -> Result<(), Errno> {
     check(unsafe { libc::dup2(src, dst) } as libc::c_long).map(drop)
+}
+
+/// How long [`poll_readable`] looks before it sleeps.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
+static NO_SPIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--no-spin`: [`poll_readable`] sleeps at once.
+pub fn no_spin() {
+    NO_SPIN.store(true, Ordering::Relaxed);
+}
+
+/// Not `--no-spin`, and the server runs on more than one CPU (its
+/// affinity, read once)?
+fn may_spin() -> bool {
+    static V: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !NO_SPIN.load(Ordering::Relaxed) && *V.get_or_init(|| {
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+        r == 0 && unsafe { libc::CPU_COUNT(&set) } > 1
+    })
 }

@@ -58,7 +58,10 @@ Unix-domain socket), or - / stdio.
   --startup-with-shell     start PROG through $SHELL -c (gdb's default for `run`)
   --no-pass-signals        do not offer QPassSignals/QProgramSignals: a signal
                            gdb passes costs a round trip, but gdb 13 no longer
-                           sends two of them per step over a breakpoint";
+                           sends two of them per step over a breakpoint
+  --no-spin                always sleep at once between packets (by default,
+                           on more than one CPU, the server looks again for
+                           up to 100 us before it sleeps)";
 
 /// What the command line and gdb's `Q` packets set for the whole server.
 #[derive(Debug, Default)]
@@ -106,6 +109,7 @@ fn parse(prog: &str, args: Vec<std::ffi::OsString>) -> Result<Args, String> {
             "--startup-with-shell" => shell = true,
             "--no-startup-with-shell" => shell = false,
             "--no-pass-signals" => s.pass_signals = false,
+            "--no-spin" => evloop::no_spin(),
             "-h" | "--help" => return Err(String::new()),
             x if x.starts_with("--") => return Err(format!("{prog}: unknown option {x}")),
             _ => break,
@@ -296,9 +300,12 @@ fn run(a: Args) -> Result<i32, String> {
     }
     // The last session is over: like gdbserver, kill what we started and
     // let what we attached to go on.
-    let pids: Vec<i32> = inf.procs.keys().copied().collect();
+    // Vfork children first: their end lets a vfork parent stop.
+    let mut pids: Vec<i32> = inf.procs.keys().copied().collect();
+    pids.sort_by_key(|p| inf.procs[p].shares.is_none());
     for pid in pids {
-        if inf.procs[&pid].attached {
+        let Some(p) = inf.procs.get(&pid) else { continue };
+        if p.attached || p.detaching {
             let _ = inf.detach(pid);
         } else {
             inf.kill(pid);

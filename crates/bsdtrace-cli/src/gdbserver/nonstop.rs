@@ -51,6 +51,15 @@ pub struct NonStop {
     /// came before their parent's fork event wait here.
     children: HashMap<i32, bool>,
     early_children: HashSet<i32>,
+    /// Threads stopped in the engine that gdb believes running: those of
+    /// a process attached in non-stop (`vAttach` is answered `OK`, and
+    /// gdb then stops the threads it wants with `vCont;t`, as with GNU
+    /// gdbserver). A `t` reports such a thread's stop at once, any other
+    /// action resumes it.
+    held: HashSet<Ptid>,
+    /// Stops decided outside the engine's events (a held thread's `t`):
+    /// handed out by the next [`Inferiors::ns_poll`].
+    reports: Vec<Stop>,
 }
 
 impl NonStop {
@@ -171,12 +180,41 @@ impl Inferiors {
         Ok(())
     }
 
+    /// A process attached while gdb is in non-stop (`vAttach`): the
+    /// per-LWP mode, every thread held (stopped here, running as gdb
+    /// sees it) until gdb's `vCont` says what each one does.
+    pub fn ns_adopt_held(&mut self, pid: i32) -> Result<(), Error> {
+        self.tracer.set_stop_mode(T::Proc(Pid(pid)), StopMode::Lwp)?;
+        let lwps = self.tracer.live_lwp_list(Pid(pid))?;
+        if let Some(ns) = self.ns.as_mut() {
+            ns.held.extend(lwps.into_iter().map(|l| Ptid { pid, tid: l.0 }));
+        }
+        Ok(())
+    }
+
     /// `QNonStop:0`, a kill, a detach, the end of a session: every
     /// process back to the whole-process mode.
     pub fn leave_non_stop(&mut self) {
-        let pids: Vec<i32> = self.procs.keys().copied().collect();
+        // Vfork children first: one gdb held may be what keeps its
+        // parent's vfork thread from stopping.
+        let mut pids: Vec<i32> = self.procs.keys().copied().collect();
+        pids.sort_by_key(|p| self.procs[p].shares.is_none());
         for pid in pids {
+            let held_child = self.procs.values().any(|c| c.shares == Some(pid));
+            if self.procs.get(&pid).is_some_and(|p| p.in_vfork) && held_child {
+                // Its vfork thread cannot stop while its child is held:
+                // waiting here would hang. It stays in the per-LWP mode;
+                // the end of the session kills it without a stop, or
+                // detaches it once the child (ended first) let it go.
+                continue;
+            }
             self.ns_quiesce(pid);
+            if self.procs.get(&pid).is_some_and(|p| p.detaching) {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.detaching = false;
+                }
+                let _ = self.detach(pid);
+            }
         }
         self.ns = None;
     }
@@ -188,11 +226,9 @@ impl Inferiors {
     }
 
     /// Bring every LWP of `pid` to a stop and the process back to the
-    /// whole-process mode (a no-op outside non-stop). False if it ended.
+    /// whole-process mode (a no-op for a process in that mode). False if
+    /// it ended.
     pub(super) fn ns_quiesce(&mut self, pid: i32) -> bool {
-        if self.ns.is_none() {
-            return self.procs.contains_key(&pid);
-        }
         let t = T::Proc(Pid(pid));
         loop {
             if !self.procs.contains_key(&pid) {
@@ -206,6 +242,8 @@ impl Inferiors {
                     ns.stopped.retain(|p, _| p.pid != pid);
                     ns.actions.retain(|p, _| p.pid != pid);
                     ns.queue.retain(|s| s.ptid.pid != pid);
+                    ns.held.retain(|p| p.pid != pid);
+                    ns.reports.retain(|s| s.ptid.pid != pid);
                     ns.mem.remove(&pid);
                 }
                 return true;
@@ -227,6 +265,71 @@ impl Inferiors {
         }
     }
 
+    /// Kill a process without stopping it first (its vfork thread cannot
+    /// stop) and collect its end.
+    pub(super) fn ns_kill_now(&mut self, pid: i32) {
+        let _ = bsdtrace::sys::kill(pid, libc::SIGKILL);
+        while let Ok(Some(LwpStatus::Stopped { lwp, .. })) = self.tracer.wait_lwp(pid, WaitOptions::BLOCK) {
+            // A stop that raced the SIGKILL: let it die.
+            let _ = self.tracer.resume(T::Lwp(lwp), Resume::Continue, None, 0);
+        }
+        self.ns_forget(pid);
+    }
+
+    /// `D` of a process whose vfork thread waits for a child gdb holds:
+    /// gdb forgets it now (hidden from the thread list, no more stops
+    /// reported), its other threads are stopped, and the detach is done
+    /// when the vfork thread stops (its child execed or exited: the
+    /// memory, and so our int3s, are its own again).
+    pub(super) fn ns_detach_later(&mut self, pid: i32) -> Result<(), Error> {
+        let lwps = self.tracer.live_lwp_list(Pid(pid)).unwrap_or_default();
+        let ns = self.ns.as_ref().expect("non-stop");
+        let running: Vec<Lwpid> =
+            lwps.into_iter().filter(|l| !ns.stopped.contains_key(&Ptid { pid, tid: l.0 }) && !ns.held.contains(&Ptid { pid, tid: l.0 })).collect();
+        for l in running {
+            let _ = self.tracer.interrupt(T::Lwp(l));
+        }
+        // A vfork thread still at its fork event (`catch vfork`) goes on
+        // into the vfork wait, whose end is the stop the detach waits for.
+        let at_vfork: Vec<Ptid> =
+            ns.stopped.iter().filter(|(p, k)| p.pid == pid && matches!(k, StopKind::Fork { vfork: true, .. })).map(|(p, _)| *p).collect();
+        for p in at_vfork {
+            self.gcache.remove(&p.tid);
+            let _ = self.tracer.resume(T::Lwp(Lwpid(p.tid)), Resume::Continue, None, 0);
+        }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.detaching = true;
+        }
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.stopped.retain(|p, _| p.pid != pid);
+        ns.actions.retain(|p, _| p.pid != pid);
+        ns.stop_wanted.retain(|p| p.pid != pid);
+        ns.held.retain(|p| p.pid != pid);
+        ns.queue.retain(|s| s.ptid.pid != pid);
+        ns.reports.retain(|s| s.ptid.pid != pid);
+        Ok(())
+    }
+
+    /// A stop of a process whose detach waits for its vfork thread.
+    fn ns_detaching_stopped(&mut self, p: Ptid) {
+        let l = T::Lwp(Lwpid(p.tid));
+        if let Ok((_, Some(Event::VforkDone))) = self.tracer.stop_event(l) {
+            self.vfork_released(p.pid);
+            self.restore_after_vfork(p.pid);
+        }
+        if self.rewind(p).is_some() {
+            let _ = self.tracer.discard_lwp_event(l);
+        }
+        if self.procs.get(&p.pid).is_some_and(|pr| pr.in_vfork) {
+            return; // the stop of another thread: it waits with the rest
+        }
+        if let Some(pr) = self.procs.get_mut(&p.pid) {
+            pr.detaching = false;
+        }
+        super::note(&format!("Process {} detached (its vfork child let it go)", p.pid));
+        let _ = self.detach(p.pid);
+    }
+
     fn ns_forget(&mut self, pid: i32) {
         self.forget(pid);
         if let Some(ns) = self.ns.as_mut() {
@@ -234,6 +337,8 @@ impl Inferiors {
             ns.actions.retain(|p, _| p.pid != pid);
             ns.stop_wanted.retain(|p| p.pid != pid);
             ns.resync.retain(|p| p.pid != pid);
+            ns.held.retain(|p| p.pid != pid);
+            ns.reports.retain(|s| s.ptid.pid != pid);
             ns.mem.remove(&pid);
             ns.removed.remove(&pid);
         }
@@ -265,14 +370,17 @@ impl Inferiors {
     /// Collect every LWP stop and exit the engine has (never blocks);
     /// returns the stops to tell gdb, in order.
     pub fn ns_poll(&mut self) -> Vec<Stop> {
-        let mut out = Vec::new();
-        if self.ns.is_none() {
-            return out;
-        }
+        let Some(ns) = self.ns.as_mut() else { return Vec::new() };
+        let mut out = std::mem::take(&mut ns.reports);
         loop {
             match self.tracer.wait_lwp(-1, WaitOptions::NOHANG) {
                 Ok(Some(LwpStatus::Exited { pid, status })) => {
                     if !self.procs.contains_key(&pid.0) {
+                        continue;
+                    }
+                    if self.procs[&pid.0].detaching {
+                        // gdb forgot it already.
+                        self.ns_forget(pid.0);
                         continue;
                     }
                     self.ns_forget(pid.0);
@@ -289,6 +397,10 @@ impl Inferiors {
                         continue;
                     }
                     let p = Ptid { pid: pid.0, tid: lwp.0 };
+                    if self.procs[&pid.0].detaching {
+                        self.ns_detaching_stopped(p);
+                        continue;
+                    }
                     let out_now = self.classify_lwp(p);
                     if let Out::Report(StopKind::SwBreak | StopKind::HwBreak | StopKind::Watch(..) | StopKind::Step) = out_now {
                         // Our trap, told to gdb: nothing to deliver later
@@ -532,9 +644,25 @@ impl Inferiors {
     /// stopped (it comes with `vStopped`).
     pub fn ns_resume(&mut self, actions: &[(Option<Action>, Sel)]) -> Result<(), Error> {
         let mut err = None;
+        let mut named: HashSet<i32> = HashSet::new();
         for p in self.threads() {
             let Some((a, _)) = actions.iter().find(|(_, s)| s.matches(p)) else { continue };
+            named.insert(p.pid);
             let ns = self.ns.as_ref().expect("non-stop");
+            if ns.held.contains(&p) {
+                // Already stopped: a `t` is answered by its stop now.
+                let r = match a {
+                    None => {
+                        self.ns_report_held(p, StopKind::Signal(0));
+                        Ok(())
+                    }
+                    Some(a) => self.ns_release(p, *a),
+                };
+                if let Err(e) = r {
+                    err = Some(e);
+                }
+                continue;
+            }
             let stopped = ns.stopped.contains_key(&p);
             match a {
                 None => {
@@ -543,18 +671,37 @@ impl Inferiors {
                     }
                 }
                 Some(a) if stopped && !ns.queued(p) => {
-                    let sig = match a {
-                        Action::Continue(s) | Action::Step(s) => *s,
-                        Action::Range(..) => 0,
-                    };
-                    if let Err(e) = self.resume_lwp(p, *a, sig) {
+                    if let Err(e) = self.resume_lwp(p, *a, action_signal(a)) {
                         err = Some(e);
                     }
                 }
                 Some(_) => {}
             }
         }
+        // Held threads this `vCont` did not name, of a process it spoke
+        // of: gdb believes them running (`attach&` stops one thread
+        // only), so they run.
+        let rest: Vec<Ptid> = self.ns.as_ref().expect("non-stop").held.iter().filter(|p| named.contains(&p.pid)).copied().collect();
+        for p in rest {
+            if let Err(e) = self.ns_release(p, Action::Continue(0)) {
+                err = Some(e);
+            }
+        }
         err.map_or(Ok(()), Err)
+    }
+
+    /// A held thread's stop, reported now (it is stopped already).
+    fn ns_report_held(&mut self, p: Ptid, kind: StopKind) {
+        let ns = self.ns.as_mut().expect("non-stop");
+        ns.held.remove(&p);
+        ns.stopped.insert(p, kind.clone());
+        ns.reports.push(Stop { ptid: p, kind });
+    }
+
+    /// A held thread resumed as gdb asks.
+    fn ns_release(&mut self, p: Ptid, a: Action) -> Result<(), Error> {
+        self.ns.as_mut().expect("non-stop").held.remove(&p);
+        self.resume_lwp(p, a, action_signal(&a))
     }
 
     /// `vCtrlC`: stop one running thread of the first process, reported
@@ -563,6 +710,9 @@ impl Inferiors {
         let Some(ns) = &self.ns else { return };
         let running = self.threads().into_iter().find(|p| !ns.stopped.contains_key(p));
         if let Some(p) = running {
+            if ns.held.contains(&p) {
+                return self.ns_report_held(p, StopKind::Interrupted);
+            }
             if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
                 self.ns.as_mut().expect("non-stop").ctrl_c = Some(p);
             }
@@ -574,7 +724,8 @@ impl Inferiors {
     pub fn ns_resync(&mut self, pid: i32) {
         self.sync_dbregs(pid);
         let Some(ns) = &self.ns else { return };
-        let running: Vec<Ptid> = self.threads().into_iter().filter(|p| p.pid == pid && !ns.stopped.contains_key(p)).collect();
+        let running: Vec<Ptid> =
+            self.threads().into_iter().filter(|p| p.pid == pid && !ns.stopped.contains_key(p) && !ns.held.contains(p)).collect();
         for p in running {
             if self.tracer.interrupt(T::Lwp(Lwpid(p.tid))).is_ok() {
                 self.ns.as_mut().expect("non-stop").resync.insert(p);
@@ -585,5 +736,13 @@ impl Inferiors {
     /// Is `p` stopped as gdb sees it (its registers readable)?
     pub fn ns_stopped(&self, p: Ptid) -> bool {
         self.ns.as_ref().is_some_and(|ns| ns.stopped.contains_key(&p))
+    }
+}
+
+/// The signal an action delivers.
+fn action_signal(a: &Action) -> i32 {
+    match a {
+        Action::Continue(s) | Action::Step(s) => *s,
+        Action::Range(..) => 0,
     }
 }

@@ -159,6 +159,22 @@ impl Session<'_> {
         match self.inf.attach(pid) {
             Ok(()) => {
                 note(&format!("Attached; pid = {pid}"));
+                if self.inf.ns.is_some() {
+                    // Non-stop: `OK`, the threads held; gdb stops them
+                    // with `vCont;t` once it has read the target
+                    // description and the thread list, and each stop
+                    // goes out as a notification then (GNU gdbserver's
+                    // exchange). A stop reply here is an error to gdb
+                    // ("Attaching to process N failed with: T05...").
+                    if let Err(e) = self.inf.ns_adopt_held(pid) {
+                        note(&format!("process {pid}: non-stop mode: {e:?}"));
+                        let _ = self.inf.detach(pid);
+                        return self.err();
+                    }
+                    self.hg = None;
+                    self.hc = None;
+                    return self.ok();
+                }
                 let tid = self.inf.reporting_thread(pid).map(|p| p.tid).unwrap_or(pid);
                 self.report_new_process(Ptid { pid, tid });
             }

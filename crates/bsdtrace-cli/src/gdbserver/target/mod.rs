@@ -30,7 +30,7 @@ use super::agent;
 use super::emulate;
 use super::arch::{self, Layout};
 use bsdtrace::abi::dbreg;
-use bsdtrace::{Error, Errno, Event, Lwpid, Pid, Resume, Target as T, Tracer, WaitOptions, WaitStatus};
+use bsdtrace::{Error, Errno, Event, Lwpid, Pid, Resume, StopMode, Target as T, Tracer, WaitOptions, WaitStatus};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// gdb's thread id: process and thread (LWP).
@@ -197,7 +197,7 @@ pub struct Process {
     /// (the kernel sets RF, so the instruction runs on resume). By
     /// address, with their slot.
     pub(super) hwbps: BTreeMap<u64, (Breakpoint, usize)>,
-    shares: Option<i32>,
+    pub(super) shares: Option<i32>,
     slots: [Option<Slot>; 4],
     slots_gen: u64,
     applied: HashMap<i32, u64>,
@@ -212,7 +212,12 @@ pub struct Process {
     vfork_hidden: bool,
     /// A vfork is in progress (the parent thread cannot stop until the
     /// child execs or exits).
-    in_vfork: bool,
+    pub(super) in_vfork: bool,
+    /// Non-stop: gdb detached it while its vfork thread waited for a
+    /// child gdb holds (no stop can come until the child execs or exits):
+    /// hidden from gdb, its other threads stopped, the detach finished
+    /// when the vfork thread stops.
+    pub(super) detaching: bool,
     /// The program's path after an exec, for `qXfer:exec-file`.
     pub exe: Option<String>,
     /// A signal we would have passed on (QPassSignals) while stopping for
@@ -245,6 +250,7 @@ impl Process {
             step_over: None,
             vfork_hidden: false,
             in_vfork: false,
+            detaching: false,
             exe: None,
             deferred_sig: 0,
             partial: false,

@@ -122,6 +122,12 @@ impl Inferiors {
         if !self.procs.contains_key(&pid) {
             return;
         }
+        if self.procs[&pid].in_vfork && self.tracer.stop_mode(Pid(pid)).ok() == Some(StopMode::Lwp) {
+            // Non-stop (or a session that ended in it): its vfork thread
+            // cannot stop while gdb holds the child (Linux's vfork wait),
+            // so it is not stopped first: SIGKILL ends it all the same.
+            return self.ns_kill_now(pid);
+        }
         if !self.ns_quiesce(pid) {
             return; // it ended meanwhile
         }
@@ -145,6 +151,11 @@ impl Inferiors {
         if !self.procs.contains_key(&pid) {
             return Err(Errno::ESRCH.into());
         }
+        if self.ns.is_some() && self.procs[&pid].in_vfork {
+            // Its vfork thread cannot stop while gdb holds the child:
+            // the detach is finished when it can.
+            return self.ns_detach_later(pid);
+        }
         self.ns_quiesce(pid);
         self.make_stopped(pid);
         if !self.procs.contains_key(&pid) {
@@ -157,11 +168,17 @@ impl Inferiors {
     }
 
     pub(in crate::gdbserver) fn forget(&mut self, pid: i32) {
-        self.procs.remove(&pid);
+        let gone = self.procs.remove(&pid);
         self.queue.retain(|s| s.ptid.pid != pid);
         for p in self.procs.values_mut() {
             if p.shares == Some(pid) {
+                // A vfork child outliving its parent: the memory (and the
+                // int3s in it; a detach took them out first) is its own.
                 p.shares = None;
+                if let Some(g) = &gone {
+                    p.bps = g.bps.clone();
+                    p.vfork_hidden = g.vfork_hidden;
+                }
             }
         }
     }
@@ -288,7 +305,7 @@ impl Inferiors {
 
     pub fn threads(&self) -> Vec<Ptid> {
         let mut v = Vec::new();
-        for &pid in self.procs.keys() {
+        for (&pid, _) in self.procs.iter().filter(|(_, p)| !p.detaching) {
             for l in self.lwps(pid) {
                 v.push(Ptid { pid, tid: l.0 });
             }
