@@ -281,6 +281,79 @@ fn interrupt_and_continue(e: &Engine, pid: Pid) {
     e.with(|t| t.resume(pid.into(), Resume::Continue, None, 0)).unwrap();
 }
 
+/// A direct [`Tracer`] (no engine thread, its user not promising to reap
+/// at once, calling `wait(WNOHANG)` now and then as its own loop allows)
+/// restarts an EINTR its stops caused when it resumes the thread, without
+/// following the restart: no EINTR either, though a restarted timeout may
+/// run whole (docs/deviations.md). Its stops read one register of each
+/// interrupted thread, not all of them (engine/restart.rs `unbreak`): the
+/// EINTR must still be seen through that one word.
+#[test]
+fn a_direct_tracers_whole_process_stops_never_make_other_threads_see_eintr() {
+    let mut t = Tracer::new();
+    // Whatever stops come while the test is elsewhere (thread births, the
+    // exits): resumed, as a direct tracer's loop would.
+    let pump = |t: &mut Tracer, pid: Pid| -> Option<WaitStatus> {
+        while let Some((_, st)) = t.wait(pid.0, WaitOptions::NOHANG).unwrap() {
+            match st {
+                WaitStatus::Stopped(_) => t.resume(pid.into(), Resume::Continue, None, 0).unwrap(),
+                st => return Some(st),
+            }
+        }
+        None
+    };
+    let (ready_r, ready_w) = pipe();
+    let (in_r, in_w) = pipe();
+    let (out_r, out_w) = pipe();
+    for fd in [&ready_r, &in_w, &out_r] {
+        cloexec(fd);
+    }
+    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string())]);
+    let sh = format!("exec {} sleepers 200 0<&{} 1>&{}", busy(), in_r.as_raw_fd(), out_w.as_raw_fd());
+    let pid = t.spawn_env(&["/bin/bash", "-c", &sh], Some(&env)).unwrap();
+    drop((ready_w, in_r, out_w));
+    watchdog(pid, 120);
+    // Ready (read without blocking the stops the threads' births make).
+    let readable = |fd: i32| {
+        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        unsafe { libc::poll(&mut p, 1, 1) == 1 }
+    };
+    while !readable(ready_r.as_raw_fd()) {
+        assert_eq!(pump(&mut t, pid), None);
+    }
+    for _ in 0..60 {
+        let until = std::time::Instant::now() + Duration::from_millis(15);
+        while std::time::Instant::now() < until {
+            assert_eq!(pump(&mut t, pid), None);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(t.interrupt(pid.into()).unwrap());
+        assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(libc::SIGSTOP));
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    }
+    drop(in_w);
+    let mut out = Vec::new();
+    let mut f = std::fs::File::from(out_r);
+    let status = loop {
+        if readable(f.as_raw_fd()) {
+            let mut buf = [0u8; 4096];
+            let n = std::io::Read::read(&mut f, &mut buf).unwrap();
+            out.extend_from_slice(&buf[..n]);
+        }
+        if let Some(st) = pump(&mut t, pid) {
+            break st;
+        }
+    };
+    std::io::Read::read_to_end(&mut f, &mut out).unwrap();
+    assert_eq!(status, WaitStatus::Exited(0));
+    let report = String::from_utf8(out).unwrap();
+    assert_eq!(report.lines().count(), 10, "{report}");
+    for l in report.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        assert_eq!((f[2], f[3]), ("0", "0"), "{}: EINTR or early return: {report}", f[0]);
+    }
+}
+
 #[test]
 fn whole_process_stops_never_make_other_threads_see_eintr_or_a_stretched_timeout() {
     for e in engines() {

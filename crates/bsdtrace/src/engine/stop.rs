@@ -296,7 +296,7 @@ impl Tracer {
             if swallowed {
                 // Sent by the engine for itself (an adoption's SIGCONT):
                 // the program never sees it.
-                lwp.unbreak();
+                lwp.unbreak(timed);
                 (LinuxStop::Signal, None)
             } else if replacement {
                 // FreeBSD's unmarked copy comes next: sent now, it is blocked
@@ -339,7 +339,7 @@ impl Tracer {
                 // FreeBSD discards it at send time: it wakes nothing, and
                 // a call it woke here must not see EINTR either.
                 lwp.resume_sig = 0;
-                lwp.unbreak();
+                lwp.unbreak(timed);
                 (LinuxStop::Signal, None)
             } else {
                 let mut si = si;
@@ -380,7 +380,7 @@ impl Tracer {
                         if woken {
                             // Our interrupt: what was the LWP doing?
                             // (engine/restart.rs)
-                            lwp.unbreak();
+                            lwp.unbreak(timed);
                         }
                         (LinuxStop::Event, None)
                     }

@@ -419,6 +419,7 @@ impl Tracer {
     /// [`Tracer::consume_event`] for LWP `x` (the reporting one, or in the
     /// per-LWP mode the one being resumed).
     pub(crate) fn consume_lwp_event(&mut self, pid: Pid, x: Tid, sig: i32) -> Result<()> {
+        let follow = self.follows_restarts();
         let p = self.procs.get_mut(&pid).expect("checked");
         let Some(l) = p.lwp_mut(x).filter(|l| l.linux != LinuxState::Exiting) else {
             // The reporting thread died after its stop was reported (an
@@ -438,7 +439,7 @@ impl Tracer {
                     // Discarded: on FreeBSD the signal never reaches the
                     // thread, so a call it woke (epoll_wait's plain EINTR)
                     // sleeps on. Restart it.
-                    l.unbreak();
+                    l.unbreak(follow);
                 }
                 if sig == orig || sig == 0 {
                     l.resume_sig = sig;
