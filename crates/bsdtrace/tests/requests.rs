@@ -361,3 +361,62 @@ fn a_tracee_killed_while_stopped_is_reported_by_the_next_wait() {
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
     std::mem::forget(u);
 }
+
+/// A tracer that changed its uid (root -> nobody, not made dumpable again)
+/// forks a PT_TRACE_ME child: the child is non-dumpable, Linux lets
+/// PTRACE_TRACEME through but refuses the engine's re-seize of it. The
+/// tracer's wait must still report the child's stop (it blocked for ever),
+/// requests answer EPERM (FreeBSD's p_candebug for a P_SUGID child), and
+/// the tracer's exit kills the child, as FreeBSD's kills its tracees.
+#[test]
+fn a_traceme_child_of_a_tracer_that_changed_its_uid_is_reported_then_refused() {
+    for drop_tracer in [false, true] {
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let code = std::panic::catch_unwind(|| unsafe {
+                libc::alarm(20);
+                if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return 120;
+                }
+                let mut t = Tracer::new();
+                let child = libc::fork();
+                if child == 0 {
+                    if bsdtrace::trace_me().is_err() {
+                        libc::_exit(50);
+                    }
+                    libc::raise(libc::SIGSTOP);
+                    libc::_exit(7);
+                }
+                let child = Pid(child);
+                match t.wait(child.0, WaitOptions::BLOCK) {
+                    Ok(Some((p, WaitStatus::Stopped(libc::SIGSTOP)))) if p == child => {}
+                    other => {
+                        eprintln!("wait: {other:?}");
+                        return 2;
+                    }
+                }
+                if errno(t.resume(child.into(), Resume::Continue, None, 0)) != Errno::EPERM {
+                    return 3;
+                }
+                if drop_tracer {
+                    drop(t);
+                    let mut st = 0;
+                    // Killed and reaped by the Tracer's drop.
+                    return if libc::waitpid(child.0, &mut st, libc::WNOHANG) == -1 { 0 } else { 5 };
+                }
+                libc::kill(child.0, libc::SIGKILL);
+                match t.wait(child.0, WaitOptions::BLOCK) {
+                    Ok(Some((_, WaitStatus::Signaled { sig: libc::SIGKILL, .. }))) => 0,
+                    _ => 4,
+                }
+            })
+            .unwrap_or(121);
+            unsafe { libc::_exit(code) };
+        }
+        let mut st = 0;
+        unsafe { libc::waitpid(pid, &mut st, 0) };
+        assert!(libc::WIFEXITED(st), "tracer died: {st:#x} (SIGALRM: its wait blocked)");
+        assert_eq!(libc::WEXITSTATUS(st), 0, "drop_tracer={drop_tracer}: 2 = stop not reported, 3 = not EPERM, 4 = exit not reported, 5 = child left alive");
+    }
+}

@@ -78,6 +78,14 @@ pub struct Tracer {
     expected: sys::TidMap<Expect>,
     /// PT_TRACE_ME children not yet adopted.
     traceme: Vec<i32>,
+    /// PT_TRACE_ME children Linux let trace us but whose adoption it then
+    /// refused (request/attach.rs `adopt_traceme_detached`: a tracer that
+    /// changed its uid leaves its children non-dumpable, and only
+    /// PTRACE_TRACEME skips that check): left job-stopped, untraced. Their
+    /// stop is reported as a debugger stop, every request answers EPERM,
+    /// as FreeBSD answers a P_SUGID child's debugger, and the tracer's
+    /// exit kills them, as FreeBSD's kills its tracees.
+    pub(crate) refused: Vec<i32>,
     /// Debug registers (DR0-3, DR7) a new thread or followed child takes
     /// from its creator at its first stop: FreeBSD copies the whole pcb
     /// (`copy_thread`), Linux starts every task with none.
@@ -140,6 +148,12 @@ impl Drop for Tracer {
             .collect();
         for pid in &live {
             let _ = sys::kill(pid.0, libc::SIGKILL);
+        }
+        for pid in std::mem::take(&mut self.refused) {
+            // Our child still (its exit is ours to reap: gone then).
+            if sys::kill(pid, libc::SIGKILL).is_ok() {
+                let _ = sys::wait4(pid, sys::WALL);
+            }
         }
         for pid in live {
             // SIGKILL ends every thread promptly, stopped or not, once we
@@ -242,6 +256,7 @@ impl Tracer {
             early: Default::default(),
             expected: Default::default(),
             traceme: Vec::new(),
+            refused: Vec::new(),
             inherit_dbregs: Default::default(),
             released: Default::default(),
             interrupts_out: false,

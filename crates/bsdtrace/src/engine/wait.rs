@@ -366,14 +366,22 @@ impl Tracer {
                 }
             }
         }
+        let refused = &self.refused;
         let pos = self.foreign.iter().position(|&(p, st, _)| {
             selects(want, p)
                 && (libc::WIFEXITED(st)
                     || libc::WIFSIGNALED(st)
-                    || (libc::WIFSTOPPED(st) && opts.untraced)
+                    || (libc::WIFSTOPPED(st) && (opts.untraced || refused.contains(&p)))
                     || (libc::WIFCONTINUED(st) && opts.continued))
         })?;
         let (p, st, ru) = self.foreign.remove(pos)?;
+        if libc::WIFSTOPPED(st) && self.refused.contains(&p) {
+            // The debugger stop it is to the debugger (not a job stop).
+            return Some((Pid(p), WaitStatus::Stopped(libc::WSTOPSIG(st)), ru));
+        }
+        if !libc::WIFSTOPPED(st) && !libc::WIFCONTINUED(st) {
+            self.refused.retain(|r| *r != p);
+        }
         Some((Pid(p), WaitStatus::from_raw(st), ru))
     }
 }

@@ -344,7 +344,19 @@ impl Tracer {
         }
         let mask = abi::PTRACE_DEFAULT;
         let opts = options_for(mask);
-        sys::seize(tid, opts)?;
+        if let Err(e) = sys::seize(tid, opts) {
+            // Refused (EPERM: a tracer that changed its uid left the child
+            // non-dumpable; PTRACE_TRACEME alone skipped that check): the
+            // child is job-stopped and untraced now. Its debugger still
+            // gets the stop it waits for, never a wait that blocks for
+            // ever; then every request answers EPERM (untraced), as
+            // FreeBSD's p_candebug answers for a P_SUGID child.
+            if e == Errno::EPERM && procfs::alive(tid) {
+                self.refused.push(tid);
+                self.foreign.push_back((tid, (sig << 8) | 0x7f, None));
+            }
+            return Err(e.into());
+        }
         let mut p = Proc::new(pid, mask);
         p.options = opts;
         let mut l = Lwp::new(tid, LinuxState::Stopped(LinuxStop::Event));
