@@ -472,17 +472,19 @@ impl Lwp {
     /// discarded, or one the tracer discards): note it for a restart when
     /// the LWP is resumed, and follow the LWP's syscalls again if it was a
     /// call a stop breaks. `follow`: the tracer follows restarts
-    /// ([`crate::Tracer::follows_restarts`]); one that does not restarts
-    /// only an EINTR ([`Lwp::restart_on_detach`]), which one word tells:
-    /// a PTRACE_PEEKUSER of rax (~0.3 µs here) instead of the whole
-    /// registers (~0.55 µs) for every thread a whole-process stop
-    /// interrupts, most of them asleep in calls Linux restarts itself.
+    /// ([`crate::Tracer::follows_restarts`]); one that does not needs the
+    /// registers only for an EINTR it restarts ([`Lwp::restart_on_detach`])
+    /// and for an ERESTART_RESTARTBLOCK whose call it names later
+    /// ([`Lwp::restarted_call`]), which one word tells: a PTRACE_PEEKUSER
+    /// of rax (~0.3 µs here) instead of the whole registers (~0.55 µs) for
+    /// every thread a whole-process stop interrupts, most of them asleep in
+    /// calls Linux restarts itself (futex, read, pause, epoll's ERESTARTSYS).
     pub(crate) fn unbreak(&mut self, follow: bool) {
         #[cfg(target_pointer_width = "64")]
         if !follow && self.regs.is_none() {
-            // (An i386 call's EINTR is the low 32 bits' -4, as a 64-bit one's.)
+            // (An i386 call's result is the low 32 bits, as a 64-bit one's.)
             match sys::peekuser(self.tid, std::mem::offset_of!(sys::user_regs_struct, rax)) {
-                Ok(rax) if rax as u32 as i32 == -libc::EINTR => {}
+                Ok(rax) if matches!(-(rax as u32 as i32 as i64), e if e == libc::EINTR as i64 || e == ERESTART_RESTARTBLOCK) => {}
                 _ => return,
             }
         }
