@@ -84,6 +84,11 @@ fn run_inner(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
     let Some(_inside) = executor::enter() else {
         return if nohang { Ok(None) } else { Err(Errno::EINTR) };
     };
+    if executor::started().is_none() {
+        if let Some(r) = without_engine(w, nohang) {
+            return r;
+        }
+    }
     let g = executor::global();
     let me = bsdtrace::sys::gettid();
     loop {
@@ -116,6 +121,78 @@ fn run_inner(w: Want, nohang: bool) -> Result<Option<Stashed>, Errno> {
             executor::stash().push_front(s);
         }
         return Ok(Some(s));
+    }
+}
+
+/// A wait in a process that has not started its engine: such a process
+/// traces nothing but, perhaps, PT_TRACE_ME children (PT_TRACE_ME starts
+/// no engine), so the kernel's wait is FreeBSD's, as glibc's would be.
+/// Starting the engine here would add a thread FreeBSD does not have: a
+/// traced program that waits for a child of its own would show its
+/// debugger one more LWP (a BORN stop, PT_GETNUMLWPS one higher). A look
+/// with WNOWAIT first: a debugger stop (CLD_TRAPPED) can only be a
+/// PT_TRACE_ME child's, which the engine must adopt (None: go on with
+/// the engine); anything else is taken as the caller asked.
+fn without_engine(w: Want, nohang: bool) -> Option<Result<Option<Stashed>, Errno>> {
+    if !(w.exited || w.untraced || w.continued) {
+        // Only FreeBSD's WTRAPPED: the kernel's waitid has no such set.
+        return None;
+    }
+    let (idtype, id) = match w.sel {
+        -1 => (libc::P_ALL, 0),
+        p if p > 0 => (libc::P_PID, p as libc::id_t),
+        0 => (libc::P_PGID, 0),
+        g => (libc::P_PGID, g.unsigned_abs() as libc::id_t),
+    };
+    let mut flags = libc::WNOWAIT | bsdtrace::sys::WALL;
+    for (on, f) in [(w.exited, libc::WEXITED), (w.untraced, libc::WSTOPPED), (w.continued, libc::WCONTINUED), (nohang, libc::WNOHANG)] {
+        if on {
+            flags |= f;
+        }
+    }
+    loop {
+        let mut si: libc::siginfo_t = zeroed();
+        // The system call itself: `libc::waitid` is this library's own.
+        // SAFETY: `si` is a valid out-parameter; no rusage.
+        if unsafe { libc::syscall(libc::SYS_waitid, idtype, id, &mut si as *mut libc::siginfo_t, flags, 0usize) } != 0 {
+            return Some(Err(Errno::last()));
+        }
+        // SAFETY: waitid filled a SIGCHLD siginfo (or left it zeroed).
+        let pid = unsafe { si.si_pid() };
+        if pid == 0 {
+            return Some(Ok(None)); // WNOHANG, nothing yet
+        }
+        if si.si_code == libc::CLD_TRAPPED {
+            return None;
+        }
+        let pgid = bsdtrace::sys::getpgid(pid).unwrap_or(-1);
+        if w.nowait {
+            // SAFETY: as above.
+            let (code, st) = (si.si_code, unsafe { si.si_status() });
+            let status = match code {
+                libc::CLD_EXITED => WaitStatus::Exited(st),
+                libc::CLD_KILLED => WaitStatus::Signaled { sig: st, core: false },
+                libc::CLD_DUMPED => WaitStatus::Signaled { sig: st, core: true },
+                libc::CLD_STOPPED => WaitStatus::JobStopped(st),
+                _ => WaitStatus::Continued,
+            };
+            return Some(Ok(Some(Stashed { pid: Pid(pid), pgid, status, rusage: None })));
+        }
+        // Take what was seen (the child's state may have moved on since:
+        // a stop continued; then look again).
+        let opts = bsdtrace::sys::WALL | libc::WNOHANG | if si.si_code == libc::CLD_STOPPED { libc::WUNTRACED } else { 0 } | if si.si_code == libc::CLD_CONTINUED { libc::WCONTINUED } else { 0 };
+        let mut st = 0;
+        let mut ru: libc::rusage = zeroed();
+        // SAFETY: valid out-parameters (the system call: `libc::wait4` is ours).
+        match unsafe { libc::syscall(libc::SYS_wait4, pid, &mut st as *mut i32, opts, &mut ru as *mut libc::rusage) } as i32 {
+            r if r == pid => {
+                let status = WaitStatus::from_raw(st);
+                let rusage = matches!(status, WaitStatus::Exited(_) | WaitStatus::Signaled { .. }).then_some(bsdtrace::sys::Rusage(ru));
+                return Some(Ok(Some(Stashed { pid: Pid(pid), pgid, status, rusage })));
+            }
+            -1 if Errno::last() != Errno::EINTR => return Some(Err(Errno::last())),
+            _ => continue,
+        }
     }
 }
 
