@@ -391,7 +391,11 @@ impl Tracer {
     }
 
     /// PT_GET_SC_RET: only at a stop with `PL_FLAG_SCX`. `sr_error` is the
-    /// errno, ERESTART (-1) for Linux's restart codes.
+    /// errno, ERESTART (-1) for Linux's restart codes, and EJUSTRETURN (-2)
+    /// at the exec stop: FreeBSD's execve returns EJUSTRETURN (it set the
+    /// new image's registers itself), which its syscall path keeps as the
+    /// call's error code, and `sr_retval` is only filled when `sr_error`
+    /// is 0.
     pub fn sc_ret(&mut self, t: Target) -> Result<abi::ptrace_sc_ret> {
         let (pid, tid) = self.settled(t)?;
         let l = self.procs[&pid].lwp(tid).expect("live");
@@ -408,7 +412,11 @@ impl Tracer {
                 self.linux_regs(pid, tid)?;
                 ret.sr_retval[0] = child.0 as i64;
             }
-            Some(Event::Exec { .. }) | Some(Event::Child) | Some(Event::Born) => {
+            Some(Event::Exec { .. }) => {
+                self.linux_regs(pid, tid)?;
+                ret.sr_error = abi::EJUSTRETURN;
+            }
+            Some(Event::Child) | Some(Event::Born) => {
                 self.linux_regs(pid, tid)?;
             }
             _ => {
