@@ -265,6 +265,65 @@ fn trace_me_child_is_adopted_at_its_first_stop() {
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
 }
 
+/// At the exec stop PT_GET_SC_ARGS (and PT_LWPINFO's code) give execve's
+/// own arguments, which FreeBSD's `td_sa` still holds there, when the
+/// debugger stopped at its entry and read them: with PT_GET_SC_ARGS, with
+/// PT_LWPINFO then the registers, or with the registers first.
+#[test]
+fn the_exec_stop_gives_execves_arguments_read_at_its_entry() {
+    let mut t = Tracer::new();
+    let tr = tracee();
+    for how in 0..3 {
+        let pid = spawn(&mut t, &["exec", tr, "exit", "3"]);
+        let args = loop {
+            let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+            assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+            if ev != Some(Event::SyscallEntry) {
+                continue;
+            }
+            let (code, args) = match how {
+                0 => {
+                    let a = t.sc_args(pid.into()).unwrap();
+                    (a.code, [a.args[0], a.args[1], a.args[2]])
+                }
+                1 => {
+                    let code = t.lwpinfo(pid.into()).unwrap().syscall_code;
+                    let r = t.get_regs(pid.into()).unwrap();
+                    (code, [r.r_rdi as u64, r.r_rsi as u64, r.r_rdx as u64])
+                }
+                _ => {
+                    let r = t.get_regs(pid.into()).unwrap();
+                    let a = t.sc_args(pid.into()).unwrap();
+                    let n = (a.narg as usize).min(3);
+                    assert_eq!(a.args[..n], [r.r_rdi as u64, r.r_rsi as u64, r.r_rdx as u64][..n]);
+                    (a.code, [a.args[0], a.args[1], a.args[2]])
+                }
+            };
+            if code == libc::SYS_execve as u32 {
+                break args;
+            }
+        };
+        assert!(args.iter().all(|&a| a != 0), "{args:?}");
+        let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+        assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+        assert!(matches!(ev, Some(Event::Exec { .. })), "{ev:?}");
+        let a = t.sc_args(pid.into()).unwrap();
+        assert_eq!((a.code, a.narg), (libc::SYS_execve as u32, 3), "way {how}");
+        assert_eq!(a.args, [args[0], args[1], args[2], 0, 0, 0, 0, 0], "way {how}");
+        assert_eq!(t.lwpinfo(pid.into()).unwrap().syscall_code, libc::SYS_execve as u32);
+        // A register write there changes nothing of td_sa.
+        let r = t.get_regs(pid.into()).unwrap();
+        t.set_regs(pid.into(), &r).unwrap();
+        assert_eq!(t.sc_args(pid.into()).unwrap().args, a.args, "way {how}");
+        // The next call is the new image's own.
+        let (_, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+        assert_eq!(ev, Some(Event::SyscallEntry));
+        assert_ne!(t.sc_args(pid.into()).unwrap().code, libc::SYS_execve as u32);
+        t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+        assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(3));
+    }
+}
+
 /// PT_SC_REMOTE at a PT_TRACE_ME child's first stops (the exec's SIGTRAP,
 /// then its raise(SIGSTOP)): boundary stops on FreeBSD, where the call runs
 /// (issue 10 #2: ours said EBUSY); each is followed by the SIGSTOP re-stop.
