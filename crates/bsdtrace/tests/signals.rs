@@ -233,7 +233,10 @@ fn exec_stops_with_exec_and_scx_unless_masked() {
     let info = t.lwpinfo(pid.into()).unwrap();
     assert_eq!(info.flags, abi::PL_FLAG_EXEC | abi::PL_FLAG_SCX);
     assert_eq!(info.syscall_code, libc::SYS_execve as u32);
-    assert_eq!(t.sc_ret(pid.into()).unwrap(), abi::ptrace_sc_ret::default());
+    // FreeBSD's execve returns EJUSTRETURN (it set the new image's
+    // registers itself), which PT_GET_SC_RET reports with no values.
+    let r = t.sc_ret(pid.into()).unwrap();
+    assert_eq!((r.sr_error, r.sr_retval), (abi::EJUSTRETURN, [0, 0]));
     // At FreeBSD's EXEC|SCX stop rax is what the new image starts with (0),
     // not Linux's -ENOSYS of a call that has not returned yet.
     assert_eq!(t.get_regs(pid.into()).unwrap().r_rax, 0);
@@ -260,6 +263,65 @@ fn trace_me_child_is_adopted_at_its_first_stop() {
     assert_eq!((st, ev), (WaitStatus::Stopped(libc::SIGTRAP), Some(Event::SyscallEntry)));
     t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
     assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(6));
+}
+
+/// At the exec stop PT_GET_SC_ARGS (and PT_LWPINFO's code) give execve's
+/// own arguments, which FreeBSD's `td_sa` still holds there, when the
+/// debugger stopped at its entry and read them: with PT_GET_SC_ARGS, with
+/// PT_LWPINFO then the registers, or with the registers first.
+#[test]
+fn the_exec_stop_gives_execves_arguments_read_at_its_entry() {
+    let mut t = Tracer::new();
+    let tr = tracee();
+    for how in 0..3 {
+        let pid = spawn(&mut t, &["exec", tr, "exit", "3"]);
+        let args = loop {
+            let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+            assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+            if ev != Some(Event::SyscallEntry) {
+                continue;
+            }
+            let (code, args) = match how {
+                0 => {
+                    let a = t.sc_args(pid.into()).unwrap();
+                    (a.code, [a.args[0], a.args[1], a.args[2]])
+                }
+                1 => {
+                    let code = t.lwpinfo(pid.into()).unwrap().syscall_code;
+                    let r = t.get_regs(pid.into()).unwrap();
+                    (code, [r.r_rdi as u64, r.r_rsi as u64, r.r_rdx as u64])
+                }
+                _ => {
+                    let r = t.get_regs(pid.into()).unwrap();
+                    let a = t.sc_args(pid.into()).unwrap();
+                    let n = (a.narg as usize).min(3);
+                    assert_eq!(a.args[..n], [r.r_rdi as u64, r.r_rsi as u64, r.r_rdx as u64][..n]);
+                    (a.code, [a.args[0], a.args[1], a.args[2]])
+                }
+            };
+            if code == libc::SYS_execve as u32 {
+                break args;
+            }
+        };
+        assert!(args.iter().all(|&a| a != 0), "{args:?}");
+        let (st, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+        assert_eq!(st, WaitStatus::Stopped(libc::SIGTRAP));
+        assert!(matches!(ev, Some(Event::Exec { .. })), "{ev:?}");
+        let a = t.sc_args(pid.into()).unwrap();
+        assert_eq!((a.code, a.narg), (libc::SYS_execve as u32, 3), "way {how}");
+        assert_eq!(a.args, [args[0], args[1], args[2], 0, 0, 0, 0, 0], "way {how}");
+        assert_eq!(t.lwpinfo(pid.into()).unwrap().syscall_code, libc::SYS_execve as u32);
+        // A register write there changes nothing of td_sa.
+        let r = t.get_regs(pid.into()).unwrap();
+        t.set_regs(pid.into(), &r).unwrap();
+        assert_eq!(t.sc_args(pid.into()).unwrap().args, a.args, "way {how}");
+        // The next call is the new image's own.
+        let (_, ev) = cont_until(&mut t, pid, Resume::Syscall, 0);
+        assert_eq!(ev, Some(Event::SyscallEntry));
+        assert_ne!(t.sc_args(pid.into()).unwrap().code, libc::SYS_execve as u32);
+        t.set_event_mask(pid.into(), abi::PTRACE_EXEC).unwrap();
+        assert_eq!(run_to_exit(&mut t, pid), WaitStatus::Exited(3));
+    }
 }
 
 /// PT_SC_REMOTE at a PT_TRACE_ME child's first stops (the exec's SIGTRAP,

@@ -4,12 +4,14 @@
  * main one calls execve, the other threads' exits (the main thread's
  * too) are reported, PL_FLAG_EXITED alone, before the exec, and the
  * thread that called execve keeps its LWP id: at the exec event and
- * afterwards (PT_LWPINFO, PT_GETLWPLIST, as a request's target).
+ * afterwards (PT_LWPINFO, PT_GETLWPLIST, as a request's target).  At
+ * the exec stop PT_GET_SC_RET answers EJUSTRETURN, execve's own return.
  *
  * With the argument "away" the debugger sleeps after each continue
  * before it waits: the threads are born, one exits and the exec kills
  * the others while it is away from the library.
  */
+#define _WANT_KERNEL_ERRNO	/* EJUSTRETURN */
 #include "tap.h"
 
 #include <pthread.h>
@@ -84,6 +86,7 @@ int
 main(int argc, char **argv)
 {
 	struct ptrace_lwpinfo pl;
+	struct ptrace_sc_ret sr;
 	struct reg r;
 	lwpid_t born[8], exited[8], lwps[8], main_lwp = 0, quick_lwp = 0, x = 0;
 	int nborn = 0, nexited = 0, status, i, n, sce_exit = 0, all_ok = 1;
@@ -162,6 +165,12 @@ main(int argc, char **argv)
 	WORKS(ptrace(PT_GETREGS, x, (caddr_t)&r, 0), "and in PT_GETREGS");
 	OK(r.r_rax == 0 && !(r.r_rflags & 1), "at the exec stop (FreeBSD's syscall exit) rax is execve's 0 (%#lx)",
 	    (long)r.r_rax);
+	/* FreeBSD's execve returns EJUSTRETURN (it set the new image's
+	 * registers itself) and its syscall exit keeps that as td_errno. */
+	memset(&sr, 0xff, sizeof(sr));
+	WORKS(ptrace(PT_GET_SC_RET, x, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET at the exec stop");
+	OK(sr.sr_error == EJUSTRETURN && sr.sr_retval[0] == 0 && sr.sr_retval[1] == 0,
+	    "sr_error EJUSTRETURN (%d), no return values", sr.sr_error);
 	FAILS(ptrace(PT_GETREGS, main_lwp, (caddr_t)&r, 0), ESRCH, "the main thread's LWP id names nothing now");
 
 	/* It keeps the id at the next stops. */

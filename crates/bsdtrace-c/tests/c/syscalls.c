@@ -4,15 +4,17 @@
  * exit (a failing write: sr_error EBADF), PT_SYSCALL, and the FreeBSD
  * register convention at syscall stops.  The syscall a thread sleeps in
  * when PT_ATTACH stops it (FreeBSD's ptrace__syscall_args_anywhere), and
- * rt_sigreturn's exit stop.
+ * rt_sigreturn's exit stop.  At the exec stop, PT_GET_SC_RET answers
+ * EJUSTRETURN and PT_GET_SC_ARGS execve's arguments read at its entry.
  *
  * In every combination of 32- and 64-bit tracer and tracee (tap.h): the
  * numbers are the traced program's ABI's (i386's for a 32-bit one), and
  * a 32-bit tracer of a 64-bit process gets EINVAL from PT_GET_SC_ARGS
  * and PT_GET_SC_RET, and may not write its registers, as on FreeBSD.
  */
-#define TAP_CHILDREN(X) X(child) X(sleeper) X(handler)
-#define TAP_SYMBOLS(X) X(msg) X(rqt)
+#define _WANT_KERNEL_ERRNO	/* EJUSTRETURN */
+#define TAP_CHILDREN(X) X(child) X(sleeper) X(handler) X(execer)
+#define TAP_SYMBOLS(X) X(msg) X(rqt) X(exe)
 #include "tap.h"
 
 #include <sys/syscall.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 
 static char msg[] = "abc";
+static char exe[] = "/proc/self/exe";
 static struct timespec rqt = { 100000, 0 };
 
 static void
@@ -67,6 +70,14 @@ handler(void)
 	raise(SIGUSR1);
 	(void)syscall(SYS_getppid);
 	_exit(handled);
+}
+
+/* Execs this program again, as a peer child with no function: it exits 92. */
+static void
+execer(void)
+{
+	execl(exe, exe, "--tap-child", "none", "-1", "run", (char *)NULL);
+	_exit(93);
 }
 
 /* Whether thread `tid` of `pid` sleeps in syscall `nr` (its syscall file). */
@@ -248,6 +259,59 @@ run_to(pid_t pid, int req, int flag, long nr, struct ptrace_lwpinfo *pl)
 	return (-1);
 }
 
+/*
+ * The exec stop (PL_FLAG_EXEC | PL_FLAG_SCX) after a stop at execve's
+ * entry: FreeBSD's execve returns EJUSTRETURN, and td_sa still holds its
+ * arguments.
+ */
+static void
+exec_stop(void)
+{
+	struct ptrace_lwpinfo pl;
+	struct ptrace_sc_ret sr;
+	register_t args[8], entry[8];
+	pid_t pid;
+	int status;
+
+	pid = fork_traceme(execer);
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status), "execer stopped");
+	OK(run_to(pid, PT_TO_SCE, PL_FLAG_SCE, TSYS(execve), &pl) == 0, "PT_TO_SCE reaches execve's entry");
+	memset(entry, 0, sizeof(entry));
+	if (!TAP_WRAP32_UNSAFE) {
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)entry, sizeof(entry)), "PT_GET_SC_ARGS at execve's entry");
+		OK(entry[0] == (register_t)T(exe) && entry[1] != 0 && entry[2] != 0, "execve's path, argv, envp");
+	}
+	WORKS(ptrace(PT_TO_SCX, pid, (caddr_t)1, 0), "PT_TO_SCX");
+	status = wait_for(pid);
+	OK(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP, "the exec stop (status %#x)", status);
+	memset(&pl, 0, sizeof(pl));
+	WORKS(ptrace(PT_LWPINFO, pid, (caddr_t)&pl, sizeof(pl)), "PT_LWPINFO");
+	OK(pl.pl_flags == (PL_FLAG_EXEC | PL_FLAG_SCX) && pl.pl_syscall_code == (u_int)TSYS(execve) &&
+	    pl.pl_syscall_narg == 3, "EXEC|SCX (%#x), execve's code and narg (%u, %u)", pl.pl_flags,
+	    pl.pl_syscall_code, pl.pl_syscall_narg);
+	memset(args, 0xff, sizeof(args));
+	memset(&sr, 0xff, sizeof(sr));
+	if (TAP_WRAP32_UNSAFE) {
+		FAILS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), EINVAL,
+		    "PT_GET_SC_ARGS of a 64-bit process from a 32-bit debugger: EINVAL");
+		FAILS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), EINVAL,
+		    "PT_GET_SC_RET of a 64-bit process from a 32-bit debugger: EINVAL");
+	} else {
+		WORKS(ptrace(PT_GET_SC_ARGS, pid, (caddr_t)args, sizeof(args)), "PT_GET_SC_ARGS at the exec stop");
+		OK(args[0] == entry[0] && args[1] == entry[1] && args[2] == entry[2] && args[3] == 0,
+		    "execve's arguments, as at its entry, then zeros");
+		WORKS(ptrace(PT_GET_SC_RET, pid, (caddr_t)&sr, sizeof(sr)), "PT_GET_SC_RET at the exec stop");
+		OK(sr.sr_error == EJUSTRETURN && sr.sr_retval[0] == 0 && sr.sr_retval[1] == 0,
+		    "sr_error EJUSTRETURN (%d), no return values", sr.sr_error);
+	}
+	status = PTRACE_EXEC;
+	WORKS(ptrace(PT_SET_EVENT_MASK, pid, (caddr_t)&status, sizeof(status)), "mask back to PTRACE_EXEC");
+	WORKS(ptrace(PT_CONTINUE, pid, (caddr_t)1, 0), "PT_CONTINUE");
+	status = wait_for(pid);
+	OK(WIFEXITED(status) && WEXITSTATUS(status) == 92, "the new image exited 92 (status %#x)", status);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -329,5 +393,6 @@ main(int argc, char **argv)
 
 	syscall_args_anywhere();
 	rt_sigreturn_exit();
+	exec_stop();
 	return (tap_done());
 }

@@ -26,6 +26,12 @@ use crate::sysent::Arch;
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct ScInfo {
     pub(crate) entry: Option<ScEntry>,
+    /// The entry answer of an execve the LWP was resumed from with
+    /// PTRACE_SYSCALL (its next stop is that call's exec or exit stop):
+    /// execve's arguments, which FreeBSD's `td_sa` still holds at the exec
+    /// stop where Linux has replaced the registers. Kept for the one stop
+    /// after that resume, register writes included.
+    pub(crate) exec_entry: Option<ScEntry>,
     /// The exit's `rax`, once asked at this exit stop.
     exit_rax: Option<u64>,
     /// The tracer wrote the syscall number at this entry stop (PT_SETREGS).
@@ -78,6 +84,10 @@ impl ScInfo {
         // A resume with PTRACE_SYSCALL from an entry stop runs to that
         // syscall's exit stop (see the lifetime above).
         self.written = std::mem::take(&mut self.written_here) && req == sys::PTRACE_SYSCALL;
+        self.exec_entry = self
+            .entry
+            .filter(|e| e.here && req == sys::PTRACE_SYSCALL && e.arch.is_exec(e.nr))
+            .map(|e| ScEntry { here: false, ..e });
         self.entry = self
             .entry
             .filter(|e| e.here && req == sys::PTRACE_SYSCALL && !rewrites_registers(e.arch, e.nr))
@@ -87,7 +97,12 @@ impl ScInfo {
     /// The LWP's registers were written: the cached answers are stale
     /// (whether the tracer set the syscall number is not).
     pub(crate) fn clear(&mut self) {
-        *self = ScInfo { written_here: self.written_here, written: self.written, ..ScInfo::default() };
+        *self = ScInfo {
+            exec_entry: self.exec_entry,
+            written_here: self.written_here,
+            written: self.written,
+            ..ScInfo::default()
+        };
     }
 
     /// The entry answer just taken at this entry stop.

@@ -391,7 +391,11 @@ impl Tracer {
     }
 
     /// PT_GET_SC_RET: only at a stop with `PL_FLAG_SCX`. `sr_error` is the
-    /// errno, ERESTART (-1) for Linux's restart codes.
+    /// errno, ERESTART (-1) for Linux's restart codes, and EJUSTRETURN (-2)
+    /// at the exec stop: FreeBSD's execve returns EJUSTRETURN (it set the
+    /// new image's registers itself), which its syscall path keeps as the
+    /// call's error code, and `sr_retval` is only filled when `sr_error`
+    /// is 0.
     pub fn sc_ret(&mut self, t: Target) -> Result<abi::ptrace_sc_ret> {
         let (pid, tid) = self.settled(t)?;
         let l = self.procs[&pid].lwp(tid).expect("live");
@@ -408,7 +412,11 @@ impl Tracer {
                 self.linux_regs(pid, tid)?;
                 ret.sr_retval[0] = child.0 as i64;
             }
-            Some(Event::Exec { .. }) | Some(Event::Child) | Some(Event::Born) => {
+            Some(Event::Exec { .. }) => {
+                self.linux_regs(pid, tid)?;
+                ret.sr_error = abi::EJUSTRETURN;
+            }
+            Some(Event::Child) | Some(Event::Born) => {
                 self.linux_regs(pid, tid)?;
             }
             _ => {
@@ -430,14 +438,34 @@ impl Tracer {
     }
 
     /// The syscall's ABI, number (`orig_rax`) and six argument registers
-    /// at a syscall stop.
+    /// at a syscall stop. At the exec stop, execve's own arguments when the
+    /// LWP came there from a stop at its entry where they were read (the
+    /// engine keeps them, `ScInfo::exec_entry`); else the new image's
+    /// registers (docs/deviations.md).
     fn sc_call(&mut self, pid: Pid, tid: Tid, stop: Option<Event>) -> Result<(Arch, u64, [u64; 6])> {
+        if matches!(stop, Some(Event::Exec { .. })) {
+            if let Some(e) = self.procs[&pid].lwp(tid).and_then(|l| l.sc_info.exec_entry) {
+                return Ok((e.arch, e.nr, e.args));
+            }
+        }
         if let Some(call) = self.sc_call_from_info(pid, tid, stop) {
             return Ok(call);
         }
         let r = self.linux_regs(pid, tid)?;
         let arch = self.call_arch(pid, tid)?;
-        Ok((arch, r.orig_rax, reg_args(arch, &r)))
+        let args = reg_args(arch, &r);
+        if stop == Some(Event::SyscallEntry) && arch.is_exec(r.orig_rax) {
+            // An execve's arguments read from the registers (fetched or
+            // written at this entry): kept for its exec stop as an entry
+            // answer would be (a later register write drops them).
+            let nr = match arch {
+                Arch::X86_64 => r.orig_rax,
+                Arch::I386 => r.orig_rax & 0xffff_ffff,
+            };
+            let e = ScEntry { arch, nr, args, ip: r.rip, sp: r.rsp, here: true };
+            self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live").sc_info.set_entry(e);
+        }
+        Ok((arch, r.orig_rax, args))
     }
 
     /// `rax` and `rdx` at a syscall-exit stop.

@@ -186,6 +186,10 @@ impl Session<'_> {
         let Ok(ret) = ret else { return };
         let end = match ret.sr_error {
             0 => End::Outcome(Outcome::Value(ret.sr_retval[0])),
+            // A successful execve (the exec stop): FreeBSD's call returns
+            // EJUSTRETURN, having set the new image's registers itself;
+            // shown as its success, `= 0`, as strace and our text always did.
+            abi::EJUSTRETURN => End::Outcome(Outcome::Value(0)),
             -1 => End::Restart,
             e => End::Outcome(Outcome::Error(e)),
         };
