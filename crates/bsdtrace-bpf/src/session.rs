@@ -46,6 +46,11 @@ pub struct Options {
     pub ring_bytes: usize,
     /// Never use the per-syscall fentry/fexit programs, even for a small set.
     pub tracepoints_only: bool,
+    /// A filtered trace skips fentry/fexit and takes the chosen syscalls'
+    /// own tracepoints ([`Hooks::SyscallEvents`]) where they all have one,
+    /// as where the kernel refuses fentry (to compare the hooks, and to
+    /// test that way on a machine that allows fentry).
+    pub no_fentry: bool,
     /// Raise this thread's scheduling priority (nice -10, best effort)
     /// once the target runs, so that draining keeps up with a process
     /// whose hundreds of threads would otherwise take the CPUs from it.
@@ -59,7 +64,10 @@ pub struct Options {
     /// once. Until the helper is done, the programs stay attached (no
     /// process is followed any more: they look the caller up and return)
     /// and every syscall of the machine stays on the slow path. It forks
-    /// (twice) from the calling process.
+    /// (twice) from the calling process; the helper, `bsdtrace-detach`,
+    /// holds nothing but those descriptors and a pipe from the caller (no
+    /// standard descriptor, working directory `/`, no signal caught or
+    /// blocked) and exits once it has closed them.
     pub detach_in_background: bool,
 }
 
@@ -72,6 +80,7 @@ impl Default for Options {
             capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
             ring_bytes: 16 << 20,
             tracepoints_only: false,
+            no_fentry: false,
             keep_up: false,
             env: None,
             detach_in_background: false,
@@ -295,7 +304,7 @@ impl Session {
         step("start");
         crate::check()?;
         let funcs = match &opts.syscalls {
-            Some(set) if !opts.tracepoints_only && !set.is_empty() && set.len() <= SLOTS => functions(set),
+            Some(set) if !opts.tracepoints_only && !opts.no_fentry && !set.is_empty() && set.len() <= SLOTS => functions(set),
             _ => None,
         };
         step("find the syscall functions in the kernel's BTF");
