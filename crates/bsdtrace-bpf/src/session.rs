@@ -156,6 +156,22 @@ fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
     Error::Bpf { what: what.to_string(), errno, detail: e.to_string() }
 }
 
+/// The kernel's own name of x86-64 syscall `nr` (its `SYSCALL_DEFINE`:
+/// the `__x64_sys_NAME` function the syscall table calls, and the
+/// `syscalls/sys_enter_NAME` event), where it is not the syscall's name:
+/// `__x64_sys_fstat` is the old i386 stat, never called by an x86-64 fstat.
+fn kernel_name(nr: u32) -> Option<&'static str> {
+    Some(match nr {
+        4 => "newstat",
+        5 => "newfstat",
+        6 => "newlstat",
+        40 => "sendfile64",
+        63 => "newuname",
+        166 => "umount",
+        _ => bsdtrace::sysent::name(nr)?,
+    })
+}
+
 /// `__x64_sys_NAME` for the syscalls of `set`, if the kernel has every one
 /// of them as a BTF function (an fentry target), with the BTF id of the
 /// first.
@@ -164,7 +180,7 @@ fn functions(set: &[u32]) -> Option<(Vec<String>, u32)> {
     let mut out = Vec::with_capacity(set.len());
     let mut first = None;
     for &nr in set {
-        let name = format!("__x64_sys_{}", bsdtrace::sysent::name(nr)?);
+        let name = format!("__x64_sys_{}", kernel_name(nr)?);
         let f = btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
         first.get_or_insert(f.type_id());
         out.push(name);
@@ -180,7 +196,7 @@ fn syscall_events(set: &[u32]) -> Option<Vec<String>> {
         .find(|d| std::path::Path::new(d).is_dir())?;
     set.iter()
         .map(|&nr| {
-            let name = bsdtrace::sysent::name(nr)?;
+            let name = kernel_name(nr)?;
             let ok = std::path::Path::new(&format!("{dir}/sys_enter_{name}")).is_dir()
                 && std::path::Path::new(&format!("{dir}/sys_exit_{name}")).is_dir();
             ok.then(|| name.to_string())

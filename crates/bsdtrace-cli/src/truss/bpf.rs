@@ -232,13 +232,18 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             return 1;
         }
     };
+    // Without a note, fentry was not tried: too many syscalls for its
+    // slots, or one has no kernel function to hook (or it was asked for).
+    let many = opts.syscalls.as_ref().is_some_and(|s| s.len() > bsdtrace_bpf::SLOTS);
     if let Hooks::SyscallEvents(_) = session.hooks() {
         let why = if session.note().is_some() {
             "the kernel refuses fentry"
         } else if opts.no_fentry {
             "BSDTRACE_BPF_TRACEPOINTS=syscalls"
-        } else {
+        } else if many {
             "more syscalls than fentry slots"
+        } else {
+            "a chosen syscall has no kernel function to hook"
         };
         eprintln!(
             "{prog}: --bpf: filtering on the chosen syscalls' own tracepoints ({why}): every syscall of every \
@@ -250,7 +255,8 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             Some(n) => n.to_string(),
             None if opts.tracepoints_only => "BSDTRACE_BPF_TRACEPOINTS".to_string(),
             None if opts.no_fentry => "BSDTRACE_BPF_TRACEPOINTS=syscalls, and a chosen syscall has no tracepoint of its own".to_string(),
-            None => "more syscalls than fentry slots".to_string(),
+            None if many => "more syscalls than fentry slots, and a chosen syscall has no tracepoint of its own".to_string(),
+            None => "a chosen syscall has no kernel function or tracepoint of its own".to_string(),
         };
         eprintln!(
             "{prog}: --bpf: filtering on the raw_syscalls tracepoints ({why}): every syscall of every process \
