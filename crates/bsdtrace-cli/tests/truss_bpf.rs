@@ -1160,3 +1160,60 @@ fn sigkill_during_a_filtered_trace_leaves_nothing_attached_and_the_command_runs_
     let left = || groups.iter().flat_map(|&g| group(g)).collect::<Vec<_>>();
     assert!(within_10_s(|| left().is_empty()), "10 s after the kills: {:?}", left());
 }
+
+/// The x86-64 syscalls whose kernel function and tracepoint have another
+/// name (stat, fstat, lstat: `newstat`...; uname: `newuname`; sendfile:
+/// `sendfile64`; umount2: `umount`) are found under it: `-e trace=` of
+/// them records them with fentry, or their own tracepoints (asked for
+/// here too, with BSDTRACE_BPF_TRACEPOINTS=syscalls), as under ptrace. (On
+/// the old name fentry attached to `__x64_sys_fstat`, the i386 call, and
+/// saw nothing; the tracepoints were not found and the raw ones used.)
+#[test]
+fn e_trace_of_syscalls_the_kernel_renames_records_them() {
+    if !bpf_usable() {
+        return;
+    }
+    let src = tmpdir().join("renamed.c");
+    std::fs::write(
+        &src,
+        "#include <fcntl.h>\n#include <sys/stat.h>\n#include <sys/syscall.h>\n#include <sys/utsname.h>\n#include <unistd.h>\n\
+         int main(void) { struct stat st; struct utsname u;\n\
+         syscall(SYS_stat, \"/nonexistent\", &st); syscall(SYS_lstat, \"/nonexistent\", &st); syscall(SYS_fstat, 99, &st);\n\
+         syscall(SYS_uname, &u); int in = open(\"/dev/null\", O_RDONLY), out = open(\"/dev/null\", O_WRONLY);\n\
+         syscall(SYS_sendfile, out, in, 0, 1); syscall(SYS_umount2, \"/nonexistent\", 0); return 0; }\n",
+    )
+    .unwrap();
+    let exe = tmpdir().join(format!("renamed-{}", std::process::id()));
+    let st = Command::new("cc").args(["-O2", "-o"]).arg(&exe).arg(&src).status().unwrap();
+    assert!(st.success());
+    let set = "trace=stat,lstat,fstat,uname,sendfile,umount2";
+    // The calls' lines (uname's struct is the same in both), the stack
+    // buffers' addresses masked (the variable moves the stack).
+    let stack = regex::Regex::new("0x7ff[0-9a-f]{9}").unwrap();
+    let calls = |lines: &[String]| -> Vec<String> {
+        lines.iter().filter(|l| !l.starts_with("process exit")).map(|l| stack.replace_all(l, "STACK").into_owned()).collect()
+    };
+    let (_, plines) = truss("renamed-ptrace", &["-e", set, exe.to_str().unwrap()]);
+    assert_eq!(calls(&plines).len(), 6, "{plines:?}");
+    for hooks in ["", "syscalls"] {
+        let f = tmpdir().join(format!("bpf-out-renamed-{hooks}-{}", std::process::id()));
+        let mut c = Command::new("setarch");
+        c.args(["-R", BIN, "truss", "--bpf", "-e", set, "-o"]).arg(&f).arg(&exe).stdin(Stdio::null());
+        if hooks.is_empty() {
+            c.env_remove("BSDTRACE_BPF_TRACEPOINTS");
+        } else {
+            c.env("BSDTRACE_BPF_TRACEPOINTS", hooks);
+        }
+        let o = c.output().unwrap();
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let _ = std::fs::remove_file(&f);
+        let blines: Vec<String> = text.lines().map(str::to_string).collect();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert_eq!(calls(&plines), calls(&blines), "BSDTRACE_BPF_TRACEPOINTS={hooks}: {err}");
+        if Path::new("/sys/kernel/tracing/events/syscalls/sys_enter_newfstat").is_dir() {
+            assert!(!err.contains("raw_syscalls"), "the renamed syscalls' own tracepoints not found: {err}");
+        }
+    }
+    let _ = std::fs::remove_file(&exe);
+}
