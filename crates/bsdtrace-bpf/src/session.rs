@@ -46,6 +46,11 @@ pub struct Options {
     pub ring_bytes: usize,
     /// Never use the per-syscall fentry/fexit programs, even for a small set.
     pub tracepoints_only: bool,
+    /// A filtered trace skips fentry/fexit and takes the chosen syscalls'
+    /// own tracepoints ([`Hooks::SyscallEvents`]) where they all have one,
+    /// as where the kernel refuses fentry (to compare the hooks, and to
+    /// test that way on a machine that allows fentry).
+    pub no_fentry: bool,
     /// Raise this thread's scheduling priority (nice -10, best effort)
     /// once the target runs, so that draining keeps up with a process
     /// whose hundreds of threads would otherwise take the CPUs from it.
@@ -59,7 +64,10 @@ pub struct Options {
     /// once. Until the helper is done, the programs stay attached (no
     /// process is followed any more: they look the caller up and return)
     /// and every syscall of the machine stays on the slow path. It forks
-    /// (twice) from the calling process.
+    /// (twice) from the calling process; the helper, `bsdtrace-detach`,
+    /// holds nothing but those descriptors and a pipe from the caller (no
+    /// standard descriptor, working directory `/`, no signal caught or
+    /// blocked) and exits once it has closed them.
     pub detach_in_background: bool,
 }
 
@@ -72,6 +80,7 @@ impl Default for Options {
             capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
             ring_bytes: 16 << 20,
             tracepoints_only: false,
+            no_fentry: false,
             keep_up: false,
             env: None,
             detach_in_background: false,
@@ -147,6 +156,22 @@ fn bpf_err(what: &str, e: libbpf_rs::Error) -> Error {
     Error::Bpf { what: what.to_string(), errno, detail: e.to_string() }
 }
 
+/// The kernel's own name of x86-64 syscall `nr` (its `SYSCALL_DEFINE`:
+/// the `__x64_sys_NAME` function the syscall table calls, and the
+/// `syscalls/sys_enter_NAME` event), where it is not the syscall's name:
+/// `__x64_sys_fstat` is the old i386 stat, never called by an x86-64 fstat.
+fn kernel_name(nr: u32) -> Option<&'static str> {
+    Some(match nr {
+        4 => "newstat",
+        5 => "newfstat",
+        6 => "newlstat",
+        40 => "sendfile64",
+        63 => "newuname",
+        166 => "umount",
+        _ => bsdtrace::sysent::name(nr)?,
+    })
+}
+
 /// `__x64_sys_NAME` for the syscalls of `set`, if the kernel has every one
 /// of them as a BTF function (an fentry target), with the BTF id of the
 /// first.
@@ -155,7 +180,7 @@ fn functions(set: &[u32]) -> Option<(Vec<String>, u32)> {
     let mut out = Vec::with_capacity(set.len());
     let mut first = None;
     for &nr in set {
-        let name = format!("__x64_sys_{}", bsdtrace::sysent::name(nr)?);
+        let name = format!("__x64_sys_{}", kernel_name(nr)?);
         let f = btf.type_by_name::<libbpf_rs::btf::types::Func>(&name)?;
         first.get_or_insert(f.type_id());
         out.push(name);
@@ -171,7 +196,7 @@ fn syscall_events(set: &[u32]) -> Option<Vec<String>> {
         .find(|d| std::path::Path::new(d).is_dir())?;
     set.iter()
         .map(|&nr| {
-            let name = bsdtrace::sysent::name(nr)?;
+            let name = kernel_name(nr)?;
             let ok = std::path::Path::new(&format!("{dir}/sys_enter_{name}")).is_dir()
                 && std::path::Path::new(&format!("{dir}/sys_exit_{name}")).is_dir();
             ok.then(|| name.to_string())
@@ -295,7 +320,7 @@ impl Session {
         step("start");
         crate::check()?;
         let funcs = match &opts.syscalls {
-            Some(set) if !opts.tracepoints_only && !set.is_empty() && set.len() <= SLOTS => functions(set),
+            Some(set) if !opts.tracepoints_only && !opts.no_fentry && !set.is_empty() && set.len() <= SLOTS => functions(set),
             _ => None,
         };
         step("find the syscall functions in the kernel's BTF");

@@ -25,15 +25,26 @@ pub(crate) fn raise_priority() {
     unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -10) };
 }
 
+/// The closer's name (`ps`, /proc/PID/comm): at most 15 bytes.
+pub const CLOSER_NAME: &str = "bsdtrace-detach";
+
 /// Hands this process's perf event descriptors, and the `links` attached
-/// to them, to a helper process that closes them after this one lets go
-/// (drops the returned descriptor, or exits), so that the kernel's waits
-/// for RCU grace periods when the last descriptors close are paid by the
-/// helper, not by this process: a perf link's detaches its program with a
-/// synchronize_rcu_tasks_trace (20-35 ms here), a tracepoint's perf event
-/// unregisters with tracepoint_synchronize_unregister (40-55 ms), each
-/// event after the other. `None`: there were none, or no helper could be
-/// made (the closes then wait here, as without it).
+/// to them, to a helper process (the closer, named [`CLOSER_NAME`]) that
+/// closes them after this one lets go (drops the returned descriptor, or
+/// exits), so that the kernel's waits for RCU grace periods when the last
+/// descriptors close are paid by the helper, not by this process: a perf
+/// link's detaches its program with a synchronize_rcu_tasks_trace (20-35
+/// ms here), a tracepoint's perf event unregisters with
+/// tracepoint_synchronize_unregister (40-55 ms), each event after the
+/// other. `None`: there were none, or no helper could be made (the closes
+/// then wait here, as without it).
+///
+/// The closer holds nothing else: every other descriptor is closed in
+/// the forked child by number (close_range around the kept ones), so one
+/// another thread opens meanwhile (a pipe's end, a socket) is not kept
+/// open by it; it leaves the working directory for `/` and takes the
+/// default action of every signal this process catches (truss's SIGINT
+/// and SIGTERM handlers would make it ignore them).
 pub(crate) fn hand_off_perf_events(links: &[i32]) -> Option<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     let mut fds = [0i32; 2];
@@ -42,45 +53,68 @@ pub(crate) fn hand_off_perf_events(links: &[i32]) -> Option<std::os::fd::OwnedFd
         return None;
     }
     let (gate_r, gate_w) = (fds[0], fds[1]);
+    // SAFETY: both are ours; the returned descriptor owns gate_w, and
+    // gate_r is closed here (the child's copy is the closer's).
+    let gate = unsafe { std::os::fd::OwnedFd::from_raw_fd(gate_w) };
+    let gate_r = unsafe { std::os::fd::OwnedFd::from_raw_fd(gate_r) };
     let mut keep = Vec::new();
-    let mut others = Vec::new();
+    // (Without /proc the perf events cannot be told apart: no closer.)
     for e in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
         let Some(fd) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
         let target = std::fs::read_link(e.path()).unwrap_or_default();
         if target.as_os_str() == "anon_inode:[perf_event]" || links.contains(&fd) {
             keep.push(fd);
-        } else if fd != gate_r {
-            // (read_dir's own descriptor, listed too, is closed by now:
-            // closing it again in the child does nothing.)
-            others.push(fd);
         }
     }
-    // SAFETY: gate_w is ours; it is the returned descriptor's.
-    let gate = unsafe { std::os::fd::OwnedFd::from_raw_fd(gate_w) };
     if keep.is_empty() {
-        // SAFETY: gate_r is ours and nothing else uses it.
-        unsafe { libc::close(gate_r) };
         return None;
     }
-    // SAFETY: between fork and _exit the child and grandchild only call
-    // async-signal-safe functions (close, fork, read, _exit) and read the
+    let gate_r = std::os::fd::IntoRawFd::into_raw_fd(gate_r);
+    // The descriptors the closer holds, in order: every other is closed.
+    let mut hold: Vec<u32> = keep.iter().chain([&gate_r]).map(|&fd| fd as u32).collect();
+    hold.sort_unstable();
+    hold.dedup();
+    let name = CLOSER_NAME.as_bytes();
+    let mut comm = [0u8; 16];
+    comm[..name.len()].copy_from_slice(name);
+    // SAFETY: between fork and _exit the child and grandchild only make
+    // system calls (close_range, close, prctl, chdir, sigaction,
+    // sigprocmask, fork, read, _exit: all async-signal-safe) and read the
     // vectors made before the fork; nothing is allocated.
     unsafe {
         let child = libc::fork();
         if child == 0 {
-            for &fd in &others {
-                libc::close(fd);
+            let mut from = 0u32;
+            for &fd in &hold {
+                if fd > from {
+                    libc::syscall(libc::SYS_close_range, from, fd - 1, 0);
+                }
+                from = fd + 1;
             }
+            libc::syscall(libc::SYS_close_range, from, u32::MAX, 0);
             if libc::fork() == 0 {
                 // The grandchild, reparented once the child exits: holds the
                 // perf events until this process has let go of them, then
                 // closes the last descriptors.
-                let mut b = 0u8;
-                while libc::read(gate_r, (&mut b as *mut u8).cast(), 1) != 0 {
-                    if *libc::__errno_location() != libc::EINTR {
-                        break;
+                libc::chdir(c"/".as_ptr());
+                for sig in 1..65 {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                        && old.sa_sigaction != libc::SIG_DFL
+                        && old.sa_sigaction != libc::SIG_IGN
+                    {
+                        let mut dfl: libc::sigaction = std::mem::zeroed();
+                        dfl.sa_sigaction = libc::SIG_DFL;
+                        libc::sigaction(sig, &dfl, std::ptr::null_mut());
                     }
                 }
+                let mut none: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut none);
+                libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                // Named last: a closer under its name is one made ready.
+                libc::prctl(libc::PR_SET_NAME, comm.as_ptr());
+                let mut b = 0u8;
+                while libc::read(gate_r, (&mut b as *mut u8).cast(), 1) < 0 && *libc::__errno_location() == libc::EINTR {}
                 for &fd in &keep {
                     libc::close(fd);
                 }

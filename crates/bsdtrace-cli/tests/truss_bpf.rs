@@ -820,3 +820,400 @@ fn e_trace_without_fentry_uses_the_syscalls_own_tracepoints() {
     assert!(err.contains("own tracepoints"), "{err}");
     assert!(blines.iter().any(|l| l.starts_with("openat(AT_FDCWD,\"/nonexistent/file\"")), "{blines:?}");
 }
+
+// The end of a filtered trace. Where the kernel refuses fentry, a filtered
+// trace attaches to the chosen syscalls' own tracepoints, whose last close
+// waits for RCU grace periods (60-100 ms each): truss hands its perf links
+// and events to a helper process forked from it (the closer) and exits at
+// once. truss runs in a process group of its own, which the closer and the
+// traced program inherit: the group's members are what it left behind.
+
+/// `truss --bpf ARGS` in a process group of its own (its pid), on the
+/// per-syscall tracepoints even where the kernel allows fentry
+/// (BSDTRACE_BPF_TRACEPOINTS=syscalls), so that its end hands them to a
+/// closer.
+fn truss_group(args: &[&str], stdin: Stdio, stdout: Stdio) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    Command::new(BIN)
+        .arg("truss")
+        .args(args)
+        .env("BSDTRACE_BPF_TRACEPOINTS", "syscalls")
+        .process_group(0)
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The living (not zombie) processes of process group `pgid`: (pid,
+/// cmdline, empty for one in its exit, whose memory is gone).
+fn group(pgid: i32) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // pid (comm) state ppid pgrp ...
+        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let w: Vec<&str> = rest.split_whitespace().collect();
+        if w.len() > 2 && w[2].parse() == Ok(pgid) && w[0] != "Z" && w[0] != "X" {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            out.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ").trim_end().to_string()));
+        }
+    }
+    out
+}
+
+/// What each descriptor of `pid` is: (fd, readlink target).
+fn fd_targets(pid: i32) -> Vec<(i32, String)> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| {
+            let fd = e.file_name().to_str()?.parse().ok()?;
+            Some((fd, std::fs::read_link(e.path()).ok()?.to_string_lossy().into_owned()))
+        })
+        .collect()
+}
+
+/// The BPF programs and links `pid` holds descriptors of (its fdinfo's
+/// `prog_id` and `link_id`: a link names its program too).
+fn bpf_ids(pid: i32) -> (Vec<u32>, Vec<u32>) {
+    let (mut progs, mut links) = (Vec::new(), Vec::new());
+    for (fd, _) in fd_targets(pid) {
+        let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).unwrap_or_default();
+        for l in info.lines() {
+            let id = |k: &str| l.strip_prefix(k).and_then(|v| v.trim().parse::<u32>().ok());
+            if let Some(id) = id("prog_id:") {
+                progs.push(id);
+            }
+            if let Some(id) = id("link_id:") {
+                links.push(id);
+            }
+        }
+    }
+    progs.sort_unstable();
+    progs.dedup();
+    links.sort_unstable();
+    links.dedup();
+    (progs, links)
+}
+
+const BPF_PROG_GET_FD_BY_ID: i64 = 13;
+const BPF_LINK_GET_FD_BY_ID: i64 = 30;
+
+/// Whether the kernel still has the BPF object `id` (`cmd`: a
+/// `*_GET_FD_BY_ID`). Ids are allocated cyclically, so a freed one is not
+/// soon another's.
+fn bpf_object_exists(cmd: i64, id: u32) -> bool {
+    // union bpf_attr's {prog,link}_id, next_id, open_flags
+    let attr = [id, 0, 0, 0];
+    // SAFETY: the attribute is 16 bytes that live across the call; the
+    // descriptor returned is ours and closed here.
+    let fd = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.as_ptr(), std::mem::size_of_val(&attr)) };
+    if fd >= 0 {
+        unsafe { libc::close(fd as i32) };
+        return true;
+    }
+    let e = std::io::Error::last_os_error();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "bpf({cmd}, {id}): {e}");
+    false
+}
+
+/// The pipe inode of one of our ends (`pipe:[INODE]` in /proc/PID/fd).
+fn pipe_name(fd: &impl std::os::fd::AsRawFd) -> String {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes the struct it is given.
+    assert_eq!(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) }, 0);
+    format!("pipe:[{}]", st.st_ino)
+}
+
+/// Waits for `child` (never hangs: killed after 30 s, then a failure).
+fn wait_bounded(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    for _ in 0..3000 {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{what} did not end within 30 s");
+}
+
+/// Polls `done` every 10 ms for up to 10 s; false if it never held.
+fn within_10_s(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..1000 {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    done()
+}
+
+/// Waits until truss `pid` has attached its programs and started its
+/// command (a child exists: it is started after every attach), then
+/// returns the BPF programs and links it holds.
+fn attached(pid: i32) -> (Vec<u32>, Vec<u32>) {
+    let started = || std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).is_ok_and(|c| !c.trim().is_empty());
+    assert!(within_10_s(started), "truss did not start its command within 10 s");
+    let ids = bpf_ids(pid);
+    assert!(!ids.0.is_empty() && !ids.1.is_empty(), "truss holds no BPF program or link: {ids:?}");
+    ids
+}
+
+/// Whether the closer is used (the per-syscall tracepoints: a kernel
+/// without syscall events gets the raw ones), from truss's stderr.
+fn per_syscall_tracepoints(stderr: &str) -> bool {
+    stderr.contains("own tracepoints")
+}
+
+/// After a filtered trace ends, every BPF program and link truss had is
+/// gone from the kernel within a bounded time, and so is the closer; the
+/// closer, caught alive, holds nothing but perf events, links and its
+/// gate: none of truss's standard descriptors.
+#[test]
+fn a_filtered_traces_end_leaves_no_program_attached_and_no_closer_behind() {
+    if !bpf_usable() {
+        return;
+    }
+    let mut t = truss_group(&["--bpf", "-e", "trace=openat", "sh", "-c", "read x; exec 3</dev/null"], Stdio::piped(), Stdio::piped());
+    let tp = t.id() as i32;
+    let ours: Vec<String> = [pipe_name(t.stdin.as_ref().unwrap()), pipe_name(t.stdout.as_ref().unwrap()), pipe_name(t.stderr.as_ref().unwrap())].into();
+    let (progs, links) = attached(tp);
+    let cmdline = group(tp).into_iter().find(|(p, _)| *p == tp).expect("truss in its group").1;
+    {
+        use std::io::Write;
+        let mut stdin = t.stdin.take().unwrap();
+        stdin.write_all(b"x\n").unwrap();
+    }
+    let st = wait_bounded(&mut t, "truss");
+    let mut closers = HashMap::new();
+    let gone = within_10_s(|| {
+        let left = group(tp);
+        for (pid, cmd) in &left {
+            // Only the closer (a fork of truss: the same command line,
+            // named bsdtrace-detach once it runs) can be left: the command
+            // has ended before truss. (No command line: a process in its
+            // exit.)
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            assert!(
+                cmd.is_empty() || (cmd == &cmdline && ["bsdtrace-detach", "bsdtrace"].contains(&comm.trim_end())),
+                "a process other than the closer left behind: {left:?} ({pid}: {comm})"
+            );
+            if comm.trim_end() == "bsdtrace-detach" {
+                // Named once ready: it catches no signal (truss's SIGINT and
+                // SIGTERM handlers would make it ignore them), blocks none,
+                // and holds no directory but /.
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                for key in ["SigCgt:", "SigBlk:"] {
+                    if let Some(v) = status.lines().find_map(|l| l.strip_prefix(key)) {
+                        assert_eq!(u64::from_str_radix(v.trim(), 16), Ok(0), "the closer {pid}'s {key}{v}");
+                    }
+                }
+                if let Ok(cwd) = std::fs::read_link(format!("/proc/{pid}/cwd")) {
+                    assert_eq!(cwd, Path::new("/"), "the closer {pid}'s working directory");
+                }
+            }
+            let fds = fd_targets(*pid);
+            for (fd, what) in &fds {
+                assert!(
+                    what == "anon_inode:[perf_event]" || what == "anon_inode:bpf_link" || (what.starts_with("pipe:") && !ours.contains(what)),
+                    "the closer {pid} holds fd {fd} -> {what} (truss's stdio: {ours:?})"
+                );
+            }
+            if !fds.is_empty() {
+                closers.insert(*pid, (comm, fds));
+            }
+        }
+        left.is_empty()
+            && !progs.iter().any(|&id| bpf_object_exists(BPF_PROG_GET_FD_BY_ID, id))
+            && !links.iter().any(|&id| bpf_object_exists(BPF_LINK_GET_FD_BY_ID, id))
+    });
+    // (truss writes its trace on stderr, as FreeBSD's does.)
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut t.stderr.take().unwrap(), &mut out).unwrap();
+    let err = &out;
+    assert!(
+        gone,
+        "10 s after truss ended: left in its group {:?}; programs {:?} of {progs:?}, links {:?} of {links:?} still in the kernel",
+        group(tp),
+        progs.iter().filter(|&&id| bpf_object_exists(BPF_PROG_GET_FD_BY_ID, id)).collect::<Vec<_>>(),
+        links.iter().filter(|&&id| bpf_object_exists(BPF_LINK_GET_FD_BY_ID, id)).collect::<Vec<_>>(),
+    );
+    assert_eq!(st.code(), Some(0), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("openat(AT_FDCWD,\"/dev/null\"")), "{out}");
+    assert_eq!(out.lines().last(), Some("process exit, rval = 0"), "{out}");
+    eprintln!(
+        "hooks: {}; closer seen: {closers:?}",
+        if per_syscall_tracepoints(err) { "per-syscall tracepoints" } else { "raw tracepoints (no syscall events here: no closer)" }
+    );
+}
+
+/// `truss --bpf -e trace=openat CMD 2>&1 | cat` (truss writes its trace
+/// on stderr, as FreeBSD's does): cat ends when truss does (the closer
+/// holds no end of the pipe: it is caught alive when cat sees the end),
+/// truss exits with the command's status, the trace complete.
+#[test]
+fn a_filtered_trace_through_a_pipe_ends_with_truss_and_the_commands_status() {
+    if !bpf_usable() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let mut observed = None;
+    let mut closer_used = false;
+    for _ in 0..5 {
+        let mut t = Command::new(BIN)
+            .args(["truss", "--bpf", "-e", "trace=openat", "sh", "-c", "exec 3</dev/null; exit 7"])
+            .env("BSDTRACE_BPF_TRACEPOINTS", "syscalls")
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tp = t.id() as i32;
+        let mut cat = Command::new("cat").stdin(Stdio::from(t.stderr.take().unwrap())).stdout(Stdio::piped()).spawn().unwrap();
+        let reader = {
+            let mut o = cat.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut o, &mut s).unwrap();
+                // The moment the pipe ends: who of truss's group is alive?
+                (s, group(tp))
+            })
+        };
+        let st = wait_bounded(&mut t, "truss");
+        let cst = wait_bounded(&mut cat, "cat after truss ended");
+        let (out, alive_at_eof) = reader.join().unwrap();
+        assert_eq!(st.code(), Some(7), "{out}");
+        assert!(cst.success());
+        assert!(out.lines().any(|l| l.starts_with("openat(AT_FDCWD,\"/dev/null\"")), "{out}");
+        assert_eq!(out.lines().last(), Some("process exit, rval = 7"), "{out}");
+        assert!(within_10_s(|| group(tp).is_empty()), "10 s after truss ended, its group still has {:?}", group(tp));
+        closer_used = per_syscall_tracepoints(&out);
+        if !closer_used {
+            eprintln!("no per-syscall tracepoints here (no closer): {out}");
+            return;
+        }
+        // truss itself may still be in its exit when the pipe ends. One
+        // whose memory is gone (no command line) is in its exit too, maybe
+        // closing its descriptors still: not seen alive.
+        if let Some(c) = alive_at_eof.into_iter().find(|(p, cmd)| *p != tp && !cmd.is_empty()) {
+            observed = Some(c);
+            break;
+        }
+    }
+    // A closer holding the pipe would end before cat could: it is seen
+    // alive at the pipe's end (its RCU waits take 100 ms or more) in at
+    // least one of five runs unless it holds the pipe.
+    assert!(!closer_used || observed.is_some(), "the closer was never alive when the pipe ended: does it hold it?");
+    eprintln!("alive when the pipe ended: {observed:?}");
+}
+
+/// truss killed (SIGKILL) in the middle of a filtered trace: the kernel
+/// detaches everything it held, no closer is left, and the command runs
+/// on untraced to its normal end. Then truss killed at moments spread over
+/// its start, trace and end: nothing of any run is left behind.
+#[test]
+fn sigkill_during_a_filtered_trace_leaves_nothing_attached_and_the_command_runs_on() {
+    if !bpf_usable() {
+        return;
+    }
+    let marker = tmpdir().join(format!("bpf-killed-marker-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let script = format!("read x; exec 3</dev/null && echo ok > '{}'", marker.display());
+    let mut t = truss_group(&["--bpf", "-e", "trace=openat", "sh", "-c", &script], Stdio::piped(), Stdio::null());
+    let tp = t.id() as i32;
+    let (progs, links) = attached(tp);
+    t.kill().unwrap();
+    let st = wait_bounded(&mut t, "truss after SIGKILL");
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&st), Some(libc::SIGKILL));
+    let gone = || {
+        !progs.iter().any(|&id| bpf_object_exists(BPF_PROG_GET_FD_BY_ID, id)) && !links.iter().any(|&id| bpf_object_exists(BPF_LINK_GET_FD_BY_ID, id))
+    };
+    assert!(within_10_s(gone), "programs {progs:?} or links {links:?} still in the kernel 10 s after truss died");
+    // Only the command (sh, waiting for its line) is left in the group.
+    let left = group(tp);
+    assert!(left.len() == 1 && left[0].1.starts_with("sh -c"), "{left:?}");
+    {
+        use std::io::Write;
+        t.stdin.take().unwrap().write_all(b"x\n").unwrap();
+    }
+    assert!(within_10_s(|| group(tp).is_empty()), "the command did not end: {:?}", group(tp));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap_or_default(), "ok\n", "the command did not run to its end");
+    let _ = std::fs::remove_file(&marker);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut t.stderr.take().unwrap(), &mut err).unwrap();
+    eprintln!("per-syscall tracepoints: {}", per_syscall_tracepoints(&err));
+
+    // Killed at moments spread over start (loading), trace and end
+    // (hand-off to the closer): every group empties.
+    let mut groups = Vec::new();
+    for delay in [0u64, 5, 10, 20, 30, 45, 60, 80, 100, 130, 160, 200] {
+        let mut t = truss_group(&["--bpf", "-e", "trace=openat", "true"], Stdio::null(), Stdio::null());
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = t.kill();
+        wait_bounded(&mut t, "truss after SIGKILL");
+        groups.push(t.id() as i32);
+    }
+    let left = || groups.iter().flat_map(|&g| group(g)).collect::<Vec<_>>();
+    assert!(within_10_s(|| left().is_empty()), "10 s after the kills: {:?}", left());
+}
+
+/// The x86-64 syscalls whose kernel function and tracepoint have another
+/// name (stat, fstat, lstat: `newstat`...; uname: `newuname`; sendfile:
+/// `sendfile64`; umount2: `umount`) are found under it: `-e trace=` of
+/// them records them with fentry, or their own tracepoints (asked for
+/// here too, with BSDTRACE_BPF_TRACEPOINTS=syscalls), as under ptrace. (On
+/// the old name fentry attached to `__x64_sys_fstat`, the i386 call, and
+/// saw nothing; the tracepoints were not found and the raw ones used.)
+#[test]
+fn e_trace_of_syscalls_the_kernel_renames_records_them() {
+    if !bpf_usable() {
+        return;
+    }
+    let src = tmpdir().join("renamed.c");
+    std::fs::write(
+        &src,
+        "#include <fcntl.h>\n#include <sys/stat.h>\n#include <sys/syscall.h>\n#include <sys/utsname.h>\n#include <unistd.h>\n\
+         int main(void) { struct stat st; struct utsname u;\n\
+         syscall(SYS_stat, \"/nonexistent\", &st); syscall(SYS_lstat, \"/nonexistent\", &st); syscall(SYS_fstat, 99, &st);\n\
+         syscall(SYS_uname, &u); int in = open(\"/dev/null\", O_RDONLY), out = open(\"/dev/null\", O_WRONLY);\n\
+         syscall(SYS_sendfile, out, in, 0, 1); syscall(SYS_umount2, \"/nonexistent\", 0); return 0; }\n",
+    )
+    .unwrap();
+    let exe = tmpdir().join(format!("renamed-{}", std::process::id()));
+    let st = Command::new("cc").args(["-O2", "-o"]).arg(&exe).arg(&src).status().unwrap();
+    assert!(st.success());
+    let set = "trace=stat,lstat,fstat,uname,sendfile,umount2";
+    // The calls' lines (uname's struct is the same in both), the stack
+    // buffers' addresses masked (the variable moves the stack).
+    let stack = regex::Regex::new("0x7ff[0-9a-f]{9}").unwrap();
+    let calls = |lines: &[String]| -> Vec<String> {
+        lines.iter().filter(|l| !l.starts_with("process exit")).map(|l| stack.replace_all(l, "STACK").into_owned()).collect()
+    };
+    let (_, plines) = truss("renamed-ptrace", &["-e", set, exe.to_str().unwrap()]);
+    assert_eq!(calls(&plines).len(), 6, "{plines:?}");
+    for hooks in ["", "syscalls"] {
+        let f = tmpdir().join(format!("bpf-out-renamed-{hooks}-{}", std::process::id()));
+        let mut c = Command::new("setarch");
+        c.args(["-R", BIN, "truss", "--bpf", "-e", set, "-o"]).arg(&f).arg(&exe).stdin(Stdio::null());
+        if hooks.is_empty() {
+            c.env_remove("BSDTRACE_BPF_TRACEPOINTS");
+        } else {
+            c.env("BSDTRACE_BPF_TRACEPOINTS", hooks);
+        }
+        let o = c.output().unwrap();
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let _ = std::fs::remove_file(&f);
+        let blines: Vec<String> = text.lines().map(str::to_string).collect();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert_eq!(calls(&plines), calls(&blines), "BSDTRACE_BPF_TRACEPOINTS={hooks}: {err}");
+        if Path::new("/sys/kernel/tracing/events/syscalls/sys_enter_newfstat").is_dir() {
+            assert!(!err.contains("raw_syscalls"), "the renamed syscalls' own tracepoints not found: {err}");
+        }
+    }
+    let _ = std::fs::remove_file(&exe);
+}

@@ -188,6 +188,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     if attach && pids.is_empty() {
         return 1;
     }
+    let tracepoints = std::env::var_os("BSDTRACE_BPF_TRACEPOINTS");
     let opts = Options {
         follow: cfg.follow,
         syscalls: cfg.filtered.then(|| cfg.filter.trace.iter().collect()),
@@ -209,8 +210,11 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         // A filtered trace records little: a small ring is quicker to set up.
         ring_bytes: cfg.bpf_ring.unwrap_or(if cfg.filtered { 2 << 20 } else { 16 << 20 }),
         // (bench/bpf-filtered.sh compares the hooks: this forces the
-        // raw_syscalls tracepoints for a filtered trace.)
-        tracepoints_only: std::env::var_os("BSDTRACE_BPF_TRACEPOINTS").is_some(),
+        // raw_syscalls tracepoints for a filtered trace, or with the value
+        // `syscalls` the chosen syscalls' own tracepoints, as where the
+        // kernel refuses fentry; the tests of a filtered trace's end use it.)
+        tracepoints_only: tracepoints.as_ref().is_some_and(|v| v != "syscalls"),
+        no_fentry: tracepoints.as_ref().is_some_and(|v| v == "syscalls"),
         keep_up: true,
         env: (!cfg.env.is_empty()).then(|| super::trace::command_env(&cfg.env)),
         // truss's end (and its exit status) need not wait for the kernel
@@ -228,15 +232,32 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             return 1;
         }
     };
+    // Without a note, fentry was not tried: too many syscalls for its
+    // slots, or one has no kernel function to hook (or it was asked for).
+    let many = opts.syscalls.as_ref().is_some_and(|s| s.len() > bsdtrace_bpf::SLOTS);
     if let Hooks::SyscallEvents(_) = session.hooks() {
-        let why = if session.note().is_some() { "the kernel refuses fentry" } else { "more syscalls than fentry slots" };
+        let why = if session.note().is_some() {
+            "the kernel refuses fentry"
+        } else if opts.no_fentry {
+            "BSDTRACE_BPF_TRACEPOINTS=syscalls"
+        } else if many {
+            "more syscalls than fentry slots"
+        } else {
+            "a chosen syscall has no kernel function to hook"
+        };
         eprintln!(
             "{prog}: --bpf: filtering on the chosen syscalls' own tracepoints ({why}): every syscall of every \
              process takes the slow path meanwhile (the others only test a bitmap there)"
         );
     }
     if cfg.filtered && session.hooks() == Hooks::Tracepoints {
-        let why = session.note().map_or_else(|| "more syscalls than fentry slots".to_string(), str::to_string);
+        let why = match session.note() {
+            Some(n) => n.to_string(),
+            None if opts.tracepoints_only => "BSDTRACE_BPF_TRACEPOINTS".to_string(),
+            None if opts.no_fentry => "BSDTRACE_BPF_TRACEPOINTS=syscalls, and a chosen syscall has no tracepoint of its own".to_string(),
+            None if many => "more syscalls than fentry slots, and a chosen syscall has no tracepoint of its own".to_string(),
+            None => "a chosen syscall has no kernel function or tracepoint of its own".to_string(),
+        };
         eprintln!(
             "{prog}: --bpf: filtering on the raw_syscalls tracepoints ({why}): every syscall of every process \
              takes the slow path meanwhile; without --bpf, a seccomp filter keeps the other syscalls free"
