@@ -5,8 +5,9 @@
  *
  *   ERESTART	 -1	the syscall will be restarted (Linux's ERESTARTSYS
  *			and relatives, reported by PT_GET_SC_RET)
- *   EJUSTRETURN -2	the syscall set the registers itself (a remote
- *			execve, PT_SC_REMOTE)
+ *   EJUSTRETURN -2	the syscall set the registers itself (a successful
+ *			execve: PT_GET_SC_RET at the exec stop, and a
+ *			remote execve, PT_SC_REMOTE)
  *   ENOIOCTL	 -3, EDIRIOCTL -4, ERELOOKUP -5: never returned here
  *
  * Linux's own ERESTART (85, "Interrupted system call should be

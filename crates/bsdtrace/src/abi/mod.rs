@@ -180,7 +180,8 @@ pub const SIG_MAXSIG: i32 = 128;
 
 /// FreeBSD's kernel-only errno values (`_WANT_KERNEL_ERRNO`) that
 /// `sr_error` carries: PT_GET_SC_RET reports a syscall that will be
-/// restarted as ERESTART, PT_SC_REMOTE a successful execve as EJUSTRETURN.
+/// restarted as ERESTART, and a successful execve (PT_GET_SC_RET at the
+/// exec stop, PT_SC_REMOTE's remote execve) as EJUSTRETURN.
 pub const ERESTART: i32 = -1;
 /// The syscall set its own return registers (a successful execve).
 pub const EJUSTRETURN: i32 = -2;
