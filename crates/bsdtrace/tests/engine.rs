@@ -209,6 +209,23 @@ fn sleepers_under(
     report
 }
 
+/// Start `cmd` (a shell command line) through `spawn` with its stdin and
+/// stdout on pipes and $READY_FD set; returns our ends (ready, stdin,
+/// stdout) and its pid.
+fn with_pipes(cmd: &str, spawn: impl FnOnce(&[&str], &[String]) -> Pid) -> ((OwnedFd, OwnedFd, OwnedFd), Pid) {
+    let (ready_r, ready_w) = pipe();
+    let (in_r, in_w) = pipe();
+    let (out_r, out_w) = pipe();
+    for fd in [&ready_r, &in_w, &out_r] {
+        cloexec(fd);
+    }
+    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string())]);
+    let sh = format!("exec {cmd} 0<&{} 1>&{}", in_r.as_raw_fd(), out_w.as_raw_fd());
+    let pid = spawn(&["/bin/bash", "-c", &sh], &env);
+    drop((ready_w, in_r, out_w));
+    ((ready_r, in_w, out_r), pid)
+}
+
 /// The same for any program `cmd` (a shell command line) that prints
 /// "ready" on $READY_FD and its report when its stdin closes.
 fn program_under(
@@ -218,21 +235,7 @@ fn program_under(
     gap: Duration,
     stop: impl Fn(&Engine, Pid),
 ) -> Vec<(String, u64, u64, u64, u64, u64)> {
-    let (ready_r, ready_w) = pipe();
-    let (in_r, in_w) = pipe();
-    let (out_r, out_w) = pipe();
-    for fd in [&ready_r, &in_w, &out_r] {
-        cloexec(fd);
-    }
-    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string())]);
-    let (ir, ow) = (in_r.as_raw_fd(), out_w.as_raw_fd());
-    let sh = format!("exec {cmd} 0<&{ir} 1>&{ow}");
-    let pid = e
-        .with(move |t| {
-            t.spawn_env(&["/bin/bash", "-c", &sh], Some(&env))
-        })
-        .unwrap();
-    drop((ready_w, in_r, out_w));
+    let ((ready_r, in_w, out_r), pid) = with_pipes(cmd, |argv, env| e.with(|t| t.spawn_env(argv, Some(env))).unwrap());
     // The exec of bash, then of busy.
     for _ in 0..2 {
         assert!(matches!(e.wait(pid.0, WaitOptions::BLOCK).unwrap().unwrap().1, WaitStatus::Stopped(_)));
@@ -302,16 +305,7 @@ fn a_direct_tracers_whole_process_stops_never_make_other_threads_see_eintr() {
         }
         None
     };
-    let (ready_r, ready_w) = pipe();
-    let (in_r, in_w) = pipe();
-    let (out_r, out_w) = pipe();
-    for fd in [&ready_r, &in_w, &out_r] {
-        cloexec(fd);
-    }
-    let env = env_with(&[("READY_FD", ready_w.as_raw_fd().to_string())]);
-    let sh = format!("exec {} sleepers 200 0<&{} 1>&{}", busy(), in_r.as_raw_fd(), out_w.as_raw_fd());
-    let pid = t.spawn_env(&["/bin/bash", "-c", &sh], Some(&env)).unwrap();
-    drop((ready_w, in_r, out_w));
+    let ((ready_r, in_w, out_r), pid) = with_pipes(&format!("{} sleepers 200", busy()), |argv, env| t.spawn_env(argv, Some(env)).unwrap());
     watchdog(pid, 120);
     // Ready (read without blocking the stops the threads' births make).
     let readable = |fd: i32| {
