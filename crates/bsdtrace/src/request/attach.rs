@@ -351,7 +351,9 @@ impl Tracer {
             // gets the stop it waits for, never a wait that blocks for
             // ever; then every request answers EPERM (untraced), as
             // FreeBSD's p_candebug answers for a P_SUGID child.
-            if e == Errno::EPERM && procfs::alive(tid) {
+            // (An exiting child's EPERM leaves it a zombie, not alive; one
+            // another tracer seized meanwhile is that tracer's.)
+            if e == Errno::EPERM && procfs::status(tid).is_ok_and(|s| !matches!(s.state, 'Z' | 'X') && s.tracer_pid == 0) {
                 self.refused.push(tid);
                 self.foreign.push_back((tid, (sig << 8) | 0x7f, None));
             }
