@@ -483,9 +483,10 @@ impl Lwp {
         #[cfg(target_pointer_width = "64")]
         if !follow && self.regs.is_none() {
             // (An i386 call's result is the low 32 bits, as a 64-bit one's.)
-            match sys::peekuser(self.tid, std::mem::offset_of!(sys::user_regs_struct, rax)) {
-                Ok(rax) if matches!(-(rax as u32 as i32 as i64), e if e == libc::EINTR as i64 || e == ERESTART_RESTARTBLOCK) => {}
-                _ => return,
+            let Ok(rax) = sys::peekuser(self.tid, std::mem::offset_of!(sys::user_regs_struct, rax)) else { return };
+            let err = -(rax as u32 as i32 as i64);
+            if err != libc::EINTR as i64 && err != ERESTART_RESTARTBLOCK {
+                return;
             }
         }
         #[cfg(not(target_pointer_width = "64"))]
