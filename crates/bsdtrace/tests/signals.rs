@@ -452,8 +452,18 @@ fn a_vfork_parent_thread_completes_the_stop_when_its_child_goes() {
         }
     }
     let child = child.unwrap();
-    // The parent runs; its vforking thread now waits for the child we hold,
-    // so a stop of the parent (SIGUSR1) cannot complete yet.
+    // The parent runs; its vforking thread now waits for the child we hold
+    // and, seeing it wait, the main thread raises SIGUSR1: the main thread
+    // stops ('t') but the process's stop cannot complete yet. (Checking
+    // before the main thread had raised was a race CI lost once.)
+    if !usr1 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while common::proc_state(pid.0) != 't' {
+            assert!(std::time::Instant::now() < deadline, "the main thread never raised SIGUSR1");
+            assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
     assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
     t.resume(child.into(), Resume::Continue, None, 0).unwrap();
     assert_eq!(wait_pid(&mut t, child), WaitStatus::Exited(9));

@@ -172,7 +172,8 @@ static int vfork_gate[2];
 
 static void *vforker(void *arg) {
     (void)arg;
-    if (write(vfork_gate[1], "x", 1) != 1)
+    pid_t me = (pid_t)syscall(SYS_gettid);
+    if (write(vfork_gate[1], &me, sizeof me) != sizeof me)
         return (void *)(intptr_t)102;
     pid_t c = vfork();
     if (c == 0)
@@ -381,14 +382,29 @@ int main(int argc, char **argv) {
         return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
     } else if (!strcmp(m, "vfork_thread")) {
         /* A thread vforks (its child exits 9); the main thread raises
-         * SIGUSR1 once the thread is about to vfork. */
+         * SIGUSR1 once the thread waits in vfork() for its child (state D
+         * in /proc), so the signal's stop always meets a thread that
+         * cannot stop (not one still held at its vfork event). */
         pthread_t t;
         if (pipe(vfork_gate) != 0)
             return 100;
         pthread_create(&t, NULL, vforker, NULL);
-        char c;
-        if (read(vfork_gate[0], &c, 1) != 1)
+        pid_t tid;
+        if (read(vfork_gate[0], &tid, sizeof tid) != sizeof tid)
             return 101;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+        for (int i = 0; i < 20000; i++) {
+            char buf[512] = {0};
+            int fd = open(path, O_RDONLY);
+            ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+            if (fd >= 0)
+                close(fd);
+            char *rp = n > 0 ? strrchr(buf, ')') : NULL;
+            if (rp && rp[1] == ' ' && rp[2] == 'D')
+                break;
+            usleep(500);
+        }
         raise(SIGUSR1);
         void *rv;
         pthread_join(t, &rv);
