@@ -154,6 +154,38 @@ fn fp_registers_round_trip() {
     wait_pid(&mut t, pid);
 }
 
+/// A stopped tracee SIGKILLed from outside (by another program, before the
+/// tracer's next wait) leaves its stop, runs into its exit and stops there
+/// until the engine sees it. Register requests in that window answer, or
+/// say ESRCH (the thread is between two stops); XSAVE's said EINVAL, a
+/// wrong errno the fault suite met once. The death is then reported.
+#[test]
+fn register_requests_on_a_tracee_killed_from_outside_are_esrch() {
+    let mut t = Tracer::new();
+    let mut esrch = 0;
+    for _ in 0..40 {
+        let (pid, _) = stopped_bp(&mut t, "0");
+        unsafe { libc::kill(pid.0, libc::SIGKILL) };
+        let mut x = vec![0u8; 4096];
+        for _ in 0..20 {
+            for r in [
+                t.get_xstate(pid.into(), &mut x).map(drop),
+                t.xstate_info(pid.into()).map(drop),
+                t.get_fpregs(pid.into()).map(drop),
+                t.get_regs(pid.into()).map(drop),
+            ] {
+                match r {
+                    Ok(()) => {}
+                    Err(e) if e.errno() == Errno::ESRCH => esrch += 1,
+                    Err(e) => panic!("a register request on a dying tracee: {e:?}"),
+                }
+            }
+        }
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+    }
+    eprintln!("{esrch} ESRCH in the window");
+}
+
 #[test]
 fn hardware_watchpoint_fires() {
     let mut t = Tracer::new();

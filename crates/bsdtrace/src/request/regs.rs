@@ -518,7 +518,7 @@ impl Tracer {
     pub fn get_xstate(&mut self, t: Target, buf: &mut [u8]) -> Result<usize> {
         let (_, tid) = self.settled(t)?;
         let mut area = vec![0u8; XSTATE_MAX];
-        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
+        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
         let k = n.min(buf.len());
         buf[..k].copy_from_slice(&area[..k]);
         Ok(n)
@@ -528,7 +528,7 @@ impl Tracer {
     pub fn xstate_info(&mut self, t: Target) -> Result<(u64, u32)> {
         let (_, tid) = self.settled(t)?;
         let mut area = vec![0u8; XSTATE_MAX];
-        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
+        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
         // XCR0 as saved by Linux in the FXSAVE software-reserved bytes 464..472.
         let mask = u64::from_le_bytes(area[464..472].try_into().expect("8 bytes"));
         Ok((mask, n as u32))
@@ -542,10 +542,21 @@ impl Tracer {
             return Err(Errno::EINVAL.into());
         }
         let mut area = vec![0u8; len as usize];
-        sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(|_| Errno::EINVAL)?;
+        sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
         area[..data.len()].copy_from_slice(data);
-        sys::setregset(tid, sys::NT_X86_XSTATE, &area).map_err(|_| Errno::EINVAL)?;
+        sys::setregset(tid, sys::NT_X86_XSTATE, &area).map_err(xstate_err)?;
         Ok(())
+    }
+}
+
+/// A failed XSTATE regset call: a thread that died under us (killed from
+/// outside between the lookup and the call) is ESRCH, as for the other
+/// register requests; anything else (no XSAVE, a refused area) is EINVAL.
+fn xstate_err(e: Errno) -> Errno {
+    if e == Errno::ESRCH {
+        e
+    } else {
+        Errno::EINVAL
     }
 }
 
