@@ -385,3 +385,60 @@ fn remote_syscall_writes_nothing_into_the_tracee() {
     assert_eq!(anonymous_kb(pid, pc), 0, "the text at the PC was not copied on write");
     t.detach(pid.into(), 0).unwrap();
 }
+
+/// Whether every thread of `pid` has taken its SIGKILL (PF_SIGNALED,
+/// 0x400, or PF_EXITING, 0x4, in each task's flags), or is gone.
+fn all_dying(pid: Pid) -> bool {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", pid.0)) else { return true };
+    dir.flatten().all(|e| {
+        let s = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let flags: u64 = s.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(6)?.parse().ok()).unwrap_or(0x400);
+        flags & 0x404 != 0
+    })
+}
+
+/// A multithreaded process stopped for the tracer is SIGKILLed from outside
+/// (its threads now sit at their exit stops, unseen by the engine), then
+/// the tracer asks for a remote syscall: the answer is ESRCH (or the call
+/// ran, if the engine got there first), never a hang, and the death is
+/// reported. It hung: the call stepped the leader, whose exit Linux holds
+/// back until its other threads are reaped, and waited for the leader
+/// alone (fault suite long-form R1, Rust face, nobody, worker seed
+/// 7000063). An execve waits for any child, so a sibling the tracer has
+/// (here an untraced sleeper) kept that wait blocked too.
+#[test]
+fn remote_syscall_on_a_process_killed_from_outside_does_not_hang() {
+    let sibling = Untraced::start(&["pause"]);
+    for exec in [false, true] {
+        for round in 0..6 {
+            let u = Untraced::start(&["threads", "4"]);
+            let mut t = Tracer::new();
+            let pid = t.attach(u.pid().into()).unwrap();
+            wait_pid(&mut t, pid);
+            let lwps = t.lwp_list(pid.into()).unwrap();
+            assert!(lwps.len() >= 4, "round {round}: {lwps:?}");
+            let (s, argv) = push_strings(&mut t, pid, &[tracee(), "exit", "8"]);
+            unsafe { libc::kill(pid.0, libc::SIGKILL) };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !all_dying(pid) {
+                assert!(std::time::Instant::now() < deadline, "round {round}: the SIGKILL never came");
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let (target, nr, args): (Target, i64, Vec<u64>) = if exec {
+                (lwps[2].into(), libc::SYS_execve, vec![s[0], argv, argv + 24])
+            } else {
+                (pid.into(), libc::SYS_getpid, vec![])
+            };
+            match t.remote_syscall(target, nr as u64, &args) {
+                Ok(_) => {}
+                Err(e) => assert_eq!(e.errno(), Errno::ESRCH, "round {round}, exec {exec}"),
+            }
+            assert_eq!(
+                wait_pid(&mut t, pid),
+                WaitStatus::Signaled { sig: libc::SIGKILL, core: false },
+                "round {round}, exec {exec}"
+            );
+        }
+    }
+    drop(sibling);
+}

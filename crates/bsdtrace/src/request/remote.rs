@@ -126,12 +126,7 @@ impl Tracer {
         };
         let mut r = saved;
         load_call(&mut r, arch, site, nr, args);
-        let exec = arch.is_exec(nr);
-        // An execve kills the other threads; Linux may stop each at its
-        // exit (kernels before 5.19 do), which only a wait for any child
-        // sees and must let go, or the execve waits for them forever.
-        let wait_any = exec && self.procs[&pid].live_lwps().nth(1).is_some();
-        let outcome = sys::setregs(tid, &r).and_then(|_| self.step_syscall(pid, tid, site, exec, wait_any, &mut late));
+        let outcome = sys::setregs(tid, &r).and_then(|_| self.step_syscall(pid, tid, site, &mut late));
         let mut ret = abi::ptrace_sc_ret::default();
         match outcome {
             Ok(Outcome::Returned(rax)) => {
@@ -283,7 +278,17 @@ impl Tracer {
     fn run_to_syscall_exit(&mut self, pid: Pid, tid: Tid, late: &mut Vec<i32>) -> Result<(), Errno> {
         sys::resume(sys::PTRACE_SYSCALL, tid, 0).map_err(|_| Errno::ESRCH)?;
         loop {
-            let Some((_, st)) = sys::wait4(tid, sys::WALL)? else { continue };
+            // Any child, as in `step_syscall` (a leader's death waits for
+            // its other threads').
+            let st = match sys::wait4(-1, self.wait_flags) {
+                Ok(Some((t, st))) if t == tid => st,
+                Ok(Some((t, st))) => {
+                    self.bystander(pid, t, st);
+                    continue;
+                }
+                Ok(None) => continue,
+                Err(_) => return Err(Errno::ESRCH),
+            };
             if !libc::WIFSTOPPED(st) || (st >> 16) == sys::PTRACE_EVENT_EXIT {
                 // Killed meanwhile: the engine reports it.
                 self.dispatch(tid, st);
@@ -309,22 +314,23 @@ impl Tracer {
 
     /// Single-step the LWP over the `syscall` instruction its registers
     /// point at. Signals that arrive meanwhile are set aside in `late`.
-    /// `exec`: the call may be an execve, which gives a non-leader the
-    /// leader's id; `wait_any`: an execve in a multithreaded process, whose
-    /// other threads' exits must be collected while it runs.
-    fn step_syscall(&mut self, pid: Pid, tid: Tid, site: u64, exec: bool, wait_any: bool, late: &mut Vec<i32>) -> Result<Outcome, Errno> {
+    /// An execve may give a non-leader the leader's id (its exec stop
+    /// comes under the pid).
+    ///
+    /// It waits for any child of ours, not for the LWP alone: an execve
+    /// kills the other threads, and Linux may stop each at its exit
+    /// (kernels before 5.19 do), which must be let go or the execve waits
+    /// for them for ever; and a process SIGKILLed from outside before the
+    /// engine saw it has its threads at their exit stops: a leader's own
+    /// death is held back until they are reaped, so a wait for the leader
+    /// alone never returned (fault suite long-form R1, Rust face, worker
+    /// seed 7000063).
+    fn step_syscall(&mut self, pid: Pid, tid: Tid, site: u64, late: &mut Vec<i32>) -> Result<Outcome, Errno> {
         sys::resume(sys::PTRACE_SINGLESTEP, tid, 0)?;
-        let mut target = if wait_any { -1 } else { tid };
         loop {
-            let flags = if wait_any { self.wait_flags } else { sys::WALL };
-            let (t, st) = match sys::wait4(target, flags) {
+            let (t, st) = match sys::wait4(-1, self.wait_flags) {
                 Ok(Some(x)) => x,
                 Ok(None) => continue,
-                // A non-leader's execve took the leader's id.
-                Err(Errno::ECHILD) if exec && target == tid && tid != pid.0 => {
-                    target = pid.0;
-                    continue;
-                }
                 Err(Errno::ECHILD) => return Err(Errno::ESRCH),
                 Err(e) => return Err(e),
             };
@@ -385,9 +391,9 @@ impl Tracer {
         }
     }
 
-    /// A status of another task while an execve runs: the process's other
-    /// threads dying (let go of their exit stops), anything else to the
-    /// engine.
+    /// A status of another task while a remote call runs: the process's
+    /// other threads dying (an execve's, or a SIGKILL's from outside: let
+    /// go of their exit stops), anything else to the engine.
     fn bystander(&mut self, pid: Pid, t: Tid, st: i32) {
         let ours = self.tids.get(&t) == Some(&pid);
         if ours && libc::WIFSTOPPED(st) && (st >> 16) == sys::PTRACE_EVENT_EXIT {
