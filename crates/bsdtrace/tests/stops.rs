@@ -635,3 +635,41 @@ fn a_job_stopped_process_runs_once_detached() {
     assert!(libc::WIFEXITED(exit) && libc::WEXITSTATUS(exit) == 7, "{seen:x?}");
     assert!(seen[..seen.len() - 1].iter().all(|&s| libc::WIFCONTINUED(s)) && seen.len() <= 2, "{seen:x?}");
 }
+
+/// PT_ATTACH to a process whose threads are born all the time, SIGKILLed
+/// from outside before the tracer's first wait: the tracer's waits report
+/// the process's death and nothing else. A thread born during the attach
+/// from a thread already seized is traced by us at birth (Linux's
+/// auto-attach). One the attach's /proc walk saw is now listed (its seize
+/// failed and it was taken for a thread that had just exited). One born
+/// after the walk, whose creator dies before its clone event and which
+/// dies before its first stop, is still unknown: its death comes through
+/// as the exit of an unknown child (about 3 in 60 rounds here; fault suite
+/// long-form R1, Rust face, worker seeds 22000089 and 22000078). Once the
+/// death is reaped nothing says whose thread it was; see
+/// docs/RELIABILITY.md.
+#[test]
+#[ignore = "issue 11: an unknown thread born in the attach window and killed before its first stop is reported as an unknown child's exit (docs/RELIABILITY.md)"]
+fn a_process_killed_during_its_attach_reports_no_unknown_exits() {
+    let mut strays = Vec::new();
+    for _ in 0..60 {
+        let u = Untraced::start(&["churn"]);
+        let mut t = Tracer::new();
+        let pid = t.attach(u.pid().into()).unwrap();
+        unsafe { libc::kill(pid.0, libc::SIGKILL) };
+        loop {
+            let (p, st) = wait(&mut t);
+            if p == pid {
+                assert_eq!(st, WaitStatus::Signaled { sig: libc::SIGKILL, core: false });
+                break;
+            }
+            strays.push((p, st));
+        }
+        // Nothing else is owed: no other child of ours ever existed.
+        while let Ok(Some(x)) = t.wait(-1, bsdtrace::WaitOptions::NOHANG) {
+            strays.push(x);
+        }
+        drop(u);
+    }
+    assert!(strays.is_empty(), "exits of tasks the tracer never had: {strays:?}");
+}

@@ -186,6 +186,25 @@ impl Tracer {
                     continue;
                 }
                 let seized = if first && tid == pid.0 { seize_leader(pid, seize_opts) } else { sys::seize(tid, seize_opts) };
+                // A thread born of a thread we seized already is ours from
+                // birth (Linux's auto-attach: TRACECLONE), so its own seize
+                // fails. Taken for one that had just exited, it was unknown
+                // to the engine; if it died before its first stop and
+                // before its creator's clone event (a SIGKILL right after
+                // the attach), its death came through as the exit of an
+                // unknown child (fault suite long-form R1, Rust face, worker
+                // seeds 22000089, 22000078).
+                let seized = match seized {
+                    Err(Errno::EPERM) if !first || tid != pid.0 => {
+                        let me = sys::gettid();
+                        if procfs::task_status(pid.0, tid).is_ok_and(|s| s.tracer_pid == me) {
+                            Ok(())
+                        } else {
+                            Err(Errno::EPERM)
+                        }
+                    }
+                    r => r,
+                };
                 match seized {
                     Ok(()) => {
                         let mut l = Lwp::new(tid, LinuxState::Running);
