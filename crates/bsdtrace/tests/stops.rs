@@ -171,6 +171,17 @@ fn a_non_leader_exec_reports_the_other_threads_exits_first_and_keeps_its_lwp_id(
                     // It is listed while it reports, registers readable.
                     assert!(t.lwp_list(pid.into()).unwrap().contains(&info.lwpid));
                     t.get_regs(pid.into()).unwrap();
+                    // FP state and memory too (the process's, reached
+                    // through a live thread): they said ESRCH/EINVAL.
+                    let (_, len) = t.xstate_info(pid.into()).unwrap();
+                    let mut x = vec![0u8; len as usize];
+                    assert_eq!(t.get_xstate(pid.into(), &mut x).unwrap(), len as usize);
+                    t.get_fpregs(pid.into()).unwrap();
+                    let maps = std::fs::read_to_string(format!("/proc/{}/maps", pid.0)).unwrap();
+                    let start = u64::from_str_radix(maps.split('-').next().unwrap(), 16).unwrap();
+                    let mut b = [0u8; 16];
+                    t.read_memory(pid.into(), start, &mut b).unwrap();
+                    t.peek(pid.into(), start).unwrap();
                     exited.push(info.lwpid.0);
                     continue;
                 }

@@ -181,6 +181,9 @@ pub(crate) struct Ghost {
     /// Its signal mask and name then (PT_LWPINFO).
     pub sigmask: u64,
     pub name: [u8; crate::abi::TDNAMLEN],
+    /// Its XSAVE area then (PT_GETXSTATE, PT_GETFPREGS), if it could be
+    /// read.
+    pub xsave: Option<Vec<u8>>,
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the

@@ -306,7 +306,17 @@ impl Tracer {
 
     /// PT_GETFPREGS: the FXSAVE image.
     pub fn get_fpregs(&mut self, t: Target) -> Result<fpreg> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
+        let ghost = self.procs[&pid].lwp(tid).is_some_and(|l| l.ghost.is_some());
+        if ghost && !sys::HOST_32 {
+            // The legacy region of the XSAVE area is the FXSAVE image.
+            let area = self.xsave_area(pid, tid)?;
+            let mut r: sys::user_fpregs_struct = unsafe { std::mem::zeroed() };
+            let n = std::mem::size_of::<sys::user_fpregs_struct>().min(area.len());
+            // SAFETY: plain data, `n` bytes within both.
+            unsafe { std::ptr::copy_nonoverlapping(area.as_ptr(), (&mut r as *mut sys::user_fpregs_struct).cast::<u8>(), n) };
+            return Ok(fxsave_to_fpreg(&r));
+        }
         let r = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
         Ok(fxsave_to_fpreg(&r))
     }
@@ -516,22 +526,35 @@ impl Tracer {
     /// PT_GETXSTATE: the XSAVE area (as much as fits in `buf`); returns its
     /// full length.
     pub fn get_xstate(&mut self, t: Target, buf: &mut [u8]) -> Result<usize> {
-        let (_, tid) = self.settled(t)?;
-        let mut area = vec![0u8; XSTATE_MAX];
-        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
-        let k = n.min(buf.len());
+        let (pid, tid) = self.settled(t)?;
+        let area = self.xsave_area(pid, tid)?;
+        let k = area.len().min(buf.len());
         buf[..k].copy_from_slice(&area[..k]);
-        Ok(n)
+        Ok(area.len())
     }
 
     /// PT_GETXSTATE_INFO: (xsave mask, xsave length).
     pub fn xstate_info(&mut self, t: Target) -> Result<(u64, u32)> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
+        let area = self.xsave_area(pid, tid)?;
+        // XCR0 as saved by Linux in the FXSAVE software-reserved bytes 464..472.
+        let mask = area.get(464..472).map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+        Ok((mask, area.len() as u32))
+    }
+
+    /// The LWP's XSAVE area, as Linux has it; for a thread an execve took
+    /// down, reported after the exec (engine/lwp.rs `Ghost`), the copy
+    /// kept when it died (it names no task any more: ESRCH, where FreeBSD
+    /// answers, at its EXITED stop; fault suite long-form R1, C face,
+    /// worker seed 10000053).
+    fn xsave_area(&self, pid: Pid, tid: Tid) -> Result<Vec<u8>> {
+        if let Some(g) = self.procs[&pid].lwp(tid).and_then(|l| l.ghost.as_ref()) {
+            return g.xsave.clone().ok_or_else(|| Errno::ESRCH.into());
+        }
         let mut area = vec![0u8; XSTATE_MAX];
         let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
-        // XCR0 as saved by Linux in the FXSAVE software-reserved bytes 464..472.
-        let mask = u64::from_le_bytes(area[464..472].try_into().expect("8 bytes"));
-        Ok((mask, n as u32))
+        area.truncate(n);
+        Ok(area)
     }
 
     /// PT_SETXSTATE: at least the legacy 512+64 bytes, at most the area size.
