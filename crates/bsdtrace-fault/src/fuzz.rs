@@ -1110,6 +1110,8 @@ impl<'a> Fuzz<'a> {
             // "waited" and the requests after it expected to work, while
             // the process was on its way out: ESRCH, R1 seed 17000053.)
             PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL if p.st == St::Dying => {}
+            // Continued with SIGKILL: dying, as after PT_KILL.
+            PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL if data == libc::SIGKILL => p.st = St::Dying,
             PT_CONTINUE | PT_STEP | PT_TO_SCE | PT_TO_SCX | PT_SYSCALL => {
                 p.st = St::Running;
                 p.polls = 0;

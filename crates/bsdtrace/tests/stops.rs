@@ -78,6 +78,28 @@ fn simultaneous_breakpoints_are_reported_one_per_wait() {
     assert_eq!(traps, 8);
 }
 
+/// Continuing with SIGKILL while other threads' breakpoint stops are still
+/// to be reported: the process dies and its death is the next report, as
+/// on FreeBSD (an exiting process reports nothing else), never one of
+/// those stops. Each of PT_CONTINUE, PT_STEP and PT_TO_SCX, at the first
+/// or second stop.
+#[test]
+fn continuing_with_sigkill_reports_the_death_not_the_pending_stops() {
+    let hows = [Resume::Continue, Resume::Step, Resume::ToScx];
+    for round in 0..6 {
+        let mut t = Tracer::new();
+        let pid = spawn(&mut t, &["two_traps", "8"]);
+        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        if round % 2 == 1 {
+            t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+            assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        }
+        t.resume(pid.into(), hows[round % 3], None, libc::SIGKILL).unwrap();
+        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false }, "round {round}");
+    }
+}
+
 #[test]
 fn lwp_events_report_birth_and_exit() {
     let mut t = Tracer::new();

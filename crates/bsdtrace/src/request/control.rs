@@ -90,6 +90,14 @@ impl Tracer {
         if lwp_mode {
             return self.continue_lwps(pid, tid, matches!(t, Target::Proc(_)), sig, how == Resume::Step);
         }
+        if sig == libc::SIGKILL {
+            // Continued with SIGKILL: the process dies (FreeBSD's P_WEXIT:
+            // nothing but its exit is reported), as with PT_KILL. Another
+            // LWP's pending event was reported instead, a stop of a
+            // process on its way out (fault suite long-form R1, C face,
+            // worker seed 34000147).
+            return self.kill(Target::Proc(pid));
+        }
         self.consume_event(pid, sig)?;
         self.arm_handler_step(pid, tid, how == Resume::Step, sig);
         self.continue_process(pid);
