@@ -176,8 +176,9 @@ fn a_non_leader_exec_reports_the_other_threads_exits_first_and_keeps_its_lwp_id(
     let pid = spawn(&mut t, &["threads_exec", "3", tr, "exit", "5"]);
     t.lwp_events(pid.into(), true).unwrap();
     let (mut exited, mut exec_tid) = (Vec::new(), None);
+    let mut new_pc = None;
     loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+        t.resume(pid.into(), Resume::Continue, new_pc.take(), 0).unwrap();
         match wait_pid(&mut t, pid) {
             WaitStatus::Stopped(libc::SIGTRAP) => {
                 let info = t.lwpinfo(pid.into()).unwrap();
@@ -204,7 +205,23 @@ fn a_non_leader_exec_reports_the_other_threads_exits_first_and_keeps_its_lwp_id(
                     let mut b = [0u8; 16];
                     t.read_memory(pid.into(), start, &mut b).unwrap();
                     t.peek(pid.into(), start).unwrap();
+                    // Its state is a snapshot of its last stop: written
+                    // there, read back (FreeBSD's thread exits next).
+                    let mut r = t.get_regs(pid.into()).unwrap();
+                    r.r_r12 = 0x1234_5678;
+                    t.set_regs(pid.into(), &r).unwrap();
+                    assert_eq!(t.get_regs(pid.into()).unwrap().r_r12, 0x1234_5678);
+                    let mut d = t.get_dbregs(pid.into()).unwrap();
+                    d.dr[0] = start;
+                    t.set_dbregs(pid.into(), &d).unwrap();
+                    assert_eq!(t.get_dbregs(pid.into()).unwrap().dr[0], start);
+                    let f = t.get_fpregs(pid.into()).unwrap();
+                    t.set_fpregs(pid.into(), &f).unwrap();
+                    t.set_xstate(pid.into(), &x).unwrap();
                     exited.push(info.lwpid.0);
+                    // Continued with a new PC (meaningless for a thread
+                    // that exits, as on FreeBSD, but not refused).
+                    new_pc = Some(start);
                     continue;
                 }
                 assert_ne!(info.flags & abi::PL_FLAG_EXEC, 0, "{info:?}");

@@ -184,6 +184,8 @@ pub(crate) struct Ghost {
     /// Its XSAVE area then (PT_GETXSTATE, PT_GETFPREGS), if it could be
     /// read.
     pub xsave: Option<Vec<u8>>,
+    /// Its debug registers then (dr0-dr3, dr6, dr7; PT_GETDBREGS).
+    pub dbregs: [u64; 8],
 }
 
 /// Stepping over a signal handler (fact sheet 4.8): Linux traps at the

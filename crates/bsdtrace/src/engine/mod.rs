@@ -37,7 +37,7 @@ mod wait;
 
 pub use ids::{Event, Lwpid, Pid, Target};
 pub use lwpmode::{LwpStatus, StopMode};
-pub(crate) use lwp::{HandlerStep, LinuxState, LinuxStop, Lwp, ScState, SigInfo};
+pub(crate) use lwp::{Ghost, HandlerStep, LinuxState, LinuxStop, Lwp, ScState, SigInfo};
 pub(crate) use proc::{MapSnapshot, Proc, ProcState};
 pub(crate) use signals::{Disposition, SigProbe};
 pub use spawn::SpawnOptions;

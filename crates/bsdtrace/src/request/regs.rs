@@ -83,7 +83,9 @@ impl Tracer {
     }
 
     fn store_linux_regs(&mut self, pid: Pid, tid: Tid, r: &sys::user_regs_struct) -> Result<()> {
-        sys::setregs(tid, r).map_err(|e| if e == Errno::ESRCH { Errno::ESRCH } else { Errno::EINVAL })?;
+        if !self.is_ghost(pid, tid) {
+            sys::setregs(tid, r).map_err(|e| if e == Errno::ESRCH { Errno::ESRCH } else { Errno::EINVAL })?;
+        }
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
         l.regs = Some(*r);
         l.regs_written = true;
@@ -236,7 +238,7 @@ impl Tracer {
         if pc >= maxuser(self.proc_arch(pid, tid)?) {
             return Err(Errno::EINVAL.into());
         }
-        if sys::HOST_32 {
+        if sys::HOST_32 && !self.is_ghost(pid, tid) {
             // The PC alone: a 64-bit program's other registers cannot be
             // read whole from here, so they must not be written.
             sys::set_pc(tid, pc).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
@@ -323,10 +325,36 @@ impl Tracer {
 
     /// PT_SETFPREGS.
     pub fn set_fpregs(&mut self, t: Target, f: &fpreg) -> Result<()> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
         let r = fpreg_to_fxsave(f);
+        if let Some(g) = self.ghost_mut(pid, tid) {
+            // Kept with the rest of its snapshot (see `is_ghost`).
+            if let Some(area) = g.xsave.as_mut() {
+                let n = std::mem::size_of::<sys::user_fpregs_struct>().min(area.len());
+                // SAFETY: plain data, `n` bytes within both.
+                unsafe { std::ptr::copy_nonoverlapping((&r as *const sys::user_fpregs_struct).cast::<u8>(), area.as_mut_ptr(), n) };
+            }
+            return Ok(());
+        }
         sys::setfpregs(tid, &r).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
         Ok(())
+    }
+
+    /// Is LWP `tid` what an execve left of a thread it took down, whose
+    /// EXITED stop is reported after the exec (engine/lwp.rs `Ghost`)?
+    /// Linux has removed that thread. Its registers, FP/XSAVE area and
+    /// debug registers are a snapshot of its last stop: read from there,
+    /// and written there (on FreeBSD the thread exits next, so what a
+    /// debugger writes at that stop never runs either). Before, those
+    /// requests said ESRCH on a stopped process (fault suite long-form R1,
+    /// Rust face, worker seed 52000198: PT_GETDBREGS, PT_SETREGS, and
+    /// PT_SYSCALL with a new PC).
+    fn is_ghost(&self, pid: Pid, tid: Tid) -> bool {
+        self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.ghost.is_some())
+    }
+
+    fn ghost_mut(&mut self, pid: Pid, tid: Tid) -> Option<&mut crate::engine::Ghost> {
+        self.procs.get_mut(&pid)?.lwp_mut(tid)?.ghost.as_deref_mut()
     }
 
     /// PT_GETFPREGS of a 32-bit debugger (`fill_fpregs32`): the FSAVE
@@ -402,8 +430,12 @@ impl Tracer {
     }
 
     fn read_dbregs(&mut self, t: Target) -> Result<dbreg> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
         let mut d = dbreg::default();
+        if let Some(g) = self.ghost_mut(pid, tid) {
+            d.dr[..8].copy_from_slice(&g.dbregs);
+            return Ok(d);
+        }
         for i in [0usize, 1, 2, 3, 6, 7] {
             d.dr[i] = sys::peekuser(tid, sys::DEBUGREG_OFFSET + i * 8).map_err(|_| Errno::ESRCH)?;
         }
@@ -434,6 +466,12 @@ impl Tracer {
             if enabled && d.dr[i] >= limit {
                 return Err(Errno::EINVAL.into());
             }
+        }
+        if let Some(g) = self.ghost_mut(pid, tid) {
+            for i in [0usize, 1, 2, 3, 6, 7] {
+                g.dbregs[i] = d.dr[i];
+            }
+            return Ok(());
         }
         let poke = |i: usize, v: u64| {
             sys::pokeuser(tid, sys::DEBUGREG_OFFSET + i * 8, v).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })
@@ -559,10 +597,16 @@ impl Tracer {
 
     /// PT_SETXSTATE: at least the legacy 512+64 bytes, at most the area size.
     pub fn set_xstate(&mut self, t: Target, data: &[u8]) -> Result<()> {
-        let (_, tid) = self.settled(t)?;
+        let (pid, tid) = self.settled(t)?;
         let (_, len) = self.xstate_info(t)?;
         if data.len() < 576 || data.len() > len as usize {
             return Err(Errno::EINVAL.into());
+        }
+        if let Some(g) = self.ghost_mut(pid, tid) {
+            if let Some(area) = g.xsave.as_mut() {
+                area[..data.len()].copy_from_slice(data);
+            }
+            return Ok(());
         }
         let mut area = vec![0u8; len as usize];
         sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
