@@ -15,10 +15,7 @@ fn all_threads_stopped(t: &Tracer, pid: Pid) -> bool {
 
 #[test]
 fn attach_stops_every_thread_and_reports_sigstop() {
-    let u = Untraced::start(&["threads", "7"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["threads", "7"]);
     assert!(all_threads_stopped(&t, pid));
     assert_eq!(t.num_lwps(pid.into()).unwrap(), 8);
     let list = t.lwp_list(pid.into()).unwrap();
@@ -38,10 +35,7 @@ fn attach_stops_every_thread_and_reports_sigstop() {
 
 #[test]
 fn attach_to_spinning_threads_and_continue_many_times() {
-    let u = Untraced::start(&["spinners", "4"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["spinners", "4"]);
     for _ in 0..20 {
         t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
         unsafe { libc::kill(pid.0, libc::SIGUSR2) };
@@ -279,10 +273,7 @@ fn leader_exits_first_and_the_process_still_reports_its_exit() {
 
 #[test]
 fn suspended_lwp_stays_stopped_across_continue() {
-    let u = Untraced::start(&["spinners", "2"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["spinners", "2"]);
     let list = t.lwp_list(pid.into()).unwrap();
     let victim = list[1];
     t.suspend(victim.into()).unwrap();
@@ -301,10 +292,7 @@ fn a_stop_signal_passed_on_is_ignored_while_traced() {
     // FreeBSD's issignal(): "Traced or exiting processes should ignore
     // stops". The debugger sees the SIGSTOP; passing it on does not put the
     // process in a job-control stop (Linux would).
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
     unsafe { libc::kill(pid.0, libc::SIGSTOP) };
     // (SIGSTOP: SIGTSTP would be discarded if the test runs in an orphaned
@@ -331,10 +319,7 @@ fn a_stop_signal_passed_on_is_ignored_while_traced() {
 
 #[test]
 fn threads_born_and_dying_while_the_process_stops() {
-    let u = Untraced::start(&["churn"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["churn"]);
     t.lwp_events(pid.into(), true).unwrap();
     let (mut born, mut exited, mut signals) = (0, 0, 0);
     let mut deliver = 0;
@@ -373,10 +358,7 @@ fn threads_born_and_dying_while_the_process_stops() {
 
 #[test]
 fn interrupt_stops_spinning_threads_without_a_signal() {
-    let u = Untraced::start(&["spinners", "4"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["spinners", "4"]);
     // Stopped already: nothing to request, nothing new to report.
     assert!(!t.interrupt(pid.into()).unwrap());
     for _ in 0..20 {

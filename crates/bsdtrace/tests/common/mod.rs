@@ -164,6 +164,30 @@ impl Untraced {
     }
 }
 
+/// Every backend this kernel offers (io_uring needs Linux 6.7).
+pub fn engines() -> Vec<Engine> {
+    let mut v = vec![];
+    for b in [Backend::IoUring, Backend::Doorbell] {
+        match Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
+            Ok(e) => v.push(e),
+            Err(e) if b == Backend::IoUring => eprintln!("io_uring backend unavailable here: {e}"),
+            Err(e) => panic!("doorbell backend: {e}"),
+        }
+    }
+    v
+}
+
+/// `tracee ARGS` started untraced and attached by a new [`Tracer`], its
+/// attach stop (SIGSTOP, as on FreeBSD) waited for. Keep the [`Untraced`]
+/// while the test runs.
+pub fn attached(args: &[&str]) -> (Untraced, Tracer, Pid) {
+    let u = Untraced::start(args);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    (u, t, pid)
+}
+
 /// Spawn `cmd` with `$READY_FD` naming a pipe, and return once the tracee
 /// (or anything it starts) wrote its first line there (trimmed).
 pub fn spawn_until_ready(cmd: &mut Command) -> (Child, String) {
