@@ -53,22 +53,14 @@ fn simultaneous_breakpoints_are_reported_one_per_wait() {
     let pid = spawn(&mut t, &["two_traps", "8"]);
     let mut traps = 0;
     let mut seen = std::collections::HashSet::new();
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(sig) => {
-                assert_eq!(sig, libc::SIGTRAP);
-                let info = t.lwpinfo(pid.into()).unwrap();
-                assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
-                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
-                assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
-                assert!(all_threads_stopped(&t, pid));
-                traps += 1;
-            }
-            WaitStatus::Exited(0) => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let code = until_exit_at_traps(&mut t, pid, |t, info| {
+        assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
+        assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
+        assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
+        assert!(all_threads_stopped(t, pid));
+        traps += 1;
+    });
+    assert_eq!(code, 0);
     assert_eq!(traps, 8);
 }
 
@@ -101,29 +93,22 @@ fn lwp_events_report_birth_and_exit() {
     t.lwp_events(pid.into(), true).unwrap();
     assert_eq!(t.event_mask(pid.into()).unwrap(), abi::PTRACE_EXEC | abi::PTRACE_LWP);
     let (mut born, mut exited) = (0, 0);
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                let info = t.lwpinfo(pid.into()).unwrap();
-                if info.flags & abi::PL_FLAG_BORN != 0 {
-                    assert_eq!(info.flags, abi::PL_FLAG_BORN | abi::PL_FLAG_SCX);
-                    assert_ne!(info.lwpid.0, pid.0);
-                    born += 1;
-                } else if info.flags & abi::PL_FLAG_EXITED != 0 {
-                    // FreeBSD stops an exiting thread inside thr_exit's
-                    // syscall entry: EXITED and SCE together.
-                    assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
-                    assert_ne!(info.lwpid.0, pid.0);
-                    exited += 1;
-                } else {
-                    panic!("unexpected stop {info:?}");
-                }
-            }
-            WaitStatus::Exited(0) => break,
-            other => panic!("unexpected {other:?}"),
+    let code = until_exit_at_traps(&mut t, pid, |_, info| {
+        if info.flags & abi::PL_FLAG_BORN != 0 {
+            assert_eq!(info.flags, abi::PL_FLAG_BORN | abi::PL_FLAG_SCX);
+            assert_ne!(info.lwpid.0, pid.0);
+            born += 1;
+        } else if info.flags & abi::PL_FLAG_EXITED != 0 {
+            // FreeBSD stops an exiting thread inside thr_exit's
+            // syscall entry: EXITED and SCE together.
+            assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
+            assert_ne!(info.lwpid.0, pid.0);
+            exited += 1;
+        } else {
+            panic!("unexpected stop {info:?}");
         }
-    }
+    });
+    assert_eq!(code, 0);
     assert_eq!((born, exited), (5, 5));
 }
 
@@ -141,25 +126,15 @@ fn exec_from_a_non_leader_thread() {
     let pid = spawn(&mut t, &["thread_exec", tr, "exit", "5"]);
     t.lwp_events(pid.into(), true).unwrap();
     let mut execs = 0;
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                let info = t.lwpinfo(pid.into()).unwrap();
-                if info.flags & abi::PL_FLAG_EXEC != 0 {
-                    execs += 1;
-                    assert_eq!(info.lwpid.0, pid.0, "after exec the thread has the pid");
-                    assert!(matches!(info.stop, Some(Event::Exec { old_tid }) if old_tid.0 != pid.0));
-                    assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
-                }
-            }
-            WaitStatus::Exited(c) => {
-                assert_eq!(c, 5);
-                break;
-            }
-            other => panic!("unexpected {other:?}"),
+    let code = until_exit_at_traps(&mut t, pid, |t, info| {
+        if info.flags & abi::PL_FLAG_EXEC != 0 {
+            execs += 1;
+            assert_eq!(info.lwpid.0, pid.0, "after exec the thread has the pid");
+            assert!(matches!(info.stop, Some(Event::Exec { old_tid }) if old_tid.0 != pid.0));
+            assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
         }
-    }
+    });
+    assert_eq!(code, 5);
     assert_eq!(execs, 1);
 }
 

@@ -134,6 +134,23 @@ pub fn cont_until(t: &mut Tracer, pid: Pid, how: Resume, sig: i32) -> (WaitStatu
     (st, ev)
 }
 
+/// Continue `pid` until it exits, calling `at_trap` at each stop with the
+/// stopped thread's [`LwpInfo`]: every stop must be a SIGTRAP and the end
+/// an exit (anything else fails the test). Returns the exit code.
+pub fn until_exit_at_traps(t: &mut Tracer, pid: Pid, mut at_trap: impl FnMut(&mut Tracer, LwpInfo)) -> i32 {
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).expect("continue");
+        match wait_pid(t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).expect("lwpinfo");
+                at_trap(t, info);
+            }
+            WaitStatus::Exited(c) => return c,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
 /// Continue until the process exits; returns its status.
 pub fn run_to_exit(t: &mut Tracer, pid: Pid) -> WaitStatus {
     loop {
