@@ -50,6 +50,28 @@ pub(super) struct P {
     pub(super) esrch: Option<String>,
 }
 
+impl P {
+    /// A process in state `st` and nothing else known: not our child, not
+    /// traced by another, not sandboxed, never execs (struct update syntax
+    /// sets the rest).
+    pub(super) fn new(st: St) -> P {
+        P {
+            st,
+            child: false,
+            other: false,
+            lwps: vec![],
+            polls: 0,
+            stop_sent: false,
+            suspended: false,
+            sandboxed: false,
+            may_exec: false,
+            unborn: false,
+            killed_outside: false,
+            esrch: None,
+        }
+    }
+}
+
 /// What FreeBSD allows for one call.
 #[derive(Clone, Debug)]
 pub(super) struct Exp {

@@ -18,7 +18,7 @@ impl Fuzz<'_> {
         if log() || lazy_log() {
             flog(format!("{} spawn traced (PT_TRACE_ME) -> {pid}", self.n));
         }
-        self.procs.insert(pid, P { st: St::Running, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: true, unborn: true, killed_outside: false, esrch: None });
+        self.procs.insert(pid, P { child: true, sandboxed: true, may_exec: true, unborn: true, ..P::new(St::Running) });
         self.dead.retain(|d| *d != pid);
         self.report.add("r1.spawned", 1);
     }
@@ -29,7 +29,7 @@ impl Fuzz<'_> {
         // EPERM; "loop" never execs.)
         let mode = if self.avoid.contains(&13) { "loop" } else { "fuzz" };
         let (pid, _) = spawn_ready(&[mode, &s]);
-        self.procs.insert(pid, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: mode == "fuzz", unborn: false, killed_outside: false, esrch: None });
+        self.procs.insert(pid, P { child: true, sandboxed: true, may_exec: mode == "fuzz", ..P::new(St::Untraced) });
         self.dead.retain(|d| *d != pid);
     }
 
@@ -37,8 +37,8 @@ impl Fuzz<'_> {
         self.other_made = true;
         let (helper, line) = spawn_ready(&["other_tracer"]);
         let Some(grandchild) = line.strip_prefix("ready ").and_then(|s| s.trim().parse::<i32>().ok()) else { return };
-        self.procs.insert(helper, P { st: St::Untraced, child: true, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, may_exec: false, unborn: false, killed_outside: false, esrch: None });
-        self.procs.insert(grandchild, P { st: St::Untraced, child: false, other: true, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: false, may_exec: false, unborn: false, killed_outside: false, esrch: None });
+        self.procs.insert(helper, P { child: true, ..P::new(St::Untraced) });
+        self.procs.insert(grandchild, P { other: true, ..P::new(St::Untraced) });
     }
 
     /// Kill everything, collect every exit, and leave nothing behind.

@@ -81,7 +81,7 @@ impl Fuzz<'_> {
                         return;
                     }
                     // A followed fork child's first stop.
-                    self.procs.insert(pid, P { st: St::Stopped, child: false, other: false, lwps: vec![], polls: 0, stop_sent: false, suspended: false, sandboxed: true, may_exec: true, unborn: false, killed_outside: false, esrch: None });
+                    self.procs.insert(pid, P { sandboxed: true, may_exec: true, ..P::new(St::Stopped) });
                     self.report.add("r1.new-children", 1);
                     return;
                 };
