@@ -23,61 +23,40 @@ use std::sync::OnceLock;
 /// a cdylib for integration tests, so build it here, once per test binary,
 /// with the profile and target directory of this test.
 fn lib_dir() -> &'static Path {
-    // The same features as this test was built with.
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        let release = !cfg!(debug_assertions);
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.arg("build")
-            .arg("-p")
-            .arg("bsdtrace-c")
-            .arg("--manifest-path")
-            .arg(workspace_dir().join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target);
-        if release {
-            cmd.arg("--release");
-        }
-        run_ok(&mut cmd);
-        let dir = target.join(if release { "release" } else { "debug" });
-        assert!(
-            dir.join("libbsdtrace.so").exists(),
-            "no libbsdtrace.so in {}",
-            dir.display()
-        );
-        dir
-    })
+    DIR.get_or_init(|| build_lib(None))
 }
 
 /// `target/i686-unknown-linux-gnu/<profile>`, with the 32-bit
 /// libbsdtrace.so built in it (once per test binary).
 fn lib_dir32() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        let release = !cfg!(debug_assertions);
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "-p", "bsdtrace-c", "--target", I686, "--manifest-path"])
-            .arg(workspace_dir().join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target);
-        if release {
-            cmd.arg("--release");
-        }
-        run_ok(&mut cmd);
-        let dir = target
-            .join(I686)
-            .join(if release { "release" } else { "debug" });
-        assert!(dir.join("libbsdtrace.so").exists(), "no libbsdtrace.so in {}", dir.display());
-        dir
-    })
+    DIR.get_or_init(|| build_lib(Some(I686)))
+}
+
+/// `cargo build -p bsdtrace-c` for `target` (the host's if None), with
+/// this test's profile and target directory;
+/// returns the directory that holds libbsdtrace.so.
+fn build_lib(target: Option<&str>) -> PathBuf {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
+    let release = !cfg!(debug_assertions);
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "-p", "bsdtrace-c"]);
+    if let Some(t) = target {
+        cmd.args(["--target", t]);
+    }
+    cmd.arg("--manifest-path").arg(workspace_dir().join("Cargo.toml")).arg("--target-dir").arg(&target_dir);
+    if release {
+        cmd.arg("--release");
+    }
+    run_ok(&mut cmd);
+    let mut dir = target_dir;
+    if let Some(t) = target {
+        dir.push(t);
+    }
+    dir.push(if release { "release" } else { "debug" });
+    assert!(dir.join("libbsdtrace.so").exists(), "no libbsdtrace.so in {}", dir.display());
+    dir
 }
 
 const I686: &str = "i686-unknown-linux-gnu";

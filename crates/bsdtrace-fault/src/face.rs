@@ -178,6 +178,13 @@ fn write_at<T: Copy>(addr: usize, v: &T) {
     unsafe { std::ptr::write_unaligned(addr as *mut T, *v) }
 }
 
+/// A request that fills `*addr`: what it got is written there, 0 returned;
+/// an error writes nothing.
+fn out<T: Copy>(addr: usize, r: bsdtrace::Result<T>) -> Result<i32, i32> {
+    write_at(addr, &r.map_err(err)?);
+    Ok(0)
+}
+
 impl Face for RustFace {
     fn name(&self) -> &'static str {
         "rust"
@@ -261,39 +268,15 @@ impl Face for RustFace {
             PT_RESUME => ok(t.unsuspend(tg)),
             PT_FOLLOW_FORK => ok(t.follow_fork(tg, data != 0)),
             PT_LWP_EVENTS => ok(t.lwp_events(tg, data != 0)),
-            PT_GET_EVENT_MASK => {
-                let m = t.event_mask(tg).map_err(err)?;
-                write_at(addr, &m);
-                Ok(0)
-            }
+            PT_GET_EVENT_MASK => out(addr, t.event_mask(tg)),
             PT_SET_EVENT_MASK => ok(t.set_event_mask(tg, read_at(addr))),
-            PT_GET_SC_ARGS => {
-                let a = t.sc_args(tg).map_err(err)?;
-                write_at(addr, &a.args);
-                Ok(0)
-            }
-            PT_GET_SC_RET => {
-                let r = t.sc_ret(tg).map_err(err)?;
-                write_at(addr, &r);
-                Ok(0)
-            }
-            PT_GETREGS => {
-                let r = t.get_regs(tg).map_err(err)?;
-                write_at(addr, &r);
-                Ok(0)
-            }
+            PT_GET_SC_ARGS => out(addr, t.sc_args(tg).map(|a| a.args)),
+            PT_GET_SC_RET => out(addr, t.sc_ret(tg)),
+            PT_GETREGS => out(addr, t.get_regs(tg)),
             PT_SETREGS => ok(t.set_regs(tg, &read_at(addr))),
-            PT_GETFPREGS => {
-                let r = t.get_fpregs(tg).map_err(err)?;
-                write_at(addr, &r);
-                Ok(0)
-            }
+            PT_GETFPREGS => out(addr, t.get_fpregs(tg)),
             PT_SETFPREGS => ok(t.set_fpregs(tg, &read_at(addr))),
-            PT_GETDBREGS => {
-                let r = t.get_dbregs(tg).map_err(err)?;
-                write_at(addr, &r);
-                Ok(0)
-            }
+            PT_GETDBREGS => out(addr, t.get_dbregs(tg)),
             PT_SETDBREGS => ok(t.set_dbregs(tg, &read_at(addr))),
             PT_VM_TIMESTAMP => t.vm_timestamp(tg).map_err(err),
             PT_VM_ENTRY => {
@@ -313,16 +296,8 @@ impl Face for RustFace {
                 write_at(addr, &r);
                 Ok(0)
             }
-            PT_GETFSBASE => {
-                let v = t.get_fsbase(tg).map_err(err)?;
-                write_at(addr, &v);
-                Ok(0)
-            }
-            PT_GETGSBASE => {
-                let v = t.get_gsbase(tg).map_err(err)?;
-                write_at(addr, &v);
-                Ok(0)
-            }
+            PT_GETFSBASE => out(addr, t.get_fsbase(tg)),
+            PT_GETGSBASE => out(addr, t.get_gsbase(tg)),
             PT_GETXSTATE_INFO => {
                 t.xstate_info(tg).map_err(err)?;
                 // The C face's size check (the typed call has no size).

@@ -77,6 +77,13 @@ pub fn backend_env(c: &mut std::process::Command, face: &str) {
     }
 }
 
+/// One fuzzing worker: `calls` calls through `face`, then its counts on stdout.
+fn fuzz_worker(face: &mut dyn Face, cfg: fuzz::Config, calls: u64) {
+    let mut fz = fuzz::Fuzz::new(face, &cfg);
+    fz.run(calls);
+    fz.report.emit_stats();
+}
+
 fn main() {
     let mut a = Args(std::env::args().skip(1).collect());
     if a.0.is_empty() {
@@ -110,9 +117,7 @@ fn main() {
             let calls = a.num("--calls", 1000);
             let avoid = avoid_list(&mut a);
             let mut fc = face(&f);
-            let mut fz = fuzz::Fuzz::new(fc.as_mut(), &fuzz::Config { seed, nobody: false, avoid: avoid.clone() });
-            fz.run(calls);
-            fz.report.emit_stats();
+            fuzz_worker(fc.as_mut(), fuzz::Config { seed, nobody: false, avoid }, calls);
         }
         "fuzz-nobody" => {
             // Fork, drop to nobody, fuzz; the child's stdout is ours.
@@ -129,9 +134,7 @@ fn main() {
                     // SAFETY: plain call.
                     unsafe { libc::_exit(120) };
                 }
-                let mut fz = fuzz::Fuzz::new(fc.as_mut(), &fuzz::Config { seed, nobody: true, avoid: avoid.clone() });
-                fz.run(calls);
-                fz.report.emit_stats();
+                fuzz_worker(fc.as_mut(), fuzz::Config { seed, nobody: true, avoid }, calls);
                 // SAFETY: plain call (skip our parent's atexit work).
                 unsafe { libc::_exit(0) };
             }

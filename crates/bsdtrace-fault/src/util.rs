@@ -339,28 +339,33 @@ pub fn describe(pid: i32) -> String {
 /// most often a fatal signal that went missing, and where it went (still
 /// pending and blocked, taken, or gone) tells which.
 pub fn signal_states(pid: i32) -> String {
-    let mut out = String::new();
-    let Ok(d) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
-    for e in d.flatten() {
-        let tid = e.file_name().to_string_lossy().into_owned();
-        let st = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).unwrap_or_default();
+    per_thread(pid, |task| {
+        let st = std::fs::read_to_string(format!("{task}/status")).unwrap_or_default();
         let f: Vec<&str> = st.lines().filter(|l| ["State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"].iter().any(|k| l.starts_with(k))).collect();
-        let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan")).unwrap_or_default();
-        out.push_str(&format!(" [{tid} {wchan}: {}]", f.join(" ").replace('\t', " ")));
-    }
-    out
+        f.join(" ").replace('\t', " ")
+    })
 }
 
 /// The kernel stacks of a process's threads (root only), for hang reports.
 pub fn kernel_stacks(pid: i32) -> String {
+    per_thread(pid, |task| {
+        let stack = std::fs::read_to_string(format!("{task}/stack")).unwrap_or_default();
+        let top: Vec<&str> = stack.lines().take(4).map(|l| l.split_whitespace().nth(1).unwrap_or(l)).collect();
+        top.join("<")
+    })
+}
+
+/// " [TID WCHAN: what]" for each thread of `pid`, `what` made from the
+/// thread's /proc/PID/task/TID directory.
+fn per_thread(pid: i32, what: impl Fn(&str) -> String) -> String {
     let mut out = String::new();
     let Ok(d) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
     for e in d.flatten() {
         let tid = e.file_name().to_string_lossy().into_owned();
-        let stack = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stack")).unwrap_or_default();
-        let top: Vec<&str> = stack.lines().take(4).map(|l| l.split_whitespace().nth(1).unwrap_or(l)).collect();
-        let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan")).unwrap_or_default();
-        out.push_str(&format!(" [{tid} {wchan}: {}]", top.join("<")));
+        let task = format!("/proc/{pid}/task/{tid}");
+        let w = what(&task);
+        let wchan = std::fs::read_to_string(format!("{task}/wchan")).unwrap_or_default();
+        out.push_str(&format!(" [{tid} {wchan}: {w}]"));
     }
     out
 }

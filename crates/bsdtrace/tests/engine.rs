@@ -9,19 +9,6 @@ use std::io::{BufRead, BufReader};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-/// Every backend this kernel offers (io_uring needs Linux 6.7).
-fn engines() -> Vec<Engine> {
-    let mut v = vec![];
-    for b in [Backend::IoUring, Backend::Doorbell] {
-        match Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
-            Ok(e) => v.push(e),
-            Err(e) if b == Backend::IoUring => eprintln!("io_uring backend unavailable here: {e}"),
-            Err(e) => panic!("doorbell backend: {e}"),
-        }
-    }
-    v
-}
-
 fn pipe() -> (OwnedFd, OwnedFd) {
     let mut fds = [0; 2];
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);

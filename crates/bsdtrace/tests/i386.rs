@@ -172,24 +172,17 @@ fn an_i386_thread_exit_is_reported_as_the_thread_s_own() {
     let pid = spawn32(&mut t, &["thread_create_join", "4"]);
     t.lwp_events(pid.into(), true).unwrap();
     let (mut born, mut exited) = (0, 0);
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                let info = t.lwpinfo(pid.into()).unwrap();
-                if info.flags & abi::PL_FLAG_BORN != 0 {
-                    born += 1;
-                } else if info.flags & abi::PL_FLAG_EXITED != 0 {
-                    assert_eq!(info.syscall_code, I386_EXIT);
-                    exited += 1;
-                } else {
-                    panic!("unexpected stop {info:?}");
-                }
-            }
-            WaitStatus::Exited(0) => break,
-            other => panic!("unexpected {other:?}"),
+    let code = until_exit_at_traps(&mut t, pid, |_, info| {
+        if info.flags & abi::PL_FLAG_BORN != 0 {
+            born += 1;
+        } else if info.flags & abi::PL_FLAG_EXITED != 0 {
+            assert_eq!(info.syscall_code, I386_EXIT);
+            exited += 1;
+        } else {
+            panic!("unexpected stop {info:?}");
         }
-    }
+    });
+    assert_eq!(code, 0);
     assert_eq!((born, exited), (4, 4));
 }
 

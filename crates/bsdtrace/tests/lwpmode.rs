@@ -28,18 +28,6 @@ fn env_with(extra: &[(&str, String)]) -> Vec<String> {
     env
 }
 
-/// Every backend this kernel offers.
-fn engines() -> Vec<Engine> {
-    let mut v = vec![];
-    for b in [Backend::IoUring, Backend::Doorbell] {
-        if let Ok(e) = Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
-            v.push(e);
-        }
-    }
-    assert!(!v.is_empty());
-    v
-}
-
 fn ewait(e: &Engine, pid: Pid) -> WaitStatus {
     e.wait(pid.0, WaitOptions::BLOCK).unwrap().expect("blocking wait returns").1
 }

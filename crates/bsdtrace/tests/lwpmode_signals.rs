@@ -19,18 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Every backend this kernel offers.
-fn engines() -> Vec<Engine> {
-    let mut v = vec![];
-    for b in [Backend::IoUring, Backend::Doorbell] {
-        if let Ok(e) = Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
-            v.push(e);
-        }
-    }
-    assert!(!v.is_empty());
-    v
-}
-
 /// Kills `pid` when it is not fed for `secs` seconds (a hung `wait_lwp`
 /// then returns the exit, and the test fails saying what it waited for).
 struct Watchdog {

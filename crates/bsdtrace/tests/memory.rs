@@ -75,33 +75,23 @@ fn software_breakpoint_cycle() {
     t.read_memory(pid.into(), bp, &mut orig).unwrap();
     t.write_memory(pid.into(), bp, &[0xcc]).unwrap();
     let mut hits = 0;
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                hits += 1;
-                let info = t.lwpinfo(pid.into()).unwrap();
-                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
-                // Step over: restore, back up the PC, single-step, re-insert.
-                let mut r = t.get_regs(pid.into()).unwrap();
-                assert_eq!(r.r_rip as u64, bp + 1);
-                t.write_memory(pid.into(), bp, &orig).unwrap();
-                r.r_rip -= 1;
-                t.set_regs(pid.into(), &r).unwrap();
-                t.resume(pid.into(), Resume::Step, None, 0).unwrap();
-                assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGTRAP));
-                let info = t.lwpinfo(pid.into()).unwrap();
-                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
-                assert_eq!(t.get_regs(pid.into()).unwrap().r_trapno, abi::T_TRCTRAP);
-                t.write_memory(pid.into(), bp, &[0xcc]).unwrap();
-            }
-            WaitStatus::Exited(c) => {
-                assert_eq!(c, 5, "bp_target ran every time");
-                break;
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let code = until_exit_at_traps(&mut t, pid, |t, info| {
+        hits += 1;
+        assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
+        // Step over: restore, back up the PC, single-step, re-insert.
+        let mut r = t.get_regs(pid.into()).unwrap();
+        assert_eq!(r.r_rip as u64, bp + 1);
+        t.write_memory(pid.into(), bp, &orig).unwrap();
+        r.r_rip -= 1;
+        t.set_regs(pid.into(), &r).unwrap();
+        t.resume(pid.into(), Resume::Step, None, 0).unwrap();
+        assert_eq!(wait_pid(t, pid), WaitStatus::Stopped(libc::SIGTRAP));
+        let info = t.lwpinfo(pid.into()).unwrap();
+        assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 2, "TRAP_TRACE");
+        assert_eq!(t.get_regs(pid.into()).unwrap().r_trapno, abi::T_TRCTRAP);
+        t.write_memory(pid.into(), bp, &[0xcc]).unwrap();
+    });
+    assert_eq!(code, 5, "bp_target ran every time");
     assert_eq!(hits, 5);
 }
 

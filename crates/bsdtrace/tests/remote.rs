@@ -7,10 +7,7 @@ use common::*;
 
 #[test]
 fn remote_syscall_runs_in_the_tracee_and_restops_it() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     let before = t.get_regs(pid.into()).unwrap();
     let r = t.remote_syscall(pid.into(), libc::SYS_getpid as u64, &[]).unwrap();
     assert_eq!((r.sr_error, r.sr_retval[0]), (0, pid.0 as i64));
@@ -207,10 +204,7 @@ fn pt_kill_after_a_remote_exit_ends_the_held_stop() {
     // continued; PT_KILL ends it like any kill: requests answer ESRCH
     // (a remote exit_group had left a GETREGS answering after PT_KILL:
     // fault suite R1 without --avoid, seed 15000046).
-    let u = Untraced::start(&["threads", "2"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["threads", "2"]);
     remote(&mut t, pid.into(), pid, libc::SYS_exit_group, &[3]);
     // The engine meets the other threads' deaths, as an Engine would.
     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -229,10 +223,7 @@ fn remote_exit_group_of_a_multithreaded_process() {
     // suite long-form R1, C face, seed 1000015).
     let mut restops = 0;
     for _ in 0..12 {
-        let u = Untraced::start(&["threads", "6"]);
-        let mut t = Tracer::new();
-        let pid = t.attach(u.pid().into()).unwrap();
-        wait_pid(&mut t, pid);
+        let (_u, mut t, pid) = attached(&["threads", "6"]);
         let r = t.remote_syscall(pid.into(), libc::SYS_exit_group as u64, &[9]).unwrap();
         assert_eq!(r.sr_error, 0);
         // The other threads are gone at once; the process's end comes with
@@ -315,10 +306,7 @@ fn remote_execve_that_fails_returns_its_errno() {
 #[test]
 fn remote_execve_from_a_thread_of_a_multithreaded_process() {
     // The other threads die; a non-leader takes the process id.
-    let u = Untraced::start(&["threads", "3"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["threads", "3"]);
     let lwps = t.lwp_list(pid.into()).unwrap();
     assert_eq!(lwps.len(), 4);
     let (s, argv) = push_strings(&mut t, pid, &[tracee(), "exit", "8"]);
@@ -375,10 +363,7 @@ fn anonymous_kb(pid: Pid, addr: u64) -> u64 {
 
 #[test]
 fn remote_syscall_writes_nothing_into_the_tracee() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     let pc = t.get_regs(pid.into()).unwrap().r_rip as u64;
     assert_eq!(anonymous_kb(pid, pc), 0);
     remote(&mut t, pid.into(), pid, libc::SYS_getpid, &[]);

@@ -100,10 +100,7 @@ fn attach_to_self_from_a_forked_child_is_einval() {
 
 #[test]
 fn attach_to_a_traced_process_is_ebusy_and_requests_by_others_too() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     // Another tracer (another thread of this process).
     let other = std::thread::spawn(move || {
         let mut t2 = Tracer::new();
@@ -137,10 +134,7 @@ fn requests_while_running_or_before_wait_are_ebusy() {
 
 #[test]
 fn bad_signal_numbers_are_einval() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, -1)), Errno::EINVAL);
     assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, 129)), Errno::EINVAL);
     assert_eq!(errno(t.resume(pid.into(), Resume::Step, None, 200)), Errno::EINVAL);
@@ -164,10 +158,7 @@ fn bad_event_mask_bits_are_einval() {
 
 #[test]
 fn detach_leaves_the_process_running_and_untraced() {
-    let u = Untraced::start(&["threads", "3"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["threads", "3"]);
     t.detach(pid.into(), 0).unwrap();
     assert!(!t.is_traced(pid));
     let st = std::fs::read_to_string(format!("/proc/{}/status", pid.0)).unwrap();
@@ -185,10 +176,7 @@ fn detach_leaves_the_process_running_and_untraced() {
 
 #[test]
 fn detach_with_a_signal_delivers_it() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (u, mut t, pid) = attached(&["pause"]);
     let mut u = u;
     t.detach(pid.into(), libc::SIGTERM).unwrap();
     let st = u.child.wait().unwrap();
@@ -323,10 +311,7 @@ fn wnohang_returns_none_while_the_tracee_runs() {
 
 #[test]
 fn a_tracee_killed_while_stopped_gives_esrch_and_its_exit() {
-    let u = Untraced::start(&["threads", "3"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (u, mut t, pid) = attached(&["threads", "3"]);
     let lwps = t.lwp_list(pid.into()).unwrap();
     let sp = t.get_regs(pid.into()).unwrap().r_rsp as u64;
     unsafe { libc::kill(pid.0, libc::SIGKILL) };
@@ -352,10 +337,7 @@ fn a_tracee_killed_while_stopped_gives_esrch_and_its_exit() {
 
 #[test]
 fn a_tracee_killed_while_stopped_is_reported_by_the_next_wait() {
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (u, mut t, pid) = attached(&["pause"]);
     unsafe { libc::kill(pid.0, libc::SIGKILL) };
     // No continue: the wait alone must report the death, not hang.
     assert_eq!(wait_pid(&mut t, pid), WaitStatus::Signaled { sig: libc::SIGKILL, core: false });

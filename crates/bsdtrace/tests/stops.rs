@@ -15,10 +15,7 @@ fn all_threads_stopped(t: &Tracer, pid: Pid) -> bool {
 
 #[test]
 fn attach_stops_every_thread_and_reports_sigstop() {
-    let u = Untraced::start(&["threads", "7"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["threads", "7"]);
     assert!(all_threads_stopped(&t, pid));
     assert_eq!(t.num_lwps(pid.into()).unwrap(), 8);
     let list = t.lwp_list(pid.into()).unwrap();
@@ -38,10 +35,7 @@ fn attach_stops_every_thread_and_reports_sigstop() {
 
 #[test]
 fn attach_to_spinning_threads_and_continue_many_times() {
-    let u = Untraced::start(&["spinners", "4"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["spinners", "4"]);
     for _ in 0..20 {
         t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
         unsafe { libc::kill(pid.0, libc::SIGUSR2) };
@@ -59,22 +53,14 @@ fn simultaneous_breakpoints_are_reported_one_per_wait() {
     let pid = spawn(&mut t, &["two_traps", "8"]);
     let mut traps = 0;
     let mut seen = std::collections::HashSet::new();
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(sig) => {
-                assert_eq!(sig, libc::SIGTRAP);
-                let info = t.lwpinfo(pid.into()).unwrap();
-                assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
-                assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
-                assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
-                assert!(all_threads_stopped(&t, pid));
-                traps += 1;
-            }
-            WaitStatus::Exited(0) => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let code = until_exit_at_traps(&mut t, pid, |t, info| {
+        assert_eq!(info.flags & abi::PL_FLAG_SI, abi::PL_FLAG_SI);
+        assert_eq!(bsdtrace::sys::si::code(&info.siginfo), 1, "TRAP_BRKPT");
+        assert!(seen.insert(info.lwpid), "each thread's trap is reported once");
+        assert!(all_threads_stopped(t, pid));
+        traps += 1;
+    });
+    assert_eq!(code, 0);
     assert_eq!(traps, 8);
 }
 
@@ -107,29 +93,22 @@ fn lwp_events_report_birth_and_exit() {
     t.lwp_events(pid.into(), true).unwrap();
     assert_eq!(t.event_mask(pid.into()).unwrap(), abi::PTRACE_EXEC | abi::PTRACE_LWP);
     let (mut born, mut exited) = (0, 0);
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                let info = t.lwpinfo(pid.into()).unwrap();
-                if info.flags & abi::PL_FLAG_BORN != 0 {
-                    assert_eq!(info.flags, abi::PL_FLAG_BORN | abi::PL_FLAG_SCX);
-                    assert_ne!(info.lwpid.0, pid.0);
-                    born += 1;
-                } else if info.flags & abi::PL_FLAG_EXITED != 0 {
-                    // FreeBSD stops an exiting thread inside thr_exit's
-                    // syscall entry: EXITED and SCE together.
-                    assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
-                    assert_ne!(info.lwpid.0, pid.0);
-                    exited += 1;
-                } else {
-                    panic!("unexpected stop {info:?}");
-                }
-            }
-            WaitStatus::Exited(0) => break,
-            other => panic!("unexpected {other:?}"),
+    let code = until_exit_at_traps(&mut t, pid, |_, info| {
+        if info.flags & abi::PL_FLAG_BORN != 0 {
+            assert_eq!(info.flags, abi::PL_FLAG_BORN | abi::PL_FLAG_SCX);
+            assert_ne!(info.lwpid.0, pid.0);
+            born += 1;
+        } else if info.flags & abi::PL_FLAG_EXITED != 0 {
+            // FreeBSD stops an exiting thread inside thr_exit's
+            // syscall entry: EXITED and SCE together.
+            assert_eq!(info.flags, abi::PL_FLAG_EXITED | abi::PL_FLAG_SCE, "{info:?}");
+            assert_ne!(info.lwpid.0, pid.0);
+            exited += 1;
+        } else {
+            panic!("unexpected stop {info:?}");
         }
-    }
+    });
+    assert_eq!(code, 0);
     assert_eq!((born, exited), (5, 5));
 }
 
@@ -147,25 +126,15 @@ fn exec_from_a_non_leader_thread() {
     let pid = spawn(&mut t, &["thread_exec", tr, "exit", "5"]);
     t.lwp_events(pid.into(), true).unwrap();
     let mut execs = 0;
-    loop {
-        t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        match wait_pid(&mut t, pid) {
-            WaitStatus::Stopped(libc::SIGTRAP) => {
-                let info = t.lwpinfo(pid.into()).unwrap();
-                if info.flags & abi::PL_FLAG_EXEC != 0 {
-                    execs += 1;
-                    assert_eq!(info.lwpid.0, pid.0, "after exec the thread has the pid");
-                    assert!(matches!(info.stop, Some(Event::Exec { old_tid }) if old_tid.0 != pid.0));
-                    assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
-                }
-            }
-            WaitStatus::Exited(c) => {
-                assert_eq!(c, 5);
-                break;
-            }
-            other => panic!("unexpected {other:?}"),
+    let code = until_exit_at_traps(&mut t, pid, |t, info| {
+        if info.flags & abi::PL_FLAG_EXEC != 0 {
+            execs += 1;
+            assert_eq!(info.lwpid.0, pid.0, "after exec the thread has the pid");
+            assert!(matches!(info.stop, Some(Event::Exec { old_tid }) if old_tid.0 != pid.0));
+            assert_eq!(t.num_lwps(pid.into()).unwrap(), 1);
         }
-    }
+    });
+    assert_eq!(code, 5);
     assert_eq!(execs, 1);
 }
 
@@ -296,10 +265,7 @@ fn leader_exits_first_and_the_process_still_reports_its_exit() {
 
 #[test]
 fn suspended_lwp_stays_stopped_across_continue() {
-    let u = Untraced::start(&["spinners", "2"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["spinners", "2"]);
     let list = t.lwp_list(pid.into()).unwrap();
     let victim = list[1];
     t.suspend(victim.into()).unwrap();
@@ -318,10 +284,7 @@ fn a_stop_signal_passed_on_is_ignored_while_traced() {
     // FreeBSD's issignal(): "Traced or exiting processes should ignore
     // stops". The debugger sees the SIGSTOP; passing it on does not put the
     // process in a job-control stop (Linux would).
-    let u = Untraced::start(&["pause"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["pause"]);
     t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
     unsafe { libc::kill(pid.0, libc::SIGSTOP) };
     // (SIGSTOP: SIGTSTP would be discarded if the test runs in an orphaned
@@ -348,10 +311,7 @@ fn a_stop_signal_passed_on_is_ignored_while_traced() {
 
 #[test]
 fn threads_born_and_dying_while_the_process_stops() {
-    let u = Untraced::start(&["churn"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["churn"]);
     t.lwp_events(pid.into(), true).unwrap();
     let (mut born, mut exited, mut signals) = (0, 0, 0);
     let mut deliver = 0;
@@ -390,10 +350,7 @@ fn threads_born_and_dying_while_the_process_stops() {
 
 #[test]
 fn interrupt_stops_spinning_threads_without_a_signal() {
-    let u = Untraced::start(&["spinners", "4"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    let (_u, mut t, pid) = attached(&["spinners", "4"]);
     // Stopped already: nothing to request, nothing new to report.
     assert!(!t.interrupt(pid.into()).unwrap());
     for _ in 0..20 {

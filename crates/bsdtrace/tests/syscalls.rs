@@ -107,10 +107,7 @@ fn sc_args_and_sc_ret_at_syscall_stops() {
 
 #[test]
 fn sc_args_of_a_thread_outside_any_syscall_is_einval() {
-    let u = Untraced::start(&["spin"]);
-    let mut t = Tracer::new();
-    let pid = t.attach(u.pid().into()).unwrap();
-    wait_pid(&mut t, pid);
+    let (_u, mut t, pid) = attached(&["spin"]);
     // Stopped again once it has spun in user code for a while (the attach,
     // or an interrupt right after the resume, may find it returning from
     // the write that said "ready"): its last entry into the kernel was an

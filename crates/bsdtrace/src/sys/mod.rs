@@ -12,6 +12,7 @@ use crate::error::Errno;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+pub(crate) mod armed;
 pub mod fd;
 pub mod host;
 pub mod proc;

@@ -134,6 +134,23 @@ pub fn cont_until(t: &mut Tracer, pid: Pid, how: Resume, sig: i32) -> (WaitStatu
     (st, ev)
 }
 
+/// Continue `pid` until it exits, calling `at_trap` at each stop with the
+/// stopped thread's [`LwpInfo`]: every stop must be a SIGTRAP and the end
+/// an exit (anything else fails the test). Returns the exit code.
+pub fn until_exit_at_traps(t: &mut Tracer, pid: Pid, mut at_trap: impl FnMut(&mut Tracer, LwpInfo)) -> i32 {
+    loop {
+        t.resume(pid.into(), Resume::Continue, None, 0).expect("continue");
+        match wait_pid(t, pid) {
+            WaitStatus::Stopped(libc::SIGTRAP) => {
+                let info = t.lwpinfo(pid.into()).expect("lwpinfo");
+                at_trap(t, info);
+            }
+            WaitStatus::Exited(c) => return c,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
 /// Continue until the process exits; returns its status.
 pub fn run_to_exit(t: &mut Tracer, pid: Pid) -> WaitStatus {
     loop {
@@ -162,6 +179,30 @@ impl Untraced {
     pub fn pid(&self) -> Pid {
         Pid(self.child.id() as i32)
     }
+}
+
+/// Every backend this kernel offers (io_uring needs Linux 6.7).
+pub fn engines() -> Vec<Engine> {
+    let mut v = vec![];
+    for b in [Backend::IoUring, Backend::Doorbell] {
+        match Engine::with_options(EngineOptions { backend: Some(b), ..Default::default() }) {
+            Ok(e) => v.push(e),
+            Err(e) if b == Backend::IoUring => eprintln!("io_uring backend unavailable here: {e}"),
+            Err(e) => panic!("doorbell backend: {e}"),
+        }
+    }
+    v
+}
+
+/// `tracee ARGS` started untraced and attached by a new [`Tracer`], its
+/// attach stop (SIGSTOP, as on FreeBSD) waited for. Keep the [`Untraced`]
+/// while the test runs.
+pub fn attached(args: &[&str]) -> (Untraced, Tracer, Pid) {
+    let u = Untraced::start(args);
+    let mut t = Tracer::new();
+    let pid = t.attach(u.pid().into()).unwrap();
+    assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+    (u, t, pid)
 }
 
 /// Spawn `cmd` with `$READY_FD` naming a pipe, and return once the tracee

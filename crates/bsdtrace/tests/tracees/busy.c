@@ -100,8 +100,6 @@ static const char *kind_name[K_COUNT] = {"epoll_wait", "epoll_pwait", "sigtimedw
 static atomic_int started[K_COUNT];
 
 #include "sleep_stats.h"
-static atomic_int stop;
-static int never_pipe[2];
 static atomic_int sleepers_sem = -1;
 /* How many of epoll_wait's EINTRs were a changed r10 (the report's last field). */
 static atomic_long r10_changed;
@@ -176,9 +174,7 @@ static void *sleeper(void *arg) {
     aio_context_t ctx = 0;
     syscall(SYS_io_setup, 4, &ctx);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGRTMIN + 3);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_rt3(&set);
     static int futex_word;
     while (!atomic_load(&stop)) {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -219,24 +215,18 @@ static void *sleeper(void *arg) {
     return NULL;
 }
 
+/* The kinds some thread sleeps in, and their report lines' last fields. */
+static int was_started(int k) { return atomic_load(&started[k]); }
+
+static void eintr_times(int k) {
+    printf(" eintr_ms=%ld,%ld,%ld r10_changed=%ld", atomic_load(&st[k].eintr_ms[0]), atomic_load(&st[k].eintr_ms[1]),
+           atomic_load(&st[k].eintr_ms[2]), k == K_EPOLL ? atomic_load(&r10_changed) : 0L);
+}
+
 static void *closer(void *arg) {
     (void)arg;
-    char c;
-    while (read(0, &c, 1) > 0)
-        ;
-    atomic_store(&stop, 1);
-    for (int k = 0; k < K_COUNT; k++)
-        if (atomic_load(&started[k]))
-            printf("%s %ld %ld %ld %ld %ld eintr_ms=%ld,%ld,%ld r10_changed=%ld\n", kind_name[k],
-                   atomic_load(&st[k].calls), atomic_load(&st[k].eintr), atomic_load(&st[k].early),
-                   atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000, atomic_load(&st[k].eintr_ms[0]),
-                   atomic_load(&st[k].eintr_ms[1]), atomic_load(&st[k].eintr_ms[2]),
-                   k == K_EPOLL ? atomic_load(&r10_changed) : 0L);
-    fflush(stdout);
-    /* After the report: its removal wakes the semtimedop thread (EIDRM). */
-    if (atomic_load(&sleepers_sem) >= 0)
-        semctl(atomic_load(&sleepers_sem), 0, IPC_RMID);
-    _exit(0);
+    report_at_eof(was_started, eintr_times, &sleepers_sem);
+    return NULL;
 }
 
 static int sleepers(int timeout_ms, int int80) {
@@ -244,9 +234,7 @@ static int sleepers(int timeout_ms, int int80) {
     if (pipe(never_pipe) != 0)
         return 1;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGRTMIN + 3);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_rt3(&set);
     pthread_t t;
     if (int80) {
         for (int i = 0; i < int80; i++)

@@ -66,11 +66,9 @@ static const char *kind_name[K_COUNT] = {
     "socketcall_accept_timeo", "nanosleep", "read"};
 
 #include "sleep_stats.h"
-static atomic_int stop;
-static int never_pipe[2];
 /* The one semaphore set the semop threads wait on (never posted), removed
- * by the closer: sets left behind fill the system's table. */
-static int sem = -1;
+ * by the closer. */
+static atomic_int sem = -1;
 
 /* epoll_wait through int $0x80, to see the timeout register (esi) after
  * the call: the i386 ABI hands every register but eax back unchanged. A
@@ -119,9 +117,7 @@ static void *sleeper(void *arg) {
     aio_context_t ctx = 0;
     syscall(NR_IO_SETUP, 4, &ctx);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGRTMIN + 3);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_rt3(&set);
     while (!atomic_load(&stop)) {
         struct ts32 t32 = {ms / 1000, (ms % 1000) * 1000000};
         struct ts64 t64 = {ms / 1000, (ms % 1000) * 1000000LL};
@@ -174,17 +170,8 @@ static void *sleeper(void *arg) {
 
 static void *closer(void *arg) {
     (void)arg;
-    char c;
-    while (read(0, &c, 1) > 0)
-        ;
-    atomic_store(&stop, 1);
-    for (int k = 0; k < K_COUNT; k++)
-        printf("%s %ld %ld %ld %ld %ld\n", kind_name[k], atomic_load(&st[k].calls), atomic_load(&st[k].eintr),
-               atomic_load(&st[k].early), atomic_load(&st[k].late), atomic_load(&st[k].maxlate_us) / 1000);
-    fflush(stdout);
-    /* After the report: its removal wakes the semop threads (EIDRM). */
-    semctl(sem, 0, IPC_RMID);
-    _exit(0);
+    report_at_eof(NULL, NULL, &sem);
+    return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -198,9 +185,7 @@ int main(int argc, char **argv) {
         return 3;
     }
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGRTMIN + 3);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    block_rt3(&set);
     pthread_attr_t small;
     pthread_attr_init(&small);
     pthread_attr_setstacksize(&small, 64 * 1024);
