@@ -42,7 +42,7 @@ impl Tracer {
         match w {
             Ok(Some((_, st))) if !libc::WIFSTOPPED(st) => {
                 // (Dead: its parent-death signal record goes too.)
-                crate::request::attach::armed::take(tid);
+                crate::sys::armed::take(tid);
                 let ru = self.last_rusage.take();
                 self.foreign.push_back((tid, st, ru));
             }

@@ -245,7 +245,7 @@ pub(crate) fn options_for(mask: i32) -> u32 {
 impl Tracer {
     pub fn new() -> Tracer {
         // Before any PT_TRACE_ME child is forked (request/attach.rs).
-        crate::request::attach::prepare_traceme();
+        crate::sys::armed::prepare();
         Tracer {
             procs: BTreeMap::new(),
             tids: Default::default(),

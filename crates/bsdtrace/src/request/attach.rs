@@ -52,9 +52,7 @@ pub fn trace_me() -> Result<()> {
     Ok(())
 }
 
-// The record of armed PT_TRACE_ME children (`sys::armed`), by its old
-// path too.
-pub(crate) use crate::sys::armed;
+use crate::sys::armed;
 
 /// Make ready, in a process that will trace PT_TRACE_ME children, what lets
 /// them die with it before it has seized them (`armed`). Call it before
