@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, VecDeque};
 mod adopt;
 mod allstop;
 mod dbregs;
+mod exec;
 mod ids;
 mod lwp;
 pub(crate) mod lwpmode;
