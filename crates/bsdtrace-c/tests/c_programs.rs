@@ -195,6 +195,7 @@ tap_tests! {
     traceme_children_die_with_their_tracer_and_see_nothing_of_it: "traceme";
     sleeping_threads_never_see_the_debuggers_stops: "sleepers";
     a_traced_program_that_waits_for_its_own_children_has_one_lwp: "childwait";
+    a_process_killed_during_its_attach_reports_nothing_else: "attachkill";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations

@@ -89,6 +89,11 @@ fn app_child_inner(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool
         t.released.remove(&pid);
         return sys::wait4(pid, sys::WALL | libc::WNOHANG).is_ok();
     }
+    if matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED) && t.claim_thread(pid) {
+        // The death of a thread of a process we attached to, unknown to
+        // us (engine/wait.rs `claim_attach_window_death`): the pump's.
+        return t.pump().is_ok();
+    }
     let pgid = sys::getpgid(pid).ok();
     // "Continued" only when that is what the peek saw (a waiter asked).
     let flags = sys::WALL | libc::WNOHANG | libc::WUNTRACED | if code == libc::CLD_CONTINUED { libc::WCONTINUED } else { 0 };
