@@ -427,3 +427,35 @@ fn remote_syscall_on_a_process_killed_from_outside_does_not_hang() {
     }
     drop(sibling);
 }
+
+/// procctl on a stopped tracee SIGKILLed from outside (procctl runs its
+/// call inside the process, as PT_SC_REMOTE): it fails, and the death is
+/// still reported. The hook that undoes the call's re-stop also undid the
+/// death the call met (the state set back to "stopped", the report
+/// dropped): the tracer's wait hung.
+#[test]
+fn procctl_on_a_tracee_killed_from_outside_does_not_lose_its_death() {
+    for threads in ["0", "3"] {
+        let u = Untraced::start(&["threads", threads]);
+        let mut t = Tracer::new();
+        let pid = t.attach(u.pid().into()).unwrap();
+        wait_pid(&mut t, pid);
+        unsafe { libc::kill(pid.0, libc::SIGKILL) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !all_dying(pid) {
+            assert!(std::time::Instant::now() < deadline, "the SIGKILL never came");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let r = t.procctl(IdType::Pid, pid.0 as i64, Request::NoNewPrivsCtl(abi::procctl::PROC_NO_NEW_PRIVS_ENABLE));
+        assert!(r.is_err(), "threads {threads}: {r:?}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let st = loop {
+            if let Some((_, st)) = t.wait(pid.0, bsdtrace::WaitOptions::NOHANG).unwrap() {
+                break st;
+            }
+            assert!(std::time::Instant::now() < deadline, "threads {threads}: the death was lost");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        assert_eq!(st, WaitStatus::Signaled { sig: libc::SIGKILL, core: false }, "threads {threads}");
+    }
+}

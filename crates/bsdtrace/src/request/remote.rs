@@ -587,11 +587,18 @@ fn remote_hook(pid: i32, nr: i64, args: [u64; 6]) -> Option<std::result::Result<
         };
         let r = t.remote_syscall(target, nr.into(), &args);
         // The tracer did not ask for a re-stop: this was procctl's business.
-        if let Some(p) = t.procs.get_mut(&crate::Pid(pid)) {
-            p.restop = false;
-            p.state = crate::engine::ProcState::Stopped { waited: true };
+        // Only the re-stop is undone: a death the call met (killed from
+        // outside meanwhile) stays reported. Setting every outcome back to
+        // "stopped" dropped it, and the tracer's wait hung (C face) or said
+        // ECHILD (remote.rs
+        // procctl_on_a_tracee_killed_from_outside_does_not_lose_its_death).
+        let restopped = t.procs.get_mut(&crate::Pid(pid)).is_some_and(|p| std::mem::take(&mut p.restop));
+        if restopped {
+            if let Some(p) = t.procs.get_mut(&crate::Pid(pid)) {
+                p.state = crate::engine::ProcState::Stopped { waited: true };
+            }
+            t.ready.retain(|x| x.0 != pid);
         }
-        t.ready.retain(|x| x.0 != pid);
         Some(match r {
             Ok(ret) if ret.sr_error != 0 => Err(Errno(ret.sr_error)),
             Ok(ret) => Ok(ret.sr_retval[0]),
