@@ -126,11 +126,14 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # Packets for `next`: over a line with a call (total = add(total, 1)) and
-# one without (total += 2), from the line of the call.
+# one without (total += 2), from the line of the call. The program gets
+# the same `_` from every server (the shell sets it to the server's own
+# path), so its stack lies at the same addresses and gdb reads the same
+# 64-byte lines of it (tests/gdbserver_next_packets.rs).
 count_next() {
     local srv=$1 line
     line=$(grep -n 'total = add(total, 1);' bench/out/bphits.c | cut -d: -f1)
-    gdb -nx -batch -ex "target remote | $srv - $PROG 1" -ex "break $line" -ex continue \
+    gdb -nx -batch -ex "target remote | exec env _=/p $srv - $PROG 1" -ex "break $line" -ex continue \
         -ex 'set debug remote 1' -ex next -ex 'echo ==mark==\n' -ex next -ex 'set debug remote 0' "$PROG" 2>&1 |
         awk '/Sending packet/ { n++ } /==mark==/ { print n; n = 0 } END { print n }' | tr '\n' ' '
 }
