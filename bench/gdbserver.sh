@@ -128,8 +128,10 @@ done
 # Packets for `next`: over a line with a call (total = add(total, 1)) and
 # one without (total += 2), from the line of the call. The program gets
 # the same `_` from every server (the shell sets it to the server's own
-# path), so its stack lies at the same addresses and gdb reads the same
-# 64-byte lines of it (tests/gdbserver_next_packets.rs).
+# path) and GNU gdbserver execs it itself, as ours does (through bash,
+# the environment and AT_EXECFN can differ), so its stack lies at the same
+# addresses and gdb reads the same 64-byte lines of it
+# (tests/gdbserver_next_packets.rs).
 count_next() {
     local srv=$1 line
     line=$(grep -n 'total = add(total, 1);' bench/out/bphits.c | cut -d: -f1)
@@ -137,7 +139,7 @@ count_next() {
         -ex 'set debug remote 1' -ex next -ex 'echo ==mark==\n' -ex next -ex 'set debug remote 0' "$PROG" 2>&1 |
         awk '/Sending packet/ { n++ } /==mark==/ { print n; n = 0 } END { print n }' | tr '\n' ' '
 }
-read -r gnu_call gnu_plain <<<"$(count_next "$GNU")"
+read -r gnu_call gnu_plain <<<"$(count_next "$GNU --no-startup-with-shell")"
 read -r ours_call ours_plain <<<"$(count_next "$OURS")"
 read -r np_call np_plain <<<"$(count_next "$OURS_NP")"
 
