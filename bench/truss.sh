@@ -119,7 +119,11 @@ FULL=(strace truss truss-bpf)
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PLACEMENTS[@]}"; do
         for wl in "${WORKLOADS[@]}"; do
-            for tl in "${FULL[@]}"; do record "$p" "$wl" "$tl"; done
+            # With BASE, the two --bpf builds swap places every other
+            # round: the cell right after ptrace truss runs slower.
+            order=("${FULL[@]}")
+            [ -n "$BASE" ] && ((r % 2 == 0)) && order=(strace truss truss-bpf-base truss-bpf)
+            for tl in "${order[@]}"; do record "$p" "$wl" "$tl"; done
             if [ -n "$BPF_ONLY" ]; then
                 for ((k = 0; k < FAST_REPS; k++)); do record "$p" "$wl" untraced; done
                 continue
