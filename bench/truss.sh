@@ -3,6 +3,12 @@
 #
 #   bench/truss.sh [RUNS]        (default 5 rounds; FAST_REPS=5 runs of the
 #                                 fast cells per round)
+#   BPF_ONLY=1 [BASE=/older/bsdtrace] bench/truss.sh [RUNS]
+#                                (only the full traces of getppid, dd and
+#                                 find and the untraced runs, with BASE's
+#                                 `truss --bpf` as another tool of the same
+#                                 rounds: an A/B of a --bpf change; prints
+#                                 its tables, docs/BENCHMARKS.md untouched)
 #
 # Tools: untraced / strace -f -o /dev/null / bsdtrace truss -f -o /dev/null /
 # bsdtrace truss --bpf -f -o /dev/null /
@@ -56,6 +62,7 @@ tool() {
         strace-seccomp) echo "strace -f --seccomp-bpf -e trace=openat -o /dev/null" ;;
         truss-filter) echo "$TRUSS truss -f -e trace=openat -o /dev/null" ;;
         truss-bpf) echo "$TRUSS truss --bpf -f -o /dev/null" ;;
+        truss-bpf-base) echo "$BASE truss --bpf -f -o /dev/null" ;;
         truss-bpf-filter) echo "$TRUSS truss --bpf -f -e trace=openat -o /dev/null" ;;
         beside-bpf | beside-bpf-filter) echo "" ;;
         raw0) echo "bench/out/raw_syscall_stop 0" ;;
@@ -105,10 +112,22 @@ record() {
     printf '%s\t%s\t%s\t%d\t%s\n' "$1" "$2" "$3" "$r" "$ms" >>"$OUT"
     printf 'round %d/%d  %-8s %-7s %-14s %6s ms\n' "$r" "$RUNS" "$1" "$2" "$3" "$ms" >&2
 }
+BPF_ONLY=${BPF_ONLY:-}
+BASE=${BASE:-}
+FULL=(strace truss truss-bpf)
+[ -n "$BASE" ] && FULL+=(truss-bpf-base)
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PLACEMENTS[@]}"; do
         for wl in "${WORKLOADS[@]}"; do
-            for tl in strace truss truss-bpf; do record "$p" "$wl" "$tl"; done
+            # With BASE, the two --bpf builds swap places every other
+            # round: the cell right after ptrace truss runs slower.
+            order=("${FULL[@]}")
+            [ -n "$BASE" ] && ((r % 2 == 0)) && order=(strace truss truss-bpf-base truss-bpf)
+            for tl in "${order[@]}"; do record "$p" "$wl" "$tl"; done
+            if [ -n "$BPF_ONLY" ]; then
+                for ((k = 0; k < FAST_REPS; k++)); do record "$p" "$wl" untraced; done
+                continue
+            fi
             if [ "$p" = pinned ]; then
                 for tl in raw0 raw3; do record "$p" "$wl" "$tl"; done
             fi
@@ -120,13 +139,14 @@ for ((r = 1; r <= RUNS; r++)); do
         done
         # ptrace truss traces each thread alone (per-LWP stops); see also
         # bench/truss-threads.sh for the whole-process stop beside it.
+        [ -n "$BPF_ONLY" ] && continue
         for wl in "${MT_WORKLOADS[@]}"; do
             for tl in strace truss truss-bpf; do record "$p" "$wl" "$tl"; done
         done
     done
 done
 
-CMDLINE="bench/truss.sh $RUNS" python3 - "$OUT" docs/BENCHMARKS.md <<'PY'
+CMDLINE="${BPF_ONLY:+BPF_ONLY=1 }${BASE:+BASE=$BASE }bench/truss.sh $RUNS" BPF_ONLY="$BPF_ONLY" python3 - "$OUT" docs/BENCHMARKS.md <<'PY'
 import os, sys, statistics, subprocess, datetime, platform, re
 tsv, doc = sys.argv[1], sys.argv[2]
 rows = [l.rstrip("\n").split("\t") for l in open(tsv)][1:]
@@ -139,13 +159,14 @@ def fmt(p, w, t):
     return f"{statistics.median(v):,.0f} ms ({min(v):,}–{max(v):,})"
 W = ["getppid", "dd", "find"]
 MW = ["mt8", "mt64", "mt512"]
-T = ["untraced", "strace", "truss", "truss-bpf", "strace-seccomp", "truss-filter", "truss-bpf-filter",
+T = ["untraced", "strace", "truss", "truss-bpf", "truss-bpf-base", "strace-seccomp", "truss-filter", "truss-bpf-filter",
      "beside-bpf", "beside-bpf-filter", "raw0", "raw3"]
 label = {"raw0": "raw floor: wait + PTRACE_SYSCALL (`raw_syscall_stop 0`)",
          "raw3": "raw floor + PTRACE_GET_SYSCALL_INFO per stop (`raw_syscall_stop 3`)","untraced": "untraced", "strace": "`strace -f -o /dev/null`", "truss": "`bsdtrace truss -f -o /dev/null`",
          "strace-seccomp": "`strace -f --seccomp-bpf -e trace=openat -o /dev/null`",
          "truss-filter": "`bsdtrace truss -f -e trace=openat -o /dev/null`",
          "truss-bpf": "`bsdtrace truss --bpf -f -o /dev/null`",
+         "truss-bpf-base": "the same, BASE's build",
          "truss-bpf-filter": "`bsdtrace truss --bpf -f -e trace=openat -o /dev/null`",
          "beside-bpf": "untraced, beside `truss --bpf -f sleep` (full trace attached)",
          "beside-bpf-filter": "untraced, beside `truss --bpf -f -e trace=openat sleep`"}
@@ -180,6 +201,8 @@ for p in ["pinned", "unpinned"]:
     out.append("| ratio | " + " | ".join(wl[w] for w in W) + " | target |")
     out.append("| --- | " + " | ".join("---" for _ in W) + " | --- |")
     def ratio_row(name, a, b, target):
+        if (p, W[0], a) not in cells or (p, W[0], b) not in cells:
+            return
         out.append(f"| {name} | " + " | ".join(f"{med(p, w, a) / med(p, w, b):.2f}x" for w in W) + f" | {target} |")
     ratio_row("truss / strace (full trace)", "truss", "strace", "≤ 0.8x")
     ratio_row("truss filtered / untraced", "truss-filter", "untraced", "≤ 1.05x (getppid, dd)")
@@ -188,6 +211,8 @@ for p in ["pinned", "unpinned"]:
     ratio_row("strace / untraced", "strace", "untraced", "–")
     ratio_row("truss / untraced", "truss", "untraced", "–")
     ratio_row("truss --bpf / strace (full trace)", "truss-bpf", "strace", "≤ 0.10x")
+    ratio_row("BASE's truss --bpf / strace (full trace)", "truss-bpf-base", "strace", "≤ 0.10x")
+    ratio_row("truss --bpf / BASE's truss --bpf", "truss-bpf", "truss-bpf-base", "–")
     ratio_row("truss --bpf / untraced (full trace)", "truss-bpf", "untraced", "–")
     ratio_row("truss --bpf filtered / untraced", "truss-bpf-filter", "untraced", "≤ 1.05x (getppid, dd)")
     ratio_row("untraced beside a full --bpf trace / untraced", "beside-bpf", "untraced", "–")
@@ -197,6 +222,8 @@ for p in ["pinned", "unpinned"]:
         ratio_row("raw floor + GET_SYSCALL_INFO / strace", "raw3", "strace", "–")
         ratio_row("truss / (raw floor + GET_SYSCALL_INFO)", "truss", "raw3", "–")
     out.append("")
+    if (p, MW[0], "strace") not in cells:
+        continue
     out.append("100k getppid() calls over N threads (`bench/out/threads_getppid N 100000`), full traces:")
     out.append("")
     out.append("| tool | " + " | ".join(wl[w] for w in MW) + " |")
@@ -207,6 +234,9 @@ for p in ["pinned", "unpinned"]:
     out.append(f"| truss --bpf / strace (target ≤ 0.10x) | " + " | ".join(f"{med(p, w, 'truss-bpf') / med(p, w, 'strace'):.2f}x" for w in MW) + " |")
     out.append("")
 section = "\n".join(out) + "\n"
+if os.environ.get("BPF_ONLY"):
+    print(section)
+    sys.exit(0)
 text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n\nRatios measured on the development machine; see each section for the exact command.\n\n"
 m = re.search(r"^## truss\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
 if m:

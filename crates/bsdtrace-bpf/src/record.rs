@@ -132,6 +132,9 @@ pub struct Event {
 }
 
 const REC_LEN: usize = 80;
+/// An exit record's header: `struct rec` up to its result (`a[0]`), the
+/// C file's EXIT_REC_LEN; its blobs follow.
+const EXIT_REC_LEN: usize = 40;
 const NR_I386: u32 = 0x4000_0000;
 const BLOB_LEN: usize = 16;
 
@@ -156,10 +159,9 @@ const BLOB_LATE: u32 = 2;
 
 /// The record's blobs: (copied for this half of the call, copied late for
 /// the entry).
-fn blobs(b: &[u8]) -> Option<(Snapshot, Snapshot)> {
+fn blobs(b: &[u8], mut at: usize) -> Option<(Snapshot, Snapshot)> {
     let mut out = Vec::new();
     let mut late = Vec::new();
-    let mut at = REC_LEN;
     while at + BLOB_LEN <= b.len() {
         let addr = u64_at(b, at);
         let len = u32_at(b, at + 8) as usize;
@@ -173,31 +175,43 @@ fn blobs(b: &[u8]) -> Option<(Snapshot, Snapshot)> {
 
 /// Parses one ring-buffer record.
 pub fn parse(b: &[u8]) -> Option<Event> {
-    if b.len() < REC_LEN {
+    if b.len() < EXIT_REC_LEN {
         return None;
     }
     let size = (u32_at(b, 24) as usize).min(b.len());
     let b = &b[..size];
+    let kind = u32_at(b, 8);
+    if kind != EV_EXIT && b.len() < REC_LEN {
+        return None;
+    }
     let raw_nr = u32_at(b, 28);
     // truss.bpf.c's NR_I386: a syscall record of an i386 call.
     let i386 = raw_nr & NR_I386 != 0;
     let nr = raw_nr & !NR_I386;
-    let mut a = [0u64; 6];
-    for (i, v) in a.iter_mut().enumerate() {
-        *v = u64_at(b, 32 + 8 * i);
-    }
-    let kind = match u32_at(b, 8) {
-        EV_ENTER => EventKind::Enter { nr, i386, args: a, mem: blobs(b)?.0 },
+    let args = || {
+        let mut a = [0u64; 6];
+        for (i, v) in a.iter_mut().enumerate() {
+            *v = u64_at(b, 32 + 8 * i);
+        }
+        a
+    };
+    let kind = match kind {
+        // (Most records have no blob: no vectors to build and move then.)
+        EV_ENTER if b.len() == REC_LEN => EventKind::Enter { nr, i386, args: args(), mem: Snapshot::default() },
+        EV_ENTER => EventKind::Enter { nr, i386, args: args(), mem: blobs(b, REC_LEN)?.0 },
+        EV_EXIT if b.len() == EXIT_REC_LEN => {
+            EventKind::Exit { nr, i386, ret: u64_at(b, 32) as i64, mem: Snapshot::default(), late: Snapshot::default() }
+        }
         EV_EXIT => {
-            let (mem, late) = blobs(b)?;
-            EventKind::Exit { nr, i386, ret: a[0] as i64, mem, late }
+            let (mem, late) = blobs(b, EXIT_REC_LEN)?;
+            EventKind::Exit { nr, i386, ret: u64_at(b, 32) as i64, mem, late }
         }
         EV_START => EventKind::Start,
         EV_NEW_PROC => EventKind::NewProcess { parent: raw_nr as i32 },
         EV_NEW_THREAD => EventKind::NewThread,
         EV_EXEC => EventKind::Exec { old_tid: raw_nr as i32 },
         EV_THREAD_EXIT => EventKind::ThreadExit,
-        EV_PROC_EXIT => EventKind::ProcessExit { status: raw_nr as i32, before_exec: a[0] != 0 },
+        EV_PROC_EXIT => EventKind::ProcessExit { status: raw_nr as i32, before_exec: u64_at(b, 32) != 0 },
         EV_SIGNAL => {
             let mut siginfo = [0u8; 48];
             siginfo.copy_from_slice(&b[32..80]);
@@ -251,5 +265,33 @@ mod tests {
         let mut buf = [0u8; 16];
         assert_eq!(mem.read(0x1000, &mut buf), 4);
         assert_eq!(&buf[..4], b"/x\0\0");
+    }
+
+    #[test]
+    fn an_exit_record_is_its_40_byte_header_then_its_blobs() {
+        let mut b = vec![0u8; EXIT_REC_LEN];
+        b[0..8].copy_from_slice(&9u64.to_le_bytes());
+        b[8..12].copy_from_slice(&EV_EXIT.to_le_bytes());
+        b[12..16].copy_from_slice(&10u32.to_le_bytes());
+        b[16..20].copy_from_slice(&12u32.to_le_bytes());
+        b[28..32].copy_from_slice(&0u32.to_le_bytes());
+        b[32..40].copy_from_slice(&5i64.to_le_bytes());
+        b.extend_from_slice(&0x2000u64.to_le_bytes());
+        b.extend_from_slice(&5u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(b"hello\0\0\0");
+        let size = b.len() as u32;
+        b[24..28].copy_from_slice(&size.to_le_bytes());
+        let e = parse(&b).unwrap();
+        assert_eq!((e.ts, e.pid, e.tid), (9, 10, 12));
+        let EventKind::Exit { nr, ret, mem, late, .. } = e.kind else { panic!() };
+        assert_eq!((nr, ret), (0, 5));
+        assert!(late.is_empty());
+        let mut buf = [0u8; 8];
+        assert_eq!(mem.read(0x2000, &mut buf), 5);
+        assert_eq!(&buf[..5], b"hello");
+        // Only an exit may be that short.
+        b[8..12].copy_from_slice(&EV_ENTER.to_le_bytes());
+        assert_eq!(parse(&b[..EXIT_REC_LEN]), None);
     }
 }

@@ -132,10 +132,13 @@ pub struct Session {
     #[allow(dead_code)]
     links: Vec<libbpf_rs::Link>,
     skel: TrussSkel<'static>,
-    incoming: Rc<RefCell<Vec<Event>>>,
+    /// Records as the ring callback parses them, appended in ring order
+    /// and sorted by timestamp (ties in ring order) before they are lent
+    /// out in place ([`Session::drain`]); those before `head` were, and are
+    /// dropped once they are half of it.
+    held: Rc<RefCell<Vec<Event>>>,
+    head: usize,
     bad: Rc<RefCell<u64>>,
-    /// Records not handed out yet, sorted by timestamp (ties in ring order).
-    held: Vec<Event>,
     hooks: Hooks,
     note: Option<String>,
     /// Processes not yet seen to end.
@@ -400,9 +403,9 @@ impl Session {
             links.push(skel.progs.sc_exit.attach_tracepoint(cat(), format!("sys_exit_{name}")).map_err(|e| bpf_err("attach to a syscall's tracepoint", e))?);
         }
 
-        let incoming = Rc::new(RefCell::new(Vec::new()));
+        let held = Rc::new(RefCell::new(Vec::with_capacity(1 << 16)));
         let bad = Rc::new(RefCell::new(0u64));
-        let (inc, b2) = (incoming.clone(), bad.clone());
+        let (inc, b2) = (held.clone(), bad.clone());
         let mut rb = RingBufferBuilder::new();
         rb.add(&skel.maps.rb, move |data: &[u8]| {
             match record::parse(data) {
@@ -466,9 +469,9 @@ impl Session {
             ring,
             links,
             skel,
-            incoming,
+            held,
+            head: 0,
             bad,
-            held: Vec::new(),
             hooks,
             note,
             live: roots.into_iter().collect(),
@@ -514,14 +517,31 @@ impl Session {
     /// The events that can be handed out in timestamp order: those older
     /// than the reordering window, or all of them when `all`.
     pub fn events(&mut self, all: bool) -> Vec<Event> {
-        self.held.append(&mut self.incoming.borrow_mut());
+        let mut out = Vec::new();
+        self.drain(all, |e| out.push(e.clone()));
+        out
+    }
+
+    /// [`Session::events`] without moving them: lends each event, in
+    /// timestamp order, to `f` as it leaves the reordering window (or
+    /// every one when `all`), and returns how many. `f` may take what it
+    /// keeps out of the event (the [`Snapshot`](crate::Snapshot)s); the
+    /// event is dropped after the call.
+    pub fn drain(&mut self, all: bool, mut f: impl FnMut(&mut Event)) -> usize {
+        let mut held = self.held.borrow_mut();
+        // Events lent out are dropped once they are half the vector: the
+        // ones still waiting are moved once in a while, not at every drain.
+        if self.head > 0 && self.head * 2 >= held.len() {
+            held.drain(..self.head);
+            self.head = 0;
+        }
+        let waiting = &mut held[self.head..];
         // The ring is in reservation order, nearly timestamp order: the
         // stable sort finds the runs and costs little more than a scan.
-        self.held.sort_by_key(|e| e.ts);
+        waiting.sort_by_key(|e| e.ts);
         let limit = if all { u64::MAX } else { crate::sys::monotonic_ns().saturating_sub(REORDER_NS) };
-        let n = self.held.partition_point(|e| e.ts <= limit);
-        let out: Vec<Event> = self.held.drain(..n).collect();
-        for e in &out {
+        let n = waiting.partition_point(|e| e.ts <= limit);
+        for e in &mut waiting[..n] {
             match e.kind {
                 EventKind::NewProcess { .. } => {
                     self.live.insert(e.pid);
@@ -531,8 +551,14 @@ impl Session {
                 }
                 _ => {}
             }
+            f(e);
         }
-        out
+        self.head += n;
+        if self.head == held.len() {
+            held.clear();
+            self.head = 0;
+        }
+        n
     }
 
     /// Processes not yet seen to end.

@@ -292,11 +292,9 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             eprintln!("{prog}: --bpf: {e}");
             break;
         }
-        let events = session.events(false);
-        idle = if events.is_empty() { idle + 1 } else { 0 };
-        for e in events {
-            d.on_event(e);
-        }
+        // Each record is decoded as it leaves the reordering window.
+        let n = session.drain(false, |e| d.on_event(e));
+        idle = if n == 0 { idle + 1 } else { 0 };
         if session.live().is_empty() {
             break;
         }
@@ -326,9 +324,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     }
     // Whatever is still in the ring, in order.
     let _ = session.poll(Duration::ZERO);
-    for e in session.events(true) {
-        d.on_event(e);
-    }
+    session.drain(true, |e| d.on_event(e));
     d.lost = session.lost_total();
     for (tid, n) in session.lost_unreported() {
         d.lost_line(tid, tid, n);
@@ -395,15 +391,20 @@ impl Driver<'_> {
         !self.cfg.count
     }
 
-    fn on_event(&mut self, e: Event) {
+    /// One record, in its place in the trace. It is lent, not moved (the
+    /// session keeps it until the next drain): what is kept past this call
+    /// is taken out of it.
+    fn on_event(&mut self, e: &mut Event) {
         if e.lost_before > 0 {
             self.lost_line(e.pid, e.tid, u64::from(e.lost_before));
         }
         let (pid, tid) = (e.pid, e.tid);
         let cfg = self.cfg;
-        match e.kind {
+        match &mut e.kind {
             EventKind::Enter { nr, i386, args, mem } => {
-                if i386 != self.thirty_two.contains_key(&tid) {
+                let (nr, i386, args) = (*nr, *i386, *args);
+                // (Most traces have no i386 call: no lookup then.)
+                if i386 != (!self.thirty_two.is_empty() && self.thirty_two.contains_key(&tid)) {
                     if i386 {
                         self.thirty_two.insert(tid, ());
                     } else {
@@ -424,7 +425,7 @@ impl Driver<'_> {
                 if !traced {
                     return;
                 }
-                let mem = (!cfg.count).then_some(mem);
+                let mem = (!cfg.count).then(|| std::mem::take(mem));
                 if let Some(old) = self.pending.insert(tid, Pending { pid, nr, i386, args, mem, ts: e.ts }) {
                     if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
                         self.print_unfinished(tid, old);
@@ -432,6 +433,8 @@ impl Driver<'_> {
                 }
             }
             EventKind::Exit { nr, i386, ret, mem, late } => {
+                let (nr, i386, ret) = (*nr, *i386, *ret);
+                let (mem, late): (&Snapshot, &Snapshot) = (mem, late);
                 let Some(p) = self.pending.remove(&tid) else { return };
                 // An i386 sigreturn's exit says rt_sigreturn (173); an
                 // execve that changed the program's ABI returns in the new
@@ -453,7 +456,7 @@ impl Driver<'_> {
                 if !cfg.filter.status.contains(wanted) {
                     return;
                 }
-                let Some(entry) = p.entry(&cfg.decode, Some(&late)) else {
+                let Some(entry) = p.entry(&cfg.decode, Some(late)) else {
                     let name = if i386 { decode::call_name(nr, &p.args) } else { bsdtrace::sysent::Arch::X86_64.name(nr) };
                     let name = name.map_or_else(|| format!("syscall_{nr}"), str::to_string);
                     self.summary.record(&name, in_call, failed);
@@ -463,7 +466,7 @@ impl Driver<'_> {
                     self.summary.record(&entry.name(), in_call, failed);
                 }
                 let banner = entry.unknown_banner();
-                let c = entry.finish(&cfg.decode, outcome, &Copied(&mem));
+                let c = entry.finish(&cfg.decode, outcome, &Copied(mem));
                 if let Some(b) = banner {
                     self.text_line(pid, tid, LineTime::at(e.ts), None, &b);
                 }
@@ -471,6 +474,7 @@ impl Driver<'_> {
             }
             EventKind::Start => {}
             EventKind::NewProcess { parent } => {
+                let parent = *parent;
                 if !self.lines() {
                     return;
                 }
@@ -490,7 +494,7 @@ impl Driver<'_> {
                     self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::new_thread_line(tid));
                 }
             }
-            EventKind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
+            EventKind::Exec { old_tid } => self.on_exec(pid, tid, *old_tid),
             EventKind::ThreadExit => {
                 self.thirty_two.remove(&tid);
                 if let Some(p) = self.pending.remove(&tid) {
@@ -506,6 +510,7 @@ impl Driver<'_> {
                 }
             }
             EventKind::ProcessExit { status, before_exec } => {
+                let (status, before_exec) = (*status, *before_exec);
                 if before_exec && pid == self.root {
                     self.exec_failed = Some(status);
                     return;
@@ -535,11 +540,12 @@ impl Driver<'_> {
                 self.out.close_process(pid);
             }
             EventKind::Signal { sig, siginfo } => {
+                let sig = *sig;
                 if !self.lines() || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
                     return;
                 }
                 let mut raw = [0u8; 128];
-                raw[..48].copy_from_slice(&siginfo);
+                raw[..48].copy_from_slice(&siginfo[..]);
                 let mut si = SigInfo::from_bytes(&raw).unwrap_or_default();
                 if si.signo == 0 {
                     si = SigInfo { signo: sig as u32, ..SigInfo::default() };

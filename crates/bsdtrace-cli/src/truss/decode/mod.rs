@@ -324,13 +324,31 @@ struct I386Call {
     sub: Option<Sub>,
 }
 
+/// [`sysent::by_number`] through an index by number (built once), not a
+/// binary search of the table: the decoder looks a row up for every call.
+fn row(number: u32) -> Option<&'static Syscall> {
+    static INDEX: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let len = sysent::TABLE.iter().map(|s| s.number as usize + 1).max().unwrap_or(0);
+        let mut v = vec![u16::MAX; len];
+        for (i, s) in sysent::TABLE.iter().enumerate() {
+            v[s.number as usize] = i as u16;
+        }
+        v
+    });
+    match index.get(number as usize) {
+        Some(&i) if i != u16::MAX => Some(&sysent::TABLE[usize::from(i)]),
+        _ => None,
+    }
+}
+
 /// Decodes a syscall at entry: prints its in-arguments now, while the
 /// tracee's memory still holds them.
 ///
 /// rt_sigreturn takes no argument; a driver that wants its restored mask
 /// shown passes the stack pointer as `args[0]`.
 pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memory) -> EntryState {
-    let syscall = sysent::by_number(number);
+    let syscall = row(number);
     let ctx = print::Ctx {
         opts,
         mem,

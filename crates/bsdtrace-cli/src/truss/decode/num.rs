@@ -5,18 +5,32 @@
 //!
 //! Each function prints exactly what the `format!` spec it names prints.
 
+/// Two decimal digits per table entry: half the divisions of one at a time.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// `{v}` for an unsigned value.
 pub fn push_u64(s: &mut String, v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v;
-    loop {
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     push_ascii(s, &buf[i..]);
 }
@@ -31,9 +45,12 @@ pub fn push_i64(s: &mut String, v: i64) {
 
 /// `{v:w}`: right-aligned in `w` columns.
 pub fn push_i64_width(s: &mut String, v: i64, w: usize) {
-    let len = decimal_len(v.unsigned_abs()) + usize::from(v < 0);
-    for _ in len..w {
-        s.push(' ');
+    const SPACES: &str = "                ";
+    let mut pad = w.saturating_sub(decimal_len(v.unsigned_abs()) + usize::from(v < 0));
+    while pad > 0 {
+        let n = pad.min(SPACES.len());
+        s.push_str(&SPACES[..n]);
+        pad -= n;
     }
     push_i64(s, v);
 }
@@ -81,8 +98,13 @@ fn decimal_len(mut n: u64) -> usize {
     len
 }
 
+/// Appends ASCII bytes: one reservation, then a byte each (cheaper for a
+/// few digits than `str::from_utf8` and a copy).
 fn push_ascii(s: &mut String, digits: &[u8]) {
-    s.extend(digits.iter().map(|&d| char::from(d)));
+    s.reserve(digits.len());
+    for &d in digits {
+        s.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +125,15 @@ mod tests {
                 push_i64_width(&mut s, v, w);
                 assert_eq!(s, format!("{v:w$}"), "{v} in {w}");
             }
+        }
+    }
+
+    #[test]
+    fn every_digit_pair_is_what_format_prints() {
+        for v in (0..100_000u64).chain((0..64).map(|b| 1u64 << b)).chain((1..20).map(|e| 10u64.pow(e) - 1)) {
+            let mut s = String::new();
+            push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
         }
     }
 

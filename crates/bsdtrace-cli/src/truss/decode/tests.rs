@@ -4,6 +4,13 @@ use super::*;
 
 mod i386;
 
+#[test]
+fn the_row_index_finds_what_the_table_search_finds() {
+    for n in 0..2048 {
+        assert_eq!(row(n).map(|s| s.number), sysent::by_number(n).map(|s| s.number), "{n}");
+    }
+}
+
 /// Tracee memory made of a few mapped regions; everything else faults.
 #[derive(Default, Clone)]
 struct FakeMemory {
