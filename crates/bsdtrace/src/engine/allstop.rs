@@ -18,7 +18,14 @@ impl Tracer {
                 l.suspended = false;
             }
             if p.state == ProcState::Running {
-                return self.resume_lwp(pid, tid);
+                // Every thread held stopped goes, not only this one: a
+                // thread whose own exit (an EXITED stop) raced the SIGKILL
+                // stayed at its exit stop while the process counted as
+                // running, and Linux held the leader's death behind it:
+                // the tracer's wait hung (fault suite long-form R1, C face,
+                // root, worker seed 82000267: `Stop 15583 3 11`, then the
+                // leader's killed exit stop and a resume of it alone).
+                return self.resume_all(pid);
             }
             // A remote exit's stop: on FreeBSD the exit starts when the
             // tracer continues. The threads exit_group took down go (this
