@@ -669,6 +669,7 @@ fn engine_main(shared: Arc<Shared>, opts: EngineOptions, mask: u64, started: std
         if app.is_some() {
             shared.lock().app_parked = None;
         }
+        sleeper.set_look_only(tracer.attach_window_open());
         match sleeper.sleep(&shared.bell, seen, app, true) {
             Ok(w) => {
                 if let Some((tid, status, rusage)) = w.reaped {

@@ -184,7 +184,7 @@ impl Tracer {
     /// worker seeds 22000089, 22000078). Costs one `waitid(WNOWAIT)` per
     /// reap, only while such a window is open.
     pub(crate) fn claim_attach_window_death(&mut self, flags: i32) {
-        if !self.procs.values().any(|p| p.initial == Some(super::Event::Attach)) {
+        if !self.attach_window_open() {
             return;
         }
         if let Ok(Some((tid, code))) = sys::waitid_peek_all(flags | libc::WEXITED) {
@@ -192,6 +192,11 @@ impl Tracer {
                 self.claim_thread(tid);
             }
         }
+    }
+
+    /// Has a process we attached to not reached its first stop yet?
+    pub(crate) fn attach_window_open(&self) -> bool {
+        self.procs.values().any(|p| p.initial == Some(super::Event::Attach))
     }
 
     /// If `tid`, unknown to us, is a thread of a process we trace (its

@@ -106,6 +106,10 @@ impl Bell {
 /// The engine thread's side: owns the ring (or the doorbell child).
 pub struct Sleeper {
     imp: Imp,
+    /// Doorbell backend: look (WNOWAIT) instead of reaping in the sleep,
+    /// so that the engine's pump reaps and can first tell whose an unknown
+    /// thread's death is ([`Sleeper::set_look_only`]).
+    look_only: bool,
 }
 
 enum Imp {
@@ -156,14 +160,14 @@ impl Sleeper {
     pub fn new(bell: &Bell, force: Option<Backend>) -> Result<Sleeper, Errno> {
         if force != Some(Backend::Doorbell) {
             match Uring::new() {
-                Ok(u) => return Ok(Sleeper { imp: Imp::Uring(Box::new(u)) }),
+                Ok(u) => return Ok(Sleeper { imp: Imp::Uring(Box::new(u)), look_only: false }),
                 Err(e) if force == Some(Backend::IoUring) => return Err(e),
                 Err(_) => {}
             }
         }
         let pid = spawn_doorbell()?;
         bell.doorbell.store(pid, Ordering::Relaxed);
-        Ok(Sleeper { imp: Imp::Doorbell { pid } })
+        Ok(Sleeper { imp: Imp::Doorbell { pid }, look_only: false })
     }
 
     pub fn backend(&self) -> Backend {
@@ -216,6 +220,21 @@ impl Sleeper {
     pub fn sleep(&mut self, bell: &Bell, seen: u32, app: Option<bool>, want_rusage: bool) -> Result<Woken, Errno> {
         let r = match &mut self.imp {
             Imp::Uring(u) => u.sleep(bell, seen, app),
+            Imp::Doorbell { pid } if self.look_only => {
+                let pid = *pid;
+                match super::waitid_peek_all(WALL | WNOTHREAD | libc::WEXITED) {
+                    Ok(Some((tid, _))) if tid == pid => match super::wait4(pid, WALL | WNOTHREAD | libc::WNOHANG) {
+                        Ok(Some((_, status))) => {
+                            bell.sleeping.store(false, Ordering::SeqCst);
+                            self.doorbell_status(bell, status);
+                            return Ok(Woken::default());
+                        }
+                        _ => Ok(Woken { kernel: true, ..Woken::default() }),
+                    },
+                    Ok(_) | Err(Errno::EINTR) => Ok(Woken { kernel: true, ..Woken::default() }),
+                    Err(e) => Err(e),
+                }
+            }
             Imp::Doorbell { pid } => {
                 let pid = *pid;
                 match super::wait4_rusage(-1, WALL | WNOTHREAD, true, want_rusage) {
@@ -232,6 +251,15 @@ impl Sleeper {
         };
         bell.sleeping.store(false, Ordering::SeqCst);
         r
+    }
+
+    /// With the doorbell backend, make the next sleeps look without reaping
+    /// (the engine's pump reaps): while a process the engine attached to
+    /// has not reached its first stop, an unknown thread's death must be
+    /// looked at before it is reaped (engine/wait.rs
+    /// `claim_attach_window_death`). io_uring's sleep never reaps.
+    pub fn set_look_only(&mut self, on: bool) {
+        self.look_only = on;
     }
 
     /// Announce that the engine thread is about to sleep; returns the job
