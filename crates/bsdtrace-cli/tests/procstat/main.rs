@@ -67,6 +67,9 @@ int main(int argc, char **argv) {
     setrlimit(RLIMIT_NOFILE, &rl);
     signal(SIGUSR1, on_usr1);
     signal(SIGUSR2, SIG_IGN);
+    /* Its own dispositions, not inherited ones (a suite run under nohup
+     * would show SIGHUP ignored). */
+    signal(SIGHUP, SIG_DFL);
     char path[4096];
     snprintf(path, sizeof path, "%s/data.txt", argv[1]);
     int f = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);
