@@ -29,6 +29,9 @@ impl Fuzz<'_> {
         // EPERM; "loop" never execs.)
         let mode = if self.avoid.contains(&13) { "loop" } else { "fuzz" };
         let (pid, _) = spawn_ready(&[mode, &s]);
+        if log() || lazy_log() {
+            flog(format!("{} spawn untraced ({mode}) -> {pid}", self.n));
+        }
         self.procs.insert(pid, P { child: true, sandboxed: true, may_exec: mode == "fuzz", ..P::new(St::Untraced) });
         self.dead.retain(|d| *d != pid);
     }
@@ -37,6 +40,9 @@ impl Fuzz<'_> {
         self.other_made = true;
         let (helper, line) = spawn_ready(&["other_tracer"]);
         let Some(grandchild) = line.strip_prefix("ready ").and_then(|s| s.trim().parse::<i32>().ok()) else { return };
+        if log() || lazy_log() {
+            flog(format!("{} spawn another tracer {helper} of {grandchild}", self.n));
+        }
         self.procs.insert(helper, P { child: true, ..P::new(St::Untraced) });
         self.procs.insert(grandchild, P { other: true, ..P::new(St::Untraced) });
     }

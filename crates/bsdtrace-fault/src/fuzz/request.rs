@@ -23,6 +23,11 @@ impl Fuzz<'_> {
             self.face.procctl(idtype, pid, cmd, data)
         };
         self.report.add("r1.procctl", 1);
+        // In the call log too: a ring that put a lost death between two
+        // logged calls had this call there, unnamed (issue 11, seed 24).
+        if log() || lazy_log() {
+            flog(format!("{} procctl({idtype}, {pid}, {cmd}, {data:#x}) {class:?} -> {r:?}", self.n));
+        }
         let allowed = [libc::EINVAL, libc::ESRCH, libc::EPERM, libc::EFAULT, libc::ENOTSUP];
         let bad = match r {
             Ok(()) => (matches!(class, Class::Nothing | Class::Dead(_)) && pid != 0) || !w || idtype == 77 || !(4..=24).contains(&cmd),
