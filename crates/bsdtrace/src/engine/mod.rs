@@ -107,6 +107,10 @@ pub struct Tracer {
     /// `std::process::Child::wait` in another thread, never steal each
     /// other's statuses. [`Tracer::process_wide`] clears it.
     pub(crate) wait_flags: i32,
+    /// A PT_ATTACH happened since the last look found no process in its
+    /// attach window (wait.rs `attach_window_open`): only then is the
+    /// process table scanned, so reaps cost nothing extra otherwise.
+    pub(crate) attaching: bool,
     /// Run by an [`crate::Engine`] thread, which does all the waiting:
     /// [`Tracer::wait`] would steal its statuses and is refused.
     pub(crate) driven: bool,
@@ -263,6 +267,7 @@ impl Tracer {
             interrupts_out: false,
             self_pid: sys::getpid(),
             wait_flags: sys::WALL | sys::WNOTHREAD,
+            attaching: false,
             driven: false,
             reaps_promptly: false,
             spawn_sigmask: None,

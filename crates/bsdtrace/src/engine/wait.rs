@@ -194,9 +194,13 @@ impl Tracer {
         }
     }
 
-    /// Has a process we attached to not reached its first stop yet?
-    pub(crate) fn attach_window_open(&self) -> bool {
-        self.procs.values().any(|p| p.initial == Some(super::Event::Attach))
+    /// Has a process we attached to not reached its first stop yet? (The
+    /// table is scanned only after an attach, until no window is left.)
+    pub(crate) fn attach_window_open(&mut self) -> bool {
+        if self.attaching {
+            self.attaching = self.procs.values().any(|p| p.initial == Some(super::Event::Attach));
+        }
+        self.attaching
     }
 
     /// If `tid`, unknown to us, is a thread of a process we trace (its

@@ -201,6 +201,7 @@ impl Tracer {
             self.released.insert(pid.0);
         }
         p.initial = Some(Event::Attach);
+        self.attaching = true;
         p.state = ProcState::Stopping;
         for l in p.lwps.iter_mut() {
             // The attach stop is ours: interrupt everything.
