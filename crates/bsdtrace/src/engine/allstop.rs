@@ -80,7 +80,7 @@ impl Tracer {
     /// registers, or a detach): one asleep in a syscall
     /// ([`LinuxState::Blocked`]) is interrupted now and its stop collected
     /// (the syscall it was in restarts unseen when it is resumed,
-    /// engine/restart.rs). Statuses of other threads met on the way are
+    /// engine/restart/). Statuses of other threads met on the way are
     /// dispatched as usual.
     pub(crate) fn settle_lwp(&mut self, pid: Pid, tid: Tid) {
         let blocked = self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.linux == LinuxState::Blocked);
@@ -271,7 +271,7 @@ impl Tracer {
     }
 
     /// May the engine follow syscalls itself and see its restarts through
-    /// (engine/restart.rs)? An [`crate::Engine`]'s tracer, which handles
+    /// (engine/restart/)? An [`crate::Engine`]'s tracer, which handles
     /// the extra stops at once, or a tracer whose user promised to reap
     /// at once; a direct tracer's caller would have to be inside `wait()`.
     pub(crate) fn follows_restarts(&self) -> bool {

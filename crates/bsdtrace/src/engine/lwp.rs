@@ -122,7 +122,7 @@ pub(crate) struct Lwp {
     /// `/proc/PID/task/TID/comm`, opened at the first PT_LWPINFO.
     pub comm: Option<OwnedFd>,
     /// A syscall one of our stops interrupted, to restart when the LWP is
-    /// resumed (engine/restart.rs).
+    /// resumed (engine/restart/).
     pub fix: Option<super::restart::Fix>,
     /// A restarted syscall being followed: its restart's entry is hidden
     /// and an argument we rewrote is put back at its exit.
@@ -134,10 +134,10 @@ pub(crate) struct Lwp {
     /// Syscalls still to follow (PTRACE_SYSCALL although nobody asked)
     /// so that a blocking call is entered under our eyes and never needs
     /// an interrupt; refilled by every call that a stop would turn into
-    /// EINTR (engine/restart.rs).
+    /// EINTR (engine/restart/).
     pub sticky: u8,
     /// The syscall the LWP is in, entered under our eyes, is one a stop
-    /// breaks (engine/restart.rs): an EINTR it returns with no signal
+    /// breaks (engine/restart/): an EINTR it returns with no signal
     /// coming for this thread (a process-directed signal that woke it and
     /// that another thread took) is restarted, as FreeBSD, which wakes
     /// only the thread that takes a signal, never shows it.

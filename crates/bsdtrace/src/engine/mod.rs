@@ -296,7 +296,7 @@ impl Tracer {
     /// [`crate::Engine`]: a call that a whole-process stop broke is
     /// restarted with the time it has left, and threads that sleep in such
     /// calls are followed so that the next stop leaves them asleep
-    /// (engine/restart.rs). Without it a plain tracer restarts such calls
+    /// (engine/restart/). Without it a plain tracer restarts such calls
     /// with their whole timeout, since a tracee would wait at any such
     /// stop until its user's next wait.
     pub fn set_reaps_promptly(&mut self, on: bool) {

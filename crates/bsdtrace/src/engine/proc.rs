@@ -213,7 +213,7 @@ impl Proc {
     /// for. `follow`: the engine may follow syscalls itself (an
     /// [`crate::Engine`]'s tracer, which handles the extra stops at once;
     /// a direct tracer's caller would have to be inside `wait()` for them,
-    /// so it gets none: engine/restart.rs).
+    /// so it gets none: engine/restart/).
     pub(crate) fn resume_at(&mut self, i: usize, follow: bool) {
         let (mask, seccomp) = (self.mask, self.seccomp);
         // Nothing to keep asleep without whole-process stops; but a call
@@ -231,7 +231,7 @@ impl Proc {
         } else {
             // Also while the engine follows the LWP's syscalls itself, so
             // that a call a stop would break is entered under its eyes
-            // (engine/restart.rs).
+            // (engine/restart/).
             mask & crate::abi::PTRACE_SYSCALL != 0 || follow && l.sticky > 0 || restart && l.watch.is_some()
         };
         // Walking a signal handler to its rt_sigreturn (a step with a

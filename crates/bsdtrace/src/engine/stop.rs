@@ -215,7 +215,7 @@ impl Tracer {
                 lwp.skip_scx = false;
                 lwp.entered = timed.then(std::time::Instant::now);
                 lwp.in_breaking_call = false;
-                // Following the LWP's syscalls ourselves (engine/restart.rs):
+                // Following the LWP's syscalls ourselves (engine/restart/):
                 // which call is it?
                 let internal = mask & crate::abi::PTRACE_SYSCALL == 0 && !seccomp;
                 let mut hidden = false;
@@ -380,7 +380,7 @@ impl Tracer {
                     } else {
                         if woken {
                             // Our interrupt: what was the LWP doing?
-                            // (engine/restart.rs)
+                            // (engine/restart/)
                             lwp.unbreak(timed);
                         }
                         (LinuxStop::Event, None)

@@ -67,7 +67,7 @@ impl Tracer {
 
     /// The Linux registers of a stopped LWP, fetched once per stop, as the
     /// debugger sees them: the program's, never a timeout argument the
-    /// engine rewrote for a restart (engine/restart.rs); the cache keeps
+    /// engine rewrote for a restart (engine/restart/); the cache keeps
     /// the real ones.
     pub(crate) fn linux_regs(&mut self, pid: Pid, tid: Tid) -> Result<sys::user_regs_struct> {
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
