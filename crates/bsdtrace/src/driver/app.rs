@@ -89,7 +89,7 @@ fn app_child_inner(shared: &Shared, t: &mut Tracer, pid: Tid, code: i32) -> bool
         t.released.remove(&pid);
         return sys::wait4(pid, sys::WALL | libc::WNOHANG).is_ok();
     }
-    if matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED) && t.claim_thread(pid) {
+    if t.claim_death(pid, code) {
         // The death of a thread of a process we attached to, unknown to
         // us (engine/wait.rs `claim_attach_window_death`): the pump's.
         return t.pump().is_ok();

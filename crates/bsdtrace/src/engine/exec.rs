@@ -95,15 +95,8 @@ pub(super) fn ghost_of(pid: Pid, l: &Lwp) -> Lwp {
     // Its XSAVE area and debug registers too, read while it is stopped
     // (once per thread an execve takes down, with LWP events on only): its
     // state at its EXITED stop, as FreeBSD gives it.
-    let mut area = vec![0u8; 64 << 10];
-    let xsave = sys::getregset(l.tid, sys::NT_X86_XSTATE, &mut area).ok().map(|n| {
-        area.truncate(n);
-        area
-    });
-    let mut dbregs = [0u64; 8];
-    for i in [0usize, 1, 2, 3, 6, 7] {
-        dbregs[i] = sys::peekuser(l.tid, sys::DEBUGREG_OFFSET + i * 8).unwrap_or(0);
-    }
+    let xsave = sys::xstate(l.tid).ok();
+    let dbregs = sys::debug_regs(l.tid).unwrap_or_default();
     g.ghost = Some(Box::new(Ghost { tid: l.tid, sigmask: sys::sigmask(l.tid).unwrap_or(0), name, xsave, dbregs }));
     g
 }

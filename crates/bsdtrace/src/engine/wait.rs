@@ -188,9 +188,7 @@ impl Tracer {
             return;
         }
         if let Ok(Some((tid, code))) = sys::waitid_peek_all(flags | libc::WEXITED) {
-            if matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED) {
-                self.claim_thread(tid);
-            }
+            self.claim_death(tid, code);
         }
     }
 
@@ -203,11 +201,13 @@ impl Tracer {
         self.attaching
     }
 
-    /// If `tid`, unknown to us, is a thread of a process we trace (its
-    /// task still there: a zombie until we reap it), list it as that
-    /// process's LWP. Returns whether it did.
-    pub(crate) fn claim_thread(&mut self, tid: sys::Tid) -> bool {
-        if self.tids.contains_key(&tid) || self.procs.contains_key(&Pid(tid)) {
+    /// If the status a look saw (`code`, its si_code) is the death of
+    /// `tid`, unknown to us, a thread of a process we trace (its task
+    /// still there: a zombie until we reap it), list it as that process's
+    /// LWP. Returns whether it did.
+    pub(crate) fn claim_death(&mut self, tid: sys::Tid, code: i32) -> bool {
+        let death = matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED);
+        if !death || self.tids.contains_key(&tid) || self.procs.contains_key(&Pid(tid)) {
             return false;
         }
         let Ok(st) = sys::procfs::status(tid) else { return false };

@@ -90,8 +90,6 @@ const PRPSINFO32_SIZE: usize = 124;
 const CHUNK: usize = 1 << 20;
 /// Linux's default `core_file_note_size_limit`: a bigger NT_FILE is left out.
 const FILE_NOTE_MAX: usize = 4 << 20;
-/// Larger than any XSAVE area (AMX's is about 11 KiB).
-const XSTATE_MAX: usize = 64 << 10;
 
 /// One PT_LOAD: a map entry, with its contents or (p_filesz 0) without.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -519,7 +517,7 @@ impl Tracer {
         let ids = Ids { ppid: ps.ppid, pgrp: ps.pgrp, sid: ps.session };
         let hz = procfs_stat::clock_ticks();
         let mut out = Vec::new();
-        let mut xstate = vec![0u8; XSTATE_MAX];
+        let mut xstate = vec![0u8; sys::XSTATE_MAX];
         let mut threads = 0;
         // Every NT_PRSTATUS carries the signal of the first thread's stop,
         // as Linux gives every thread the dump's signal: gdb takes the

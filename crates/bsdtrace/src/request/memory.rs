@@ -98,9 +98,8 @@ impl Tracer {
     /// long-form R1, C face, worker seeds 6000067, 28000123.)
     fn memory_thread(&self, t: Target) -> Result<(crate::engine::Pid, sys::Tid)> {
         let (pid, tid) = self.stopped(t)?;
-        let p = &self.procs[&pid];
-        if p.lwp(tid).is_some_and(|l| l.ghost.is_some()) {
-            let live = p.live_lwps().find(|l| l.ghost.is_none()).map(|l| l.tid);
+        if self.is_ghost(pid, tid) {
+            let live = self.procs[&pid].live_lwps().find(|l| l.ghost.is_none()).map(|l| l.tid);
             return live.map(|l| (pid, l)).ok_or_else(|| Errno::ESRCH.into());
         }
         Ok((pid, tid))

@@ -84,7 +84,7 @@ impl Tracer {
 
     fn store_linux_regs(&mut self, pid: Pid, tid: Tid, r: &sys::user_regs_struct) -> Result<()> {
         if !self.is_ghost(pid, tid) {
-            sys::setregs(tid, r).map_err(|e| if e == Errno::ESRCH { Errno::ESRCH } else { Errno::EINVAL })?;
+            sys::setregs(tid, r).map_err(esrch_or_einval)?;
         }
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
         l.regs = Some(*r);
@@ -241,7 +241,7 @@ impl Tracer {
         if sys::HOST_32 && !self.is_ghost(pid, tid) {
             // The PC alone: a 64-bit program's other registers cannot be
             // read whole from here, so they must not be written.
-            sys::set_pc(tid, pc).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+            sys::set_pc(tid, pc).map_err(esrch_or_einval)?;
             let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
             l.regs = None;
             l.sc_info.clear();
@@ -309,8 +309,7 @@ impl Tracer {
     /// PT_GETFPREGS: the FXSAVE image.
     pub fn get_fpregs(&mut self, t: Target) -> Result<fpreg> {
         let (pid, tid) = self.settled(t)?;
-        let ghost = self.procs[&pid].lwp(tid).is_some_and(|l| l.ghost.is_some());
-        if ghost && !sys::HOST_32 {
+        if self.is_ghost(pid, tid) && !sys::HOST_32 {
             // The legacy region of the XSAVE area is the FXSAVE image.
             let area = self.xsave_area(pid, tid)?;
             let mut r: sys::user_fpregs_struct = unsafe { std::mem::zeroed() };
@@ -336,7 +335,7 @@ impl Tracer {
             }
             return Ok(());
         }
-        sys::setfpregs(tid, &r).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+        sys::setfpregs(tid, &r).map_err(esrch_or_einval)?;
         Ok(())
     }
 
@@ -349,8 +348,12 @@ impl Tracer {
     /// requests said ESRCH on a stopped process (fault suite long-form R1,
     /// Rust face, worker seed 52000198: PT_GETDBREGS, PT_SETREGS, and
     /// PT_SYSCALL with a new PC).
-    fn is_ghost(&self, pid: Pid, tid: Tid) -> bool {
-        self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.ghost.is_some())
+    pub(super) fn is_ghost(&self, pid: Pid, tid: Tid) -> bool {
+        self.ghost(pid, tid).is_some()
+    }
+
+    fn ghost(&self, pid: Pid, tid: Tid) -> Option<&crate::engine::Ghost> {
+        self.procs.get(&pid)?.lwp(tid)?.ghost.as_deref()
     }
 
     fn ghost_mut(&mut self, pid: Pid, tid: Tid) -> Option<&mut crate::engine::Ghost> {
@@ -373,7 +376,7 @@ impl Tracer {
         self.only32(pid, tid)?;
         let mut fx = sys::getfpregs(tid).map_err(|_| Errno::ESRCH)?;
         fpreg32_into_fxsave(f, &mut fx);
-        sys::setfpregs(tid, &fx).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+        sys::setfpregs(tid, &fx).map_err(esrch_or_einval)?;
         Ok(())
     }
 
@@ -396,7 +399,7 @@ impl Tracer {
         let mut fx = old;
         sys::copy_from_bytes(&bytes, &mut fx);
         fx.mxcsr &= if old.mxcr_mask == 0 { 0xffbf } else { old.mxcr_mask };
-        sys::setfpregs(tid, &fx).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+        sys::setfpregs(tid, &fx).map_err(esrch_or_einval)?;
         Ok(())
     }
 
@@ -431,14 +434,12 @@ impl Tracer {
 
     fn read_dbregs(&mut self, t: Target) -> Result<dbreg> {
         let (pid, tid) = self.settled(t)?;
+        let dr = match self.ghost(pid, tid) {
+            Some(g) => g.dbregs,
+            None => sys::debug_regs(tid).map_err(|_| Errno::ESRCH)?,
+        };
         let mut d = dbreg::default();
-        if let Some(g) = self.ghost_mut(pid, tid) {
-            d.dr[..8].copy_from_slice(&g.dbregs);
-            return Ok(d);
-        }
-        for i in [0usize, 1, 2, 3, 6, 7] {
-            d.dr[i] = sys::peekuser(tid, sys::DEBUGREG_OFFSET + i * 8).map_err(|_| Errno::ESRCH)?;
-        }
+        d.dr[..8].copy_from_slice(&dr);
         Ok(d)
     }
 
@@ -474,7 +475,7 @@ impl Tracer {
             return Ok(());
         }
         let poke = |i: usize, v: u64| {
-            sys::pokeuser(tid, sys::DEBUGREG_OFFSET + i * 8, v).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })
+            sys::pokeuser(tid, sys::DEBUGREG_OFFSET + i * 8, v).map_err(esrch_or_einval)
         };
         // Disable first so no intermediate state can fire.
         poke(7, 0)?;
@@ -544,7 +545,7 @@ impl Tracer {
         #[cfg(target_pointer_width = "32")]
         {
             // The base of the TLS descriptor the selector names.
-            sys::set_segment_base(tid, if gs { r.gs } else { r.fs }, v).map_err(|e| if e == Errno::ESRCH { e } else { Errno::EINVAL })?;
+            sys::set_segment_base(tid, if gs { r.gs } else { r.fs }, v).map_err(esrch_or_einval)?;
             let _ = &mut r;
             let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
             l.regs = None;
@@ -586,13 +587,10 @@ impl Tracer {
     /// answers, at its EXITED stop; fault suite long-form R1, C face,
     /// worker seed 10000053).
     fn xsave_area(&self, pid: Pid, tid: Tid) -> Result<Vec<u8>> {
-        if let Some(g) = self.procs[&pid].lwp(tid).and_then(|l| l.ghost.as_ref()) {
+        if let Some(g) = self.ghost(pid, tid) {
             return g.xsave.clone().ok_or_else(|| Errno::ESRCH.into());
         }
-        let mut area = vec![0u8; XSTATE_MAX];
-        let n = sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
-        area.truncate(n);
-        Ok(area)
+        Ok(sys::xstate(tid).map_err(esrch_or_einval)?)
     }
 
     /// PT_SETXSTATE: at least the legacy 512+64 bytes, at most the area size.
@@ -609,25 +607,20 @@ impl Tracer {
             return Ok(());
         }
         let mut area = vec![0u8; len as usize];
-        sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(xstate_err)?;
+        sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(esrch_or_einval)?;
         area[..data.len()].copy_from_slice(data);
-        sys::setregset(tid, sys::NT_X86_XSTATE, &area).map_err(xstate_err)?;
+        sys::setregset(tid, sys::NT_X86_XSTATE, &area).map_err(esrch_or_einval)?;
         Ok(())
     }
 }
 
-/// A failed XSTATE regset call: a thread that died under us (killed from
-/// outside between the lookup and the call) is ESRCH, as for the other
-/// register requests; anything else (no XSAVE, a refused area) is EINVAL.
-fn xstate_err(e: Errno) -> Errno {
+/// A failed register write or regset call: a thread that died under us
+/// (killed from outside between the lookup and the call) is ESRCH; anything
+/// else (a value or an area the kernel refused, no XSAVE) is EINVAL.
+fn esrch_or_einval(e: Errno) -> Errno {
     if e == Errno::ESRCH {
         e
     } else {
         Errno::EINVAL
     }
 }
-
-/// Room for any XSAVE area: with AMX (tile data) it is ~11 KiB, and Linux's
-/// PTRACE_SETREGSET insists on the whole area, so a short buffer silently
-/// truncates the read and makes every write fail.
-const XSTATE_MAX: usize = 64 << 10;

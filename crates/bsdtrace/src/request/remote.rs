@@ -592,11 +592,9 @@ fn remote_hook(pid: i32, nr: i64, args: [u64; 6]) -> Option<std::result::Result<
         // "stopped" dropped it, and the tracer's wait hung (C face) or said
         // ECHILD (remote.rs
         // procctl_on_a_tracee_killed_from_outside_does_not_lose_its_death).
-        let restopped = t.procs.get_mut(&crate::Pid(pid)).is_some_and(|p| std::mem::take(&mut p.restop));
-        if restopped {
-            if let Some(p) = t.procs.get_mut(&crate::Pid(pid)) {
-                p.state = crate::engine::ProcState::Stopped { waited: true };
-            }
+        if let Some(p) = t.procs.get_mut(&crate::Pid(pid)).filter(|p| p.restop) {
+            p.restop = false;
+            p.state = crate::engine::ProcState::Stopped { waited: true };
             t.ready.retain(|x| x.0 != pid);
         }
         Some(match r {

@@ -261,6 +261,29 @@ pub fn getregset(tid: Tid, nt: u32, buf: &mut [u8]) -> Result<usize, Errno> {
     Ok(iov.iov_len)
 }
 
+/// Room for any XSAVE area: with AMX (tile data) it is ~11 KiB, and Linux's
+/// PTRACE_SETREGSET insists on the whole area, so a short buffer silently
+/// truncates the read and makes every write fail.
+pub const XSTATE_MAX: usize = 64 << 10;
+
+/// The thread's whole XSAVE area (PTRACE_GETREGSET of NT_X86_XSTATE).
+pub fn xstate(tid: Tid) -> Result<Vec<u8>, Errno> {
+    let mut area = vec![0u8; XSTATE_MAX];
+    let n = getregset(tid, NT_X86_XSTATE, &mut area)?;
+    area.truncate(n);
+    Ok(area)
+}
+
+/// The debug registers FreeBSD's `struct dbreg` shows, by index: dr0-dr3,
+/// dr6 and dr7 (PTRACE_PEEKUSER; dr4, dr5 read as 0).
+pub fn debug_regs(tid: Tid) -> Result<[u64; 8], Errno> {
+    let mut dr = [0u64; 8];
+    for i in [0usize, 1, 2, 3, 6, 7] {
+        dr[i] = peekuser(tid, DEBUGREG_OFFSET + i * 8)?;
+    }
+    Ok(dr)
+}
+
 /// PTRACE_SETREGSET of note type `nt`.
 pub fn setregset(tid: Tid, nt: u32, buf: &[u8]) -> Result<(), Errno> {
     let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() };
