@@ -396,10 +396,7 @@ fn remote_syscall_on_a_process_killed_from_outside_does_not_hang() {
     let sibling = Untraced::start(&["pause"]);
     for exec in [false, true] {
         for round in 0..6 {
-            let u = Untraced::start(&["threads", "4"]);
-            let mut t = Tracer::new();
-            let pid = t.attach(u.pid().into()).unwrap();
-            wait_pid(&mut t, pid);
+            let (_u, mut t, pid) = attached(&["threads", "4"]);
             let lwps = t.lwp_list(pid.into()).unwrap();
             assert!(lwps.len() >= 4, "round {round}: {lwps:?}");
             let (s, argv) = push_strings(&mut t, pid, &[tracee(), "exit", "8"]);
@@ -436,10 +433,7 @@ fn remote_syscall_on_a_process_killed_from_outside_does_not_hang() {
 #[test]
 fn procctl_on_a_tracee_killed_from_outside_does_not_lose_its_death() {
     for threads in ["0", "3"] {
-        let u = Untraced::start(&["threads", threads]);
-        let mut t = Tracer::new();
-        let pid = t.attach(u.pid().into()).unwrap();
-        wait_pid(&mut t, pid);
+        let (_u, mut t, pid) = attached(&["threads", threads]);
         unsafe { libc::kill(pid.0, libc::SIGKILL) };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while !all_dying(pid) {

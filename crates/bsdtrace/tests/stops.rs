@@ -694,10 +694,7 @@ fn a_process_killed_during_its_attach_reports_no_unknown_exits() {
 #[test]
 fn a_sigkill_racing_lwp_exit_stops_is_always_reported() {
     for round in 0..40u64 {
-        let u = Untraced::start(&["churn"]);
-        let mut t = Tracer::new();
-        let pid = t.attach(u.pid().into()).unwrap();
-        assert_eq!(wait_pid(&mut t, pid), WaitStatus::Stopped(libc::SIGSTOP));
+        let (u, mut t, pid) = attached(&["churn"]);
         t.lwp_events(pid.into(), true).unwrap();
         t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
         let kill_at = std::time::Instant::now() + std::time::Duration::from_micros(200 + round * 137 % 3000);
