@@ -952,10 +952,25 @@ fn within_10_s(mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// Waits until truss `pid` has attached its programs and started its
-/// command (a child exists: it is started after every attach), then
-/// returns the BPF programs and links it holds.
+/// command (a child that has executed another program: it is started
+/// after every attach), then returns the BPF programs and links it holds.
+/// A child that still has truss's command line is the command before its
+/// exec; an empty one is in the middle of it (the new image's arguments
+/// are not in place yet): killed then, truss leaves a process that is
+/// not yet the command. (Truss's own command line is read each time: the
+/// spawn that made truss returns before its exec has put it in place.)
 fn attached(pid: i32) -> (Vec<u32>, Vec<u32>) {
-    let started = || std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).is_ok_and(|c| !c.trim().is_empty());
+    let cmdline = |p: &str| std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+    let started = || {
+        let ours = cmdline(&pid.to_string());
+        !ours.is_empty()
+            && std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).is_ok_and(|c| {
+                c.split_whitespace().any(|child| {
+                    let cmd = cmdline(child);
+                    !cmd.is_empty() && cmd != ours
+                })
+            })
+    };
     assert!(within_10_s(started), "truss did not start its command within 10 s");
     let ids = bpf_ids(pid);
     assert!(!ids.0.is_empty() && !ids.1.is_empty(), "truss holds no BPF program or link: {ids:?}");
@@ -1135,7 +1150,15 @@ fn sigkill_during_a_filtered_trace_leaves_nothing_attached_and_the_command_runs_
     assert!(within_10_s(gone), "programs {progs:?} or links {links:?} still in the kernel 10 s after truss died");
     // Only the command (sh, waiting for its line) is left in the group.
     let left = group(tp);
-    assert!(left.len() == 1 && left[0].1.starts_with("sh -c"), "{left:?}");
+    let why = |l: &[(i32, String)]| -> String {
+        l.iter()
+            .map(|(p, _)| {
+                let f = |n: &str| std::fs::read_to_string(format!("/proc/{p}/{n}")).unwrap_or_default();
+                format!("{p}: stat {} wchan {} exe {:?}\n{}", f("stat"), f("wchan"), std::fs::read_link(format!("/proc/{p}/exe")), f("status"))
+            })
+            .collect()
+    };
+    assert!(left.len() == 1 && left[0].1.starts_with("sh -c"), "{left:?} {}", why(&left));
     {
         use std::io::Write;
         t.stdin.take().unwrap().write_all(b"x\n").unwrap();
