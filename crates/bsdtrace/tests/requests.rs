@@ -402,3 +402,63 @@ fn a_traceme_child_of_a_tracer_that_changed_its_uid_is_reported_then_refused() {
         assert_eq!(libc::WEXITSTATUS(st), 0, "drop_tracer={drop_tracer}: 2 = stop not reported, 3 = not EPERM, 4 = exit not reported, 5 = child left alive");
     }
 }
+
+/// A child started with pid `p` (the kernel's next pid set through
+/// `ns_last_pid`, root only; other tests fork meanwhile, so it is tried
+/// a few times). `None` where that cannot be done.
+fn child_with_pid(p: i32) -> Option<std::process::Child> {
+    for _ in 0..50 {
+        std::fs::write("/proc/sys/kernel/ns_last_pid", format!("{}", p - 1)).ok()?;
+        let mut c = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        if c.id() as i32 == p {
+            return Some(c);
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    None
+}
+
+/// Linux frees a pid when the engine reaps the dead tracee, before the
+/// debugger collects its exit; FreeBSD keeps the zombie (and the pid)
+/// until then. A new process that takes the pid meanwhile is not the
+/// debugger's: until `wait` collects the old exit, requests naming the
+/// pid answer for the dead process (ESRCH, as FreeBSD's zombie), and the
+/// wait reports the old exit; after it, the pid names the new, untraced
+/// process (EPERM). (Fault suite long-form R1, seed 116: the fuzzer's
+/// model took the pid for its new child.)
+#[test]
+fn a_pid_reused_before_its_exit_is_collected_names_the_dead_process_until_then() {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["exit", "3"]);
+    let other = spawn(&mut t, &["exit", "4"]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // The tracer, in calls about another process, lets the engine meet
+    // the death (and reap it: the pid is free) without collecting it.
+    let freed = || !std::path::Path::new(&format!("/proc/{}", pid.0)).exists();
+    for _ in 0..500 {
+        assert_eq!(t.wait(other.0, WaitOptions::NOHANG).unwrap(), None);
+        if freed() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(freed(), "the engine did not reap the dead tracee {pid:?}");
+    let Some(mut c) = child_with_pid(pid.0) else {
+        eprintln!("cannot choose the next pid here (not root?): skipped");
+        return;
+    };
+    assert_eq!(errno(t.vm_timestamp(pid.into())), Errno::ESRCH);
+    assert_eq!(errno(t.lwpinfo(pid.into())), Errno::ESRCH);
+    assert_eq!(errno(t.resume(pid.into(), Resume::Continue, None, 0)), Errno::ESRCH);
+    assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), Some((pid, WaitStatus::Exited(3))));
+    // Collected: the pid is the new process's, which nobody traces (a
+    // running child of ours: a wait has nothing to report for it).
+    assert_eq!(errno(t.vm_timestamp(pid.into())), Errno::EPERM);
+    assert_eq!(errno(t.lwpinfo(pid.into())), Errno::EPERM);
+    assert_eq!(t.wait(pid.0, WaitOptions::NOHANG).unwrap(), None);
+    let _ = c.kill();
+    let _ = c.wait();
+    t.resume(other.into(), Resume::Continue, None, 0).unwrap();
+    assert_eq!(wait_pid(&mut t, other), WaitStatus::Exited(4));
+}

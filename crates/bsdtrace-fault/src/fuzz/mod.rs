@@ -54,6 +54,10 @@ pub struct Fuzz<'a> {
     who: &'static str,
     procs: BTreeMap<i32, P>,
     dead: Vec<i32>,
+    /// Children of ours killed at birth because Linux gave them the pid
+    /// of a process whose exit we have not collected (FreeBSD keeps that
+    /// pid until then): each owes one exit, after the old one's.
+    reused: Vec<i32>,
     pub report: Report,
     n: u64,
     me: i32,
@@ -103,6 +107,7 @@ impl<'a> Fuzz<'a> {
             who: if cfg.nobody { "nobody" } else { "root" },
             procs: BTreeMap::new(),
             dead: Vec::new(),
+            reused: Vec::new(),
             report: Report::default(),
             n: 0,
             me,

@@ -76,6 +76,10 @@ impl Fuzz<'_> {
         match st {
             WaitStatus::Stopped(sig) => {
                 let Some(p) = self.procs.get_mut(&pid) else {
+                    if self.reused.contains(&pid) {
+                        // A newcomer killed at birth: its exit follows.
+                        return;
+                    }
                     if self.dead.contains(&pid) {
                         self.report.defect("unexpected", format!("{ctx} stop {sig} of {pid}, whose exit was reported"));
                         return;
@@ -109,6 +113,9 @@ impl Fuzz<'_> {
                 if self.procs.remove(&pid).is_some() {
                     self.dead.push(pid);
                     self.report.add("r1.exits", 1);
+                } else if let Some(i) = self.reused.iter().position(|&r| r == pid) {
+                    // A newcomer killed at birth (procs.rs `pid_reused`).
+                    self.reused.remove(i);
                 } else if self.dead.contains(&pid) {
                     self.report.defect("doubled", format!("{ctx} exit of {pid} reported twice ({st:?})"));
                 } else {
