@@ -196,6 +196,7 @@ tap_tests! {
     sleeping_threads_never_see_the_debuggers_stops: "sleepers";
     a_traced_program_that_waits_for_its_own_children_has_one_lwp: "childwait";
     a_process_killed_during_its_attach_reports_nothing_else: "attachkill";
+    a_traceme_child_with_a_reused_pid_comes_after_the_old_exit: "pidreuse";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations

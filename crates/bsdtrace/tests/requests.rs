@@ -419,6 +419,28 @@ fn child_with_pid(p: i32) -> Option<std::process::Child> {
     None
 }
 
+/// A tracer with two tracees: `pid`, dead (exit status 3), its exit not
+/// collected but met by the engine, which has reaped it (the pid is free);
+/// `other`, stopped at its exec.
+fn dead_and_uncollected() -> (Tracer, Pid, Pid) {
+    let mut t = Tracer::new();
+    let pid = spawn(&mut t, &["exit", "3"]);
+    let other = spawn(&mut t, &["exit", "4"]);
+    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
+    // The tracer, in calls about another process, lets the engine meet
+    // the death without collecting it.
+    let freed = || !std::path::Path::new(&format!("/proc/{}", pid.0)).exists();
+    for _ in 0..500 {
+        assert_eq!(t.wait(other.0, WaitOptions::NOHANG).unwrap(), None);
+        if freed() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(freed(), "the engine did not reap the dead tracee {pid:?}");
+    (t, pid, other)
+}
+
 /// Linux frees a pid when the engine reaps the dead tracee, before the
 /// debugger collects its exit; FreeBSD keeps the zombie (and the pid)
 /// until then. A new process that takes the pid meanwhile is not the
@@ -429,21 +451,7 @@ fn child_with_pid(p: i32) -> Option<std::process::Child> {
 /// model took the pid for its new child.)
 #[test]
 fn a_pid_reused_before_its_exit_is_collected_names_the_dead_process_until_then() {
-    let mut t = Tracer::new();
-    let pid = spawn(&mut t, &["exit", "3"]);
-    let other = spawn(&mut t, &["exit", "4"]);
-    t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-    // The tracer, in calls about another process, lets the engine meet
-    // the death (and reap it: the pid is free) without collecting it.
-    let freed = || !std::path::Path::new(&format!("/proc/{}", pid.0)).exists();
-    for _ in 0..500 {
-        assert_eq!(t.wait(other.0, WaitOptions::NOHANG).unwrap(), None);
-        if freed() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(freed(), "the engine did not reap the dead tracee {pid:?}");
+    let (mut t, pid, other) = dead_and_uncollected();
     let Some(mut c) = child_with_pid(pid.0) else {
         eprintln!("cannot choose the next pid here (not root?): skipped");
         return;
@@ -461,4 +469,51 @@ fn a_pid_reused_before_its_exit_is_collected_names_the_dead_process_until_then()
     let _ = c.wait();
     t.resume(other.into(), Resume::Continue, None, 0).unwrap();
     assert_eq!(wait_pid(&mut t, other), WaitStatus::Exited(4));
+}
+
+/// The newcomer that takes a dead tracee's pid before its exit is
+/// collected is traced by the same debugger: spawned, or a PT_TRACE_ME
+/// child the engine adopts. The old exit is reported first, then the
+/// newcomer's stops and exit; nothing is lost. (The engine overwrote the
+/// old record: a spawn lost the old exit, and the adoption answered EBUSY
+/// inside the engine, leaving the child job-stopped and untraced and its
+/// parent's wait blocked for ever: fault suite long-form R1, C face.)
+#[test]
+fn a_traced_newcomer_with_a_reused_pid_comes_after_the_old_exit() {
+    for how in ["spawn", "PT_TRACE_ME"] {
+        let (mut t, pid, other) = dead_and_uncollected();
+        let mut got = None;
+        for _ in 0..50 {
+            if std::fs::write("/proc/sys/kernel/ns_last_pid", format!("{}", pid.0 - 1)).is_err() {
+                eprintln!("cannot choose the next pid here (not root?): skipped");
+                return;
+            }
+            let p = match how {
+                "spawn" => t.spawn(&[tracee(), "exit", "5"]).unwrap(),
+                _ => fork_traceme_exec(&[tracee(), "exit", "5"]),
+            };
+            if p == pid {
+                got = Some(p);
+                break;
+            }
+            // Another test's fork took the pid: this one goes.
+            unsafe { libc::kill(p.0, libc::SIGKILL) };
+            assert!(matches!(wait_pid(&mut t, p), WaitStatus::Signaled { .. } | WaitStatus::Exited(_)));
+        }
+        let Some(p) = got else { panic!("{how}: pid {pid:?} never came back in 50 tries") };
+        let _dog = Watchdog::arm(20, "the newcomer's statuses");
+        // The engine meets the newcomer's first stop before the debugger
+        // collects the old exit (as the C face's engine thread does).
+        for _ in 0..20 {
+            assert_eq!(t.wait(other.0, WaitOptions::NOHANG).unwrap(), None);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(wait_pid(&mut t, p), WaitStatus::Exited(3), "{how}: the old exit first");
+        assert_eq!(wait_pid(&mut t, p), WaitStatus::Stopped(libc::SIGTRAP), "{how}: the newcomer's exec stop");
+        assert!(matches!(t.stop_event(p.into()).unwrap().1, Some(Event::Exec { .. })), "{how}");
+        t.resume(p.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, p), WaitStatus::Exited(5), "{how}: the newcomer's exit");
+        t.resume(other.into(), Resume::Continue, None, 0).unwrap();
+        assert_eq!(wait_pid(&mut t, other), WaitStatus::Exited(4));
+    }
 }

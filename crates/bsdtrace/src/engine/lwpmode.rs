@@ -193,6 +193,9 @@ impl Tracer {
     /// collected) or an exit (the process is forgotten), with the exit's
     /// resource usage.
     pub(crate) fn take_lwp_ready(&mut self, want: i32) -> Option<(LwpStatus, Option<sys::Rusage>)> {
+        if let Some(a) = self.take_exit_aside(want, true) {
+            return Some((LwpStatus::Exited { pid: a.pid, status: WaitStatus::from_raw(a.status) }, a.rusage));
+        }
         let sel = |p: Pid| super::wait::selects(want, p.0);
         if let Some(i) = self.lwp_ready.iter().position(|(p, _)| sel(*p)) {
             let (pid, tid) = self.lwp_ready.remove(i).expect("index valid");

@@ -59,6 +59,16 @@ enum Expect {
 /// on one thread and hands it work from the others; the C face's executor
 /// (`crates/bsdtrace-c/src/executor.rs`) does exactly that, so FreeBSD C
 /// programs may call `ptrace()` and `waitpid()` from any thread.
+/// The exit of a traced process whose pid was given to a new process
+/// before the debugger collected it ([`Tracer::set_aside_exit`]).
+pub(crate) struct ExitAside {
+    pub pid: Pid,
+    pub status: i32,
+    pub rusage: Option<sys::Rusage>,
+    pub pgid: i32,
+    pub lwp_mode: bool,
+}
+
 pub struct Tracer {
     pub(crate) procs: BTreeMap<Pid, Proc>,
     /// tid -> owning process.
@@ -69,6 +79,10 @@ pub struct Tracer {
     pub(crate) lwp_ready: VecDeque<(Pid, Tid)>,
     /// Statuses of children we do not trace, kept for [`Tracer::wait`].
     pub(crate) foreign: VecDeque<(i32, i32, Option<sys::Rusage>)>,
+    /// Exits of traced processes whose pid Linux gave to a new process
+    /// before the debugger collected them ([`Tracer::set_aside_exit`]):
+    /// Reported before anything else.
+    pub(crate) exits_aside: VecDeque<ExitAside>,
     /// The resource usage wait4 returned with the status being dispatched
     /// (kept with exits: FreeBSD's wait4 reports it).
     pub(crate) last_rusage: Option<sys::Rusage>,
@@ -257,6 +271,7 @@ impl Tracer {
             ready: VecDeque::new(),
             lwp_ready: VecDeque::new(),
             foreign: VecDeque::new(),
+            exits_aside: VecDeque::new(),
             last_rusage: None,
             early: Default::default(),
             expected: Default::default(),
@@ -349,6 +364,46 @@ impl Tracer {
     }
 
     /// Forget a process (after detach or once its exit was collected).
+    /// Make room for a new process with `pid`. FreeBSD's zombie holds its
+    /// pid until the debugger's wait; the engine reaps a dead tracee as soon
+    /// as it meets the death, so Linux may give the pid to a new process
+    /// (traced by spawn, attach, PT_TRACE_ME or a followed fork) while the
+    /// old exit waits in the queue. That exit is set aside, still reported
+    /// (first: a wait for the pid sees it before the newcomer's stops), and
+    /// the record of the pid becomes the newcomer's. Overwriting it lost
+    /// the exit (and an attach or adoption answered EBUSY).
+    pub(crate) fn set_aside_exit(&mut self, pid: Pid) {
+        let Some(p) = self.procs.get(&pid) else { return };
+        let ProcState::Exited { status } = p.state else { return };
+        let aside = ExitAside { pid, status, rusage: p.rusage, pgid: p.pgid, lwp_mode: p.mode == StopMode::Lwp };
+        self.forget(pid);
+        self.children.remove(&pid.0);
+        self.exits_aside.push_back(aside);
+    }
+
+    /// The first exit set aside that a wait for `want` (wait4's pid
+    /// argument) takes, in the process or the per-LWP stop mode.
+    pub(crate) fn take_exit_aside(&mut self, want: i32, lwp_mode: bool) -> Option<ExitAside> {
+        let own = || sys::getpgid(0).unwrap_or(-1);
+        let i = self.exits_aside.iter().position(|a| {
+            a.lwp_mode == lwp_mode
+                && match want {
+                    -1 => true,
+                    w if w > 0 => w == a.pid.0,
+                    0 => a.pgid == own(),
+                    w => a.pgid == -w,
+                }
+        })?;
+        let a = self.exits_aside.remove(i)?;
+        ring::record(ring::Kind::Take, a.pid.0 as i64, a.status as i64, 0);
+        Some(a)
+    }
+
+    /// A record of `pid` that is more than an exit waiting to be collected.
+    pub(crate) fn knows_live(&self, pid: Pid) -> bool {
+        self.procs.get(&pid).is_some_and(|p| !matches!(p.state, ProcState::Exited { .. }))
+    }
+
     pub(crate) fn forget(&mut self, pid: Pid) {
         if let Some(p) = self.procs.remove(&pid) {
             for l in p.lwps {

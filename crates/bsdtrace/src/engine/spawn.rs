@@ -67,6 +67,7 @@ impl Tracer {
         p.options = opts;
         p.seccomp = filter.is_some();
         p.lwps.push(Lwp::new(pid, LinuxState::Running));
+        self.set_aside_exit(Pid(pid));
         self.procs.insert(Pid(pid), p);
         self.tids.insert(pid, Pid(pid));
         self.children.insert(pid);

@@ -108,6 +108,7 @@ impl Tracer {
         } else {
             ProcState::Stopping
         };
+        self.set_aside_exit(Pid(child));
         self.procs.insert(Pid(child), p);
         self.tids.insert(child, Pid(child));
     }

@@ -333,6 +333,9 @@ impl Tracer {
     /// it with [`Tracer::mark_waited`] when its wait takes it), an exit, a
     /// job-control stop, a continue, or a status of an untraced child.
     pub(crate) fn take_reported(&mut self) -> Option<Reported> {
+        if let Some(a) = self.take_exit_aside(-1, false) {
+            return Some(Reported { pid: a.pid, status: WaitStatus::from_raw(a.status), rusage: a.rusage, pgid: Some(a.pgid) });
+        }
         let all = WaitOptions { nohang: true, untraced: true, continued: true, interruptible: false };
         let exits: Vec<(Pid, i32)> = self
             .ready
@@ -362,8 +365,11 @@ impl Tracer {
     /// A reportable status for `pid`, if one is ready.
     fn take_ready(&mut self, want: i32, opts: WaitOptions) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
         let r = self.take_ready_marking(want, opts, true);
+        // (An exit set aside leaves the pid's membership to its newcomer.)
         if let Some((pid, WaitStatus::Exited(_) | WaitStatus::Signaled { .. }, _)) = r {
-            self.children.remove(&pid.0);
+            if !self.procs.contains_key(&pid) {
+                self.children.remove(&pid.0);
+            }
         }
         r
     }
@@ -377,6 +383,10 @@ impl Tracer {
     }
 
     fn take_ready_marking_inner(&mut self, want: i32, opts: WaitOptions, mark: bool) -> Option<(Pid, WaitStatus, Option<sys::Rusage>)> {
+        // Exits set aside first: older than anything their pid has now.
+        if let Some(a) = self.take_exit_aside(want, false) {
+            return Some((a.pid, WaitStatus::from_raw(a.status), a.rusage));
+        }
         let mut i = 0;
         while i < self.ready.len() {
             let pid = self.ready[i];

@@ -87,13 +87,15 @@ impl Tracer {
         if procfs::is_kernel_thread(pid.0).unwrap_or(false) {
             return Err(Errno::EINVAL.into());
         }
-        if st.tracer_pid != 0 || self.procs.contains_key(&pid) {
+        if st.tracer_pid != 0 || self.knows_live(pid) {
             return Err(Errno::EBUSY.into());
         }
         // A traced tracer may not attach to its own ancestors.
         if procfs::status(me).is_ok_and(|s| s.tracer_pid != 0) && is_ancestor(pid.0, me) {
             return Err(Errno::EINVAL.into());
         }
+        // (A pid whose old exit is still to be collected: set aside.)
+        self.set_aside_exit(pid);
         let mask = abi::PTRACE_DEFAULT;
         let mut opts = options_for(mask);
         if !kill_on_exit {
@@ -275,9 +277,13 @@ impl Tracer {
     /// the engine would have.
     pub fn adopt_traceme_detached(&mut self, pid: Pid, status: i32, siginfo: Option<sys::siginfo_t>) -> Result<()> {
         let tid: Tid = pid.0;
-        if self.procs.contains_key(&pid) {
+        if self.knows_live(pid) {
             return Err(Errno::EBUSY.into());
         }
+        // A PT_TRACE_ME child with the pid of a tracee whose exit is still
+        // to be collected: EBUSY here left it job-stopped and untraced, and
+        // its parent's waitpid blocked for ever (fault suite long-form R1).
+        self.set_aside_exit(pid);
         // Whatever happens below, the child's record goes (trace_me).
         let armed = armed::take(tid);
         let sig = libc::WSTOPSIG(status);
