@@ -830,6 +830,94 @@ fn exiting(pid: i32, tid: i32) -> bool {
     stack.contains("do_exit") || matches!(task_state(pid, tid), Some('Z') | None)
 }
 
+/// The whole-process stop reported while a second thread sleeps inside
+/// its execve (held there by a userfaultfd page): the exec then goes on
+/// under the reported stop, and its de_thread kills the leader, the
+/// thread whose SIGUSR1 stop was reported. On FreeBSD the exec'ing thread
+/// is suspended with the others; here the debugger still owns a stopped
+/// process: PT_CONTINUE works, and the exec's stop and the exit come
+/// after it. (Written for fault suite long-form R1, C face, worker seed
+/// 120000384 call 2730, where such a PT_CONTINUE answered ESRCH after the
+/// engine had met the leader's death; this sequence does not reproduce
+/// that: docs/RELIABILITY.md.)
+#[test]
+fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_continuable() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root (a userfaultfd that holds a fault in the kernel)");
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut t = Tracer::new();
+        t.set_reaps_promptly(true);
+        let pid = t.spawn(&[tracee(), "thread_exec_held"]).unwrap();
+        assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
+        loop {
+            t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
+                Some((_, WaitStatus::Stopped(libc::SIGTRAP))) => continue,
+                other => {
+                    assert_eq!(other, Some((pid, WaitStatus::Stopped(libc::SIGUSR1))));
+                    break;
+                }
+            }
+        }
+        assert_eq!(t.lwpinfo(pid.into()).unwrap().lwpid.0, pid.0, "the leader's SIGUSR1");
+        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.0, 0) } as i32;
+        assert!(pidfd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+        let uffd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, 100, 0) } as i32;
+        assert!(uffd >= 0, "pidfd_getfd: {}", std::io::Error::last_os_error());
+        #[repr(C)]
+        struct UffdioZeropage {
+            start: u64,
+            len: u64,
+            mode: u64,
+            zeropage: i64,
+        }
+        const UFFDIO_ZEROPAGE: libc::c_ulong = 0xc020_aa04;
+        let mut z = UffdioZeropage { start: 0x1000_0000, len: 4096, mode: 0, zeropage: 0 };
+        assert_eq!(unsafe { libc::ioctl(uffd, UFFDIO_ZEROPAGE, &mut z) }, 0, "{}", std::io::Error::last_os_error());
+        unsafe { libc::close(uffd) };
+        unsafe { libc::close(pidfd) };
+        // de_thread kills the leader, stopped for us.
+        while !exiting(pid.0, pid.0) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The engine meets that exit inside the debugger's next calls.
+        for _ in 0..5 {
+            tx.send(format!("wait: {:?}", t.wait(pid.0, WaitOptions::NOHANG).map_err(|e| format!("{e:?}")))).unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        tx.send(format!("lwpinfo: {:?}", t.lwpinfo(pid.into()).map(|i| i.lwpid).map_err(|e| format!("{e:?}")))).unwrap();
+        tx.send(format!("continue: {:?}", t.resume(pid.into(), Resume::Continue, None, 0).map_err(|e| format!("{e:?}")))).unwrap();
+        let mut seen = Vec::new();
+        let last = loop {
+            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
+                Some((_, WaitStatus::Stopped(s))) => {
+                    seen.push(s);
+                    t.resume(pid.into(), Resume::Continue, None, 0).unwrap()
+                }
+                other => break other,
+            }
+        };
+        tx.send(format!("last: {} {last:?} after stops {seen:?}", last == Some((pid, WaitStatus::Exited(0))))).unwrap();
+    });
+    let mut said = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(r) if r.starts_with("continue:") => {
+                assert_eq!(r, "continue: Ok(())", "{said:?}");
+                break;
+            }
+            Ok(r) => said.push(r),
+            Err(_) => panic!("setting up thread_exec_held or the continue hangs ({said:?})"),
+        }
+    }
+    eprintln!("{said:?}");
+    let last = rx.recv_timeout(Duration::from_secs(60)).expect("the exec'd tracee's exit is never reported");
+    assert!(last.starts_with("last: true"), "{last}");
+}
+
 /// Issue 11, R2's execer deadlock: a request that needs the registers of
 /// a thread asleep inside execve (engine/allstop.rs `settle_lwp`
 /// interrupts it and collects its stop) while the exec waits, in

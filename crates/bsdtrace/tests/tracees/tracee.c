@@ -108,8 +108,8 @@ static void *execer(void *arg) {
  * /proc syscall file says execve, its state is not a ptrace-stop), then
  * stop this thread with a signal the tracer sees. */
 static volatile int exec_soon, watcher_running;
-static void *exec_watcher(void *arg) {
-    (void)arg;
+static volatile pid_t exec_tid; /* the thread that execs; 0: the leader */
+static void watch_exec(void) {
     char path[64], buf[128];
     /* Past the thread start's system calls (rseq, set_robust_list, the
      * signal mask): each was a stop under PT_SYSCALL whose whole-process
@@ -129,12 +129,12 @@ static void *exec_watcher(void *arg) {
         clock_gettime(CLOCK_MONOTONIC, &t);
     while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
     for (;;) {
-        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", getpid());
+        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", exec_tid ? exec_tid : getpid());
         int fd = open(path, O_RDONLY);
         ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
         close(fd);
         int in_exec = n > 0 && (buf[n] = 0, atoi(buf) == SYS_execve);
-        snprintf(path, sizeof path, "/proc/self/task/%d/stat", getpid());
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", exec_tid ? exec_tid : getpid());
         fd = open(path, O_RDONLY);
         n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
         close(fd);
@@ -146,6 +146,19 @@ static void *exec_watcher(void *arg) {
     raise(SIGUSR1);
     for (;;)
         pause();
+}
+static void *exec_watcher(void *arg) {
+    (void)arg;
+    watch_exec();
+    return NULL;
+}
+static char **held_exec_args;
+static void *held_execer(void *arg) {
+    (void)arg;
+    exec_tid = (pid_t)syscall(SYS_gettid);
+    exec_soon = 1;
+    execv(held_exec_args[0], held_exec_args);
+    _exit(99);
 }
 
 static int leader_exit_code;
@@ -458,6 +471,35 @@ int main(int argc, char **argv) {
         char *args[] = {argv[0], "exit", page, NULL};
         exec_soon = 1;
         execv(argv[0], args);
+        return 99;
+    } else if (!strcmp(m, "thread_exec_held")) {
+        /* exec_held with the roles swapped: a second thread execs, held
+         * inside execve by the userfaultfd page; the leader watches and
+         * stops with SIGUSR1 once that thread sleeps in the exec. */
+        int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+        struct uffdio_api api = {.api = UFFD_API};
+        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+            perror("userfaultfd");
+            return 3;
+        }
+        char *page = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        struct uffdio_register reg = {.range = {(uintptr_t)page, 4096}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) || dup2(uffd, 100) != 100) {
+            perror("userfaultfd page");
+            return 3;
+        }
+        signal(SIGUSR1, on_usr1);
+        static char *args[4];
+        args[0] = argv[0];
+        args[1] = "exit";
+        args[2] = page;
+        held_exec_args = args;
+        pthread_t t;
+        pthread_create(&t, NULL, held_execer, NULL);
+        while (!exec_tid)
+            ;
+        watch_exec();
         return 99;
     } else if (!strcmp(m, "thread_exec")) {
         /* A non-leader thread execs argv[2...]. */
