@@ -883,24 +883,24 @@ fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_conti
         while !exiting(pid.0, pid.0) {
             std::thread::sleep(Duration::from_millis(1));
         }
-        // The engine meets that exit inside the debugger's next calls.
-        for _ in 0..5 {
-            tx.send(format!("wait: {:?}", t.wait(pid.0, WaitOptions::NOHANG).map_err(|e| format!("{e:?}")))).unwrap();
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        tx.send(format!("lwpinfo: {:?}", t.lwpinfo(pid.into()).map(|i| i.lwpid).map_err(|e| format!("{e:?}")))).unwrap();
+        // The engine meets that exit inside the debugger's next call; the
+        // continue comes at once.
+        tx.send(format!("wait: {:?}", t.wait(pid.0, WaitOptions::NOHANG).map_err(|e| format!("{e:?}")))).unwrap();
         tx.send(format!("continue: {:?}", t.resume(pid.into(), Resume::Continue, None, 0).map_err(|e| format!("{e:?}")))).unwrap();
         let mut seen = Vec::new();
         let last = loop {
             match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
-                Some((_, WaitStatus::Stopped(s))) => {
+                // (PT_SYSCALL's stops go on after PT_CONTINUE, as on
+                // FreeBSD: the new image's calls, then its exit.)
+                Some((_, WaitStatus::Stopped(s))) if seen.len() < 10_000 => {
                     seen.push(s);
                     t.resume(pid.into(), Resume::Continue, None, 0).unwrap()
                 }
                 other => break other,
             }
         };
-        tx.send(format!("last: {} {last:?} after stops {seen:?}", last == Some((pid, WaitStatus::Exited(0))))).unwrap();
+        let exec_seen = seen.first() == Some(&libc::SIGTRAP);
+        tx.send(format!("last: {} {last:?} after {} stops", last == Some((pid, WaitStatus::Exited(0))) && exec_seen, seen.len())).unwrap();
     });
     let mut said = Vec::new();
     loop {
