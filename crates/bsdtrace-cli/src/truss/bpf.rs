@@ -27,14 +27,17 @@ use std::time::{Duration, SystemTime};
 
 use bsdtrace::sys::{self, TidMap};
 use bsdtrace::Errno;
-use bsdtrace_bpf::{Blobs, Capture, Hooks, Kind, Options, Record, Session, Snapshot, Target};
+use bsdtrace_bpf::{Capture, Hooks, Kind, Options, Record, Session, Target};
 
 use super::args::Config;
 use super::decode::filter::{Quiet, Status};
 use super::decode::signal::{format_signal, SigInfo};
 use super::decode::summary::Summary;
-use super::decode::{self, json, Completed, EntryState, Memory, Outcome};
+use super::decode::{self, json, Completed, Outcome};
 use super::output::{Output, Target as OutTarget};
+
+mod mem;
+use mem::{InRecord, Pending};
 
 /// truss's exit status when records were lost (the trace is incomplete);
 /// the command's own end is in its `process exit` line.
@@ -66,69 +69,6 @@ pub fn ptrace_only(cfg: &Config) -> Option<&'static str> {
         return Some("-u starts the command through a helper that only the ptrace driver leaves out of the trace");
     }
     None
-}
-
-/// Kernel memory copies of a call kept from its entry, as the decoder's
-/// [`Memory`].
-struct Copied<'a>(&'a Snapshot);
-
-impl Memory for Copied<'_> {
-    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        match self.0.read(addr, buf) {
-            0 => Err(Errno::EFAULT),
-            n => Ok(n),
-        }
-    }
-}
-
-/// Kernel memory copies read where they lie in the record being decoded.
-struct InRecord<'a>(Blobs<'a>);
-
-impl Memory for InRecord<'_> {
-    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        match self.0.read(addr, buf) {
-            0 => Err(Errno::EFAULT),
-            n => Ok(n),
-        }
-    }
-}
-
-/// A syscall between its entry and exit records. It is decoded at its
-/// exit, when the in-arguments the kernel could only copy then are there.
-struct Pending {
-    pid: i32,
-    nr: u32,
-    /// An i386 call (`nr` in the i386 table).
-    i386: bool,
-    args: [u64; 6],
-    /// `None` with `-c`, which decodes nothing.
-    mem: Option<Snapshot>,
-    ts: u64,
-}
-
-impl Pending {
-    fn entry(&self, opts: &decode::Options, late: Option<Blobs<'_>>) -> Option<EntryState> {
-        let mem = self.mem.as_ref()?;
-        let merged;
-        let mem = match late {
-            Some(l) if !l.is_empty() => {
-                merged = mem.merged(&l.to_snapshot());
-                &merged
-            }
-            _ => mem,
-        };
-        Some(if self.i386 {
-            decode::decode_entry_i386(opts, self.nr, self.args, &Copied(mem))
-        } else {
-            decode::decode_entry(opts, self.nr, self.args, &Copied(mem))
-        })
-    }
 }
 
 /// When a line's event happened: `start` (a call's entry, for `-r` and
