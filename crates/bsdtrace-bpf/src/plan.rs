@@ -93,9 +93,16 @@ fn ops(nr: u32, cap: &Capture) -> Vec<Op> {
     v
 }
 
-/// `struct plan` of truss.bpf.c: 56 bytes.
-pub(crate) fn plan_bytes(nr: u32, wanted: bool, cap: &Capture) -> [u8; 56] {
-    encode(wanted, if wanted && !cap.nothing { ops(nr, cap) } else { Vec::new() })
+/// `struct plan` of truss.bpf.c: 56 bytes. With `short`, an entry record
+/// that copied no memory carries only the call's own arguments (its count
+/// in the syscall table; all six for a number the table lacks), not six.
+pub(crate) fn plan_bytes(nr: u32, wanted: bool, cap: &Capture, short: bool) -> [u8; 56] {
+    let nargs = if short { sysent::by_number(nr).map_or(6, |s| s.args.len().min(6)) } else { 6 };
+    let mut b = encode(wanted, if wanted && !cap.nothing { ops(nr, cap) } else { Vec::new() });
+    // ops_at's bits 8..11: how many trailing argument registers such a
+    // record leaves out (0: all six kept, as every other plan).
+    b[5] = (6 - nargs) as u8;
+    b
 }
 
 /// `struct plan` for i386 call `nr` (a compat call's plan).
@@ -416,7 +423,7 @@ mod tests {
 
     #[test]
     fn openat_copies_its_path_at_entry() {
-        let b = plan_bytes(257, true, &CAP);
+        let b = plan_bytes(257, true, &CAP, false);
         assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 1);
         // the first copy: argument 1, a string of up to 4096 bytes, at entry
         assert_eq!(&b[8..12], &[Cap::Str as u8, 0, 1, 0]);
@@ -425,7 +432,7 @@ mod tests {
 
     #[test]
     fn read_copies_what_it_returned_at_exit_up_to_s() {
-        let b = plan_bytes(0, true, &CAP);
+        let b = plan_bytes(0, true, &CAP, false);
         assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 2);
         assert_eq!(&b[8..12], &[Cap::LenRet as u8, 1, 1, 2]);
         assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 32);
@@ -489,19 +496,28 @@ mod tests {
 
     #[test]
     fn rt_sigreturn_copies_the_frame_up_to_its_mask_and_poll_its_revents() {
-        let b = plan_bytes(15, true, &CAP);
+        let b = plan_bytes(15, true, &CAP, false);
         assert_eq!(&b[8..12], &[Cap::Fixed as u8, 0, 0, 0]);
         assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 304);
-        let b = plan_bytes(7, true, &CAP);
+        let b = plan_bytes(7, true, &CAP, false);
         assert_eq!(u32::from_le_bytes(b[4..8].try_into().unwrap()), 3);
         assert_eq!(&b[16..20], &[Cap::Array as u8, 1, 0, 1]);
     }
 
     #[test]
     fn unwanted_and_count_only_plans_copy_nothing() {
-        assert_eq!(plan_bytes(257, false, &CAP), [0; 56]);
-        let b = plan_bytes(257, true, &Capture { nothing: true, ..CAP });
+        assert_eq!(plan_bytes(257, false, &CAP, false), [0; 56]);
+        let b = plan_bytes(257, true, &Capture { nothing: true, ..CAP }, false);
         assert_eq!(b[0], 1);
         assert!(b[4..].iter().all(|&x| x == 0));
+    }
+
+    #[test]
+    fn a_short_plan_leaves_out_the_registers_past_the_calls_arguments() {
+        // getppid has none, read three; a number the table lacks keeps six.
+        assert_eq!(plan_bytes(110, true, &CAP, true)[5], 6);
+        assert_eq!(plan_bytes(0, true, &CAP, true)[5], 3);
+        assert_eq!(plan_bytes(511, true, &CAP, true)[5], 0);
+        assert_eq!(plan_bytes(110, true, &CAP, false)[5], 0);
     }
 }

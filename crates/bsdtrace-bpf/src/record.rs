@@ -132,6 +132,9 @@ pub struct Event {
 }
 
 const REC_LEN: usize = 80;
+/// Where the argument registers (`a[]`) start: an entry record that
+/// copied no memory ends after its call's own arguments.
+const ARGS_AT: usize = 32;
 /// An exit record's header: `struct rec` up to its result (`a[0]`), the
 /// C file's EXIT_REC_LEN; its blobs follow.
 const EXIT_REC_LEN: usize = 40;
@@ -157,75 +160,260 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 
 const BLOB_LATE: u32 = 2;
 
-/// The record's blobs: (copied for this half of the call, copied late for
-/// the entry).
-fn blobs(b: &[u8], mut at: usize) -> Option<(Snapshot, Snapshot)> {
-    let mut out = Vec::new();
-    let mut late = Vec::new();
-    while at + BLOB_LEN <= b.len() {
-        let addr = u64_at(b, at);
-        let len = u32_at(b, at + 8) as usize;
-        let flags = u32_at(b, at + 12);
-        let data = b.get(at + BLOB_LEN..at + BLOB_LEN + len)?;
-        if flags & BLOB_LATE != 0 { &mut late } else { &mut out }.push((addr, data.to_vec()));
-        at += BLOB_LEN + len.div_ceil(8) * 8;
+/// The blobs of one record, read where they lie in the record (nothing
+/// copied): those of this half of the call, or the entry's copied late.
+#[derive(Clone, Copy, Debug)]
+pub struct Blobs<'a> {
+    /// The record's blob area (validated by [`Record::new`]).
+    area: &'a [u8],
+    late: bool,
+}
+
+impl<'a> Blobs<'a> {
+    /// Each blob of this set: (address, bytes).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &'a [u8])> + 'a {
+        let (area, late) = (self.area, self.late);
+        let mut at = 0;
+        std::iter::from_fn(move || loop {
+            if at + BLOB_LEN > area.len() {
+                return None;
+            }
+            let addr = u64_at(area, at);
+            let len = u32_at(area, at + 8) as usize;
+            let flags = u32_at(area, at + 12);
+            let data = &area[at + BLOB_LEN..at + BLOB_LEN + len];
+            at += BLOB_LEN + len.div_ceil(8) * 8;
+            if (flags & BLOB_LATE != 0) == late {
+                return Some((addr, data));
+            }
+        })
     }
-    Some((Snapshot { blobs: out }, Snapshot { blobs: late }))
+
+    /// Whether nothing was captured.
+    pub fn is_empty(&self) -> bool {
+        self.area.is_empty() || self.iter().next().is_none()
+    }
+
+    /// As [`Snapshot::read`], from the record itself.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        let mut best: Option<&[u8]> = None;
+        for (start, bytes) in self.iter() {
+            if addr >= start && addr - start < bytes.len() as u64 {
+                let tail = &bytes[(addr - start) as usize..];
+                if best.is_none_or(|b| tail.len() > b.len()) {
+                    best = Some(tail);
+                }
+            }
+        }
+        let Some(tail) = best else { return 0 };
+        let n = tail.len().min(buf.len());
+        buf[..n].copy_from_slice(&tail[..n]);
+        n
+    }
+
+    /// An owned copy, to keep past the record (no allocation when empty).
+    pub fn to_snapshot(&self) -> Snapshot {
+        if self.area.is_empty() {
+            return Snapshot::default();
+        }
+        Snapshot { blobs: self.iter().map(|(a, d)| (a, d.to_vec())).collect() }
+    }
+}
+
+/// What a record says happened, read in place: [`EventKind`] with its
+/// memory left in the record ([`Blobs`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Kind<'a> {
+    /// [`EventKind::Enter`].
+    Enter {
+        /// The syscall number (in the i386 table when `i386`).
+        nr: u32,
+        /// An i386 call.
+        i386: bool,
+        /// The argument registers.
+        args: [u64; 6],
+        /// The in-arguments' memory.
+        mem: Blobs<'a>,
+    },
+    /// [`EventKind::Exit`].
+    Exit {
+        /// The syscall number.
+        nr: u32,
+        /// An i386 call.
+        i386: bool,
+        /// The raw return value.
+        ret: i64,
+        /// The out-arguments' memory.
+        mem: Blobs<'a>,
+        /// In-arguments copied now because they could not be at entry.
+        late: Blobs<'a>,
+    },
+    /// [`EventKind::Start`].
+    Start,
+    /// [`EventKind::NewProcess`].
+    NewProcess {
+        /// The process that forked it.
+        parent: i32,
+    },
+    /// [`EventKind::NewThread`].
+    NewThread,
+    /// [`EventKind::Exec`].
+    Exec {
+        /// The thread that called execve.
+        old_tid: i32,
+    },
+    /// [`EventKind::ThreadExit`].
+    ThreadExit,
+    /// [`EventKind::ProcessExit`].
+    ProcessExit {
+        /// The wait status.
+        status: i32,
+        /// It never reached its exec.
+        before_exec: bool,
+    },
+    /// [`EventKind::Signal`].
+    Signal {
+        /// Its number.
+        sig: i32,
+        /// The first 48 bytes of its siginfo.
+        siginfo: &'a [u8; 48],
+    },
+}
+
+/// One ring-buffer record, validated and read in place: each field is
+/// decoded when asked for, and memory is never copied ([`Blobs`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Record<'a> {
+    /// The record in `b` (its `size` field bounds it), if it is well formed.
+    pub fn new(b: &'a [u8]) -> Option<Record<'a>> {
+        if b.len() < ARGS_AT {
+            return None;
+        }
+        let size = (u32_at(b, 24) as usize).min(b.len());
+        let b = &b[..size];
+        let kind = u32_at(b, 8);
+        // An entry that copied nothing may leave out the registers past
+        // its call's arguments (down to none: ARGS_AT bytes).
+        let min = match kind {
+            EV_EXIT => EXIT_REC_LEN,
+            EV_ENTER => ARGS_AT,
+            _ => REC_LEN,
+        };
+        if !(EV_ENTER..=EV_SIGNAL).contains(&kind) || b.len() < min {
+            return None;
+        }
+        let blobs_at = match kind {
+            EV_ENTER => REC_LEN,
+            EV_EXIT => EXIT_REC_LEN,
+            _ => return Some(Record { b }),
+        };
+        // Every blob inside the record (a partial trailing header is
+        // ignored, as the kernel's padding).
+        let mut at = blobs_at;
+        while at + BLOB_LEN <= b.len() {
+            let len = u32_at(b, at + 8) as usize;
+            b.get(at + BLOB_LEN..(at + BLOB_LEN).checked_add(len)?)?;
+            at += BLOB_LEN + len.div_ceil(8) * 8;
+        }
+        Some(Record { b })
+    }
+
+    /// The record's bytes (its `size`).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.b
+    }
+
+    /// CLOCK_MONOTONIC, nanoseconds.
+    pub fn ts(&self) -> u64 {
+        u64_at(self.b, 0)
+    }
+
+    /// The process (thread group) it happened in.
+    pub fn pid(&self) -> i32 {
+        u32_at(self.b, 12) as i32
+    }
+
+    /// The thread.
+    pub fn tid(&self) -> i32 {
+        u32_at(self.b, 16) as i32
+    }
+
+    /// Records of this thread lost (ring full) just before this one.
+    pub fn lost_before(&self) -> u32 {
+        u32_at(self.b, 20)
+    }
+
+    /// A new process's record (cheaper than [`Record::kind`]).
+    pub fn is_new_process(&self) -> bool {
+        u32_at(self.b, 8) == EV_NEW_PROC
+    }
+
+    /// A process's end record.
+    pub fn is_process_exit(&self) -> bool {
+        u32_at(self.b, 8) == EV_PROC_EXIT
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> Kind<'a> {
+        let b = self.b;
+        let raw_nr = u32_at(b, 28);
+        // truss.bpf.c's NR_I386: a syscall record of an i386 call.
+        let i386 = raw_nr & NR_I386 != 0;
+        let nr = raw_nr & !NR_I386;
+        let blobs = |at: usize, late| Blobs { area: b.get(at..).unwrap_or(&[]), late };
+        match u32_at(b, 8) {
+            EV_ENTER => {
+                // (Registers a short record left out read as 0.)
+                let mut args = [0u64; 6];
+                for (v, w) in args.iter_mut().zip(b[ARGS_AT..b.len().min(REC_LEN)].chunks_exact(8)) {
+                    *v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                }
+                Kind::Enter { nr, i386, args, mem: blobs(REC_LEN, false) }
+            }
+            EV_EXIT => Kind::Exit {
+                nr,
+                i386,
+                ret: u64_at(b, 32) as i64,
+                mem: blobs(EXIT_REC_LEN, false),
+                late: blobs(EXIT_REC_LEN, true),
+            },
+            EV_START => Kind::Start,
+            EV_NEW_PROC => Kind::NewProcess { parent: raw_nr as i32 },
+            EV_NEW_THREAD => Kind::NewThread,
+            EV_EXEC => Kind::Exec { old_tid: raw_nr as i32 },
+            EV_THREAD_EXIT => Kind::ThreadExit,
+            EV_PROC_EXIT => Kind::ProcessExit { status: raw_nr as i32, before_exec: u64_at(b, 32) != 0 },
+            // (new() let only these kinds through)
+            _ => Kind::Signal { sig: raw_nr as i32, siginfo: b[32..80].try_into().expect("48 bytes") },
+        }
+    }
+
+    /// An owned [`Event`] of this record.
+    pub fn to_event(&self) -> Event {
+        let kind = match self.kind() {
+            Kind::Enter { nr, i386, args, mem } => EventKind::Enter { nr, i386, args, mem: mem.to_snapshot() },
+            Kind::Exit { nr, i386, ret, mem, late } => {
+                EventKind::Exit { nr, i386, ret, mem: mem.to_snapshot(), late: late.to_snapshot() }
+            }
+            Kind::Start => EventKind::Start,
+            Kind::NewProcess { parent } => EventKind::NewProcess { parent },
+            Kind::NewThread => EventKind::NewThread,
+            Kind::Exec { old_tid } => EventKind::Exec { old_tid },
+            Kind::ThreadExit => EventKind::ThreadExit,
+            Kind::ProcessExit { status, before_exec } => EventKind::ProcessExit { status, before_exec },
+            Kind::Signal { sig, siginfo } => EventKind::Signal { sig, siginfo: *siginfo },
+        };
+        Event { ts: self.ts(), pid: self.pid(), tid: self.tid(), lost_before: self.lost_before(), kind }
+    }
 }
 
 /// Parses one ring-buffer record.
 pub fn parse(b: &[u8]) -> Option<Event> {
-    if b.len() < EXIT_REC_LEN {
-        return None;
-    }
-    let size = (u32_at(b, 24) as usize).min(b.len());
-    let b = &b[..size];
-    let kind = u32_at(b, 8);
-    if kind != EV_EXIT && b.len() < REC_LEN {
-        return None;
-    }
-    let raw_nr = u32_at(b, 28);
-    // truss.bpf.c's NR_I386: a syscall record of an i386 call.
-    let i386 = raw_nr & NR_I386 != 0;
-    let nr = raw_nr & !NR_I386;
-    let args = || {
-        let mut a = [0u64; 6];
-        for (i, v) in a.iter_mut().enumerate() {
-            *v = u64_at(b, 32 + 8 * i);
-        }
-        a
-    };
-    let kind = match kind {
-        // (Most records have no blob: no vectors to build and move then.)
-        EV_ENTER if b.len() == REC_LEN => EventKind::Enter { nr, i386, args: args(), mem: Snapshot::default() },
-        EV_ENTER => EventKind::Enter { nr, i386, args: args(), mem: blobs(b, REC_LEN)?.0 },
-        EV_EXIT if b.len() == EXIT_REC_LEN => {
-            EventKind::Exit { nr, i386, ret: u64_at(b, 32) as i64, mem: Snapshot::default(), late: Snapshot::default() }
-        }
-        EV_EXIT => {
-            let (mem, late) = blobs(b, EXIT_REC_LEN)?;
-            EventKind::Exit { nr, i386, ret: u64_at(b, 32) as i64, mem, late }
-        }
-        EV_START => EventKind::Start,
-        EV_NEW_PROC => EventKind::NewProcess { parent: raw_nr as i32 },
-        EV_NEW_THREAD => EventKind::NewThread,
-        EV_EXEC => EventKind::Exec { old_tid: raw_nr as i32 },
-        EV_THREAD_EXIT => EventKind::ThreadExit,
-        EV_PROC_EXIT => EventKind::ProcessExit { status: raw_nr as i32, before_exec: u64_at(b, 32) != 0 },
-        EV_SIGNAL => {
-            let mut siginfo = [0u8; 48];
-            siginfo.copy_from_slice(&b[32..80]);
-            EventKind::Signal { sig: raw_nr as i32, siginfo }
-        }
-        _ => return None,
-    };
-    Some(Event {
-        ts: u64_at(b, 0),
-        pid: u32_at(b, 12) as i32,
-        tid: u32_at(b, 16) as i32,
-        lost_before: u32_at(b, 20),
-        kind,
-    })
+    Record::new(b).map(|r| r.to_event())
 }
 
 #[cfg(test)]
@@ -290,8 +478,25 @@ mod tests {
         let mut buf = [0u8; 8];
         assert_eq!(mem.read(0x2000, &mut buf), 5);
         assert_eq!(&buf[..5], b"hello");
-        // Only an exit may be that short.
-        b[8..12].copy_from_slice(&EV_ENTER.to_le_bytes());
+        // Only an exit (or an entry without blobs) may be that short.
+        b[8..12].copy_from_slice(&EV_SIGNAL.to_le_bytes());
         assert_eq!(parse(&b[..EXIT_REC_LEN]), None);
+    }
+
+    #[test]
+    fn a_short_entry_record_reads_its_missing_registers_as_0() {
+        let mut b = vec![0u8; ARGS_AT + 16];
+        b[8..12].copy_from_slice(&EV_ENTER.to_le_bytes());
+        b[24..28].copy_from_slice(&(ARGS_AT as u32 + 16).to_le_bytes());
+        b[28..32].copy_from_slice(&3u32.to_le_bytes());
+        b[32..40].copy_from_slice(&5u64.to_le_bytes());
+        b[40..48].copy_from_slice(&6u64.to_le_bytes());
+        let e = parse(&b).unwrap();
+        let EventKind::Enter { nr, args, mem, .. } = e.kind else { panic!() };
+        assert_eq!((nr, args), (3, [5, 6, 0, 0, 0, 0]));
+        assert!(mem.is_empty());
+        // Shorter than the header is not a record.
+        b[24..28].copy_from_slice(&28u32.to_le_bytes());
+        assert_eq!(parse(&b), None);
     }
 }

@@ -13,7 +13,7 @@ use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags, OpenObject, RingBuffer, RingBufferBuilder};
 
 use crate::plan::{self, Capture};
-use crate::record::{self, Event, EventKind};
+use crate::record::{Event, Record};
 use crate::skel::{TrussSkel, TrussSkelBuilder};
 use crate::Error;
 
@@ -69,6 +69,13 @@ pub struct Options {
     /// standard descriptor, working directory `/`, no signal caught or
     /// blocked) and exits once it has closed them.
     pub detach_in_background: bool,
+    /// The x86-64 calls whose entry records keep all six argument
+    /// registers; any other's record carries only as many as the call
+    /// has in the syscall table (when it copied no memory), the rest read
+    /// as 0. The default keeps all six for every call; a decoder that
+    /// reads only a call's own arguments (truss's, but for the calls it
+    /// decodes specially) says so here, and the records are shorter.
+    pub all_args: fn(u32) -> bool,
 }
 
 impl Default for Options {
@@ -78,6 +85,7 @@ impl Default for Options {
             syscalls: None,
             syscalls_i386: None,
             capture: Capture { strsize: 32, argv: false, env: false, nothing: false },
+            all_args: |_| true,
             ring_bytes: 16 << 20,
             tracepoints_only: false,
             no_fentry: false,
@@ -132,11 +140,11 @@ pub struct Session {
     #[allow(dead_code)]
     links: Vec<libbpf_rs::Link>,
     skel: TrussSkel<'static>,
-    /// Records as the ring callback parses them, appended in ring order
-    /// and sorted by timestamp (ties in ring order) before they are lent
-    /// out in place ([`Session::drain`]); those before `head` were, and are
-    /// dropped once they are half of it.
-    held: Rc<RefCell<Vec<Event>>>,
+    /// Records as the ring callback validates them, copied raw and
+    /// indexed, the index sorted by timestamp (ties in ring order) before
+    /// they are lent out in place ([`Session::drain`]); those before
+    /// `head` were, and are dropped once they are half of it.
+    held: Rc<RefCell<Held>>,
     head: usize,
     bad: Rc<RefCell<u64>>,
     hooks: Hooks,
@@ -378,7 +386,7 @@ impl Session {
         let wanted: Option<HashSet<u32>> = opts.syscalls.as_ref().map(|s| s.iter().copied().collect());
         for nr in 0..NPLANS {
             let on = wanted.as_ref().is_none_or(|w| w.contains(&nr)) && (nr < NPLANS - 1 || wanted.is_none());
-            let p = plan::plan_bytes(nr, on, &opts.capture);
+            let p = plan::plan_bytes(nr, on, &opts.capture, !(opts.all_args)(nr));
             skel.maps.plans.update(&nr.to_ne_bytes(), &p, MapFlags::ANY).map_err(|e| bpf_err("write the capture plans", e))?;
         }
         let wanted: Option<HashSet<u32>> = opts.syscalls_i386.as_ref().map(|s| s.iter().copied().collect());
@@ -403,13 +411,17 @@ impl Session {
             links.push(skel.progs.sc_exit.attach_tracepoint(cat(), format!("sys_exit_{name}")).map_err(|e| bpf_err("attach to a syscall's tracepoint", e))?);
         }
 
-        let held = Rc::new(RefCell::new(Vec::with_capacity(1 << 16)));
+        let held = Rc::new(RefCell::new(Held {
+            bytes: Vec::with_capacity(opts.ring_bytes.clamp(1 << 16, 64 << 20)),
+            slots: Vec::with_capacity(1 << 16),
+            spare: Vec::new(),
+        }));
         let bad = Rc::new(RefCell::new(0u64));
         let (inc, b2) = (held.clone(), bad.clone());
         let mut rb = RingBufferBuilder::new();
         rb.add(&skel.maps.rb, move |data: &[u8]| {
-            match record::parse(data) {
-                Some(e) => inc.borrow_mut().push(e),
+            match Record::new(data) {
+                Some(r) => inc.borrow_mut().push(r),
                 None => *b2.borrow_mut() += 1,
             }
             0
@@ -518,44 +530,43 @@ impl Session {
     /// than the reordering window, or all of them when `all`.
     pub fn events(&mut self, all: bool) -> Vec<Event> {
         let mut out = Vec::new();
-        self.drain(all, |e| out.push(e.clone()));
+        self.drain(all, |r| out.push(r.to_event()));
         out
     }
 
-    /// [`Session::events`] without moving them: lends each event, in
+    /// [`Session::events`] without building them: lends each record, in
     /// timestamp order, to `f` as it leaves the reordering window (or
-    /// every one when `all`), and returns how many. `f` may take what it
-    /// keeps out of the event (the [`Snapshot`](crate::Snapshot)s); the
-    /// event is dropped after the call.
-    pub fn drain(&mut self, all: bool, mut f: impl FnMut(&mut Event)) -> usize {
+    /// every one when `all`), and returns how many. The record is read in
+    /// place ([`Record`]: fields decoded on demand, memory not copied); `f`
+    /// copies what it keeps ([`Blobs::to_snapshot`](crate::record::Blobs::to_snapshot)).
+    pub fn drain(&mut self, all: bool, mut f: impl FnMut(Record<'_>)) -> usize {
         let mut held = self.held.borrow_mut();
-        // Events lent out are dropped once they are half the vector: the
-        // ones still waiting are moved once in a while, not at every drain.
-        if self.head > 0 && self.head * 2 >= held.len() {
-            held.drain(..self.head);
+        let held = &mut *held;
+        // Records lent out are dropped once they are half the index: the
+        // ones still waiting are copied once in a while, not at every drain.
+        if self.head > 0 && self.head * 2 >= held.slots.len() {
+            held.compact(self.head);
             self.head = 0;
         }
-        let waiting = &mut held[self.head..];
+        let waiting = &mut held.slots[self.head..];
         // The ring is in reservation order, nearly timestamp order: the
         // stable sort finds the runs and costs little more than a scan.
-        waiting.sort_by_key(|e| e.ts);
+        waiting.sort_by_key(|s| s.ts);
         let limit = if all { u64::MAX } else { crate::sys::monotonic_ns().saturating_sub(REORDER_NS) };
-        let n = waiting.partition_point(|e| e.ts <= limit);
-        for e in &mut waiting[..n] {
-            match e.kind {
-                EventKind::NewProcess { .. } => {
-                    self.live.insert(e.pid);
-                }
-                EventKind::ProcessExit { .. } => {
-                    self.live.remove(&e.pid);
-                }
-                _ => {}
+        let n = waiting.partition_point(|s| s.ts <= limit);
+        for s in &waiting[..n] {
+            let r = Record::new(&held.bytes[s.off..s.off + s.len]).expect("validated when read");
+            if r.is_new_process() {
+                self.live.insert(r.pid());
+            } else if r.is_process_exit() {
+                self.live.remove(&r.pid());
             }
-            f(e);
+            f(r);
         }
         self.head += n;
-        if self.head == held.len() {
-            held.clear();
+        if self.head == held.slots.len() {
+            held.slots.clear();
+            held.bytes.clear();
             self.head = 0;
         }
         n
@@ -598,5 +609,43 @@ impl Session {
     /// Records the parser could not read (a bug if ever non-zero).
     pub fn malformed(&self) -> u64 {
         *self.bad.borrow()
+    }
+}
+
+/// Records taken from the ring and not yet handed out: their bytes, one
+/// after the other, and an index of them.
+struct Held {
+    bytes: Vec<u8>,
+    slots: Vec<Slot>,
+    /// The bytes' previous buffer, reused by the next compaction.
+    spare: Vec<u8>,
+}
+
+/// A held record: its timestamp (the sort key) and where its bytes are.
+#[derive(Clone, Copy)]
+struct Slot {
+    ts: u64,
+    off: usize,
+    len: usize,
+}
+
+impl Held {
+    fn push(&mut self, r: Record<'_>) {
+        let b = r.bytes();
+        self.slots.push(Slot { ts: r.ts(), off: self.bytes.len(), len: b.len() });
+        self.bytes.extend_from_slice(b);
+    }
+
+    /// Drops the first `head` slots (and their bytes).
+    fn compact(&mut self, head: usize) {
+        let mut bytes = std::mem::take(&mut self.spare);
+        bytes.clear();
+        for s in &mut self.slots[head..] {
+            let off = bytes.len();
+            bytes.extend_from_slice(&self.bytes[s.off..s.off + s.len]);
+            s.off = off;
+        }
+        self.slots.drain(..head);
+        self.spare = std::mem::replace(&mut self.bytes, bytes);
     }
 }

@@ -127,7 +127,9 @@ struct plan_op {
 
 struct plan {
 	u32 wanted;
-	u32 ops_at;		/* bit 0: ops at entry, bit 1: ops at exit */
+	u32 ops_at;		/* bit 0: ops at entry, bit 1: ops at exit; bits
+			 * 8..11: argument registers a record without
+			 * blobs leaves out (from a[5] down) */
 	struct plan_op op[6];
 };
 
@@ -776,6 +778,14 @@ static __always_inline int on_enter(struct pt_regs *regs, u64 nr)
 		in.at_exit = 0;
 		in.late = 0;
 		size = run_socketcall(s, size, &in, 1);
+	}
+	/* A record that copied nothing leaves out the registers past the
+	 * call's arguments (ops_at's bits 8..11, from the plan). */
+	if (size == sizeof(struct rec)) {
+		u32 drop = (p->ops_at >> 8) & 7;
+
+		if (drop <= 6)
+			size -= drop * sizeof(u64);
 	}
 	emit(s, size);
 	return 0;

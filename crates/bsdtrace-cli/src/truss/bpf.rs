@@ -27,14 +27,17 @@ use std::time::{Duration, SystemTime};
 
 use bsdtrace::sys::{self, TidMap};
 use bsdtrace::Errno;
-use bsdtrace_bpf::{Capture, Event, EventKind, Hooks, Options, Session, Snapshot, Target};
+use bsdtrace_bpf::{Capture, Hooks, Kind, Options, Record, Session, Target};
 
 use super::args::Config;
 use super::decode::filter::{Quiet, Status};
 use super::decode::signal::{format_signal, SigInfo};
 use super::decode::summary::Summary;
-use super::decode::{self, json, Completed, EntryState, Memory, Outcome};
+use super::decode::{self, json, Completed, Outcome};
 use super::output::{Output, Target as OutTarget};
+
+mod mem;
+use mem::{InRecord, Pending};
 
 /// truss's exit status when records were lost (the trace is incomplete);
 /// the command's own end is in its `process exit` line.
@@ -66,53 +69,6 @@ pub fn ptrace_only(cfg: &Config) -> Option<&'static str> {
         return Some("-u starts the command through a helper that only the ptrace driver leaves out of the trace");
     }
     None
-}
-
-/// Kernel memory copies of one record, as the decoder's [`Memory`].
-struct Copied<'a>(&'a Snapshot);
-
-impl Memory for Copied<'_> {
-    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        match self.0.read(addr, buf) {
-            0 => Err(Errno::EFAULT),
-            n => Ok(n),
-        }
-    }
-}
-
-/// A syscall between its entry and exit records. It is decoded at its
-/// exit, when the in-arguments the kernel could only copy then are there.
-struct Pending {
-    pid: i32,
-    nr: u32,
-    /// An i386 call (`nr` in the i386 table).
-    i386: bool,
-    args: [u64; 6],
-    /// `None` with `-c`, which decodes nothing.
-    mem: Option<Snapshot>,
-    ts: u64,
-}
-
-impl Pending {
-    fn entry(&self, opts: &decode::Options, late: Option<&Snapshot>) -> Option<EntryState> {
-        let mem = self.mem.as_ref()?;
-        let merged;
-        let mem = match late {
-            Some(l) if !l.is_empty() => {
-                merged = mem.merged(l);
-                &merged
-            }
-            _ => mem,
-        };
-        Some(if self.i386 {
-            decode::decode_entry_i386(opts, self.nr, self.args, &Copied(mem))
-        } else {
-            decode::decode_entry(opts, self.nr, self.args, &Copied(mem))
-        })
-    }
 }
 
 /// When a line's event happened: `start` (a call's entry, for `-r` and
@@ -220,6 +176,10 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         // truss's end (and its exit status) need not wait for the kernel
         // to unregister the per-syscall tracepoints.
         detach_in_background: true,
+        // The decoder reads a call's own arguments (its row's kinds) but
+        // for the calls it decodes specially, and rt_sigreturn's signal
+        // frame at the stack pointer (argument 0).
+        all_args: |nr| nr == 15 || decode::special::is_special(nr),
     };
     let argv: Vec<String> = cfg.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let target = if attach { Target::Attach(&pids) } else { Target::Spawn(&argv) };
@@ -293,7 +253,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
             break;
         }
         // Each record is decoded as it leaves the reordering window.
-        let n = session.drain(false, |e| d.on_event(e));
+        let n = session.drain(false, |r| d.on_event(r));
         idle = if n == 0 { idle + 1 } else { 0 };
         if session.live().is_empty() {
             break;
@@ -324,7 +284,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     }
     // Whatever is still in the ring, in order.
     let _ = session.poll(Duration::ZERO);
-    session.drain(true, |e| d.on_event(e));
+    session.drain(true, |r| d.on_event(r));
     d.lost = session.lost_total();
     for (tid, n) in session.lost_unreported() {
         d.lost_line(tid, tid, n);
@@ -391,18 +351,18 @@ impl Driver<'_> {
         !self.cfg.count
     }
 
-    /// One record, in its place in the trace. It is lent, not moved (the
+    /// One record, in its place in the trace. It is read in place (the
     /// session keeps it until the next drain): what is kept past this call
-    /// is taken out of it.
-    fn on_event(&mut self, e: &mut Event) {
-        if e.lost_before > 0 {
-            self.lost_line(e.pid, e.tid, u64::from(e.lost_before));
+    /// is copied out of it.
+    fn on_event(&mut self, r: Record<'_>) {
+        let lost_before = r.lost_before();
+        let (pid, tid, ts) = (r.pid(), r.tid(), r.ts());
+        if lost_before > 0 {
+            self.lost_line(pid, tid, u64::from(lost_before));
         }
-        let (pid, tid) = (e.pid, e.tid);
         let cfg = self.cfg;
-        match &mut e.kind {
-            EventKind::Enter { nr, i386, args, mem } => {
-                let (nr, i386, args) = (*nr, *i386, *args);
+        match r.kind() {
+            Kind::Enter { nr, i386, args, mem } => {
                 // (Most traces have no i386 call: no lookup then.)
                 if i386 != (!self.thirty_two.is_empty() && self.thirty_two.contains_key(&tid)) {
                     if i386 {
@@ -412,7 +372,7 @@ impl Driver<'_> {
                     }
                     if !cfg.json && self.lines() {
                         let arch = if i386 { bsdtrace::sysent::Arch::I386 } else { bsdtrace::sysent::Arch::X86_64 };
-                        self.text_line(pid, tid, LineTime::at(e.ts), None, decode::mode_line(arch));
+                        self.text_line(pid, tid, LineTime::at(ts), None, decode::mode_line(arch));
                     }
                 }
                 // The sets of -e are of x86-64 numbers: an i386 call by its
@@ -425,16 +385,14 @@ impl Driver<'_> {
                 if !traced {
                     return;
                 }
-                let mem = (!cfg.count).then(|| std::mem::take(mem));
-                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, i386, args, mem, ts: e.ts }) {
+                let mem = (!cfg.count).then(|| mem.to_snapshot());
+                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, i386, args, mem, ts }) {
                     if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
                         self.print_unfinished(tid, old);
                     }
                 }
             }
-            EventKind::Exit { nr, i386, ret, mem, late } => {
-                let (nr, i386, ret) = (*nr, *i386, *ret);
-                let (mem, late): (&Snapshot, &Snapshot) = (mem, late);
+            Kind::Exit { nr, i386, ret, mem, late } => {
                 let Some(p) = self.pending.remove(&tid) else { return };
                 // An i386 sigreturn's exit says rt_sigreturn (173); an
                 // execve that changed the program's ABI returns in the new
@@ -447,7 +405,7 @@ impl Driver<'_> {
                     self.print_unfinished(tid, p);
                     return;
                 }
-                let in_call = Duration::from_nanos(e.ts.saturating_sub(p.ts));
+                let in_call = Duration::from_nanos(ts.saturating_sub(p.ts));
                 // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, to be restarted.
                 let restart = (-516..=-512).contains(&ret);
                 let outcome = if restart { Outcome::Error(libc::EINTR) } else { Outcome::from_raw(ret as u64) };
@@ -466,36 +424,35 @@ impl Driver<'_> {
                     self.summary.record(&entry.name(), in_call, failed);
                 }
                 let banner = entry.unknown_banner();
-                let c = entry.finish(&cfg.decode, outcome, &Copied(mem));
+                let c = entry.finish(&cfg.decode, outcome, &InRecord(mem));
                 if let Some(b) = banner {
-                    self.text_line(pid, tid, LineTime::at(e.ts), None, &b);
+                    self.text_line(pid, tid, LineTime::at(ts), None, &b);
                 }
-                self.print_call(pid, tid, LineTime { start: p.ts, now: e.ts }, c, restart, in_call);
+                self.print_call(pid, tid, LineTime { start: p.ts, now: ts }, c, restart, in_call);
             }
-            EventKind::Start => {}
-            EventKind::NewProcess { parent } => {
-                let parent = *parent;
+            Kind::Start => {}
+            Kind::NewProcess { parent } => {
                 if !self.lines() {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(pid, e.ts, json::new_process(pid, parent));
+                    self.json_line(pid, ts, json::new_process(pid, parent));
                 } else if !cfg.per_process_files {
-                    self.text_line(pid, tid, LineTime::at(e.ts), None, decode::new_process_line());
+                    self.text_line(pid, tid, LineTime::at(ts), None, decode::new_process_line());
                 }
             }
-            EventKind::NewThread => {
+            Kind::NewThread => {
                 if !self.lines() {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(pid, e.ts, json::new_thread(pid, tid));
+                    self.json_line(pid, ts, json::new_thread(pid, tid));
                 } else {
-                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::new_thread_line(tid));
+                    self.text_line(pid, tid, LineTime::at(ts), None, &decode::new_thread_line(tid));
                 }
             }
-            EventKind::Exec { old_tid } => self.on_exec(pid, tid, *old_tid),
-            EventKind::ThreadExit => {
+            Kind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
+            Kind::ThreadExit => {
                 self.thirty_two.remove(&tid);
                 if let Some(p) = self.pending.remove(&tid) {
                     self.print_unfinished(tid, p);
@@ -504,13 +461,12 @@ impl Driver<'_> {
                     return;
                 }
                 if cfg.json {
-                    self.json_line(pid, e.ts, json::thread_exited(pid, tid));
+                    self.json_line(pid, ts, json::thread_exited(pid, tid));
                 } else {
-                    self.text_line(pid, tid, LineTime::at(e.ts), None, &decode::thread_exited_line(tid));
+                    self.text_line(pid, tid, LineTime::at(ts), None, &decode::thread_exited_line(tid));
                 }
             }
-            EventKind::ProcessExit { status, before_exec } => {
-                let (status, before_exec) = (*status, *before_exec);
+            Kind::ProcessExit { status, before_exec } => {
                 if before_exec && pid == self.root {
                     self.exec_failed = Some(status);
                     return;
@@ -526,21 +482,20 @@ impl Driver<'_> {
                     if cfg.json {
                         let o =
                             if sig == 0 { json::exit(pid, (status >> 8) & 0xff) } else { json::killed(pid, sig as u32, core) };
-                        self.json_line(pid, e.ts, o);
+                        self.json_line(pid, ts, o);
                     } else {
                         let text = if sig == 0 {
                             decode::exit_line((status >> 8) & 0xff)
                         } else {
                             decode::killed_line(sig as u32, core)
                         };
-                        self.text_line(pid, pid, LineTime::at(e.ts), Some(Duration::ZERO), &text);
+                        self.text_line(pid, pid, LineTime::at(ts), Some(Duration::ZERO), &text);
                     }
                 }
                 self.out.flush();
                 self.out.close_process(pid);
             }
-            EventKind::Signal { sig, siginfo } => {
-                let sig = *sig;
+            Kind::Signal { sig, siginfo } => {
                 if !self.lines() || cfg.hide_signals || !cfg.filter.signals.contains(sig as u32) {
                     return;
                 }
@@ -551,9 +506,9 @@ impl Driver<'_> {
                     si = SigInfo { signo: sig as u32, ..SigInfo::default() };
                 }
                 if cfg.json {
-                    self.json_line(pid, e.ts, json::signal(pid, tid, &si));
+                    self.json_line(pid, ts, json::signal(pid, tid, &si));
                 } else {
-                    self.text_line(pid, tid, LineTime::at(e.ts), Some(Duration::ZERO), &format_signal(&si));
+                    self.text_line(pid, tid, LineTime::at(ts), Some(Duration::ZERO), &format_signal(&si));
                 }
                 self.out.flush();
             }
