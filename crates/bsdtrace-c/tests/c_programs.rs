@@ -197,6 +197,7 @@ tap_tests! {
     a_traced_program_that_waits_for_its_own_children_has_one_lwp: "childwait";
     a_process_killed_during_its_attach_reports_nothing_else: "attachkill";
     a_traceme_child_with_a_reused_pid_comes_after_the_old_exit: "pidreuse";
+    a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else: "reapkill";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations
@@ -296,6 +297,10 @@ mod as_nobody {
     #[test]
     fn signals_given_by_the_debugger_are_delivered_while_it_is_away() {
         tap_as_nobody("sigfidelity", &["away"]);
+    }
+    #[test]
+    fn a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else() {
+        tap_as_nobody("reapkill", &[]);
     }
 }
 
