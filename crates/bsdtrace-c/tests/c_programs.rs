@@ -198,6 +198,7 @@ tap_tests! {
     a_process_killed_during_its_attach_reports_nothing_else: "attachkill";
     a_traceme_child_with_a_reused_pid_comes_after_the_old_exit: "pidreuse";
     a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else: "reapkill";
+    the_real_parent_sees_the_exit_after_the_debugger: "parentwait";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations
@@ -275,7 +276,8 @@ fn a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper() {
 
 /// Issue 10's programs unprivileged: a debugger that is not root sees
 /// the same FreeBSD behaviour (tracer exit, PT_SC_REMOTE, LWP events and
-/// ids, syscall info at any stop, signals it gives).
+/// ids, syscall info at any stop, signals it gives, a reaper's view, a
+/// real parent's wait).
 mod as_nobody {
     use super::*;
     #[test]
@@ -301,6 +303,10 @@ mod as_nobody {
     #[test]
     fn a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else() {
         tap_as_nobody("reapkill", &[]);
+    }
+    #[test]
+    fn the_real_parent_sees_the_exit_after_the_debugger() {
+        tap_as_nobody("parentwait", &[]);
     }
 }
 
