@@ -55,6 +55,29 @@ pub(crate) fn target(t: &Tracer, pid: i32) -> Target {
     }
 }
 
+/// The LWP ids in a register set the engine filled in, made the C ABI's
+/// (what `pl_lwpid` and PT_GETLWPLIST give): NT_PTLWPINFO's `pl_lwpid`
+/// (after the note's int structsize), and NT_PRSTATUS's `pr_pid`, which
+/// FreeBSD fills with the thread's `td_tid` (the engine's holds the Linux
+/// tid) in either ABI's `prstatus_t`.
+pub(crate) fn regset_ids_to_c(t: &mut Tracer, tg: Target, nt: i32, bytes: &mut [u8]) -> Result<(), Errno> {
+    use bsdtrace::request::regset::{Prstatus, NT_PRSTATUS, NT_PTLWPINFO};
+    use std::mem::offset_of;
+    let at = match nt {
+        NT_PTLWPINFO => {
+            let id = i32::from_ne_bytes(bytes[4..8].try_into().expect("4 bytes")) + LWPID_BASE;
+            bytes[4..8].copy_from_slice(&id.to_ne_bytes());
+            return Ok(());
+        }
+        NT_PRSTATUS if bytes.len() == size_of::<Prstatus>() => offset_of!(Prstatus, pr_pid),
+        NT_PRSTATUS if bytes.len() == size_of::<abi::prstatus32>() => offset_of!(abi::prstatus32, pr_pid),
+        _ => return Ok(()),
+    };
+    let id = t.freebsd_lwpid(tg).map_err(e)?.0 + LWPID_BASE;
+    bytes[at..at + 4].copy_from_slice(&id.to_ne_bytes());
+    Ok(())
+}
+
 /// The process a target belongs to.
 fn process_of(t: Target) -> Option<Pid> {
     match t {
@@ -350,11 +373,7 @@ fn request(t: &mut Tracer, req: i32, pid: i32, addr: usize, data: i32) -> Result
                 return Err(Errno::EINVAL);
             }
             let mut bytes = t.get_regset(tg, data).map_err(e)?;
-            if data == bsdtrace::request::regset::NT_PTLWPINFO {
-                // pl_lwpid (after the int structsize) in the C ABI's LWP ids.
-                let id = i32::from_ne_bytes(bytes[4..8].try_into().expect("4 bytes")) + LWPID_BASE;
-                bytes[4..8].copy_from_slice(&id.to_ne_bytes());
-            }
+            regset_ids_to_c(t, tg, data, &mut bytes)?;
             copyout_bytes(base as usize, &bytes)?;
             copyout(addr, &[base, size as u64])?;
             Ok(0)

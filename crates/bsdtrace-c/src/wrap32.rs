@@ -18,7 +18,7 @@
 //! caller's ABI; `ptrace.rs` handles those.
 
 use crate::copy::{copyin, copyin_array, copyin_bytes, copyout, copyout_bytes, copyout_prefix};
-use crate::ptrace::{e, move_memory, preamble, target, vm_entry};
+use crate::ptrace::{e, move_memory, preamble, regset_ids_to_c, target, vm_entry};
 use bsdtrace::abi::{self, *};
 use bsdtrace::sysent::Arch;
 use bsdtrace::{Errno, Target, Tracer};
@@ -231,10 +231,7 @@ fn pt_getregset(t: &mut Tracer, pid: i32, addr: usize, data: i32) -> Result<i32,
         return Err(Errno::EINVAL);
     }
     let mut bytes = t.get_regset(tg, data).map_err(e)?;
-    if data == bsdtrace::request::regset::NT_PTLWPINFO {
-        let id = i32::from_ne_bytes(bytes[4..8].try_into().expect("4 bytes")) + LWPID_BASE;
-        bytes[4..8].copy_from_slice(&id.to_ne_bytes());
-    }
+    regset_ids_to_c(t, tg, data, &mut bytes)?;
     copyout_bytes(iov.iov_base as usize, &bytes)?;
     copyout(addr, &iovec32 { iov_base: iov.iov_base, iov_len: size as u32 })?;
     Ok(0)

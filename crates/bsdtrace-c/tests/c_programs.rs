@@ -197,6 +197,8 @@ tap_tests! {
     a_traced_program_that_waits_for_its_own_children_has_one_lwp: "childwait";
     a_process_killed_during_its_attach_reports_nothing_else: "attachkill";
     a_traceme_child_with_a_reused_pid_comes_after_the_old_exit: "pidreuse";
+    a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else: "reapkill";
+    the_real_parent_sees_the_exit_after_the_debugger: "parentwait";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations
@@ -274,7 +276,8 @@ fn a_tracer_that_exits_leaves_its_killed_tracees_to_the_reaper() {
 
 /// Issue 10's programs unprivileged: a debugger that is not root sees
 /// the same FreeBSD behaviour (tracer exit, PT_SC_REMOTE, LWP events and
-/// ids, syscall info at any stop, signals it gives).
+/// ids, syscall info at any stop, signals it gives, a reaper's view, a
+/// real parent's wait).
 mod as_nobody {
     use super::*;
     #[test]
@@ -296,6 +299,14 @@ mod as_nobody {
     #[test]
     fn signals_given_by_the_debugger_are_delivered_while_it_is_away() {
         tap_as_nobody("sigfidelity", &["away"]);
+    }
+    #[test]
+    fn a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else() {
+        tap_as_nobody("reapkill", &[]);
+    }
+    #[test]
+    fn the_real_parent_sees_the_exit_after_the_debugger() {
+        tap_as_nobody("parentwait", &[]);
     }
 }
 

@@ -372,11 +372,17 @@ _Static_assert(sizeof(prstatus_t) == 224, "FreeBSD's prstatus_t, not glibc's 336
 _Static_assert(offsetof(prstatus_t, pr_reg) == 48, "pr_reg");
 _Static_assert(sizeof(struct elf_prstatus) == 336, "glibc's Linux core note is still there");
 _Static_assert(sizeof(ucontext_t) > 0, "and glibc's ucontext_t");
-int prstatus_version(const prstatus_t *ps);
-int prstatus_version(const prstatus_t *ps)
+_Static_assert(offsetof(prstatus_t, pr_statussz) == 8 && offsetof(prstatus_t, pr_gregsetsz) == 16 &&
+    offsetof(prstatus_t, pr_fpregsetsz) == 24 && offsetof(prstatus_t, pr_osreldate) == 32 &&
+    offsetof(prstatus_t, pr_cursig) == 36 && offsetof(prstatus_t, pr_pid) == 40, "FreeBSD's amd64 offsets");
+int prstatus_version(const prstatus_t *ps, const fpregset_t *fp);
+int prstatus_version(const prstatus_t *ps, const fpregset_t *fp)
 {
 	gregset_t r = ps->pr_reg;
-	return ps->pr_version + ps->pr_cursig + (int)ps->pr_pid + (int)r.r_rip;
+	if (ps->pr_version != PRSTATUS_VERSION || ps->pr_statussz != sizeof(prstatus_t) ||
+	    ps->pr_gregsetsz != sizeof(gregset_t) || ps->pr_fpregsetsz != sizeof(fpregset_t))
+		return -1;
+	return ps->pr_osreldate + ps->pr_cursig + (int)ps->pr_pid + (int)r.r_rip + (int)fp->fpr_env[0];
 }
 "#;
 

@@ -16,6 +16,8 @@
 
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/procfs.h>
 #include <machine/reg.h>
 
 static char *self;
@@ -172,6 +174,14 @@ main(int argc, char **argv)
 	OK(sr.sr_error == EJUSTRETURN && sr.sr_retval[0] == 0 && sr.sr_retval[1] == 0,
 	    "sr_error EJUSTRETURN (%d), no return values", sr.sr_error);
 	FAILS(ptrace(PT_GETREGS, main_lwp, (caddr_t)&r, 0), ESRCH, "the main thread's LWP id names nothing now");
+	{
+		prstatus_t ps;
+		struct iovec iov = { &ps, sizeof(ps) };
+
+		memset(&ps, 0, sizeof(ps));
+		OK(ptrace(PT_GETREGSET, pid, (caddr_t)&iov, NT_PRSTATUS) == 0 && ps.pr_pid == x,
+		    "NT_PRSTATUS's pr_pid is that LWP id too (%d)", (int)ps.pr_pid);
+	}
 
 	/* It keeps the id at the next stops. */
 	status = cont_wait(pid, PT_TO_SCE);

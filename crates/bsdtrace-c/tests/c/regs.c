@@ -1,8 +1,9 @@
 /*
  * The register requests from C: PT_GETFPREGS/PT_SETFPREGS, PT_GETDBREGS/
  * PT_SETDBREGS (and FreeBSD's validation), the fs/gs base requests, the
- * XSAVE area, PT_STEP (TRAP_TRACE), PT_CONTINUE to a new PC, and
- * PT_DETACH with a signal.
+ * XSAVE area, PT_STEP (TRAP_TRACE), PT_GETREGSET(NT_PRSTATUS) read into
+ * FreeBSD's prstatus_t of <sys/procfs.h> (not glibc's 336-byte one),
+ * PT_CONTINUE to a new PC, and PT_DETACH with a signal.
  *
  * In every combination of 32- and 64-bit tracer and tracee (tap.h): a
  * 32-bit tracer uses FreeBSD/i386's sets (the FSAVE image, PT_GETXMMREGS
@@ -14,6 +15,8 @@
 #include "tap.h"
 
 #include <stdint.h>
+#include <sys/uio.h>
+#include <sys/procfs.h>
 #include <machine/reg.h>
 #include <machine/ptrace.h>
 
@@ -192,8 +195,66 @@ main(int argc, char **argv)
 	    pl.pl_siginfo.si_code == TRAP_TRACE, "step trap: SIGTRAP, TRAP_TRACE (code %d)",
 	    pl.pl_siginfo.si_code);
 
-	/* Continue at a new PC, the stack as after a call. */
 	WORKS(ptrace(PT_GETREGS, pid, (caddr_t)&r, 0), "PT_GETREGS");
+
+	/*
+	 * NT_PRSTATUS as a FreeBSD debugger reads it: prstatus_t of
+	 * <sys/procfs.h> (the target's: prstatus32_t for a 32-bit process),
+	 * with the stopped thread's registers, stop signal and LWP id.
+	 */
+	{
+		union {
+			prstatus_t ps;
+#if !TAP_TRACER32
+			prstatus32_t ps32;
+#endif
+			char bytes[512];
+		} u;
+		struct iovec iov = { &u, sizeof(u) };
+		size_t want = TAP_TRACEE32 ? 104 : 224;
+
+		memset(&u, 0xa5, sizeof(u));
+		if (TAP_WRAP32_UNSAFE) {
+			/* A 64-bit process's 224-byte set, which FreeBSD/i386's
+			 * headers have no type for (docs/deviations.md). */
+			FAILS(ptrace(PT_GETREGSET, pid, (caddr_t)&iov, NT_PRSTATUS), EINVAL,
+			    "PT_GETREGSET NT_PRSTATUS of a 64-bit process from a 32-bit debugger: EINVAL");
+		} else {
+			WORKS(ptrace(PT_GETREGSET, pid, (caddr_t)&iov, NT_PRSTATUS), "PT_GETREGSET NT_PRSTATUS");
+			OK(iov.iov_len == want, "%zu bytes (%zu)", want, (size_t)iov.iov_len);
+		}
+		if (TAP_TRACER32 == TAP_TRACEE32) {
+			OK(sizeof(prstatus_t) == want, "FreeBSD's prstatus_t, %zu bytes", sizeof(prstatus_t));
+			OK(u.ps.pr_version == PRSTATUS_VERSION && u.ps.pr_statussz == sizeof(prstatus_t) &&
+			    u.ps.pr_gregsetsz == sizeof(gregset_t) && u.ps.pr_fpregsetsz == sizeof(fpregset_t) &&
+			    u.ps.pr_osreldate >= 1400000,
+			    "pr_version %d, pr_statussz %zu, pr_gregsetsz %zu, pr_fpregsetsz %zu, pr_osreldate %d",
+			    u.ps.pr_version, (size_t)u.ps.pr_statussz, (size_t)u.ps.pr_gregsetsz,
+			    (size_t)u.ps.pr_fpregsetsz, u.ps.pr_osreldate);
+			OK(u.ps.pr_cursig == SIGTRAP, "pr_cursig SIGTRAP (%d)", u.ps.pr_cursig);
+			OK(u.ps.pr_pid == pl.pl_lwpid, "pr_pid is the LWP id (%d, pl_lwpid %d)",
+			    (int)u.ps.pr_pid, (int)pl.pl_lwpid);
+			OK(memcmp(&u.ps.pr_reg, &r, sizeof(r)) == 0, "pr_reg is PT_GETREGS's struct reg");
+		}
+#if !TAP_TRACER32
+		else if (TAP_TRACEE32) {
+			/* A 64-bit debugger of a 32-bit process: FreeBSD's
+			 * prstatus32_t, its struct reg32. */
+			OK(u.ps32.pr_version == PRSTATUS_VERSION && u.ps32.pr_statussz == sizeof(prstatus32_t) &&
+			    u.ps32.pr_gregsetsz == sizeof(struct reg32) && u.ps32.pr_fpregsetsz == sizeof(struct fpreg32),
+			    "prstatus32_t: pr_version %d, pr_statussz %u, pr_gregsetsz %u, pr_fpregsetsz %u",
+			    u.ps32.pr_version, u.ps32.pr_statussz, u.ps32.pr_gregsetsz, u.ps32.pr_fpregsetsz);
+			OK(u.ps32.pr_cursig == SIGTRAP, "pr_cursig SIGTRAP (%d)", u.ps32.pr_cursig);
+			OK(u.ps32.pr_pid == pl.pl_lwpid, "pr_pid is the LWP id (%d, pl_lwpid %d)",
+			    (int)u.ps32.pr_pid, (int)pl.pl_lwpid);
+			OK(u.ps32.pr_reg.r_eip == (uint32_t)r.r_rip && u.ps32.pr_reg.r_esp == (uint32_t)r.r_rsp,
+			    "pr_reg is the thread's struct reg32 (eip %#x, rip %#lx)", u.ps32.pr_reg.r_eip,
+			    (unsigned long)r.r_rip);
+		}
+#endif
+	}
+
+	/* Continue at a new PC, the stack as after a call. */
 	if (!TAP_WRAP32_UNSAFE) {
 		R_SP(r) = (R_SP(r) & ~(__typeof__(R_SP(r)))15) - (TAP_TRACEE32 ? 4 : 8);
 		WORKS(ptrace(PT_SETREGS, pid, (caddr_t)&r, 0), "align the stack");

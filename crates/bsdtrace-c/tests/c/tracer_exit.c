@@ -3,7 +3,8 @@
  * leaves their statuses to the kernel: when the tracer is the tracee's
  * real parent, the reaper (PROC_REAP_ACQUIRE) that inherits it gets its
  * SIGKILL status, whether the tracer left through exit() (atexit and
- * thread teardown run) or _exit(), with the tracee stopped or running.
+ * thread teardown run) or _exit(), with the tracee stopped or running,
+ * and no other status of the tracer's (nothing of libbsdtrace's).
  */
 #include "tap.h"
 
@@ -40,7 +41,8 @@ one(int use_exit, int running)
 	const char *how = use_exit ? "exit()" : "_exit()";
 	const char *state = running ? "running" : "stopped";
 	pid_t tracer, tracee = 0, w;
-	int p[2], st, tracer_st = -1, tracee_st = -1;
+	int p[2], st, tracer_st = -1, tracee_st = -1, strays = 0;
+	const char *b = getenv("BSDTRACE_BACKEND");
 
 	if (pipe(p) == -1)
 		exit(2);
@@ -57,11 +59,25 @@ one(int use_exit, int running)
 			tracer_st = st;
 		else if (w == tracee)
 			tracee_st = st;
+		else {
+			strays++;
+			printf("# a status the reaper should not get: pid %d, %#x\n", (int)w, st);
+		}
 	}
 	OK(errno == ECHILD, "%s, %s: the reaper waited for everything", how, state);
 	OK(WIFEXITED(tracer_st) && WEXITSTATUS(tracer_st) == 0, "%s, %s: the tracer exited 0 (%#x)", how, state, tracer_st);
 	OK(tracee_st != -1 && WIFSIGNALED(tracee_st) && WTERMSIG(tracee_st) == SIGKILL,
 	    "%s, %s: the reaper got the tracee's SIGKILL (%#x)", how, state, tracee_st);
+	/*
+	 * Nothing else: the doorbell backend's wake-up child (docs/c-api.md)
+	 * outlives the tracer by a moment, Linux hands it to the reaper,
+	 * whose wait gets its SIGKILL (docs/deviations.md, Tracer exit).
+	 */
+	if (strays != 0 && b != NULL && strcmp(b, "doorbell") == 0)
+		printf("not ok %d - %s, %s: the reaper got nothing else (%d) # TODO doorbell backend\n",
+		    ++tap_n, how, state, strays);
+	else
+		OK(strays == 0, "%s, %s: the reaper got nothing else (%d)", how, state, strays);
 }
 
 int
