@@ -95,7 +95,8 @@ fn reaplist(reap: i32) -> Vec<Member> {
     let mut seen = HashSet::new();
     let mut stack: Vec<(i32, i32)> = sys::proc::children(reap).unwrap_or_default().into_iter().map(|c| (c, c)).collect();
     while let Some((pid, subtree)) = stack.pop() {
-        if !seen.insert(pid) {
+        // (An engine's doorbell child is no process of the program's.)
+        if !seen.insert(pid) || sys::wakeup::is_doorbell(pid) {
             continue;
         }
         let Ok(stat) = sys::proc::stat(pid) else { continue };
@@ -226,7 +227,7 @@ pub(crate) fn kill(p: &Proc, data: &mut Data) -> Result<(), Errno> {
             .collect();
         stack.reverse();
         while let Some((pid, top)) = stack.pop() {
-            if subtree.is_some_and(|s| s != top) {
+            if subtree.is_some_and(|s| s != top) || sys::wakeup::is_doorbell(pid) {
                 continue;
             }
             let Ok(s) = sys::proc::stat(pid) else { continue };

@@ -166,6 +166,7 @@ impl Sleeper {
             }
         }
         let pid = spawn_doorbell()?;
+        note_doorbell(None, Some(pid));
         bell.doorbell.store(pid, Ordering::Relaxed);
         Ok(Sleeper { imp: Imp::Doorbell { pid }, look_only: false })
     }
@@ -199,6 +200,7 @@ impl Sleeper {
         }
         match spawn_doorbell() {
             Ok(p) => {
+                note_doorbell(Some(*pid), Some(p));
                 *pid = p;
                 bell.doorbell.store(p, Ordering::Relaxed);
                 bell.rung.store(false, Ordering::SeqCst);
@@ -289,6 +291,7 @@ impl Drop for Sleeper {
         if let Imp::Doorbell { pid } = self.imp {
             let _ = super::kill(pid, libc::SIGKILL);
             let _ = super::wait4(pid, WALL | WNOTHREAD);
+            note_doorbell(Some(pid), None);
         }
     }
 }
@@ -397,6 +400,24 @@ impl Uring {
 /// pipe says when), so nothing sent to it before that is acted on; and it
 /// never sets a disposition, since setting SIG_IGN would discard a ring
 /// that came early.
+/// The doorbell children of this process, every engine's: the engine's
+/// business, not the program's, so procctl's reaper requests do not list,
+/// count or signal them (on FreeBSD there is no such process).
+static DOORBELLS: std::sync::Mutex<Vec<Tid>> = std::sync::Mutex::new(Vec::new());
+
+fn note_doorbell(old: Option<Tid>, new: Option<Tid>) {
+    let mut v = DOORBELLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(o) = old {
+        v.retain(|&d| d != o);
+    }
+    v.extend(new);
+}
+
+/// Is `pid` a doorbell child of this process (an engine's wake-up helper)?
+pub fn is_doorbell(pid: Tid) -> bool {
+    DOORBELLS.lock().unwrap_or_else(|e| e.into_inner()).contains(&pid)
+}
+
 fn spawn_doorbell() -> Result<Tid, Errno> {
     let mut gate = [0 as libc::c_int; 2];
     // SAFETY: plain syscall with a valid out-pointer.
