@@ -830,6 +830,43 @@ fn exiting(pid: i32, tid: i32) -> bool {
     stack.contains("do_exit") || matches!(task_state(pid, tid), Some('Z') | None)
 }
 
+/// PT_SYSCALL from stop to stop until the SIGUSR1 stop of `tracee
+/// exec_held` or `thread_exec_held` (its watcher's: the exec'ing thread
+/// is asleep inside execve).
+fn syscalls_until_sigusr1(t: &mut Tracer, pid: Pid) {
+    loop {
+        t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
+        match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
+            Some((_, WaitStatus::Stopped(libc::SIGTRAP))) => continue,
+            other => {
+                assert_eq!(other, Some((pid, WaitStatus::Stopped(libc::SIGUSR1))));
+                return;
+            }
+        }
+    }
+}
+
+/// Let the held exec of `tracee exec_held`/`thread_exec_held` go on: fill
+/// the page its argument lies on, through the tracee's userfaultfd (fd 100).
+fn release_held_page(pid: Pid) {
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.0, 0) } as i32;
+    assert!(pidfd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+    let uffd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, 100, 0) } as i32;
+    assert!(uffd >= 0, "pidfd_getfd: {}", std::io::Error::last_os_error());
+    #[repr(C)]
+    struct UffdioZeropage {
+        start: u64,
+        len: u64,
+        mode: u64,
+        zeropage: i64,
+    }
+    const UFFDIO_ZEROPAGE: libc::c_ulong = 0xc020_aa04;
+    let mut z = UffdioZeropage { start: 0x1000_0000, len: 4096, mode: 0, zeropage: 0 };
+    assert_eq!(unsafe { libc::ioctl(uffd, UFFDIO_ZEROPAGE, &mut z) }, 0, "{}", std::io::Error::last_os_error());
+    unsafe { libc::close(uffd) };
+    unsafe { libc::close(pidfd) };
+}
+
 /// The whole-process stop reported while a second thread sleeps inside
 /// its execve (held there by a userfaultfd page): the exec then goes on
 /// under the reported stop, and its de_thread kills the leader, the
@@ -852,33 +889,9 @@ fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_conti
         t.set_reaps_promptly(true);
         let pid = t.spawn(&[tracee(), "thread_exec_held"]).unwrap();
         assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
-        loop {
-            t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
-            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
-                Some((_, WaitStatus::Stopped(libc::SIGTRAP))) => continue,
-                other => {
-                    assert_eq!(other, Some((pid, WaitStatus::Stopped(libc::SIGUSR1))));
-                    break;
-                }
-            }
-        }
+        syscalls_until_sigusr1(&mut t, pid);
         assert_eq!(t.lwpinfo(pid.into()).unwrap().lwpid.0, pid.0, "the leader's SIGUSR1");
-        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.0, 0) } as i32;
-        assert!(pidfd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
-        let uffd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, 100, 0) } as i32;
-        assert!(uffd >= 0, "pidfd_getfd: {}", std::io::Error::last_os_error());
-        #[repr(C)]
-        struct UffdioZeropage {
-            start: u64,
-            len: u64,
-            mode: u64,
-            zeropage: i64,
-        }
-        const UFFDIO_ZEROPAGE: libc::c_ulong = 0xc020_aa04;
-        let mut z = UffdioZeropage { start: 0x1000_0000, len: 4096, mode: 0, zeropage: 0 };
-        assert_eq!(unsafe { libc::ioctl(uffd, UFFDIO_ZEROPAGE, &mut z) }, 0, "{}", std::io::Error::last_os_error());
-        unsafe { libc::close(uffd) };
-        unsafe { libc::close(pidfd) };
+        release_held_page(pid);
         // de_thread kills the leader, stopped for us.
         while !exiting(pid.0, pid.0) {
             std::thread::sleep(Duration::from_millis(1));
@@ -946,35 +959,11 @@ fn a_request_on_a_thread_inside_execve_reaps_the_exits_the_exec_waits_for() {
         // asleep in a syscall the tracer follows, which a whole-process
         // stop leaves asleep. The watcher's SIGUSR1: the leader is asleep
         // inside execve.
-        loop {
-            t.resume(pid.into(), Resume::Syscall, None, 0).unwrap();
-            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
-                Some((_, WaitStatus::Stopped(libc::SIGTRAP))) => continue,
-                other => {
-                    assert_eq!(other, Some((pid, WaitStatus::Stopped(libc::SIGUSR1))));
-                    break;
-                }
-            }
-        }
+        syscalls_until_sigusr1(&mut t, pid);
         let watcher = t.lwpinfo(pid.into()).unwrap().lwpid.0;
         assert_ne!(watcher, pid.0);
         // Let the exec go on: fill the page its argument lies on.
-        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.0, 0) } as i32;
-        assert!(pidfd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
-        let uffd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, 100, 0) } as i32;
-        assert!(uffd >= 0, "pidfd_getfd: {}", std::io::Error::last_os_error());
-        #[repr(C)]
-        struct UffdioZeropage {
-            start: u64,
-            len: u64,
-            mode: u64,
-            zeropage: i64,
-        }
-        const UFFDIO_ZEROPAGE: libc::c_ulong = 0xc020_aa04;
-        let mut z = UffdioZeropage { start: 0x1000_0000, len: 4096, mode: 0, zeropage: 0 };
-        assert_eq!(unsafe { libc::ioctl(uffd, UFFDIO_ZEROPAGE, &mut z) }, 0, "{}", std::io::Error::last_os_error());
-        unsafe { libc::close(uffd) };
-        unsafe { libc::close(pidfd) };
+        release_held_page(pid);
         // de_thread kills the watcher, which then waits for its tracer
         // at its exit stop (or as a zombie).
         while !exiting(pid.0, watcher) {

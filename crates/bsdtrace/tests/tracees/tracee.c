@@ -108,6 +108,25 @@ static void *execer(void *arg) {
  * /proc syscall file says execve, its state is not a ptrace-stop), then
  * stop this thread with a signal the tracer sees. */
 static volatile int exec_soon, watcher_running;
+/* A page at 0x10000000 whose first touch a userfaultfd (fd 100) holds
+ * until the tracer fills it (UFFDIO_ZEROPAGE); NULL on failure. */
+static char *held_page(void) {
+    int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+    struct uffdio_api api = {.api = UFFD_API};
+    if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+        perror("userfaultfd");
+        return NULL;
+    }
+    char *page = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    struct uffdio_register reg = {.range = {(uintptr_t)page, 4096}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+    if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) || dup2(uffd, 100) != 100) {
+        perror("userfaultfd page");
+        return NULL;
+    }
+    return page;
+}
+
 static volatile pid_t exec_tid; /* the thread that execs; 0: the leader */
 static void watch_exec(void) {
     char path[64], buf[128];
@@ -450,19 +469,9 @@ int main(int argc, char **argv) {
          * tracer fills it (UFFDIO_ZEROPAGE), so the leader sleeps inside
          * execve, before it kills the other threads, for as long as the
          * tracer likes. Needs CAP_SYS_PTRACE (a fault in the kernel). */
-        int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-        struct uffdio_api api = {.api = UFFD_API};
-        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
-            perror("userfaultfd");
+        char *page = held_page();
+        if (page == NULL)
             return 3;
-        }
-        char *page = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        struct uffdio_register reg = {.range = {(uintptr_t)page, 4096}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) || dup2(uffd, 100) != 100) {
-            perror("userfaultfd page");
-            return 3;
-        }
         signal(SIGUSR1, on_usr1);
         pthread_t t;
         pthread_create(&t, NULL, exec_watcher, NULL);
@@ -476,19 +485,9 @@ int main(int argc, char **argv) {
         /* exec_held with the roles swapped: a second thread execs, held
          * inside execve by the userfaultfd page; the leader watches and
          * stops with SIGUSR1 once that thread sleeps in the exec. */
-        int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-        struct uffdio_api api = {.api = UFFD_API};
-        if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
-            perror("userfaultfd");
+        char *page = held_page();
+        if (page == NULL)
             return 3;
-        }
-        char *page = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        struct uffdio_register reg = {.range = {(uintptr_t)page, 4096}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-        if (page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg) || dup2(uffd, 100) != 100) {
-            perror("userfaultfd page");
-            return 3;
-        }
         signal(SIGUSR1, on_usr1);
         static char *args[4];
         args[0] = argv[0];
