@@ -27,6 +27,13 @@ impl Tracer {
         } else if let Some(l) = p.lwp(tid) {
             fid = l.freebsd_id();
         }
+        if old != tid && p.xthread == Some(tid) && p.state == (ProcState::Stopped { waited: true }) {
+            // The thread whose stop the debugger waited for was the leader
+            // this exec killed (under the reported stop: the exec'ing
+            // thread slept inside execve, left asleep); its tid is the
+            // exec'ing thread's now. The reported stop's thread is gone.
+            p.xthread = None;
+        }
         let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.tid != tid).map(|l| l.tid).collect();
         p.lwps.retain(|l| l.tid == tid);
         p.execing = false;
