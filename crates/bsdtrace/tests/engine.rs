@@ -883,6 +883,15 @@ fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_conti
         eprintln!("skipped: needs root (a userfaultfd that holds a fault in the kernel)");
         return;
     }
+    // A new PC, as the fuzzer's PT_CONTINUE had; then a signal given
+    // with the continue (SIGTERM, as R2 gives), which FreeBSD delivers to
+    // the process: it was dropped and the process ran on (R2, C face,
+    // clean-clone CI).
+    exec_under_a_reported_stop(Some(0x40_0000), 0);
+    exec_under_a_reported_stop(None, libc::SIGTERM);
+}
+
+fn exec_under_a_reported_stop(pc: Option<u64>, sig: i32) {
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         let mut t = Tracer::new();
@@ -899,10 +908,9 @@ fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_conti
         // The engine meets that exit inside the debugger's next call; the
         // continue comes at once.
         tx.send(format!("wait: {:?}", t.wait(pid.0, WaitOptions::NOHANG).map_err(|e| format!("{e:?}")))).unwrap();
-        // With a new PC, as the fuzzer's PT_CONTINUE had: the thread it
-        // was for is dead, the PC is moot (the new image must not start
-        // there: it would fault at every continue).
-        tx.send(format!("continue: {:?}", t.resume(pid.into(), Resume::Continue, Some(0x40_0000), 0).map_err(|e| format!("{e:?}")))).unwrap();
+        // The thread a new PC was for is dead: the PC is moot (the new
+        // image must not start there: it would fault at every continue).
+        tx.send(format!("continue: {:?}", t.resume(pid.into(), Resume::Continue, pc, sig).map_err(|e| format!("{e:?}")))).unwrap();
         let mut seen = Vec::new();
         let last = loop {
             match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
@@ -910,13 +918,15 @@ fn a_non_leader_exec_that_goes_on_under_a_reported_stop_leaves_the_process_conti
                 // FreeBSD: the new image's calls, then its exit.)
                 Some((_, WaitStatus::Stopped(s))) if seen.len() < 10_000 => {
                     seen.push(s);
-                    t.resume(pid.into(), Resume::Continue, None, 0).unwrap()
+                    // (The signal given, when it stops the process again.)
+                    t.resume(pid.into(), Resume::Continue, None, if s == sig { s } else { 0 }).unwrap()
                 }
                 other => break other,
             }
         };
         let exec_seen = seen.first() == Some(&libc::SIGTRAP);
-        tx.send(format!("last: {} {last:?} after {} stops", last == Some((pid, WaitStatus::Exited(0))) && exec_seen, seen.len())).unwrap();
+        let end = if sig == 0 { WaitStatus::Exited(0) } else { WaitStatus::Signaled { sig, core: false } };
+        tx.send(format!("last: {} {last:?} after {} stops", last == Some((pid, end)) && exec_seen, seen.len())).unwrap();
     });
     let mut said = Vec::new();
     loop {

@@ -442,7 +442,19 @@ impl Tracer {
     /// a second debugger stop. At a non-signal stop a signal is queued to be
     /// delivered after the syscall, also without a further stop.
     fn consume_event(&mut self, pid: Pid, sig: i32) -> Result<()> {
-        let Some(x) = self.procs[&pid].xthread else { return Ok(()) };
+        let Some(x) = self.procs[&pid].xthread else {
+            // The reporting thread died after its stop was reported (an
+            // execve of another thread killed it and took over its tid):
+            // FreeBSD delivers the signal to the process; so do we, as
+            // `consume_lwp_event` does for a reporter it still knows.
+            // (Dropped, a SIGTERM passed on at such a stop left the
+            // process running and its debugger waiting for its death:
+            // fault suite R2, C face, an `execer`, clean-clone CI.)
+            if sig != 0 {
+                let _ = sys::kill(pid.0, sig);
+            }
+            return Ok(());
+        };
         self.consume_lwp_event(pid, x, sig)
     }
 
