@@ -87,6 +87,13 @@ impl Tracer {
         if !blocked {
             return;
         }
+        if self.procs[&pid].lwps.iter().any(|l| l.exec_victim) {
+            // An execve killed every other thread, held at its exit stop:
+            // this one is the exec'ing thread, which stops only once they
+            // are gone (waiting for it would wait for ever: issue 11, R2's
+            // execer deadlock).
+            self.release_exec_victims(pid);
+        }
         let r = sys::interrupt(tid);
         super::ring::record(super::ring::Kind::Interrupt, tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
         if r.is_err() {
@@ -155,6 +162,12 @@ impl Tracer {
                 return;
             }
             if got {
+                if self.procs.get(&pid).is_some_and(|p| p.lwps.iter().any(|l| l.exec_victim)) {
+                    // An execve killed the others meanwhile, held at their
+                    // exit stops: `tid` is the exec'ing thread (or one on
+                    // its way to its own), and the exec waits for them.
+                    self.release_exec_victims(pid);
+                }
                 idle = 0;
                 continue;
             }
@@ -302,9 +315,66 @@ impl Tracer {
         let exiting = p.remote_exit_lwp();
         p.remote_exit = None;
         for i in 0..p.lwps.len() {
-            if p.lwps[i].is_stopped() && (!p.lwps[i].suspended || exiting == Some(p.lwps[i].tid)) {
+            // An exec's victim goes to its death even if PT_SUSPENDed: the
+            // exec waits for it.
+            let victim = std::mem::take(&mut p.lwps[i].exec_victim);
+            if victim {
+                p.lwps[i].event = None;
+                p.lwps[i].resume_sig = 0;
+            }
+            if p.lwps[i].is_stopped() && (!p.lwps[i].suspended || exiting == Some(p.lwps[i].tid) || victim) {
                 p.resume_at(i, follow);
             }
         }
+    }
+
+    /// Let the threads an execve killed under a stop go to their death
+    /// (see [`Lwp::exec_victim`](super::Lwp)): the exec then completes
+    /// while the process stays stopped. For a request that needs the
+    /// exec'ing thread itself stopped, which it cannot be before then.
+    pub(crate) fn release_exec_victims(&mut self, pid: Pid) {
+        let follow = self.follows_restarts();
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        for i in 0..p.lwps.len() {
+            if std::mem::take(&mut p.lwps[i].exec_victim) {
+                if p.xthread == Some(p.lwps[i].tid) {
+                    // Its report is moot now; the exec's event comes.
+                    p.xthread = None;
+                }
+                p.lwps[i].event = None;
+                p.lwps[i].resume_sig = 0;
+                p.resume_at(i, follow);
+            }
+        }
+    }
+
+    /// A ptrace request on LWP `tid`, which the engine holds in a
+    /// ptrace-stop, answered ESRCH: something woke it to die since (an
+    /// execve of another thread, a SIGKILL) and its exit stop has not been
+    /// met. Meet it (or its death) now. `true` if the LWP is held again,
+    /// at its exit stop (an exec's victim under a stop the debugger was
+    /// told of), so the request can be made again; `false` leaves the
+    /// ESRCH standing (the process is exiting, or the engine was wrong).
+    /// A woken thread reaches its exit stop at once; the look is bounded
+    /// all the same (about 2 s), off every hot path.
+    pub(crate) fn meet_exit_stop(&mut self, pid: Pid, tid: Tid) -> bool {
+        let held = |t: &Tracer| t.procs.get(&pid).and_then(|p| p.lwp(tid)).map(|l| (l.is_stopped(), l.exec_victim, l.ghost.is_some()));
+        match held(self) {
+            Some((true, false, false)) => {}
+            _ => return false,
+        }
+        let flags = sys::WALL | self.wait_flags | sys::WNOHANG;
+        for idle in 0..40u32 {
+            match sys::wait4(tid, flags) {
+                Ok(Some((t, st))) => {
+                    self.dispatch(t, st);
+                    break;
+                }
+                Ok(None) if idle < 8 => std::thread::yield_now(),
+                Ok(None) => std::thread::sleep(std::time::Duration::from_micros(1 << (idle - 8).min(16))),
+                Err(_) => break,
+            }
+        }
+        held(self) == Some((true, true, false))
     }
 }

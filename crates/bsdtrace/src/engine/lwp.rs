@@ -171,6 +171,11 @@ pub(crate) struct Lwp {
     /// task (the negated tid it had), its registers are those of its last
     /// stop, and it is never resumed.
     pub ghost: Option<Box<Ghost>>,
+    /// Another thread's execve killed it (de_thread) while its process
+    /// was stopped for the debugger: held at its exit stop until the
+    /// process is continued, so that the exec waits for it, as FreeBSD's
+    /// exec waits, suspended with the process (engine/stop.rs).
+    pub exec_victim: bool,
 }
 
 /// What is left of a thread an execve took down (see [`Lwp::ghost`]).
@@ -254,6 +259,7 @@ impl Lwp {
             options_late: false,
             vid: None,
             ghost: None,
+            exec_victim: false,
         }
     }
 

@@ -497,7 +497,34 @@ impl Tracer {
                     p.exec_ghosts.push(g);
                 }
             }
+            // Under a whole-process stop the debugger was told of, the
+            // exec'ing thread went on inside execve (asleep there, it was
+            // left asleep) and killed this one. On FreeBSD the exec waits,
+            // suspended with the process, until the continue: every
+            // thread is still there, registers and all. Hold it here, at
+            // its exit stop, so the exec waits for it too; the continue
+            // lets it go (allstop.rs `resume_all`), as does a request
+            // that needs the exec'ing thread stopped (`settle_lwp`).
+            // (Fault suite long-form R1, C face, worker seed 153000496:
+            // PT_GETREGS of the reporting thread answered ESRCH.) While
+            // the process is still stopping it goes at once: the stop
+            // may be waiting for the exec'ing thread itself.
+            let hold = p.mode == super::StopMode::Process && matches!(p.state, ProcState::Stopped { .. });
+            let reported = p.xthread == Some(tid);
             if let Some(l) = p.lwp_mut(tid) {
+                if hold {
+                    l.exec_victim = true;
+                    l.linux = LinuxState::Stopped(LinuxStop::Exit);
+                    if !reported {
+                        l.event = None;
+                    }
+                    // The kernel's siginfo is the exit event's now.
+                    if matches!(l.siginfo, super::SigInfo::Lazy) {
+                        l.siginfo = super::SigInfo::None;
+                    }
+                    super::ring::record(super::ring::Kind::Stop, tid as i64, LinuxStop::Exit as i64, 9000);
+                    return;
+                }
                 l.event = None;
                 l.linux = LinuxState::Exiting;
             }

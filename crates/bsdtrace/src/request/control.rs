@@ -463,10 +463,11 @@ impl Tracer {
     pub(crate) fn consume_lwp_event(&mut self, pid: Pid, x: Tid, sig: i32) -> Result<()> {
         let follow = self.follows_restarts();
         let p = self.procs.get_mut(&pid).expect("checked");
-        let Some(l) = p.lwp_mut(x).filter(|l| l.linux != LinuxState::Exiting) else {
-            // The reporting thread died after its stop was reported (an
-            // execve of another thread killed it, issue 11 R2): FreeBSD
-            // delivers the signal to the process; so do we.
+        let Some(l) = p.lwp_mut(x).filter(|l| l.linux != LinuxState::Exiting && !l.exec_victim) else {
+            // The reporting thread died after its stop was reported, or
+            // is held at its exit stop until this continue (an execve of
+            // another thread killed it, issue 11 R2): FreeBSD delivers
+            // the signal to the process; so do we.
             if sig != 0 {
                 let _ = sys::kill(pid.0, sig);
             }

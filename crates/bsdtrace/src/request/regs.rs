@@ -71,20 +71,18 @@ impl Tracer {
     /// the real ones.
     pub(crate) fn linux_regs(&mut self, pid: Pid, tid: Tid) -> Result<sys::user_regs_struct> {
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
-        let r = match l.regs {
-            Some(r) => r,
-            None => {
-                let r = sys::getregs(tid).map_err(|_| Errno::ESRCH)?;
-                l.regs = Some(r);
-                r
-            }
-        };
+        if let Some(r) = l.regs {
+            return Ok(l.program_regs(r));
+        }
+        let r = self.on_held(pid, tid, sys::getregs).map_err(|_| Errno::ESRCH)?;
+        let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).ok_or(Errno::ESRCH)?;
+        l.regs = Some(r);
         Ok(l.program_regs(r))
     }
 
     fn store_linux_regs(&mut self, pid: Pid, tid: Tid, r: &sys::user_regs_struct) -> Result<()> {
         if !self.is_ghost(pid, tid) {
-            sys::setregs(tid, r).map_err(esrch_or_einval)?;
+            self.on_held(pid, tid, |t| sys::setregs(t, r)).map_err(esrch_or_einval)?;
         }
         let l = self.procs.get_mut(&pid).expect("checked").lwp_mut(tid).expect("live");
         l.regs = Some(*r);
@@ -436,7 +434,7 @@ impl Tracer {
         let (pid, tid) = self.settled(t)?;
         let dr = match self.ghost(pid, tid) {
             Some(g) => g.dbregs,
-            None => sys::debug_regs(tid).map_err(|_| Errno::ESRCH)?,
+            None => self.on_held(pid, tid, sys::debug_regs).map_err(|_| Errno::ESRCH)?,
         };
         let mut d = dbreg::default();
         d.dr[..8].copy_from_slice(&dr);
@@ -586,11 +584,11 @@ impl Tracer {
     /// kept when it died (it names no task any more: ESRCH, where FreeBSD
     /// answers, at its EXITED stop; fault suite long-form R1, C face,
     /// worker seed 10000053).
-    fn xsave_area(&self, pid: Pid, tid: Tid) -> Result<Vec<u8>> {
+    fn xsave_area(&mut self, pid: Pid, tid: Tid) -> Result<Vec<u8>> {
         if let Some(g) = self.ghost(pid, tid) {
             return g.xsave.clone().ok_or_else(|| Errno::ESRCH.into());
         }
-        Ok(sys::xstate(tid).map_err(esrch_or_einval)?)
+        Ok(self.on_held(pid, tid, sys::xstate).map_err(esrch_or_einval)?)
     }
 
     /// PT_SETXSTATE: at least the legacy 512+64 bytes, at most the area size.
@@ -607,10 +605,25 @@ impl Tracer {
             return Ok(());
         }
         let mut area = vec![0u8; len as usize];
-        sys::getregset(tid, sys::NT_X86_XSTATE, &mut area).map_err(esrch_or_einval)?;
+        self.on_held(pid, tid, |t| sys::getregset(t, sys::NT_X86_XSTATE, &mut area)).map_err(esrch_or_einval)?;
         area[..data.len()].copy_from_slice(data);
         sys::setregset(tid, sys::NT_X86_XSTATE, &area).map_err(esrch_or_einval)?;
         Ok(())
+    }
+}
+
+impl Tracer {
+    /// `f`, a ptrace request on LWP `tid` of `pid`, which the engine holds
+    /// stopped; on ESRCH, once more if the LWP was woken to die and is held
+    /// again at its exit stop (an execve of another thread killed it under
+    /// the stop: engine/allstop.rs `meet_exit_stop`). On FreeBSD the exec
+    /// waits and the thread is still there (fault suite long-form R1, C
+    /// face, worker seed 153000496: PT_GETREGS answered ESRCH).
+    pub(crate) fn on_held<T>(&mut self, pid: Pid, tid: Tid, mut f: impl FnMut(Tid) -> Result<T, Errno>) -> Result<T, Errno> {
+        match f(tid) {
+            Err(Errno::ESRCH) if self.meet_exit_stop(pid, tid) => f(tid),
+            r => r,
+        }
     }
 }
 
