@@ -82,10 +82,11 @@ impl Tracer {
     /// (the syscall it was in restarts unseen when it is resumed,
     /// engine/restart/). Statuses of other threads met on the way are
     /// dispatched as usual.
-    pub(crate) fn settle_lwp(&mut self, pid: Pid, tid: Tid) {
+    /// `true` if it was asleep (its state may have changed: ask again).
+    pub(crate) fn settle_lwp(&mut self, pid: Pid, tid: Tid) -> bool {
         let blocked = self.procs.get(&pid).and_then(|p| p.lwp(tid)).is_some_and(|l| l.linux == LinuxState::Blocked);
         if !blocked {
-            return;
+            return false;
         }
         if self.procs[&pid].lwps.iter().any(|l| l.exec_victim) {
             // An execve killed every other thread, held at its exit stop:
@@ -97,12 +98,13 @@ impl Tracer {
         let r = sys::interrupt(tid);
         super::ring::record(super::ring::Kind::Interrupt, tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
         if r.is_err() {
-            return;
+            return true;
         }
         if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
             l.interrupt_pending = true;
         }
         self.collect_lwp_stop(pid, tid);
+        true
     }
 
     /// Collect statuses until the interrupted LWP `tid` has stopped (or
@@ -187,7 +189,7 @@ impl Tracer {
             None => return,
         };
         for tid in blocked {
-            self.settle_lwp(pid, tid);
+            let _ = self.settle_lwp(pid, tid);
         }
     }
 

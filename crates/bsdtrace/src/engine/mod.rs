@@ -328,6 +328,16 @@ impl Tracer {
         self.procs.contains_key(&pid)
     }
 
+    /// The stop mode of the process `t` names (no LWP lookup: cheaper
+    /// than [`Tracer::resolve`], for the hot paths).
+    pub(crate) fn mode_of(&self, t: Target) -> Option<StopMode> {
+        let pid = match t {
+            Target::Proc(pid) => pid,
+            Target::Lwp(Lwpid(tid)) => *self.tids.get(&tid)?,
+        };
+        self.procs.get(&pid).map(|p| p.mode)
+    }
+
     /// Find the process and LWP a target names. Only traced ones.
     pub(crate) fn resolve(&self, t: Target) -> Option<(Pid, Tid)> {
         match t {
@@ -384,6 +394,10 @@ impl Tracer {
     /// The first exit set aside that a wait for `want` (wait4's pid
     /// argument) takes, in the process or the per-LWP stop mode.
     pub(crate) fn take_exit_aside(&mut self, want: i32, lwp_mode: bool) -> Option<ExitAside> {
+        if self.exits_aside.is_empty() {
+            // (Every wait asks: keep it cheap.)
+            return None;
+        }
         let own = || sys::getpgid(0).unwrap_or(-1);
         let i = self.exits_aside.iter().position(|a| {
             a.lwp_mode == lwp_mode

@@ -183,11 +183,18 @@ impl Proc {
         }
     }
 
+    #[inline]
     pub(super) fn position(&self, tid: Tid) -> Option<usize> {
         if self.lwps.len() <= 16 {
-            // A scan of a few entries beats hashing.
+            // A scan of a few entries beats hashing (and, inlined, a
+            // call: every request and stop looks LWPs up several times).
             return self.lwps.iter().position(|l| l.tid == tid);
         }
+        self.position_indexed(tid)
+    }
+
+    #[inline(never)]
+    fn position_indexed(&self, tid: Tid) -> Option<usize> {
         if let Some(&i) = self.index.borrow().get(&tid) {
             if self.lwps.get(i).is_some_and(|l| l.tid == tid) {
                 return Some(i);
@@ -201,10 +208,12 @@ impl Proc {
         idx.get(&tid).copied()
     }
 
+    #[inline]
     pub(crate) fn lwp(&self, tid: Tid) -> Option<&Lwp> {
         self.position(tid).map(|i| &self.lwps[i])
     }
 
+    #[inline]
     pub(crate) fn lwp_mut(&mut self, tid: Tid) -> Option<&mut Lwp> {
         self.position(tid).map(|i| &mut self.lwps[i])
     }

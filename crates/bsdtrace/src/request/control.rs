@@ -44,7 +44,7 @@ impl Tracer {
             self.stopped(t)?;
             return Err(Errno::EINVAL.into());
         }
-        let lwp_mode = self.resolve(t).is_some_and(|(p, _)| self.procs[&p].mode == StopMode::Lwp);
+        let lwp_mode = self.mode_of(t) == Some(StopMode::Lwp);
         // A new PC goes to the thread whose stop was reported. If another
         // thread's execve, going on under the reported stop (a thread
         // asleep inside execve is left asleep), has killed it since, the
@@ -651,6 +651,10 @@ impl Tracer {
     /// `one` of them, or all.
     fn drop_ghosts(&mut self, pid: Pid, one: Option<Tid>) {
         let Some(p) = self.procs.get_mut(&pid) else { return };
+        if !p.lwps.iter().any(|l| l.ghost.is_some()) {
+            // (At every continue: keep it cheap.)
+            return;
+        }
         let gone: Vec<Tid> = p.lwps.iter().filter(|l| l.ghost.is_some() && one.is_none_or(|t| t == l.tid)).map(|l| l.tid).collect();
         if gone.is_empty() {
             return;

@@ -101,8 +101,10 @@ impl Tracer {
             // One thread's state, and several may be stopped: name it.
             return Err(Errno::EINVAL.into());
         }
-        self.settle_lwp(pid, tid);
-        self.stopped(t)
+        if self.settle_lwp(pid, tid) {
+            return self.stopped(t);
+        }
+        Ok((pid, tid))
     }
 
     /// The error FreeBSD gives for a request on a process we do not trace
