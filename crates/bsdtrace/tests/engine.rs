@@ -906,12 +906,23 @@ fn the_threads_an_exec_under_a_reported_stop_kills_stay_until_the_continue() {
     }
     // The engine meets the leader's exit stop in the debugger's wait
     // (WNOHANG: nothing to report), then the requests.
-    exec_victims_stay(Meet::InWait);
+    exec_victims_stay(Meet::InWait, End::Continue);
     // Or the first request comes while the leader, woken to die, has not
     // reached its exit stop yet (ESRCH from the kernel): the window seed
     // 153 hit, held open here by a real-time thread that keeps the
     // leader's CPU for 200 ms.
-    exec_victims_stay(Meet::InRequest);
+    exec_victims_stay(Meet::InRequest, End::Continue);
+    // The held threads go with a detach (the exec completes untraced and
+    // the new image exits 0) and with a kill.
+    exec_victims_stay(Meet::InWait, End::Detach);
+    exec_victims_stay(Meet::InWait, End::Kill);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum End {
+    Continue,
+    Detach,
+    Kill,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -950,7 +961,7 @@ fn hog_cpu(cpu: usize, ms: u64) -> Option<std::sync::mpsc::Receiver<()>> {
     rx.recv_timeout(Duration::from_secs(5)).ok().map(|_| rx)
 }
 
-fn exec_victims_stay(meet: Meet) {
+fn exec_victims_stay(meet: Meet, end: End) {
     let pump = meet == Meet::InWait;
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
@@ -975,7 +986,13 @@ fn exec_victims_stay(meet: Meet) {
         // de_thread wakes the leader to die: it stops at its exit, or
         // (InRequest) it is kept from running towards it.
         let woken = |s| if pump { s == Some('t') } else { s == Some('R') };
+        let since = std::time::Instant::now();
         while !(woken(task_state(pid.0, pid.0)) && (!pump || exiting(pid.0, pid.0))) {
+            if since.elapsed() > Duration::from_secs(20) {
+                let stack = std::fs::read_to_string(format!("/proc/{}/task/{}/stack", pid.0, pid.0)).unwrap_or_default();
+                tx.send(format!("stuck: leader {:?} {stack:?}", task_state(pid.0, pid.0))).unwrap();
+                return;
+            }
             std::thread::yield_now();
         }
         if pump {
@@ -984,6 +1001,24 @@ fn exec_victims_stay(meet: Meet) {
         let regs = t.set_regs(pid.into(), &before).and_then(|_| t.get_regs(pid.into()));
         tx.send(format!("regs: {:?}", regs.map(|r| r.r_rip == before.r_rip).map_err(|e| format!("{e:?}")))).unwrap();
         tx.send(format!("lwps: {}", t.lwp_list(pid.into()).map(|l| l == lwps).unwrap_or(false))).unwrap();
+        match end {
+            End::Continue => {}
+            End::Detach => {
+                t.detach(pid.into(), 0).unwrap();
+                let mut st = 0;
+                let r = unsafe { libc::waitpid(pid.0, &mut st, 0) };
+                let ok = r == pid.0 && libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0;
+                tx.send(format!("last: {ok} waitpid {r} status {st:#x}")).unwrap();
+                return;
+            }
+            End::Kill => {
+                t.kill(pid.into()).unwrap();
+                let last = t.wait(pid.0, WaitOptions::BLOCK).unwrap();
+                let ok = last == Some((pid, WaitStatus::Signaled { sig: libc::SIGKILL, core: false }));
+                tx.send(format!("last: {ok} {last:?}")).unwrap();
+                return;
+            }
+        }
         t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
         let mut seen = Vec::new();
         let last = loop {
@@ -1003,16 +1038,16 @@ fn exec_victims_stay(meet: Meet) {
     for _ in 0..3 + pump as usize {
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(r) if r.starts_with("skipped") => {
-                eprintln!("{meet:?} {r}");
+                eprintln!("{meet:?} {end:?} {r}");
                 return;
             }
             Ok(r) => said.push(r),
-            Err(_) => panic!("hangs after {said:?}"),
+            Err(_) => panic!("{meet:?} {end:?}: hangs after {said:?}"),
         }
     }
     let said: Vec<&str> = said.iter().map(|s| s.as_str()).filter(|s| !s.starts_with("wait: Ok(None)")).collect();
-    assert_eq!(said[..2], ["regs: Ok(true)", "lwps: true"], "{meet:?}: {said:?}");
-    assert!(said[2].starts_with("last: true"), "{meet:?}: {said:?}");
+    assert_eq!(said[..2], ["regs: Ok(true)", "lwps: true"], "{meet:?} {end:?}: {said:?}");
+    assert!(said[2].starts_with("last: true"), "{meet:?} {end:?}: {said:?}");
 }
 
 fn exec_under_a_reported_stop(pc: Option<u64>, sig: i32) {

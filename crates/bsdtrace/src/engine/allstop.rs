@@ -98,9 +98,13 @@ impl Tracer {
         let r = sys::interrupt(tid);
         super::ring::record(super::ring::Kind::Interrupt, tid as i64, r.err().map_or(0, |e| e.0 as i64), pid.0 as i64);
         if r.is_err() {
-            return true;
-        }
-        if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
+            // Gone. If an execve under way took it over (it now goes by
+            // the pid), its exec stop is on its way: collect it all the
+            // same (a detach would leave it behind, stopped and traced).
+            if !self.procs.get(&pid).is_some_and(|p| p.execing) {
+                return true;
+            }
+        } else if let Some(l) = self.procs.get_mut(&pid).and_then(|p| p.lwp_mut(tid)) {
             l.interrupt_pending = true;
         }
         self.collect_lwp_stop(pid, tid);
@@ -153,9 +157,17 @@ impl Tracer {
                             got = true;
                         }
                         Ok(None) => break,
-                        // Gone: reaped, or its execve gave it the leader's
-                        // id (that exec's stop is for the usual wait).
-                        Err(_) if o == tid => return,
+                        // Gone: its execve gave it the leader's id (while
+                        // the exec is under way, its stop comes under the
+                        // pid: collected here too, or a detach that
+                        // settled it would leave the process traced and
+                        // stopped at that exec stop), or reaped.
+                        Err(_) if o == tid => {
+                            if self.procs.get(&pid).is_some_and(|p| p.execing) {
+                                break;
+                            }
+                            return;
+                        }
                         Err(_) => break,
                     }
                 }
