@@ -961,15 +961,41 @@ fn hog_cpu(cpu: usize, ms: u64) -> Option<std::sync::mpsc::Receiver<()>> {
     rx.recv_timeout(Duration::from_secs(5)).ok().map(|_| rx)
 }
 
+/// `tracee thread_exec_held` under a tracer that reaps promptly, at the
+/// leader's SIGUSR1 stop, reported and waited for (its second thread
+/// asleep inside execve, held there).
+fn held_exec_at_sigusr1() -> (Tracer, Pid) {
+    let mut t = Tracer::new();
+    t.set_reaps_promptly(true);
+    let pid = t.spawn(&[tracee(), "thread_exec_held"]).unwrap();
+    assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
+    syscalls_until_sigusr1(&mut t, pid);
+    (t, pid)
+}
+
+/// Continue from stop to stop until the end (PT_SYSCALL's stops go on
+/// after PT_CONTINUE, as on FreeBSD: the new image's calls, then its
+/// exit), giving `sig` again when it stops the process. The last status,
+/// and whether the first stop was the exec's.
+fn continue_to_the_end(t: &mut Tracer, pid: Pid, sig: i32) -> (Option<(Pid, WaitStatus)>, bool, usize) {
+    let mut seen = Vec::new();
+    let last = loop {
+        match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
+            Some((_, WaitStatus::Stopped(s))) if seen.len() < 10_000 => {
+                seen.push(s);
+                t.resume(pid.into(), Resume::Continue, None, if s == sig { s } else { 0 }).unwrap()
+            }
+            other => break other,
+        }
+    };
+    (last, seen.first() == Some(&libc::SIGTRAP), seen.len())
+}
+
 fn exec_victims_stay(meet: Meet, end: End) {
     let pump = meet == Meet::InWait;
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        let mut t = Tracer::new();
-        t.set_reaps_promptly(true);
-        let pid = t.spawn(&[tracee(), "thread_exec_held"]).unwrap();
-        assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
-        syscalls_until_sigusr1(&mut t, pid);
+        let (mut t, pid) = held_exec_at_sigusr1();
         let lwps = t.lwp_list(pid.into()).unwrap();
         let before = t.get_regs(pid.into()).unwrap();
         if meet == Meet::InRequest {
@@ -1020,19 +1046,8 @@ fn exec_victims_stay(meet: Meet, end: End) {
             }
         }
         t.resume(pid.into(), Resume::Continue, None, 0).unwrap();
-        let mut seen = Vec::new();
-        let last = loop {
-            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
-                Some((_, WaitStatus::Stopped(s))) if seen.len() < 10_000 => {
-                    seen.push(s);
-                    t.resume(pid.into(), Resume::Continue, None, 0).unwrap()
-                }
-                other => break other,
-            }
-        };
-        let exec_seen = seen.first() == Some(&libc::SIGTRAP);
-        tx.send(format!("last: {} {last:?} after {} stops", last == Some((pid, WaitStatus::Exited(0))) && exec_seen, seen.len()))
-            .unwrap();
+        let (last, exec_seen, n) = continue_to_the_end(&mut t, pid, 0);
+        tx.send(format!("last: {} {last:?} after {n} stops", last == Some((pid, WaitStatus::Exited(0))) && exec_seen)).unwrap();
     });
     let mut said = Vec::new();
     for _ in 0..3 + pump as usize {
@@ -1053,11 +1068,7 @@ fn exec_victims_stay(meet: Meet, end: End) {
 fn exec_under_a_reported_stop(pc: Option<u64>, sig: i32) {
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        let mut t = Tracer::new();
-        t.set_reaps_promptly(true);
-        let pid = t.spawn(&[tracee(), "thread_exec_held"]).unwrap();
-        assert_eq!(t.wait(pid.0, WaitOptions::BLOCK).unwrap(), Some((pid, WaitStatus::Stopped(libc::SIGTRAP))));
-        syscalls_until_sigusr1(&mut t, pid);
+        let (mut t, pid) = held_exec_at_sigusr1();
         assert_eq!(t.lwpinfo(pid.into()).unwrap().lwpid.0, pid.0, "the leader's SIGUSR1");
         release_held_page(pid);
         // de_thread kills the leader, stopped for us.
@@ -1070,22 +1081,9 @@ fn exec_under_a_reported_stop(pc: Option<u64>, sig: i32) {
         // The thread a new PC was for is dead: the PC is moot (the new
         // image must not start there: it would fault at every continue).
         tx.send(format!("continue: {:?}", t.resume(pid.into(), Resume::Continue, pc, sig).map_err(|e| format!("{e:?}")))).unwrap();
-        let mut seen = Vec::new();
-        let last = loop {
-            match t.wait(pid.0, WaitOptions::BLOCK).unwrap() {
-                // (PT_SYSCALL's stops go on after PT_CONTINUE, as on
-                // FreeBSD: the new image's calls, then its exit.)
-                Some((_, WaitStatus::Stopped(s))) if seen.len() < 10_000 => {
-                    seen.push(s);
-                    // (The signal given, when it stops the process again.)
-                    t.resume(pid.into(), Resume::Continue, None, if s == sig { s } else { 0 }).unwrap()
-                }
-                other => break other,
-            }
-        };
-        let exec_seen = seen.first() == Some(&libc::SIGTRAP);
+        let (last, exec_seen, n) = continue_to_the_end(&mut t, pid, sig);
         let end = if sig == 0 { WaitStatus::Exited(0) } else { WaitStatus::Signaled { sig, core: false } };
-        tx.send(format!("last: {} {last:?} after {} stops", last == Some((pid, end)) && exec_seen, seen.len())).unwrap();
+        tx.send(format!("last: {} {last:?} after {n} stops", last == Some((pid, end)) && exec_seen)).unwrap();
     });
     let mut said = Vec::new();
     loop {
