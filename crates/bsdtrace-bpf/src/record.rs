@@ -162,7 +162,8 @@ const BLOB_LATE: u32 = 2;
 
 /// The blobs of one record, read where they lie in the record (nothing
 /// copied): those of this half of the call, or the entry's copied late.
-#[derive(Clone, Copy, Debug)]
+/// The default is no blob at all.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Blobs<'a> {
     /// The record's blob area (validated by [`Record::new`]).
     area: &'a [u8],
@@ -194,9 +195,10 @@ impl<'a> Blobs<'a> {
         self.area.is_empty() || self.iter().next().is_none()
     }
 
-    /// As [`Snapshot::read`], from the record itself.
-    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
-        let mut best: Option<&[u8]> = None;
+    /// The captured bytes from `addr` on, from the blob that runs furthest
+    /// from it (the first of equals); `None` when `addr` was not captured.
+    pub fn tail(&self, addr: u64) -> Option<&'a [u8]> {
+        let mut best: Option<&'a [u8]> = None;
         for (start, bytes) in self.iter() {
             if addr >= start && addr - start < bytes.len() as u64 {
                 let tail = &bytes[(addr - start) as usize..];
@@ -205,7 +207,12 @@ impl<'a> Blobs<'a> {
                 }
             }
         }
-        let Some(tail) = best else { return 0 };
+        best
+    }
+
+    /// As [`Snapshot::read`], from the record itself.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        let Some(tail) = self.tail(addr) else { return 0 };
         let n = tail.len().min(buf.len());
         buf[..n].copy_from_slice(&tail[..n]);
         n
@@ -217,6 +224,34 @@ impl<'a> Blobs<'a> {
             return Snapshot::default();
         }
         Snapshot { blobs: self.iter().map(|(a, d)| (a, d.to_vec())).collect() }
+    }
+}
+
+/// A copy of a record's [`Blobs`] kept past the record, in a buffer that
+/// is reused: keeping the next one allocates only when it is larger than
+/// any kept before (an entry's memory kept until its exit).
+#[derive(Clone, Debug, Default)]
+pub struct HeldBlobs {
+    area: Vec<u8>,
+    late: bool,
+}
+
+impl HeldBlobs {
+    /// Replaces what is held with a copy of `b`.
+    pub fn keep(&mut self, b: &Blobs<'_>) {
+        self.area.clear();
+        self.area.extend_from_slice(b.area);
+        self.late = b.late;
+    }
+
+    /// Holds nothing (keeps the buffer).
+    pub fn clear(&mut self) {
+        self.area.clear();
+    }
+
+    /// What is held, to read.
+    pub fn blobs(&self) -> Blobs<'_> {
+        Blobs { area: &self.area, late: self.late }
     }
 }
 
