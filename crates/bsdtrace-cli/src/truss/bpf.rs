@@ -104,7 +104,9 @@ struct Driver<'a> {
     exec_failed: Option<i32>,
     lost: u64,
     lost_by_tid: HashMap<i32, u64>,
+    /// Reused buffers: the line being printed, and a call's text.
     line: String,
+    call: String,
 }
 
 /// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
@@ -238,6 +240,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         lost: 0,
         lost_by_tid: HashMap::new(),
         line: String::new(),
+        call: String::new(),
     };
     let mut root_status = None;
     let mut idle = 0u32;
@@ -418,6 +421,26 @@ impl Driver<'_> {
                 if !cfg.filter.status.contains(wanted) {
                     return;
                 }
+                let when = LineTime { start: p_ts, now: ts };
+                // Most calls: decoded straight into the line, both halves'
+                // memory at hand (no argument kept as a String).
+                if p.decode && !p.i386 && !cfg.json {
+                    let parts = [p.mem.blobs(), late];
+                    let (number, mut call) = (p.nr, std::mem::take(&mut self.call));
+                    call.clear();
+                    let row = decode::call_into(&mut call, &cfg.decode, p.nr, p.args, &InBlobs(&parts), outcome, &InBlobs(&[mem]));
+                    if let Some(sc) = row {
+                        if cfg.count_too {
+                            self.summary.record(sc.name, in_call, failed);
+                        }
+                        self.print_text_call(pid, tid, when, number, &call, Some(outcome), None, restart, in_call);
+                    }
+                    self.call = call;
+                    if row.is_some() {
+                        return;
+                    }
+                }
+                let p = &self.pending[&tid];
                 let Some(entry) = p.entry(&cfg.decode, Some(late)) else {
                     let name = if i386 { decode::call_name(nr, &p.args) } else { bsdtrace::sysent::Arch::X86_64.name(nr) };
                     let name = name.map_or_else(|| format!("syscall_{nr}"), str::to_string);
@@ -432,7 +455,7 @@ impl Driver<'_> {
                 if let Some(b) = banner {
                     self.text_line(pid, tid, LineTime::at(ts), None, &b);
                 }
-                self.print_call(pid, tid, LineTime { start: p_ts, now: ts }, c, restart, in_call);
+                self.print_call(pid, tid, when, c, restart, in_call);
             }
             Kind::Start => {}
             Kind::NewProcess { parent } => {
@@ -591,14 +614,36 @@ impl Driver<'_> {
             self.json_line(pid, when.now, o);
             return;
         }
+        let mut call = std::mem::take(&mut self.call);
+        call.clear();
+        c.call_into(&mut call);
+        self.print_text_call(pid, tid, when, c.number, &call, c.outcome, c.note.as_deref(), restart, in_call);
+        self.call = call;
+    }
+
+    /// A call's line: `call` (`name(args)`), then its return part.
+    #[allow(clippy::too_many_arguments)]
+    fn print_text_call(
+        &mut self,
+        pid: i32,
+        tid: i32,
+        when: LineTime,
+        number: u32,
+        call: &str,
+        outcome: Option<Outcome>,
+        note: Option<&str>,
+        restart: bool,
+        in_call: Duration,
+    ) {
+        let cfg = self.cfg;
         let mut line = self.take_line();
         self.prefix_into(&mut line, pid, tid, when, Some(in_call));
-        self.number_into(&mut line, c.number);
-        c.call_into(&mut line);
+        self.number_into(&mut line, number);
+        line.push_str(call);
         line.push_str(decode::padding(line.len()));
-        match c.outcome {
+        match outcome {
             _ if restart => line.push_str(" ERESTART"),
-            Some(Outcome::Value(v)) => decode::render_value(&mut line, &c, v, &cfg.decode),
+            Some(Outcome::Value(v)) => decode::render_value_note(&mut line, v, note, &cfg.decode),
             Some(o @ Outcome::Error(_)) => decode::render_error(&mut line, o, &cfg.decode),
             None => {}
         }
