@@ -151,9 +151,11 @@ const EV_THREAD_EXIT: u32 = 7;
 const EV_PROC_EXIT: u32 = 8;
 const EV_SIGNAL: u32 = 9;
 
+#[inline]
 fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
 }
+#[inline]
 fn u64_at(b: &[u8], off: usize) -> u64 {
     u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
 }
@@ -197,6 +199,7 @@ impl<'a> Blobs<'a> {
 
     /// The captured bytes from `addr` on, from the blob that runs furthest
     /// from it (the first of equals); `None` when `addr` was not captured.
+    #[inline]
     pub fn tail(&self, addr: u64) -> Option<&'a [u8]> {
         let mut best: Option<&'a [u8]> = None;
         for (start, bytes) in self.iter() {
@@ -238,6 +241,7 @@ pub struct HeldBlobs {
 
 impl HeldBlobs {
     /// Replaces what is held with a copy of `b`.
+    #[inline]
     pub fn keep(&mut self, b: &Blobs<'_>) {
         self.area.clear();
         self.area.extend_from_slice(b.area);
@@ -250,6 +254,7 @@ impl HeldBlobs {
     }
 
     /// What is held, to read.
+    #[inline]
     pub fn blobs(&self) -> Blobs<'_> {
         Blobs { area: &self.area, late: self.late }
     }
@@ -358,41 +363,49 @@ impl<'a> Record<'a> {
     }
 
     /// The record's bytes (its `size`).
+    #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.b
     }
 
     /// CLOCK_MONOTONIC, nanoseconds.
+    #[inline]
     pub fn ts(&self) -> u64 {
         u64_at(self.b, 0)
     }
 
     /// The process (thread group) it happened in.
+    #[inline]
     pub fn pid(&self) -> i32 {
         u32_at(self.b, 12) as i32
     }
 
     /// The thread.
+    #[inline]
     pub fn tid(&self) -> i32 {
         u32_at(self.b, 16) as i32
     }
 
     /// Records of this thread lost (ring full) just before this one.
+    #[inline]
     pub fn lost_before(&self) -> u32 {
         u32_at(self.b, 20)
     }
 
     /// A new process's record (cheaper than [`Record::kind`]).
+    #[inline]
     pub fn is_new_process(&self) -> bool {
         u32_at(self.b, 8) == EV_NEW_PROC
     }
 
     /// A process's end record.
+    #[inline]
     pub fn is_process_exit(&self) -> bool {
         u32_at(self.b, 8) == EV_PROC_EXIT
     }
 
     /// What happened.
+    #[inline]
     pub fn kind(&self) -> Kind<'a> {
         let b = self.b;
         let raw_nr = u32_at(b, 28);

@@ -98,12 +98,13 @@ fn decimal_len(mut n: u64) -> usize {
     len
 }
 
-/// Appends ASCII bytes: one reservation, then a byte each (cheaper for a
-/// few digits than `str::from_utf8` and a copy).
+/// Appends ASCII bytes (digits): one reservation, then a byte each
+/// (cheaper for a few digits than `str::from_utf8` and a copy). The mask
+/// tells the compiler each is below 0x80, one UTF-8 byte: no width test.
 fn push_ascii(s: &mut String, digits: &[u8]) {
     s.reserve(digits.len());
     for &d in digits {
-        s.push(char::from(d));
+        s.push(char::from(d & 0x7f));
     }
 }
 
