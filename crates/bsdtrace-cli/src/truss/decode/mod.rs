@@ -242,13 +242,7 @@ impl Outcome {
     /// [`Outcome::render`] appended to `s`.
     pub fn render_into(&self, s: &mut String) {
         match *self {
-            Outcome::Value(v) => {
-                s.push_str(" = ");
-                num::push_i64(s, v);
-                s.push_str(" (");
-                num::push_hex(s, v as u64);
-                s.push(')');
-            }
+            Outcome::Value(v) => num::push_value(s, v),
             Outcome::Error(e) => {
                 s.push_str(" ERR#");
                 num::push_i64(s, e.into());
