@@ -867,8 +867,7 @@ fn call_into_prints_what_decode_entry_then_finish_print() {
     ];
     let outcomes = [Outcome::Value(5), Outcome::Value(0), Outcome::Value(-1), Outcome::Error(2)];
     let small = Options { strsize: 3, ..Options::default() };
-    let mut raw = Options::default();
-    raw.raw = SyscallSet::all();
+    let raw = Options { raw: SyscallSet::all(), ..Options::default() };
     let (mut taken, mut left) = (0, 0);
     for sc in sysent::TABLE {
         for opts in [&Options::default(), &small, &raw] {
