@@ -75,7 +75,7 @@ mod session;
 pub mod sys;
 
 pub use plan::Capture;
-pub use record::{Blobs, Event, EventKind, Kind, Record, Snapshot};
+pub use record::{Blobs, Event, EventKind, HeldBlobs, Kind, Record, Snapshot};
 pub use session::{Hooks, Options, Session, Target, SLOTS};
 
 /// Why a BPF trace cannot run, or stopped.

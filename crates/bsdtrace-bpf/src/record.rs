@@ -151,9 +151,11 @@ const EV_THREAD_EXIT: u32 = 7;
 const EV_PROC_EXIT: u32 = 8;
 const EV_SIGNAL: u32 = 9;
 
+#[inline]
 fn u32_at(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
 }
+#[inline]
 fn u64_at(b: &[u8], off: usize) -> u64 {
     u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
 }
@@ -162,7 +164,8 @@ const BLOB_LATE: u32 = 2;
 
 /// The blobs of one record, read where they lie in the record (nothing
 /// copied): those of this half of the call, or the entry's copied late.
-#[derive(Clone, Copy, Debug)]
+/// The default is no blob at all.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Blobs<'a> {
     /// The record's blob area (validated by [`Record::new`]).
     area: &'a [u8],
@@ -194,9 +197,11 @@ impl<'a> Blobs<'a> {
         self.area.is_empty() || self.iter().next().is_none()
     }
 
-    /// As [`Snapshot::read`], from the record itself.
-    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
-        let mut best: Option<&[u8]> = None;
+    /// The captured bytes from `addr` on, from the blob that runs furthest
+    /// from it (the first of equals); `None` when `addr` was not captured.
+    #[inline]
+    pub fn tail(&self, addr: u64) -> Option<&'a [u8]> {
+        let mut best: Option<&'a [u8]> = None;
         for (start, bytes) in self.iter() {
             if addr >= start && addr - start < bytes.len() as u64 {
                 let tail = &bytes[(addr - start) as usize..];
@@ -205,7 +210,12 @@ impl<'a> Blobs<'a> {
                 }
             }
         }
-        let Some(tail) = best else { return 0 };
+        best
+    }
+
+    /// As [`Snapshot::read`], from the record itself.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> usize {
+        let Some(tail) = self.tail(addr) else { return 0 };
         let n = tail.len().min(buf.len());
         buf[..n].copy_from_slice(&tail[..n]);
         n
@@ -217,6 +227,36 @@ impl<'a> Blobs<'a> {
             return Snapshot::default();
         }
         Snapshot { blobs: self.iter().map(|(a, d)| (a, d.to_vec())).collect() }
+    }
+}
+
+/// A copy of a record's [`Blobs`] kept past the record, in a buffer that
+/// is reused: keeping the next one allocates only when it is larger than
+/// any kept before (an entry's memory kept until its exit).
+#[derive(Clone, Debug, Default)]
+pub struct HeldBlobs {
+    area: Vec<u8>,
+    late: bool,
+}
+
+impl HeldBlobs {
+    /// Replaces what is held with a copy of `b`.
+    #[inline]
+    pub fn keep(&mut self, b: &Blobs<'_>) {
+        self.area.clear();
+        self.area.extend_from_slice(b.area);
+        self.late = b.late;
+    }
+
+    /// Holds nothing (keeps the buffer).
+    pub fn clear(&mut self) {
+        self.area.clear();
+    }
+
+    /// What is held, to read.
+    #[inline]
+    pub fn blobs(&self) -> Blobs<'_> {
+        Blobs { area: &self.area, late: self.late }
     }
 }
 
@@ -323,41 +363,49 @@ impl<'a> Record<'a> {
     }
 
     /// The record's bytes (its `size`).
+    #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.b
     }
 
     /// CLOCK_MONOTONIC, nanoseconds.
+    #[inline]
     pub fn ts(&self) -> u64 {
         u64_at(self.b, 0)
     }
 
     /// The process (thread group) it happened in.
+    #[inline]
     pub fn pid(&self) -> i32 {
         u32_at(self.b, 12) as i32
     }
 
     /// The thread.
+    #[inline]
     pub fn tid(&self) -> i32 {
         u32_at(self.b, 16) as i32
     }
 
     /// Records of this thread lost (ring full) just before this one.
+    #[inline]
     pub fn lost_before(&self) -> u32 {
         u32_at(self.b, 20)
     }
 
     /// A new process's record (cheaper than [`Record::kind`]).
+    #[inline]
     pub fn is_new_process(&self) -> bool {
         u32_at(self.b, 8) == EV_NEW_PROC
     }
 
     /// A process's end record.
+    #[inline]
     pub fn is_process_exit(&self) -> bool {
         u32_at(self.b, 8) == EV_PROC_EXIT
     }
 
     /// What happened.
+    #[inline]
     pub fn kind(&self) -> Kind<'a> {
         let b = self.b;
         let raw_nr = u32_at(b, 28);

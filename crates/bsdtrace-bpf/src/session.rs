@@ -538,7 +538,8 @@ impl Session {
     /// timestamp order, to `f` as it leaves the reordering window (or
     /// every one when `all`), and returns how many. The record is read in
     /// place ([`Record`]: fields decoded on demand, memory not copied); `f`
-    /// copies what it keeps ([`Blobs::to_snapshot`](crate::record::Blobs::to_snapshot)).
+    /// copies what it keeps ([`Blobs::to_snapshot`](crate::record::Blobs::to_snapshot),
+    /// or into a reused [`HeldBlobs`](crate::record::HeldBlobs)).
     pub fn drain(&mut self, all: bool, mut f: impl FnMut(Record<'_>)) -> usize {
         let mut held = self.held.borrow_mut();
         let held = &mut *held;

@@ -33,11 +33,11 @@ use super::args::Config;
 use super::decode::filter::{Quiet, Status};
 use super::decode::signal::{format_signal, SigInfo};
 use super::decode::summary::Summary;
-use super::decode::{self, json, Completed, Outcome};
+use super::decode::{self, json, Completed, EntryState, Outcome};
 use super::output::{Output, Target as OutTarget};
 
 mod mem;
-use mem::{InRecord, Pending};
+use mem::{InBlobs, Pending};
 
 /// truss's exit status when records were lost (the trace is incomplete);
 /// the command's own end is in its `process exit` line.
@@ -88,6 +88,7 @@ impl LineTime {
 struct Driver<'a> {
     cfg: &'a Config,
     out: Output,
+    /// Each thread's slot: its call in progress, if `busy`.
     pending: TidMap<Pending>,
     /// Threads whose last call was an i386 one (for `<runs in 32 bit mode>`).
     thirty_two: TidMap<()>,
@@ -103,7 +104,9 @@ struct Driver<'a> {
     exec_failed: Option<i32>,
     lost: u64,
     lost_by_tid: HashMap<i32, u64>,
+    /// Reused buffers: the line being printed, and a call's text.
     line: String,
+    call: String,
 }
 
 /// Runs the trace `cfg` asks for with BPF; returns truss's exit status.
@@ -237,6 +240,7 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
         lost: 0,
         lost_by_tid: HashMap::new(),
         line: String::new(),
+        call: String::new(),
     };
     let mut root_status = None;
     let mut idle = 0u32;
@@ -291,13 +295,10 @@ pub fn run(cfg: &Config, prog: &str) -> i32 {
     }
     // Calls still in progress: unfinished (the process ended in them, or
     // the trace stopped while they ran: strace's "detached").
-    let mut tids: Vec<i32> = d.pending.keys().copied().collect();
+    let mut tids: Vec<i32> = d.pending.iter().filter(|(_, p)| p.busy).map(|(t, _)| *t).collect();
     tids.sort_unstable();
     for t in tids {
-        let p = d.pending.remove(&t).expect("listed");
-        if !detached || cfg.filter.status.contains(Status::DETACHED) {
-            d.print_unfinished(t, p);
-        }
+        d.end_pending(t, !detached || cfg.filter.status.contains(Status::DETACHED));
     }
     if cfg.count || cfg.count_too {
         let table = d.summary.render_sorted(super::trace::summary_sort(cfg.sort_by));
@@ -385,15 +386,19 @@ impl Driver<'_> {
                 if !traced {
                     return;
                 }
-                let mem = (!cfg.count).then(|| mem.to_snapshot());
-                if let Some(old) = self.pending.insert(tid, Pending { pid, nr, i386, args, mem, ts }) {
-                    if !cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
-                        self.print_unfinished(tid, old);
-                    }
+                // The thread's slot is rewritten in place: a call still in
+                // it lost its exit record (or never returned).
+                if self.pending.get(&tid).is_some_and(|p| p.busy) {
+                    self.end_pending(tid, !cfg.filter.quiet.contains(Quiet::SUPERSEDED));
+                }
+                let p = self.pending.entry(tid).or_default();
+                *p = Pending { busy: true, pid, nr, i386, args, decode: !cfg.count, mem: std::mem::take(&mut p.mem), ts };
+                if p.decode {
+                    p.mem.keep(&mem);
                 }
             }
             Kind::Exit { nr, i386, ret, mem, late } => {
-                let Some(p) = self.pending.remove(&tid) else { return };
+                let Some(p) = self.pending.get_mut(&tid).filter(|p| p.busy) else { return };
                 // An i386 sigreturn's exit says rt_sigreturn (173); an
                 // execve that changed the program's ABI returns in the new
                 // one's (the call's number in the new table).
@@ -402,10 +407,12 @@ impl Driver<'_> {
                 let same = (p.nr == nr && p.i386 == i386) || (i386 && p.i386 && nr == 173 && p.nr == 119) || exec;
                 if !same {
                     // Its exit record was lost: the call is shown unfinished.
-                    self.print_unfinished(tid, p);
+                    self.end_pending(tid, true);
                     return;
                 }
-                let in_call = Duration::from_nanos(ts.saturating_sub(p.ts));
+                p.busy = false;
+                let p_ts = p.ts;
+                let in_call = Duration::from_nanos(ts.saturating_sub(p_ts));
                 // -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, to be restarted.
                 let restart = (-516..=-512).contains(&ret);
                 let outcome = if restart { Outcome::Error(libc::EINTR) } else { Outcome::from_raw(ret as u64) };
@@ -414,6 +421,26 @@ impl Driver<'_> {
                 if !cfg.filter.status.contains(wanted) {
                     return;
                 }
+                let when = LineTime { start: p_ts, now: ts };
+                // Most calls: decoded straight into the line, both halves'
+                // memory at hand (no argument kept as a String).
+                if p.decode && !p.i386 && !cfg.json {
+                    let parts = [p.mem.blobs(), late];
+                    let (number, mut call) = (p.nr, std::mem::take(&mut self.call));
+                    call.clear();
+                    let row = decode::call_into(&mut call, &cfg.decode, p.nr, p.args, &InBlobs(&parts), outcome, &InBlobs(&[mem]));
+                    if let Some(sc) = row {
+                        if cfg.count_too {
+                            self.summary.record(sc.name, in_call, failed);
+                        }
+                        self.print_text_call(pid, tid, when, number, &call, Some(outcome), None, restart, in_call);
+                    }
+                    self.call = call;
+                    if row.is_some() {
+                        return;
+                    }
+                }
+                let p = &self.pending[&tid];
                 let Some(entry) = p.entry(&cfg.decode, Some(late)) else {
                     let name = if i386 { decode::call_name(nr, &p.args) } else { bsdtrace::sysent::Arch::X86_64.name(nr) };
                     let name = name.map_or_else(|| format!("syscall_{nr}"), str::to_string);
@@ -424,11 +451,11 @@ impl Driver<'_> {
                     self.summary.record(&entry.name(), in_call, failed);
                 }
                 let banner = entry.unknown_banner();
-                let c = entry.finish(&cfg.decode, outcome, &InRecord(mem));
+                let c = entry.finish(&cfg.decode, outcome, &InBlobs(&[mem]));
                 if let Some(b) = banner {
                     self.text_line(pid, tid, LineTime::at(ts), None, &b);
                 }
-                self.print_call(pid, tid, LineTime { start: p.ts, now: ts }, c, restart, in_call);
+                self.print_call(pid, tid, when, c, restart, in_call);
             }
             Kind::Start => {}
             Kind::NewProcess { parent } => {
@@ -454,9 +481,8 @@ impl Driver<'_> {
             Kind::Exec { old_tid } => self.on_exec(pid, tid, old_tid),
             Kind::ThreadExit => {
                 self.thirty_two.remove(&tid);
-                if let Some(p) = self.pending.remove(&tid) {
-                    self.print_unfinished(tid, p);
-                }
+                self.end_pending(tid, true);
+                self.pending.remove(&tid);
                 if !self.lines() {
                     return;
                 }
@@ -471,12 +497,13 @@ impl Driver<'_> {
                     self.exec_failed = Some(status);
                     return;
                 }
-                let mut tids: Vec<i32> = self.pending.iter().filter(|(_, p)| p.pid == pid).map(|(t, _)| *t).collect();
+                let mut tids: Vec<i32> = self.pending.iter().filter(|(_, p)| p.busy && p.pid == pid).map(|(t, _)| *t).collect();
                 tids.sort_unstable();
                 for t in tids {
-                    let p = self.pending.remove(&t).expect("listed");
-                    self.print_unfinished(t, p);
+                    self.end_pending(t, true);
                 }
+                // The process's threads are gone: their slots too.
+                self.pending.retain(|_, p| p.busy || p.pid != pid);
                 if self.lines() && !cfg.filter.quiet.contains(Quiet::EXIT) {
                     let (sig, core) = (status & 0x7f, status & 0x80 != 0);
                     if cfg.json {
@@ -520,17 +547,32 @@ impl Driver<'_> {
     /// process is gone, mid-call.
     fn on_exec(&mut self, pid: i32, tid: i32, old_tid: i32) {
         if old_tid != tid {
-            if let Some(p) = self.pending.remove(&old_tid) {
-                if let Some(stale) = self.pending.insert(tid, p) {
-                    self.print_unfinished(tid, stale);
-                }
+            if let Some(p) = self.pending.remove(&old_tid).filter(|p| p.busy) {
+                self.end_pending(tid, true);
+                self.pending.insert(tid, p);
             }
         }
-        let mut gone: Vec<i32> = self.pending.iter().filter(|(t, p)| p.pid == pid && **t != tid).map(|(t, _)| *t).collect();
+        let mut gone: Vec<i32> =
+            self.pending.iter().filter(|(t, p)| p.busy && p.pid == pid && **t != tid).map(|(t, _)| *t).collect();
         gone.sort_unstable();
         for t in gone {
-            let p = self.pending.remove(&t).expect("listed");
-            self.print_unfinished(t, p);
+            self.end_pending(t, true);
+        }
+        self.pending.retain(|t, p| p.pid != pid || *t == tid);
+    }
+
+    /// Ends thread `tid`'s call in progress, if it has one, printed
+    /// unfinished when `print`.
+    fn end_pending(&mut self, tid: i32, print: bool) {
+        let cfg = self.cfg;
+        let Some(p) = self.pending.get_mut(&tid).filter(|p| p.busy) else { return };
+        p.busy = false;
+        if !print || !cfg.filter.status.contains(Status::UNFINISHED) {
+            return;
+        }
+        let (pid, ts) = (p.pid, p.ts);
+        if let Some(entry) = p.entry(&cfg.decode, None) {
+            self.print_unfinished(pid, tid, ts, entry);
         }
     }
 
@@ -548,21 +590,17 @@ impl Driver<'_> {
 
     /// A call that never returned (exit, exit_group, a thread that died
     /// in it, a lost exit record): the call without a return part.
-    fn print_unfinished(&mut self, tid: i32, p: Pending) {
-        if !self.cfg.filter.status.contains(Status::UNFINISHED) {
-            return;
-        }
-        let Some(entry) = p.entry(&self.cfg.decode, None) else { return };
+    fn print_unfinished(&mut self, pid: i32, tid: i32, ts: u64, entry: EntryState) {
         let c = entry.unfinished();
         if self.cfg.json {
-            let o = json::syscall(p.pid, tid, &c, None);
-            self.json_line(p.pid, p.ts, o);
+            let o = json::syscall(pid, tid, &c, None);
+            self.json_line(pid, ts, o);
         } else {
             let mut line = self.take_line();
-            self.prefix_into(&mut line, p.pid, tid, LineTime::at(p.ts), None);
+            self.prefix_into(&mut line, pid, tid, LineTime::at(ts), None);
             self.number_into(&mut line, c.number);
             c.line_into(&mut line);
-            self.put_line(p.pid, line);
+            self.put_line(pid, line);
         }
     }
 
@@ -576,14 +614,36 @@ impl Driver<'_> {
             self.json_line(pid, when.now, o);
             return;
         }
+        let mut call = std::mem::take(&mut self.call);
+        call.clear();
+        c.call_into(&mut call);
+        self.print_text_call(pid, tid, when, c.number, &call, c.outcome, c.note.as_deref(), restart, in_call);
+        self.call = call;
+    }
+
+    /// A call's line: `call` (`name(args)`), then its return part.
+    #[allow(clippy::too_many_arguments)]
+    fn print_text_call(
+        &mut self,
+        pid: i32,
+        tid: i32,
+        when: LineTime,
+        number: u32,
+        call: &str,
+        outcome: Option<Outcome>,
+        note: Option<&str>,
+        restart: bool,
+        in_call: Duration,
+    ) {
+        let cfg = self.cfg;
         let mut line = self.take_line();
         self.prefix_into(&mut line, pid, tid, when, Some(in_call));
-        self.number_into(&mut line, c.number);
-        c.call_into(&mut line);
+        self.number_into(&mut line, number);
+        line.push_str(call);
         line.push_str(decode::padding(line.len()));
-        match c.outcome {
+        match outcome {
             _ if restart => line.push_str(" ERESTART"),
-            Some(Outcome::Value(v)) => decode::render_value(&mut line, &c, v, &cfg.decode),
+            Some(Outcome::Value(v)) => decode::render_value_note(&mut line, v, note, &cfg.decode),
             Some(o @ Outcome::Error(_)) => decode::render_error(&mut line, o, &cfg.decode),
             None => {}
         }

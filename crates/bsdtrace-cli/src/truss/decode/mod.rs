@@ -242,13 +242,7 @@ impl Outcome {
     /// [`Outcome::render`] appended to `s`.
     pub fn render_into(&self, s: &mut String) {
         match *self {
-            Outcome::Value(v) => {
-                s.push_str(" = ");
-                num::push_i64(s, v);
-                s.push_str(" (");
-                num::push_hex(s, v as u64);
-                s.push(')');
-            }
+            Outcome::Value(v) => num::push_value(s, v),
             Outcome::Error(e) => {
                 s.push_str(" ERR#");
                 num::push_i64(s, e.into());
@@ -263,6 +257,11 @@ impl Outcome {
 /// The return part of a call that returned `v`: ` = 3 (0x3)`, with `-X
 /// raw` ` = 0x3`; then a decoded result, ` (flags O_RDONLY)`.
 pub fn render_value(s: &mut String, c: &Completed, v: i64, opts: &Options) {
+    render_value_note(s, v, c.note.as_deref(), opts);
+}
+
+/// [`render_value`] of a call whose decoded result is `note`.
+pub fn render_value_note(s: &mut String, v: i64, note: Option<&str>, opts: &Options) {
     match opts.consts {
         ConstStyle::Raw => {
             s.push_str(" = ");
@@ -270,7 +269,7 @@ pub fn render_value(s: &mut String, c: &Completed, v: i64, opts: &Options) {
         }
         _ => Outcome::Value(v).render_into(s),
     }
-    if let Some(n) = &c.note {
+    if let Some(n) = note {
         s.push_str(" (");
         s.push_str(n);
         s.push(')');
@@ -382,6 +381,41 @@ pub fn decode_entry(opts: &Options, number: u32, args: [u64; 6], mem: &dyn Memor
         raw,
         i386: None,
     }
+}
+
+/// A whole x86-64 call decoded and printed at once, for a driver that
+/// has its entry's and its exit's memory together (the BPF records):
+/// `name(arg,...)` appended to `s`, the in-arguments read from `entry` as
+/// [`decode_entry`] reads them, the out-arguments from `exit` as
+/// [`EntryState::finish`] does, the same text, with no String kept per
+/// argument. Only for a known call that no per-call decoder treats and
+/// that `-e raw=` leaves alone; for any other, `None` and nothing written
+/// (decode it with [`decode_entry`]). Returns the call's row.
+pub fn call_into(
+    s: &mut String,
+    opts: &Options,
+    number: u32,
+    args: [u64; 6],
+    entry: &dyn Memory,
+    outcome: Outcome,
+    exit: &dyn Memory,
+) -> Option<&'static Syscall> {
+    let sc = row(number)?;
+    if special::is_special(number) || opts.raw.contains(number) {
+        return None;
+    }
+    let at_entry = print::Ctx { opts, mem: entry, number, args, outcome: None, i386: None };
+    let at_exit = print::Ctx { opts, mem: exit, number, args, outcome: Some(outcome), i386: None };
+    s.push_str(sc.name);
+    s.push('(');
+    for (i, &kind) in sc.args.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        print::arg_into(s, kind, i, if print::is_out(kind) { &at_exit } else { &at_entry });
+    }
+    s.push(')');
+    Some(sc)
 }
 
 impl EntryState {

@@ -15,6 +15,13 @@ const PAIRS: &[u8; 200] = b"\
 
 /// `{v}` for an unsigned value.
 pub fn push_u64(s: &mut String, v: u64) {
+    let (buf, i) = decimal(v);
+    push_ascii(s, &buf[i..]);
+}
+
+/// `v`'s decimal digits: they are `buf[i..]`.
+#[inline]
+fn decimal(v: u64) -> ([u8; 20], usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v;
@@ -32,7 +39,7 @@ pub fn push_u64(s: &mut String, v: u64) {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
-    push_ascii(s, &buf[i..]);
+    (buf, i)
 }
 
 /// `{v}` for a signed value.
@@ -57,6 +64,13 @@ pub fn push_i64_width(s: &mut String, v: i64, w: usize) {
 
 /// `{v:#x}` (`0x` and lowercase digits; `0x0` for zero).
 pub fn push_hex(s: &mut String, v: u64) {
+    let (buf, i) = hexadecimal(v);
+    push_ascii(s, &buf[i..]);
+}
+
+/// `{v:#x}`'s characters: they are `buf[i..]`.
+#[inline]
+fn hexadecimal(v: u64) -> ([u8; 18], usize) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut buf = [0u8; 18];
     let mut i = buf.len();
@@ -72,7 +86,23 @@ pub fn push_hex(s: &mut String, v: u64) {
     i -= 2;
     buf[i] = b'0';
     buf[i + 1] = b'x';
-    push_ascii(s, &buf[i..]);
+    (buf, i)
+}
+
+/// ` = {v} ({v:#x})`, a returned value as truss shows it: every line of
+/// a call that succeeded has one, so it is reserved and pushed at once.
+pub fn push_value(s: &mut String, v: i64) {
+    let (dec, i) = decimal(v.unsigned_abs());
+    let (hex, j) = hexadecimal(v as u64);
+    s.reserve(3 + 1 + (20 - i) + 2 + (18 - j) + 1);
+    push_ascii_reserved(s, b" = ");
+    if v < 0 {
+        s.push('-');
+    }
+    push_ascii_reserved(s, &dec[i..]);
+    push_ascii_reserved(s, b" (");
+    push_ascii_reserved(s, &hex[j..]);
+    s.push(')');
 }
 
 /// `{v:#x}` as a new String.
@@ -98,12 +128,19 @@ fn decimal_len(mut n: u64) -> usize {
     len
 }
 
-/// Appends ASCII bytes: one reservation, then a byte each (cheaper for a
-/// few digits than `str::from_utf8` and a copy).
+/// Appends ASCII bytes (digits): one reservation, then a byte each
+/// (cheaper for a few digits than `str::from_utf8` and a copy).
 fn push_ascii(s: &mut String, digits: &[u8]) {
     s.reserve(digits.len());
+    push_ascii_reserved(s, digits);
+}
+
+/// [`push_ascii`] where room was reserved. The mask tells the compiler
+/// each byte is below 0x80, one UTF-8 byte: no width test per byte.
+#[inline]
+fn push_ascii_reserved(s: &mut String, digits: &[u8]) {
     for &d in digits {
-        s.push(char::from(d));
+        s.push(char::from(d & 0x7f));
     }
 }
 
@@ -134,6 +171,15 @@ mod tests {
             let mut s = String::new();
             push_u64(&mut s, v);
             assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
+    fn a_value_is_what_format_prints() {
+        for v in SIGNED.into_iter().chain([-14, 0xdead_beef, 1 << 63]) {
+            let mut s = String::from("x");
+            push_value(&mut s, v);
+            assert_eq!(s, format!("x = {v} ({:#x})", v as u64));
         }
     }
 

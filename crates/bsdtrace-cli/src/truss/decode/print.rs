@@ -207,19 +207,24 @@ pub fn signal(sig: u32) -> String {
 /// as NUL then `4` (as strace writes it), not as the byte 4.
 pub fn quote(bytes: &[u8], truncated: bool) -> String {
     let mut out = String::with_capacity(bytes.len() + 5);
+    quote_into(&mut out, bytes, truncated);
+    out
+}
+
+/// [`quote`] appended to `out`.
+pub fn quote_into(out: &mut String, bytes: &[u8], truncated: bool) {
     out.push('"');
     for (i, &b) in bytes.iter().enumerate() {
         if b == 0 && nul_needs_three(bytes, i) {
             out.push_str("\\000");
             continue;
         }
-        escape_byte(&mut out, b);
+        escape_byte(out, b);
     }
     out.push('"');
     if truncated {
         out.push_str("...");
     }
-    out
 }
 
 /// Whether the NUL at `i` is followed by an octal digit (and so must be
@@ -299,15 +304,30 @@ pub(crate) fn i64_at(b: &[u8], off: usize) -> i64 {
 /// A buffer of `len` bytes at `addr`, at most `strsize` of them shown
 /// (strace counts bytes of data, not escaped columns, and so does truss).
 fn buffer(ctx: &Ctx, addr: u64, len: u64) -> String {
+    let mut s = String::new();
+    buffer_into(&mut s, ctx, addr, len);
+    s
+}
+
+/// [`buffer`] appended to `s` (read through a stack buffer when it is
+/// short, as most are).
+fn buffer_into(s: &mut String, ctx: &Ctx, addr: u64, len: u64) {
     let shown = len.min(ctx.opts.strsize as u64) as usize;
     if shown == 0 {
-        return quote(&[], len > 0);
+        return quote_into(s, &[], len > 0);
     }
-    let mut buf = vec![0; shown];
-    match ctx.mem.read(addr, &mut buf) {
+    let mut small = [0u8; 64];
+    let mut large = Vec::new();
+    let buf = if shown <= small.len() {
+        &mut small[..shown]
+    } else {
+        large.resize(shown, 0);
+        &mut large[..]
+    };
+    match ctx.mem.read(addr, buf) {
         // A short read shows what was readable, then `...`.
-        Ok(n) if n > 0 => quote(&buf[..n], (n as u64) < len),
-        _ => hex(addr),
+        Ok(n) if n > 0 => quote_into(s, &buf[..n], (n as u64) < len),
+        _ => super::num::push_hex(s, addr),
     }
 }
 
@@ -324,6 +344,31 @@ fn string(ctx: &Ctx, addr: u64, max: usize) -> String {
     match ctx.mem.read_cstr(addr, max) {
         Ok(s) => quote(&s.bytes, !s.complete),
         Err(_) => hex(addr),
+    }
+}
+
+/// [`arg`] appended to `s`: the kinds most calls have are written in
+/// place (no String of their own), the others through [`arg`]. The same
+/// text either way.
+pub fn arg_into(s: &mut String, kind: Arg, i: usize, ctx: &Ctx) {
+    use super::num::{push_hex, push_i64, push_u64};
+    use Arg::*;
+    let v = ctx.args[i];
+    let ret = match ctx.outcome {
+        Some(Outcome::Value(r)) => r,
+        // Out-parameters hold nothing worth reading unless the call succeeded.
+        _ if is_out(kind) => return push_hex(s, v),
+        _ => 0,
+    };
+    match kind {
+        Int | Fd => push_i64(s, (v as i32).into()),
+        Off => push_i64(s, v as i64),
+        Uint => push_u64(s, v),
+        Hex | Ptr => push_hex(s, v),
+        Path | Str | PathOut if v == 0 => push_hex(s, v),
+        BufIn(l) => buffer_into(s, ctx, v, ctx.args[l as usize]),
+        BufOut(l) => buffer_into(s, ctx, v, (ret.max(0) as u64).min(ctx.args[l as usize])),
+        _ => s.push_str(&arg(kind, i, ctx)),
     }
 }
 

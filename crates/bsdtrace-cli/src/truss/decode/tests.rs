@@ -841,3 +841,57 @@ fn at_most_sixteen_iovecs() {
     assert_eq!(call(&line), want);
 }
 
+
+/// `call_into` (one pass, the BPF driver's) prints every call it takes
+/// exactly as `decode_entry` then `finish` do, reading in-arguments from
+/// the entry's memory and out-arguments from the exit's; and it leaves
+/// the calls it does not take (per-call decoders, `-e raw=`) untouched.
+#[test]
+fn call_into_prints_what_decode_entry_then_finish_print() {
+    // Two different memories, with strings, binary bytes, NULs before
+    // digits, and structs' worth of bytes at each address the args use.
+    let fill = |seed: u8| {
+        let mut b: Vec<u8> = (0..2048u32).map(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed)).collect();
+        b[..12].copy_from_slice(b"/etc/\"x\"\n\x000\x00");
+        b[0x200..0x206].copy_from_slice(b"ab\tc\0\0");
+        b
+    };
+    let entry = FakeMemory::default().with(0x1000, &fill(7));
+    let exit = FakeMemory::default().with(0x1000, &fill(13));
+    let arg_sets: [[u64; 6]; 5] = [
+        [0x1000, 0x1200, 40, 0x1100, 3, 0x1300],
+        [3, 0x1000, 5, 0x1200, 0, 0x1400],
+        [0x1200, 0, 0, 0, 0, 0],
+        [u64::MAX, 0x1000, 100, 0x1100, 0x1200, 7],
+        [0x9000, 0x9000, 9, 0x9000, 1, 0x9000],
+    ];
+    let outcomes = [Outcome::Value(5), Outcome::Value(0), Outcome::Value(-1), Outcome::Error(2)];
+    let small = Options { strsize: 3, ..Options::default() };
+    let raw = Options { raw: SyscallSet::all(), ..Options::default() };
+    let (mut taken, mut left) = (0, 0);
+    for sc in sysent::TABLE {
+        for opts in [&Options::default(), &small, &raw] {
+            for a in arg_sets {
+                for o in outcomes {
+                    let mut got = String::from("x");
+                    match call_into(&mut got, opts, sc.number, a, &entry, o, &exit) {
+                        Some(row) => {
+                            taken += 1;
+                            assert_eq!(row.number, sc.number);
+                            let want = decode_entry(opts, sc.number, a, &entry).finish(opts, o, &exit).call();
+                            assert_eq!(got, format!("x{want}"), "{} {a:x?} {o:?}", sc.name);
+                        }
+                        None => {
+                            left += 1;
+                            assert_eq!(got, "x", "{}", sc.name);
+                            assert!(special::is_special(sc.number) || opts.raw.contains(sc.number), "{}", sc.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(taken > 1000 && left > 0, "{taken} {left}");
+    // An unknown number is left to the general path.
+    assert_eq!(call_into(&mut String::new(), &Options::default(), 5000, [0; 6], &entry, Outcome::Value(0), &exit), None);
+}
