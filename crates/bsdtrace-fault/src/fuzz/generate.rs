@@ -64,7 +64,14 @@ impl Fuzz<'_> {
             let pid = pick(&mut self.rng, &self.dead.clone());
             return (pid, Class::Dead(pid));
         }
-        let nothing = [0, -1, i32::MIN, self.pid_max + 1 + self.rng.i32(..1000), LWPID_BASE + 4_000_000 + self.rng.i32(..1000)];
+        // Ids that name nothing: above pid_max, but below the C face's LWP
+        // ids (tid + LWPID_BASE) when pid_max leaves room (at Linux's
+        // largest pid_max, 4194304 = LWPID_BASE, pid_max + 49 is the LWP
+        // id of tid 49, a kernel thread: EINVAL, not ESRCH; long-form R1
+        // seeds 166-167 while pid_max was raised), and LWP ids of tids
+        // above pid_max.
+        let above = if self.pid_max < LWPID_BASE - 1000 { self.pid_max + 1 + self.rng.i32(..1000) } else { i32::MIN + 1 };
+        let nothing = [0, -1, i32::MIN, above, LWPID_BASE.saturating_add(self.pid_max).saturating_add(1 + self.rng.i32(..1000))];
         let pid = nothing[self.rng.usize(..if raw { nothing.len() } else { 4 })];
         (if req == PT_ATTACH && pid <= 0 { self.pid_max + 7 } else { pid }, Class::Nothing)
     }
