@@ -135,7 +135,12 @@ struct Pending {
     pid: i32,
     /// The decoded in-arguments; `None` with `-c`, which needs no decoding,
     /// and for a call that is not shown (only injected into).
-    entry: Option<EntryState>,
+    /// Boxed: the map of pending calls moves a `Pending` at every entry
+    /// and exit, and most calls have none ([`Pending::at_exit`]).
+    entry: Option<Box<EntryState>>,
+    /// Instead of `entry`, a call decoded at its exit alone
+    /// ([`decode::decodes_at_exit`]): its number and argument registers.
+    at_exit: Option<(u32, [u64; 6])>,
     /// When the entry stop was seen (for `-c`, `-D`, `-T`, `-r`).
     start: Option<Instant>,
     /// The wall clock at entry (`-t`).

@@ -418,6 +418,27 @@ pub fn call_into(
     Some(sc)
 }
 
+/// Whether [`call_into`] takes x86-64 call `number` with the same text
+/// from the exit stop alone as [`decode_entry`] at its entry then
+/// [`EntryState::finish`] print: a known call that no per-call decoder
+/// treats and `-e raw=` leaves alone, whose in-arguments are all printed
+/// from their registers (no tracee memory read at entry, which the kernel
+/// or another thread could change before the exit). The ptrace driver
+/// decodes such a call once, at its exit, straight into the line.
+pub fn decodes_at_exit(opts: &Options, number: u32) -> bool {
+    static FROM_REGISTERS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let table = FROM_REGISTERS.get_or_init(|| {
+        let len = sysent::TABLE.iter().map(|s| s.number as usize + 1).max().unwrap_or(0);
+        let mut v = vec![false; len];
+        for s in sysent::TABLE {
+            v[s.number as usize] = !special::is_special(s.number)
+                && s.args.iter().all(|&k| print::is_out(k) || print::from_registers(k));
+        }
+        v
+    });
+    table.get(number as usize).copied().unwrap_or(false) && !opts.raw.contains(number)
+}
+
 impl EntryState {
     /// The syscall number.
     pub fn number(&self) -> u32 {

@@ -134,6 +134,58 @@ pub fn is_out(kind: Arg) -> bool {
     )
 }
 
+/// Whether [`arg`] prints an in-argument of `kind` from its register (and
+/// the other registers) alone, never reading tracee memory.
+pub fn from_registers(kind: Arg) -> bool {
+    use Arg::*;
+    matches!(
+        kind,
+        Int | Off
+            | Uint
+            | Hex
+            | Ptr
+            | Fd
+            | Dirfd
+            | Id
+            | OpenFlags
+            | FdFlags
+            | Mode
+            | AccessMode
+            | AtFlags
+            | UnlinkatFlags
+            | ProtFlags
+            | MmapFlags
+            | MremapFlags
+            | MsyncFlags
+            | Madvise
+            | Fadvise
+            | CloneFlags
+            | Signal
+            | SigHow
+            | Whence
+            | IoctlReq
+            | FcntlCmd
+            | FcntlArg
+            | FlockOp
+            | SockDomain
+            | SockType
+            | SockFlags
+            | SockLevel
+            | MsgFlags
+            | ShutdownHow
+            | WaitOptions
+            | IdType
+            | ClockId
+            | FutexOp
+            | ArchPrctlCode
+            | PrctlOption
+            | PtraceRequest
+            | RlimitResource
+            | EpollCtlOp
+            | ItimerWhich
+    )
+}
+
 /// `0x...`, FreeBSD's way of showing a pointer or an unreadable address.
 pub fn hex(v: u64) -> String {
     super::num::hex(v)

@@ -7,10 +7,15 @@ impl Session<'_> {
     /// A call that will never return (exit, exit_group, a thread that died
     /// in it): the call without a return part.
     pub(super) fn print_unfinished(&mut self, tid: i32, p: Pending) {
-        let Some(entry) = p.entry else { return };
         if !self.cfg.filter.status.contains(Status::UNFINISHED) {
             return;
         }
+        let entry = match (p.entry, p.at_exit) {
+            (Some(e), _) => *e,
+            // Its in-arguments are registers: the entry's text, now.
+            (None, Some((number, args))) => decode::decode_entry(&self.cfg.decode, number, args, &ProcessMemory { pid: p.pid }),
+            (None, None) => return,
+        };
         let mut c = entry.unfinished();
         for (i, path) in &p.fds {
             c.args_text[*i] = format!("{}<{path}>", c.args_text[*i]);
@@ -57,14 +62,54 @@ impl Session<'_> {
         self.prefix_into(&mut line, pid, tid, in_call, when);
         self.number_into(&mut line, c.number);
         c.call_into(&mut line);
+        self.end_line(pid, line, end, c.outcome, c.note.as_deref(), ret_path, injected, in_call);
+    }
+
+    /// A call decoded at its exit alone ([`decode::decodes_at_exit`]):
+    /// `name(args)` written straight into the line, no [`Completed`].
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn print_at_exit(
+        &mut self,
+        pid: i32,
+        tid: i32,
+        (number, args): (u32, [u64; 6]),
+        end: &End,
+        outcome: Outcome,
+        in_call: Option<Duration>,
+        injected: bool,
+        when: LineTime,
+    ) {
+        let mut line = self.take_line();
+        self.prefix_into(&mut line, pid, tid, in_call, when);
+        self.number_into(&mut line, number);
+        let mem = ProcessMemory { pid };
+        let taken = decode::call_into(&mut line, &self.cfg.decode, number, args, &mem, outcome, &mem);
+        debug_assert!(taken.is_some(), "call {number} is not decoded at its exit");
+        self.end_line(pid, line, end, Some(outcome), None, None, injected, in_call);
+    }
+
+    /// After the call's text: tabs, the return part, `(INJECTED)`, `-T`'s
+    /// time; then the line is written.
+    #[allow(clippy::too_many_arguments)]
+    fn end_line(
+        &mut self,
+        pid: i32,
+        mut line: String,
+        end: &End,
+        outcome: Option<Outcome>,
+        note: Option<&str>,
+        ret_path: Option<String>,
+        injected: bool,
+        in_call: Option<Duration>,
+    ) {
         line.push_str(decode::padding(line.len()));
-        match (end, c.outcome) {
+        match (end, outcome) {
             (End::Restart, _) => line.push_str(" ERESTART"),
             (_, Some(Outcome::Value(v))) => match ret_path {
                 Some(p) => {
                     let _ = write!(line, " = {v}<{p}> ({:#x})", v as u64);
                 }
-                None => decode::render_value(&mut line, &c, v, &self.cfg.decode),
+                None => decode::render_value_note(&mut line, v, note, &self.cfg.decode),
             },
             (_, Some(o @ Outcome::Error(_))) => decode::render_error(&mut line, o, &self.cfg.decode),
             (_, None) => {}

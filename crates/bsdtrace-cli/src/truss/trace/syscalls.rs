@@ -30,7 +30,7 @@ impl Session<'_> {
         let t = Target::Lwp(Lwpid(tid));
         if self.cfg.count && self.cfg.filter.inject.is_empty() && self.paths.is_empty() {
             // The exit's registers tell the number too: no request now.
-            self.pending.insert(tid, Pending { pid: pid.0, entry: None, start, wall, fds: Vec::new(), inject: None });
+            self.pending.insert(tid, Pending { pid: pid.0, entry: None, at_exit: None, start, wall, fds: Vec::new(), inject: None });
             return;
         }
         let Ok(sc) = self.tracer.sc_args(t) else { return };
@@ -83,13 +83,23 @@ impl Session<'_> {
                 args[0] = r.r_rsp as u64;
             }
         }
-        let entry = if traced && !self.cfg.count {
+        // Most x86-64 calls: nothing to read at entry, decoded in one pass
+        // at the exit. Not with -y, whose descriptors' paths are read at
+        // entry (close would take them away), nor with --json.
+        let at_exit = (traced
+            && !self.cfg.count
+            && !i386
+            && !self.cfg.json
+            && self.cfg.fd_paths == 0
+            && decode::decodes_at_exit(&self.cfg.decode, sc.code))
+        .then_some((sc.code, args));
+        let entry = if traced && !self.cfg.count && at_exit.is_none() {
             let mem = ProcessMemory { pid: pid.0 };
-            Some(if i386 {
+            Some(Box::new(if i386 {
                 decode::decode_entry_i386(&self.cfg.decode, sc.code, args, &mem)
             } else {
                 decode::decode_entry(&self.cfg.decode, sc.code, args, &mem)
-            })
+            }))
         } else {
             None
         };
@@ -106,7 +116,7 @@ impl Session<'_> {
                 }
             }
         }
-        let p = Pending { pid: pid.0, entry, start, wall, fds, inject };
+        let p = Pending { pid: pid.0, entry, at_exit, start, wall, fds, inject };
         if let Some(old) = self.pending.insert(tid, p) {
             if !self.cfg.filter.quiet.contains(Quiet::SUPERSEDED) {
                 self.print_unfinished(tid, old);
@@ -197,6 +207,26 @@ impl Session<'_> {
             End::Outcome(Outcome::Value(_)) => Status::SUCCESSFUL,
             _ => Status::FAILED,
         };
+        if let Some(call) = p.at_exit {
+            if !self.cfg.filter.status.contains(wanted) {
+                return;
+            }
+            if self.cfg.count_too {
+                let failed = !matches!(end, End::Outcome(Outcome::Value(_)));
+                let name = Arch::X86_64.name(call.0).unwrap_or("?");
+                self.summary.record(name, in_call.unwrap_or_default(), failed);
+            }
+            let outcome = match end {
+                End::Outcome(o) => o,
+                End::Restart => Outcome::Error(libc::EINTR),
+            };
+            let when = LineTime { start: p.start, wall: p.wall };
+            self.print_at_exit(pid.0, tid, call, &end, outcome, in_call, p.inject.is_some(), when);
+            if self.unwinder.is_some() {
+                self.print_stack(pid.0, tid);
+            }
+            return;
+        }
         let Some(entry) = p.entry else {
             if !self.cfg.count {
                 return; // only injected into, not shown
