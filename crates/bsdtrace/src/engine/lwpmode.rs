@@ -230,27 +230,32 @@ impl Tracer {
     /// `all`) every LWP whose stop was collected. The event of each is
     /// settled first, as FreeBSD settles the reporting thread's.
     pub(crate) fn continue_lwps(&mut self, pid: Pid, tid: Tid, all: bool, sig: i32, step: bool) -> Result<()> {
-        let tids: Vec<Tid> = if all {
-            self.procs[&pid].lwps.iter().filter(|l| l.report == LwpReport::Waited && l.is_held()).map(|l| l.tid).collect()
-        } else {
-            vec![tid]
-        };
+        if !all {
+            // (One LWP, a syscall tracer's every stop: no list to build.)
+            return self.continue_one_lwp(pid, tid, sig, step);
+        }
+        let tids: Vec<Tid> =
+            self.procs[&pid].lwps.iter().filter(|l| l.report == LwpReport::Waited && l.is_held()).map(|l| l.tid).collect();
         for (n, t) in tids.into_iter().enumerate() {
             // A signal goes with the named LWP (or the first one).
-            let sig = if n == 0 { sig } else { 0 };
-            self.consume_lwp_event(pid, t, sig)?;
-            self.arm_handler_step(pid, t, step, sig);
-            let p = self.procs.get_mut(&pid).expect("checked");
-            p.maps = None;
-            let Some(l) = p.lwp_mut(t) else { continue };
-            if l.suspended {
-                // PT_SUSPEND holds it (FreeBSD): stopped, still collected.
-                continue;
-            }
-            l.report = LwpReport::None;
-            l.regs = None;
-            self.resume_lwp(pid, t);
+            self.continue_one_lwp(pid, t, if n == 0 { sig } else { 0 }, step)?;
         }
+        Ok(())
+    }
+
+    fn continue_one_lwp(&mut self, pid: Pid, t: Tid, sig: i32, step: bool) -> Result<()> {
+        self.consume_lwp_event(pid, t, sig)?;
+        self.arm_handler_step(pid, t, step, sig);
+        let p = self.procs.get_mut(&pid).expect("checked");
+        p.maps = None;
+        let Some(l) = p.lwp_mut(t) else { return Ok(()) };
+        if l.suspended {
+            // PT_SUSPEND holds it (FreeBSD): stopped, still collected.
+            return Ok(());
+        }
+        l.report = LwpReport::None;
+        l.regs = None;
+        self.resume_lwp(pid, t);
         Ok(())
     }
 
