@@ -121,9 +121,13 @@ impl Tracer {
         let reaper = Reaper::default();
         let seized = std::thread::scope(|s| {
             let mut helper = None;
+            let mut tried = false;
             let mut start = || {
-                if helper.is_none() {
-                    helper = Some(s.spawn(|| reaper.run()));
+                if !tried {
+                    // (No thread to be had, RLIMIT_NPROC say: seize as
+                    // before, without it.)
+                    tried = true;
+                    helper = std::thread::Builder::new().name("bsdtrace-attach".into()).spawn_scoped(s, || reaper.run()).ok();
                 }
             };
             let r = self.seize_threads(pid, &mut p, seize_opts, &reaper, &mut start);
