@@ -199,6 +199,7 @@ tap_tests! {
     a_traceme_child_with_a_reused_pid_comes_after_the_old_exit: "pidreuse";
     a_reaper_that_debugs_kills_its_sleeping_tracee_and_nothing_else: "reapkill";
     the_real_parent_sees_the_exit_after_the_debugger: "parentwait";
+    attaches_racing_an_execve_succeed_with_a_sigstop: "attachexec";
 }
 
 /// The programs that make sense for 32-bit, in the three combinations

@@ -12,13 +12,11 @@ mod common;
 use common::fault_ok;
 
 /// R1: 20,000 fuzzed calls per library face (C, Rust), half as root, half
-/// as `nobody`. Left out (docs/RELIABILITY.md): 13, attaching to processes
-/// that exec from any thread: clean at this size (40 debug seeds, 120
-/// release), but the long form without it met a hang and an exit of an
-/// unknown pid, about one each per million calls, still open.
+/// as `nobody`, attaching processes that exec from any thread too (#13,
+/// PT_ATTACH racing execve, fixed: docs/RELIABILITY.md).
 #[test]
 fn r1_fuzzed_requests_and_waits() {
-    fault_ok(&["run", "--only", "r1", "--calls", "10000", "--avoid", "13"]);
+    fault_ok(&["run", "--only", "r1", "--calls", "10000"]);
 }
 
 /// R2: 500 rounds per library face (C direct, C engine thread, Rust) of a
@@ -29,11 +27,11 @@ fn r2_tracees_killed_during_request_bursts() {
 }
 
 /// R3: 500 rounds per face (C direct, C engine thread, Rust, truss,
-/// gdbserver) of a tracer killed at a random point. (`--avoid 13`: an
-/// execer is traced from PT_TRACE_ME, not attached; see R1.)
+/// gdbserver) of a tracer killed at a random point, an execer attached
+/// too (#13).
 #[test]
 fn r3_tracers_killed_at_random_points() {
-    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500", "--avoid", "13"]);
+    fault_ok(&["run", "--only", "r3", "--r3-rounds", "500"]);
 }
 
 /// R3 for the command-line tools alone.

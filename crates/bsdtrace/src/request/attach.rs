@@ -116,16 +116,145 @@ impl Tracer {
         // at once, the exec goes on, and the seize then takes the thread
         // that exec'd.
         let seize_opts = opts & !sys::PTRACE_O_TRACEEXIT;
-        let mut first = true;
+        // While we seize, a zombie of ours may hold up an execve that our
+        // next seize waits for (`Reaper`): a thread of our own reaps them.
+        let reaper = Reaper::default();
+        let seized = std::thread::scope(|s| {
+            let mut helper = None;
+            let mut tried = false;
+            let mut start = || {
+                if !tried {
+                    // (No thread to be had, RLIMIT_NPROC say: seize as
+                    // before, without it.)
+                    tried = true;
+                    helper = std::thread::Builder::new().name("bsdtrace-attach".into()).spawn_scoped(s, || reaper.run()).ok();
+                }
+            };
+            let r = self.seize_threads(pid, &mut p, seize_opts, &reaper, &mut start);
+            if r.is_ok() {
+                // The attach stop is ours: interrupt everything.
+                self.interrupt_fresh(&mut p);
+                // A thread whose clone was under way when we seized its
+                // creator is born untraced (Linux decided at the clone's
+                // start) and may be listed only after our last look; if it
+                // then execs, the threads we hold die silently and the
+                // process runs on untraced while we wait for its stop
+                // (`tests/attach_exec.rs`). Once the threads we interrupted
+                // are in their traps no clone of theirs is under way: look
+                // once more then (a thread that does not trap within a few
+                // ms, asleep uninterruptibly, is left to the engine).
+                for _ in 0..4 {
+                    wait_for_traps(&p);
+                    let before: Vec<Tid> = p.lwps.iter().map(|l| l.tid).collect();
+                    let _ = self.seize_threads(pid, &mut p, seize_opts, &reaper, &mut start);
+                    if p.lwps.iter().map(|l| l.tid).eq(before.iter().copied()) && p.lwps.iter().all(|l| l.interrupt_pending || l.linux != LinuxState::Running) {
+                        break;
+                    }
+                    self.interrupt_fresh(&mut p);
+                }
+            }
+            reaper.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(h) = helper {
+                h.thread().unpark();
+                let _ = h.join();
+            }
+            r
+        });
+        for tid in reaper.reaped.into_inner().unwrap_or_default() {
+            p.lwps.retain(|l| l.tid != tid);
+            self.tids.remove(&tid);
+        }
+        if let Err(e) = seized {
+            for l in &p.lwps {
+                self.tids.remove(&l.tid);
+            }
+            return Err(e.into());
+        }
+        if p.lwps.is_empty() {
+            return Err(Errno::ESRCH.into());
+        }
+        if p.leader_gone && st.ppid == me {
+            // We report the process's exit at its last thread's; the
+            // leader's zombie, ours as its parent, then comes as an
+            // untraced child's: not a second exit (issue 11 #6).
+            self.released.insert(pid.0);
+        }
+        p.initial = Some(Event::Attach);
+        self.attaching = true;
+        p.state = ProcState::Stopping;
+        if st.state == 'T' && sys::kill(pid.0, libc::SIGCONT).is_ok() {
+            // Job-stopped (by its shell's SIGSTOP): FreeBSD's PT_CONTINUE
+            // and PT_DETACH clear P_STOPPED_SIG and it runs. Linux keeps
+            // the group stop until a SIGCONT, trapping the threads again
+            // at each resume and stopping them again at the detach. End it
+            // now with a SIGCONT of ours that is never delivered (as for
+            // an adoption); its real parent sees it continued.
+            p.swallow |= 1 << (libc::SIGCONT - 1);
+        }
+        self.procs.insert(pid, p);
+        Ok(pid)
+    }
+}
+
+/// Wait, a few ms at most, until every thread of `p` we interrupted has
+/// a status pending (its trap, or its death), without taking it.
+fn wait_for_traps(p: &Proc) {
+    for i in 0..120 {
+        let all = p.lwps.iter().filter(|l| l.interrupt_pending).all(|l| !matches!(sys::waitid_pid_peek(l.tid, sys::WALL | libc::WNOHANG), Ok(None)));
+        if all {
+            return;
+        }
+        if i < 20 {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
+    }
+}
+
+impl Tracer {
+    /// PTRACE_INTERRUPT every thread of an attach not interrupted yet.
+    fn interrupt_fresh(&mut self, p: &mut Proc) {
+        for l in p.lwps.iter_mut().filter(|l| !l.interrupt_pending && l.linux == LinuxState::Running) {
+            if sys::interrupt(l.tid).is_ok() {
+                l.interrupt_pending = true;
+                self.interrupts_out = true;
+            } else {
+                l.linux = LinuxState::Exiting;
+            }
+            l.sc = crate::engine::ScState::Unknown;
+        }
+    }
+
+    /// Seize every thread of `pid` into `p` (PT_ATTACH). Threads created
+    /// meanwhile are caught by TRACECLONE from seized ones, or by the next
+    /// look at /proc; the loop ends once a look finds every live thread
+    /// ours. An execve from a thread not seized yet (issue 11 #13) kills
+    /// the threads we hold and hands the process's id to the exec'ing
+    /// thread: the leader we seized dies silently (de_thread releases it,
+    /// no status comes), so a live thread of the process under a tid we
+    /// seized that is not traced by us means the image changed under us,
+    /// and the leader is seized again. A thread we seized that is no
+    /// longer listed at all was the exec'ing thread (a thread we trace
+    /// that dies stays listed, a zombie, until we reap it): its record
+    /// goes, the process's id names it now. `start_reaper` is called
+    /// before the first seize of a thread that is not the leader.
+    fn seize_threads(&mut self, pid: Pid, p: &mut Proc, seize_opts: u32, reaper: &Reaper, start_reaper: &mut dyn FnMut()) -> Result<(), Errno> {
+        let me = sys::gettid();
         let mut restarts = 0;
+        let mut looks = 0;
         loop {
             let tasks = procfs::tasks(pid.0).unwrap_or_default();
             let mut added = false;
-            for tid in tasks {
+            for &tid in &tasks {
                 if p.lwp(tid).is_some() || self.tids.contains_key(&tid) {
                     continue;
                 }
-                let seized = if first && tid == pid.0 { seize_leader(pid, seize_opts) } else { sys::seize(tid, seize_opts) };
+                let leader = tid == pid.0;
+                if !leader {
+                    start_reaper();
+                }
+                let seized = if leader { seize_leader(pid, seize_opts) } else { sys::seize(tid, seize_opts) };
                 // A thread born of a thread we seized already is ours from
                 // birth (Linux's auto-attach: TRACECLONE), so its own seize
                 // fails. Taken for one that had just exited, it was unknown
@@ -135,8 +264,7 @@ impl Tracer {
                 // unknown child (fault suite long-form R1, Rust face, worker
                 // seeds 22000089, 22000078).
                 let seized = match seized {
-                    Err(Errno::EPERM) if !first || tid != pid.0 => {
-                        let me = sys::gettid();
+                    Err(Errno::EPERM) if !leader => {
                         if procfs::task_status(pid.0, tid).is_ok_and(|s| s.tracer_pid == me) {
                             Ok(())
                         } else {
@@ -151,6 +279,9 @@ impl Tracer {
                         l.options_late = true;
                         p.lwps.push(l);
                         self.tids.insert(tid, pid);
+                        if tid != pid.0 {
+                            reaper.watch(tid);
+                        }
                         added = true;
                     }
                     Err(_) if tid == pid.0 && procfs::task_status(pid.0, tid).is_ok_and(|s| s.state == 'Z') => {
@@ -160,72 +291,150 @@ impl Tracer {
                         // is the last thread's (see on_lwp_gone).
                         p.leader_gone = true;
                     }
-                    Err(e) if first && tid == pid.0 => {
+                    Err(e) if leader && p.lwps.is_empty() => {
                         return Err(match e {
                             Errno::EACCES => Errno::EPERM,
                             other => other,
-                        }
-                        .into())
+                        })
                     }
                     Err(_) => {} // a thread that just exited
                 }
             }
-            first = false;
-            if !added {
-                // A thread not seized yet exec'd meanwhile: the leader we
-                // seized died in its de_thread and its id names that
-                // thread now, which we do not trace (its seize, waiting for
-                // the exec, found a dead task). Everything we seized is
-                // gone with the old image: start again.
-                let me = sys::gettid();
-                if !p.leader_gone
-                    && p.lwp(pid.0).is_some()
-                    && restarts < 10
-                    && procfs::status(pid.0).is_ok_and(|s| s.tracer_pid != me && !matches!(s.state, 'Z' | 'X'))
-                {
-                    restarts += 1;
-                    for l in p.lwps.drain(..) {
-                        self.tids.remove(&l.tid);
-                    }
-                    first = true;
-                    continue;
+            if added {
+                continue;
+            }
+            looks += 1;
+            match self.seized_all(pid, p, &tasks, me, reaper) {
+                Look::Done => return Ok(()),
+                Look::Again if looks < 200 => {
+                    std::thread::sleep(std::time::Duration::from_micros(100));
                 }
-                break;
+                Look::Restart if restarts < 20 => {
+                    restarts += 1;
+                    // The leader's record goes (that task is dead, released
+                    // by the exec); the other threads we hold die with the
+                    // old image and are collected as any thread's death.
+                    p.lwps.retain(|l| l.tid != pid.0);
+                    self.tids.remove(&pid.0);
+                }
+                _ => return Ok(()),
             }
         }
-        if p.lwps.is_empty() {
-            return Err(Errno::ESRCH.into());
+    }
+
+    /// After a pass of [`Tracer::seize_threads`] that seized nothing new:
+    /// is every live thread of `pid` (the listing `tasks`) ours?
+    fn seized_all(&mut self, pid: Pid, p: &mut Proc, tasks: &[Tid], me: Tid, reaper: &Reaper) -> Look {
+        if tasks.is_empty() {
+            // Gone, or the moment of a non-leader's execve when /proc
+            // lists no task (request/mod.rs `lookup`).
+            return match procfs::status(pid.0) {
+                Ok(s) if !matches!(s.state, 'Z' | 'X') || s.threads >= 2 => Look::Again,
+                _ => Look::Done,
+            };
         }
-        if p.leader_gone && st.ppid == me {
-            // We report the process's exit at its last thread's; the
-            // leader's zombie, ours as its parent, then comes as an
-            // untraced child's: not a second exit (issue 11 #6).
-            self.released.insert(pid.0);
-        }
-        p.initial = Some(Event::Attach);
-        self.attaching = true;
-        p.state = ProcState::Stopping;
-        for l in p.lwps.iter_mut() {
-            // The attach stop is ours: interrupt everything.
-            if sys::interrupt(l.tid).is_ok() {
-                l.interrupt_pending = true;
-                self.interrupts_out = true;
-            } else {
-                l.linux = LinuxState::Exiting;
+        // A thread we seized that is not listed: the exec'ing thread, whose
+        // id is the process's now.
+        let vanished: Vec<Tid> = p.lwps.iter().map(|l| l.tid).filter(|t| *t != pid.0 && !tasks.contains(t)).collect();
+        if !vanished.is_empty() {
+            for t in vanished {
+                p.lwps.retain(|l| l.tid != t);
+                self.tids.remove(&t);
+                reaper.unwatch(t);
             }
-            l.sc = crate::engine::ScState::Unknown;
+            // The task under the process's id is another one now: an
+            // interrupt sent under that id went to the dead leader.
+            if let Some(l) = p.lwp_mut(pid.0) {
+                l.interrupt_pending = false;
+                l.linux = LinuxState::Running;
+            }
         }
-        if st.state == 'T' && sys::kill(pid.0, libc::SIGCONT).is_ok() {
-            // Job-stopped (by its shell's SIGSTOP): FreeBSD's PT_CONTINUE
-            // and PT_DETACH clear P_STOPPED_SIG and it runs. Linux keeps
-            // the group stop until a SIGCONT, trapping the threads again
-            // at each resume and stopping them again at the detach. End it
-            // now with a SIGCONT of ours that is never delivered (as for
-            // an adoption); its real parent sees it continued.
-            p.swallow |= 1 << (libc::SIGCONT - 1);
+        for &t in tasks {
+            let Ok(st) = procfs::task_status(pid.0, t) else { continue };
+            if matches!(st.state, 'Z' | 'X') || st.tracer_pid == me {
+                continue;
+            }
+            if p.lwp(t).is_some() {
+                // One of ours under this id, and the live task is not ours.
+                return Look::Restart;
+            }
+            // A thread not seized yet (born since the listing, or its seize
+            // met it mid-exec): another pass.
+            return Look::Again;
         }
-        self.procs.insert(pid, p);
-        Ok(pid)
+        if p.lwp(pid.0).is_none() && !p.leader_gone && procfs::status(pid.0).is_ok_and(|s| !matches!(s.state, 'Z' | 'X')) {
+            // The leader not seized: not listed at that look (an exec
+            // handing its id over), or its record went with a restart.
+            return Look::Again;
+        }
+        Look::Done
+    }
+}
+
+/// What [`Tracer::seized_all`] found.
+enum Look {
+    /// Every live thread is ours.
+    Done,
+    /// A thread to seize, or no thread listed for now: look again.
+    Again,
+    /// An execve replaced the threads we seized: seize the leader again.
+    Restart,
+}
+
+/// Reaps, from a thread of our own, the threads we seized that die while
+/// an attach is still seizing. A thread we trace that dies is a zombie
+/// until we reap it, and an execve from another thread waits in de_thread
+/// for every other thread to be reaped, holding the process's
+/// `cred_guard_mutex`, which our next PTRACE_SEIZE of a thread of that
+/// process waits for: without a second thread both would wait for ever (a
+/// thread seized just before a non-leader's exec; the fault suite's R2
+/// hang of issue 11, and `tests/attach_exec.rs` with a few threads asleep).
+/// Any thread of the tracer's process may reap its tracees (wait4 looks at
+/// every thread's). It naps 1 ms first (most attaches are over by then),
+/// then looks every 500 us, without reaping anything but an exit.
+#[derive(Default)]
+struct Reaper {
+    stop: std::sync::atomic::AtomicBool,
+    watched: std::sync::Mutex<Vec<Tid>>,
+    reaped: std::sync::Mutex<Vec<Tid>>,
+}
+
+impl Reaper {
+    fn watch(&self, tid: Tid) {
+        if let Ok(mut w) = self.watched.lock() {
+            w.push(tid);
+        }
+    }
+
+    fn unwatch(&self, tid: Tid) {
+        if let Ok(mut w) = self.watched.lock() {
+            w.retain(|t| *t != tid);
+        }
+    }
+
+    fn run(&self) {
+        use std::sync::atomic::Ordering;
+        let mut nap = std::time::Duration::from_millis(1);
+        while !self.stop.load(Ordering::Relaxed) {
+            std::thread::park_timeout(nap);
+            nap = std::time::Duration::from_micros(500);
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let tids = self.watched.lock().map(|w| w.clone()).unwrap_or_default();
+            for tid in tids {
+                let dead = matches!(
+                    sys::waitid_pid_peek(tid, sys::WALL | libc::WNOHANG),
+                    Ok(Some((code, _))) if matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED)
+                );
+                if dead && matches!(sys::wait4(tid, sys::WALL | libc::WNOHANG), Ok(Some(_))) {
+                    self.unwatch(tid);
+                    if let Ok(mut r) = self.reaped.lock() {
+                        r.push(tid);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -251,6 +460,11 @@ fn seize_leader(pid: Pid, opts: u32) -> Result<(), Errno> {
                 let Ok(now) = procfs::status(pid.0) else { return Err(Errno::ESRCH) };
                 if matches!(now.state, 'Z' | 'X') {
                     return Err(Errno::EPERM);
+                }
+                if now.tracer_pid == sys::gettid() {
+                    // Ours already: the exec'ing thread we seized under its
+                    // own id has taken over the process's.
+                    return Ok(());
                 }
                 if now.tracer_pid != 0 {
                     return Err(Errno::EBUSY);
