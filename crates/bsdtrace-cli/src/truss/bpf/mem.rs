@@ -43,31 +43,10 @@ impl Memory for InBlobs<'_> {
     /// The default's page-by-page reads, each served where the bytes lie:
     /// the same string, without a zeroed buffer of up to a page per read.
     fn read_cstr(&self, addr: u64, max: usize) -> Result<TracedStr, Errno> {
-        const PAGE: u64 = 4096;
-        let mut bytes = Vec::new();
-        let mut at = addr;
-        while bytes.len() <= max {
-            // One past max, so a string of exactly max bytes is seen to end.
-            let want = ((max + 1 - bytes.len()) as u64).min(PAGE - at % PAGE) as usize;
-            let chunk = match self.tail(at) {
-                Some(t) => &t[..t.len().min(want)],
-                None if bytes.is_empty() => return Err(Errno::EFAULT),
-                None => &[][..],
-            };
-            if let Some(end) = chunk.iter().position(|&c| c == 0) {
-                if bytes.len() + end <= max {
-                    bytes.extend_from_slice(&chunk[..end]);
-                    return Ok(TracedStr { bytes, complete: true });
-                }
-            }
-            bytes.extend_from_slice(chunk);
-            if chunk.len() < want {
-                break;
-            }
-            at += chunk.len() as u64;
-        }
-        bytes.truncate(max);
-        Ok(TracedStr { bytes, complete: false })
+        decode::cstr_by_pages(addr, max, |at, want| match self.tail(at) {
+            Some(t) => Ok(std::borrow::Cow::Borrowed(&t[..t.len().min(want)])),
+            None => Err(Errno::EFAULT),
+        })
     }
 }
 

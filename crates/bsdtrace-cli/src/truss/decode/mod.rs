@@ -79,39 +79,56 @@ pub trait Memory {
     /// The default reads page by page through [`Memory::read`] so a string
     /// that ends just before an unmapped page is still read whole.
     fn read_cstr(&self, addr: u64, max: usize) -> Result<TracedStr, Errno> {
-        const PAGE: u64 = 4096;
-        let mut bytes = Vec::new();
-        let mut at = addr;
-        while bytes.len() <= max {
-            // One past max, so a string of exactly max bytes is seen to end.
-            let want = ((max + 1 - bytes.len()) as u64).min(PAGE - at % PAGE) as usize;
+        cstr_by_pages(addr, max, |at, want| {
             let mut chunk = vec![0; want];
-            let n = match self.read(at, &mut chunk) {
-                Ok(n) => n,
-                Err(e) if bytes.is_empty() => return Err(e),
-                Err(_) => 0,
-            };
-            if let Some(end) = chunk[..n].iter().position(|&c| c == 0) {
-                if bytes.len() + end <= max {
-                    bytes.extend_from_slice(&chunk[..end]);
-                    return Ok(TracedStr {
-                        bytes,
-                        complete: true,
-                    });
-                }
-            }
-            bytes.extend_from_slice(&chunk[..n]);
-            if n < want {
-                break;
-            }
-            at += n as u64;
-        }
-        bytes.truncate(max);
-        Ok(TracedStr {
-            bytes,
-            complete: false,
+            let n = self.read(at, &mut chunk)?;
+            chunk.truncate(n);
+            Ok(Cow::Owned(chunk))
         })
     }
+}
+
+/// The page walk of [`Memory::read_cstr`], for any source of bytes:
+/// `chunk(at, want)` gives up to `want` bytes at `at` (fewer where the
+/// readable memory ends) and fails only when nothing there can be read,
+/// which is the read's error for the first chunk and the string's end for
+/// a later one.
+pub(crate) fn cstr_by_pages<'m>(
+    addr: u64,
+    max: usize,
+    mut chunk: impl FnMut(u64, usize) -> Result<Cow<'m, [u8]>, Errno>,
+) -> Result<TracedStr, Errno> {
+    const PAGE: u64 = 4096;
+    let mut bytes = Vec::new();
+    let mut at = addr;
+    while bytes.len() <= max {
+        // One past max, so a string of exactly max bytes is seen to end.
+        let want = ((max + 1 - bytes.len()) as u64).min(PAGE - at % PAGE) as usize;
+        let got = match chunk(at, want) {
+            Ok(c) => c,
+            Err(e) if bytes.is_empty() => return Err(e),
+            Err(_) => Cow::Borrowed(&[][..]),
+        };
+        if let Some(end) = got.iter().position(|&c| c == 0) {
+            if bytes.len() + end <= max {
+                bytes.extend_from_slice(&got[..end]);
+                return Ok(TracedStr {
+                    bytes,
+                    complete: true,
+                });
+            }
+        }
+        bytes.extend_from_slice(&got);
+        if got.len() < want {
+            break;
+        }
+        at += got.len() as u64;
+    }
+    bytes.truncate(max);
+    Ok(TracedStr {
+        bytes,
+        complete: false,
+    })
 }
 
 /// A process's memory read with `process_vm_readv` (the library's
